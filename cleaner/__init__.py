@@ -1,0 +1,1 @@
+"""cleaner: turn raw scraped web text and HTML into clean, deduplicated text."""

@@ -1,0 +1,137 @@
+"""Frozen configuration values, one dataclass per stage, validated with messages that say what to do.
+
+Change a config with ``dataclasses.replace``; never assign to it:
+
+>>> cfg = Config()
+>>> cfg.dedup.threshold
+0.8
+>>> cfg2 = dataclasses.replace(cfg, dedup=dataclasses.replace(cfg.dedup, threshold=0.9))
+>>> cfg2.dedup.threshold, cfg.dedup.threshold
+(0.9, 0.8)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from cleaner.errors import ConfigError
+
+STAGES: tuple[str, ...] = ("normalize", "boilerplate", "dedup")
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    """Options of the normalize stage (see cleaner.normalize)."""
+
+    fix_encoding: bool = True  # mojibake repair through ftfy
+    unescape_html: bool = True  # &amp; &#233; in plain text
+    repair_lookalikes: bool = True  # Latin words carrying Cyrillic/Greek lookalike letters
+    remove_invisibles: bool = True  # zero-width, bidi controls, soft hyphens, C0/C1 controls
+    normalize_spaces: bool = True  # no-break and other Unicode spaces -> ASCII space
+    nfc: bool = True
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    """Options of the boilerplate stage (see cleaner.boilerplate)."""
+
+    html: bool = True  # extract the article from HTML documents
+    text: bool = True  # classify plain-text lines
+    templates: bool = True  # drop lines repeated across many documents of one site
+    # A line is a site template when it occurs in at least this many documents of one site
+    # and in at least template_share of them.
+    template_min_docs: int = 5
+    template_share: float = 0.5
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Options of the dedup stage (see cleaner.dedup). The index records the signature fields."""
+
+    threshold: float = 0.8  # Jaccard of word n-gram sets for documents
+    num_perm: int = 128
+    bands: int = 16  # 16 x 8 gives about 92% detection at J = 0.8
+    rows: int = 8
+    ngram: int = 5
+    seed: int = 1
+    passages: bool = True  # look for reused passages
+    passage_threshold: float = 0.8  # containment of a passage in an earlier passage
+    drop_duplicates: bool = True  # False: keep near-duplicate documents, only flag them
+    drop_duplicate_passages: bool = False  # True: remove flagged passages from the text
+    index: str | None = None  # path of a persistent SQLite index
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    """Caps that protect a run from hostile inputs."""
+
+    max_document_bytes: int = 64 * 1024 * 1024  # a larger document is an error record
+    max_decompressed_bytes: int = 16 * 1024 * 1024 * 1024  # per compressed file (bombs)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs besides its inputs."""
+
+    stages: tuple[str, ...] = STAGES
+    jobs: int = 0  # 0: all cores
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+def parse_stages(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Parse ``"dedup,normalize"`` into the known stages, in pipeline order.
+
+    >>> parse_stages("dedup, normalize")
+    ('normalize', 'dedup')
+    """
+    names = [s.strip() for s in (value.split(",") if isinstance(value, str) else value)]
+    names = [n for n in names if n]
+    for name in names:
+        if name not in STAGES:
+            raise ConfigError(f"unknown stage {name!r}: choose from {', '.join(STAGES)}")
+    return tuple(s for s in STAGES if s in names)
+
+
+def validate(cfg: Config) -> None:
+    """Raise ConfigError naming the first invalid value and what would be valid."""
+    parse_stages(cfg.stages)
+    if cfg.jobs < 0:
+        raise ConfigError(f"jobs must be 0 (all cores) or a positive number, not {cfg.jobs}")
+    d = cfg.dedup
+    for name in ("threshold", "passage_threshold"):
+        value = getattr(d, name)
+        if not 0.0 < value <= 1.0:
+            raise ConfigError(f"dedup.{name} must be in (0, 1], not {value}")
+    if d.bands * d.rows != d.num_perm:
+        raise ConfigError(
+            f"dedup.bands x dedup.rows must equal dedup.num_perm ({d.bands} x {d.rows} != {d.num_perm})"
+        )
+    if d.ngram < 1:
+        raise ConfigError(f"dedup.ngram must be at least 1, not {d.ngram}")
+    b = cfg.boilerplate
+    if b.template_min_docs < 2:
+        raise ConfigError(f"boilerplate.template_min_docs must be at least 2, not {b.template_min_docs}")
+    if not 0.0 < b.template_share <= 1.0:
+        raise ConfigError(f"boilerplate.template_share must be in (0, 1], not {b.template_share}")
+    for name in ("max_document_bytes", "max_decompressed_bytes"):
+        if getattr(cfg.limits, name) <= 0:
+            raise ConfigError(f"limits.{name} must be positive")
+
+
+__all__ = [
+    "STAGES",
+    "BoilerplateConfig",
+    "Config",
+    "DedupConfig",
+    "LimitsConfig",
+    "NormalizeConfig",
+    "dataclasses",
+    "parse_stages",
+]

@@ -1,0 +1,199 @@
+"""Pure data records that flow through the pipeline: Document, Drop, Edit, Reason, Unit.
+
+Nothing here imports a third-party package, so every stage, runner and writer can share
+these types and they pickle cheaply between processes. Records are frozen: a stage returns
+``dataclasses.replace(doc, ...)`` instead of mutating, so a document seen by one stage is
+never changed behind its back by another.
+
+>>> doc = Document(id="a.txt", text="Hello")
+>>> doc.status
+'kept'
+>>> doc.with_drops([Drop("boilerplate", Reason.NAV, Unit.LINE, "Home | World")]).drops[0].reason
+<Reason.NAV: 'boilerplate.nav'>
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Unit(StrEnum):
+    """How much text a Drop removed."""
+
+    DOC = "doc"
+    PASSAGE = "passage"
+    LINE = "line"
+    BLOCK = "block"
+
+
+class Reason(StrEnum):
+    """Stable reason codes. They are part of the report format: add codes, never rename one."""
+
+    # Document-level outcomes.
+    EMPTY = "cleaner.empty"  # nothing left after cleaning
+    # Boilerplate (plain-text lines and HTML blocks).
+    NAV = "boilerplate.nav"
+    AD = "boilerplate.ad"
+    SOCIAL = "boilerplate.social"
+    RELATED = "boilerplate.related"
+    COMMENTS = "boilerplate.comments"
+    CONSENT = "boilerplate.consent"
+    LEGAL = "boilerplate.legal"
+    TEMPLATE = "boilerplate.template"
+    NEWSLETTER = "boilerplate.newsletter"
+    SOURCE = "boilerplate.source"
+    MARKUP = "boilerplate.markup"  # script, style, forms, hidden elements
+    LOW_SCORE = "boilerplate.low_score"  # an HTML block the content scorer rejected
+    SHORT = "boilerplate.short"  # a short line outside the article body
+    # Deduplication.
+    NEAR_DUPLICATE_DOC = "dedup.near_duplicate_doc"
+    NEAR_DUPLICATE_PASSAGE = "dedup.near_duplicate_passage"
+    # Input errors: the document could not be read; status becomes "error".
+    ERROR_READ = "error.read"
+    ERROR_DECODE = "error.decode"
+    ERROR_FORMAT = "error.format"
+    ERROR_TOO_LARGE = "error.too_large"
+    ERROR_INTERNAL = "error.internal"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a document came from: a path relative to its input root, and a 1-based line for JSONL."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """One removed piece of text, with the stage and reason that removed it.
+
+    ``start``/``end`` are character offsets into the text the stage received, where meaningful.
+    ``detail`` is free text for people (``"cluster=doc-17 jaccard=0.91"``).
+    """
+
+    stage: str
+    reason: Reason
+    unit: Unit
+    text: str
+    start: int | None = None
+    end: int | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "stage": self.stage,
+            "reason": str(self.reason),
+            "unit": str(self.unit),
+            "text": self.text,
+        }
+        if self.start is not None:
+            out["start"], out["end"] = self.start, self.end
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """What one normalizer fixer changed in a document, in the spirit of ftfy's fix_and_explain."""
+
+    fixer: str
+    count: int
+    examples: tuple[str, ...] = ()  # a few "before -> after" samples, for people
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fixer": self.fixer, "count": self.count}
+        if self.examples:
+            out["examples"] = list(self.examples)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why a whole document left the output (or could not be read)."""
+
+    reason: Reason
+    detail: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return str(self.reason).startswith("error.")
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateOf:
+    """Near-duplicate membership: the cluster (id of the kept copy), and for a dropped copy what
+    it was verified against and the verified similarity."""
+
+    cluster: str
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PassageMatch:
+    """A passage of this document found (by containment) inside a passage of an earlier document."""
+
+    start: int
+    end: int
+    text: str
+    duplicate_of: str
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "duplicate_of": self.duplicate_of,
+            "similarity": self.similarity,
+        }
+
+
+Kind = Literal["text", "html"]
+Status = Literal["kept", "dropped", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document in flight. ``text`` is the current text (empty for HTML until extraction).
+
+    ``metadata`` holds what the reader knows and the writer needs back (for JSONL, the other
+    fields of the record; a ``host`` key, when present, groups documents of one site).
+    """
+
+    id: str
+    text: str
+    kind: Kind = "text"
+    html: str | None = None
+    source: Source = field(default_factory=lambda: Source(""))
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    drops: tuple[Drop, ...] = ()
+    edits: tuple[Edit, ...] = ()
+    rejected: Rejection | None = None
+    duplicate: DuplicateOf | None = None
+    passages: tuple[PassageMatch, ...] = ()
+    chars_in: int = 0  # characters of the input as read (HTML: the markup)
+
+    @property
+    def status(self) -> Status:
+        if self.rejected is None:
+            return "kept"
+        return "error" if self.rejected.is_error else "dropped"
+
+    def with_drops(self, drops: Iterable[Drop]) -> Document:
+        return dataclasses.replace(self, drops=self.drops + tuple(drops))
+
+    def with_edits(self, edits: Iterable[Edit]) -> Document:
+        return dataclasses.replace(self, edits=self.edits + tuple(edits))
+
+    def reject(self, reason: Reason, detail: str = "") -> Document:
+        return dataclasses.replace(self, rejected=Rejection(reason, detail))

@@ -1,0 +1,56 @@
+"""The two shapes a stage can take.
+
+A **Stage** is a generator over documents, run independently on every shard:
+
+    stage.setup()                         # once per worker (load tables, compile regexes)
+    for doc in stage(docs): ...           # Iterable[Document] -> Iterator[Document]
+
+A **CorpusStage** needs to see the whole corpus before it can decide (site templates,
+near-duplicates). It splits into three pure steps so that any runner can place a barrier
+between them; the local runner and the Dask runner use the same three functions:
+
+    summary = stage.summarize(doc)                # in workers: compact and picklable
+    decisions = stage.decide(keyed_summaries)     # on the driver, in input order
+    doc = stage.apply(doc, decisions.get(key))    # in workers
+
+``keyed_summaries`` is an iterable of ``(key, summary)`` pairs in input order where ``key`` is
+``str(doc.source)``: unique within a run and stable across runs and ``--jobs``. ``decide``
+returns a mapping from key to decision; a document with no decision is passed ``None``.
+
+Stages never see rejected documents (the pipeline passes them by), know nothing about processes,
+files or engines, keep no module-level state, and pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from cleaner.record import Document
+
+
+@runtime_checkable
+class Stage(Protocol):
+    name: str
+
+    def setup(self) -> None: ...
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]: ...
+
+
+@runtime_checkable
+class CorpusStage(Protocol):
+    name: str
+
+    def setup(self) -> None: ...
+
+    def summarize(self, doc: Document) -> Any: ...
+
+    def decide(self, summaries: Iterable[tuple[str, Any]]) -> Mapping[str, Any]: ...
+
+    def apply(self, doc: Document, decision: Any | None) -> Document: ...
+
+
+def doc_key(doc: Document) -> str:
+    """The key a CorpusStage decision is filed under: the document's source, unique per run."""
+    return str(doc.source)

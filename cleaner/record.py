@@ -166,8 +166,8 @@ Status = Literal["kept", "dropped", "error"]
 class Document:
     """A document in flight. ``text`` is the current text (empty for HTML until extraction).
 
-    ``metadata`` holds what the reader knows and the writer needs back (for JSONL, the other
-    fields of the record; a ``host`` key, when present, groups documents of one site).
+    ``metadata`` holds what the reader knows and the writer needs back: for JSONL, every field of
+    the record except ``text`` and ``html``; a ``host`` or ``url`` key, when present, names the site.
     """
 
     id: str
@@ -182,6 +182,7 @@ class Document:
     duplicate: DuplicateOf | None = None
     passages: tuple[PassageMatch, ...] = ()
     chars_in: int = 0  # characters of the input as read (HTML: the markup)
+    fields: tuple[str, ...] = ()  # a record's original field order, so writers give it back as it came
 
     @property
     def status(self) -> Status:

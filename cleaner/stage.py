@@ -17,7 +17,9 @@ between them; the local runner and the Dask runner use the same three functions:
 ``str(doc.source)``: unique within a run and stable across runs and ``--jobs``. ``decide``
 returns a mapping from key to decision; a document with no decision is passed ``None``.
 
-Stages never see rejected documents (the pipeline passes them by), know nothing about processes,
+A Stage yields exactly one document for each document it receives, in the same order: to remove
+a document it rejects it (``doc.reject(reason)``) instead of leaving it out. Stages never see
+rejected documents (the pipeline passes them by), know nothing about processes,
 files or engines, keep no module-level state, and pickle.
 """
 

@@ -1,0 +1,84 @@
+"""The boilerplate stage: HTML article extraction, plain-text line classification, site templates.
+
+Three pieces the pipeline composes:
+
+- ``HtmlExtract`` (runs first): HTML documents -> the article as plain text, a Drop per block;
+- ``TextLines`` (after normalize): plain-text documents -> boilerplate lines dropped, with spans;
+- ``Templates`` (a CorpusStage): lines repeated across many documents of one site.
+
+Every removal is a Drop with a ``boilerplate.*`` reason and the removed text.
+
+>>> from cleaner.config import BoilerplateConfig
+>>> from cleaner.record import Document
+>>> text = "A long enough line of article text, written as a sentence.\\nLeave a Reply\\n"
+>>> doc = Document(id="a", text=text)
+>>> out = next(TextLines(BoilerplateConfig())([doc]))
+>>> out.text, [d.reason.value for d in out.drops]
+('A long enough line of article text, written as a sentence.\\n', ['boilerplate.comments'])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+
+from cleaner.boilerplate.html import extract, visible_text
+from cleaner.boilerplate.templates import Templates, site_of
+from cleaner.boilerplate.text import classify_lines, remove_spans
+from cleaner.config import BoilerplateConfig
+from cleaner.record import Document
+
+__all__ = ["HtmlExtract", "Templates", "TextLines", "classify_lines", "extract", "site_of", "visible_text"]
+
+
+class HtmlExtract:
+    """Stage: extract the article of HTML documents into ``text`` (one block per line).
+
+    With ``cfg.html`` off, the text is all visible text instead, and nothing is dropped.
+    Text documents pass through unchanged.
+    """
+
+    name = "boilerplate"
+
+    def __init__(self, cfg: BoilerplateConfig) -> None:
+        self.cfg = cfg
+
+    def setup(self) -> None:
+        """Nothing to load: the rule table is compiled at import."""
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            if doc.kind != "html" or doc.html is None:
+                yield doc
+            elif not self.cfg.html:
+                yield dataclasses.replace(doc, text=visible_text(doc.html))
+            else:
+                result = extract(doc.html)
+                yield dataclasses.replace(doc, text=result.text, drops=doc.drops + result.drops)
+
+
+class TextLines:
+    """Stage: drop boilerplate lines of plain-text documents, each a Drop with its span.
+
+    HTML documents are left alone: their blocks were already judged, with more evidence
+    (markup, links), by HtmlExtract.
+    """
+
+    name = "boilerplate"
+
+    def __init__(self, cfg: BoilerplateConfig) -> None:
+        self.cfg = cfg
+
+    def setup(self) -> None:
+        """Nothing to load: the rule table is compiled at import."""
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            if doc.kind != "text" or not self.cfg.text:
+                yield doc
+                continue
+            drops = classify_lines(doc.text)
+            if not drops:
+                yield doc
+                continue
+            yield dataclasses.replace(doc, text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))

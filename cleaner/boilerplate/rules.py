@@ -1,0 +1,253 @@
+"""The rule table of the boilerplate stage: tag sets, class/id cues and line cues, as data.
+
+Every cue names the Reason it drops text for. Cues are multilingual (English, German, French,
+Spanish, Russian) and describe *kinds* of boilerplate (share bars, cookie notices, "related
+articles" headers), never a single site. To re-check a change, run
+``python benchmarks/bench_extraction.py`` and compare both halves of the held-out split.
+
+>>> reason_for_class("post-share-buttons")
+<Reason.SOCIAL: 'boilerplate.social'>
+>>> reason_for_class("article-body") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+from cleaner.record import Reason
+
+# Elements whose content is never visible text.
+INVISIBLE_TAGS: frozenset[str] = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "iframe", "head", "title", "meta", "link",
+        "object", "embed", "canvas", "video", "audio", "map", "select", "option", "button",
+        "input", "textarea", "math", "-comment", "datalist", "dialog",
+    }
+)  # fmt: skip
+
+# Elements that start a new line of text (block-level in the HTML rendering model).
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd",
+        "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+        "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li",
+        "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+        "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+
+HEADING_TAGS: frozenset[str] = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+# Structural elements that hold page chrome rather than article text. They are cues, not
+# verdicts: a cue on an element that holds most of the page's good text is ignored (some sites
+# wrap the whole page in <form> or <header>), see html.py.
+TAG_CUES: dict[str, Reason] = {
+    "nav": Reason.NAV,
+    "header": Reason.NAV,
+    "footer": Reason.NAV,
+    "menu": Reason.NAV,
+    "aside": Reason.RELATED,
+    "form": Reason.MARKUP,
+    "figcaption": Reason.LOW_SCORE,  # captions: the benchmark's annotators left them out
+}
+
+# Class/id/role cues, checked in order: the first match names the reason. Matched against
+# the lower-cased "class id role" string at token-ish boundaries. Patterns describe widgets
+# that appear across many sites; keep them generic.
+_CLASS_CUES: tuple[tuple[Reason, str], ...] = (
+    (Reason.CONSENT, r"cookie|consent|gdpr|cmp-|onetrust|privacy-?banner"),
+    (Reason.COMMENTS, r"comment|disqus|respond|reply|discussion|kommentar|commentaire"),
+    (Reason.SOCIAL, r"share|sharing|social|sociable|follow-?us|addthis|sharethis|tweet|facebook"),
+    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign-up|mailing|paywall|register|abonn"),
+    (
+        Reason.RELATED,
+        r"related|recommend|more-?stories|more-?articles|read-?more|also-?read|popular|trending"
+        r"|most-?read|outbrain|taboola|teaser|you-?may|sidebar|widget|further|next-?post|prev-?post"
+        r"|post-?nav|pagination|tags?-?list|tag-?cloud|article-?tags|entry-?tags|post-?tags|byline|author-?bio"
+        r"|about-?the-?author|meta-?data|post-?meta|entry-?meta|article-?meta",
+    ),
+    (Reason.AD, r"(?:^|[\s_-])ads?(?:$|[\s_-])|advert|sponsor|promo|banner|dfp|adslot|ad-?unit|google-?ad"),
+    (
+        Reason.NAV,
+        r"(?:^|[\s_-])nav|menu|breadcrumb|masthead|site-?header|site-?footer|(?:^|[\s_-])footer"
+        r"|(?:^|[\s_-])header|toolbar|skip-?link|topbar|navbar|jump-?to",
+    ),
+    (
+        Reason.MARKUP,
+        r"(?:^|[\s_-])hidden(?:$|[\s_-])|visually-?hidden|sr-only|screen-?reader|modal|popup|overlay",
+    ),
+    (Reason.LOW_SCORE, r"caption|credit|wp-caption|photo-?credit|image-?credit"),
+)
+CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(pattern)) for reason, pattern in _CLASS_CUES
+)
+
+# Class/id names that mark the article itself; they lift a container's score and stop a
+# negative cue from matching an element such as "article-content-related-wrapper".
+POSITIVE_CLASS = re.compile(
+    r"article|content|entry|post-?body|story|main|text|body|hentry|blog-?post|artikel|contenu|cuerpo|noticia"
+)
+
+
+def reason_for_class(attrs: str) -> Reason | None:
+    """The boilerplate reason a class/id/role string points at, or None.
+
+    >>> reason_for_class("cookie-banner")
+    <Reason.CONSENT: 'boilerplate.consent'>
+    """
+    if not attrs:
+        return None
+    for reason, pattern in CLASS_CUES:
+        if pattern.search(attrs):
+            return reason
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Line cues for plain text. Each is a regex matched against a whole, stripped, case-folded line
+# (``fullmatch``) unless it is in the PREFIX table. Keep them short and generic.
+_W = r"[\s\W]*"  # optional trailing punctuation/space
+
+_LINE_CUES: tuple[tuple[Reason, str], ...] = (
+    (
+        Reason.SOCIAL,
+        r"(?:please\s+)?(?:follow|like|find|join|connect with|share with)\s+(?:us|me)\b.{0,80}"
+        r"|share(?: this)?(?: article| story| post| page)?(?: on \w+)?" + _W
+        + r"|(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit)"
+        r"(?:\s*[|·•,/]\s*(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit))*"
+        + _W
+        + r"|teilen|(?:auf )?facebook teilen|partager(?: sur \w+)?|compartir(?: en \w+)?"
+        r"|поделиться.{0,40}|подписывайтесь на нас.{0,80}|folgen sie uns.{0,80}|suivez-nous.{0,80}"
+        r"|síguenos.{0,80}|share this:?|click to share.{0,80}",
+    ),
+    (
+        Reason.NEWSLETTER,
+        r"(?:subscribe|sign up|signup|register)\b.{0,40}(?:newsletter|updates|inbox|email).{0,120}"
+        r"|(?:get|receive) (?:our|the) (?:\w+ )?newsletter.{0,120}|newsletters?" + _W
+        + r"|subscribe(?: now| today| here)?" + _W
+        + r"|sign up(?: now| today| here)?" + _W
+        + r"|enter your e-?mail.{0,80}|your e-?mail address" + _W
+        + r"|newsletter abonnieren.{0,80}|jetzt abonnieren.{0,40}|inscrivez-vous.{0,80}"
+        r"|abonnez-vous.{0,80}|suscr[ií]bete.{0,80}|подпишитесь.{0,80}|подписаться.{0,40}",
+    ),
+    (
+        Reason.RELATED,
+        r"(?:related|similar|recommended|popular|trending|latest|more|recent|top)"
+        r"(?: \w+)?(?: articles?| stories| posts| news| reads| videos?| content| from \w+(?: \w+)?)" + _W
+        + r"|(?:read|see) (?:more|also|next)" + _W
+        + r"|don['’]t miss" + _W
+        + r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)" + _W
+        + r"|also (?:read|on \w+)" + _W
+        + r"|more on this(?: story| topic)?" + _W
+        + r"|(?:auch|mehr) (?:interessant|zum thema)" + _W
+        + r"|das könnte sie (?:auch )?interessieren" + _W
+        + r"|lesen sie (?:auch|mehr)" + _W
+        + r"|weitere artikel" + _W
+        + r"|(?:à|a) lire (?:aussi|également)" + _W
+        + r"|articles? (?:similaires|liés|connexes)" + _W
+        + r"|sur le même sujet" + _W
+        + r"|(?:noticias|artículos) relacionad[oa]s" + _W
+        + r"|te puede interesar" + _W
+        + r"|lee (?:también|más)" + _W
+        + r"|(?:читайте|смотрите) (?:также|еще|ещё)" + _W
+        + r"|похожие (?:статьи|новости|материалы)" + _W
+        + r"|по теме" + _W
+        + r"|tags?:.{0,200}|filed under:?.{0,200}|categories:?.{0,200}",
+    ),
+    (
+        Reason.COMMENTS,
+        r"(?:leave|post|write|add) a (?:comment|reply|response)" + _W
+        + r"|be the first to comment.{0,40}|\d+\s+comments?" + _W
+        + r"|comments?(?: \(\d+\))?" + _W
+        + r"|no comments(?: yet)?" + _W
+        + r"|this site uses akismet.{0,120}|your email address will not be published.{0,120}"
+        r"|required fields are marked.{0,40}|(?:view|show|load|hide) (?:all )?(?:\d+ )?comments?.{0,20}"
+        r"|kommentare?(?: \(\d+\))?" + _W
+        + r"|kommentar schreiben" + _W
+        + r"|commentaires?(?: \(\d+\))?" + _W
+        + r"|laisser un commentaire" + _W
+        + r"|comentarios?(?: \(\d+\))?" + _W
+        + r"|deja un comentario" + _W
+        + r"|комментарии(?: \(\d+\))?" + _W
+        + r"|оставить комментарий" + _W
+        + r"|добавить комментарий" + _W,
+    ),
+    (
+        Reason.CONSENT,
+        r".{0,80}\b(?:we|this (?:site|website)) uses? cookies.{0,300}"
+        r"|.{0,40}\bwe use your sign-?up.{0,300}|accept(?: all)?(?: cookies)?" + _W
+        + r"|.{0,80}\bby (?:using|continuing to use) (?:this|our) (?:site|website).{0,300}"
+        r"|.{0,80}\bwir verwenden cookies.{0,300}|.{0,80}\bnous utilisons (?:des )?cookies.{0,300}"
+        r"|.{0,80}\butilizamos cookies.{0,300}|.{0,80}\bмы используем (?:файлы )?cookie.{0,300}"
+        r"|.{0,80}\bиспользует (?:файлы )?cookie.{0,300}",
+    ),
+    (
+        Reason.LEGAL,
+        r"(?:©|\(c\)|copyright|&copy;).{0,400}|.{0,200}all rights reserved.{0,200}"
+        r"|.{0,200}unauthori[sz]ed (?:use|reproduction).{0,300}|alle rechte vorbehalten.{0,100}"
+        r"|.{0,100}tous droits réservés.{0,100}|.{0,100}todos los derechos reservados.{0,100}"
+        r"|.{0,100}все права защищены.{0,100}|privacy policy|terms (?:of (?:use|service)|and conditions)"
+        r"|impressum|datenschutz(?:erklärung)?|mentions légales|aviso legal|политика конфиденциальности",
+    ),
+    (
+        Reason.SOURCE,
+        r"(?:source|quelle|fuente|источник)\s*:\s*read (?:the )?full (?:article|story)"
+        r"|read (?:the )?full (?:article|story)(?: (?:here|at|on) .{0,60})?" + _W,
+    ),
+    (
+        Reason.AD,
+        r"advertisements?" + _W
+        + r"|sponsored(?: content| by .{0,60})?" + _W
+        + r"|anzeige|werbung|publicité|publicidad|реклама|ad" + _W
+        + r"|.{0,60}\b(?:launch|start) your (?:unlimited |free )?.{0,40}trial.{0,80}"
+        r"|.{0,80}['‘’\"]?no ad['‘’\"]? subscription.{0,200}"
+        r"|.{0,80}\bsign up here and support.{0,200}|.{0,40}support (?:independent|real) journalism.{0,120}",
+    ),
+    (
+        Reason.NAV,
+        r"(?:home|menu|search|skip to (?:main )?content|back to top|main menu|log ?in|sign in|log ?out"
+        r"|startseite|accueil|inicio|главная|suche|rechercher|buscar|поиск|next|previous|prev"
+        r"|weiter|zurück|suivant|précédent|siguiente|anterior|далее|назад)" + _W,
+    ),
+)
+LINE_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(pattern, re.IGNORECASE | re.DOTALL)) for reason, pattern in _LINE_CUES
+)
+
+# Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
+PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
+    (
+        Reason.RELATED,
+        re.compile(
+            r"(?:read more|see also|related|also read|don['’]t miss|more|lesen sie auch|lesen sie mehr"
+            r"|à lire aussi|lire aussi|lee también|lea también|читайте также|смотрите также)\s*[:|»>]\s*\S",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+# Lines after which a run of short lines is a list of links to other articles, not content.
+RELATED_HEADERS: frozenset[Reason] = frozenset({Reason.RELATED})
+
+
+def line_reason(line: str) -> Reason | None:
+    """The boilerplate reason a single line's text matches, or None.
+
+    >>> line_reason("Leave a Comment")
+    <Reason.COMMENTS: 'boilerplate.comments'>
+    >>> line_reason("Похожие статьи")
+    <Reason.RELATED: 'boilerplate.related'>
+    >>> line_reason("The committee will leave a comment period open until May.") is None
+    True
+    """
+    text = line.strip()
+    if not text or len(text) > 600:
+        return None
+    for reason, pattern in PREFIX_CUES:
+        if pattern.match(text) and len(text) < 200:
+            return reason
+    for reason, pattern in LINE_CUES:
+        if pattern.fullmatch(text):
+            return reason
+    return None

@@ -1,0 +1,48 @@
+"""The interface the pipeline calls: names, stage shapes, pass-through of other kinds."""
+
+from __future__ import annotations
+
+from cleaner.boilerplate import HtmlExtract, Templates, TextLines
+from cleaner.boilerplate.html import visible_text
+from cleaner.config import BoilerplateConfig
+from cleaner.record import Document, Reason, Unit
+from cleaner.stage import CorpusStage, Stage
+
+HTML = """<html><head><title>T</title><style>p{}</style></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><p>The river rose by a metre overnight, and the council closed the lower bridge, officials said.</p>
+<p>Residents were told to stay away from the banks until the water falls again next week.</p></article>
+<footer>© 2024 Example</footer></body></html>"""
+
+
+def test_stage_shapes() -> None:
+    cfg = BoilerplateConfig()
+    assert isinstance(HtmlExtract(cfg), Stage)
+    assert isinstance(TextLines(cfg), Stage)
+    assert isinstance(Templates(cfg), CorpusStage)
+    assert HtmlExtract(cfg).name == TextLines(cfg).name == Templates(cfg).name == "boilerplate"
+
+
+def test_html_extract_keeps_kind_and_html() -> None:
+    doc = Document(id="p.html", text="", kind="html", html=HTML)
+    out = next(HtmlExtract(BoilerplateConfig())([doc]))
+    assert out.kind == "html" and out.html == HTML
+    assert "river rose" in out.text and "stay away" in out.text
+    assert "Home" not in out.text and "©" not in out.text
+    assert all(d.unit is Unit.BLOCK for d in out.drops)
+    assert {d.reason for d in out.drops} == {Reason.NAV}
+
+
+def test_html_extract_off_gives_visible_text() -> None:
+    doc = Document(id="p.html", text="", kind="html", html=HTML)
+    out = next(HtmlExtract(BoilerplateConfig(html=False))([doc]))
+    assert out.text == visible_text(HTML)
+    assert out.text.splitlines()[0] == "Home World"
+    assert out.drops == ()
+
+
+def test_text_docs_pass_html_stage_and_html_docs_pass_text_stage() -> None:
+    text_doc = Document(id="a.txt", text="Leave a Comment\n")
+    assert next(HtmlExtract(BoilerplateConfig())([text_doc])) is text_doc
+    html_doc = Document(id="p.html", text="Leave a Comment\n", kind="html", html=HTML)
+    assert next(TextLines(BoilerplateConfig())([html_doc])) is html_doc

@@ -319,7 +319,7 @@ def repair_lookalikes(text: str) -> tuple[str, int]:
 
     Text with no Cyrillic or Greek character returns at once, so the common case costs one scan.
 
-    >>> science = "\N{GREEK CAPITAL LETTER DELTA}G, A\N{GREEK SMALL LETTER BETA}42, \N{GREEK SMALL LETTER MU}m"
+    >>> science = "\N{GREEK CAPITAL LETTER DELTA}G A\N{GREEK SMALL LETTER BETA}42 \N{GREEK SMALL LETTER MU}m"
     >>> repair_lookalikes(science) == (science, 0)
     True
     """

@@ -110,9 +110,7 @@ def validate(cfg: Config) -> None:
         if not 0.0 < value <= 1.0:
             raise ConfigError(f"dedup.{name} must be in (0, 1], not {value}")
     if d.bands * d.rows != d.num_perm:
-        raise ConfigError(
-            f"dedup.bands x dedup.rows must equal dedup.num_perm ({d.bands} x {d.rows} != {d.num_perm})"
-        )
+        raise ConfigError(f"dedup.bands x dedup.rows must equal dedup.num_perm ({d.bands} x {d.rows} != {d.num_perm})")
     if d.ngram < 1:
         raise ConfigError(f"dedup.ngram must be at least 1, not {d.ngram}")
     b = cfg.boilerplate

@@ -1,0 +1,85 @@
+"""The library API: clean documents in memory, no files involved.
+
+``clean`` runs the same pipeline as the command line, in this process. Corpus-level stages
+(site templates, near-duplicates) need to see every document before they decide, so documents
+are held in memory until the last one has been read: pass batches that fit in memory, and use
+a persistent index (``DedupConfig.index``) to deduplicate each batch against earlier ones.
+
+>>> docs = list(clean(["Hello   world\\u00a0again.", "Hello world again."]))
+>>> [d.id for d in docs]
+['0']
+>>> docs[0].text
+'Hello world again.'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+
+from cleaner.config import Config
+from cleaner.errors import UsageError
+from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
+from cleaner.record import Document, Source
+from cleaner.report import Report
+
+
+class Cleaner:
+    """A configured pipeline, set up once and reused for many calls.
+
+    >>> cleaner = Cleaner(Config(stages=("normalize",)))
+    >>> cleaner.clean_text("caf\\u00c3\\u00a9")
+    'café'
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.pipeline = Pipeline(self.config)
+        self.pipeline.setup()
+        self.report = Report()  # counters of every call so far
+
+    def clean(self, documents: Iterable[str | Document], *, include_rejected: bool = False) -> Iterator[Document]:
+        """Clean documents (strings or Documents), in order; by default yield only the kept ones."""
+        batch = [_as_document(i, d) for i, d in enumerate(documents)]
+        keys = [str(d.source) for d in batch]
+        if len(set(keys)) != len(keys):
+            raise UsageError(
+                "documents must have distinct sources (Document.source); leave source unset to number them"
+            )
+        previous = None
+        decisions: dict[str, object] = {}
+        for segment in self.pipeline.segments:
+            if previous is not None:
+                batch = apply_decisions(batch, previous, decisions, self.report)
+            batch = run_stages(batch, segment.stages, self.report)
+            if segment.corpus is not None:
+                decisions = dict(segment.corpus.decide(summarize(batch, segment.corpus, self.report)))
+            previous = segment.corpus
+        for doc in batch:
+            self.report.add_document(doc)
+            if include_rejected or doc.rejected is None:
+                yield doc
+
+    def clean_text(self, text: str) -> str:
+        """Clean one string and return its text ("" when the whole document was dropped)."""
+        docs = list(self.clean([text], include_rejected=True))
+        return docs[0].text if docs[0].rejected is None else ""
+
+
+def clean(
+    documents: Iterable[str | Document], config: Config | None = None, *, include_rejected: bool = False
+) -> Iterator[Document]:
+    """Clean an iterable of strings or Documents with one pipeline; see ``Cleaner.clean``."""
+    return Cleaner(config).clean(documents, include_rejected=include_rejected)
+
+
+def _as_document(position: int, item: str | Document) -> Document:
+    if isinstance(item, str):
+        return Document(id=str(position), text=item, source=Source("<memory>", position + 1), chars_in=len(item))
+    if not isinstance(item, Document):
+        raise UsageError(f"clean() takes strings or Documents, not {type(item).__name__} (item {position})")
+    if not item.source.path:
+        item = dataclasses.replace(item, source=Source("<memory>", position + 1))
+    if not item.chars_in:
+        item = dataclasses.replace(item, chars_in=len(item.html if item.kind == "html" and item.html else item.text))
+    return item

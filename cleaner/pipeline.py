@@ -1,0 +1,155 @@
+"""Compose the stages, top-down in the order documents meet them.
+
+    read ─> html extraction ─> normalize ─> boilerplate lines ─> site templates ─> dedup ─> write
+            (HTML only)                                          (corpus)          (corpus)
+
+HTML is turned into text first, by the boilerplate stage's block-level extractor (it needs the
+markup to tell an article from its page); every later stage then works on plain text. When the
+boilerplate stage is switched off, HTML documents still become text (all visible text, nothing
+dropped). Stages that must see the whole corpus (site templates, near-duplicates) are
+CorpusStages; a runner cuts the step list at them into segments of per-document stages.
+
+After every stage, a kept document with no text left is rejected as ``cleaner.empty``: a page
+whose content all went is reported, never silently written as an empty file.
+
+>>> plan = Pipeline(Config(stages=("normalize",)))
+>>> [step.name for step in plan.steps]
+['html', 'normalize']
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from cleaner.config import Config
+from cleaner.record import Document, Reason
+from cleaner.report import Report
+from cleaner.stage import CorpusStage, Stage, doc_key
+
+Step = Stage | CorpusStage
+
+
+class HtmlToText:
+    """Stage used when boilerplate stripping is off: an HTML document's text is all its visible text."""
+
+    name = "html"
+
+    def setup(self) -> None:
+        pass
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        from cleaner.boilerplate.html import visible_text
+
+        for doc in docs:
+            if doc.kind == "html" and doc.html is not None and not doc.text:
+                doc = _replace_text(doc, visible_text(doc.html))
+            yield doc
+
+
+def _replace_text(doc: Document, text: str) -> Document:
+    import dataclasses
+
+    return dataclasses.replace(doc, text=text)
+
+
+def build_steps(cfg: Config) -> list[Step]:
+    """The steps of a run, in order, for the stages the config switches on."""
+    steps: list[Step] = []
+    if "boilerplate" in cfg.stages and cfg.boilerplate.html:
+        from cleaner.boilerplate import HtmlExtract
+
+        steps.append(HtmlExtract(cfg.boilerplate))
+    else:
+        steps.append(HtmlToText())
+    if "normalize" in cfg.stages:
+        from cleaner.normalize import Normalize
+
+        steps.append(Normalize(cfg.normalize))
+    if "boilerplate" in cfg.stages:
+        from cleaner.boilerplate import Templates, TextLines
+
+        if cfg.boilerplate.text:
+            steps.append(TextLines(cfg.boilerplate))
+        if cfg.boilerplate.templates:
+            steps.append(Templates(cfg.boilerplate))
+    if "dedup" in cfg.stages:
+        from cleaner.dedup import Dedup
+
+        steps.append(Dedup(cfg.dedup))
+    return steps
+
+
+def is_corpus_stage(step: Step) -> bool:
+    return hasattr(step, "decide")
+
+
+@dataclass
+class Segment:
+    """Per-document stages to run, then (optionally) the corpus stage that follows them."""
+
+    stages: list[Stage]
+    corpus: CorpusStage | None
+
+
+class Pipeline:
+    """The configured steps, cut into segments at each corpus-level stage."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.config = cfg
+        self.steps = build_steps(cfg)
+        self.segments: list[Segment] = []
+        current: list[Stage] = []
+        for step in self.steps:
+            if is_corpus_stage(step):
+                self.segments.append(Segment(current, step))  # type: ignore[arg-type]
+                current = []
+            else:
+                current.append(step)  # type: ignore[arg-type]
+        self.segments.append(Segment(current, None))
+
+    def setup(self) -> None:
+        for step in self.steps:
+            step.setup()
+
+
+def run_stages(docs: Sequence[Document], stages: Sequence[Stage], report: Report) -> list[Document]:
+    """Run per-document stages over a batch, timing each; rejected documents pass by untouched."""
+    batch = list(docs)
+    for stage in stages:
+        active = [i for i, d in enumerate(batch) if d.rejected is None]
+        if not active:
+            break
+        started = time.perf_counter()
+        results = list(stage(batch[i] for i in active))
+        report.add_seconds(stage.name, time.perf_counter() - started)
+        if len(results) != len(active):
+            raise RuntimeError(f"stage {stage.name!r} returned {len(results)} documents for {len(active)}")
+        for i, doc in zip(active, results, strict=True):
+            batch[i] = reject_if_empty(doc)
+    return batch
+
+
+def summarize(docs: Sequence[Document], corpus: CorpusStage, report: Report) -> list[tuple[str, object]]:
+    """The corpus stage's summaries of a batch's kept documents, keyed for ``decide``."""
+    started = time.perf_counter()
+    out = [(doc_key(d), corpus.summarize(d)) for d in docs if d.rejected is None]
+    report.add_seconds(corpus.name, time.perf_counter() - started)
+    return out
+
+
+def apply_decisions(
+    docs: Sequence[Document], corpus: CorpusStage, decisions: dict[str, object], report: Report
+) -> list[Document]:
+    """Apply a corpus stage's decisions to a batch (documents with no decision get None)."""
+    started = time.perf_counter()
+    out = [d if d.rejected is not None else reject_if_empty(corpus.apply(d, decisions.get(doc_key(d)))) for d in docs]
+    report.add_seconds(corpus.name, time.perf_counter() - started)
+    return out
+
+
+def reject_if_empty(doc: Document) -> Document:
+    if doc.rejected is None and not doc.text.strip():
+        return doc.reject(Reason.EMPTY, "no text left after cleaning")
+    return doc

@@ -1,0 +1,166 @@
+"""The run report: one JSON record per input document, and counters that add across workers.
+
+Workers each return a ``Report``; the driver adds them up (``+`` is associative and ``Report()``
+is its identity), so the totals do not depend on how the work was split.
+
+>>> a = Report(docs_in=2, docs_kept=2, chars_in=10, chars_out=8)
+>>> b = Report(docs_in=1, docs_error=1)
+>>> (a + b).docs_in, (a + b).docs_error
+(3, 1)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cleaner.record import Document
+
+
+def document_record(doc: Document) -> dict[str, Any]:
+    """The report record of one document: what it is, what happened to it and why.
+
+    >>> from cleaner.record import Source
+    >>> document_record(Document(id="a.txt", text="hi", source=Source("a.txt"), chars_in=3))["status"]
+    'kept'
+    """
+    rejected = doc.rejected
+    dup = doc.duplicate
+    return {
+        "id": doc.id,
+        "source": {"path": doc.source.path, "line": doc.source.line},
+        "status": doc.status,
+        "reason": str(rejected.reason) if rejected else None,
+        "detail": rejected.detail if rejected and rejected.detail else None,
+        "chars_in": doc.chars_in,
+        "chars_out": len(doc.text) if doc.status == "kept" else 0,
+        "drops": [d.to_json() for d in doc.drops],
+        "edits": [e.to_json() for e in doc.edits],
+        "cluster": dup.cluster if dup else None,
+        "duplicate_of": dup.duplicate_of if dup else None,
+        "similarity": dup.similarity if dup else None,
+        "passages": [p.to_json() for p in doc.passages],
+    }
+
+
+def dumps_record(record: dict[str, Any]) -> str:
+    """One JSONL line; stable key order and no ASCII escaping, so output is byte-identical run to run."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+@dataclass
+class Report:
+    """Counters of a run (or of part of one). Add reports together to merge them."""
+
+    docs_in: int = 0
+    docs_kept: int = 0
+    docs_dropped: int = 0
+    docs_error: int = 0
+    chars_in: int = 0
+    chars_out: int = 0
+    # (stage, reason, unit) -> [count, chars]
+    drops: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    drop_chars: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    rejections: Counter[str] = field(default_factory=Counter)  # reason -> documents
+    edits: Counter[str] = field(default_factory=Counter)  # fixer -> count
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    clusters: Counter[str] = field(default_factory=Counter)  # cluster id -> members
+    passages_flagged: int = 0
+    files_skipped: int = 0
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def add_document(self, doc: Document) -> None:
+        self.docs_in += 1
+        self.chars_in += doc.chars_in
+        status = doc.status
+        if status == "kept":
+            self.docs_kept += 1
+            self.chars_out += len(doc.text)
+        elif status == "dropped":
+            self.docs_dropped += 1
+        else:
+            self.docs_error += 1
+        if doc.rejected is not None:
+            self.rejections[str(doc.rejected.reason)] += 1
+        for d in doc.drops:
+            key = (d.stage, str(d.reason), str(d.unit))
+            self.drops[key] += 1
+            self.drop_chars[key] += len(d.text)
+        for e in doc.edits:
+            self.edits[e.fixer] += e.count
+        if doc.duplicate is not None:
+            self.clusters[doc.duplicate.cluster] += 1
+        self.passages_flagged += len(doc.passages)
+
+    def __add__(self, other: Report) -> Report:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return Report(
+            docs_in=self.docs_in + other.docs_in,
+            docs_kept=self.docs_kept + other.docs_kept,
+            docs_dropped=self.docs_dropped + other.docs_dropped,
+            docs_error=self.docs_error + other.docs_error,
+            chars_in=self.chars_in + other.chars_in,
+            chars_out=self.chars_out + other.chars_out,
+            drops=self.drops + other.drops,
+            drop_chars=self.drop_chars + other.drop_chars,
+            rejections=self.rejections + other.rejections,
+            edits=self.edits + other.edits,
+            seconds=_add_float(self.seconds, other.seconds),
+            clusters=self.clusters + other.clusters,
+            passages_flagged=self.passages_flagged + other.passages_flagged,
+            files_skipped=self.files_skipped + other.files_skipped,
+        )
+
+    @property
+    def failed(self) -> bool:
+        return self.docs_error > 0
+
+    def summary(self) -> str:
+        """A human-readable summary table (for stderr)."""
+        lines = [
+            f"documents  {self.docs_in:>10,} in  {self.docs_kept:>10,} kept  "
+            f"{self.docs_dropped:>8,} dropped  {self.docs_error:>6,} errors",
+            f"characters {self.chars_in:>10,} in  {self.chars_out:>10,} out "
+            f"({_share(self.chars_out, self.chars_in)} kept)",
+        ]
+        if self.files_skipped:
+            lines.append(f"skipped    {self.files_skipped:>10,} files of a type cleaner does not read")
+        if self.rejections:
+            lines.append("documents dropped or failed, by reason:")
+            for reason, n in sorted(self.rejections.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {reason:<34} {n:>10,}")
+        if self.drops:
+            lines.append("removed pieces, by reason:        count       chars")
+            for key, n in sorted(self.drops.items(), key=lambda kv: (-kv[1], kv[0])):
+                label = f"{key[1]} ({key[2]})"
+                lines.append(f"  {label:<30} {n:>10,} {self.drop_chars[key]:>11,}")
+        if self.edits:
+            lines.append("normalizer edits:")
+            for fixer, n in sorted(self.edits.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {fixer:<34} {n:>10,}")
+        multi = sum(1 for n in self.clusters.values() if n > 1)
+        if self.clusters or self.passages_flagged:
+            lines.append(
+                f"duplicates: {multi:,} clusters of near-duplicate documents, "
+                f"{self.passages_flagged:,} reused passages flagged"
+            )
+        if self.seconds:
+            timing = "  ".join(f"{stage} {secs:.2f}s" for stage, secs in self.seconds.items())
+            lines.append(f"seconds per stage: {timing}")
+        return "\n".join(lines)
+
+
+def _add_float(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    out = dict(a)
+    for key, value in b.items():
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "n/a"

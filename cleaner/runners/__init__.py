@@ -1,0 +1,1 @@
+"""Runners execute a Pipeline over files: ``local`` (processes, the default)."""

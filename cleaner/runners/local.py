@@ -1,0 +1,307 @@
+"""The default runner: local worker processes over shards, with barriers for corpus-level stages.
+
+A run goes phase by phase. Each phase runs one pipeline segment over every shard in parallel:
+per-document stages, then the summaries of the corpus stage that ends the segment. Workers spill
+their documents to a work folder (hidden inside OUTDIR) and send back only the compact summaries.
+The driver feeds all summaries, in input order, to the corpus stage's ``decide``; the next phase
+applies those decisions. The last phase writes the outputs and the report parts, which the
+driver joins in shard order. Shards are cut from the input alone, and every decision is taken
+on the driver in input order, so output and report are byte-identical for any ``--jobs``.
+
+Worker processes are started with ``spawn``: it works the same on every platform and proves that
+stages pickle, which the Dask runner needs too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+
+from cleaner.config import Config
+from cleaner.errors import UsageError
+from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
+from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
+from cleaner.record import Document, Reason, Source
+from cleaner.report import Report, document_record, dumps_record
+from cleaner.writers import (
+    PartWriter,
+    atomic_file,
+    concatenate,
+    jsonl_line,
+    output_collisions,
+    output_rel,
+    write_document_file,
+)
+
+# Documents are processed in batches: large enough to amortise per-call overhead in the stages,
+# small enough that a worker holds only a few MB of text at a time.
+BATCH_DOCS = 256
+WORK_DIR = ".cleaner-work"
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    outdir: Path
+    report: Path
+
+    @property
+    def workdir(self) -> Path:
+        return self.outdir / WORK_DIR
+
+
+@dataclass(frozen=True)
+class Task:
+    shard: Shard
+    segment: int
+    decisions: dict[str, object]  # decisions of the corpus stage before this segment, for this shard
+    paths: RunPaths
+
+
+@dataclass
+class TaskResult:
+    shard_index: int
+    summaries: list[tuple[str, object]] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    errors: list[str] = field(default_factory=list)  # one line per failed document, for stderr
+
+
+def default_report_path(outdir: Path) -> Path:
+    """``OUTDIR.report.jsonl`` beside OUTDIR: outside OUTDIR's mirror, and never inside an input."""
+    outdir = Path(os.path.abspath(outdir))
+    return outdir.with_name(outdir.name + ".report.jsonl")
+
+
+def check_paths(inputs: Sequence[Path], outdir: Path, report: Path) -> None:
+    """Refuse layouts that would write into an input or read our own output."""
+    out = Path(os.path.realpath(outdir))
+    rep = Path(os.path.realpath(report))
+    for raw in inputs:
+        src = Path(os.path.realpath(raw))
+        if out == src or src in out.parents:
+            raise UsageError(f"output folder {outdir} is inside input {raw}; choose an output folder outside it")
+        if out in src.parents:
+            raise UsageError(f"input {raw} is inside output folder {outdir}; choose an output folder elsewhere")
+        if rep == src or (src.is_dir() and src in rep.parents):
+            raise UsageError(f"report {report} would be written inside input {raw}; pass --report elsewhere")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output {outdir} exists and is not a folder; choose another -o")
+
+
+def run(
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    cfg: Config,
+    report_path: str | Path | None = None,
+    on_error: Callable[[str], None] | None = None,
+    shard_bytes: int = SHARD_BYTES,
+) -> Report:
+    """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
+
+    ``on_error`` receives one line per input or record that failed, in input order.
+    ``shard_bytes`` is how large a plain JSONL file may be before it is split between workers.
+    """
+    paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
+    input_paths = [Path(p) for p in inputs]
+    check_paths(input_paths, paths.outdir, paths.report)
+    found = discover(input_paths)
+    clashes = output_collisions(found.files)
+    if clashes:
+        out, first, second = clashes[0]
+        raise UsageError(f"{first} and {second} would both be written to {out}; clean them in separate runs")
+    shards = plan_shards(found.files, shard_bytes)
+    pipeline = Pipeline(cfg)
+    total = Report(files_skipped=len(found.skipped))
+    report_error = on_error or (lambda line: None)
+
+    workdir = paths.workdir
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(shards)))
+    with _executor(jobs, cfg) as execute:
+        decisions_by_shard: dict[int, dict[str, object]] = {}
+        for number, segment in enumerate(pipeline.segments):
+            tasks = [Task(s, number, decisions_by_shard.get(s.index, {}), paths) for s in shards]
+            results = list(execute(tasks))
+            for result in results:
+                total = total + result.report
+                for line in result.errors:
+                    report_error(line)
+            if segment.corpus is not None:
+                started = time.perf_counter()
+                decisions = segment.corpus.decide(chain.from_iterable(r.summaries for r in results))
+                total.add_seconds(segment.corpus.name, time.perf_counter() - started)
+                decisions_by_shard = {
+                    r.shard_index: {k: decisions[k] for k, _ in r.summaries if k in decisions} for r in results
+                }
+    _assemble(shards, paths, found, total, report_error)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return total
+
+
+def _assemble(
+    shards: Sequence[Shard], paths: RunPaths, found: Discovery, total: Report, report_error: Callable[[str], None]
+) -> None:
+    """Join split JSONL outputs and the report parts, in shard order."""
+    workdir = paths.workdir
+    by_file: dict[str, list[Shard]] = {}
+    for shard in shards:
+        by_file.setdefault(shard.file.rel, []).append(shard)
+    for rel, parts in by_file.items():
+        if len(parts) > 1:
+            concatenate((workdir / "out" / f"{s.index}.part" for s in parts), paths.outdir / output_rel(rel))
+    with atomic_file(paths.report) as fh:
+        for where, message in found.errors:
+            doc = Document(id=where, text="", source=Source(where)).reject(Reason.ERROR_READ, message)
+            fh.write(dumps_record(document_record(doc)).encode("utf-8"))
+            total.add_document(doc)
+            report_error(f"{where}: {message}")
+        for shard in shards:
+            with open(workdir / "report" / f"{shard.index}.jsonl", "rb") as part:
+                shutil.copyfileobj(part, fh, 1 << 20)
+
+
+# --- workers -------------------------------------------------------------------------------------
+
+# The pipeline of a worker process, built once by the pool initializer. This is the one piece of
+# process-level state: building stages (regexes, tables) per task would cost more than the task.
+_worker_pipeline: Pipeline | None = None
+
+
+def _init_worker(cfg: Config) -> None:
+    global _worker_pipeline
+    _worker_pipeline = Pipeline(cfg)
+    _worker_pipeline.setup()
+
+
+def _run_in_worker(task: Task) -> TaskResult:
+    if _worker_pipeline is None:
+        raise RuntimeError("worker pipeline is not initialised")
+    return run_task(_worker_pipeline, task)
+
+
+class _executor:
+    """Runs tasks in order: in this process for one job, else in a spawn-based process pool."""
+
+    def __init__(self, jobs: int, cfg: Config) -> None:
+        self.jobs, self.cfg = jobs, cfg
+        self.pool: ProcessPoolExecutor | None = None
+        self.local: Pipeline | None = None
+
+    def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
+        if self.jobs > 1:
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.cfg,))
+            pool = self.pool
+            return lambda tasks: pool.map(_run_in_worker, tasks)
+        self.local = Pipeline(self.cfg)
+        self.local.setup()
+        local = self.local
+        return lambda tasks: (run_task(local, t) for t in tasks)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
+    """Run one segment of the pipeline over one shard."""
+    shard, number = task.shard, task.segment
+    segment = pipeline.segments[number]
+    previous = pipeline.segments[number - 1].corpus if number > 0 else None
+    result = TaskResult(shard.index)
+    workdir = task.paths.workdir
+    spill_in = workdir / "spill" / str(number - 1) / f"{shard.index}.pkl"
+    batches: Iterable[list[Document]]
+    if number == 0:
+        batches = _batched(read_shard(shard, pipeline.config.limits), BATCH_DOCS)
+    else:
+        batches = _load_spill(spill_in)
+
+    def process(batch: list[Document]) -> list[Document]:
+        if previous is not None:
+            batch = apply_decisions(batch, previous, task.decisions, result.report)
+        return run_stages(batch, segment.stages, result.report)
+
+    if segment.corpus is not None:
+        spill_out = workdir / "spill" / str(number) / f"{shard.index}.pkl"
+        spill_out.parent.mkdir(parents=True, exist_ok=True)
+        with open(spill_out, "wb") as fh:
+            for batch in batches:
+                batch = process(batch)
+                result.summaries.extend(summarize(batch, segment.corpus, result.report))
+                pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    else:
+        _write_final(shard, (process(b) for b in batches), task.paths, result)
+    if number > 0:
+        spill_in.unlink(missing_ok=True)
+    return result
+
+
+def _write_final(shard: Shard, batches: Iterable[list[Document]], paths: RunPaths, result: TaskResult) -> None:
+    f = shard.file
+    report_part = PartWriter(paths.workdir / "report" / f"{shard.index}.jsonl")
+    try:
+        if f.format.name == "jsonl":
+            if shard.parts > 1:
+                out = PartWriter(paths.workdir / "out" / f"{shard.index}.part")
+                try:
+                    _write_records(batches, out.write, report_part, result, f.path)
+                finally:
+                    out.close()
+            else:
+                target = paths.outdir / output_rel(f.rel)
+                with atomic_file(target, compress=f.format.compression == "gzip") as fh:
+                    _write_records(batches, fh.write, report_part, result, f.path)
+        else:
+            for batch in batches:
+                for doc in batch:
+                    write_document_file(paths.outdir, f, doc)
+                    _record(doc, report_part, result, f.path)
+    finally:
+        report_part.close()
+
+
+def _write_records(
+    batches: Iterable[list[Document]],
+    write: Callable[[bytes], object],
+    report_part: PartWriter,
+    result: TaskResult,
+    path: Path,
+) -> None:
+    for batch in batches:
+        for doc in batch:
+            if doc.status == "kept":
+                write(jsonl_line(doc))
+            _record(doc, report_part, result, path)
+
+
+def _record(doc: Document, report_part: PartWriter, result: TaskResult, path: Path) -> None:
+    report_part.write(dumps_record(document_record(doc)).encode("utf-8"))
+    result.report.add_document(doc)
+    if doc.status == "error" and doc.rejected is not None:
+        where = f"{path}:{doc.source.line}" if doc.source.line is not None else str(path)
+        result.errors.append(f"{where}: {doc.rejected.detail}")
+
+
+def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(docs)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _load_spill(path: Path) -> Iterator[list[Document]]:
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return

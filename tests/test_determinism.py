@@ -1,0 +1,60 @@
+"""Output and report are byte-identical for any --jobs, and JSONL split into shards reads as one file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from cleaner.config import Config
+from cleaner.runners.local import run
+from tests.conftest import SEEDS, write_jsonl
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def make_corpus(root: Path) -> Path:
+    inputs = root / "in"
+    (inputs / "pages").mkdir(parents=True)
+    for seed in sorted(SEEDS.iterdir()):
+        (inputs / "pages" / seed.name).write_bytes(seed.read_bytes())
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi"]
+    records = []
+    for i in range(120):
+        body = " ".join(words[(i * 7 + k) % len(words)] for k in range(40 + i % 13))
+        records.append({"id": f"r{i}", "text": f"Record {i}. {body}.", "n": i})
+        if i % 10 == 3:
+            records.append({"id": f"copy{i}", "text": f"Record {i}. {body}."})  # exact copy
+    write_jsonl(inputs / "big.jsonl", records)
+    write_jsonl(inputs / "small.jsonl.gz", records[:20], gz=True)
+    return inputs
+
+
+def test_jobs_1_and_2_give_identical_bytes(tmp_path: Path) -> None:
+    inputs = make_corpus(tmp_path)
+    digests = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        run([inputs], out, Config(jobs=jobs), tmp_path / f"r{jobs}.jsonl", shard_bytes=4096)
+        digests.append((tree_digest(out), hashlib.sha256((tmp_path / f"r{jobs}.jsonl").read_bytes()).hexdigest()))
+    assert digests[0] == digests[1]
+    assert "big.jsonl" in digests[0][0]
+
+
+def test_split_jsonl_equals_whole_file(tmp_path: Path) -> None:
+    inputs = make_corpus(tmp_path)
+    run([inputs], tmp_path / "whole", Config(jobs=1), tmp_path / "whole.jsonl")
+    run([inputs], tmp_path / "split", Config(jobs=1), tmp_path / "split.jsonl", shard_bytes=1024)
+    assert tree_digest(tmp_path / "whole") == tree_digest(tmp_path / "split")
+    assert (tmp_path / "whole.jsonl").read_bytes() == (tmp_path / "split.jsonl").read_bytes()
+
+
+def test_no_work_folder_is_left_behind(tmp_path: Path) -> None:
+    inputs = make_corpus(tmp_path)
+    run([inputs], tmp_path / "out", Config(jobs=1), shard_bytes=4096)
+    assert not any(p.name.startswith(".") for p in (tmp_path / "out").rglob("*"))

@@ -1,0 +1,106 @@
+"""Readers: formats, ids, line numbers across shards, and errors that become documents."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from cleaner.config import LimitsConfig
+from cleaner.errors import UsageError
+from cleaner.readers import decode_bytes, detect_format, discover, plan_shards, read_shard
+from tests.conftest import write_jsonl
+
+
+def read_all(paths, **kw):
+    found = discover(paths)
+    return [d for s in plan_shards(found.files, **kw) for d in read_shard(s)]
+
+
+def test_walk_is_sorted_recursive_and_skips_unknown_and_hidden(tmp_path: Path) -> None:
+    for name in ["b/z.txt", "a.html", "b/a.htm", "c.png", ".hidden/x.txt", "b/.x.txt", "d.jsonl"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = discover([tmp_path])
+    assert [f.rel for f in found.files] == ["a.html", "d.jsonl", "b/a.htm", "b/z.txt"]
+    assert found.skipped == (str(tmp_path / "c.png"),)
+
+
+def test_same_relative_name_from_two_roots_is_refused(tmp_path: Path) -> None:
+    for root in ("one", "two"):
+        (tmp_path / root).mkdir()
+        (tmp_path / root / "a.txt").write_text("x")
+    with pytest.raises(UsageError, match="same output name"):
+        discover([tmp_path / "one", tmp_path / "two"])
+
+
+def test_format_detection() -> None:
+    assert detect_format(Path("X.HTML")).name == "html"
+    assert detect_format(Path("x.ndjson")).name == "jsonl"
+    assert detect_format(Path("x.json")) is None
+
+
+def test_jsonl_ids_and_sources(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d.jsonl", [{"id": 7, "text": "a"}, {"text": "b"}, {"id": True, "text": "c"}])
+    docs = read_all([tmp_path])
+    assert [(d.id, str(d.source)) for d in docs] == [
+        ("7", "d.jsonl:1"),
+        ("d.jsonl:2", "d.jsonl:2"),
+        ("d.jsonl:3", "d.jsonl:3"),
+    ]
+
+
+def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text('{"text": "a"}\n\n   \n{"text": "b"}\n')
+    assert [str(d.source) for d in read_all([tmp_path])] == ["d.jsonl:1", "d.jsonl:4"]
+
+
+@pytest.mark.parametrize("shard_bytes", [16, 50, 200, 10_000])
+def test_shards_keep_whole_file_line_numbers(tmp_path: Path, shard_bytes: int) -> None:
+    records = [{"text": f"record number {i} " + "x" * (i % 17)} for i in range(60)]
+    write_jsonl(tmp_path / "d.jsonl", records)
+    whole = read_all([tmp_path])
+    split = read_all([tmp_path], shard_bytes=shard_bytes)
+    assert [(d.text, d.source) for d in split] == [(d.text, d.source) for d in whole]
+    assert len(whole) == 60 and whole[-1].source.line == 60
+
+
+def test_truncated_gzip_keeps_earlier_records_and_reports_an_error(tmp_path: Path) -> None:
+    data = gzip.compress(b"".join(b'{"text": "record %d with some words"}\n' % i for i in range(2000)))
+    (tmp_path / "t.jsonl.gz").write_bytes(data[: len(data) // 2])
+    docs = read_all([tmp_path])
+    assert docs[-1].status == "error" and "truncated" in docs[-1].rejected.detail
+    assert all(d.status == "kept" for d in docs[:-1]) and len(docs) > 10
+
+
+def test_decompression_cap(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "b.jsonl.gz", [{"text": "y" * 1000}] * 50, gz=True)
+    found = discover([tmp_path])
+    docs = list(read_shard(plan_shards(found.files)[0], LimitsConfig(max_decompressed_bytes=10_000)))
+    assert docs[-1].status == "error" and "max_decompressed_bytes" in docs[-1].rejected.detail
+
+
+def test_text_files_decode_utf8_bom_utf16_and_cp1252(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"\xef\xbb\xbfcaf\xc3\xa9")
+    (tmp_path / "b.txt").write_bytes("café".encode("utf-16"))
+    (tmp_path / "c.txt").write_bytes("naïve café déjà vu, à la carte — crème brûlée".encode("cp1252"))
+    assert [d.text for d in read_all([tmp_path])] == ["café", "café", "naïve café déjà vu, à la carte — crème brûlée"]
+
+
+def test_binary_file_is_an_error_document(tmp_path: Path) -> None:
+    (tmp_path / "img.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (doc,) = read_all([tmp_path])
+    assert doc.status == "error" and "binary" in doc.rejected.detail
+
+
+def test_oversized_file_is_an_error_document(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("x" * 100)
+    found = discover([tmp_path])
+    (doc,) = read_shard(plan_shards(found.files)[0], LimitsConfig(max_document_bytes=10))
+    assert doc.status == "error" and "max_document_bytes" in doc.rejected.detail
+
+
+def test_decode_rejects_nul_bytes() -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        decode_bytes(b"abc\x00def")

@@ -23,7 +23,7 @@ def make_corpus(root: Path) -> Path:
     (inputs / "pages").mkdir(parents=True)
     for seed in sorted(SEEDS.iterdir()):
         (inputs / "pages" / seed.name).write_bytes(seed.read_bytes())
-    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi"]
+    words = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi").split()  # noqa: SIM905
     records = []
     for i in range(120):
         body = " ".join(words[(i * 7 + k) % len(words)] for k in range(40 + i % 13))

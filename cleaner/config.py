@@ -29,6 +29,7 @@ class NormalizeConfig:
     repair_lookalikes: bool = True  # Latin words carrying Cyrillic/Greek lookalike letters
     remove_invisibles: bool = True  # zero-width, bidi controls, soft hyphens, C0/C1 controls
     normalize_spaces: bool = True  # no-break and other Unicode spaces -> ASCII space
+    normalize_line_breaks: bool = True  # CR LF, CR, U+2028, U+2029, NEL, VT, FF -> "\n"
     nfc: bool = True
 
 

@@ -1,0 +1,430 @@
+"""The normalize stage: repair mojibake, entities, lookalike letters, invisible characters and spaces.
+
+Scraped text arrives with UTF-8 read as cp1252 (``\N{LATIN CAPITAL LETTER A WITH CIRCUMFLEX}\N{EURO SIGN}``),
+HTML entities in plain text, Latin words written with Cyrillic lookalike letters, zero-width and bidi
+characters, and a zoo of Unicode spaces. Each fixer below changes only what it must, and reports what it
+changed as an :class:`~cleaner.record.Edit` (fixer name, count, up to three examples):
+
+==========================  =====================================================================
+fixer                       what it does
+==========================  =====================================================================
+``html_entities``           ``&amp;`` ``&#233;`` ``&#x414;`` -> characters (only complete entities)
+``ftfy.fix_encoding``       mojibake, through ftfy with an explicit encoding-only TextFixerConfig
+``ftfy.<fixer>``            ftfy's other encoding-level fixers (surrogates, terminal escapes)
+``invisibles``              zero-width, bidi controls, soft hyphens, BOMs, C0/C1 controls
+``spaces``                  no-break, thin, em, ideographic ... spaces -> ASCII space
+``line_breaks``             CR LF, CR, U+2028, U+2029, vertical tab, form feed -> ``\\n``
+``nfc``                     Unicode NFC
+``lookalikes``              Latin words carrying Cyrillic or Greek lookalikes (cleaner.homoglyphs)
+==========================  =====================================================================
+
+Typography stays: curly quotes, guillemets, dashes, ellipses and apostrophes are never straightened.
+Speed comes from gates: ASCII text with nothing suspicious returns at once, and ftfy only sees the lines
+where one precompiled regex finds a pair of characters that mojibake is made of.
+
+>>> mojibake = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
+>>> text, edits = normalize_text(mojibake + " &amp; cr\N{CYRILLIC SMALL LETTER IE}me")
+>>> text
+'café & creme'
+>>> [(e.fixer, e.count) for e in edits]
+[('html_entities', 1), ('ftfy.fix_encoding', 1), ('lookalikes', 1)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+
+import ftfy
+import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
+
+from cleaner.config import NormalizeConfig
+from cleaner.homoglyphs import apply_repairs, find_lookalike_repairs
+from cleaner.record import Document, Edit
+
+# ftfy with datatrove's reasoning (fix encodings, enforce no formatting) minus what this module does
+# itself: entities (ftfy's "auto" stops unescaping after the first line with "<"), control characters and
+# line breaks. Passed as a config object, never as keyword arguments, so that every option is honoured.
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=True,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,  # ftfy's default straightens curly quotes: keep typography
+    fix_line_breaks=False,
+    fix_surrogates=True,
+    remove_control_chars=False,
+    normalization=None,
+    explain=True,
+)
+
+MAX_EXAMPLES = 3
+# Rounds of the whole fixer chain: a repair can expose another (``&amp;eacute;`` -> ``&eacute;`` -> e-acute;
+# removing a zero-width space can complete an entity). Three rounds reach a fixed point on every case in
+# tests/cases/normalize; the idempotence property test checks it on generated text.
+MAX_ROUNDS = 4
+
+
+def _mojibake_gate() -> re.Pattern[str]:
+    """One regex that finds every place ftfy could repair: a UTF-8 lead byte followed by a continuation
+    byte, as decoded by each single-byte encoding ftfy tries, plus the altered and lossy variants ftfy
+    restores (a no-break space turned into a space, a byte lost to U+FFFD or ``?``), C1 controls,
+    surrogates and terminal escapes. A line without a match is left to the cheap fixers."""
+    leads: set[str] = set()
+    continuations: set[str] = set()
+    altered_leads: set[str] = set()
+    for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
+        for byte in range(0x80, 0xF5):
+            ch = bytes([byte]).decode(encoding, errors="ignore")
+            if not ch:
+                continue
+            if byte <= 0xBF:
+                continuations.add(ch)
+            elif byte >= 0xC2:
+                leads.add(ch)
+            # Lead bytes of ftfy.chardata.ALTERED_UTF8_RE (byte 0xA0 replaced by a space).
+            if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9, 0xE2, 0xE3, 0xF0):
+                altered_leads.add(ch)
+
+    def cls(chars: set[str]) -> str:
+        return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+    return re.compile(
+        f"{cls(leads)}(?:{cls(continuations)}|[\N{REPLACEMENT CHARACTER}?\x1a])"
+        f"|{cls(altered_leads)} "
+        "|[\x80-\x9f\ud800-\udfff\x1b]"
+    )
+
+
+MOJIBAKE_GATE = _mojibake_gate()
+
+# ASCII text needs work only for controls (including CR), escapes and entities.
+_ASCII_SUSPECT_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")
+# Complete entities only: "AT&T" and "&para" without a semicolon stay as written.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+# Always removed. C0 controls except tab and line breaks, DEL, C1 controls except NEL (a line break),
+# soft hyphen, Arabic letter mark, zero-width space, LRM/RLM, bidi embeddings/overrides/isolates, invisible
+# math operators and word joiner, deprecated format characters, BOM/zero-width no-break space, interlinear
+# annotation characters.
+_INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
+    "\N{SOFT HYPHEN}"
+    "\N{ARABIC LETTER MARK}"
+    "\N{ZERO WIDTH SPACE}"
+    "\N{LEFT-TO-RIGHT MARK}\N{RIGHT-TO-LEFT MARK}"
+    "\N{LEFT-TO-RIGHT EMBEDDING}-\N{RIGHT-TO-LEFT OVERRIDE}"
+    "\N{WORD JOINER}-\N{INVISIBLE PLUS}"
+    "\N{LEFT-TO-RIGHT ISOLATE}-\N{POP DIRECTIONAL ISOLATE}"
+    "\N{INHIBIT SYMMETRIC SWAPPING}-\N{NOMINAL DIGIT SHAPES}"
+    "\N{ZERO WIDTH NO-BREAK SPACE}"
+    "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{INTERLINEAR ANNOTATION TERMINATOR}"
+    "]"
+)
+_JOINER_RE = re.compile("[\N{ZERO WIDTH NON-JOINER}\N{ZERO WIDTH JOINER}]")
+
+# Scripts whose spelling needs ZWNJ/ZWJ (Persian, Urdu, Syriac, N'Ko, the Indic scripts, Tibetan,
+# Myanmar, Khmer, Mongolian): a joiner next to one of their characters is kept.
+_JOINING_SCRIPT_RANGES = (
+    (0x0600, 0x08FF),  # Arabic, Syriac, Arabic Supplement, Thaana, N'Ko, Samaritan, Mandaic, Arabic Ext
+    (0x0900, 0x0DFF),  # Devanagari .. Sinhala
+    (0x0F00, 0x0FFF),  # Tibetan
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x18AF),  # Khmer, Mongolian
+    (0xA8E0, 0xA8FF),  # Devanagari Extended
+    (0xFB50, 0xFDFF),  # Arabic Presentation Forms-A
+    (0xFE70, 0xFEFE),  # Arabic Presentation Forms-B
+)
+
+_SPACE_RE = re.compile(
+    "[\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\N{EN QUAD}-\N{HAIR SPACE}"
+    "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}]"
+)
+_LINE_BREAK_RE = re.compile("\r\n?|[\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
+
+
+def _char_label(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Edits:
+    """Collects counts and a few examples per fixer, in the order fixers first fire."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.examples: dict[str, list[str]] = {}
+
+    def add(self, fixer: str, count: int, examples: Iterable[str] = ()) -> None:
+        if count <= 0:
+            return
+        self.counts[fixer] = self.counts.get(fixer, 0) + count
+        kept = self.examples.setdefault(fixer, [])
+        for example in examples:
+            if len(kept) >= MAX_EXAMPLES:
+                break
+            if example not in kept:
+                kept.append(example)
+
+    def to_list(self) -> list[Edit]:
+        return [Edit(f, c, tuple(self.examples[f])) for f, c in self.counts.items()]
+
+
+def unescape_entities(text: str, edits: _Edits) -> str:
+    """Replace complete HTML entities (``&amp;``, ``&#233;``, ``&#x414;``) by their characters.
+
+    >>> unescape_entities("AT&T &amp; &#x414;&#1072; &para", _Edits())
+    'AT&T & Да &para'
+    """
+    if "&" not in text:
+        return text
+    examples: list[str] = []
+    count = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal count
+        entity = match.group()
+        char = html.unescape(entity)
+        if char != entity:
+            count += 1
+            if len(examples) < MAX_EXAMPLES:
+                examples.append(f"{entity} -> {char}")
+        return char
+
+    out = _ENTITY_RE.sub(one, text)
+    edits.add("html_entities", count, examples)
+    return out
+
+
+def _ftfy_fixer_name(steps: list[ftfy.ExplanationStep] | None) -> str:
+    for kind, detail in steps or ():
+        if kind in ("encode", "decode", "transcode") or detail == "decode_inconsistent_utf8":
+            return "ftfy.fix_encoding"
+    for kind, detail in steps or ():
+        if kind == "apply":
+            return f"ftfy.{detail}"
+    return "ftfy.fix_encoding"
+
+
+def fix_mojibake(text: str, edits: _Edits) -> str:
+    """Run ftfy on the lines where the mojibake gate matches, and only there.
+
+    >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", _Edits())
+    'ok\\n“quoted”'
+    """
+    match = MOJIBAKE_GATE.search(text)
+    if match is None:
+        return text
+    parts: list[str] = []
+    pos = 0
+    while match is not None:
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        if end == -1:
+            end = len(text)
+        line = text[start:end]
+        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG)
+        if fixed != line:
+            parts.append(text[pos:start])
+            parts.append(fixed)
+            pos = end
+            edits.add(_ftfy_fixer_name(steps), 1, [f"{_short(line)} -> {_short(fixed)}"])
+        match = MOJIBAKE_GATE.search(text, end)
+    if pos == 0:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _in_joining_script(ch: str) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _JOINING_SCRIPT_RANGES)
+
+
+def _is_emoji_part(ch: str) -> bool:
+    # Pictographs, dingbats and other symbols, skin-tone modifiers, VS16 and the keycap mark.
+    return (
+        ord(ch) >= 0x1F000
+        or unicodedata.category(ch) == "So"
+        or ch in "\N{VARIATION SELECTOR-16}\N{COMBINING ENCLOSING KEYCAP}"
+    )
+
+
+def _keep_joiner(text: str, index: int) -> bool:
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    if (before and _in_joining_script(before)) or (after and _in_joining_script(after)):
+        return True
+    # ZWJ glues emoji sequences (family, profession, flag sequences).
+    return (
+        text[index] == "\N{ZERO WIDTH JOINER}"
+        and bool(before and after)
+        and _is_emoji_part(before)
+        and (_is_emoji_part(after))
+    )
+
+
+def remove_invisibles(text: str, edits: _Edits) -> str:
+    """Remove invisible and control characters; keep ZWJ/ZWNJ where a script or an emoji needs them.
+
+    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c", _Edits())
+    'password abc'
+    >>> persian = "\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645"
+    >>> remove_invisibles("\\N{MAN}\\u200d\\N{WOMAN} " + persian, _Edits())
+    '👨\\u200d👩 می\\u200cخواهم'
+    """
+    labels: dict[str, None] = {}
+    count = 0
+    if _INVISIBLE_RE.search(text):
+        for ch in _INVISIBLE_RE.findall(text):
+            labels.setdefault(_char_label(ch), None)
+        text, count = _INVISIBLE_RE.subn("", text)
+    if _JOINER_RE.search(text):
+        parts: list[str] = []
+        pos = 0
+        for m in _JOINER_RE.finditer(text):
+            if not _keep_joiner(text, m.start()):
+                parts.append(text[pos : m.start()])
+                pos = m.end()
+                count += 1
+                labels.setdefault(_char_label(m.group()), None)
+        if pos:
+            parts.append(text[pos:])
+            text = "".join(parts)
+    edits.add("invisibles", count, list(labels)[:MAX_EXAMPLES])
+    return text
+
+
+def _replace_counted(pattern: re.Pattern[str], text: str, replacement: str, fixer: str, edits: _Edits) -> str:
+    if not pattern.search(text):
+        return text
+    labels = {_char_label(m.group()[-1]) if m.group() != "\r\n" else "CR LF": None for m in pattern.finditer(text)}
+    out, count = pattern.subn(replacement, text)
+    edits.add(fixer, count, list(labels)[:MAX_EXAMPLES])
+    return out
+
+
+def normalize_spaces(text: str, edits: _Edits) -> str:
+    """Turn no-break, thin, em, ideographic and other Unicode spaces into ASCII spaces.
+
+    >>> normalize_spaces("10\\u00a0km\\u2009/\\u3000h", _Edits())
+    '10 km / h'
+    """
+    return _replace_counted(_SPACE_RE, text, " ", "spaces", edits)
+
+
+def normalize_line_breaks(text: str, edits: _Edits) -> str:
+    """Turn CR LF, CR, NEL, vertical tab, form feed, U+2028 and U+2029 into ``\\n``.
+
+    >>> normalize_line_breaks("a\\r\\nb\\rc\\u2028d", _Edits())
+    'a\\nb\\nc\\nd'
+    """
+    return _replace_counted(_LINE_BREAK_RE, text, "\n", "line_breaks", edits)
+
+
+def to_nfc(text: str, edits: _Edits) -> str:
+    """Compose text to NFC; the count is the number of lines that changed.
+
+    >>> to_nfc("cafe\\u0301", _Edits())
+    'café'
+    """
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    out = unicodedata.normalize("NFC", text)
+    changed = [(a, b) for a, b in zip(text.split("\n"), out.split("\n"), strict=True) if a != b]
+    edits.add("nfc", len(changed), [f"{a!a} -> {b}" for a, b in changed[:MAX_EXAMPLES]])
+    return out
+
+
+def fix_lookalikes(text: str, edits: _Edits) -> str:
+    """Repair words written with lookalike letters of another script (see cleaner.homoglyphs).
+
+    >>> fix_lookalikes("Bel\\N{CYRILLIC SMALL LETTER A}rus", _Edits())
+    'Belarus'
+    """
+    repairs = find_lookalike_repairs(text)
+    if not repairs:
+        return text
+    edits.add("lookalikes", len(repairs), [f"{r.before!a} -> {r.after}" for r in repairs])
+    return apply_repairs(text, repairs)
+
+
+def _fixers(cfg: NormalizeConfig) -> list[Callable[[str, _Edits], str]]:
+    # Order matters: entities can hide mojibake (&#195;&#169;), ftfy must see C1 controls before they are
+    # removed as invisibles, and lookalike words are judged on composed (NFC) text.
+    chosen: list[tuple[bool, Callable[[str, _Edits], str]]] = [
+        (cfg.unescape_html, unescape_entities),
+        (cfg.fix_encoding, fix_mojibake),
+        (cfg.remove_invisibles, remove_invisibles),
+        (cfg.normalize_spaces, normalize_spaces),
+        (cfg.normalize_line_breaks, normalize_line_breaks),
+        (cfg.nfc, to_nfc),
+        (cfg.repair_lookalikes, fix_lookalikes),
+    ]
+    return [fixer for enabled, fixer in chosen if enabled]
+
+
+_DEFAULT_CONFIG = NormalizeConfig()
+
+
+def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[str, list[Edit]]:
+    """Normalize one text; return the new text and one Edit per fixer that changed something.
+
+    Normalizing the result again changes nothing.
+
+    >>> quoted = "\N{LEFT DOUBLE QUOTATION MARK}x\N{RIGHT DOUBLE QUOTATION MARK}"
+    >>> normalize_text("Caf\N{LATIN SMALL LETTER E WITH ACUTE}\N{NO-BREAK SPACE}" + quoted)
+    ('Café “x”', [Edit(fixer='spaces', count=1, examples=('U+00A0 NO-BREAK SPACE',))])
+    >>> normalize_text("plain ASCII stays as it is.\\n")
+    ('plain ASCII stays as it is.\\n', [])
+    """
+    if text.isascii() and not _ASCII_SUSPECT_RE.search(text):
+        return text, []
+    edits = _Edits()
+    fixers = _fixers(cfg)
+    for _ in range(MAX_ROUNDS):
+        before = text
+        for fixer in fixers:
+            text = fixer(text, edits)
+        if text == before:
+            break
+    return text, edits.to_list()
+
+
+class Normalize:
+    """The normalize stage: ``normalize_text`` over every document, its Edits added to the document.
+
+    >>> stage = Normalize(NormalizeConfig())
+    >>> [d.text for d in stage([Document(id="a", text="a\\u200bb")])]
+    ['ab']
+    """
+
+    name = "normalize"
+
+    def __init__(self, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> None:
+        self.cfg = cfg
+
+    def setup(self) -> None:
+        """Nothing to load: the tables and regexes are built at import time."""
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            new_text, edits = normalize_text(doc.text, self.cfg)
+            if not edits:
+                yield doc
+                continue
+            yield dataclasses.replace(doc, text=new_text, edits=doc.edits + tuple(edits))
+
+
+__all__ = ["FTFY_CONFIG", "MOJIBAKE_GATE", "Normalize", "normalize_text"]

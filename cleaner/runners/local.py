@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
+from typing import Protocol
 
 from cleaner.config import Config
 from cleaner.errors import UsageError
@@ -102,11 +103,13 @@ def run(
     report_path: str | Path | None = None,
     on_error: Callable[[str], None] | None = None,
     shard_bytes: int = SHARD_BYTES,
+    executor: Callable[[int, Config], Executor] | None = None,
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
 
     ``on_error`` receives one line per input or record that failed, in input order.
     ``shard_bytes`` is how large a plain JSONL file may be before it is split between workers.
+    ``executor`` builds what runs the tasks (default: local processes); the Dask runner passes its own.
     """
     paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
     input_paths = [Path(p) for p in inputs]
@@ -126,7 +129,7 @@ def run(
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(shards)))
-    with _executor(jobs, cfg) as execute:
+    with (executor or LocalExecutor)(jobs, cfg) as execute:
         decisions_by_shard: dict[int, dict[str, object]] = {}
         for number, segment in enumerate(pipeline.segments):
             tasks = [Task(s, number, decisions_by_shard.get(s.index, {}), paths) for s in shards]
@@ -188,7 +191,15 @@ def _run_in_worker(task: Task) -> TaskResult:
     return run_task(_worker_pipeline, task)
 
 
-class _executor:
+class Executor(Protocol):
+    """Runs a phase's tasks and yields their results in task order (a context manager)."""
+
+    def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class LocalExecutor:
     """Runs tasks in order: in this process for one job, else in a spawn-based process pool."""
 
     def __init__(self, jobs: int, cfg: Config) -> None:

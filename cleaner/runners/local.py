@@ -29,6 +29,7 @@ from typing import Protocol
 from cleaner.config import Config
 from cleaner.errors import UsageError
 from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
+from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
 from cleaner.record import Document, Reason, Source
 from cleaner.report import Report, document_record, dumps_record
@@ -104,12 +105,14 @@ def run(
     on_error: Callable[[str], None] | None = None,
     shard_bytes: int = SHARD_BYTES,
     executor: Callable[[int, Config], Executor] | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
 
     ``on_error`` receives one line per input or record that failed, in input order.
     ``shard_bytes`` is how large a plain JSONL file may be before it is split between workers.
     ``executor`` builds what runs the tasks (default: local processes); the Dask runner passes its own.
+    ``on_progress`` receives a ProgressEvent after each task's result (phase, shards and bytes done).
     """
     paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
     input_paths = [Path(p) for p in inputs]
@@ -131,9 +134,30 @@ def run(
     jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(shards)))
     with (executor or LocalExecutor)(jobs, cfg) as execute:
         decisions_by_shard: dict[int, dict[str, object]] = {}
+        sizes = [_shard_size(s) for s in shards] if on_progress is not None else []
+        bytes_total = sum(sizes)
         for number, segment in enumerate(pipeline.segments):
             tasks = [Task(s, number, decisions_by_shard.get(s.index, {}), paths) for s in shards]
-            results = list(execute(tasks))
+            bytes_done = 0
+            results = []
+            for result in execute(tasks):
+                results.append(result)
+                if on_progress is not None:
+                    done = shards[len(results) - 1]
+                    bytes_done += sizes[done.index]
+                    on_progress(
+                        ProgressEvent(
+                            segment.corpus.name if segment.corpus is not None else "write",
+                            number + 1,
+                            len(pipeline.segments),
+                            len(results),
+                            len(shards),
+                            bytes_done,
+                            bytes_total,
+                            result.report.docs_in or len(result.summaries),
+                            done.file.rel,
+                        )
+                    )
             for result in results:
                 total = total + result.report
                 for line in result.errors:
@@ -148,6 +172,15 @@ def run(
     _assemble(shards, paths, found, total, report_error)
     shutil.rmtree(workdir, ignore_errors=True)
     return total
+
+
+def _shard_size(shard: Shard) -> int:
+    if shard.end is not None:
+        return shard.end - shard.start
+    try:
+        return shard.file.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _assemble(

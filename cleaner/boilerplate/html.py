@@ -34,6 +34,7 @@ from cleaner.boilerplate.rules import (
     INVISIBLE_TAGS,
     POSITIVE_CLASS,
     TAG_CUES,
+    class_key,
     line_reason,
     reason_for_class,
 )
@@ -71,100 +72,172 @@ class Extraction:
     drops: tuple[Drop, ...]
 
 
-def _parse(html: str) -> LexborHTMLParser:
-    return LexborHTMLParser(html)
+_HIDDEN_SELECTOR = ", ".join(
+    [
+        "[hidden]",
+        '[style*="display:none" i]',
+        '[style*="display: none" i]',
+        '[style*="visibility:hidden" i]',
+        '[style*="visibility: hidden" i]',
+    ]
+)
+_PLAIN_INLINE = frozenset(
+    {"a", "b", "i", "em", "strong", "u", "s", "small", "sup", "sub", "abbr", "cite", "code", "q", "mark",
+     "time", "font", "img", "picture", "source", "wbr", "label", "bdi", "bdo", "var", "kbd", "samp", "tt"}
+)  # fmt: skip
+_STRIP_TAGS = sorted(INVISIBLE_TAGS - {"-comment"})
 
 
-def _is_hidden(attrs: dict[str, str | None]) -> bool:
-    if "hidden" in attrs:
-        return True
-    style = attrs.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style.lower()) is not None  # type: ignore[union-attr]
+def _parse(html: str) -> tuple[LexborNode | None, list[Drop]]:
+    """Parse a page, remove what is never visible, and return its body.
+
+    Script, style and friends go without a Drop (they are code, not text); hidden elements
+    hold text a reader never sees, so each leaves a ``boilerplate.markup`` Drop.
+    """
+    tree = LexborHTMLParser(html)
+    tree.strip_tags(_STRIP_TAGS)
+    drops: list[Drop] = []
+    root = tree.body or tree.root
+    if root is None:
+        return None, drops
+    for node in root.css(_HIDDEN_SELECTOR):
+        if node.parent is None:
+            continue  # already removed with a hidden ancestor
+        text = _SPACES.sub(" ", node.text(separator=" ") or "").strip()
+        if text:
+            drops.append(Drop(STAGE, Reason.MARKUP, Unit.BLOCK, text, detail="hidden element"))
+        node.decompose()
+    return root, drops
+
+
+def _judge_class(names: str) -> tuple[Reason | None, bool]:
+    """The cue and the article flag of one class/id/role string."""
+    if not names:
+        return None, False
+    names = class_key(names)
+    cue = reason_for_class(names)
+    positive = POSITIVE_CLASS.search(names) is not None
+    if positive and cue is not None and cue is not Reason.COMMENTS:
+        cue = None  # "article-body related-wrapper": trust the article word
+    return cue, positive
 
 
 def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
-    """Flatten the tree under ``root`` into blocks, in document order, without recursion
-    (pages can nest thousands of elements deep)."""
+    """Flatten the tree under ``root`` into blocks, in document order.
+
+    One C-level pre-order traversal; the open elements are tracked by comparing each node's
+    parent with the top of a stack, which keeps the per-node Python work small (speed is an
+    acceptance point: re-check with the benchmark after touching this loop).
+    """
     blocks: list[Block] = []
     elements: list[_Element] = []
-    path: list[int] = []
-    block_tags: list[str] = []
-    pieces: list[str] = []
-    link_chars = 0
+    path: list[int] = []  # element ids of the open elements
+    open_mem: list[int] = []  # their lexbor node ids, to detect when we leave them
+    open_tags: list[str] = []
+    open_tracked: list[bool] = []  # False for plain inline elements, which are not in path
+    block_tags: list[str] = [""]
+    pieces: list[str] = []  # text of the block being built; only real text makes it non-empty
+    links = 0  # characters of link text in it
     link_depth = 0
-    joined_next = False
+    joined = False  # whether the next block continues the previous paragraph
+    # Class strings repeat within a page ("menu-item" x 200): judge each distinct one once.
+    class_verdicts: dict[str, tuple[Reason | None, bool]] = {}
+    block_tag_set = BLOCK_TAGS
+    tag_cues = TAG_CUES
 
-    def flush(joined: bool) -> None:
-        nonlocal link_chars, joined_next
-        if pieces:
-            text = _SPACES.sub(" ", "".join(pieces)).strip()
-            if text:
-                blocks.append(
-                    Block(text, min(link_chars, len(text)), tuple(path), block_tags[-1] if block_tags else "",
-                          joined_next)
-                )
-                joined_next = joined
-            pieces.clear()
-        link_chars = 0
+    def flush(join_next: bool) -> None:
+        nonlocal links, joined
+        text = _SPACES.sub(" ", "".join(pieces)).strip()
+        blocks.append(Block(text, min(links, len(text)), tuple(path), block_tags[-1], joined))
+        joined = join_next
+        pieces.clear()
+        links = 0
 
-    # The stack holds nodes to enter, or ints: an element id to leave.
-    stack: list[LexborNode | tuple[int, str]] = [root]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, tuple):
-            _eid, tag = item
-            if tag == "a":
-                link_depth -= 1
-            if tag in BLOCK_TAGS:
-                flush(joined=tag == "li")
-                block_tags.pop()
-            path.pop()
-            continue
-        node = item
-        tag = node.tag or ""
+    for node in root.traverse(include_text=True):
+        tag = node.tag
         if tag == "-text":
             value = node.text_content or ""
+            if value.isspace():
+                # Indentation between tags: a space is all it adds, and which element it
+                # belongs to cannot change the text, so skip the (costly) parent lookup.
+                if pieces:
+                    pieces.append(" ")
+                continue
+        elif tag is None or tag[:1] == "-":
+            continue
+        if open_mem:
+            parent = node.parent
+            parent_mem = parent.mem_id if parent is not None else -1
+            while open_mem[-1] != parent_mem:
+                closing = open_tags.pop()
+                if closing == "a":
+                    link_depth -= 1
+                elif closing in block_tag_set:
+                    if pieces:
+                        flush(closing == "li")  # before the pop: the block belongs to this element
+                    block_tags.pop()
+                open_mem.pop()
+                if open_tracked.pop():
+                    path.pop()
+                if not open_mem:
+                    break
+        if tag == "-text":
             pieces.append(value)
             if link_depth:
-                link_chars += len(value.strip())
-            continue
-        if tag in INVISIBLE_TAGS or tag.startswith("-"):
-            continue
-        attrs = node.attributes
-        if _is_hidden(attrs):
+                links += len(value.strip())
             continue
         if tag == "br":
-            flush(joined=True)
+            if pieces:
+                flush(True)
             continue
-        names = " ".join(filter(None, (attrs.get("class"), attrs.get("id"), attrs.get("role")))).lower()
-        cue = TAG_CUES.get(tag) or reason_for_class(names)
-        positive = bool(names) and POSITIVE_CLASS.search(names) is not None
-        if positive and cue is not None and tag not in TAG_CUES and cue is not Reason.COMMENTS:
-            cue = None  # "article-body related-wrapper": trust the article word
-        elements.append(_Element(tag, cue, positive))
-        eid = len(elements) - 1
-        if tag in BLOCK_TAGS:
-            flush(joined=False)
+        if tag in _PLAIN_INLINE:
+            # Formatting and links: never a container and rarely a widget, so no class check
+            # and no element record (about half of all elements; speed).
+            if tag == "a":
+                link_depth += 1
+            open_mem.append(node.mem_id)
+            open_tags.append(tag)
+            open_tracked.append(False)
+            continue
+        attrs = node.attributes
+        if attrs:
+            names = " ".join(filter(None, (attrs.get("class"), attrs.get("id"), attrs.get("role"))))
+        else:
+            names = ""
+        verdict = class_verdicts.get(names)
+        if verdict is None:
+            verdict = class_verdicts[names] = _judge_class(names)
+        elements.append(_Element(tag, tag_cues.get(tag) or verdict[0], verdict[1]))
+        if tag in block_tag_set:
+            if pieces:
+                flush(False)
             block_tags.append(tag)
-        if tag == "a":
+        elif tag == "a":
             link_depth += 1
-        path.append(eid)
-        stack.append((eid, tag))
-        children = list(node.iter(include_text=True))
-        children.reverse()
-        stack.extend(children)
-    flush(joined=False)
+        path.append(len(elements) - 1)
+        open_mem.append(node.mem_id)
+        open_tags.append(tag)
+        open_tracked.append(True)
+    while open_tags:
+        closing = open_tags.pop()
+        if closing in block_tag_set:
+            if pieces:
+                flush(closing == "li")
+            block_tags.pop()
+        if open_tracked.pop():
+            path.pop()
+    if pieces:
+        flush(False)
     return blocks, elements
 
 
 def visible_text(html: str) -> str:
     """All visible text of a page, one block element per line.
 
-    >>> visible_text("<p>One <b>two</b></p><script>x()</script><div>three</div>")
-    'One two\\nthree'
+    >>> visible_text("<p>One <b>two</b></p><script>x()</script><div>three<br>four</div>")
+    'One two\\nthree\\nfour'
     """
-    tree = _parse(html)
-    root = tree.body or tree.root
+    root, _ = _parse(html)
     if root is None:
         return ""
     blocks, _ = _walk(root)
@@ -210,13 +283,12 @@ def _cue_reason(block: Block, elements: list[_Element], use_cues: list[bool], be
 
 def extract(html: str) -> Extraction:
     """Extract the article of a page as plain text, with a Drop for every removed block."""
-    tree = _parse(html)
-    root = tree.body or tree.root
+    root, hidden_drops = _parse(html)
     if root is None:
-        return Extraction("", ())
+        return Extraction("", tuple(hidden_drops))
     blocks, elements = _walk(root)
     if not blocks:
-        return Extraction("", ())
+        return Extraction("", tuple(hidden_drops))
     good_under = [0] * len(elements)
     total_good = 0
     for block in blocks:
@@ -230,7 +302,7 @@ def extract(html: str) -> Extraction:
     container = _choose_container(blocks, elements, use_cues)
 
     kept: list[Block] = []
-    drops: list[Drop] = []
+    drops: list[Drop] = hidden_drops
     for block in blocks:
         if container in block.path:
             below = block.path.index(container) + 1

@@ -5,9 +5,9 @@ Spanish, Russian) and describe *kinds* of boilerplate (share bars, cookie notice
 articles" headers), never a single site. To re-check a change, run
 ``python benchmarks/bench_extraction.py`` and compare both halves of the held-out split.
 
->>> reason_for_class("post-share-buttons")
+>>> reason_for_class(class_key("post-share-buttons"))
 <Reason.SOCIAL: 'boilerplate.social'>
->>> reason_for_class("article-body") is None
+>>> reason_for_class(class_key("article-body")) is None
 True
 """
 
@@ -29,7 +29,7 @@ INVISIBLE_TAGS: frozenset[str] = frozenset(
 # Elements that start a new line of text (block-level in the HTML rendering model).
 BLOCK_TAGS: frozenset[str] = frozenset(
     {
-        "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd",
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
         "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
         "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li",
         "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
@@ -52,51 +52,60 @@ TAG_CUES: dict[str, Reason] = {
     "figcaption": Reason.LOW_SCORE,  # captions: the benchmark's annotators left them out
 }
 
-# Class/id/role cues, checked in order: the first match names the reason. Matched against
-# the lower-cased "class id role" string at token-ish boundaries. Patterns describe widgets
-# that appear across many sites; keep them generic.
+# Class/id/role cues, checked in order: the first match names the reason. They are matched
+# against the class/id/role string lower-cased, with "_" and "-" turned into spaces and a space
+# at both ends, so " nav" means a word starting with "nav" and every pattern starts with a
+# literal (a leading "(?:^|[-_ ])" made matching ten times slower). Keep them generic.
 _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
-    (Reason.CONSENT, r"cookie|consent|gdpr|cmp-|onetrust|privacy-?banner"),
-    (Reason.COMMENTS, r"comment|disqus|respond|reply|discussion|kommentar|commentaire"),
-    (Reason.SOCIAL, r"share|sharing|social|sociable|follow-?us|addthis|sharethis|tweet|facebook"),
-    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign-up|mailing|paywall|register|abonn"),
+    (Reason.CONSENT, r"cookie|consent|gdpr| cmp |onetrust|privacy ?banner"),
+    (Reason.COMMENTS, r"comment|disqus|respond|reply|discussion|kommentar"),
+    (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis|tweet|facebook"),
+    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|paywall|register|abonn"),
     (
         Reason.RELATED,
-        r"related|recommend|more-?stories|more-?articles|read-?more|also-?read|popular|trending"
-        r"|most-?read|outbrain|taboola|teaser|you-?may|sidebar|widget|further|next-?post|prev-?post"
-        r"|post-?nav|pagination|tags?-?list|tag-?cloud|article-?tags|entry-?tags|post-?tags|byline|author-?bio"
-        r"|about-?the-?author|meta-?data|post-?meta|entry-?meta|article-?meta",
+        r"related|recommend|more ?stories|more ?articles|read ?more|also ?read|popular|trending"
+        r"|most ?read|outbrain|taboola|teaser|you ?may|sidebar|widget|further|next ?post|prev ?post"
+        r"|post ?nav|pagination|tags? ?list|tag ?cloud|article ?tags|entry ?tags|post ?tags|byline"
+        r"|author ?bio|about ?the ?author|meta ?data|post ?meta|entry ?meta|article ?meta",
     ),
-    (Reason.AD, r"(?:^|[\s_-])ads?(?:$|[\s_-])|advert|sponsor|promo|banner|dfp|adslot|ad-?unit|google-?ad"),
+    (Reason.AD, r" ads? | ad |advert|sponsor|promo|banner| dfp|adslot|ad ?unit|google ?ad"),
     (
         Reason.NAV,
-        r"(?:^|[\s_-])nav|menu|breadcrumb|masthead|site-?header|site-?footer|(?:^|[\s_-])footer"
-        r"|(?:^|[\s_-])header|toolbar|skip-?link|topbar|navbar|jump-?to",
+        r" nav|menu|breadcrumb|masthead|site ?header|site ?footer| footer| header|toolbar|skip ?link"
+        r"|topbar|navbar|jump ?to",
     ),
-    (
-        Reason.MARKUP,
-        r"(?:^|[\s_-])hidden(?:$|[\s_-])|visually-?hidden|sr-only|screen-?reader|modal|popup|overlay",
-    ),
-    (Reason.LOW_SCORE, r"caption|credit|wp-caption|photo-?credit|image-?credit"),
+    (Reason.MARKUP, r" hidden |visually ?hidden| sr only|screen ?reader|modal|popup|overlay"),
+    (Reason.LOW_SCORE, r"caption|credit"),
 )
 CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(pattern)) for reason, pattern in _CLASS_CUES
 )
+ANY_CLASS_CUE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _CLASS_CUES))
+_CLASS_SEPARATORS = str.maketrans("_-", "  ")
 
 # Class/id names that mark the article itself; they lift a container's score and stop a
 # negative cue from matching an element such as "article-content-related-wrapper".
 POSITIVE_CLASS = re.compile(
-    r"article|content|entry|post-?body|story|main|text|body|hentry|blog-?post|artikel|contenu|cuerpo|noticia"
+    r"article|content|entry|post ?body|story|main|text|body|hentry|blog ?post|artikel|contenu|cuerpo|noticia"
 )
 
 
-def reason_for_class(attrs: str) -> Reason | None:
-    """The boilerplate reason a class/id/role string points at, or None.
+def class_key(attrs: str) -> str:
+    """The form class/id/role strings are matched in.
 
-    >>> reason_for_class("cookie-banner")
+    >>> class_key("Post_Share-Bar")
+    ' post share bar '
+    """
+    return f" {attrs.lower().translate(_CLASS_SEPARATORS)} "
+
+
+def reason_for_class(attrs: str) -> Reason | None:
+    """The boilerplate reason a class/id/role string (see class_key) points at, or None.
+
+    >>> reason_for_class(class_key("cookie-banner"))
     <Reason.CONSENT: 'boilerplate.consent'>
     """
-    if not attrs:
+    if not attrs or ANY_CLASS_CUE.search(attrs) is None:
         return None
     for reason, pattern in CLASS_CUES:
         if pattern.search(attrs):

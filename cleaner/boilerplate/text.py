@@ -24,6 +24,7 @@ from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
 _WORD = re.compile(r"\w+")
+_PUNCT = re.compile(r"[.,;:!?。，、]")
 _SENTENCE_END = re.compile(r"[.!?…。»”\"')\]]\s*$")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
 _BREADCRUMB = re.compile(r"^\s*[^|›»>/\\·•]{1,30}(?:\s+[|›»>/\\·•]\s+[^|›»>/\\·•]{1,30}){1,8}\s*$")
@@ -63,10 +64,31 @@ def is_paragraph(line: str) -> bool:
     False
     """
     words = len(_WORD.findall(line))
-    return words >= 25 or (words >= 10 and _SENTENCE_END.search(line) is not None)
+    if words < 10:
+        return False
+    if _SENTENCE_END.search(line) is not None:
+        return True
+    # A long line without sentence punctuation is a tag cloud or a menu flattened into one
+    # line; prose has a comma or stop every few dozen words.
+    return words >= 25 and len(_PUNCT.findall(line)) >= words / 40
 
 
-def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
+# Span scoring: a paragraph line adds its word count, any other non-blank line costs
+# SHORT_LINE_COST, so a few headings or a caption between paragraphs stay inside the span
+# while a menu of fifty one-word lines does not. Re-check with the benchmark's text mode
+# (tune half only) before changing.
+SHORT_LINE_COST = 3.0
+# Teaser blurbs under related headlines read like prose too, but are short: each paragraph
+# line counts this many words less, so a run of long paragraphs beats a run of blurbs.
+PARAGRAPH_DISCOUNT = 10.0
+# Heading-like lines (a title, a video headline) kept just above the span: at most this many
+# non-blank lines up, and this many words.
+TITLE_LOOKBACK = 3
+TITLE_MAX_WORDS = 25
+
+
+def _cue_verdicts(lines: list[Line]) -> list[Reason | None]:
+    """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
     in_related = False
     for i, line in enumerate(lines):
@@ -86,6 +108,80 @@ def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
                 in_related = False
             else:
                 verdicts[i] = Reason.RELATED
+    return verdicts
+
+
+def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int, int] | None:
+    """The first and last line index of the article body, or None when no line reads as prose.
+
+    The best-scoring run of lines (maximum subarray): paragraphs add their words, other
+    lines cost a little; a comments header is a wall the span cannot cross, so the
+    discussion below an article is not taken for more article.
+    """
+    best: tuple[float, int, int] | None = None
+    run_score, run_start = 0.0, -1
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        if not text:
+            continue
+        verdict = verdicts[i]
+        if verdict is Reason.COMMENTS:
+            run_score, run_start = 0.0, -1
+            continue
+        if verdict is not None:
+            continue  # already dropped: neutral
+        if is_paragraph(text):
+            value = max(1.0, len(_WORD.findall(text)) - PARAGRAPH_DISCOUNT)
+        else:
+            value = -SHORT_LINE_COST
+        if run_start < 0:
+            if value <= 0:
+                continue
+            run_score, run_start = 0.0, i
+        run_score += value
+        if run_score <= 0:
+            run_score, run_start = 0.0, -1
+        elif best is None or run_score > best[0]:
+            best = (run_score, run_start, i)
+    return None if best is None else (best[1], best[2])
+
+
+def _looks_like_title(text: str) -> bool:
+    words = len(_WORD.findall(text))
+    return 3 <= words <= TITLE_MAX_WORDS and not _BREADCRUMB.match(text)
+
+
+def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
+    verdicts = _cue_verdicts(lines)
+    span = article_span(lines, verdicts)
+    if span is None:
+        return verdicts  # no prose at all: only cues can tell; keep the rest
+    first, last = span
+    # Keep the title-like lines just above the span (headline, standfirst).
+    keep_above: set[int] = set()
+    seen = 0
+    for i in range(first - 1, -1, -1):
+        text = lines[i].text.strip()
+        if not text or verdicts[i] is not None:
+            continue
+        seen += 1
+        if seen > TITLE_LOOKBACK:
+            break
+        if _looks_like_title(text):
+            keep_above.add(i)
+    after_comments = False
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        if verdicts[i] is Reason.COMMENTS and i > last:
+            after_comments = True
+        if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
+            continue
+        if after_comments:
+            verdicts[i] = Reason.COMMENTS
+        elif is_paragraph(text):
+            verdicts[i] = Reason.LOW_SCORE
+        else:
+            verdicts[i] = Reason.SHORT
     return verdicts
 
 

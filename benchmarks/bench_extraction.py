@@ -1,0 +1,222 @@
+"""Article extraction quality and speed: cleaner's boilerplate stage beside trafilatura, one run.
+
+    python benchmarks/bench_extraction.py [--data PATH] [--no-peer] [--bootstrap N]
+
+Data: the Scrapinghub article-extraction benchmark (181 pages, MIT), see its DATA.md. The metric
+is that benchmark's own: ``\\w+`` tokens, multisets of 4-token shingles, per-page tp/fp/fn
+normalised to sum to 1, precision averaged over pages with tp+fp > 0, recall over pages with
+tp+fn > 0, F1 of the two averages.
+
+Modes measured:
+- HTML: ``cleaner.boilerplate.html.extract`` vs ``trafilatura.extract(html, include_comments=False)``,
+  each timed on one core (the process is pinned to one CPU where the OS allows it);
+- plain text: ``cleaner.boilerplate.text.classify_lines`` on ``text/visible-lines.jsonl.gz``, beside
+  the keep-everything baseline.
+
+Every figure is reported on all pages and on both halves of the split fixed in
+``benchmarks/splits/extraction.json`` before tuning ("tune" was inspected, "heldout" never).
+Results go to ``benchmarks/results/bench_extraction.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+BENCH = "extraction/scrapinghub-article-extraction-benchmark"
+_TOKEN = re.compile(r"\w+")
+
+sys.path.insert(0, str(REPO))
+
+
+def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    """Multiset of n-token shingles; a text with fewer than n tokens is one short shingle."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < n:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def page_counts(truth: str, pred: str) -> tuple[float, float, float]:
+    """tp, fp, fn of one page as multiset overlaps, normalised so they sum to 1."""
+    t, p = shingles(truth), shingles(pred)
+    tp = sum((t & p).values())
+    fp = sum((p - t).values())
+    fn = sum((t - p).values())
+    total = tp + fp + fn
+    if total == 0:
+        return 0.0, 0.0, 0.0
+    return tp / total, fp / total, fn / total
+
+
+def score(counts: list[tuple[float, float, float]]) -> dict[str, float]:
+    """Precision/recall averaged over pages, F1 of the averages."""
+    precisions = [tp / (tp + fp) for tp, fp, _ in counts if tp + fp > 0]
+    recalls = [tp / (tp + fn) for tp, _, fn in counts if tp + fn > 0]
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"f1": f1, "precision": precision, "recall": recall, "pages": len(counts)}
+
+
+def bootstrap_f1_std(counts: list[tuple[float, float, float]], samples: int, seed: int = 1) -> float:
+    if samples <= 0 or not counts:
+        return 0.0
+    rng = random.Random(seed)
+    values = []
+    for _ in range(samples):
+        values.append(score([rng.choice(counts) for _ in counts])["f1"])
+    mean = sum(values) / len(values)
+    return (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+
+
+def pin_one_core() -> str:
+    """Pin this process to one CPU so each tool is measured on one core."""
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to cpu {cpu}"
+    return "not pinned (no sched_setaffinity on this OS)"
+
+
+def run(extract: Callable[[str], str], pages: dict[str, str], repeat: int) -> tuple[dict[str, str], float]:
+    """Outputs per page and the best-of-``repeat`` total seconds."""
+    outputs: dict[str, str] = {}
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for page_id, html in pages.items():
+            outputs[page_id] = extract(html)
+        best = min(best, time.perf_counter() - start)
+    return outputs, best
+
+
+def evaluate(outputs: dict[str, str], truth: dict[str, str], split: dict[str, list[str]], boot: int) -> dict:
+    result = {}
+    for name, ids in (("all", sorted(truth)), ("tune", split["tune"]), ("heldout", split["heldout"])):
+        counts = [page_counts(truth[i], outputs.get(i, "")) for i in ids]
+        entry = score(counts)
+        entry["f1_std"] = bootstrap_f1_std(counts, boot)
+        result[name] = entry
+    return result
+
+
+def version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder (default: %(default)s)")
+    parser.add_argument("--no-peer", action="store_true", help="skip trafilatura (quick runs while developing)")
+    parser.add_argument("--repeat", type=int, default=2, help="timed passes per tool; the best counts")
+    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the F1 std")
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "bench_extraction.json")
+    parser.add_argument("--dump", type=Path, help="write per-page outputs and scores here (for review)")
+    args = parser.parse_args(argv)
+
+    root = args.data / BENCH
+    if not (root / "ground-truth.json").exists():
+        print(f"no benchmark data under {root}: pass --data PATH (the folder holding extraction/)", file=sys.stderr)
+        return 2
+    from cleaner.boilerplate.html import extract
+    from cleaner.boilerplate.text import classify_lines, remove_spans
+
+    truth = {k: v["articleBody"] for k, v in json.loads((root / "ground-truth.json").read_text("utf-8")).items()}
+    pages = {
+        path.name.split(".")[0]: gzip.decompress(path.read_bytes()).decode("utf-8")
+        for path in sorted(root.glob("html/*.gz"))
+    }
+    with gzip.open(root / "text" / "visible-lines.jsonl.gz", "rt", encoding="utf-8") as handle:
+        lines = {row["id"]: row["text"] for row in map(json.loads, handle)}
+    split = json.loads((HERE / "splits" / "extraction.json").read_text("utf-8"))
+    mb = sum(len(h.encode("utf-8")) for h in pages.values()) / 1e6
+    pinned = pin_one_core()
+
+    def cleaner_html(html: str) -> str:
+        return extract(html).text
+
+    def cleaner_text(text: str) -> str:
+        return remove_spans(text, classify_lines(text))
+
+    results: dict = {"pages": len(pages), "html_mb": round(mb, 2), "modes": {}}
+    outputs, seconds = run(cleaner_html, pages, args.repeat)
+    results["modes"]["cleaner html"] = {"seconds": seconds, **evaluate(outputs, truth, split, args.bootstrap)}
+    dumps = {"cleaner html": outputs}
+    if not args.no_peer:
+        import trafilatura
+
+        def peer(html: str) -> str:
+            return trafilatura.extract(html, include_comments=False) or ""
+
+        peer_out, peer_seconds = run(peer, pages, args.repeat)
+        results["modes"]["trafilatura html"] = {
+            "seconds": peer_seconds,
+            **evaluate(peer_out, truth, split, args.bootstrap),
+        }
+        dumps["trafilatura html"] = peer_out
+    text_out, text_seconds = run(cleaner_text, lines, args.repeat)
+    results["modes"]["cleaner text"] = {"seconds": text_seconds, **evaluate(text_out, truth, split, args.bootstrap)}
+    results["modes"]["keep-all text"] = {"seconds": 0.0, **evaluate(lines, truth, split, args.bootstrap)}
+    dumps["cleaner text"] = text_out
+
+    print(f"{len(pages)} pages, {mb:.1f} MB of HTML, one core each ({pinned})")
+    header = ("mode", "F1 all", "±", "P", "R", "F1 tune", "F1 held", "s", "pages/s")
+    widths = (18, 7, 5, 6, 6, 8, 8, 7, 8)
+    print(" ".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(zip(header, widths, strict=True))))
+    for name, r in results["modes"].items():
+        rate = f"{len(pages) / r['seconds']:.0f}" if r["seconds"] else "-"
+        print(
+            f"{name:<18} {r['all']['f1']:7.3f} {r['all']['f1_std']:5.3f} {r['all']['precision']:6.3f}"
+            f" {r['all']['recall']:6.3f} {r['tune']['f1']:8.3f} {r['heldout']['f1']:8.3f}"
+            f" {r['seconds']:7.2f} {rate:>8}"
+        )
+    if "trafilatura html" in results["modes"]:
+        ours, theirs = results["modes"]["cleaner html"], results["modes"]["trafilatura html"]
+        speedup = theirs["seconds"] / ours["seconds"]
+        results["html_speedup_vs_trafilatura"] = speedup
+        print(
+            f"HTML: cleaner F1 {ours['all']['f1']:.3f} vs trafilatura {theirs['all']['f1']:.3f};"
+            f" cleaner is {speedup:.1f}x faster"
+        )
+    results["machine"] = {
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "processor": platform.processor(),
+        "pinning": pinned,
+    }
+    results["versions"] = {p: version(p) for p in ("cleaner", "selectolax", "trafilatura", "lxml")}
+    results["command"] = "python benchmarks/bench_extraction.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
+    if args.dump:
+        per_page = {
+            name: {i: {"counts": page_counts(truth[i], out.get(i, "")), "text": out.get(i, "")} for i in truth}
+            for name, out in dumps.items()
+        }
+        args.dump.write_text(json.dumps(per_page, ensure_ascii=False), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -155,8 +155,11 @@ def letter_script(ch: str) -> str:
     code = ord(ch)
     if code < 0x80:
         return LATIN if ch.isalpha() else OTHER
-    if 0x0400 <= code <= 0x052F or 0x1C80 <= code <= 0x1C8F or 0x2DE0 <= code <= 0x2DFF or (
-        0xA640 <= code <= 0xA69F
+    if (
+        0x0400 <= code <= 0x052F
+        or 0x1C80 <= code <= 0x1C8F
+        or 0x2DE0 <= code <= 0x2DFF
+        or (0xA640 <= code <= 0xA69F)
     ):
         return CYRILLIC
     if 0x0370 <= code <= 0x03FF or 0x1F00 <= code <= 0x1FFF:
@@ -213,17 +216,16 @@ def _decide_mixed(word: str, evidence: int) -> tuple[str | None, bool]:
     mirror = LATIN_TO_CYRILLIC if CYRILLIC in foreign_scripts else LATIN_TO_GREEK
     foreign_anchors = [ch for ch in foreign if ch not in LOOKALIKE_TO_LATIN]
     latin_anchors = [ch for ch in latin if ch not in mirror]
+    if any(ch in GREEK_SYMBOL_LETTERS for ch in foreign):
+        # TNF-alpha, gamma-H2AX, IFN-gamma-R: a Greek symbol letter at a word edge is a symbol; inside a
+        # word it is repaired only with a second lookalike in the word or other repaired words in the
+        # document (re-check on tests/cases/normalize/lookalikes.json before changing).
+        letters = [ch for ch in word if letter_script(ch) != OTHER]
+        if letters[0] in GREEK_SYMBOL_LETTERS or letters[-1] in GREEK_SYMBOL_LETTERS:
+            return None, False
+        if len(foreign) < 2 and evidence == 0:
+            return None, False
     if not foreign_anchors and latin_anchors:
-        symbols = [ch for ch in foreign if ch in GREEK_SYMBOL_LETTERS]
-        if symbols:
-            # TNF-alpha, alpha-helix written as one word, IFN-gamma-R: a Greek symbol letter at a word edge
-            # is a symbol; inside a word it is repaired only with a second lookalike in the word or
-            # other repaired words in the document (re-check on tests/cases/normalize/lookalikes.json).
-            letters = [ch for ch in word if letter_script(ch) != OTHER]
-            if letters[0] in GREEK_SYMBOL_LETTERS or letters[-1] in GREEK_SYMBOL_LETTERS:
-                return None, False
-            if len(foreign) < 2 and evidence == 0:
-                return None, False
         return _to_latin(word), False
     if not latin_anchors and foreign_anchors:
         # The mirror case needs more foreign than Latin letters: "A" + "beta" (amyloid beta) has as many

@@ -37,6 +37,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from html.entities import html5 as html5_entities
 
 import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
@@ -184,8 +185,8 @@ class _Edits:
 def unescape_entities(text: str, edits: _Edits) -> str:
     """Replace complete HTML entities (``&amp;``, ``&#233;``, ``&#x414;``) by their characters.
 
-    >>> unescape_entities("AT&T &amp; &#x414;&#1072; &para", _Edits())
-    'AT&T & Да &para'
+    >>> unescape_entities("AT&T &amp; &#x414;&#1072; &para &notin; &notanentity;", _Edits())
+    'AT&T & Да &para ∉ &notanentity;'
     """
     if "&" not in text:
         return text
@@ -195,7 +196,8 @@ def unescape_entities(text: str, edits: _Edits) -> str:
     def one(match: re.Match[str]) -> str:
         nonlocal count
         entity = match.group()
-        char = html.unescape(entity)
+        # Named entities by exact name: html.unescape would read "&notanentity;" as "&not" + "anentity;".
+        char = html.unescape(entity) if entity[1] == "#" else html5_entities.get(entity[1:], entity)
         if char != entity:
             count += 1
             if len(examples) < MAX_EXAMPLES:

@@ -1,0 +1,245 @@
+"""The normalize stage: data-driven cases (tests/cases/normalize/*.json, in ftfy's test-case style),
+hypothesis properties, and the stage contract."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.config import NormalizeConfig
+from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, normalize_text
+from cleaner.record import Document, Edit
+from cleaner.stage import Stage
+
+CASES_DIR = Path(__file__).parent / "cases" / "normalize"
+
+
+def load_cases() -> list[Any]:
+    params = []
+    for path in sorted(CASES_DIR.glob("*.json")):
+        for case in json.loads(path.read_text(encoding="utf-8")):
+            marks = [pytest.mark.xfail(strict=True, reason=case.get("comment", ""))] if case["expect"] == "fail" else []
+            params.append(pytest.param(case, id=f"{path.stem}: {case['label']}", marks=marks))
+    return params
+
+
+CASES = load_cases()
+
+
+def cfg_of(case: dict[str, Any]) -> NormalizeConfig:
+    return dataclasses.replace(NormalizeConfig(), **case.get("config", {}))
+
+
+def test_every_category_has_cases() -> None:
+    names = {p.stem for p in CASES_DIR.glob("*.json")}
+    assert {"mojibake", "entities", "lookalikes", "invisibles", "spaces", "must_not_change"} <= names
+
+
+def test_must_not_change_covers_eight_scripts() -> None:
+    cases = json.loads((CASES_DIR / "must_not_change.json").read_text(encoding="utf-8"))
+    scripts = set()
+    for case in cases:
+        for ch in case["original"]:
+            if ch.isalpha():
+                scripts.add(unicodedata.name(ch).split()[0])
+    assert len(cases) >= 8
+    assert len(scripts) >= 8, scripts
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(case: dict[str, Any]) -> None:
+    cfg = cfg_of(case)
+    text, edits = normalize_text(case["original"], cfg)
+    assert text == case["fixed"]
+    if "fixers" in case:
+        assert [e.fixer for e in edits] == case["fixers"]
+    # Every case is also a fixed point.
+    assert normalize_text(text, cfg) == (text, [])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_edits_are_well_formed(case: dict[str, Any]) -> None:
+    _, edits = normalize_text(case["original"], cfg_of(case))
+    for edit in edits:
+        assert edit.count >= 1
+        assert 1 <= len(edit.examples) <= 3
+    assert len({e.fixer for e in edits}) == len(edits)
+
+
+def test_seed_002_has_no_cyrillic_letter_left() -> None:
+    seed = Path(__file__).resolve().parents[1] / "seeds" / "002_420ac862ca752e05.txt"
+    original = seed.read_text(encoding="utf-8")
+    assert any("CYRILLIC" in unicodedata.name(ch, "") for ch in original)
+    text, edits = normalize_text(original)
+    assert not any("CYRILLIC" in unicodedata.name(ch, "") for ch in text)
+    assert [e.fixer for e in edits] == ["lookalikes"]
+    # Only the lookalike letters changed: same length, same text once they are folded.
+    assert len(text) == len(original)
+    assert text == original.replace("\N{CYRILLIC SMALL LETTER A}", "a")
+
+
+def test_ftfy_gets_an_explicit_encoding_only_config() -> None:
+    assert FTFY_CONFIG.uncurl_quotes is False
+    assert FTFY_CONFIG.unescape_html is False
+    assert FTFY_CONFIG.fix_character_width is False
+    assert FTFY_CONFIG.fix_latin_ligatures is False
+    assert FTFY_CONFIG.normalization is None
+
+
+def test_gate_lets_clean_lines_skip_ftfy() -> None:
+    assert MOJIBAKE_GATE.search("plain English \N{LEFT DOUBLE QUOTATION MARK}text\N{RIGHT DOUBLE QUOTATION MARK}") is None
+    assert MOJIBAKE_GATE.search("caf\N{LATIN SMALL LETTER E WITH ACUTE} au lait") is None
+    assert MOJIBAKE_GATE.search("caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}") is not None
+
+
+def test_only_the_bad_line_goes_through_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftfy
+
+    seen: list[str] = []
+    real = ftfy.fix_and_explain
+
+    def spy(text: str, config: Any = None) -> Any:
+        seen.append(text)
+        return real(text, config)
+
+    monkeypatch.setattr(ftfy, "fix_and_explain", spy)
+    good = "caf\N{LATIN SMALL LETTER E WITH ACUTE} \N{LEFT DOUBLE QUOTATION MARK}ok\N{RIGHT DOUBLE QUOTATION MARK}"
+    bad = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
+    text, _ = normalize_text(f"{good}\n{bad}\n{good}")
+    assert text == f"{good}\ncaf\N{LATIN SMALL LETTER E WITH ACUTE}\n{good}"
+    assert seen == [bad]
+
+
+def test_disabled_fixers_do_nothing() -> None:
+    off = NormalizeConfig(
+        fix_encoding=False,
+        unescape_html=False,
+        repair_lookalikes=False,
+        remove_invisibles=False,
+        normalize_spaces=False,
+        normalize_line_breaks=False,
+        nfc=False,
+    )
+    messy = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN} &amp; a\u200bb\u00a0c\r\ne\u0301 Bel\N{CYRILLIC SMALL LETTER A}rus"
+    assert normalize_text(messy, off) == (messy, [])
+
+
+# ---------------------------------------------------------------- properties
+
+# Text from any code point hypothesis draws (surrogates excluded: a str from a decoder cannot hold them).
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_idempotent(text: str) -> None:
+    once, _ = normalize_text(text)
+    assert normalize_text(once) == (once, [])
+
+
+# Text built from the characters this module touches, so the property meets mojibake, entities and
+# lookalikes far more often than with uniform code points.
+_TRICKY = st.sampled_from(
+    list("aeopcxAEOPCXBHKMT &#;x\n\r\t <>?")
+    + ["&amp;", "&#233;", "&#x414;", "&nbsp;", "&shy;", "\u00a0", "\u200b", "\u200d", "\u00ad", "\ufeff"]
+    + ["\N{CYRILLIC SMALL LETTER A}", "\N{CYRILLIC SMALL LETTER O}", "\N{CYRILLIC CAPITAL LETTER ES}"]
+    + ["\N{CYRILLIC SMALL LETTER ZHE}", "\N{GREEK SMALL LETTER OMICRON}", "\N{GREEK SMALL LETTER ALPHA}"]
+    + ["\N{LATIN CAPITAL LETTER A WITH TILDE}", "\N{COPYRIGHT SIGN}", "\N{LATIN CAPITAL LETTER A WITH CIRCUMFLEX}"]
+    + ["\N{EURO SIGN}", "\x9d", "\x93", "\u0301", "\N{MAN}", "\u0645", "\u200c"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TRICKY, max_size=40).map("".join))
+def test_idempotent_on_tricky_text(text: str) -> None:
+    once, _ = normalize_text(text)
+    assert normalize_text(once) == (once, [])
+
+
+_PLAIN_ASCII = st.text(
+    alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7F) if chr(c) != "&"] + ["\n", "\t"])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PLAIN_ASCII)
+def test_ascii_text_unchanged(text: str) -> None:
+    assert normalize_text(text) == (text, [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["AT&T", "R&D", "a & b", "&", "&&", "&x", "&#", "&;"]), max_size=10).map(" ".join))
+def test_ascii_ampersands_that_are_not_entities_unchanged(text: str) -> None:
+    assert normalize_text(text) == (text, [])
+
+
+def _letters(*ranges: tuple[int, int]) -> list[str]:
+    out = []
+    for lo, hi in ranges:
+        for code in range(lo, hi + 1):
+            ch = chr(code)
+            if unicodedata.category(ch) in ("Lu", "Ll", "Lo") and unicodedata.is_normalized("NFC", ch):
+                out.append(ch)
+    return out
+
+
+SCRIPTS = {
+    "Cyrillic": _letters((0x0400, 0x04FF)),
+    "Greek": _letters((0x0370, 0x03FF)),
+    "Arabic": _letters((0x0620, 0x064A)),
+    "Devanagari": _letters((0x0904, 0x0939)),
+    "Hebrew": _letters((0x05D0, 0x05EA)),
+    "Han": _letters((0x4E00, 0x4FFF)),
+    "Hangul": _letters((0xAC00, 0xAFFF)),
+    "Georgian": _letters((0x10D0, 0x10FA)),
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_text_in_one_non_latin_script_unchanged(script: str) -> None:
+    words = st.lists(st.sampled_from(SCRIPTS[script]), min_size=1, max_size=12).map("".join)
+    separators = st.sampled_from([" ", ", ", ". ", "\n", "! ", "? ", " \N{EM DASH} ", "\N{HORIZONTAL ELLIPSIS} "])
+    texts = st.lists(st.tuples(words, separators).map("".join), max_size=30).map("".join)
+
+    @settings(max_examples=150, deadline=None)
+    @given(texts)
+    def check(text: str) -> None:
+        assert normalize_text(text) == (text, [])
+
+    check()
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def test_stage_contract() -> None:
+    stage = Normalize(NormalizeConfig())
+    assert isinstance(stage, Stage)
+    assert stage.name == "normalize"
+    stage.setup()
+    clean = Document(id="clean", text="Nothing to do here.")
+    messy = Document(id="messy", text="a\u200bb", edits=(Edit("earlier", 1),))
+    out = list(stage([clean, messy]))
+    assert out[0] is clean
+    assert out[1].text == "ab"
+    assert out[1].edits == (Edit("earlier", 1), Edit("invisibles", 1, ("U+200B ZERO WIDTH SPACE",)))
+    assert out[1].id == "messy"
+
+
+def test_stage_pickles_and_is_lazy() -> None:
+    stage = pickle.loads(pickle.dumps(Normalize(NormalizeConfig(repair_lookalikes=False))))
+    assert stage.cfg.repair_lookalikes is False
+
+    def endless() -> Any:
+        n = 0
+        while True:
+            n += 1
+            yield Document(id=str(n), text="x")
+
+    first = next(iter(stage(endless())))
+    assert first.id == "1"

@@ -95,7 +95,8 @@ def test_ftfy_gets_an_explicit_encoding_only_config() -> None:
 
 
 def test_gate_lets_clean_lines_skip_ftfy() -> None:
-    assert MOJIBAKE_GATE.search("plain English \N{LEFT DOUBLE QUOTATION MARK}text\N{RIGHT DOUBLE QUOTATION MARK}") is None
+    quoted = "\N{LEFT DOUBLE QUOTATION MARK}text\N{RIGHT DOUBLE QUOTATION MARK}"
+    assert MOJIBAKE_GATE.search(f"plain English {quoted}") is None
     assert MOJIBAKE_GATE.search("caf\N{LATIN SMALL LETTER E WITH ACUTE} au lait") is None
     assert MOJIBAKE_GATE.search("caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}") is not None
 
@@ -128,11 +129,13 @@ def test_disabled_fixers_do_nothing() -> None:
         normalize_line_breaks=False,
         nfc=False,
     )
-    messy = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN} &amp; a\u200bb\u00a0c\r\ne\u0301 Bel\N{CYRILLIC SMALL LETTER A}rus"
+    mojibake = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
+    messy = mojibake + " &amp; a\u200bb\u00a0c\r\ne\u0301 Bel\N{CYRILLIC SMALL LETTER A}rus"
     assert normalize_text(messy, off) == (messy, [])
 
 
 # ---------------------------------------------------------------- properties
+
 
 # Text from any code point hypothesis draws (surrogates excluded: a str from a decoder cannot hold them).
 @settings(max_examples=300, deadline=None)
@@ -145,12 +148,14 @@ def test_idempotent(text: str) -> None:
 # Text built from the characters this module touches, so the property meets mojibake, entities and
 # lookalikes far more often than with uniform code points.
 _TRICKY = st.sampled_from(
-    list("aeopcxAEOPCXBHKMT &#;x\n\r\t <>?")
-    + ["&amp;", "&#233;", "&#x414;", "&nbsp;", "&shy;", "\u00a0", "\u200b", "\u200d", "\u00ad", "\ufeff"]
-    + ["\N{CYRILLIC SMALL LETTER A}", "\N{CYRILLIC SMALL LETTER O}", "\N{CYRILLIC CAPITAL LETTER ES}"]
-    + ["\N{CYRILLIC SMALL LETTER ZHE}", "\N{GREEK SMALL LETTER OMICRON}", "\N{GREEK SMALL LETTER ALPHA}"]
-    + ["\N{LATIN CAPITAL LETTER A WITH TILDE}", "\N{COPYRIGHT SIGN}", "\N{LATIN CAPITAL LETTER A WITH CIRCUMFLEX}"]
-    + ["\N{EURO SIGN}", "\x9d", "\x93", "\u0301", "\N{MAN}", "\u0645", "\u200c"]
+    [
+        *"aeopcxAEOPCXBHKMT &#;x\n\r\t <>?",
+        *["&amp;", "&#233;", "&#x414;", "&nbsp;", "&shy;", "\u00a0", "\u200b", "\u200d", "\u00ad", "\ufeff"],
+        *["\N{CYRILLIC SMALL LETTER A}", "\N{CYRILLIC SMALL LETTER O}", "\N{CYRILLIC CAPITAL LETTER ES}"],
+        *["\N{CYRILLIC SMALL LETTER ZHE}", "\N{GREEK SMALL LETTER OMICRON}", "\N{GREEK SMALL LETTER ALPHA}"],
+        *["\N{LATIN CAPITAL LETTER A WITH TILDE}", "\N{COPYRIGHT SIGN}", "\N{LATIN CAPITAL LETTER A WITH CIRCUMFLEX}"],
+        *["\N{EURO SIGN}", "\x9d", "\x93", "\u0301", "\N{MAN}", "\u0645", "\u200c"],
+    ]
 )
 
 
@@ -161,9 +166,7 @@ def test_idempotent_on_tricky_text(text: str) -> None:
     assert normalize_text(once) == (once, [])
 
 
-_PLAIN_ASCII = st.text(
-    alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7F) if chr(c) != "&"] + ["\n", "\t"])
-)
+_PLAIN_ASCII = st.text(alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7F) if chr(c) != "&"] + ["\n", "\t"]))
 
 
 @settings(max_examples=300, deadline=None)

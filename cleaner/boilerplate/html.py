@@ -62,6 +62,8 @@ class _Element:
     tag: str
     cue: Reason | None
     positive: bool
+    names: str  # class/id/role as written
+    parent: int  # element id of the nearest tracked ancestor, -1 at the root
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +209,9 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
         verdict = class_verdicts.get(names)
         if verdict is None:
             verdict = class_verdicts[names] = _judge_class(names)
-        elements.append(_Element(tag, tag_cues.get(tag) or verdict[0], verdict[1]))
+        elements.append(
+            _Element(tag, tag_cues.get(tag) or verdict[0], verdict[1], names, path[-1] if path else -1)
+        )
         if tag in block_tag_set:
             if pieces:
                 flush(False)
@@ -259,26 +263,64 @@ def _good_chars(block: Block) -> int:
     return 0
 
 
-def _choose_container(blocks: list[Block], elements: list[_Element], use_cues: list[bool]) -> int:
-    """The element id with the best score: good text minus a share of the rest."""
-    score = [0.0] * len(elements)
-    for block in blocks:
-        good = _good_chars(block)
-        if good and any(use_cues[e] for e in block.path):
+@dataclass(slots=True)
+class _Totals:
+    """Per-element sums over the blocks beneath it."""
+
+    good: list[int]
+    chars: list[int]
+    links: list[int]
+
+
+def _totals(blocks: list[Block], goods: list[int], n_elements: int) -> _Totals:
+    totals = _Totals([0] * n_elements, [0] * n_elements, [0] * n_elements)
+    good_under, chars_under, links_under = totals.good, totals.chars, totals.links
+    for block, good in zip(blocks, goods, strict=True):
+        size, links = len(block.text), block.link_chars
+        for eid in block.path:
+            good_under[eid] += good
+            chars_under[eid] += size
+            links_under[eid] += links
+    return totals
+
+
+# Teaser cards: at least this many siblings with the same tag and class, each short and
+# each carrying a link (a headline) -- "more stories" grids. Article paragraphs repeat too,
+# but not every one of them links out, and they are longer. Re-check with the benchmark.
+CARD_MIN_SIBLINGS = 3
+CARD_MAX_CHARS = 600
+CARD_MIN_LINK_SHARE = 0.08
+
+
+def _mark_cards(elements: list[_Element], totals: _Totals) -> list[bool]:
+    """Elements that are members of a repeated group of teaser cards."""
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    for eid, el in enumerate(elements):
+        if el.parent >= 0 and el.tag != "p" and totals.chars[eid]:
+            groups.setdefault((el.parent, el.tag, el.names), []).append(eid)
+    cards = [False] * len(elements)
+    for members in groups.values():
+        if len(members) < CARD_MIN_SIBLINGS:
+            continue
+        if all(
+            totals.chars[e] <= CARD_MAX_CHARS and totals.links[e] >= CARD_MIN_LINK_SHARE * totals.chars[e]
+            for e in members
+        ):
+            for e in members:
+                cards[e] = True
+    return cards
+
+
+def _choose_container(blocks: list[Block], goods: list[int], n_elements: int, cued: list[bool]) -> int:
+    """The element id with the best score: good text minus half of the rest."""
+    score = [0.0] * n_elements
+    for block, good in zip(blocks, goods, strict=True):
+        if good and cued[block.path[-1]] if block.path else False:
             good = 0
-        value = good - 0.5 * (len(block.text) - good if good == 0 else block.link_chars)
+        value = good - 0.5 * (len(block.text) if good == 0 else block.link_chars)
         for eid in block.path:
             score[eid] += value
-    best = max(range(len(elements)), key=lambda e: (score[e], -e)) if elements else -1
-    return best
-
-
-def _cue_reason(block: Block, elements: list[_Element], use_cues: list[bool], below: int) -> Reason | None:
-    """The reason of the innermost active cue on the block's path, below position ``below``."""
-    for eid in reversed(block.path[below:]):
-        if use_cues[eid]:
-            return elements[eid].cue
-    return None
+    return max(range(n_elements), key=lambda e: (score[e], -e)) if n_elements else -1
 
 
 def extract(html: str) -> Extraction:
@@ -287,32 +329,48 @@ def extract(html: str) -> Extraction:
     if root is None:
         return Extraction("", tuple(hidden_drops))
     blocks, elements = _walk(root)
-    if not blocks:
+    if not blocks or not elements:
         return Extraction("", tuple(hidden_drops))
-    good_under = [0] * len(elements)
-    total_good = 0
-    for block in blocks:
-        good = _good_chars(block)
-        total_good += good
-        for eid in block.path:
-            good_under[eid] += good
+    goods = [_good_chars(b) for b in blocks]
+    totals = _totals(blocks, goods, len(elements))
+    total_good = sum(goods)
+    cards = _mark_cards(elements, totals)
     # A cue on an element holding most of the page's good text is a page wrapper, not a widget.
     # 0.6: re-check with the benchmark.
-    use_cues = [el.cue is not None and good_under[eid] <= 0.6 * total_good for eid, el in enumerate(elements)]
-    container = _choose_container(blocks, elements, use_cues)
+    active: list[Reason | None] = [
+        (Reason.RELATED if cards[eid] and el.cue is None else el.cue)
+        if totals.good[eid] <= 0.6 * total_good
+        else None
+        for eid, el in enumerate(elements)
+    ]
+    # cued[e]: e or an ancestor carries an active cue (elements come in document order, so a
+    # parent is always judged before its children).
+    cued = [False] * len(elements)
+    for eid, el in enumerate(elements):
+        cued[eid] = active[eid] is not None or (el.parent >= 0 and cued[el.parent])
+    container = _choose_container(blocks, goods, len(elements), cued)
 
     kept: list[Block] = []
     drops: list[Drop] = hidden_drops
     for block in blocks:
-        if container in block.path:
-            below = block.path.index(container) + 1
-            reason = _cue_reason(block, elements, use_cues, below)
-            if reason is None and len(block.text) and block.link_chars / len(block.text) > 0.5:
+        path = block.path
+        reason: Reason | None = None
+        if container in path:
+            for eid in reversed(path[path.index(container) + 1 :]):
+                if active[eid] is not None:
+                    reason = active[eid]
+                    break
+            if reason is None and block.link_chars > 0.5 * len(block.text):
                 reason = Reason.NAV if len(block.text) < 40 else Reason.RELATED
             if reason is None:
                 reason = line_reason(block.text)
         else:
-            reason = _cue_reason(block, elements, use_cues, 0) or Reason.LOW_SCORE
+            for eid in reversed(path):
+                if active[eid] is not None:
+                    reason = active[eid]
+                    break
+            else:
+                reason = Reason.LOW_SCORE
         if reason is None:
             kept.append(block)
         else:

@@ -59,8 +59,8 @@ TAG_CUES: dict[str, Reason] = {
 _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
     (Reason.CONSENT, r"cookie|consent|gdpr| cmp |onetrust|privacy ?banner"),
     (Reason.COMMENTS, r"comment|disqus|respond|reply|discussion|kommentar"),
-    (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis|tweet|facebook"),
-    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|paywall|register|abonn"),
+    (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis"),
+    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|abonn"),
     (
         Reason.RELATED,
         r"related|recommend|more ?stories|more ?articles|read ?more|also ?read|popular|trending"

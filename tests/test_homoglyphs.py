@@ -1,0 +1,207 @@
+"""The lookalike table (checked against Unicode's confusables data) and the word-level repair."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import confusable_homoglyphs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cleaner.homoglyphs
+from cleaner.homoglyphs import (
+    LATIN_TO_CYRILLIC,
+    LATIN_TO_GREEK,
+    LOOKALIKE_TO_LATIN,
+    find_lookalike_repairs,
+    letter_script,
+    repair_lookalikes,
+)
+
+A = "\N{CYRILLIC SMALL LETTER A}"
+IE = "\N{CYRILLIC SMALL LETTER IE}"
+ES = "\N{CYRILLIC SMALL LETTER ES}"
+SMALL_O = "\N{CYRILLIC SMALL LETTER O}"
+ER = "\N{CYRILLIC SMALL LETTER ER}"
+
+
+def tr39_letters_to_ascii() -> dict[str, str]:
+    """Re-derive the table from confusables.txt as shipped (JSON) by confusable-homoglyphs."""
+    data_file = Path(confusable_homoglyphs.__file__).parent / "confusables.json"
+    data = json.loads(data_file.read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for source, targets in data.items():
+        if len(source) != 1 or unicodedata.category(source) not in ("Lu", "Ll"):
+            continue
+        if not unicodedata.name(source, "").startswith(("CYRILLIC", "GREEK")):
+            continue
+        ascii_letters = [t["c"] for t in targets if len(t["c"]) == 1 and t["c"].isascii() and t["c"].isalpha()]
+        if not ascii_letters:
+            continue
+        target = ascii_letters[0]
+        if source.isupper() and target == "l":
+            target = "I"  # TR39's prototype for I-like letters is lowercase l
+        if source.isupper() != target.isupper():
+            continue
+        table[source] = target
+    return table
+
+
+def test_table_is_tr39_confusables_case_matched() -> None:
+    assert dict(LOOKALIKE_TO_LATIN) == tr39_letters_to_ascii()
+
+
+def test_table_covers_the_common_lookalikes() -> None:
+    for cyrillic, latin in [
+        (A, "a"),
+        (IE, "e"),
+        (SMALL_O, "o"),
+        (ER, "p"),
+        (ES, "c"),
+        ("\N{CYRILLIC CAPITAL LETTER EN}", "H"),
+    ]:
+        assert LOOKALIKE_TO_LATIN[cyrillic] == latin
+    assert LOOKALIKE_TO_LATIN["\N{GREEK SMALL LETTER OMICRON}"] == "o"
+
+
+def test_module_source_writes_confusables_by_name() -> None:
+    source = Path(cleaner.homoglyphs.__file__).read_text(encoding="utf-8")
+    literal = sorted({ch for ch in source if letter_script(ch) in ("C", "G")})
+    assert literal == [], f"write these by \\N{{...}} name: {literal}"
+
+
+def test_mirror_tables_invert_the_table_into_basic_letters() -> None:
+    for mirror, block in ((LATIN_TO_CYRILLIC, range(0x0400, 0x0460)), (LATIN_TO_GREEK, range(0x0391, 0x03CA))):
+        assert mirror
+        for latin, foreign in mirror.items():
+            assert ord(foreign) in block
+            assert LOOKALIKE_TO_LATIN[foreign] == latin
+    assert LATIN_TO_CYRILLIC["a"] == A
+    assert LATIN_TO_GREEK["o"] == "\N{GREEK SMALL LETTER OMICRON}"
+
+
+def test_letter_script() -> None:
+    assert [letter_script(ch) for ch in f"z{A}\N{GREEK SMALL LETTER OMEGA}\N{LATIN SMALL LETTER E WITH ACUTE}1 "] == [
+        "L",
+        "C",
+        "G",
+        "L",
+        "O",
+        "O",
+    ]
+
+
+def test_count_and_positions() -> None:
+    text = f"Bel{A}rus and Bel{A}rus, not {ES}{SMALL_O}{ER}."
+    repairs = find_lookalike_repairs(text)
+    assert [(r.start, r.before, r.after) for r in repairs] == [
+        (0, f"Bel{A}rus", "Belarus"),
+        (12, f"Bel{A}rus", "Belarus"),
+        (25, f"{ES}{SMALL_O}{ER}", "cop"),
+    ]
+    assert repair_lookalikes(text) == ("Belarus and Belarus, not cop.", 3)
+
+
+def test_ascii_and_latin_only_text_is_returned_as_is() -> None:
+    text = "Na\N{LATIN SMALL LETTER I WITH DIAERESIS}ve caf\N{LATIN SMALL LETTER E WITH ACUTE} text"
+    assert repair_lookalikes(text) == (text, 0)
+    assert repair_lookalikes("plain") == ("plain", 0)
+
+
+def test_accented_latin_word_with_a_cyrillic_letter() -> None:
+    assert repair_lookalikes(f"r\N{LATIN SMALL LETTER E WITH ACUTE}sum{IE}") == (
+        "r\N{LATIN SMALL LETTER E WITH ACUTE}sume",
+        1,
+    )
+
+
+def test_word_with_three_scripts_is_left_alone() -> None:
+    word = f"B{A}\N{GREEK SMALL LETTER OMICRON}k"
+    assert repair_lookalikes(word) == (word, 0)
+
+
+def test_mixed_word_with_letters_only_foreign_and_only_latin_is_left_alone() -> None:
+    word = "Belarus\N{CYRILLIC SMALL LETTER ZHE}"  # ZHE has no Latin twin, l/r/u have no Cyrillic twin
+    assert repair_lookalikes(word) == (word, 0)
+
+
+def test_lookalike_only_word_needs_evidence_and_latin_context() -> None:
+    cop = f"{ES}{SMALL_O}{ER}"
+    assert repair_lookalikes(f"the {cop} came")[1] == 0  # no evidence in the document
+    assert repair_lookalikes(f"Th{IE} {cop} came") == ("The cop came", 2)
+    # Evidence elsewhere, but the word's own sentence is Russian.
+    russian = f"\N{CYRILLIC CAPITAL LETTER O}\N{CYRILLIC SMALL LETTER EN} {cop} \N{CYRILLIC SMALL LETTER ZHE}{IE}"
+    assert repair_lookalikes(f"Th{IE} end. {russian}") == (f"The end. {russian}", 1)
+
+
+def test_russian_paragraph_is_byte_identical() -> None:
+    paragraph = (
+        "\u0412 \u0441\u0430\u0434\u0443 \u0441\u043e\u0440, \u0430 \u0443 \u0440\u0435\u043a\u0438 "
+        "\u0445\u043e\u0440. \u0412\u0410\u0421 \u0436\u0434\u0443\u0442 "
+        "\u0432 \u0441\u0435\u043c\u044c \u0447\u0430\u0441\u043e\u0432."
+    )
+    assert repair_lookalikes(paragraph) == (paragraph, 0)
+    assert repair_lookalikes(f"Cre{A}ted.\n{paragraph}") == (f"Created.\n{paragraph}", 1)
+
+
+def test_greek_mirror_and_symbols() -> None:
+    athens = "\u0391\u03b8\u03b7\u03bda"  # Greek word ending in a Latin a
+    assert repair_lookalikes(athens) == ("\u0391\u03b8\u03b7\u03bd\u03b1", 1)
+    for science in (
+        "A\N{GREEK SMALL LETTER BETA}",
+        "k\N{GREEK CAPITAL LETTER OMEGA}",
+        "M\N{GREEK CAPITAL LETTER OMEGA}",
+    ):
+        assert repair_lookalikes(science) == (science, 0)
+
+
+def test_combining_marks_stay_inside_the_word() -> None:
+    stressed = "\u0437\u0430\u043c\u0435\u0301\u0447\u0430\u043d\u0438\u0435"  # Russian with a stress mark
+    assert repair_lookalikes(stressed) == (stressed, 0)
+    assert repair_lookalikes(stressed.replace("\u0430", "a", 1)) == (stressed, 1)
+
+
+# ---------------------------------------------------------------- properties
+
+_PIECES = st.sampled_from(
+    [
+        *"aeopcxyiAEOPCXBHKMTlrud .,\n",
+        A,
+        IE,
+        SMALL_O,
+        ER,
+        ES,
+        "\N{CYRILLIC SMALL LETTER ZHE}",
+        "\N{CYRILLIC SMALL LETTER YERU}",
+        "\N{CYRILLIC CAPITAL LETTER VE}",
+        "\N{GREEK SMALL LETTER OMICRON}",
+        "\N{GREEK SMALL LETTER ALPHA}",
+        "\N{GREEK SMALL LETTER BETA}",
+        "\N{GREEK CAPITAL LETTER ALPHA}",
+        "\u0301",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=50).map("".join))
+def test_repair_is_idempotent(text: str) -> None:
+    once, _ = repair_lookalikes(unicodedata.normalize("NFC", text))
+    assert repair_lookalikes(once) == (once, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([chr(c) for c in range(0x0410, 0x0450)] + [" ", ". ", ", "])).map("".join))
+def test_cyrillic_only_text_unchanged(text: str) -> None:
+    assert repair_lookalikes(text) == (text, 0)
+
+
+@pytest.mark.parametrize("latin", [*LATIN_TO_CYRILLIC])
+def test_every_mirror_letter_is_repaired_inside_a_russian_word(latin: str) -> None:
+    word = f"\N{CYRILLIC SMALL LETTER ZHE}\N{CYRILLIC SMALL LETTER YERU}{latin}\N{CYRILLIC SMALL LETTER SHA}"
+    fixed, count = repair_lookalikes(word)
+    assert count == 1
+    assert fixed == word.replace(latin, LATIN_TO_CYRILLIC[latin])

@@ -1,0 +1,276 @@
+"""The dedup stage: verified MinHash clusters of near-duplicate documents, and reused passages.
+
+It is a CorpusStage (see cleaner.stage) in three steps:
+
+- ``summarize(doc)`` (workers): word 5-gram shingle hashes of the dedup key, the MinHash
+  signature (datasketch-compatible, see :mod:`cleaner.dedup.signatures`) and, with passages on,
+  the passages' spans and shingles. ``summarize_many(docs)`` does a batch in one go (faster).
+- ``decide(keyed_summaries)`` (driver, all documents in input order): band keys -> candidate
+  pairs within the run and against the persistent index -> exact Jaccard verification ->
+  union-find -> keep rule (indexed documents win, then input order, ties by id); passage
+  matching; then the run's documents are added to the index.
+- ``apply(doc, decision)`` (workers): sets ``duplicate`` and ``passages``; drops near-duplicates
+  (``dedup.near_duplicate_doc``) unless ``drop_duplicates`` is off, and removes flagged passages
+  when ``drop_duplicate_passages`` is on.
+
+>>> from cleaner.config import DedupConfig
+>>> from cleaner.record import Document, Source
+>>> stage = Dedup(DedupConfig(passages=False))
+>>> text = "the quick brown fox jumps over the lazy dog near the river bank today"
+>>> docs = [Document(id=i, text=t, source=Source(i)) for i, t in
+...         [("a", text), ("b", text + "!"), ("c", "something else entirely, five words at least")]]
+>>> decisions = stage.decide([(str(d.source), stage.summarize(d)) for d in docs])
+>>> [stage.apply(d, decisions.get(str(d.source))).status for d in docs]
+['kept', 'dropped', 'kept']
+>>> stage.apply(docs[1], decisions["b"]).duplicate
+DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
+from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, resolve, verify_pairs
+from cleaner.dedup.index import DedupIndex
+from cleaner.dedup.passages import NO_OWNER, best_source, lookup_owners, owners, split_passages
+from cleaner.dedup.shingles import Shingler
+from cleaner.dedup.signatures import Signer, band_keys
+from cleaner.dedup.store import ShingleStore
+from cleaner.record import Document, DuplicateOf
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+__all__ = ["Decision", "Dedup", "PassageFlag", "Summary"]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a worker sends the driver for one document: compact arrays, no text."""
+
+    id: str
+    signature: U32  # num_perm uint32 values
+    shingles: U64  # shingle hashes of the whole document (may repeat)
+    spans: tuple[tuple[int, int], ...] = ()  # passages, as character offsets into doc.text
+    passage_shingles: tuple[U64, ...] = ()
+
+
+class Dedup:
+    """The dedup CorpusStage (see the module docstring)."""
+
+    name = "dedup"
+
+    def __init__(self, cfg: DedupConfig) -> None:
+        self.cfg = cfg
+        self._shingler: Shingler | None = None
+        self._signer: Signer | None = None
+
+    def setup(self) -> None:
+        self._shingler = Shingler(self.cfg.ngram)
+        self._signer = Signer(self.cfg.num_perm, self.cfg.seed)
+
+    def _tools(self) -> tuple[Shingler, Signer]:
+        if self._shingler is None or self._signer is None:
+            self._shingler = Shingler(self.cfg.ngram)
+            self._signer = Signer(self.cfg.num_perm, self.cfg.seed)
+        return self._shingler, self._signer
+
+    # -- workers ---------------------------------------------------------------------------
+    def summarize(self, doc: Document) -> Summary:
+        return self.summarize_many([doc])[0]
+
+    def summarize_many(self, docs: Sequence[Document]) -> list[Summary]:
+        """Summaries of a batch: one numpy pass over all texts (several times faster than one
+        document at a time on short documents)."""
+        shingler, signer = self._tools()
+        hashes, offsets = shingler.hash_batch([d.text for d in docs])
+        sigs = signer.sign(hashes, offsets)
+        spans: list[list[tuple[int, int]]] = []
+        passage_hashes: U64 = np.zeros(0, dtype=np.uint64)
+        passage_offsets: I64 = np.zeros(1, dtype=np.int64)
+        if self.cfg.passages:
+            spans = [split_passages(d.text) for d in docs]
+            texts = [d.text[s:e] for d, doc_spans in zip(docs, spans, strict=True) for s, e in doc_spans]
+            passage_hashes, passage_offsets = shingler.hash_batch(texts)
+        out: list[Summary] = []
+        p = 0
+        for i, doc in enumerate(docs):
+            doc_spans = tuple(spans[i]) if spans else ()
+            ps = tuple(
+                passage_hashes[passage_offsets[p + k] : passage_offsets[p + k + 1]] for k in range(len(doc_spans))
+            )
+            p += len(doc_spans)
+            out.append(Summary(doc.id, sigs[i], hashes[offsets[i] : offsets[i + 1]], doc_spans, ps))
+        return out
+
+    def apply(self, doc: Document, decision: Decision | None) -> Document:
+        return apply_decision(doc, decision, self.cfg)
+
+    # -- driver ----------------------------------------------------------------------------
+    def decide(self, summaries: Iterable[tuple[str, Summary]]) -> Mapping[str, Decision]:
+        cfg = self.cfg
+        keys: list[str] = []
+        ids: list[str] = []
+        sig_rows: list[U32] = []
+        spans: list[tuple[tuple[int, int], ...]] = []
+        doc_store, passage_store = ShingleStore(), ShingleStore()
+        passage_first: list[int] = []
+        try:
+            for key, summary in summaries:
+                keys.append(key)
+                ids.append(summary.id)
+                sig_rows.append(summary.signature)
+                doc_store.append(summary.shingles)
+                spans.append(summary.spans)
+                passage_first.append(len(passage_store))
+                for ps in summary.passage_shingles:
+                    passage_store.append(ps)
+            n = len(keys)
+            sigs = np.vstack(sig_rows) if sig_rows else np.zeros((0, cfg.num_perm), dtype=np.uint32)
+            del sig_rows
+            bkeys = band_keys(sigs, cfg.bands, cfg.rows)
+            index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
+            try:
+                decisions = self._decide(keys, ids, bkeys, spans, passage_first, doc_store, passage_store, index)
+                if index is not None:
+                    clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
+                    index.add(
+                        [
+                            (ids[i], clusters.get(keys[i], ids[i]), sigs[i], bkeys[i], doc_store.distinct(i))
+                            for i in range(n)
+                        ]
+                    )
+                    index.conn.commit()
+            finally:
+                if index is not None:
+                    index.close()
+        finally:
+            doc_store.close()
+            passage_store.close()
+        return decisions
+
+    def _decide(
+        self,
+        keys: list[str],
+        ids: list[str],
+        bkeys: U64,
+        spans: list[tuple[tuple[int, int], ...]],
+        passage_first: list[int],
+        doc_store: ShingleStore,
+        passage_store: ShingleStore,
+        index: DedupIndex | None,
+    ) -> dict[str, Decision]:
+        cfg = self.cfg
+        n = len(keys)
+        empty = [doc_store.get(i).size == 0 for i in range(n)] if n else []
+
+        def jaccard_new(i: int, j: int) -> float:
+            if empty[i] or empty[j]:  # a document without words is nobody's duplicate
+                return 0.0
+            a, b = doc_store.distinct(i), doc_store.distinct(j)
+            inter = np.intersect1d(a, b, assume_unique=True).size
+            return inter / (a.size + b.size - inter)
+
+        new_edges = verify_pairs(((int(i), int(j)) for i, j in candidate_pairs(bkeys)), jaccard_new, cfg.threshold)
+        # Indexed documents: query-then-verify for each new document.
+        index_edges: list[tuple[int, int, float]] = []  # (rowid, new doc, similarity)
+        index_docs: dict[int, tuple[str, str, U64]] = {}
+        if index is not None:
+            for i in range(n):
+                if empty[i]:
+                    continue
+                for rowid in index.query(bkeys[i], BUCKET_CAP):
+                    if rowid not in index_docs:
+                        index_docs[rowid] = index.doc(rowid)
+                    theirs, ours = index_docs[rowid][2], doc_store.distinct(i)
+                    inter = np.intersect1d(ours, theirs, assume_unique=True).size
+                    s = inter / (ours.size + theirs.size - inter)
+                    if s >= cfg.threshold:
+                        index_edges.append((rowid, i, s))
+        involved = sorted({r for r, _, _ in index_edges})
+        k = len(involved)
+        rank_of_rowid = {r: pos for pos, r in enumerate(involved)}
+        edges = [(i + k, j + k, s) for i, j, s in new_edges]
+        edges += [(rank_of_rowid[r], i + k, s) for r, i, s in index_edges]
+        assigned = resolve(k + n, edges)
+
+        def id_of(rank: int) -> str:
+            return index_docs[involved[rank]][0] if rank < k else ids[rank - k]
+
+        def cluster_of(rank: int) -> str:
+            return index_docs[involved[rank]][1] if rank < k else ids[rank - k]
+
+        decisions: dict[str, Decision] = {}
+        for rank, place in assigned.items():
+            if rank < k:
+                continue
+            i = rank - k
+            if place.duplicate_of is None:
+                dup = DuplicateOf(cluster=ids[i])
+            else:
+                similarity = round(float(place.similarity or 0.0), 4)
+                dup = DuplicateOf(cluster_of(place.root), id_of(place.duplicate_of), similarity)
+            decisions[keys[i]] = Decision(dup)
+        if cfg.passages:
+            self._passages(keys, ids, spans, passage_first, doc_store, passage_store, index, decisions)
+        return decisions
+
+    def _passages(
+        self,
+        keys: list[str],
+        ids: list[str],
+        spans: list[tuple[tuple[int, int], ...]],
+        passage_first: list[int],
+        doc_store: ShingleStore,
+        passage_store: ShingleStore,
+        index: DedupIndex | None,
+        decisions: dict[str, Decision],
+    ) -> None:
+        """Flag passages of kept documents found in earlier documents (of the index or the run)."""
+        n = len(keys)
+        owner_hashes, owner_docs = owners(doc_store.all())
+        index_owner: dict[int, int] = {}
+        if index is not None:
+            wanted = [passage_store.get(p) for p in range(len(passage_store))]
+            if wanted:
+                index_owner = index.owners(np.concatenate(wanted))
+        # Indexed owners rank before every document of the run: negative ranks, rowid order.
+        offset = (max(index_owner.values()) + 1) if index_owner else 0
+        index_cache: dict[int, tuple[str, str, U64]] = {}
+
+        def shingles_of(rank: int) -> U64:
+            if rank < 0:
+                rowid = rank + offset
+                if rowid not in index_cache and index is not None:
+                    index_cache[rowid] = index.doc(rowid)
+                return index_cache[rowid][2]
+            return doc_store.distinct(rank)
+
+        def id_of(rank: int) -> str:
+            return index_cache[rank + offset][0] if rank < 0 else ids[rank]
+
+        for i in range(n):
+            decision = decisions.get(keys[i])
+            if decision is not None and decision.is_near_duplicate:
+                continue  # the whole document is a copy: its passages add nothing
+            flags: list[PassageFlag] = []
+            for p, (start, end) in enumerate(spans[i]):
+                shingles = passage_store.get(passage_first[i] + p)
+                ranks = lookup_owners(shingles, owner_hashes, owner_docs)
+                if index_owner:
+                    uniq = np.unique(shingles).tolist()
+                    from_index = np.array([index_owner.get(h, NO_OWNER) for h in uniq], dtype=np.int64)
+                    ranks = np.where(from_index != NO_OWNER, from_index - offset, ranks)
+                found = best_source(shingles, i, ranks, shingles_of, self.cfg.passage_threshold)
+                if found is not None:
+                    flags.append(PassageFlag(start, end, id_of(found[0]), round(found[1], 4)))
+            if flags:
+                base = decision or Decision()
+                decisions[keys[i]] = Decision(base.duplicate, tuple(flags))

@@ -1,0 +1,244 @@
+"""The two hot loops (text -> shingle hashes, shingle hashes -> MinHash signatures), twice.
+
+``NUMPY`` is the reference: whole-batch array passes, no Python work per word or shingle.
+``NUMBA`` computes bit-identical results in compiled loops when numba is installed (about 3x
+faster end to end on the Reuters bench); tests/dedup/test_kernels.py checks that they agree.
+Every product and sum wraps modulo 2**64 (2**32 for signatures), which both backends share.
+
+>>> import numpy as np
+>>> NUMPY.fmix64(np.array([1], dtype=np.uint64)).tolist()
+[12994781566227106604]
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
+
+# Odd 64-bit constants (golden ratio, xxhash and MurmurHash primes): any odd multipliers would do;
+# changing one changes every hash, so bump index.FORMAT_VERSION with it.
+K_CHAR = np.uint64(0x9E3779B97F4A7C15)
+K_LENGTH = np.uint64(0x165667B19E3779F9)
+K_SHINGLE = np.uint64(0xD6E8FEB86659FD93)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+# datasketch's MurmurHash3 32-bit finalizer (datasketch.minhash._FMIX_CONSTANTS[32]).
+_F1 = np.uint32(0x85EBCA6B)
+_F2 = np.uint32(0xC2B2AE35)
+_MASK32 = np.uint64(0xFFFFFFFF)
+# Rows of the (shingles x permutations) block the numpy path materializes at once:
+# 8192 x 128 x 4 bytes = 4 MB stays in cache on common CPUs.
+_BLOCK_ROWS = 8192
+
+
+def _np_fmix64(x: U64) -> U64:
+    x = x ^ (x >> _S33)
+    x = x * _M1
+    x = x ^ (x >> _S33)
+    x = x * _M2
+    return x ^ (x >> _S33)
+
+
+def _np_fmix32(x: U32) -> U32:
+    x = x ^ (x >> np.uint32(16))
+    x = x * _F1
+    x = x ^ (x >> np.uint32(13))
+    x = x * _F2
+    return x ^ (x >> np.uint32(16))
+
+
+def _np_shingle_hashes(cps: U32, is_word: npt.NDArray[np.bool_], text_starts: I64, ngram: int) -> tuple[U64, I64]:
+    n_texts = len(text_starts) - 1
+    pos = np.flatnonzero(is_word)
+    if pos.size == 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(n_texts + 1, dtype=np.int64)
+    first = np.empty(pos.size, dtype=np.bool_)
+    first[0] = True
+    np.not_equal(pos[1:], pos[:-1] + 1, out=first[1:])
+    tok_first = np.flatnonzero(first)  # index into pos where each token starts
+    tok_len = np.diff(np.append(tok_first, pos.size))
+    # Horner's rule, c0*K^(m-1) + ... + c(m-1), as one product per character and a segmented sum.
+    from_end = np.repeat(tok_first + tok_len - 1, tok_len) - np.arange(pos.size)
+    powers = np.ones(int(tok_len.max()), dtype=np.uint64)
+    powers[1:] = np.cumprod(np.full(powers.size - 1, K_CHAR, dtype=np.uint64))
+    v = cps[pos].astype(np.uint64) * powers[from_end]
+    sums = np.add.reduceat(v, tok_first)
+    tokens = _np_fmix64(sums + tok_len.astype(np.uint64) * K_LENGTH)
+    tok_text = np.searchsorted(text_starts, pos[tok_first], side="right") - 1
+    ntok = np.bincount(tok_text, minlength=n_texts)
+    tok_start = np.zeros(n_texts + 1, dtype=np.int64)
+    np.cumsum(ntok, out=tok_start[1:])
+    counts = np.where(ntok >= ngram, ntok - ngram + 1, np.minimum(ntok, 1))
+    offsets = np.zeros(n_texts + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    out = np.empty(int(offsets[-1]), dtype=np.uint64)
+    n_windows = tokens.size - ngram + 1
+    if n_windows > 0:
+        h = tokens[:n_windows].copy()
+        for j in range(1, ngram):
+            h = h * K_SHINGLE + tokens[j : j + n_windows]
+        h = _np_fmix64(h)
+        win_text = tok_text[:n_windows]
+        valid = win_text == tok_text[ngram - 1 :]
+        idx = np.flatnonzero(valid)
+        wt = win_text[idx]
+        out[offsets[wt] + (idx - tok_start[wt])] = h[idx]
+    for t in np.flatnonzero((ntok > 0) & (ntok < ngram)).tolist():
+        acc = tokens[tok_start[t]]
+        for j in range(tok_start[t] + 1, tok_start[t + 1]):
+            acc = acc * K_SHINGLE + tokens[j]
+        out[offsets[t]] = _np_fmix64(np.array([acc], dtype=np.uint64))[0]
+    return out, offsets
+
+
+def _np_minhash(hashes: U64, offsets: I64, a: U32, b: U32) -> U32:
+    n_docs = len(offsets) - 1
+    sig = np.full((n_docs, len(a)), 0xFFFFFFFF, dtype=np.uint32)
+    x = _np_fmix32((hashes & _MASK32).astype(np.uint32))
+    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+    i = 0
+    while i < nonempty.size:
+        # Take whole documents until the block holds about _BLOCK_ROWS shingles.
+        lo = offsets[nonempty[i]]
+        j = int(np.searchsorted(offsets[nonempty + 1], lo + _BLOCK_ROWS, side="right"))
+        j = max(j, i + 1)
+        docs = nonempty[i:j]
+        hi = offsets[docs[-1] + 1]
+        block = x[lo:hi, None] * a[None, :]
+        block += b[None, :]
+        sig[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=0)
+        i = j
+    return sig
+
+
+NUMPY = SimpleNamespace(name="numpy", shingle_hashes=_np_shingle_hashes, minhash=_np_minhash, fmix64=_np_fmix64)
+
+
+def numba_available() -> bool:
+    """True when numba can be imported (the fast path); False selects the numpy reference."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _build_numba() -> SimpleNamespace:
+    import numba
+
+    @numba.njit(cache=True, inline="always")
+    def fmix64(x: Any) -> Any:
+        x ^= x >> _S33
+        x *= _M1
+        x ^= x >> _S33
+        x *= _M2
+        x ^= x >> _S33
+        return x
+
+    @numba.njit(cache=True)
+    def shingle_hashes(cps: Any, is_word: Any, text_starts: Any, ngram: int) -> Any:
+        n_texts = len(text_starts) - 1
+        tokens = np.empty(len(cps) // 2 + 1, dtype=np.uint64)
+        tok_text = np.empty(len(cps) // 2 + 1, dtype=np.int64)
+        ntok = np.zeros(n_texts, dtype=np.int64)
+        n = 0
+        t = 0
+        i = 0
+        total = len(cps)
+        while i < total:
+            if not is_word[i]:
+                i += 1
+                continue
+            while text_starts[t + 1] <= i:
+                t += 1
+            acc = np.uint64(0)
+            k = np.uint64(0)
+            while i < total and is_word[i]:
+                acc = acc * K_CHAR + np.uint64(cps[i])
+                k += np.uint64(1)
+                i += 1
+            tokens[n] = fmix64(acc + k * K_LENGTH)
+            tok_text[n] = t
+            ntok[t] += 1
+            n += 1
+        offsets = np.zeros(n_texts + 1, dtype=np.int64)
+        for t in range(n_texts):
+            c = ntok[t] - ngram + 1 if ntok[t] >= ngram else min(ntok[t], 1)
+            offsets[t + 1] = offsets[t] + c
+        out = np.empty(offsets[n_texts], dtype=np.uint64)
+        start = 0
+        for t in range(n_texts):
+            m = ntok[t]
+            o = offsets[t]
+            if m >= ngram:
+                for w in range(m - ngram + 1):
+                    h = tokens[start + w]
+                    for j in range(1, ngram):
+                        h = h * K_SHINGLE + tokens[start + w + j]
+                    out[o + w] = fmix64(h)
+            elif m > 0:
+                h = tokens[start]
+                for j in range(1, m):
+                    h = h * K_SHINGLE + tokens[start + j]
+                out[o] = fmix64(h)
+            start += m
+        return out, offsets
+
+    @numba.njit(cache=True)
+    def minhash(hashes: Any, offsets: Any, a: Any, b: Any) -> Any:
+        n_docs = len(offsets) - 1
+        n_perm = len(a)
+        a64 = a.astype(np.uint64)
+        b64 = b.astype(np.uint64)
+        sig = np.full((n_docs, n_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+        cur = np.empty(n_perm, dtype=np.uint64)
+        for d in range(n_docs):
+            for p in range(n_perm):
+                cur[p] = _MASK32
+            for s in range(offsets[d], offsets[d + 1]):
+                x = hashes[s] & _MASK32
+                x ^= x >> np.uint64(16)
+                x = (x * np.uint64(0x85EBCA6B)) & _MASK32
+                x ^= x >> np.uint64(13)
+                x = (x * np.uint64(0xC2B2AE35)) & _MASK32
+                x ^= x >> np.uint64(16)
+                for p in range(n_perm):
+                    v = (x * a64[p] + b64[p]) & _MASK32
+                    if v < cur[p]:
+                        cur[p] = v
+            for p in range(n_perm):
+                sig[d, p] = np.uint32(cur[p])
+        return sig
+
+    def fmix64_array(x: U64) -> U64:
+        return _np_fmix64(x)
+
+    return SimpleNamespace(name="numba", shingle_hashes=shingle_hashes, minhash=minhash, fmix64=fmix64_array)
+
+
+class _LazyNumba:
+    """Compiles the numba kernels on first use, so importing cleaner never pays for it."""
+
+    def __init__(self) -> None:
+        self._impl: SimpleNamespace | None = None
+
+    def _get(self) -> SimpleNamespace:
+        if self._impl is None:
+            self._impl = _build_numba()
+        return self._impl
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._get(), name)
+
+
+NUMBA = _LazyNumba()

@@ -1,0 +1,97 @@
+"""What decide() hands to apply(), and the per-document step that turns it into report fields.
+
+A :class:`Decision` is small and picklable (ids, offsets and similarities only: the passage text
+is cut from the document itself in the worker). :func:`apply_decision` sets
+``doc.duplicate`` and ``doc.passages``, rejects a dropped near-duplicate with
+``dedup.near_duplicate_doc``, and, when asked, removes flagged passages as Drops with
+``dedup.near_duplicate_passage``.
+
+>>> from cleaner.config import DedupConfig
+>>> from cleaner.record import Document, DuplicateOf
+>>> doc = Document(id="b", text="copy")
+>>> out = apply_decision(doc, Decision(DuplicateOf("a", "a", 0.93)), DedupConfig())
+>>> out.status, out.rejected.detail
+('dropped', 'cluster=a duplicate_of=a jaccard=0.93')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from cleaner.config import DedupConfig
+from cleaner.record import Document, Drop, DuplicateOf, PassageMatch, Reason, Unit
+
+STAGE = "dedup"
+
+
+@dataclass(frozen=True, slots=True)
+class PassageFlag:
+    """A passage ``[start, end)`` of the document found in the earlier document ``duplicate_of``."""
+
+    start: int
+    end: int
+    duplicate_of: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The dedup verdict for one document: cluster membership and flagged passages."""
+
+    duplicate: DuplicateOf | None = None
+    passages: tuple[PassageFlag, ...] = ()
+
+    @property
+    def is_near_duplicate(self) -> bool:
+        return self.duplicate is not None and self.duplicate.duplicate_of is not None
+
+
+def apply_decision(doc: Document, decision: Decision | None, cfg: DedupConfig) -> Document:
+    """Apply one decision (None: nothing to do) to its document.
+
+    >>> from cleaner.config import DedupConfig
+    >>> doc = Document(id="d", text="keep this. copied words here. end")
+    >>> flag = PassageFlag(11, 29, "src", 1.0)
+    >>> cfg = DedupConfig(drop_duplicate_passages=True)
+    >>> out = apply_decision(doc, Decision(passages=(flag,)), cfg)
+    >>> out.text, out.passages[0].text, out.drops[0].reason.value
+    ('keep this.  end', 'copied words here.', 'dedup.near_duplicate_passage')
+    """
+    if decision is None:
+        return doc
+    matches = tuple(
+        PassageMatch(p.start, p.end, doc.text[p.start : p.end], p.duplicate_of, p.similarity) for p in decision.passages
+    )
+    out = dataclasses.replace(doc, duplicate=decision.duplicate, passages=matches)
+    if decision.is_near_duplicate and decision.duplicate is not None:
+        dup = decision.duplicate
+        if cfg.drop_duplicates:
+            detail = f"cluster={dup.cluster} duplicate_of={dup.duplicate_of} jaccard={dup.similarity}"
+            return out.reject(Reason.NEAR_DUPLICATE_DOC, detail)
+        return out
+    if matches and cfg.drop_duplicate_passages:
+        return _drop_passages(out, matches)
+    return out
+
+
+def _drop_passages(doc: Document, matches: tuple[PassageMatch, ...]) -> Document:
+    pieces: list[str] = []
+    drops: list[Drop] = []
+    pos = 0
+    for m in sorted(matches, key=lambda m: m.start):
+        pieces.append(doc.text[pos : m.start])
+        drops.append(
+            Drop(
+                STAGE,
+                Reason.NEAR_DUPLICATE_PASSAGE,
+                Unit.PASSAGE,
+                m.text,
+                m.start,
+                m.end,
+                f"duplicate_of={m.duplicate_of} containment={m.similarity}",
+            )
+        )
+        pos = m.end
+    pieces.append(doc.text[pos:])
+    return dataclasses.replace(doc, text="".join(pieces)).with_drops(drops)

@@ -1,0 +1,261 @@
+"""Pure clustering steps: band keys -> candidate pairs -> verify -> union-find -> keep rule.
+
+Both ways of running them give the same clusters (tests/dedup/test_cluster.py checks it):
+
+- **online**, one document at a time: :class:`OnlineBuckets` ``query`` then ``insert``;
+- **batch**, for engines that shuffle by band: :func:`candidate_pairs` over all band keys at once.
+
+A candidate pair is an LSH collision: the two signatures agree on every row of at least one
+band. Collisions are only suspects. :func:`verify_pairs` keeps a pair only when the exact
+Jaccard of the two shingle sets reaches the threshold, so templated pages that share a band by
+chance never join a cluster, and union-find then only ever links verified near-duplicates.
+
+A bucket remembers at most ``bucket_cap`` members (the earliest by rank). A later document is
+compared with those only; that bounds the work for thousands of copies of one page (any early
+copy is as good as another) and is the same rule in both modes.
+
+>>> keys = np.array([[1, 7], [1, 8], [2, 8]], dtype=np.uint64)  # 3 documents x 2 bands
+>>> candidate_pairs(keys).tolist()
+[[0, 1], [1, 2]]
+>>> online = OnlineBuckets()
+>>> [sorted(online.query_insert(i, row)) for i, row in enumerate(keys.tolist())]
+[[], [0], [1]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+# 64 earliest members per bucket: enough that a near-duplicate meets an earlier copy it verifies
+# against (every copy of a page verifies against every other), small enough that 10,000 copies
+# cost 640,000 checks, not 50 million.
+BUCKET_CAP = 64
+
+
+def candidate_pairs(band_keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
+    """All (i, j), i < j, whose rows share a key in some band; rows are in rank order.
+
+    Each band is sorted by key (the shuffle a distributed engine does by band), equal keys form
+    a bucket, and within a bucket member m pairs with the first ``min(m, bucket_cap)`` members.
+
+    >>> candidate_pairs(np.array([[5], [5], [5]], dtype=np.uint64), bucket_cap=1).tolist()
+    [[0, 1], [0, 2]]
+    """
+    n, bands = band_keys.shape
+    found: list[I64] = []
+    for band in range(bands):
+        col = band_keys[:, band]
+        order = np.argsort(col, kind="stable")  # stable: rank order inside each bucket
+        sorted_keys = col[order]
+        new_bucket = np.empty(n, dtype=np.bool_)
+        if n:
+            new_bucket[0] = True
+            np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_bucket[1:])
+        bucket_of = np.cumsum(new_bucket) - 1
+        starts = np.flatnonzero(new_bucket)
+        within = np.arange(n) - starts[bucket_of]  # position of each member in its bucket
+        counts = np.minimum(within, bucket_cap)  # earlier members each one is paired with
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        later = np.repeat(np.arange(n), counts)
+        first_slot = np.repeat(np.cumsum(counts) - counts, counts)
+        earlier = starts[bucket_of[later]] + (np.arange(total) - first_slot)
+        found.append(np.stack([order[earlier], order[later]], axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    return np.unique(pairs, axis=0)
+
+
+class OnlineBuckets:
+    """Band buckets for query-then-insert, one document at a time, in rank order.
+
+    >>> b = OnlineBuckets(bucket_cap=1)
+    >>> b.query_insert(0, [9]), b.query_insert(1, [9]), b.query_insert(2, [9])
+    (set(), {0}, {0})
+    """
+
+    def __init__(self, bucket_cap: int = BUCKET_CAP) -> None:
+        self.bucket_cap = bucket_cap
+        self.buckets: list[dict[int, list[int]]] = []
+
+    def query(self, keys: Sequence[int]) -> set[int]:
+        found: set[int] = set()
+        for band, key in enumerate(keys):
+            if band < len(self.buckets):
+                found.update(self.buckets[band].get(key, ()))
+        return found
+
+    def insert(self, doc: int, keys: Sequence[int]) -> None:
+        while len(self.buckets) < len(keys):
+            self.buckets.append({})
+        for band, key in enumerate(keys):
+            members = self.buckets[band].setdefault(key, [])
+            if len(members) < self.bucket_cap:
+                members.append(doc)
+
+    def query_insert(self, doc: int, keys: Sequence[int]) -> set[int]:
+        found = self.query(keys)
+        self.insert(doc, keys)
+        return found
+
+
+def jaccard(a: U64, b: U64) -> float:
+    """Exact Jaccard of two sets of shingle hashes (repeats inside one array are ignored).
+
+    >>> jaccard(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4, 4], dtype=np.uint64))
+    0.5
+    """
+    ua, ub = np.unique(a), np.unique(b)
+    if ua.size == 0 and ub.size == 0:
+        return 0.0
+    inter = np.intersect1d(ua, ub, assume_unique=True).size
+    return inter / (ua.size + ub.size - inter)
+
+
+def containment(part: U64, whole: U64) -> float:
+    """Share of the shingles of ``part`` that ``whole`` also has.
+
+    >>> containment(np.array([1, 2, 3, 4], dtype=np.uint64), np.array([2, 3, 4, 9], dtype=np.uint64))
+    0.75
+    """
+    up = np.unique(part)
+    if up.size == 0:
+        return 0.0
+    return float(np.isin(up, whole).sum()) / up.size
+
+
+def verify_pairs(
+    pairs: Iterable[tuple[int, int]], similarity: Callable[[int, int], float], threshold: float
+) -> list[tuple[int, int, float]]:
+    """Keep the pairs whose exact similarity reaches ``threshold``: ``(i, j, similarity)``.
+
+    >>> sets = {0: {1, 2, 3}, 1: {1, 2, 3}, 2: {7, 8}}
+    >>> sim = lambda i, j: len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+    >>> verify_pairs([(0, 1), (0, 2)], sim, 0.8)
+    [(0, 1, 1.0)]
+    """
+    kept = []
+    for i, j in pairs:
+        s = similarity(i, j)
+        if s >= threshold:
+            kept.append((i, j, s))
+    return kept
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1 whose root is always the smallest member (the best rank).
+
+    >>> uf = UnionFind(4); uf.union(3, 1); uf.union(1, 2); uf.find(2), uf.find(0)
+    (1, 0)
+    """
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            lo, hi = (rx, ry) if rx < ry else (ry, rx)
+            self.parent[hi] = lo
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where one member of a cluster stands: its root (the kept copy), and for the others the
+    member it was verified against and that similarity."""
+
+    root: int
+    duplicate_of: int | None = None
+    similarity: float | None = None
+
+
+def resolve(n: int, edges: Iterable[tuple[int, int, float]]) -> dict[int, Assignment]:
+    """Apply the keep rule to verified edges over documents ranked 0..n-1 (0 is best).
+
+    Rank encodes the rule: documents already in the index first, then input order, ties by id;
+    the root of each connected component is its best-ranked member and is kept. Every other
+    member points at its best verified neighbour: the most similar one that ranks before it
+    (ties: the better rank), or, when all its verified neighbours rank after it, the most
+    similar of those. Documents without a verified edge get no assignment.
+
+    >>> resolve(4, [(0, 2, 0.9), (1, 2, 0.95)])[1]
+    Assignment(root=0, duplicate_of=2, similarity=0.95)
+    >>> sorted(resolve(4, [(0, 2, 0.9), (1, 2, 0.95)]))
+    [0, 1, 2]
+    """
+    uf = UnionFind(n)
+    best_before: dict[int, tuple[float, int]] = {}
+    best_after: dict[int, tuple[float, int]] = {}
+    for i, j, s in edges:
+        lo, hi = (i, j) if i < j else (j, i)
+        uf.union(lo, hi)
+        # The later member prefers higher similarity, then the better-ranked (smaller) partner.
+        cur = best_before.get(hi)
+        if cur is None or (s, -lo) > (cur[0], -cur[1]):
+            best_before[hi] = (s, lo)
+        cur = best_after.get(lo)
+        if cur is None or (s, -hi) > (cur[0], -cur[1]):
+            best_after[lo] = (s, hi)
+    out: dict[int, Assignment] = {}
+    for doc in sorted(set(best_before) | set(best_after)):
+        root = uf.find(doc)
+        if doc == root:
+            out[doc] = Assignment(root)
+            continue
+        s, other = best_before[doc] if doc in best_before else best_after[doc]
+        out[doc] = Assignment(root, other, s)
+    return out
+
+
+def cluster_batch(
+    band_keys: U64,
+    similarity: Callable[[int, int], float],
+    threshold: float,
+    bucket_cap: int = BUCKET_CAP,
+) -> dict[int, Assignment]:
+    """The batch form: all candidate pairs at once, verify, union-find, keep rule.
+
+    >>> keys = np.array([[1], [1], [2]], dtype=np.uint64)
+    >>> cluster_batch(keys, lambda i, j: 0.9, 0.8)
+    {0: Assignment(root=0, duplicate_of=None, similarity=None), 1: Assignment(root=0, duplicate_of=0, similarity=0.9)}
+    """
+    pairs = candidate_pairs(band_keys, bucket_cap)
+    edges = verify_pairs(((int(i), int(j)) for i, j in pairs), similarity, threshold)
+    return resolve(band_keys.shape[0], edges)
+
+
+def cluster_online(
+    band_keys: U64,
+    similarity: Callable[[int, int], float],
+    threshold: float,
+    bucket_cap: int = BUCKET_CAP,
+) -> dict[int, Assignment]:
+    """The online form: each document queries the buckets, verifies, then is inserted.
+
+    >>> keys = np.array([[1], [1], [2]], dtype=np.uint64)
+    >>> cluster_online(keys, lambda i, j: 0.9, 0.8) == cluster_batch(keys, lambda i, j: 0.9, 0.8)
+    True
+    """
+    buckets = OnlineBuckets(bucket_cap)
+    edges: list[tuple[int, int, float]] = []
+    for doc, row in enumerate(band_keys.tolist()):
+        found = sorted(buckets.query_insert(doc, row))
+        edges.extend(verify_pairs(((i, doc) for i in found), similarity, threshold))
+    return resolve(band_keys.shape[0], edges)

@@ -1,0 +1,241 @@
+"""The persistent near-duplicate index: one embedded SQLite file that runs check against, then extend.
+
+What it holds:
+
+- ``meta``: the parameters every signature depends on (format version, permutations, seed,
+  n-gram size, bands x rows, hash scheme) plus whether passage owners are kept. A run with
+  other values is refused with :class:`~cleaner.errors.IndexMismatchError`, because its
+  signatures and band keys would silently never match the stored ones.
+- ``docs``: one row per indexed document: its id (never a placeholder), the id of its cluster's
+  kept copy, its signature (uint32 bytes) and its distinct shingle hashes (uint64 bytes) for
+  exact verification.
+- ``bands``: (band key, doc) rows; a run's documents query these before they are added.
+- ``owners`` (with passages): the first indexed document holding each shingle.
+
+>>> import tempfile, os
+>>> from cleaner.config import DedupConfig
+>>> path = os.path.join(tempfile.mkdtemp(), "idx.sqlite")
+>>> with DedupIndex.open(path, DedupConfig()) as index:
+...     index.docs_count()
+0
+>>> describe(path)["documents"]
+0
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+from cleaner.config import DedupConfig
+from cleaner.errors import IndexMismatchError, UsageError
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+
+# Bump when shingle hashing, band keys or the schema change: old indexes then refuse to load.
+FORMAT_VERSION = 1
+HASH = "cleaner-horner64-fmix64/datasketch-affine32"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    cluster TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    shingles BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS bands_key ON bands (key);
+CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+def index_params(cfg: DedupConfig) -> dict[str, str]:
+    """The parameters an index records and a run must match, as stored (strings).
+
+    >>> index_params(DedupConfig())["bands"]
+    '16'
+    """
+    return {
+        "format_version": str(FORMAT_VERSION),
+        "hash": HASH,
+        "num_perm": str(cfg.num_perm),
+        "seed": str(cfg.seed),
+        "ngram": str(cfg.ngram),
+        "bands": str(cfg.bands),
+        "rows": str(cfg.rows),
+        "passages": str(int(cfg.passages)),
+    }
+
+
+def _signed(values: npt.NDArray[np.uint64]) -> list[int]:
+    """SQLite integers are signed 64-bit: store uint64 hashes by their bit pattern."""
+    return values.astype(np.uint64).view(np.int64).tolist()
+
+
+class DedupIndex:
+    """An open index file. Use as a context manager; writes are committed on a clean exit.
+
+    Rows are addressed by ``rowid``, which grows in insertion order: that order is the rank of
+    indexed documents for the keep rule (all of them rank before any document of a new run).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn, self.path = conn, path
+
+    @classmethod
+    def open(cls, path: str, cfg: DedupConfig) -> DedupIndex:
+        """Open (or create) the index at ``path`` and check it was built with ``cfg``'s parameters."""
+        conn = _connect(path, readonly=False)
+        try:
+            conn.executescript(_SCHEMA)
+            stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            wanted = index_params(cfg)
+            if not stored:
+                conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(wanted.items()))
+                conn.commit()
+            else:
+                _check(path, stored, wanted)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def __enter__(self) -> DedupIndex:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.conn.commit()
+        self.conn.close()
+
+    def docs_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def query(self, band_keys: U64, cap: int) -> list[int]:
+        """Rowids of indexed documents sharing a band key with ``band_keys`` (the earliest
+        ``cap`` per key), sorted."""
+        keys = _signed(band_keys)
+        rows = self.conn.execute(
+            f"SELECT key, doc FROM bands WHERE key IN ({','.join('?' * len(keys))}) ORDER BY doc", keys
+        ).fetchall()
+        seen: dict[int, int] = {}
+        found: set[int] = set()
+        for key, doc in rows:
+            if seen.get(key, 0) < cap:
+                seen[key] = seen.get(key, 0) + 1
+                found.add(doc)
+        return sorted(found)
+
+    def doc(self, rowid: int) -> tuple[str, str, U64]:
+        """``(id, cluster, distinct shingle hashes)`` of one indexed document."""
+        row = self.conn.execute("SELECT id, cluster, shingles FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        return row[0], row[1], np.frombuffer(row[2], dtype=np.uint64)
+
+    def owners(self, hashes: U64) -> dict[int, int]:
+        """For the given shingle hashes, the indexed document (rowid) that first held each."""
+        out: dict[int, int] = {}
+        values = _signed(np.unique(hashes))
+        for i in range(0, len(values), 500):  # SQLite's bound-parameter limit is 999 on old builds
+            chunk = values[i : i + 500]
+            sql = f"SELECT hash, doc FROM owners WHERE hash IN ({','.join('?' * len(chunk))})"
+            for h, doc in self.conn.execute(sql, chunk):
+                out[int(np.int64(h).view(np.uint64))] = int(doc)
+        return out
+
+    def add(
+        self,
+        docs: Sequence[tuple[str, str, U32, U64, U64]],
+    ) -> list[int]:
+        """Append documents ``(id, cluster, signature, band keys, distinct shingles)`` in rank
+        order; with passages on, also record the shingles they are first to hold. Returns rowids."""
+        rowids: list[int] = []
+        passages = self.conn.execute("SELECT value FROM meta WHERE key = 'passages'").fetchone()[0] == "1"
+        cur = self.conn.cursor()
+        for doc_id, cluster, signature, keys, shingles in docs:
+            cur.execute(
+                "INSERT INTO docs (id, cluster, signature, shingles) VALUES (?, ?, ?, ?)",
+                (doc_id, cluster, signature.astype(np.uint32).tobytes(), shingles.astype(np.uint64).tobytes()),
+            )
+            rowid = int(cur.lastrowid or 0)
+            rowids.append(rowid)
+            cur.executemany("INSERT INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
+            if passages:
+                cur.executemany("INSERT OR IGNORE INTO owners VALUES (?, ?)", ((h, rowid) for h in _signed(shingles)))
+        return rowids
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _connect(path: str, readonly: bool) -> sqlite3.Connection:
+    if readonly and not os.path.isfile(path):
+        raise UsageError(f"no index at {path}: give the path of a file made by `cleaner clean --index`")
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        else:
+            conn = sqlite3.connect(path)
+        conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.DatabaseError as err:
+        raise UsageError(
+            f"{path} is not a readable cleaner index ({err}): give another --index path, "
+            "or delete the file to start a new index"
+        ) from err
+    return conn
+
+
+def _check(path: str, stored: dict[str, str], wanted: dict[str, str]) -> None:
+    differs = [
+        f"{k}: index has {stored.get(k, 'nothing')}, this run uses {v}" for k, v in wanted.items() if stored.get(k) != v
+    ]
+    if differs:
+        raise IndexMismatchError(
+            f"the index {path} was built with other parameters ({'; '.join(differs)}). "
+            "Run with the index's parameters (see `cleaner index info PATH`), "
+            "or give a new --index path to start another index."
+        )
+
+
+def describe(path: str) -> dict[str, object]:
+    """What the index at ``path`` holds: its parameters, document/cluster/band counts, format.
+
+    Raises UsageError when the file is missing or not an index.
+    """
+    conn = _connect(path, readonly=True)
+    try:
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            docs = conn.execute("SELECT COUNT(*), COUNT(DISTINCT cluster) FROM docs").fetchone()
+            bands = conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+            owners = conn.execute("SELECT COUNT(*) FROM owners").fetchone()[0]
+        except sqlite3.DatabaseError as err:
+            raise UsageError(f"{path} is not a cleaner index ({err}): give the path of a file made by --index") from err
+    finally:
+        conn.close()
+    params: dict[str, object] = {k: (int(v) if v.isdigit() else v) for k, v in meta.items()}
+    return {
+        "path": path,
+        "format_version": params.pop("format_version", None),
+        "parameters": params,
+        "documents": int(docs[0]),
+        "clusters": int(docs[1]),
+        "band_rows": int(bands),
+        "passage_shingles": int(owners),
+    }
+
+
+def iter_ids(path: str) -> Iterable[tuple[str, str]]:
+    """``(id, cluster)`` of every indexed document, in insertion order (for inspection and tests)."""
+    conn = _connect(path, readonly=True)
+    try:
+        yield from conn.execute("SELECT id, cluster FROM docs ORDER BY rowid")
+    finally:
+        conn.close()

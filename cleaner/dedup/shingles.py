@@ -1,0 +1,167 @@
+"""Word n-gram shingles of a dedup key, hashed without building one Python string per shingle.
+
+The dedup key of a text is its words (``\\w+`` runs, as Python's ``re`` defines them) after
+lookalike letters are repaired and the text is case-folded; punctuation and whitespace only
+separate words. :func:`dedup_key` spells the key out for people and tests; the fast path,
+:meth:`Shingler.hash_batch`, computes the same words straight from the code points of a whole
+batch of texts with numpy (or numba, when installed), so its cost is a few array passes per
+batch instead of Python work per shingle.
+
+Hashes (all arithmetic wraps modulo 2**64, so numpy and numba agree bit for bit):
+
+- a token of code points ``c0..c(m-1)`` hashes to ``fmix64(Horner(c, K1) + m * K2)``;
+- a shingle of tokens ``t0..t(n-1)`` hashes to ``fmix64(Horner(t, C))``; a text with fewer than
+  ``n`` words (but at least one) is one short shingle of all its words; a text without words
+  has no shingles and is never a near-duplicate.
+
+>>> shingler = Shingler(ngram=2)
+>>> dedup_key("The  Cat, the cat!")
+'the cat the cat'
+>>> hashes, offsets = shingler.hash_batch(["The  Cat, the cat!", "the cat"])
+>>> offsets.tolist()  # text 0 has 3 bigrams (two of them equal), text 1 has one
+[0, 3, 4]
+>>> bool(hashes[0] == hashes[2] == hashes[3]), bool(hashes[0] == hashes[1])
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cleaner.dedup import _kernels
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+_WORD = re.compile(r"\w+")
+_CHUNK_CHARS = 1 << 20
+
+
+def repair(text: str) -> str:
+    """Fold lookalike letters (Cyrillic/Greek letters inside Latin words) to Latin.
+
+    Uses cleaner.homoglyphs when it is there; without it the text is returned unchanged.
+
+    >>> repair("Bel\\N{CYRILLIC SMALL LETTER A}rus")
+    'Belarus'
+    """
+    if text.isascii():
+        return text
+    try:
+        from cleaner.homoglyphs import repair_lookalikes
+    except ImportError:  # the homoglyphs module is optional for this stage
+        return text
+    return repair_lookalikes(text)[0]
+
+
+def dedup_key(text: str) -> str:
+    """The normalized text that shingles are cut from: words of the repaired, case-folded text.
+
+    >>> dedup_key("U.S. \\N{CYRILLIC CAPITAL LETTER ES}orn   EXPORTS -- up 5%")
+    'u s corn exports up 5'
+    """
+    return " ".join(_WORD.findall(repair(text).casefold()))
+
+
+def word_table() -> npt.NDArray[np.bool_]:
+    """A lookup table over the Basic Multilingual Plane: True where ``re``'s ``\\w`` matches.
+
+    ``\\w`` is ``str.isalnum()`` or the underscore; characters beyond U+FFFF are looked up one
+    by one (they are rare), so the table stays 64 KB.
+
+    >>> table = word_table()
+    >>> bool(table[ord("a")]), bool(table[ord("_")]), bool(table[ord("-")]), bool(table[0xE9])
+    (True, True, False, True)
+    """
+    chars = "".join(map(chr, range(0x10000)))
+    return np.array([c.isalnum() or c == "_" for c in chars], dtype=np.bool_)
+
+
+class Shingler:
+    """Hash texts into word n-gram shingle hashes, a batch at a time.
+
+    Holds the ``\\w`` lookup table (built once per instance, never at import) and the n-gram
+    size. Picklable, so a worker process gets its own copy.
+
+    >>> Shingler(ngram=5).hash_batch(["one two three"])[1].tolist()  # short text: one shingle
+    [0, 1]
+    """
+
+    def __init__(self, ngram: int = 5, use_numba: bool | None = None) -> None:
+        self.ngram = ngram
+        self.table = word_table()
+        self.use_numba = _kernels.numba_available() if use_numba is None else use_numba
+
+    def keys(self, texts: Sequence[str]) -> list[str]:
+        """Repaired, case-folded texts (punctuation still in place: the table skips it)."""
+        return [repair(t).casefold() for t in texts]
+
+    def hash_batch(self, texts: Sequence[str]) -> tuple[U64, I64]:
+        """Shingle hashes of many texts, concatenated, and offsets: text i owns
+        ``hashes[offsets[i]:offsets[i + 1]]``. Shingles may repeat within a text."""
+        keys = self.keys(texts)
+        parts: list[U64] = []
+        offsets = [np.zeros(1, dtype=np.int64)]
+        base = 0
+        start = 0
+        while start < len(keys):
+            # Chunks of about _CHUNK_CHARS keep every temporary array in cache: one 17 MB
+            # batch runs 3x slower than the same text in 1 MB chunks (re-check with
+            # benchmarks/bench_dedup.py when changing it).
+            end, size = start, 0
+            while end < len(keys) and (end == start or size + len(keys[end]) <= _CHUNK_CHARS):
+                size += len(keys[end]) + 1
+                end += 1
+            hashes, chunk_offsets = self._hash_keys(keys[start:end])
+            parts.append(hashes)
+            offsets.append(chunk_offsets[1:] + base)
+            base += len(hashes)
+            start = end
+        all_hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+        return all_hashes, np.concatenate(offsets)
+
+    def _hash_keys(self, keys: Sequence[str]) -> tuple[U64, I64]:
+        # "\n" is not a word character, so it keeps words of neighbouring texts apart.
+        joined = "\n".join(keys)
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        is_word = self.table[np.minimum(cps, 0xFFFF)]
+        for i in np.flatnonzero(cps > 0xFFFF).tolist():
+            ch = chr(int(cps[i]))
+            is_word[i] = ch.isalnum() or ch == "_"
+        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+        text_starts = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=text_starts[1:])
+        kernels: Any = _kernels.NUMBA if self.use_numba else _kernels.NUMPY
+        hashes: U64
+        offsets: I64
+        hashes, offsets = kernels.shingle_hashes(cps, is_word, text_starts, self.ngram)
+        return hashes, offsets
+
+    def hash_text(self, text: str) -> U64:
+        """Shingle hashes of one text.
+
+        >>> len(Shingler(ngram=3).hash_text("a b c d"))
+        2
+        """
+        return self.hash_batch([text])[0]
+
+    def __getstate__(self) -> tuple[int, bool]:
+        return self.ngram, self.use_numba  # the table is rebuilt, not pickled
+
+    def __setstate__(self, state: tuple[int, bool]) -> None:
+        self.ngram, self.use_numba = state
+        self.table = word_table()
+
+
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` (same words as the dedup key), for passages.
+
+    >>> token_spans("Hi, you!")
+    [(0, 2), (4, 7)]
+    """
+    return [m.span() for m in _WORD.finditer(text)]

@@ -1,0 +1,100 @@
+"""MinHash signatures in datasketch's ``affine32`` scheme, computed a batch at a time.
+
+datasketch (>= 2.0) permutes a 32-bit hash ``h`` of each set element as
+``fmix32(h) * a + b mod 2**32`` with ``a`` (odd) and ``b`` drawn from
+``numpy.random.RandomState(seed)``. We draw the same ``a`` and ``b`` and feed the low 32 bits of
+our shingle hashes, so a signature row is exactly what ``datasketch.MinHash(num_perm, seed)``
+holds after ``update_batch`` of those 32-bit values (with ``hashfunc`` the identity): wrap one
+with :func:`to_lean_minhash` and use datasketch's LSH, storage backends or ``jaccard``.
+
+A signature is ``num_perm`` uint32 values (512 bytes at 128 permutations), kept as rows of one
+numpy array, never as Python objects.
+
+>>> signer = Signer(num_perm=16, seed=1)
+>>> sig = signer.sign(np.array([1, 2, 3], dtype=np.uint64), np.array([0, 3]))
+>>> sig.shape, sig.dtype.name
+((1, 16), 'uint32')
+>>> float(to_lean_minhash(sig[0], seed=1).jaccard(to_lean_minhash(sig[0], seed=1)))
+1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cleaner.dedup import _kernels
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+SCHEME = "affine32"  # datasketch's name for the permutation family used here
+_BAND_MIX = np.uint64(0x9FB21C651E98DF25)
+
+
+def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    """The ``(a, b)`` of datasketch's affine32 scheme for ``num_perm`` and ``seed``.
+
+    >>> a, b = permutations(4, seed=1)
+    >>> bool((a % 2 == 1).all())  # odd multipliers make each permutation a bijection
+    True
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+class Signer:
+    """Turn concatenated shingle hashes into a (documents x num_perm) uint32 signature array.
+
+    >>> s = Signer(num_perm=8, seed=3)
+    >>> empty = s.sign(np.zeros(0, dtype=np.uint64), np.array([0, 0]))
+    >>> int(empty.min()) == 2**32 - 1  # no shingles: the all-max signature, as in datasketch
+    True
+    """
+
+    def __init__(self, num_perm: int = 128, seed: int = 1, use_numba: bool | None = None) -> None:
+        self.num_perm, self.seed = num_perm, seed
+        self.a, self.b = permutations(num_perm, seed)
+        self.use_numba = _kernels.numba_available() if use_numba is None else use_numba
+
+    def sign(self, hashes: U64, offsets: I64) -> U32:
+        kernels: Any = _kernels.NUMBA if self.use_numba else _kernels.NUMPY
+        sig: U32 = kernels.minhash(hashes, offsets, self.a, self.b)
+        return sig
+
+
+def band_keys(signatures: U32, bands: int, rows: int) -> U64:
+    """One 64-bit key per (document, band): equal keys mean equal rows in that band.
+
+    Keys of different bands never compare (the band index is mixed in), so one key column can
+    hold every band. Two different bands' values colliding on one 64-bit key is a false
+    candidate that verification rejects.
+
+    >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9]], dtype=np.uint32)
+    >>> k = band_keys(sig, bands=2, rows=2)
+    >>> bool(k[0, 0] == k[1, 0]), bool(k[0, 1] == k[1, 1])
+    (True, False)
+    """
+    n = signatures.shape[0]
+    parts = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.broadcast_to(np.arange(bands, dtype=np.uint64) * _BAND_MIX, (n, bands)).copy()
+    for r in range(rows):
+        h = h * _kernels.K_SHINGLE + parts[:, :, r]
+    result: U64 = _kernels.NUMPY.fmix64(h)
+    return result
+
+
+def to_lean_minhash(signature: U32, seed: int) -> Any:
+    """Wrap one signature row as a ``datasketch.LeanMinHash`` (for datasketch's LSH and storage).
+
+    >>> to_lean_minhash(np.full(4, 7, dtype=np.uint32), seed=1).hashvalues.tolist()
+    [7, 7, 7, 7]
+    """
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=np.asarray(signature, dtype=np.uint32), scheme=SCHEME)

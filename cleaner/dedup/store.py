@@ -1,0 +1,64 @@
+"""A spill file for shingle arrays: written once while decide() reads summaries, read back by index.
+
+The driver holds only offsets in memory (8 bytes per document); the shingle hashes themselves
+(8 bytes per shingle, about half the size of the text) go to an anonymous temporary file and are
+read back for the few documents that verification or passage matching needs.
+
+>>> store = ShingleStore()
+>>> store.append(np.array([3, 1, 3], dtype=np.uint64))
+0
+>>> store.get(0).tolist(), store.distinct(0).tolist(), len(store)
+([3, 1, 3], [1, 3], 1)
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+_ITEM = np.dtype(np.uint64).itemsize
+
+
+class ShingleStore:
+    """Append-only arrays of uint64 on a temporary file, addressed by their append order."""
+
+    def __init__(self) -> None:
+        # Closed by close(), which decide() calls in a finally block.
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        self._offsets: list[int] = [0]
+        self._distinct: dict[int, U64] = {}
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def append(self, values: U64) -> int:
+        self._file.seek(0, 2)
+        self._file.write(np.ascontiguousarray(values, dtype=np.uint64).tobytes())
+        self._offsets.append(self._offsets[-1] + len(values))
+        return len(self._offsets) - 2
+
+    def get(self, i: int) -> U64:
+        start, end = self._offsets[i], self._offsets[i + 1]
+        self._file.seek(start * _ITEM)
+        return np.frombuffer(self._file.read((end - start) * _ITEM), dtype=np.uint64)
+
+    def distinct(self, i: int) -> U64:
+        """Sorted distinct values of array ``i``, cached: verification asks for the same few often."""
+        found = self._distinct.get(i)
+        if found is None:
+            found = self._distinct[i] = np.unique(self.get(i))
+        return found
+
+    def all(self) -> list[U64]:
+        """Every array, in order (reads the whole file: passage owners need it)."""
+        self._file.seek(0)
+        flat = np.frombuffer(self._file.read(self._offsets[-1] * _ITEM), dtype=np.uint64)
+        return [flat[self._offsets[i] : self._offsets[i + 1]] for i in range(len(self))]
+
+    def close(self) -> None:
+        self._file.close()
+        self._distinct.clear()

@@ -69,6 +69,8 @@ class LimitsConfig:
 
     max_document_bytes: int = 64 * 1024 * 1024  # a larger document is an error record
     max_decompressed_bytes: int = 16 * 1024 * 1024 * 1024  # per compressed file (bombs)
+    # HTML nested deeper than this is flattened before parsing (browsers cap at 512 too); see htmlguard.
+    max_html_depth: int = 512
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"boilerplate.template_min_docs must be at least 2, not {b.template_min_docs}")
     if not 0.0 < b.template_share <= 1.0:
         raise ConfigError(f"boilerplate.template_share must be in (0, 1], not {b.template_share}")
-    for name in ("max_document_bytes", "max_decompressed_bytes"):
+    for name in ("max_document_bytes", "max_decompressed_bytes", "max_html_depth"):
         if getattr(cfg.limits, name) <= 0:
             raise ConfigError(f"limits.{name} must be positive")
 

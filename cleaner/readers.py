@@ -34,7 +34,8 @@ from typing import Any, BinaryIO
 
 from cleaner.config import LimitsConfig
 from cleaner.errors import UsageError
-from cleaner.record import Document, Kind, Reason, Source
+from cleaner.htmlguard import limit_nesting
+from cleaner.record import Document, Edit, Kind, Reason, Source
 
 # Splitting a JSONL file only pays off when each part still has plenty of work: 32 MiB is about
 # 30,000 news articles, well above the per-task overhead of a process pool.
@@ -43,13 +44,18 @@ SHARD_BYTES = 32 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Format:
-    name: str  # "text" | "html" | "jsonl"
-    compression: str | None = None  # None | "gzip"
+    name: str  # "text" | "html" | "jsonl" | "parquet" | "warc"
+    compression: str | None = None  # None | "gzip" | "zstd"
 
 
 _SUFFIXES: tuple[tuple[str, Format], ...] = (
     (".jsonl.gz", Format("jsonl", "gzip")),
     (".ndjson.gz", Format("jsonl", "gzip")),
+    (".jsonl.zst", Format("jsonl", "zstd")),
+    (".ndjson.zst", Format("jsonl", "zstd")),
+    (".parquet", Format("parquet")),
+    (".warc.gz", Format("warc", "gzip")),
+    (".warc", Format("warc")),
     (".jsonl", Format("jsonl")),
     (".ndjson", Format("jsonl")),
     (".txt", Format("text")),
@@ -163,6 +169,13 @@ def plan_shards(files: Sequence[InputFile], shard_bytes: int = SHARD_BYTES) -> l
     """
     shards: list[Shard] = []
     for f in files:
+        if f.format.name == "parquet":  # row-group ranges: start/end are row groups, first_line a row
+            from cleaner.formats.parquet import parquet_shards
+
+            groups = parquet_shards(f.path, shard_bytes)
+            for part, (start, end, first_row) in enumerate(groups):
+                shards.append(Shard(len(shards), f, start, end, first_row, part, len(groups)))
+            continue
         size = _size(f.path)
         if f.format.name != "jsonl" or f.format.compression or size <= shard_bytes:
             shards.append(Shard(len(shards), f))
@@ -279,6 +292,17 @@ def read_shard(shard: Shard, limits: LimitsConfig | None = None) -> Iterator[Doc
     if f.format.name == "jsonl":
         yield from _read_jsonl(shard, limits)
         return
+    if f.format.name == "parquet":
+        from cleaner.formats.parquet import read_parquet
+
+        groups = None if shard.end is None else (shard.start, shard.end)
+        yield from read_parquet(f.path, f.rel, limits, groups, shard.first_line)
+        return
+    if f.format.name == "warc":
+        from cleaner.formats.warc import read_warc
+
+        yield from read_warc(f.path, f.rel, limits)
+        return
     source = Source(f.rel)
     try:
         size = f.path.stat().st_size
@@ -301,20 +325,29 @@ def read_shard(shard: Shard, limits: LimitsConfig | None = None) -> Iterator[Doc
         yield _error(f.rel, source, Reason.ERROR_DECODE, f"{exc}; remove it from the input or fix its encoding")
         return
     kind: Kind = "html" if f.format.name == "html" else "text"
-    yield _document(f.rel, text, kind, source, {}, ())
+    yield _document(f.rel, text, kind, source, {}, (), limits)
 
 
 def _document(
-    doc_id: str, content: str, kind: Kind, source: Source, metadata: dict[str, Any], fields: tuple[str, ...]
+    doc_id: str,
+    content: str,
+    kind: Kind,
+    source: Source,
+    metadata: dict[str, Any],
+    fields: tuple[str, ...],
+    limits: LimitsConfig,
 ) -> Document:
     if kind == "html":
+        markup, flattened = limit_nesting(content, limits.max_html_depth)
+        edits = (Edit("html.limit_nesting", flattened),) if flattened else ()
         return Document(
             id=doc_id,
             text="",
             kind="html",
-            html=content,
+            html=markup,
             source=source,
             metadata=metadata,
+            edits=edits,
             chars_in=len(content),
             fields=fields,
         )
@@ -383,6 +416,10 @@ def _open_binary(shard: Shard, limits: LimitsConfig) -> _LimitedReader:
     f = shard.file
     if f.format.compression == "gzip":
         return _LimitedReader(gzip.GzipFile(f.path, "rb"), None, limits.max_decompressed_bytes)  # type: ignore[arg-type]
+    if f.format.compression == "zstd":
+        from cleaner.formats.compression import zstd_reader
+
+        return _LimitedReader(zstd_reader(open(f.path, "rb")), None, limits.max_decompressed_bytes)  # noqa: SIM115
     fh = open(f.path, "rb")  # noqa: SIM115 - closed by _LimitedReader
     fh.seek(shard.start)
     remaining = None if shard.end is None else shard.end - shard.start
@@ -417,9 +454,9 @@ def _parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> D
     metadata = {k: v for k, v in obj.items() if k not in ("text", "html")}
     fields = tuple(obj)
     if isinstance(text, str):
-        return _document(doc_id, text, "text", source, metadata, fields)
+        return _document(doc_id, text, "text", source, metadata, fields, limits)
     if isinstance(html, str):
-        return _document(doc_id, html, "html", source, metadata, fields)
+        return _document(doc_id, html, "html", source, metadata, fields, limits)
     what = "null" if "text" in obj and text is None else "missing" if "text" not in obj else type(text).__name__
     return _error(
         doc_id,

@@ -29,7 +29,7 @@ DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +38,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, resolve, verify_pairs
 from cleaner.dedup.index import DedupIndex
-from cleaner.dedup.passages import NO_OWNER, best_source, lookup_owners, owners, split_passages
+from cleaner.dedup.passages import NO_OWNER, best_source, owners, split_passages
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
@@ -50,6 +50,12 @@ I64 = npt.NDArray[np.int64]
 
 __all__ = ["Decision", "Dedup", "PassageFlag", "Summary"]
 
+_NO_HASHES: U64 = np.zeros(0, dtype=np.uint64)
+# A passage goes on to the exact check when at least this share of the threshold of its
+# shingles (counted with repeats) have an earlier owner; the exact check counts distinct
+# shingles, and the slack keeps a passage with a few repeated shingles from being skipped.
+_PREFILTER_SLACK = 0.9
+
 
 @dataclass(frozen=True, slots=True)
 class Summary:
@@ -59,7 +65,8 @@ class Summary:
     signature: U32  # num_perm uint32 values
     shingles: U64  # shingle hashes of the whole document (may repeat)
     spans: tuple[tuple[int, int], ...] = ()  # passages, as character offsets into doc.text
-    passage_shingles: tuple[U64, ...] = ()
+    passage_shingles: U64 = field(default_factory=lambda: _NO_HASHES)  # passages' hashes, in order
+    passage_sizes: tuple[int, ...] = ()  # how many of them each passage owns
 
 
 class Dedup:
@@ -103,11 +110,11 @@ class Dedup:
         p = 0
         for i, doc in enumerate(docs):
             doc_spans = tuple(spans[i]) if spans else ()
-            ps = tuple(
-                passage_hashes[passage_offsets[p + k] : passage_offsets[p + k + 1]] for k in range(len(doc_spans))
-            )
-            p += len(doc_spans)
-            out.append(Summary(doc.id, sigs[i], hashes[offsets[i] : offsets[i + 1]], doc_spans, ps))
+            q = p + len(doc_spans)
+            sizes = tuple(np.diff(passage_offsets[p : q + 1]).tolist())
+            ps = passage_hashes[passage_offsets[p] : passage_offsets[q]] if doc_spans else _NO_HASHES
+            p = q
+            out.append(Summary(doc.id, sigs[i], hashes[offsets[i] : offsets[i + 1]], doc_spans, ps, sizes))
         return out
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
@@ -121,7 +128,7 @@ class Dedup:
         sig_rows: list[U32] = []
         spans: list[tuple[tuple[int, int], ...]] = []
         doc_store, passage_store = ShingleStore(), ShingleStore()
-        passage_first: list[int] = []
+        passage_sizes: list[tuple[int, ...]] = []
         try:
             for key, summary in summaries:
                 keys.append(key)
@@ -129,16 +136,15 @@ class Dedup:
                 sig_rows.append(summary.signature)
                 doc_store.append(summary.shingles)
                 spans.append(summary.spans)
-                passage_first.append(len(passage_store))
-                for ps in summary.passage_shingles:
-                    passage_store.append(ps)
+                passage_sizes.append(summary.passage_sizes)
+                passage_store.append(summary.passage_shingles)
             n = len(keys)
             sigs = np.vstack(sig_rows) if sig_rows else np.zeros((0, cfg.num_perm), dtype=np.uint32)
             del sig_rows
             bkeys = band_keys(sigs, cfg.bands, cfg.rows)
             index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
             try:
-                decisions = self._decide(keys, ids, bkeys, spans, passage_first, doc_store, passage_store, index)
+                decisions = self._decide(keys, ids, bkeys, spans, passage_sizes, doc_store, passage_store, index)
                 if index is not None:
                     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
                     index.add(
@@ -162,7 +168,7 @@ class Dedup:
         ids: list[str],
         bkeys: U64,
         spans: list[tuple[tuple[int, int], ...]],
-        passage_first: list[int],
+        passage_sizes: list[tuple[int, ...]],
         doc_store: ShingleStore,
         passage_store: ShingleStore,
         index: DedupIndex | None,
@@ -219,7 +225,7 @@ class Dedup:
                 dup = DuplicateOf(cluster_of(place.root), id_of(place.duplicate_of), similarity)
             decisions[keys[i]] = Decision(dup)
         if cfg.passages:
-            self._passages(keys, ids, spans, passage_first, doc_store, passage_store, index, decisions)
+            self._passages(keys, ids, spans, passage_sizes, doc_store, passage_store, index, decisions)
         return decisions
 
     def _passages(
@@ -227,7 +233,7 @@ class Dedup:
         keys: list[str],
         ids: list[str],
         spans: list[tuple[tuple[int, int], ...]],
-        passage_first: list[int],
+        passage_sizes: list[tuple[int, ...]],
         doc_store: ShingleStore,
         passage_store: ShingleStore,
         index: DedupIndex | None,
@@ -235,14 +241,26 @@ class Dedup:
     ) -> None:
         """Flag passages of kept documents found in earlier documents (of the index or the run)."""
         n = len(keys)
+        threshold = self.cfg.passage_threshold
         owner_hashes, owner_docs = owners(doc_store.all())
+        per_doc = passage_store.all()
+        flat = np.concatenate(per_doc) if per_doc else _NO_HASHES
+        doc_of = np.repeat(np.arange(n), [len(a) for a in per_doc])
+        at = np.minimum(np.searchsorted(owner_hashes, flat), max(owner_hashes.size - 1, 0))
+        ranks = (
+            np.where(owner_hashes[at] == flat, owner_docs[at], NO_OWNER)
+            if owner_hashes.size
+            else np.full(flat.size, NO_OWNER, dtype=np.int64)
+        )
         index_owner: dict[int, int] = {}
-        if index is not None:
-            wanted = [passage_store.get(p) for p in range(len(passage_store))]
-            if wanted:
-                index_owner = index.owners(np.concatenate(wanted))
+        if index is not None and flat.size:
+            index_owner = index.owners(flat)
         # Indexed owners rank before every document of the run: negative ranks, rowid order.
         offset = (max(index_owner.values()) + 1) if index_owner else 0
+        if index_owner:
+            from_index = np.array([index_owner.get(h, NO_OWNER) for h in flat.tolist()], dtype=np.int64)
+            ranks = np.where(from_index != NO_OWNER, from_index - offset, ranks)
+        earlier = (ranks < doc_of).astype(np.int64)
         index_cache: dict[int, tuple[str, str, U64]] = {}
 
         def shingles_of(rank: int) -> U64:
@@ -256,21 +274,25 @@ class Dedup:
         def id_of(rank: int) -> str:
             return index_cache[rank + offset][0] if rank < 0 else ids[rank]
 
+        base = 0
         for i in range(n):
+            sizes = passage_sizes[i]
             decision = decisions.get(keys[i])
-            if decision is not None and decision.is_near_duplicate:
-                continue  # the whole document is a copy: its passages add nothing
+            doc_base, base = base, base + sum(sizes)
+            if not sizes or (decision is not None and decision.is_near_duplicate):
+                continue  # a copy of a whole document: its passages add nothing
             flags: list[PassageFlag] = []
-            for p, (start, end) in enumerate(spans[i]):
-                shingles = passage_store.get(passage_first[i] + p)
-                ranks = lookup_owners(shingles, owner_hashes, owner_docs)
-                if index_owner:
-                    uniq = np.unique(shingles).tolist()
-                    from_index = np.array([index_owner.get(h, NO_OWNER) for h in uniq], dtype=np.int64)
-                    ranks = np.where(from_index != NO_OWNER, from_index - offset, ranks)
-                found = best_source(shingles, i, ranks, shingles_of, self.cfg.passage_threshold)
+            start_of = doc_base
+            for (start, end), size in zip(spans[i], sizes, strict=True):
+                lo, hi = start_of, start_of + size
+                start_of = hi
+                if size == 0 or earlier[lo:hi].sum() < _PREFILTER_SLACK * threshold * size:
+                    continue
+                shingles = flat[lo:hi]
+                _, first = np.unique(shingles, return_index=True)
+                found = best_source(shingles, i, ranks[lo:hi][first], shingles_of, threshold)
                 if found is not None:
                     flags.append(PassageFlag(start, end, id_of(found[0]), round(found[1], 4)))
             if flags:
-                base = decision or Decision()
-                decisions[keys[i]] = Decision(base.duplicate, tuple(flags))
+                current = decision or Decision()
+                decisions[keys[i]] = Decision(current.duplicate, tuple(flags))

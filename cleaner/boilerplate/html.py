@@ -121,6 +121,8 @@ def _judge_class(names: str) -> tuple[Reason | None, bool]:
     positive = POSITIVE_CLASS.search(names) is not None
     if positive and cue is not None and cue is not Reason.COMMENTS:
         cue = None  # "article-body related-wrapper": trust the article word
+    elif cue is Reason.SOCIAL and "embed" in names:
+        cue = None  # "social-media-embed": a quoted post is part of the story, not a share bar
     return cue, positive
 
 
@@ -248,6 +250,14 @@ def visible_text(html: str) -> str:
     return "\n".join(b.text for b in blocks)
 
 
+_TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
+
+
+def _is_teaser(block: Block) -> bool:
+    """A linked headline with a blurb cut short ("... may soon..."): a pointer to another page."""
+    return block.link_chars >= 0.1 * len(block.text) and _TRUNCATED.search(block.text[-8:]) is not None
+
+
 def _good_chars(block: Block) -> int:
     """Characters of article-like text in a block: long, few links, sentence punctuation.
 
@@ -256,7 +266,7 @@ def _good_chars(block: Block) -> int:
     """
     n = len(block.text)
     own = n - block.link_chars
-    if n == 0 or block.link_chars / n > 0.5:
+    if n == 0 or block.link_chars / n > 0.5 or _is_teaser(block):
         return 0
     if n >= 80 or (n >= 30 and _SENTENCE_END.search(block.text)):
         return own
@@ -270,10 +280,11 @@ class _Totals:
     good: list[int]
     chars: list[int]
     links: list[int]
+    headlines: list[int]  # blocks that are mostly one link: a headline pointing elsewhere
 
 
 def _totals(blocks: list[Block], goods: list[int], n_elements: int) -> _Totals:
-    totals = _Totals([0] * n_elements, [0] * n_elements, [0] * n_elements)
+    totals = _Totals([0] * n_elements, [0] * n_elements, [0] * n_elements, [0] * n_elements)
     good_under, chars_under, links_under = totals.good, totals.chars, totals.links
     for block, good in zip(blocks, goods, strict=True):
         size, links = len(block.text), block.link_chars
@@ -281,19 +292,27 @@ def _totals(blocks: list[Block], goods: list[int], n_elements: int) -> _Totals:
             good_under[eid] += good
             chars_under[eid] += size
             links_under[eid] += links
+        if size >= 10 and links >= 0.6 * size:
+            for eid in block.path:
+                totals.headlines[eid] += 1
     return totals
 
 
 # Teaser cards: at least this many siblings with the same tag and class, each short and
-# each carrying a link (a headline) -- "more stories" grids. Article paragraphs repeat too,
-# but not every one of them links out, and they are longer. Re-check with the benchmark.
+# each carrying a headline (a block that is mostly one link) -- "more stories" grids.
+# Article paragraphs and embedded posts repeat too, but they are not headlines pointing
+# elsewhere, and they are longer. Re-check with the benchmark.
 CARD_MIN_SIBLINGS = 3
 CARD_MAX_CHARS = 600
 CARD_MIN_LINK_SHARE = 0.08
 
 
-def _mark_cards(elements: list[_Element], totals: _Totals) -> list[bool]:
-    """Elements that are members of a repeated group of teaser cards."""
+def _mark_cards(elements: list[_Element], totals: _Totals, total_good: int) -> list[bool]:
+    """Elements that are members of a repeated group of teaser cards.
+
+    A group holding half of the page's good text is the article itself (a listicle whose
+    items each link somewhere), never cards.
+    """
     groups: dict[tuple[int, str, str], list[int]] = {}
     for eid, el in enumerate(elements):
         if el.parent >= 0 and el.tag != "p" and totals.chars[eid]:
@@ -302,8 +321,12 @@ def _mark_cards(elements: list[_Element], totals: _Totals) -> list[bool]:
     for members in groups.values():
         if len(members) < CARD_MIN_SIBLINGS:
             continue
+        if sum(totals.good[e] for e in members) >= 0.5 * total_good:
+            continue
         if all(
-            totals.chars[e] <= CARD_MAX_CHARS and totals.links[e] >= CARD_MIN_LINK_SHARE * totals.chars[e]
+            totals.chars[e] <= CARD_MAX_CHARS
+            and totals.links[e] >= CARD_MIN_LINK_SHARE * totals.chars[e]
+            and totals.headlines[e] > 0
             for e in members
         ):
             for e in members:
@@ -334,7 +357,7 @@ def extract(html: str) -> Extraction:
     goods = [_good_chars(b) for b in blocks]
     totals = _totals(blocks, goods, len(elements))
     total_good = sum(goods)
-    cards = _mark_cards(elements, totals)
+    cards = _mark_cards(elements, totals, total_good)
     # A cue on an element holding most of the page's good text is a page wrapper, not a widget.
     # 0.6: re-check with the benchmark.
     active: list[Reason | None] = [
@@ -362,6 +385,8 @@ def extract(html: str) -> Extraction:
                     break
             if reason is None and block.link_chars > 0.5 * len(block.text):
                 reason = Reason.NAV if len(block.text) < 40 else Reason.RELATED
+            if reason is None and _is_teaser(block):
+                reason = Reason.RELATED
             if reason is None:
                 reason = line_reason(block.text)
         else:

@@ -122,6 +122,8 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     (
         Reason.SOCIAL,
         r"(?:please\s+)?(?:follow|like|find|join|connect with|share with)\s+(?:us|me)\b.{0,80}"
+        r"|follow \w+(?: \w+)? on\b.{0,60}|(?:like|enjoy|enjoyed) this (?:story|article|post)\?.{0,80}"
+        r"|share (?:it|this) with .{0,60}"
         r"|share(?: this)?(?: article| story| post| page)?(?: on \w+)?" + _W
         + r"|(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit)"
         r"(?:\s*[|·•,/]\s*(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit))*"

@@ -53,7 +53,8 @@ class Cleaner:
                 batch = apply_decisions(batch, previous, decisions, self.report)
             batch = run_stages(batch, segment.stages, self.report)
             if segment.corpus is not None:
-                decisions = dict(segment.corpus.decide(summarize(batch, segment.corpus, self.report)))
+                batch, summaries = summarize(batch, segment.corpus, self.report)
+                decisions = dict(segment.corpus.decide(summaries))
             previous = segment.corpus
         for doc in batch:
             self.report.add_document(doc)

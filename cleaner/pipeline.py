@@ -19,8 +19,9 @@ whose content all went is reported, never silently written as an empty file.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cleaner.config import Config
@@ -122,21 +123,58 @@ def run_stages(docs: Sequence[Document], stages: Sequence[Stage], report: Report
         if not active:
             break
         started = time.perf_counter()
-        results = list(stage(batch[i] for i in active))
+        try:
+            results = list(stage(batch[i] for i in active))
+            if len(results) != len(active):
+                raise RuntimeError(f"stage {stage.name!r} returned {len(results)} documents for {len(active)}")
+        except Exception:
+            # One bad document must not sink its batch: run the documents one by one and fail
+            # only the ones that raise.
+            results = [_isolated(functools.partial(_run_one, stage), batch[i], stage.name) for i in active]
         report.add_seconds(stage.name, time.perf_counter() - started)
-        if len(results) != len(active):
-            raise RuntimeError(f"stage {stage.name!r} returned {len(results)} documents for {len(active)}")
         for i, doc in zip(active, results, strict=True):
             batch[i] = reject_if_empty(doc)
     return batch
 
 
-def summarize(docs: Sequence[Document], corpus: CorpusStage, report: Report) -> list[tuple[str, object]]:
-    """The corpus stage's summaries of a batch's kept documents, keyed for ``decide``."""
-    started = time.perf_counter()
-    out = [(doc_key(d), corpus.summarize(d)) for d in docs if d.rejected is None]
-    report.add_seconds(corpus.name, time.perf_counter() - started)
+def _run_one(stage: Stage, doc: Document) -> Document:
+    (out,) = stage(iter([doc]))
     return out
+
+
+def _isolated(func: Callable[[Document], Document], doc: Document, stage: str) -> Document:
+    """Run ``func`` on one document; an exception rejects that document as an internal error."""
+    try:
+        return func(doc)
+    except Exception as exc:
+        return _internal_error(doc, stage, exc)
+
+
+def _internal_error(doc: Document, stage: str, exc: Exception) -> Document:
+    return doc.reject(
+        Reason.ERROR_INTERNAL,
+        f"the {stage} stage failed on this document ({type(exc).__name__}: {exc}); "
+        "the rest of the run is unaffected; please report it with this input",
+    )
+
+
+def summarize(
+    docs: Sequence[Document], corpus: CorpusStage, report: Report
+) -> tuple[list[Document], list[tuple[str, object]]]:
+    """The corpus stage's summaries of a batch's kept documents, keyed for ``decide``.
+
+    Returns the batch too: a document whose summary fails is rejected as an internal error.
+    """
+    started = time.perf_counter()
+    batch, out = list(docs), []
+    for i, doc in enumerate(batch):
+        if doc.rejected is None:
+            try:
+                out.append((doc_key(doc), corpus.summarize(doc)))
+            except Exception as exc:
+                batch[i] = _internal_error(doc, corpus.name, exc)
+    report.add_seconds(corpus.name, time.perf_counter() - started)
+    return batch, out
 
 
 def apply_decisions(
@@ -144,7 +182,12 @@ def apply_decisions(
 ) -> list[Document]:
     """Apply a corpus stage's decisions to a batch (documents with no decision get None)."""
     started = time.perf_counter()
-    out = [d if d.rejected is not None else reject_if_empty(corpus.apply(d, decisions.get(doc_key(d)))) for d in docs]
+    out = [
+        d
+        if d.rejected is not None
+        else reject_if_empty(_isolated(lambda x: corpus.apply(x, decisions.get(doc_key(x))), d, corpus.name))
+        for d in docs
+    ]
     report.add_seconds(corpus.name, time.perf_counter() - started)
     return out
 

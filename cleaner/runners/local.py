@@ -281,7 +281,8 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         with open(spill_out, "wb") as fh:
             for batch in batches:
                 batch = process(batch)
-                result.summaries.extend(summarize(batch, segment.corpus, result.report))
+                batch, summaries = summarize(batch, segment.corpus, result.report)
+                result.summaries.extend(summaries)
                 pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
     else:
         _write_final(shard, (process(b) for b in batches), task.paths, result)
@@ -294,7 +295,32 @@ def _write_final(shard: Shard, batches: Iterable[list[Document]], paths: RunPath
     f = shard.file
     report_part = PartWriter(paths.workdir / "report" / f"{shard.index}.jsonl")
     try:
-        if f.format.name == "jsonl":
+        if f.format.name == "parquet":  # Parquet in, Parquet out (cleaner.formats.parquet)
+            from cleaner.formats.parquet import ParquetRows, readable, write_split_part
+
+            def kept() -> Iterator[Document]:
+                for batch in batches:
+                    for doc in batch:
+                        _record(doc, report_part, result, f.path)
+                        if doc.status == "kept":
+                            yield doc
+
+            if not readable(f.path):  # the reader reported why; there is no schema to write
+                for _ in kept():
+                    pass
+            elif shard.parts > 1:
+                first = shard.index - shard.part
+                outs = [paths.workdir / "out" / f"{first + i}.part" for i in range(shard.parts)]
+                write_split_part(f.path, kept(), paths.workdir / "parquet" / str(first), outs, shard.part)
+            else:
+                with atomic_file(paths.outdir / output_rel(f.rel)) as fh:
+                    sink = ParquetRows(f.path, fh)
+                    try:
+                        for doc in kept():
+                            sink.add(doc)
+                    finally:
+                        sink.close()
+        elif f.format.name in ("jsonl", "warc"):  # WARC in, JSONL out
             if shard.parts > 1:
                 out = PartWriter(paths.workdir / "out" / f"{shard.index}.part")
                 try:
@@ -304,7 +330,13 @@ def _write_final(shard: Shard, batches: Iterable[list[Document]], paths: RunPath
             else:
                 target = paths.outdir / output_rel(f.rel)
                 with atomic_file(target, compress=f.format.compression == "gzip") as fh:
-                    _write_records(batches, fh.write, report_part, result, f.path)
+                    if f.format.compression == "zstd":
+                        from cleaner.formats.compression import zstd_writer
+
+                        with zstd_writer(fh) as zfh:
+                            _write_records(batches, zfh.write, report_part, result, f.path)
+                    else:
+                        _write_records(batches, fh.write, report_part, result, f.path)
         else:
             for batch in batches:
                 for doc in batch:

@@ -155,12 +155,7 @@ def letter_script(ch: str) -> str:
     code = ord(ch)
     if code < 0x80:
         return LATIN if ch.isalpha() else OTHER
-    if (
-        0x0400 <= code <= 0x052F
-        or 0x1C80 <= code <= 0x1C8F
-        or 0x2DE0 <= code <= 0x2DFF
-        or (0xA640 <= code <= 0xA69F)
-    ):
+    if 0x0400 <= code <= 0x052F or 0x1C80 <= code <= 0x1C8F or 0x2DE0 <= code <= 0x2DFF or (0xA640 <= code <= 0xA69F):
         return CYRILLIC
     if 0x0370 <= code <= 0x03FF or 0x1F00 <= code <= 0x1FFF:
         return GREEK
@@ -238,6 +233,27 @@ def _decide_mixed(word: str, evidence: int) -> tuple[str | None, bool]:
     return None, False
 
 
+def _decide_deferred(
+    word: str, kind: int, sentence: int, latin_sentences: set[int], foreign_sentences: set[int], evidence: int
+) -> str | None:
+    """Decide a word that depends on its sentence or on the document's evidence of spoofing."""
+    latin_context = sentence in latin_sentences and sentence not in foreign_sentences
+    if kind == _LOOKALIKE_ONLY:
+        # Only with evidence of spoofing elsewhere, inside a sentence of Latin words; never a single
+        # Greek symbol letter standing alone ("the alpha subunit").
+        symbol = len(word) == 1 and word in GREEK_SYMBOL_LETTERS
+        return _to_latin(word) if evidence and latin_context and not symbol else None
+    fixed, needs_context = _decide_mixed(word, evidence)
+    if not needs_context:
+        return fixed
+    if latin_context:
+        return _to_latin(word)
+    if sentence in foreign_sentences and sentence not in latin_sentences:
+        script = {letter_script(ch) for ch in word} - {LATIN, OTHER}
+        return _to_foreign(word, LATIN_TO_CYRILLIC if CYRILLIC in script else LATIN_TO_GREEK)
+    return None
+
+
 def find_lookalike_repairs(text: str) -> list[Repair]:
     """The words of ``text`` that carry lookalike letters, with their repaired spelling, in text order.
 
@@ -257,12 +273,9 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
         while sentence < len(ends) and ends[sentence] < start:
             sentence += 1
         sentence_of.append(sentence)
-    latin_sentences = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _LATIN_WORD}
-    foreign_sentences = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _GENUINE_FOREIGN}
-
     repairs: dict[int, Repair] = {}
-    deferred: list[int] = []  # word indexes decided after the first pass
-    evidence = 0
+    deferred: list[int] = []  # word indexes decided by their sentence or the document
+    evidence = 0  # mixed words repaired to Latin: the document is spoofed
     for i, ((start, end, word), kind) in enumerate(zip(words, kinds, strict=True)):
         if kind != _MIXED:
             if kind == _LOOKALIKE_ONLY:
@@ -276,29 +289,26 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
             deferred.append(i)
         elif fixed is not None and fixed != word:
             repairs[i] = Repair(start, end, word, fixed)
+            kinds[i] = _classify(fixed)
             evidence += fixed.isascii()
-    for i in deferred:
-        start, end, word = words[i]
-        s = sentence_of[i]
-        latin_context = s in latin_sentences and s not in foreign_sentences
-        fixed = None
-        if kinds[i] == _LOOKALIKE_ONLY:
-            # Only with evidence of spoofing elsewhere, inside a sentence of Latin words; never a single
-            # Greek symbol letter standing alone ("the alpha subunit").
-            symbol = len(word) == 1 and word in GREEK_SYMBOL_LETTERS
-            if evidence and latin_context and not symbol:
-                fixed = _to_latin(word)
-        else:
-            fixed, needs_context = _decide_mixed(word, evidence)
-            if needs_context:
-                foreign_context = s in foreign_sentences and s not in latin_sentences
-                if latin_context:
-                    fixed = _to_latin(word)
-                elif foreign_context:
-                    script = {letter_script(ch) for ch in word} - {LATIN, OTHER}
-                    fixed = _to_foreign(word, LATIN_TO_CYRILLIC if CYRILLIC in script else LATIN_TO_GREEK)
-        if fixed is not None and fixed != word:
-            repairs[i] = Repair(start, end, word, fixed)
+    # A repaired word counts with its new script as context for the others, and a repair can give context
+    # to another word, so decide until nothing changes: then normalizing the output again changes nothing.
+    while deferred:
+        latin_sentences = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _LATIN_WORD}
+        foreign_sentences = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _GENUINE_FOREIGN}
+        undecided: list[int] = []
+        for i in deferred:
+            start, end, word = words[i]
+            fixed = _decide_deferred(word, kinds[i], sentence_of[i], latin_sentences, foreign_sentences, evidence)
+            if fixed is not None and fixed != word:
+                repairs[i] = Repair(start, end, word, fixed)
+                evidence += kinds[i] == _MIXED and fixed.isascii()
+                kinds[i] = _classify(fixed)
+            else:
+                undecided.append(i)
+        if len(undecided) == len(deferred):
+            break
+        deferred = undecided
     return [repairs[i] for i in sorted(repairs)]
 
 

@@ -43,7 +43,7 @@ import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
 
 from cleaner.config import NormalizeConfig
-from cleaner.homoglyphs import apply_repairs, find_lookalike_repairs
+from cleaner.homoglyphs import CYRILLIC, GREEK, apply_repairs, find_lookalike_repairs, letter_script
 from cleaner.record import Document, Edit
 
 # ftfy with datatrove's reasoning (fix encodings, enforce no formatting) minus what this module does
@@ -219,6 +219,21 @@ def _ftfy_fixer_name(steps: list[ftfy.ExplanationStep] | None) -> str:
     return "ftfy.fix_encoding"
 
 
+def _letter_scripts(text: str) -> set[str]:
+    return {letter_script(ch) for ch in text if ch.isalpha()}
+
+
+def _changes_a_script(line: str, fixed: str) -> bool:
+    """True when a line written in Cyrillic or Greek alone would come out with letters of another script.
+
+    ftfy reads some genuine Cyrillic pairs as cp1251 mojibake (Cyrillic a followed by Ukrainian capital
+    GHE WITH UPTURN decodes to a Devanagari letter). Real cp1251 or cp1253 mojibake of Russian or Greek
+    decodes back to the same script, so that repair still passes; found by the single-script property test.
+    """
+    before = _letter_scripts(line)
+    return len(before) == 1 and before <= {CYRILLIC, GREEK} and _letter_scripts(fixed) - before != set()
+
+
 def fix_mojibake(text: str, edits: _Edits) -> str:
     """Run ftfy on the lines where the mojibake gate matches, and only there.
 
@@ -237,7 +252,7 @@ def fix_mojibake(text: str, edits: _Edits) -> str:
             end = len(text)
         line = text[start:end]
         fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG)
-        if fixed != line:
+        if fixed != line and not _changes_a_script(line, fixed):
             parts.append(text[pos:start])
             parts.append(fixed)
             pos = end

@@ -2,6 +2,10 @@
 
 Exit codes: 0 every input was processed; 1 some input or record failed (everything else was
 still processed and written); 2 usage or configuration error (nothing was written).
+
+Options that shape the pipeline are defined once (``pipeline_options``) and shared by ``clean``,
+``explain`` and ``config show``; each can also come from a TOML file (``--config``), which the
+command line overrides. Progress and the summary go to stderr; data goes to files or stdout.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ import dataclasses
 import functools
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from cleaner.config import Config, parse_stages
 from cleaner.errors import CleanerError, ConfigError, UsageError
@@ -57,6 +63,99 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def pipeline_options(func: F) -> F:
+    """The options that shape the pipeline, shared by every command that builds one."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="TOML file with any of these options (see `cleaner config show`); the command line overrides it.",
+        ),
+        click.option(
+            "--stages",
+            default=",".join(Config().stages),
+            show_default=True,
+            help="Comma-separated stages to run, in pipeline order: normalize,boilerplate,dedup.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Worker processes; 0 means one per core. Output is identical for any value.",
+        ),
+        click.option(
+            "--index",
+            "index_path",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Persistent dedup index (SQLite): check against it, then add this run's documents.",
+        ),
+        click.option(
+            "--threshold",
+            type=click.FloatRange(0.0, 1.0, min_open=True),
+            default=None,
+            help="Near-duplicate threshold (Jaccard of word 5-grams). Default 0.8.",
+        ),
+        click.option(
+            "--keep-duplicates", is_flag=True, help="Keep near-duplicate documents; only flag them in the report."
+        ),
+        click.option("--drop-duplicate-passages", is_flag=True, help="Remove reused passages from the text."),
+        click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _given(name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (so it overrides the config file)."""
+    ctx = click.get_current_context()
+    return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def build_config(
+    config_path: Path | None,
+    stages: str,
+    jobs: int,
+    index_path: Path | None,
+    threshold: float | None,
+    keep_duplicates: bool,
+    drop_duplicate_passages: bool,
+) -> tuple[Config, dict[str, Any]]:
+    """Defaults, then the config file, then what was given on the command line: the Config and [run]."""
+    from cleaner.config_file import config_from_toml, load_toml, run_options
+
+    doc = load_toml(config_path) if config_path is not None else {}
+    cfg = config_from_toml(doc)
+    run = run_options(doc)
+    if _given("stages"):
+        cfg = dataclasses.replace(cfg, stages=parse_stages(stages))
+    if _given("jobs"):
+        cfg = dataclasses.replace(cfg, jobs=jobs)
+    dedup = cfg.dedup
+    if threshold is not None:
+        dedup = dataclasses.replace(dedup, threshold=threshold)
+    if index_path is not None:
+        dedup = dataclasses.replace(dedup, index=str(index_path))
+    if keep_duplicates:
+        dedup = dataclasses.replace(dedup, drop_duplicates=False)
+    if drop_duplicate_passages:
+        dedup = dataclasses.replace(dedup, drop_duplicate_passages=True)
+    return dataclasses.replace(cfg, dedup=dedup), run
+
+
+def _pick(name: str, value: Any, run: dict[str, Any], key: str | None = None) -> Any:
+    """The command line's value when typed there, else the config file's [run] value, else the default."""
+    key = key or name
+    if _given(name) or key not in run:
+        return value
+    return run[key]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cleaner")
 def main() -> None:
@@ -66,19 +165,23 @@ def main() -> None:
     Examples:
       cleaner clean crawl/ -o clean/
       cleaner clean dump.jsonl.gz -o out/ --report run.report.jsonl --jobs 4
+      cleaner clean seeds/ -o out/ --html-report run.html
+      cleaner explain seeds/002_420ac862ca752e05.txt
+      cleaner explain dump.jsonl:17 --index seen.sqlite
+      cleaner config show --config cleaner.toml
       cleaner index info seen.sqlite
     """
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
     "outdir",
-    required=True,
     type=click.Path(path_type=Path),
-    help="Output folder; mirrors the input tree.",
+    default=None,
+    help="Output folder (required here or as run.output in --config); mirrors the input tree.",
 )
 @click.option(
     "--report",
@@ -88,49 +191,37 @@ def main() -> None:
     help="Per-document report (JSONL). Default: OUTPUT.report.jsonl beside the output folder.",
 )
 @click.option(
-    "--stages",
-    default=",".join(Config().stages),
-    show_default=True,
-    help="Comma-separated stages to run, in pipeline order: normalize,boilerplate,dedup.",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Worker processes; 0 means one per core. Output is identical for any value.",
-)
-@click.option(
-    "--index",
-    "index_path",
-    type=click.Path(path_type=Path),
+    "--html-report",
+    "html_report",
+    type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Persistent dedup index (SQLite): check against it, then add this run's documents.",
+    help="Also write one self-contained HTML page with charts and samples of what was removed.",
 )
+@pipeline_options
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print one line per input file, and each skipped file.")
 @click.option(
-    "--threshold",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
+    "--progress/--no-progress",
     default=None,
-    help="Near-duplicate threshold (Jaccard of word 5-grams). Default 0.8.",
+    help="Show progress bars on stderr. Default: only when stderr is a terminal.",
 )
-@click.option("--keep-duplicates", is_flag=True, help="Keep near-duplicate documents; only flag them in the report.")
-@click.option("--drop-duplicate-passages", is_flag=True, help="Remove reused passages from the text.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @handle_errors
 def clean(
     inputs: tuple[Path, ...],
-    outdir: Path,
+    outdir: Path | None,
     report_path: Path | None,
+    html_report: Path | None,
+    config_path: Path | None,
     stages: str,
     jobs: int,
     index_path: Path | None,
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
-    quiet: bool,
     debug: bool,
+    quiet: bool,
+    verbose: bool,
+    progress: bool | None,
 ) -> None:
     """Clean INPUTS (files or folders) into OUTPUT.
 
@@ -141,33 +232,197 @@ def clean(
     Examples:
       cleaner clean seeds/ -o out/
       cleaner clean crawl/ -o clean/ --report clean.report.jsonl --stages normalize,boilerplate
-      cleaner clean batch-002.jsonl.gz -o out/ --index seen.sqlite
+      cleaner clean batch-002.jsonl.gz -o out/ --index seen.sqlite --html-report batch-002.html
+      cleaner clean --config cleaner.toml --threshold 0.9 -v
     """
-    from cleaner.runners.local import run
+    from cleaner.progress import TerminalProgress
+    from cleaner.runners.local import default_report_path, run
 
-    cfg = Config(stages=parse_stages(stages), jobs=jobs)
-    dedup = cfg.dedup
-    if threshold is not None:
-        dedup = dataclasses.replace(dedup, threshold=threshold)
-    if index_path is not None:
-        dedup = dataclasses.replace(dedup, index=str(index_path))
-    if keep_duplicates:
-        dedup = dataclasses.replace(dedup, drop_duplicates=False)
-    if drop_duplicate_passages:
-        dedup = dataclasses.replace(dedup, drop_duplicate_passages=True)
-    cfg = dataclasses.replace(cfg, dedup=dedup)
-    report = run(list(inputs), outdir, cfg, report_path, on_error=_err)
+    cfg, run_opts = build_config(
+        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages
+    )
+    inputs = inputs or tuple(Path(p) for p in run_opts.get("inputs", ()))
+    if not inputs:
+        raise UsageError("no INPUTS: name files or folders to clean, or set run.inputs in the --config file")
+    out_value = _pick("outdir", outdir, run_opts, "output")
+    if out_value is None:
+        raise UsageError("no output folder: pass -o OUTPUT, or set run.output in the --config file")
+    outdir = Path(out_value)
+    report_value = _pick("report_path", report_path, run_opts, "report")
+    report_path = Path(report_value) if report_value is not None else default_report_path(outdir)
+    html_value = _pick("html_report", html_report, run_opts)
+    quiet = bool(_pick("quiet", quiet, run_opts))
+    verbose = bool(_pick("verbose", verbose, run_opts)) and not quiet
+    progress = _pick("progress", progress, run_opts)
+    if verbose:
+        from cleaner.readers import discover
+
+        for skipped in discover(list(inputs)).skipped:
+            click.echo(f"cleaner: skipped {skipped}: not a file type cleaner reads", err=True)
+    timer = InputTimer()
+    show = TerminalProgress(sys.stderr, enabled=None if progress is None else progress, verbose=verbose)
+    if quiet:
+        show.enabled = False
+
+    def on_progress(event: Any) -> None:
+        timer(event)
+        show(event)
+
+    with show:
+        report = run(list(inputs), outdir, cfg, report_path, on_error=_err, on_progress=on_progress)
+    if html_value is not None:
+        from cleaner.html_report import read_records, write_html_report
+
+        write_html_report(Path(html_value), report, read_records(report_path), input_seconds=timer.seconds)
     if not quiet:
         click.echo(report.summary(), err=True)
+        if html_value is not None:
+            click.echo(f"HTML report: {html_value}", err=True)
     if report.failed:
         if not quiet:
             click.echo(f"cleaner: {report.docs_error:,} input(s) failed; see the lines above and the report", err=True)
         sys.exit(1)
 
 
+class InputTimer:
+    """Seconds per input file, from the time between consecutive task results of a phase.
+
+    With one job this is each task's own time. With several, tasks overlap and results arrive in
+    input order, so a file's time is how long the run waited for it after the previous one: a slow
+    file still stands out, a fast one behind it shows near zero.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._phase = -1
+        self._last = time.perf_counter()
+
+    def __call__(self, event: Any) -> None:
+        now = time.perf_counter()
+        if event.phase_number != self._phase:
+            self._phase = event.phase_number
+            if event.shards_done != 1:  # a phase's first result is timed from the phase start
+                self._last = now
+        self.seconds[event.path] = self.seconds.get(event.path, 0.0) + (now - self._last)
+        self._last = now
+
+
+@main.command()
+@click.argument("target", metavar="FILE")
+@pipeline_options
+@click.option("--html", "as_html", is_flag=True, help="Print an HTML page instead of text (to stdout).")
+@handle_errors
+def explain(
+    target: str,
+    config_path: Path | None,
+    stages: str,
+    jobs: int,
+    index_path: Path | None,
+    threshold: float | None,
+    keep_duplicates: bool,
+    drop_duplicate_passages: bool,
+    debug: bool,
+    as_html: bool,
+) -> None:
+    """Show every line of one document with its fate: kept, dropped (why), edited (what), duplicate (of what).
+
+    \b
+    FILE is a .txt/.html file, or DUMP.jsonl:LINE for one record of a JSONL dump (LINE counts from 1).
+    Near-duplicates need a corpus: with --index, the document is checked against a copy of that
+    persistent index (the index itself is never changed).
+    \b
+    Examples:
+      cleaner explain seeds/002_420ac862ca752e05.txt
+      cleaner explain crawl/news/page.html --stages normalize,boilerplate
+      cleaner explain dump.jsonl.gz:17 --index seen.sqlite
+      cleaner explain page.html --html > page.explain.html
+    """
+    from cleaner.explain import explain_target, render_html, render_text
+
+    cfg, _ = build_config(config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages)
+    explanation = explain_target(target, cfg)
+    click.echo(render_html(explanation) if as_html else render_text(explanation), nl=False)
+
+
+@main.group()
+def config() -> None:
+    """Show the configuration a run would use.
+
+    \b
+    Examples:
+      cleaner config show
+      cleaner config show --config cleaner.toml --threshold 0.9 > effective.toml
+    """
+
+
+@config.command("show")
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), default=None, help="As for clean.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="As for clean.")
+@click.option("--html-report", "html_report", type=click.Path(path_type=Path), default=None, help="As for clean.")
+@pipeline_options
+@click.option("-q", "--quiet", is_flag=True, help="As for clean.")
+@click.option("-v", "--verbose", is_flag=True, help="As for clean.")
+@click.option("--progress/--no-progress", default=None, help="As for clean.")
+@handle_errors
+def config_show(
+    inputs: tuple[Path, ...],
+    outdir: Path | None,
+    report_path: Path | None,
+    html_report: Path | None,
+    config_path: Path | None,
+    stages: str,
+    jobs: int,
+    index_path: Path | None,
+    threshold: float | None,
+    keep_duplicates: bool,
+    drop_duplicate_passages: bool,
+    debug: bool,
+    quiet: bool,
+    verbose: bool,
+    progress: bool | None,
+) -> None:
+    """Print the effective configuration as TOML: defaults, then --config, then the options given.
+
+    \b
+    The output is itself a valid config file: save it, edit it, pass it to --config. Keys that are
+    not set are shown as comments.
+    \b
+    Examples:
+      cleaner config show > cleaner.toml
+      cleaner config show --config cleaner.toml
+      cleaner config show --config cleaner.toml --stages normalize,dedup --threshold 0.85
+    """
+    from cleaner.config_file import to_toml
+
+    cfg, run_opts = build_config(
+        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages
+    )
+    run: dict[str, Any] = dict(run_opts)
+    if inputs:
+        run["inputs"] = [str(p) for p in inputs]
+    for name, key, value in (
+        ("outdir", "output", outdir),
+        ("report_path", "report", report_path),
+        ("html_report", "html_report", html_report),
+        ("progress", "progress", progress),
+    ):
+        if _given(name) and value is not None:
+            run[key] = str(value) if isinstance(value, Path) else value
+    for name, flag in (("quiet", quiet), ("verbose", verbose), ("debug", debug)):
+        if _given(name):
+            run[name] = flag
+    click.echo(to_toml(cfg, run), nl=False)
+
+
 @main.group()
 def index() -> None:
-    """Inspect a persistent dedup index."""
+    """Inspect a persistent dedup index.
+
+    \b
+    Example:
+      cleaner index info seen.sqlite
+    """
 
 
 @index.command("info")

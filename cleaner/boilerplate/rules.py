@@ -130,7 +130,7 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         + _W
         + r"|teilen|(?:auf )?facebook teilen|partager(?: sur \w+)?|compartir(?: en \w+)?"
         r"|поделиться.{0,40}|подписывайтесь на нас.{0,80}|folgen sie uns.{0,80}|suivez-nous.{0,80}"
-        r"|síguenos.{0,80}|share this:?|click to share.{0,80}",
+        r"|síguenos.{0,80}|share this:?|click to (?:share|email|print|tweet).{0,80}",
     ),
     (
         Reason.NEWSLETTER,
@@ -170,6 +170,9 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         Reason.COMMENTS,
         r"(?:leave|post|write|add) a (?:comment|reply|response)" + _W
         + r"|be the first to comment.{0,40}|\d+\s+comments?" + _W
+        + r"|\d+ (?:responses?|replies|comments?|thoughts?) (?:to|on) .{0,200}"
+        + r"|\S{1,40}(?: \S{1,20}){0,2} (?:says|said|wrote|schreibt|écrit|escribió|пишет):"
+        + r"|(?:reply|antworten|répondre|responder|ответить)" + _W
         + r"|comments?(?: \(\d+\))?" + _W
         + r"|no comments(?: yet)?" + _W
         + r"|this site uses akismet.{0,120}|your email address will not be published.{0,120}"

@@ -25,7 +25,8 @@ from cleaner.record import Drop, Reason, Unit
 STAGE = "boilerplate"
 _WORD = re.compile(r"\w+")
 _PUNCT = re.compile(r"[.,;:!?。，、]")
-_SENTENCE_END = re.compile(r"[.!?…。»”\"')\]]\s*$")
+# Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline.
+_SENTENCE_END = re.compile(r"[.!?…。»”\"']\s*$")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
 _BREADCRUMB = re.compile(r"^\s*[^|›»>/\\·•]{1,30}(?:\s+[|›»>/\\·•]\s+[^|›»>/\\·•]{1,30}){1,8}\s*$")
 
@@ -77,10 +78,14 @@ def is_paragraph(line: str) -> bool:
 # SHORT_LINE_COST, so a few headings or a caption between paragraphs stay inside the span
 # while a menu of fifty one-word lines does not. Re-check with the benchmark's text mode
 # (tune half only) before changing.
-SHORT_LINE_COST = 3.0
+SHORT_LINE_COST = 4.0
 # Teaser blurbs under related headlines read like prose too, but are short: each paragraph
 # line counts this many words less, so a run of long paragraphs beats a run of blurbs.
 PARAGRAPH_DISCOUNT = 10.0
+ISOLATED_DISCOUNT = 20.0
+# A bare related-articles header takes at most this many following short lines (headlines
+# and their bylines); a longer run is more likely a list that belongs to the article.
+RELATED_RUN = 10
 # Heading-like lines (a title, a video headline) kept just above the span: at most this many
 # non-blank lines up, and this many words.
 TITLE_LOOKBACK = 3
@@ -90,7 +95,7 @@ TITLE_MAX_WORDS = 25
 def _cue_verdicts(lines: list[Line]) -> list[Reason | None]:
     """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
-    in_related = False
+    in_related = 0  # how many more lines a related-articles header may still take
     for i, line in enumerate(lines):
         text = line.text.strip()
         if not text:
@@ -101,13 +106,15 @@ def _cue_verdicts(lines: list[Line]) -> list[Reason | None]:
         if reason is not None:
             verdicts[i] = reason
             # A bare header ("Related articles", "DON'T MISS:") takes the teaser lines below it.
-            in_related = reason is Reason.RELATED and len(_WORD.findall(text)) <= 6
+            bare_header = reason is Reason.RELATED and len(_WORD.findall(text)) <= 6
+            in_related = RELATED_RUN if bare_header else 0
             continue
         if in_related:
             if is_paragraph(text):
-                in_related = False
+                in_related = 0
             else:
                 verdicts[i] = Reason.RELATED
+                in_related -= 1
     return verdicts
 
 
@@ -118,22 +125,32 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
     lines cost a little; a comments header is a wall the span cannot cross, so the
     discussion below an article is not taken for more article.
     """
-    best: tuple[float, int, int] | None = None
-    run_score, run_start = 0.0, -1
+    # Values of the candidate lines (blank and already-dropped lines are neutral).
+    values: list[tuple[int, float | None]] = []  # (index, value); None marks a wall
+    prose: list[bool] = []
     for i, line in enumerate(lines):
         text = line.text.strip()
-        if not text:
+        if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
             continue
-        verdict = verdicts[i]
-        if verdict is Reason.COMMENTS:
+        if verdicts[i] is Reason.COMMENTS:
+            values.append((i, None))
+            prose.append(False)
+            continue
+        paragraph = is_paragraph(text)
+        values.append((i, float(len(_WORD.findall(text))) if paragraph else -SHORT_LINE_COST))
+        prose.append(paragraph)
+    best: tuple[float, int, int] | None = None
+    run_score, run_start = 0.0, -1
+    for k, (i, raw) in enumerate(values):
+        if raw is None:
             run_score, run_start = 0.0, -1
             continue
-        if verdict is not None:
-            continue  # already dropped: neutral
-        if is_paragraph(text):
-            value = max(1.0, len(_WORD.findall(text)) - PARAGRAPH_DISCOUNT)
-        else:
-            value = -SHORT_LINE_COST
+        value = raw
+        if prose[k]:
+            # A paragraph between two short lines is how teaser blurbs sit (headline, blurb,
+            # byline); article paragraphs usually have a paragraph neighbour.
+            alone = not (k > 0 and prose[k - 1]) and not (k + 1 < len(prose) and prose[k + 1])
+            value = max(1.0, value - (ISOLATED_DISCOUNT if alone else PARAGRAPH_DISCOUNT))
         if run_start < 0:
             if value <= 0:
                 continue

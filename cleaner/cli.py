@@ -289,21 +289,22 @@ class InputTimer:
 
     With one job this is each task's own time. With several, tasks overlap and results arrive in
     input order, so a file's time is how long the run waited for it after the previous one: a slow
-    file still stands out, a fast one behind it shows near zero.
+    file still stands out, a fast one behind it shows near zero. The first result of a phase is not
+    timed: the time before it is worker start-up and the previous phase's decisions, not the file.
     """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self._phase = -1
-        self._last = time.perf_counter()
+        self._last = 0.0
 
     def __call__(self, event: Any) -> None:
         now = time.perf_counter()
-        if event.phase_number != self._phase:
+        if event.phase_number == self._phase:
+            self.seconds[event.path] = self.seconds.get(event.path, 0.0) + (now - self._last)
+        else:
             self._phase = event.phase_number
-            if event.shards_done != 1:  # a phase's first result is timed from the phase start
-                self._last = now
-        self.seconds[event.path] = self.seconds.get(event.path, 0.0) + (now - self._last)
+            self.seconds.setdefault(event.path, 0.0)
         self._last = now
 
 

@@ -140,10 +140,24 @@ def render(
         bar_chart("Slowest inputs", [(p, s) for p, s in slowest], COLOURS["slowest"], "seconds", fmt="{:.2f}s"),
         bar_chart("Seconds per stage", list(report.seconds.items()), COLOURS["seconds"], "seconds", fmt="{:.2f}s"),
     ]
+    captions = {
+        2: "How many documents each cluster of near-duplicates holds (the kept copy included).",
+        3: "Verified similarity: Jaccard of word n-grams for documents, containment for passages.",
+        4: "Seconds the run waited for each input file's results after the previous file's, summed over"
+        " phases; the first file of each phase is not timed. With --jobs 1 this is each file's own time.",
+        5: "Worker seconds summed over all processes, so they can exceed the wall time.",
+    }
     body = [
         f"<h1>{_e(title)}</h1>",
         _counters(report),
-        '<section class="charts">' + "".join(f'<figure class="chart">{c}</figure>' for c in charts) + "</section>",
+        '<section class="charts">'
+        + "".join(
+            f'<figure class="chart">{c}'
+            + (f"<figcaption>{_e(captions[i])}</figcaption>" if i in captions else "")
+            + "</figure>"
+            for i, c in enumerate(charts)
+        )
+        + "</section>",
         _clusters_table(data.clusters, report),
         _samples(data.samples),
     ]
@@ -167,7 +181,7 @@ def write_html_report(
 
 # --- charts ----------------------------------------------------------------------------------------
 
-WIDTH = 560
+WIDTH = 520
 ROW = 22
 
 
@@ -175,22 +189,21 @@ def bar_chart(title: str, items: list[tuple[str, float]], colour: str, unit: str
     """A horizontal bar chart as inline SVG, longest bar first; an empty chart says so."""
     items = sorted(items, key=lambda kv: (-kv[1], kv[0]))
     label_w, value_w = 230, 80
-    height = 40 + ROW * max(1, len(items))
-    parts = [_svg_open(title, height), f'<text x="0" y="16" class="title">{_e(title)}</text>']
     if not items or max(v for _, v in items) <= 0:
-        parts.append('<text x="0" y="44" class="empty">nothing to show for this run</text>')
-    else:
-        top = max(v for _, v in items)
-        span = WIDTH - label_w - value_w
-        for i, (label, value) in enumerate(items):
-            y = 30 + i * ROW
-            w = max(1.0, span * value / top)
-            parts.append(f'<text x="{label_w - 6}" y="{y + 14}" class="label">{_e(_clip(label, 34))}</text>')
-            parts.append(
-                f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{ROW - 6}" fill="{colour}">'
-                f"<title>{_e(label)}: {_e(fmt.format(value))} {unit}</title></rect>"
-            )
-            parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" class="value">{_e(fmt.format(value))}</text>')
+        return _empty_chart(title)
+    height = 40 + ROW * len(items)
+    parts = [_svg_open(title, height), f'<text x="0" y="16" class="title">{_e(title)}</text>']
+    top = max(v for _, v in items)
+    span = WIDTH - label_w - value_w
+    for i, (label, value) in enumerate(items):
+        y = 30 + i * ROW
+        w = max(1.0, span * value / top)
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" class="label">{_e(_clip(label, 34))}</text>')
+        parts.append(
+            f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{ROW - 6}" fill="{colour}">'
+            f"<title>{_e(label)}: {_e(fmt.format(value))} {unit}</title></rect>"
+        )
+        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" class="value">{_e(fmt.format(value))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -204,11 +217,10 @@ def column_chart(
 ) -> str:
     """Vertical columns as inline SVG (a histogram); each item is (label, value, [value ...]) side by side."""
     height, base, left = 220, 180, 40
-    parts = [_svg_open(title, height), f'<text x="0" y="16" class="title">{_e(title)}</text>']
     values = [v for item in items for v in item[1:]]
     if not items or max(values, default=0) <= 0:
-        parts.append('<text x="0" y="44" class="empty">nothing to show for this run</text></svg>')
-        return "".join(parts)
+        return _empty_chart(title)
+    parts = [_svg_open(title, height), f'<text x="0" y="16" class="title">{_e(title)}</text>']
     top = max(values)
     slot = (WIDTH - left) / len(items)
     series = len(colours)
@@ -238,10 +250,17 @@ def column_chart(
     return "".join(parts)
 
 
+def _empty_chart(title: str) -> str:
+    return (
+        _svg_open(title, 56)
+        + f'<text x="0" y="16" class="title">{_e(title)}</text>'
+        + '<text x="0" y="42" class="empty">nothing to show for this run</text></svg>'
+    )
+
+
 def _svg_open(title: str, height: int) -> str:
     return (
-        f'<svg width="{WIDTH + 40}" height="{height}" '
-        f'viewBox="0 0 {WIDTH + 40} {height}" role="img" aria-label="{_e(title)}">'
+        f'<svg width="100%" height="{height}" viewBox="0 0 {WIDTH + 40} {height}" role="img" aria-label="{_e(title)}">'
     )
 
 
@@ -326,8 +345,9 @@ h1{font-size:22px;margin:0 0 16px}h2{font-size:17px;margin:28px 0 10px}h3{font-s
 .tiles{display:flex;flex-wrap:wrap;gap:10px}
 .tile{border:1px solid #dee2e6;border-radius:6px;padding:8px 12px;min-width:120px}
 .tile b{display:block;font-size:18px}.tile span{color:#495057;font-size:12px}
-.charts{display:flex;flex-wrap:wrap;gap:18px;margin-top:20px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:18px;margin-top:20px}
 .chart{margin:0;border:1px solid #dee2e6;border-radius:6px;padding:10px}
+figcaption{color:#495057;font-size:12px;margin-top:4px}
 svg text{font:12px system-ui,sans-serif;fill:#212529}svg .title{font-weight:600;font-size:13px}
 svg .label{text-anchor:end}svg .tick{font-size:10px}svg .empty{fill:#868e96}
 svg .axis{stroke:#adb5bd}

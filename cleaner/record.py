@@ -49,6 +49,7 @@ class Reason(StrEnum):
     MARKUP = "boilerplate.markup"  # script, style, forms, hidden elements
     LOW_SCORE = "boilerplate.low_score"  # an HTML block the content scorer rejected
     SHORT = "boilerplate.short"  # a short line outside the article body
+    CAPTION = "boilerplate.caption"  # an HTML figure caption or photo credit
     # Deduplication.
     NEAR_DUPLICATE_DOC = "dedup.near_duplicate_doc"
     NEAR_DUPLICATE_PASSAGE = "dedup.near_duplicate_passage"

@@ -49,7 +49,9 @@ TAG_CUES: dict[str, Reason] = {
     "menu": Reason.NAV,
     "aside": Reason.RELATED,
     "form": Reason.MARKUP,
-    "figcaption": Reason.LOW_SCORE,  # captions: the benchmark's annotators left them out
+    # Captions and credits: the extraction benchmark's annotators left them out of article
+    # bodies (keeping them cost 0.003 F1 on the tune half); the Drop keeps them visible.
+    "figcaption": Reason.CAPTION,
 }
 
 # Class/id/role cues, checked in order: the first match names the reason. They are matched
@@ -75,7 +77,7 @@ _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
         r"|topbar|navbar|jump ?to",
     ),
     (Reason.MARKUP, r" hidden |visually ?hidden| sr only|screen ?reader|modal|popup|overlay"),
-    (Reason.LOW_SCORE, r"caption|credit"),
+    (Reason.CAPTION, r"caption|credit"),
 )
 CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(pattern)) for reason, pattern in _CLASS_CUES

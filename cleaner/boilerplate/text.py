@@ -83,6 +83,8 @@ SHORT_LINE_COST = 4.0
 # line counts this many words less, so a run of long paragraphs beats a run of blurbs.
 PARAGRAPH_DISCOUNT = 10.0
 ISOLATED_DISCOUNT = 20.0
+# A sentence-like line: this many words and a sentence end (see is_sentence).
+SENTENCE_MIN_WORDS = 5
 # A bare related-articles header takes at most this many following short lines (headlines
 # and their bylines); a longer run is more likely a list that belongs to the article.
 RELATED_RUN = 10
@@ -163,6 +165,27 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
     return None if best is None else (best[1], best[2])
 
 
+def is_sentence(line: str) -> bool:
+    """A short line that still reads as a sentence: a few words and a sentence end.
+
+    >>> is_sentence("The report was quickly removed."), is_sentence("Tsarizm Staff")
+    (True, False)
+    """
+    return len(_WORD.findall(line)) >= SENTENCE_MIN_WORDS and _SENTENCE_END.search(line) is not None
+
+
+def _grow(lines: list[Line], verdicts: list[Reason | None], edge: int, step: int) -> int:
+    i = edge + step
+    while 0 <= i < len(lines):
+        text = lines[i].text.strip()
+        if text:
+            if verdicts[i] is not None or not is_sentence(text):
+                break
+            edge = i
+        i += step
+    return edge
+
+
 def _looks_like_title(text: str) -> bool:
     words = len(_WORD.findall(text))
     return 3 <= words <= TITLE_MAX_WORDS and not _BREADCRUMB.match(text)
@@ -174,6 +197,10 @@ def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
     if span is None:
         return verdicts  # no prose at all: only cues can tell; keep the rest
     first, last = span
+    # Short closing sentences ("For a response, Newsweek contacted the ministry.") and short
+    # opening ones belong to the article: grow the span over sentence-like lines, stopping
+    # at the first line that is not one.
+    first, last = _grow(lines, verdicts, first, -1), _grow(lines, verdicts, last, 1)
     # Keep the title-like lines just above the span (headline, standfirst).
     keep_above: set[int] = set()
     seen = 0

@@ -301,7 +301,7 @@ def read_shard(shard: Shard, limits: LimitsConfig | None = None) -> Iterator[Doc
     if f.format.name == "warc":
         from cleaner.formats.warc import read_warc
 
-        yield from read_warc(f.path, f.rel, limits)
+        yield from read_warc(f.path, f.rel, limits, f.format.compression == "gzip")
         return
     source = Source(f.rel)
     try:
@@ -419,7 +419,7 @@ def _open_binary(shard: Shard, limits: LimitsConfig) -> _LimitedReader:
     if f.format.compression == "zstd":
         from cleaner.formats.compression import zstd_reader
 
-        return _LimitedReader(zstd_reader(open(f.path, "rb")), None, limits.max_decompressed_bytes)  # noqa: SIM115
+        return _LimitedReader(zstd_reader(open(f.path, "rb")), None, limits.max_decompressed_bytes)
     fh = open(f.path, "rb")  # noqa: SIM115 - closed by _LimitedReader
     fh.seek(shard.start)
     remaining = None if shard.end is None else shard.end - shard.start

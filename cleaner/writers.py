@@ -27,10 +27,19 @@ from cleaner.record import Document
 
 
 def output_rel(rel: str) -> str:
-    """Where a cleaned input goes, relative to OUTDIR: records keep their file name, pages become .txt."""
+    """Where a cleaned input goes, relative to OUTDIR: records keep their file name, pages become .txt.
+
+    Parquet stays Parquet; WARC becomes JSONL, keeping its compression.
+
+    >>> output_rel("crawl/x.warc.gz"), output_rel("t.parquet")
+    ('crawl/x.jsonl.gz', 't.parquet')
+    """
     fmt = detect_format(Path(rel))
-    if fmt is not None and fmt.name == "jsonl":
+    if fmt is not None and fmt.name in ("jsonl", "parquet"):
         return rel
+    if fmt is not None and fmt.name == "warc":  # WARC in, JSONL out: x.warc.gz -> x.jsonl.gz
+        cut = len(".warc.gz") if fmt.compression == "gzip" else len(".warc")
+        return rel[:-cut] + (".jsonl.gz" if fmt.compression == "gzip" else ".jsonl")
     stem = rel
     lower = rel.lower()
     for suffix in (".xhtml", ".html", ".htm", ".text", ".txt"):

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
-from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, resolve, verify_pairs
+from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
 from cleaner.dedup.index import DedupIndex
 from cleaner.dedup.passages import NO_OWNER, best_source, owners, split_passages
 from cleaner.dedup.shingles import Shingler
@@ -175,16 +175,17 @@ class Dedup:
     ) -> dict[str, Decision]:
         cfg = self.cfg
         n = len(keys)
-        empty = [doc_store.get(i).size == 0 for i in range(n)] if n else []
+        empty = [doc_store.size(i) == 0 for i in range(n)]
+        # A document without words is nobody's duplicate (all its signatures are equal).
+        worded = np.flatnonzero(~np.array(empty, dtype=np.bool_)) if n else np.zeros(0, dtype=np.int64)
 
         def jaccard_new(i: int, j: int) -> float:
-            if empty[i] or empty[j]:  # a document without words is nobody's duplicate
-                return 0.0
             a, b = doc_store.distinct(i), doc_store.distinct(j)
             inter = np.intersect1d(a, b, assume_unique=True).size
             return inter / (a.size + b.size - inter)
 
-        new_edges = verify_pairs(((int(i), int(j)) for i, j in candidate_pairs(bkeys)), jaccard_new, cfg.threshold)
+        pairs = worded[candidate_pairs(bkeys[worded])] if worded.size else np.zeros((0, 2), dtype=np.int64)
+        new_edges = verify_pairs(((int(i), int(j)) for i, j in pairs), jaccard_new, cfg.threshold)
         # Indexed documents: query-then-verify for each new document.
         index_edges: list[tuple[int, int, float]] = []  # (rowid, new doc, similarity)
         index_docs: dict[int, tuple[str, str, U64]] = {}
@@ -202,22 +203,30 @@ class Dedup:
                         index_edges.append((rowid, i, s))
         involved = sorted({r for r, _, _ in index_edges})
         k = len(involved)
-        rank_of_rowid = {r: pos for pos, r in enumerate(involved)}
-        edges = [(i + k, j + k, s) for i, j, s in new_edges]
-        edges += [(rank_of_rowid[r], i + k, s) for r, i, s in index_edges]
+        # Keep rule: indexed documents (by rowid, their insertion order) before this run's (by
+        # input position). Positions are unique here, so the id tie-break never fires; it does
+        # for engines whose order keys can tie.
+        rank = keep_ranks([True] * k + [False] * n, involved + list(range(n)), [""] * k + ids)
+        node_of_rank = {r: node for node, r in enumerate(rank)}  # node: k index docs, then new
+        rank_of_rowid = {r: rank[pos] for pos, r in enumerate(involved)}
+        edges = [(rank[k + i], rank[k + j], s) for i, j, s in new_edges]
+        edges += [(rank_of_rowid[r], rank[k + i], s) for r, i, s in index_edges]
         assigned = resolve(k + n, edges)
 
-        def id_of(rank: int) -> str:
-            return index_docs[involved[rank]][0] if rank < k else ids[rank - k]
+        def id_of(r: int) -> str:
+            node = node_of_rank[r]
+            return index_docs[involved[node]][0] if node < k else ids[node - k]
 
-        def cluster_of(rank: int) -> str:
-            return index_docs[involved[rank]][1] if rank < k else ids[rank - k]
+        def cluster_of(r: int) -> str:
+            node = node_of_rank[r]
+            return index_docs[involved[node]][1] if node < k else ids[node - k]
 
         decisions: dict[str, Decision] = {}
-        for rank, place in assigned.items():
-            if rank < k:
-                continue
-            i = rank - k
+        for r, place in assigned.items():
+            node = node_of_rank[r]
+            if node < k:
+                continue  # indexed documents were decided by earlier runs
+            i = node - k
             if place.duplicate_of is None:
                 dup = DuplicateOf(cluster=ids[i])
             else:

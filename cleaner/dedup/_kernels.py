@@ -92,9 +92,10 @@ def _np_shingle_hashes(cps: U32, is_word: npt.NDArray[np.bool_], text_starts: I6
         wt = win_text[idx]
         out[offsets[wt] + (idx - tok_start[wt])] = h[idx]
     for t in np.flatnonzero((ntok > 0) & (ntok < ngram)).tolist():
-        acc = tokens[tok_start[t]]
-        for j in range(tok_start[t] + 1, tok_start[t + 1]):
-            acc = acc * K_SHINGLE + tokens[j]
+        # Python ints masked to 64 bits: numpy scalars would warn on the intended wrap-around.
+        acc = 0
+        for value in tokens[tok_start[t] : tok_start[t + 1]].tolist():
+            acc = (acc * int(K_SHINGLE) + value) & 0xFFFFFFFFFFFFFFFF
         out[offsets[t]] = _np_fmix64(np.array([acc], dtype=np.uint64))[0]
     return out, offsets
 

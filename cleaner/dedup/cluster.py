@@ -186,6 +186,20 @@ class Assignment:
     similarity: float | None = None
 
 
+def keep_ranks(in_index: Sequence[bool], order: Sequence[int], ids: Sequence[str]) -> list[int]:
+    """Rank of each document under the keep rule: indexed documents first, then input order,
+    ties (equal order keys, as partitioned engines may produce) by id. Rank 0 is kept first.
+
+    >>> keep_ranks([False, False, True], [1, 1, 7], ["b", "a", "z"])
+    [2, 1, 0]
+    """
+    by_rule = sorted(range(len(ids)), key=lambda i: (not in_index[i], order[i], ids[i]))
+    ranks = [0] * len(ids)
+    for rank, i in enumerate(by_rule):
+        ranks[i] = rank
+    return ranks
+
+
 def resolve(n: int, edges: Iterable[tuple[int, int, float]]) -> dict[int, Assignment]:
     """Apply the keep rule to verified edges over documents ranked 0..n-1 (0 is best).
 

@@ -41,6 +41,9 @@ class ShingleStore:
         self._offsets.append(self._offsets[-1] + len(values))
         return len(self._offsets) - 2
 
+    def size(self, i: int) -> int:
+        return self._offsets[i + 1] - self._offsets[i]
+
     def get(self, i: int) -> U64:
         start, end = self._offsets[i], self._offsets[i + 1]
         self._file.seek(start * _ITEM)

@@ -1,0 +1,145 @@
+"""Clustering: batch and online agree, verification rejects LSH false positives, the keep rule holds."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+from dedup_textgen import docs_from, edit_words, random_words, run_stage
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.config import DedupConfig
+from cleaner.dedup import Dedup
+from cleaner.dedup.cluster import (
+    Assignment,
+    OnlineBuckets,
+    candidate_pairs,
+    cluster_batch,
+    cluster_online,
+    jaccard,
+    keep_ranks,
+    resolve,
+)
+from cleaner.dedup.shingles import Shingler
+from cleaner.dedup.signatures import Signer, band_keys
+from cleaner.record import DuplicateOf, Reason
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 40),
+    st.integers(1, 4),
+    st.integers(1, 6),
+    st.integers(0, 2**32),
+    st.integers(1, 5),
+)
+def test_batch_and_online_give_the_same_clusters(n: int, bands: int, key_range: int, seed: int, cap: int) -> None:
+    rng = random.Random(seed)
+    keys = np.array([[rng.randrange(key_range) for _ in range(bands)] for _ in range(n)], dtype=np.uint64)
+    sims = {(i, j): rng.choice([0.3, 0.8, 0.85, 0.95, 1.0]) for i in range(n) for j in range(i + 1, n)}
+
+    def similarity(i: int, j: int) -> float:
+        return sims[(min(i, j), max(i, j))]
+
+    batch = cluster_batch(keys, similarity, 0.8, bucket_cap=cap)
+    online = cluster_online(keys, similarity, 0.8, bucket_cap=cap)
+    assert batch == online
+    # The same candidate pairs, too.
+    buckets = OnlineBuckets(cap)
+    online_pairs = sorted((i, doc) for doc, row in enumerate(keys.tolist()) for i in buckets.query_insert(doc, row))
+    assert online_pairs == [tuple(p) for p in candidate_pairs(keys, cap).tolist()]
+
+
+def test_same_result_on_real_signatures() -> None:
+    base = [random_words(s, 120) for s in range(30)]
+    texts = [" ".join(w) for w in base]
+    texts += [" ".join(edit_words(base[s % 30], s, s % 5)) for s in range(30)]
+    hashes, offsets = Shingler(5).hash_batch(texts)
+    keys = band_keys(Signer(128, 1).sign(hashes, offsets), 16, 8)
+
+    def similarity(i: int, j: int) -> float:
+        return jaccard(hashes[offsets[i] : offsets[i + 1]], hashes[offsets[j] : offsets[j + 1]])
+
+    batch = cluster_batch(keys, similarity, 0.8)
+    assert batch == cluster_online(keys, similarity, 0.8)
+    assert {a.root for d, a in batch.items() if d >= 30} <= set(range(30))
+
+
+def test_crafted_lsh_false_positive_is_rejected() -> None:
+    # Two texts sharing 40% of their words: Jaccard of 5-grams about 0.2, far below 0.8.
+    # With 64 bands of 2 rows, their signatures collide in some band (asserted below), so LSH
+    # makes them a candidate pair; verification must refuse to cluster them.
+    shared = random_words(1, 80)
+    a = shared + random_words(2, 120)
+    b = shared + random_words(3, 120)
+    cfg = DedupConfig(bands=64, rows=2, passages=False)
+    docs = docs_from([("a", " ".join(a)), ("b", " ".join(b))])
+    stage = Dedup(cfg)
+    summaries = [stage.summarize(d) for d in docs]
+    keys = band_keys(np.vstack([s.signature for s in summaries]), cfg.bands, cfg.rows)
+    assert candidate_pairs(keys).tolist() == [[0, 1]], "the crafted pair must be an LSH candidate"
+    assert jaccard(summaries[0].shingles, summaries[1].shingles) < 0.5
+    out = run_stage(cfg, docs)
+    assert [d.status for d in out] == ["kept", "kept"]
+    assert [d.duplicate for d in out] == [None, None]
+
+
+def test_unverified_neighbours_do_not_chain() -> None:
+    # a~b and b~c verified, a and c not similar: one cluster through b, but never a cluster for
+    # pairs whose only link is an LSH collision.
+    edges = [(0, 1, 0.85), (1, 2, 0.85)]
+    out = resolve(4, edges)
+    assert out[2] == Assignment(root=0, duplicate_of=1, similarity=0.85)
+    assert 3 not in out
+
+
+def test_keep_rule_earliest_input_wins() -> None:
+    base = random_words(5, 200)
+    texts = [
+        ("z-late", " ".join(random_words(6, 200))),
+        ("m-first-copy", " ".join(edit_words(base, 1, 2))),
+        ("a-second-copy", " ".join(base)),
+        ("b-third-copy", " ".join(edit_words(base, 3, 1))),
+    ]
+    out = run_stage(DedupConfig(passages=False), docs_from(texts))
+    assert [d.status for d in out] == ["kept", "kept", "dropped", "dropped"]
+    assert out[0].duplicate is None
+    assert out[1].duplicate == DuplicateOf(cluster="m-first-copy")
+    for dropped in out[2:]:
+        assert dropped.duplicate is not None and dropped.duplicate.cluster == "m-first-copy"
+        assert dropped.rejected is not None and dropped.rejected.reason is Reason.NEAR_DUPLICATE_DOC
+        assert dropped.duplicate.similarity is not None and dropped.duplicate.similarity >= 0.8
+        assert "cluster=m-first-copy" in dropped.rejected.detail
+    # Reversing the input reverses who is kept: input order, not id order, decides.
+    rev = run_stage(DedupConfig(passages=False), docs_from(list(reversed(texts))))
+    assert [d.id for d in rev if d.status == "kept"] == ["b-third-copy", "z-late"]
+
+
+def test_keep_rule_ties_broken_by_id_and_index_first() -> None:
+    assert keep_ranks([False, False, False], [3, 3, 1], ["b", "a", "c"]) == [2, 1, 0]
+    assert keep_ranks([False, True], [0, 99], ["a", "z"]) == [1, 0]
+
+
+def test_keep_duplicates_flags_without_dropping() -> None:
+    text = " ".join(random_words(8, 100))
+    cfg = DedupConfig(passages=False, drop_duplicates=False)
+    out = run_stage(cfg, docs_from([("one", text), ("two", text.upper())]))
+    assert [d.status for d in out] == ["kept", "kept"]
+    assert out[1].duplicate == DuplicateOf(cluster="one", duplicate_of="one", similarity=1.0)
+
+
+def test_documents_without_words_never_cluster() -> None:
+    out = run_stage(DedupConfig(passages=False), docs_from([("x", "..."), ("y", "!!!"), ("z", "")]))
+    assert [d.status for d in out] == ["kept"] * 3
+    assert all(d.duplicate is None for d in out)
+
+
+def test_summarize_many_equals_summarize() -> None:
+    stage = Dedup(DedupConfig())
+    docs = docs_from([(str(i), " ".join(random_words(i, 30 + i)) + "\n\n" + "tail " * i) for i in range(6)])
+    for one, many in zip([stage.summarize(d) for d in docs], stage.summarize_many(docs), strict=True):
+        for f in dataclasses.fields(one):
+            a, b = getattr(one, f.name), getattr(many, f.name)
+            assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b

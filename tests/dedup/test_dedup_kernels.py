@@ -1,0 +1,126 @@
+"""The numpy and numba kernels agree bit for bit with a plain-Python reference of the hash spec."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.dedup import _kernels
+from cleaner.dedup.shingles import Shingler, dedup_key, repair
+from cleaner.dedup.signatures import Signer
+
+M64 = (1 << 64) - 1
+BACKENDS = [False, True] if _kernels.numba_available() else [False]
+
+
+def fmix64(x: int) -> int:
+    x ^= x >> 33
+    x = (x * 0xFF51AFD7ED558CCD) & M64
+    x ^= x >> 33
+    x = (x * 0xC4CEB9FE1A85EC53) & M64
+    return x ^ (x >> 33)
+
+
+def horner(values: list[int], k: int) -> int:
+    h = 0
+    for v in values:
+        h = (h * k + v) & M64
+    return h
+
+
+def reference_hashes(text: str, ngram: int) -> list[int]:
+    """The documented spec, one Python int at a time (slow, obviously right)."""
+    words = re.findall(r"\w+", repair(text).casefold())
+    tokens = [
+        fmix64((horner([ord(c) for c in w], int(_kernels.K_CHAR)) + len(w) * int(_kernels.K_LENGTH)) & M64)
+        for w in words
+    ]
+    if not tokens:
+        return []
+    if len(tokens) < ngram:
+        return [fmix64(horner(tokens, int(_kernels.K_SHINGLE)))]
+    return [fmix64(horner(tokens[i : i + ngram], int(_kernels.K_SHINGLE))) for i in range(len(tokens) - ngram + 1)]
+
+
+def reference_signature(hashes: list[int], signer: Signer) -> list[int]:
+    """datasketch's affine32 MinHash of the low 32 bits, written out."""
+    m32 = (1 << 32) - 1
+    sig = [m32] * signer.num_perm
+    for h in hashes:
+        x = h & m32
+        x ^= x >> 16
+        x = (x * 0x85EBCA6B) & m32
+        x ^= x >> 13
+        x = (x * 0xC2B2AE35) & m32
+        x ^= x >> 16
+        for p in range(signer.num_perm):
+            sig[p] = min(sig[p], (x * int(signer.a[p]) + int(signer.b[p])) & m32)
+    return sig
+
+
+TEXTS = [
+    "",
+    "   ...   ",
+    "one",
+    "one two three four",
+    "The quick brown fox jumps over the lazy dog, again and again and again.",
+    "Straße STRASSE café cafe\N{COMBINING ACUTE ACCENT} naïve — 東京 都 2024年",
+    "snake_case words_with_underscores and digits 12 345 6.78",
+    "astral \N{MATHEMATICAL BOLD CAPITAL A}\N{MATHEMATICAL BOLD CAPITAL B} letters \N{GRINNING FACE} emoji",
+    "P\N{CYRILLIC SMALL LETTER A}ris is in Fr\N{CYRILLIC SMALL LETTER A}nce, said the report today",
+    "line one\nline two\n\n\tline three with tabs\tand more words here",
+]
+
+
+@pytest.mark.parametrize("use_numba", BACKENDS)
+@pytest.mark.parametrize("ngram", [1, 3, 5])
+def test_backends_match_reference(use_numba: bool, ngram: int) -> None:
+    hashes, offsets = Shingler(ngram, use_numba=use_numba).hash_batch(TEXTS)
+    for i, text in enumerate(TEXTS):
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == reference_hashes(text, ngram), text
+
+
+@pytest.mark.parametrize("use_numba", BACKENDS)
+def test_signatures_match_reference(use_numba: bool) -> None:
+    signer = Signer(num_perm=16, seed=7, use_numba=use_numba)
+    hashes, offsets = Shingler(5).hash_batch(TEXTS)
+    sigs = signer.sign(hashes, offsets)
+    for i in range(len(TEXTS)):
+        expected = reference_signature(hashes[offsets[i] : offsets[i + 1]].tolist(), signer)
+        assert sigs[i].tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab cd,.\n_1é\N{CYRILLIC SMALL LETTER A}Z"), max_size=60), max_size=8))
+def test_numpy_and_numba_agree_on_any_text(texts: list[str]) -> None:
+    results = []
+    for use_numba in BACKENDS:
+        hashes, offsets = Shingler(3, use_numba=use_numba).hash_batch(texts)
+        sigs = Signer(32, 1, use_numba=use_numba).sign(hashes, offsets)
+        results.append((hashes.tolist(), offsets.tolist(), sigs.tolist()))
+    assert all(r == results[0] for r in results)
+    hashes_list, offsets_list, _ = results[0]
+    for i, text in enumerate(texts):
+        assert hashes_list[offsets_list[i] : offsets_list[i + 1]] == reference_hashes(text, 3)
+
+
+def test_chunking_does_not_change_hashes() -> None:
+    # 3,000 texts of ~700 characters span several 1 MB chunks.
+    texts = [f"document {i} " + " ".join(f"word{(i * 7 + j) % 500}" for j in range(100)) for i in range(3000)]
+    shingler = Shingler(5)
+    hashes, offsets = shingler.hash_batch(texts)
+    assert offsets.size == len(texts) + 1
+    for i in (0, 1, 1499, 1500, 2999):
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == shingler.hash_text(texts[i]).tolist()
+
+
+def test_key_folds_case_lookalikes_and_punctuation() -> None:
+    plain = "Paris is in France, said the report"
+    spoofed = "P\N{CYRILLIC SMALL LETTER A}RIS is in Fr\N{CYRILLIC SMALL LETTER A}nce -- said THE report!!"
+    assert dedup_key(plain) == dedup_key(spoofed) == "paris is in france said the report"
+    shingler = Shingler(5)
+    assert np.array_equal(shingler.hash_text(plain), shingler.hash_text(spoofed))

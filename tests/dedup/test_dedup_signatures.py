@@ -1,0 +1,56 @@
+"""Signatures are datasketch MinHashes: same permutations, same values, usable in datasketch's LSH."""
+
+from __future__ import annotations
+
+import numpy as np
+from dedup_textgen import edit_words, random_words
+from datasketch import MinHash, MinHashLSH
+
+from cleaner.dedup.shingles import Shingler
+from cleaner.dedup.signatures import SCHEME, Signer, band_keys, permutations, to_lean_minhash
+
+
+def test_permutations_are_datasketchs() -> None:
+    for num_perm, seed in [(128, 1), (64, 42)]:
+        a, b = permutations(num_perm, seed)
+        reference = MinHash(num_perm=num_perm, seed=seed)
+        assert reference.scheme == SCHEME
+        assert np.array_equal(a, reference.permutations[0])
+        assert np.array_equal(b, reference.permutations[1])
+
+
+def test_signature_equals_datasketch_update_batch() -> None:
+    texts = [" ".join(random_words(seed, 150)) for seed in range(5)]
+    hashes, offsets = Shingler(5).hash_batch(texts)
+    sigs = Signer(128, 1).sign(hashes, offsets)
+    for i in range(len(texts)):
+        mine = hashes[offsets[i] : offsets[i + 1]]
+        reference = MinHash(num_perm=128, seed=1, hashfunc=lambda v: v)
+        reference.update_batch([int(h) & 0xFFFFFFFF for h in mine])
+        assert np.array_equal(sigs[i], reference.hashvalues)
+
+
+def test_lean_minhash_feeds_datasketch_lsh() -> None:
+    base = random_words(1, 300)
+    texts = [" ".join(base), " ".join(edit_words(base, 2, 3)), " ".join(random_words(9, 300))]
+    hashes, offsets = Shingler(5).hash_batch(texts)
+    sigs = Signer(128, 1).sign(hashes, offsets)
+    lsh = MinHashLSH(num_perm=128, params=(16, 8))
+    lean = [to_lean_minhash(sig, seed=1) for sig in sigs]
+    for key, m in zip("abc", lean, strict=True):
+        lsh.insert(key, m)
+    assert sorted(lsh.query(lean[0])) == ["a", "b"]
+    assert lean[0].jaccard(lean[1]) > 0.7 > lean[0].jaccard(lean[2])
+
+
+def test_band_keys_equal_exactly_when_band_rows_equal() -> None:
+    rng = np.random.default_rng(0)
+    sigs = rng.integers(0, 2**32, size=(50, 16), dtype=np.uint32)
+    sigs[7, 4:8] = sigs[3, 4:8]  # documents 3 and 7 agree on band 1 only
+    keys = band_keys(sigs, bands=4, rows=4)
+    assert keys.shape == (50, 4)
+    assert keys[3, 1] == keys[7, 1]
+    assert (keys[3, [0, 2, 3]] != keys[7, [0, 2, 3]]).all()
+    # Same rows in different bands must not collide (the band index is mixed in).
+    same = np.tile(np.arange(4, dtype=np.uint32), 4)[None, :]
+    assert len(set(band_keys(same, 4, 4)[0].tolist())) == 4

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from dedup_textgen import edit_words, random_words
 from datasketch import MinHash, MinHashLSH
+from dedup_textgen import edit_words, random_words
 
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import SCHEME, Signer, band_keys, permutations, to_lean_minhash

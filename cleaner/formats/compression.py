@@ -35,26 +35,54 @@ def _zstd() -> Any:
 
 
 class _ZstdRaw(io.RawIOBase):
-    """Raw stream over a zstd decompressor that reports damaged data as OSError (like gzip does)."""
+    """Raw stream of the decompressed bytes of every zstd frame in ``source``, in order.
+
+    Damaged data, and a file that ends inside a frame (a cut download), raise OSError, as gzip
+    does, so the reader reports an error instead of silently returning a shorter file.
+    """
 
     def __init__(self, source: BinaryIO) -> None:
-        zstandard = _zstd()
-        self._error = zstandard.ZstdError
-        # read_across_frames: files written by several writers (or `cat a.zst b.zst`) hold many frames.
-        self._reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True, closefd=True)
+        self._zstd = _zstd()
+        self._source = source
+        self._frame = self._zstd.ZstdDecompressor().decompressobj()
+        self._in_frame = False  # bytes of the current frame were fed and it has not ended
+        self._pending = b""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        try:
-            return int(self._reader.readinto(buffer))
-        except self._error as exc:
-            raise OSError(f"zstd: {exc}") from exc
+        view = memoryview(buffer).cast("B")
+        while not self._pending:
+            chunk = self._source.read(1 << 17)
+            if not chunk:
+                if self._in_frame:
+                    raise OSError("zstd: the file ends inside a frame (truncated?)")
+                return 0
+            self._pending = self._feed(chunk)
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def _feed(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            try:
+                out.append(self._frame.decompress(chunk))
+            except self._zstd.ZstdError as exc:
+                raise OSError(f"zstd: {exc}") from exc
+            self._in_frame = not self._frame.eof
+            if not self._frame.eof:
+                break
+            chunk = self._frame.unused_data  # a next frame (files joined with cat, parallel writers)
+            self._frame = self._zstd.ZstdDecompressor().decompressobj()
+            self._in_frame = bool(chunk)
+        return b"".join(out)
 
     def close(self) -> None:
         if not self.closed:
-            self._reader.close()
+            self._source.close()
         super().close()
 
 

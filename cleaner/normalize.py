@@ -107,8 +107,22 @@ def _mojibake_gate() -> re.Pattern[str]:
 
 MOJIBAKE_GATE = _mojibake_gate()
 
-# ASCII text needs work only for controls (including CR), escapes and entities.
-_ASCII_SUSPECT_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")
+# ASCII text needs work only for controls (including CR and escapes) and entities.
+_ENTITY_START_RE = re.compile(r"&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
+def _ascii_needs_nothing(text: str) -> bool:
+    """True for ASCII text without controls (tab and newline aside) or entities: the fast path.
+
+    ``str.isprintable`` and ``in`` run at memory speed, several times faster than one regex scan.
+    """
+    if not text.isascii():
+        return False
+    if "&" in text and _ENTITY_START_RE.search(text):
+        return False
+    return text.replace("\n", " ").replace("\t", " ").isprintable()
+
+
 # Complete entities only: "AT&T" and "&para" without a semicolon stay as written.
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -150,6 +164,8 @@ _SPACE_RE = re.compile(
     "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}]"
 )
 _LINE_BREAK_RE = re.compile("\r\n?|[\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
+# A character class alone scans several times faster than the alternation above: search with it first.
+_LINE_BREAK_CHAR_RE = re.compile("[\r\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
 
 
 def _char_label(ch: str) -> str:
@@ -219,6 +235,9 @@ def _ftfy_fixer_name(steps: list[ftfy.ExplanationStep] | None) -> str:
     return "ftfy.fix_encoding"
 
 
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
+
+
 def _letter_scripts(text: str) -> set[str]:
     return {letter_script(ch) for ch in text if ch.isalpha()}
 
@@ -230,6 +249,8 @@ def _changes_a_script(line: str, fixed: str) -> bool:
     GHE WITH UPTURN decodes to a Devanagari letter). Real cp1251 or cp1253 mojibake of Russian or Greek
     decodes back to the same script, so that repair still passes; found by the single-script property test.
     """
+    if _ASCII_LETTER_RE.search(line):
+        return False  # not a Cyrillic- or Greek-only line
     before = _letter_scripts(line)
     return len(before) == 1 and before <= {CYRILLIC, GREEK} and _letter_scripts(fixed) - before != set()
 
@@ -347,6 +368,8 @@ def normalize_line_breaks(text: str, edits: _Edits) -> str:
     >>> normalize_line_breaks("a\\r\\nb\\rc\\u2028d", _Edits())
     'a\\nb\\nc\\nd'
     """
+    if not _LINE_BREAK_CHAR_RE.search(text):
+        return text
     return _replace_counted(_LINE_BREAK_RE, text, "\n", "line_breaks", edits)
 
 
@@ -406,7 +429,7 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     >>> normalize_text("plain ASCII stays as it is.\\n")
     ('plain ASCII stays as it is.\\n', [])
     """
-    if text.isascii() and not _ASCII_SUSPECT_RE.search(text):
+    if _ascii_needs_nothing(text):
         return text, []
     edits = _Edits()
     fixers = _fixers(cfg)

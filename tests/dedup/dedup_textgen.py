@@ -36,4 +36,3 @@ def run_stage(cfg: DedupConfig, docs: Sequence[Document]) -> list[Document]:
     stage.setup()
     decisions = stage.decide([(str(d.source), stage.summarize(d)) for d in docs])
     return [stage.apply(d, decisions.get(str(d.source))) for d in docs]
-

@@ -1,0 +1,109 @@
+"""The persistent index: round trip across runs, what it holds, and refusal of mismatched runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+from dedup_textgen import docs_from, edit_words, random_words, run_stage
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.index import FORMAT_VERSION, DedupIndex, describe, iter_ids
+from cleaner.errors import IndexMismatchError, UsageError
+from cleaner.record import DuplicateOf
+
+
+def _texts(prefix: str, seeds: range) -> list[tuple[str, str]]:
+    return [(f"{prefix}{s}", " ".join(random_words(s, 150))) for s in seeds]
+
+
+def test_round_trip_second_run_finds_first_runs_documents(tmp_path: Path) -> None:
+    path = str(tmp_path / "index.sqlite")
+    cfg = DedupConfig(index=path, passages=False)
+    first = _texts("a", range(10))
+    first.append(("a-copy", first[3][1] + " trailing"))  # a duplicate inside run 1
+    out1 = run_stage(cfg, docs_from(first))
+    assert [d.id for d in out1 if d.status == "dropped"] == ["a-copy"]
+
+    info = describe(path)
+    assert info["documents"] == 11
+    assert info["clusters"] == 10  # a-copy is filed under a3's cluster
+    assert info["format_version"] == FORMAT_VERSION
+    assert info["parameters"] == {
+        "hash": "cleaner-horner64-fmix64/datasketch-affine32",
+        "num_perm": 128,
+        "seed": 1,
+        "ngram": 5,
+        "bands": 16,
+        "rows": 8,
+        "passages": 0,
+    }
+    assert ("a-copy", "a3") in list(iter_ids(path))
+
+    base7 = random_words(7, 150)
+    second = [
+        ("b-of-a7", " ".join(edit_words(base7, 11, 2))),
+        ("b-of-copy", first[3][1] + " trailing"),  # matches a3 and a-copy: a3's cluster
+        ("b-new", " ".join(random_words(500, 150))),
+        ("b-new-again", " ".join(random_words(500, 150))),
+    ]
+    out2 = {d.id: d for d in run_stage(cfg, docs_from(second))}
+    a7 = out2["b-of-a7"].duplicate
+    assert out2["b-of-a7"].status == "dropped"
+    assert a7 is not None and (a7.cluster, a7.duplicate_of) == ("a7", "a7")
+    assert a7.similarity is not None and a7.similarity >= 0.8
+    copy = out2["b-of-copy"].duplicate
+    assert copy is not None and copy.cluster == "a3" and copy.duplicate_of in {"a3", "a-copy"}
+    assert out2["b-new"].duplicate == DuplicateOf(cluster="b-new")
+    assert out2["b-new-again"].status == "dropped"
+    assert describe(path)["documents"] == 15
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"num_perm": 64, "bands": 8}, "num_perm"),
+        ({"seed": 2}, "seed"),
+        ({"ngram": 4}, "ngram"),
+        ({"bands": 32, "rows": 4}, "bands"),
+        ({"passages": True}, "passages"),
+    ],
+)
+def test_mismatched_run_is_refused_with_what_differs(tmp_path: Path, change: dict[str, object], named: str) -> None:
+    path = str(tmp_path / "index.sqlite")
+    cfg = DedupConfig(index=path, passages=False)
+    run_stage(cfg, docs_from(_texts("a", range(3))))
+    other = dataclasses.replace(cfg, **change)  # type: ignore[arg-type]
+    with pytest.raises(IndexMismatchError) as err:
+        run_stage(other, docs_from(_texts("b", range(3))))
+    message = str(err.value)
+    assert f"{named}: index has" in message
+    assert "cleaner index info" in message and "new --index path" in message
+    assert describe(path)["documents"] == 3  # nothing was added by the refused run
+
+
+def test_threshold_change_is_allowed(tmp_path: Path) -> None:
+    # The threshold is applied at verification time and is not baked into stored data.
+    path = str(tmp_path / "index.sqlite")
+    run_stage(DedupConfig(index=path, passages=False), docs_from(_texts("a", range(2))))
+    run_stage(DedupConfig(index=path, passages=False, threshold=0.9), docs_from(_texts("b", range(2))))
+    assert describe(path)["documents"] == 4
+
+
+def test_unreadable_or_missing_index_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no index at"):
+        describe(str(tmp_path / "missing.sqlite"))
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database, just bytes" * 100)
+    with pytest.raises(UsageError, match="not a readable cleaner index"):
+        describe(str(junk))
+    with pytest.raises(UsageError):
+        DedupIndex.open(str(junk), DedupConfig())
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(UsageError, match="not a cleaner index"):
+        describe(str(other))

@@ -1,0 +1,88 @@
+"""Passage flags: a reused paragraph points at the earlier document holding it; fresh text does not."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+from dedup_textgen import docs_from, edit_words, random_words, run_stage
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.passages import MAX_WORDS, MIN_WORDS, split_passages
+from cleaner.record import Reason, Unit
+
+
+def _para(seed: int, n: int = 60) -> str:
+    return " ".join(random_words(seed, n)) + "."
+
+
+SOURCE = "\n\n".join([_para(1), _para(2), _para(3)])
+
+
+def test_copied_paragraph_is_flagged_with_its_source() -> None:
+    copier = "\n\n".join([_para(10), _para(2), _para(11)])
+    light = "\n\n".join([_para(12), " ".join(edit_words(_para(3).split(), 4, 1))])
+    fresh = "\n\n".join([_para(20), _para(21)])
+    out = run_stage(DedupConfig(), docs_from([("src", SOURCE), ("copier", copier), ("light", light), ("fresh", fresh)]))
+    assert [d.status for d in out] == ["kept"] * 4
+    src, cop, lig, fre = out
+    assert src.passages == () and fre.passages == ()
+    assert len(cop.passages) == 1
+    match = cop.passages[0]
+    assert (match.duplicate_of, match.similarity) == ("src", 1.0)
+    assert match.text == _para(2) == copier[match.start : match.end]
+    assert len(lig.passages) == 1 and lig.passages[0].duplicate_of == "src"
+    assert 0.8 <= lig.passages[0].similarity < 1.0
+
+
+def test_passage_below_threshold_is_not_flagged() -> None:
+    # Half of the paragraph reused: containment about 0.5.
+    words = _para(2).split()
+    half = " ".join(words[:30] + random_words(99, 30))
+    out = run_stage(DedupConfig(), docs_from([("src", SOURCE), ("half", half)]))
+    assert out[1].passages == ()
+
+
+def test_drop_duplicate_passages_removes_them_as_drops() -> None:
+    copier = "\n\n".join([_para(10), _para(2), _para(11)])
+    out = run_stage(DedupConfig(drop_duplicate_passages=True), docs_from([("src", SOURCE), ("copier", copier)]))
+    doc = out[1]
+    assert _para(2) not in doc.text and _para(10) in doc.text and _para(11) in doc.text
+    assert len(doc.drops) == 1
+    drop = doc.drops[0]
+    assert (drop.reason, drop.unit, drop.text) == (Reason.NEAR_DUPLICATE_PASSAGE, Unit.PASSAGE, _para(2))
+    assert copier[drop.start : drop.end] == _para(2)
+    assert "duplicate_of=src" in drop.detail
+    assert doc.passages[0].text == _para(2)
+
+
+def test_near_duplicate_documents_carry_no_passage_flags() -> None:
+    out = run_stage(DedupConfig(drop_duplicates=False), docs_from([("src", SOURCE), ("again", SOURCE + " end")]))
+    assert out[1].duplicate is not None and out[1].duplicate.duplicate_of == "src"
+    assert out[1].passages == ()
+
+
+def test_passages_found_across_runs_through_the_index(tmp_path: Path) -> None:
+    cfg = DedupConfig(index=str(tmp_path / "idx.sqlite"))
+    run_stage(cfg, docs_from([("src", SOURCE)]))
+    copier = "\n\n".join([_para(30), _para(1)])
+    out = run_stage(cfg, docs_from([("later", copier)]))
+    assert [(p.duplicate_of, p.similarity) for p in out[0].passages] == [("src", 1.0)]
+
+
+def test_split_passages_paragraphs_and_sentence_windows() -> None:
+    long_para = " ".join(f"Sentence {i} has exactly seven words here." for i in range(40))  # 280 words
+    text = "Tiny.\n\n" + _para(5, 20) + "\n    Indented paragraph starts " + _para(6, 20) + "\n\n" + long_para
+    spans = split_passages(text)
+    pieces = [text[s:e] for s, e in spans]
+    assert pieces[0] == _para(5, 20)
+    assert pieces[1].startswith("Indented paragraph starts")
+    windows = pieces[2:]
+    assert len(windows) > 2
+    assert "".join(windows).replace(" ", "") == long_para.replace(" ", "")
+    for w in windows:
+        n = len(re.findall(r"\w+", w))
+        assert MIN_WORDS <= n <= MAX_WORDS
+        assert w.endswith(".")
+    assert all(e1 <= s2 for (_, e1), (s2, _) in itertools.pairwise(spans))

@@ -120,7 +120,7 @@ def render(
     reasons += [(f"{reason} (document)", n) for reason, n in report.rejections.items()]
     cluster_sizes = Counter(n for n in report.clusters.values() if n > 1)
     slowest = sorted((input_seconds or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_SLOWEST]
-    sim_labels = [f"{low:.2f}–{high:.2f}" if low else "< 0.50" for low, high in SIMILARITY_BINS]
+    sim_labels = [f"{low:.2f}".lstrip("0") if low else "<.50" for low, _ in SIMILARITY_BINS]
     charts = [
         bar_chart("Removals by reason", _top(reasons), COLOURS["reasons"], "count"),
         bar_chart("Characters removed per stage", _top(data.chars_removed.items()), COLOURS["chars"], "characters"),
@@ -188,7 +188,7 @@ ROW = 22
 def bar_chart(title: str, items: list[tuple[str, float]], colour: str, unit: str, fmt: str = "{:,.0f}") -> str:
     """A horizontal bar chart as inline SVG, longest bar first; an empty chart says so."""
     items = sorted(items, key=lambda kv: (-kv[1], kv[0]))
-    label_w, value_w = 230, 80
+    label_w, value_w = 260, 70
     if not items or max(v for _, v in items) <= 0:
         return _empty_chart(title)
     height = 40 + ROW * len(items)
@@ -198,7 +198,7 @@ def bar_chart(title: str, items: list[tuple[str, float]], colour: str, unit: str
     for i, (label, value) in enumerate(items):
         y = 30 + i * ROW
         w = max(1.0, span * value / top)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" class="label">{_e(_clip(label, 34))}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" class="label">{_e(_clip(label, 40))}</text>')
         parts.append(
             f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{ROW - 6}" fill="{colour}">'
             f"<title>{_e(label)}: {_e(fmt.format(value))} {unit}</title></rect>"
@@ -224,7 +224,7 @@ def column_chart(
     top = max(values)
     slot = (WIDTH - left) / len(items)
     series = len(colours)
-    col_w = max(2.0, (slot - 6) / series)
+    col_w = min(48.0, max(2.0, (slot - 6) / series))
     parts.append(f'<text x="0" y="{base - 130}" class="value">{top:,}</text>')
     parts.append(f'<line x1="{left}" y1="{base}" x2="{WIDTH}" y2="{base}" class="axis"/>')
     for i, item in enumerate(items):
@@ -238,7 +238,7 @@ def column_chart(
                     f"{_e(legend[s] if legend else unit)}</title></rect>"
                 )
         parts.append(
-            f'<text x="{x0 + slot / 2 - 3:.1f}" y="{base + 14}" class="tick" text-anchor="middle">'
+            f'<text x="{x0 + col_w * series / 2:.1f}" y="{base + 14}" class="tick" text-anchor="middle">'
             f"{_e(str(item[0]))}</text>"
         )
     parts.append(f'<text x="{left}" y="{base + 34}" class="label-left">{_e(unit)}</text>')

@@ -81,7 +81,7 @@ def test_wrong_type_is_an_error_that_names_the_key(tmp_path: Path) -> None:
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "[dedup\nthreshold = 0.9\n")
-    with pytest.raises(ConfigError, match="cleaner.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"cleaner\.toml is not valid TOML"):
         load_toml(path)
 
 

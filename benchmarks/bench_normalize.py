@@ -35,11 +35,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import ftfy  # noqa: E402
-from _common import DEFAULT_DATA, peak_rss_mb, pin_one_core, table, write_results  # noqa: E402
+import ftfy
+from _common import DEFAULT_DATA, peak_rss_mb, pin_one_core, table, write_results
 
-from cleaner.config import NormalizeConfig  # noqa: E402
-from cleaner.normalize import normalize_text  # noqa: E402
+from cleaner.config import NormalizeConfig
+from cleaner.normalize import normalize_text
 
 # datatrove FTFYFormatter() defaults, field by field.
 DATATROVE_FTFY = ftfy.TextFixerConfig(
@@ -79,9 +79,11 @@ def load_reuters(data: Path, limit: int | None) -> list[str]:
 def damage(docs: list[str]) -> list[str]:
     """Every 10th line gets one kind of damage scraped text shows, in turn."""
     kinds: list[Callable[[str], str]] = [
-        lambda s: ("\N{LEFT DOUBLE QUOTATION MARK}" + s + "\N{RIGHT DOUBLE QUOTATION MARK}")
-        .encode("utf-8")
-        .decode("windows-1252", errors="replace"),
+        lambda s: (
+            ("\N{LEFT DOUBLE QUOTATION MARK}" + s + "\N{RIGHT DOUBLE QUOTATION MARK}")
+            .encode("utf-8")
+            .decode("windows-1252", errors="replace")
+        ),
         lambda s: (s + " caf\N{LATIN SMALL LETTER E WITH ACUTE}").encode("utf-8").decode("latin-1"),
         lambda s: s.replace(" ", "\N{NO-BREAK SPACE}", 2),
         lambda s: s.replace(" ", " \N{ZERO WIDTH SPACE}", 1),

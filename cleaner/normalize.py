@@ -176,7 +176,7 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _Edits:
+class EditLog:
     """Collects counts and a few examples per fixer, in the order fixers first fire."""
 
     def __init__(self) -> None:
@@ -198,10 +198,10 @@ class _Edits:
         return [Edit(f, c, tuple(self.examples[f])) for f, c in self.counts.items()]
 
 
-def unescape_entities(text: str, edits: _Edits) -> str:
+def unescape_entities(text: str, edits: EditLog) -> str:
     """Replace complete HTML entities (``&amp;``, ``&#233;``, ``&#x414;``) by their characters.
 
-    >>> unescape_entities("AT&T &amp; &#x414;&#1072; &para &notin; &notanentity;", _Edits())
+    >>> unescape_entities("AT&T &amp; &#x414;&#1072; &para &notin; &notanentity;", EditLog())
     'AT&T & Да &para ∉ &notanentity;'
     """
     if "&" not in text:
@@ -255,10 +255,10 @@ def _changes_a_script(line: str, fixed: str) -> bool:
     return len(before) == 1 and before <= {CYRILLIC, GREEK} and _letter_scripts(fixed) - before != set()
 
 
-def fix_mojibake(text: str, edits: _Edits) -> str:
+def fix_mojibake(text: str, edits: EditLog) -> str:
     """Run ftfy on the lines where the mojibake gate matches, and only there.
 
-    >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", _Edits())
+    >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", EditLog())
     'ok\\n“quoted”'
     """
     match = MOJIBAKE_GATE.search(text)
@@ -313,13 +313,13 @@ def _keep_joiner(text: str, index: int) -> bool:
     )
 
 
-def remove_invisibles(text: str, edits: _Edits) -> str:
+def remove_invisibles(text: str, edits: EditLog) -> str:
     """Remove invisible and control characters; keep ZWJ/ZWNJ where a script or an emoji needs them.
 
-    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c", _Edits())
+    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c", EditLog())
     'password abc'
     >>> persian = "\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645"
-    >>> remove_invisibles("\\N{MAN}\\u200d\\N{WOMAN} " + persian, _Edits())
+    >>> remove_invisibles("\\N{MAN}\\u200d\\N{WOMAN} " + persian, EditLog())
     '👨\\u200d👩 می\\u200cخواهم'
     """
     labels: dict[str, None] = {}
@@ -344,7 +344,7 @@ def remove_invisibles(text: str, edits: _Edits) -> str:
     return text
 
 
-def _replace_counted(pattern: re.Pattern[str], text: str, replacement: str, fixer: str, edits: _Edits) -> str:
+def _replace_counted(pattern: re.Pattern[str], text: str, replacement: str, fixer: str, edits: EditLog) -> str:
     if not pattern.search(text):
         return text
     labels = {_char_label(m.group()[-1]) if m.group() != "\r\n" else "CR LF": None for m in pattern.finditer(text)}
@@ -353,19 +353,19 @@ def _replace_counted(pattern: re.Pattern[str], text: str, replacement: str, fixe
     return out
 
 
-def normalize_spaces(text: str, edits: _Edits) -> str:
+def normalize_spaces(text: str, edits: EditLog) -> str:
     """Turn no-break, thin, em, ideographic and other Unicode spaces into ASCII spaces.
 
-    >>> normalize_spaces("10\\u00a0km\\u2009/\\u3000h", _Edits())
+    >>> normalize_spaces("10\\u00a0km\\u2009/\\u3000h", EditLog())
     '10 km / h'
     """
     return _replace_counted(_SPACE_RE, text, " ", "spaces", edits)
 
 
-def normalize_line_breaks(text: str, edits: _Edits) -> str:
+def normalize_line_breaks(text: str, edits: EditLog) -> str:
     """Turn CR LF, CR, NEL, vertical tab, form feed, U+2028 and U+2029 into ``\\n``.
 
-    >>> normalize_line_breaks("a\\r\\nb\\rc\\u2028d", _Edits())
+    >>> normalize_line_breaks("a\\r\\nb\\rc\\u2028d", EditLog())
     'a\\nb\\nc\\nd'
     """
     if not _LINE_BREAK_CHAR_RE.search(text):
@@ -373,10 +373,10 @@ def normalize_line_breaks(text: str, edits: _Edits) -> str:
     return _replace_counted(_LINE_BREAK_RE, text, "\n", "line_breaks", edits)
 
 
-def to_nfc(text: str, edits: _Edits) -> str:
+def to_nfc(text: str, edits: EditLog) -> str:
     """Compose text to NFC; the count is the number of lines that changed.
 
-    >>> to_nfc("cafe\\u0301", _Edits())
+    >>> to_nfc("cafe\\u0301", EditLog())
     'café'
     """
     if text.isascii() or unicodedata.is_normalized("NFC", text):
@@ -387,10 +387,10 @@ def to_nfc(text: str, edits: _Edits) -> str:
     return out
 
 
-def fix_lookalikes(text: str, edits: _Edits) -> str:
+def fix_lookalikes(text: str, edits: EditLog) -> str:
     """Repair words written with lookalike letters of another script (see cleaner.homoglyphs).
 
-    >>> fix_lookalikes("Bel\\N{CYRILLIC SMALL LETTER A}rus", _Edits())
+    >>> fix_lookalikes("Bel\\N{CYRILLIC SMALL LETTER A}rus", EditLog())
     'Belarus'
     """
     repairs = find_lookalike_repairs(text)
@@ -400,10 +400,10 @@ def fix_lookalikes(text: str, edits: _Edits) -> str:
     return apply_repairs(text, repairs)
 
 
-def _fixers(cfg: NormalizeConfig) -> list[Callable[[str, _Edits], str]]:
+def _fixers(cfg: NormalizeConfig) -> list[Callable[[str, EditLog], str]]:
     # Order matters: entities can hide mojibake (&#195;&#169;), ftfy must see C1 controls before they are
     # removed as invisibles, and lookalike words are judged on composed (NFC) text.
-    chosen: list[tuple[bool, Callable[[str, _Edits], str]]] = [
+    chosen: list[tuple[bool, Callable[[str, EditLog], str]]] = [
         (cfg.unescape_html, unescape_entities),
         (cfg.fix_encoding, fix_mojibake),
         (cfg.remove_invisibles, remove_invisibles),
@@ -431,7 +431,7 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     """
     if _ascii_needs_nothing(text):
         return text, []
-    edits = _Edits()
+    edits = EditLog()
     fixers = _fixers(cfg)
     for _ in range(MAX_ROUNDS):
         before = text

@@ -173,7 +173,9 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         r"(?:leave|post|write|add) a (?:comment|reply|response)" + _W
         + r"|be the first to comment.{0,40}|\d+\s+comments?" + _W
         + r"|\d+ (?:responses?|replies|comments?|thoughts?) (?:to|on) .{0,200}"
-        + r"|\S{1,40}(?: \S{1,20}){0,2} (?:says|said|wrote|schreibt|écrit|escribió|пишет):"
+        # "thelastchargersfan says:" heads a reader comment; "He says:" introduces a quote.
+        + r"|(?!(?:he|she|they|it|we|i|you|the|this|that|er|sie|es|wir|il|elle|ils|on|él|ella|он|она|они)\b)"
+        r"[\w.\-]{1,30}(?: [\w.\-]{1,20})? (?:says|schreibt|écrit|dice|пишет):"
         + r"|(?:reply|antworten|répondre|responder|ответить)" + _W
         + r"|comments?(?: \(\d+\))?" + _W
         + r"|no comments(?: yet)?" + _W
@@ -200,7 +202,10 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     ),
     (
         Reason.LEGAL,
-        r"(?:©|\(c\)|copyright|&copy;).{0,400}|.{0,200}all rights reserved.{0,200}"
+        # "Copyright law changed in 2019" is a sentence: the word alone must come with a
+        # symbol, a year or "by".
+        r"(?:©|\(c\)|&copy;).{0,400}|copyright\s*(?:©|\(c\))?\s*(?:\d{4}|by\b).{0,300}"
+        r"|.{0,200}all rights reserved.{0,200}"
         r"|.{0,200}unauthori[sz]ed (?:use|reproduction).{0,300}|alle rechte vorbehalten.{0,100}"
         r"|.{0,100}tous droits réservés.{0,100}|.{0,100}todos los derechos reservados.{0,100}"
         r"|.{0,100}все права защищены.{0,100}|privacy policy|terms (?:of (?:use|service)|and conditions)"

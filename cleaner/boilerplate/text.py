@@ -83,8 +83,9 @@ SHORT_LINE_COST = 4.0
 # line counts this many words less, so a run of long paragraphs beats a run of blurbs.
 PARAGRAPH_DISCOUNT = 10.0
 ISOLATED_DISCOUNT = 20.0
+ISOLATION_MIN_CONNECTED = 3
 # A sentence-like line: this many words and a sentence end (see is_sentence).
-SENTENCE_MIN_WORDS = 5
+SENTENCE_MIN_WORDS = 2
 # A bare related-articles header takes at most this many following short lines (headlines
 # and their bylines); a longer run is more likely a list that belongs to the article.
 RELATED_RUN = 10
@@ -129,7 +130,8 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
     """
     # Values of the candidate lines (blank and already-dropped lines are neutral).
     values: list[tuple[int, float | None]] = []  # (index, value); None marks a wall
-    prose: list[bool] = []
+    prose: list[bool] = []  # a paragraph
+    sentence: list[bool] = []  # a paragraph or a short line that ends like a sentence
     for i, line in enumerate(lines):
         text = line.text.strip()
         if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
@@ -137,10 +139,29 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
         if verdicts[i] is Reason.COMMENTS:
             values.append((i, None))
             prose.append(False)
+            sentence.append(False)
             continue
         paragraph = is_paragraph(text)
-        values.append((i, float(len(_WORD.findall(text))) if paragraph else -SHORT_LINE_COST))
+        short_sentence = not paragraph and is_sentence(text)
+        if paragraph:
+            value = float(len(_WORD.findall(text)))
+        else:
+            value = 0.0 if short_sentence else -SHORT_LINE_COST
+        values.append((i, value))
         prose.append(paragraph)
+        sentence.append(paragraph or short_sentence)
+    # A paragraph between two lines that are not sentences is how teaser blurbs sit (headline,
+    # blurb, byline); article paragraphs usually have prose next to them. The discount only
+    # applies when the page has such an article body elsewhere, so a short piece whose
+    # paragraphs all sit between headings keeps its full weight.
+    alone = [
+        prose[k]
+        and not (k > 0 and sentence[k - 1])
+        and not (k + 1 < len(sentence) and sentence[k + 1])
+        for k in range(len(prose))
+    ]
+    connected = sum(1 for k in range(len(prose)) if prose[k] and not alone[k])
+    discount_alone = connected >= ISOLATION_MIN_CONNECTED
     best: tuple[float, int, int] | None = None
     run_score, run_start = 0.0, -1
     for k, (i, raw) in enumerate(values):
@@ -149,10 +170,8 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
             continue
         value = raw
         if prose[k]:
-            # A paragraph between two short lines is how teaser blurbs sit (headline, blurb,
-            # byline); article paragraphs usually have a paragraph neighbour.
-            alone = not (k > 0 and prose[k - 1]) and not (k + 1 < len(prose) and prose[k + 1])
-            value = max(1.0, value - (ISOLATED_DISCOUNT if alone else PARAGRAPH_DISCOUNT))
+            discount = ISOLATED_DISCOUNT if alone[k] and discount_alone else PARAGRAPH_DISCOUNT
+            value = max(1.0, value - discount)
         if run_start < 0:
             if value <= 0:
                 continue

@@ -1,0 +1,149 @@
+"""Small inline cases: one or more per reason code, in English, German, French, Spanish, Russian."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner.boilerplate.html import extract
+from cleaner.boilerplate.rules import line_reason
+from cleaner.boilerplate.text import classify_lines
+from cleaner.record import Reason, Unit
+
+LINE_CASES: list[tuple[Reason, str]] = [
+    # navigation and breadcrumbs
+    (Reason.NAV, "Home"),
+    (Reason.NAV, "Skip to main content"),
+    (Reason.NAV, "Startseite"),
+    (Reason.NAV, "Accueil"),
+    (Reason.NAV, "Inicio"),
+    (Reason.NAV, "Главная"),
+    # social prompts
+    (Reason.SOCIAL, "Please Follow us on Gab, Minds, Telegram"),
+    (Reason.SOCIAL, "Share this article"),
+    (Reason.SOCIAL, "Folgen Sie uns auf Twitter"),
+    (Reason.SOCIAL, "Partager sur Facebook"),
+    (Reason.SOCIAL, "Síguenos en Instagram"),
+    (Reason.SOCIAL, "Подписывайтесь на нас в Telegram"),
+    # newsletters and sign-ups
+    (Reason.NEWSLETTER, "Subscribe to our newsletter for daily updates"),
+    (Reason.NEWSLETTER, "Newsletter abonnieren und nichts verpassen"),
+    (Reason.NEWSLETTER, "Abonnez-vous à notre lettre"),
+    (Reason.NEWSLETTER, "Suscríbete a nuestro boletín"),
+    (Reason.NEWSLETTER, "Подпишитесь на рассылку"),
+    # related-article headers and teasers
+    (Reason.RELATED, "Related articles"),
+    (Reason.RELATED, "Similar Articles"),
+    (Reason.RELATED, "READ MORE: PM urged to act"),
+    (Reason.RELATED, "DON'T MISS:"),
+    (Reason.RELATED, "Lesen Sie auch"),
+    (Reason.RELATED, "À lire aussi"),
+    (Reason.RELATED, "Noticias relacionadas"),
+    (Reason.RELATED, "Читайте также"),
+    # comment widgets
+    (Reason.COMMENTS, "Leave a Comment"),
+    (Reason.COMMENTS, "Be the first to comment"),
+    (Reason.COMMENTS, "This site uses Akismet to reduce spam. Learn how your comment data is processed."),
+    (Reason.COMMENTS, "Kommentar schreiben"),
+    (Reason.COMMENTS, "Laisser un commentaire"),
+    (Reason.COMMENTS, "Deja un comentario"),
+    (Reason.COMMENTS, "Оставить комментарий"),
+    # consent and data-use notices
+    (Reason.CONSENT, "We use cookies to improve your experience on our site."),
+    (Reason.CONSENT, "Wir verwenden Cookies, um Ihnen das beste Erlebnis zu bieten."),
+    (Reason.CONSENT, "Nous utilisons des cookies pour améliorer votre expérience."),
+    (Reason.CONSENT, "Utilizamos cookies propias y de terceros."),
+    (Reason.CONSENT, "Мы используем файлы cookie для улучшения работы сайта."),
+    # copyright and legal lines
+    (Reason.LEGAL, "© 2022 Example Media. All rights reserved."),
+    (Reason.LEGAL, "Alle Rechte vorbehalten."),
+    (Reason.LEGAL, "© Le Monde, tous droits réservés."),
+    (Reason.LEGAL, "Todos los derechos reservados."),
+    (Reason.LEGAL, "© 2024 РИА Новости. Все права защищены."),
+    # source lines and ads
+    (Reason.SOURCE, "Source: Read Full Article"),
+    (Reason.AD, "Advertisement"),
+    (Reason.AD, "Launch your unlimited Newsweek trial now."),
+    (Reason.AD, "Anzeige"),
+    (Reason.AD, "Publicité"),
+    (Reason.AD, "Реклама"),
+]
+
+
+@pytest.mark.parametrize(("reason", "line"), LINE_CASES)
+def test_line_cue(reason: Reason, line: str) -> None:
+    assert line_reason(line) is reason
+
+
+ARTICLE = (
+    "The river rose by a metre overnight, and the council closed the lower bridge, officials said.\n"
+    "Residents were told to stay away from the banks until the water falls again next week.\n"
+    "Engineers will inspect the bridge on Friday before deciding whether it can reopen, the council added.\n"
+)
+
+
+def test_text_nav_lines_before_the_article_are_dropped_as_short() -> None:
+    text = "Tsarizm\nEastern Europe\n\n" + ARTICLE
+    drops = classify_lines(text)
+    assert [(d.reason, d.text) for d in drops] == [(Reason.SHORT, "Tsarizm\n"), (Reason.SHORT, "Eastern Europe\n")]
+    assert all(d.unit is Unit.LINE for d in drops)
+
+
+def test_text_breadcrumb_is_nav() -> None:
+    drops = classify_lines("Home | World | Europe\n" + ARTICLE)
+    assert [(d.reason, d.text) for d in drops] == [(Reason.NAV, "Home | World | Europe\n")]
+
+
+def test_text_related_header_takes_its_teasers_but_not_the_next_paragraph() -> None:
+    text = ARTICLE + "Related articles\nFloods close schools\nStaff Writer\n" + ARTICLE
+    reasons = [(d.reason, d.text.strip()) for d in classify_lines(text)]
+    assert reasons == [
+        (Reason.RELATED, "Related articles"),
+        (Reason.RELATED, "Floods close schools"),
+        (Reason.RELATED, "Staff Writer"),
+    ]
+
+
+def test_text_comments_below_the_article_are_dropped() -> None:
+    text = ARTICLE + "3 Comments\njoe99 says:\nThis is the worst decision the council has made in years, honestly.\n"
+    reasons = [d.reason for d in classify_lines(text)]
+    assert reasons == [Reason.COMMENTS, Reason.COMMENTS, Reason.COMMENTS]
+
+
+def _html(body: str) -> str:
+    paragraphs = "".join(f"<p>{line}</p>" for line in ARTICLE.splitlines())
+    return f"<html><body><article class='story'>{paragraphs}{body}</article></body></html>"
+
+
+HTML_CASES: list[tuple[Reason, str, str]] = [
+    (Reason.NAV, "<nav><a href='/'>Home</a> <a href='/w'>World</a></nav>", "Home World"),
+    (Reason.NAV, "<div class='breadcrumb'><a href='/'>News</a> › <a href='/e'>Europe</a></div>", "News › Europe"),
+    (Reason.AD, "<div class='advert-slot'>Buy the new phone today</div>", "Buy the new phone today"),
+    (Reason.SOCIAL, "<div class='share-bar'>Share on Facebook</div>", "Share on Facebook"),
+    (Reason.RELATED, "<aside><h3>More from the valley</h3></aside>", "More from the valley"),
+    (Reason.COMMENTS, "<section id='comments'><p>Great article, thanks!</p></section>", "Great article, thanks!"),
+    (Reason.CONSENT, "<div class='cookie-notice'>This site stores data</div>", "This site stores data"),
+    (Reason.NEWSLETTER, "<div class='newsletter-box'>Get the morning brief</div>", "Get the morning brief"),
+    (Reason.MARKUP, "<div style='display:none'>Hidden promo text</div>", "Hidden promo text"),
+    (Reason.MARKUP, "<form><label>Your name</label></form>", "Your name"),
+    (Reason.CAPTION, "<figure><img src='a.jpg'><figcaption>The bridge at dawn</figcaption></figure>",
+     "The bridge at dawn"),
+    (Reason.LEGAL, "<p>© 2024 Valley News. All rights reserved.</p>", "© 2024 Valley News. All rights reserved."),
+    (Reason.SOURCE, "<p>Source: Read Full Article</p>", "Source: Read Full Article"),
+]
+
+
+@pytest.mark.parametrize(("reason", "snippet", "dropped"), HTML_CASES)
+def test_html_block_reason(reason: Reason, snippet: str, dropped: str) -> None:
+    result = extract(_html(snippet))
+    assert [(d.reason, d.text) for d in result.drops] == [(reason, dropped)]
+    assert all(d.unit is Unit.BLOCK for d in result.drops)
+    for line in ARTICLE.splitlines():
+        assert line in result.text.splitlines()
+
+
+def test_html_low_score_outside_the_article() -> None:
+    page = _html("") + "<div>Weather: 12°C</div>"
+    page = page.replace("</article></body></html><div>Weather: 12°C</div>",
+                        "</article><div>Weather: 12°C</div></body></html>")
+    result = extract(page)
+    assert [(d.reason, d.text) for d in result.drops] == [(Reason.LOW_SCORE, "Weather: 12°C")]

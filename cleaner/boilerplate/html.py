@@ -211,9 +211,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
         verdict = class_verdicts.get(names)
         if verdict is None:
             verdict = class_verdicts[names] = _judge_class(names)
-        elements.append(
-            _Element(tag, tag_cues.get(tag) or verdict[0], verdict[1], names, path[-1] if path else -1)
-        )
+        elements.append(_Element(tag, tag_cues.get(tag) or verdict[0], verdict[1], names, path[-1] if path else -1))
         if tag in block_tag_set:
             if pieces:
                 flush(False)
@@ -361,9 +359,7 @@ def extract(html: str) -> Extraction:
     # A cue on an element holding most of the page's good text is a page wrapper, not a widget.
     # 0.6: re-check with the benchmark.
     active: list[Reason | None] = [
-        (Reason.RELATED if cards[eid] and el.cue is None else el.cue)
-        if totals.good[eid] <= 0.6 * total_good
-        else None
+        (Reason.RELATED if cards[eid] and el.cue is None else el.cue) if totals.good[eid] <= 0.6 * total_good else None
         for eid, el in enumerate(elements)
     ]
     # cued[e]: e or an ancestor carries an active cue (elements come in document order, so a

@@ -126,7 +126,8 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         r"(?:please\s+)?(?:follow|like|find|join|connect with|share with)\s+(?:us|me)\b.{0,80}"
         r"|follow \w+(?: \w+)? on\b.{0,60}|(?:like|enjoy|enjoyed) this (?:story|article|post)\?.{0,80}"
         r"|share (?:it|this) with .{0,60}"
-        r"|share(?: this)?(?: article| story| post| page)?(?: on \w+)?" + _W
+        r"|share(?: this)?(?: article| story| post| page)?(?: on \w+)?"
+        + _W
         + r"|(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit)"
         r"(?:\s*[|·•,/]\s*(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit))*"
         + _W
@@ -137,64 +138,102 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     (
         Reason.NEWSLETTER,
         r"(?:subscribe|sign up|signup|register)\b.{0,40}(?:newsletter|updates|inbox|email).{0,120}"
-        r"|(?:get|receive) (?:our|the) (?:\w+ )?newsletter.{0,120}|newsletters?" + _W
-        + r"|subscribe(?: now| today| here)?" + _W
-        + r"|sign up(?: now| today| here)?" + _W
-        + r"|enter your e-?mail.{0,80}|your e-?mail address" + _W
+        r"|(?:get|receive) (?:our|the) (?:\w+ )?newsletter.{0,120}|newsletters?"
+        + _W
+        + r"|subscribe(?: now| today| here)?"
+        + _W
+        + r"|sign up(?: now| today| here)?"
+        + _W
+        + r"|enter your e-?mail.{0,80}|your e-?mail address"
+        + _W
         + r"|newsletter abonnieren.{0,80}|jetzt abonnieren.{0,40}|inscrivez-vous.{0,80}"
         r"|abonnez-vous.{0,80}|suscr[ií]bete.{0,80}|подпишитесь.{0,80}|подписаться.{0,40}",
     ),
     (
         Reason.RELATED,
         r"(?:related|similar|recommended|popular|trending|latest|more|recent|top)"
-        r"(?: \w+)?(?: articles?| stories| posts| news| reads| videos?| content| from \w+(?: \w+)?)" + _W
-        + r"|(?:read|see) (?:more|also|next)" + _W
-        + r"|don['’]t miss" + _W
-        + r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)" + _W
-        + r"|also (?:read|on \w+)" + _W
-        + r"|more on this(?: story| topic)?" + _W
-        + r"|(?:auch|mehr) (?:interessant|zum thema)" + _W
-        + r"|das könnte sie (?:auch )?interessieren" + _W
-        + r"|lesen sie (?:auch|mehr)" + _W
-        + r"|weitere artikel" + _W
-        + r"|(?:à|a) lire (?:aussi|également)" + _W
-        + r"|articles? (?:similaires|liés|connexes)" + _W
-        + r"|sur le même sujet" + _W
-        + r"|(?:noticias|artículos) relacionad[oa]s" + _W
-        + r"|te puede interesar" + _W
-        + r"|lee (?:también|más)" + _W
-        + r"|(?:читайте|смотрите) (?:также|еще|ещё)" + _W
-        + r"|похожие (?:статьи|новости|материалы)" + _W
-        + r"|по теме" + _W
+        r"(?: \w+)?(?: articles?| stories| posts| news| reads| videos?| content| from \w+(?: \w+)?)"
+        + _W
+        + r"|(?:read|see) (?:more|also|next)"
+        + _W
+        + r"|don['’]t miss"
+        + _W
+        + r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)"
+        + _W
+        + r"|also (?:read|on \w+)"
+        + _W
+        + r"|more on this(?: story| topic)?"
+        + _W
+        + r"|(?:auch|mehr) (?:interessant|zum thema)"
+        + _W
+        + r"|das könnte sie (?:auch )?interessieren"
+        + _W
+        + r"|lesen sie (?:auch|mehr)"
+        + _W
+        + r"|weitere artikel"
+        + _W
+        + r"|(?:à|a) lire (?:aussi|également)"
+        + _W
+        + r"|articles? (?:similaires|liés|connexes)"
+        + _W
+        + r"|sur le même sujet"
+        + _W
+        + r"|(?:noticias|artículos) relacionad[oa]s"
+        + _W
+        + r"|te puede interesar"
+        + _W
+        + r"|lee (?:también|más)"
+        + _W
+        + r"|(?:читайте|смотрите) (?:также|еще|ещё)"
+        + _W
+        + r"|похожие (?:статьи|новости|материалы)"
+        + _W
+        + r"|по теме"
+        + _W
         + r"|tags?:.{0,200}|filed under:?.{0,200}|categories:?.{0,200}",
     ),
     (
         Reason.COMMENTS,
-        r"(?:leave|post|write|add) a (?:comment|reply|response)" + _W
-        + r"|be the first to comment.{0,40}|\d+\s+comments?" + _W
+        r"(?:leave|post|write|add) a (?:comment|reply|response)"
+        + _W
+        + r"|be the first to comment.{0,40}|\d+\s+comments?"
+        + _W
         + r"|\d+ (?:responses?|replies|comments?|thoughts?) (?:to|on) .{0,200}"
         # "thelastchargersfan says:" heads a reader comment; "He says:" introduces a quote.
         + r"|(?!(?:he|she|they|it|we|i|you|the|this|that|er|sie|es|wir|il|elle|ils|on|él|ella|он|она|они)\b)"
         r"[\w.\-]{1,30}(?: [\w.\-]{1,20})? (?:says|schreibt|écrit|dice|пишет):"
-        + r"|(?:reply|antworten|répondre|responder|ответить)" + _W
-        + r"|comments?(?: \(\d+\))?" + _W
-        + r"|no comments(?: yet)?" + _W
+        + r"|(?:reply|antworten|répondre|responder|ответить)"
+        + _W
+        + r"|comments?(?: \(\d+\))?"
+        + _W
+        + r"|no comments(?: yet)?"
+        + _W
         + r"|this site uses akismet.{0,120}|your email address will not be published.{0,120}"
         r"|required fields are marked.{0,40}|(?:view|show|load|hide) (?:all )?(?:\d+ )?comments?.{0,20}"
-        r"|kommentare?(?: \(\d+\))?" + _W
-        + r"|kommentar schreiben" + _W
-        + r"|commentaires?(?: \(\d+\))?" + _W
-        + r"|laisser un commentaire" + _W
-        + r"|comentarios?(?: \(\d+\))?" + _W
-        + r"|deja un comentario" + _W
-        + r"|комментарии(?: \(\d+\))?" + _W
-        + r"|оставить комментарий" + _W
-        + r"|добавить комментарий" + _W,
+        r"|kommentare?(?: \(\d+\))?"
+        + _W
+        + r"|kommentar schreiben"
+        + _W
+        + r"|commentaires?(?: \(\d+\))?"
+        + _W
+        + r"|laisser un commentaire"
+        + _W
+        + r"|comentarios?(?: \(\d+\))?"
+        + _W
+        + r"|deja un comentario"
+        + _W
+        + r"|комментарии(?: \(\d+\))?"
+        + _W
+        + r"|оставить комментарий"
+        + _W
+        + r"|добавить комментарий"
+        + _W,
     ),
     (
         Reason.CONSENT,
         r".{0,80}\b(?:we|this (?:site|website)) uses? cookies.{0,300}"
-        r"|.{0,40}\bwe use your sign-?up.{0,300}|accept(?: all)?(?: cookies)?" + _W
+        r"|.{0,40}\bwe use your sign-?up.{0,300}|accept(?: all)?(?: cookies)?"
+        + _W
         + r"|.{0,80}\bby (?:using|continuing to use) (?:this|our) (?:site|website).{0,300}"
         r"|.{0,80}\bwir verwenden cookies.{0,300}|.{0,80}\bnous utilisons (?:des )?cookies.{0,300}"
         r"|.{0,80}\butilizamos cookies.{0,300}|.{0,80}\bмы используем (?:файлы )?cookie.{0,300}"
@@ -218,9 +257,12 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     ),
     (
         Reason.AD,
-        r"advertisements?" + _W
-        + r"|sponsored(?: content| by .{0,60})?" + _W
-        + r"|anzeige|werbung|publicité|publicidad|реклама|ad" + _W
+        r"advertisements?"
+        + _W
+        + r"|sponsored(?: content| by .{0,60})?"
+        + _W
+        + r"|anzeige|werbung|publicité|publicidad|реклама|ad"
+        + _W
         + r"|.{0,60}\b(?:launch|start) your (?:unlimited |free )?.{0,40}trial.{0,80}"
         r"|.{0,80}['‘’\"]?no ad['‘’\"]? subscription.{0,200}"
         r"|.{0,80}\bsign up here and support.{0,200}|.{0,40}support (?:independent|real) journalism.{0,120}",

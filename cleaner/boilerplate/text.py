@@ -155,9 +155,7 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
     # applies when the page has such an article body elsewhere, so a short piece whose
     # paragraphs all sit between headings keeps its full weight.
     alone = [
-        prose[k]
-        and not (k > 0 and sentence[k - 1])
-        and not (k + 1 < len(sentence) and sentence[k + 1])
+        prose[k] and not (k > 0 and sentence[k - 1]) and not (k + 1 < len(sentence) and sentence[k + 1])
         for k in range(len(prose))
     ]
     connected = sum(1 for k in range(len(prose)) if prose[k] and not alone[k])

@@ -125,8 +125,11 @@ HTML_CASES: list[tuple[Reason, str, str]] = [
     (Reason.NEWSLETTER, "<div class='newsletter-box'>Get the morning brief</div>", "Get the morning brief"),
     (Reason.MARKUP, "<div style='display:none'>Hidden promo text</div>", "Hidden promo text"),
     (Reason.MARKUP, "<form><label>Your name</label></form>", "Your name"),
-    (Reason.CAPTION, "<figure><img src='a.jpg'><figcaption>The bridge at dawn</figcaption></figure>",
-     "The bridge at dawn"),
+    (
+        Reason.CAPTION,
+        "<figure><img src='a.jpg'><figcaption>The bridge at dawn</figcaption></figure>",
+        "The bridge at dawn",
+    ),
     (Reason.LEGAL, "<p>© 2024 Valley News. All rights reserved.</p>", "© 2024 Valley News. All rights reserved."),
     (Reason.SOURCE, "<p>Source: Read Full Article</p>", "Source: Read Full Article"),
 ]
@@ -143,7 +146,8 @@ def test_html_block_reason(reason: Reason, snippet: str, dropped: str) -> None:
 
 def test_html_low_score_outside_the_article() -> None:
     page = _html("") + "<div>Weather: 12°C</div>"
-    page = page.replace("</article></body></html><div>Weather: 12°C</div>",
-                        "</article><div>Weather: 12°C</div></body></html>")
+    page = page.replace(
+        "</article></body></html><div>Weather: 12°C</div>", "</article><div>Weather: 12°C</div></body></html>"
+    )
     result = extract(page)
     assert [(d.reason, d.text) for d in result.drops] == [(Reason.LOW_SCORE, "Weather: 12°C")]

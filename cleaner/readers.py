@@ -262,6 +262,25 @@ _WEB_PRIOR = (
 )  # fmt: skip
 
 
+# On short Western European text the detector often prefers another Latin code page (cp1257 for
+# French). When cp1252 decodes the bytes to ordinary Western letters and punctuation only, it is
+# by far the likelier one on the web. Letters that collide with Turkish, Icelandic and Baltic
+# code pages (ð þ ý and their capitals) are not "ordinary", so those texts keep the detector's guess.
+_LATIN_FAMILY = ("cp125", "iso8859", "mac_", "latin", "cp85", "cp775")
+_WESTERN = frozenset(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜßàáâãäåæçèéêëìíîïñòóôõöøùúûüÿŒœŠšŽžŸ"
+    "\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u20ac\u00ab\u00bb\u00b0\u00a9\u00ae\u00b7\u2022\u00a0\u00a3\u00a7"
+)
+
+
+def _reads_as_western(data: bytes) -> bool:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(ch in _WESTERN for ch in text if ord(ch) > 127)
+
+
 def _guess_encoding(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
@@ -277,6 +296,8 @@ def _guess_encoding(data: bytes) -> str | None:
 
     best = min(plausible, key=lambda r: (prior(r), -r.coherence))
     name = best.encoding
+    if name != "cp1252" and name.startswith(_LATIN_FAMILY) and _reads_as_western(data):
+        return "cp1252"
     if name not in _WEB_PRIOR and prior(best) < len(_WEB_PRIOR):
         name = next(n for n in best.could_be_from_charset if n in _WEB_PRIOR)
     return str(name)
@@ -317,7 +338,7 @@ def read_shard(shard: Shard, limits: LimitsConfig | None = None) -> Iterator[Doc
             return
         data = f.path.read_bytes()
     except OSError as exc:
-        yield _error(f.rel, source, Reason.ERROR_READ, f"cannot read file ({exc.strerror}); check permissions")
+        yield _error(f.rel, source, Reason.ERROR_READ, _os_error_message(f.path, exc))
         return
     try:
         text, _encoding = decode_bytes(data)
@@ -326,6 +347,16 @@ def read_shard(shard: Shard, limits: LimitsConfig | None = None) -> Iterator[Doc
         return
     kind: Kind = "html" if f.format.name == "html" else "text"
     yield _document(f.rel, text, kind, source, {}, (), limits)
+
+
+def _os_error_message(path: Path, exc: OSError) -> str:
+    if path.is_symlink() and not path.exists():
+        return "broken symbolic link (its target does not exist); fix the link or remove it"
+    if isinstance(exc, PermissionError):
+        return "permission denied; make the file readable or leave it out"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder; pass the folder itself, or rename it"
+    return f"cannot read file ({exc.strerror or exc}); check that it exists and is readable"
 
 
 def _document(
@@ -363,8 +394,7 @@ def _read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
     try:
         stream = _open_binary(shard, limits)
     except OSError as exc:
-        source = Source(f.rel)
-        yield _error(f.rel, source, Reason.ERROR_READ, f"cannot read file ({exc.strerror}); check permissions")
+        yield _error(f.rel, Source(f.rel), Reason.ERROR_READ, _os_error_message(f.path, exc))
         return
     line_no = shard.first_line - 1
     try:
@@ -457,10 +487,14 @@ def _parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> D
         return _document(doc_id, text, "text", source, metadata, fields, limits)
     if isinstance(html, str):
         return _document(doc_id, html, "html", source, metadata, fields, limits)
-    what = "null" if "text" in obj and text is None else "missing" if "text" not in obj else type(text).__name__
+    if "text" not in obj and "html" in obj:
+        field, value = "html", html
+    else:
+        field, value = "text", text
+    what = "missing" if field not in obj else "null" if value is None else f"a JSON {type(value).__name__}"
     return _error(
         doc_id,
         source,
         Reason.ERROR_FORMAT,
-        f"the text field is {what}; each record needs a string 'text' (plain text) or 'html' field",
+        f"the {field} field is {what}; each record needs a string 'text' (plain text) or 'html' field",
     )

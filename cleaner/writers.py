@@ -62,11 +62,36 @@ def output_collisions(files: Iterable[InputFile]) -> list[tuple[str, str, str]]:
     return clashes
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+# Temporary files carry this prefix, so a later run can sweep the ones a killed run left behind.
+TEMP_PREFIX = ".cleaner-tmp-"
+
+
+def sweep_temp_files(folder: Path, name: str = "") -> int:
+    """Remove temporary files that a killed run left in ``folder`` (and below it, for a whole tree).
+
+    With ``name``, only that file's temporaries in ``folder`` itself; returns how many went.
+    """
+    if not folder.is_dir():
+        return 0
+    pattern = f"{TEMP_PREFIX}{name}.*.tmp" if name else f"{TEMP_PREFIX}*.tmp"
+    found = list(folder.glob(pattern) if name else folder.rglob(pattern))
+    for path in found:
+        path.unlink(missing_ok=True)
+    return len(found)
+
+
 @contextmanager
 def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on error it vanishes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
     try:
         with os.fdopen(fd, "wb") as raw:
             if compress:

@@ -85,7 +85,17 @@ def test_text_files_decode_utf8_bom_utf16_and_cp1252(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"\xef\xbb\xbfcaf\xc3\xa9")
     (tmp_path / "b.txt").write_bytes("café".encode("utf-16"))
     (tmp_path / "c.txt").write_bytes("naïve café déjà vu, à la carte — crème brûlée".encode("cp1252"))
-    assert [d.text for d in read_all([tmp_path])] == ["café", "café", "naïve café déjà vu, à la carte — crème brûlée"]
+    (tmp_path / "d.txt").write_bytes("Un texte français très ordinaire, écrit à la main, déjà lu.".encode("cp1252"))
+    (tmp_path / "e.txt").write_bytes("Привет, как дела? Это проверка кодировки текста.".encode("cp1251"))
+    (tmp_path / "f.txt").write_bytes("Zażółć gęślą jaźń — polski tekst z ogonkami.".encode("cp1250"))
+    assert [d.text for d in read_all([tmp_path])] == [
+        "café",
+        "café",
+        "naïve café déjà vu, à la carte — crème brûlée",
+        "Un texte français très ordinaire, écrit à la main, déjà lu.",
+        "Привет, как дела? Это проверка кодировки текста.",
+        "Zażółć gęślą jaźń — polski tekst z ogonkami.",
+    ]
 
 
 def test_binary_file_is_an_error_document(tmp_path: Path) -> None:

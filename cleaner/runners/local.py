@@ -14,6 +14,9 @@ stages pickle, which the Dask runner needs too.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import multiprocessing
 import os
 import pickle
@@ -21,6 +24,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -40,6 +44,7 @@ from cleaner.writers import (
     jsonl_line,
     output_collisions,
     output_rel,
+    sweep_temp_files,
     write_document_file,
 )
 
@@ -73,6 +78,7 @@ class TaskResult:
     summaries: list[tuple[str, object]] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     errors: list[str] = field(default_factory=list)  # one line per failed document, for stderr
+    crashed: str | None = None  # the worker died on this shard (set by the executor)
 
 
 def default_report_path(outdir: Path) -> Path:
@@ -106,6 +112,7 @@ def run(
     shard_bytes: int = SHARD_BYTES,
     executor: Callable[[int, Config], Executor] | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    keep_intermediate: bool = False,
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
 
@@ -113,6 +120,8 @@ def run(
     ``shard_bytes`` is how large a plain JSONL file may be before it is split between workers.
     ``executor`` builds what runs the tasks (default: local processes); the Dask runner passes its own.
     ``on_progress`` receives a ProgressEvent after each task's result (phase, shards and bytes done).
+    An interrupted run leaves its finished tasks in OUTDIR/.cleaner-work; the same command resumes
+    from them. ``keep_intermediate`` keeps that folder after a finished run.
     """
     paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
     input_paths = [Path(p) for p in inputs]
@@ -128,29 +137,37 @@ def run(
     report_error = on_error or (lambda line: None)
 
     workdir = paths.workdir
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    sweep_temp_files(paths.outdir)
+    sweep_temp_files(paths.report.parent, paths.report.name)
+    checkpoint = Checkpoint.open(workdir, _fingerprint(cfg, shards))
     jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(shards)))
     with (executor or LocalExecutor)(jobs, cfg) as execute:
         decisions_by_shard: dict[int, dict[str, object]] = {}
+        crashed: dict[int, str] = {}
         sizes = [_shard_size(s) for s in shards] if on_progress is not None else []
         bytes_total = sum(sizes)
         for number, segment in enumerate(pipeline.segments):
-            tasks = [Task(s, number, decisions_by_shard.get(s.index, {}), paths) for s in shards]
-            bytes_done = 0
-            results = []
+            results_by_shard = checkpoint.finished(number)
+            tasks = [
+                Task(s, number, decisions_by_shard.get(s.index, {}), paths)
+                for s in shards
+                if s.index not in results_by_shard and s.index not in crashed
+            ]
+            bytes_done = sum(sizes[i] for i in results_by_shard) if sizes else 0
             for result in execute(tasks):
-                results.append(result)
+                checkpoint.finish(number, result)
+                results_by_shard[result.shard_index] = result
+                if result.crashed:
+                    crashed[result.shard_index] = result.crashed
                 if on_progress is not None:
-                    done = shards[len(results) - 1]
+                    done = shards[result.shard_index]
                     bytes_done += sizes[done.index]
                     on_progress(
                         ProgressEvent(
                             segment.corpus.name if segment.corpus is not None else "write",
                             number + 1,
                             len(pipeline.segments),
-                            len(results),
+                            len(results_by_shard),
                             len(shards),
                             bytes_done,
                             bytes_total,
@@ -158,19 +175,24 @@ def run(
                             done.file.rel,
                         )
                     )
+            results = [results_by_shard[s.index] for s in shards if s.index in results_by_shard]
             for result in results:
                 total = total + result.report
                 for line in result.errors:
                     report_error(line)
             if segment.corpus is not None:
                 started = time.perf_counter()
-                decisions = segment.corpus.decide(chain.from_iterable(r.summaries for r in results))
+                decisions = checkpoint.decisions(number)
+                if decisions is None:  # decide once: it may write to a persistent index
+                    decisions = dict(segment.corpus.decide(chain.from_iterable(r.summaries for r in results)))
+                    checkpoint.save_decisions(number, decisions)
                 total.add_seconds(segment.corpus.name, time.perf_counter() - started)
                 decisions_by_shard = {
                     r.shard_index: {k: decisions[k] for k, _ in r.summaries if k in decisions} for r in results
                 }
-    _assemble(shards, paths, found, total, report_error)
-    shutil.rmtree(workdir, ignore_errors=True)
+    _assemble(shards, paths, found, total, report_error, crashed)
+    if not keep_intermediate:
+        shutil.rmtree(workdir, ignore_errors=True)
     return total
 
 
@@ -184,7 +206,12 @@ def _shard_size(shard: Shard) -> int:
 
 
 def _assemble(
-    shards: Sequence[Shard], paths: RunPaths, found: Discovery, total: Report, report_error: Callable[[str], None]
+    shards: Sequence[Shard],
+    paths: RunPaths,
+    found: Discovery,
+    total: Report,
+    report_error: Callable[[str], None],
+    crashed: dict[int, str],
 ) -> None:
     """Join split JSONL outputs and the report parts, in shard order."""
     workdir = paths.workdir
@@ -193,16 +220,106 @@ def _assemble(
         by_file.setdefault(shard.file.rel, []).append(shard)
     for rel, parts in by_file.items():
         if len(parts) > 1:
-            concatenate((workdir / "out" / f"{s.index}.part" for s in parts), paths.outdir / output_rel(rel))
+            concatenate(
+                (workdir / "out" / f"{s.index}.part" for s in parts if s.index not in crashed),
+                paths.outdir / output_rel(rel),
+            )
     with atomic_file(paths.report) as fh:
-        for where, message in found.errors:
-            doc = Document(id=where, text="", source=Source(where)).reject(Reason.ERROR_READ, message)
+
+        def error_record(where: str, source: Source, message: str, reason: Reason) -> None:
+            doc = Document(id=str(source), text="", source=source).reject(reason, message)
             fh.write(dumps_record(document_record(doc)).encode("utf-8"))
             total.add_document(doc)
             report_error(f"{where}: {message}")
+
+        for where, message in found.errors:
+            error_record(where, Source(where), message, Reason.ERROR_READ)
         for shard in shards:
+            if shard.index in crashed:
+                line = shard.first_line if shard.parts > 1 else None
+                where = f"{shard.file.path}:{line}" if line else str(shard.file.path)
+                error_record(where, Source(shard.file.rel, line), crashed[shard.index], Reason.ERROR_INTERNAL)
+                continue
             with open(workdir / "report" / f"{shard.index}.jsonl", "rb") as part:
                 shutil.copyfileobj(part, fh, 1 << 20)
+
+
+class Checkpoint:
+    """Finished tasks and corpus decisions of a run, kept in the work folder (OUTDIR/.cleaner-work).
+
+    A run that is interrupted (Ctrl-C, kill -9, a crash) leaves them behind; the same command
+    with the same inputs and config resumes from them instead of starting over. Anything else
+    (other inputs, other options, another cleaner version) starts afresh. Every file here is
+    written whole or not at all, so a kill at any moment leaves a usable checkpoint.
+
+    Intermediate documents are pickled rather than written as Parquet: they are private to one
+    run, must round-trip every field of a Document exactly (drops, edits, offsets), and pickle
+    needs no optional dependency.
+    """
+
+    def __init__(self, workdir: Path, resumed: bool) -> None:
+        self.workdir, self.resumed = workdir, resumed
+
+    @classmethod
+    def open(cls, workdir: Path, fingerprint: str) -> Checkpoint:
+        manifest = workdir / "manifest.json"
+        try:
+            same = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
+        except (OSError, ValueError, AttributeError):
+            same = False
+        if not same:
+            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.mkdir(parents=True)
+            with atomic_file(manifest) as fh:
+                fh.write(json.dumps({"fingerprint": fingerprint}).encode("utf-8"))
+        return cls(workdir, same)
+
+    def finished(self, phase: int) -> dict[int, TaskResult]:
+        folder = self.workdir / "done" / str(phase)
+        out: dict[int, TaskResult] = {}
+        if self.resumed and folder.is_dir():
+            for path in folder.glob("*.pkl"):
+                with open(path, "rb") as fh:
+                    result: TaskResult = pickle.load(fh)
+                out[result.shard_index] = result
+        return out
+
+    def finish(self, phase: int, result: TaskResult) -> None:
+        if result.crashed:  # not a checkpoint: a resumed run tries that shard again
+            return
+        with atomic_file(self.workdir / "done" / str(phase) / f"{result.shard_index}.pkl") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if phase > 0:  # its input is no longer needed
+            (self.workdir / "spill" / str(phase - 1) / f"{result.shard_index}.pkl").unlink(missing_ok=True)
+
+    def decisions(self, phase: int) -> dict[str, object] | None:
+        path = self.workdir / "decisions" / f"{phase}.pkl"
+        if not (self.resumed and path.exists()):
+            return None
+        with open(path, "rb") as fh:
+            decisions: dict[str, object] = pickle.load(fh)
+        return decisions
+
+    def save_decisions(self, phase: int, decisions: dict[str, object]) -> None:
+        with atomic_file(self.workdir / "decisions" / f"{phase}.pkl") as fh:
+            pickle.dump(decisions, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:
+    """What a checkpoint is valid for: the config (any --jobs), the version, and every shard's file state."""
+    from cleaner import __version__
+
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\n{dataclasses.replace(cfg, jobs=0)!r}\n".encode())
+    for shard in shards:
+        try:
+            st = shard.file.path.stat()
+            state = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            state = "missing"
+        real = os.path.realpath(shard.file.path)
+        digest.update(f"{shard.file.rel}\0{real}\0{state}\0{shard.start}:{shard.end}\n".encode())
+    return digest.hexdigest()
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -233,23 +350,60 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Runs tasks in order: in this process for one job, else in a spawn-based process pool."""
+    """Runs tasks in order: in this process for one job, else in a spawn-based process pool.
 
-    def __init__(self, jobs: int, cfg: Config) -> None:
+    A worker that dies (a crash inside a parser, the kernel's out-of-memory killer) breaks the
+    pool. The executor then runs the first unfinished task alone in a fresh process: if that one
+    dies too, its shard is reported as failed; either way the pool is rebuilt for the rest.
+    """
+
+    def __init__(self, jobs: int, cfg: Config, worker: Callable[[Task], TaskResult] | None = None) -> None:
         self.jobs, self.cfg = jobs, cfg
+        self.worker = worker or _run_in_worker  # a module-level function (it is pickled by name)
         self.pool: ProcessPoolExecutor | None = None
-        self.local: Pipeline | None = None
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self.cfg,))
 
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
         if self.jobs > 1:
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.cfg,))
-            pool = self.pool
-            return lambda tasks: pool.map(_run_in_worker, tasks)
-        self.local = Pipeline(self.cfg)
-        self.local.setup()
-        local = self.local
+            return self._run_pooled
+        local = Pipeline(self.cfg)
+        local.setup()
         return lambda tasks: (run_task(local, t) for t in tasks)
+
+    def _run_pooled(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
+        pending = list(tasks)
+        while pending:
+            if self.pool is None:
+                self.pool = self._new_pool(self.jobs)
+            futures = [self.pool.submit(self.worker, t) for t in pending]
+            for position, future in enumerate(futures):
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    self.pool.shutdown(cancel_futures=True)
+                    self.pool = None
+                    yield self._run_alone(pending[position])
+                    pending = pending[position + 1 :]
+                    break
+                yield result
+            else:
+                pending = []
+
+    def _run_alone(self, task: Task) -> TaskResult:
+        pool = self._new_pool(1)
+        try:
+            return pool.submit(self.worker, task).result()
+        except BrokenProcessPool:
+            return TaskResult(
+                task.shard.index,
+                crashed="a worker process died while cleaning this file (a crash in a parser, or out of "
+                "memory) and its documents were skipped; run it alone with --jobs 2 --debug to investigate",
+            )
+        finally:
+            pool.shutdown(cancel_futures=True)
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
@@ -277,8 +431,7 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
 
     if segment.corpus is not None:
         spill_out = workdir / "spill" / str(number) / f"{shard.index}.pkl"
-        spill_out.parent.mkdir(parents=True, exist_ok=True)
-        with open(spill_out, "wb") as fh:
+        with atomic_file(spill_out) as fh:
             for batch in batches:
                 batch = process(batch)
                 batch, summaries = summarize(batch, segment.corpus, result.report)
@@ -286,8 +439,6 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
                 pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
     else:
         _write_final(shard, (process(b) for b in batches), task.paths, result)
-    if number > 0:
-        spill_in.unlink(missing_ok=True)
     return result
 
 

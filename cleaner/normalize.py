@@ -69,8 +69,8 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 
 MAX_EXAMPLES = 3
 # Rounds of the whole fixer chain: a repair can expose another (``&amp;eacute;`` -> ``&eacute;`` -> e-acute;
-# removing a zero-width space can complete an entity). Three rounds reach a fixed point on every case in
-# tests/cases/normalize; the idempotence property test checks it on generated text.
+# removing a zero-width space can complete an entity). Rounds stop at the first one that changes nothing;
+# the cap only guards against a cycle. The idempotence property tests check that the result is a fixed point.
 MAX_ROUNDS = 4
 
 

@@ -90,7 +90,7 @@ def explain_target(target: str, cfg: Config) -> Explanation:
         return explain_document(doc, cfg)
     index = Path(cfg.dedup.index)
     if not index.is_file():
-        raise UsageError(f"index {index} does not exist; pass the index a `cleaner clean --index` run wrote")
+        raise UsageError(f"index {index} does not exist; pass the path of an index `cleaner clean --index` wrote")
     with tempfile.TemporaryDirectory(prefix="cleaner-explain-") as tmp:
         copy = Path(tmp) / index.name
         shutil.copyfile(index, copy)
@@ -160,11 +160,10 @@ def explain_document(doc: Document, cfg: Config) -> Explanation:
                 break
     rejected = doc.rejected
     if rejected is not None:
+        # The whole document went: its surviving lines share the reason (the header gives the detail).
         for i in current:
             if i is not None and lines[i].fate != "dropped":
                 lines[i].fate, lines[i].reason, lines[i].text = "dropped", str(rejected.reason), ""
-                if rejected.detail:
-                    lines[i].notes.append(rejected.detail)
     else:
         _mark_passages(doc, current, lines)
     return Explanation(
@@ -173,12 +172,21 @@ def explain_document(doc: Document, cfg: Config) -> Explanation:
         kind=doc.kind,
         status=doc.status,
         reason=str(rejected.reason) if rejected else "",
-        detail=rejected.detail if rejected else "",
+        detail=_detail(doc),
         chars_in=doc.chars_in,
         lines=lines,
         steps=steps,
         added=added,
     )
+
+
+def _detail(doc: Document) -> str:
+    if doc.rejected is None:
+        return ""
+    detail = doc.rejected.detail
+    if doc.duplicate is not None and doc.duplicate.duplicate_of == doc.id:
+        detail += "; this same document is already in the index (an earlier run added it)"
+    return detail
 
 
 def _input_text(doc: Document) -> str:
@@ -271,10 +279,10 @@ def _drop(line: LineFate, old: str, label: str, drops: Sequence[Drop]) -> None:
     drop = _matching_drop(old, drops)
     if drop is None:
         line.reason = "unrecorded"
-        line.notes.append(f"{label} removed it without recording a reason")
+        line.notes.append(f"removed by {label}, which recorded no reason for it")
         return
     line.reason = str(drop.reason)
-    line.notes.append(f"{label}: {drop.detail}" if drop.detail else label)
+    line.notes.append(f"removed by {label}" + (f": {drop.detail}" if drop.detail else ""))
 
 
 def _matching_drop(line: str, drops: Sequence[Drop]) -> Drop | None:
@@ -308,16 +316,21 @@ def _mark_passages(doc: Document, current: list[int | None], lines: list[LineFat
 def describe_change(old: str, new: str, limit: int = 4) -> str:
     """What changed between two versions of a line, character by character, naming odd characters.
 
-    >>> print(describe_change("H\\N{CYRILLIC SMALL LETTER IE}llo\\N{NO-BREAK SPACE}world", "Hello world"))
-    'е' (CYRILLIC SMALL LETTER IE) -> 'e'; '\\xa0' (NO-BREAK SPACE) -> ' '
+    >>> old = "H\\N{CYRILLIC SMALL LETTER IE}llo\\N{NO-BREAK SPACE}w\\N{CYRILLIC SMALL LETTER O}rld"
+    >>> print(describe_change(old, "Hello world"))
+    'е' (CYRILLIC SMALL LETTER IE) -> 'e'; '\\xa0' (NO-BREAK SPACE) -> ' '; 'о' (CYRILLIC SMALL LETTER O) -> 'o'
+    >>> describe_change("\\N{CYRILLIC SMALL LETTER A}b\\N{CYRILLIC SMALL LETTER A}", "aba")
+    "'а' (CYRILLIC SMALL LETTER A) -> 'a' x2"
     """
-    changes = []
+    changes: dict[str, int] = {}  # the same change (a lookalike letter) is counted, not repeated
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op != "equal":
-            changes.append(f"{_show(old[i1:i2])} -> {_show(new[j1:j2])}")
-    more = f"; and {len(changes) - limit} more" if len(changes) > limit else ""
-    return "; ".join(changes[:limit]) + more if changes else "whitespace only"
+            change = f"{_show(old[i1:i2])} -> {_show(new[j1:j2])}"
+            changes[change] = changes.get(change, 0) + 1
+    shown = [f"{change} x{n}" if n > 1 else change for change, n in list(changes.items())[:limit]]
+    more = f"; and {len(changes) - limit} other changes" if len(changes) > limit else ""
+    return "; ".join(shown) + more if changes else "nothing visible"
 
 
 def _show(piece: str) -> str:

@@ -179,7 +179,11 @@ _LATIN_WORD, _GENUINE_FOREIGN, _LOOKALIKE_ONLY, _MIXED, _NEUTRAL = range(5)
 
 
 def _classify(word: str) -> int:
-    scripts = {letter_script(ch) for ch in word} - {OTHER}
+    scripts = {letter_script(ch) for ch in word if ch.isalpha()}
+    if OTHER in scripts:
+        # Letters of a third script (Arabic, CJK ...) glued to Latin and Cyrillic: a run-together menu of
+        # language names ("Arabic" + "esp" + "rus" with no spaces), not a disguised word.
+        return _NEUTRAL
     if not scripts or scripts == {LATIN}:
         return _LATIN_WORD if scripts else _NEUTRAL
     if LATIN in scripts:

@@ -121,38 +121,70 @@ class Report:
         return self.docs_error > 0
 
     def summary(self) -> str:
-        """A human-readable summary table (for stderr)."""
-        lines = [
-            f"documents  {self.docs_in:>10,} in  {self.docs_kept:>10,} kept  "
-            f"{self.docs_dropped:>8,} dropped  {self.docs_error:>6,} errors",
-            f"characters {self.chars_in:>10,} in  {self.chars_out:>10,} out "
-            f"({_share(self.chars_out, self.chars_in)} kept)",
+        """A readable summary table for stderr: documents, characters, removals, duplicates, time.
+
+        >>> r = Report(docs_in=3, docs_kept=2, docs_dropped=1, chars_in=300, chars_out=200)
+        >>> r.rejections["dedup.near_duplicate_doc"] += 1
+        >>> r.clusters.update({"a": 2})
+        >>> print(r.summary())
+        documents: 3 in, 2 kept, 1 dropped, 0 errors
+        characters: 300 in, 200 out (66.7% kept)
+        <BLANKLINE>
+        documents dropped or failed, by reason  documents
+          dedup.near_duplicate_doc                      1
+        <BLANKLINE>
+        near-duplicates: 1 cluster (largest 2 documents), 0 reused passages flagged
+        """
+        out = [
+            f"documents: {self.docs_in:,} in, {self.docs_kept:,} kept, {self.docs_dropped:,} dropped, "
+            f"{self.docs_error:,} errors",
+            f"characters: {self.chars_in:,} in, {self.chars_out:,} out ({_share(self.chars_out, self.chars_in)} kept)",
         ]
         if self.files_skipped:
-            lines.append(f"skipped    {self.files_skipped:>10,} files of a type cleaner does not read")
+            out.append(f"skipped: {self.files_skipped:,} files of a type cleaner does not read (-v lists them)")
         if self.rejections:
-            lines.append("documents dropped or failed, by reason:")
-            for reason, n in sorted(self.rejections.items(), key=lambda kv: (-kv[1], kv[0])):
-                lines.append(f"  {reason:<34} {n:>10,}")
+            rows = sorted(self.rejections.items(), key=lambda kv: (-kv[1], kv[0]))
+            out += ["", *_table("documents dropped or failed, by reason", ["documents"], [(r, [n]) for r, n in rows])]
         if self.drops:
-            lines.append("removed pieces, by reason:        count       chars")
-            for key, n in sorted(self.drops.items(), key=lambda kv: (-kv[1], kv[0])):
-                label = f"{key[1]} ({key[2]})"
-                lines.append(f"  {label:<30} {n:>10,} {self.drop_chars[key]:>11,}")
+            rows2 = sorted(self.drops.items(), key=lambda kv: (-kv[1], kv[0]))
+            out += [
+                "",
+                *_table(
+                    "removed pieces, by reason",
+                    ["pieces", "characters"],
+                    [
+                        (f"{reason} ({unit})", [n, self.drop_chars[(stage, reason, unit)]])
+                        for (stage, reason, unit), n in rows2
+                    ],
+                ),
+            ]
         if self.edits:
-            lines.append("normalizer edits:")
-            for fixer, n in sorted(self.edits.items(), key=lambda kv: (-kv[1], kv[0])):
-                lines.append(f"  {fixer:<34} {n:>10,}")
-        multi = sum(1 for n in self.clusters.values() if n > 1)
+            rows3 = sorted(self.edits.items(), key=lambda kv: (-kv[1], kv[0]))
+            out += ["", *_table("normalizer edits", ["count"], [(fixer, [n]) for fixer, n in rows3])]
+        sizes = [n for n in self.clusters.values() if n > 1]
         if self.clusters or self.passages_flagged:
-            lines.append(
-                f"duplicates: {multi:,} clusters of near-duplicate documents, "
-                f"{self.passages_flagged:,} reused passages flagged"
-            )
+            largest = f" (largest {max(sizes):,} documents)" if sizes else ""
+            out += [
+                "",
+                f"near-duplicates: {len(sizes):,} cluster{'s' if len(sizes) != 1 else ''}{largest}, "
+                f"{self.passages_flagged:,} reused passages flagged",
+            ]
         if self.seconds:
-            timing = "  ".join(f"{stage} {secs:.2f}s" for stage, secs in self.seconds.items())
-            lines.append(f"seconds per stage: {timing}")
-        return "\n".join(lines)
+            rows4 = [(stage, [f"{secs:.2f}"]) for stage, secs in self.seconds.items()]
+            out += ["", *_table("seconds per stage (summed over workers)", ["seconds"], rows4)]
+        return "\n".join(out)
+
+
+def _table(title: str, columns: list[str], rows: list[tuple[str, list[Any]]]) -> list[str]:
+    """Rows of a label column and right-aligned number columns, under a header line."""
+    cells = [[f"{v:,}" if isinstance(v, int) else str(v) for v in values] for _, values in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    label_w = max([len(title) - 2] + [len(label) for label, _ in rows]) + 2
+    head = title.ljust(label_w + 2) + "  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))
+    lines = [head.rstrip()]
+    for (label, _), row in zip(rows, cells, strict=True):
+        lines.append("  " + label.ljust(label_w) + "  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+    return lines
 
 
 def _add_float(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:

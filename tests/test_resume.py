@@ -1,0 +1,69 @@
+"""kill -9 at any moment, then the same command again: output and report identical to a clean run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+
+
+def make_inputs(root: Path) -> Path:
+    inputs = root / "in"
+    seeds = sorted(SEEDS.iterdir())
+    for i in range(160):
+        seed = seeds[i % len(seeds)]
+        folder = inputs / f"site{i % 4}"
+        folder.mkdir(parents=True, exist_ok=True)
+        text = seed.read_text(encoding="utf-8")
+        if i % 7:  # every seventh file is an exact copy of its seed, the rest get a line of their own
+            text += f"\nA closing remark written only for copy number {i}, about topic {i * 37 % 101}.\n"
+        (folder / f"{i:03d}-{seed.name}").write_text(text, encoding="utf-8")
+    return inputs
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def command(inputs: Path, out: Path, report: Path) -> list[str]:
+    exe = shutil.which("cleaner")
+    assert exe, "the cleaner command is not installed: pip install -e ."
+    return [exe, "clean", str(inputs), "-o", str(out), "--report", str(report), "--jobs", "2", "--quiet"]
+
+
+@pytest.mark.parametrize("kill_when", ["done/0", "done/1", "done/2"])
+def test_kill_and_rerun_gives_the_uninterrupted_result(tmp_path: Path, kill_when: str) -> None:
+    inputs = make_inputs(tmp_path)
+    reference = subprocess.run(command(inputs, tmp_path / "ref", tmp_path / "ref.jsonl"), check=False, timeout=300)
+    assert reference.returncode == 0
+
+    out, report = tmp_path / "out", tmp_path / "out.jsonl"
+    proc = subprocess.Popen(command(inputs, out, report), start_new_session=True)
+    marker = out / ".cleaner-work" / kill_when
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and time.monotonic() < deadline:
+        if marker.is_dir() and any(marker.iterdir()):
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed; make the input larger"
+    assert (out / ".cleaner-work" / "manifest.json").exists()  # a checkpoint to resume from
+
+    again = subprocess.run(command(inputs, out, report), check=False, timeout=300)
+    assert again.returncode == 0
+    assert tree(out) == tree(tmp_path / "ref")
+    assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+    assert not list(tmp_path.glob(".cleaner-tmp-*"))

@@ -1,0 +1,146 @@
+"""The Dask engine: the local runner's phases, with each phase's shard tasks run on a Dask cluster.
+
+``cleaner clean ... --engine dask`` connects to ``--scheduler tcp://host:8786``, or starts a
+LocalCluster of ``--jobs`` worker processes (one thread each) when no scheduler is given.
+
+Everything but the place where tasks run is the local runner's: the same shards (cut from the
+input alone), the same ``run_task`` over the same stage objects, and the corpus stages' ``decide``
+on the driver, fed in input order. So output and report are byte-identical to ``--engine local``
+(tests/test_dask.py checks it). Each worker builds its Pipeline once, in a worker plugin, the way
+a local pool process does in its initializer.
+
+Workers read the inputs and write spill files and outputs under OUTDIR themselves, so on a
+multi-machine cluster the inputs and OUTDIR must be on a file system every worker sees (NFS,
+a shared volume); docs/scaling.md says how a very large run is laid out.
+
+>>> DaskExecutor(2, Config(), scheduler="tcp://10.0.0.5:8786").address
+'tcp://10.0.0.5:8786'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from cleaner.config import Config
+from cleaner.errors import MissingExtraError
+from cleaner.pipeline import Pipeline
+from cleaner.report import Report
+from cleaner.runners.local import Task, TaskResult, run_task
+
+PLUGIN_NAME = "cleaner-pipeline"
+# Tasks a worker holds at once beyond the one it runs. Results are small (summaries, counters),
+# but a shard's decisions travel with its task; a bounded window keeps the driver's memory flat
+# when a phase has tens of thousands of shards.
+IN_FLIGHT_PER_WORKER = 4
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingExtraError("dask[distributed]", "dask", "--engine dask") from exc
+    return distributed
+
+
+def pipeline_plugin(cfg: Config) -> Any:
+    """A worker plugin that builds the configured Pipeline once per worker process.
+
+    The class is made here, not at import, because Dask only accepts subclasses of its
+    WorkerPlugin and distributed is an optional dependency; Dask pickles it by value.
+    """
+    distributed = _distributed()
+
+    base: Any = distributed.WorkerPlugin
+
+    class PipelinePlugin(base):
+        def __init__(self, cfg: Config) -> None:
+            self.cfg = cfg
+            self.pipeline: Pipeline | None = None
+
+        def setup(self, worker: Any) -> None:
+            self.pipeline = Pipeline(self.cfg)
+            self.pipeline.setup()
+
+        def teardown(self, worker: Any) -> None:
+            self.pipeline = None
+
+    return PipelinePlugin(cfg)
+
+
+def _run_on_worker(task: Task) -> TaskResult:
+    distributed = _distributed()
+    plugin = distributed.get_worker().plugins.get(PLUGIN_NAME)
+    if plugin is None or plugin.pipeline is None:
+        raise RuntimeError("the cleaner worker plugin is not set up on this worker")
+    return run_task(plugin.pipeline, task)
+
+
+class DaskExecutor:
+    """Runs a phase's tasks on a Dask cluster and yields their results in task order."""
+
+    def __init__(self, jobs: int, cfg: Config, scheduler: str | None = None) -> None:
+        self.jobs, self.cfg, self.address = jobs, cfg, scheduler
+        self.cluster: Any = None
+        self.client: Any = None
+
+    def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
+        distributed = _distributed()
+        if self.address is None:
+            self.cluster = distributed.LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,  # stages are not shared between threads; one task per process
+                processes=True,
+                dashboard_address=":0",  # a free port: None still binds 8787 for /metrics
+                silence_logs=40,  # errors only: progress and the summary go to stderr already
+            )
+            self.client = distributed.Client(self.cluster)
+        else:
+            self.client = distributed.Client(self.address)
+        self.client.register_plugin(pipeline_plugin(self.cfg), name=PLUGIN_NAME)
+        return self._execute
+
+    def _execute(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
+        client = self.client
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        window = workers * (1 + IN_FLIGHT_PER_WORKER)
+        futures: list[Any] = []
+        submitted = 0
+        for index in range(len(tasks)):
+            while submitted < len(tasks) and submitted < index + window:
+                futures.append(client.submit(_run_on_worker, tasks[submitted], pure=False))
+                submitted += 1
+            result: TaskResult = futures[index].result()
+            futures[index] = None  # let Dask forget the finished task
+            yield result
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def executor_factory(scheduler: str | None = None) -> Callable[[int, Config], DaskExecutor]:
+    """The ``executor`` argument of :func:`cleaner.runners.local.run` for a Dask run."""
+
+    def build(jobs: int, cfg: Config) -> DaskExecutor:
+        return DaskExecutor(jobs, cfg, scheduler)
+
+    return build
+
+
+def run(
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    cfg: Config,
+    report_path: str | Path | None = None,
+    scheduler: str | None = None,
+    **options: Any,
+) -> Report:
+    """Clean ``inputs`` into ``outdir`` on Dask; same arguments and result as the local ``run``."""
+    from cleaner.runners import local
+
+    _distributed()  # fail before any work with the install hint
+    return local.run(inputs, outdir, cfg, report_path, executor=executor_factory(scheduler), **options)

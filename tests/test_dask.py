@@ -1,0 +1,119 @@
+"""The Dask engine gives the same output tree and report as the local runner.
+
+One LocalCluster with 2 worker processes serves the whole module (starting one costs seconds).
+The input mixes every format and both corpus barriers: pages of one site (templates), exact and
+near-duplicate records (dedup), a Parquet file split into several shards by row groups, a WARC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cleaner.config import Config
+from cleaner.report import Report
+from cleaner.runners import dask as dask_runner
+from cleaner.runners import local
+from tests.test_formats import make_warc, page
+
+distributed = pytest.importorskip("distributed")  # the extra is always installed in CI (.ci/run)
+
+SHARD_BYTES = 4096  # small, so the JSONL and Parquet files are split between workers
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    ) as lc:
+        yield lc.scheduler_address
+
+
+def make_inputs(root: Path) -> Path:
+    inputs = root / "in"
+    (inputs / "pages").mkdir(parents=True)
+    for i, prefix in enumerate(("14cc2a0ca59c", "c4a3637c6696", "ba07d1e64775")):
+        html, _ = page(prefix)
+        (inputs / "pages" / f"{i}.html").write_text(html, encoding="utf-8")
+    make_warc(inputs / "crawl" / "pages.warc.gz")
+    words = [
+        "markets",
+        "traders",
+        "shares",
+        "oil",
+        "prices",
+        "rose",
+        "fell",
+        "analysts",
+        "said",
+        "company",
+        "quarter",
+        "profit",
+    ]
+    records = []
+    for i in range(120):
+        body = " ".join(words[(i * 7 + k * 3) % len(words)] + str((i + k) % 11) for k in range(60))
+        if i % 10 == 3:  # a near-duplicate of the record before it: one word changed
+            body = records[-1]["text"].replace("markets", "market", 1)
+        footer = "Subscribe to our newsletter for daily updates.\nCopyright 2019 Example News."
+        records.append({"id": f"n{i}", "url": f"https://news{i % 3}.example.com/a/{i}", "text": f"{body}\n{footer}"})
+    (inputs / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    reversed_texts = [" ".join(reversed(r["text"].split(" "))) for r in records]  # not copies of the JSONL
+    table = pa.table({"id": [r["id"] + "p" for r in records], "text": reversed_texts})
+    pq.write_table(table, inputs / "news.parquet", row_group_size=20)
+    return inputs
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    files = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            if p.suffix == ".parquet":  # compare rows and schema, not pyarrow's byte layout
+                data = json.dumps(pq.read_table(p).to_pylist(), default=str).encode() + str(pq.read_schema(p)).encode()
+            elif p.name.endswith(".gz"):
+                data = gzip.decompress(data)
+            files[p.relative_to(root).as_posix()] = data
+    return files
+
+
+def counters(report: Report) -> Report:
+    return dataclasses.replace(report, seconds={})
+
+
+def test_dask_equals_local_output_and_report(tmp_path: Path, cluster: str) -> None:
+    inputs = make_inputs(tmp_path)
+    cfg = Config(jobs=2)
+    want = local.run([inputs], tmp_path / "local", cfg, shard_bytes=SHARD_BYTES)
+    got = dask_runner.run([inputs], tmp_path / "dask", cfg, scheduler=cluster, shard_bytes=SHARD_BYTES)
+    local_tree, dask_tree = tree(tmp_path / "local"), tree(tmp_path / "dask")
+    assert sorted(dask_tree) == sorted(local_tree)
+    # pages/ holds the WARC's pages again: dropped as duplicates, so no .txt files
+    assert sorted(dask_tree) == ["crawl/pages.jsonl.gz", "news.jsonl", "news.parquet"]
+    for name in local_tree:
+        assert dask_tree[name] == local_tree[name], name
+    assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
+    assert counters(got) == counters(want)
+    # the barriers did work in this input, so the comparison covers them
+    assert want.rejections.get("dedup.near_duplicate_doc", 0) >= 10
+    assert want.docs_in == 3 + 3 + 120 + 120
+
+
+def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.jsonl").write_text(
+        "".join(json.dumps({"text": f"Document {i} is about the weather in town {i}."}) + "\n" for i in range(30))
+    )
+    cfg = Config(jobs=2)
+    local.run([inputs], tmp_path / "local", cfg, shard_bytes=512)
+    dask_runner.run([inputs], tmp_path / "dask", cfg, shard_bytes=512)
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()

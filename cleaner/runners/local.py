@@ -113,6 +113,8 @@ def run(
     executor: Callable[[int, Config], Executor] | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     keep_intermediate: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
 
@@ -122,7 +124,17 @@ def run(
     ``on_progress`` receives a ProgressEvent after each task's result (phase, shards and bytes done).
     An interrupted run leaves its finished tasks in OUTDIR/.cleaner-work; the same command resumes
     from them. ``keep_intermediate`` keeps that folder after a finished run.
+    ``engine`` is ``"local"`` (processes) or ``"dask"`` (cleaner.runners.dask: the cluster at
+    ``scheduler``, e.g. ``tcp://host:8786``, else a LocalCluster of ``cfg.jobs`` workers).
     """
+    if engine == "dask" and executor is None:
+        from cleaner.runners.dask import executor_factory
+
+        executor = executor_factory(scheduler)
+    elif engine not in ("local", "dask"):
+        raise UsageError(f"unknown engine {engine!r}: choose local or dask")
+    elif scheduler is not None and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
     paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
     input_paths = [Path(p) for p in inputs]
     check_paths(input_paths, paths.outdir, paths.report)

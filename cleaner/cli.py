@@ -205,6 +205,19 @@ def main() -> None:
     default=None,
     help="Show progress bars on stderr. Default: only when stderr is a terminal.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where shards are processed: local processes, or Dask (pip install 'cleaner[dask]'). Same output.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Dask scheduler for --engine dask (tcp://host:8786). Default: a local cluster of --jobs workers.",
+)
 @handle_errors
 def clean(
     inputs: tuple[Path, ...],
@@ -222,6 +235,8 @@ def clean(
     quiet: bool,
     verbose: bool,
     progress: bool | None,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Clean INPUTS (files or folders) into OUTPUT.
 
@@ -269,7 +284,16 @@ def clean(
         show(event)
 
     with show:
-        report = run(list(inputs), outdir, cfg, report_path, on_error=_err, on_progress=on_progress)
+        report = run(
+            list(inputs),
+            outdir,
+            cfg,
+            report_path,
+            on_error=_err,
+            on_progress=on_progress,
+            engine=engine,
+            scheduler=scheduler,
+        )
     if html_value is not None:
         from cleaner.html_report import read_records, write_html_report
 

@@ -110,11 +110,20 @@ LOOKALIKE_TO_LATIN: Mapping[str, str] = {
 }
 
 
+# Letters TR39 lists as confusable that are not mirror targets: GHE looks like r only in italics, DZE is
+# Macedonian only (a Latin s in a Russian word is not a disguised DZE), GAMMA looks like y only in some
+# fonts. Found on the translation catalogs that ship with Debian (ru, uk, bg, sr, el): re-check there.
+MIRROR_EXCLUDED = frozenset(
+    "\N{CYRILLIC SMALL LETTER GHE}\N{CYRILLIC SMALL LETTER DZE}\N{CYRILLIC CAPITAL LETTER DZE}"
+    "\N{GREEK SMALL LETTER GAMMA}"
+)
+
+
 def _preferred_mirror(script_block: range) -> dict[str, str]:
     """Latin letter -> the one letter of a script's basic block that looks like it (lowest code point)."""
     mirror: dict[str, str] = {}
     for foreign, latin in sorted(LOOKALIKE_TO_LATIN.items()):
-        if ord(foreign) in script_block and latin not in mirror:
+        if ord(foreign) in script_block and latin not in mirror and foreign not in MIRROR_EXCLUDED:
             mirror[latin] = foreign
     return mirror
 
@@ -140,6 +149,8 @@ _GREEK = "\u0370-\u03ff\u1f00-\u1fff"
 _FOREIGN_RE = re.compile(f"[{_CYRILLIC}{_GREEK}]")
 # A word: letters, with combining marks (stress marks, diacritics) kept inside it.
 _WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
+# Code right before a word: a printf directive ("%", flags, width, precision) or a backslash escape.
+_CODE_BEFORE_RE = re.compile(r"(?:%[-+ #0-9.*]*|\\)\Z")
 # Sentence ends: words on both sides of one of these are not each other's context.
 _SENTENCE_END_RE = re.compile(r"[.!?\n]")
 
@@ -178,11 +189,25 @@ class Repair:
 _LATIN_WORD, _GENUINE_FOREIGN, _LOOKALIKE_ONLY, _MIXED, _NEUTRAL = range(5)
 
 
+def _glued_tokens(word: str) -> bool:
+    """True for two tokens of different scripts run together at a case boundary: an option letter and
+    its placeholder (``-c`` + Cyrillic TAG), a Cyrillic word and a Latin acronym (``...HTTP``).
+
+    A disguised word switches script at letters of the same case (``Bel`` + Cyrillic a + ``rus``) or
+    more than once; these switch once, from a lowercase letter to a capital.
+    """
+    letters = [ch for ch in word if ch.isalpha()]
+    switches = [i for i in range(1, len(letters)) if letter_script(letters[i]) != letter_script(letters[i - 1])]
+    return len(switches) == 1 and letters[switches[0] - 1].islower() and letters[switches[0]].isupper()
+
+
 def _classify(word: str) -> int:
     scripts = {letter_script(ch) for ch in word if ch.isalpha()}
     if OTHER in scripts:
         # Letters of a third script (Arabic, CJK ...) glued to Latin and Cyrillic: a run-together menu of
         # language names ("Arabic" + "esp" + "rus" with no spaces), not a disguised word.
+        return _NEUTRAL
+    if LATIN in scripts and len(scripts) > 1 and _glued_tokens(word):
         return _NEUTRAL
     if not scripts or scripts == {LATIN}:
         return _LATIN_WORD if scripts else _NEUTRAL
@@ -252,7 +277,8 @@ def _decide_deferred(
         return fixed
     if latin_context:
         return _to_latin(word)
-    if sentence in foreign_sentences and sentence not in latin_sentences:
+    if sentence in foreign_sentences and sentence not in latin_sentences and not word.isupper():
+        # Capitals-only words stay: Latin acronyms (PNG, GNU) are common inside Cyrillic and Greek text.
         script = {letter_script(ch) for ch in word} - {LATIN, OTHER}
         return _to_foreign(word, LATIN_TO_CYRILLIC if CYRILLIC in script else LATIN_TO_GREEK)
     return None
@@ -269,6 +295,12 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
         return []
     words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
     kinds = [_classify(w) for _, _, w in words]
+    if "%" in text or "\\" in text:
+        # A word glued to a printf directive ("%sThis", "%li" + a unit) or an escape ("\\xHH" with
+        # Cyrillic placeholders) is code, not a disguised word.
+        for i, (start, _, _) in enumerate(words):
+            if _CODE_BEFORE_RE.search(text, max(0, start - 8), start):
+                kinds[i] = _NEUTRAL
     # Sentence index of every word, for the context rules.
     ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
     sentence_of: list[int] = []

@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no benchmark data under {root}: pass --data PATH (the folder holding extraction/)", file=sys.stderr)
         return 2
     from cleaner.boilerplate.html import extract
+    from cleaner.boilerplate.rules import ClassCues
     from cleaner.boilerplate.text import classify_lines, remove_spans
 
     truth = {k: v["articleBody"] for k, v in json.loads((root / "ground-truth.json").read_text("utf-8")).items()}
@@ -152,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     mb = sum(len(h.encode("utf-8")) for h in pages.values()) / 1e6
     pinned = pin_one_core()
 
+    cues = ClassCues()  # what the stage keeps per worker: a memo of class-name verdicts
+
     def cleaner_html(html: str) -> str:
-        return extract(html).text
+        return extract(html, cues).text
 
     def cleaner_text(text: str) -> str:
         return remove_spans(text, classify_lines(text))

@@ -23,6 +23,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from cleaner.boilerplate.html import extract, visible_text
+from cleaner.boilerplate.rules import ClassCues
 from cleaner.boilerplate.templates import Templates, site_of
 from cleaner.boilerplate.text import classify_lines, remove_spans
 from cleaner.config import BoilerplateConfig
@@ -42,6 +43,7 @@ class HtmlExtract:
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg
+        self._cues = ClassCues()  # a pure memo of class-name verdicts, one per worker
 
     def setup(self) -> None:
         """Nothing to load: the rule table is compiled at import."""
@@ -53,7 +55,7 @@ class HtmlExtract:
             elif not self.cfg.html:
                 yield dataclasses.replace(doc, text=visible_text(doc.html))
             else:
-                result = extract(doc.html)
+                result = extract(doc.html, self._cues)
                 yield dataclasses.replace(doc, text=result.text, drops=doc.drops + result.drops)
 
 

@@ -32,11 +32,9 @@ from cleaner.boilerplate.rules import (
     BLOCK_TAGS,
     HEADING_TAGS,
     INVISIBLE_TAGS,
-    POSITIVE_CLASS,
     TAG_CUES,
-    class_key,
+    ClassCues,
     line_reason,
-    reason_for_class,
 )
 from cleaner.record import Drop, Reason, Unit
 
@@ -90,11 +88,43 @@ _PLAIN_INLINE = frozenset(
 _STRIP_TAGS = sorted(INVISIBLE_TAGS - {"-comment"})
 
 
-def _parse(html: str) -> tuple[LexborNode | None, list[Drop]]:
-    """Parse a page, remove what is never visible, and return its body.
+# Page chrome removed before the walk, as whole elements: <nav> anywhere, and <header> or
+# <footer> outside the article. A quarter to a third of a page's nodes sit in them, so this
+# is the cheapest speed-up there is. An element holding more than CHROME_MAX_SHARE of the
+# page's text is left to the walk, where the wrapper rule can overrule its cue.
+_CHROME_SELECTOR = "nav, [role=navigation], body > header, body > footer, body > div > header, body > div > footer"
+CHROME_MAX_SHARE = 0.3
+
+
+def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """The nodes not inside another of them (removing those removes the rest)."""
+    ids = {node.mem_id for node in nodes}
+    out = []
+    for node in nodes:
+        parent = node.parent
+        while parent is not None and parent.mem_id not in ids:
+            parent = parent.parent
+        if parent is None:
+            out.append(node)
+    return out
+
+
+def _cut(nodes: list[LexborNode], reason: Reason, detail: str, drops: list[Drop], limit: int | None = None) -> None:
+    for node in _outermost(nodes):
+        text = _SPACES.sub(" ", node.text(separator=" ") or "").strip()
+        if limit is not None and len(text) > limit:
+            continue
+        if text:
+            drops.append(Drop(STAGE, reason, Unit.BLOCK, text, detail=detail))
+        node.decompose()
+
+
+def _parse(html: str, chrome: bool = True) -> tuple[LexborNode | None, list[Drop]]:
+    """Parse a page, remove what is never visible (and, with ``chrome``, the page chrome).
 
     Script, style and friends go without a Drop (they are code, not text); hidden elements
-    hold text a reader never sees, so each leaves a ``boilerplate.markup`` Drop.
+    hold text a reader never sees, so each leaves a ``boilerplate.markup`` Drop, and each
+    removed navigation bar, site header or site footer a ``boilerplate.nav`` Drop.
     """
     tree = LexborHTMLParser(html)
     tree.strip_tags(_STRIP_TAGS)
@@ -102,31 +132,26 @@ def _parse(html: str) -> tuple[LexborNode | None, list[Drop]]:
     root = tree.body or tree.root
     if root is None:
         return None, drops
-    for node in root.css(_HIDDEN_SELECTOR):
-        if node.parent is None:
-            continue  # already removed with a hidden ancestor
-        text = _SPACES.sub(" ", node.text(separator=" ") or "").strip()
-        if text:
-            drops.append(Drop(STAGE, Reason.MARKUP, Unit.BLOCK, text, detail="hidden element"))
-        node.decompose()
+    _cut(root.css(_HIDDEN_SELECTOR), Reason.MARKUP, "hidden element", drops)
+    if chrome:
+        total = len(root.text(separator=" ") or "")
+        _cut(root.css(_CHROME_SELECTOR), Reason.NAV, "page chrome", drops, int(CHROME_MAX_SHARE * total))
     return root, drops
 
 
-def _judge_class(names: str) -> tuple[Reason | None, bool]:
+def _judge_class(cues: ClassCues, names: str) -> tuple[Reason | None, bool]:
     """The cue and the article flag of one class/id/role string."""
     if not names:
         return None, False
-    names = class_key(names)
-    cue = reason_for_class(names)
-    positive = POSITIVE_CLASS.search(names) is not None
+    cue, positive = cues.judge(names)
     if positive and cue is not None and cue is not Reason.COMMENTS:
         cue = None  # "article-body related-wrapper": trust the article word
-    elif cue is Reason.SOCIAL and "embed" in names:
+    elif cue is Reason.SOCIAL and "embed" in names.lower():
         cue = None  # "social-media-embed": a quoted post is part of the story, not a share bar
     return cue, positive
 
 
-def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
+def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element]]:
     """Flatten the tree under ``root`` into blocks, in document order.
 
     One C-level pre-order traversal; the open elements are tracked by comparing each node's
@@ -210,7 +235,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
             names = ""
         verdict = class_verdicts.get(names)
         if verdict is None:
-            verdict = class_verdicts[names] = _judge_class(names)
+            verdict = class_verdicts[names] = _judge_class(cues, names)
         elements.append(_Element(tag, tag_cues.get(tag) or verdict[0], verdict[1], names, path[-1] if path else -1))
         if tag in block_tag_set:
             if pieces:
@@ -241,10 +266,10 @@ def visible_text(html: str) -> str:
     >>> visible_text("<p>One <b>two</b></p><script>x()</script><div>three<br>four</div>")
     'One two\\nthree\\nfour'
     """
-    root, _ = _parse(html)
+    root, _ = _parse(html, chrome=False)
     if root is None:
         return ""
-    blocks, _ = _walk(root)
+    blocks, _ = _walk(root, ClassCues())
     return "\n".join(b.text for b in blocks)
 
 
@@ -344,12 +369,16 @@ def _choose_container(blocks: list[Block], goods: list[int], n_elements: int, cu
     return max(range(n_elements), key=lambda e: (score[e], -e)) if n_elements else -1
 
 
-def extract(html: str) -> Extraction:
-    """Extract the article of a page as plain text, with a Drop for every removed block."""
+def extract(html: str, cues: ClassCues | None = None) -> Extraction:
+    """Extract the article of a page as plain text, with a Drop for every removed block.
+
+    ``cues`` is a class-name judge to reuse across pages (a stage keeps one per worker);
+    the result is the same with or without it, only faster.
+    """
     root, hidden_drops = _parse(html)
     if root is None:
         return Extraction("", tuple(hidden_drops))
-    blocks, elements = _walk(root)
+    blocks, elements = _walk(root, cues if cues is not None else ClassCues())
     if not blocks or not elements:
         return Extraction("", tuple(hidden_drops))
     goods = [_good_chars(b) for b in blocks]

@@ -349,7 +349,8 @@ PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
         Reason.RELATED,
         re.compile(
             r"(?:read more|see also|related|also read|don['’]t miss|more|breaking(?: news)?"
-            r"|lesen sie auch|lesen sie mehr|à lire aussi|lire aussi|lee también|lea también|читайте также|смотрите также)\s*[:|»>]\s*\S",
+            r"|lesen sie auch|lesen sie mehr|à lire aussi|lire aussi|lee también|lea también"
+            r"|читайте также|смотрите также)\s*[:|»>]\s*\S",
             re.IGNORECASE,
         ),
     ),

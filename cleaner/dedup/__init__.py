@@ -108,13 +108,17 @@ class Dedup:
             passage_hashes, passage_offsets = shingler.hash_batch(texts)
         out: list[Summary] = []
         p = 0
+        at = offsets.tolist()  # Python ints: slicing with numpy scalars is several times slower
+        if not self.cfg.passages:
+            return [Summary(d.id, sigs[i], hashes[at[i] : at[i + 1]]) for i, d in enumerate(docs)]
+        bounds = passage_offsets.tolist()
         for i, doc in enumerate(docs):
-            doc_spans = tuple(spans[i]) if spans else ()
+            doc_spans = tuple(spans[i])
             q = p + len(doc_spans)
-            sizes = tuple(np.diff(passage_offsets[p : q + 1]).tolist())
-            ps = passage_hashes[passage_offsets[p] : passage_offsets[q]] if doc_spans else _NO_HASHES
+            sizes = tuple(bounds[k + 1] - bounds[k] for k in range(p, q))
+            ps = passage_hashes[bounds[p] : bounds[q]] if doc_spans else _NO_HASHES
             p = q
-            out.append(Summary(doc.id, sigs[i], hashes[offsets[i] : offsets[i + 1]], doc_spans, ps, sizes))
+            out.append(Summary(doc.id, sigs[i], hashes[at[i] : at[i + 1]], doc_spans, ps, sizes))
         return out
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
@@ -135,9 +139,10 @@ class Dedup:
                 ids.append(summary.id)
                 sig_rows.append(summary.signature)
                 doc_store.append(summary.shingles)
-                spans.append(summary.spans)
-                passage_sizes.append(summary.passage_sizes)
-                passage_store.append(summary.passage_shingles)
+                if cfg.passages:
+                    spans.append(summary.spans)
+                    passage_sizes.append(summary.passage_sizes)
+                    passage_store.append(summary.passage_shingles)
             n = len(keys)
             sigs = np.vstack(sig_rows) if sig_rows else np.zeros((0, cfg.num_perm), dtype=np.uint32)
             del sig_rows

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 U64 = npt.NDArray[np.uint64]
 _ITEM = np.dtype(np.uint64).itemsize
+_FLUSH_ITEMS = 2 * 1024 * 1024  # 16 MB of hashes per write
 
 
 class ShingleStore:
@@ -31,20 +32,33 @@ class ShingleStore:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._offsets: list[int] = [0]
         self._distinct: dict[int, U64] = {}
+        self._pending: list[U64] = []  # appended but not yet written: one write per ~16 MB
+        self._pending_items = 0
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
     def append(self, values: U64) -> int:
-        self._file.seek(0, 2)
-        self._file.write(np.ascontiguousarray(values, dtype=np.uint64).tobytes())
+        if len(values):
+            self._pending.append(values)
+            self._pending_items += len(values)
+            if self._pending_items >= _FLUSH_ITEMS:
+                self._flush()
         self._offsets.append(self._offsets[-1] + len(values))
         return len(self._offsets) - 2
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.seek(0, 2)
+            self._file.write(np.concatenate(self._pending).astype(np.uint64, copy=False).tobytes())
+            self._pending.clear()
+            self._pending_items = 0
 
     def size(self, i: int) -> int:
         return self._offsets[i + 1] - self._offsets[i]
 
     def get(self, i: int) -> U64:
+        self._flush()
         start, end = self._offsets[i], self._offsets[i + 1]
         self._file.seek(start * _ITEM)
         return np.frombuffer(self._file.read((end - start) * _ITEM), dtype=np.uint64)
@@ -58,6 +72,7 @@ class ShingleStore:
 
     def all(self) -> list[U64]:
         """Every array, in order (reads the whole file: passage owners need it)."""
+        self._flush()
         self._file.seek(0)
         flat = np.frombuffer(self._file.read(self._offsets[-1] * _ITEM), dtype=np.uint64)
         return [flat[self._offsets[i] : self._offsets[i + 1]] for i in range(len(self))]

@@ -1,0 +1,370 @@
+"""Near-duplicate quality and dedup-only speed, side by side with datasketch (and datatrove).
+
+    python benchmarks/bench_dedup.py [--data PATH] [--repeat 3] [--no-datatrove]
+
+What it measures, in one run, on one core:
+
+1. Reuters bench (19,993 docs, exact oracle of every pair with word-5-gram Jaccard >= 0.5):
+   recall of pairs with J >= 0.8 (both in one cluster), precision of reported
+   (id, duplicate_of) pairs (oracle J >= 0.8), and chaining (share of all pairs inside one
+   cluster with J >= 0.5), for cleaner and for unverified LSH + union-find over datasketch's
+   MinHashLSH(threshold=0.8) candidates (and datatrove's defaults, when installed).
+2. The bench split into two batches through one persistent index: share of cross-batch pairs
+   (J >= 0.8) caught in the second batch (dropped, filed under the first batch's cluster).
+3. Clough-Stevenson short answers (source articles first): answers with a passage flagged
+   with their task's source as duplicate_of, by category.
+4. Speed, end to end over the same JSONL (read + parse + dedup): cleaner's dedup stage
+   (summarize_many, decide, apply) vs datasketch MinHash.update_batch + MinHashLSH(0.8)
+   query-then-insert; best of --repeat runs each, interleaved.
+
+Reuters-21578 and Clough-Stevenson are research-only: this script reads them from --data and
+never copies them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import re
+import struct
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DEFAULT_DATA, peak_rss_mb, pin_one_core, table, write_results
+
+from cleaner.config import DedupConfig
+from cleaner.dedup import Dedup, _kernels
+from cleaner.record import Document, Source
+
+BATCH = 1000  # documents per summarize_many call, as a runner's shard would pass them
+WORD = re.compile(r"\w+")
+
+
+# -- data ------------------------------------------------------------------------------------
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def load_oracle(path: Path) -> dict[tuple[int, int], float]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        data = json.load(f)
+    return {(int(i), int(j)): float(s) for i, j, s in data["pairs"]}
+
+
+# -- the two tools, end to end from the JSONL file -------------------------------------------
+def run_cleaner(path: Path, cfg: DedupConfig, use_numba: bool | None = None) -> tuple[list[Document], float]:
+    started = time.perf_counter()
+    records = read_jsonl(path)
+    docs = [Document(id=r["id"], text=r["text"], source=Source(path.name, n + 1)) for n, r in enumerate(records)]
+    stage = Dedup(cfg)
+    stage.setup()
+    if use_numba is not None:
+        shingler, signer = stage._tools()
+        shingler.use_numba = signer.use_numba = use_numba
+    summaries = []
+    for i in range(0, len(docs), BATCH):
+        summaries.extend(stage.summarize_many(docs[i : i + BATCH]))
+    decisions = stage.decide(zip([str(d.source) for d in docs], summaries, strict=True))
+    out = [stage.apply(d, decisions.get(str(d.source))) for d in docs]
+    return out, time.perf_counter() - started
+
+
+def run_datasketch(path: Path) -> tuple[list[str], dict[str, list[str]], float]:
+    from datasketch import MinHash, MinHashLSH
+
+    started = time.perf_counter()
+    records = read_jsonl(path)
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    candidates: dict[str, list[str]] = {}
+    for r in records:
+        words = WORD.findall(r["text"].lower())
+        shingles = {" ".join(words[i : i + 5]).encode("utf-8") for i in range(max(1, len(words) - 4))}
+        m = MinHash(num_perm=128)
+        m.update_batch(shingles)
+        candidates[r["id"]] = lsh.query(m)
+        lsh.insert(r["id"], m)
+    return [r["id"] for r in records], candidates, time.perf_counter() - started
+
+
+# -- quality ---------------------------------------------------------------------------------
+def cluster_quality(
+    labels: Sequence[int],
+    reported: Sequence[tuple[int, int]],
+    oracle: dict[tuple[int, int], float],
+    threshold: float = 0.8,
+) -> dict[str, Any]:
+    high = [p for p, s in oracle.items() if s >= threshold]
+    recall = sum(labels[i] == labels[j] for i, j in high) / len(high)
+    precise = [oracle.get((min(i, j), max(i, j)), 0.0) >= threshold - 1e-6 for i, j in reported]
+    members: dict[int, list[int]] = defaultdict(list)
+    for doc, label in enumerate(labels):
+        members[label].append(doc)
+    clusters = [m for m in members.values() if len(m) > 1]
+    inside = [(a, b) for m in clusters for a, b in itertools.combinations(m, 2)]
+    similar = sum(oracle.get(p, 0.0) >= 0.5 for p in inside)
+    return {
+        "pairs_j_ge_0.8": len(high),
+        "recall": recall,
+        "reported_pairs": len(reported),
+        "precision": (sum(precise) / len(precise)) if precise else None,
+        "clusters": len(clusters),
+        "largest_cluster": max((len(m) for m in clusters), default=0),
+        "pairs_in_clusters": len(inside),
+        "in_cluster_share_j_ge_0.5": (similar / len(inside)) if inside else None,
+    }
+
+
+def union_find_labels(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(i) for i in range(n)]
+
+
+def cleaner_labels(docs: Sequence[Document]) -> tuple[list[int], list[tuple[int, int]]]:
+    row = {d.id: i for i, d in enumerate(docs)}
+    labels = [row[d.duplicate.cluster] if d.duplicate else i for i, d in enumerate(docs)]
+    reported = [
+        (i, row[d.duplicate.duplicate_of]) for i, d in enumerate(docs) if d.duplicate and d.duplicate.duplicate_of
+    ]
+    return labels, reported
+
+
+# -- datatrove (optional) --------------------------------------------------------------------
+def run_datatrove(path: Path, workdir: Path) -> tuple[list[int], float] | None:
+    """datatrove's MinHash defaults (14 buckets x 8 hashes, 5-grams, no verification).
+
+    Its default English word tokenizer needs NLTK's punkt data, which this machine cannot
+    download, so words come from the same \\w+ regex the other tools use, and its xxhash call
+    gets its str encoded; everything else (normalization, hashing, bucketing, union-find
+    clustering) is datatrove's own code.
+    """
+    try:
+        from datatrove.data import Document as DTDocument
+        from datatrove.executor import LocalPipelineExecutor
+        from datatrove.pipeline.dedup import minhash as dt_minhash
+    except ImportError:
+        return None
+
+    class RegexTokenizer:
+        def word_tokenize(self, text: str) -> list[str]:
+            return WORD.findall(text)
+
+    dt_minhash.load_word_tokenizer = lambda language: RegexTokenizer()  # type: ignore[attr-defined]
+    # datatrove passes str to xxhash, which xxhash >= 4 refuses: encode first (same hash values).
+    import datatrove.utils.hashes.xxhash as dt_xxhash
+    import xxhash
+
+    dt_xxhash.xxhash64 = lambda data: xxhash.xxh64_intdigest(data.encode("utf-8") if isinstance(data, str) else data)
+    started = time.perf_counter()
+    records = read_jsonl(path)
+
+    def reader(data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
+        for r in records:
+            yield DTDocument(text=r["text"], id=r["id"])
+
+    config = dt_minhash.MinhashConfig()
+    sigs, buckets, clusters = workdir / "sigs", workdir / "buckets", workdir / "clusters"
+    LocalPipelineExecutor(
+        [reader, dt_minhash.MinhashDedupSignature(output_folder=str(sigs), config=config)],
+        tasks=1,
+        workers=1,
+        logging_dir=str(workdir / "logs1"),
+    ).run()
+    LocalPipelineExecutor(
+        [dt_minhash.MinhashDedupBuckets(input_folder=str(sigs), output_folder=str(buckets), config=config)],
+        tasks=config.num_buckets,
+        workers=1,
+        logging_dir=str(workdir / "logs2"),
+    ).run()
+    LocalPipelineExecutor(
+        [
+            dt_minhash.MinhashDedupCluster(
+                input_folder=str(buckets), output_folder=str(clusters), config=config, save_cluster_id=True
+            )
+        ],
+        tasks=1,
+        workers=1,
+        logging_dir=str(workdir / "logs3"),
+    ).run()
+    elapsed = time.perf_counter() - started
+    # The cluster step writes, per input file, (doc index, cluster number) for every clustered
+    # document (save_cluster_id=True); other documents are their own cluster.
+    labels = list(range(len(records)))
+    for f in sorted(clusters.glob("*.clusters")):
+        for doc_idx, cluster_no in struct.iter_unpack("<II", f.read_bytes()):
+            labels[doc_idx] = len(records) + cluster_no
+    return labels, elapsed
+
+
+# -- the benchmark ---------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool (best is reported)")
+    parser.add_argument("--no-datatrove", action="store_true", help="skip datatrove even when installed")
+    args = parser.parse_args(argv)
+    pin_one_core()
+    bench = args.data / "corpus" / "reuters21578" / "bench" / "bench.jsonl.gz"
+    oracle_path = args.data / "corpus" / "reuters21578" / "bench" / "oracle_pairs_jaccard_ge_0.5.json.gz"
+    clough = args.data / "neardup" / "clough-stevenson-short-answers" / "corpus.jsonl.gz"
+    for p in (bench, oracle_path, clough):
+        if not p.exists():
+            parser.error(f"{p} not found: pass --data pointing at the shared data folder")
+    oracle = load_oracle(oracle_path)
+    records = read_jsonl(bench)
+    n = len(records)
+    results: dict[str, Any] = {"data": {"reuters_bench_docs": n, "oracle_pairs": len(oracle)}}
+    doc_cfg = DedupConfig(passages=False)
+
+    # Warm-up: numba compiles (and caches to disk) its two kernels once per install.
+    warm = time.perf_counter()
+    run_cleaner_on(records[:50], doc_cfg)
+    results["numba_warmup_seconds"] = time.perf_counter() - warm
+    results["backend"] = "numba" if _kernels.numba_available() else "numpy"
+
+    # 1. Speed, interleaved so machine noise hits both tools alike.
+    times: dict[str, list[float]] = defaultdict(list)
+    docs_out: list[Document] = []
+    ds_cands: dict[str, list[str]] = {}
+    for _ in range(args.repeat):
+        docs_out, t = run_cleaner(bench, doc_cfg)
+        times["cleaner"].append(t)
+        _, ds_cands, t = run_datasketch(bench)
+        times["datasketch"].append(t)
+    _, t = run_cleaner(bench, DedupConfig())
+    times["cleaner_with_passages"].append(t)
+    if _kernels.numba_available():
+        _, t = run_cleaner(bench, doc_cfg, use_numba=False)
+        times["cleaner_numpy_only"].append(t)
+    best = {k: min(v) for k, v in times.items()}
+    mb = sum(len(r["text"]) for r in records) / 1e6
+    speed_rows = [
+        [name, best[name], n / best[name], mb / best[name], best["datasketch"] / best[name]]
+        for name in ["cleaner", "cleaner_numpy_only", "cleaner_with_passages", "datasketch"]
+        if name in best
+    ]
+    results["speed"] = {
+        "seconds_best": best,
+        "seconds_all": dict(times),
+        "repeat": args.repeat,
+        "text_mb": mb,
+        "speedup_vs_datasketch": best["datasketch"] / best["cleaner"],
+        "signature_bytes_per_doc": doc_cfg.num_perm * 4,
+    }
+
+    # 2. Quality on the Reuters bench.
+    row = {r["id"]: i for i, r in enumerate(records)}
+    labels, reported = cleaner_labels(docs_out)
+    quality = {"cleaner": cluster_quality(labels, reported, oracle)}
+    ds_edges = [(row[a], row[b]) for a, cands in ds_cands.items() for b in cands]
+    ds_labels = union_find_labels(n, ds_edges)
+    quality["datasketch_lsh_unverified"] = cluster_quality(ds_labels, [(b, a) for a, b in ds_edges], oracle)
+    if not args.no_datatrove:
+        with tempfile.TemporaryDirectory() as tmp:
+            dt = run_datatrove(bench, Path(tmp))
+        if dt is not None:
+            dt_labels, dt_time = dt
+            # datatrove reports clusters, not what each document was compared with: no precision.
+            quality["datatrove_defaults_unverified"] = cluster_quality(dt_labels, [], oracle)
+            results["datatrove_seconds"] = dt_time
+    results["reuters"] = quality
+
+    # 3. Two batches through one index.
+    half = n // 2
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = DedupConfig(passages=False, index=str(Path(tmp) / "bench.index"))
+        first = run_cleaner_on(records[:half], cfg)
+        second = run_cleaner_on(records[half:], cfg)
+    cluster_first = {d.id: (d.duplicate.cluster if d.duplicate else d.id) for d in first}
+    cross = [(i, j) for (i, j), s in oracle.items() if s >= 0.8 and i < half <= j]
+    caught = 0
+    for i, j in cross:
+        later = second[j - half]
+        if later.status == "dropped" and later.duplicate and later.duplicate.cluster == cluster_first[records[i]["id"]]:
+            caught += 1
+    results["two_batches"] = {
+        "cross_batch_pairs": len(cross),
+        "caught": caught,
+        "share": caught / len(cross) if cross else None,
+    }
+
+    # 4. Clough-Stevenson passages (source articles first).
+    answers = read_jsonl(clough)
+    answers.sort(key=lambda r: r["category"] != "orig")
+    out = run_cleaner_on(answers, DedupConfig(), id_field="file")
+    source = {r["task"]: r["file"] for r in answers if r["category"] == "orig"}
+    by_cat: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"answers": 0, "source_flagged": 0, "any_flag": 0, "doc_duplicate_of_source": 0}
+    )
+    for r, d in zip(answers, out, strict=True):
+        if r["category"] == "orig":
+            continue
+        c = by_cat[r["category"]]
+        c["answers"] += 1
+        src = source[r["task"]]
+        passage_hit = any(p.duplicate_of == src for p in d.passages)
+        doc_hit = d.duplicate is not None and d.duplicate.cluster == src and d.duplicate.duplicate_of is not None
+        c["source_flagged"] += passage_hit or doc_hit
+        c["doc_duplicate_of_source"] += doc_hit
+        c["any_flag"] += bool(d.passages) or (d.duplicate is not None and d.duplicate.duplicate_of is not None)
+    results["clough_stevenson"] = dict(by_cat)
+    results["peak_rss_mb"] = peak_rss_mb()
+
+    # Report.
+    print(
+        f"bench_dedup: Reuters bench {n:,} docs ({mb:.1f} MB text), one core, backend {results['backend']}, "
+        f"best of {args.repeat}\n"
+    )
+    print(table(speed_rows, ["dedup-only, end to end", "seconds", "docs/s", "MB/s", "x datasketch"]))
+    print(f"\n(numba warm-up, once per install: {results['numba_warmup_seconds']:.2f} s, not in the times above)\n")
+    qrows = [
+        [name, q["recall"], q["precision"], q["in_cluster_share_j_ge_0.5"], q["clusters"], q["largest_cluster"]]
+        for name, q in quality.items()
+    ]
+    print(table(qrows, ["Reuters quality", "recall J>=0.8", "precision", "in-cluster J>=0.5", "clusters", "largest"]))
+    tb = results["two_batches"]
+    print(
+        f"\nTwo batches through one index: {tb['caught']:,} of {tb['cross_batch_pairs']:,} cross-batch pairs "
+        f"caught in batch 2 ({tb['share']:.3f})\n"
+    )
+    crows = [
+        [cat, c["answers"], c["source_flagged"], c["doc_duplicate_of_source"], c["any_flag"]]
+        for cat, c in sorted(results["clough_stevenson"].items())
+    ]
+    print(table(crows, ["Clough-Stevenson", "answers", "source flagged", "of which whole doc", "any flag"]))
+    path = write_results("bench_dedup", results, ["numpy", "numba", "datasketch", "datatrove"])
+    print(f"\nwrote {path}")
+    return 0
+
+
+def run_cleaner_on(records: Sequence[dict[str, Any]], cfg: DedupConfig, id_field: str = "id") -> list[Document]:
+    docs = [Document(id=r[id_field], text=r["text"], source=Source("input", n + 1)) for n, r in enumerate(records)]
+    stage = Dedup(cfg)
+    summaries = []
+    for i in range(0, len(docs), BATCH):
+        summaries.extend(stage.summarize_many(docs[i : i + BATCH]))
+    decisions = stage.decide(zip([str(d.source) for d in docs], summaries, strict=True))
+    return [stage.apply(d, decisions.get(str(d.source))) for d in docs]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

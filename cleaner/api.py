@@ -5,11 +5,12 @@
 are held in memory until the last one has been read: pass batches that fit in memory, and use
 a persistent index (``DedupConfig.index``) to deduplicate each batch against earlier ones.
 
->>> docs = list(clean(["Hello   world\\u00a0again.", "Hello world again."]))
->>> [d.id for d in docs]
-['0']
->>> docs[0].text
-'Hello world again.'
+>>> news = "The central bank raised its main rate by a quarter point on Tuesday, citing inflation."
+>>> docs = list(clean(["Caf\u00c3\u00a9 &amp; bar opens at noon, every day.", news, news]))
+>>> [d.id for d in docs]  # the second copy of the news is a duplicate
+['0', '1']
+>>> docs[0].text  # mojibake and entities repaired
+'Café & bar opens at noon, every day.'
 """
 
 from __future__ import annotations

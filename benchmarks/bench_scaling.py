@@ -1,0 +1,218 @@
+"""Scaling: throughput and peak memory of a full cleaning run at 10 MB, 100 MB and 1 GB, per engine.
+
+    python benchmarks/bench_scaling.py                                   # 10MB,100MB; all configs
+    python benchmarks/bench_scaling.py --sizes 1GB --configs local-2,dask-2
+    python benchmarks/bench_scaling.py --data PATH --work /big/tmp
+
+For each size, a dump is made once by benchmarks/gen_dump.py (Reuters text with edits, site
+boilerplate, 10% near-duplicates) under ``--work`` (outside the repository: Reuters is research
+only). Each configuration then runs the real command, ``python -m cleaner clean DUMP -o OUT``, with
+all stages, in a child process:
+
+- ``local-1``: ``--jobs 1``; ``local-2``: ``--jobs 2``; ``dask-2``: ``--engine dask --jobs 2``
+  (a LocalCluster of 2 worker processes).
+
+Measured per run: wall seconds, CPU seconds of the whole process tree (``getrusage`` of the
+reaped children, so it holds on a busy machine where wall time does not), input MB/s and docs/s,
+the peak RSS of the largest single process (``ru_maxrss``: exact, not sampled) and the peak of
+the whole tree's summed RSS (sampled every 0.2 s with psutil). The target is a peak of at most
+3 GB in any process at 1 GB. ``same`` says whether output and report are byte-identical to the
+``local-1`` run of that size (they must be). Ratios are throughput relative to ``local-1``.
+
+Results merge into benchmarks/results/bench_scaling.json (a run replaces the rows of the sizes and
+configurations it measured), with a table on stdout and a plot in bench_scaling.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DEFAULT_DATA, REPO, RESULTS, table, write_results
+from gen_dump import parse_size
+
+CONFIGS: dict[str, list[str]] = {
+    "local-1": ["--jobs", "1"],
+    "local-2": ["--jobs", "2"],
+    "dask-2": ["--engine", "dask", "--jobs", "2"],
+}
+TARGET_PEAK_MB = 3000  # issue 6: a 1 GB dump runs with peak RSS at most 3 GB in any process
+SAMPLE_SECONDS = 0.2
+
+
+def label(size: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:g}{unit}"
+    return f"{size}B"
+
+
+def make_dump(size: int, work: Path, data: Path) -> Path:
+    path = work / f"dump-{label(size)}.jsonl"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "gen_dump.py"), "--size", str(size), "--out", str(path),
+             "--data", str(data)],
+            check=True,
+        )  # fmt: skip
+    return path
+
+
+def digest(outdir: Path, report: Path) -> str:
+    """One hash of every output file (by its path inside OUTDIR) and of the report."""
+    h = hashlib.sha256()
+    files = [(p.relative_to(outdir).as_posix(), p) for p in sorted(outdir.rglob("*")) if p.is_file()]
+    for name, file in [*files, ("<report>", report)]:
+        h.update(name.encode())
+        with open(file, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def child_main(argv: list[str]) -> None:
+    """Run one cleaner command as our child; print its CPU time and peak RSS as JSON."""
+    import psutil
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv)
+    tree_peak = 0
+    parent = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            members = [parent, *parent.children(recursive=True)]
+            total = 0
+            for p in members:
+                with contextlib.suppress(psutil.Error):  # a process that ended between the two calls
+                    total += p.memory_info().rss
+            tree_peak = max(tree_peak, total)
+        except psutil.Error:
+            pass
+        time.sleep(SAMPLE_SECONDS)
+    wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({
+        "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024, "tree_peak_rss_mb": tree_peak / 2**20,
+    }))  # fmt: skip
+
+
+def measure(dump: Path, config: str, work: Path) -> dict[str, Any]:
+    out = work / f"out-{config}"
+    report = work / f"out-{config}.report.jsonl"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "cleaner", "clean", str(dump), "-o", str(out), "--report", str(report),
+               "-q", *CONFIGS[config]]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", "--", *command], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{config} on {dump} failed:\n{done.stderr[-3000:]}")
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    if stats["returncode"] not in (0, 1):
+        raise SystemExit(f"{config} on {dump}: cleaner exited with {stats['returncode']}\n{done.stderr[-3000:]}")
+    with open(report, "rb") as fh:
+        docs = sum(1 for _ in fh)
+    stats.update(docs=docs, output_sha256=digest(out, report))
+    shutil.rmtree(out, ignore_errors=True)
+    report.unlink(missing_ok=True)
+    return stats
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for config in CONFIGS:
+        mine = sorted((r for r in rows if r["config"] == config), key=lambda r: r["input_bytes"])
+        if not mine:
+            continue
+        xs = [r["input_bytes"] / 1e6 for r in mine]
+        left.plot(xs, [r["mb_per_s"] for r in mine], marker="o", label=config)
+        right.plot(xs, [r["peak_rss_mb"] for r in mine], marker="o", label=f"{config} largest process")
+        tree = [r["tree_peak_rss_mb"] for r in mine]
+        right.plot(xs, tree, marker="x", linestyle=":", label=f"{config} all processes")
+    right.axhline(TARGET_PEAK_MB, color="red", linestyle="--", label="3 GB target (any process)")
+    for ax, title, ylabel in ((left, "throughput", "input MB/s (wall)"), (right, "peak memory", "peak RSS (MB)")):
+        ax.set_xscale("log")
+        ax.set_xlabel("dump size (MB of JSONL)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "cleaner-scaling",
+                        help="where dumps and outputs go (outside the repository)")  # fmt: skip
+    parser.add_argument("--sizes", default="10MB,100MB", help="comma-separated dump sizes (10MB,100MB,1GB)")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
+    args = parser.parse_args()
+    configs = [c.strip() for c in args.configs.split(",")]
+    for c in configs:
+        if c not in CONFIGS:
+            parser.error(f"unknown config {c!r}: choose from {', '.join(CONFIGS)}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    results_path = RESULTS / "bench_scaling.json"
+    old = json.loads(results_path.read_text()) if results_path.exists() else {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {(r["size"], r["config"]): r for r in old.get("runs", [])}
+    for size in [parse_size(s) for s in args.sizes.split(",")]:
+        dump = make_dump(size, args.work, args.data)
+        input_bytes = dump.stat().st_size
+        for config in configs:
+            print(f"{label(size)} {config} ...", file=sys.stderr, flush=True)
+            stats = measure(dump, config, args.work)
+            stats.update(
+                size=label(size), config=config, input_bytes=input_bytes,
+                mb_per_s=input_bytes / 1e6 / stats["wall_s"], docs_per_s=stats["docs"] / stats["wall_s"],
+                mb_per_cpu_s=input_bytes / 1e6 / stats["cpu_s"],
+                date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                load_avg_1m=os.getloadavg()[0],
+            )  # fmt: skip
+            rows[(stats["size"], config)] = stats
+    ordered = sorted(rows.values(), key=lambda r: (r["input_bytes"], list(CONFIGS).index(r["config"])))
+    table_rows = []
+    for r in ordered:
+        base = rows.get((r["size"], "local-1"))
+        ratio = f"{r['mb_per_s'] / base['mb_per_s']:.2f}x" if base else "-"
+        same = "-"
+        if base is not None and r["config"] != "local-1":
+            same = "yes" if base["output_sha256"] == r["output_sha256"] else "NO"
+        table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], r["mb_per_s"], ratio,
+                           r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same])  # fmt: skip
+    header = ["size", "config", "docs", "wall s", "CPU s", "MB/s", "vs local-1", "docs/s", "peak RSS MB (largest)",
+              "peak RSS MB (all)", "same"]  # fmt: skip
+    print(table(table_rows, header))
+    print(f"target: peak RSS <= {TARGET_PEAK_MB} MB in any process at 1GB")
+    path = write_results("bench_scaling", {"target_peak_rss_mb": TARGET_PEAK_MB, "runs": ordered},
+                         ["dask", "distributed", "pyarrow", "psutil", "numpy", "selectolax"])  # fmt: skip
+    plot(ordered, RESULTS / "bench_scaling.png")
+    print(f"results: {path} and {RESULTS / 'bench_scaling.png'}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child_main(sys.argv[3:])
+    else:
+        main()

@@ -132,10 +132,14 @@ def _parse(html: str, chrome: bool = True) -> tuple[LexborNode | None, list[Drop
     root = tree.body or tree.root
     if root is None:
         return None, drops
-    _cut(root.css(_HIDDEN_SELECTOR), Reason.MARKUP, "hidden element", drops)
-    if chrome:
-        total = len(root.text(separator=" ") or "")
-        _cut(root.css(_CHROME_SELECTOR), Reason.NAV, "page chrome", drops, int(CHROME_MAX_SHARE * total))
+    if not chrome:
+        _cut(root.css(_HIDDEN_SELECTOR), Reason.MARKUP, "hidden element", drops)
+        return root, drops
+    # Some pages hide the article until a script runs (we never run scripts), and a nav bar
+    # can wrap a whole page: an element holding much of the page's text is left to the walk.
+    limit = int(CHROME_MAX_SHARE * len(root.text(separator=" ") or ""))
+    _cut(root.css(_HIDDEN_SELECTOR), Reason.MARKUP, "hidden element", drops, limit)
+    _cut(root.css(_CHROME_SELECTOR), Reason.NAV, "page chrome", drops, limit)
     return root, drops
 
 
@@ -230,7 +234,9 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
             continue
         attrs = node.attributes
         if attrs:
-            names = " ".join(filter(None, (attrs.get("class"), attrs.get("id"), attrs.get("role"))))
+            names = " ".join(
+                filter(None, (attrs.get("class"), attrs.get("id"), attrs.get("role"), attrs.get("itemprop")))
+            )
         else:
             names = ""
         verdict = class_verdicts.get(names)
@@ -357,8 +363,12 @@ def _mark_cards(elements: list[_Element], totals: _Totals, total_good: int) -> l
     return cards
 
 
-def _choose_container(blocks: list[Block], goods: list[int], n_elements: int, cued: list[bool]) -> int:
+POSITIVE_BOOST = 1.0
+
+
+def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Element], cued: list[bool]) -> int:
     """The element id with the best score: good text minus half of the rest."""
+    n_elements = len(elements)
     score = [0.0] * n_elements
     for block, good in zip(blocks, goods, strict=True):
         if good and cued[block.path[-1]] if block.path else False:
@@ -366,6 +376,9 @@ def _choose_container(blocks: list[Block], goods: list[int], n_elements: int, cu
         value = good - 0.5 * (len(block.text) if good == 0 else block.link_chars)
         for eid in block.path:
             score[eid] += value
+    for eid, el in enumerate(elements):
+        if el.positive and score[eid] > 0:
+            score[eid] *= POSITIVE_BOOST
     return max(range(n_elements), key=lambda e: (score[e], -e)) if n_elements else -1
 
 
@@ -396,7 +409,7 @@ def extract(html: str, cues: ClassCues | None = None) -> Extraction:
     cued = [False] * len(elements)
     for eid, el in enumerate(elements):
         cued[eid] = active[eid] is not None or (el.parent >= 0 and cued[el.parent])
-    container = _choose_container(blocks, goods, len(elements), cued)
+    container = _choose_container(blocks, goods, elements, cued)
 
     kept: list[Block] = []
     drops: list[Drop] = hidden_drops

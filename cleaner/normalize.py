@@ -127,14 +127,13 @@ def _ascii_needs_nothing(text: str) -> bool:
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 # Always removed. C0 controls except tab and line breaks, DEL, C1 controls except NEL (a line break),
-# soft hyphen, Arabic letter mark, zero-width space, LRM/RLM, bidi embeddings/overrides/isolates, invisible
+# soft hyphen, Arabic letter mark, LRM/RLM, bidi embeddings/overrides/isolates, invisible
 # math operators and word joiner, deprecated format characters, BOM/zero-width no-break space, interlinear
 # annotation characters.
 _INVISIBLE_RE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
     "\N{SOFT HYPHEN}"
     "\N{ARABIC LETTER MARK}"
-    "\N{ZERO WIDTH SPACE}"
     "\N{LEFT-TO-RIGHT MARK}\N{RIGHT-TO-LEFT MARK}"
     "\N{LEFT-TO-RIGHT EMBEDDING}-\N{RIGHT-TO-LEFT OVERRIDE}"
     "\N{WORD JOINER}-\N{INVISIBLE PLUS}"
@@ -144,7 +143,16 @@ _INVISIBLE_RE = re.compile(
     "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{INTERLINEAR ANNOTATION TERMINATOR}"
     "]"
 )
-_JOINER_RE = re.compile("[\N{ZERO WIDTH NON-JOINER}\N{ZERO WIDTH JOINER}]")
+# Removed unless their neighbours need them (see _keep_contextual).
+_CONTEXTUAL_CHARS = "\N{ZERO WIDTH SPACE}\N{ZERO WIDTH NON-JOINER}\N{ZERO WIDTH JOINER}"
+_CONTEXTUAL_RE = re.compile(f"[{_CONTEXTUAL_CHARS}]")
+# Scripts written without spaces between words, where a zero-width space marks the word boundary.
+_NO_SPACE_SCRIPT_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x19E0, 0x19FF),  # Khmer Symbols
+)
 
 # Scripts whose spelling needs ZWNJ/ZWJ (Persian, Urdu, Syriac, N'Ko, the Indic scripts, Tibetan,
 # Myanmar, Khmer, Mongolian): a joiner next to one of their characters is kept.
@@ -285,11 +293,6 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
     return "".join(parts)
 
 
-def _in_joining_script(ch: str) -> bool:
-    code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in _JOINING_SCRIPT_RANGES)
-
-
 def _is_emoji_part(ch: str) -> bool:
     # Pictographs, dingbats and other symbols, skin-tone modifiers, VS16 and the keycap mark.
     return (
@@ -299,22 +302,39 @@ def _is_emoji_part(ch: str) -> bool:
     )
 
 
-def _keep_joiner(text: str, index: int) -> bool:
-    before = text[index - 1] if index > 0 else ""
-    after = text[index + 1] if index + 1 < len(text) else ""
-    if (before and _in_joining_script(before)) or (after and _in_joining_script(after)):
+def _neighbours(text: str, index: int) -> tuple[str, str]:
+    """The nearest characters before and after ``index`` that are not themselves contextual invisibles,
+    so that a run of joiners is judged by the letters around the run."""
+    before = index - 1
+    while before >= 0 and text[before] in _CONTEXTUAL_CHARS:
+        before -= 1
+    after = index + 1
+    while after < len(text) and text[after] in _CONTEXTUAL_CHARS:
+        after += 1
+    return (text[before] if before >= 0 else ""), (text[after] if after < len(text) else "")
+
+
+def _in_ranges(ch: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    code = ord(ch) if ch else -1
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def _keep_contextual(text: str, index: int) -> bool:
+    before, after = _neighbours(text, index)
+    ch = text[index]
+    if ch == "\N{ZERO WIDTH SPACE}":
+        return _in_ranges(before, _NO_SPACE_SCRIPT_RANGES) or _in_ranges(after, _NO_SPACE_SCRIPT_RANGES)
+    if _in_ranges(before, _JOINING_SCRIPT_RANGES) or _in_ranges(after, _JOINING_SCRIPT_RANGES):
         return True
     # ZWJ glues emoji sequences (family, profession, flag sequences).
-    return (
-        text[index] == "\N{ZERO WIDTH JOINER}"
-        and bool(before and after)
-        and _is_emoji_part(before)
-        and (_is_emoji_part(after))
-    )
+    return ch == "\N{ZERO WIDTH JOINER}" and bool(before and after) and _is_emoji_part(before) and _is_emoji_part(after)
 
 
 def remove_invisibles(text: str, edits: EditLog) -> str:
-    """Remove invisible and control characters; keep ZWJ/ZWNJ where a script or an emoji needs them.
+    """Remove invisible and control characters; keep the ones a script or an emoji needs.
+
+    ZWNJ and ZWJ stay next to Arabic-script and Indic letters and inside emoji sequences; a zero-width
+    space stays next to Thai, Lao, Myanmar or Khmer letters, where it marks word boundaries.
 
     >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c", EditLog())
     'password abc'
@@ -328,18 +348,20 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
         for ch in _INVISIBLE_RE.findall(text):
             labels.setdefault(_char_label(ch), None)
         text, count = _INVISIBLE_RE.subn("", text)
-    if _JOINER_RE.search(text):
+    if _CONTEXTUAL_RE.search(text):
         parts: list[str] = []
         pos = 0
-        for m in _JOINER_RE.finditer(text):
-            if not _keep_joiner(text, m.start()):
+        removed = 0
+        for m in _CONTEXTUAL_RE.finditer(text):
+            if not _keep_contextual(text, m.start()):
                 parts.append(text[pos : m.start()])
                 pos = m.end()
-                count += 1
+                removed += 1
                 labels.setdefault(_char_label(m.group()), None)
-        if pos:
+        if removed:
             parts.append(text[pos:])
             text = "".join(parts)
+            count += removed
     edits.add("invisibles", count, list(labels)[:MAX_EXAMPLES])
     return text
 

@@ -79,7 +79,10 @@ class TerminalProgress:
         self._bar: Any = None
         self._phase = 0
         self._docs = 0
-        self._started = 0.0
+        # Events come only when a task ends, so a phase is timed from the end of the one before
+        # (the first from when this object was made, just before the run): a phase's first large
+        # shard then shows its true rate instead of an instant jump.
+        self._started = self._last_event = time.perf_counter()
 
     def __enter__(self) -> TerminalProgress:
         return self
@@ -91,9 +94,11 @@ class TerminalProgress:
         if self.verbose and event.path and event.phase == "write":
             self._line(f"{event.path}: {event.docs:,} document{'s' if event.docs != 1 else ''} ({event.phase})")
         if not self.enabled:
+            self._last_event = time.perf_counter()
             return
         if event.phase_number != self._phase:
             self._start_phase(event)
+        self._last_event = time.perf_counter()
         bar = self._bar
         if bar is None:
             return
@@ -107,7 +112,7 @@ class TerminalProgress:
 
     def _start_phase(self, event: ProgressEvent) -> None:
         self.close()
-        self._phase, self._docs, self._started = event.phase_number, 0, time.perf_counter()
+        self._phase, self._docs, self._started = event.phase_number, 0, self._last_event
         try:
             from tqdm import tqdm
         except ImportError:  # progress is a nicety: without tqdm the run goes on without a bar
@@ -123,7 +128,10 @@ class TerminalProgress:
             file=self.stream,
             leave=False,
             dynamic_ncols=True,
+            smoothing=0,  # average rate over the phase: results arrive in lumps, one per shard
         )
+        # tqdm keeps its own clock (time.time); move its start back to when the phase began
+        self._bar.start_t = self._bar.last_print_t = self._bar._time() - (time.perf_counter() - self._started)
 
     def _line(self, text: str) -> None:
         if self._bar is not None:

@@ -363,9 +363,6 @@ def _mark_cards(elements: list[_Element], totals: _Totals, total_good: int) -> l
     return cards
 
 
-POSITIVE_BOOST = 1.0
-
-
 def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Element], cued: list[bool]) -> int:
     """The element id with the best score: good text minus half of the rest."""
     n_elements = len(elements)
@@ -376,9 +373,6 @@ def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Ele
         value = good - 0.5 * (len(block.text) if good == 0 else block.link_chars)
         for eid in block.path:
             score[eid] += value
-    for eid, el in enumerate(elements):
-        if el.positive and score[eid] > 0:
-            score[eid] *= POSITIVE_BOOST
     return max(range(n_elements), key=lambda e: (score[e], -e)) if n_elements else -1
 
 

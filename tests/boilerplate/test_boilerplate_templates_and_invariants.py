@@ -1,0 +1,119 @@
+"""Site templates (a CorpusStage) and the invariants of the line stage."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate import TextLines
+from cleaner.boilerplate.templates import Templates, TemplateSummary, site_of
+from cleaner.boilerplate.text import classify_lines, remove_spans
+from cleaner.config import BoilerplateConfig
+from cleaner.record import Document, Reason, Source, Unit
+from cleaner.stage import doc_key
+
+ARTICLE = "Story {i}: the council met on day {i} and voted to repair the bridge before the winter.\n"
+
+
+def _site_docs(site: str, n: int, footer: str = "Share this story\n") -> list[Document]:
+    return [
+        Document(id=f"{site}/{i}.txt", text=ARTICLE.format(i=i) + footer, source=Source(f"{site}/{i}.txt"))
+        for i in range(n)
+    ]
+
+
+def _run(stage: Templates, docs: list[Document]) -> list[Document]:
+    decisions = stage.decide([(doc_key(d), stage.summarize(d)) for d in docs])
+    return [stage.apply(d, decisions.get(doc_key(d))) for d in docs]
+
+
+def test_template_lines_dropped_per_site_only() -> None:
+    stage = Templates(BoilerplateConfig(template_min_docs=3, template_share=0.5))
+    docs = _site_docs("a", 4) + _site_docs("b", 2)
+    out = _run(stage, docs)
+    for doc in out[:4]:
+        assert "Share this story" not in doc.text
+        assert [(d.reason, d.unit, d.text) for d in doc.drops] == [(Reason.TEMPLATE, Unit.LINE, "Share this story\n")]
+    for doc in out[4:]:  # site b has too few documents to call anything a template
+        assert doc.drops == () and "Share this story" in doc.text
+
+
+def test_templates_keep_lines_below_the_share() -> None:
+    stage = Templates(BoilerplateConfig(template_min_docs=2, template_share=0.5))
+    docs = _site_docs("a", 2, footer="Rare line\n")
+    docs += [Document(id=f"a/x{i}.txt", text=ARTICLE.format(i=10 + i), source=Source(f"a/x{i}.txt")) for i in range(3)]
+    out = _run(stage, docs)  # "Rare line" is in 2 of 5 documents: under half
+    assert all(d.drops == () for d in out)
+
+
+def test_templates_do_not_depend_on_input_order() -> None:
+    stage = Templates(BoilerplateConfig(template_min_docs=3, template_share=0.5))
+    docs = _site_docs("a", 6) + _site_docs("b", 5, footer="Follow the council on Mastodon\n")
+    expected = {d.id: d for d in _run(stage, docs)}
+    shuffled = docs[:]
+    random.Random(7).shuffle(shuffled)
+    assert {d.id: d for d in _run(stage, shuffled)} == expected
+
+
+def test_summaries_are_compact_hashes() -> None:
+    stage = Templates(BoilerplateConfig())
+    summary = stage.summarize(_site_docs("a", 1)[0])
+    assert isinstance(summary, TemplateSummary)
+    assert summary.site == "a"
+    assert all(isinstance(h, int) for h in summary.hashes)
+
+
+def test_site_prefers_host_then_url_then_folder() -> None:
+    assert (
+        site_of(Document(id="x", text="", metadata={"host": "News.Example", "url": "https://o.org/"})) == "news.example"
+    )
+    assert site_of(Document(id="x", text="", metadata={"url": "https://o.org/a"})) == "o.org"
+    assert site_of(Document(id="x", text="", source=Source("dump/s1/p.txt"))) == "dump/s1"
+
+
+LINES = st.sampled_from(
+    [
+        "",
+        "Home",
+        "Leave a Comment",
+        "Related articles",
+        "Tsarizm Staff",
+        "© 2024 Example",
+        "It was over.",
+        "The river rose by a metre overnight, and the council closed the lower bridge, officials said.",
+        "Residents were told to stay away from the banks until the water falls again next week.",
+        "READ MORE: Floods close schools",
+        "   ",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LINES, max_size=30), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_kept_and_dropped_lines_rebuild_the_input(lines: list[str], newline: str, final_newline: bool) -> None:
+    text = newline.join(lines) + (newline if final_newline else "")
+    drops = classify_lines(text)
+    kept = remove_spans(text, drops)
+    # Splice the dropped spans back into the kept text: the input comes back.
+    rebuilt, cursor, consumed = [], 0, 0
+    for drop in drops:
+        assert drop.start is not None and drop.end is not None
+        assert text[drop.start : drop.end] == drop.text and drop.unit is Unit.LINE
+        take = drop.start - consumed
+        rebuilt.append(kept[cursor : cursor + take])
+        cursor += take
+        rebuilt.append(drop.text)
+        consumed = drop.end
+    rebuilt.append(kept[cursor:])
+    assert "".join(rebuilt) == text
+    # Only removal: no character is added or changed.
+    assert len(kept) + sum(len(d.text) for d in drops) == len(text)
+
+
+def test_text_stage_records_drops_after_earlier_ones() -> None:
+    doc = Document(id="a.txt", text="Leave a Reply\n" + ARTICLE.format(i=1))
+    out = next(TextLines(BoilerplateConfig())([doc]))
+    assert out.text == ARTICLE.format(i=1)
+    assert out.drops[0].start == 0 and out.drops[0].end == len("Leave a Reply\n")

@@ -112,10 +112,12 @@ LOOKALIKE_TO_LATIN: Mapping[str, str] = {
 
 # Letters TR39 lists as confusable that are not mirror targets: GHE looks like r only in italics, DZE is
 # Macedonian only (a Latin s in a Russian word is not a disguised DZE), GAMMA looks like y only in some
-# fonts. Found on the translation catalogs that ship with Debian (ru, uk, bg, sr, el): re-check there.
+# fonts, and a Latin capital I in a Cyrillic word is often the Chechen/Ingush palochka (or a Roman
+# numeral), not the Ukrainian I. Found on the translation catalogs that ship with Debian (ru, uk, bg, sr,
+# el, ce): re-check there before changing.
 MIRROR_EXCLUDED = frozenset(
     "\N{CYRILLIC SMALL LETTER GHE}\N{CYRILLIC SMALL LETTER DZE}\N{CYRILLIC CAPITAL LETTER DZE}"
-    "\N{GREEK SMALL LETTER GAMMA}"
+    "\N{CYRILLIC CAPITAL LETTER BYELORUSSIAN-UKRAINIAN I}\N{GREEK SMALL LETTER GAMMA}"
 )
 
 

@@ -1,12 +1,13 @@
 """Compose the stages, top-down in the order documents meet them.
 
-    read ─> html extraction ─> normalize ─> boilerplate lines ─> site templates ─> dedup ─> write
-            (HTML only)                                          (corpus)          (corpus)
+    read ─> html extraction ─> normalize ─> boilerplate lines ─> site templates ─> tidy ─> dedup ─> write
+            (HTML only)                                          (corpus)                   (corpus)
 
 HTML is turned into text first, by the boilerplate stage's block-level extractor (it needs the
 markup to tell an article from its page); every later stage then works on plain text. When the
 boilerplate stage is switched off, HTML documents still become text (all visible text, nothing
-dropped). Stages that must see the whole corpus (site templates, near-duplicates) are
+dropped). After the boilerplate stages, ``tidy`` collapses the blank lines their removals leave
+behind. Stages that must see the whole corpus (site templates, near-duplicates) are
 CorpusStages; a runner cuts the step list at them into segments of per-document stages.
 
 After every stage, a kept document with no text left is rejected as ``cleaner.empty``: a page
@@ -19,13 +20,15 @@ whose content all went is reported, never silently written as an empty file.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cleaner.config import Config
-from cleaner.record import Document, Reason
+from cleaner.record import Document, Edit, Reason
 from cleaner.report import Report
 from cleaner.stage import CorpusStage, Stage, doc_key
 
@@ -49,9 +52,36 @@ class HtmlToText:
             yield doc
 
 
-def _replace_text(doc: Document, text: str) -> Document:
-    import dataclasses
+# Three or more line breaks, with only spaces or tabs between them: a run of blank lines.
+_BLANK_RUN = re.compile(r"\n(?:[ \t]*\n){2,}")
+_EDGE_BLANKS = re.compile(r"\A(?:[ \t]*\n)+|(?:\n[ \t]*)+\Z")
 
+
+class Tidy:
+    r"""Collapse the blank lines that removals leave behind: at most one blank line between blocks,
+    none before the first line or after the last. Recorded as a ``layout.blank_lines`` Edit
+    counting the line breaks removed.
+
+    >>> (doc,) = Tidy()([Document(id="d", text="\n\nTitle\n\n\n\nBody.\n\n")])
+    >>> doc.text, doc.edits[0].count
+    ('Title\n\nBody.', 6)
+    """
+
+    name = "tidy"
+
+    def setup(self) -> None:
+        pass
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            text = _EDGE_BLANKS.sub("", _BLANK_RUN.sub("\n\n", doc.text))
+            if text != doc.text:
+                removed = doc.text.count("\n") - text.count("\n")
+                doc = dataclasses.replace(doc, text=text, edits=(*doc.edits, Edit("layout.blank_lines", removed)))
+            yield doc
+
+
+def _replace_text(doc: Document, text: str) -> Document:
     return dataclasses.replace(doc, text=text)
 
 
@@ -75,6 +105,7 @@ def build_steps(cfg: Config) -> list[Step]:
             steps.append(TextLines(cfg.boilerplate))
         if cfg.boilerplate.templates:
             steps.append(Templates(cfg.boilerplate))
+        steps.append(Tidy())
     if "dedup" in cfg.stages:
         from cleaner.dedup import Dedup
 

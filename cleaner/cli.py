@@ -63,8 +63,15 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def pipeline_options(func: F) -> F:
+INDEX_HELP = "Persistent dedup index (SQLite): check against it, then add this run's documents."
+
+
+def pipeline_options(index_help: str = INDEX_HELP) -> Callable[[F], F]:
     """The options that shape the pipeline, shared by every command that builds one."""
+    return functools.partial(_add_pipeline_options, index_help=index_help)
+
+
+def _add_pipeline_options(func: F, index_help: str) -> F:
     options = [
         click.option(
             "--config",
@@ -92,7 +99,7 @@ def pipeline_options(func: F) -> F:
             "index_path",
             type=click.Path(path_type=Path),
             default=None,
-            help="Persistent dedup index (SQLite): check against it, then add this run's documents.",
+            help=index_help,
         ),
         click.option(
             "--threshold",
@@ -197,7 +204,7 @@ def main() -> None:
     default=None,
     help="Also write one self-contained HTML page with charts and samples of what was removed.",
 )
-@pipeline_options
+@pipeline_options()
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print one line per input file, and each skipped file.")
 @click.option(
@@ -269,6 +276,8 @@ def clean(
     quiet = bool(_pick("quiet", quiet, run_opts))
     verbose = bool(_pick("verbose", verbose, run_opts)) and not quiet
     progress = _pick("progress", progress, run_opts)
+    engine = _pick("engine", engine, run_opts)
+    scheduler = _pick("scheduler", scheduler, run_opts)
     if verbose:
         from cleaner.readers import discover
 
@@ -334,7 +343,7 @@ class InputTimer:
 
 @main.command()
 @click.argument("target", metavar="FILE")
-@pipeline_options
+@pipeline_options(index_help="Persistent dedup index (SQLite) to check the document against; it is never changed.")
 @click.option("--html", "as_html", is_flag=True, help="Print an HTML page instead of text (to stdout).")
 @handle_errors
 def explain(
@@ -351,10 +360,10 @@ def explain(
 ) -> None:
     """Show every line of one document with its fate: kept, dropped (why), edited (what), duplicate (of what).
 
-    \b
-    FILE is a .txt/.html file, or DUMP.jsonl:LINE for one record of a JSONL dump (LINE counts from 1).
-    Near-duplicates need a corpus: with --index, the document is checked against a copy of that
-    persistent index (the index itself is never changed).
+    FILE is a .txt/.html file, or DUMP.jsonl:LINE for one record of a JSONL dump (LINE counts
+    from 1). Near-duplicates need a corpus: with --index, the document is checked against a copy
+    of that persistent index (the index itself is never changed).
+
     \b
     Examples:
       cleaner explain seeds/002_420ac862ca752e05.txt
@@ -385,10 +394,12 @@ def config() -> None:
 @click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), default=None, help="As for clean.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="As for clean.")
 @click.option("--html-report", "html_report", type=click.Path(path_type=Path), default=None, help="As for clean.")
-@pipeline_options
+@pipeline_options()
 @click.option("-q", "--quiet", is_flag=True, help="As for clean.")
 @click.option("-v", "--verbose", is_flag=True, help="As for clean.")
 @click.option("--progress/--no-progress", default=None, help="As for clean.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None, help="As for clean.")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="As for clean.")
 @handle_errors
 def config_show(
     inputs: tuple[Path, ...],
@@ -406,6 +417,8 @@ def config_show(
     quiet: bool,
     verbose: bool,
     progress: bool | None,
+    engine: str | None,
+    scheduler: str | None,
 ) -> None:
     """Print the effective configuration as TOML: defaults, then --config, then the options given.
 
@@ -431,6 +444,8 @@ def config_show(
         ("report_path", "report", report_path),
         ("html_report", "html_report", html_report),
         ("progress", "progress", progress),
+        ("engine", "engine", engine),
+        ("scheduler", "scheduler", scheduler),
     ):
         if _given(name) and value is not None:
             run[key] = str(value) if isinstance(value, Path) else value

@@ -47,8 +47,11 @@ RUN_OPTIONS: dict[str, type] = {
     "verbose": bool,
     "progress": bool,
     "debug": bool,
+    "engine": str,
+    "scheduler": str,
 }
 RUN_TABLE = "run"
+RUN_CHOICES: dict[str, tuple[str, ...]] = {"engine": ("local", "dask")}
 
 
 def load_toml_text(text: str, origin: str = "the config file") -> dict[str, Any]:
@@ -156,6 +159,9 @@ def run_options(doc: Mapping[str, Any]) -> dict[str, Any]:
                 raise ConfigError(f'run.{key} must be a list of paths like ["crawl/"], not {value!r}')
         elif not isinstance(value, expected):
             raise ConfigError(f"run.{key} must be a {_type_name(expected)}, not a {_toml_type(value)} ({value!r})")
+        if key in RUN_CHOICES and value not in RUN_CHOICES[key]:
+            choices = " or ".join(repr(c) for c in RUN_CHOICES[key])
+            raise ConfigError(f"run.{key} must be {choices}, not {value!r}")
         out[key] = value
     return out
 

@@ -52,6 +52,8 @@ def test_every_clean_option_can_come_from_the_file() -> None:
         "quiet": "run.quiet",
         "verbose": "run.verbose",
         "progress": "run.progress",
+        "engine": "run.engine",
+        "scheduler": "run.scheduler",
     }
     clean = main.commands["clean"]
     assert {p.name for p in clean.params} == set(covered)
@@ -156,3 +158,9 @@ def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("config", "show", "--config", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2
     assert "cannot read config file" in result.stderr
+
+
+def test_run_engine_must_be_a_known_engine(tmp_path: Path) -> None:
+    result = invoke("config", "show", "--config", str(write(tmp_path, '[run]\nengine = "spark"\n')))
+    assert result.exit_code == 2
+    assert "run.engine must be 'local' or 'dask', not 'spark'" in result.stderr

@@ -55,9 +55,9 @@ def _np_fmix32(x: U32) -> U32:
     return x ^ (x >> np.uint32(16))
 
 
-def _np_shingle_hashes(cps: U32, is_word: npt.NDArray[np.bool_], text_starts: I64, ngram: int) -> tuple[U64, I64]:
+def _np_shingle_hashes(cps: U32, table: npt.NDArray[np.bool_], text_starts: I64, ngram: int) -> tuple[U64, I64]:
     n_texts = len(text_starts) - 1
-    pos = np.flatnonzero(is_word)
+    pos = np.flatnonzero(table[cps])
     if pos.size == 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(n_texts + 1, dtype=np.int64)
     first = np.empty(pos.size, dtype=np.bool_)
@@ -145,7 +145,7 @@ def _build_numba() -> SimpleNamespace:
         return x
 
     @numba.njit(cache=True)
-    def shingle_hashes(cps: Any, is_word: Any, text_starts: Any, ngram: int) -> Any:
+    def shingle_hashes(cps: Any, table: Any, text_starts: Any, ngram: int) -> Any:
         n_texts = len(text_starts) - 1
         tokens = np.empty(len(cps) // 2 + 1, dtype=np.uint64)
         tok_text = np.empty(len(cps) // 2 + 1, dtype=np.int64)
@@ -155,14 +155,14 @@ def _build_numba() -> SimpleNamespace:
         i = 0
         total = len(cps)
         while i < total:
-            if not is_word[i]:
+            if not table[cps[i]]:
                 i += 1
                 continue
             while text_starts[t + 1] <= i:
                 t += 1
             acc = np.uint64(0)
             k = np.uint64(0)
-            while i < total and is_word[i]:
+            while i < total and table[cps[i]]:
                 acc = acc * K_CHAR + np.uint64(cps[i])
                 k += np.uint64(1)
                 i += 1

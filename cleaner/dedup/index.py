@@ -166,6 +166,8 @@ class DedupIndex:
             )
             rowid = int(cur.lastrowid or 0)
             rowids.append(rowid)
+            if not len(shingles):
+                continue  # no words, no near-duplicates: its all-max signature would match every empty one
             cur.executemany("INSERT INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
             if passages:
                 cur.executemany("INSERT OR IGNORE INTO owners VALUES (?, ?)", ((h, rowid) for h in _signed(shingles)))

@@ -69,24 +69,27 @@ def dedup_key(text: str) -> str:
 
 
 def word_table() -> npt.NDArray[np.bool_]:
-    """A lookup table over the Basic Multilingual Plane: True where ``re``'s ``\\w`` matches.
+    """A lookup table over all code points: True where ``re``'s ``\\w`` matches.
 
-    ``\\w`` is ``str.isalnum()`` or the underscore; characters beyond U+FFFF are looked up one
-    by one (they are rare), so the table stays 64 KB.
+    ``\\w`` is ``str.isalnum()`` or the underscore. The Basic Multilingual Plane is filled at
+    once (65,536 checks); characters beyond it start False and a Shingler fills them in when it
+    meets them, so building a table stays cheap.
 
     >>> table = word_table()
     >>> bool(table[ord("a")]), bool(table[ord("_")]), bool(table[ord("-")]), bool(table[0xE9])
     (True, True, False, True)
     """
+    table = np.zeros(0x110000, dtype=np.bool_)
     chars = "".join(map(chr, range(0x10000)))
-    return np.array([c.isalnum() or c == "_" for c in chars], dtype=np.bool_)
+    table[:0x10000] = [c.isalnum() or c == "_" for c in chars]
+    return table
 
 
 class Shingler:
     """Hash texts into word n-gram shingle hashes, a batch at a time.
 
-    Holds the ``\\w`` lookup table (built once per instance, never at import) and the n-gram
-    size. Picklable, so a worker process gets its own copy.
+    Holds the ``\\w`` lookup table (built once per instance, never at import; 1.1 MB) and the
+    n-gram size. Picklable: a worker process rebuilds its own table.
 
     >>> Shingler(ngram=5).hash_batch(["one two three"])[1].tolist()  # short text: one shingle
     [0, 1]
@@ -129,18 +132,22 @@ class Shingler:
         # "\n" is not a word character, so it keeps words of neighbouring texts apart.
         joined = "\n".join(keys)
         cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        is_word = self.table[np.minimum(cps, 0xFFFF)]
-        for i in np.flatnonzero(cps > 0xFFFF).tolist():
-            ch = chr(int(cps[i]))
-            is_word[i] = ch.isalnum() or ch == "_"
+        if not joined.isascii():
+            self._learn_astral(cps)
         lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
         text_starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=text_starts[1:])
         kernels: Any = _kernels.NUMBA if self.use_numba else _kernels.NUMPY
         hashes: U64
         offsets: I64
-        hashes, offsets = kernels.shingle_hashes(cps, is_word, text_starts, self.ngram)
+        hashes, offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
         return hashes, offsets
+
+    def _learn_astral(self, cps: npt.NDArray[np.uint32]) -> None:
+        """Fill the table for characters beyond U+FFFF as they are met (rare; str.isalnum each)."""
+        for cp in np.unique(cps[cps > 0xFFFF]).tolist():
+            ch = chr(cp)
+            self.table[cp] = ch.isalnum() or ch == "_"
 
     def hash_text(self, text: str) -> U64:
         """Shingle hashes of one text.

@@ -24,6 +24,22 @@ _ITEM = np.dtype(np.uint64).itemsize
 _FLUSH_ITEMS = 2 * 1024 * 1024  # 16 MB of hashes per write
 
 
+def distinct_sorted(values: U64) -> U64:
+    """Sorted distinct values; for the short arrays of one document several times faster than
+    ``np.unique`` (no hashing pass, no inverse).
+
+    >>> distinct_sorted(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 class ShingleStore:
     """Append-only arrays of uint64 on a temporary file, addressed by their append order."""
 
@@ -67,7 +83,7 @@ class ShingleStore:
         """Sorted distinct values of array ``i``, cached: verification asks for the same few often."""
         found = self._distinct.get(i)
         if found is None:
-            found = self._distinct[i] = np.unique(self.get(i))
+            found = self._distinct[i] = distinct_sorted(self.get(i))
         return found
 
     def all(self) -> list[U64]:

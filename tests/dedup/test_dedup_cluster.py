@@ -143,3 +143,14 @@ def test_summarize_many_equals_summarize() -> None:
         for f in dataclasses.fields(one):
             a, b = getattr(one, f.name), getattr(many, f.name)
             assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+
+
+def test_stage_pickles_for_worker_processes() -> None:
+    import pickle
+
+    stage = Dedup(DedupConfig())
+    stage.setup()
+    docs = docs_from([("a", " ".join(random_words(1, 50)))])
+    clone = pickle.loads(pickle.dumps(stage))
+    a, b = stage.summarize(docs[0]), clone.summarize(docs[0])
+    assert np.array_equal(a.signature, b.signature) and np.array_equal(a.shingles, b.shingles)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cleaner.cli import main
-from cleaner.config import Config
+from cleaner.config import Config, DedupConfig
 from cleaner.explain import explain_target
 from tests.conftest import SEEDS, write_jsonl
 
@@ -146,3 +146,22 @@ def test_near_duplicate_of_an_indexed_document_without_changing_the_index(tmp_pa
 
     alone = invoke("explain", f"{later}:1")  # no corpus to compare with: kept
     assert "status   kept" in alone.stdout
+
+
+def test_reused_passages_are_flagged_with_the_document_they_come_from(tmp_path: Path) -> None:
+    seeds = sorted(SEEDS.iterdir())
+    original = seeds[0].read_text(encoding="utf-8")
+    corpus = write_jsonl(tmp_path / "a.jsonl", [{"id": "original", "text": original}])
+    index = tmp_path / "seen.sqlite"
+    result = invoke("clean", str(corpus), "-o", str(tmp_path / "out"), "--index", str(index), "-q", "-j", "1")
+    assert result.exit_code == 0, result.output
+    reused = [p for p in original.split("\n") if len(p) > 200][:3]
+    text = seeds[2].read_text(encoding="utf-8") + "\n\n" + "\n\n".join(reused)
+    later = write_jsonl(tmp_path / "b.jsonl", [{"id": "later", "text": text}])
+
+    ex = explain_target(f"{later}:1", Config(dedup=DedupConfig(index=str(index))))
+    flagged = [line for line in ex.lines if line.fate == "duplicate"]
+    assert ex.status == "kept"
+    assert [line.text for line in flagged] == reused
+    assert all(line.reason == "dedup.near_duplicate_passage" for line in flagged)
+    assert all("passage also in original" in line.notes[-1] for line in flagged)

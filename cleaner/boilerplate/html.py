@@ -148,9 +148,7 @@ def _judge_class(cues: ClassCues, names: str) -> tuple[Reason | None, bool]:
     if not names:
         return None, False
     cue, positive = cues.judge(names)
-    if positive and cue is not None and cue is not Reason.COMMENTS:
-        cue = None  # "article-body related-wrapper": trust the article word
-    elif cue is Reason.SOCIAL and "embed" in names.lower():
+    if cue is Reason.SOCIAL and "embed" in names.lower():
         cue = None  # "social-media-embed": a quoted post is part of the story, not a share bar
     return cue, positive
 

@@ -61,7 +61,7 @@ TAG_CUES: dict[str, Reason] = {
 # "read ?more" matches "read-more" and "readmore". Keep them generic.
 _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
     (Reason.CONSENT, r"cookie|consent|gdpr| cmp |onetrust|privacy ?banner"),
-    (Reason.COMMENTS, r"comment|disqus|respond|reply|discussion|kommentar"),
+    (Reason.COMMENTS, r"comment|disqus| respond |reply|discussion|kommentar"),
     (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis"),
     (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|abonn"),
     (

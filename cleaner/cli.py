@@ -306,7 +306,8 @@ def clean(
     if html_value is not None:
         from cleaner.html_report import read_records, write_html_report
 
-        write_html_report(Path(html_value), report, read_records(report_path), input_seconds=timer.seconds)
+        title = f"cleaner run report: {', '.join(str(i) for i in inputs)} -> {outdir}"
+        write_html_report(Path(html_value), report, read_records(report_path), input_seconds=timer.seconds, title=title)
     if not quiet:
         click.echo(report.summary(), err=True)
         if html_value is not None:

@@ -141,6 +141,8 @@ def render(
         bar_chart("Seconds per stage", list(report.seconds.items()), COLOURS["seconds"], "seconds", fmt="{:.2f}s"),
     ]
     captions = {
+        1: "Text each stage's recorded removals took out; a document dropped whole adds what was left of"
+        " its input (HTML markup included) to the stage that dropped it.",
         2: "How many documents each cluster of near-duplicates holds (the kept copy included).",
         3: "Verified similarity: Jaccard of word n-grams for documents, containment for passages.",
         4: "Seconds the run waited for each input file's results after the previous file's, summed over"
@@ -170,12 +172,13 @@ def write_html_report(
     records: Iterable[Mapping[str, Any]],
     *,
     input_seconds: Mapping[str, float] | None = None,
+    title: str = "cleaner run report",
 ) -> None:
     """Render the page and write it to ``path`` (written whole, then renamed into place)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(render(report, records, input_seconds=input_seconds), encoding="utf-8")
+    tmp.write_text(render(report, records, input_seconds=input_seconds, title=title), encoding="utf-8")
     tmp.replace(target)
 
 

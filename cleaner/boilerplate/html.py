@@ -361,6 +361,27 @@ def _mark_cards(elements: list[_Element], totals: _Totals, total_good: int) -> l
     return cards
 
 
+# An element holding a run of at least this many good <p> siblings holds an article body
+# (or a large part of one), whatever its class says: "has-sidebar" on a wrapper, "promo" on a
+# sponsored post. Reader comments are the exception, their paragraphs are prose too.
+ARTICLE_RUN = 4
+
+
+def _holds_article_run(blocks: list[Block], goods: list[int], elements: list[_Element]) -> list[bool]:
+    runs = [0] * len(elements)
+    for block, good in zip(blocks, goods, strict=True):
+        if good and block.tag == "p" and len(block.path) >= 2:
+            runs[block.path[-2]] += 1
+    holds = [False] * len(elements)
+    for eid in range(len(elements) - 1, -1, -1):
+        if runs[eid] >= ARTICLE_RUN or holds[eid]:
+            holds[eid] = True
+            parent = elements[eid].parent
+            if parent >= 0:
+                holds[parent] = True
+    return holds
+
+
 def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Element], cued: list[bool]) -> int:
     """The element id with the best score: good text minus half of the rest."""
     n_elements = len(elements)
@@ -392,8 +413,12 @@ def extract(html: str, cues: ClassCues | None = None) -> Extraction:
     cards = _mark_cards(elements, totals, total_good)
     # A cue on an element holding most of the page's good text is a page wrapper, not a widget.
     # 0.6: re-check with the benchmark.
+    holds_body = _holds_article_run(blocks, goods, elements)
     active: list[Reason | None] = [
-        (Reason.RELATED if cards[eid] and el.cue is None else el.cue) if totals.good[eid] <= 0.6 * total_good else None
+        (Reason.RELATED if cards[eid] and el.cue is None else el.cue)
+        if totals.good[eid] <= 0.6 * total_good
+        and (not holds_body[eid] or el.cue is Reason.COMMENTS or el.tag in TAG_CUES)
+        else None
         for eid, el in enumerate(elements)
     ]
     # cued[e]: e or an ancestor carries an active cue (elements come in document order, so a

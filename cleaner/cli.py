@@ -14,7 +14,6 @@ import dataclasses
 import functools
 import json
 import sys
-import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -257,7 +256,7 @@ def clean(
       cleaner clean batch-002.jsonl.gz -o out/ --index seen.sqlite --html-report batch-002.html
       cleaner clean --config cleaner.toml --threshold 0.9 -v
     """
-    from cleaner.progress import TerminalProgress
+    from cleaner.progress import InputTimer, TerminalProgress
     from cleaner.runners.local import default_report_path, run
 
     cfg, run_opts = build_config(
@@ -316,30 +315,6 @@ def clean(
         if not quiet:
             click.echo(f"cleaner: {report.docs_error:,} input(s) failed; see the lines above and the report", err=True)
         sys.exit(1)
-
-
-class InputTimer:
-    """Seconds per input file, from the time between consecutive task results of a phase.
-
-    With one job this is each task's own time. With several, tasks overlap and results arrive in
-    input order, so a file's time is how long the run waited for it after the previous one: a slow
-    file still stands out, a fast one behind it shows near zero. The first result of a phase is not
-    timed: the time before it is worker start-up and the previous phase's decisions, not the file.
-    """
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._phase = -1
-        self._last = 0.0
-
-    def __call__(self, event: Any) -> None:
-        now = time.perf_counter()
-        if event.phase_number == self._phase:
-            self.seconds[event.path] = self.seconds.get(event.path, 0.0) + (now - self._last)
-        else:
-            self._phase = event.phase_number
-            self.seconds.setdefault(event.path, 0.0)
-        self._last = now
 
 
 @main.command()

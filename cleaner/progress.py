@@ -145,6 +145,36 @@ class TerminalProgress:
             self._bar = None
 
 
+class InputTimer:
+    """Seconds per input file, from the time between consecutive task results of a phase.
+
+    With one job this is each task's own time. With several, tasks overlap and results arrive in
+    input order, so a file's time is how long the run waited for it after the previous one: a slow
+    file still stands out, a fast one behind it shows near zero. The first result of a phase is not
+    timed: the time before it is worker start-up and the previous phase's decisions, not the file.
+
+    >>> timer = InputTimer()
+    >>> for n, path in enumerate(["a.txt", "b.txt"], 1):
+    ...     timer(ProgressEvent("write", 1, 1, n, 2, path=path))
+    >>> sorted(timer.seconds), timer.seconds["a.txt"]
+    (['a.txt', 'b.txt'], 0.0)
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._phase = -1
+        self._last = 0.0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = time.perf_counter()
+        if event.phase_number == self._phase:
+            self.seconds[event.path] = self.seconds.get(event.path, 0.0) + (now - self._last)
+        else:
+            self._phase = event.phase_number
+            self.seconds.setdefault(event.path, 0.0)
+        self._last = now
+
+
 def _is_terminal(stream: IO[str]) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:

@@ -40,7 +40,6 @@ from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
 _SPACES = re.compile(r"\s+")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _SENTENCE_END = re.compile(r"[.!?…。:;»”\"')]\s*$")
 
 
@@ -59,7 +58,6 @@ class Block:
 class _Element:
     tag: str
     cue: Reason | None
-    positive: bool
     names: str  # class/id/role as written
     parent: int  # element id of the nearest tracked ancestor, -1 at the root
 
@@ -143,14 +141,14 @@ def _parse(html: str, chrome: bool = True) -> tuple[LexborNode | None, list[Drop
     return root, drops
 
 
-def _judge_class(cues: ClassCues, names: str) -> tuple[Reason | None, bool]:
-    """The cue and the article flag of one class/id/role string."""
+def _judge_class(cues: ClassCues, names: str) -> Reason | None:
+    """The cue of one class/id/role/itemprop string."""
     if not names:
-        return None, False
-    cue, positive = cues.judge(names)
+        return None
+    cue = cues.judge(names)
     if cue is Reason.SOCIAL and "embed" in names.lower():
         cue = None  # "social-media-embed": a quoted post is part of the story, not a share bar
-    return cue, positive
+    return cue
 
 
 def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element]]:
@@ -172,7 +170,7 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
     link_depth = 0
     joined = False  # whether the next block continues the previous paragraph
     # Class strings repeat within a page ("menu-item" x 200): judge each distinct one once.
-    class_verdicts: dict[str, tuple[Reason | None, bool]] = {}
+    class_verdicts: dict[str, Reason | None] = {}
     block_tag_set = BLOCK_TAGS
     tag_cues = TAG_CUES
 
@@ -237,10 +235,11 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
             )
         else:
             names = ""
-        verdict = class_verdicts.get(names)
-        if verdict is None:
-            verdict = class_verdicts[names] = _judge_class(cues, names)
-        elements.append(_Element(tag, tag_cues.get(tag) or verdict[0], verdict[1], names, path[-1] if path else -1))
+        if names in class_verdicts:
+            cue = class_verdicts[names]
+        else:
+            cue = class_verdicts[names] = _judge_class(cues, names)
+        elements.append(_Element(tag, tag_cues.get(tag) or cue, names, path[-1] if path else -1))
         if tag in block_tag_set:
             if pieces:
                 flush(False)

@@ -86,12 +86,6 @@ CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
 ANY_CLASS_CUE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _CLASS_CUES))
 _CLASS_SEPARATORS = str.maketrans("_-", "  ")
 
-# Class/id names that mark the article itself; they lift a container's score and stop a
-# negative cue from matching an element such as "article-content-related-wrapper".
-POSITIVE_CLASS = re.compile(
-    r"article|content|entry|post ?body|story|main|text|body|hentry|blog ?post|artikel|contenu|cuerpo|noticia"
-)
-
 
 def class_key(attrs: str) -> str:
     """The form a class/id/role string is matched in.
@@ -118,7 +112,6 @@ def reason_for_class(attrs: str) -> Reason | None:
     return None
 
 
-_POSITIVE_BIT = 1 << len(CLASS_CUES)
 # First words of the two-word cues ("read more", "sr only"): only pairs starting with one of
 # these are matched. Keep in step with the " ?" and two-word patterns above.
 _PAIR_STARTS: frozenset[str] = frozenset(
@@ -138,7 +131,7 @@ class ClassCues:
 
     >>> cues = ClassCues()
     >>> cues.judge("post-share-buttons"), cues.judge("entry-content clearfix")
-    ((<Reason.SOCIAL: 'boilerplate.social'>, False), (None, True))
+    (<Reason.SOCIAL: 'boilerplate.social'>, None)
     """
 
     MAX_WORDS = 200_000  # memo bound: about 20 MB at worst
@@ -154,14 +147,12 @@ class ClassCues:
             for bit, (_, pattern) in enumerate(CLASS_CUES):
                 if pattern.search(key) is not None:
                     mask |= 1 << bit
-            if POSITIVE_CLASS.search(key) is not None:
-                mask |= _POSITIVE_BIT
             if len(self._masks) < self.MAX_WORDS:
                 self._masks[piece] = mask
         return mask
 
-    def judge(self, names: str) -> tuple[Reason | None, bool]:
-        """The cue (first matching reason) and whether the string marks the article itself."""
+    def judge(self, names: str) -> Reason | None:
+        """The cue of a class/id/role string: the first reason, in priority order, that matches."""
         words = names.lower().translate(_CLASS_SEPARATORS).split()
         mask = 0
         for word in words:
@@ -170,13 +161,11 @@ class ClassCues:
         for left, right in itertools.pairwise(words):
             if left in _PAIR_STARTS:
                 mask |= self._mask(f"{left} {right}")
-        cue = None
-        if mask & (_POSITIVE_BIT - 1):
+        if mask:
             for bit, (reason, _) in enumerate(CLASS_CUES):
                 if mask >> bit & 1:
-                    cue = reason
-                    break
-        return cue, bool(mask & _POSITIVE_BIT)
+                    return reason
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,9 +344,6 @@ PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
         ),
     ),
 )
-
-# Lines after which a run of short lines is a list of links to other articles, not content.
-RELATED_HEADERS: frozenset[Reason] = frozenset({Reason.RELATED})
 
 
 def line_reason(line: str) -> Reason | None:

@@ -459,9 +459,28 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
         before = text
         for fixer in fixers:
             text = fixer(text, edits)
-        if text == before:
+        if text == before or _settled(before, text, fixers):
             break
     return text, edits.to_list()
+
+
+def _settled(before: str, after: str, fixers: list[Callable[[str, EditLog], str]]) -> bool:
+    """True when another round cannot change ``after``, checked on the changed lines only.
+
+    Every fixer but the lookalike pass works line by line, and a line no fixer changed is already their
+    fixed point, so only changed lines can change again. The lookalike pass would see exactly the text it
+    returned, and it is idempotent (tests/test_homoglyphs.py). A round that changed the line structure
+    (CR, U+2028 ...) is not checked here: the caller runs the whole chain again.
+    """
+    old_lines, new_lines = before.split("\n"), after.split("\n")
+    if len(old_lines) != len(new_lines):
+        return False
+    changed = "\n".join(new for old, new in zip(old_lines, new_lines, strict=True) if old != new)
+    probe = changed
+    for fixer in fixers:
+        if fixer is not fix_lookalikes:
+            probe = fixer(probe, EditLog())
+    return probe == changed
 
 
 class Normalize:

@@ -101,6 +101,30 @@ def test_gate_lets_clean_lines_skip_ftfy() -> None:
     assert MOJIBAKE_GATE.search("caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}") is not None
 
 
+def test_gate_finds_every_line_ftfy_would_fix() -> None:
+    """Mojibake of genuine text in every encoding ftfy knows: where ftfy changes a line, the gate matches."""
+    import ftfy
+
+    lines = [
+        line
+        for path in sorted(CASES_DIR.glob("*.json"))
+        for case in json.loads(path.read_text(encoding="utf-8"))
+        for line in case["fixed"].split("\n")
+        if not line.isascii()
+    ]
+    checked = 0
+    for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
+        for line in lines:
+            try:
+                mojibake = line.encode("utf-8").decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if ftfy.fix_and_explain(mojibake, FTFY_CONFIG).text != mojibake:
+                checked += 1
+                assert MOJIBAKE_GATE.search(mojibake), (encoding, mojibake)
+    assert checked > 100
+
+
 def test_only_the_bad_line_goes_through_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:
     import ftfy
 

@@ -40,7 +40,8 @@ from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
 _SPACES = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"[.!?…。:;»”\"')]\s*$")
+# Sentence ends, including the full-width, Devanagari and Arabic ones.
+_SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:;»”\"')]\s*$")
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
 _WORD = re.compile(r"\w+")
-_PUNCT = re.compile(r"[.,;:!?。，、]")
+_PUNCT = re.compile(r"[.,;:!?。，、！？।۔؟،]")
 # Date lines ("Wednesday November 20, 2019", "19.11.2019, 08:57"): under teasers and reader
 # comments they repeat, so inside the article they cost DATE_LINE_COST instead.
 _MONTHS = (
@@ -37,7 +37,7 @@ _DATE_LINE = re.compile(
 )
 DATE_LINE_COST = 8.0
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline.
-_SENTENCE_END = re.compile(r"[.!?…。»”\"']\s*$")
+_SENTENCE_END = re.compile(r"[.!?…。！？।۔؟»”\"']\s*$")
 # A short line counts as a sentence only with a full stop (perhaps inside quotes): teaser
 # headlines end with "?" or "!" far more often than one-line paragraphs do.
 _STOP_END = re.compile(r"[.…。][»”\"'’)]*\s*$")

@@ -6,7 +6,6 @@ import json
 import unicodedata
 from pathlib import Path
 
-import confusable_homoglyphs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,26 +27,46 @@ SMALL_O = "\N{CYRILLIC SMALL LETTER O}"
 ER = "\N{CYRILLIC SMALL LETTER ER}"
 
 
+TR39_EXTRACT = Path(__file__).parent / "cases" / "normalize" / "tr39_extract.json"
+
+
 def tr39_letters_to_ascii() -> dict[str, str]:
-    """Re-derive the table from confusables.txt as shipped (JSON) by confusable-homoglyphs."""
-    data_file = Path(confusable_homoglyphs.__file__).parent / "confusables.json"
-    data = json.loads(data_file.read_text(encoding="utf-8"))
+    """Re-derive the table from the TR39 extract: Lu/Ll letters with a one-letter ASCII target, case-matched.
+
+    The extract was made from confusables.txt as shipped (JSON) by confusable-homoglyphs; to refresh it::
+
+        data = json.load(open(Path(confusable_homoglyphs.__file__).parent / "confusables.json"))
+        entries = [{"source": k, "name": unicodedata.name(k), "ascii_targets": [t["c"] for t in v if t["c"].isascii()]}
+                   for k, v in sorted(data.items()) if len(k) == 1
+                   and unicodedata.name(k, "").startswith(("CYRILLIC", "GREEK"))
+                   and unicodedata.category(k).startswith("L") and any(t["c"].isascii() for t in v)]
+    """
+    extract = json.loads(TR39_EXTRACT.read_text(encoding="utf-8"))
     table: dict[str, str] = {}
-    for source, targets in data.items():
-        if len(source) != 1 or unicodedata.category(source) not in ("Lu", "Ll"):
+    for entry in extract["entries"]:
+        source = entry["source"]
+        if unicodedata.category(source) not in ("Lu", "Ll"):
             continue
-        if not unicodedata.name(source, "").startswith(("CYRILLIC", "GREEK")):
+        letters = [t for t in entry["ascii_targets"] if len(t) == 1 and t.isalpha()]
+        if not letters:
             continue
-        ascii_letters = [t["c"] for t in targets if len(t["c"]) == 1 and t["c"].isascii() and t["c"].isalpha()]
-        if not ascii_letters:
-            continue
-        target = ascii_letters[0]
+        target = letters[0]
         if source.isupper() and target == "l":
             target = "I"  # TR39's prototype for I-like letters is lowercase l
         if source.isupper() != target.isupper():
             continue
         table[source] = target
     return table
+
+
+def test_tr39_extract_is_what_it_says() -> None:
+    extract = json.loads(TR39_EXTRACT.read_text(encoding="utf-8"))
+    assert "Unicode License" in extract["license"]
+    for entry in extract["entries"]:
+        assert unicodedata.name(entry["source"]) == entry["name"]
+        assert entry["name"].startswith(("CYRILLIC", "GREEK"))
+    names = {e["name"] for e in extract["entries"]}
+    assert {"CYRILLIC SMALL LETTER A", "GREEK SMALL LETTER OMICRON", "CYRILLIC CAPITAL LETTER ES"} <= names
 
 
 def test_table_is_tr39_confusables_case_matched() -> None:

@@ -32,8 +32,9 @@ from types import MappingProxyType
 # Cyrillic and Greek letters that Unicode's confusables.txt (UTS #39, as shipped in the PyPI package
 # confusable-homoglyphs 3.3.1, file confusables.json) maps to one ASCII letter, kept only when the case
 # matches (TR39 maps capital I to the prototype "l", so capital I-lookalikes map to "I"). Letters only:
-# symbols and modifier letters are left out. tests/test_homoglyphs.py re-derives this table from that data
-# and fails when they disagree, so regenerate it there after a Unicode update.
+# symbols and modifier letters are left out. tests/test_homoglyphs.py re-derives this table from an extract
+# of that data (tests/cases/normalize/tr39_extract.json) and fails when they disagree: after a Unicode
+# update, refresh the extract (recipe in that test) and then this table.
 LOOKALIKE_TO_LATIN: Mapping[str, str] = MappingProxyType(
     {
         "\N{GREEK CAPITAL LETTER YOT}": "J",

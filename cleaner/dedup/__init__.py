@@ -38,7 +38,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
 from cleaner.dedup.index import DedupIndex
-from cleaner.dedup.passages import NO_OWNER, best_source, owners, split_passages
+from cleaner.dedup.passages import NO_OWNER, PREFILTER_SLACK, best_source, owner_ranks, split_passages
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
@@ -51,10 +51,6 @@ I64 = npt.NDArray[np.int64]
 __all__ = ["Decision", "Dedup", "PassageFlag", "Summary"]
 
 _NO_HASHES: U64 = np.zeros(0, dtype=np.uint64)
-# A passage goes on to the exact check when at least this share of the threshold of its
-# shingles (counted with repeats) have an earlier owner; the exact check counts distinct
-# shingles, and the slack keeps a passage with a few repeated shingles from being skipped.
-_PREFILTER_SLACK = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,16 +252,9 @@ class Dedup:
         """Flag passages of kept documents found in earlier documents (of the index or the run)."""
         n = len(keys)
         threshold = self.cfg.passage_threshold
-        owner_hashes, owner_docs = owners(doc_store.all())
         per_doc = passage_store.all()
         flat = np.concatenate(per_doc) if per_doc else _NO_HASHES
-        doc_of = np.repeat(np.arange(n), [len(a) for a in per_doc])
-        at = np.minimum(np.searchsorted(owner_hashes, flat), max(owner_hashes.size - 1, 0))
-        ranks = (
-            np.where(owner_hashes[at] == flat, owner_docs[at], NO_OWNER)
-            if owner_hashes.size
-            else np.full(flat.size, NO_OWNER, dtype=np.int64)
-        )
+        ranks = owner_ranks(doc_store.all(), flat)
         index_owner: dict[int, int] = {}
         if index is not None and flat.size:
             index_owner = index.owners(flat)
@@ -274,7 +263,16 @@ class Dedup:
         if index_owner:
             from_index = np.array([index_owner.get(h, NO_OWNER) for h in flat.tolist()], dtype=np.int64)
             ranks = np.where(from_index != NO_OWNER, from_index - offset, ranks)
-        earlier = (ranks < doc_of).astype(np.int64)
+        # Prefilter every passage at once: shingles owned by an earlier document, per passage.
+        sizes = np.array([size for doc_sizes in passage_sizes for size in doc_sizes], dtype=np.int64)
+        passage_doc = np.repeat(np.arange(n), [len(doc_sizes) for doc_sizes in passage_sizes])
+        passage_no = np.concatenate([np.arange(len(d)) for d in passage_sizes]) if n else np.zeros(0, np.int64)
+        starts = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        earlier = (ranks < np.repeat(passage_doc, sizes)).astype(np.int64)
+        owned = np.add.reduceat(earlier, np.minimum(starts[:-1], max(earlier.size - 1, 0))) if earlier.size else sizes
+        owned = np.where(sizes > 0, owned, 0)
+        candidates = np.flatnonzero((sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes))
         index_cache: dict[int, tuple[str, str, U64]] = {}
 
         def shingles_of(rank: int) -> U64:
@@ -288,25 +286,17 @@ class Dedup:
         def id_of(rank: int) -> str:
             return index_cache[rank + offset][0] if rank < 0 else ids[rank]
 
-        base = 0
-        for i in range(n):
-            sizes = passage_sizes[i]
+        flags: dict[int, list[PassageFlag]] = {}
+        for p in candidates.tolist():
+            i = int(passage_doc[p])
             decision = decisions.get(keys[i])
-            doc_base, base = base, base + sum(sizes)
-            if not sizes or (decision is not None and decision.is_near_duplicate):
+            if decision is not None and decision.is_near_duplicate:
                 continue  # a copy of a whole document: its passages add nothing
-            flags: list[PassageFlag] = []
-            start_of = doc_base
-            for (start, end), size in zip(spans[i], sizes, strict=True):
-                lo, hi = start_of, start_of + size
-                start_of = hi
-                if size == 0 or earlier[lo:hi].sum() < _PREFILTER_SLACK * threshold * size:
-                    continue
-                shingles = flat[lo:hi]
-                _, first = np.unique(shingles, return_index=True)
-                found = best_source(shingles, i, ranks[lo:hi][first], shingles_of, threshold)
-                if found is not None:
-                    flags.append(PassageFlag(start, end, id_of(found[0]), round(found[1], 4)))
-            if flags:
-                current = decision or Decision()
-                decisions[keys[i]] = Decision(current.duplicate, tuple(flags))
+            lo, hi = int(starts[p]), int(starts[p + 1])
+            found = best_source(flat[lo:hi], i, ranks[lo:hi], shingles_of, threshold)
+            if found is not None:
+                start, end = spans[i][int(passage_no[p])]
+                flags.setdefault(i, []).append(PassageFlag(start, end, id_of(found[0]), round(found[1], 4)))
+        for i, doc_flags in flags.items():
+            current = decisions.get(keys[i]) or Decision()
+            decisions[keys[i]] = Decision(current.duplicate, tuple(doc_flags))

@@ -108,13 +108,29 @@ class OnlineBuckets:
         return found
 
 
+def distinct_sorted(values: U64) -> U64:
+    """Sorted distinct values; for the short arrays of one document several times faster than
+    ``np.unique`` (no hashing pass, no inverse).
+
+    >>> distinct_sorted(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def jaccard(a: U64, b: U64) -> float:
     """Exact Jaccard of two sets of shingle hashes (repeats inside one array are ignored).
 
     >>> jaccard(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4, 4], dtype=np.uint64))
     0.5
     """
-    ua, ub = np.unique(a), np.unique(b)
+    ua, ub = distinct_sorted(a), distinct_sorted(b)
     if ua.size == 0 and ub.size == 0:
         return 0.0
     inter = np.intersect1d(ua, ub, assume_unique=True).size
@@ -122,15 +138,16 @@ def jaccard(a: U64, b: U64) -> float:
 
 
 def containment(part: U64, whole: U64) -> float:
-    """Share of the shingles of ``part`` that ``whole`` also has.
+    """Share of the distinct shingles of ``part`` that ``whole`` (sorted, distinct) also has.
 
-    >>> containment(np.array([1, 2, 3, 4], dtype=np.uint64), np.array([2, 3, 4, 9], dtype=np.uint64))
+    >>> containment(np.array([4, 1, 2, 3, 3], dtype=np.uint64), np.array([2, 3, 4, 9], dtype=np.uint64))
     0.75
     """
-    up = np.unique(part)
-    if up.size == 0:
+    up = distinct_sorted(part)
+    if up.size == 0 or whole.size == 0:
         return 0.0
-    return float(np.isin(up, whole).sum()) / up.size
+    at = np.minimum(np.searchsorted(whole, up), whole.size - 1)
+    return float(np.count_nonzero(whole[at] == up)) / up.size
 
 
 def verify_pairs(

@@ -188,8 +188,8 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
         conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
     except sqlite3.DatabaseError as err:
         raise UsageError(
-            f"{path} is not a readable cleaner index ({err}): give another --index path, "
-            "or delete the file to start a new index"
+            f"{path} is not a readable cleaner index ({err}): --index takes a file made by an "
+            "earlier `cleaner clean --index` run, or a new path to start one"
         ) from err
     return conn
 

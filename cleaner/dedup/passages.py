@@ -40,6 +40,9 @@ WINDOW_WORDS = 60
 # others cover shingles an even earlier document happened to share.
 MAX_CANDIDATES = 3
 NO_OWNER = int(np.iinfo(np.int64).max)
+# The owner prefilter counts shingles with repeats, the exact check distinct ones: the slack
+# keeps a passage with a few repeated shingles from being skipped before the exact check.
+PREFILTER_SLACK = 0.9
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -64,7 +67,7 @@ def split_passages(text: str) -> list[tuple[int, int]]:
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     start, end = _strip(text, start, end)
-    words = len(_WORD.findall(text, start, end))
+    words = _count_words(text, start, end)
     if words < MIN_WORDS:
         return []
     if words <= MAX_WORDS:
@@ -73,7 +76,7 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     win_start, win_words, pos = start, 0, start
     for brk in [*_SENTENCE_END.finditer(text, start, end), None]:
         sent_end = brk.start() if brk else end
-        win_words += len(_WORD.findall(text, pos, sent_end))
+        win_words += _count_words(text, pos, sent_end)
         pos = brk.end() if brk else end
         if win_words >= WINDOW_WORDS or brk is None:
             if win_words >= MIN_WORDS:
@@ -82,40 +85,47 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _count_words(text: str, start: int, end: int) -> int:
+    """Whitespace-separated words: a cheap stand-in for word count, good enough for sizing."""
+    return len(text[start:end].split())
+
+
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    piece = text[start:end]
+    stripped = piece.lstrip()
+    start += len(piece) - len(stripped)
+    return start, start + len(stripped.rstrip())
 
 
-def owners(doc_shingles: list[U64]) -> tuple[U64, I64]:
-    """The owner map: every distinct shingle (sorted) and the first document (by rank) holding it.
+def owner_ranks(doc_shingles: list[U64], passages: U64) -> I64:
+    """For each shingle in ``passages``, the first document (by rank) whose shingles hold it,
+    or NO_OWNER when none does.
 
-    >>> h, o = owners([np.array([5, 6], dtype=np.uint64), np.array([6, 7], dtype=np.uint64)])
-    >>> h.tolist(), o.tolist()
-    ([5, 6, 7], [0, 0, 1])
+    One sort of the documents' shingles followed by the passages' groups equal hashes; the
+    smallest position in a group is the earliest document holding the hash, which becomes the
+    owner of every passage occurrence of it.
+
+    >>> docs = [np.array([5, 6], dtype=np.uint64), np.array([6, 7], dtype=np.uint64)]
+    >>> owner_ranks(docs, np.array([7, 6, 8], dtype=np.uint64)).tolist() == [1, 0, NO_OWNER]
+    True
     """
-    if not doc_shingles:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    all_hashes = np.concatenate(doc_shingles)
-    doc_of = np.repeat(np.arange(len(doc_shingles)), [len(s) for s in doc_shingles])
-    hashes, first = np.unique(all_hashes, return_index=True)
-    return hashes, doc_of[first].astype(np.int64)
-
-
-def lookup_owners(passage: U64, owner_hashes: U64, owner_docs: I64) -> I64:
-    """Owner of each distinct shingle of ``passage``, or NO_OWNER where the map has none.
-
-    >>> lookup_owners(np.array([7, 5], dtype=np.uint64), np.array([5, 6], dtype=np.uint64), np.array([0, 3]))
-    array([                  0, 9223372036854775807])
-    """
-    uniq = np.unique(passage)
-    if owner_hashes.size == 0:
-        return np.full(uniq.size, NO_OWNER, dtype=np.int64)
-    at = np.minimum(np.searchsorted(owner_hashes, uniq), owner_hashes.size - 1)
-    return np.where(owner_hashes[at] == uniq, owner_docs[at], NO_OWNER).astype(np.int64)
+    doc_flat = np.concatenate(doc_shingles) if doc_shingles else np.zeros(0, dtype=np.uint64)
+    if passages.size == 0 or doc_flat.size == 0:
+        return np.full(passages.size, NO_OWNER, dtype=np.int64)
+    doc_of = np.repeat(np.arange(len(doc_shingles), dtype=np.int64), [len(s) for s in doc_shingles])
+    keys = np.concatenate([doc_flat, passages])
+    order = np.argsort(keys)
+    ordered = keys[order]
+    new_group = np.empty(ordered.size, dtype=np.bool_)
+    new_group[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+    # The smallest position in each group of equal hashes is its earliest document entry
+    # (documents come first, in rank order), or a passage entry when no document holds it.
+    first = np.minimum.reduceat(order, np.flatnonzero(new_group))
+    group_owner = np.where(first < doc_flat.size, doc_of[np.minimum(first, doc_flat.size - 1)], NO_OWNER)
+    ranks = np.empty(keys.size, dtype=np.int64)
+    ranks[order] = group_owner[np.cumsum(new_group) - 1]
+    return ranks[doc_flat.size :]
 
 
 def best_source(
@@ -128,10 +138,9 @@ def best_source(
     """The earliest document (rank < own_rank) containing at least ``threshold`` of the passage.
 
     Earliest, not most similar: when several copies of a source contain the passage, the report
-    points at the original, as the keep rule does for whole documents.
-
-    ``passage_owners`` are the ranks of the owners of the passage's distinct shingles (from
-    :func:`lookup_owners`; NO_OWNER where none). Ties go to the better rank.
+    points at the original, as the keep rule does for whole documents. ``passage_owners`` are
+    the owner ranks of the passage's shingles (from :func:`owner_ranks`, repeats included);
+    ``shingles_of(rank)`` gives a document's sorted distinct shingles.
 
     >>> docs = {0: np.array([1, 2, 3, 4, 5], dtype=np.uint64)}
     >>> p = np.array([2, 3, 4, 9], dtype=np.uint64)
@@ -141,7 +150,7 @@ def best_source(
     earlier = passage_owners[passage_owners < own_rank]
     # Every shingle that some earlier document holds has an earlier owner, so too few owned
     # shingles rule out every candidate without reading any of them.
-    if earlier.size < threshold * passage_owners.size:
+    if earlier.size < threshold * passage_owners.size * PREFILTER_SLACK:
         return None
     counts = Counter(earlier.tolist())
     best: tuple[int, float] | None = None

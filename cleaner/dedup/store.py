@@ -19,25 +19,11 @@ import tempfile
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.dedup.cluster import distinct_sorted
+
 U64 = npt.NDArray[np.uint64]
 _ITEM = np.dtype(np.uint64).itemsize
 _FLUSH_ITEMS = 2 * 1024 * 1024  # 16 MB of hashes per write
-
-
-def distinct_sorted(values: U64) -> U64:
-    """Sorted distinct values; for the short arrays of one document several times faster than
-    ``np.unique`` (no hashing pass, no inverse).
-
-    >>> distinct_sorted(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
-    [1, 2, 3]
-    """
-    ordered = np.sort(values)
-    if ordered.size < 2:
-        return ordered
-    keep = np.empty(ordered.size, dtype=np.bool_)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 class ShingleStore:

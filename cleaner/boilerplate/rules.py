@@ -173,6 +173,12 @@ class ClassCues:
 # (``fullmatch``) unless it is in the PREFIX table. Keep them short and generic.
 _W = r"[\s\W]*"  # optional trailing punctuation/space
 
+# Share-bar words, alone or in a row ("Facebook | Twitter | Email").
+_NETWORKS = (
+    r"(?:share|tweet|pin|email|e-mail|print|whatsapp|facebook|twitter|linkedin|telegram|reddit|instagram"
+    r"|pinterest|youtube|tiktok|vk|xing|flipboard|mastodon|threads|messenger|copy link)"
+)
+
 _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     (
         Reason.SOCIAL,
@@ -181,8 +187,7 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         r"|share (?:it|this) with .{0,60}"
         r"|share(?: this)?(?: article| story| post| page)?(?: on \w+)?"
         + _W
-        + r"|(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit)"
-        r"(?:\s*[|·•,/]\s*(?:share|tweet|pin|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit))*"
+        + rf"|{_NETWORKS}(?:\s*[|·•,/]\s*{_NETWORKS})*"
         + _W
         + r"|teilen|(?:auf )?facebook teilen|partager(?: sur \w+)?|compartir(?: en \w+)?"
         r"|поделиться.{0,40}|подписывайтесь на нас.{0,80}|folgen sie uns.{0,80}|suivez-nous.{0,80}"
@@ -191,7 +196,7 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     (
         Reason.NEWSLETTER,
         r"(?:subscribe|sign up|signup|register)\b.{0,40}(?:newsletter|updates|inbox|email).{0,120}"
-        r"|(?:get|receive) (?:our|the) (?:\w+ )?newsletter.{0,120}|newsletters?"
+        r"|(?:get|receive|join) (?:our|the) (?:\w+ )?(?:newsletter|mailing list).{0,120}|newsletters?"
         + _W
         + r"|subscribe(?: now| today| here)?"
         + _W
@@ -301,6 +306,8 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         r"|.{0,200}unauthori[sz]ed (?:use|reproduction).{0,300}|alle rechte vorbehalten.{0,100}"
         r"|.{0,100}tous droits réservés.{0,100}|.{0,100}todos los derechos reservados.{0,100}"
         r"|.{0,100}все права защищены.{0,100}|privacy policy|terms (?:of (?:use|service)|and conditions)"
+        r"|.{0,200}\bregistered trademarks? of\b.{0,300}"
+        r"|.{0,60}\binformation (?:provided|contained|published) on this (?:web ?)?site\b.{0,500}"
         r"|impressum|datenschutz(?:erklärung)?|mentions légales|aviso legal|политика конфиденциальности",
     ),
     (

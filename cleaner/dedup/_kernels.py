@@ -1,8 +1,8 @@
 """The two hot loops (text -> shingle hashes, shingle hashes -> MinHash signatures), twice.
 
 ``NUMPY`` is the reference: whole-batch array passes, no Python work per word or shingle.
-``NUMBA`` computes bit-identical results in compiled loops when numba is installed (about 3x
-faster end to end on the Reuters bench); tests/dedup/test_kernels.py checks that they agree.
+``NUMBA`` computes bit-identical results in compiled loops when numba is installed (about 2.5x
+faster end to end on the Reuters bench, benchmarks/bench_dedup.py); tests/dedup/test_kernels.py checks that they agree.
 Every product and sum wraps modulo 2**64 (2**32 for signatures), which both backends share.
 
 >>> import numpy as np
@@ -226,7 +226,11 @@ def _build_numba() -> SimpleNamespace:
 
 
 class _LazyNumba:
-    """Compiles the numba kernels on first use, so importing cleaner never pays for it."""
+    """Compiles the numba kernels on first use, so importing cleaner never pays for it.
+
+    The one module-level object that changes after import: it only ever holds compiled code
+    for fixed functions, so results never depend on whether or when it was filled.
+    """
 
     def __init__(self) -> None:
         self._impl: SimpleNamespace | None = None

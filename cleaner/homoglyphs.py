@@ -155,6 +155,18 @@ _GREEK = "\u0370-\u03ff\u1f00-\u1fff"
 _FOREIGN_RE = re.compile(f"[{_CYRILLIC}{_GREEK}]")
 # A word: letters, with combining marks (stress marks, diacritics) kept inside it.
 _WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
+# A Latin letter and a Cyrillic or Greek letter inside one word. Every repair needs one such word (repairs
+# of lookalike-only words need a repaired mixed word as evidence), so text without one is returned after
+# this single scan: genuine Russian or Greek costs one regex pass, not a pass over every word.
+_LATIN_LETTERS = (
+    "A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2071\u207f"
+    "\u2090-\u209c\u212a\u212b\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\ufb00-\ufb06\uff21-\uff3a\uff41-\uff5a"
+    "\u2184\U0001df00-\U0001dfff"
+)
+_IN_WORD = r"(?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*?"
+_MIXED_WORD_RE = re.compile(
+    f"[{_LATIN_LETTERS}]{_IN_WORD}[{_CYRILLIC}{_GREEK}]|[{_CYRILLIC}{_GREEK}]{_IN_WORD}[{_LATIN_LETTERS}]"
+)
 # Code right before a word: a printf directive ("%", flags, width, precision) or a backslash escape.
 _CODE_BEFORE_RE = re.compile(r"(?:%[-+ #0-9.*]*|\\)\Z")
 # Sentence ends: words on both sides of one of these are not each other's context.
@@ -297,7 +309,7 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
     >>> [(r.start, r.after) for r in find_lookalike_repairs(f"cre{a}ted {a} plan")]
     [(0, 'created'), (8, 'a')]
     """
-    if text.isascii() or not _FOREIGN_RE.search(text):
+    if text.isascii() or not _FOREIGN_RE.search(text) or not _MIXED_WORD_RE.search(text):
         return []
     words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
     kinds = [_classify(w) for _, _, w in words]

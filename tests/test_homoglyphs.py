@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -111,6 +112,19 @@ def test_letter_script() -> None:
         "O",
         "O",
     ]
+
+
+def test_mixed_word_prefilter_knows_every_latin_and_foreign_letter() -> None:
+    """The one-scan prefilter must see every word the word-level rules would look at."""
+    latin = re.compile(f"[{cleaner.homoglyphs._LATIN_LETTERS}]")
+    foreign = cleaner.homoglyphs._FOREIGN_RE
+    for code in range(0x110000):
+        ch = chr(code)
+        script = letter_script(ch)
+        if script == "L":
+            assert latin.match(ch), hex(code)
+        elif script in ("C", "G"):
+            assert foreign.match(ch), hex(code)
 
 
 def test_count_and_positions() -> None:

@@ -3,7 +3,9 @@
 Both ways of running them give the same clusters (tests/dedup/test_cluster.py checks it):
 
 - **online**, one document at a time: :class:`OnlineBuckets` ``query`` then ``insert``;
-- **batch**, for engines that shuffle by band: :func:`candidate_pairs` over all band keys at once.
+- **batch**, for engines that shuffle by band: :func:`bucket_pairs` per (band, key) partition,
+  or :func:`candidate_pairs` over all band keys at once; then :func:`verify_pairs` and
+  :func:`resolve` (union-find and the keep rule) on the driver.
 
 A candidate pair is an LSH collision: the two signatures agree on every row of at least one
 band. Collisions are only suspects. :func:`verify_pairs` keeps a pair only when the exact
@@ -39,40 +41,54 @@ I64 = npt.NDArray[np.int64]
 BUCKET_CAP = 64
 
 
+def bucket_pairs(ranks: I64, keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
+    """Candidate pairs ``(earlier rank, later rank)`` among rows of ONE band that share a key.
+
+    This is the reduce step of the batch form: a distributed engine shuffles (rank, key) rows
+    of a band so that equal keys meet in one partition and calls this per partition; any split
+    that keeps each key's rows together gives the same pairs. Within a bucket, member m (in
+    rank order) pairs with the first ``min(m, bucket_cap)`` members.
+
+    >>> bucket_pairs(np.array([7, 3, 5]), np.array([1, 1, 1], dtype=np.uint64), bucket_cap=1).tolist()
+    [[3, 5], [3, 7]]
+    """
+    n = ranks.size
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.lexsort((ranks, keys))  # by key, rank order inside each bucket
+    sorted_keys = keys[order]
+    new_bucket = np.empty(n, dtype=np.bool_)
+    new_bucket[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_bucket[1:])
+    bucket_of = np.cumsum(new_bucket) - 1
+    starts = np.flatnonzero(new_bucket)
+    within = np.arange(n) - starts[bucket_of]  # position of each member in its bucket
+    counts = np.minimum(within, bucket_cap)  # earlier members each one is paired with
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    later = np.repeat(np.arange(n), counts)
+    first_slot = np.repeat(np.cumsum(counts) - counts, counts)
+    earlier = starts[bucket_of[later]] + (np.arange(total) - first_slot)
+    sorted_ranks = np.asarray(ranks, dtype=np.int64)[order]
+    return np.stack([sorted_ranks[earlier], sorted_ranks[later]], axis=1)
+
+
 def candidate_pairs(band_keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
     """All (i, j), i < j, whose rows share a key in some band; rows are in rank order.
 
-    Each band is sorted by key (the shuffle a distributed engine does by band), equal keys form
-    a bucket, and within a bucket member m pairs with the first ``min(m, bucket_cap)`` members.
+    The batch form on one machine: :func:`bucket_pairs` for each band, then the union.
 
     >>> candidate_pairs(np.array([[5], [5], [5]], dtype=np.uint64), bucket_cap=1).tolist()
     [[0, 1], [0, 2]]
     """
     n, bands = band_keys.shape
-    found: list[I64] = []
-    for band in range(bands):
-        col = band_keys[:, band]
-        order = np.argsort(col, kind="stable")  # stable: rank order inside each bucket
-        sorted_keys = col[order]
-        new_bucket = np.empty(n, dtype=np.bool_)
-        if n:
-            new_bucket[0] = True
-            np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_bucket[1:])
-        bucket_of = np.cumsum(new_bucket) - 1
-        starts = np.flatnonzero(new_bucket)
-        within = np.arange(n) - starts[bucket_of]  # position of each member in its bucket
-        counts = np.minimum(within, bucket_cap)  # earlier members each one is paired with
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        later = np.repeat(np.arange(n), counts)
-        first_slot = np.repeat(np.cumsum(counts) - counts, counts)
-        earlier = starts[bucket_of[later]] + (np.arange(total) - first_slot)
-        found.append(np.stack([order[earlier], order[later]], axis=1))
+    ranks = np.arange(n, dtype=np.int64)
+    found = [bucket_pairs(ranks, band_keys[:, band], bucket_cap) for band in range(bands)]
+    found = [f for f in found if f.size]
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    return np.unique(pairs, axis=0)
+    return np.unique(np.concatenate(found), axis=0)
 
 
 class OnlineBuckets:

@@ -15,6 +15,7 @@ from cleaner.dedup import Dedup
 from cleaner.dedup.cluster import (
     Assignment,
     OnlineBuckets,
+    bucket_pairs,
     candidate_pairs,
     cluster_batch,
     cluster_online,
@@ -154,3 +155,18 @@ def test_stage_pickles_for_worker_processes() -> None:
     clone = pickle.loads(pickle.dumps(stage))
     a, b = stage.summarize(docs[0]), clone.summarize(docs[0])
     assert np.array_equal(a.signature, b.signature) and np.array_equal(a.shingles, b.shingles)
+
+
+def test_shuffled_partitions_give_the_same_pairs() -> None:
+    # What a distributed engine does: per band, rows shuffled into partitions by key (in any
+    # row order), bucket_pairs per partition, union of the results.
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 6, size=(200, 4)).astype(np.uint64)
+    expected = candidate_pairs(keys, bucket_cap=3).tolist()
+    found: set[tuple[int, int]] = set()
+    for band in range(keys.shape[1]):
+        rows = rng.permutation(keys.shape[0])
+        for part in range(3):
+            mine = rows[keys[rows, band] % 3 == part]
+            found.update(map(tuple, bucket_pairs(mine, keys[mine, band], bucket_cap=3).tolist()))
+    assert sorted(found) == [tuple(p) for p in expected]

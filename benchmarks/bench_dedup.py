@@ -315,8 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     half = n // 2
     with tempfile.TemporaryDirectory() as tmp:
         cfg = DedupConfig(passages=False, index=str(Path(tmp) / "bench.index"))
+        started = clock()
         first = run_cleaner_on(records[:half], cfg)
+        first_cpu = since(started)[1]
+        started = clock()
         second = run_cleaner_on(records[half:], cfg)
+        second_cpu = since(started)[1]
+        index_bytes = (Path(tmp) / "bench.index").stat().st_size
     cluster_first = {d.id: (d.duplicate.cluster if d.duplicate else d.id) for d in first}
     cross = [(i, j) for (i, j), s in oracle.items() if s >= 0.8 and i < half <= j]
     caught = 0
@@ -328,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         "cross_batch_pairs": len(cross),
         "caught": caught,
         "share": caught / len(cross) if cross else None,
+        "cpu_seconds_batch1": first_cpu,
+        "cpu_seconds_batch2": second_cpu,
+        "index_bytes": index_bytes,
     }
 
     # 4. Clough-Stevenson passages (source articles first).
@@ -380,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     tb = results["two_batches"]
     print(
         f"\nTwo batches through one index: {tb['caught']:,} of {tb['cross_batch_pairs']:,} cross-batch pairs "
-        f"caught in batch 2 ({tb['share']:.3f})\n"
+        f"caught in batch 2 ({tb['share']:.3f}); CPU s per batch {tb['cpu_seconds_batch1']:.2f} (new index), "
+        f"{tb['cpu_seconds_batch2']:.2f} (checked against it); index {tb['index_bytes'] / 1e6:.1f} MB\n"
     )
     crows = [
         [cat, c["answers"], c["source_flagged"], c["doc_duplicate_of_source"], c["any_flag"]]
@@ -388,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(table(crows, ["Clough-Stevenson", "answers", "source flagged", "of which whole doc", "any flag"]))
     path = write_results("bench_dedup", results, ["numpy", "numba", "datasketch", "datatrove"])
-    print(f"\nwrote {path}")
+    print(f"\npeak RSS {results['peak_rss_mb']:.0f} MB (whole benchmark process); wrote {path}")
     return 0
 
 

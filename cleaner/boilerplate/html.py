@@ -1,11 +1,18 @@
 """Article extraction from HTML with selectolax (lexbor): blocks, a content container, and drops.
 
-The page is walked once into *blocks* (the text of one block-level element, with its link
-characters and the chain of elements above it). Each element gets a score: the good text
-under it (long, low-link-density blocks) minus a share of the other text. The best element is
-the article container; blocks inside it are kept unless a cue (class/id, tag or line text)
-says they are boilerplate, and blocks outside it are dropped with the reason of the nearest
-cue, or ``boilerplate.low_score``.
+1. Parse; strip what is never text (script, style, forms' controls, svg, ...); cut hidden
+   elements and page chrome (``<nav>``, site header and footer) as whole elements, each a Drop.
+2. Walk the rest once into *blocks*: the text of one block-level element (or one ``<br>``
+   line of it) with its link characters and the chain of elements above it.
+3. Mark cues: tags (aside, form, figcaption), class/id/role/itemprop words (rules.py), and
+   groups of three or more same-class siblings that each carry a headline link (teaser cards).
+   A cue on an element that holds most of the page's good text, or a run of article
+   paragraphs, is a wrapper, not a widget, and is ignored.
+4. Score every element: the good text under it (long, few links, ends like a sentence, not a
+   truncated teaser) minus half of the rest; the best element is the article container.
+5. Keep the container's blocks unless a cue below it, a link-heavy line, a truncated teaser
+   or a line cue (rules.line_reason) says otherwise; drop everything outside it with the
+   reason of its nearest cue, or ``boilerplate.low_score``.
 
 >>> html = '''<html><body><nav><a href="/">Home</a> <a href="/w">World</a></nav>
 ... <div class="story"><h2>Rain</h2><p>It rained all day in the city, and the river rose by a metre before

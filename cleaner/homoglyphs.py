@@ -155,17 +155,18 @@ _GREEK = "\u0370-\u03ff\u1f00-\u1fff"
 _FOREIGN_RE = re.compile(f"[{_CYRILLIC}{_GREEK}]")
 # A word: letters, with combining marks (stress marks, diacritics) kept inside it.
 _WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
-# A Latin letter and a Cyrillic or Greek letter inside one word. Every repair needs one such word (repairs
-# of lookalike-only words need a repaired mixed word as evidence), so text without one is returned after
-# this single scan: genuine Russian or Greek costs one regex pass, not a pass over every word.
+# A Latin letter next to a Cyrillic or Greek letter (combining marks between them allowed): every word
+# that mixes the two scripts, and has no letter of a third, has such a pair. Every repair needs one such
+# word (repairs of lookalike-only words need a repaired mixed word as evidence), so text without one is
+# returned after this single scan: genuine Russian or Greek costs one regex pass, not a pass per word.
 _LATIN_LETTERS = (
     "A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2071\u207f"
     "\u2090-\u209c\u212a\u212b\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\ufb00-\ufb06\uff21-\uff3a\uff41-\uff5a"
     "\u2184\U0001df00-\U0001dfff"
 )
-_IN_WORD = r"(?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*?"
+_MARKS = r"[\u0300-\u036f\u0483-\u0489]*"
 _MIXED_WORD_RE = re.compile(
-    f"[{_LATIN_LETTERS}]{_IN_WORD}[{_CYRILLIC}{_GREEK}]|[{_CYRILLIC}{_GREEK}]{_IN_WORD}[{_LATIN_LETTERS}]"
+    f"[{_LATIN_LETTERS}]{_MARKS}[{_CYRILLIC}{_GREEK}]|[{_CYRILLIC}{_GREEK}]{_MARKS}[{_LATIN_LETTERS}]"
 )
 # Code right before a word: a printf directive ("%", flags, width, precision) or a backslash escape.
 _CODE_BEFORE_RE = re.compile(r"(?:%[-+ #0-9.*]*|\\)\Z")

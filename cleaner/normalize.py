@@ -246,6 +246,17 @@ def _ftfy_fixer_name(steps: list[ftfy.ExplanationStep] | None) -> str:
 _ASCII_LETTER_RE = re.compile("[A-Za-z]")
 
 
+# With FTFY_CONFIG, ftfy changes a line only through these characters or when its badness heuristic
+# fires: its encoding repair starts with ``is_bad`` and every other enabled fixer needs one of them.
+_FTFY_DIRECT_RE = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
+
+
+def _ftfy_could_change(line: str) -> bool:
+    """A second, exact gate: genuine Cyrillic text often has gate pairs (a letter before a guillemet),
+    and ftfy's own ``is_bad`` costs a quarter of a full ``fix_and_explain``."""
+    return bool(_FTFY_DIRECT_RE.search(line)) or ftfy.badness.is_bad(line)
+
+
 def _letter_scripts(text: str) -> set[str]:
     return {letter_script(ch) for ch in text if ch.isalpha()}
 
@@ -280,7 +291,7 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
         if end == -1:
             end = len(text)
         line = text[start:end]
-        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG)
+        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG) if _ftfy_could_change(line) else (line, None)
         if fixed != line and not _changes_a_script(line, fixed):
             parts.append(text[pos:start])
             parts.append(fixed)

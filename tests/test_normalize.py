@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import NormalizeConfig
-from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, normalize_text
+from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, _ftfy_could_change, normalize_text
 from cleaner.record import Document, Edit
 from cleaner.stage import Stage
 
@@ -125,7 +125,20 @@ def test_gate_finds_every_line_ftfy_would_fix() -> None:
             if ftfy.fix_and_explain(mojibake, FTFY_CONFIG).text != mojibake:
                 checked += 1
                 assert MOJIBAKE_GATE.search(mojibake), (encoding, mojibake)
+                assert _ftfy_could_change(mojibake), (encoding, mojibake)
     assert checked > 100
+
+
+def test_genuine_cyrillic_lines_with_gate_pairs_skip_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftfy
+
+    calls: list[str] = []
+    monkeypatch.setattr(ftfy, "fix_and_explain", lambda text, config=None: calls.append(text))
+    # A Cyrillic letter before a guillemet is a UTF-8 lead/continuation pair in cp1251.
+    quote = "\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}\u0414\u0430\N{RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK}"
+    assert MOJIBAKE_GATE.search(quote)
+    assert normalize_text(quote) == (quote, [])
+    assert calls == []
 
 
 def test_only_the_bad_line_goes_through_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:

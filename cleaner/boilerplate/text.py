@@ -17,6 +17,7 @@ Each line gets a verdict from three signals, strongest first:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from cleaner.boilerplate.rules import line_reason
@@ -176,6 +177,7 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
     values: list[tuple[int, float | None]] = []  # (index, value); None marks a wall
     prose: list[bool] = []  # a paragraph
     sentence: list[bool] = []  # a paragraph or a short line that ends like a sentence
+    seen = Counter(line.text.strip() for line in lines)
     for i, line in enumerate(lines):
         text = line.text.strip()
         if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
@@ -185,7 +187,8 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
             prose.append(False)
             sentence.append(False)
             continue
-        paragraph = is_paragraph(text)
+        # A paragraph printed twice on one page is a teaser (slider and list), not the article.
+        paragraph = is_paragraph(text) and seen[text] == 1
         short_sentence = not paragraph and is_sentence(text)
         if paragraph:
             value = float(word_count(text))

@@ -11,8 +11,16 @@ genuine Russian or Greek, so the repair here works on words and looks at their s
 - a word written only in Cyrillic or Greek never changes, except a word made only of lookalike letters
   (``\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER ER}``) in a sentence of
   Latin words with no genuine Cyrillic or Greek word, in a document where other words were repaired;
+- a word whose every letter has a twin in the other script takes the script of its sentence;
 - Greek letters used as symbols stay (``A\N{GREEK SMALL LETTER BETA}42``, ``TNF\N{GREEK SMALL LETTER ALPHA}``,
-  ``\N{GREEK SMALL LETTER MU}m``).
+  ``\N{GREEK SMALL LETTER MU}m``);
+- tokens run together are not disguised words and stay: two scripts meeting at a lowercase-to-capital
+  boundary (an option letter glued to a Cyrillic placeholder), a word glued to a printf directive or a
+  backslash escape, a word with letters of a third script (a run-together language menu).
+
+The rules were checked on the seeds and on the translation catalogs Debian ships (Russian, Ukrainian,
+Belarusian, Bulgarian, Serbian, Macedonian, Kazakh, Greek ...), where nearly every repair fixes a real
+typo (a Latin ``e`` typed into a Bulgarian word): re-run that check before changing a rule.
 
 >>> repair_lookalikes("The Bel\N{CYRILLIC SMALL LETTER A}rusi\N{CYRILLIC SMALL LETTER A}n army")
 ('The Belarusian army', 1)

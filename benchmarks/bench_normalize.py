@@ -159,11 +159,40 @@ def measure(name: str, docs: list[str], repeats: int) -> dict[str, object]:
     }
 
 
+def catalog_repairs(locale_dir: Path) -> dict[str, list[list[str]]]:
+    """Lookalike repairs in the translated messages of gettext catalogs (``/usr/share/locale`` on Debian).
+
+    A review aid for the lookalike rules: genuine Cyrillic and Greek text, where every repair should be a
+    real typo (a Latin letter typed into a Cyrillic word) and never a change to a genuine word.
+    """
+    import gettext
+
+    from cleaner.homoglyphs import find_lookalike_repairs
+
+    found: dict[str, set[tuple[str, str]]] = {}
+    for mo in sorted(locale_dir.glob("*/LC_MESSAGES/*.mo")):
+        lang = mo.parts[-3]
+        try:
+            with mo.open("rb") as fh:
+                catalog = gettext.GNUTranslations(fh)
+        except (OSError, ValueError, IndexError) as exc:  # catalogs gettext cannot parse
+            print(f"skipped {mo}: {exc}", file=sys.stderr)
+            continue
+        for message in catalog._catalog.values():  # type: ignore[attr-defined]
+            if isinstance(message, str):
+                for r in find_lookalike_repairs(message):
+                    found.setdefault(lang, set()).add((r.before, r.after))
+    return {lang: sorted([a, b] for a, b in pairs) for lang, pairs in sorted(found.items())}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     parser.add_argument("--repeats", type=int, default=5, help="runs per chunk and tool; the best one counts")
     parser.add_argument("--limit", type=int, default=None, help="first N documents only")
+    parser.add_argument(
+        "--catalogs", type=Path, default=None, help="also list lookalike repairs in gettext catalogs under this folder"
+    )
     args = parser.parse_args(argv)
 
     pin_one_core()
@@ -188,11 +217,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"normalize-only, one core, best of {args.repeats} runs per chunk; ftfy = datatrove FTFYFormatter defaults")
     print(table(rows, header))
     print(f"peak RSS {peak_rss_mb():.0f} MB")
-    path = write_results(
-        "bench_normalize",
-        {"command": "python benchmarks/bench_normalize.py", "repeats": args.repeats, "results": results},
-        ["ftfy"],
-    )
+    payload: dict[str, object] = {
+        "command": "python benchmarks/bench_normalize.py",
+        "repeats": args.repeats,
+        "results": results,
+    }
+    if args.catalogs:
+        repairs = catalog_repairs(args.catalogs)
+        print(f"\nlookalike repairs in {args.catalogs} (review: each should fix a typo, not a genuine word)")
+        for lang, pairs in repairs.items():
+            shown = ", ".join(f"{before!a} -> {after}" for before, after in pairs[:6])
+            print(f"  {lang:8s} {len(pairs):3d}  {shown}")
+        payload["catalog_repairs"] = repairs
+    path = write_results("bench_normalize", payload, ["ftfy"])
     print(f"results: {path}")
     return 0
 

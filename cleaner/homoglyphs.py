@@ -20,7 +20,8 @@ genuine Russian or Greek, so the repair here works on words and looks at their s
 
 The rules were checked on the seeds and on the translation catalogs Debian ships (Russian, Ukrainian,
 Belarusian, Bulgarian, Serbian, Macedonian, Kazakh, Greek ...), where nearly every repair fixes a real
-typo (a Latin ``e`` typed into a Bulgarian word): re-run that check before changing a rule.
+typo (a Latin ``e`` typed into a Bulgarian word): re-run that check before changing a rule
+(``python benchmarks/bench_normalize.py --catalogs /usr/share/locale`` lists every repair).
 
 >>> repair_lookalikes("The Bel\N{CYRILLIC SMALL LETTER A}rusi\N{CYRILLIC SMALL LETTER A}n army")
 ('The Belarusian army', 1)

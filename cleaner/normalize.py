@@ -285,11 +285,17 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
         return text
     parts: list[str] = []
     pos = 0
+    longest = FTFY_CONFIG.max_decode_length
     while match is not None:
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
         if end == -1:
             end = len(text)
+        if end - start > longest:
+            # A line longer than ftfy's own segment bound (one million characters) is cut the way
+            # ftfy.fix_text cuts it, so that one enormous line cannot stall a worker.
+            start += (match.start() - start) // longest * longest
+            end = min(end, start + longest)
         line = text[start:end]
         fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG) if _ftfy_could_change(line) else (line, None)
         if fixed != line and not _changes_a_script(line, fixed):

@@ -141,6 +141,27 @@ def test_genuine_cyrillic_lines_with_gate_pairs_skip_ftfy(monkeypatch: pytest.Mo
     assert calls == []
 
 
+def test_a_huge_line_goes_to_ftfy_in_bounded_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftfy
+
+    import cleaner.normalize
+
+    seen: list[int] = []
+    real = ftfy.fix_and_explain
+
+    def spy(text: str, config: Any = None) -> Any:
+        seen.append(len(text))
+        return real(text, config)
+
+    monkeypatch.setattr(ftfy, "fix_and_explain", spy)
+    monkeypatch.setattr(cleaner.normalize, "FTFY_CONFIG", FTFY_CONFIG._replace(max_decode_length=100))
+    bad = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
+    text = ("x" * 95 + bad) * 3  # one line of 300 characters, mojibake in each 100-character segment
+    fixed, _ = normalize_text(text)
+    assert fixed == ("x" * 95 + "caf\N{LATIN SMALL LETTER E WITH ACUTE}") * 3
+    assert seen and max(seen) <= 100
+
+
 def test_only_the_bad_line_goes_through_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:
     import ftfy
 

@@ -121,11 +121,14 @@ def owner_ranks(doc_shingles: list[U64], passages: U64) -> I64:
     np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
     # The smallest position in each group of equal hashes is its earliest document entry
     # (documents come first, in rank order), or a passage entry when no document holds it.
-    first = np.minimum.reduceat(order, np.flatnonzero(new_group))
+    starts = np.flatnonzero(new_group)
+    first = np.minimum.reduceat(order, starts)
     group_owner = np.where(first < doc_flat.size, doc_of[np.minimum(first, doc_flat.size - 1)], NO_OWNER)
-    ranks = np.empty(keys.size, dtype=np.int64)
-    ranks[order] = group_owner[np.cumsum(new_group) - 1]
-    return ranks[doc_flat.size :]
+    owner_sorted = np.repeat(group_owner, np.diff(np.append(starts, keys.size)))
+    is_passage = order >= doc_flat.size
+    ranks = np.empty(passages.size, dtype=np.int64)
+    ranks[order[is_passage] - doc_flat.size] = owner_sorted[is_passage]
+    return ranks
 
 
 def best_source(

@@ -84,12 +84,18 @@ def digest(outdir: Path, report: Path) -> str:
 
 
 def child_main(argv: list[str]) -> None:
-    """Run one cleaner command as our child; print its CPU time and peak RSS as JSON."""
+    """Run one cleaner command as our child; print its CPU time and peak RSS as JSON.
+
+    A run whose processes together pass ``RSS_CAP_MB`` is stopped (and reported as such), so a
+    configuration that does not bound its memory cannot take the machine down with it.
+    """
     import psutil
 
+    cap = float(os.environ.get("RSS_CAP_MB", "0")) * 2**20
     started = time.perf_counter()
-    proc = subprocess.Popen(argv)
+    proc = subprocess.Popen(argv, start_new_session=True)
     tree_peak = 0
+    stopped = False
     parent = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
@@ -99,6 +105,9 @@ def child_main(argv: list[str]) -> None:
                 with contextlib.suppress(psutil.Error):  # a process that ended between the two calls
                     total += p.memory_info().rss
             tree_peak = max(tree_peak, total)
+            if cap and total > cap and not stopped:
+                stopped = True
+                os.killpg(proc.pid, 9)  # the run's own process group (start_new_session above)
         except psutil.Error:
             pass
         time.sleep(SAMPLE_SECONDS)
@@ -106,23 +115,27 @@ def child_main(argv: list[str]) -> None:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({
         "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024, "tree_peak_rss_mb": tree_peak / 2**20,
+        "peak_rss_mb": usage.ru_maxrss / 1024, "tree_peak_rss_mb": tree_peak / 2**20, "stopped_at_cap": stopped,
     }))  # fmt: skip
 
 
-def measure(dump: Path, config: str, work: Path) -> dict[str, Any]:
+def measure(dump: Path, config: str, work: Path, cap_mb: float) -> dict[str, Any]:
     out = work / f"out-{config}"
     report = work / f"out-{config}.report.jsonl"
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "cleaner", "clean", str(dump), "-o", str(out), "--report", str(report),
                "-q", *CONFIGS[config]]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RSS_CAP_MB": str(cap_mb)}
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--", *command], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise SystemExit(f"{config} on {dump} failed:\n{done.stderr[-3000:]}")
     stats = json.loads(done.stdout.strip().splitlines()[-1])
+    if stats["stopped_at_cap"]:
+        shutil.rmtree(out, ignore_errors=True)
+        report.unlink(missing_ok=True)
+        return {**stats, "docs": 0, "output_sha256": None}
     if stats["returncode"] not in (0, 1):
         raise SystemExit(f"{config} on {dump}: cleaner exited with {stats['returncode']}\n{done.stderr[-3000:]}")
     with open(report, "rb") as fh:
@@ -131,6 +144,14 @@ def measure(dump: Path, config: str, work: Path) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
     report.unlink(missing_ok=True)
     return stats
+
+
+def commit() -> str | None:
+    """The cleaner commit measured: CLEANER_COMMIT (set for a snapshot copy), else git's HEAD."""
+    if os.environ.get("CLEANER_COMMIT"):
+        return os.environ["CLEANER_COMMIT"]
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -168,6 +189,7 @@ def main() -> None:
                         help="where dumps and outputs go (outside the repository)")  # fmt: skip
     parser.add_argument("--sizes", default="10MB,100MB", help="comma-separated dump sizes (10MB,100MB,1GB)")
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
+    parser.add_argument("--rss-cap-mb", type=float, default=12000, help="stop a run whose processes pass this")
     args = parser.parse_args()
     configs = [c.strip() for c in args.configs.split(",")]
     for c in configs:
@@ -182,13 +204,13 @@ def main() -> None:
         input_bytes = dump.stat().st_size
         for config in configs:
             print(f"{label(size)} {config} ...", file=sys.stderr, flush=True)
-            stats = measure(dump, config, args.work)
+            stats = measure(dump, config, args.work, args.rss_cap_mb)
             stats.update(
                 size=label(size), config=config, input_bytes=input_bytes,
                 mb_per_s=input_bytes / 1e6 / stats["wall_s"], docs_per_s=stats["docs"] / stats["wall_s"],
                 mb_per_cpu_s=input_bytes / 1e6 / stats["cpu_s"],
                 date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                load_avg_1m=os.getloadavg()[0],
+                load_avg_1m=os.getloadavg()[0], commit=commit(),
             )  # fmt: skip
             rows[(stats["size"], config)] = stats
     ordered = sorted(rows.values(), key=lambda r: (r["input_bytes"], list(CONFIGS).index(r["config"])))
@@ -197,7 +219,9 @@ def main() -> None:
         base = rows.get((r["size"], "local-1"))
         ratio = f"{r['mb_per_s'] / base['mb_per_s']:.2f}x" if base else "-"
         same = "-"
-        if base is not None and r["config"] != "local-1":
+        if r.get("stopped_at_cap"):
+            same = "stopped: over the RSS cap"
+        elif base is not None and base.get("output_sha256") and r["config"] != "local-1":
             same = "yes" if base["output_sha256"] == r["output_sha256"] else "NO"
         table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], r["mb_per_s"], ratio,
                            r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same])  # fmt: skip

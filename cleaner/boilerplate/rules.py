@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import re._parser as re_parser
 
 from cleaner.record import Reason
 
@@ -339,6 +340,34 @@ LINE_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(pattern, re.IGNORECASE | re.DOTALL)) for reason, pattern in _LINE_CUES
 )
 
+
+def _longest_match(pattern: str) -> int:
+    """The longest text a cue can match, reading "*" and "+" as at most 20 repeats.
+
+    Lines longer than that are skipped without running the regex (its leading ".{0,80}"
+    would otherwise be retried at every position of a long paragraph).
+    """
+    bounded = pattern.replace("*", "{0,20}").replace("+", "{1,20}")
+    return int(re_parser.parse(bounded, re.IGNORECASE | re.DOTALL).getwidth()[1])
+
+
+LINE_CUE_MAX_LENGTH: tuple[int, ...] = tuple(_longest_match(pattern) for _, pattern in _LINE_CUES)
+
+# A line longer than SHORT_LINE can only match these reasons' cues if it contains one of these
+# words (lower-cased). Checking the words first skips three regexes that would otherwise
+# scan every paragraph, a fifth of the HTML extraction time. Keep in step with the patterns
+# above; tests/boilerplate/test_boilerplate_reasons.py has long examples of each.
+SHORT_LINE = 60
+_LONG_LINE_TRIGGERS: dict[Reason, tuple[str, ...]] = {
+    Reason.CONSENT: ("cookie", "sign-up", "signup", "by using", "by continuing"),
+    Reason.LEGAL: (
+        "©", "(c)", "&copy;", "copyright", "rights reserved", "unauthori", "vorbehalten", "réservés",
+        "reservados", "защищены", "trademark", "information",
+    ),
+    Reason.AD: ("trial", "no ad", "sign up here", "journalism", "blocker", "bloqueur", "sponsored by"),
+}  # fmt: skip
+_TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
+
 # Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
 PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
     (
@@ -369,7 +398,13 @@ def line_reason(line: str) -> Reason | None:
     for reason, pattern in PREFIX_CUES:
         if pattern.match(text) and len(text) < 200:
             return reason
-    for reason, pattern in LINE_CUES:
+    size = len(text)
+    lowered = text.lower() if size > SHORT_LINE else ""
+    for (reason, pattern), longest, triggers in zip(LINE_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True):
+        if size > longest:
+            continue
+        if lowered and triggers is not None and not any(word in lowered for word in triggers):
+            continue
         if pattern.fullmatch(text):
             return reason
     return None

@@ -60,6 +60,13 @@ LINE_CASES: list[tuple[Reason, str]] = [
     (Reason.LEGAL, "Todos los derechos reservados."),
     (Reason.LEGAL, "© 2024 РИА Новости. Все права защищены."),
     # source lines and ads
+    # long forms (over 60 characters: checked through the trigger words first)
+    (Reason.CONSENT, "Мы используем файлы cookie, чтобы сайт работал лучше и показывал вам полезное."),
+    (Reason.CONSENT, "By continuing to use this site you agree to the storage of data in your browser."),
+    (Reason.LEGAL, "Alle Rechte vorbehalten. Vervielfältigung nur mit Genehmigung der Redaktion erlaubt."),
+    (Reason.LEGAL, "Apple, iPhone and iPad are registered trademarks of Apple Inc. in the U.S. and elsewhere."),
+    (Reason.AD, "Sponsored by the Valley Tourism Board and the Chamber of Trade"),
+    (Reason.AD, "We noticed you are using an ad blocker. Please consider supporting our newsroom today."),
     (Reason.SOURCE, "Source: Read Full Article"),
     (Reason.AD, "Advertisement"),
     (Reason.AD, "Launch your unlimited Newsweek trial now."),

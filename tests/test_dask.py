@@ -117,3 +117,24 @@ def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:
     dask_runner.run([inputs], tmp_path / "dask", cfg, shard_bytes=512)
     assert tree(tmp_path / "dask") == tree(tmp_path / "local")
     assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
+
+
+def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: Path) -> None:
+    import pickle
+
+    from cleaner.readers import discover, plan_shards
+    from cleaner.runners.dask import SPILL_BATCH, SpilledSummaries, spill_summaries
+
+    (tmp_path / "a.txt").write_text("x")
+    (shard,) = plan_shards(discover([tmp_path / "a.txt"]).files)
+    task = local.Task(shard, 1, {}, local.RunPaths(tmp_path / "out", tmp_path / "r.jsonl"))
+    items = [(f"k{i}", {"n": i}) for i in range(2 * SPILL_BATCH + 5)]
+    result = spill_summaries(local.TaskResult(shard.index, summaries=list(items)), task)
+    assert isinstance(result.summaries, SpilledSummaries)
+    assert len(result.summaries) == len(items) and list(result.summaries) == items
+    assert list(result.summaries) == items  # a second pass reads the file again
+    packed = pickle.dumps(result)
+    assert len(packed) < 1000  # the path travels, not the summaries
+    assert list(pickle.loads(packed).summaries) == items
+    empty = spill_summaries(local.TaskResult(shard.index), task)
+    assert empty.summaries == [] and not empty.summaries

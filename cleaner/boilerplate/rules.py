@@ -135,10 +135,11 @@ class ClassCues:
     (<Reason.SOCIAL: 'boilerplate.social'>, None)
     """
 
-    MAX_WORDS = 200_000  # memo bound: about 20 MB at worst
+    MAX_WORDS = 200_000  # memo bound, for words and for whole strings: tens of MB at worst
 
     def __init__(self) -> None:
         self._masks: dict[str, int] = {}
+        self._strings: dict[str, Reason | None] = {}  # whole class strings ("menu-item ...")
 
     def _mask(self, piece: str) -> int:
         mask = self._masks.get(piece)
@@ -154,6 +155,14 @@ class ClassCues:
 
     def judge(self, names: str) -> Reason | None:
         """The cue of a class/id/role string: the first reason, in priority order, that matches."""
+        if names in self._strings:
+            return self._strings[names]
+        cue = self._judge(names)
+        if len(self._strings) < self.MAX_WORDS:
+            self._strings[names] = cue
+        return cue
+
+    def _judge(self, names: str) -> Reason | None:
         words = names.lower().translate(_CLASS_SEPARATORS).split()
         mask = 0
         for word in words:

@@ -305,3 +305,32 @@ def test_damaged_zst_is_an_error_after_the_records_read(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl.zst").write_bytes(frame(range(200)) + second)  # two whole frames: all read
     docs = [d for s in plan_shards(discover([tmp_path / "d.jsonl.zst"]).files) for d in read_shard(s)]
     assert [d.status for d in docs] == ["kept"] * 400
+
+
+# --- fsspec URLs -----------------------------------------------------------------------------
+
+
+def test_url_inputs_are_staged_locally_and_clean_like_local_files(tmp_path: Path) -> None:
+    import fsspec
+
+    from cleaner.formats.remote import is_url, stage_inputs
+
+    root = f"/cleaner-test-{uuid.uuid4().hex}"
+    fs = fsspec.filesystem("memory")
+    html, _ = page(EN)
+    fs.pipe(f"{root}/crawl/b.jsonl", b'{"id": "x", "text": "Hello\\u00a0there, a record."}\n')
+    fs.pipe(f"{root}/crawl/site/a.html", html.encode("utf-8"))
+    fs.pipe(f"{root}/single.jsonl", b'{"text": "Only one record here."}\n')
+    try:
+        staged = stage_inputs([f"memory://{root}/crawl", f"memory://{root}/single.jsonl"], tmp_path / "stage")
+        assert [p.relative_to(tmp_path).as_posix() for p in staged] == ["stage/000", "stage/001/single.jsonl"]
+        assert (staged[0] / "site" / "a.html").read_text(encoding="utf-8") == html
+        assert not is_url(staged[0]) and is_url(f"memory://{root}")
+        run(staged, tmp_path / "out", CFG)
+        assert (tmp_path / "out" / "b.jsonl").read_text() == '{"id": "x", "text": "Hello there, a record."}\n'
+        assert (tmp_path / "out" / "site" / "a.txt").exists() and (tmp_path / "out" / "single.jsonl").exists()
+        mtime = (staged[0] / "b.jsonl").stat().st_mtime_ns
+        stage_inputs([f"memory://{root}/crawl"], tmp_path / "stage")  # complete copies are not fetched again
+        assert (staged[0] / "b.jsonl").stat().st_mtime_ns == mtime
+    finally:
+        fs.rm(root, recursive=True)

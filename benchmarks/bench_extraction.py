@@ -95,21 +95,29 @@ def pin_one_core() -> str:
     return "not pinned (no sched_setaffinity on this OS)"
 
 
-def run(extract: Callable[[str], str], pages: dict[str, str], repeat: int) -> tuple[dict[str, str], float, float]:
-    """Outputs per page, and the best-of-``repeat`` CPU seconds and wall seconds.
+def run(
+    tools: dict[str, tuple[Callable[[], Callable[[str], str]], dict[str, str]]], repeat: int
+) -> dict[str, tuple[dict[str, str], float, float]]:
+    """Per tool: outputs per page, and the best-of-``repeat`` CPU seconds and wall seconds.
 
-    CPU time (this process only) is what the speed ratio uses: other work on the machine
-    slows wall time of whichever tool happens to run then, not its CPU time.
+    Passes are interleaved (tool A, tool B, tool A, ...) so a burst of other work on the
+    machine hits every tool alike. CPU time (this process only) is what the speed ratio
+    uses: other work slows the wall time of whichever tool happens to run then, not its
+    CPU time. Each pass gets a fresh extractor from its factory (no memo carried over from
+    the previous pass over the same pages).
     """
-    outputs: dict[str, str] = {}
-    best_cpu = best_wall = float("inf")
+    outputs: dict[str, dict[str, str]] = {name: {} for name in tools}
+    best: dict[str, list[float]] = {name: [float("inf"), float("inf")] for name in tools}
     for _ in range(repeat):
-        cpu, wall = time.process_time(), time.perf_counter()
-        for page_id, html in pages.items():
-            outputs[page_id] = extract(html)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
-        best_wall = min(best_wall, time.perf_counter() - wall)
-    return outputs, best_cpu, best_wall
+        for name, (factory, pages) in tools.items():
+            extract = factory()
+            cpu, wall = time.process_time(), time.perf_counter()
+            out = outputs[name]
+            for page_id, html in pages.items():
+                out[page_id] = extract(html)
+            best[name][0] = min(best[name][0], time.process_time() - cpu)
+            best[name][1] = min(best[name][1], time.perf_counter() - wall)
+    return {name: (outputs[name], best[name][0], best[name][1]) for name in tools}
 
 
 def evaluate(outputs: dict[str, str], truth: dict[str, str], split: dict[str, list[str]], boot: int) -> dict:
@@ -158,47 +166,39 @@ def main(argv: list[str] | None = None) -> int:
     mb = sum(len(h.encode("utf-8")) for h in pages.values()) / 1e6
     pinned = pin_one_core()
 
-    cues = ClassCues()  # what the stage keeps per worker: a memo of class-name verdicts
+    def cleaner_html() -> Callable[[str], str]:
+        cues = ClassCues()  # what the stage keeps per worker: a memo of class-name verdicts
+        return lambda html: extract(html, cues).text
 
-    def cleaner_html(html: str) -> str:
-        return extract(html, cues).text
+    def cleaner_text() -> Callable[[str], str]:
+        return lambda text: remove_spans(text, classify_lines(text))
 
-    def cleaner_text(text: str) -> str:
-        return remove_spans(text, classify_lines(text))
-
-    results: dict = {"pages": len(pages), "html_mb": round(mb, 2), "modes": {}}
-    outputs, cpu, wall = run(cleaner_html, pages, args.repeat)
-    results["modes"]["cleaner html"] = {
-        "seconds": cpu,
-        "wall_seconds": wall,
-        **evaluate(outputs, truth, split, args.bootstrap),
+    tools: dict[str, tuple[Callable[[], Callable[[str], str]], dict[str, str]]] = {
+        "cleaner html": (cleaner_html, pages)
     }
-    dumps = {"cleaner html": outputs}
     if not args.no_peer:
         import trafilatura
 
-        def peer(html: str) -> str:
-            return trafilatura.extract(html, include_comments=False) or ""
+        def peer() -> Callable[[str], str]:
+            return lambda html: trafilatura.extract(html, include_comments=False) or ""
 
-        peer_out, peer_cpu, peer_wall = run(peer, pages, args.repeat)
-        results["modes"]["trafilatura html"] = {
-            "seconds": peer_cpu,
-            "wall_seconds": peer_wall,
-            **evaluate(peer_out, truth, split, args.bootstrap),
+        tools["trafilatura html"] = (peer, pages)
+    tools["cleaner text"] = (cleaner_text, lines)
+    runs = run(tools, args.repeat)
+    results: dict = {"pages": len(pages), "html_mb": round(mb, 2), "modes": {}}
+    dumps = {}
+    for name, (outputs, cpu, wall) in runs.items():
+        results["modes"][name] = {
+            "seconds": cpu,
+            "wall_seconds": wall,
+            **evaluate(outputs, truth, split, args.bootstrap),
         }
-        dumps["trafilatura html"] = peer_out
-    text_out, text_cpu, text_wall = run(cleaner_text, lines, args.repeat)
-    results["modes"]["cleaner text"] = {
-        "seconds": text_cpu,
-        "wall_seconds": text_wall,
-        **evaluate(text_out, truth, split, args.bootstrap),
-    }
+        dumps[name] = outputs
     results["modes"]["keep-all text"] = {
         "seconds": 0.0,
         "wall_seconds": 0.0,
         **evaluate(lines, truth, split, args.bootstrap),
     }
-    dumps["cleaner text"] = text_out
 
     print(f"{len(pages)} pages, {mb:.1f} MB of HTML, one core each ({pinned})")
     header = ("mode", "F1 all", "±", "P", "R", "F1 tune", "F1 held", "cpu s", "wall s", "pages/s")

@@ -38,7 +38,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
 from cleaner.dedup.index import DedupIndex
-from cleaner.dedup.passages import NO_OWNER, PREFILTER_SLACK, best_source, owner_ranks, split_passages
+from cleaner.dedup.passages import PREFILTER_SLACK, best_source, owner_ranks, split_passages
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
@@ -255,14 +255,14 @@ class Dedup:
         per_doc = passage_store.all()
         flat = np.concatenate(per_doc) if per_doc else _NO_HASHES
         ranks = owner_ranks(doc_store.all(), flat)
-        index_owner: dict[int, int] = {}
+        offset = 0
         if index is not None and flat.size:
-            index_owner = index.owners(flat)
-        # Indexed owners rank before every document of the run: negative ranks, rowid order.
-        offset = (max(index_owner.values()) + 1) if index_owner else 0
-        if index_owner:
-            from_index = np.array([index_owner.get(h, NO_OWNER) for h in flat.tolist()], dtype=np.int64)
-            ranks = np.where(from_index != NO_OWNER, from_index - offset, ranks)
+            owned_hashes, owner_rowids = index.owners(flat)
+            if owned_hashes.size:
+                # Indexed owners rank before every document of the run: negative ranks, rowid order.
+                offset = int(owner_rowids.max()) + 1
+                at = np.minimum(np.searchsorted(owned_hashes, flat), owned_hashes.size - 1)
+                ranks = np.where(owned_hashes[at] == flat, owner_rowids[at] - offset, ranks)
         # Prefilter every passage at once: shingles owned by an earlier document, per passage.
         sizes = np.array([size for doc_sizes in passage_sizes for size in doc_sizes], dtype=np.int64)
         passage_doc = np.repeat(np.arange(n), [len(doc_sizes) for doc_sizes in passage_sizes])

@@ -14,6 +14,7 @@ What it holds:
 
 >>> import tempfile, os
 >>> from cleaner.config import DedupConfig
+from cleaner.dedup.cluster import distinct_sorted
 >>> path = os.path.join(tempfile.mkdtemp(), "idx.sqlite")
 >>> with DedupIndex.open(path, DedupConfig()) as index:
 ...     index.docs_count()
@@ -33,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.cluster import distinct_sorted
 from cleaner.errors import IndexMismatchError, UsageError
 
 U32 = npt.NDArray[np.uint32]
@@ -139,21 +141,24 @@ class DedupIndex:
         row = self.conn.execute("SELECT id, cluster, shingles FROM docs WHERE rowid = ?", (rowid,)).fetchone()
         return row[0], row[1], np.frombuffer(row[2], dtype=np.uint64)
 
-    def owners(self, hashes: U64) -> dict[int, int]:
-        """For the given shingle hashes, the indexed document (rowid) that first held each."""
-        out: dict[int, int] = {}
-        values = _signed(np.unique(hashes))
-        for i in range(0, len(values), 500):  # SQLite's bound-parameter limit is 999 on old builds
-            chunk = values[i : i + 500]
-            sql = f"SELECT hash, doc FROM owners WHERE hash IN ({','.join('?' * len(chunk))})"
-            for h, doc in self.conn.execute(sql, chunk):
-                out[int(np.int64(h).view(np.uint64))] = int(doc)
-        return out
+    def owners(self, hashes: U64) -> tuple[U64, npt.NDArray[np.int64]]:
+        """For those of ``hashes`` that indexed documents hold: the hashes (sorted, distinct) and
+        the rowid of the first document holding each."""
+        signed = hashes.astype(np.uint64).view(np.int64)  # SQLite's (signed) key order
+        wanted = distinct_sorted(signed)  # type: ignore[arg-type]
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash INTEGER PRIMARY KEY) WITHOUT ROWID")
+        self.conn.execute("DELETE FROM wanted")
+        self.conn.executemany("INSERT INTO wanted VALUES (?)", ((h,) for h in wanted.tolist()))
+        rows = self.conn.execute("SELECT o.hash, o.doc FROM wanted w JOIN owners o ON o.hash = w.hash").fetchall()
+        self.conn.execute("DELETE FROM wanted")
+        if not rows:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        found = np.array(rows, dtype=np.int64)
+        found_hashes = found[:, 0].view(np.uint64)
+        order = np.argsort(found_hashes)
+        return found_hashes[order], found[order, 1]
 
-    def add(
-        self,
-        docs: Sequence[tuple[str, str, U32, U64, U64]],
-    ) -> list[int]:
+    def add(self, docs: Sequence[tuple[str, str, U32, U64, U64]]) -> list[int]:
         """Append documents ``(id, cluster, signature, band keys, distinct shingles)`` in rank
         order; with passages on, also record the shingles they are first to hold. Returns rowids."""
         rowids: list[int] = []
@@ -169,9 +174,30 @@ class DedupIndex:
             if not len(shingles):
                 continue  # no words, no near-duplicates: its all-max signature would match every empty one
             cur.executemany("INSERT INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
-            if passages:
-                cur.executemany("INSERT OR IGNORE INTO owners VALUES (?, ?)", ((h, rowid) for h in _signed(shingles)))
+        if passages and docs:
+            self._add_owners([d[4] for d in docs], rowids)
         return rowids
+
+    def _add_owners(self, shingles: Sequence[U64], rowids: Sequence[int]) -> None:
+        """Record, for every shingle not yet owned, the first of these documents holding it.
+
+        Rows go in in key order (as SQLite compares them: signed): a B-tree takes sorted
+        inserts about 4x faster than random ones.
+        """
+        flat = np.concatenate(shingles).astype(np.uint64).view(np.int64)
+        if flat.size == 0:
+            return
+        owner = np.repeat(np.asarray(rowids, dtype=np.int64), [len(s) for s in shingles])
+        order = np.argsort(flat)  # any order within equal hashes: the smallest rowid is taken below
+        ordered = flat[order]
+        first = np.empty(ordered.size, dtype=np.bool_)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        owners = np.minimum.reduceat(owner[order], starts)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO owners VALUES (?, ?)", zip(ordered[starts].tolist(), owners.tolist(), strict=True)
+        )
 
     def close(self) -> None:
         self.conn.close()

@@ -44,6 +44,8 @@ _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟»”\"']\s*$")
 _BREADCRUMB = re.compile(r"^\s*[^|›»>/\\·•]{1,30}(?:\s+[|›»>/\\·•]\s+[^|›»>/\\·•]{1,30}){1,8}\s*$")
 
 
+# "By Jane Doe", "Von Max Muster", "Par ...", "Por ...", "Автор: ...": who wrote it, not what.
+_BYLINE = re.compile(r"(?i)^\W*(?:by|von|par|por|автор:?|posted by|written by)\s+\S.{0,60}$")
 # Chinese and Japanese run words together: two of their characters count as one word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A blurb cut short ("... may soon...") points to another page.
@@ -260,8 +262,14 @@ def _grow(lines: list[Line], verdicts: list[Reason | None], edge: int, step: int
 
 
 def _looks_like_title(text: str) -> bool:
+    """A headline or standfirst: a few words, not a breadcrumb, a date or a byline."""
     words = word_count(text)
-    return 3 <= words <= TITLE_MAX_WORDS and not _BREADCRUMB.match(text)
+    return (
+        3 <= words <= TITLE_MAX_WORDS
+        and not _BREADCRUMB.match(text)
+        and not _DATE_LINE.match(text)
+        and not _BYLINE.match(text)
+    )
 
 
 def _line_verdicts(lines: list[Line]) -> list[Reason | None]:

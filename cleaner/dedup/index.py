@@ -14,7 +14,6 @@ What it holds:
 
 >>> import tempfile, os
 >>> from cleaner.config import DedupConfig
-from cleaner.dedup.cluster import distinct_sorted
 >>> path = os.path.join(tempfile.mkdtemp(), "idx.sqlite")
 >>> with DedupIndex.open(path, DedupConfig()) as index:
 ...     index.docs_count()

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cleaner.normalize
 from cleaner.config import NormalizeConfig
 from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, _ftfy_could_change, normalize_text
 from cleaner.record import Document, Edit
@@ -227,6 +228,16 @@ def test_idempotent_on_tricky_text(text: str) -> None:
     assert normalize_text(once) == (once, [])
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.lists(_TRICKY, max_size=40).map("".join)))
+def test_output_has_no_removed_characters(text: str) -> None:
+    out, _ = normalize_text(text)
+    assert not cleaner.normalize._INVISIBLE_RE.search(out)
+    assert not cleaner.normalize._SPACE_RE.search(out)
+    assert not cleaner.normalize._LINE_BREAK_CHAR_RE.search(out)
+    assert unicodedata.is_normalized("NFC", out)
+
+
 _PLAIN_ASCII = st.text(alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7F) if chr(c) != "&"] + ["\n", "\t"]))
 
 
@@ -307,3 +318,14 @@ def test_stage_pickles_and_is_lazy() -> None:
 
     first = next(iter(stage(endless())))
     assert first.id == "1"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=30), st.lists(_TRICKY, max_size=20).map("".join)), max_size=20))
+def test_stage_yields_every_document_once_in_order(texts: list[str]) -> None:
+    docs = [Document(id=f"d{i}", text=t) for i, t in enumerate(texts)]
+    out = list(Normalize(NormalizeConfig())(docs))
+    assert [d.id for d in out] == [d.id for d in docs]
+    assert [d.text for d in out] == [normalize_text(t)[0] for t in texts]
+    for before, after in zip(docs, out, strict=True):
+        assert (after is before) == (after.text == before.text and not after.edits)

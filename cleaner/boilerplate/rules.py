@@ -201,7 +201,8 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         + _W
         + r"|teilen|(?:auf )?facebook teilen|partager(?: sur \w+)?|compartir(?: en \w+)?"
         r"|поделиться.{0,40}|подписывайтесь на нас.{0,80}|folgen sie uns.{0,80}|suivez-nous.{0,80}"
-        r"|síguenos.{0,80}|share this:?|click to (?:share|email|print|tweet).{0,80}",
+        r"|síguenos.{0,80}|share this:?|click to (?:share|email|print|tweet).{0,80}"
+        r"|join (?:us|our (?:community|forums?|discord|group|channel|\w+ forums?))\b.{0,200}",
     ),
     (
         Reason.NEWSLETTER,
@@ -212,6 +213,7 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         + _W
         + r"|sign up(?: now| today| here)?"
         + _W
+        + r"|.{0,60}\bsubscribe to our\b.{0,200}"
         + r"|enter your e-?mail.{0,80}|your e-?mail address"
         + _W
         + r"|newsletter abonnieren.{0,80}|jetzt abonnieren.{0,40}|inscrivez-vous.{0,80}"
@@ -321,6 +323,15 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         r"|impressum|datenschutz(?:erklärung)?|mentions légales|aviso legal|политика конфиденциальности",
     ),
     (
+        # Photo credits and gallery counters; a caption that describes the picture stays.
+        Reason.CAPTION,
+        r"\(?(?:image|photo|picture|foto|bild|imagen|фото) ?(?:credits?|source|quelle|fuente)\s*:.{0,100}"
+        r"|(?:image|photo|slide|picture|bild|foto|imagen|фото) \d+ (?:of|von|de|sur|из) \d+"
+        r"|(?:foto|photo|bild|imagen|фото)\s*:\s*"
+        r"(?:dpa|afp|reuters|ap|getty images|imago|epa|picture alliance)\b.{0,60}"
+        r"|(?:getty images|reuters|ap photo|afp|epa|dpa|shutterstock)(?: via .{0,40}|/.{0,40})?" + _W,
+    ),
+    (
         Reason.SOURCE,
         r"(?:source|quelle|fuente|источник)\s*:\s*read (?:the )?full (?:article|story)"
         r"|read (?:the )?full (?:article|story)(?: (?:here|at|on) .{0,60})?" + _W,
@@ -374,6 +385,7 @@ _LONG_LINE_TRIGGERS: dict[Reason, tuple[str, ...]] = {
         "reservados", "защищены", "trademark", "information",
     ),
     Reason.AD: ("trial", "no ad", "sign up here", "journalism", "blocker", "bloqueur", "sponsored by"),
+    Reason.CAPTION: ("credit", "source", "quelle", "fuente", "via", "/"),
 }  # fmt: skip
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
 

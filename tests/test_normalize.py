@@ -56,6 +56,7 @@ def test_must_not_change_covers_eight_scripts() -> None:
                 scripts.add(unicodedata.name(ch).split()[0])
     assert len(cases) >= 8
     assert len(scripts) >= 8, scripts
+    assert all(case["fixed"] == case["original"] for case in cases)
 
 
 @pytest.mark.parametrize("case", CASES)

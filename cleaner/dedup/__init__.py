@@ -38,7 +38,14 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
 from cleaner.dedup.index import DedupIndex
-from cleaner.dedup.passages import PREFILTER_SLACK, best_source, owner_ranks, split_passages
+from cleaner.dedup.passages import (
+    INDEX_PREFILTER_SLACK,
+    PREFILTER_SLACK,
+    best_source,
+    owner_ranks,
+    sampled,
+    split_passages,
+)
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
@@ -254,25 +261,36 @@ class Dedup:
         threshold = self.cfg.passage_threshold
         per_doc = passage_store.all()
         flat = np.concatenate(per_doc) if per_doc else _NO_HASHES
-        ranks = owner_ranks(doc_store.all(), flat)
-        offset = 0
-        if index is not None and flat.size:
-            owned_hashes, owner_rowids = index.owners(flat)
-            if owned_hashes.size:
-                # Indexed owners rank before every document of the run: negative ranks, rowid order.
-                offset = int(owner_rowids.max()) + 1
-                at = np.minimum(np.searchsorted(owned_hashes, flat), owned_hashes.size - 1)
-                ranks = np.where(owned_hashes[at] == flat, owner_rowids[at] - offset, ranks)
+        ranks = owner_ranks(doc_store.all(), flat)  # owners within this run: exact
         # Prefilter every passage at once: shingles owned by an earlier document, per passage.
         sizes = np.array([size for doc_sizes in passage_sizes for size in doc_sizes], dtype=np.int64)
         passage_doc = np.repeat(np.arange(n), [len(doc_sizes) for doc_sizes in passage_sizes])
         passage_no = np.concatenate([np.arange(len(d)) for d in passage_sizes]) if n else np.zeros(0, np.int64)
         starts = np.zeros(sizes.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=starts[1:])
-        earlier = (ranks < np.repeat(passage_doc, sizes)).astype(np.int64)
-        owned = np.add.reduceat(earlier, np.minimum(starts[:-1], max(earlier.size - 1, 0))) if earlier.size else sizes
-        owned = np.where(sizes > 0, owned, 0)
-        candidates = np.flatnonzero((sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes))
+        first = np.minimum(starts[:-1], max(flat.size - 1, 0))
+
+        def per_passage(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            if not values.size:
+                return np.zeros(sizes.size, dtype=np.int64)
+            return np.where(sizes > 0, np.add.reduceat(values, first), 0)
+
+        owned = per_passage((ranks < np.repeat(passage_doc, sizes)).astype(np.int64))
+        keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
+        offset = 0
+        if index is not None and flat.size:
+            is_sampled = sampled(flat)
+            owned_hashes, owner_rowids = index.owners(flat[is_sampled])
+            if owned_hashes.size:
+                # Indexed owners rank before every document of the run: negative ranks, rowid order.
+                offset = int(owner_rowids.max()) + 1
+                at = np.minimum(np.searchsorted(owned_hashes, flat), owned_hashes.size - 1)
+                from_index = is_sampled & (owned_hashes[at] == flat)
+                ranks = np.where(from_index, owner_rowids[at] - offset, ranks)
+                total = per_passage(is_sampled.astype(np.int64))
+                owned_by_index = per_passage(from_index.astype(np.int64))
+                keep |= (total > 0) & (owned_by_index >= INDEX_PREFILTER_SLACK * threshold * total)
+        candidates = np.flatnonzero(keep)
         index_cache: dict[int, tuple[str, str, U64]] = {}
 
         def shingles_of(rank: int) -> U64:

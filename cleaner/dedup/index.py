@@ -10,7 +10,8 @@ What it holds:
   kept copy, its signature (uint32 bytes) and its distinct shingle hashes (uint64 bytes) for
   exact verification.
 - ``bands``: (band key, doc) rows; a run's documents query these before they are added.
-- ``owners`` (with passages): the first indexed document holding each shingle.
+- ``owners`` (with passages): the first indexed document holding each sampled shingle (one in
+  four, by hash), which is how a later run finds candidate sources for its passages.
 
 >>> import tempfile, os
 >>> from cleaner.config import DedupConfig
@@ -34,6 +35,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.cluster import distinct_sorted
+from cleaner.dedup.passages import OWNER_SAMPLE, sampled
 from cleaner.errors import IndexMismatchError, UsageError
 
 U32 = npt.NDArray[np.uint32]
@@ -73,6 +75,7 @@ def index_params(cfg: DedupConfig) -> dict[str, str]:
         "bands": str(cfg.bands),
         "rows": str(cfg.rows),
         "passages": str(int(cfg.passages)),
+        "passage_owner_sample": str(OWNER_SAMPLE),
     }
 
 
@@ -141,8 +144,8 @@ class DedupIndex:
         return row[0], row[1], np.frombuffer(row[2], dtype=np.uint64)
 
     def owners(self, hashes: U64) -> tuple[U64, npt.NDArray[np.int64]]:
-        """For those of ``hashes`` that indexed documents hold: the hashes (sorted, distinct) and
-        the rowid of the first document holding each."""
+        """For those of ``hashes`` that indexed documents hold (only sampled hashes are kept):
+        the hashes (sorted, distinct) and the rowid of the first document holding each."""
         signed = hashes.astype(np.uint64).view(np.int64)  # SQLite's (signed) key order
         wanted = distinct_sorted(signed)  # type: ignore[arg-type]
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash INTEGER PRIMARY KEY) WITHOUT ROWID")
@@ -178,15 +181,18 @@ class DedupIndex:
         return rowids
 
     def _add_owners(self, shingles: Sequence[U64], rowids: Sequence[int]) -> None:
-        """Record, for every shingle not yet owned, the first of these documents holding it.
+        """Record, for every sampled shingle (see passages.sampled) not yet owned, the first of
+        these documents holding it.
 
         Rows go in in key order (as SQLite compares them: signed): a B-tree takes sorted
         inserts about 4x faster than random ones.
         """
-        flat = np.concatenate(shingles).astype(np.uint64).view(np.int64)
+        unsigned = np.concatenate(shingles).astype(np.uint64)
+        keep = sampled(unsigned)
+        flat = unsigned[keep].view(np.int64)
         if flat.size == 0:
             return
-        owner = np.repeat(np.asarray(rowids, dtype=np.int64), [len(s) for s in shingles])
+        owner = np.repeat(np.asarray(rowids, dtype=np.int64), [len(s) for s in shingles])[keep]
         order = np.argsort(flat)  # any order within equal hashes: the smallest rowid is taken below
         ordered = flat[order]
         first = np.empty(ordered.size, dtype=np.bool_)

@@ -43,6 +43,11 @@ NO_OWNER = int(np.iinfo(np.int64).max)
 # The owner prefilter counts shingles with repeats, the exact check distinct ones: the slack
 # keeps a passage with a few repeated shingles from being skipped before the exact check.
 PREFILTER_SLACK = 0.9
+# A persistent index keeps the owners of one shingle in 4 (by hash): a quarter of the rows and
+# lookups. A passage of 20 shingles then has about 5 sampled ones, so the prefilter against the
+# index asks only half the threshold of them (binomial noise), and the exact check decides.
+OWNER_SAMPLE = 4
+INDEX_PREFILTER_SLACK = 0.5
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -131,6 +136,16 @@ def owner_ranks(doc_shingles: list[U64], passages: U64) -> I64:
     return ranks
 
 
+def sampled(hashes: U64) -> npt.NDArray[np.bool_]:
+    """The shingles whose owners a persistent index keeps: one in OWNER_SAMPLE, chosen by hash,
+    so every document keeps the same ones.
+
+    >>> sampled(np.array([8, 9, 12], dtype=np.uint64)).tolist()
+    [True, False, True]
+    """
+    return (hashes % np.uint64(OWNER_SAMPLE)) == 0
+
+
 def best_source(
     passage: U64,
     own_rank: int,
@@ -142,8 +157,10 @@ def best_source(
 
     Earliest, not most similar: when several copies of a source contain the passage, the report
     points at the original, as the keep rule does for whole documents. ``passage_owners`` are
-    the owner ranks of the passage's shingles (from :func:`owner_ranks`, repeats included);
-    ``shingles_of(rank)`` gives a document's sorted distinct shingles.
+    the owner ranks of the passage's shingles (repeats included; negative ranks are indexed
+    documents, known for sampled shingles only); ``shingles_of(rank)`` gives a document's
+    sorted distinct shingles. The owners holding most shingles, up to MAX_CANDIDATES from the
+    run and as many from the index, are checked exactly.
 
     >>> docs = {0: np.array([1, 2, 3, 4, 5], dtype=np.uint64)}
     >>> p = np.array([2, 3, 4, 9], dtype=np.uint64)
@@ -151,13 +168,10 @@ def best_source(
     (0, 0.75)
     """
     earlier = passage_owners[passage_owners < own_rank]
-    # Every shingle that some earlier document holds has an earlier owner, so too few owned
-    # shingles rule out every candidate without reading any of them.
-    if earlier.size < threshold * passage_owners.size * PREFILTER_SLACK:
-        return None
-    counts = Counter(earlier.tolist())
+    counts = sorted(Counter(earlier.tolist()).items(), key=lambda kv: (-kv[1], kv[0]))
+    candidates = [r for r, _ in counts if r < 0][:MAX_CANDIDATES] + [r for r, _ in counts if r >= 0][:MAX_CANDIDATES]
     best: tuple[int, float] | None = None
-    for rank, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]:
+    for rank in candidates:
         score = containment(passage, shingles_of(rank))
         if score >= threshold and (best is None or rank < best[0]):
             best = (rank, score)

@@ -39,6 +39,7 @@ def test_round_trip_second_run_finds_first_runs_documents(tmp_path: Path) -> Non
         "bands": 16,
         "rows": 8,
         "passages": 0,
+        "passage_owner_sample": 4,
     }
     assert ("a-copy", "a3") in list(iter_ids(path))
 

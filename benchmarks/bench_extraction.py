@@ -86,6 +86,15 @@ def bootstrap_f1_std(counts: list[tuple[float, float, float]], samples: int, see
     return (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
 
 
+def max_rss_mb() -> float | None:
+    """Peak resident memory of this process (both tools together), where the OS reports it."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def pin_one_core() -> str:
     """Pin this process to one CPU so each tool is measured on one core."""
     if hasattr(os, "sched_setaffinity"):
@@ -219,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         results["html_wall_speedup_vs_trafilatura"] = wall_speedup
         print(
             f"HTML: cleaner F1 {ours['all']['f1']:.3f} vs trafilatura {theirs['all']['f1']:.3f};"
-            f" cleaner is {speedup:.1f}x faster in CPU time ({wall_speedup:.1f}x in wall time)"
+            f" cleaner is {speedup:.1f}x faster in CPU time ({wall_speedup:.1f}x in wall time),"
+            f" {mb / ours['seconds']:.0f} vs {mb / theirs['seconds']:.0f} MB/s"
         )
     results["machine"] = {
         "platform": platform.platform(),
@@ -227,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "processor": platform.processor(),
         "pinning": pinned,
+        "max_rss_mb": max_rss_mb(),
     }
     results["versions"] = {p: version(p) for p in ("cleaner", "selectolax", "trafilatura", "lxml")}
     results["command"] = "python benchmarks/bench_extraction.py " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -134,7 +134,8 @@ class Dedup:
 
         Memory: signatures stay in one uint32 array (512 bytes per document at 128
         permutations) plus 16 band keys; shingle hashes go to a temporary spill file and are
-        read back only for the pairs and passages being checked.
+        read back only for the pairs being verified. With passages on, the owner sort reads all
+        of them once (8 bytes per shingle, about half the size of the text, twice).
         """
         cfg = self.cfg
         keys: list[str] = []

@@ -224,6 +224,13 @@ def main() -> None:
     default=None,
     help="Dask scheduler for --engine dask (tcp://host:8786). Default: a local cluster of --jobs workers.",
 )
+@click.option(
+    "--keep-intermediate",
+    is_flag=True,
+    default=None,
+    help="Keep the checkpoint folder OUTPUT/.cleaner-work after a finished run (it is always kept after an "
+    "interrupted one, so that the same command resumes).",
+)
 @handle_errors
 def clean(
     inputs: tuple[Path, ...],
@@ -243,6 +250,7 @@ def clean(
     progress: bool | None,
     engine: str,
     scheduler: str | None,
+    keep_intermediate: bool | None,
 ) -> None:
     """Clean INPUTS (files or folders) into OUTPUT.
 
@@ -277,6 +285,7 @@ def clean(
     progress = _pick("progress", progress, run_opts)
     engine = _pick("engine", engine, run_opts)
     scheduler = _pick("scheduler", scheduler, run_opts)
+    keep_intermediate = bool(_pick("keep_intermediate", keep_intermediate, run_opts))
     if verbose:
         from cleaner.readers import discover
 
@@ -301,6 +310,7 @@ def clean(
             on_progress=on_progress,
             engine=engine,
             scheduler=scheduler,
+            keep_intermediate=keep_intermediate,
         )
     if html_value is not None:
         from cleaner.html_report import read_records, write_html_report
@@ -376,6 +386,7 @@ def config() -> None:
 @click.option("--progress/--no-progress", default=None, help="As for clean.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None, help="As for clean.")
 @click.option("--scheduler", metavar="ADDRESS", default=None, help="As for clean.")
+@click.option("--keep-intermediate", is_flag=True, default=None, help="As for clean.")
 @handle_errors
 def config_show(
     inputs: tuple[Path, ...],
@@ -395,6 +406,7 @@ def config_show(
     progress: bool | None,
     engine: str | None,
     scheduler: str | None,
+    keep_intermediate: bool | None,
 ) -> None:
     """Print the effective configuration as TOML: defaults, then --config, then the options given.
 
@@ -422,6 +434,7 @@ def config_show(
         ("progress", "progress", progress),
         ("engine", "engine", engine),
         ("scheduler", "scheduler", scheduler),
+        ("keep_intermediate", "keep_intermediate", keep_intermediate),
     ):
         if _given(name) and value is not None:
             run[key] = str(value) if isinstance(value, Path) else value

@@ -49,6 +49,7 @@ RUN_OPTIONS: dict[str, type] = {
     "debug": bool,
     "engine": str,
     "scheduler": str,
+    "keep_intermediate": bool,
 }
 RUN_TABLE = "run"
 RUN_CHOICES: dict[str, tuple[str, ...]] = {"engine": ("local", "dask")}

@@ -54,6 +54,7 @@ def test_every_clean_option_can_come_from_the_file() -> None:
         "progress": "run.progress",
         "engine": "run.engine",
         "scheduler": "run.scheduler",
+        "keep_intermediate": "run.keep_intermediate",
     }
     clean = main.commands["clean"]
     assert {p.name for p in clean.params} == set(covered)

@@ -67,3 +67,13 @@ def test_kill_and_rerun_gives_the_uninterrupted_result(tmp_path: Path, kill_when
     assert tree(out) == tree(tmp_path / "ref")
     assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert not list(tmp_path.glob(".cleaner-tmp-*"))
+
+
+def test_keep_intermediate_keeps_the_checkpoint(tmp_path: Path) -> None:
+    inputs = make_inputs(tmp_path)
+    out = tmp_path / "out"
+    cmd = command(inputs, out, tmp_path / "r.jsonl")
+    assert subprocess.run([*cmd, "--keep-intermediate"], check=False, timeout=300).returncode == 0
+    assert (out / ".cleaner-work" / "manifest.json").exists()
+    assert subprocess.run(cmd, check=False, timeout=300).returncode == 0  # resumes from it, then removes it
+    assert not (out / ".cleaner-work").exists()

@@ -10,14 +10,17 @@ only). Each configuration then runs the real command, ``python -m cleaner clean 
 all stages, in a child process:
 
 - ``local-1``: ``--jobs 1``; ``local-2``: ``--jobs 2``; ``dask-2``: ``--engine dask --jobs 2``
-  (a LocalCluster of 2 worker processes).
+  (a LocalCluster of 2 worker processes);
+- ``local-2-np``, ``dask-2-np``: the same with passage matching off (``[dedup] passages = false``),
+  whose driver-side memory grows faster than linearly on heavily reused text.
 
 Measured per run: wall seconds, CPU seconds of the whole process tree (``getrusage`` of the
 reaped children, so it holds on a busy machine where wall time does not), input MB/s and docs/s,
 the peak RSS of the largest single process (``ru_maxrss``: exact, not sampled) and the peak of
 the whole tree's summed RSS (sampled every 0.2 s with psutil). The target is a peak of at most
 3 GB in any process at 1 GB. ``same`` says whether output and report are byte-identical to the
-``local-1`` run of that size (they must be). Ratios are throughput relative to ``local-1``.
+``local-1`` run of that size (for ``dask-2-np``: of ``local-2-np``); they must be. Ratios are
+throughput relative to that same baseline.
 
 Results merge into benchmarks/results/bench_scaling.json (a run replaces the rows of the sizes and
 configurations it measured), with a table on stdout and a plot in bench_scaling.png.
@@ -48,7 +51,11 @@ CONFIGS: dict[str, list[str]] = {
     "local-1": ["--jobs", "1"],
     "local-2": ["--jobs", "2"],
     "dask-2": ["--engine", "dask", "--jobs", "2"],
+    # The same with passage matching off ([dedup] passages = false): document dedup only.
+    "local-2-np": ["--jobs", "2", "--config", "{no_passages}"],
+    "dask-2-np": ["--engine", "dask", "--jobs", "2", "--config", "{no_passages}"],
 }
+DEFAULT_CONFIGS = "local-1,local-2,dask-2"
 TARGET_PEAK_MB = 3000  # issue 6: a 1 GB dump runs with peak RSS at most 3 GB in any process
 SAMPLE_SECONDS = 0.2
 
@@ -123,8 +130,11 @@ def measure(dump: Path, config: str, work: Path, cap_mb: float) -> dict[str, Any
     out = work / f"out-{config}"
     report = work / f"out-{config}.report.jsonl"
     shutil.rmtree(out, ignore_errors=True)
+    no_passages = work / "no-passages.toml"
+    no_passages.write_text("[dedup]\npassages = false\n", encoding="utf-8")
+    options = [o.replace("{no_passages}", str(no_passages)) for o in CONFIGS[config]]
     command = [sys.executable, "-m", "cleaner", "clean", str(dump), "-o", str(out), "--report", str(report),
-               "-q", *CONFIGS[config]]  # fmt: skip
+               "-q", *options]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO), "RSS_CAP_MB": str(cap_mb)}
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--", *command], env=env, capture_output=True, text=True, check=False
@@ -188,7 +198,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "cleaner-scaling",
                         help="where dumps and outputs go (outside the repository)")  # fmt: skip
     parser.add_argument("--sizes", default="10MB,100MB", help="comma-separated dump sizes (10MB,100MB,1GB)")
-    parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
+    parser.add_argument("--configs", default=DEFAULT_CONFIGS, help=f"comma-separated, of {', '.join(CONFIGS)}")
     parser.add_argument("--rss-cap-mb", type=float, default=12000, help="stop a run whose processes pass this")
     args = parser.parse_args()
     configs = [c.strip() for c in args.configs.split(",")]
@@ -216,12 +226,12 @@ def main() -> None:
     ordered = sorted(rows.values(), key=lambda r: (r["input_bytes"], list(CONFIGS).index(r["config"])))
     table_rows = []
     for r in ordered:
-        base = rows.get((r["size"], "local-1"))
+        base = rows.get((r["size"], "local-1" if not r["config"].endswith("-np") else "local-2-np"))
         ratio = f"{r['mb_per_s'] / base['mb_per_s']:.2f}x" if base else "-"
         same = "-"
         if r.get("stopped_at_cap"):
             same = "stopped: over the RSS cap"
-        elif base is not None and base.get("output_sha256") and r["config"] != "local-1":
+        elif base is not None and base.get("output_sha256") and r["config"] not in ("local-1", "local-2-np"):
             same = "yes" if base["output_sha256"] == r["output_sha256"] else "NO"
         table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], r["mb_per_s"], ratio,
                            r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same])  # fmt: skip

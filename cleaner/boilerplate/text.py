@@ -123,6 +123,9 @@ ALONE_WEIGHT = 0.4
 # A comments header costs this much (not a hard wall: a stray "Comments" label inside an
 # article must not cut it in two). Tune half: a hard wall and 100 score the same.
 COMMENTS_WALL_COST: float | None = 100.0
+# See article_spans; on the tune half no page has a second run above 0.4 of the best, so this
+# costs nothing there and guards recall on pages where the scoring is unsure.
+SECOND_RUN_SHARE = 0.5
 # The k-th short line in a row costs (1 + k * GAP_GROWTH) times SHORT_LINE_COST: a heading
 # between paragraphs is cheap, a fifty-line menu between an article and a teaser list is a
 # wall. Tune-half grid (growth, cost): (0, 4) 0.923, (0.1, 3) 0.926, (0.2, 2) 0.926 with the
@@ -166,12 +169,14 @@ def _cue_verdicts(lines: list[Line]) -> list[Reason | None]:
     return verdicts
 
 
-def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int, int] | None:
-    """The first and last line index of the article body, or None when no line reads as prose.
+def article_spans(lines: list[Line], verdicts: list[Reason | None]) -> list[tuple[int, int]]:
+    """First and last line index of the article body (best first), empty when nothing reads as prose.
 
     The best-scoring run of lines (maximum subarray): paragraphs add their words, other
-    lines cost a little; a comments header is a wall the span cannot cross, so the
-    discussion below an article is not taken for more article.
+    lines cost a little, longer gaps cost more, and a comments header costs a lot, so the
+    discussion below an article is not taken for more article. A second run scoring at
+    least SECOND_RUN_SHARE of the best is kept too: when two regions compete that closely,
+    losing the article costs more than keeping a block of something else.
     """
     # Values of the candidate lines (blank and already-dropped lines are neutral).
     values: list[tuple[int, float | None]] = []  # (index, value); None marks a wall
@@ -209,7 +214,7 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
     ]
     connected = sum(1 for k in range(len(prose)) if prose[k] and not alone[k])
     discount_alone = connected >= ISOLATION_MIN_CONNECTED
-    best: tuple[float, int, int] | None = None
+    runs: list[tuple[float, int, int]] = []  # every run at its best end: (score, start, end)
     run_score, run_start = 0.0, -1
     gap = 0  # short lines in a row so far
     for k, (i, raw) in enumerate(values):
@@ -235,9 +240,16 @@ def article_span(lines: list[Line], verdicts: list[Reason | None]) -> tuple[int,
         run_score += value
         if run_score <= 0:
             run_score, run_start = 0.0, -1
-        elif best is None or run_score > best[0]:
-            best = (run_score, run_start, i)
-    return None if best is None else (best[1], best[2])
+        elif runs and runs[-1][1] == run_start:
+            if run_score > runs[-1][0]:
+                runs[-1] = (run_score, run_start, i)
+        else:
+            runs.append((run_score, run_start, i))
+    if not runs:
+        return []
+    best = max(runs, key=lambda run: (run[0], -run[1]))
+    others = [run for run in runs if run is not best and run[0] >= SECOND_RUN_SHARE * best[0]]
+    return [(best[1], best[2])] + [(start, end) for _, start, end in others]
 
 
 def is_sentence(line: str) -> bool:
@@ -274,10 +286,13 @@ def _looks_like_title(text: str) -> bool:
 
 def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
     verdicts = _cue_verdicts(lines)
-    span = article_span(lines, verdicts)
-    if span is None:
+    spans = article_spans(lines, verdicts)
+    if not spans:
         return verdicts  # no prose at all: only cues can tell; keep the rest
-    first, last = span
+    first, last = spans[0]
+    # A second run below a comments header after the article is the discussion, not more article.
+    comments_at = next((i for i in range(last + 1, len(lines)) if verdicts[i] is Reason.COMMENTS), len(lines))
+    others = [(start, end) for start, end in spans[1:] if start < comments_at]
     # Short closing sentences ("For a response, Newsweek contacted the ministry.") and short
     # opening ones belong to the article: grow the span over sentence-like lines, stopping
     # at the first line that is not one.
@@ -300,6 +315,8 @@ def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
         if verdicts[i] is Reason.COMMENTS and i > last:
             after_comments = True
         if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
+            continue
+        if any(start <= i <= end for start, end in others):
             continue
         if after_comments:
             verdicts[i] = Reason.COMMENTS

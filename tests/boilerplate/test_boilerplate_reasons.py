@@ -162,3 +162,22 @@ def test_html_low_score_outside_the_article() -> None:
     )
     result = extract(page)
     assert [(d.reason, d.text) for d in result.drops] == [(Reason.LOW_SCORE, "Weather: 12°C")]
+
+
+def test_text_article_split_by_a_long_widget_keeps_both_halves() -> None:
+    widget = "".join(f"Topic {i}\n" for i in range(40))  # a long menu dropped into the middle
+    second = (
+        "Shops on the quay opened again at noon, though most owners were still pumping out water.\n"
+        "The fire brigade said it had answered more than two hundred calls since the weekend.\n"
+        "Forecasters expect a dry week, which should let the river fall back within its banks.\n"
+    )
+    drops = classify_lines(ARTICLE + widget + second)
+    assert [d.text for d in drops] == widget.splitlines(keepends=True)
+    assert {d.reason for d in drops} == {Reason.SHORT}
+
+
+def test_text_discussion_below_a_comments_header_is_not_a_second_article() -> None:
+    comment = "I have lived by the river for forty years and never seen the water this high, honestly.\n"
+    text = ARTICLE + "Leave a Reply\n" + "Name\n" * 5 + comment * 3
+    reasons = [d.reason for d in classify_lines(text)]
+    assert reasons == [Reason.COMMENTS] * 9

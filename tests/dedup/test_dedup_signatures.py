@@ -54,3 +54,20 @@ def test_band_keys_equal_exactly_when_band_rows_equal() -> None:
     # Same rows in different bands must not collide (the band index is mixed in).
     same = np.tile(np.arange(4, dtype=np.uint32), 4)[None, :]
     assert len(set(band_keys(same, 4, 4)[0].tolist())) == 4
+
+
+def test_choose_bands_reaches_target_and_matches_simulation() -> None:
+    from cleaner.dedup.signatures import choose_bands, detection_probability
+
+    for threshold in (0.5, 0.7, 0.8, 0.9, 0.95):
+        bands, rows = choose_bands(threshold)
+        assert bands * rows == 128
+        assert detection_probability(threshold, bands, rows) >= 0.9
+        if bands > 1:  # one band fewer (with the divisor below) would miss the target
+            fewer = max(b for b in range(1, bands) if 128 % b == 0)
+            assert detection_probability(threshold, fewer, 128 // fewer) < 0.9
+    # The formula agrees with LSH on simulated signatures: each row agrees with chance J.
+    rng = np.random.default_rng(5)
+    agree = rng.random((20000, 16, 8)) < 0.8
+    observed = agree.all(axis=2).any(axis=1).mean()
+    assert abs(observed - detection_probability(0.8, 16, 8)) < 0.01

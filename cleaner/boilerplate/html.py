@@ -9,7 +9,8 @@
    A cue on an element that holds most of the page's good text, or a run of article
    paragraphs, is a wrapper, not a widget, and is ignored.
 4. Score every element: the good text under it (long, few links, ends like a sentence, not a
-   truncated teaser) minus half of the rest; the best element is the article container.
+   truncated teaser) minus half of the rest; the best element is the article container
+   (with a disjoint second one when it scores at least half as well: a split article).
 5. Keep the container's blocks unless a cue below it, a link-heavy line, a truncated teaser
    or a line cue (rules.line_reason) says otherwise; drop everything outside it with the
    reason of its nearest cue, or ``boilerplate.low_score``.

@@ -55,7 +55,7 @@ class HtmlExtract:
             elif not self.cfg.html:
                 yield dataclasses.replace(doc, text=visible_text(doc.html))
             else:
-                result = extract(doc.html, self._cues)
+                result = extract(doc.html, self._cues, captions=self.cfg.captions)
                 yield dataclasses.replace(doc, text=result.text, drops=doc.drops + result.drops)
 
 

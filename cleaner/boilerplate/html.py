@@ -479,11 +479,12 @@ def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Ele
 LINE_CUE_MAX_CHARS = 400
 
 
-def extract(html: str, cues: ClassCues | None = None) -> Extraction:
+def extract(html: str, cues: ClassCues | None = None, captions: bool = False) -> Extraction:
     """Extract the article of a page as plain text, with a Drop for every removed block.
 
     ``cues`` is a class-name judge to reuse across pages (a stage keeps one per worker);
-    the result is the same with or without it, only faster.
+    the result is the same with or without it, only faster. ``captions`` keeps figure
+    captions (by default they go, as ``boilerplate.caption``: see BoilerplateConfig.captions).
     """
     root, hidden_drops = _parse(html)
     if root is None:
@@ -502,6 +503,7 @@ def extract(html: str, cues: ClassCues | None = None) -> Extraction:
         (Reason.RELATED if cards[eid] and el.cue is None else el.cue)
         if totals.good[eid] <= 0.6 * total_good
         and (not holds_body[eid] or el.cue is Reason.COMMENTS or el.tag in TAG_CUES)
+        and not (captions and el.cue is Reason.CAPTION)
         else None
         for eid, el in enumerate(elements)
     ]

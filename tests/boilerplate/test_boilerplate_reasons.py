@@ -181,3 +181,10 @@ def test_text_discussion_below_a_comments_header_is_not_a_second_article() -> No
     text = ARTICLE + "Leave a Reply\n" + "Name\n" * 5 + comment * 3
     reasons = [d.reason for d in classify_lines(text)]
     assert reasons == [Reason.COMMENTS] * 9
+
+
+def test_html_captions_kept_on_request() -> None:
+    page = _html("<figure><img src='a.jpg'><figcaption>The bridge at dawn</figcaption></figure>")
+    assert "The bridge at dawn" not in extract(page).text.splitlines()
+    assert "The bridge at dawn" in extract(page, captions=True).text.splitlines()
+    assert extract(page, captions=True).drops == ()

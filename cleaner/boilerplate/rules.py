@@ -340,6 +340,13 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         Reason.AD,
         r"advertisements?"
         + _W
+        # Ad-slot markers: "Continue Reading Below", "Story continues below advertisement".
+        + r"|(?:advertisement\W{0,5})?(?:continue reading|story continues|article continues|text continues)"
+        r"(?: below| after (?:the |this )?(?:ad|advertisement))?(?: advertisement)?"
+        + _W
+        + r"|weiterlesen nach der anzeige|(?:la )?suite après (?:cette |la )?(?:publicité|pub)"
+        r"|(?:el )?artículo continúa (?:debajo|abajo)(?: de la publicidad)?|продолжение (?:ниже|после рекламы)"
+        + _W
         + r"|sponsored(?: content| by .{0,60})?"
         + _W
         + r"|anzeige|werbung|publicité|publicidad|реклама|ad"

@@ -77,6 +77,12 @@ LINE_CASES: list[tuple[Reason, str]] = [
     (Reason.AD, "Anzeige"),
     (Reason.AD, "Publicité"),
     (Reason.AD, "Реклама"),
+    (Reason.AD, "Continue Reading Below"),
+    (Reason.AD, "Story continues below advertisement"),
+    (Reason.AD, "Weiterlesen nach der Anzeige"),
+    (Reason.AD, "La suite après cette publicité"),
+    (Reason.AD, "El artículo continúa debajo de la publicidad"),
+    (Reason.AD, "Продолжение после рекламы"),
 ]
 
 

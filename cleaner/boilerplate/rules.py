@@ -392,7 +392,7 @@ _LONG_LINE_TRIGGERS: dict[Reason, tuple[str, ...]] = {
         "reservados", "защищены", "trademark", "information",
     ),
     Reason.AD: ("trial", "no ad", "sign up here", "journalism", "blocker", "bloqueur", "sponsored by"),
-    Reason.CAPTION: ("credit", "source", "quelle", "fuente", "via", "/"),
+    Reason.CAPTION: ("credit", "source", "quelle", "fuente", "via", "/", "foto", "photo", "bild", "imagen", "фото"),
 }  # fmt: skip
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
 

@@ -194,3 +194,29 @@ def test_html_captions_kept_on_request() -> None:
     assert "The bridge at dawn" not in extract(page).text.splitlines()
     assert "The bridge at dawn" in extract(page, captions=True).text.splitlines()
     assert extract(page, captions=True).drops == ()
+
+
+def _reference_line_reason(line: str) -> Reason | None:
+    """line_reason without its shortcuts (length limits, trigger words): the regexes alone."""
+    from cleaner.boilerplate.rules import LINE_CUES, PREFIX_CUES
+
+    text = line.strip()
+    if not text or len(text) > 600:
+        return None
+    for reason, pattern in PREFIX_CUES:
+        if pattern.match(text) and len(text) < 200:
+            return reason
+    for reason, pattern in LINE_CUES:
+        if pattern.fullmatch(text):
+            return reason
+    return None
+
+
+FILLERS = ["", " for readers of the valley edition and our partners", " " + "more words " * 12]
+
+
+@pytest.mark.parametrize("filler", FILLERS)
+@pytest.mark.parametrize(("reason", "line"), LINE_CASES)
+def test_line_reason_shortcuts_never_change_a_verdict(reason: Reason, line: str, filler: str) -> None:
+    for text in (line + filler, filler.strip() + " " + line):
+        assert line_reason(text) is _reference_line_reason(text)

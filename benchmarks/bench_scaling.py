@@ -170,16 +170,24 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for config in CONFIGS:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, config in enumerate(CONFIGS):
+        color = colors[n % len(colors)]
         mine = sorted((r for r in rows if r["config"] == config), key=lambda r: r["input_bytes"])
-        if not mine:
-            continue
-        xs = [r["input_bytes"] / 1e6 for r in mine]
-        left.plot(xs, [r["mb_per_s"] for r in mine], marker="o", label=config)
-        right.plot(xs, [r["peak_rss_mb"] for r in mine], marker="o", label=f"{config} largest process")
-        tree = [r["tree_peak_rss_mb"] for r in mine]
-        right.plot(xs, tree, marker="x", linestyle=":", label=f"{config} all processes")
+        done = [r for r in mine if not r.get("stopped_at_cap")]
+        stopped = [r for r in mine if r.get("stopped_at_cap")]
+        if done:
+            xs = [r["input_bytes"] / 1e6 for r in done]
+            left.plot(xs, [r["mb_per_s"] for r in done], marker="o", color=color, label=config)
+            largest = [r["peak_rss_mb"] for r in done]
+            right.plot(xs, largest, marker="o", color=color, label=f"{config}: largest process")
+            tree = [r["tree_peak_rss_mb"] for r in done]
+            right.plot(xs, tree, marker="x", linestyle=":", color=color, label=f"{config}: all processes")
+        if stopped:  # stopped at the RSS cap: at least this much
+            xs = [r["input_bytes"] / 1e6 for r in stopped]
+            right.scatter(xs, [r["tree_peak_rss_mb"] for r in stopped], marker="^", s=80, color=color,
+                          label=f"{config}: stopped at the cap")  # fmt: skip
     right.axhline(TARGET_PEAK_MB, color="red", linestyle="--", label="3 GB target (any process)")
     for ax, title, ylabel in ((left, "throughput", "input MB/s (wall)"), (right, "peak memory", "peak RSS (MB)")):
         ax.set_xscale("log")

@@ -138,3 +138,25 @@ def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: P
     assert list(pickle.loads(packed).summaries) == items
     empty = spill_summaries(local.TaskResult(shard.index), task)
     assert empty.summaries == [] and not empty.summaries
+
+
+def test_cli_engine_dask_with_a_scheduler_address(tmp_path: Path, cluster: str) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import main
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.jsonl").write_text(
+        "".join(json.dumps({"text": f"Line {i}: rain is expected in the north by evening."}) + "\n" for i in range(9))
+    )
+    runner = CliRunner()
+    local_run = runner.invoke(main, ["clean", str(inputs), "-o", str(tmp_path / "local"), "-q", "-j", "1"])
+    dask_run = runner.invoke(
+        main, ["clean", str(inputs), "-o", str(tmp_path / "dask"), "-q", "--engine", "dask", "--scheduler", cluster]
+    )
+    assert (local_run.exit_code, dask_run.exit_code) == (0, 0), dask_run.output
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
+    wrong = runner.invoke(main, ["clean", str(inputs), "-o", str(tmp_path / "x"), "--scheduler", cluster])
+    assert wrong.exit_code == 2 and "--scheduler needs --engine dask" in wrong.output

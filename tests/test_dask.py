@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -22,8 +23,6 @@ from cleaner.report import Report
 from cleaner.runners import dask as dask_runner
 from cleaner.runners import local
 from tests.test_formats import make_warc, page
-
-distributed = pytest.importorskip("distributed")  # the extra is always installed in CI (.ci/run)
 
 SHARD_BYTES = 4096  # small, so the JSONL and Parquet files are split between workers
 

@@ -29,7 +29,7 @@ DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,7 @@ from cleaner.dedup.passages import (
     sampled,
     split_passages,
 )
-from cleaner.dedup.shingles import Shingler
+from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
 from cleaner.record import Document, DuplicateOf
@@ -57,8 +57,6 @@ I64 = npt.NDArray[np.int64]
 
 __all__ = ["Decision", "Dedup", "PassageFlag", "Summary"]
 
-_NO_HASHES: U64 = np.zeros(0, dtype=np.uint64)
-
 
 @dataclass(frozen=True, slots=True)
 class Summary:
@@ -68,8 +66,29 @@ class Summary:
     signature: U32  # num_perm uint32 values
     shingles: U64  # shingle hashes of the whole document (may repeat)
     spans: tuple[tuple[int, int], ...] = ()  # passages, as character offsets into doc.text
-    passage_shingles: U64 = field(default_factory=lambda: _NO_HASHES)  # passages' hashes, in order
-    passage_sizes: tuple[int, ...] = ()  # how many of them each passage owns
+    # For each passage, the run of shingles lying wholly inside it: (first index into
+    # ``shingles``, count). A passage's shingles are a slice of its document's, never a copy.
+    windows: tuple[tuple[int, int], ...] = ()
+
+
+def _key_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Passage spans moved from ``text`` to its dedup key (repaired, case-folded).
+
+    Spans start and end between words, and repair and case folding work word by word and
+    character by character, so the key of a prefix is the prefix of the key.
+
+    >>> _key_spans("Straße und mehr", [(0, 6), (11, 15)])
+    [(0, 7), (12, 16)]
+    """
+    out: list[tuple[int, int]] = []
+    pos = key_pos = 0
+    for start, end in spans:
+        key_pos += len(repair(text[pos:start]).casefold())
+        key_start = key_pos
+        key_pos += len(repair(text[start:end]).casefold())
+        out.append((key_start, key_pos))
+        pos = end
+    return out
 
 
 class Dedup:
@@ -101,29 +120,51 @@ class Dedup:
         all texts, about 2.5x faster than one document at a time on news-length documents, so a
         runner that has a shard in hand should call this."""
         shingler, signer = self._tools()
-        hashes, offsets = shingler.hash_batch([d.text for d in docs])
+        texts = [d.text for d in docs]
+        if not self.cfg.passages:
+            hashes, offsets = shingler.hash_batch(texts)
+            sigs = signer.sign(hashes, offsets)
+            at = offsets.tolist()  # Python ints: slicing with numpy scalars is several times slower
+            return [Summary(d.id, sigs[i], hashes[at[i] : at[i + 1]]) for i, d in enumerate(docs)]
+        hashes, offsets, bounds, token_offsets = shingler.hash_batch_tokens(texts)
         sigs = signer.sign(hashes, offsets)
-        spans: list[list[tuple[int, int]]] = []
-        passage_hashes: U64 = np.zeros(0, dtype=np.uint64)
-        passage_offsets: I64 = np.zeros(1, dtype=np.int64)
-        if self.cfg.passages:
-            spans = [split_passages(d.text) for d in docs]
-            texts = [d.text[s:e] for d, doc_spans in zip(docs, spans, strict=True) for s, e in doc_spans]
-            passage_hashes, passage_offsets = shingler.hash_batch(texts)
+        at = offsets.tolist()
+        spans = [split_passages(t) for t in texts]
+        windows = self._windows(texts, spans, bounds, token_offsets)
         out: list[Summary] = []
         p = 0
-        at = offsets.tolist()  # Python ints: slicing with numpy scalars is several times slower
-        if not self.cfg.passages:
-            return [Summary(d.id, sigs[i], hashes[at[i] : at[i + 1]]) for i, d in enumerate(docs)]
-        bounds = passage_offsets.tolist()
         for i, doc in enumerate(docs):
-            doc_spans = tuple(spans[i])
-            q = p + len(doc_spans)
-            sizes = tuple(bounds[k + 1] - bounds[k] for k in range(p, q))
-            ps = passage_hashes[bounds[p] : bounds[q]] if doc_spans else _NO_HASHES
+            q = p + len(spans[i])
+            out.append(Summary(doc.id, sigs[i], hashes[at[i] : at[i + 1]], tuple(spans[i]), tuple(windows[p:q])))
             p = q
-            out.append(Summary(doc.id, sigs[i], hashes[at[i] : at[i + 1]], doc_spans, ps, sizes))
         return out
+
+    def _windows(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], bounds: I64, token_offsets: I64
+    ) -> list[tuple[int, int]]:
+        """(first shingle, count) of each passage: the shingles whose words all lie inside it.
+
+        Word positions are in the dedup key, so passage spans are mapped from the text to the
+        key first (the same offsets for ASCII text; case folding can change lengths otherwise).
+        One search over the whole batch: each text's positions are shifted past the previous
+        texts'.
+        """
+        key_spans = [s if t.isascii() else _key_spans(t, s) for t, s in zip(texts, spans, strict=True)]
+        key_lengths = [len(t) if t.isascii() else len(repair(t).casefold()) for t in texts]
+        base = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.array(key_lengths, dtype=np.int64) + 1, out=base[1:])
+        n_passages = [len(s) for s in key_spans]
+        flat = np.array([x for doc in key_spans for x in doc], dtype=np.int64).reshape(-1, 2)
+        if flat.size == 0:
+            return []
+        doc_of = np.repeat(np.arange(len(texts)), n_passages)
+        shifted = flat + base[doc_of][:, None]
+        words = bounds + np.repeat(base[:-1], np.diff(token_offsets))[:, None]
+        first = np.searchsorted(words[:, 0], shifted[:, 0], side="left")
+        last = np.searchsorted(words[:, 1], shifted[:, 1], side="right")  # words ending inside
+        count = np.maximum(last - first - self.cfg.ngram + 1, 0)
+        first_local = first - token_offsets[doc_of]
+        return list(zip(first_local.tolist(), count.tolist(), strict=True))
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
         return apply_decision(doc, decision, self.cfg)
@@ -142,8 +183,8 @@ class Dedup:
         ids: list[str] = []
         sig_rows: list[U32] = []
         spans: list[tuple[tuple[int, int], ...]] = []
-        doc_store, passage_store = ShingleStore(), ShingleStore()
-        passage_sizes: list[tuple[int, ...]] = []
+        doc_store = ShingleStore()
+        windows: list[tuple[tuple[int, int], ...]] = []
         try:
             for key, summary in summaries:
                 keys.append(key)
@@ -152,15 +193,14 @@ class Dedup:
                 doc_store.append(summary.shingles)
                 if cfg.passages:
                     spans.append(summary.spans)
-                    passage_sizes.append(summary.passage_sizes)
-                    passage_store.append(summary.passage_shingles)
+                    windows.append(summary.windows)
             n = len(keys)
             sigs = np.vstack(sig_rows) if sig_rows else np.zeros((0, cfg.num_perm), dtype=np.uint32)
             del sig_rows
             bkeys = band_keys(sigs, cfg.bands, cfg.rows)
             index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
             try:
-                decisions = self._decide(keys, ids, bkeys, spans, passage_sizes, doc_store, passage_store, index)
+                decisions = self._decide(keys, ids, bkeys, spans, windows, doc_store, index)
                 if index is not None:
                     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
                     index.add(
@@ -175,7 +215,6 @@ class Dedup:
                     index.close()
         finally:
             doc_store.close()
-            passage_store.close()
         return decisions
 
     def _decide(
@@ -184,9 +223,8 @@ class Dedup:
         ids: list[str],
         bkeys: U64,
         spans: list[tuple[tuple[int, int], ...]],
-        passage_sizes: list[tuple[int, ...]],
+        windows: list[tuple[tuple[int, int], ...]],
         doc_store: ShingleStore,
-        passage_store: ShingleStore,
         index: DedupIndex | None,
     ) -> dict[str, Decision]:
         cfg = self.cfg
@@ -250,7 +288,7 @@ class Dedup:
                 dup = DuplicateOf(cluster_of(place.root), id_of(place.duplicate_of), similarity)
             decisions[keys[i]] = Decision(dup)
         if cfg.passages:
-            self._passages(keys, ids, spans, passage_sizes, doc_store, passage_store, index, decisions)
+            self._passages(keys, ids, spans, windows, doc_store, index, decisions)
         return decisions
 
     def _passages(
@@ -258,24 +296,27 @@ class Dedup:
         keys: list[str],
         ids: list[str],
         spans: list[tuple[tuple[int, int], ...]],
-        passage_sizes: list[tuple[int, ...]],
+        windows: list[tuple[tuple[int, int], ...]],
         doc_store: ShingleStore,
-        passage_store: ShingleStore,
         index: DedupIndex | None,
         decisions: dict[str, Decision],
     ) -> None:
         """Flag passages of kept documents found in earlier documents (of the index or the run)."""
         n = len(keys)
         threshold = self.cfg.passage_threshold
-        per_doc = passage_store.all()
-        flat = np.concatenate(per_doc) if per_doc else _NO_HASHES
-        ranks = owner_ranks(doc_store.all(), flat)  # owners within this run: exact
-        # Prefilter every passage at once: shingles owned by an earlier document, per passage.
-        sizes = np.array([size for doc_sizes in passage_sizes for size in doc_sizes], dtype=np.int64)
-        passage_doc = np.repeat(np.arange(n), [len(doc_sizes) for doc_sizes in passage_sizes])
-        passage_no = np.concatenate([np.arange(len(d)) for d in passage_sizes]) if n else np.zeros(0, np.int64)
+        doc_flat, doc_offsets = doc_store.flat()
+        per_doc = [doc_flat[doc_offsets[i] : doc_offsets[i + 1]] for i in range(n)]
+        passage_doc = np.repeat(np.arange(n), [len(w) for w in windows])
+        passage_no = np.concatenate([np.arange(len(w)) for w in windows]) if n else np.zeros(0, np.int64)
+        pairs = np.array([w for doc in windows for w in doc], dtype=np.int64).reshape(-1, 2)
+        sizes = pairs[:, 1]
         starts = np.zeros(sizes.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=starts[1:])
+        # Each passage's shingles are a slice of its document's: gather them end to end.
+        slice_start = np.asarray(doc_offsets, dtype=np.int64)[passage_doc] + pairs[:, 0]
+        within = np.arange(int(starts[-1])) - np.repeat(starts[:-1], sizes)
+        flat = doc_flat[np.repeat(slice_start, sizes) + within]
+        ranks = owner_ranks(per_doc, flat)  # owners within this run: exact
         first = np.minimum(starts[:-1], max(flat.size - 1, 0))
 
         def per_passage(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -55,11 +55,14 @@ def _np_fmix32(x: U32) -> U32:
     return x ^ (x >> np.uint32(16))
 
 
-def _np_shingle_hashes(cps: U32, table: npt.NDArray[np.bool_], text_starts: I64, ngram: int) -> tuple[U64, I64]:
+def _np_shingle_hashes(
+    cps: U32, table: npt.NDArray[np.bool_], text_starts: I64, ngram: int
+) -> tuple[U64, I64, I64, I64]:
     n_texts = len(text_starts) - 1
     pos = np.flatnonzero(table[cps])
     if pos.size == 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(n_texts + 1, dtype=np.int64)
+        zeros = np.zeros(n_texts + 1, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint64), zeros, np.zeros((0, 2), dtype=np.int64), zeros.copy()
     first = np.empty(pos.size, dtype=np.bool_)
     first[0] = True
     np.not_equal(pos[1:], pos[:-1] + 1, out=first[1:])
@@ -97,7 +100,8 @@ def _np_shingle_hashes(cps: U32, table: npt.NDArray[np.bool_], text_starts: I64,
         for value in tokens[tok_start[t] : tok_start[t + 1]].tolist():
             acc = (acc * int(K_SHINGLE) + value) & 0xFFFFFFFFFFFFFFFF
         out[offsets[t]] = _np_fmix64(np.array([acc], dtype=np.uint64))[0]
-    return out, offsets
+    bounds = np.stack([pos[tok_first], pos[tok_first] + tok_len], axis=1).astype(np.int64)
+    return out, offsets, bounds, tok_start
 
 
 def _np_minhash(hashes: U64, offsets: I64, a: U32, b: U32) -> U32:
@@ -149,6 +153,7 @@ def _build_numba() -> SimpleNamespace:
         n_texts = len(text_starts) - 1
         tokens = np.empty(len(cps) // 2 + 1, dtype=np.uint64)
         tok_text = np.empty(len(cps) // 2 + 1, dtype=np.int64)
+        bounds = np.empty((len(cps) // 2 + 1, 2), dtype=np.int64)
         ntok = np.zeros(n_texts, dtype=np.int64)
         n = 0
         t = 0
@@ -162,18 +167,22 @@ def _build_numba() -> SimpleNamespace:
                 t += 1
             acc = np.uint64(0)
             k = np.uint64(0)
+            bounds[n, 0] = i
             while i < total and table[cps[i]]:
                 acc = acc * K_CHAR + np.uint64(cps[i])
                 k += np.uint64(1)
                 i += 1
             tokens[n] = fmix64(acc + k * K_LENGTH)
+            bounds[n, 1] = i
             tok_text[n] = t
             ntok[t] += 1
             n += 1
         offsets = np.zeros(n_texts + 1, dtype=np.int64)
+        tok_start = np.zeros(n_texts + 1, dtype=np.int64)
         for t in range(n_texts):
             c = ntok[t] - ngram + 1 if ntok[t] >= ngram else min(ntok[t], 1)
             offsets[t + 1] = offsets[t] + c
+            tok_start[t + 1] = tok_start[t] + ntok[t]
         out = np.empty(offsets[n_texts], dtype=np.uint64)
         start = 0
         for t in range(n_texts):
@@ -191,7 +200,7 @@ def _build_numba() -> SimpleNamespace:
                     h = h * K_SHINGLE + tokens[start + j]
                 out[o] = fmix64(h)
             start += m
-        return out, offsets
+        return out, offsets, bounds[:n].copy(), tok_start
 
     @numba.njit(cache=True)
     def minhash(hashes: Any, offsets: Any, a: Any, b: Any) -> Any:

@@ -107,10 +107,25 @@ class Shingler:
     def hash_batch(self, texts: Sequence[str]) -> tuple[U64, I64]:
         """Shingle hashes of many texts, concatenated, and offsets: text i owns
         ``hashes[offsets[i]:offsets[i + 1]]``. Shingles may repeat within a text."""
+        hashes, offsets, _, _ = self.hash_batch_tokens(texts)
+        return hashes, offsets
+
+    def hash_batch_tokens(self, texts: Sequence[str]) -> tuple[U64, I64, I64, I64]:
+        """Like :meth:`hash_batch`, plus where the words are: ``bounds[k]`` is the (start, end)
+        of word k in its text's key (:meth:`keys`), and text i owns words
+        ``token_offsets[i]:token_offsets[i + 1]``. Shingle w of a text with at least ``ngram``
+        words covers its words w .. w + ngram - 1.
+
+        >>> h, o, bounds, t = Shingler(ngram=2).hash_batch_tokens(["a bc", "d"])
+        >>> bounds.tolist(), t.tolist(), o.tolist()
+        ([[0, 1], [2, 4], [0, 1]], [0, 2, 3], [0, 1, 2])
+        """
         keys = self.keys(texts)
         parts: list[U64] = []
+        bound_parts: list[I64] = []
         offsets = [np.zeros(1, dtype=np.int64)]
-        base = 0
+        token_offsets = [np.zeros(1, dtype=np.int64)]
+        base = token_base = 0
         start = 0
         while start < len(keys):
             # Chunks of about _CHUNK_CHARS keep every temporary array in cache: one 17 MB
@@ -120,15 +135,19 @@ class Shingler:
             while end < len(keys) and (end == start or size + len(keys[end]) <= _CHUNK_CHARS):
                 size += len(keys[end]) + 1
                 end += 1
-            hashes, chunk_offsets = self._hash_keys(keys[start:end])
+            hashes, chunk_offsets, bounds, chunk_tokens = self._hash_keys(keys[start:end])
             parts.append(hashes)
             offsets.append(chunk_offsets[1:] + base)
+            token_offsets.append(chunk_tokens[1:] + token_base)
+            bound_parts.append(bounds)
             base += len(hashes)
+            token_base += len(bounds)
             start = end
         all_hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-        return all_hashes, np.concatenate(offsets)
+        all_bounds = np.concatenate(bound_parts) if bound_parts else np.zeros((0, 2), dtype=np.int64)
+        return all_hashes, np.concatenate(offsets), all_bounds, np.concatenate(token_offsets)
 
-    def _hash_keys(self, keys: Sequence[str]) -> tuple[U64, I64]:
+    def _hash_keys(self, keys: Sequence[str]) -> tuple[U64, I64, I64, I64]:
         # "\n" is not a word character, so it keeps words of neighbouring texts apart.
         joined = "\n".join(keys)
         cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
@@ -138,10 +157,10 @@ class Shingler:
         text_starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=text_starts[1:])
         kernels: Any = _kernels.NUMBA if self.use_numba else _kernels.NUMPY
-        hashes: U64
-        offsets: I64
-        hashes, offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
-        return hashes, offsets
+        hashes, offsets, bounds, token_offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
+        # Word positions relative to their own text's key, not to the joined chunk.
+        bounds = bounds - np.repeat(text_starts[:-1], np.diff(token_offsets))[:, None]
+        return hashes, offsets, bounds, token_offsets
 
     def _learn_astral(self, cps: npt.NDArray[np.uint32]) -> None:
         """Fill the table for characters beyond U+FFFF as they are met (rare; str.isalnum each)."""

@@ -72,12 +72,18 @@ class ShingleStore:
             found = self._distinct[i] = distinct_sorted(self.get(i))
         return found
 
-    def all(self) -> list[U64]:
-        """Every array, in order (reads the whole file: passage owners need it)."""
+    def flat(self) -> tuple[U64, list[int]]:
+        """Every array end to end, and where each starts (reads the whole file: the passage
+        owner sort needs it)."""
         self._flush()
         self._file.seek(0)
-        flat = np.frombuffer(self._file.read(self._offsets[-1] * _ITEM), dtype=np.uint64)
-        return [flat[self._offsets[i] : self._offsets[i + 1]] for i in range(len(self))]
+        values = np.frombuffer(self._file.read(self._offsets[-1] * _ITEM), dtype=np.uint64)
+        return values, self._offsets
+
+    def all(self) -> list[U64]:
+        """Every array, in order."""
+        values, offsets = self.flat()
+        return [values[offsets[i] : offsets[i + 1]] for i in range(len(self))]
 
     def close(self) -> None:
         self._file.close()

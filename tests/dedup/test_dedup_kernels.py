@@ -99,13 +99,17 @@ def test_signatures_match_reference(use_numba: bool) -> None:
 def test_numpy_and_numba_agree_on_any_text(texts: list[str]) -> None:
     results = []
     for use_numba in BACKENDS:
-        hashes, offsets = Shingler(3, use_numba=use_numba).hash_batch(texts)
+        shingler = Shingler(3, use_numba=use_numba)
+        hashes, offsets, bounds, token_offsets = shingler.hash_batch_tokens(texts)
         sigs = Signer(32, 1, use_numba=use_numba).sign(hashes, offsets)
-        results.append((hashes.tolist(), offsets.tolist(), sigs.tolist()))
+        results.append((hashes.tolist(), offsets.tolist(), sigs.tolist(), bounds.tolist(), token_offsets.tolist()))
     assert all(r == results[0] for r in results)
-    hashes_list, offsets_list, _ = results[0]
+    hashes_list, offsets_list, _, bounds_list, token_list = results[0]
+    keys = Shingler(3).keys(texts)
     for i, text in enumerate(texts):
         assert hashes_list[offsets_list[i] : offsets_list[i + 1]] == reference_hashes(text, 3)
+        words = [list(m.span()) for m in re.finditer(r"\w+", keys[i])]
+        assert bounds_list[token_list[i] : token_list[i + 1]] == words
 
 
 def test_chunking_does_not_change_hashes() -> None:

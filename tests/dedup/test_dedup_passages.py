@@ -86,3 +86,28 @@ def test_split_passages_paragraphs_and_sentence_windows() -> None:
         assert MIN_WORDS <= n <= MAX_WORDS
         assert w.endswith(".")
     assert all(e1 <= s2 for (_, e1), (s2, _) in itertools.pairwise(spans))
+
+
+def test_passage_windows_equal_the_passages_own_shingles() -> None:
+    # A passage's shingles are taken as a slice of its document's; they must be exactly the
+    # shingles of the passage text on its own, also where case folding changes lengths.
+    from cleaner.dedup import Dedup
+    from cleaner.dedup.shingles import Shingler
+
+    texts = [
+        SOURCE,
+        "Die Straße STRASSE führt weiter und weiter bis zum Fluss hinab.\n\n" + _para(7),
+        "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}stanbul ist groß und schön, sagte er gestern am Abend.\n\n"
+        + _para(8)
+        + "\n\nTiny one.",
+        "P\N{CYRILLIC SMALL LETTER A}ris " + " ".join(random_words(9, 200)) + ".",
+    ]
+    stage = Dedup(DedupConfig())
+    shingler = Shingler(5)
+    for summary, text in zip(
+        stage.summarize_many(docs_from([(str(i), t) for i, t in enumerate(texts)])), texts, strict=True
+    ):
+        assert summary.spans
+        for (start, end), (first, count) in zip(summary.spans, summary.windows, strict=True):
+            own = shingler.hash_text(text[start:end])
+            assert summary.shingles[first : first + count].tolist() == own.tolist()

@@ -42,7 +42,7 @@ from cleaner.dedup.passages import (
     INDEX_PREFILTER_SLACK,
     PREFILTER_SLACK,
     best_source,
-    owner_ranks,
+    first_holders,
     sampled,
     split_passages,
 )
@@ -305,7 +305,6 @@ class Dedup:
         n = len(keys)
         threshold = self.cfg.passage_threshold
         doc_flat, doc_offsets = doc_store.flat()
-        per_doc = [doc_flat[doc_offsets[i] : doc_offsets[i + 1]] for i in range(n)]
         passage_doc = np.repeat(np.arange(n), [len(w) for w in windows])
         passage_no = np.concatenate([np.arange(len(w)) for w in windows]) if n else np.zeros(0, np.int64)
         pairs = np.array([w for doc in windows for w in doc], dtype=np.int64).reshape(-1, 2)
@@ -315,8 +314,10 @@ class Dedup:
         # Each passage's shingles are a slice of its document's: gather them end to end.
         slice_start = np.asarray(doc_offsets, dtype=np.int64)[passage_doc] + pairs[:, 0]
         within = np.arange(int(starts[-1])) - np.repeat(starts[:-1], sizes)
-        flat = doc_flat[np.repeat(slice_start, sizes) + within]
-        ranks = owner_ranks(per_doc, flat)  # owners within this run: exact
+        gather = np.repeat(slice_start, sizes) + within
+        flat = doc_flat[gather]
+        holders = first_holders(doc_flat, np.repeat(np.arange(n), np.diff(doc_offsets)))
+        ranks = holders[gather]  # owners within this run: exact
         first = np.minimum(starts[:-1], max(flat.size - 1, 0))
 
         def per_passage(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -8,7 +8,7 @@ words ("Reuters reported on Monday") recurs everywhere and says nothing about re
 A passage is flagged when at least ``passage_threshold`` of its shingles also occur in one
 earlier document (containment, not Jaccard: the earlier document is usually much longer, the
 copied passage only part of it). Candidates come from an *owner* map, the earliest document
-holding each shingle; the few owners that hold most of a passage's shingles are then checked
+holding each shingle (:func:`first_holders`); the few owners that hold most of a passage's shingles are then checked
 exactly against their full shingle sets.
 
 >>> text = "One two three four five six seven eight.\\n\\n    Too short.\\n\\nA B C D E F G H I J"
@@ -102,38 +102,28 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, start + len(stripped.rstrip())
 
 
-def owner_ranks(doc_shingles: list[U64], passages: U64) -> I64:
-    """For each shingle in ``passages``, the first document (by rank) whose shingles hold it,
-    or NO_OWNER when none does.
+def first_holders(shingles: U64, doc_of: I64) -> I64:
+    """For every position of the documents' shingles laid end to end (``doc_of`` gives each
+    position's document rank, non-decreasing), the rank of the first document holding that hash.
 
-    One sort of the documents' shingles followed by the passages' groups equal hashes; the
-    smallest position in a group is the earliest document holding the hash, which becomes the
-    owner of every passage occurrence of it.
+    One sort groups equal hashes; the smallest position in a group is the earliest document.
+    A passage's shingles are slices of its document's, so their owners are read off this array.
 
-    >>> docs = [np.array([5, 6], dtype=np.uint64), np.array([6, 7], dtype=np.uint64)]
-    >>> owner_ranks(docs, np.array([7, 6, 8], dtype=np.uint64)).tolist() == [1, 0, NO_OWNER]
-    True
+    >>> first_holders(np.array([5, 6, 6, 7, 5], dtype=np.uint64), np.array([0, 0, 1, 1, 2])).tolist()
+    [0, 0, 0, 1, 0]
     """
-    doc_flat = np.concatenate(doc_shingles) if doc_shingles else np.zeros(0, dtype=np.uint64)
-    if passages.size == 0 or doc_flat.size == 0:
-        return np.full(passages.size, NO_OWNER, dtype=np.int64)
-    doc_of = np.repeat(np.arange(len(doc_shingles), dtype=np.int64), [len(s) for s in doc_shingles])
-    keys = np.concatenate([doc_flat, passages])
-    order = np.argsort(keys)
-    ordered = keys[order]
+    if shingles.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(shingles)
+    ordered = shingles[order]
     new_group = np.empty(ordered.size, dtype=np.bool_)
     new_group[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
-    # The smallest position in each group of equal hashes is its earliest document entry
-    # (documents come first, in rank order), or a passage entry when no document holds it.
     starts = np.flatnonzero(new_group)
-    first = np.minimum.reduceat(order, starts)
-    group_owner = np.where(first < doc_flat.size, doc_of[np.minimum(first, doc_flat.size - 1)], NO_OWNER)
-    owner_sorted = np.repeat(group_owner, np.diff(np.append(starts, keys.size)))
-    is_passage = order >= doc_flat.size
-    ranks = np.empty(passages.size, dtype=np.int64)
-    ranks[order[is_passage] - doc_flat.size] = owner_sorted[is_passage]
-    return ranks
+    owner = np.asarray(doc_of, dtype=np.int64)[np.minimum.reduceat(order, starts)]
+    holders = np.empty(shingles.size, dtype=np.int64)
+    holders[order] = np.repeat(owner, np.diff(np.append(starts, shingles.size)))
+    return holders
 
 
 def sampled(hashes: U64) -> npt.NDArray[np.bool_]:

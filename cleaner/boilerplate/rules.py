@@ -313,9 +313,14 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         Reason.LEGAL,
         # "Copyright law changed in 2019" is a sentence: the word alone must come with a
         # symbol, a year or "by".
-        r"(?:©|\(c\)|&copy;).{0,400}|copyright\s*(?:©|\(c\))?\s*(?:\d{4}|by\b).{0,300}"
+        # "(C)" alone is a footnote mark in tables: it counts only before a year.
+        r"(?:©|&copy;).{0,400}|\(c\)\s*\d{4}.{0,300}|copyright\s*(?:©|\(c\))?\s*(?:\d{4}|by\b).{0,300}"
         r"|.{0,200}all rights reserved.{0,200}"
-        r"|.{0,200}unauthori[sz]ed (?:use|reproduction).{0,300}|alle rechte vorbehalten.{0,100}"
+        # "... protect companies from the unauthorized use of U.S. designs" is a sentence; the
+        # notice forbids unauthorized use *of this* material.
+        r"|.{0,200}unauthori[sz]ed (?:use|reproduction|copying|duplication)\b.{0,40}"
+        r"\b(?:of this|this material|is (?:strictly )?prohibited).{0,300}"
+        r"|alle rechte vorbehalten.{0,100}"
         r"|.{0,100}tous droits réservés.{0,100}|.{0,100}todos los derechos reservados.{0,100}"
         r"|.{0,100}все права защищены.{0,100}|privacy policy|terms (?:of (?:use|service)|and conditions)"
         r"|.{0,200}\bregistered trademarks? of\b.{0,300}"
@@ -423,6 +428,8 @@ def line_reason(line: str) -> Reason | None:
     text = line.strip()
     if not text or len(text) > 600:
         return None
+    if text[0].islower() and text[-1] == "." and len(text.split()) <= 3:
+        return None  # "share.", "comment.": the end of a wrapped sentence, not a label
     for reason, pattern in PREFIX_CUES:
         if pattern.match(text) and len(text) < 200:
             return reason

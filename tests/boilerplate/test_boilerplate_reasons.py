@@ -99,10 +99,23 @@ ARTICLE = (
 
 
 def test_text_nav_lines_before_the_article_are_dropped_as_short() -> None:
-    text = "Tsarizm\nEastern Europe\n\n" + ARTICLE
+    text = "Tsarizm\nEastern Europe\n\n" + ARTICLE + "Share this article\nLeave a Comment\n"
     drops = classify_lines(text)
-    assert [(d.reason, d.text) for d in drops] == [(Reason.SHORT, "Tsarizm\n"), (Reason.SHORT, "Eastern Europe\n")]
+    assert [(d.reason, d.text) for d in drops] == [
+        (Reason.SHORT, "Tsarizm\n"),
+        (Reason.SHORT, "Eastern Europe\n"),
+        (Reason.SOCIAL, "Share this article\n"),
+        (Reason.COMMENTS, "Leave a Comment\n"),
+    ]
     assert all(d.unit is Unit.LINE for d in drops)
+
+
+def test_text_without_page_chrome_keeps_its_short_lines() -> None:
+    # A newswire story or a clean article: no cue lines, no menu, so short lines (a table,
+    # a heading, a dateline) are content.
+    table = "Wheat 2.55 2.40 4.65\nCorn 1.38 1.92 2.15\nOats 1.10 1.20 1.31\n"
+    text = "Tsarizm\nEastern Europe\n\n" + ARTICLE + table
+    assert classify_lines(text) == []
 
 
 def test_text_breadcrumb_is_nav() -> None:
@@ -171,7 +184,8 @@ def test_html_low_score_outside_the_article() -> None:
 
 
 def test_text_article_split_by_a_long_widget_keeps_both_halves() -> None:
-    widget = "".join(f"Topic {i}\n" for i in range(40))  # a long menu dropped into the middle
+    # a long menu dropped into the middle
+    widget = "".join(f"Topic {chr(65 + i % 26)}{chr(97 + i // 26)}\n" for i in range(40))
     second = (
         "Shops on the quay opened again at noon, though most owners were still pumping out water.\n"
         "The fire brigade said it had answered more than two hundred calls since the weekend.\n"
@@ -220,3 +234,25 @@ FILLERS = ["", " for readers of the valley edition and our partners", " " + "mor
 def test_line_reason_shortcuts_never_change_a_verdict(reason: Reason, line: str, filler: str) -> None:
     for text in (line + filler, filler.strip() + " " + line):
         assert line_reason(text) is _reference_line_reason(text)
+
+
+WRAPPED = """The valley water board said its shareholders
+approved the merger with the river authority on Tuesday, and
+that each holder will receive .33 shares of the new body for each
+share.
+    Under the terms of the merger, the board will keep its
+offices in the lower town, it said. Officials pointed to
+recent reports from Brussels of
+neighbouring towns that may want to join the scheme later on.
+    Levels at the main gauges were as follows -
+         Gauge     Level    Prev
+ Mill      2.55      2.40
+ Bridge    3.10      2.95
+ Quay      1.20      1.15
+"""
+
+
+def test_hard_wrapped_text_is_judged_by_paragraph_and_kept() -> None:
+    # "share." and "recent reports from Brussels of" are pieces of wrapped sentences, not a
+    # share button or a related-articles header; the table stays.
+    assert classify_lines(WRAPPED) == []

@@ -99,6 +99,13 @@ class DedupIndex:
         """Open (or create) the index at ``path`` and check it was built with ``cfg``'s parameters."""
         conn = _connect(path, readonly=False)
         try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "meta" not in tables:
+                # Another program's database: never add our tables to it.
+                raise UsageError(
+                    f"{path} is an SQLite database but not a cleaner index (it has no meta table): "
+                    "--index takes a file made by an earlier `cleaner clean --index` run, or a new path"
+                )
             conn.executescript(_SCHEMA)
             stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             wanted = index_params(cfg)

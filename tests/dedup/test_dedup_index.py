@@ -108,3 +108,8 @@ def test_unreadable_or_missing_index_is_a_usage_error(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(UsageError, match="not a cleaner index"):
         describe(str(other))
+    with pytest.raises(UsageError, match="not a cleaner index"):
+        DedupIndex.open(str(other), DedupConfig())
+    with sqlite3.connect(other) as conn:  # and it was left as it was
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]
+    conn.close()

@@ -37,7 +37,7 @@ import numpy.typing as npt
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
-from cleaner.dedup.index import DedupIndex
+from cleaner.dedup.index import DedupIndex, check
 from cleaner.dedup.passages import (
     INDEX_PREFILTER_SLACK,
     PREFILTER_SLACK,
@@ -104,6 +104,12 @@ class Dedup:
     def setup(self) -> None:
         self._shingler = Shingler(self.cfg.ngram)
         self._signer = Signer(self.cfg.num_perm, self.cfg.seed)
+
+    def check_index(self) -> None:
+        """Raise IndexMismatchError now (not after every document is read) when ``cfg.index``
+        was built with other parameters; the driver should call this before a run."""
+        if self.cfg.index:
+            check(self.cfg.index, self.cfg)
 
     def _tools(self) -> tuple[Shingler, Signer]:
         if self._shingler is None or self._signer is None:

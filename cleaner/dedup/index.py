@@ -244,6 +244,28 @@ def _check(path: str, stored: dict[str, str], wanted: dict[str, str]) -> None:
         )
 
 
+def check(path: str, cfg: DedupConfig) -> None:
+    """Fail fast, before any document is read: raise IndexMismatchError (or UsageError) if the
+    index at ``path`` exists and cannot serve a run with ``cfg``. A missing file is fine: the
+    run will create it.
+    """
+    if not os.path.exists(path):
+        return
+    conn = _connect(path, readonly=True)
+    try:
+        try:
+            stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as err:
+            raise UsageError(
+                f"{path} is not a cleaner index ({err}): --index takes a file made by an earlier "
+                "`cleaner clean --index` run, or a new path"
+            ) from err
+    finally:
+        conn.close()
+    if stored:
+        _check(path, stored, index_params(cfg))
+
+
 def describe(path: str) -> dict[str, object]:
     """What the index at ``path`` holds: its parameters, document/cluster/band counts, format.
 

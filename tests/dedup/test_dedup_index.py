@@ -10,6 +10,7 @@ import pytest
 from dedup_textgen import docs_from, edit_words, random_words, run_stage
 
 from cleaner.config import DedupConfig
+from cleaner.dedup import Dedup
 from cleaner.dedup.index import FORMAT_VERSION, DedupIndex, describe, iter_ids
 from cleaner.errors import IndexMismatchError, UsageError
 from cleaner.record import DuplicateOf
@@ -77,12 +78,22 @@ def test_mismatched_run_is_refused_with_what_differs(tmp_path: Path, change: dic
     cfg = DedupConfig(index=path, passages=False)
     run_stage(cfg, docs_from(_texts("a", range(3))))
     other = dataclasses.replace(cfg, **change)  # type: ignore[arg-type]
+    with pytest.raises(IndexMismatchError, match=f"{named}: index has"):
+        Dedup(other).check_index()  # before any document is read
     with pytest.raises(IndexMismatchError) as err:
         run_stage(other, docs_from(_texts("b", range(3))))
     message = str(err.value)
     assert f"{named}: index has" in message
     assert "cleaner index info" in message and "new --index path" in message
     assert describe(path)["documents"] == 3  # nothing was added by the refused run
+
+
+def test_check_index_accepts_a_missing_file_and_a_matching_index(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    Dedup(DedupConfig(index=str(path))).check_index()
+    assert not path.exists()  # checking creates nothing
+    run_stage(DedupConfig(index=str(path)), docs_from(_texts("a", range(2))))
+    Dedup(DedupConfig(index=str(path), threshold=0.9)).check_index()
 
 
 def test_threshold_change_is_allowed(tmp_path: Path) -> None:

@@ -479,6 +479,26 @@ def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Ele
 LINE_CUE_MAX_CHARS = 400
 
 
+# Share of the container's good text a marked-up article element must hold to replace it.
+# Tune half: 0.8 -> F1 0.981, 0.9 -> 0.9805, 0.95 -> 0.980, off -> 0.980.
+DESCEND_SHARE = 0.8
+
+
+def _descend_to_marked(container: int, elements: list[_Element], totals: _Totals) -> int:
+    """An <article> or itemprop=articleBody element inside the container that holds nearly
+    all of its good text is the tighter, marked-up article: use it instead."""
+    floor = DESCEND_SHARE * totals.good[container]
+    best = container
+    for eid in range(container + 1, len(elements)):
+        if not _is_below(eid, container, elements):
+            break
+        el = elements[eid]
+        marked = el.tag == "article" or "articlebody" in el.names.lower()
+        if marked and totals.good[eid] >= floor and totals.good[eid] > 0:
+            best = eid  # the deepest such element wins: elements come in document order
+    return best
+
+
 def extract(html: str, cues: ClassCues | None = None, captions: bool = False) -> Extraction:
     """Extract the article of a page as plain text, with a Drop for every removed block.
 
@@ -513,6 +533,7 @@ def extract(html: str, cues: ClassCues | None = None, captions: bool = False) ->
     for eid, el in enumerate(elements):
         cued[eid] = active[eid] is not None or (el.parent >= 0 and cued[el.parent])
     containers = _choose_container(blocks, goods, elements, cued)
+    containers[0] = _descend_to_marked(containers[0], elements, totals)
 
     kept: list[Block] = []
     drops: list[Drop] = hidden_drops

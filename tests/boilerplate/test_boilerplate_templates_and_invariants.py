@@ -117,3 +117,44 @@ def test_text_stage_records_drops_after_earlier_ones() -> None:
     out = next(TextLines(BoilerplateConfig())([doc]))
     assert out.text == ARTICLE.format(i=1)
     assert out.drops[0].start == 0 and out.drops[0].end == len("Leave a Reply\n")
+
+
+HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<div class='share'>",
+        "<div class='content'>",
+        "</div>",
+        "<nav>",
+        "</nav>",
+        "<a href='/x'>",
+        "</a>",
+        "<br>",
+        "<script>var x = '<p>';</script>",
+        "<!-- note -->",
+        "<li>",
+        "<table><tr><td>",
+        "The river rose by a metre overnight, and the council closed the lower bridge.",
+        "Home",
+        "Leave a Comment",
+        "\N{NO-BREAK SPACE}",
+        "\x00",
+        "&amp;",
+        "<span hidden>",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(HTML_PIECES, max_size=40))
+def test_html_extraction_never_fails_and_reports_real_text(pieces: list[str]) -> None:
+    from cleaner.boilerplate.html import extract, visible_text
+
+    html = "".join(pieces)
+    result = extract(html)
+    assert all(d.text.strip() and d.unit is Unit.BLOCK for d in result.drops)
+    assert isinstance(visible_text(html), str)
+    # Kept text and dropped blocks together never hold more words than the page shows.
+    shown = len(visible_text(html).split())
+    assert len(result.text.split()) <= shown

@@ -8,8 +8,12 @@ words ("Reuters reported on Monday") recurs everywhere and says nothing about re
 A passage is flagged when at least ``passage_threshold`` of its shingles also occur in one
 earlier document (containment, not Jaccard: the earlier document is usually much longer, the
 copied passage only part of it). Candidates come from an *owner* map, the earliest document
-holding each shingle (:func:`first_holders`); the few owners that hold most of a passage's shingles are then checked
-exactly against their full shingle sets.
+holding each shingle (:func:`first_holders`); the few owners that hold most of a passage's
+shingles are then checked exactly against their full shingle sets. A passage's shingles are
+those of its document whose words all lie inside it (no second hashing pass).
+
+Re-check the word limits below with ``python benchmarks/bench_dedup.py`` (Clough-Stevenson
+rows: cut-and-paste answers flagged, independent answers not) before changing them.
 
 >>> text = "One two three four five six seven eight.\\n\\n    Too short.\\n\\nA B C D E F G H I J"
 >>> [text[s:e] for s, e in split_passages(text)]

@@ -1,12 +1,15 @@
 """Line-level boilerplate classification for plain text (the visible text of a page, line by line).
 
-Each line gets a verdict from three signals, strongest first:
+Each line (or, in hard-wrapped text, each paragraph: see paragraph_units) gets a verdict:
 
 1. a *cue*: the line's whole text matches a known kind of boilerplate (rules.LINE_CUES), or it
    starts a teaser ("READ MORE: ..."); a related-articles header also takes the run of short
    headline/byline lines that follows it;
-2. the *article span*: the lines from the first to the last paragraph-like line of the page's
-   densest run of long lines; short lines outside the span are navigation or page chrome;
+2. the *article span*, only where the text shows page chrome (cue lines or a menu): the best
+   run of prose lines (article_spans), the headline just above it, and a second run that
+   scores close to the best; the other lines are navigation, teasers or page furniture
+   (``boilerplate.short``, ``boilerplate.low_score``, or ``boilerplate.comments`` below a
+   comments header);
 3. everything else is kept: recall matters more than catching the last menu item.
 
 >>> text = "Home | World\\n\\nIt rained all day in the city, and the river rose.\\nLeave a Comment\\n"

@@ -158,3 +158,49 @@ def test_cli_engine_dask_with_a_scheduler_address(tmp_path: Path, cluster: str) 
     assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
     wrong = runner.invoke(main, ["clean", str(inputs), "-o", str(tmp_path / "x"), "--scheduler", cluster])
     assert wrong.exit_code == 2 and "--scheduler needs --engine dask" in wrong.output
+
+
+def test_interrupted_dask_run_resumes_to_the_same_output(tmp_path: Path, cluster: str) -> None:
+    """Summaries a Dask run left in the work folder serve the resumed run (on either engine)."""
+    inputs = make_inputs(tmp_path)
+    cfg = Config(jobs=2)
+    factory = dask_runner.executor_factory(cluster)
+    calls = {"phases": 0}
+
+    class Interrupting:
+        """The Dask executor, stopped by a Ctrl-C after a few results of the second phase."""
+
+        def __init__(self, jobs: int, cfg: Config) -> None:
+            self.inner = factory(jobs, cfg)
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            execute = self.inner.__enter__()
+
+            def run_phase(tasks):  # type: ignore[no-untyped-def]
+                calls["phases"] += 1
+                for n, result in enumerate(execute(tasks)):
+                    if calls["phases"] == 2 and n == 3:
+                        raise KeyboardInterrupt
+                    yield result
+
+            return run_phase
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.__exit__(*exc)
+
+    with pytest.raises(KeyboardInterrupt):
+        local.run([inputs], tmp_path / "dask", cfg, executor=Interrupting, shard_bytes=SHARD_BYTES)
+    assert list((tmp_path / "dask" / ".cleaner-work" / "summaries").rglob("*.pkl"))
+    ran: list[int] = []
+
+    class Counting(local.LocalExecutor):
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            execute = super().__enter__()
+            return lambda tasks: (ran.append(len(tasks)), execute(tasks))[1]
+
+    local.run([inputs], tmp_path / "dask", Config(jobs=1), executor=Counting, shard_bytes=SHARD_BYTES)
+    shards = len(local.plan_shards(local.discover([inputs]).files, SHARD_BYTES))
+    assert ran[0] == 0 and 0 < ran[1] < shards and ran[2] == shards  # resumed: phase 1 and part of 2 were done
+    local.run([inputs], tmp_path / "local", Config(jobs=1), shard_bytes=SHARD_BYTES)
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()

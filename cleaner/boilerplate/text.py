@@ -44,7 +44,9 @@ DATE_LINE_COST = 8.0
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline.
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟»”\"']\s*$")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
-_BREADCRUMB = re.compile(r"^\s*[^|›»>/\\·•]{1,30}(?:\s+[|›»>/\\·•]\s+[^|›»>/\\·•]{1,30}){1,8}\s*$")
+# Each item starts with a letter and holds only words, so "P(A | B) = P(B | A)" is no breadcrumb.
+_CRUMB = r"[^\W\d_][\w .,'’&-]{0,29}"
+_BREADCRUMB = re.compile(rf"^\s*{_CRUMB}(?:\s+[|›»>/\\·•]\s+{_CRUMB}){{1,8}}\s*$")
 
 
 # "By Jane Doe", "Von Max Muster", "Par ...", "Por ...", "Автор: ...": who wrote it, not what.
@@ -142,7 +144,8 @@ ISOLATION_MIN_CONNECTED = 3
 CHROME_MIN_CUES = 2
 CHROME_MIN_MENU_ITEMS = 5
 _FIGURES = re.compile(r"^(?=(?:\D*\d){4})[^\n]{0,200}$")  # a row with four digits or more
-_MENU_ITEM = re.compile(r"^\s*[^\W\d_]+(?:[ \-'’&][^\W\d_]+){0,3}\s*$")
+# (Not indented: an indented short line is a list item in a plain-text document.)
+_MENU_ITEM = re.compile(r"^[^\W\d_]+(?:[ \-'’&][^\W\d_]+){0,3}\s*$")
 # Hard-wrapped text (see paragraph_units): at least this many lines, wrapped at most this wide.
 # (A menu of one-word lines is not wrapped text: wrapping happens at 40 characters or more.)
 WRAP_MIN_LINES = 3

@@ -256,3 +256,18 @@ def test_hard_wrapped_text_is_judged_by_paragraph_and_kept() -> None:
     # "share." and "recent reports from Brussels of" are pieces of wrapped sentences, not a
     # share button or a related-articles header; the table stays.
     assert classify_lines(WRAPPED) == []
+
+
+def test_formulas_and_indented_lists_are_not_navigation() -> None:
+    text = (
+        "Bayes' rule relates the two conditional probabilities, and it is easy to state:\n"
+        "P(A | B) = P(B | A) P(A) / P(B)\n"
+        "Dynamic programming makes use of:\n"
+        "    Overlapping subproblems\n"
+        "    Optimal substructure\n"
+        "    Memoization\n"
+        "It usually takes one of two approaches:\n"
+        "    Top-down approach\n"
+        "    Bottom-up approach\n"
+    )
+    assert classify_lines(text) == []

@@ -41,8 +41,9 @@ _DATE_LINE = re.compile(
     rf"|\d{{1,2}}\.?\s+(?:{_MONTHS})\w*\.?,?\s+\d{{4}})\b.{{0,30}}$"
 )
 DATE_LINE_COST = 8.0
-# Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline.
-_SENTENCE_END = re.compile(r"[.!?…。！？।۔؟»”\"']\s*$")
+# Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline. A
+# colon counts: "You will need:" opens what follows (tune half: recall 0.962 -> 0.971).
+_SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:»”\"']\s*$")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
 # Each item starts with a letter and holds only words, so "P(A | B) = P(B | A)" is no breadcrumb.
 _CRUMB = r"[^\W\d_][\w .,'’&-]{0,29}"
@@ -151,6 +152,8 @@ _MENU_ITEM = re.compile(r"^[^\W\d_]+(?:[ \-'’&][^\W\d_]+){0,3}\s*$")
 WRAP_MIN_LINES = 3
 WRAP_MIN_WIDTH = 40
 WRAP_MAX_WIDTH = 100
+# A colon-introduced list (see _list_items) takes at most this many lines.
+LIST_MAX_ITEMS = 30
 # A sentence-like line: this many words and a sentence end (see is_sentence).
 SENTENCE_MIN_WORDS = 2
 # A bare related-articles header takes at most this many following short lines (headlines
@@ -305,11 +308,33 @@ def _looks_like_title(text: str) -> bool:
     )
 
 
+def _list_items(lines: list[Line], verdicts: list[Reason | None]) -> dict[int, int]:
+    """Short lines that follow a line ending with a colon, mapped to that line's index.
+
+    "Dynamic programming makes use of:" then "Memoization", "Optimal substructure": a list
+    the text introduces, not a menu. The list ends at a blank line, a cue, a paragraph, or
+    after LIST_MAX_ITEMS lines.
+    """
+    items: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        if verdicts[i] is not None or not line.text.rstrip().endswith(":"):
+            continue
+        for j in range(i + 1, min(len(lines), i + 1 + LIST_MAX_ITEMS)):
+            text = lines[j].text.strip()
+            if not text or verdicts[j] is not None or is_paragraph(text) or text.endswith(":"):
+                break
+            items[j] = i
+    return items
+
+
 def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
     verdicts = _cue_verdicts(lines)
     cues = sum(1 for verdict in verdicts if verdict is not None)
+    listed = _list_items(lines, verdicts)
     menu_items = sum(
-        1 for line, verdict in zip(lines, verdicts, strict=True) if verdict is None and _MENU_ITEM.match(line.text)
+        1
+        for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
+        if verdict is None and i not in listed and _MENU_ITEM.match(line.text)
     )
     # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
     # more rows of figures than titles.
@@ -350,6 +375,11 @@ def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
             continue
         if any(start <= i <= end for start, end in others):
             continue
+        introduced_by = listed.get(i)
+        if introduced_by is not None and (
+            first <= introduced_by <= last or any(start <= introduced_by <= end for start, end in others)
+        ):
+            continue  # an item of a list the article introduces ("It takes two approaches:")
         if after_comments:
             verdicts[i] = Reason.COMMENTS
         elif is_paragraph(text):

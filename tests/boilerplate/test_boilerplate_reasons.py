@@ -271,3 +271,21 @@ def test_formulas_and_indented_lists_are_not_navigation() -> None:
         "    Bottom-up approach\n"
     )
     assert classify_lines(text) == []
+
+
+def test_a_list_the_article_introduces_is_kept_even_on_a_page_with_chrome() -> None:
+    text = (
+        "Home\nRecipes\nShare this article\n"
+        "This soup takes twenty minutes, and most of the work is chopping the vegetables. You will need:\n"
+        "Salt\nPepper\nOlive oil\nGarlic\nOnion\nLeeks\n"
+        "Soften the onion and garlic in the oil, add the leeks, then simmer them for fifteen minutes.\n"
+        "Season with salt and pepper before serving, and keep any leftovers for two days at most.\n"
+        "Leave a Comment\n"
+    )
+    dropped = [(d.reason, d.text.strip()) for d in classify_lines(text)]
+    assert dropped == [
+        (Reason.NAV, "Home"),
+        (Reason.SHORT, "Recipes"),
+        (Reason.SOCIAL, "Share this article"),
+        (Reason.COMMENTS, "Leave a Comment"),
+    ]

@@ -182,12 +182,3 @@ class Shingler:
     def __setstate__(self, state: tuple[int, bool]) -> None:
         self.ngram, self.use_numba = state
         self.table = word_table()
-
-
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` (same words as the dedup key), for passages.
-
-    >>> token_spans("Hi, you!")
-    [(0, 2), (4, 7)]
-    """
-    return [m.span() for m in _WORD.finditer(text)]

@@ -379,7 +379,10 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
-    print(f"\n(numba first use in this process: {results['numba_warmup_seconds']:.2f} s, not in the times above: it compiles once after install and then loads from its disk cache, about 1.3 s per process)\n")
+    print(
+        f"\n(numba first use in this process: {results['numba_warmup_seconds']:.2f} s, not in the times above: "
+        "it compiles once after install, then loads from its disk cache, about 1.3 s per process)\n"
+    )
     qrows = [
         [name, q["recall"], q["precision"], q["in_cluster_share_j_ge_0.5"], q["clusters"], q["largest_cluster"]]
         for name, q in quality.items()

@@ -29,7 +29,7 @@ DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,8 @@ I64 = npt.NDArray[np.int64]
 
 __all__ = ["Decision", "Dedup", "PassageFlag", "Summary"]
 
+_NO_PASSAGES: I64 = np.zeros((0, 4), dtype=np.int64)
+
 
 @dataclass(frozen=True, slots=True)
 class Summary:
@@ -65,10 +67,10 @@ class Summary:
     id: str
     signature: U32  # num_perm uint32 values
     shingles: U64  # shingle hashes of the whole document (may repeat)
-    spans: tuple[tuple[int, int], ...] = ()  # passages, as character offsets into doc.text
-    # For each passage, the run of shingles lying wholly inside it: (first index into
-    # ``shingles``, count). A passage's shingles are a slice of its document's, never a copy.
-    windows: tuple[tuple[int, int], ...] = ()
+    # One row per passage: start and end (character offsets into doc.text), then the run of
+    # shingles lying wholly inside it (first index into ``shingles``, count): a passage's
+    # shingles are a slice of its document's, never a copy.
+    passages: I64 = field(default_factory=lambda: _NO_PASSAGES)
 
 
 def _key_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -141,13 +143,14 @@ class Dedup:
         p = 0
         for i, doc in enumerate(docs):
             q = p + len(spans[i])
-            out.append(Summary(doc.id, sigs[i], hashes[at[i] : at[i + 1]], tuple(spans[i]), tuple(windows[p:q])))
+            rows = np.hstack([np.array(spans[i], dtype=np.int64).reshape(-1, 2), windows[p:q]]) if q > p else None
+            out.append(Summary(doc.id, sigs[i], hashes[at[i] : at[i + 1]], _NO_PASSAGES if rows is None else rows))
             p = q
         return out
 
     def _windows(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], bounds: I64, token_offsets: I64
-    ) -> list[tuple[int, int]]:
+    ) -> I64:
         """(first shingle, count) of each passage: the shingles whose words all lie inside it.
 
         Word positions are in the dedup key, so passage spans are mapped from the text to the
@@ -162,7 +165,7 @@ class Dedup:
         n_passages = [len(s) for s in key_spans]
         flat = np.array([x for doc in key_spans for x in doc], dtype=np.int64).reshape(-1, 2)
         if flat.size == 0:
-            return []
+            return np.zeros((0, 2), dtype=np.int64)
         doc_of = np.repeat(np.arange(len(texts)), n_passages)
         shifted = flat + base[doc_of][:, None]
         words = bounds + np.repeat(base[:-1], np.diff(token_offsets))[:, None]
@@ -170,7 +173,7 @@ class Dedup:
         last = np.searchsorted(words[:, 1], shifted[:, 1], side="right")  # words ending inside
         count = np.maximum(last - first - self.cfg.ngram + 1, 0)
         first_local = first - token_offsets[doc_of]
-        return list(zip(first_local.tolist(), count.tolist(), strict=True))
+        return np.stack([first_local, count], axis=1).astype(np.int64)
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
         return apply_decision(doc, decision, self.cfg)
@@ -188,9 +191,8 @@ class Dedup:
         keys: list[str] = []
         ids: list[str] = []
         sig_rows: list[U32] = []
-        spans: list[tuple[tuple[int, int], ...]] = []
         doc_store = ShingleStore()
-        windows: list[tuple[tuple[int, int], ...]] = []
+        passages: list[I64] = []
         try:
             for key, summary in summaries:
                 keys.append(key)
@@ -198,15 +200,14 @@ class Dedup:
                 sig_rows.append(summary.signature)
                 doc_store.append(summary.shingles)
                 if cfg.passages:
-                    spans.append(summary.spans)
-                    windows.append(summary.windows)
+                    passages.append(summary.passages)
             n = len(keys)
             sigs = np.vstack(sig_rows) if sig_rows else np.zeros((0, cfg.num_perm), dtype=np.uint32)
             del sig_rows
             bkeys = band_keys(sigs, cfg.bands, cfg.rows)
             index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
             try:
-                decisions = self._decide(keys, ids, bkeys, spans, windows, doc_store, index)
+                decisions = self._decide(keys, ids, bkeys, passages, doc_store, index)
                 if index is not None:
                     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
                     index.add(
@@ -228,8 +229,7 @@ class Dedup:
         keys: list[str],
         ids: list[str],
         bkeys: U64,
-        spans: list[tuple[tuple[int, int], ...]],
-        windows: list[tuple[tuple[int, int], ...]],
+        passages: list[I64],
         doc_store: ShingleStore,
         index: DedupIndex | None,
     ) -> dict[str, Decision]:
@@ -294,15 +294,14 @@ class Dedup:
                 dup = DuplicateOf(cluster_of(place.root), id_of(place.duplicate_of), similarity)
             decisions[keys[i]] = Decision(dup)
         if cfg.passages:
-            self._passages(keys, ids, spans, windows, doc_store, index, decisions)
+            self._passages(keys, ids, passages, doc_store, index, decisions)
         return decisions
 
     def _passages(
         self,
         keys: list[str],
         ids: list[str],
-        spans: list[tuple[tuple[int, int], ...]],
-        windows: list[tuple[tuple[int, int], ...]],
+        passages: list[I64],
         doc_store: ShingleStore,
         index: DedupIndex | None,
         decisions: dict[str, Decision],
@@ -311,14 +310,13 @@ class Dedup:
         n = len(keys)
         threshold = self.cfg.passage_threshold
         doc_flat, doc_offsets = doc_store.flat()
-        passage_doc = np.repeat(np.arange(n), [len(w) for w in windows])
-        passage_no = np.concatenate([np.arange(len(w)) for w in windows]) if n else np.zeros(0, np.int64)
-        pairs = np.array([w for doc in windows for w in doc], dtype=np.int64).reshape(-1, 2)
-        sizes = pairs[:, 1]
+        passage_doc = np.repeat(np.arange(n), [len(rows) for rows in passages])
+        table = np.concatenate(passages) if passages else _NO_PASSAGES  # start, end, first, count
+        sizes = table[:, 3]
         starts = np.zeros(sizes.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=starts[1:])
         # Each passage's shingles are a slice of its document's: gather them end to end.
-        slice_start = np.asarray(doc_offsets, dtype=np.int64)[passage_doc] + pairs[:, 0]
+        slice_start = np.asarray(doc_offsets, dtype=np.int64)[passage_doc] + table[:, 2]
         within = np.arange(int(starts[-1])) - np.repeat(starts[:-1], sizes)
         gather = np.repeat(slice_start, sizes) + within
         flat = doc_flat[gather]
@@ -369,7 +367,7 @@ class Dedup:
             lo, hi = int(starts[p]), int(starts[p + 1])
             found = best_source(flat[lo:hi], i, ranks[lo:hi], shingles_of, threshold)
             if found is not None:
-                start, end = spans[i][int(passage_no[p])]
+                start, end = int(table[p, 0]), int(table[p, 1])
                 flags.setdefault(i, []).append(PassageFlag(start, end, id_of(found[0]), round(found[1], 4)))
         for i, doc_flags in flags.items():
             current = decisions.get(keys[i]) or Decision()

@@ -107,7 +107,7 @@ def test_passage_windows_equal_the_passages_own_shingles() -> None:
     for summary, text in zip(
         stage.summarize_many(docs_from([(str(i), t) for i, t in enumerate(texts)])), texts, strict=True
     ):
-        assert summary.spans
-        for (start, end), (first, count) in zip(summary.spans, summary.windows, strict=True):
+        assert summary.passages.size
+        for start, end, first, count in summary.passages.tolist():
             own = shingler.hash_text(text[start:end])
             assert summary.shingles[first : first + count].tolist() == own.tolist()

@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS docs (
     shingles BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS bands_key ON bands (key);
+CREATE INDEX IF NOT EXISTS bands_key ON bands (key, doc);
 CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 """
 
@@ -132,18 +132,12 @@ class DedupIndex:
 
     def query(self, band_keys: U64, cap: int) -> list[int]:
         """Rowids of indexed documents sharing a band key with ``band_keys`` (the earliest
-        ``cap`` per key), sorted."""
+        ``cap`` per key, as OnlineBuckets keeps them), sorted."""
         keys = _signed(band_keys)
-        rows = self.conn.execute(
-            f"SELECT key, doc FROM bands WHERE key IN ({','.join('?' * len(keys))}) ORDER BY doc", keys
-        ).fetchall()
-        seen: dict[int, int] = {}
-        found: set[int] = set()
-        for key, doc in rows:
-            if seen.get(key, 0) < cap:
-                seen[key] = seen.get(key, 0) + 1
-                found.add(doc)
-        return sorted(found)
+        one = "SELECT * FROM (SELECT doc FROM bands WHERE key = ? ORDER BY doc LIMIT ?)"
+        params = [v for key in keys for v in (key, cap)]
+        rows = self.conn.execute(" UNION ".join([one] * len(keys)), params).fetchall()
+        return sorted(doc for (doc,) in rows)
 
     def doc(self, rowid: int) -> tuple[str, str, U64]:
         """``(id, cluster, distinct shingle hashes)`` of one indexed document."""

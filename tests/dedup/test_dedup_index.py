@@ -124,3 +124,18 @@ def test_unreadable_or_missing_index_is_a_usage_error(tmp_path: Path) -> None:
     with sqlite3.connect(other) as conn:  # and it was left as it was
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]
     conn.close()
+
+
+def test_query_returns_the_earliest_members_per_bucket(tmp_path: Path) -> None:
+    import numpy as np
+
+    keys = np.array([11, 22], dtype=np.uint64)
+    other = np.array([33, 44], dtype=np.uint64)
+    sig = np.zeros(128, dtype=np.uint32)
+    shingles = np.array([1, 2], dtype=np.uint64)
+    with DedupIndex.open(str(tmp_path / "i.sqlite"), DedupConfig(passages=False)) as index:
+        rowids = index.add([(f"d{i}", f"d{i}", sig, keys if i != 2 else other, shingles) for i in range(5)])
+        assert index.query(keys, cap=2) == rowids[:2]
+        assert index.query(np.array([11, 44], dtype=np.uint64), cap=2) == sorted([*rowids[:2], rowids[2]])
+        assert index.query(np.array([99, 98], dtype=np.uint64), cap=2) == []
+        assert index.doc(rowids[3])[:2] == ("d3", "d3")

@@ -169,10 +169,12 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
     """
     blocks: list[Block] = []
     elements: list[_Element] = []
-    path: list[int] = []  # element ids of the open elements
-    open_mem: list[int] = []  # their lexbor node ids, to detect when we leave them
+    path: list[int] = []  # element ids of the open tracked elements
+    # The open elements, innermost last: their lexbor node ids (to detect when we leave
+    # them) and their tags; "-a" and "-" mark plain inline elements (a link, or formatting),
+    # which are not in path (no element tag starts with "-").
+    open_mem: list[int] = []
     open_tags: list[str] = []
-    open_tracked: list[bool] = []  # False for plain inline elements, which are not in path
     block_tags: list[str] = [""]
     pieces: list[str] = []  # text of the block being built; only real text makes it non-empty
     links = 0  # characters of link text in it
@@ -182,6 +184,8 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
     class_verdicts: dict[str, Reason | None] = {}
     block_tag_set = BLOCK_TAGS
     tag_cues = TAG_CUES
+    plain_inline = _PLAIN_INLINE
+    add_piece = pieces.append
 
     def flush(join_next: bool) -> None:
         nonlocal links, joined
@@ -199,28 +203,29 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
                 # Indentation between tags: a space is all it adds, and which element it
                 # belongs to cannot change the text, so skip the (costly) parent lookup.
                 if pieces:
-                    pieces.append(" ")
+                    add_piece(" ")
                 continue
-        elif tag is None or tag[:1] == "-":
+        elif tag is None or tag[0] == "-":
             continue
         if open_mem:
             parent = node.parent
             parent_mem = parent.mem_id if parent is not None else -1
             while open_mem[-1] != parent_mem:
+                open_mem.pop()
                 closing = open_tags.pop()
-                if closing == "a":
-                    link_depth -= 1
-                elif closing in block_tag_set:
+                if closing[0] == "-":  # a plain inline element: "-a" a link, "-" formatting
+                    if closing == "-a":
+                        link_depth -= 1
+                    continue
+                if closing in block_tag_set:
                     if pieces:
                         flush(closing == "li")  # before the pop: the block belongs to this element
                     block_tags.pop()
-                open_mem.pop()
-                if open_tracked.pop():
-                    path.pop()
+                path.pop()
                 if not open_mem:
                     break
         if tag == "-text":
-            pieces.append(value)
+            add_piece(value)
             if link_depth:
                 links += len(value.strip())
             continue
@@ -228,14 +233,15 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
             if pieces:
                 flush(True)
             continue
-        if tag in _PLAIN_INLINE:
+        if tag in plain_inline:
             # Formatting and links: never a container and rarely a widget, so no class check
             # and no element record (about half of all elements; speed).
             if tag == "a":
                 link_depth += 1
+                open_tags.append("-a")
+            else:
+                open_tags.append("-")
             open_mem.append(node.mem_id)
-            open_tags.append(tag)
-            open_tracked.append(False)
             continue
         attrs = node.attributes
         if attrs:
@@ -253,20 +259,18 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
             if pieces:
                 flush(False)
             block_tags.append(tag)
-        elif tag == "a":
-            link_depth += 1
         path.append(len(elements) - 1)
         open_mem.append(node.mem_id)
         open_tags.append(tag)
-        open_tracked.append(True)
     while open_tags:
         closing = open_tags.pop()
+        if closing[0] == "-":
+            continue
         if closing in block_tag_set:
             if pieces:
                 flush(closing == "li")
             block_tags.pop()
-        if open_tracked.pop():
-            path.pop()
+        path.pop()
     if pieces:
         flush(False)
     return blocks, elements

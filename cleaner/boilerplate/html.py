@@ -150,6 +150,17 @@ def _parse(html: str, chrome: bool = True) -> tuple[LexborNode | None, list[Drop
     return root, drops
 
 
+def _judge_classes(elements: list[_Element], totals: _Totals, cues: ClassCues) -> None:
+    """Give class cues to the elements that have text under them (the others cannot matter)."""
+    verdicts: dict[str, Reason | None] = {}  # class strings repeat within a page
+    for eid, el in enumerate(elements):
+        if el.cue is None and el.names and totals.chars[eid]:
+            names = el.names
+            if names not in verdicts:
+                verdicts[names] = _judge_class(cues, names)
+            el.cue = verdicts[names]
+
+
 def _judge_class(cues: ClassCues, names: str) -> Reason | None:
     """The cue of one class/id/role/itemprop string."""
     if not names:
@@ -160,7 +171,7 @@ def _judge_class(cues: ClassCues, names: str) -> Reason | None:
     return cue
 
 
-def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element]]:
+def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
     """Flatten the tree under ``root`` into blocks, in document order.
 
     One C-level pre-order traversal; the open elements are tracked by comparing each node's
@@ -180,8 +191,6 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
     links = 0  # characters of link text in it
     link_depth = 0
     joined = False  # whether the next block continues the previous paragraph
-    # Class strings repeat within a page ("menu-item" x 200): judge each distinct one once.
-    class_verdicts: dict[str, Reason | None] = {}
     block_tag_set = BLOCK_TAGS
     tag_cues = TAG_CUES
     plain_inline = _PLAIN_INLINE
@@ -250,11 +259,8 @@ def _walk(root: LexborNode, cues: ClassCues) -> tuple[list[Block], list[_Element
             )
         else:
             names = ""
-        if names in class_verdicts:
-            cue = class_verdicts[names]
-        else:
-            cue = class_verdicts[names] = _judge_class(cues, names)
-        elements.append(_Element(tag, tag_cues.get(tag) or cue, names, path[-1] if path else -1))
+        # Class cues are judged later, and only for elements with text under them.
+        elements.append(_Element(tag, tag_cues.get(tag), names, path[-1] if path else -1))
         if tag in block_tag_set:
             if pieces:
                 flush(False)
@@ -285,7 +291,7 @@ def visible_text(html: str) -> str:
     root, _ = _parse(html, chrome=False)
     if root is None:
         return ""
-    blocks, _ = _walk(root, ClassCues())
+    blocks, _ = _walk(root)
     return "\n".join(b.text for b in blocks)
 
 
@@ -518,11 +524,12 @@ def extract(html: str, cues: ClassCues | None = None, captions: bool = False) ->
     root, hidden_drops = _parse(html)
     if root is None:
         return Extraction("", tuple(hidden_drops))
-    blocks, elements = _walk(root, cues if cues is not None else ClassCues())
+    blocks, elements = _walk(root)
     if not blocks or not elements:
         return Extraction("", tuple(hidden_drops))
     goods = [_good_chars(b) for b in blocks]
     totals = _totals(blocks, goods, elements)
+    _judge_classes(elements, totals, cues if cues is not None else ClassCues())
     total_good = sum(goods)
     cards = _mark_cards(elements, totals, total_good)
     # A cue is ignored on an element that is a page wrapper rather than a widget: one holding

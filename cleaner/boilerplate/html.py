@@ -552,30 +552,34 @@ def extract(html: str, cues: ClassCues | None = None, captions: bool = False) ->
     containers = _choose_container(blocks, goods, elements, cued)
     containers[0] = _descend_to_marked(containers[0], elements, totals)
 
+    # Per element: the container it lies in (or -1), and the nearest active cue between it
+    # and that container (or the root, outside every container). Parents come first.
+    chosen = set(containers)
+    owner = [-1] * len(elements)
+    nearest: list[Reason | None] = [None] * len(elements)
+    for eid, el in enumerate(elements):
+        if eid in chosen:
+            owner[eid] = eid  # the container's own cue does not count inside it
+            continue
+        parent = el.parent
+        owner[eid] = owner[parent] if parent >= 0 else -1
+        own = active[eid]
+        nearest[eid] = own if own is not None else (nearest[parent] if parent >= 0 else None)
+
     kept: list[Block] = []
     drops: list[Drop] = hidden_drops
     for block in blocks:
-        path = block.path
-        reason: Reason | None = None
-        top = next((eid for eid in path if eid in containers), -1)
-        if top >= 0:
-            for eid in reversed(path[path.index(top) + 1 :]):
-                if active[eid] is not None:
-                    reason = active[eid]
-                    break
+        innermost = block.path[-1] if block.path else -1
+        reason = nearest[innermost] if innermost >= 0 else None
+        if innermost >= 0 and owner[innermost] >= 0:
             if reason is None and _link_heavy(block):
                 reason = Reason.NAV if len(block.text) < 40 else Reason.RELATED
             if reason is None and _is_teaser(block):
                 reason = Reason.RELATED
             if reason is None and len(block.text) <= LINE_CUE_MAX_CHARS:
                 reason = line_reason(block.text)
-        else:
-            for eid in reversed(path):
-                if active[eid] is not None:
-                    reason = active[eid]
-                    break
-            else:
-                reason = Reason.LOW_SCORE
+        elif reason is None:
+            reason = Reason.LOW_SCORE
         if reason is None:
             kept.append(block)
         else:

@@ -3,7 +3,7 @@
 1. Parse; strip what is never text (script, style, forms' controls, svg, ...); cut hidden
    elements and page chrome (``<nav>``, site header and footer) as whole elements, each a Drop.
 2. Walk the rest once into *blocks*: the text of one block-level element (or one ``<br>``
-   line of it) with its link characters and the chain of elements above it.
+   line of it) with its link characters and its innermost element.
 3. Mark cues: tags (aside, form, figcaption), class/id/role/itemprop words (rules.py), and
    groups of three or more same-class siblings that each carry a headline link (teaser cards).
    A cue on an element that holds most of the page's good text, or a run of article
@@ -58,7 +58,7 @@ class Block:
 
     text: str
     link_chars: int
-    path: tuple[int, ...]  # element ids from the root down to the enclosing element
+    element: int  # id of the innermost enclosing (tracked) element, -1 for none
     tag: str  # the innermost block-level tag
     joined: bool  # True: continues the previous block's paragraph (<br>, list items)
 
@@ -199,7 +199,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
     def flush(join_next: bool) -> None:
         nonlocal links, joined
         text = " ".join("".join(pieces).split())
-        blocks.append(Block(text, min(links, len(text)), tuple(path), block_tags[-1], joined))
+        blocks.append(Block(text, min(links, len(text)), path[-1] if path else -1, block_tags[-1], joined))
         joined = join_next
         pieces.clear()
         links = 0
@@ -360,9 +360,9 @@ def _totals(blocks: list[Block], goods: list[int], elements: list[_Element]) -> 
     links = [0] * n_elements
     headlines = [0] * n_elements
     for block, block_good in zip(blocks, goods, strict=True):
-        if not block.path:
+        own = block.element
+        if own < 0:
             continue
-        own = block.path[-1]
         size = len(block.text)
         good[own] += block_good
         chars[own] += size
@@ -425,8 +425,8 @@ ARTICLE_RUN = 4
 def _holds_article_run(blocks: list[Block], goods: list[int], elements: list[_Element]) -> list[bool]:
     runs = [0] * len(elements)
     for block, good in zip(blocks, goods, strict=True):
-        if good and block.tag == "p" and len(block.path) >= 2:
-            runs[block.path[-2]] += 1
+        if good and block.tag == "p" and block.element >= 0 and elements[block.element].parent >= 0:
+            runs[elements[block.element].parent] += 1
     holds = [False] * len(elements)
     for eid in range(len(elements) - 1, -1, -1):
         if runs[eid] >= ARTICLE_RUN or holds[eid]:
@@ -458,9 +458,9 @@ def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Ele
     """
     score = [0.0] * len(elements)
     for block, good in zip(blocks, goods, strict=True):
-        if not block.path:
+        own = block.element
+        if own < 0:
             continue
-        own = block.path[-1]
         if good and cued[own]:
             good = 0
         score[own] += good - 0.5 * (len(block.text) if good == 0 else block.link_chars)
@@ -569,7 +569,7 @@ def extract(html: str, cues: ClassCues | None = None, captions: bool = False) ->
     kept: list[Block] = []
     drops: list[Drop] = hidden_drops
     for block in blocks:
-        innermost = block.path[-1] if block.path else -1
+        innermost = block.element
         reason = nearest[innermost] if innermost >= 0 else None
         if innermost >= 0 and owner[innermost] >= 0:
             if reason is None and _link_heavy(block):

@@ -62,17 +62,22 @@ TAG_CUES: dict[str, Reason] = {
 # "read ?more" matches "read-more" and "readmore". Keep them generic.
 _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
     (Reason.CONSENT, r"cookie|consent|gdpr| cmp |onetrust|privacy ?banner"),
-    (Reason.COMMENTS, r"comment|disqus| respond |reply|discussion|kommentar"),
-    (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis"),
-    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|abonn"),
+    (Reason.COMMENTS, r"comment|comentari|disqus| respond |reply|discussion|kommentar"),
+    (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis| teilen|partage|compartir"),
+    (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|abonn|suscrip|podpis"),
     (
         Reason.RELATED,
         r"related|recommend|more ?stories|more ?articles|read ?more|also ?read|popular|trending"
-        r"|most ?read|outbrain|taboola|teaser|you ?may|sidebar|widget|further|next ?post|prev ?post"
+        r"|most ?read|outbrain|taboola|you ?may|sidebar|widget|further|next ?post|prev ?post"
         r"|post ?nav|pagination|tags? ?list|tag ?cloud|article ?tags|entry ?tags|post ?tags|byline"
-        r"|author ?bio|about ?author|the ?author|meta ?data|post ?meta|entry ?meta|article ?meta",
+        r"|author ?bio|about ?author|the ?author|meta ?data|post ?meta|entry ?meta|article ?meta"
+        r"|verwandt|similaire|relacionad|pohozh",
     ),
-    (Reason.AD, r" ads? | ad |advert|sponsor|promo|banner| dfp|adslot|ad ?unit|google ?ad"),
+    (
+        Reason.AD,
+        r" ads? | ad |advert|sponsor|promo|banner| dfp|adslot|ad ?unit|google ?ad|werbung| anzeige"
+        r"|publicit|publicidad|reklam",
+    ),
     (
         Reason.NAV,
         r" nav|menu|breadcrumb|masthead|site ?header|site ?footer| footer| header|toolbar|skip ?link"

@@ -174,6 +174,29 @@ def test_html_block_reason(reason: Reason, snippet: str, dropped: str) -> None:
         assert line in result.text.splitlines()
 
 
+@pytest.mark.parametrize(
+    ("names", "reason"),
+    [
+        ("kommentare-liste", Reason.COMMENTS),
+        ("lista-comentarios", Reason.COMMENTS),
+        ("artikel-teilen", Reason.SOCIAL),
+        ("boutons-partage", Reason.SOCIAL),
+        ("bloque-suscripcion", Reason.NEWSLETTER),
+        ("verwandte-artikel", Reason.RELATED),
+        ("noticias-relacionadas", Reason.RELATED),
+        ("werbung-rechts", Reason.AD),
+        ("bloc-publicite", Reason.AD),
+        ("reklama-block", Reason.AD),
+        ("article-teaser", None),  # a German lead paragraph, as often as a card
+        ("entry-content", None),
+    ],
+)
+def test_class_cues_in_five_languages(names: str, reason: Reason | None) -> None:
+    from cleaner.boilerplate.rules import ClassCues
+
+    assert ClassCues().judge(names) is reason
+
+
 def test_html_low_score_outside_the_article() -> None:
     page = _html("") + "<div>Weather: 12°C</div>"
     page = page.replace(

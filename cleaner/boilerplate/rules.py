@@ -198,7 +198,10 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     (
         Reason.SOCIAL,
         r"(?:please\s+)?(?:follow|like|find|join|connect with|share with)\s+(?:us|me)\b.{0,80}"
-        r"|follow \w+(?: \w+)? on\b.{0,60}|(?:like|enjoy|enjoyed) this (?:story|article|post)\?.{0,80}"
+        # "Follow RT on", "Follow Jane on Instagram"; not "Follow the money on this one".
+        r"|follow \w+(?: \w+)? on(?: (?:twitter|facebook|instagram|telegram|youtube|tiktok|linkedin"
+        r"|mastodon|threads|bluesky|vk|x)\b.{0,60})?"
+        r"|(?:like|enjoy|enjoyed) this (?:story|article|post)\?.{0,80}"
         r"|share (?:it|this) with .{0,60}"
         r"|share(?: this)?(?: article| story| post| page)?(?: on \w+)?"
         + _W
@@ -265,7 +268,7 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
         + _W
         + r"|по теме"
         + _W
-        + r"|tags?:.{0,200}|filed under:?.{0,200}|categories:?.{0,200}",
+        + r"|tags?:.{0,200}|filed under:?.{0,200}|categories:.{0,200}",
     ),
     (
         Reason.COMMENTS,

@@ -110,6 +110,11 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             "--keep-duplicates", is_flag=True, help="Keep near-duplicate documents; only flag them in the report."
         ),
         click.option("--drop-duplicate-passages", is_flag=True, help="Remove reused passages from the text."),
+        click.option(
+            "--keep-captions",
+            is_flag=True,
+            help="Keep HTML figure captions and photo credits (dropped as boilerplate.caption by default).",
+        ),
         click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors."),
     ]
     for option in reversed(options):
@@ -131,6 +136,7 @@ def build_config(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    keep_captions: bool,
 ) -> tuple[Config, dict[str, Any]]:
     """Defaults, then the config file, then what was given on the command line: the Config and [run]."""
     from cleaner.config_file import config_from_toml, load_toml, run_options
@@ -151,6 +157,8 @@ def build_config(
         dedup = dataclasses.replace(dedup, drop_duplicates=False)
     if drop_duplicate_passages:
         dedup = dataclasses.replace(dedup, drop_duplicate_passages=True)
+    if keep_captions:
+        cfg = dataclasses.replace(cfg, boilerplate=dataclasses.replace(cfg.boilerplate, captions=True))
     return dataclasses.replace(cfg, dedup=dedup), run
 
 
@@ -244,6 +252,7 @@ def clean(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    keep_captions: bool,
     debug: bool,
     quiet: bool,
     verbose: bool,
@@ -268,7 +277,7 @@ def clean(
     from cleaner.runners.local import default_report_path, run
 
     cfg, run_opts = build_config(
-        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages
+        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages, keep_captions
     )
     inputs = inputs or tuple(Path(p) for p in run_opts.get("inputs", ()))
     if not inputs:
@@ -341,6 +350,7 @@ def explain(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    keep_captions: bool,
     debug: bool,
     as_html: bool,
 ) -> None:
@@ -359,7 +369,9 @@ def explain(
     """
     from cleaner.explain import explain_target, render_html, render_text
 
-    cfg, _ = build_config(config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages)
+    cfg, _ = build_config(
+        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages, keep_captions
+    )
     explanation = explain_target(target, cfg)
     click.echo(render_html(explanation) if as_html else render_text(explanation), nl=False)
 
@@ -400,6 +412,7 @@ def config_show(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    keep_captions: bool,
     debug: bool,
     quiet: bool,
     verbose: bool,
@@ -422,7 +435,7 @@ def config_show(
     from cleaner.config_file import to_toml
 
     cfg, run_opts = build_config(
-        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages
+        config_path, stages, jobs, index_path, threshold, keep_duplicates, drop_duplicate_passages, keep_captions
     )
     run: dict[str, Any] = dict(run_opts)
     if inputs:

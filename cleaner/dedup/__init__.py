@@ -185,7 +185,7 @@ class Dedup:
         Memory: signatures stay in one uint32 array (512 bytes per document at 128
         permutations) plus 16 band keys; shingle hashes go to a temporary spill file and are
         read back only for the pairs being verified. With passages on, the owner sort reads all
-        of them once (8 bytes per shingle, about half the size of the text, twice).
+        of them once (8 bytes per word, plus as much again for the sort).
         """
         cfg = self.cfg
         keys: list[str] = []
@@ -211,10 +211,8 @@ class Dedup:
                 if index is not None:
                     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
                     index.add(
-                        [
-                            (ids[i], clusters.get(keys[i], ids[i]), sigs[i], bkeys[i], doc_store.distinct(i))
-                            for i in range(n)
-                        ]
+                        (ids[i], clusters.get(keys[i], ids[i]), sigs[i], bkeys[i], doc_store.distinct(i, cache=False))
+                        for i in range(n)
                     )
                     index.conn.commit()
             finally:

@@ -1,6 +1,6 @@
 """Pure clustering steps: band keys -> candidate pairs -> verify -> union-find -> keep rule.
 
-Both ways of running them give the same clusters (tests/dedup/test_cluster.py checks it):
+Both ways of running them give the same clusters (tests/dedup/test_dedup_cluster.py checks it):
 
 - **online**, one document at a time: :class:`OnlineBuckets` ``query`` then ``insert``;
 - **batch**, for engines that shuffle by band: :func:`bucket_pairs` per (band, key) partition,

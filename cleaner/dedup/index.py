@@ -161,11 +161,13 @@ class DedupIndex:
         order = np.argsort(found_hashes)
         return found_hashes[order], found[order, 1]
 
-    def add(self, docs: Sequence[tuple[str, str, U32, U64, U64]]) -> list[int]:
+    def add(self, docs: Iterable[tuple[str, str, U32, U64, U64]]) -> list[int]:
         """Append documents ``(id, cluster, signature, band keys, distinct shingles)`` in rank
-        order; with passages on, also record the shingles they are first to hold. Returns rowids."""
+        order (an iterable: they are written one by one); with passages on, also record the
+        sampled shingles they are first to hold. Returns their rowids."""
         rowids: list[int] = []
         passages = self.conn.execute("SELECT value FROM meta WHERE key = 'passages'").fetchone()[0] == "1"
+        owned: list[U64] = []
         cur = self.conn.cursor()
         for doc_id, cluster, signature, keys, shingles in docs:
             cur.execute(
@@ -174,26 +176,26 @@ class DedupIndex:
             )
             rowid = int(cur.lastrowid or 0)
             rowids.append(rowid)
+            if passages:
+                owned.append(shingles[sampled(shingles)])
             if not len(shingles):
                 continue  # no words, no near-duplicates: its all-max signature would match every empty one
             cur.executemany("INSERT INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
-        if passages and docs:
-            self._add_owners([d[4] for d in docs], rowids)
+        if owned:
+            self._add_owners(owned, rowids)
         return rowids
 
     def _add_owners(self, shingles: Sequence[U64], rowids: Sequence[int]) -> None:
-        """Record, for every sampled shingle (see passages.sampled) not yet owned, the first of
-        these documents holding it.
+        """Record, for every (sampled) shingle not yet owned, the first of these documents
+        holding it.
 
         Rows go in in key order (as SQLite compares them: signed): a B-tree takes sorted
         inserts about 4x faster than random ones.
         """
-        unsigned = np.concatenate(shingles).astype(np.uint64)
-        keep = sampled(unsigned)
-        flat = unsigned[keep].view(np.int64)
+        flat = np.concatenate(shingles).astype(np.uint64).view(np.int64)
         if flat.size == 0:
             return
-        owner = np.repeat(np.asarray(rowids, dtype=np.int64), [len(s) for s in shingles])[keep]
+        owner = np.repeat(np.asarray(rowids, dtype=np.int64), [len(s) for s in shingles])
         order = np.argsort(flat)  # any order within equal hashes: the smallest rowid is taken below
         ordered = flat[order]
         first = np.empty(ordered.size, dtype=np.bool_)

@@ -1,8 +1,8 @@
 """A spill file for shingle arrays: written once while decide() reads summaries, read back by index.
 
 The driver holds only offsets in memory (8 bytes per document); the shingle hashes themselves
-(8 bytes per shingle, about half the size of the text) go to an anonymous temporary file and are
-read back for the few documents that verification or passage matching needs.
+(8 bytes per word: about 1.3 times the size of English text) go to an anonymous temporary file
+and are read back for the documents that verification needs.
 
 >>> store = ShingleStore()
 >>> store.append(np.array([3, 1, 3], dtype=np.uint64))
@@ -65,11 +65,14 @@ class ShingleStore:
         self._file.seek(start * _ITEM)
         return np.frombuffer(self._file.read((end - start) * _ITEM), dtype=np.uint64)
 
-    def distinct(self, i: int) -> U64:
-        """Sorted distinct values of array ``i``, cached: verification asks for the same few often."""
+    def distinct(self, i: int, cache: bool = True) -> U64:
+        """Sorted distinct values of array ``i``. Cached by default: verification asks for the
+        same few often; a pass over every document (adding them to an index) should not cache."""
         found = self._distinct.get(i)
         if found is None:
-            found = self._distinct[i] = distinct_sorted(self.get(i))
+            found = distinct_sorted(self.get(i))
+            if cache:
+                self._distinct[i] = found
         return found
 
     def flat(self) -> tuple[U64, list[int]]:

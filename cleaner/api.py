@@ -36,6 +36,7 @@ class Cleaner:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.pipeline = Pipeline(self.config)
+        self.pipeline.prepare()
         self.pipeline.setup()
         self.report = Report()  # counters of every call so far
 

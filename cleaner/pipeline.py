@@ -145,6 +145,13 @@ class Pipeline:
         for step in self.steps:
             step.setup()
 
+    def prepare(self) -> None:
+        """Run each step's optional driver-side check before any input is read."""
+        for step in self.steps:
+            prepare = getattr(step, "prepare", None)
+            if prepare is not None:
+                prepare()
+
 
 def run_stages(docs: Sequence[Document], stages: Sequence[Stage], report: Report) -> list[Document]:
     """Run per-document stages over a batch, timing each; rejected documents pass by untouched."""
@@ -198,12 +205,20 @@ def summarize(
     """
     started = time.perf_counter()
     batch, out = list(docs), []
-    for i, doc in enumerate(batch):
-        if doc.rejected is None:
-            try:
-                out.append((doc_key(doc), corpus.summarize(doc)))
-            except Exception as exc:
-                batch[i] = _internal_error(doc, corpus.name, exc)
+    kept = [d for d in batch if d.rejected is None]
+    many = getattr(corpus, "summarize_many", None)
+    try:
+        if many is None:
+            raise NotImplementedError
+        out = [(doc_key(d), s) for d, s in zip(kept, many(kept), strict=True)]
+    except Exception:  # no batch method, or one document broke it: one at a time
+        out = []
+        for i, doc in enumerate(batch):
+            if doc.rejected is None:
+                try:
+                    out.append((doc_key(doc), corpus.summarize(doc)))
+                except Exception as exc:
+                    batch[i] = _internal_error(doc, corpus.name, exc)
     report.add_seconds(corpus.name, time.perf_counter() - started)
     return batch, out
 

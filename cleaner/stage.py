@@ -21,6 +21,11 @@ A Stage yields exactly one document for each document it receives, in the same o
 a document it rejects it (``doc.reject(reason)``) instead of leaving it out. Stages never see
 rejected documents (the pipeline passes them by), know nothing about processes,
 files or engines, keep no module-level state, and pickle.
+
+Optional methods a runner uses when a stage has them: ``prepare()`` runs once on the driver
+before any input is read (raise a CleanerError for a setup that cannot work, such as a
+mismatched index), and a CorpusStage's ``summarize_many(docs)`` summarizes a whole batch at once
+(it must equal ``[summarize(d) for d in docs]``).
 """
 
 from __future__ import annotations

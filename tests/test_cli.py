@@ -145,3 +145,17 @@ def test_every_command_has_help_with_examples() -> None:
     for args in (["--help"], ["clean", "--help"], ["index", "info", "--help"]):
         result = invoke(*args)
         assert result.exit_code == 0 and "Example" in result.output, args
+
+
+def test_threshold_picks_bands_that_find_its_pairs(tmp_path: Path) -> None:
+    result = invoke("config", "show", "--threshold", "0.7")
+    assert result.exit_code == 0
+    assert "bands = 32" in result.output and "rows = 4" in result.output
+    (tmp_path / "c.toml").write_text("[dedup]\nbands = 8\nrows = 16\n")
+    result = invoke("config", "show", "--config", str(tmp_path / "c.toml"), "--threshold", "0.7")
+    assert "bands = 8" in result.output and "rows = 16" in result.output  # the file's choice stands
+
+
+def test_no_passages_switches_passage_detection_off() -> None:
+    result = invoke("config", "show", "--no-passages")
+    assert result.exit_code == 0 and "passages = false" in result.output

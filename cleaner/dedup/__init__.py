@@ -107,6 +107,10 @@ class Dedup:
         self._shingler = Shingler(self.cfg.ngram)
         self._signer = Signer(self.cfg.num_perm, self.cfg.seed)
 
+    def prepare(self) -> None:
+        """The runner's hook before a run: check the index (see ``check_index``)."""
+        self.check_index()
+
     def check_index(self) -> None:
         """Raise IndexMismatchError now (not after every document is read) when ``cfg.index``
         was built with other parameters; the driver should call this before a run."""

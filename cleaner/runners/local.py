@@ -145,6 +145,7 @@ def run(
         raise UsageError(f"{first} and {second} would both be written to {out}; clean them in separate runs")
     shards = plan_shards(found.files, shard_bytes)
     pipeline = Pipeline(cfg)
+    pipeline.prepare()
     total = Report(files_skipped=len(found.skipped))
     report_error = on_error or (lambda line: None)
 

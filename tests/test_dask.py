@@ -204,3 +204,15 @@ def test_interrupted_dask_run_resumes_to_the_same_output(tmp_path: Path, cluster
     local.run([inputs], tmp_path / "local", Config(jobs=1), shard_bytes=SHARD_BYTES)
     assert tree(tmp_path / "dask") == tree(tmp_path / "local")
     assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
+
+
+def test_relative_paths_reach_workers_of_an_existing_cluster(
+    tmp_path: Path, cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cluster's workers were started in another working folder than the one we move to here.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("A page about the harvest, long enough to keep.\n")
+    monkeypatch.chdir(tmp_path)
+    dask_runner.run([Path("in")], Path("out"), Config(jobs=2), scheduler=cluster)
+    assert (tmp_path / "out" / "a.txt").read_text() == "A page about the harvest, long enough to keep.\n"
+    assert json.loads((tmp_path / "out.report.jsonl").read_text())["source"] == {"path": "a.txt", "line": None}

@@ -19,6 +19,7 @@ a shared volume); docs/scaling.md says how a very large run is laid out.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +30,7 @@ from cleaner.config import Config
 from cleaner.errors import MissingExtraError
 from cleaner.pipeline import Pipeline
 from cleaner.report import Report
-from cleaner.runners.local import Task, TaskResult, run_task
+from cleaner.runners.local import RunPaths, Task, TaskResult, run_task
 
 PLUGIN_NAME = "cleaner-pipeline"
 # Tasks a worker holds at once beyond the one it runs. Results are small (summaries, counters),
@@ -158,6 +159,8 @@ class DaskExecutor:
 
     def _execute(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
         client = self.client
+        if self.address is not None:  # workers of an existing cluster do not share our working folder
+            tasks = [absolute(task) for task in tasks]
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = workers * (1 + IN_FLIGHT_PER_WORKER)
         futures: list[Any] = []
@@ -175,6 +178,13 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def absolute(task: Task) -> Task:
+    """The task with absolute input and output paths, so a worker started elsewhere finds them."""
+    file = dataclasses.replace(task.shard.file, path=Path(os.path.abspath(task.shard.file.path)))
+    paths = RunPaths(Path(os.path.abspath(task.paths.outdir)), Path(os.path.abspath(task.paths.report)))
+    return dataclasses.replace(task, shard=dataclasses.replace(task.shard, file=file), paths=paths)
 
 
 def executor_factory(scheduler: str | None = None) -> Callable[[int, Config], DaskExecutor]:

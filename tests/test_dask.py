@@ -216,3 +216,15 @@ def test_relative_paths_reach_workers_of_an_existing_cluster(
     dask_runner.run([Path("in")], Path("out"), Config(jobs=2), scheduler=cluster)
     assert (tmp_path / "out" / "a.txt").read_text() == "A page about the harvest, long enough to keep.\n"
     assert json.loads((tmp_path / "out.report.jsonl").read_text())["source"] == {"path": "a.txt", "line": None}
+
+
+def test_missing_distributed_names_the_extra_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from cleaner.errors import MissingExtraError
+
+    (tmp_path / "a.txt").write_text("x")
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(MissingExtraError, match=r"pip install 'cleaner\[dask\]'"):
+        local.run([tmp_path / "a.txt"], tmp_path / "out", Config(jobs=1), engine="dask")
+    assert not (tmp_path / "out").exists()

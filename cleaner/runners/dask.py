@@ -188,7 +188,11 @@ def absolute(task: Task) -> Task:
 
 
 def executor_factory(scheduler: str | None = None) -> Callable[[int, Config], DaskExecutor]:
-    """The ``executor`` argument of :func:`cleaner.runners.local.run` for a Dask run."""
+    """The ``executor`` argument of :func:`cleaner.runners.local.run` for a Dask run.
+
+    Raises MissingExtraError at once, before any work, when distributed is not installed.
+    """
+    _distributed()
 
     def build(jobs: int, cfg: Config) -> DaskExecutor:
         return DaskExecutor(jobs, cfg, scheduler)
@@ -207,5 +211,4 @@ def run(
     """Clean ``inputs`` into ``outdir`` on Dask; same arguments and result as the local ``run``."""
     from cleaner.runners import local
 
-    _distributed()  # fail before any work with the install hint
     return local.run(inputs, outdir, cfg, report_path, executor=executor_factory(scheduler), **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +24,8 @@ line = st.one_of(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(line, min_size=1, max_size=25), st.sampled_from([64, 256, 1 << 20]))
 def test_each_record_once_in_order(tmp_path: Path, lines: list[str], shard_bytes: int) -> None:
-    case = tmp_path / f"case{abs(hash((tuple(lines), shard_bytes)))}"
-    (case / "in").mkdir(parents=True)
+    case = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis replays examples: a fresh folder each time
+    (case / "in").mkdir()
     (case / "in" / "d.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     run([case / "in"], case / "out", Config(jobs=1), case / "r.jsonl", shard_bytes=shard_bytes)
     records = read_report(case / "r.jsonl")

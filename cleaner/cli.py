@@ -203,7 +203,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=str)  # str: a URL (s3://...) must keep its double slash
 @click.option(
     "-o",
     "--output",
@@ -256,7 +256,7 @@ def main() -> None:
 )
 @handle_errors
 def clean(
-    inputs: tuple[Path, ...],
+    inputs: tuple[str, ...],
     outdir: Path | None,
     report_path: Path | None,
     html_report: Path | None,
@@ -303,7 +303,7 @@ def clean(
         keep_captions,
         no_passages,
     )
-    inputs = inputs or tuple(Path(p) for p in run_opts.get("inputs", ()))
+    inputs = inputs or tuple(run_opts.get("inputs", ()))
     if not inputs:
         raise UsageError("no INPUTS: name files or folders to clean, or set run.inputs in the --config file")
     out_value = _pick("outdir", outdir, run_opts, "output")
@@ -320,9 +320,10 @@ def clean(
     scheduler = _pick("scheduler", scheduler, run_opts)
     keep_intermediate = bool(_pick("keep_intermediate", keep_intermediate, run_opts))
     if verbose:
+        from cleaner.formats.remote import is_url
         from cleaner.readers import discover
 
-        for skipped in discover(list(inputs)).skipped:
+        for skipped in discover([p for p in inputs if not is_url(p)]).skipped:
             click.echo(f"cleaner: skipped {skipped}: not a file type cleaner reads", err=True)
     timer = InputTimer()
     show = TerminalProgress(sys.stderr, enabled=None if progress is None else progress, verbose=verbose)
@@ -421,7 +422,7 @@ def config() -> None:
 
 
 @config.command("show")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=str)  # str: a URL (s3://...) must keep its double slash
 @click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), default=None, help="As for clean.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="As for clean.")
 @click.option("--html-report", "html_report", type=click.Path(path_type=Path), default=None, help="As for clean.")
@@ -434,7 +435,7 @@ def config() -> None:
 @click.option("--keep-intermediate", is_flag=True, default=None, help="As for clean.")
 @handle_errors
 def config_show(
-    inputs: tuple[Path, ...],
+    inputs: tuple[str, ...],
     outdir: Path | None,
     report_path: Path | None,
     html_report: Path | None,

@@ -132,8 +132,8 @@ def discover(inputs: Sequence[str | Path]) -> Discovery:
                 errors.append(
                     (
                         str(root),
-                        "unknown file type; cleaner reads .txt, .html, .htm, .jsonl and .jsonl.gz "
-                        "(rename the file or convert it)",
+                        "unknown file type; cleaner reads .txt, .html, .htm, .jsonl(.gz, .zst), .parquet "
+                        "and .warc(.gz) (rename the file or convert it)",
                     )
                 )
             else:

@@ -121,7 +121,7 @@ def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: P
     import pickle
 
     from cleaner.readers import discover, plan_shards
-    from cleaner.runners.dask import SPILL_BATCH, SpilledSummaries, spill_summaries
+    from cleaner.runners.local import SPILL_BATCH, SpilledSummaries, spill_summaries
 
     (tmp_path / "a.txt").write_text("x")
     (shard,) = plan_shards(discover([tmp_path / "a.txt"]).files)

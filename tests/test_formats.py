@@ -334,3 +334,23 @@ def test_url_inputs_are_staged_locally_and_clean_like_local_files(tmp_path: Path
         assert (staged[0] / "b.jsonl").stat().st_mtime_ns == mtime
     finally:
         fs.rm(root, recursive=True)
+
+
+def test_url_inputs_through_the_command_line(tmp_path: Path) -> None:
+    """`cleaner clean memory://...` stages the URL beside OUTPUT and cleans it like a local folder."""
+    import fsspec
+    from click.testing import CliRunner
+
+    from cleaner.cli import main
+
+    fs = fsspec.filesystem("memory")
+    root = f"/cli-{uuid.uuid4().hex}"
+    fs.pipe(f"{root}/crawl/b.jsonl", b'{"id": "x", "text": "Hello there, a record from a bucket."}\n')
+    try:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(main, ["clean", f"memory://{root}/crawl", "-o", str(out), "-j", "1", "-q"])
+        assert result.exit_code == 0, result.output
+        assert json.loads((out / "b.jsonl").read_text(encoding="utf-8"))["text"].startswith("Hello there")
+        assert (tmp_path / "out.remote").is_dir()  # the staged copy sits beside OUTPUT, not inside it
+    finally:
+        fs.rm(root, recursive=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -72,65 +71,12 @@ def pipeline_plugin(cfg: Config) -> Any:
     return PipelinePlugin(cfg)
 
 
-class SpilledSummaries(list[tuple[str, object]]):
-    """A shard's corpus-stage summaries, left in a file by the worker and read back on iteration.
-
-    Dedup summaries (shingle hashes of every document and passage) are about three times the
-    size of the text, so a driver that held every shard's summaries until ``decide`` would need
-    ~3 GB per GB of input. Left in the work folder instead, they stream into ``decide`` one batch
-    at a time and the driver holds only what ``decide`` itself keeps. It is a list (empty) so it
-    fits ``TaskResult.summaries``; it pickles as its path, so checkpoints stay small.
-    """
-
-    def __init__(self, path: Path, count: int) -> None:
-        super().__init__()
-        self.path, self.size = path, count
-
-    def __reduce__(self) -> tuple[type[SpilledSummaries], tuple[Path, int]]:
-        return (SpilledSummaries, (self.path, self.size))  # pickle the path, never the items
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __bool__(self) -> bool:
-        return self.size > 0
-
-    def __iter__(self) -> Iterator[tuple[str, object]]:
-        with open(self.path, "rb") as fh:
-            while True:
-                try:
-                    batch = pickle.load(fh)
-                except EOFError:
-                    return
-                yield from batch
-
-
-# Summaries are written this many at a time: one batch is what the driver holds while reading.
-SPILL_BATCH = 1024
-
-
-def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
-    """Move a result's summaries to the work folder (atomically); see :class:`SpilledSummaries`."""
-    if not result.summaries:
-        return result
-    path = task.paths.workdir / "summaries" / str(task.segment) / f"{task.shard.index}.pkl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        items = result.summaries
-        for start in range(0, len(items), SPILL_BATCH):
-            pickle.dump(items[start : start + SPILL_BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-    result.summaries = SpilledSummaries(path, len(result.summaries))
-    return result
-
-
 def _run_on_worker(task: Task) -> TaskResult:
     distributed = _distributed()
     plugin = distributed.get_worker().plugins.get(PLUGIN_NAME)
     if plugin is None or plugin.pipeline is None:
         raise RuntimeError("the cleaner worker plugin is not set up on this worker")
-    return spill_summaries(run_task(plugin.pipeline, task), task)
+    return run_task(plugin.pipeline, task)  # it leaves the summaries in the work folder
 
 
 class DaskExecutor:

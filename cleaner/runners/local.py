@@ -32,6 +32,7 @@ from typing import Protocol
 
 from cleaner.config import Config
 from cleaner.errors import UsageError
+from cleaner.formats.remote import is_url, stage_inputs
 from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
 from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
@@ -79,6 +80,56 @@ class TaskResult:
     report: Report = field(default_factory=Report)
     errors: list[str] = field(default_factory=list)  # one line per failed document, for stderr
     crashed: str | None = None  # the worker died on this shard (set by the executor)
+
+
+class SpilledSummaries(list[tuple[str, object]]):
+    """A shard's corpus-stage summaries, left in a file by the worker and read back on iteration.
+
+    Dedup summaries (shingle hashes of every document and passage) are about three times the
+    size of the text, so a driver that held every shard's summaries until ``decide`` would need
+    ~3 GB per GB of input. Left in the work folder instead, they stream into ``decide`` one batch
+    at a time and the driver holds only what ``decide`` itself keeps. It is a list (empty) so it
+    fits ``TaskResult.summaries``; it pickles as its path, so checkpoints stay small.
+    """
+
+    def __init__(self, path: Path, count: int) -> None:
+        super().__init__()
+        self.path, self.size = path, count
+
+    def __reduce__(self) -> tuple[type[SpilledSummaries], tuple[Path, int]]:
+        return (SpilledSummaries, (self.path, self.size))  # pickle the path, never the items
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def __iter__(self) -> Iterator[tuple[str, object]]:
+        with open(self.path, "rb") as fh:
+            while True:
+                try:
+                    batch = pickle.load(fh)
+                except EOFError:
+                    return
+                yield from batch
+
+
+# Summaries are written this many at a time: one batch is what the driver holds while reading.
+SPILL_BATCH = 1024
+
+
+def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
+    """Move a result's summaries to the work folder (atomically); see :class:`SpilledSummaries`."""
+    if not result.summaries:
+        return result
+    path = task.paths.workdir / "summaries" / str(task.segment) / f"{task.shard.index}.pkl"
+    with atomic_file(path) as fh:
+        items = result.summaries
+        for start in range(0, len(items), SPILL_BATCH):
+            pickle.dump(items[start : start + SPILL_BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
+    result.summaries = SpilledSummaries(path, len(result.summaries))
+    return result
 
 
 def default_report_path(outdir: Path) -> Path:
@@ -136,6 +187,10 @@ def run(
     elif scheduler is not None and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
     paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
+    if any(is_url(p) for p in inputs):
+        # URLs (s3://, gs://, ...) are copied to a folder beside OUTDIR (not inside it: an input may
+        # not live in the output), and a resumed run reuses complete copies.
+        inputs = stage_inputs(inputs, paths.outdir.with_name(paths.outdir.name + ".remote"))
     input_paths = [Path(p) for p in inputs]
     check_paths(input_paths, paths.outdir, paths.report)
     found = discover(input_paths)
@@ -210,10 +265,10 @@ def run(
 
 
 def _shard_size(shard: Shard) -> int:
-    if shard.end is not None:
+    if shard.end is not None and shard.file.format.name != "parquet":
         return shard.end - shard.start
-    try:
-        return shard.file.path.stat().st_size
+    try:  # a whole file, or (Parquet, whose ranges count row groups) an even share of one
+        return shard.file.path.stat().st_size // shard.parts
     except OSError:
         return 0
 
@@ -452,7 +507,7 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
                 pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
     else:
         _write_final(shard, (process(b) for b in batches), task.paths, result)
-    return result
+    return spill_summaries(result, task)
 
 
 def _write_final(shard: Shard, batches: Iterable[list[Document]], paths: RunPaths, result: TaskResult) -> None:

@@ -15,6 +15,7 @@ never changed behind its back by another.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -157,6 +158,20 @@ class PassageMatch:
             "duplicate_of": self.duplicate_of,
             "similarity": self.similarity,
         }
+
+
+# JSON allows these raw inside strings, but many line readers (Python's str.splitlines among them)
+# break lines at them, which would cut a JSONL record in two. Writers escape them.
+_LINE_BREAKERS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(value: Any, separators: tuple[str, str] | None = None) -> str:
+    r"""One JSONL line: UTF-8 text (no ASCII escaping) except for characters that break lines.
+
+    >>> json_line({"text": "a\u2028b"})
+    '{"text": "a\\u2028b"}\n'
+    """
+    return json.dumps(value, ensure_ascii=False, separators=separators).translate(_LINE_BREAKERS) + "\n"
 
 
 Kind = Literal["text", "html"]

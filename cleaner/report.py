@@ -11,12 +11,11 @@ is its identity), so the totals do not depend on how the work was split.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from cleaner.record import Document
+from cleaner.record import Document, json_line
 
 
 def document_record(doc: Document) -> dict[str, Any]:
@@ -47,7 +46,7 @@ def document_record(doc: Document) -> dict[str, Any]:
 
 def dumps_record(record: dict[str, Any]) -> str:
     """One JSONL line; stable key order and no ASCII escaping, so output is byte-identical run to run."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json_line(record, separators=(",", ":"))
 
 
 @dataclass

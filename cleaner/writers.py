@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cleaner.readers import InputFile, detect_format
-from cleaner.record import Document
+from cleaner.record import Document, json_line
 
 
 def output_rel(rel: str) -> str:
@@ -118,7 +117,7 @@ def jsonl_line(doc: Document) -> bytes:
             record[name] = doc.metadata.get(name)
     if "text" not in record:  # records that came with html only get their text added
         record["text"] = doc.text
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    return json_line(record).encode("utf-8")
 
 
 def text_bytes(doc: Document) -> bytes:

@@ -47,3 +47,15 @@ def test_gzip_output_is_deterministic(tmp_path: Path) -> None:
         blobs.append((tmp_path / name).read_bytes())
     assert blobs[0] == blobs[1]
     assert gzip.decompress(blobs[0]) == b'{"text": "x"}\n'
+
+
+def test_jsonl_lines_never_contain_raw_line_separators() -> None:
+    import json
+
+    from cleaner.record import Document
+    from cleaner.writers import jsonl_line
+
+    text = "a\u2028b\u2029c\x85d"
+    line = jsonl_line(Document(id="x", text=text, fields=("id", "text"), metadata={"id": "x"})).decode("utf-8")
+    assert len(line.splitlines()) == 1  # str.splitlines breaks at U+2028, U+2029 and U+0085
+    assert json.loads(line)["text"] == text

@@ -35,14 +35,14 @@ def make_corpus(root: Path) -> Path:
     return inputs
 
 
-def test_jobs_1_and_2_give_identical_bytes(tmp_path: Path) -> None:
+def test_jobs_1_2_and_4_give_identical_bytes(tmp_path: Path) -> None:
     inputs = make_corpus(tmp_path)
     digests = []
-    for jobs in (1, 2):
+    for jobs in (1, 2, 4):
         out = tmp_path / f"out{jobs}"
         run([inputs], out, Config(jobs=jobs), tmp_path / f"r{jobs}.jsonl", shard_bytes=4096)
         digests.append((tree_digest(out), hashlib.sha256((tmp_path / f"r{jobs}.jsonl").read_bytes()).hexdigest()))
-    assert digests[0] == digests[1]
+    assert digests[0] == digests[1] == digests[2]
     assert "big.jsonl" in digests[0][0]
 
 

@@ -65,6 +65,76 @@ def handle_errors(func: F) -> F:
 INDEX_HELP = "Persistent dedup index (SQLite): check against it, then add this run's documents."
 
 
+def output_options(func: F) -> F:
+    """INPUTS and where results go: shared by `clean` and `config show`."""
+    options = [
+        click.argument("inputs", nargs=-1, type=str),  # str: a URL (s3://...) must keep its double slash
+        click.option(
+            "-o",
+            "--output",
+            "outdir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Output folder (required here or as run.output in --config); mirrors the input tree.",
+        ),
+        click.option(
+            "--report",
+            "report_path",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Per-document report (JSONL). Default: OUTPUT.report.jsonl beside the output folder.",
+        ),
+        click.option(
+            "--html-report",
+            "html_report",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="Also write one self-contained HTML page with charts and samples of what was removed.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_options(func: F) -> F:
+    """How a run behaves (output on stderr, engine, checkpoints): shared by `clean` and `config show`."""
+    options = [
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary."),
+        click.option(
+            "-v", "--verbose", is_flag=True, help="Also print one line per input file, and each skipped file."
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Show progress bars on stderr. Default: only when stderr is a terminal.",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["local", "dask"]),
+            default=None,
+            help="Where shards are processed: local processes (default), or Dask (pip install 'cleaner[dask]'). "
+            "Same output.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            default=None,
+            help="Dask scheduler for --engine dask (tcp://host:8786). Default: a local cluster of --jobs workers.",
+        ),
+        click.option(
+            "--keep-intermediate",
+            is_flag=True,
+            default=None,
+            help="Keep the checkpoint folder OUTPUT/.cleaner-work after a finished run (it is always kept after "
+            "an interrupted one, so that the same command resumes).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def pipeline_options(index_help: str = INDEX_HELP) -> Callable[[F], F]:
     """The options that shape the pipeline, shared by every command that builds one."""
     return functools.partial(_add_pipeline_options, index_help=index_help)
@@ -203,57 +273,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=str)  # str: a URL (s3://...) must keep its double slash
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (required here or as run.output in --config); mirrors the input tree.",
-)
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Per-document report (JSONL). Default: OUTPUT.report.jsonl beside the output folder.",
-)
-@click.option(
-    "--html-report",
-    "html_report",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write one self-contained HTML page with charts and samples of what was removed.",
-)
+@output_options
 @pipeline_options()
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
-@click.option("-v", "--verbose", is_flag=True, help="Also print one line per input file, and each skipped file.")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show progress bars on stderr. Default: only when stderr is a terminal.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where shards are processed: local processes, or Dask (pip install 'cleaner[dask]'). Same output.",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="Dask scheduler for --engine dask (tcp://host:8786). Default: a local cluster of --jobs workers.",
-)
-@click.option(
-    "--keep-intermediate",
-    is_flag=True,
-    default=None,
-    help="Keep the checkpoint folder OUTPUT/.cleaner-work after a finished run (it is always kept after an "
-    "interrupted one, so that the same command resumes).",
-)
+@run_options
 @handle_errors
 def clean(
     inputs: tuple[str, ...],
@@ -273,7 +295,7 @@ def clean(
     quiet: bool,
     verbose: bool,
     progress: bool | None,
-    engine: str,
+    engine: str | None,
     scheduler: str | None,
     keep_intermediate: bool | None,
 ) -> None:
@@ -316,7 +338,7 @@ def clean(
     quiet = bool(_pick("quiet", quiet, run_opts))
     verbose = bool(_pick("verbose", verbose, run_opts)) and not quiet
     progress = _pick("progress", progress, run_opts)
-    engine = _pick("engine", engine, run_opts)
+    engine = _pick("engine", engine, run_opts) or "local"
     scheduler = _pick("scheduler", scheduler, run_opts)
     keep_intermediate = bool(_pick("keep_intermediate", keep_intermediate, run_opts))
     if verbose:
@@ -422,17 +444,9 @@ def config() -> None:
 
 
 @config.command("show")
-@click.argument("inputs", nargs=-1, type=str)  # str: a URL (s3://...) must keep its double slash
-@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), default=None, help="As for clean.")
-@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="As for clean.")
-@click.option("--html-report", "html_report", type=click.Path(path_type=Path), default=None, help="As for clean.")
+@output_options
 @pipeline_options()
-@click.option("-q", "--quiet", is_flag=True, help="As for clean.")
-@click.option("-v", "--verbose", is_flag=True, help="As for clean.")
-@click.option("--progress/--no-progress", default=None, help="As for clean.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default=None, help="As for clean.")
-@click.option("--scheduler", metavar="ADDRESS", default=None, help="As for clean.")
-@click.option("--keep-intermediate", is_flag=True, default=None, help="As for clean.")
+@run_options
 @handle_errors
 def config_show(
     inputs: tuple[str, ...],

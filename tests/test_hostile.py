@@ -184,3 +184,22 @@ def test_a_crashed_worker_fails_its_file_only(tmp_path: Path) -> None:
     records = read_report(tmp_path / "r.jsonl")
     assert [r["id"] for r in records] == sorted(["crash.txt", *(f"doc{i}.txt" for i in range(6))])
     assert {r["status"] for r in records if r["id"] == "crash.txt"} == {"error"}
+
+
+def test_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root can read a chmod 000 file, so the permission error is simulated at the read."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "secret.txt").write_text("text nobody may read")
+    (tmp_path / "in" / "open.txt").write_text("text anybody may read")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "secret.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    lines: list[str] = []
+    report = run([tmp_path / "in"], tmp_path / "out", Config(jobs=1), tmp_path / "r.jsonl", on_error=lines.append)
+    assert report.docs_error == 1 and report.docs_kept == 1
+    assert len(lines) == 1 and "secret.txt" in lines[0] and "permission denied" in lines[0]

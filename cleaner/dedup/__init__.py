@@ -38,11 +38,11 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
 from cleaner.dedup.index import DedupIndex, check
+from cleaner.dedup.owners import HASH_RANGES, first_positions, owner_counts
 from cleaner.dedup.passages import (
     INDEX_PREFILTER_SLACK,
     PREFILTER_SLACK,
     best_source,
-    first_holders,
     sampled,
     split_passages,
 )
@@ -98,8 +98,11 @@ class Dedup:
 
     name = "dedup"
 
-    def __init__(self, cfg: DedupConfig) -> None:
+    def __init__(self, cfg: DedupConfig, hash_ranges: int = HASH_RANGES) -> None:
         self.cfg = cfg
+        # Hash ranges of the passage owner step (cleaner.dedup.owners): memory, never results,
+        # depends on it.
+        self.hash_ranges = hash_ranges
         self._shingler: Shingler | None = None
         self._signer: Signer | None = None
 
@@ -188,8 +191,9 @@ class Dedup:
 
         Memory: signatures stay in one uint32 array (512 bytes per document at 128
         permutations) plus 16 band keys; shingle hashes go to a temporary spill file and are
-        read back only for the pairs being verified. With passages on, the owner sort reads all
-        of them once (8 bytes per word, plus as much again for the sort).
+        read back only for the pairs being verified. With passages on, the owner counts stream
+        them back once per hash range (``cleaner.dedup.owners``): about 40 bytes per word of one
+        range at a time, 1/16 of the run.
         """
         cfg = self.cfg
         keys: list[str] = []
@@ -311,42 +315,44 @@ class Dedup:
         """Flag passages of kept documents found in earlier documents (of the index or the run)."""
         n = len(keys)
         threshold = self.cfg.passage_threshold
-        doc_flat, doc_offsets = doc_store.flat()
+        doc_offsets = np.asarray(doc_store.offsets(), dtype=np.int64)
         passage_doc = np.repeat(np.arange(n), [len(rows) for rows in passages])
         table = np.concatenate(passages) if passages else _NO_PASSAGES  # start, end, first, count
         sizes = table[:, 3]
-        starts = np.zeros(sizes.size + 1, dtype=np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        # Each passage's shingles are a slice of its document's: gather them end to end.
-        slice_start = np.asarray(doc_offsets, dtype=np.int64)[passage_doc] + table[:, 2]
-        within = np.arange(int(starts[-1])) - np.repeat(starts[:-1], sizes)
-        gather = np.repeat(slice_start, sizes) + within
-        flat = doc_flat[gather]
-        holders = first_holders(doc_flat, np.repeat(np.arange(n), np.diff(doc_offsets)))
-        ranks = holders[gather]  # owners within this run: exact
-        first = np.minimum(starts[:-1], max(flat.size - 1, 0))
-
-        def per_passage(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-            if not values.size:
-                return np.zeros(sizes.size, dtype=np.int64)
-            return np.where(sizes > 0, np.add.reduceat(values, first), 0)
-
-        owned = per_passage((ranks < np.repeat(passage_doc, sizes)).astype(np.int64))
-        keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
+        # Each passage's shingles are a slice of its document's: positions among all the run's.
+        slice_start = doc_offsets[passage_doc] + table[:, 2]
+        # Owners one hash range at a time (cleaner.dedup.owners): the same counts as one owner
+        # map of every shingle of the run, in 1/HASH_RANGES of the memory.
+        counts = owner_counts(
+            doc_store.chunks,
+            doc_offsets,
+            slice_start,
+            sizes,
+            self.hash_ranges,
+            index.owners if index is not None else None,
+        )
+        keep = (sizes > 0) & (counts.owned >= PREFILTER_SLACK * threshold * sizes)
         offset = 0
-        if index is not None and flat.size:
+        if counts.max_rowid >= 0:
+            # Indexed owners rank before every document of the run: negative ranks, rowid order.
+            offset = counts.max_rowid + 1
+            total = counts.sampled
+            keep |= (total > 0) & (counts.owned_by_index >= INDEX_PREFILTER_SLACK * threshold * total)
+        candidates = [
+            p
+            for p in np.flatnonzero(keep).tolist()
+            if not ((d := decisions.get(keys[int(passage_doc[p])])) is not None and d.is_near_duplicate)
+        ]
+        # A copy of a whole document: its passages add nothing (skipped above). The exact
+        # check needs the candidates' shingles and their owners only.
+        flat, ranks, starts = self._candidate_owners(candidates, passage_doc, table, doc_store, doc_offsets)
+        if index is not None and offset > 0 and flat.size:
             is_sampled = sampled(flat)
             owned_hashes, owner_rowids = index.owners(flat[is_sampled])
             if owned_hashes.size:
-                # Indexed owners rank before every document of the run: negative ranks, rowid order.
-                offset = int(owner_rowids.max()) + 1
                 at = np.minimum(np.searchsorted(owned_hashes, flat), owned_hashes.size - 1)
                 from_index = is_sampled & (owned_hashes[at] == flat)
                 ranks = np.where(from_index, owner_rowids[at] - offset, ranks)
-                total = per_passage(is_sampled.astype(np.int64))
-                owned_by_index = per_passage(from_index.astype(np.int64))
-                keep |= (total > 0) & (owned_by_index >= INDEX_PREFILTER_SLACK * threshold * total)
-        candidates = np.flatnonzero(keep)
         index_cache: dict[int, tuple[str, str, U64]] = {}
 
         def shingles_of(rank: int) -> U64:
@@ -361,12 +367,9 @@ class Dedup:
             return index_cache[rank + offset][0] if rank < 0 else ids[rank]
 
         flags: dict[int, list[PassageFlag]] = {}
-        for p in candidates.tolist():
+        for c, p in enumerate(candidates):
             i = int(passage_doc[p])
-            decision = decisions.get(keys[i])
-            if decision is not None and decision.is_near_duplicate:
-                continue  # a copy of a whole document: its passages add nothing
-            lo, hi = int(starts[p]), int(starts[p + 1])
+            lo, hi = int(starts[c]), int(starts[c + 1])
             found = best_source(flat[lo:hi], i, ranks[lo:hi], shingles_of, threshold)
             if found is not None:
                 start, end = int(table[p, 0]), int(table[p, 1])
@@ -374,3 +377,26 @@ class Dedup:
         for i, doc_flags in flags.items():
             current = decisions.get(keys[i]) or Decision()
             decisions[keys[i]] = Decision(current.duplicate, tuple(doc_flags))
+
+    @staticmethod
+    def _candidate_owners(
+        candidates: list[int], passage_doc: I64, table: I64, doc_store: ShingleStore, doc_offsets: I64
+    ) -> tuple[U64, I64, I64]:
+        """The candidate passages' shingles end to end, the run owner (document rank) of each,
+        and where each passage starts among them (len(candidates) + 1 values)."""
+        pieces: list[U64] = []
+        current, shingles = -1, np.zeros(0, dtype=np.uint64)
+        for p in candidates:
+            i = int(passage_doc[p])
+            if i != current:
+                current, shingles = i, doc_store.get(i)
+            first, count = int(table[p, 2]), int(table[p, 3])
+            pieces.append(shingles[first : first + count])
+        starts = np.zeros(len(candidates) + 1, dtype=np.int64)
+        np.cumsum([piece.size for piece in pieces], out=starts[1:])
+        flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
+        wanted = np.unique(flat)
+        owner_pos = first_positions(doc_store.chunks, wanted)
+        owner_rank = np.searchsorted(doc_offsets, owner_pos, side="right") - 1
+        ranks = owner_rank[np.searchsorted(wanted, flat)] if flat.size else np.zeros(0, dtype=np.int64)
+        return flat, ranks.astype(np.int64), starts

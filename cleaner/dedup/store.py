@@ -15,6 +15,7 @@ and are read back for the documents that verification needs.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -75,6 +76,10 @@ class ShingleStore:
                 self._distinct[i] = found
         return found
 
+    def offsets(self) -> list[int]:
+        """Where each array starts end to end (len(self) + 1 values)."""
+        return self._offsets
+
     def flat(self) -> tuple[U64, list[int]]:
         """Every array end to end, and where each starts (reads the whole file: the passage
         owner sort needs it)."""
@@ -82,6 +87,16 @@ class ShingleStore:
         self._file.seek(0)
         values = np.frombuffer(self._file.read(self._offsets[-1] * _ITEM), dtype=np.uint64)
         return values, self._offsets
+
+    def chunks(self, items: int = _FLUSH_ITEMS) -> Iterator[tuple[int, U64]]:
+        """Every array end to end, ``items`` values at a time: (position of the first, values).
+        Memory stays at one chunk however large the run (the passage owner passes use this)."""
+        self._flush()
+        total = self._offsets[-1]
+        for start in range(0, total, items):
+            count = min(items, total - start)
+            self._file.seek(start * _ITEM)
+            yield start, np.frombuffer(self._file.read(count * _ITEM), dtype=np.uint64)
 
     def all(self) -> list[U64]:
         """Every array, in order."""

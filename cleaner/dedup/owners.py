@@ -36,6 +36,7 @@ I64 = npt.NDArray[np.int64]
 # from over 5 GB to ~0.4 GB, for 16 cheap streaming passes over the spill file. Re-measure with
 # the dedup-stage command in docs/scaling.md ("Memory per stage") before changing it.
 HASH_RANGES = 16
+_FILTER_BITS = 1 << 24  # 16 MB of flags: few false hits for a few million wanted hashes
 
 Chunks = Callable[[], Iterable[tuple[int, U64]]]
 """Called once per pass: yields (global position of the first value, values) in order."""
@@ -162,12 +163,20 @@ def first_positions(chunks: Chunks, wanted: U64) -> I64:
     found = np.full(wanted.size, -1, dtype=np.int64)
     if wanted.size == 0:
         return found
+    # A bitmap of the wanted hashes' low bits skips the binary search for nearly every value.
+    low_bits = np.uint64(_FILTER_BITS - 1)
+    maybe = np.zeros(_FILTER_BITS, dtype=np.bool_)
+    maybe[(wanted & low_bits).astype(np.intp)] = True
     for first_pos, values in chunks():
-        at = np.minimum(np.searchsorted(wanted, values), wanted.size - 1)
-        hit = np.flatnonzero(wanted[at] == values)
+        near = np.flatnonzero(maybe[(values & low_bits).astype(np.intp)])
+        if not near.size:
+            continue
+        at = np.minimum(np.searchsorted(wanted, values[near]), wanted.size - 1)
+        matched = wanted[at] == values[near]
+        hit, at = near[matched], at[matched]
         if not hit.size:
             continue
-        slots, first_hit = np.unique(at[hit], return_index=True)  # earliest hit of each hash
+        slots, first_hit = np.unique(at, return_index=True)  # earliest hit of each hash
         new = found[slots] < 0
         found[slots[new]] = hit[first_hit[new]] + first_pos
     return found

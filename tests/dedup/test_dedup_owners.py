@@ -204,3 +204,17 @@ def test_decisions_do_not_depend_on_hash_ranges(seed: int, tmp_path: Path) -> No
         results.append(_decide(Dedup(cfg, hash_ranges=n_ranges), later + texts[:4]))
     assert results[0] == results[1]
     assert any(d.passages for d in results[0].values())
+
+
+def test_decisions_do_not_depend_on_the_candidate_batch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import cleaner.dedup
+
+    texts = _corpus(4)
+    later = [(f"later{i}", t) for i, (_, t) in enumerate(_corpus(14))] + texts[:4]
+    results = []
+    for budget in (cleaner.dedup.CANDIDATE_BATCH, 50, 1):
+        monkeypatch.setattr(cleaner.dedup, "CANDIDATE_BATCH", budget)
+        cfg = DedupConfig(index=str(tmp_path / f"idx{budget}.sqlite"))
+        results.append((_decide(Dedup(DedupConfig()), texts), _decide(Dedup(cfg), texts), _decide(Dedup(cfg), later)))
+    assert results[0] == results[1] == results[2]
+    assert any(d.passages for d in results[0][2].values())

@@ -522,7 +522,7 @@ class Normalize:
             if not edits:
                 yield doc
                 continue
-            yield dataclasses.replace(doc, text=new_text, edits=doc.edits + tuple(edits))
+            yield dataclasses.replace(doc.with_edits(edits), text=new_text)
 
 
 __all__ = ["FTFY_CONFIG", "MOJIBAKE_GATE", "Normalize", "normalize_text"]

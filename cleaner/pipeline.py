@@ -77,7 +77,7 @@ class Tidy:
             text = _EDGE_BLANKS.sub("", _BLANK_RUN.sub("\n\n", doc.text))
             if text != doc.text:
                 removed = doc.text.count("\n") - text.count("\n")
-                doc = dataclasses.replace(doc, text=text, edits=(*doc.edits, Edit("layout.blank_lines", removed)))
+                doc = dataclasses.replace(doc.with_edits([Edit("layout.blank_lines", removed)]), text=text)
             yield doc
 
 

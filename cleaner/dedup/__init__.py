@@ -35,8 +35,8 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
-from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, keep_ranks, resolve, verify_pairs
+from cleaner.dedup.apply import Decision, PassageFlag, apply_decision, cluster_decisions
+from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, verify_pairs
 from cleaner.dedup.index import DedupIndex, check
 from cleaner.dedup.owners import HASH_RANGES, first_positions, owner_counts
 from cleaner.dedup.passages import (
@@ -49,7 +49,7 @@ from cleaner.dedup.passages import (
 from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
-from cleaner.record import Document, DuplicateOf
+from cleaner.record import Document
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -290,38 +290,15 @@ class Dedup:
                     s = inter / (ours.size + theirs.size - inter)
                     if s >= cfg.threshold:
                         index_edges.append((rowid, i, s))
+        # Keep rule by rank: indexed documents first (rowid order), then this run's in input order.
         involved = sorted({r for r, _, _ in index_edges})
         k = len(involved)
-        # Keep rule: indexed documents (by rowid, their insertion order) before this run's (by
-        # input position). Positions are unique here, so the id tie-break never fires; it does
-        # for engines whose order keys can tie.
-        rank = keep_ranks([True] * k + [False] * n, involved + list(range(n)), [""] * k + ids)
-        node_of_rank = {r: node for node, r in enumerate(rank)}  # node: k index docs, then new
-        rank_of_rowid = {r: rank[pos] for pos, r in enumerate(involved)}
-        edges = [(rank[k + i], rank[k + j], s) for i, j, s in new_edges]
-        edges += [(rank_of_rowid[r], rank[k + i], s) for r, i, s in index_edges]
-        assigned = resolve(k + n, edges)
-
-        def id_of(r: int) -> str:
-            node = node_of_rank[r]
-            return index_docs[involved[node]][0] if node < k else ids[node - k]
-
-        def cluster_of(r: int) -> str:
-            node = node_of_rank[r]
-            return index_docs[involved[node]][1] if node < k else ids[node - k]
-
-        decisions: dict[str, Decision] = {}
-        for r, place in assigned.items():
-            node = node_of_rank[r]
-            if node < k:
-                continue  # indexed documents were decided by earlier runs
-            i = node - k
-            if place.duplicate_of is None:
-                dup = DuplicateOf(cluster=ids[i])
-            else:
-                similarity = round(float(place.similarity or 0.0), 4)
-                dup = DuplicateOf(cluster_of(place.root), id_of(place.duplicate_of), similarity)
-            decisions[keys[i]] = Decision(dup)
+        node_of_rowid = {r: node for node, r in enumerate(involved)}
+        lo = [k + i for i, _, _ in new_edges] + [node_of_rowid[r] for r, _, _ in index_edges]
+        hi = [k + j for _, j, _ in new_edges] + [k + i for _, i, _ in index_edges]
+        sim = [s for _, _, s in new_edges] + [s for _, _, s in index_edges]
+        index_labels = [(index_docs[r][0], index_docs[r][1]) for r in involved]
+        decisions = cluster_decisions(index_labels, (lo, hi, sim), lambda i: (keys[i], ids[i]))
         if cfg.passages:
             self._passages(keys, ids, passages, doc_store, index, decisions)
         return decisions

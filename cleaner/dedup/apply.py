@@ -17,9 +17,13 @@ is cut from the document itself in the worker). :func:`apply_decision` sets
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from cleaner.config import DedupConfig
+from cleaner.dedup.cluster import resolve_arrays
 from cleaner.record import Document, Drop, DuplicateOf, PassageMatch, Reason, Unit
 
 STAGE = "dedup"
@@ -45,6 +49,47 @@ class Decision:
     @property
     def is_near_duplicate(self) -> bool:
         return self.duplicate is not None and self.duplicate.duplicate_of is not None
+
+
+def cluster_decisions(
+    index_labels: Sequence[tuple[str, str]],
+    edges: tuple[Sequence[int], Sequence[int], Sequence[float]],
+    label_of: Callable[[int], tuple[str, str]],
+) -> dict[str, Decision]:
+    """Decisions of the run's cluster members from verified edges, by the keep rule.
+
+    Nodes are ranks: the k = ``len(index_labels)`` indexed documents involved come first (their
+    ``(id, cluster)``, in rowid order), then the run's documents in input order (node k + i is
+    the run's document i, whose ``(key, id)`` ``label_of(i)`` gives). ``edges`` are three
+    parallel sequences (node, node, verified similarity). Indexed documents get no decision:
+    earlier runs decided them.
+
+    >>> cluster_decisions([("old", "old")], ([0, 1], [1, 2], [0.9, 0.85]), lambda i: (f"k{i}", f"d{i}"))
+    {'k0': Decision(duplicate=DuplicateOf(cluster='old', duplicate_of='old', similarity=0.9), passages=()), \
+'k1': Decision(duplicate=DuplicateOf(cluster='old', duplicate_of='d0', similarity=0.85), passages=())}
+    """
+    k = len(index_labels)
+    lo, hi, sim = (np.asarray(edges[0], dtype=np.int64), np.asarray(edges[1], dtype=np.int64),
+                   np.asarray(edges[2], dtype=np.float64))  # fmt: skip
+    nodes, roots, duplicate_of, similarity = resolve_arrays(lo, hi, sim)
+
+    def id_and_cluster(node: int) -> tuple[str, str]:
+        if node < k:
+            return index_labels[node]
+        doc_id = label_of(node - k)[1]
+        return doc_id, doc_id
+
+    decisions: dict[str, Decision] = {}
+    for node, root, other, s in zip(nodes.tolist(), roots.tolist(), duplicate_of.tolist(), similarity.tolist()):
+        if node < k:
+            continue
+        key, doc_id = label_of(node - k)
+        if other < 0:
+            decisions[key] = Decision(DuplicateOf(cluster=doc_id))
+        else:
+            dup = DuplicateOf(id_and_cluster(root)[1], id_and_cluster(other)[0], round(float(s), 4))
+            decisions[key] = Decision(dup)
+    return decisions
 
 
 def apply_decision(doc: Document, decision: Decision | None, cfg: DedupConfig) -> Document:

@@ -5,7 +5,8 @@ Both ways of running them give the same clusters (tests/dedup/test_dedup_cluster
 - **online**, one document at a time: :class:`OnlineBuckets` ``query`` then ``insert``;
 - **batch**, for engines that shuffle by band: :func:`bucket_pairs` per (band, key) partition,
   or :func:`candidate_pairs` over all band keys at once; then :func:`verify_pairs` and
-  :func:`resolve` (union-find and the keep rule) on the driver.
+  :func:`resolve` (union-find and the keep rule) on the driver, or :func:`resolve_arrays`, the
+  same over compact arrays (connected components with scipy) for runs with many edges.
 
 A candidate pair is an LSH collision: the two signatures agree on every row of at least one
 band. Collisions are only suspects. :func:`verify_pairs` keeps a pair only when the exact
@@ -269,6 +270,58 @@ def resolve(n: int, edges: Iterable[tuple[int, int, float]]) -> dict[int, Assign
         s, other = best_before[doc] if doc in best_before else best_after[doc]
         out[doc] = Assignment(root, other, s)
     return out
+
+
+F64 = npt.NDArray[np.float64]
+
+
+def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F64]:
+    """:func:`resolve` over arrays: the same assignments, as four arrays sorted by node.
+
+    Edges are ``(lo[e], hi[e], similarity[e])`` between node ranks (0 is best; an edge's two ends
+    may come in either order). Returns ``(nodes, roots, duplicate_of, similarity)`` for every
+    node with an edge; a root has ``duplicate_of`` -1 and similarity NaN. Memory and time grow
+    with the number of edges only, never with the rank range (ranks may run to billions):
+    connected components run over the nodes that have an edge, renumbered in rank order, so the
+    smallest member of a component is its best-ranked one.
+
+    >>> nodes, roots, dup, sim = resolve_arrays(np.array([0, 1]), np.array([2, 2]), np.array([0.9, 0.95]))
+    >>> nodes.tolist(), roots.tolist(), dup.tolist(), sim.tolist()[1:]
+    ([0, 1, 2], [0, 0, 0], [-1, 2, 1], [0.95, 0.95])
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a = np.minimum(lo, hi).astype(np.int64)
+    b = np.maximum(lo, hi).astype(np.int64)
+    s = np.asarray(similarity, dtype=np.float64)
+    if a.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0, dtype=np.float64)
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    m, count = a.size, nodes.size
+    graph = coo_matrix((np.ones(m, dtype=np.int8), (inverse[:m], inverse[m:])), shape=(count, count))
+    _, labels = connected_components(graph, directed=False)
+    smallest = np.full(int(labels.max()) + 1, count, dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(count, dtype=np.int64))
+    roots = nodes[smallest[labels]]
+    duplicate_of = np.full(count, -1, dtype=np.int64)
+    sims = np.full(count, np.nan, dtype=np.float64)
+    # Each later member points at its most similar better-ranked neighbour (ties: the better
+    # rank); one whose neighbours all rank after it, at the most similar of those. Written in
+    # that order of preference: "after" first, then "before" over it.
+    for node, other, by in ((a, b, a), (b, a, b)):
+        order = np.lexsort((other, -s, by))  # by node, most similar first, then best rank
+        first = np.ones(order.size, dtype=np.bool_)
+        first[1:] = by[order][1:] != by[order][:-1]
+        picked = order[first]
+        at = np.searchsorted(nodes, node[picked])
+        duplicate_of[at] = other[picked]
+        sims[at] = s[picked]
+    is_root = nodes == roots
+    duplicate_of[is_root] = -1
+    sims[is_root] = np.nan
+    return nodes, roots, duplicate_of, sims
 
 
 def cluster_batch(

@@ -22,6 +22,7 @@ from cleaner.dedup.cluster import (
     jaccard,
     keep_ranks,
     resolve,
+    resolve_arrays,
 )
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
@@ -51,6 +52,33 @@ def test_batch_and_online_give_the_same_clusters(n: int, bands: int, key_range: 
     buckets = OnlineBuckets(cap)
     online_pairs = sorted((i, doc) for doc, row in enumerate(keys.tolist()) for i in buckets.query_insert(doc, row))
     assert online_pairs == [tuple(p) for p in candidate_pairs(keys, cap).tolist()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from([0.8, 0.85, 0.9, 1.0])),
+        max_size=40,
+    )
+)
+def test_resolve_arrays_equals_resolve(raw: list[tuple[int, int, float]]) -> None:
+    # Distinct unordered pairs without loops, as verification produces them; similarities repeat
+    # on purpose so that the tie-breaks are exercised.
+    seen: dict[tuple[int, int], float] = {}
+    for i, j, s in raw:
+        if i != j:
+            seen.setdefault((min(i, j), max(i, j)), s)
+    edges = [(j, i, s) if (i + j) % 2 else (i, j, s) for (i, j), s in seen.items()]  # either order
+    expected = resolve(31, edges)
+    lo = np.array([e[0] for e in edges], dtype=np.int64)
+    hi = np.array([e[1] for e in edges], dtype=np.int64)
+    sim = np.array([e[2] for e in edges], dtype=np.float64)
+    nodes, roots, dup, sims = resolve_arrays(lo, hi, sim)
+    got = {
+        int(n): Assignment(int(r)) if d < 0 else Assignment(int(r), int(d), float(x))
+        for n, r, d, x in zip(nodes, roots, dup, sims, strict=True)
+    }
+    assert got == expected
 
 
 def test_same_result_on_real_signatures() -> None:

@@ -80,7 +80,8 @@ def cluster_decisions(
         return doc_id, doc_id
 
     decisions: dict[str, Decision] = {}
-    for node, root, other, s in zip(nodes.tolist(), roots.tolist(), duplicate_of.tolist(), similarity.tolist()):
+    rows = zip(nodes.tolist(), roots.tolist(), duplicate_of.tolist(), similarity.tolist(), strict=True)
+    for node, root, other, s in rows:
         if node < k:
             continue
         key, doc_id = label_of(node - k)

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cleaner.config import Config
+from cleaner.config import Config, DedupConfig
+from cleaner.dedup import Dedup
 from cleaner.report import Report
 from cleaner.runners import dask as dask_runner
 from cleaner.runners import local
@@ -103,6 +104,34 @@ def test_dask_equals_local_output_and_report(tmp_path: Path, cluster: str) -> No
     # the barriers did work in this input, so the comparison covers them
     assert want.rejections.get("dedup.near_duplicate_doc", 0) >= 10
     assert want.docs_in == 3 + 3 + 120 + 120
+
+
+def test_dask_dedup_barrier_runs_as_tasks_and_equals_local_with_an_index(
+    tmp_path: Path, cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two batches through one persistent index; the second repeats the first's news records.
+    inputs = make_inputs(tmp_path)
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "again.jsonl").write_bytes((inputs / "news.jsonl").read_bytes())
+    runs = {}
+    for engine in ("local", "dask"):
+        cfg = dataclasses.replace(Config(jobs=2), dedup=DedupConfig(index=str(tmp_path / f"{engine}.sqlite")))
+        if engine == "dask":  # the driver must not run the one-piece decide: workers do the barrier
+            monkeypatch.setattr(Dedup, "decide", lambda *a: pytest.fail("Dedup.decide ran on the driver"))
+        for batch, folder in (("1", inputs), ("2", second)):
+            out = tmp_path / f"{engine}{batch}"
+            sched = {"scheduler": cluster} if engine == "dask" else {}
+            runner = dask_runner.run if engine == "dask" else local.run
+            runs[engine, batch] = runner([folder], out, cfg, shard_bytes=SHARD_BYTES, **sched)
+            assert (tmp_path / f"{engine}{batch}.report.jsonl").exists()
+    for batch in ("1", "2"):
+        assert tree(tmp_path / f"dask{batch}") == tree(tmp_path / f"local{batch}")
+        assert (tmp_path / f"dask{batch}.report.jsonl").read_bytes() == (
+            tmp_path / f"local{batch}.report.jsonl"
+        ).read_bytes()
+        assert counters(runs["dask", batch]) == counters(runs["local", batch])
+    assert runs["local", "2"].rejections.get("dedup.near_duplicate_doc", 0) == 120  # all seen in batch 1
 
 
 def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +52,9 @@ from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
 from cleaner.record import Document
+
+if TYPE_CHECKING:
+    from cleaner.dedup.sharded import Mapper
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -204,6 +209,15 @@ class Dedup:
         count = np.maximum(last - first - self.cfg.ngram + 1, 0)
         first_local = first - token_offsets[doc_of]
         return np.stack([first_local, count], axis=1).astype(np.int64)
+
+    def decide_sharded(
+        self, shards: Sequence[Sequence[tuple[str, Summary]]], run: Mapper[Any], folder: Path
+    ) -> Mapping[str, Decision]:
+        """``decide`` with the heavy steps in tasks on an engine's workers (``run`` maps a
+        function over argument tuples there); the same decisions. See cleaner.dedup.sharded."""
+        from cleaner.dedup.sharded import decide_sharded
+
+        return decide_sharded(self, shards, run, folder)
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
         return apply_decision(doc, decision, self.cfg)

@@ -4,10 +4,14 @@
 LocalCluster of ``--jobs`` worker processes (one thread each) when no scheduler is given.
 
 Everything but the place where tasks run is the local runner's: the same shards (cut from the
-input alone), the same ``run_task`` over the same stage objects, and the corpus stages' ``decide``
-on the driver, fed in input order. So output and report are byte-identical to ``--engine local``
-(tests/test_dask.py checks it). Each worker builds its Pipeline once, in a worker plugin, the way
-a local pool process does in its initializer.
+input alone) and the same ``run_task`` over the same stage objects. The dedup barrier runs as
+tasks on the cluster too (:meth:`DaskExecutor.map` feeds ``Dedup.decide_sharded``: band keys
+shuffled a group of bands at a time, candidate pairs verified by workers, connected components
+over compact arrays on the driver; see cleaner.dedup.sharded); the template barrier, whose
+summaries are small, is decided on the driver. Decisions are taken in input order either way,
+so output and report are byte-identical to ``--engine local`` (tests/test_dask.py checks it).
+Each worker builds its Pipeline once, in a worker plugin, the way a local pool process does in
+its initializer.
 
 Workers read the inputs and write spill files and outputs under OUTDIR themselves, so on a
 multi-machine cluster the inputs and OUTDIR must be on a file system every worker sees (NFS,
@@ -23,13 +27,15 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cleaner.config import Config
 from cleaner.errors import MissingExtraError
 from cleaner.pipeline import Pipeline
 from cleaner.report import Report
 from cleaner.runners.local import RunPaths, Task, TaskResult, run_task
+
+T = TypeVar("T")
 
 PLUGIN_NAME = "cleaner-pipeline"
 # Tasks a worker holds at once beyond the one it runs. Results are small (summaries, counters),
@@ -104,18 +110,24 @@ class DaskExecutor:
         return self._execute
 
     def _execute(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
-        client = self.client
         if self.address is not None:  # workers of an existing cluster do not share our working folder
             tasks = [absolute(task) for task in tasks]
+        return self.map(_run_on_worker, [(task,) for task in tasks])
+
+    def map(self, fn: Callable[..., T], args: Sequence[tuple[Any, ...]]) -> Iterator[T]:
+        """``fn(*a)`` for each ``a`` of ``args`` on the cluster, results in order, with a bounded
+        window of tasks in flight. The dedup barrier's tasks run through it too
+        (``Dedup.decide_sharded``, see cleaner.dedup.sharded)."""
+        client = self.client
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = workers * (1 + IN_FLIGHT_PER_WORKER)
         futures: list[Any] = []
         submitted = 0
-        for index in range(len(tasks)):
-            while submitted < len(tasks) and submitted < index + window:
-                futures.append(client.submit(_run_on_worker, tasks[submitted], pure=False))
+        for index in range(len(args)):
+            while submitted < len(args) and submitted < index + window:
+                futures.append(client.submit(fn, *args[submitted], pure=False))
                 submitted += 1
-            result: TaskResult = futures[index].result()
+            result: T = futures[index].result()
             futures[index] = None  # let Dask forget the finished task
             yield result
 

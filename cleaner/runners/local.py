@@ -38,6 +38,7 @@ from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
 from cleaner.record import Document, Reason, Source
 from cleaner.report import Report, document_record, dumps_record
+from cleaner.stage import CorpusStage
 from cleaner.writers import (
     PartWriter,
     atomic_file,
@@ -209,7 +210,8 @@ def run(
     sweep_temp_files(paths.report.parent, paths.report.name)
     checkpoint = Checkpoint.open(workdir, _fingerprint(cfg, shards))
     jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(shards)))
-    with (executor or LocalExecutor)(jobs, cfg) as execute:
+    runner = (executor or LocalExecutor)(jobs, cfg)
+    with runner as execute:
         decisions_by_shard: dict[int, dict[str, object]] = {}
         crashed: dict[int, str] = {}
         sizes = [_shard_size(s) for s in shards] if on_progress is not None else []
@@ -252,7 +254,7 @@ def run(
                 started = time.perf_counter()
                 decisions = checkpoint.decisions(number)
                 if decisions is None:  # decide once: it may write to a persistent index
-                    decisions = dict(segment.corpus.decide(chain.from_iterable(r.summaries for r in results)))
+                    decisions = _decide(segment.corpus, results, runner, workdir / "barrier" / str(number))
                     checkpoint.save_decisions(number, decisions)
                 total.add_seconds(segment.corpus.name, time.perf_counter() - started)
                 decisions_by_shard = {
@@ -262,6 +264,16 @@ def run(
     if not keep_intermediate:
         shutil.rmtree(workdir, ignore_errors=True)
     return total
+
+
+def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor, folder: Path) -> dict[str, object]:
+    """The corpus stage's decisions: on the driver, or, when both the stage and the executor can
+    (the dedup stage on Dask), by tasks on the workers (``decide_sharded``, same decisions)."""
+    run_map = getattr(runner, "map", None)
+    sharded = getattr(corpus, "decide_sharded", None)
+    if run_map is not None and sharded is not None:
+        return dict(sharded([r.summaries for r in results], run_map, folder))
+    return dict(corpus.decide(chain.from_iterable(r.summaries for r in results)))
 
 
 def _shard_size(shard: Shard) -> int:

@@ -1,0 +1,124 @@
+"""The sharded dedup barrier (what the Dask engine runs) takes the same decisions as decide().
+
+The corpus mixes clusters that cross shard boundaries, a cluster larger than the bucket cap,
+empty documents, copied passages, and a second batch against a persistent index. The tasks run
+here in this process, but every task's arguments and result go through pickle, as they do to a
+Dask worker. Small partition and block sizes force several of each, so the shuffle is real.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from dedup_textgen import docs_from, edit_words, random_words
+
+from cleaner.config import DedupConfig
+from cleaner.dedup import Dedup, sharded
+from cleaner.record import Document
+
+
+def pickled_map(calls: list[str]) -> Callable[..., Iterator[Any]]:
+    def run(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        for a in args:
+            calls.append(fn.__name__)
+            yield pickle.loads(pickle.dumps(fn(*pickle.loads(pickle.dumps(a)))))
+
+    return run
+
+
+def corpus(tag: str, copies: int = 70) -> list[Document]:
+    texts: list[tuple[str, str]] = []
+    base = random_words(1, 200)
+    for i in range(copies):  # one page copied more often than a bucket remembers (64)
+        texts.append((f"{tag}big{i}", " ".join(edit_words(base, i, 1))))
+    for c in range(12):  # small clusters spread over the input, so they cross shards
+        words = random_words(100 + c, 150)
+        texts.append((f"{tag}c{c}a", " ".join(words)))
+        texts.append((f"{tag}n{c}", " ".join(random_words(500 + c, 90))))
+        texts.append((f"{tag}c{c}b", " ".join(edit_words(words, c, 1))))
+    source = random_words(7, 60)
+    for p in range(5):  # a copied passage inside otherwise new documents
+        own = random_words(900 + p, 70)
+        texts.append((f"{tag}p{p}", " ".join(own) + "\n\n" + " ".join(source)))
+    texts.append((f"{tag}empty", ""))
+    texts.append((f"{tag}punct", "... !!! ---"))
+    return docs_from(texts)
+
+
+def split(keyed: list[tuple[str, Any]], sizes: Sequence[int]) -> list[list[tuple[str, Any]]]:
+    out, at = [], 0
+    for size in sizes:
+        out.append(keyed[at : at + size])
+        at += size
+    out.append(keyed[at:])
+    return out
+
+
+def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
+    stage.setup()
+    return list(zip([str(d.source) for d in docs], stage.summarize_many(docs), strict=True))
+
+
+@pytest.mark.parametrize("passages", [True, False])
+def test_sharded_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool) -> None:
+    monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
+    monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
+    cfg = DedupConfig(passages=passages)
+    docs = corpus("a")
+    keyed = summaries(Dedup(cfg), docs)
+    expected = Dedup(cfg).decide(keyed)
+    calls: list[str] = []
+    shards = split(keyed, [30, 0, 41, 17])  # an empty shard too
+    got = Dedup(cfg).decide_sharded(shards, pickled_map(calls), tmp_path / "barrier")
+    assert got == expected
+    assert sum(1 for d in expected.values() if d.is_near_duplicate) > 70  # the corpus has clusters
+    assert any(d.passages for d in expected.values()) == passages
+    assert calls.count("shard_bands") == 4 and calls.count("partition_pairs") > 4 and calls.count("verify_block") > 1
+    assert not (tmp_path / "barrier").exists()  # the barrier's files are removed
+
+
+def test_sharded_with_an_index_equals_decide(tmp_path: Path) -> None:
+    first, second = corpus("a"), corpus("b")  # b's documents repeat a's texts: found in the index
+    results = []
+    for name, use_sharded in (("plain", False), ("sharded", True)):
+        cfg = DedupConfig(index=str(tmp_path / f"{name}.sqlite"))
+        decided = []
+        for batch in (first, second):
+            stage = Dedup(cfg)
+            keyed = summaries(stage, batch)
+            if use_sharded:
+                decided.append(stage.decide_sharded(split(keyed, [50, 20]), pickled_map([]), tmp_path / "b"))
+            else:
+                decided.append(stage.decide(keyed))
+        rows = sqlite3.connect(tmp_path / f"{name}.sqlite").execute("SELECT * FROM docs ORDER BY rowid").fetchall()
+        results.append((decided, rows))
+    (plain, plain_rows), (got, got_rows) = results
+    assert got == plain
+    assert got_rows == plain_rows  # the index holds the same rows, in the same order
+    cross = [d for d in plain[1].values() if d.duplicate and d.duplicate.duplicate_of and d.duplicate.cluster[0] == "a"]
+    assert len(cross) > 50  # the second batch was matched against the first through the index
+
+
+def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
+    # The same key in two shards must land in the same partition file cell.
+    cfg = DedupConfig(passages=False)
+    stage = Dedup(cfg)
+    docs = corpus("a", copies=3)
+    keyed = summaries(stage, docs)
+    shards = split(keyed, [20])
+    for s, part in enumerate(shards):
+        sharded.shard_bands(part, s, 0 if s == 0 else 20, cfg, tmp_path, partitions=3)
+    for group in range(len(sharded.groups_of(cfg.bands))):
+        seen: dict[int, int] = {}
+        for s in range(len(shards)):
+            rows = np.load(tmp_path / f"s{s}.g{group}.rows.npy")
+            bounds = np.load(tmp_path / f"s{s}.g{group}.bounds.npy")
+            cell_of = np.searchsorted(bounds, np.arange(len(rows)), side="right") - 1
+            for key, cell in zip(rows[:, 1].tolist(), cell_of.tolist(), strict=True):
+                assert seen.setdefault(key, cell) == cell

@@ -163,8 +163,9 @@ def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: P
     packed = pickle.dumps(result)
     assert len(packed) < 1000  # the path travels, not the summaries
     assert list(pickle.loads(packed).summaries) == items
+    assert local.summary_keys(pickle.loads(packed).summaries) == [k for k, _ in items]  # keys alone
     empty = spill_summaries(local.TaskResult(shard.index), task)
-    assert empty.summaries == [] and not empty.summaries
+    assert empty.summaries == [] and not empty.summaries and local.summary_keys(empty.summaries) == []
 
 
 def test_cli_engine_dask_with_a_scheduler_address(tmp_path: Path, cluster: str) -> None:

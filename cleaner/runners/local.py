@@ -106,6 +106,13 @@ class SpilledSummaries(list[tuple[str, object]]):
     def __bool__(self) -> bool:
         return self.size > 0
 
+    def keys(self) -> list[str]:
+        """The documents' keys alone, from a small file beside the summaries: the driver files
+        each shard's decisions under them without reading every summary back."""
+        with open(_keys_path(self.path), "rb") as fh:
+            keys: list[str] = pickle.load(fh)
+        return keys
+
     def __iter__(self) -> Iterator[tuple[str, object]]:
         with open(self.path, "rb") as fh:
             while True:
@@ -129,8 +136,21 @@ def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
         items = result.summaries
         for start in range(0, len(items), SPILL_BATCH):
             pickle.dump(items[start : start + SPILL_BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
+    with atomic_file(_keys_path(path)) as fh:
+        pickle.dump([key for key, _ in items], fh, protocol=pickle.HIGHEST_PROTOCOL)
     result.summaries = SpilledSummaries(path, len(result.summaries))
     return result
+
+
+def _keys_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".keys.pkl")
+
+
+def summary_keys(summaries: list[tuple[str, object]]) -> list[str]:
+    """The keys of a shard's summaries, spilled or not."""
+    if isinstance(summaries, SpilledSummaries):
+        return summaries.keys()
+    return [key for key, _ in summaries]
 
 
 def default_report_path(outdir: Path) -> Path:
@@ -258,7 +278,8 @@ def run(
                     checkpoint.save_decisions(number, decisions)
                 total.add_seconds(segment.corpus.name, time.perf_counter() - started)
                 decisions_by_shard = {
-                    r.shard_index: {k: decisions[k] for k, _ in r.summaries if k in decisions} for r in results
+                    r.shard_index: {k: decisions[k] for k in summary_keys(r.summaries) if k in decisions}
+                    for r in results
                 }
     _assemble(shards, paths, found, total, report_error, crashed)
     if not keep_intermediate:

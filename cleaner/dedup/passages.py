@@ -1,9 +1,11 @@
 """Reused passages: split documents into passages, then find each passage inside earlier documents.
 
 A passage is a paragraph (blank lines, or a line break followed by an indent, separate
-paragraphs); a paragraph longer than ``MAX_WORDS`` is cut into windows of whole sentences of
-about ``WINDOW_WORDS`` words. Passages shorter than ``MIN_WORDS`` are not checked: a handful of
-words ("Reuters reported on Monday") recurs everywhere and says nothing about reuse.
+paragraphs); a paragraph longer than ``WINDOW_WORDS`` is cut into windows of whole sentences of
+about ``WINDOW_WORDS`` words, so a copied run of sentences inside a long paragraph of the
+writer's own text is not diluted below the threshold. Passages shorter than ``MIN_WORDS`` are
+not checked: a handful of words ("Reuters reported on Monday") recurs everywhere and says
+nothing about reuse.
 
 A passage is flagged when at least ``passage_threshold`` of its shingles also occur in one
 earlier document (containment, not Jaccard: the earlier document is usually much longer, the
@@ -36,10 +38,17 @@ I64 = npt.NDArray[np.int64]
 
 # 8 words = 4 word 5-grams: the least that can show reuse rather than a stock phrase.
 MIN_WORDS = 8
-# Paragraphs up to 120 words are one passage; longer ones become windows of about 60 words,
-# so a copied paragraph of a long article is found even when the rest of the article differs.
-MAX_WORDS = 120
-WINDOW_WORDS = 60
+# Paragraphs up to 40 words are one passage; longer ones become windows of whole sentences,
+# each closed once it holds 40 words. Why short: one sentence of the writer's own in a window
+# of copied ones dilutes the window by its share of the words, so a copied run inside a long
+# paragraph is found only when windows are a few sentences long; and how an author breaks lines
+# must not set the passage size. Why 40: the size passages already have on news text (Reuters
+# bench paragraphs: 90th percentile 43 words), about two sentences (median 16 words). With
+# paragraphs up to 120 words whole (windows of 60), short answers written as one paragraph,
+# half copied, contained 0.5-0.8 in their source and were missed. Check a change with
+# ``python benchmarks/bench_dedup.py``: Clough-Stevenson rows (cut answers flagged with their
+# source, independent ones not) and the passages time on Reuters.
+WINDOW_WORDS = 40
 # Owners checked exactly per passage; the true source is nearly always the top owner, the
 # others cover shingles an even earlier document happened to share.
 MAX_CANDIDATES = 3
@@ -75,12 +84,20 @@ def split_passages(text: str) -> list[tuple[int, int]]:
 
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The passages of the paragraph ``text[start:end]``: runs of whole sentences, each closed
+    once it holds WINDOW_WORDS words; a last run under MIN_WORDS joins the run before it (it
+    could not be checked on its own).
+
+    >>> text = "Seven words in this one sentence here. " * 7 + "Short tail."
+    >>> [len(text[s:e].split()) for s, e in _windows(text, 0, len(text))]
+    [42, 9]
+    >>> text = "Seven words in this one sentence here. " * 6 + "Short tail."
+    >>> [len(text[s:e].split()) for s, e in _windows(text, 0, len(text))]
+    [44]
+    """
     start, end = _strip(text, start, end)
-    words = _count_words(text, start, end)
-    if words < MIN_WORDS:
+    if _count_words(text, start, end) < MIN_WORDS:
         return []
-    if words <= MAX_WORDS:
-        return [(start, end)]
     out: list[tuple[int, int]] = []
     win_start, win_words, pos = start, 0, start
     for brk in [*_SENTENCE_END.finditer(text, start, end), None]:
@@ -88,8 +105,10 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
         win_words += _count_words(text, pos, sent_end)
         pos = brk.end() if brk else end
         if win_words >= WINDOW_WORDS or brk is None:
-            if win_words >= MIN_WORDS:
+            if win_words >= MIN_WORDS or not out:
                 out.append(_strip(text, win_start, sent_end))
+            else:
+                out[-1] = (out[-1][0], _strip(text, win_start, sent_end)[1])
             win_start, win_words = pos, 0
     return out
 

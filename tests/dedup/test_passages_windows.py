@@ -1,0 +1,129 @@
+"""Sentence windows inside paragraphs: a copied run of sentences in a paragraph of the writer's
+own sentences is checked on its own, not diluted by the rest of the paragraph."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+from dedup_textgen import docs_from, random_words, run_stage
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages
+
+
+def _sentence(seed: int, n: int) -> str:
+    """A sentence of ``n`` random words (seeds < 1000 are sources, >= 1000 own text)."""
+    return " ".join(random_words(seed, n)) + "."
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_passages(text)]
+
+
+def test_short_paragraph_of_several_sentences_is_one_passage() -> None:
+    para = " ".join(_sentence(s, 12) for s in range(3))  # 36 words <= WINDOW_WORDS
+    assert _pieces(para) == [para]
+
+
+def test_long_paragraph_becomes_windows_of_whole_sentences() -> None:
+    sentences = [_sentence(s, n) for s, n in enumerate([25, 10, 30, 12, 9, 22, 18, 11])]
+    para = " ".join(sentences)
+    pieces = _pieces(para)
+    # 25+10+30 -> 65 (closed: >= 40), 12+9+22 -> 43 (closed), 18+11 -> 29 (the last one).
+    assert pieces == [" ".join(sentences[0:3]), " ".join(sentences[3:6]), " ".join(sentences[6:8])]
+    for piece in pieces[:-1]:
+        words = [_words(s) for s in re.split(r"(?<=\.) ", piece)]
+        assert sum(words) >= WINDOW_WORDS > sum(words[:-1])  # closed at the first chance
+
+
+def test_tail_under_min_words_joins_the_window_before_it() -> None:
+    para = " ".join([_sentence(1, 20), _sentence(2, 20), _sentence(3, 5)])
+    assert _pieces(para) == [para]  # 40 words closes a window; the 5-word tail is not dropped
+    para = " ".join([_sentence(1, 20), _sentence(2, 20), _sentence(3, MIN_WORDS)])
+    assert _pieces(para) == [" ".join([_sentence(1, 20), _sentence(2, 20)]), _sentence(3, MIN_WORDS)]
+
+
+def test_windows_stay_inside_their_paragraph() -> None:
+    first, second = _sentence(1, 30), _sentence(2, 30)
+    # Were windows to run on across the break, the two would make one window of 60 words.
+    assert _pieces(first + "\n\n" + second) == [first, second]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(1, 60), min_size=1, max_size=8),  # sentence lengths of one paragraph
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(0, 10_000),
+)
+def test_passages_are_ordered_disjoint_sentence_runs(paragraphs: list[list[int]], seed: int) -> None:
+    rng = random.Random(seed)
+    text = "\n\n".join(" ".join(_sentence(rng.randrange(10**6), n) for n in lengths) for lengths in paragraphs)
+    spans = split_passages(text)
+    assert all(0 <= s < e <= len(text) for s, e in spans)
+    assert all(e1 < s2 for (_, e1), (s2, _) in itertools.pairwise(spans))
+    for s, e in spans:
+        piece = text[s:e]
+        assert piece == piece.strip() and piece.endswith(".") and "\n\n" not in piece
+        assert _words(piece) >= MIN_WORDS
+        assert s == 0 or text[s - 1] in " \n"  # starts at a sentence start
+    # Every paragraph of at least MIN_WORDS words is covered whole by its passages.
+    covered = "".join(text[s:e] for s, e in spans).replace(" ", "")
+    expected = "".join(p for p in text.split("\n\n") if _words(p) >= MIN_WORDS).replace(" ", "")
+    assert covered == expected
+
+
+def _source() -> tuple[str, list[str]]:
+    copied = [_sentence(seed, n) for seed, n in [(1, 15), (2, 14), (3, 16)]]  # 45 words
+    source = "\n\n".join(
+        [" ".join(_sentence(s, 20) for s in (10, 11)), " ".join([*copied, _sentence(12, 20)]), _sentence(13, 30)]
+    )
+    return source, copied
+
+
+def test_copied_run_inside_an_own_paragraph_is_flagged_end_to_end() -> None:
+    source, copied = _source()
+    own_before = [_sentence(1001, 20), _sentence(1002, 20)]
+    own_after = [_sentence(1003, 22), _sentence(1004, 21)]
+    # One paragraph, 128 words, 45 of them copied: containment about 0.3 as a whole, so it was
+    # not flagged while paragraphs up to 120 words were one passage.
+    mixed = " ".join([*own_before, *copied, *own_after])
+    fresh = " ".join(_sentence(s, 20) for s in range(2001, 2007))
+    out = run_stage(DedupConfig(), docs_from([("src", source), ("mixed", mixed), ("fresh", fresh)]))
+    assert [d.status for d in out] == ["kept"] * 3
+    src, mix, fre = out
+    assert src.passages == () and fre.passages == ()
+    assert [(p.text, p.duplicate_of, p.similarity) for p in mix.passages] == [(" ".join(copied), "src", 1.0)]
+    match = mix.passages[0]
+    assert mixed[match.start : match.end] == match.text
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(8, 25), min_size=0, max_size=6), st.integers(0, 10_000))
+def test_a_long_enough_copied_run_is_flagged_wherever_it_starts(own_lengths: list[int], seed: int) -> None:
+    # A window closes within WINDOW_WORDS + (longest sentence) words, so a verbatim run of at
+    # least twice that holds one whole window, whatever own text comes before it.
+    rng = random.Random(seed)
+    longest = 25
+    run: list[str] = []
+    while sum(_words(s) for s in run) < 2 * (WINDOW_WORDS + longest):
+        run.append(_sentence(len(run) + 1, rng.randint(8, longest)))
+    source = " ".join(_sentence(s, 20) for s in (100, 101)) + "\n\n" + " ".join(run)
+    own = [_sentence(1000 + i, n) for i, n in enumerate(own_lengths)]
+    after = [_sentence(1100 + i, rng.randint(8, longest)) for i in range(rng.randint(0, 3))]
+    copier = " ".join([*own, *run, *after])
+    # The source's 40 other words keep even a copier made of the run alone under Jaccard 0.8.
+    copied = run_stage(DedupConfig(), docs_from([("src", source), ("copier", copier)]))[1]
+    assert copied.duplicate is None
+    assert copied.passages
+    assert {p.duplicate_of for p in copied.passages} == {"src"}

@@ -96,8 +96,11 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     [44]
     """
     start, end = _strip(text, start, end)
-    if _count_words(text, start, end) < MIN_WORDS:
+    words = _count_words(text, start, end)
+    if words < MIN_WORDS:
         return []
+    if words <= WINDOW_WORDS:  # what the loop below would return, without its sentence search
+        return [(start, end)]
     out: list[tuple[int, int]] = []
     win_start, win_words, pos = start, 0, start
     for brk in [*_SENTENCE_END.finditer(text, start, end), None]:

@@ -222,13 +222,14 @@ def main() -> None:
         input_bytes = dump.stat().st_size
         for config in configs:
             print(f"{label(size)} {config} ...", file=sys.stderr, flush=True)
+            measured = commit()  # before the run: the code it loads, whatever lands meanwhile
             stats = measure(dump, config, args.work, args.rss_cap_mb)
             stats.update(
                 size=label(size), config=config, input_bytes=input_bytes,
                 mb_per_s=input_bytes / 1e6 / stats["wall_s"], docs_per_s=stats["docs"] / stats["wall_s"],
                 mb_per_cpu_s=input_bytes / 1e6 / stats["cpu_s"],
                 date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                load_avg_1m=os.getloadavg()[0], commit=commit(),
+                load_avg_1m=os.getloadavg()[0], commit=measured,
             )  # fmt: skip
             rows[(stats["size"], config)] = stats
     ordered = sorted(rows.values(), key=lambda r: (r["input_bytes"], list(CONFIGS).index(r["config"])))

@@ -127,3 +127,19 @@ def test_a_long_enough_copied_run_is_flagged_wherever_it_starts(own_lengths: lis
     assert copied.duplicate is None
     assert copied.passages
     assert {p.duplicate_of for p in copied.passages} == {"src"}
+
+
+def test_a_copied_long_paragraph_is_adjacent_flags_that_drop_cleanly() -> None:
+    # Windows split a long copied paragraph into several flags; they never overlap, so
+    # --drop-duplicate-passages removes each once and leaves the own paragraphs intact.
+    copied = " ".join(_sentence(seed, 18) for seed in range(20, 26))  # 108 words, 6 sentences
+    source = _sentence(30, 25) + "\n\n" + copied + "\n\n" + _sentence(31, 25)
+    own_first, own_last = _sentence(1030, 25), _sentence(1031, 25)
+    copier = own_first + "\n\n" + copied + "\n\n" + own_last
+    cfg = DedupConfig(drop_duplicate_passages=True)
+    out = run_stage(cfg, docs_from([("src", source), ("copier", copier)]))[1]
+    assert len(out.passages) > 1
+    assert {(p.duplicate_of, p.similarity) for p in out.passages} == {("src", 1.0)}
+    assert " ".join(p.text for p in out.passages) == copied
+    assert [d.text for d in out.drops] == [p.text for p in out.passages]
+    assert out.text.split() == (own_first + " " + own_last).split()

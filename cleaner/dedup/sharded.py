@@ -19,9 +19,19 @@ workers, each bounded in memory, and only compact integer arrays on the driver:
    :func:`~cleaner.dedup.apply.cluster_decisions` (connected components over compact arrays,
    then the keep rule); labels are read only for shards holding a cluster member.
 
-Two steps still stream every shard through the driver, one shard at a time: passage matching
-(``Dedup._passages``, whose owner step works one hash range at a time) and adding the run to a
-persistent index (SQLite has one writer). docs/scaling.md says where each stops fitting.
+Passages (reused text) take three more rounds of tasks, the hash-range form of
+:mod:`cleaner.dedup.owners`:
+
+5. **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
+   first rank holding it, sorted and cut by hash range;
+6. **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
+   and for each hash the smallest rank: the run's owner map, one range per task;
+7. **passages**, per shard (:func:`shard_passages`): the owners of the shard's passage shingles
+   looked up in the range tables (memory-mapped), then the prefilter and the exact check of
+   ``Dedup._passages``, reading source documents' shingle sets from the shards' files.
+
+Only adding the run to a persistent index streams every shard through the driver, one shard at
+a time, because SQLite has one writer. docs/scaling.md says where each step stops fitting.
 
 Ranks are input positions: a shard's documents follow the previous shards'. Candidate pairs are
 the same as ``candidate_pairs`` over the whole run, because a bucket (one band, one key) always
@@ -47,11 +57,12 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.apply import Decision, cluster_decisions
+from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
 from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted
 from cleaner.dedup.index import DedupIndex, _connect
+from cleaner.dedup.owners import range_bounds
+from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, best_source, sampled
 from cleaner.dedup.signatures import band_keys
-from cleaner.dedup.store import ShingleStore
 
 if TYPE_CHECKING:
     from cleaner.dedup import Dedup, Summary
@@ -72,6 +83,8 @@ BAND_GROUPS = 4
 # Rows (16 bytes each) one pairs task may gather: 4M rows = 64 MB, plus the sort inside
 # bucket_pairs (a few times that). More documents make more partitions, never larger ones.
 ROWS_PER_PARTITION = 4 * 1024 * 1024
+# (hash, rank) rows of the owner table one owners task builds: 16M rows = 256 MB, plus its sort.
+OWNER_ROWS_PER_RANGE = 16 * 1024 * 1024
 # Candidate pairs per verify task: their shingle sets are read from memory maps, a few MB each.
 PAIRS_PER_BLOCK = 200_000
 
@@ -101,6 +114,7 @@ class ShardBands:
 
     shard: int
     count: int
+    shingles: int = 0  # distinct shingles summed over the shard's documents
     # (rowid, run rank, similarity) of verified index matches, and (id, cluster) of those rowids.
     index_edges: list[tuple[int, int, float]] = field(default_factory=list)
     index_labels: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -158,9 +172,9 @@ def shard_bands(
         np.save(rows_path, rows)
         np.save(bounds_path, bounds.astype(np.int64))
 
-    result = ShardBands(shard, n)
-    if cfg.index and os.path.isfile(cfg.index):
-        index = DedupIndex(_connect(cfg.index, readonly=True), cfg.index)
+    result = ShardBands(shard, n, int(offsets[-1]))
+    index = _read_only(cfg.index)
+    if index is not None:
         try:
             cache: dict[int, tuple[str, str, U64]] = {}
             for i in worded.tolist():
@@ -177,6 +191,13 @@ def shard_bands(
         finally:
             index.close()
     return result
+
+
+def _read_only(path: str | None) -> DedupIndex | None:
+    """The persistent index opened read-only by a worker (the driver created it before)."""
+    if not path or not os.path.isfile(path):
+        return None
+    return DedupIndex(_connect(path, readonly=True), path)
 
 
 def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> I64:
@@ -236,6 +257,176 @@ def verify_block(folder: Path, shards: Sequence[int], firsts: Sequence[int], pai
         inter = np.intersect1d(a, b, assume_unique=True).size
         out[row] = inter / (a.size + b.size - inter)
     return out
+
+
+def ranges_for(shingles: int) -> int:
+    """Hash ranges that keep an owners task within ``OWNER_ROWS_PER_RANGE`` rows.
+
+    >>> ranges_for(1000), ranges_for(100_000_000)
+    (1, 6)
+    """
+    return max(1, math.ceil(shingles / OWNER_ROWS_PER_RANGE))
+
+
+def _range_cuts(ranges: int) -> U64:
+    """The first hash of each range, then 2**64 - 1 (the last range is closed at the top)."""
+    lows = [lo for lo, _ in range_bounds(ranges)]
+    return np.array([*lows, 2**64 - 1], dtype=np.uint64)
+
+
+def _cut(values: U64, ranges: int) -> I64:
+    """Where each hash range starts in the sorted ``values`` (ranges + 1 positions)."""
+    at = np.searchsorted(values, _range_cuts(ranges)).astype(np.int64)
+    at[-1] = values.size
+    return at
+
+
+def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
+    """The owner piece of one shard (passages, step 1): each distinct hash of the shard with the
+    first rank holding it, sorted by hash, cut by hash range. Returns the number of rows."""
+    files = _files(folder, shard)
+    values = np.load(files["shingles.npy"])
+    offsets = np.load(files["offsets.npy"])
+    ranks = first_rank + np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets))
+    order = np.argsort(values, kind="stable")  # equal hashes stay in rank order: the first is the owner
+    values, ranks = values[order], ranks[order]
+    del order
+    first = np.ones(values.size, dtype=np.bool_)
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    values, ranks = values[first], ranks[first]
+    np.save(folder / f"s{shard}.owners.npy", np.stack([values.view(np.int64), ranks], axis=1))
+    np.save(folder / f"s{shard}.owner_cuts.npy", _cut(values, ranges))
+    return int(values.size)
+
+
+def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
+    """The owner table of one hash range (passages, step 2): the pieces of every shard, and for
+    each hash the smallest rank. Written as two sorted arrays; returns the number of hashes."""
+    pieces = []
+    for shard in shards:
+        cuts = np.load(folder / f"s{shard}.owner_cuts.npy")
+        lo, hi = int(cuts[part]), int(cuts[part + 1])
+        if hi > lo:
+            pieces.append(np.array(np.load(folder / f"s{shard}.owners.npy", mmap_mode="r")[lo:hi]))
+    rows = np.concatenate(pieces) if pieces else np.zeros((0, 2), dtype=np.int64)
+    hashes = rows[:, 0].view(np.uint64)
+    order = np.lexsort((rows[:, 1], hashes))
+    hashes, ranks = hashes[order], rows[order, 1]
+    first = np.ones(hashes.size, dtype=np.bool_)
+    np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
+    np.save(folder / f"o{part}.hashes.npy", hashes[first])
+    np.save(folder / f"o{part}.ranks.npy", ranks[first])
+    return int(np.count_nonzero(first))
+
+
+def _owner_ranks(folder: Path, hashes: U64, ranges: int) -> I64:
+    """The owner rank of each of ``hashes`` (all of them occur in the run) from the range tables."""
+    out = np.empty(hashes.size, dtype=np.int64)
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    cuts = _cut(ordered, ranges)
+    for part in range(ranges):
+        lo, hi = int(cuts[part]), int(cuts[part + 1])
+        if hi == lo:
+            continue
+        table = np.load(folder / f"o{part}.hashes.npy", mmap_mode="r")
+        ranks = np.load(folder / f"o{part}.ranks.npy", mmap_mode="r")
+        at = np.searchsorted(table, ordered[lo:hi])
+        out[order[lo:hi]] = ranks[at]
+    return out
+
+
+def shard_passages(
+    summaries: Iterable[tuple[str, Summary]],
+    first_rank: int,
+    cfg: DedupConfig,
+    folder: Path,
+    ranges: int,
+    skip: Sequence[int],
+    present: Sequence[int],
+    firsts: Sequence[int],
+) -> list[tuple[str, PassageFlag]]:
+    """The passage task of one shard (passages, step 3): ``Dedup._passages`` for the shard's
+    passages, with owners read from the range tables instead of one driver-side pass over the
+    run. ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
+    whole document adds no passage flags. Returns ``(key, flag)`` in document and passage order."""
+    threshold = cfg.passage_threshold
+    keys: list[str] = []
+    raw: list[U64] = []
+    tables: list[I64] = []
+    for key, summary in summaries:
+        keys.append(key)
+        raw.append(summary.shingles)
+        tables.append(summary.passages)
+    if not tables:
+        return []
+    doc_offsets = np.zeros(len(raw) + 1, dtype=np.int64)
+    np.cumsum([r.size for r in raw], out=doc_offsets[1:])
+    flat_raw = np.concatenate(raw) if raw else np.zeros(0, dtype=np.uint64)
+    del raw
+    passage_doc = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
+    table = np.concatenate(tables)
+    sizes = table[:, 3]
+    # Every shingle position inside a passage, passage by passage: its hash, its owner.
+    starts = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    slot = np.repeat(np.arange(sizes.size), sizes)
+    positions = (doc_offsets[passage_doc] + table[:, 2])[slot] + (np.arange(starts[-1]) - starts[slot])
+    hashes = flat_raw[positions]
+    del flat_raw, positions
+    owners = _owner_ranks(folder, hashes, ranges)
+    own_rank = first_rank + passage_doc
+    owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
+    keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
+
+    index = (
+        DedupIndex(_connect(cfg.index, readonly=True), cfg.index) if cfg.index and os.path.isfile(cfg.index) else None
+    )
+    try:
+        offset = 0
+        owned_hashes = np.zeros(0, dtype=np.uint64)
+        owner_rowids = np.zeros(0, dtype=np.int64)
+        if index is not None:
+            is_sampled = sampled(hashes)
+            owned_hashes, owner_rowids = index.owners(hashes[is_sampled])
+            if owned_hashes.size:
+                offset = int(owner_rowids.max()) + 1
+                total = np.bincount(slot[is_sampled], minlength=sizes.size)
+                at = np.minimum(np.searchsorted(owned_hashes, hashes), owned_hashes.size - 1)
+                from_index = is_sampled & (owned_hashes[at] == hashes)
+                by_index = np.bincount(slot[from_index], minlength=sizes.size)
+                keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
+                owners = np.where(from_index, owner_rowids[at] - offset, owners)
+        skipped = set(skip)
+        sets = _Sets(folder, present, firsts)
+        labels = _Labels(folder, present, firsts)
+        index_cache: dict[int, tuple[str, str, U64]] = {}
+
+        def shingles_of(rank: int) -> U64:
+            if rank < 0:
+                rowid = rank + offset
+                if rowid not in index_cache and index is not None:
+                    index_cache[rowid] = index.doc(rowid)
+                return index_cache[rowid][2]
+            return sets.get(rank)
+
+        def id_of(rank: int) -> str:
+            return index_cache[rank + offset][0] if rank < 0 else labels.get(rank)[1]
+
+        flags: list[tuple[str, PassageFlag]] = []
+        for p in np.flatnonzero(keep).tolist():
+            i = int(passage_doc[p])
+            if i in skipped:
+                continue
+            lo, hi = int(starts[p]), int(starts[p + 1])
+            found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], shingles_of, threshold)
+            if found is not None:
+                start, end = int(table[p, 0]), int(table[p, 1])
+                flags.append((keys[i], PassageFlag(start, end, id_of(found[0]), round(found[1], 4))))
+        return flags
+    finally:
+        if index is not None:
+            index.close()
 
 
 def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:
@@ -300,9 +491,19 @@ def _decide(
         sim = run_sims.tolist() + [s for _, _, s in index_edges]
 
         labels = _Labels(folder, present, firsts)
-        decisions = cluster_decisions([index_info[r] for r in involved], (lo, hi, sim), labels.get)
-        if cfg.passages or index is not None:
-            _stream_driver_steps(stage, cfg, shards, present, folder, index, decisions)
+        rank_of: dict[str, int] = {}
+
+        def label_of(rank: int) -> tuple[str, str]:
+            label = labels.get(rank)
+            rank_of[label[0]] = rank
+            return label
+
+        decisions = cluster_decisions([index_info[r] for r in involved], (lo, hi, sim), label_of)
+        if cfg.passages:
+            near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate)
+            _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions)
+        if index is not None:
+            _add_to_index(index, folder, present, decisions)
     finally:
         if index is not None:
             index.close()
@@ -324,43 +525,51 @@ class _Labels:
         return self.loaded[shard][rank - int(self.firsts[at])]
 
 
-def _stream_driver_steps(
-    stage: Dedup,
+def _passages(
     cfg: DedupConfig,
     shards: Sequence[Sequence[tuple[str, Summary]]],
-    present: Sequence[int],
+    run: Mapper[Any],
     folder: Path,
-    index: DedupIndex | None,
+    present: Sequence[int],
+    firsts: Sequence[int],
+    shingles: Sequence[int],
+    near: Sequence[int],
     decisions: dict[str, Decision],
 ) -> None:
-    """Passage matching and adding the run to the index: both read every shard on the driver,
-    one at a time, exactly as ``Dedup.decide`` does after its clustering."""
-    keys: list[str] = []
-    ids: list[str] = []
-    if cfg.passages:
-        store = ShingleStore()
-        passages = []
-        try:
-            for s in present:
-                for key, summary in shards[s]:
-                    keys.append(key)
-                    ids.append(summary.id)
-                    store.append(summary.shingles)
-                    passages.append(summary.passages)
-            stage._passages(keys, ids, passages, store, index, decisions)
-        finally:
-            store.close()
-    if index is not None:
-        clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
+    """Passage flags (steps 1-3 of the passage part): owner pieces per shard, owner tables per
+    hash range, then each shard's passages checked against them; flags join ``decisions``."""
+    ranges = ranges_for(sum(shingles))
+    list(run(shard_owners, [(folder, s, first, ranges) for s, first in zip(present, firsts, strict=True)]))
+    list(run(range_owners, [(folder, present, part) for part in range(ranges)]))
+    near_ranks = np.asarray(near, dtype=np.int64)
+    bounds = [*firsts, firsts[-1] + len(shards[present[-1]])] if present else [0]
+    args = []
+    for at, s in enumerate(present):
+        lo, hi = np.searchsorted(near_ranks, [bounds[at], bounds[at + 1]])
+        skip = (near_ranks[lo:hi] - bounds[at]).tolist()
+        args.append((shards[s], firsts[at], cfg, folder, ranges, skip, present, firsts))
+    flags: dict[str, list[PassageFlag]] = {}
+    for found in run(shard_passages, args):
+        for key, flag in found:
+            flags.setdefault(key, []).append(flag)
+    for key, doc_flags in flags.items():
+        current = decisions.get(key) or Decision()
+        decisions[key] = Decision(current.duplicate, tuple(doc_flags))
 
-        def rows() -> Iterator[tuple[str, str, U32, U64, U64]]:
-            for s in present:
-                files = _files(folder, s)
-                sig, bkeys = np.load(files["sig.npy"]), np.load(files["bkeys.npy"])
-                values, offsets = np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"])
-                for i, (key, doc_id) in enumerate(_load_labels(folder, s)):
-                    shingles = np.asarray(values[offsets[i] : offsets[i + 1]])
-                    yield doc_id, clusters.get(key, doc_id), sig[i], bkeys[i], shingles
 
-        index.add(rows())
-        index.conn.commit()
+def _add_to_index(index: DedupIndex, folder: Path, present: Sequence[int], decisions: dict[str, Decision]) -> None:
+    """Add the run to the persistent index, in rank order, from the shards' files (SQLite has
+    one writer: this stays on the driver, streaming one shard at a time)."""
+    clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
+
+    def rows() -> Iterator[tuple[str, str, U32, U64, U64]]:
+        for s in present:
+            files = _files(folder, s)
+            sig, bkeys = np.load(files["sig.npy"]), np.load(files["bkeys.npy"])
+            values, offsets = np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"])
+            for i, (key, doc_id) in enumerate(_load_labels(folder, s)):
+                shingles = np.asarray(values[offsets[i] : offsets[i + 1]])
+                yield doc_id, clusters.get(key, doc_id), sig[i], bkeys[i], shingles
+
+    index.add(rows())
+    index.conn.commit()

@@ -46,6 +46,8 @@ def corpus(tag: str, copies: int = 70) -> list[Document]:
     for p in range(5):  # a copied passage inside otherwise new documents
         own = random_words(900 + p, 70)
         texts.append((f"{tag}p{p}", " ".join(own) + "\n\n" + " ".join(source)))
+    # Own words that differ per batch around the same copied passage: flagged, not a near-duplicate.
+    texts.append((f"{tag}q", " ".join(random_words(2000 + ord(tag), 70)) + "\n\n" + " ".join(source)))
     texts.append((f"{tag}empty", ""))
     texts.append((f"{tag}punct", "... !!! ---"))
     return docs_from(texts)
@@ -69,6 +71,7 @@ def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
 def test_sharded_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool) -> None:
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
+    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
     cfg = DedupConfig(passages=passages)
     docs = corpus("a")
     keyed = summaries(Dedup(cfg), docs)
@@ -80,10 +83,13 @@ def test_sharded_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert sum(1 for d in expected.values() if d.is_near_duplicate) > 70  # the corpus has clusters
     assert any(d.passages for d in expected.values()) == passages
     assert calls.count("shard_bands") == 4 and calls.count("partition_pairs") > 4 and calls.count("verify_block") > 1
+    if passages:
+        assert calls.count("shard_passages") == 4 and calls.count("range_owners") > 2
     assert not (tmp_path / "barrier").exists()  # the barrier's files are removed
 
 
-def test_sharded_with_an_index_equals_decide(tmp_path: Path) -> None:
+def test_sharded_with_an_index_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)
     first, second = corpus("a"), corpus("b")  # b's documents repeat a's texts: found in the index
     results = []
     for name, use_sharded in (("plain", False), ("sharded", True)):
@@ -103,6 +109,8 @@ def test_sharded_with_an_index_equals_decide(tmp_path: Path) -> None:
     assert got_rows == plain_rows  # the index holds the same rows, in the same order
     cross = [d for d in plain[1].values() if d.duplicate and d.duplicate.duplicate_of and d.duplicate.cluster[0] == "a"]
     assert len(cross) > 50  # the second batch was matched against the first through the index
+    flagged = plain[1]["bq.txt"].passages
+    assert [f.duplicate_of[0] for f in flagged] == ["a"]  # its passage was found in the index
 
 
 def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:

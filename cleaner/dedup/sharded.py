@@ -12,9 +12,10 @@ workers, each bounded in memory, and only compact integer arrays on the driver:
    With a persistent index, also query and verify each document against it (read-only).
 2. **pairs**, one task per (band group, partition) (:func:`partition_pairs`): that partition's
    rows from every shard, so equal keys meet; :func:`~cleaner.dedup.cluster.bucket_pairs` gives
-   the candidate pairs band by band. Memory: the rows of one group and one partition.
-3. **verify**, one task per block of candidate pairs (:func:`verify_block`): the exact Jaccard
-   of each pair, from the memory-mapped shingle sets of the two shards.
+   the candidate pairs band by band, written sorted. Memory: the rows of one group and partition.
+3. **verify**, one task per range of earlier ranks (:func:`verify_block`): the candidate pairs
+   of that range from every pairs file (a pair found in several bands, once), and the exact
+   Jaccard of each from the memory-mapped shingle sets. Only verified edges reach the driver.
 4. **driver**: the verified edges go through
    :func:`~cleaner.dedup.apply.cluster_decisions` (connected components over compact arrays,
    then the keep rule); labels are read only for shards holding a cluster member.
@@ -44,6 +45,7 @@ lands whole in one partition and ``bucket_pairs`` only needs its rows, in any or
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import os
 import pickle
@@ -85,7 +87,8 @@ BAND_GROUPS = 4
 ROWS_PER_PARTITION = 4 * 1024 * 1024
 # (hash, rank) rows of the owner table one owners task builds: 16M rows = 256 MB, plus its sort.
 OWNER_ROWS_PER_RANGE = 16 * 1024 * 1024
-# Candidate pairs per verify task: their shingle sets are read from memory maps, a few MB each.
+# Candidate pairs per verify task (on average: tasks split the rank range evenly); their shingle
+# sets are read from memory maps, a few MB each.
 PAIRS_PER_BLOCK = 200_000
 
 
@@ -200,9 +203,15 @@ def _read_only(path: str | None) -> DedupIndex | None:
     return DedupIndex(_connect(path, readonly=True), path)
 
 
-def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> I64:
-    """The pairs task of one band group and partition (step 2): candidate ``(earlier, later)``
-    rank pairs, sorted and distinct."""
+def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> int:
+    """The pairs task of one band group and partition (step 2): its candidate ``(earlier,
+    later)`` rank pairs, sorted and distinct, written to the barrier folder; returns how many."""
+    pairs = _bucket_pairs(folder, shards, group, width, partition)
+    np.save(folder / f"pairs.g{group}.p{partition}.npy", pairs)
+    return len(pairs)
+
+
+def _bucket_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> I64:
     found: list[I64] = []
     for band in range(width):
         cell = partition * width + band
@@ -242,8 +251,27 @@ class _Sets:
         return np.asarray(values[offsets[local] : offsets[local + 1]])
 
 
-def verify_block(folder: Path, shards: Sequence[int], firsts: Sequence[int], pairs: I64) -> F64:
-    """The verify task (step 3): the exact Jaccard of each candidate pair."""
+def verify_block(
+    folder: Path,
+    cells: Sequence[tuple[int, int]],
+    ranks: tuple[int, int],
+    shards: Sequence[int],
+    firsts: Sequence[int],
+    threshold: float,
+) -> tuple[I64, F64]:
+    """The verify task (step 3) for the candidate pairs whose earlier rank is in ``ranks``
+    (``[lo, hi)``): their slices of every pairs file, the same pair from several bands once,
+    and the exact Jaccard of each. Returns the verified pairs and their similarities."""
+    pieces = []
+    for group, partition in cells:
+        found = np.load(folder / f"pairs.g{group}.p{partition}.npy", mmap_mode="r")
+        if len(found):
+            lo, hi = np.searchsorted(found[:, 0], ranks)
+            if hi > lo:
+                pieces.append(np.array(found[lo:hi]))
+    if not pieces:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
+    pairs = np.unique(np.concatenate(pieces), axis=0)
     sets = _Sets(folder, shards, firsts)
     cache: dict[int, U64] = {}
     out = np.empty(len(pairs), dtype=np.float64)
@@ -256,7 +284,8 @@ def verify_block(folder: Path, shards: Sequence[int], firsts: Sequence[int], pai
             b = cache[j] = sets.get(j)
         inter = np.intersect1d(a, b, assume_unique=True).size
         out[row] = inter / (a.size + b.size - inter)
-    return out
+    kept = out >= threshold
+    return pairs[kept], out[kept]
 
 
 def ranges_for(shingles: int) -> int:
@@ -471,15 +500,17 @@ def _decide(
             index.conn.commit()
         bands = list(run(shard_bands, [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions) for s in present]))
         cells = [(g, end - start, p) for g, (start, end) in enumerate(groups) for p in range(partitions)]
-        found = list(run(partition_pairs, [(folder, present, g, w, p) for g, w, p in cells]))
-        found = [f for f in found if f.size]
-        pairs = np.unique(np.concatenate(found), axis=0) if found else np.zeros((0, 2), dtype=np.int64)
-        del found
-        blocks = [pairs[i : i + PAIRS_PER_BLOCK] for i in range(0, len(pairs), PAIRS_PER_BLOCK)]
-        sims = list(run(verify_block, [(folder, present, firsts, block) for block in blocks]))
-        similarity = np.concatenate(sims) if sims else np.zeros(0, dtype=np.float64)
-        kept = similarity >= cfg.threshold
-        run_edges, run_sims = pairs[kept], similarity[kept]
+        found = sum(run(partition_pairs, [(folder, present, g, w, p) for g, w, p in cells]))
+        # Verify blocks by the earlier rank: each gathers its pairs from every pairs file, so the
+        # driver never holds the candidates, only the verified edges.
+        n = int(firsts_all[-1])
+        cuts = np.linspace(0, n, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
+        files = [(g, p) for g, _, p in cells]
+        blocks = [(folder, files, (lo, hi), present, firsts, cfg.threshold) for lo, hi in itertools.pairwise(cuts)]
+        verified = [v for v in run(verify_block, blocks) if len(v[0])]
+        run_edges = np.concatenate([e for e, _ in verified]) if verified else np.zeros((0, 2), dtype=np.int64)
+        run_sims = np.concatenate([x for _, x in verified]) if verified else np.zeros(0, dtype=np.float64)
+        del verified
 
         index_edges = [edge for b in bands for edge in b.index_edges]
         index_info = {rowid: label for b in bands for rowid, label in b.index_labels.items()}

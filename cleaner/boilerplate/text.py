@@ -65,6 +65,8 @@ def word_count(line: str) -> int:
     (3, 5)
     """
     words = len(_WORD.findall(line))
+    if line.isascii():  # most lines: no CJK search (isascii is a flag check in CPython)
+        return words
     cjk = len(_CJK.findall(line))
     return max(words, cjk // 2) if cjk else words
 

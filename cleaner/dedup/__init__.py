@@ -44,6 +44,7 @@ from cleaner.dedup.owners import HASH_RANGES, first_positions, owner_counts
 from cleaner.dedup.passages import (
     INDEX_PREFILTER_SLACK,
     PREFILTER_SLACK,
+    SourceDocs,
     best_source,
     sampled,
     split_passages,
@@ -357,18 +358,7 @@ class Dedup:
             for p in np.flatnonzero(keep).tolist()
             if not ((d := decisions.get(keys[int(passage_doc[p])])) is not None and d.is_near_duplicate)
         ]
-        index_cache: dict[int, tuple[str, str, U64]] = {}
-
-        def shingles_of(rank: int) -> U64:
-            if rank < 0:
-                rowid = rank + offset
-                if rowid not in index_cache and index is not None:
-                    index_cache[rowid] = index.doc(rowid)
-                return index_cache[rowid][2]
-            return doc_store.distinct(rank)
-
-        def id_of(rank: int) -> str:
-            return index_cache[rank + offset][0] if rank < 0 else ids[rank]
+        sources = SourceDocs(doc_store.distinct, ids.__getitem__, index.doc if index else None, offset)
 
         flags: dict[int, list[PassageFlag]] = {}
         # A copy of a whole document: its passages add nothing (skipped above). The exact check
@@ -385,10 +375,10 @@ class Dedup:
             for c, p in enumerate(batch):
                 i = int(passage_doc[p])
                 lo, hi = int(starts[c]), int(starts[c + 1])
-                found = best_source(flat[lo:hi], i, ranks[lo:hi], shingles_of, threshold)
+                found = best_source(flat[lo:hi], i, ranks[lo:hi], sources.shingles, threshold)
                 if found is not None:
                     start, end = int(table[p, 0]), int(table[p, 1])
-                    flags.setdefault(i, []).append(PassageFlag(start, end, id_of(found[0]), round(found[1], 4)))
+                    flags.setdefault(i, []).append(PassageFlag(start, end, sources.id(found[0]), round(found[1], 4)))
         for i, doc_flags in flags.items():
             current = decisions.get(keys[i]) or Decision()
             decisions[keys[i]] = Decision(current.duplicate, tuple(doc_flags))

@@ -195,3 +195,38 @@ def best_source(
         if score >= threshold and (best is None or rank < best[0]):
             best = (rank, score)
     return best
+
+
+class SourceDocs:
+    """Where a passage may come from, by rank: the run's documents (rank >= 0) and, at negative
+    ranks (rowid - ``offset``), a persistent index's, each read from the index once.
+
+    >>> docs = SourceDocs(lambda r: np.array([r], dtype=np.uint64), lambda r: f"d{r}",
+    ...                   lambda rowid: (f"old{rowid}", "c", np.array([9], dtype=np.uint64)), offset=5)
+    >>> docs.shingles(2).tolist(), docs.id(2), docs.shingles(-2).tolist(), docs.id(-2)
+    ([2], 'd2', [9], 'old3')
+    """
+
+    def __init__(
+        self,
+        run_shingles: Callable[[int], U64],
+        run_id: Callable[[int], str],
+        index_doc: Callable[[int], tuple[str, str, U64]] | None,
+        offset: int,
+    ) -> None:
+        self.run_shingles, self.run_id, self.index_doc, self.offset = run_shingles, run_id, index_doc, offset
+        self.cache: dict[int, tuple[str, str, U64]] = {}
+
+    def _indexed(self, rank: int) -> tuple[str, str, U64]:
+        rowid = rank + self.offset
+        if rowid not in self.cache:
+            if self.index_doc is None:
+                raise ValueError(f"rank {rank} is an indexed document, but there is no index")
+            self.cache[rowid] = self.index_doc(rowid)
+        return self.cache[rowid]
+
+    def shingles(self, rank: int) -> U64:
+        return self._indexed(rank)[2] if rank < 0 else self.run_shingles(rank)
+
+    def id(self, rank: int) -> str:
+        return self._indexed(rank)[0] if rank < 0 else self.run_id(rank)

@@ -63,7 +63,7 @@ from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
 from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted
 from cleaner.dedup.index import DedupIndex, _connect
 from cleaner.dedup.owners import range_bounds
-from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, best_source, sampled
+from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
 
 if TYPE_CHECKING:
@@ -427,31 +427,18 @@ def shard_passages(
                 keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
                 owners = np.where(from_index, owner_rowids[at] - offset, owners)
         skipped = set(skip)
-        sets = _Sets(folder, present, firsts)
-        labels = _Labels(folder, present, firsts)
-        index_cache: dict[int, tuple[str, str, U64]] = {}
-
-        def shingles_of(rank: int) -> U64:
-            if rank < 0:
-                rowid = rank + offset
-                if rowid not in index_cache and index is not None:
-                    index_cache[rowid] = index.doc(rowid)
-                return index_cache[rowid][2]
-            return sets.get(rank)
-
-        def id_of(rank: int) -> str:
-            return index_cache[rank + offset][0] if rank < 0 else labels.get(rank)[1]
-
+        sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
+        sources = SourceDocs(sets.get, lambda rank: labels.get(rank)[1], index.doc if index else None, offset)
         flags: list[tuple[str, PassageFlag]] = []
         for p in np.flatnonzero(keep).tolist():
             i = int(passage_doc[p])
             if i in skipped:
                 continue
             lo, hi = int(starts[p]), int(starts[p + 1])
-            found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], shingles_of, threshold)
+            found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], sources.shingles, threshold)
             if found is not None:
                 start, end = int(table[p, 0]), int(table[p, 1])
-                flags.append((keys[i], PassageFlag(start, end, id_of(found[0]), round(found[1], 4))))
+                flags.append((keys[i], PassageFlag(start, end, sources.id(found[0]), round(found[1], 4))))
         return flags
     finally:
         if index is not None:

@@ -145,12 +145,13 @@ class Pipeline:
         for step in self.steps:
             step.setup()
 
-    def prepare(self) -> None:
-        """Run each step's optional driver-side check before any input is read."""
+    def prepare(self, run_id: str | None = None) -> None:
+        """Run each step's optional driver-side check before any input is read; ``run_id``
+        names the run (the runner's checkpoint fingerprint: same inputs and options)."""
         for step in self.steps:
             prepare = getattr(step, "prepare", None)
             if prepare is not None:
-                prepare()
+                prepare(run_id)
 
 
 def run_stages(docs: Sequence[Document], stages: Sequence[Stage], report: Report) -> list[Document]:

@@ -22,10 +22,12 @@ a document it rejects it (``doc.reject(reason)``) instead of leaving it out. Sta
 rejected documents (the pipeline passes them by), know nothing about processes,
 files or engines, keep no module-level state, and pickle.
 
-Optional methods a runner uses when a stage has them: ``prepare()`` runs once on the driver
-before any input is read (raise a CleanerError for a setup that cannot work, such as a
-mismatched index), and a CorpusStage's ``summarize_many(docs)`` summarizes a whole batch at once
-(it must equal ``[summarize(d) for d in docs]``).
+Optional methods a runner uses when a stage has them: ``prepare(run_id)`` runs once on the
+driver before any input is read (raise a CleanerError for a setup that cannot work, such as a
+mismatched index; ``run_id`` is the same for the same inputs and options, or None, so a stage
+that writes to a persistent store can recognise its own interrupted attempt), and a
+CorpusStage's ``summarize_many(docs)`` summarizes a whole batch at once (it must equal
+``[summarize(d) for d in docs]``).
 """
 
 from __future__ import annotations

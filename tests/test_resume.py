@@ -77,3 +77,45 @@ def test_keep_intermediate_keeps_the_checkpoint(tmp_path: Path) -> None:
     assert (out / ".cleaner-work" / "manifest.json").exists()
     assert subprocess.run(cmd, check=False, timeout=300).returncode == 0  # resumes from it, then removes it
     assert not (out / ".cleaner-work").exists()
+
+
+def test_resume_after_the_index_commit_sees_the_index_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The narrowest window: killed after dedup committed the run to the index, before the
+    # checkpoint saved its decisions. The rerun decides again and must not take the run's own
+    # rows in the index for earlier copies of its documents.
+    import dataclasses
+
+    from cleaner.config import Config, DedupConfig
+    from cleaner.dedup.index import describe
+    from cleaner.runners import local
+
+    inputs = make_inputs(tmp_path)
+
+    def config(name: str) -> Config:
+        return dataclasses.replace(Config(jobs=2), dedup=DedupConfig(index=str(tmp_path / name)))
+
+    want = local.run([inputs], tmp_path / "ref", config("ref.sqlite"), tmp_path / "ref.jsonl")
+
+    class Killed(Exception):
+        pass
+
+    save = local.Checkpoint.save_decisions
+
+    def killed_after_dedup(self: local.Checkpoint, phase: int, decisions: dict[str, object]) -> None:
+        if phase > 0:  # phase 0 is the template barrier, then dedup
+            raise Killed
+        save(self, phase, decisions)
+
+    out, report = tmp_path / "out", tmp_path / "out.jsonl"
+    monkeypatch.setattr(local.Checkpoint, "save_decisions", killed_after_dedup)
+    with pytest.raises(Killed):
+        local.run([inputs], out, config("seen.sqlite"), report)
+    monkeypatch.undo()
+    assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # the index had committed the run
+    got = local.run([inputs], out, config("seen.sqlite"), report)
+    assert tree(out) == tree(tmp_path / "ref")
+    assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+    assert got.docs_kept == want.docs_kept > 0  # a rerun that saw its own rows would keep none
+    assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # not added twice

@@ -134,14 +134,18 @@ class Dedup:
         self.hash_ranges = hash_ranges
         self._shingler: Shingler | None = None
         self._signer: Signer | None = None
+        self.run_id: str | None = None
 
     def setup(self) -> None:
         self._shingler = Shingler(self.cfg.ngram)
         self._signer = Signer(self.cfg.num_perm, self.cfg.seed)
 
-    def prepare(self) -> None:
-        """The runner's hook before a run: check the index (see ``check_index``)."""
+    def prepare(self, run_id: str | None = None) -> None:
+        """The runner's hook before a run: check the index (see ``check_index``), and note the
+        run's id (the same for the same inputs and options), under which the run's documents
+        are recorded in the index, so that a resumed run recognises its own rows."""
         self.check_index()
+        self.run_id = run_id
 
     def check_index(self) -> None:
         """Raise IndexMismatchError now (not after every document is read) when ``cfg.index``
@@ -253,13 +257,16 @@ class Dedup:
             bkeys = band_keys(sigs, cfg.bands, cfg.rows)
             index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
             try:
+                replay = index is not None and index.resume(self.run_id)  # an interrupted attempt added us
                 decisions = self._decide(keys, ids, bkeys, passages, doc_store, index)
-                if index is not None:
+                if index is not None and not replay:
                     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
-                    index.add(
+                    rowids = index.add(
                         (ids[i], clusters.get(keys[i], ids[i]), sigs[i], bkeys[i], doc_store.distinct(i, cache=False))
                         for i in range(n)
                     )
+                    if self.run_id is not None:
+                        index.record_run(self.run_id, rowids)
                     index.conn.commit()
             finally:
                 if index is not None:

@@ -12,6 +12,10 @@ What it holds:
 - ``bands``: (band key, doc) rows; a run's documents query these before they are added.
 - ``owners`` (with passages): the first indexed document holding each sampled shingle (one in
   four, by hash), which is how a later run finds candidate sources for its passages.
+- ``runs``: the run (``Dedup.prepare``'s run id: the same inputs and options) that added each
+  range of rows, committed with them. A run interrupted after its commit but before its
+  checkpoint recorded the decisions finds itself here when resumed, and decides again against
+  the index as it was before it (:meth:`DedupIndex.resume`), instead of seeing its own copies.
 
 >>> import tempfile, os
 >>> from cleaner.config import DedupConfig
@@ -57,7 +61,10 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS bands_key ON bands (key, doc);
 CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, first_rowid INTEGER, last_rowid INTEGER);
 """
+# Larger than any rowid: queries see every row unless a resumed run sets ``before``.
+_ALL_ROWS = 1 << 62
 
 
 def index_params(cfg: DedupConfig) -> dict[str, str]:
@@ -91,8 +98,10 @@ class DedupIndex:
     indexed documents for the keep rule (all of them rank before any document of a new run).
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str, before: int | None = None) -> None:
         self.conn, self.path = conn, path
+        # Rows at or past this rowid are invisible to queries: the rows a resumed run added itself.
+        self.before = before
 
     @classmethod
     def open(cls, path: str, cfg: DedupConfig) -> DedupIndex:
@@ -127,6 +136,28 @@ class DedupIndex:
             self.conn.commit()
         self.conn.close()
 
+    def resume(self, run_id: str | None) -> bool:
+        """True when ``run_id`` already added its documents (then interrupted before its
+        checkpoint): from now on queries see only the rows from before that run.
+
+        >>> import tempfile, os
+        >>> index = DedupIndex.open(os.path.join(tempfile.mkdtemp(), "i.sqlite"), DedupConfig())
+        >>> index.record_run("r1", [5, 6]); index.resume("r1"), index.before, index.resume("r2")
+        (True, 5, False)
+        """
+        if run_id is None:
+            return False
+        row = self.conn.execute("SELECT first_rowid FROM runs WHERE run = ?", (run_id,)).fetchone()
+        if row is None:
+            return False
+        self.before = row[0]
+        return True
+
+    def record_run(self, run_id: str, rowids: Sequence[int]) -> None:
+        """Note that ``run_id`` added ``rowids`` (committed with them by the caller)."""
+        first, last = (min(rowids), max(rowids)) if rowids else (None, None)
+        self.conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (run_id, first, last))
+
     def docs_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
@@ -134,8 +165,9 @@ class DedupIndex:
         """Rowids of indexed documents sharing a band key with ``band_keys`` (the earliest
         ``cap`` per key, as OnlineBuckets keeps them), sorted."""
         keys = _signed(band_keys)
-        one = "SELECT * FROM (SELECT doc FROM bands WHERE key = ? ORDER BY doc LIMIT ?)"
-        params = [v for key in keys for v in (key, cap)]
+        one = "SELECT * FROM (SELECT doc FROM bands WHERE key = ? AND doc < ? ORDER BY doc LIMIT ?)"
+        before = _ALL_ROWS if self.before is None else self.before
+        params = [v for key in keys for v in (key, before, cap)]
         rows = self.conn.execute(" UNION ".join([one] * len(keys)), params).fetchall()
         return sorted(doc for (doc,) in rows)
 
@@ -152,7 +184,10 @@ class DedupIndex:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash INTEGER PRIMARY KEY) WITHOUT ROWID")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany("INSERT INTO wanted VALUES (?)", ((h,) for h in wanted.tolist()))
-        rows = self.conn.execute("SELECT o.hash, o.doc FROM wanted w JOIN owners o ON o.hash = w.hash").fetchall()
+        before = _ALL_ROWS if self.before is None else self.before
+        rows = self.conn.execute(
+            "SELECT o.hash, o.doc FROM wanted w JOIN owners o ON o.hash = w.hash WHERE o.doc < ?", (before,)
+        ).fetchall()
         self.conn.execute("DELETE FROM wanted")
         if not rows:
             return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)

@@ -139,6 +139,7 @@ def shard_bands(
     cfg: DedupConfig,
     folder: Path,
     partitions: int,
+    before: int | None = None,
 ) -> ShardBands:
     """The bands task of one shard (step 1 of the module docstring)."""
     labels: list[tuple[str, str]] = []
@@ -176,7 +177,7 @@ def shard_bands(
         np.save(bounds_path, bounds.astype(np.int64))
 
     result = ShardBands(shard, n, int(offsets[-1]))
-    index = _read_only(cfg.index)
+    index = _read_only(cfg.index, before)
     if index is not None:
         try:
             cache: dict[int, tuple[str, str, U64]] = {}
@@ -196,11 +197,12 @@ def shard_bands(
     return result
 
 
-def _read_only(path: str | None) -> DedupIndex | None:
-    """The persistent index opened read-only by a worker (the driver created it before)."""
+def _read_only(path: str | None, before: int | None) -> DedupIndex | None:
+    """The persistent index opened read-only by a worker (the driver created it before), seeing
+    the rows before ``before`` only when the run is a resumed one (see DedupIndex.resume)."""
     if not path or not os.path.isfile(path):
         return None
-    return DedupIndex(_connect(path, readonly=True), path)
+    return DedupIndex(_connect(path, readonly=True), path, before)
 
 
 def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> int:
@@ -374,6 +376,7 @@ def shard_passages(
     skip: Sequence[int],
     present: Sequence[int],
     firsts: Sequence[int],
+    before: int | None = None,
 ) -> list[tuple[str, PassageFlag]]:
     """The passage task of one shard (passages, step 3): ``Dedup._passages`` for the shard's
     passages, with owners read from the range tables instead of one driver-side pass over the
@@ -408,9 +411,7 @@ def shard_passages(
     owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
 
-    index = (
-        DedupIndex(_connect(cfg.index, readonly=True), cfg.index) if cfg.index and os.path.isfile(cfg.index) else None
-    )
+    index = _read_only(cfg.index, before)
     try:
         offset = 0
         owned_hashes = np.zeros(0, dtype=np.uint64)
@@ -483,9 +484,12 @@ def _decide(
     partitions = partitions_for(int(firsts_all[-1]), width)
     index = DedupIndex.open(cfg.index, cfg) if cfg.index else None  # created before workers read it
     try:
+        replay = index is not None and index.resume(stage.run_id)  # an interrupted attempt added us
+        before = index.before if index is not None else None
         if index is not None:
             index.conn.commit()
-        bands = list(run(shard_bands, [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions) for s in present]))
+        bands_args = [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions, before) for s in present]
+        bands = list(run(shard_bands, bands_args))
         cells = [(g, end - start, p) for g, (start, end) in enumerate(groups) for p in range(partitions)]
         found = sum(run(partition_pairs, [(folder, present, g, w, p) for g, w, p in cells]))
         # Verify blocks by the earlier rank: each gathers its pairs from every pairs file, so the
@@ -519,9 +523,9 @@ def _decide(
         decisions = cluster_decisions([index_info[r] for r in involved], (lo, hi, sim), label_of)
         if cfg.passages:
             near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate)
-            _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions)
-        if index is not None:
-            _add_to_index(index, folder, present, decisions)
+            _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions, before)
+        if index is not None and not replay:
+            _add_to_index(index, folder, present, decisions, stage.run_id)
     finally:
         if index is not None:
             index.close()
@@ -553,6 +557,7 @@ def _passages(
     shingles: Sequence[int],
     near: Sequence[int],
     decisions: dict[str, Decision],
+    before: int | None,
 ) -> None:
     """Passage flags (steps 1-3 of the passage part): owner pieces per shard, owner tables per
     hash range, then each shard's passages checked against them; flags join ``decisions``."""
@@ -565,7 +570,7 @@ def _passages(
     for at, s in enumerate(present):
         lo, hi = np.searchsorted(near_ranks, [bounds[at], bounds[at + 1]])
         skip = (near_ranks[lo:hi] - bounds[at]).tolist()
-        args.append((shards[s], firsts[at], cfg, folder, ranges, skip, present, firsts))
+        args.append((shards[s], firsts[at], cfg, folder, ranges, skip, present, firsts, before))
     flags: dict[str, list[PassageFlag]] = {}
     for found in run(shard_passages, args):
         for key, flag in found:
@@ -575,7 +580,9 @@ def _passages(
         decisions[key] = Decision(current.duplicate, tuple(doc_flags))
 
 
-def _add_to_index(index: DedupIndex, folder: Path, present: Sequence[int], decisions: dict[str, Decision]) -> None:
+def _add_to_index(
+    index: DedupIndex, folder: Path, present: Sequence[int], decisions: dict[str, Decision], run_id: str | None
+) -> None:
     """Add the run to the persistent index, in rank order, from the shards' files (SQLite has
     one writer: this stays on the driver, streaming one shard at a time)."""
     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
@@ -589,5 +596,7 @@ def _add_to_index(index: DedupIndex, folder: Path, present: Sequence[int], decis
                 shingles = np.asarray(values[offsets[i] : offsets[i + 1]])
                 yield doc_id, clusters.get(key, doc_id), sig[i], bkeys[i], shingles
 
-    index.add(rows())
+    rowids = index.add(rows())
+    if run_id is not None:
+        index.record_run(run_id, rowids)
     index.conn.commit()

@@ -221,14 +221,15 @@ def run(
         raise UsageError(f"{first} and {second} would both be written to {out}; clean them in separate runs")
     shards = plan_shards(found.files, shard_bytes)
     pipeline = Pipeline(cfg)
-    pipeline.prepare()
+    fingerprint = _fingerprint(cfg, shards)
+    pipeline.prepare(fingerprint)
     total = Report(files_skipped=len(found.skipped))
     report_error = on_error or (lambda line: None)
 
     workdir = paths.workdir
     sweep_temp_files(paths.outdir)
     sweep_temp_files(paths.report.parent, paths.report.name)
-    checkpoint = Checkpoint.open(workdir, _fingerprint(cfg, shards))
+    checkpoint = Checkpoint.open(workdir, fingerprint)
     jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(shards)))
     runner = (executor or LocalExecutor)(jobs, cfg)
     with runner as execute:

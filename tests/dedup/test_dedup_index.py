@@ -139,3 +139,32 @@ def test_query_returns_the_earliest_members_per_bucket(tmp_path: Path) -> None:
         assert index.query(np.array([11, 44], dtype=np.uint64), cap=2) == sorted([*rowids[:2], rowids[2]])
         assert index.query(np.array([99, 98], dtype=np.uint64), cap=2) == []
         assert index.doc(rowids[3])[:2] == ("d3", "d3")
+
+
+def test_a_resumed_run_does_not_see_its_own_rows(tmp_path: Path) -> None:
+    # A run killed after its index commit but before its checkpoint saved the decisions decides
+    # again on resume: under the same run id it must see the index as it was before it.
+    import pickle
+
+    from test_dedup_sharded import corpus, summaries
+
+    cfg = DedupConfig(index=str(tmp_path / "index.sqlite"))
+    docs = corpus("a")
+
+    def decide(run_id: str, sharded: bool = False) -> dict[str, object]:
+        stage = Dedup(cfg)
+        stage.prepare(run_id)
+        keyed = summaries(stage, docs)
+        if sharded:
+            run = lambda fn, args: (fn(*pickle.loads(pickle.dumps(a))) for a in args)  # noqa: E731
+            return dict(stage.decide_sharded([keyed[:40], keyed[40:]], run, tmp_path / "barrier"))
+        return dict(stage.decide(keyed))
+
+    first = decide("run-1")
+    rows = DedupIndex.open(cfg.index or "", cfg).docs_count()
+    assert rows == len(docs)
+    assert decide("run-1") == first  # the resumed attempt takes the same decisions
+    assert decide("run-1", sharded=True) == first  # on Dask too
+    assert DedupIndex.open(cfg.index or "", cfg).docs_count() == rows  # and adds nothing twice
+    again = decide("run-2")  # another run of the same batch: every document was seen before
+    assert sum(1 for d in again.values() if getattr(d, "is_near_duplicate", False)) == len(docs) - 2  # not the 2 empty

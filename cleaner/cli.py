@@ -183,7 +183,7 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
         click.option(
             "--no-passages",
             is_flag=True,
-            help="Skip reused-passage detection (whole-document dedup only; about 4x faster dedup).",
+            help="Skip reused-passage detection (whole-document dedup only; about 5x faster dedup).",
         ),
         click.option(
             "--keep-captions",

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from cleaner.config import Config
 from cleaner.errors import UsageError
@@ -49,6 +49,8 @@ from cleaner.writers import (
     sweep_temp_files,
     write_document_file,
 )
+
+T = TypeVar("T")
 
 # Documents are processed in batches: large enough to amortise per-call overhead in the stages,
 # small enough that a worker holds only a few MB of text at a time.
@@ -289,8 +291,9 @@ def run(
 
 
 def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor, folder: Path) -> dict[str, object]:
-    """The corpus stage's decisions: on the driver, or, when both the stage and the executor can
-    (the dedup stage on Dask), by tasks on the workers (``decide_sharded``, same decisions)."""
+    """The corpus stage's decisions: by tasks on the workers when both the stage and the
+    executor can (the dedup stage, with either engine: ``decide_sharded``), else on the driver.
+    Both give the same decisions (tests/dedup/test_dedup_sharded.py)."""
     run_map = getattr(runner, "map", None)
     sharded = getattr(corpus, "decide_sharded", None)
     if run_map is not None and sharded is not None:
@@ -493,6 +496,30 @@ class LocalExecutor:
                 yield result
             else:
                 pending = []
+
+    def map(self, fn: Callable[..., T], args: Sequence[tuple[object, ...]]) -> Iterator[T]:
+        """``fn(*a)`` for each ``a`` of ``args``, results in order: in the pool's processes (in
+        this process for one job). Corpus stages' tasks run through it (``Dedup.decide_sharded``,
+        see cleaner.dedup.sharded). A worker dying here fails the run, which resumes from the
+        last checkpoint when run again."""
+        if self.jobs <= 1:
+            return (fn(*a) for a in args)
+        if self.pool is None:
+            self.pool = self._new_pool(self.jobs)
+        pool = self.pool
+        window = self.jobs * 4  # bounded: results (arrays) reach the driver in order
+
+        def results() -> Iterator[T]:
+            futures: list[Any] = []
+            submitted = 0
+            for index in range(len(args)):
+                while submitted < len(args) and submitted < index + window:
+                    futures.append(pool.submit(fn, *args[submitted]))
+                    submitted += 1
+                yield futures[index].result()
+                futures[index] = None
+
+        return results()
 
     def _run_alone(self, task: Task) -> TaskResult:
         pool = self._new_pool(1)

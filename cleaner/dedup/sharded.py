@@ -1,9 +1,11 @@
-"""The dedup barrier spread over an engine's workers: what ``--engine dask`` runs.
+"""The dedup barrier spread over an engine's workers: what both runners use.
 
-:meth:`Dedup.decide <cleaner.dedup.Dedup.decide>` takes every summary on the driver.
-:func:`decide_sharded` takes the same decisions (tests/dedup/test_dedup_sharded.py checks it,
-tests/test_dask.py checks the whole output) with the work in tasks that the engine runs on its
-workers, each bounded in memory, and only compact integer arrays on the driver:
+:meth:`Dedup.decide <cleaner.dedup.Dedup.decide>` takes every summary on the driver (the
+library API, ``cleaner.clean``, uses it). :func:`decide_sharded` takes the same decisions
+(tests/dedup/test_dedup_sharded.py checks it; tests/test_dask.py compares the engines' output)
+with the work in tasks that the engine runs on its workers (``LocalExecutor.map``: the process
+pool; ``DaskExecutor.map``: the cluster), each bounded in memory, and only compact integer
+arrays on the driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
    write into the barrier's folder its signatures, band keys, distinct shingle sets (one flat

@@ -3,10 +3,12 @@
 A run goes phase by phase. Each phase runs one pipeline segment over every shard in parallel:
 per-document stages, then the summaries of the corpus stage that ends the segment. Workers spill
 their documents to a work folder (hidden inside OUTDIR) and send back only the compact summaries.
-The driver feeds all summaries, in input order, to the corpus stage's ``decide``; the next phase
-applies those decisions. The last phase writes the outputs and the report parts, which the
-driver joins in shard order. Shards are cut from the input alone, and every decision is taken
-on the driver in input order, so output and report are byte-identical for any ``--jobs``.
+The driver feeds all summaries, in input order, to the corpus stage's ``decide`` (the dedup
+stage instead decides through tasks in the same pool, ``decide_sharded``: see
+cleaner.dedup.sharded); the next phase applies those decisions. The last phase writes the
+outputs and the report parts, which the driver joins in shard order. Shards are cut from the
+input alone, and every decision is taken in input order (ranks are input positions), so output
+and report are byte-identical for any ``--jobs``.
 
 Worker processes are started with ``spawn``: it works the same on every platform and proves that
 stages pickle, which the Dask runner needs too.

@@ -7,6 +7,13 @@ in at least ``template_min_docs`` documents and in at least ``template_share`` o
 documents. ``apply`` drops those lines. Counts do not depend on order, so the result is the
 same for any ``--jobs``.
 
+The runners decide through ``decide_sharded`` instead: the same counts as tasks on the workers,
+so the driver never holds every document's hashes. Per shard, the hash counts of each site
+(pre-aggregated: boilerplate lines repeat) are written by site partition; per partition, the
+sites' counts are added up and their template lines chosen; per shard again, each document's
+template lines are picked out. tests/boilerplate/test_boilerplate_templates_and_invariants.py
+checks that both ways decide the same.
+
 >>> from cleaner.config import BoilerplateConfig
 >>> from cleaner.record import Document, Source
 >>> stage = Templates(BoilerplateConfig(template_min_docs=2, template_share=0.5))
@@ -22,10 +29,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
+import os
+import pickle
 import posixpath
+import shutil
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from cleaner.boilerplate.text import STAGE, remove_spans, split_lines
@@ -74,6 +88,82 @@ def line_key(line: str) -> int | None:
     return int.from_bytes(hashlib.blake2b(core.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+# Documents whose sites one counting task merges: the merged counters hold one entry per
+# (site, distinct line), ~100 bytes each as Python objects.
+DOCS_PER_PARTITION = 100_000
+
+
+def site_partition(site: str, partitions: int) -> int:
+    """The partition a site's counts go to (crc32: the same in every process, unlike hash()).
+
+    >>> [site_partition(site, 7) for site in ("www.example.org", "news.example.com")]
+    [3, 4]
+    """
+    return zlib.crc32(site.encode("utf-8")) % partitions
+
+
+def shard_site_counts(
+    summaries: Iterable[tuple[str, TemplateSummary]], shard: int, folder: Path, partitions: int
+) -> None:
+    """Per site of the shard: its number of documents and how many of them hold each line hash,
+    written in one file per site partition."""
+    counts: dict[str, tuple[int, Counter[int]]] = {}
+    for _, summary in summaries:
+        n, counter = counts.get(summary.site, (0, Counter()))
+        counter.update(summary.hashes)
+        counts[summary.site] = (n + 1, counter)
+    parts: list[dict[str, tuple[int, Counter[int]]]] = [{} for _ in range(partitions)]
+    for site, value in counts.items():
+        parts[site_partition(site, partitions)][site] = value
+    for part, content in enumerate(parts):
+        with open(folder / f"counts.s{shard}.p{part}.pkl", "wb") as fh:
+            pickle.dump(content, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def partition_templates(folder: Path, shards: Sequence[int], part: int, min_docs: int, share: float) -> None:
+    """The template lines of every site of one partition, from all shards' counts."""
+    totals: dict[str, tuple[int, Counter[int]]] = {}
+    for shard in shards:
+        with open(folder / f"counts.s{shard}.p{part}.pkl", "rb") as fh:
+            content: dict[str, tuple[int, Counter[int]]] = pickle.load(fh)
+        for site, (n, counter) in content.items():
+            if site in totals:
+                total_n, total = totals[site]
+                total.update(counter)
+                totals[site] = (total_n + n, total)
+            else:
+                totals[site] = (n, counter)
+    templates: dict[str, frozenset[int]] = {}
+    for site, (n, counter) in totals.items():
+        if n < min_docs:
+            continue
+        floor = max(min_docs, share * n)
+        template = frozenset(h for h, c in counter.items() if c >= floor)
+        if template:
+            templates[site] = template
+    with open(folder / f"templates.p{part}.pkl", "wb") as fh:
+        pickle.dump(templates, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def shard_template_lines(
+    summaries: Iterable[tuple[str, TemplateSummary]], folder: Path, partitions: int
+) -> dict[str, frozenset[int]]:
+    """Each document's template lines (documents with none are left out)."""
+    tables: dict[int, dict[str, frozenset[int]]] = {}
+    decisions: dict[str, frozenset[int]] = {}
+    for key, summary in summaries:
+        part = site_partition(summary.site, partitions)
+        if part not in tables:
+            with open(folder / f"templates.p{part}.pkl", "rb") as fh:
+                tables[part] = pickle.load(fh)
+        template = tables[part].get(summary.site)
+        if template:
+            mine = summary.hashes & template
+            if mine:
+                decisions[key] = mine
+    return decisions
+
+
 class Templates:
     """Drop lines repeated across many documents of one site (``boilerplate.template``)."""
 
@@ -110,6 +200,30 @@ class Templates:
                 if mine:
                     decisions[key] = mine
         return decisions
+
+    def decide_sharded(
+        self,
+        shards: Sequence[Sequence[tuple[str, TemplateSummary]]],
+        run: Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]],
+        folder: Path,
+    ) -> Mapping[str, frozenset[int]]:
+        """``decide`` as tasks that ``run`` places on the workers (see the module docstring);
+        ``folder`` must be visible to every worker and is removed at the end."""
+        folder = Path(os.path.abspath(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        try:
+            present = [s for s, summaries in enumerate(shards) if len(summaries)]
+            partitions = max(1, math.ceil(sum(len(s) for s in shards) / DOCS_PER_PARTITION))
+            list(run(shard_site_counts, [(shards[s], s, folder, partitions) for s in present]))
+            min_docs, share = self.cfg.template_min_docs, self.cfg.template_share
+            list(run(partition_templates, [(folder, present, p, min_docs, share) for p in range(partitions)]))
+            decisions: dict[str, frozenset[int]] = {}
+            for found in run(shard_template_lines, [(shards[s], folder, partitions) for s in present]):
+                decisions.update(found)
+            return decisions
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def apply(self, doc: Document, decision: frozenset[int] | None) -> Document:
         if not decision or not self.cfg.templates:

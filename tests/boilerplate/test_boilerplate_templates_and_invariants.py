@@ -164,3 +164,38 @@ def test_html_extraction_never_fails_and_reports_real_text(pieces: list[str]) ->
     root = tree.body or tree.root
     page_words = len(root.text(separator=" ").split()) if root is not None else 0
     assert len(result.text.split()) <= page_words
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 5))
+def test_sharded_template_decision_equals_decide(seed: int, partitions_every: int) -> None:
+    # Sites of very different sizes, lines shared by some documents of a site and across sites,
+    # split into shards of uneven size (one empty); every task's arguments go through pickle.
+    import pickle
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from cleaner.boilerplate import templates
+
+    rng = random.Random(seed)
+    stage = Templates(BoilerplateConfig(template_min_docs=3, template_share=0.5))
+    keyed = []
+    for i in range(rng.randint(0, 60)):
+        site = f"site{rng.choice([0, 0, 0, 1, 1, 2, 3])}.example"
+        template = [0] if site == "site0.example" else []  # every page of site0 carries line 0
+        hashes = frozenset([*rng.sample(range(1, 12), rng.randint(0, 6)), 100 + i, *template])
+        keyed.append((f"doc{i}", TemplateSummary(site, hashes)))
+    cut = sorted(rng.sample(range(len(keyed) + 1), 2)) if keyed else [0, 0]
+    shards = [keyed[: cut[0]], [], keyed[cut[0] : cut[1]], keyed[cut[1] :]]
+
+    def run(fn, args):  # type: ignore[no-untyped-def]
+        return (pickle.loads(pickle.dumps(fn(*pickle.loads(pickle.dumps(a))))) for a in args)
+
+    expected = stage.decide(keyed)
+    if sum(1 for _, summary in keyed if summary.site == "site0.example") >= 3:
+        assert expected  # the comparison covers real template decisions
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(templates, "DOCS_PER_PARTITION", partitions_every):
+        got = stage.decide_sharded(shards, run, Path(tmp) / "barrier")
+        assert not (Path(tmp) / "barrier").exists()
+    assert got == expected

@@ -7,9 +7,10 @@ Everything but the place where tasks run is the local runner's: the same shards 
 input alone) and the same ``run_task`` over the same stage objects. The dedup barrier runs as
 tasks on the cluster too (:meth:`DaskExecutor.map` feeds ``Dedup.decide_sharded``, as the local
 pool does: band keys shuffled a group of bands at a time, candidate pairs verified by workers,
-connected components over compact arrays on the driver; see cleaner.dedup.sharded); the
-template barrier, whose summaries are small, is decided on the driver. Decisions are taken in input order either way,
-so output and report are byte-identical to ``--engine local`` (tests/test_dask.py checks it).
+connected components over compact arrays on the driver; see cleaner.dedup.sharded), and so
+does the template barrier (``Templates.decide_sharded``). Decisions are taken in input order
+either way, so output and report are byte-identical to ``--engine local`` (tests/test_dask.py
+checks it).
 Each worker builds its Pipeline once, in a worker plugin, the way a local pool process does in
 its initializer.
 

@@ -3,9 +3,9 @@
 A run goes phase by phase. Each phase runs one pipeline segment over every shard in parallel:
 per-document stages, then the summaries of the corpus stage that ends the segment. Workers spill
 their documents to a work folder (hidden inside OUTDIR) and send back only the compact summaries.
-The driver feeds all summaries, in input order, to the corpus stage's ``decide`` (the dedup
-stage instead decides through tasks in the same pool, ``decide_sharded``: see
-cleaner.dedup.sharded); the next phase applies those decisions. The last phase writes the
+Corpus stages that can decide through tasks do so in the same pool (``decide_sharded``: site
+templates and dedup, see cleaner.dedup.sharded); for any other, the driver feeds all summaries,
+in input order, to its ``decide``. The next phase applies those decisions. The last phase writes the
 outputs and the report parts, which the driver joins in shard order. Shards are cut from the
 input alone, and every decision is taken in input order (ranks are input positions), so output
 and report are byte-identical for any ``--jobs``.

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cleaner.boilerplate.templates import Templates
 from cleaner.config import Config, DedupConfig
 from cleaner.dedup import Dedup
 from cleaner.report import Report
@@ -117,8 +118,9 @@ def test_dask_dedup_barrier_runs_as_tasks_and_equals_local_with_an_index(
     runs = {}
     for engine in ("local", "dask"):
         cfg = dataclasses.replace(Config(jobs=2), dedup=DedupConfig(index=str(tmp_path / f"{engine}.sqlite")))
-        if engine == "dask":  # the driver must not run the one-piece decide: workers do the barrier
+        if engine == "dask":  # the driver must not run the one-piece decides: workers do the barriers
             monkeypatch.setattr(Dedup, "decide", lambda *a: pytest.fail("Dedup.decide ran on the driver"))
+            monkeypatch.setattr(Templates, "decide", lambda *a: pytest.fail("Templates.decide ran on the driver"))
         for batch, folder in (("1", inputs), ("2", second)):
             out = tmp_path / f"{engine}{batch}"
             sched = {"scheduler": cluster} if engine == "dask" else {}

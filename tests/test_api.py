@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import cleaner
@@ -39,3 +41,59 @@ def test_duplicate_sources_are_refused() -> None:
     d = Document(id="a", text="x", source=cleaner.Source("same"))
     with pytest.raises(UsageError, match="distinct sources"):
         list(clean([d, d]))
+
+
+def test_library_api_and_the_runner_decide_the_same(tmp_path: Path) -> None:
+    # The API takes its corpus decisions in one piece on the driver (Templates.decide,
+    # Dedup.decide); the runner through worker tasks (decide_sharded). Same documents kept,
+    # same drops, same clusters and passages, on a corpus with site templates, near-duplicates
+    # and copied passages.
+    import json
+    import random
+
+    from cleaner.config import Config
+    from cleaner.runners import local
+
+    rng = random.Random(7)
+    vocab = [f"word{i}" for i in range(4000)]
+
+    def paragraph(n: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(n)).capitalize() + "."
+
+    shared = paragraph(45)
+    texts = {}
+    for i in range(60):
+        site = f"site{i % 3}"
+        header = f"Welcome to {site} daily, the news you can use"
+        footer = f"Copyright {site} media group, all rights reserved worldwide"
+        body = "\n\n".join(paragraph(50) for _ in range(3))
+        if i % 10 == 9:  # a near-duplicate of the page before it on the same site
+            body = texts[f"{site}/{i - 3:02d}.txt"].split("\n\n", 1)[1].rsplit("\n\n", 1)[0]
+        elif i % 10 == 5 or i == 0:  # a passage copied from the first page
+            body += "\n\n" + shared
+        texts[f"{site}/{i:02d}.txt"] = f"{header}\n\n{body}\n\n{footer}\n"
+    inputs = tmp_path / "in"
+    for rel, text in texts.items():
+        (inputs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inputs / rel).write_text(text, encoding="utf-8")
+    docs = [Document(id=rel, text=text, source=cleaner.Source(rel)) for rel, text in sorted(texts.items())]
+    cfg = Config(jobs=2)
+    by_api = {d.id: d for d in clean(docs, cfg, include_rejected=True)}
+    local.run([inputs], tmp_path / "out", cfg, tmp_path / "report.jsonl", shard_bytes=8 * 1024)
+    with open(tmp_path / "report.jsonl", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    assert len(records) == len(by_api) == 60
+    seen = {"dropped": 0, "template": 0, "passages": 0}
+    for record in records:
+        doc = by_api[record["source"]["path"]]
+        assert record["status"] == doc.status
+        assert record.get("cluster") == (doc.duplicate.cluster if doc.duplicate else None)
+        assert record.get("duplicate_of") == (doc.duplicate.duplicate_of if doc.duplicate else None)
+        assert [p["duplicate_of"] for p in record.get("passages", [])] == [p.duplicate_of for p in doc.passages]
+        if doc.status == "kept":
+            written = (tmp_path / "out" / record["source"]["path"]).read_text(encoding="utf-8")
+            assert written.rstrip("\n") == doc.text.rstrip("\n")
+        seen["dropped"] += doc.status == "dropped"
+        seen["template"] += any(str(d.reason) == "boilerplate.template" for d in doc.drops)
+        seen["passages"] += bool(doc.passages)
+    assert all(seen.values()), seen  # every kind of corpus decision occurred

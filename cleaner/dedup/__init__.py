@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision, cluster_decisions
-from cleaner.dedup.cluster import BUCKET_CAP, candidate_pairs, verify_pairs
+from cleaner.dedup.cluster import candidate_pairs, jaccard_distinct, verify_pairs
 from cleaner.dedup.index import DedupIndex, check
 from cleaner.dedup.owners import HASH_RANGES, first_positions, owner_counts
 from cleaner.dedup.passages import (
@@ -291,9 +291,7 @@ class Dedup:
         worded = np.flatnonzero(~np.array(empty, dtype=np.bool_)) if n else np.zeros(0, dtype=np.int64)
 
         def jaccard_new(i: int, j: int) -> float:
-            a, b = doc_store.distinct(i), doc_store.distinct(j)
-            inter = np.intersect1d(a, b, assume_unique=True).size
-            return inter / (a.size + b.size - inter)
+            return jaccard_distinct(doc_store.distinct(i), doc_store.distinct(j))
 
         pairs = worded[candidate_pairs(bkeys[worded])] if worded.size else np.zeros((0, 2), dtype=np.int64)
         new_edges = verify_pairs(((int(i), int(j)) for i, j in pairs), jaccard_new, cfg.threshold)
@@ -301,17 +299,9 @@ class Dedup:
         index_edges: list[tuple[int, int, float]] = []  # (rowid, new doc, similarity)
         index_docs: dict[int, tuple[str, str, U64]] = {}
         if index is not None:
-            for i in range(n):
-                if empty[i]:
-                    continue
-                for rowid in index.query(bkeys[i], BUCKET_CAP):
-                    if rowid not in index_docs:
-                        index_docs[rowid] = index.doc(rowid)
-                    theirs, ours = index_docs[rowid][2], doc_store.distinct(i)
-                    inter = np.intersect1d(ours, theirs, assume_unique=True).size
-                    s = inter / (ours.size + theirs.size - inter)
-                    if s >= cfg.threshold:
-                        index_edges.append((rowid, i, s))
+            for i in worded.tolist():
+                found = index.matches(bkeys[i], doc_store.distinct(i), cfg.threshold, index_docs)
+                index_edges.extend((rowid, i, s) for rowid, s in found)
         # Keep rule by rank: indexed documents first (rowid order), then this run's in input order.
         involved = sorted({r for r, _, _ in index_edges})
         k = len(involved)

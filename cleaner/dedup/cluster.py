@@ -150,8 +150,18 @@ def jaccard(a: U64, b: U64) -> float:
     ua, ub = distinct_sorted(a), distinct_sorted(b)
     if ua.size == 0 and ub.size == 0:
         return 0.0
-    inter = np.intersect1d(ua, ub, assume_unique=True).size
-    return inter / (ua.size + ub.size - inter)
+    return jaccard_distinct(ua, ub)
+
+
+def jaccard_distinct(a: U64, b: U64) -> float:
+    """Exact Jaccard of two sorted arrays of distinct hashes, not both empty (verification's
+    inner step: the sets are kept distinct and sorted, so no sort happens here).
+
+    >>> jaccard_distinct(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4], dtype=np.uint64))
+    0.5
+    """
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (a.size + b.size - inter)
 
 
 def containment(part: U64, whole: U64) -> float:

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.cluster import distinct_sorted
+from cleaner.dedup.cluster import BUCKET_CAP, distinct_sorted, jaccard_distinct
 from cleaner.dedup.passages import OWNER_SAMPLE, sampled
 from cleaner.errors import IndexMismatchError, UsageError
 
@@ -170,6 +170,21 @@ class DedupIndex:
         params = [v for key in keys for v in (key, before, cap)]
         rows = self.conn.execute(" UNION ".join([one] * len(keys)), params).fetchall()
         return sorted(doc for (doc,) in rows)
+
+    def matches(
+        self, band_keys: U64, shingles: U64, threshold: float, docs: dict[int, tuple[str, str, U64]]
+    ) -> list[tuple[int, float]]:
+        """Indexed documents that share a band key with a new document and whose exact Jaccard
+        with its ``shingles`` (sorted, distinct) reaches ``threshold``: ``(rowid, similarity)``.
+        ``docs`` caches what :meth:`doc` read, by rowid, across calls."""
+        found = []
+        for rowid in self.query(band_keys, BUCKET_CAP):
+            if rowid not in docs:
+                docs[rowid] = self.doc(rowid)
+            s = jaccard_distinct(shingles, docs[rowid][2])
+            if s >= threshold:
+                found.append((rowid, s))
+        return found
 
     def doc(self, rowid: int) -> tuple[str, str, U64]:
         """``(id, cluster, distinct shingle hashes)`` of one indexed document."""

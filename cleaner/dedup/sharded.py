@@ -62,7 +62,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
-from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted
+from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted, jaccard_distinct
 from cleaner.dedup.index import DedupIndex, _connect
 from cleaner.dedup.owners import range_bounds
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
@@ -184,16 +184,9 @@ def shard_bands(
         try:
             cache: dict[int, tuple[str, str, U64]] = {}
             for i in worded.tolist():
-                ours = distinct[i]
-                for rowid in index.query(bkeys[i], BUCKET_CAP):
-                    if rowid not in cache:
-                        cache[rowid] = index.doc(rowid)
-                    theirs = cache[rowid][2]
-                    inter = np.intersect1d(ours, theirs, assume_unique=True).size
-                    s = inter / (ours.size + theirs.size - inter)
-                    if s >= cfg.threshold:
-                        result.index_edges.append((rowid, first_rank + i, s))
-                        result.index_labels[rowid] = cache[rowid][:2]
+                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache):
+                    result.index_edges.append((rowid, first_rank + i, s))
+                    result.index_labels[rowid] = cache[rowid][:2]
         finally:
             index.close()
     return result
@@ -217,15 +210,15 @@ def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int,
 
 def _bucket_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> I64:
     found: list[I64] = []
+    files = [_rows_file(folder, shard, group) for shard in shards]
+    tables = [(np.load(rows, mmap_mode="r"), np.load(bounds)) for rows, bounds in files]  # each file once
     for band in range(width):
         cell = partition * width + band
         pieces = []
-        for shard in shards:
-            rows_path, bounds_path = _rows_file(folder, shard, group)
-            bounds = np.load(bounds_path)
+        for rows_of_shard, bounds in tables:
             lo, hi = int(bounds[cell]), int(bounds[cell + 1])
             if hi > lo:
-                pieces.append(np.array(np.load(rows_path, mmap_mode="r")[lo:hi]))
+                pieces.append(np.array(rows_of_shard[lo:hi]))
         if not pieces:
             continue
         rows = np.concatenate(pieces)
@@ -286,8 +279,7 @@ def verify_block(
         b = cache.get(j)
         if b is None:
             b = cache[j] = sets.get(j)
-        inter = np.intersect1d(a, b, assume_unique=True).size
-        out[row] = inter / (a.size + b.size - inter)
+        out[row] = jaccard_distinct(a, b)
     kept = out >= threshold
     return pairs[kept], out[kept]
 

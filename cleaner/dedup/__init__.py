@@ -303,14 +303,9 @@ class Dedup:
                 found = index.matches(bkeys[i], doc_store.distinct(i), cfg.threshold, index_docs)
                 index_edges.extend((rowid, i, s) for rowid, s in found)
         # Keep rule by rank: indexed documents first (rowid order), then this run's in input order.
-        involved = sorted({r for r, _, _ in index_edges})
-        k = len(involved)
-        node_of_rowid = {r: node for node, r in enumerate(involved)}
-        lo = [k + i for i, _, _ in new_edges] + [node_of_rowid[r] for r, _, _ in index_edges]
-        hi = [k + j for _, j, _ in new_edges] + [k + i for _, i, _ in index_edges]
-        sim = [s for _, _, s in new_edges] + [s for _, _, s in index_edges]
-        index_labels = [(index_docs[r][0], index_docs[r][1]) for r in involved]
-        decisions = cluster_decisions(index_labels, (lo, hi, sim), lambda i: (keys[i], ids[i]))
+        run_edges = ([i for i, _, _ in new_edges], [j for _, j, _ in new_edges], [x for _, _, x in new_edges])
+        index_labels = {rowid: index_docs[rowid][:2] for rowid, _, _ in index_edges}
+        decisions = cluster_decisions(run_edges, index_edges, index_labels, lambda i: (keys[i], ids[i]))
         if cfg.passages:
             self._passages(keys, ids, passages, doc_store, index, decisions)
         return decisions

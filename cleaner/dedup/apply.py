@@ -17,7 +17,7 @@ is cut from the document itself in the worker). :func:`apply_decision` sets
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,30 +52,36 @@ class Decision:
 
 
 def cluster_decisions(
-    index_labels: Sequence[tuple[str, str]],
-    edges: tuple[Sequence[int], Sequence[int], Sequence[float]],
+    run_edges: tuple[Sequence[int], Sequence[int], Sequence[float]],
+    index_edges: Sequence[tuple[int, int, float]],
+    index_labels: Mapping[int, tuple[str, str]],
     label_of: Callable[[int], tuple[str, str]],
 ) -> dict[str, Decision]:
     """Decisions of the run's cluster members from verified edges, by the keep rule.
 
-    Nodes are ranks: the k = ``len(index_labels)`` indexed documents involved come first (their
-    ``(id, cluster)``, in rowid order), then the run's documents in input order (node k + i is
-    the run's document i, whose ``(key, id)`` ``label_of(i)`` gives). ``edges`` are three
-    parallel sequences (node, node, verified similarity). Indexed documents get no decision:
-    earlier runs decided them.
+    ``run_edges`` are three parallel sequences (rank, rank, verified Jaccard) between the run's
+    documents, ranked by input position; ``index_edges`` are ``(rowid, rank, Jaccard)`` matches
+    against a persistent index, whose documents' ``(id, cluster)`` ``index_labels`` gives by
+    rowid; ``label_of(rank)`` gives a run document's ``(key, id)``. Indexed documents rank
+    before the run's, in rowid order, and get no decision: earlier runs decided them.
 
-    >>> cluster_decisions([("old", "old")], ([0, 1], [1, 2], [0.9, 0.85]), lambda i: (f"k{i}", f"d{i}"))
+    >>> cluster_decisions(([0], [1], [0.85]), [(7, 0, 0.9)], {7: ("old", "old")}, lambda i: (f"k{i}", f"d{i}"))
     {'k0': Decision(duplicate=DuplicateOf(cluster='old', duplicate_of='old', similarity=0.9), passages=()), \
 'k1': Decision(duplicate=DuplicateOf(cluster='old', duplicate_of='d0', similarity=0.85), passages=())}
     """
-    k = len(index_labels)
-    lo, hi, sim = (np.asarray(edges[0], dtype=np.int64), np.asarray(edges[1], dtype=np.int64),
-                   np.asarray(edges[2], dtype=np.float64))  # fmt: skip
-    nodes, roots, duplicate_of, similarity = resolve_arrays(lo, hi, sim)
+    involved = sorted({rowid for rowid, _, _ in index_edges})
+    k = len(involved)
+    node_of_rowid = {rowid: node for node, rowid in enumerate(involved)}
+    lo = [k + int(i) for i in run_edges[0]] + [node_of_rowid[r] for r, _, _ in index_edges]
+    hi = [k + int(j) for j in run_edges[1]] + [k + i for _, i, _ in index_edges]
+    sim = [float(x) for x in run_edges[2]] + [x for _, _, x in index_edges]
+    nodes, roots, duplicate_of, similarity = resolve_arrays(
+        np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64), np.asarray(sim, dtype=np.float64)
+    )
 
     def id_and_cluster(node: int) -> tuple[str, str]:
         if node < k:
-            return index_labels[node]
+            return index_labels[involved[node]]
         doc_id = label_of(node - k)[1]
         return doc_id, doc_id
 

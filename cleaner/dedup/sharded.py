@@ -498,14 +498,7 @@ def _decide(
         del verified
 
         index_edges = [edge for b in bands for edge in b.index_edges]
-        index_info = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
-        involved = sorted(index_info)
-        k = len(involved)
-        node_of_rowid = {r: node for node, r in enumerate(involved)}
-        lo = (run_edges[:, 0] + k).tolist() + [node_of_rowid[r] for r, _, _ in index_edges]
-        hi = (run_edges[:, 1] + k).tolist() + [k + i for _, i, _ in index_edges]
-        sim = run_sims.tolist() + [s for _, _, s in index_edges]
-
+        index_labels = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
         labels = _Labels(folder, present, firsts)
         rank_of: dict[str, int] = {}
 
@@ -514,7 +507,8 @@ def _decide(
             rank_of[label[0]] = rank
             return label
 
-        decisions = cluster_decisions([index_info[r] for r in involved], (lo, hi, sim), label_of)
+        run_triple = (run_edges[:, 0].tolist(), run_edges[:, 1].tolist(), run_sims.tolist())
+        decisions = cluster_decisions(run_triple, index_edges, index_labels, label_of)
         if cfg.passages:
             near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate)
             _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions, before)

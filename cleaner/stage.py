@@ -27,15 +27,22 @@ driver before any input is read (raise a CleanerError for a setup that cannot wo
 mismatched index; ``run_id`` is the same for the same inputs and options, or None, so a stage
 that writes to a persistent store can recognise its own interrupted attempt), and a
 CorpusStage's ``summarize_many(docs)`` summarizes a whole batch at once (it must equal
-``[summarize(d) for d in docs]``).
+``[summarize(d) for d in docs]``), and its ``decide_sharded(shards, run, folder)`` takes the
+decisions of ``decide`` through tasks on the workers: ``shards`` are the shards' summaries in
+input order, ``run`` a :data:`TaskMap` of the engine, ``folder`` a scratch folder every worker
+sees (both runners use it when the stage has it; the dedup and template stages do).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from cleaner.record import Document
+
+TaskMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]]
+"""An engine's way to run a module-level function over argument tuples on its workers,
+yielding the results in the order of the arguments (``LocalExecutor.map``, ``DaskExecutor.map``)."""
 
 
 @runtime_checkable

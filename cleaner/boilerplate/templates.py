@@ -36,15 +36,15 @@ import posixpath
 import shutil
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from cleaner.boilerplate.text import STAGE, remove_spans, split_lines
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Drop, Reason, Unit
+from cleaner.stage import TaskMap
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +204,7 @@ class Templates:
     def decide_sharded(
         self,
         shards: Sequence[Sequence[tuple[str, TemplateSummary]]],
-        run: Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]],
+        run: TaskMap,
         folder: Path,
     ) -> Mapping[str, frozenset[int]]:
         """``decide`` as tasks that ``run`` places on the workers (see the module docstring);

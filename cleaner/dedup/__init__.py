@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,9 +52,7 @@ from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.dedup.store import ShingleStore
 from cleaner.record import Document
-
-if TYPE_CHECKING:
-    from cleaner.dedup.sharded import Mapper
+from cleaner.stage import TaskMap
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -216,7 +213,7 @@ class Dedup:
         return np.stack([first_local, count], axis=1).astype(np.int64)
 
     def decide_sharded(
-        self, shards: Sequence[Sequence[tuple[str, Summary]]], run: Mapper[Any], folder: Path
+        self, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
     ) -> Mapping[str, Decision]:
         """``decide`` with the heavy steps in tasks on an engine's workers (``run`` maps a
         function over argument tuples there); the same decisions. See cleaner.dedup.sharded."""

@@ -52,10 +52,10 @@ import math
 import os
 import pickle
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +67,7 @@ from cleaner.dedup.index import DedupIndex, _connect
 from cleaner.dedup.owners import range_bounds
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
+from cleaner.stage import TaskMap
 
 if TYPE_CHECKING:
     from cleaner.dedup import Dedup, Summary
@@ -75,11 +76,7 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-T = TypeVar("T")
 
-Mapper = Callable[[Callable[..., T], Sequence[tuple[Any, ...]]], Iterator[T]]
-"""Runs a module-level function over argument tuples on the engine's workers; yields the
-results in the order of the arguments."""
 
 # Band keys are shuffled four bands at a time: a pairs task holds a quarter of the run's rows
 # of one partition, and the 16 bands of the default need only 4 rounds of tasks.
@@ -230,21 +227,31 @@ def _bucket_pairs(folder: Path, shards: Sequence[int], group: int, width: int, p
     return np.unique(np.concatenate(found), axis=0)
 
 
-class _Sets:
-    """Distinct shingle sets of documents by rank, from the shards' memory-mapped files."""
+class _ByRank:
+    """Finds the shard holding a rank: ``shards`` (in order) start at ranks ``firsts``."""
 
     def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
         self.folder, self.shards, self.firsts = folder, list(shards), np.asarray(firsts, dtype=np.int64)
+
+    def locate(self, rank: int) -> tuple[int, int]:
+        """(shard, position of the rank inside it)."""
+        at = int(np.searchsorted(self.firsts, rank, side="right")) - 1
+        return self.shards[at], rank - int(self.firsts[at])
+
+
+class _Sets(_ByRank):
+    """Distinct shingle sets of documents by rank, from the shards' memory-mapped files."""
+
+    def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
+        super().__init__(folder, shards, firsts)
         self.open: dict[int, tuple[U64, I64]] = {}
 
     def get(self, rank: int) -> U64:
-        at = int(np.searchsorted(self.firsts, rank, side="right")) - 1
-        shard = self.shards[at]
+        shard, local = self.locate(rank)
         if shard not in self.open:
             files = _files(self.folder, shard)
             self.open[shard] = (np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"]))
         values, offsets = self.open[shard]
-        local = rank - int(self.firsts[at])
         return np.asarray(values[offsets[local] : offsets[local + 1]])
 
 
@@ -447,7 +454,7 @@ def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:
 
 
 def decide_sharded(
-    stage: Dedup, shards: Sequence[Sequence[tuple[str, Summary]]], run: Mapper[Any], folder: Path
+    stage: Dedup, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
 ) -> dict[str, Decision]:
     """The decisions of ``stage.decide`` over the shards' summaries, taken by tasks that ``run``
     places on the engine's workers (see the module docstring). ``shards`` are in input order
@@ -466,7 +473,7 @@ def decide_sharded(
 
 
 def _decide(
-    stage: Dedup, cfg: DedupConfig, shards: Sequence[Sequence[tuple[str, Summary]]], run: Mapper[Any], folder: Path
+    stage: Dedup, cfg: DedupConfig, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
 ) -> dict[str, Decision]:
     counts = [len(s) for s in shards]
     present = [s for s, c in enumerate(counts) if c]
@@ -520,25 +527,24 @@ def _decide(
     return decisions
 
 
-class _Labels:
+class _Labels(_ByRank):
     """``(key, id)`` by rank, loading a shard's labels the first time one of its documents is asked."""
 
     def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
-        self.folder, self.shards, self.firsts = folder, list(shards), np.asarray(firsts, dtype=np.int64)
+        super().__init__(folder, shards, firsts)
         self.loaded: dict[int, list[tuple[str, str]]] = {}
 
     def get(self, rank: int) -> tuple[str, str]:
-        at = int(np.searchsorted(self.firsts, rank, side="right")) - 1
-        shard = self.shards[at]
+        shard, local = self.locate(rank)
         if shard not in self.loaded:
             self.loaded[shard] = _load_labels(self.folder, shard)
-        return self.loaded[shard][rank - int(self.firsts[at])]
+        return self.loaded[shard][local]
 
 
 def _passages(
     cfg: DedupConfig,
     shards: Sequence[Sequence[tuple[str, Summary]]],
-    run: Mapper[Any],
+    run: TaskMap,
     folder: Path,
     present: Sequence[int],
     firsts: Sequence[int],

@@ -34,7 +34,7 @@ from cleaner.config import Config
 from cleaner.errors import MissingExtraError
 from cleaner.pipeline import Pipeline
 from cleaner.report import Report
-from cleaner.runners.local import RunPaths, Task, TaskResult, run_task
+from cleaner.runners.local import RunPaths, Task, TaskResult, in_order, run_task
 
 T = TypeVar("T")
 
@@ -122,15 +122,7 @@ class DaskExecutor:
         client = self.client
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = workers * (1 + IN_FLIGHT_PER_WORKER)
-        futures: list[Any] = []
-        submitted = 0
-        for index in range(len(args)):
-            while submitted < len(args) and submitted < index + window:
-                futures.append(client.submit(fn, *args[submitted], pure=False))
-                submitted += 1
-            result: T = futures[index].result()
-            futures[index] = None  # let Dask forget the finished task
-            yield result
+        return in_order(lambda a: client.submit(fn, *a, pure=False), args, window)
 
     def __exit__(self, *exc: object) -> None:
         if self.client is not None:

@@ -456,6 +456,25 @@ class Executor(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+def in_order(submit: Callable[[tuple[Any, ...]], Any], args: Sequence[tuple[Any, ...]], window: int) -> Iterator[Any]:
+    """The results of ``submit(a)`` (a future) for each of ``args``, in order, with at most
+    ``window`` futures in flight, each dropped once read (the engine may then forget it).
+
+    >>> from concurrent.futures import Future
+    >>> def done(a):
+    ...     f = Future(); f.set_result(sum(a)); return f
+    >>> list(in_order(done, [(1, 2), (3,)], window=1))
+    [3, 3]
+    """
+    futures: list[Any] = []
+    for index in range(len(args)):
+        while len(futures) < len(args) and len(futures) < index + window:
+            futures.append(submit(args[len(futures)]))
+        result = futures[index].result()
+        futures[index] = None
+        yield result
+
+
 class LocalExecutor:
     """Runs tasks in order: in this process for one job, else in a spawn-based process pool.
 
@@ -509,19 +528,7 @@ class LocalExecutor:
         if self.pool is None:
             self.pool = self._new_pool(self.jobs)
         pool = self.pool
-        window = self.jobs * 4  # bounded: results (arrays) reach the driver in order
-
-        def results() -> Iterator[T]:
-            futures: list[Any] = []
-            submitted = 0
-            for index in range(len(args)):
-                while submitted < len(args) and submitted < index + window:
-                    futures.append(pool.submit(fn, *args[submitted]))
-                    submitted += 1
-                yield futures[index].result()
-                futures[index] = None
-
-        return results()
+        return in_order(lambda a: pool.submit(fn, *a), args, self.jobs * 4)
 
     def _run_alone(self, task: Task) -> TaskResult:
         pool = self._new_pool(1)

@@ -197,6 +197,23 @@ class InputTimer:
         return out
 
 
+def run_footer(wall_seconds: float, output: object, report: object, html_report: object | None = None) -> str:
+    """The last lines of the summary: how long the run took and where its results are.
+
+    >>> print(run_footer(83.25, "out", "out.report.jsonl", "run.html"))
+    wall time: 1 min 23.2 s
+    output: out
+    report: out.report.jsonl
+    HTML report: run.html
+    """
+    minutes, seconds = divmod(wall_seconds, 60)
+    wall = f"{int(minutes)} min {seconds:.1f} s" if minutes >= 1 else f"{seconds:.2f} s"
+    lines = [f"wall time: {wall}", f"output: {output}", f"report: {report}"]
+    if html_report is not None:
+        lines.append(f"HTML report: {html_report}")
+    return "\n".join(lines)
+
+
 def _is_terminal(stream: IO[str]) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:

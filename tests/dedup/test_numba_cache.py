@@ -41,9 +41,7 @@ print(json.dumps(stats))
 def _run(cache_dir: Path) -> dict[str, dict[str, int]]:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO)}
     env.pop("NUMBA_DISABLE_JIT", None)
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True, cwd=REPO
-    )
+    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True, cwd=REPO)
     result: dict[str, dict[str, int]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -62,3 +60,19 @@ def test_second_process_compiles_nothing_and_adds_no_cache_file(tmp_path: Path) 
     second = _run(cache_dir)
     assert second == {name: {"hits": 1, "misses": 0} for name in first}, second
     assert _listing(cache_dir) == after_first
+
+
+def test_a_small_run_never_loads_numba(tmp_path: Path) -> None:
+    """Loading numba costs about a CPU-second per process even from a warm cache: a small batch
+    (the five seeds) is hashed with the numpy kernels, bit-identical, and numba is never imported."""
+    script = """
+import sys
+import cleaner
+from pathlib import Path
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path("seeds").iterdir())]
+kept = list(cleaner.clean(texts))
+print(len(kept), "numba" in sys.modules)
+"""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.split() == ["5", "False"], done.stdout + done.stderr

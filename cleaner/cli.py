@@ -327,7 +327,7 @@ def clean(
     \b
     Input formats, by file name (folders are walked; other files are skipped and counted):
     {formats}
-      s3://, gs://, ... URLs of files or folders (pip install 'cleaner[remote]')
+      s3://, gs://, ... URLs of files or folders (pip install 'cleaner[remote]' and the backend, e.g. s3fs)
     \b
     Text and HTML files become OUTPUT/<same path>.txt; JSONL files keep their name and records,
     with `text` cleaned; Parquet keeps its schema; WARC becomes JSONL. Near-duplicates are left

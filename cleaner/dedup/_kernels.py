@@ -1,8 +1,10 @@
 """The two hot loops (text -> shingle hashes, shingle hashes -> MinHash signatures), twice.
 
 ``NUMPY`` is the reference: whole-batch array passes, no Python work per word or shingle.
-``NUMBA`` computes bit-identical results in compiled loops when numba is installed (about 2.5x
-faster end to end on the Reuters bench, benchmarks/bench_dedup.py); tests/dedup/test_kernels.py checks that they agree.
+``NUMBA`` (the module ``_numba_kernels``, imported on first use) computes bit-identical results
+in compiled loops when numba is installed (about 2.5x faster end to end on the Reuters bench,
+benchmarks/bench_dedup.py); tests/dedup/test_dedup_kernels.py checks that they agree. ``pick``
+chooses per call: numpy for small batches, so a small run never pays for loading numba.
 Every product and sum wraps modulo 2**64 (2**32 for signatures), which both backends share.
 
 >>> import numpy as np

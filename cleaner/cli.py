@@ -14,6 +14,8 @@ import dataclasses
 import functools
 import json
 import sys
+import textwrap
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from cleaner import __version__
 from cleaner.config import Config, parse_stages
 from cleaner.errors import CleanerError, ConfigError, UsageError
 
@@ -197,6 +200,26 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
     return func
 
 
+def formats_help() -> str:
+    """One line per input format with the file names it is read from, for ``clean --help``.
+
+    >>> print(formats_help().splitlines()[0])
+      text: .txt .text
+    """
+    from cleaner.readers import _SUFFIXES
+
+    by_format: dict[str, list[str]] = {}
+    for suffix, fmt in _SUFFIXES:
+        by_format.setdefault(fmt.name, []).append(suffix)
+    return "\n".join(
+        f"  {name}: {' '.join(sorted(suffixes, key=lambda x: x.count('.')))}"  # plain before compressed
+        for name, suffixes in sorted(by_format.items(), key=lambda kv: _FORMAT_ORDER.get(kv[0], len(_FORMAT_ORDER)))
+    )
+
+
+_FORMAT_ORDER = {"text": 0, "html": 1, "jsonl": 2, "parquet": 3, "warc": 4}
+
+
 def _given(name: str) -> bool:
     """Whether option ``name`` was typed on the command line (so it overrides the config file)."""
     ctx = click.get_current_context()
@@ -256,7 +279,7 @@ def _pick(name: str, value: Any, run: dict[str, Any], key: str | None = None) ->
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="cleaner")
+@click.version_option(__version__, "-V", "--version", prog_name="cleaner")
 def main() -> None:
     """Clean scraped web text and HTML: normalize, strip boilerplate, drop near-duplicates.
 
@@ -302,8 +325,13 @@ def clean(
     """Clean INPUTS (files or folders) into OUTPUT.
 
     \b
-    .txt/.html/.htm files become OUTPUT/<same path>.txt; .jsonl and .jsonl.gz files keep their
-    name and records, with `text` cleaned. Near-duplicates are left out (see the report).
+    Input formats, by file name (folders are walked; other files are skipped and counted):
+    {formats}
+      s3://, gs://, ... URLs of files or folders (pip install 'cleaner[remote]' and the backend, e.g. s3fs)
+    \b
+    Text and HTML files become OUTPUT/<same path>.txt; JSONL files keep their name and records,
+    with `text` cleaned; Parquet keeps its schema; WARC becomes JSONL. Near-duplicates are left
+    out (see the report).
     \b
     Examples:
       cleaner clean seeds/ -o out/
@@ -311,7 +339,8 @@ def clean(
       cleaner clean batch-002.jsonl.gz -o out/ --index seen.sqlite --html-report batch-002.html
       cleaner clean --config cleaner.toml --threshold 0.9 -v
     """
-    from cleaner.progress import InputTimer, TerminalProgress
+    started = time.perf_counter()
+    from cleaner.progress import InputTimer, TerminalProgress, run_footer
     from cleaner.runners.local import default_report_path, run
 
     cfg, run_opts = build_config(
@@ -375,12 +404,15 @@ def clean(
         write_html_report(Path(html_value), report, read_records(report_path), input_seconds=timer.seconds, title=title)
     if not quiet:
         click.echo(report.summary(), err=True)
-        if html_value is not None:
-            click.echo(f"HTML report: {html_value}", err=True)
+        click.echo("\n" + run_footer(time.perf_counter() - started, outdir, report_path, html_value), err=True)
     if report.failed:
         if not quiet:
             click.echo(f"cleaner: {report.docs_error:,} input(s) failed; see the lines above and the report", err=True)
         sys.exit(1)
+
+
+# The formats come from the readers' own table, so this help lists every format a run reads.
+clean.help = (clean.help or "").replace("    {formats}", textwrap.indent(formats_help(), "    "))
 
 
 @main.command()

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import IO, Any
 
 
@@ -152,27 +153,65 @@ class InputTimer:
     input order, so a file's time is how long the run waited for it after the previous one: a slow
     file still stands out, a fast one behind it shows near zero. The first result of a phase is not
     timed: the time before it is worker start-up and the previous phase's decisions, not the file.
+    A phase whose results all come from one file (a single-file dump, however many shards) is
+    the exception: the run waited on that file alone, so the whole phase, from the previous
+    phase's last result, is that file's time.
 
     >>> timer = InputTimer()
     >>> for n, path in enumerate(["a.txt", "b.txt"], 1):
     ...     timer(ProgressEvent("write", 1, 1, n, 2, path=path))
     >>> sorted(timer.seconds), timer.seconds["a.txt"]
     (['a.txt', 'b.txt'], 0.0)
+    >>> one = InputTimer()
+    >>> one(ProgressEvent("write", 1, 1, 1, 1, path="dump.jsonl"))
+    >>> one.seconds["dump.jsonl"] > 0
+    True
     """
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
+        # per phase: (time the phase began, [(path, time of its result), ...])
+        self._phases: list[tuple[float, list[tuple[str, float]]]] = []
         self._phase = -1
-        self._last = 0.0
+        self._last = time.perf_counter()
 
     def __call__(self, event: ProgressEvent) -> None:
         now = time.perf_counter()
-        if event.phase_number == self._phase:
-            self.seconds[event.path] = self.seconds.get(event.path, 0.0) + (now - self._last)
-        else:
+        if event.phase_number != self._phase:
             self._phase = event.phase_number
-            self.seconds.setdefault(event.path, 0.0)
+            self._phases.append((self._last, []))
+        self._phases[-1][1].append((event.path, now))
         self._last = now
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Input path -> seconds, every path seen (untimed ones at 0.0)."""
+        out: dict[str, float] = {}
+        for began, results in self._phases:
+            if len({path for path, _ in results}) == 1:
+                path = results[0][0]
+                out[path] = out.get(path, 0.0) + (results[-1][1] - began)
+                continue
+            out.setdefault(results[0][0], 0.0)
+            for (_, before), (path, at) in pairwise(results):
+                out[path] = out.get(path, 0.0) + (at - before)
+        return out
+
+
+def run_footer(wall_seconds: float, output: object, report: object, html_report: object | None = None) -> str:
+    """The last lines of the summary: how long the run took and where its results are.
+
+    >>> print(run_footer(83.25, "out", "out.report.jsonl", "run.html"))
+    wall time: 1 min 23.2 s
+    output: out
+    report: out.report.jsonl
+    HTML report: run.html
+    """
+    minutes, seconds = divmod(wall_seconds, 60)
+    wall = f"{int(minutes)} min {seconds:.1f} s" if minutes >= 1 else f"{seconds:.2f} s"
+    lines = [f"wall time: {wall}", f"output: {output}", f"report: {report}"]
+    if html_report is not None:
+        lines.append(f"HTML report: {html_report}")
+    return "\n".join(lines)
 
 
 def _is_terminal(stream: IO[str]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import click
@@ -121,3 +122,50 @@ def test_summary_counts_duplicate_clusters(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "near-duplicates: 1 cluster (largest 3 documents)" in result.stderr
     assert "dedup.near_duplicate_doc" in result.stderr
+
+
+# --- issue 18, "The command line as people use it" -------------------------------------------------
+
+
+def test_clean_help_lists_every_input_format() -> None:
+    from cleaner.readers import _SUFFIXES
+
+    help_text = invoke("clean", "--help").output
+    listed = set(re.findall(r"(?<![\w/])\.[a-z]+(?:\.[a-z]+)?\b", help_text))
+    missing = [suffix for suffix, _ in _SUFFIXES if suffix not in listed]
+    assert not missing, f"clean --help does not list {missing}"
+    assert "s3://" in help_text
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version_flag(flag: str) -> None:
+    from cleaner import __version__
+
+    result = invoke(flag)
+    assert result.exit_code == 0
+    assert result.output.strip() == f"cleaner, version {__version__}"
+
+
+def test_summary_ends_with_wall_time_output_and_report_paths(seeds_copy: Path, tmp_path: Path) -> None:
+    out, report, page = tmp_path / "out", tmp_path / "run.report.jsonl", tmp_path / "run.html"
+    args = ["--stages", "normalize", "-j", "1"]
+    result = invoke(
+        "clean", str(seeds_copy), "-o", str(out), "--report", str(report), "--html-report", str(page), *args
+    )
+    assert result.exit_code == 0, result.output
+    tail = result.stderr.rstrip("\n").splitlines()[-4:]
+    assert re.fullmatch(r"wall time: \d+\.\d\d s", tail[0]), tail
+    assert tail[1:] == [f"output: {out}", f"report: {report}", f"HTML report: {page}"]
+    # without --report, the default report path is the one named
+    default = invoke("clean", str(seeds_copy), "-o", str(tmp_path / "o2"), *args)
+    assert f"report: {tmp_path / 'o2.report.jsonl'}" in default.stderr and "HTML report" not in default.stderr
+
+
+def test_shell_completion_works_as_readme_says() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "_CLEANER_COMPLETE=bash_source cleaner" in readme
+    script = CliRunner().invoke(main, [], prog_name="cleaner", env={"_CLEANER_COMPLETE": "bash_source"})
+    assert script.exit_code == 0 and "_cleaner_completion" in script.output
+    env = {"_CLEANER_COMPLETE": "bash_complete", "COMP_WORDS": "cleaner cl", "COMP_CWORD": "1"}
+    words = CliRunner().invoke(main, [], prog_name="cleaner", env=env)
+    assert "plain,clean" in words.output.splitlines()

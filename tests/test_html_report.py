@@ -10,6 +10,7 @@ import struct
 import subprocess
 import zlib
 from collections import Counter
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ def _record(doc_id: str, **fields: object) -> dict[str, object]:
         "reason": None,
         "detail": None,
         "chars_in": 100,
+        "chars_out": 100,
         "drops": [],
         "cluster": None,
         "duplicate_of": None,
@@ -68,14 +70,15 @@ def test_every_chart_is_drawn_from_the_counters_and_records() -> None:
         _record("a3", similarity=0.81, **dup),
         _record("b", cluster="b", passages=[passage]),
     ]
+    report.edits["lookalikes"] = 2
     page = render(report, records, input_seconds={"big.jsonl": 2.0, "small.txt": 0.1})
     svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
-    assert len(svgs) == 6
+    assert len(svgs) == 7
     for svg, colour in zip(
-        svgs, ["reasons", "chars", "clusters", "similarity_docs", "slowest", "seconds"], strict=True
+        svgs, ["reasons", "edits", "chars", "clusters", "similarity_docs", "slowest", "seconds"], strict=True
     ):
         assert f'fill="{COLOURS[colour]}"' in svg, colour
-    similarity = svgs[3]
+    similarity = svgs[4]
     assert similarity.count(f'fill="{COLOURS["similarity_docs"]}"') == 2 + 1  # two bins with bars + legend
     assert similarity.count(f'fill="{COLOURS["similarity_passages"]}"') == 1 + 1
     # the largest cluster's members, with what they duplicate
@@ -88,8 +91,9 @@ def test_every_chart_is_drawn_from_the_counters_and_records() -> None:
 
 def test_empty_run_says_there_is_nothing_to_chart() -> None:
     page = render(Report(), [])
-    assert page.count("nothing to show for this run") == 6
+    assert page.count("nothing to show for this run") == 7
     assert "No near-duplicate clusters" in page and "Nothing was removed" in page
+    assert "No reused passages" in page and "The normalizer changed nothing" in page
 
 
 def test_samples_and_members_are_bounded() -> None:
@@ -198,14 +202,14 @@ def test_report_on_seeds_and_a_dump_renders_its_charts_in_chromium(seeds_copy: P
     dom = _run_chromium(browser, page, tmp_path / "profile-dom", "--dump-dom")
     assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
     html = dom.stdout.decode("utf-8")
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 7
     assert html.count('class="bar"') >= 10
 
     shot = tmp_path / "report.png"
     run = _run_chromium(browser, page, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1280,2400")
     assert run.returncode == 0 and shot.is_file(), run.stderr.decode(errors="replace")[-2000:]
     pixels = _png_pixels(shot)
-    for chart in ("reasons", "chars", "clusters", "similarity_docs", "seconds"):
+    for chart in ("reasons", "edits", "chars", "clusters", "similarity_docs", "seconds"):
         r, g, b = _rgb(COLOURS[chart])
         painted = sum(n for (pr, pg, pb), n in pixels.items() if abs(pr - r) + abs(pg - g) + abs(pb - b) <= 6)
         assert painted >= 200, f"chart {chart} ({COLOURS[chart]}) has only {painted} pixels on screen"
@@ -223,3 +227,106 @@ def test_html_report_records_match_the_report_file(seeds_copy: Path, tmp_path: P
     text = page.read_text(encoding="utf-8")
     records = [json.loads(line) for line in report_path.read_text(encoding="utf-8").splitlines()]
     assert f"<b>{len(records)}</b><span>documents in</span>" in text
+
+
+# --- what the page must show (issue 18, "The HTML report") ---------------------------------------
+
+
+def _svg(page: str, title: str) -> str:
+    found = re.search(rf'<svg[^>]*aria-label="{re.escape(title)}".*?</svg>', page, flags=re.S)
+    assert found, f"no chart {title!r}"
+    return found.group(0)
+
+
+def test_normalizer_edits_are_charted_with_examples() -> None:
+    report = Report(docs_in=1, docs_kept=1)
+    report.edits.update({"lookalikes": 102, "spaces": 11})
+    edits = [
+        {"fixer": "lookalikes", "count": 102, "examples": ["'cre\\u0430ted' -> created"]},
+        {"fixer": "spaces", "count": 11, "examples": ["U+00A0 NO-BREAK SPACE"]},
+    ]
+    page = render(report, [_record("seed.txt", edits=edits)])
+    chart = _svg(page, "Normalizer edits")
+    assert f'fill="{COLOURS["edits"]}"' in chart and ">102<" in chart and ">lookalikes<" in chart
+    table = page.split("<h2>Normalizer edits</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "seed.txt</code> &#x27;cre\\u0430ted&#x27; -&gt; created" in table
+    assert "U+00A0 NO-BREAK SPACE" in table
+
+
+def _column_heights(svg: str) -> list[float]:
+    return [float(h) for h in re.findall(r'<rect class="bar"[^>]*height="([\d.]+)"', svg)]
+
+
+def test_cluster_sizes_on_a_log_scale_with_labelled_axes() -> None:
+    report = Report()
+    report.clusters.update({f"pair{i}": 2 for i in range(300)})
+    report.clusters.update({"big": 821, "five": 5, "four": 4, "seven": 7})
+    chart = _svg(render(report, []), "Near-duplicate cluster sizes")
+    heights = _column_heights(chart)
+    # 300 pairs beside single clusters: on a linear scale a count of 1 is 1/300 of the tallest column
+    assert min(heights) >= 0.2 * max(heights), heights
+    assert "clusters (log scale)" in chart and "documents in the cluster" in chart
+    ticks = re.findall(r'class="tick" text-anchor="middle">([^<]+)<', chart)
+    assert ticks[0] == "2" and ticks[-1] == "101-1000" and len(ticks) <= 10, ticks  # bins, not one per size
+    assert ">100<" in chart  # a y tick of the log scale
+
+
+def test_slowest_inputs_keep_the_end_of_long_paths() -> None:
+    long_path = "crawl/2024/05/" + "very-long-folder-name/" * 4 + "the-article-that-was-slow.html"
+    page = render(Report(), [], input_seconds={long_path: 2.0, "b.txt": 0.5})
+    chart = _svg(page, "Slowest inputs")
+    shown = re.findall(r'class="label">([^<]*)<title>([^<]*)</title>', chart)
+    assert unescape(shown[0][1]) == long_path  # the whole path in the tooltip
+    label = shown[0][0]
+    assert label.startswith("…") and label.endswith("the-article-that-was-slow.html") and len(label) <= 36
+
+
+def test_characters_removed_account_for_html_markup() -> None:
+    page_drop = {"stage": "boilerplate", "reason": "boilerplate.nav", "unit": "block", "text": "x" * 50}
+    records = [
+        _record(
+            "page.html",
+            source={"path": "site/page.html", "line": None},
+            chars_in=1000,
+            chars_out=100,
+            drops=[page_drop],
+        ),
+        _record("a.txt", source={"path": "a.txt", "line": None}, chars_in=120, chars_out=100),
+    ]
+    report = Report(docs_in=2, docs_kept=2, chars_in=1120, chars_out=200)
+    data = collect(records, report)
+    assert data.chars_removed == Counter(
+        {"html (markup)": 850, "boilerplate": 50, "not itemized (layout edits, markup)": 20}
+    )
+    assert sum(data.chars_removed.values()) == report.chars_in - report.chars_out
+    assert ">html (markup)<" in _svg(render(report, records), "Characters removed per stage")
+
+
+def test_reused_passages_are_shown_with_their_documents() -> None:
+    passage = {
+        "start": 0,
+        "end": 40,
+        "text": "A passage that two articles share word for word.",
+        "duplicate_of": "original.txt",
+        "similarity": 0.97,
+    }
+    records = [_record("reuser.txt", passages=[passage])]
+    report = Report(docs_in=1, docs_kept=1, passages_flagged=1)
+    section = render(report, records).split("<h2>Reused passages</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<code>reuser.txt</code>" in section and "<code>original.txt</code>" in section
+    assert "A passage that two articles share word for word." in section and "0.97" in section
+
+
+def test_slowest_inputs_chart_is_drawn_for_a_single_file_dump(tmp_path: Path) -> None:
+    dump = tmp_path / "in" / "dump.jsonl"
+    dump.parent.mkdir()
+    write_jsonl(dump, [{"id": f"d{i}", "text": f"Document number {i} says something of its own."} for i in range(3)])
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        main,
+        ["clean", str(dump), "-o", str(tmp_path / "out"), "--html-report", str(page), "-j", "1", "-q"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    chart = _svg(page.read_text(encoding="utf-8"), "Slowest inputs")
+    assert "nothing to show" not in chart and f'fill="{COLOURS["slowest"]}"' in chart

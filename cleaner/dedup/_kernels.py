@@ -1,8 +1,10 @@
 """The two hot loops (text -> shingle hashes, shingle hashes -> MinHash signatures), twice.
 
 ``NUMPY`` is the reference: whole-batch array passes, no Python work per word or shingle.
-``NUMBA`` computes bit-identical results in compiled loops when numba is installed (about 2.5x
-faster end to end on the Reuters bench, benchmarks/bench_dedup.py); tests/dedup/test_kernels.py checks that they agree.
+``NUMBA`` (the module ``_numba_kernels``, imported on first use) computes bit-identical results
+in compiled loops when numba is installed (about 2.5x faster end to end on the Reuters bench,
+benchmarks/bench_dedup.py); tests/dedup/test_dedup_kernels.py checks that they agree. ``pick``
+chooses per call: numpy for small batches, so a small run never pays for loading numba.
 Every product and sum wraps modulo 2**64 (2**32 for signatures), which both backends share.
 
 >>> import numpy as np
@@ -12,6 +14,8 @@ Every product and sum wraps modulo 2**64 (2**32 for signatures), which both back
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -132,131 +136,60 @@ NUMPY = SimpleNamespace(name="numpy", shingle_hashes=_np_shingle_hashes, minhash
 
 
 def numba_available() -> bool:
-    """True when numba can be imported (the fast path); False selects the numpy reference."""
+    """True when numba is installed (the fast path); False selects the numpy reference.
+
+    Looks the package up without importing it: importing numba costs about half a CPU-second.
+    """
+    return importlib.util.find_spec("numba") is not None
+
+
+# With ``use_numba=None`` (the default) a call runs the numpy kernels until one call brings at
+# least this much work, or numba is already loaded in the process. Loading numba costs about
+# 1 CPU-second in every process, even from a warm cache (its import, then its type registries,
+# which import scipy.linalg); it saves about 0.045 CPU-seconds per MB of text over numpy (both
+# kernels: about 19 vs 160 MB/s). So a small run (the five seeds, one page per shard) never
+# loads it, and a large one loads it at its first full chunk (shingles.py chunks 1 MB). Results
+# are bit-identical either way (tests/dedup/test_dedup_kernels.py). Re-check the cost with
+# ``python -X importtime -c "import cleaner.dedup._numba_kernels"`` and benchmarks/bench_dedup.py.
+NUMBA_MIN_CHARS = 1 << 20
+NUMBA_MIN_SHINGLES = NUMBA_MIN_CHARS // 8  # about 6 to 8 characters per word of news text
+_NUMBA_MODULE = "cleaner.dedup._numba_kernels"
+
+
+def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
+    """The kernels for one call: numba or numpy as ``use_numba`` says, or, when it is None,
+    numba if it is installed and loaded already or ``work >= min_work`` (see NUMBA_MIN_CHARS).
+
+    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 20).name in ("numpy", "numba")
+    ('numpy', True)
+    """
+    if use_numba is False:
+        return NUMPY
+    if use_numba is None and ((work < min_work and _NUMBA_MODULE not in sys.modules) or not numba_available()):
+        return NUMPY
     try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _build_numba() -> SimpleNamespace:
-    import numba
-
-    @numba.njit(cache=True, inline="always")
-    def fmix64(x: Any) -> Any:
-        x ^= x >> _S33
-        x *= _M1
-        x ^= x >> _S33
-        x *= _M2
-        x ^= x >> _S33
-        return x
-
-    @numba.njit(cache=True)
-    def shingle_hashes(cps: Any, table: Any, text_starts: Any, ngram: int) -> Any:
-        n_texts = len(text_starts) - 1
-        tokens = np.empty(len(cps) // 2 + 1, dtype=np.uint64)
-        tok_text = np.empty(len(cps) // 2 + 1, dtype=np.int64)
-        bounds = np.empty((len(cps) // 2 + 1, 2), dtype=np.int64)
-        ntok = np.zeros(n_texts, dtype=np.int64)
-        n = 0
-        t = 0
-        i = 0
-        total = len(cps)
-        while i < total:
-            if not table[cps[i]]:
-                i += 1
-                continue
-            while text_starts[t + 1] <= i:
-                t += 1
-            acc = np.uint64(0)
-            k = np.uint64(0)
-            bounds[n, 0] = i
-            while i < total and table[cps[i]]:
-                acc = acc * K_CHAR + np.uint64(cps[i])
-                k += np.uint64(1)
-                i += 1
-            tokens[n] = fmix64(acc + k * K_LENGTH)
-            bounds[n, 1] = i
-            tok_text[n] = t
-            ntok[t] += 1
-            n += 1
-        offsets = np.zeros(n_texts + 1, dtype=np.int64)
-        tok_start = np.zeros(n_texts + 1, dtype=np.int64)
-        for t in range(n_texts):
-            c = ntok[t] - ngram + 1 if ntok[t] >= ngram else min(ntok[t], 1)
-            offsets[t + 1] = offsets[t] + c
-            tok_start[t + 1] = tok_start[t] + ntok[t]
-        out = np.empty(offsets[n_texts], dtype=np.uint64)
-        start = 0
-        for t in range(n_texts):
-            m = ntok[t]
-            o = offsets[t]
-            if m >= ngram:
-                for w in range(m - ngram + 1):
-                    h = tokens[start + w]
-                    for j in range(1, ngram):
-                        h = h * K_SHINGLE + tokens[start + w + j]
-                    out[o + w] = fmix64(h)
-            elif m > 0:
-                h = tokens[start]
-                for j in range(1, m):
-                    h = h * K_SHINGLE + tokens[start + j]
-                out[o] = fmix64(h)
-            start += m
-        return out, offsets, bounds[:n].copy(), tok_start
-
-    @numba.njit(cache=True)
-    def minhash(hashes: Any, offsets: Any, a: Any, b: Any) -> Any:
-        n_docs = len(offsets) - 1
-        n_perm = len(a)
-        a64 = a.astype(np.uint64)
-        b64 = b.astype(np.uint64)
-        sig = np.full((n_docs, n_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        cur = np.empty(n_perm, dtype=np.uint64)
-        for d in range(n_docs):
-            for p in range(n_perm):
-                cur[p] = _MASK32
-            for s in range(offsets[d], offsets[d + 1]):
-                x = hashes[s] & _MASK32
-                x ^= x >> np.uint64(16)
-                x = (x * np.uint64(0x85EBCA6B)) & _MASK32
-                x ^= x >> np.uint64(13)
-                x = (x * np.uint64(0xC2B2AE35)) & _MASK32
-                x ^= x >> np.uint64(16)
-                for p in range(n_perm):
-                    v = (x * a64[p] + b64[p]) & _MASK32
-                    if v < cur[p]:
-                        cur[p] = v
-            for p in range(n_perm):
-                sig[d, p] = np.uint32(cur[p])
-        return sig
-
-    def fmix64_array(x: U64) -> U64:
-        return _np_fmix64(x)
-
-    return SimpleNamespace(name="numba", shingle_hashes=shingle_hashes, minhash=minhash, fmix64=fmix64_array)
+        from cleaner.dedup import _numba_kernels
+    except ImportError:  # installed but broken (e.g. built for another numpy): the numpy twin
+        if use_numba:
+            raise
+        return NUMPY
+    return _numba_kernels
 
 
 class _LazyNumba:
-    """Compiles the numba kernels on first use, so importing cleaner never pays for it.
+    """The numba kernels (``cleaner.dedup._numba_kernels``), imported on first use.
 
-    The one module-level object that changes after import: it only ever holds compiled code
-    for fixed functions, so results never depend on whether or when it was filled.
+    Importing cleaner never imports numba (about 0.3 CPU-seconds). The kernels live at module
+    level in their own module so numba's on-disk cache hits in every process; this object holds
+    no state of its own (the import system keeps the loaded module).
     """
-
-    def __init__(self) -> None:
-        self._impl: SimpleNamespace | None = None
-
-    def _get(self) -> SimpleNamespace:
-        if self._impl is None:
-            self._impl = _build_numba()
-        return self._impl
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self._get(), name)
+        from cleaner.dedup import _numba_kernels
+
+        return getattr(_numba_kernels, name)
 
 
 NUMBA = _LazyNumba()

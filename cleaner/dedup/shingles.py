@@ -98,7 +98,7 @@ class Shingler:
     def __init__(self, ngram: int = 5, use_numba: bool | None = None) -> None:
         self.ngram = ngram
         self.table = word_table()
-        self.use_numba = _kernels.numba_available() if use_numba is None else use_numba
+        self.use_numba = use_numba  # None: numba for large batches when installed (_kernels.pick)
 
     def keys(self, texts: Sequence[str]) -> list[str]:
         """Repaired, case-folded texts (punctuation still in place: the table skips it)."""
@@ -156,7 +156,7 @@ class Shingler:
         lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
         text_starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=text_starts[1:])
-        kernels: Any = _kernels.NUMBA if self.use_numba else _kernels.NUMPY
+        kernels: Any = _kernels.pick(self.use_numba, len(cps), _kernels.NUMBA_MIN_CHARS)
         hashes, offsets, bounds, token_offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
         # Word positions relative to their own text's key, not to the joined chunk.
         bounds = bounds - np.repeat(text_starts[:-1], np.diff(token_offsets))[:, None]
@@ -176,9 +176,9 @@ class Shingler:
         """
         return self.hash_batch([text])[0]
 
-    def __getstate__(self) -> tuple[int, bool]:
+    def __getstate__(self) -> tuple[int, bool | None]:
         return self.ngram, self.use_numba  # the table is rebuilt, not pickled
 
-    def __setstate__(self, state: tuple[int, bool]) -> None:
+    def __setstate__(self, state: tuple[int, bool | None]) -> None:
         self.ngram, self.use_numba = state
         self.table = word_table()

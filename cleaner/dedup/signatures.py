@@ -60,10 +60,10 @@ class Signer:
     def __init__(self, num_perm: int = 128, seed: int = 1, use_numba: bool | None = None) -> None:
         self.num_perm, self.seed = num_perm, seed
         self.a, self.b = permutations(num_perm, seed)
-        self.use_numba = _kernels.numba_available() if use_numba is None else use_numba
+        self.use_numba = use_numba  # None: numba for large batches when installed (_kernels.pick)
 
     def sign(self, hashes: U64, offsets: I64) -> U32:
-        kernels: Any = _kernels.NUMBA if self.use_numba else _kernels.NUMPY
+        kernels: Any = _kernels.pick(self.use_numba, len(hashes), _kernels.NUMBA_MIN_SHINGLES)
         sig: U32 = kernels.minhash(hashes, offsets, self.a, self.b)
         return sig
 

@@ -1,0 +1,118 @@
+"""The numba twins of ``_kernels.NUMPY``, compiled once per machine and loaded from numba's disk cache.
+
+Imported only on first use (``_kernels.NUMBA``), so importing cleaner never imports numba.
+Every kernel is a module-level function whose globals are plain constants or other module-level
+dispatchers, never closure cells: numba keys its on-disk cache on the bytecode *and the pickled
+closure cells*, and a dispatcher in a cell pickles differently in every process, so a kernel
+defined inside a function was compiled again in every worker (1 to 4 CPU seconds each) and the
+cache folder gained a file per process. tests/dedup/test_numba_cache.py checks that a second
+process compiles nothing and adds no cache file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+from cleaner.dedup._kernels import _M1, _M2, _MASK32, _S33, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
+
+name = "numba"
+
+
+@numba.njit(cache=True, inline="always")
+def fmix64_scalar(x: Any) -> Any:
+    x ^= x >> _S33
+    x *= _M1
+    x ^= x >> _S33
+    x *= _M2
+    x ^= x >> _S33
+    return x
+
+
+@numba.njit(cache=True)
+def shingle_hashes(cps: Any, table: Any, text_starts: Any, ngram: int) -> Any:
+    n_texts = len(text_starts) - 1
+    tokens = np.empty(len(cps) // 2 + 1, dtype=np.uint64)
+    tok_text = np.empty(len(cps) // 2 + 1, dtype=np.int64)
+    bounds = np.empty((len(cps) // 2 + 1, 2), dtype=np.int64)
+    ntok = np.zeros(n_texts, dtype=np.int64)
+    n = 0
+    t = 0
+    i = 0
+    total = len(cps)
+    while i < total:
+        if not table[cps[i]]:
+            i += 1
+            continue
+        while text_starts[t + 1] <= i:
+            t += 1
+        acc = np.uint64(0)
+        k = np.uint64(0)
+        bounds[n, 0] = i
+        while i < total and table[cps[i]]:
+            acc = acc * K_CHAR + np.uint64(cps[i])
+            k += np.uint64(1)
+            i += 1
+        tokens[n] = fmix64_scalar(acc + k * K_LENGTH)
+        bounds[n, 1] = i
+        tok_text[n] = t
+        ntok[t] += 1
+        n += 1
+    offsets = np.zeros(n_texts + 1, dtype=np.int64)
+    tok_start = np.zeros(n_texts + 1, dtype=np.int64)
+    for t in range(n_texts):
+        c = ntok[t] - ngram + 1 if ntok[t] >= ngram else min(ntok[t], 1)
+        offsets[t + 1] = offsets[t] + c
+        tok_start[t + 1] = tok_start[t] + ntok[t]
+    out = np.empty(offsets[n_texts], dtype=np.uint64)
+    start = 0
+    for t in range(n_texts):
+        m = ntok[t]
+        o = offsets[t]
+        if m >= ngram:
+            for w in range(m - ngram + 1):
+                h = tokens[start + w]
+                for j in range(1, ngram):
+                    h = h * K_SHINGLE + tokens[start + w + j]
+                out[o + w] = fmix64_scalar(h)
+        elif m > 0:
+            h = tokens[start]
+            for j in range(1, m):
+                h = h * K_SHINGLE + tokens[start + j]
+            out[o] = fmix64_scalar(h)
+        start += m
+    return out, offsets, bounds[:n].copy(), tok_start
+
+
+@numba.njit(cache=True)
+def minhash(hashes: Any, offsets: Any, a: Any, b: Any) -> Any:
+    n_docs = len(offsets) - 1
+    n_perm = len(a)
+    a64 = a.astype(np.uint64)
+    b64 = b.astype(np.uint64)
+    sig = np.full((n_docs, n_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    cur = np.empty(n_perm, dtype=np.uint64)
+    for d in range(n_docs):
+        for p in range(n_perm):
+            cur[p] = _MASK32
+        for s in range(offsets[d], offsets[d + 1]):
+            x = hashes[s] & _MASK32
+            x ^= x >> np.uint64(16)
+            x = (x * np.uint64(0x85EBCA6B)) & _MASK32
+            x ^= x >> np.uint64(13)
+            x = (x * np.uint64(0xC2B2AE35)) & _MASK32
+            x ^= x >> np.uint64(16)
+            for p in range(n_perm):
+                v = (x * a64[p] + b64[p]) & _MASK32
+                if v < cur[p]:
+                    cur[p] = v
+        for p in range(n_perm):
+            sig[d, p] = np.uint32(cur[p])
+    return sig
+
+
+def fmix64(x: U64) -> U64:
+    """Array version for callers outside the kernels (numpy does this as fast as numba)."""
+    return _np_fmix64(x)

@@ -1,0 +1,78 @@
+"""numba compiles the dedup kernels once per machine: a second process loads them from the disk cache.
+
+Each run is a fresh Python process with its own NUMBA_CACHE_DIR, because the bug this guards
+against only shows across processes: a kernel that closed over another dispatcher got a new
+cache key in every process, so every worker compiled again and the cache folder grew a file
+per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numba")
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Runs both kernels through the public classes (numba forced on) and prints numba's own
+# account of what it compiled (cache misses) and what it loaded from disk (cache hits).
+SCRIPT = """
+import json
+from cleaner.dedup import _numba_kernels
+from cleaner.dedup.shingles import Shingler
+from cleaner.dedup.signatures import Signer
+
+hashes, offsets = Shingler(5, use_numba=True).hash_batch(["one two three four five six", "seven"])
+Signer(16, 1, use_numba=True).sign(hashes, offsets)
+stats = {}
+for name in ("shingle_hashes", "minhash"):
+    s = getattr(_numba_kernels, name).stats
+    stats[name] = {"hits": sum(s.cache_hits.values()), "misses": sum(s.cache_misses.values())}
+print(json.dumps(stats))
+"""
+
+
+def _run(cache_dir: Path) -> dict[str, dict[str, int]]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO)}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True, cwd=REPO)
+    result: dict[str, dict[str, int]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _listing(cache_dir: Path) -> list[str]:
+    return sorted(str(p.relative_to(cache_dir)) for p in cache_dir.rglob("*") if p.is_file())
+
+
+def test_second_process_compiles_nothing_and_adds_no_cache_file(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "numba-cache"
+    first = _run(cache_dir)
+    assert all(k["misses"] >= 1 for k in first.values()), first  # an empty cache: both compiled
+    after_first = _listing(cache_dir)
+    assert after_first
+
+    second = _run(cache_dir)
+    assert second == {name: {"hits": 1, "misses": 0} for name in first}, second
+    assert _listing(cache_dir) == after_first
+
+
+def test_a_small_run_never_loads_numba(tmp_path: Path) -> None:
+    """Loading numba costs about a CPU-second per process even from a warm cache: a small batch
+    (the five seeds) is hashed with the numpy kernels, bit-identical, and numba is never imported."""
+    script = """
+import sys
+import cleaner
+from pathlib import Path
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path("seeds").iterdir())]
+kept = list(cleaner.clean(texts))
+print(len(kept), "numba" in sys.modules)
+"""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.split() == ["5", "False"], done.stdout + done.stderr

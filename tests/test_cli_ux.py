@@ -113,7 +113,7 @@ def test_summary_is_a_table_with_every_section(seeds_copy: Path, tmp_path: Path)
 
 
 def test_summary_counts_duplicate_clusters(tmp_path: Path) -> None:
-    from tests.conftest import SEEDS, write_jsonl
+    from tests.helpers import SEEDS, write_jsonl
 
     text = next(iter(sorted(SEEDS.iterdir()))).read_text(encoding="utf-8")
     dump = write_jsonl(tmp_path / "d.jsonl", [{"id": f"c{i}", "text": text} for i in range(3)])

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cleaner.cli import main
 from cleaner.config import Config, DedupConfig
 from cleaner.explain import explain_target
-from tests.conftest import SEEDS, write_jsonl
+from tests.helpers import SEEDS, write_jsonl
 
 
 def invoke(*args: str):

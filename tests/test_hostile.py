@@ -17,7 +17,7 @@ from cleaner.cli import main
 from cleaner.config import Config, LimitsConfig
 from cleaner.readers import InputFile, Shard, decode_bytes, detect_format, read_shard
 from cleaner.runners.local import LocalExecutor, Task, TaskResult, _run_in_worker, run
-from tests.conftest import read_report
+from tests.helpers import read_report
 
 GOOD = (
     "<html><body><article><p>A good paragraph of an article, with plenty of words to count as content."

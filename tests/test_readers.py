@@ -10,7 +10,7 @@ import pytest
 from cleaner.config import LimitsConfig
 from cleaner.errors import UsageError
 from cleaner.readers import decode_bytes, detect_format, discover, plan_shards, read_shard
-from tests.conftest import write_jsonl
+from tests.helpers import write_jsonl
 
 
 def read_all(paths, **kw):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 def make_inputs(root: Path) -> Path:

@@ -47,7 +47,7 @@ def handle_errors(func: F) -> F:
             _err(str(exc))
             sys.exit(1)
         except KeyboardInterrupt:
-            _err("interrupted; run the same command again to start over (outputs are only ever complete files)")
+            _err("interrupted: run the same command to resume (outputs are only ever complete files)")
             sys.exit(130)
         except Exception as exc:
             if debug:

@@ -312,7 +312,7 @@ def clean(
       cleaner clean --config cleaner.toml --threshold 0.9 -v
     """
     from cleaner.progress import InputTimer, TerminalProgress
-    from cleaner.runners.local import default_report_path, run
+    from cleaner.runners import default_report_path, run
 
     cfg, run_opts = build_config(
         config_path,
@@ -367,6 +367,7 @@ def clean(
             engine=engine,
             scheduler=scheduler,
             keep_intermediate=keep_intermediate,
+            on_notice=None if quiet else _err,
         )
     if html_value is not None:
         from cleaner.html_report import read_records, write_html_report

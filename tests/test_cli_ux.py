@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cleaner.cli import main
 from cleaner.config import Config
 from cleaner.progress import ProgressEvent, TerminalProgress
-from cleaner.runners.local import run
+from cleaner.runners import run
 
 
 def invoke(*args: str):

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from cleaner.config import Config
-from cleaner.runners.local import run
+from cleaner.runners import run
 from tests.helpers import SEEDS, write_jsonl
 
 

@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 
 from cleaner.cli import main
 from cleaner.config import Config, LimitsConfig
-from cleaner.readers import InputFile, Shard, decode_bytes, detect_format, read_shard
-from cleaner.runners.local import LocalExecutor, Task, TaskResult, _run_in_worker, run
+from cleaner.formats.decode import decode_bytes
+from cleaner.readers import InputFile, Shard, detect_format, read_shard
+from cleaner.runners import run
+from cleaner.runners.core import Task, TaskResult
+from cleaner.runners.local import LocalExecutor, _run_in_worker
 from tests.helpers import read_report
 
 GOOD = (

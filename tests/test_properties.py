@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import Config
-from cleaner.runners.local import run
+from cleaner.runners import run
 from tests.helpers import read_report
 
 line = st.one_of(

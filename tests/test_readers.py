@@ -9,7 +9,8 @@ import pytest
 
 from cleaner.config import LimitsConfig
 from cleaner.errors import UsageError
-from cleaner.readers import decode_bytes, detect_format, discover, plan_shards, read_shard
+from cleaner.formats.decode import decode_bytes
+from cleaner.readers import detect_format, discover, plan_shards, read_shard
 from tests.helpers import write_jsonl
 
 

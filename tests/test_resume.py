@@ -87,34 +87,35 @@ def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     # rows in the index for earlier copies of its documents.
     import dataclasses
 
+    from cleaner import runners
     from cleaner.config import Config, DedupConfig
     from cleaner.dedup.index import describe
-    from cleaner.runners import local
+    from cleaner.runners import core
 
     inputs = make_inputs(tmp_path)
 
     def config(name: str) -> Config:
         return dataclasses.replace(Config(jobs=2), dedup=DedupConfig(index=str(tmp_path / name)))
 
-    want = local.run([inputs], tmp_path / "ref", config("ref.sqlite"), tmp_path / "ref.jsonl")
+    want = runners.run([inputs], tmp_path / "ref", config("ref.sqlite"), tmp_path / "ref.jsonl")
 
     class Killed(Exception):
         pass
 
-    save = local.Checkpoint.save_decisions
+    save = core.Checkpoint.save_decisions
 
-    def killed_after_dedup(self: local.Checkpoint, phase: int, decisions: dict[str, object]) -> None:
+    def killed_after_dedup(self: core.Checkpoint, phase: int, decisions: dict[str, object]) -> None:
         if phase > 0:  # phase 0 is the template barrier, then dedup
             raise Killed
         save(self, phase, decisions)
 
     out, report = tmp_path / "out", tmp_path / "out.jsonl"
-    monkeypatch.setattr(local.Checkpoint, "save_decisions", killed_after_dedup)
+    monkeypatch.setattr(core.Checkpoint, "save_decisions", killed_after_dedup)
     with pytest.raises(Killed):
-        local.run([inputs], out, config("seen.sqlite"), report)
+        runners.run([inputs], out, config("seen.sqlite"), report)
     monkeypatch.undo()
     assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # the index had committed the run
-    got = local.run([inputs], out, config("seen.sqlite"), report)
+    got = runners.run([inputs], out, config("seen.sqlite"), report)
     assert tree(out) == tree(tmp_path / "ref")
     assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert got.docs_kept == want.docs_kept > 0  # a rerun that saw its own rows would keep none

@@ -18,4 +18,4 @@ def _longest_match(pattern: str) -> int:
 
 def test_written_widths_match_the_cues() -> None:
     want = tuple(_longest_match(pattern) for _, pattern in rules._LINE_CUES)
-    assert rules.LINE_CUE_MAX_LENGTH == want, "a line cue changed: copy these widths into LINE_CUE_MAX_LENGTH"
+    assert want == rules.LINE_CUE_MAX_LENGTH, "a line cue changed: copy these widths into LINE_CUE_MAX_LENGTH"

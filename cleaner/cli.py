@@ -405,15 +405,17 @@ def explain(
 ) -> None:
     """Show every line of one document with its fate: kept, dropped (why), edited (what), duplicate (of what).
 
-    FILE is a .txt/.html file, or DUMP.jsonl:LINE for one record of a JSONL dump (LINE counts
-    from 1). Near-duplicates need a corpus: with --index, the document is checked against a copy
-    of that persistent index (the index itself is never changed).
+    FILE is a .txt/.html file, or DUMP:N for one document of a dump: N is its line in a JSONL
+    file, its row in a Parquet file or its record in a WARC file, from 1 (the report's
+    source.line). Near-duplicates need a corpus: with --index, the document is checked against a
+    copy of that persistent index (the index itself is never changed).
 
     \b
     Examples:
       cleaner explain seeds/002_420ac862ca752e05.txt
       cleaner explain crawl/news/page.html --stages normalize,boilerplate
       cleaner explain dump.jsonl.gz:17 --index seen.sqlite
+      cleaner explain crawl.warc.gz:5
       cleaner explain page.html --html > page.explain.html
     """
     from cleaner.explain import explain_target, render_html, render_text

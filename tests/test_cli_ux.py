@@ -121,3 +121,18 @@ def test_summary_counts_duplicate_clusters(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "near-duplicates: 1 cluster (largest 3 documents)" in result.stderr
     assert "dedup.near_duplicate_doc" in result.stderr
+
+
+def test_ctrl_c_says_the_same_command_resumes(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.runners
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cleaner.runners, "run", interrupted)
+    result = invoke("clean", str(seeds_copy), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 130
+    assert "interrupted: run the same command to resume" in result.stderr
+    assert "start over" not in result.stderr

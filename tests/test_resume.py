@@ -120,3 +120,37 @@ def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert got.docs_kept == want.docs_kept > 0  # a rerun that saw its own rows would keep none
     assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # not added twice
+
+
+def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path) -> None:
+    from cleaner import runners
+    from cleaner.config import Config
+    from cleaner.runners.local import LocalExecutor
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    shards = len(list(inputs.iterdir()))
+
+    class Interrupted(LocalExecutor):
+        """Ctrl-C after the first two tasks of the first phase."""
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            execute = super().__enter__()
+
+            def interrupted(tasks):  # type: ignore[no-untyped-def]
+                for done, result in enumerate(execute(tasks)):
+                    if done == 2:
+                        raise KeyboardInterrupt
+                    yield result
+
+            return interrupted
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        runners.run([inputs], out, Config(jobs=1), executor=Interrupted)
+    notices: list[str] = []
+    runners.run([inputs], out, Config(jobs=1), on_notice=notices.append)
+    assert notices == [f"resuming: 2 of {shards} shards already done (phase 1 of 3)"]
+    notices.clear()
+    runners.run([inputs], tmp_path / "fresh", Config(jobs=1), on_notice=notices.append)
+    assert notices == []  # a fresh run has nothing to say

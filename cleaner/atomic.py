@@ -7,11 +7,13 @@ output is written with a zero timestamp and no file name in the gzip header, so 
 gives the same bytes.
 
 >>> import tempfile
->>> folder = Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = Path(tmp.name)
 >>> with atomic_file(folder / "a.txt") as fh:
 ...     _ = fh.write(b"whole")
 >>> (folder / "a.txt").read_bytes(), sorted(p.name for p in folder.iterdir())
 (b'whole', ['a.txt'])
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

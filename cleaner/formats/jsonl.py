@@ -8,10 +8,12 @@ stay those of the whole file.
 
 >>> import tempfile
 >>> from cleaner.formats.base import Format
->>> path = Path(tempfile.mkdtemp()) / "a.jsonl"
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = Path(tmp.name) / "a.jsonl"
 >>> _ = path.write_bytes(b'{"text": "one"}\\n{"text": "two"}\\n{"text": "three"}\\n')
 >>> cut_jsonl(InputFile(path, "a.jsonl", Format("jsonl")), shard_bytes=20)
-[(0, 32, 1), (32, 51, 3)]
+[(0, 32, 1), (32, 50, 3)]
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -553,7 +553,9 @@ def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor
 class _Progress:
     """Turns task results into ProgressEvents (phase, shards and bytes done)."""
 
-    def __init__(self, shards: Sequence[Shard], phases: int, on_progress: Callable[[ProgressEvent], None] | None):
+    def __init__(
+        self, shards: Sequence[Shard], phases: int, on_progress: Callable[[ProgressEvent], None] | None
+    ) -> None:
         self.shards, self.phases, self.emit = shards, phases, on_progress
         self.sizes = [_shard_size(s) for s in shards] if on_progress is not None else []
         self.bytes_total = sum(self.sizes)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_DATA, peak_rss_mb, table, write_results  # noqa: E402
+from _common import DEFAULT_DATA, peak_rss_mb, table, write_results
 
-from cleaner.config import Config, parse_stages  # noqa: E402
-from cleaner.runners.local import run  # noqa: E402
+from cleaner.config import Config, parse_stages
+from cleaner.runners import run
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_DATA, write_results
 
 from cleaner.config import Config
-from cleaner.runners.local import run
+from cleaner.runners import run
 
 
 def reuters_parquet(data: Path, work: Path) -> dict[str, object]:
@@ -105,7 +105,7 @@ def scrapinghub_warc(data: Path, work: Path) -> dict[str, object]:
         from_html = txt.read_text(encoding="utf-8") if txt.exists() else None
         from_warc = by_url.get(entry["url"])
         if from_warc is not None and not from_warc.endswith("\n"):
-            from_warc += "\n"  # a text file ends with a line break (cleaner.writers.text_bytes)
+            from_warc += "\n"  # a text file ends with a line break (cleaner.formats.pages.text_bytes)
         if from_html == from_warc:
             same += 1
         elif from_html is None or from_warc is None:

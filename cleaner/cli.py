@@ -50,7 +50,7 @@ def handle_errors(func: F) -> F:
             _err(str(exc))
             sys.exit(1)
         except KeyboardInterrupt:
-            _err("interrupted; run the same command again to start over (outputs are only ever complete files)")
+            _err("interrupted: run the same command to resume (outputs are only ever complete files)")
             sys.exit(130)
         except Exception as exc:
             if debug:
@@ -206,11 +206,11 @@ def formats_help() -> str:
     >>> print(formats_help().splitlines()[0])
       text: .txt .text
     """
-    from cleaner.readers import _SUFFIXES
+    from cleaner.formats.table import FORMATS
 
     by_format: dict[str, list[str]] = {}
-    for suffix, fmt in _SUFFIXES:
-        by_format.setdefault(fmt.name, []).append(suffix)
+    for row in FORMATS:
+        by_format.setdefault(row.format.name, []).append(row.suffix)
     return "\n".join(
         f"  {name}: {' '.join(sorted(suffixes, key=lambda x: x.count('.')))}"  # plain before compressed
         for name, suffixes in sorted(by_format.items(), key=lambda kv: _FORMAT_ORDER.get(kv[0], len(_FORMAT_ORDER)))
@@ -341,7 +341,7 @@ def clean(
     """
     started = time.perf_counter()
     from cleaner.progress import InputTimer, TerminalProgress, run_footer
-    from cleaner.runners.local import default_report_path, run
+    from cleaner.runners import default_report_path, run
 
     cfg, run_opts = build_config(
         config_path,
@@ -396,6 +396,7 @@ def clean(
             engine=engine,
             scheduler=scheduler,
             keep_intermediate=keep_intermediate,
+            on_notice=None if quiet else _err,
         )
     if html_value is not None:
         from cleaner.html_report import read_records, write_html_report
@@ -436,15 +437,17 @@ def explain(
 ) -> None:
     """Show every line of one document with its fate: kept, dropped (why), edited (what), duplicate (of what).
 
-    FILE is a .txt/.html file, or DUMP.jsonl:LINE for one record of a JSONL dump (LINE counts
-    from 1). Near-duplicates need a corpus: with --index, the document is checked against a copy
-    of that persistent index (the index itself is never changed).
+    FILE is a .txt/.html file, or DUMP:N for one document of a dump: N is its line in a JSONL
+    file, its row in a Parquet file or its record in a WARC file, from 1 (the report's
+    source.line). Near-duplicates need a corpus: with --index, the document is checked against a
+    copy of that persistent index (the index itself is never changed).
 
     \b
     Examples:
       cleaner explain seeds/002_420ac862ca752e05.txt
       cleaner explain crawl/news/page.html --stages normalize,boilerplate
       cleaner explain dump.jsonl.gz:17 --index seen.sqlite
+      cleaner explain crawl.warc.gz:5
       cleaner explain page.html --html > page.explain.html
     """
     from cleaner.explain import explain_target, render_html, render_text

@@ -80,7 +80,7 @@ class Explanation:
 
 
 def explain_target(target: str, cfg: Config) -> Explanation:
-    """Explain the document named by ``target``: a file, or ``DUMP.jsonl:LINE`` for one record.
+    """Explain the document named by ``target``: a file, or ``DUMP:N`` for one record of a dump.
 
     With a persistent index in ``cfg.dedup.index``, the document is checked against a temporary
     copy of it, so explaining never adds to the index.
@@ -99,30 +99,45 @@ def explain_target(target: str, cfg: Config) -> Explanation:
 
 
 def read_target(target: str, cfg: Config) -> Document:
-    """Read the one document ``target`` names, the same way ``cleaner clean`` reads it."""
+    """Read the one document ``target`` names, the same way ``cleaner clean`` reads it.
+
+    ``target`` is a file that is one document (.txt, .html), or ``DUMP:N`` for one document of
+    a file that holds many: N is its ``source.line`` in the report, which is the line of a
+    JSONL file, the row of a Parquet file, or the record of a WARC file, counted from 1.
+    """
+    from cleaner.formats.table import handler, readable_suffixes
     from cleaner.readers import discover, plan_shards, read_shard
 
-    path, line = Path(target), None
+    path, number = Path(target), None
     if not path.exists() and ":" in target:
         head, _, tail = target.rpartition(":")
         if tail.isdigit():
-            path, line = Path(head), int(tail)
+            path, number = Path(head), int(tail)
     if not path.is_file():
-        raise UsageError(f"{target}: no such file; pass a .txt/.html file, or DUMP.jsonl:LINE for one record")
+        raise UsageError(f"{target}: no such file; pass a .txt/.html file, or DUMP:N for one record of a dump")
     found = discover([path])
     if not found.files:
-        raise UsageError(f"{target}: not a file type cleaner reads (.txt, .html, .htm, .jsonl, .jsonl.gz)")
-    is_dump = found.files[0].format.name == "jsonl"
-    if is_dump and line is None:
-        raise UsageError(f"{target} is a dump of many documents; name one record as {target}:LINE")
-    if not is_dump and line is not None:
-        raise UsageError(f"{path} holds one document; drop the :{line} suffix")
+        raise UsageError(f"{target}: not a file type cleaner reads ({readable_suffixes()})")
+    fmt = found.files[0].format
+    unit = _RECORD_UNIT.get(fmt.name, "record")
+    one_document = handler(fmt).one_document
+    if not one_document and number is None:
+        raise UsageError(f"{target} holds many documents; name one as {target}:N (N: its {unit}, from 1)")
+    if one_document and number is not None:
+        raise UsageError(f"{path} holds one document; drop the :{number} suffix")
     # One shard for the whole file (no size cap): explain reads a single document.
     for shard in plan_shards(found.files, shard_bytes=1 << 62):
         for doc in read_shard(shard, cfg.limits):
-            if line is None or doc.source.line == line:
+            if number is None or doc.source.line == number:
                 return doc
-    raise UsageError(f"{path} has no line {line}; LINE counts the file's lines from 1")
+    raise UsageError(
+        f"{path} has no document at {unit} {number}; N counts the file's {unit}s from 1 "
+        "(the report's source.line names each document's)"
+    )
+
+
+# What N counts in DUMP:N, by format (Source.line of its documents).
+_RECORD_UNIT = {"jsonl": "line", "parquet": "row", "warc": "record"}
 
 
 def explain_document(doc: Document, cfg: Config) -> Explanation:

@@ -1,51 +1,29 @@
-"""Write cleaned documents back out as a mirror of the input tree, and the report, atomically.
+"""Write the cleaned inputs back out as a mirror of the input tree, and the report, atomically.
 
-Every file is written under a temporary name in its final folder and renamed when complete, so
-a crash never leaves a half-written file under a final name. Compressed output is written with
-a zero timestamp and no file name in the gzip header, so the same input gives the same bytes.
+Each format's sink (a module of cleaner.formats, picked through cleaner.formats.table) writes its
+files; this module holds what is not a format's own: the output name of an input, the joining
+of a split file's parts, and the report sink (one part per shard, joined in shard order). Every
+final file goes through :func:`cleaner.atomic.atomic_file`, so a crash never leaves a
+half-written file under a final name.
 
->>> output_rel("a/b.html"), output_rel("a/b.txt"), output_rel("x.jsonl.gz")
-('a/b.txt', 'a/b.txt', 'x.jsonl.gz')
+>>> output_rel("a/b.html"), output_rel("crawl/x.warc.gz")
+('a/b.txt', 'crawl/x.jsonl.gz')
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import io
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
 
-from cleaner.readers import InputFile, detect_format
-from cleaner.record import Document, json_line
+from cleaner.atomic import atomic_file
+from cleaner.formats.base import InputFile
+from cleaner.formats.table import output_rel
+from cleaner.record import Document
+from cleaner.report import Report, document_record, dumps_record
 
-
-def output_rel(rel: str) -> str:
-    """Where a cleaned input goes, relative to OUTDIR: records keep their file name, pages become .txt.
-
-    Parquet stays Parquet; WARC becomes JSONL, keeping its compression.
-
-    >>> output_rel("crawl/x.warc.gz"), output_rel("t.parquet")
-    ('crawl/x.jsonl.gz', 't.parquet')
-    """
-    fmt = detect_format(Path(rel))
-    if fmt is not None and fmt.name in ("jsonl", "parquet"):
-        return rel
-    if fmt is not None and fmt.name == "warc":  # WARC in, JSONL out: x.warc.gz -> x.jsonl.gz
-        cut = len(".warc.gz") if fmt.compression == "gzip" else len(".warc")
-        return rel[:-cut] + (".jsonl.gz" if fmt.compression == "gzip" else ".jsonl")
-    stem = rel
-    lower = rel.lower()
-    for suffix in (".xhtml", ".html", ".htm", ".text", ".txt"):
-        if lower.endswith(suffix):
-            stem = rel[: -len(suffix)]
-            break
-    return stem + ".txt"
+__all__ = ["ReportPart", "concatenate", "join_report", "output_collisions", "output_rel"]
 
 
 def output_collisions(files: Iterable[InputFile]) -> list[tuple[str, str, str]]:
@@ -61,81 +39,6 @@ def output_collisions(files: Iterable[InputFile]) -> list[tuple[str, str, str]]:
     return clashes
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-# Temporary files carry this prefix, so a later run can sweep the ones a killed run left behind.
-TEMP_PREFIX = ".cleaner-tmp-"
-
-
-def sweep_temp_files(folder: Path, name: str = "") -> int:
-    """Remove temporary files that a killed run left in ``folder`` (and below it, for a whole tree).
-
-    With ``name``, only that file's temporaries in ``folder`` itself; returns how many went.
-    """
-    if not folder.is_dir():
-        return 0
-    pattern = f"{TEMP_PREFIX}{name}.*.tmp" if name else f"{TEMP_PREFIX}*.tmp"
-    found = list(folder.glob(pattern) if name else folder.rglob(pattern))
-    for path in found:
-        path.unlink(missing_ok=True)
-    return len(found)
-
-
-@contextmanager
-def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
-    """Open a temporary file beside ``path``; on success it replaces ``path``, on error it vanishes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if compress:
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
-                    yield gz  # type: ignore[misc]
-            else:
-                yield raw
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def jsonl_line(doc: Document) -> bytes:
-    """The output record of a kept JSONL document: its fields as they came, ``text`` cleaned."""
-    record: dict[str, Any] = {}
-    for name in doc.fields or (*doc.metadata.keys(), "text"):
-        if name == "text":
-            record["text"] = doc.text
-        elif name == "html":
-            record["html"] = doc.html
-        else:
-            record[name] = doc.metadata.get(name)
-    if "text" not in record:  # records that came with html only get their text added
-        record["text"] = doc.text
-    return json_line(record).encode("utf-8")
-
-
-def text_bytes(doc: Document) -> bytes:
-    text = doc.text if doc.text.endswith("\n") else doc.text + "\n"
-    return text.encode("utf-8")
-
-
-def write_document_file(outdir: Path, f: InputFile, doc: Document) -> None:
-    """Write (or, for a document that is not kept, remove any stale copy of) a page's output file."""
-    target = outdir / output_rel(f.rel)
-    if doc.status == "kept":
-        with atomic_file(target) as fh:
-            fh.write(text_bytes(doc))
-    else:
-        with contextlib.suppress(OSError):
-            target.unlink()
-
-
 def concatenate(parts: Iterable[Path], target: Path, *, compress: bool = False) -> None:
     """Join part files, in order, into ``target`` atomically."""
     with atomic_file(target, compress=compress) as out:
@@ -144,16 +47,46 @@ def concatenate(parts: Iterable[Path], target: Path, *, compress: bool = False) 
                 shutil.copyfileobj(fh, out, 1 << 20)
 
 
-class PartWriter:
-    """Buffered writer for one part file (a shard's records or report lines)."""
+class ReportPart:
+    """The report sink of one shard: a report line per document as it passes, counted into
+    ``report``, and one line per failed document (naming ``input_path``) into ``errors``.
 
-    def __init__(self, path: Path) -> None:
+    The part is private to its shard's task; the runner joins the parts with :func:`join_report`.
+    """
+
+    def __init__(self, path: Path, report: Report, errors: list[str], input_path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        self.path, self.report, self.errors, self.input_path = path, report, errors, input_path
         self._fh: io.BufferedWriter = open(path, "wb")  # noqa: SIM115 - closed in close()
 
-    def write(self, data: bytes) -> None:
-        self._fh.write(data)
+    def __enter__(self) -> ReportPart:
+        return self
 
-    def close(self) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._fh.close()
+
+    def record(self, doc: Document) -> None:
+        self._fh.write(dumps_record(document_record(doc)).encode("utf-8"))
+        self.report.add_document(doc)
+        if doc.status == "error" and doc.rejected is not None:
+            line = doc.source.line
+            where = f"{self.input_path}:{line}" if line is not None else str(self.input_path)
+            self.errors.append(f"{where}: {doc.rejected.detail}")
+
+    def passing(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """``docs`` unchanged, each recorded as it passes (a sink then writes the kept ones)."""
+        for doc in docs:
+            self.record(doc)
+            yield doc
+
+
+def join_report(target: Path, pieces: Iterable[Document | Path]) -> None:
+    """Write the run's report atomically: a line for each document (a failure found by the
+    runner itself), and each shard's report part, in the order given."""
+    with atomic_file(target) as fh:
+        for piece in pieces:
+            if isinstance(piece, Document):
+                fh.write(dumps_record(document_record(piece)).encode("utf-8"))
+            else:
+                with open(piece, "rb") as part:
+                    shutil.copyfileobj(part, fh, 1 << 20)

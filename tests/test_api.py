@@ -51,8 +51,8 @@ def test_library_api_and_the_runner_decide_the_same(tmp_path: Path) -> None:
     import json
     import random
 
+    from cleaner import runners
     from cleaner.config import Config
-    from cleaner.runners import local
 
     rng = random.Random(7)
     vocab = [f"word{i}" for i in range(4000)]
@@ -79,7 +79,7 @@ def test_library_api_and_the_runner_decide_the_same(tmp_path: Path) -> None:
     docs = [Document(id=rel, text=text, source=cleaner.Source(rel)) for rel, text in sorted(texts.items())]
     cfg = Config(jobs=2)
     by_api = {d.id: d for d in clean(docs, cfg, include_rejected=True)}
-    local.run([inputs], tmp_path / "out", cfg, tmp_path / "report.jsonl", shard_bytes=8 * 1024)
+    runners.run([inputs], tmp_path / "out", cfg, tmp_path / "report.jsonl", shard_bytes=8 * 1024)
     with open(tmp_path / "report.jsonl", encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh]
     assert len(records) == len(by_api) == 60

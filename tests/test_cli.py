@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cleaner.cli import main
-from tests.conftest import read_report, write_jsonl
+from tests.helpers import read_report, write_jsonl
 
 REPORT_FIELDS = {
     "id",

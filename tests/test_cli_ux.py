@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cleaner.cli import main
 from cleaner.config import Config
 from cleaner.progress import ProgressEvent, TerminalProgress
-from cleaner.runners.local import run
+from cleaner.runners import run
 
 
 def invoke(*args: str):
@@ -114,7 +114,7 @@ def test_summary_is_a_table_with_every_section(seeds_copy: Path, tmp_path: Path)
 
 
 def test_summary_counts_duplicate_clusters(tmp_path: Path) -> None:
-    from tests.conftest import SEEDS, write_jsonl
+    from tests.helpers import SEEDS, write_jsonl
 
     text = next(iter(sorted(SEEDS.iterdir()))).read_text(encoding="utf-8")
     dump = write_jsonl(tmp_path / "d.jsonl", [{"id": f"c{i}", "text": text} for i in range(3)])
@@ -128,11 +128,11 @@ def test_summary_counts_duplicate_clusters(tmp_path: Path) -> None:
 
 
 def test_clean_help_lists_every_input_format() -> None:
-    from cleaner.readers import _SUFFIXES
+    from cleaner.formats.table import FORMATS
 
     help_text = invoke("clean", "--help").output
     listed = set(re.findall(r"(?<![\w/])\.[a-z]+(?:\.[a-z]+)?\b", help_text))
-    missing = [suffix for suffix, _ in _SUFFIXES if suffix not in listed]
+    missing = [row.suffix for row in FORMATS if row.suffix not in listed]
     assert not missing, f"clean --help does not list {missing}"
     assert "s3://" in help_text
 
@@ -169,3 +169,18 @@ def test_shell_completion_works_as_readme_says() -> None:
     env = {"_CLEANER_COMPLETE": "bash_complete", "COMP_WORDS": "cleaner cl", "COMP_CWORD": "1"}
     words = CliRunner().invoke(main, [], prog_name="cleaner", env=env)
     assert "plain,clean" in words.output.splitlines()
+
+
+def test_ctrl_c_says_the_same_command_resumes(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.runners
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cleaner.runners, "run", interrupted)
+    result = invoke("clean", str(seeds_copy), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 130
+    assert "interrupted: run the same command to resume" in result.stderr
+    assert "start over" not in result.stderr

@@ -8,6 +8,7 @@ near-duplicate records (dedup), a Parquet file split into several shards by row 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import json
 from collections.abc import Iterator
@@ -18,12 +19,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cleaner import runners
 from cleaner.boilerplate.templates import Templates
 from cleaner.config import Config, DedupConfig
 from cleaner.dedup import Dedup
+from cleaner.readers import discover, plan_shards
 from cleaner.report import Report
+from cleaner.runners import core, local
 from cleaner.runners import dask as dask_runner
-from cleaner.runners import local
 from tests.test_formats import make_warc, page
 
 SHARD_BYTES = 4096  # small, so the JSONL and Parquet files are split between workers
@@ -92,8 +95,8 @@ def counters(report: Report) -> Report:
 def test_dask_equals_local_output_and_report(tmp_path: Path, cluster: str) -> None:
     inputs = make_inputs(tmp_path)
     cfg = Config(jobs=2)
-    want = local.run([inputs], tmp_path / "local", cfg, shard_bytes=SHARD_BYTES)
-    got = dask_runner.run([inputs], tmp_path / "dask", cfg, scheduler=cluster, shard_bytes=SHARD_BYTES)
+    want = runners.run([inputs], tmp_path / "local", cfg, shard_bytes=SHARD_BYTES)
+    got = runners.run([inputs], tmp_path / "dask", cfg, engine="dask", scheduler=cluster, shard_bytes=SHARD_BYTES)
     local_tree, dask_tree = tree(tmp_path / "local"), tree(tmp_path / "dask")
     assert sorted(dask_tree) == sorted(local_tree)
     # pages/ holds the WARC's pages again: dropped as duplicates, so no .txt files
@@ -124,7 +127,7 @@ def test_dask_dedup_barrier_runs_as_tasks_and_equals_local_with_an_index(
         for batch, folder in (("1", inputs), ("2", second)):
             out = tmp_path / f"{engine}{batch}"
             sched = {"scheduler": cluster} if engine == "dask" else {}
-            runner = dask_runner.run if engine == "dask" else local.run
+            runner = functools.partial(runners.run, engine=engine)
             runs[engine, batch] = runner([folder], out, cfg, shard_bytes=SHARD_BYTES, **sched)
             assert (tmp_path / f"{engine}{batch}.report.jsonl").exists()
     for batch in ("1", "2"):
@@ -142,8 +145,8 @@ def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:
     (inputs / "a.jsonl").write_text(
         "".join(json.dumps({"text": f"Document {i} is about the weather in town {i}."}) + "\n" for i in range(30))
     )
-    local.run([inputs], tmp_path / "local", Config(jobs=1), shard_bytes=512)  # output does not depend on jobs
-    dask_runner.run([inputs], tmp_path / "dask", Config(jobs=2), shard_bytes=512)  # a LocalCluster of 2 workers
+    runners.run([inputs], tmp_path / "local", Config(jobs=1), shard_bytes=512)  # output does not depend on jobs
+    runners.run([inputs], tmp_path / "dask", Config(jobs=2), engine="dask", shard_bytes=512)  # LocalCluster of 2
     assert tree(tmp_path / "dask") == tree(tmp_path / "local")
     assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
 
@@ -151,23 +154,22 @@ def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:
 def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: Path) -> None:
     import pickle
 
-    from cleaner.readers import discover, plan_shards
-    from cleaner.runners.local import SPILL_BATCH, SpilledSummaries, spill_summaries
+    from cleaner.runners.core import SPILL_BATCH, SpilledSummaries, spill_summaries
 
     (tmp_path / "a.txt").write_text("x")
     (shard,) = plan_shards(discover([tmp_path / "a.txt"]).files)
-    task = local.Task(shard, 1, {}, local.RunPaths(tmp_path / "out", tmp_path / "r.jsonl"))
+    task = core.Task(shard, 1, {}, core.RunPaths(tmp_path / "out", tmp_path / "r.jsonl"))
     items = [(f"k{i}", {"n": i}) for i in range(2 * SPILL_BATCH + 5)]
-    result = spill_summaries(local.TaskResult(shard.index, summaries=list(items)), task)
+    result = spill_summaries(core.TaskResult(shard.index, summaries=list(items)), task)
     assert isinstance(result.summaries, SpilledSummaries)
     assert len(result.summaries) == len(items) and list(result.summaries) == items
     assert list(result.summaries) == items  # a second pass reads the file again
     packed = pickle.dumps(result)
     assert len(packed) < 1000  # the path travels, not the summaries
     assert list(pickle.loads(packed).summaries) == items
-    assert local.summary_keys(pickle.loads(packed).summaries) == [k for k, _ in items]  # keys alone
-    empty = spill_summaries(local.TaskResult(shard.index), task)
-    assert empty.summaries == [] and not empty.summaries and local.summary_keys(empty.summaries) == []
+    assert core.summary_keys(pickle.loads(packed).summaries) == [k for k, _ in items]  # keys alone
+    empty = spill_summaries(core.TaskResult(shard.index), task)
+    assert empty.summaries == [] and not empty.summaries and core.summary_keys(empty.summaries) == []
 
 
 def test_cli_engine_dask_with_a_scheduler_address(tmp_path: Path, cluster: str) -> None:
@@ -221,7 +223,7 @@ def test_interrupted_dask_run_resumes_to_the_same_output(tmp_path: Path, cluster
             self.inner.__exit__(*exc)
 
     with pytest.raises(KeyboardInterrupt):
-        local.run([inputs], tmp_path / "dask", cfg, executor=Interrupting, shard_bytes=SHARD_BYTES)
+        runners.run([inputs], tmp_path / "dask", cfg, executor=Interrupting, shard_bytes=SHARD_BYTES)
     assert list((tmp_path / "dask" / ".cleaner-work" / "summaries").rglob("*.pkl"))
     ran: list[int] = []
 
@@ -230,10 +232,10 @@ def test_interrupted_dask_run_resumes_to_the_same_output(tmp_path: Path, cluster
             execute = super().__enter__()
             return lambda tasks: (ran.append(len(tasks)), execute(tasks))[1]
 
-    local.run([inputs], tmp_path / "dask", Config(jobs=1), executor=Counting, shard_bytes=SHARD_BYTES)
-    shards = len(local.plan_shards(local.discover([inputs]).files, SHARD_BYTES))
+    runners.run([inputs], tmp_path / "dask", Config(jobs=1), executor=Counting, shard_bytes=SHARD_BYTES)
+    shards = len(plan_shards(discover([inputs]).files, SHARD_BYTES))
     assert ran[0] == 0 and 0 < ran[1] < shards and ran[2] == shards  # resumed: phase 1 and part of 2 were done
-    local.run([inputs], tmp_path / "local", Config(jobs=1), shard_bytes=SHARD_BYTES)
+    runners.run([inputs], tmp_path / "local", Config(jobs=1), shard_bytes=SHARD_BYTES)
     assert tree(tmp_path / "dask") == tree(tmp_path / "local")
     assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
 
@@ -245,7 +247,7 @@ def test_relative_paths_reach_workers_of_an_existing_cluster(
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("A page about the harvest, long enough to keep.\n")
     monkeypatch.chdir(tmp_path)
-    dask_runner.run([Path("in")], Path("out"), Config(jobs=2), scheduler=cluster)
+    runners.run([Path("in")], Path("out"), Config(jobs=2), engine="dask", scheduler=cluster)
     assert (tmp_path / "out" / "a.txt").read_text() == "A page about the harvest, long enough to keep.\n"
     assert json.loads((tmp_path / "out.report.jsonl").read_text())["source"] == {"path": "a.txt", "line": None}
 
@@ -258,5 +260,5 @@ def test_missing_distributed_names_the_extra_before_any_work(tmp_path: Path, mon
     (tmp_path / "a.txt").write_text("x")
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'cleaner\[dask\]'"):
-        local.run([tmp_path / "a.txt"], tmp_path / "out", Config(jobs=1), engine="dask")
+        runners.run([tmp_path / "a.txt"], tmp_path / "out", Config(jobs=1), engine="dask")
     assert not (tmp_path / "out").exists()

@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 from cleaner.config import Config
-from cleaner.runners.local import run
-from tests.conftest import SEEDS, write_jsonl
+from cleaner.runners import run
+from tests.helpers import SEEDS, write_jsonl
 
 
 def tree_digest(root: Path) -> dict[str, str]:

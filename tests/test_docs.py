@@ -8,7 +8,7 @@ import click
 import pytest
 
 from cleaner.cli import main
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cleaner.cli import main
 from cleaner.config import Config, DedupConfig
 from cleaner.explain import explain_target
-from tests.conftest import SEEDS, write_jsonl
+from tests.helpers import SEEDS, write_jsonl
 
 
 def invoke(*args: str):
@@ -103,7 +103,7 @@ def test_one_record_of_a_jsonl_dump(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("suffix", "message"),
-    [("", "name one record as"), (":7", "has no line 7"), (":0", "has no line 0")],
+    [("", "name one as"), (":7", "has no document at line 7"), (":0", "has no document at line 0")],
 )
 def test_dump_needs_an_existing_line(tmp_path: Path, suffix: str, message: str) -> None:
     dump = write_jsonl(tmp_path / "dump.jsonl", [{"text": "One record."}])
@@ -112,10 +112,35 @@ def test_dump_needs_an_existing_line(tmp_path: Path, suffix: str, message: str) 
     assert message in result.stderr
 
 
+def test_one_row_of_a_parquet_file_and_one_record_of_a_warc(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.test_formats import make_warc
+
+    table = pa.table(
+        {"id": [f"r{i}" for i in range(1, 6)], "text": [f"Row number {i} of the table." for i in range(1, 6)]}
+    )
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=2)  # row 3 is in the second row group
+    result = invoke("explain", f"{tmp_path / 't.parquet'}:3", "--stages", "normalize")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("document r3  from t.parquet:3")
+    assert "Row number 3 of the table." in result.stdout
+    assert "has no document at row 6" in invoke("explain", f"{tmp_path / 't.parquet'}:6").stderr
+
+    _, order = make_warc(tmp_path / "crawl.warc.gz")
+    result = invoke("explain", f"{tmp_path / 'crawl.warc.gz'}:5", "--stages", "normalize")  # the second page
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"document {order[1]}  from crawl.warc.gz:5")
+    result = invoke("explain", f"{tmp_path / 'crawl.warc.gz'}:1")  # the warcinfo record is no document
+    assert result.exit_code == 2 and "has no document at record 1" in result.stderr
+    assert "name one as" in invoke("explain", str(tmp_path / "crawl.warc.gz")).stderr
+
+
 def test_missing_file_says_what_to_pass(tmp_path: Path) -> None:
     result = invoke("explain", str(tmp_path / "nope.txt"))
     assert result.exit_code == 2
-    assert "no such file" in result.stderr and "DUMP.jsonl:LINE" in result.stderr
+    assert "no such file" in result.stderr and "DUMP:N" in result.stderr
 
 
 def test_html_output_colours_rows_by_fate(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ from cleaner.errors import MissingExtraError
 from cleaner.formats.parquet import plan_row_groups
 from cleaner.formats.warc import charset_from_meta, decode_page
 from cleaner.readers import discover, plan_shards, read_shard
-from cleaner.runners.local import run
-from tests.conftest import read_report, write_jsonl
+from cleaner.runners import run
+from tests.helpers import read_report, write_jsonl
 
 PAGES = Path(__file__).parent / "data" / "scrapinghub"
 URLS = json.loads((PAGES / "urls.json").read_text())

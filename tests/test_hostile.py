@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 
 from cleaner.cli import main
 from cleaner.config import Config, LimitsConfig
-from cleaner.readers import InputFile, Shard, decode_bytes, detect_format, read_shard
-from cleaner.runners.local import LocalExecutor, Task, TaskResult, _run_in_worker, run
-from tests.conftest import read_report
+from cleaner.formats.decode import decode_bytes
+from cleaner.readers import InputFile, Shard, detect_format, read_shard
+from cleaner.runners import run
+from cleaner.runners.core import Task, TaskResult
+from cleaner.runners.local import LocalExecutor, _run_in_worker
+from tests.helpers import read_report
 
 GOOD = (
     "<html><body><article><p>A good paragraph of an article, with plenty of words to count as content."

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from cleaner.cli import main
 from cleaner.html_report import COLOURS, MEMBERS_PER_CLUSTER, SAMPLES_PER_REASON, collect, render
 from cleaner.report import Report
-from tests.conftest import read_report, write_jsonl
+from tests.helpers import read_report, write_jsonl
 
 
 def _record(doc_id: str, **fields: object) -> dict[str, object]:

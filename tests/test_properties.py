@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import Config
-from cleaner.runners.local import run
-from tests.conftest import read_report
+from cleaner.runners import run
+from tests.helpers import read_report
 
 line = st.one_of(
     st.builds(lambda t: json.dumps({"text": t}), st.text(max_size=80)),

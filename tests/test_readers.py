@@ -9,8 +9,9 @@ import pytest
 
 from cleaner.config import LimitsConfig
 from cleaner.errors import UsageError
-from cleaner.readers import decode_bytes, detect_format, discover, plan_shards, read_shard
-from tests.conftest import write_jsonl
+from cleaner.formats.decode import decode_bytes
+from cleaner.readers import detect_format, discover, plan_shards, read_shard
+from tests.helpers import write_jsonl
 
 
 def read_all(paths, **kw):
@@ -114,3 +115,13 @@ def test_oversized_file_is_an_error_document(tmp_path: Path) -> None:
 def test_decode_rejects_nul_bytes() -> None:
     with pytest.raises(ValueError, match="NUL"):
         decode_bytes(b"abc\x00def")
+
+
+def test_format_table_rows_are_consistent() -> None:
+    from cleaner.formats.table import FORMATS, handler, output_rel
+
+    for row in FORMATS:
+        assert detect_format(Path(f"dir/x{row.suffix.upper()}")) == row.format, row.suffix  # no row shadows it
+        assert handler(row.format) is row.handler, f"{row.format.name} has two handlers"
+        out = output_rel(f"dir/x{row.suffix}")
+        assert out == (f"dir/x{row.suffix}" if row.output_suffix is None else f"dir/x{row.output_suffix}")

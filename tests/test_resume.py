@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 def make_inputs(root: Path) -> Path:
@@ -87,35 +87,70 @@ def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     # rows in the index for earlier copies of its documents.
     import dataclasses
 
+    from cleaner import runners
     from cleaner.config import Config, DedupConfig
     from cleaner.dedup.index import describe
-    from cleaner.runners import local
+    from cleaner.runners import core
 
     inputs = make_inputs(tmp_path)
 
     def config(name: str) -> Config:
         return dataclasses.replace(Config(jobs=2), dedup=DedupConfig(index=str(tmp_path / name)))
 
-    want = local.run([inputs], tmp_path / "ref", config("ref.sqlite"), tmp_path / "ref.jsonl")
+    want = runners.run([inputs], tmp_path / "ref", config("ref.sqlite"), tmp_path / "ref.jsonl")
 
     class Killed(Exception):
         pass
 
-    save = local.Checkpoint.save_decisions
+    save = core.Checkpoint.save_decisions
 
-    def killed_after_dedup(self: local.Checkpoint, phase: int, decisions: dict[str, object]) -> None:
+    def killed_after_dedup(self: core.Checkpoint, phase: int, decisions: dict[str, object]) -> None:
         if phase > 0:  # phase 0 is the template barrier, then dedup
             raise Killed
         save(self, phase, decisions)
 
     out, report = tmp_path / "out", tmp_path / "out.jsonl"
-    monkeypatch.setattr(local.Checkpoint, "save_decisions", killed_after_dedup)
+    monkeypatch.setattr(core.Checkpoint, "save_decisions", killed_after_dedup)
     with pytest.raises(Killed):
-        local.run([inputs], out, config("seen.sqlite"), report)
+        runners.run([inputs], out, config("seen.sqlite"), report)
     monkeypatch.undo()
     assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # the index had committed the run
-    got = local.run([inputs], out, config("seen.sqlite"), report)
+    got = runners.run([inputs], out, config("seen.sqlite"), report)
     assert tree(out) == tree(tmp_path / "ref")
     assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert got.docs_kept == want.docs_kept > 0  # a rerun that saw its own rows would keep none
     assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # not added twice
+
+
+def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path) -> None:
+    from cleaner import runners
+    from cleaner.config import Config
+    from cleaner.runners.local import LocalExecutor
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    shards = len(list(inputs.iterdir()))
+
+    class Interrupted(LocalExecutor):
+        """Ctrl-C after the first two tasks of the first phase."""
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            execute = super().__enter__()
+
+            def interrupted(tasks):  # type: ignore[no-untyped-def]
+                for done, result in enumerate(execute(tasks)):
+                    if done == 2:
+                        raise KeyboardInterrupt
+                    yield result
+
+            return interrupted
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        runners.run([inputs], out, Config(jobs=1), executor=Interrupted)
+    notices: list[str] = []
+    runners.run([inputs], out, Config(jobs=1), on_notice=notices.append)
+    assert notices == [f"resuming: 2 of {shards} shards already done (phase 1 of 3)"]
+    notices.clear()
+    runners.run([inputs], tmp_path / "fresh", Config(jobs=1), on_notice=notices.append)
+    assert notices == []  # a fresh run has nothing to say

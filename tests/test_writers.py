@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cleaner.atomic import atomic_file
 from cleaner.readers import discover
-from cleaner.writers import atomic_file, output_collisions, output_rel
+from cleaner.writers import output_collisions, output_rel
 
 
 def test_output_names() -> None:
@@ -52,8 +53,8 @@ def test_gzip_output_is_deterministic(tmp_path: Path) -> None:
 def test_jsonl_lines_never_contain_raw_line_separators() -> None:
     import json
 
+    from cleaner.formats.jsonl import jsonl_line
     from cleaner.record import Document
-    from cleaner.writers import jsonl_line
 
     text = "a\u2028b\u2029c\x85d"
     line = jsonl_line(Document(id="x", text=text, fields=("id", "text"), metadata={"id": "x"})).decode("utf-8")

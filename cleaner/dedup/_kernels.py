@@ -22,34 +22,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-U64 = npt.NDArray[np.uint64]
+from cleaner.dedup._hashing import _MASK32, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
+
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
-# Odd 64-bit constants (golden ratio, xxhash and MurmurHash primes): any odd multipliers would do;
-# changing one changes every hash, so bump index.FORMAT_VERSION with it.
-K_CHAR = np.uint64(0x9E3779B97F4A7C15)
-K_LENGTH = np.uint64(0x165667B19E3779F9)
-K_SHINGLE = np.uint64(0xD6E8FEB86659FD93)
-_M1 = np.uint64(0xFF51AFD7ED558CCD)
-_M2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
 # datasketch's MurmurHash3 32-bit finalizer (datasketch.minhash._FMIX_CONSTANTS[32]).
 _F1 = np.uint32(0x85EBCA6B)
 _F2 = np.uint32(0xC2B2AE35)
-_MASK32 = np.uint64(0xFFFFFFFF)
 # Rows of the (shingles x permutations) block the numpy path materializes at once:
 # 2048 x 128 x 4 bytes = 1 MB stays in cache (measured 25% faster than 8192 rows on the
 # Reuters bench; re-check with benchmarks/bench_dedup.py, cleaner_numpy_only row).
 _BLOCK_ROWS = 2048
-
-
-def _np_fmix64(x: U64) -> U64:
-    x = x ^ (x >> _S33)
-    x = x * _M1
-    x = x ^ (x >> _S33)
-    x = x * _M2
-    return x ^ (x >> _S33)
 
 
 def _np_fmix32(x: U32) -> U32:

@@ -16,7 +16,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from cleaner.dedup._kernels import _M1, _M2, _MASK32, _S33, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
+from cleaner.dedup._hashing import _M1, _M2, _MASK32, _S33, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
 
 name = "numba"
 

@@ -15,14 +15,23 @@ the file. pyarrow is imported lazily; without it a ``.parquet`` input fails with
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from cleaner.atomic import atomic_file
 from cleaner.config import LimitsConfig
 from cleaner.errors import MissingExtraError
+from cleaner.formats.base import (
+    Cut,
+    FormatHandler,
+    InputFile,
+    Output,
+    Shard,
+    error_document,
+    kept,
+    make_document,
+)
 from cleaner.record import Document, Reason, Source
 
 # Rows are read this many at a time: enough to amortise pyarrow's per-batch cost, few enough
@@ -60,34 +69,34 @@ def plan_row_groups(rows: Sequence[int], sizes: Sequence[int], shard_bytes: int)
     return out
 
 
-def parquet_shards(path: Path | str, shard_bytes: int) -> list[tuple[int, int, int]]:
+def cut_parquet(f: InputFile, shard_bytes: int) -> list[Cut]:
     """The row-group shards of one file; one whole-file shard when its footer cannot be read
     (the read then reports the error as a document)."""
     _, pq = _pyarrow()
     try:
-        meta = pq.ParquetFile(path).metadata
+        meta = pq.ParquetFile(f.path).metadata
     except (OSError, ValueError):
         return [(0, 0, 1)]
     groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
-    return plan_row_groups([g.num_rows for g in groups], [g.total_byte_size for g in groups], shard_bytes)
+    return list(plan_row_groups([g.num_rows for g in groups], [g.total_byte_size for g in groups], shard_bytes))
 
 
-def read_parquet(
-    path: Path | str, rel: str, limits: LimitsConfig, row_groups: tuple[int, int] | None, first_row: int
-) -> Iterator[Document]:
-    """Yield one document per row of ``row_groups`` (``[start, end)``; None: the whole file)."""
-    from cleaner.readers import _document, _error
-
+def read_parquet(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
+    """Yield one document per row of the shard's row groups (``[start, end)``; no end: the whole file)."""
+    path, rel, first_row = shard.file.path, shard.file.rel, shard.first_line
+    row_groups = None if shard.end is None else (shard.start, shard.end)
     _, pq = _pyarrow()
     try:
         pf = pq.ParquetFile(path)
     except (OSError, ValueError) as exc:
-        yield _error(rel, Source(rel), Reason.ERROR_READ, f"not a readable Parquet file ({exc}); check the file")
+        yield error_document(
+            rel, Source(rel), Reason.ERROR_READ, f"not a readable Parquet file ({exc}); check the file"
+        )
         return
     names = list(pf.schema_arrow.names)
     content = "text" if "text" in names else "html" if "html" in names else None
     if content is None:
-        yield _error(
+        yield error_document(
             rel,
             Source(rel),
             Reason.ERROR_FORMAT,
@@ -101,10 +110,12 @@ def read_parquet(
         for batch in pf.iter_batches(batch_size=READ_BATCH_ROWS, row_groups=list(groups), use_threads=False):
             for record in batch.to_pylist():
                 row += 1
-                yield _row_document(record, content, rel, row, fields, limits, _document, _error)
+                yield _row_document(record, content, rel, row, fields, limits)
     except (OSError, ValueError) as exc:
         where = Source(rel, row + 1)
-        yield _error(str(where), where, Reason.ERROR_READ, f"file is damaged ({exc}); the rows before it were read")
+        yield error_document(
+            str(where), where, Reason.ERROR_READ, f"file is damaged ({exc}); the rows before it were read"
+        )
 
 
 def _row_document(
@@ -114,8 +125,6 @@ def _row_document(
     row: int,
     fields: tuple[str, ...],
     limits: LimitsConfig,
-    make: Any,
-    error: Any,
 ) -> Document:
     source = Source(rel, row)
     raw_id = record.get("id")
@@ -123,11 +132,11 @@ def _row_document(
     value = record.get(content)
     if not isinstance(value, str):
         what = "null" if value is None else type(value).__name__
-        return error(
+        return error_document(
             doc_id, source, Reason.ERROR_FORMAT, f"the {content} column is {what} in this row; it needs a string"
         )
     if len(value) > limits.max_document_bytes:
-        return error(
+        return error_document(
             doc_id,
             source,
             Reason.ERROR_TOO_LARGE,
@@ -135,8 +144,7 @@ def _row_document(
             "raise the limit or drop the row",
         )
     metadata = {k: v for k, v in record.items() if k != content}
-    doc: Document = make(doc_id, value, "html" if content == "html" else "text", source, metadata, fields, limits)
-    return doc
+    return make_document(doc_id, value, "html" if content == "html" else "text", source, metadata, fields, limits)
 
 
 def _codec(pf: Any) -> str:
@@ -190,6 +198,29 @@ def output_schema(schema: Any) -> Any:
     return schema if "text" in schema.names else schema.append(pa.field("text", pa.string()))
 
 
+def write_parquet(shard: Shard, docs: Iterable[Document], out: Output) -> None:
+    """Write the kept rows with the input's schema; a file whose footer cannot be read has no
+    schema to write (the reader reported why), so its documents pass through unwritten."""
+    path = shard.file.path
+    if not readable(path):
+        for _ in docs:
+            pass
+    elif out.parts and out.scratch is not None:
+        write_split_part(path, kept(docs), out.scratch, out.parts, shard.part)
+    else:
+        with atomic_file(out.path) as fh:
+            _write_rows(path, kept(docs), fh)
+
+
+def _write_rows(input_path: Path, docs: Iterable[Document], fh: IO[bytes]) -> None:
+    sink = ParquetRows(input_path, fh)
+    try:
+        for doc in docs:
+            sink.add(doc)
+    finally:
+        sink.close()
+
+
 def write_split_part(
     input_path: Path,
     docs: Iterable[Document],
@@ -199,29 +230,22 @@ def write_split_part(
 ) -> None:
     """Write the kept rows of one part of a split file; the part that completes the set joins them.
 
-    The local runner joins the outputs of a split file by concatenating byte parts
-    (``out_parts``, in order). Parquet cannot be joined that way, so each part is first written
-    as its own Parquet file under ``parts_dir``; the task that finds every part published merges
-    them into ``out_parts[0]`` and leaves the other byte parts empty, so the byte join yields the
-    merged file. Each part publishes its empty byte part before its Parquet part, so the merge
-    always lands after them. Two tasks that both see the set complete write identical bytes.
+    The runner joins the outputs of a split file by concatenating byte parts (``out_parts``, in
+    order). Parquet cannot be joined that way, so each part is first written as its own Parquet
+    file under ``parts_dir``; the task that finds every part published merges them into
+    ``out_parts[0]`` and leaves the other byte parts empty, so the byte join yields the merged
+    file. Each part publishes its empty byte part before its Parquet part, so the merge always
+    lands after them. Two tasks that both see the set complete write identical bytes.
     """
     parts_dir.mkdir(parents=True, exist_ok=True)
     out_parts[part].parent.mkdir(parents=True, exist_ok=True)
     out_parts[part].touch()
-
-    def write_rows(fh: IO[bytes]) -> None:
-        sink = ParquetRows(input_path, fh)
-        try:
-            for doc in docs:
-                sink.add(doc)
-        finally:
-            sink.close()
-
-    publish(parts_dir, parts_dir / f"{part:06d}.parquet", write_rows)
+    with atomic_file(parts_dir / f"{part:06d}.parquet") as fh:
+        _write_rows(input_path, docs, fh)
     done = [parts_dir / f"{i:06d}.parquet" for i in range(len(out_parts))]
     if all(p.exists() for p in done):
-        publish(out_parts[0].parent, out_parts[0], lambda fh: merge_parts(input_path, done, fh))
+        with atomic_file(out_parts[0]) as fh:
+            merge_parts(input_path, done, fh)
 
 
 def merge_parts(input_path: Path | str, parts: Iterable[Path], target: IO[bytes] | str) -> None:
@@ -238,19 +262,6 @@ def merge_parts(input_path: Path | str, parts: Iterable[Path], target: IO[bytes]
         writer.close()
 
 
-def publish(tmp_dir: Path, final: Path, write: Any) -> None:
-    """Write a file through ``write(fh)`` under a temporary name, then rename it into place."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=tmp_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def readable(path: Path | str) -> bool:
     """Whether the file's footer (and so its schema) can be read."""
     _, pq = _pyarrow()
@@ -259,3 +270,6 @@ def readable(path: Path | str) -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+HANDLER = FormatHandler(read=read_parquet, write=write_parquet, cut=cut_parquet, byte_ranges=False)

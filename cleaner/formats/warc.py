@@ -27,11 +27,13 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from cleaner.config import LimitsConfig
 from cleaner.errors import MissingExtraError
+from cleaner.formats.base import FormatHandler, Shard, error_document, make_document
+from cleaner.formats.decode import decode_bytes
+from cleaner.formats.jsonl import write_jsonl
 from cleaner.record import Document, Reason, Source
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -72,8 +74,6 @@ def _codec_name(label: str | None) -> str | None:
 
 def decode_page(payload: bytes, http_charset: str | None) -> tuple[str, str]:
     """Decode a page's bytes: HTTP charset, else ``<meta>`` charset, else UTF-8 or a guess."""
-    from cleaner.readers import decode_bytes
-
     for label in (http_charset, charset_from_meta(payload)):
         name = _codec_name(label)
         if name:
@@ -81,14 +81,13 @@ def decode_page(payload: bytes, http_charset: str | None) -> tuple[str, str]:
     return decode_bytes(payload)
 
 
-def read_warc(path: Path | str, rel: str, limits: LimitsConfig, compressed: bool) -> Iterator[Document]:
+def read_warc(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
     """Yield one HTML document per 2xx HTML response record, in file order.
 
     ``.warc.gz`` is decompressed by Python's gzip, which raises on a truncated member, so a cut
     file ends with an error document instead of a silently shortened page.
     """
-    from cleaner.readers import _document, _error
-
+    path, rel, compressed = shard.file.path, shard.file.rel, shard.file.format.compression == "gzip"
     warc = _fastwarc()
     position = 0
     try:
@@ -117,7 +116,7 @@ def read_warc(path: Path | str, rel: str, limits: LimitsConfig, compressed: bool
                 metadata = {"id": doc_id, "url": headers.get("WARC-Target-URI"), "date": headers.get("WARC-Date")}
                 length = record.content_length
                 if length > limits.max_document_bytes:
-                    yield _error(
+                    yield error_document(
                         doc_id,
                         source,
                         Reason.ERROR_TOO_LARGE,
@@ -132,10 +131,14 @@ def read_warc(path: Path | str, rel: str, limits: LimitsConfig, compressed: bool
                 try:
                     html, _charset = decode_page(payload, record.http_charset)
                 except ValueError as exc:
-                    yield _error(doc_id, source, Reason.ERROR_DECODE, f"{exc}; the page cannot be decoded")
+                    yield error_document(doc_id, source, Reason.ERROR_DECODE, f"{exc}; the page cannot be decoded")
                     continue
-                yield _document(doc_id, html, "html", source, metadata, ("id", "url", "date", "text"), limits)
+                yield make_document(doc_id, html, "html", source, metadata, ("id", "url", "date", "text"), limits)
     except (OSError, EOFError, zlib.error) as exc:
         where = Source(rel, position + 1)
         message = f"file is damaged or truncated ({exc}); the records before it were read"
-        yield _error(str(where), where, Reason.ERROR_READ, message)
+        yield error_document(str(where), where, Reason.ERROR_READ, message)
+
+
+# WARC in, JSONL out (compressed as the input was): the JSONL sink writes the kept pages.
+HANDLER = FormatHandler(read=read_warc, write=write_jsonl)

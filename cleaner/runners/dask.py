@@ -1,10 +1,10 @@
-"""The Dask engine: the local runner's phases, with each phase's shard tasks run on a Dask cluster.
+"""The Dask engine: a run's phases (cleaner.runners.core), with each phase's tasks on a Dask cluster.
 
 ``cleaner clean ... --engine dask`` connects to ``--scheduler tcp://host:8786``, or starts a
 LocalCluster of ``--jobs`` worker processes (one thread each) when no scheduler is given.
 
-Everything but the place where tasks run is the local runner's: the same shards (cut from the
-input alone) and the same ``run_task`` over the same stage objects. The dedup barrier runs as
+Everything but the place where tasks run is shared with the local engine: the same shards (cut
+from the input alone) and the same ``run_task`` over the same stage objects. The dedup barrier runs as
 tasks on the cluster too (:meth:`DaskExecutor.map` feeds ``Dedup.decide_sharded``, as the local
 pool does: band keys shuffled a group of bands at a time, candidate pairs verified by workers,
 connected components over compact arrays on the driver; see cleaner.dedup.sharded), and so
@@ -33,8 +33,7 @@ from typing import Any, TypeVar
 from cleaner.config import Config
 from cleaner.errors import MissingExtraError
 from cleaner.pipeline import Pipeline
-from cleaner.report import Report
-from cleaner.runners.local import RunPaths, Task, TaskResult, in_order, run_task
+from cleaner.runners.core import RunPaths, Task, TaskResult, in_order, run_task
 
 T = TypeVar("T")
 
@@ -139,7 +138,7 @@ def absolute(task: Task) -> Task:
 
 
 def executor_factory(scheduler: str | None = None) -> Callable[[int, Config], DaskExecutor]:
-    """The ``executor`` argument of :func:`cleaner.runners.local.run` for a Dask run.
+    """The ``executor`` argument of :func:`cleaner.runners.run` for a Dask run.
 
     Raises MissingExtraError at once, before any work, when distributed is not installed.
     """
@@ -149,17 +148,3 @@ def executor_factory(scheduler: str | None = None) -> Callable[[int, Config], Da
         return DaskExecutor(jobs, cfg, scheduler)
 
     return build
-
-
-def run(
-    inputs: Sequence[str | Path],
-    outdir: str | Path,
-    cfg: Config,
-    report_path: str | Path | None = None,
-    scheduler: str | None = None,
-    **options: Any,
-) -> Report:
-    """Clean ``inputs`` into ``outdir`` on Dask; same arguments and result as the local ``run``."""
-    from cleaner.runners import local
-
-    return local.run(inputs, outdir, cfg, report_path, executor=executor_factory(scheduler), **options)

@@ -2,7 +2,8 @@
 
 The expected drops below were reviewed line by line against the issue's quotes. The golden
 files are the stage's output, reviewed by hand; regenerate them only on purpose with
-``CLEANER_REGEN_GOLDEN=1 python -m pytest tests/boilerplate`` and read the diff.
+``CLEANER_REGEN_GOLDEN=1 python -m pytest tests/boilerplate``: the run rewrites them and fails,
+so the diff must be read (``git diff tests/boilerplate/golden``) before the tests pass again.
 """
 
 from __future__ import annotations
@@ -110,7 +111,13 @@ def test_seed_output_matches_golden(name: str) -> None:
     _, out = _run(name)
     golden = GOLDEN / name
     if os.environ.get("CLEANER_REGEN_GOLDEN") == "1":
+        changed = not golden.exists() or golden.read_text(encoding="utf-8") != out.text
         golden.write_text(out.text, encoding="utf-8")
+        # Regeneration never passes: a golden file is only as good as the review of its diff.
+        pytest.fail(
+            f"rewrote {golden.name}{'' if changed else ' (unchanged)'}; review `git diff {GOLDEN}`, "
+            "then run again without CLEANER_REGEN_GOLDEN"
+        )
     assert out.text == golden.read_text(encoding="utf-8")
 
 

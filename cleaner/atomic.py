@@ -1,0 +1,71 @@
+"""Write files whole or not at all: the one atomic-write helper every output and checkpoint uses.
+
+A file is written under a temporary name in its final folder and renamed when complete, so a
+crash never leaves a half-written file under a final name. Temporary names carry
+:data:`TEMP_PREFIX`, so a later run can sweep the ones a killed run left behind. Compressed
+output is written with a zero timestamp and no file name in the gzip header, so the same input
+gives the same bytes.
+
+>>> import tempfile
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = Path(tmp.name)
+>>> with atomic_file(folder / "a.txt") as fh:
+...     _ = fh.write(b"whole")
+>>> (folder / "a.txt").read_bytes(), sorted(p.name for p in folder.iterdir())
+(b'whole', ['a.txt'])
+>>> tmp.cleanup()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+# Temporary files carry this prefix, so a later run can sweep the ones a killed run left behind.
+TEMP_PREFIX = ".cleaner-tmp-"
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+@contextmanager
+def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path``, on error it vanishes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            if compress:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+                    yield gz  # type: ignore[misc]
+            else:
+                yield raw
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def sweep_temp_files(folder: Path, name: str = "") -> int:
+    """Remove temporary files that a killed run left in ``folder`` (and below it, for a whole tree).
+
+    With ``name``, only that file's temporaries in ``folder`` itself; returns how many went.
+    """
+    if not folder.is_dir():
+        return 0
+    pattern = f"{TEMP_PREFIX}{name}.*.tmp" if name else f"{TEMP_PREFIX}*.tmp"
+    found = list(folder.glob(pattern) if name else folder.rglob(pattern))
+    for path in found:
+        path.unlink(missing_ok=True)
+    return len(found)

@@ -1,0 +1,174 @@
+"""What every format module shares: the records of a file and a shard, what a format offers
+(:class:`FormatHandler`: a reader and a sink), and the document and error constructors.
+
+Format modules and readers.py both import this module, never each other, so a format's reader
+and sink live in one module without an import circle.
+
+>>> doc = error_document("a.txt", Source("a.txt"), Reason.ERROR_READ, "cannot read file; check it")
+>>> doc.status, str(doc.rejected.reason)
+('error', 'error.read')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cleaner.config import LimitsConfig
+from cleaner.htmlguard import limit_nesting
+from cleaner.record import Document, Edit, Kind, Reason, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str  # "text" | "html" | "jsonl" | "parquet" | "warc": a row of cleaner.formats.table
+    compression: str | None = None  # None | "gzip" | "zstd"
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One input file: where it is, and its path relative to the input root (posix form)."""
+
+    path: Path
+    rel: str
+    format: Format
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """A unit of work: a whole file, or a part of a large one (a format's :attr:`FormatHandler.cut`).
+
+    ``start``/``end`` are byte offsets for JSONL, row groups for Parquet; ``first_line`` is the
+    1-based line (or row) number of the part's first record in the whole file.
+    """
+
+    index: int
+    file: InputFile
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+    part: int = 0  # which part of a split file (0 for whole files)
+    parts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where one shard's kept documents go.
+
+    ``path`` is the input file's output file. A file split into several shards is written as
+    byte ``parts`` (one per shard, in order) that the runner joins into ``path``; ``scratch`` is a
+    folder private to that file, for a format that cannot be joined as bytes (Parquet).
+    """
+
+    path: Path
+    parts: tuple[Path, ...] = ()
+    scratch: Path | None = None
+
+
+# One shard cut of a file: (start, end, first line); end None is "to the end of the file".
+Cut = tuple[int, int | None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class FormatHandler:
+    """What a format module offers the table (cleaner.formats.table) and through it the runners.
+
+    ``read`` yields a shard's documents in file order, unreadable parts as error documents.
+    ``write`` takes every document of a shard (kept or not, in order) and writes the kept ones
+    to ``Output``; it must consume them all, since the runner records each in the report as it
+    passes. ``cut`` splits a large file into shards (None: never split); ``byte_ranges`` says
+    whether a shard's start/end count bytes (progress uses it to size shards). ``one_document``
+    says a file is one document; otherwise a document is addressed as ``FILE:N``, N its
+    ``Source.line`` (the line, row or record number; ``cleaner explain`` uses it).
+    """
+
+    read: Callable[[Shard, LimitsConfig], Iterator[Document]]
+    write: Callable[[Shard, Iterable[Document], Output], None]
+    cut: Callable[[InputFile, int], list[Cut]] | None = None
+    byte_ranges: bool = True
+    one_document: bool = False
+
+
+def make_document(
+    doc_id: str,
+    content: str,
+    kind: Kind,
+    source: Source,
+    metadata: dict[str, Any],
+    fields: tuple[str, ...],
+    limits: LimitsConfig,
+) -> Document:
+    """A document as read: HTML keeps its markup (nesting capped at ``limits.max_html_depth``)."""
+    if kind == "html":
+        markup, flattened = limit_nesting(content, limits.max_html_depth)
+        edits = (Edit("html.limit_nesting", flattened),) if flattened else ()
+        return Document(
+            id=doc_id,
+            text="",
+            kind="html",
+            html=markup,
+            source=source,
+            metadata=metadata,
+            edits=edits,
+            chars_in=len(content),
+            fields=fields,
+        )
+    return Document(id=doc_id, text=content, source=source, metadata=metadata, chars_in=len(content), fields=fields)
+
+
+def error_document(doc_id: str, source: Source, reason: Reason, message: str) -> Document:
+    """A document that could not be read, rejected with an ``error.*`` reason and what to do."""
+    return Document(id=doc_id, text="", source=source).reject(reason, message)
+
+
+def os_error_message(path: Path, exc: OSError) -> str:
+    """What to tell the user about a file that cannot be opened or read."""
+    if path.is_symlink() and not path.exists():
+        return "broken symbolic link (its target does not exist); fix the link or remove it"
+    if isinstance(exc, PermissionError):
+        return "permission denied; make the file readable or leave it out"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder; pass the folder itself, or rename it"
+    return f"cannot read file ({exc.strerror or exc}); check that it exists and is readable"
+
+
+def kept(docs: Iterable[Document]) -> Iterator[Document]:
+    """The kept documents of ``docs``, consuming every one (sinks use it)."""
+    return (doc for doc in docs if doc.status == "kept")
+
+
+class DataTooLarge(Exception):
+    """Decompressed data went past ``limits.max_decompressed_bytes``."""
+
+
+class LimitedReader:
+    """Line iterator over a (possibly decompressed) stream that stops at the decompressed cap.
+
+    ``remaining`` bounds the bytes read (a shard's byte range); None reads to the end.
+    """
+
+    def __init__(self, raw: BinaryIO, remaining: int | None, cap: int) -> None:
+        self.raw, self.remaining, self.cap, self.total = raw, remaining, cap, 0
+
+    def __enter__(self) -> LimitedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.raw.close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.remaining is None or self.remaining > 0:
+            line = self.raw.readline() if self.remaining is None else self.raw.readline(self.remaining)
+            if not line:
+                return
+            if self.remaining is not None:
+                self.remaining -= len(line)
+            self.total += len(line)
+            if self.total > self.cap:
+                raise DataTooLarge(
+                    f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
+                    "(a decompression bomb?); raise the limit if the file is genuine"
+                )
+            yield line

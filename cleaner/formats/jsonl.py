@@ -1,0 +1,224 @@
+"""JSONL in, JSONL out (``.jsonl``, ``.ndjson``, gzip or zstd compressed): one document per line.
+
+A record's content is its ``text`` field (plain text), else its ``html`` field; its id is the
+``id`` field, else ``<relative path>:<line>``. Every other field is kept as metadata and written
+back in the order it came, with ``text`` cleaned. Large uncompressed files are split into byte
+ranges aligned on line breaks (shards), so several processes can share one file; line numbers
+stay those of the whole file.
+
+>>> import tempfile
+>>> from cleaner.formats.base import Format
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = Path(tmp.name) / "a.jsonl"
+>>> _ = path.write_bytes(b'{"text": "one"}\\n{"text": "two"}\\n{"text": "three"}\\n')
+>>> cut_jsonl(InputFile(path, "a.jsonl", Format("jsonl")), shard_bytes=20)
+[(0, 32, 1), (32, 50, 3)]
+>>> tmp.cleanup()
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cleaner.atomic import atomic_file
+from cleaner.config import LimitsConfig
+from cleaner.formats.base import (
+    Cut,
+    DataTooLarge,
+    FormatHandler,
+    InputFile,
+    LimitedReader,
+    Output,
+    Shard,
+    error_document,
+    kept,
+    make_document,
+    os_error_message,
+)
+from cleaner.record import Document, Reason, Source, json_line
+
+# --- shards ----------------------------------------------------------------------------------
+
+
+def cut_jsonl(f: InputFile, shard_bytes: int) -> list[Cut]:
+    """Line-aligned byte ranges of a large plain JSONL file; one whole-file shard otherwise.
+
+    The cut points depend only on the file's bytes, never on the number of workers.
+    """
+    size = _size(f.path)
+    if f.format.compression or size <= shard_bytes:
+        return [(0, None, 1)]
+    ranges: list[Cut] = []
+    start, line = 0, 1
+    with open(f.path, "rb") as fh:
+        while start < size:
+            target = min(start + shard_bytes, size)
+            fh.seek(target)
+            fh.readline()  # move to the end of the line that straddles the target
+            end = min(fh.tell(), size) if target < size else size
+            fh.seek(start)
+            newlines = _count_newlines(fh, end - start)
+            ranges.append((start, end, line))
+            start, line = end, line + newlines
+    return ranges
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _count_newlines(fh: BinaryIO, length: int) -> int:
+    count = 0
+    while length > 0:
+        chunk = fh.read(min(length, 1 << 20))
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        length -= len(chunk)
+    return count
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
+    """Yield one document per non-blank line of the shard; a damaged file ends with an error."""
+    f = shard.file
+    try:
+        stream = _open_lines(shard, limits)
+    except OSError as exc:
+        yield error_document(f.rel, Source(f.rel), Reason.ERROR_READ, os_error_message(f.path, exc))
+        return
+    line_no = shard.first_line - 1
+    try:
+        with stream:
+            for raw in stream:
+                line_no += 1
+                if not raw.strip():
+                    continue
+                yield parse_record(raw, f.rel, line_no, limits)
+    except (OSError, EOFError, zlib.error, DataTooLarge) as exc:
+        source = Source(f.rel, line_no + 1)
+        detail = str(exc) if isinstance(exc, DataTooLarge) else f"file is damaged or truncated ({exc})"
+        yield error_document(
+            f"{f.rel}:{line_no + 1}", source, Reason.ERROR_READ, f"{detail}; the records before it were read"
+        )
+
+
+def _open_lines(shard: Shard, limits: LimitsConfig) -> LimitedReader:
+    f = shard.file
+    if f.format.compression == "gzip":
+        return LimitedReader(gzip.GzipFile(f.path, "rb"), None, limits.max_decompressed_bytes)  # type: ignore[arg-type]
+    if f.format.compression == "zstd":
+        from cleaner.formats.compression import zstd_reader
+
+        return LimitedReader(zstd_reader(open(f.path, "rb")), None, limits.max_decompressed_bytes)
+    fh = open(f.path, "rb")  # noqa: SIM115 - closed by LimitedReader
+    fh.seek(shard.start)
+    remaining = None if shard.end is None else shard.end - shard.start
+    return LimitedReader(fh, remaining, limits.max_decompressed_bytes)
+
+
+def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> Document:
+    """The document of one JSONL line (an error document when the line is not a usable record)."""
+    source = Source(rel, line_no)
+    fallback_id = f"{rel}:{line_no}"
+    if len(raw) > limits.max_document_bytes:
+        return error_document(
+            fallback_id,
+            source,
+            Reason.ERROR_TOO_LARGE,
+            f"line is {len(raw):,} bytes, above limits.max_document_bytes={limits.max_document_bytes:,}; "
+            "raise the limit or drop the record",
+        )
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return error_document(
+            fallback_id, source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
+        )
+    if not isinstance(obj, dict):
+        return error_document(
+            fallback_id,
+            source,
+            Reason.ERROR_FORMAT,
+            f"line is a JSON {type(obj).__name__}, not an object; each line must be an object with a text field",
+        )
+    raw_id = obj.get("id")
+    doc_id = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else fallback_id
+    text, html = obj.get("text"), obj.get("html")
+    metadata = {k: v for k, v in obj.items() if k not in ("text", "html")}
+    fields = tuple(obj)
+    if isinstance(text, str):
+        return make_document(doc_id, text, "text", source, metadata, fields, limits)
+    if isinstance(html, str):
+        return make_document(doc_id, html, "html", source, metadata, fields, limits)
+    if "text" not in obj and "html" in obj:
+        field, value = "html", html
+    else:
+        field, value = "text", text
+    what = "missing" if field not in obj else "null" if value is None else f"a JSON {type(value).__name__}"
+    return error_document(
+        doc_id,
+        source,
+        Reason.ERROR_FORMAT,
+        f"the {field} field is {what}; each record needs a string 'text' (plain text) or 'html' field",
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def jsonl_line(doc: Document) -> bytes:
+    """The output record of a kept JSONL document: its fields as they came, ``text`` cleaned."""
+    record: dict[str, Any] = {}
+    for name in doc.fields or (*doc.metadata.keys(), "text"):
+        if name == "text":
+            record["text"] = doc.text
+        elif name == "html":
+            record["html"] = doc.html
+        else:
+            record[name] = doc.metadata.get(name)
+    if "text" not in record:  # records that came with html only get their text added
+        record["text"] = doc.text
+    return json_line(record).encode("utf-8")
+
+
+def write_jsonl(shard: Shard, docs: Iterable[Document], out: Output) -> None:
+    """Write the kept records: to the output file (compressed as the input was), or, for one
+    part of a split file (always uncompressed), to its byte part for the runner to join."""
+    if out.parts:
+        with open(_part(out, shard), "wb") as fh:
+            _write_lines(docs, fh.write)
+        return
+    compression = shard.file.format.compression
+    with atomic_file(out.path, compress=compression == "gzip") as fh:
+        if compression == "zstd":
+            from cleaner.formats.compression import zstd_writer
+
+            with zstd_writer(fh) as zfh:
+                _write_lines(docs, zfh.write)
+        else:
+            _write_lines(docs, fh.write)
+
+
+def _part(out: Output, shard: Shard) -> Path:
+    path = out.parts[shard.part]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_lines(docs: Iterable[Document], write: Callable[[bytes], object]) -> None:
+    for doc in kept(docs):
+        write(jsonl_line(doc))
+
+
+HANDLER = FormatHandler(read=read_jsonl, write=write_jsonl, cut=cut_jsonl)

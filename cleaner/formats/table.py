@@ -1,0 +1,87 @@
+"""The one table of formats: which file names cleaner reads, with which module, and where the
+cleaned file goes.
+
+A row maps a file-name suffix (matched case-insensitively, first match wins, so longer suffixes
+come first) to a :class:`Format` (its name and compression), the format module's
+:class:`FormatHandler` (reader and sink), and the suffix of the output file (None: the output
+keeps the input's name). Adding a format is one module that offers a ``HANDLER`` and a row here.
+
+>>> fmt = detect_format(Path("crawl/a.jsonl.gz"))
+>>> fmt.name, fmt.compression
+('jsonl', 'gzip')
+>>> output_rel("a/b.html"), output_rel("a/b.txt"), output_rel("x.jsonl.gz")
+('a/b.txt', 'a/b.txt', 'x.jsonl.gz')
+>>> output_rel("crawl/x.warc.gz"), output_rel("t.parquet")
+('crawl/x.jsonl.gz', 't.parquet')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cleaner.formats import jsonl, pages, parquet, warc
+from cleaner.formats.base import Format, FormatHandler
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    suffix: str
+    format: Format
+    handler: FormatHandler
+    output_suffix: str | None  # None: the output file keeps the input's name
+
+
+FORMATS: tuple[Row, ...] = (
+    Row(".jsonl.gz", Format("jsonl", "gzip"), jsonl.HANDLER, None),
+    Row(".ndjson.gz", Format("jsonl", "gzip"), jsonl.HANDLER, None),
+    Row(".jsonl.zst", Format("jsonl", "zstd"), jsonl.HANDLER, None),
+    Row(".ndjson.zst", Format("jsonl", "zstd"), jsonl.HANDLER, None),
+    Row(".parquet", Format("parquet"), parquet.HANDLER, None),
+    Row(".warc.gz", Format("warc", "gzip"), warc.HANDLER, ".jsonl.gz"),  # WARC in, JSONL out
+    Row(".warc", Format("warc"), warc.HANDLER, ".jsonl"),
+    Row(".jsonl", Format("jsonl"), jsonl.HANDLER, None),
+    Row(".ndjson", Format("jsonl"), jsonl.HANDLER, None),
+    Row(".txt", Format("text"), pages.HANDLER, ".txt"),
+    Row(".text", Format("text"), pages.HANDLER, ".txt"),
+    Row(".html", Format("html"), pages.HANDLER, ".txt"),
+    Row(".htm", Format("html"), pages.HANDLER, ".txt"),
+    Row(".xhtml", Format("html"), pages.HANDLER, ".txt"),
+)
+
+_HANDLERS: dict[str, FormatHandler] = {row.format.name: row.handler for row in FORMATS}
+
+
+def _row(name: str) -> Row | None:
+    lower = name.lower()
+    for row in FORMATS:
+        if lower.endswith(row.suffix):
+            return row
+    return None
+
+
+def detect_format(path: Path) -> Format | None:
+    """The format of a file from its name, or None when cleaner does not read it."""
+    row = _row(path.name)
+    return row.format if row is not None else None
+
+
+def handler(fmt: Format) -> FormatHandler:
+    """The reader and sink of a format (one handler per format name)."""
+    return _HANDLERS[fmt.name]
+
+
+def output_rel(rel: str) -> str:
+    """Where a cleaned input goes, relative to OUTDIR: records keep their file name, pages become
+    ``.txt``, WARC becomes JSONL (keeping its compression); a name cleaner does not read gets ``.txt``."""
+    row = _row(rel.rsplit("/", 1)[-1])
+    if row is None:
+        return rel + ".txt"
+    if row.output_suffix is None:
+        return rel
+    return rel[: -len(row.suffix)] + row.output_suffix
+
+
+def readable_suffixes() -> str:
+    """The suffixes cleaner reads, for messages: ``.jsonl.gz, ..., .xhtml``."""
+    return ", ".join(row.suffix for row in FORMATS)

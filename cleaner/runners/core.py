@@ -1,0 +1,627 @@
+"""What every runner shares: the plan of a run, its tasks, the work folder, and the phase loop.
+
+A run goes phase by phase. Each phase runs one pipeline segment over every shard (per-document
+stages, then the summaries of the corpus stage that ends the segment) as tasks that an executor
+runs (cleaner.runners.local: worker processes; cleaner.runners.dask: a Dask cluster). Workers
+spill their documents to the work folder (hidden inside OUTDIR) and send back only the compact
+summaries, which they leave in files too. The corpus stage then decides (``decide_sharded``,
+as tasks through the executor's ``map``: site templates and dedup, see cleaner.dedup.sharded;
+any other stage on the driver), and the next phase applies its decisions. The last phase writes
+the outputs through each format's sink and a report part per shard, which :func:`run` joins in
+shard order. Shards are cut from the input alone and every decision is taken in input order
+(ranks are input positions), so output and report are byte-identical for any ``--jobs`` and
+either engine.
+
+An interrupted run leaves its finished tasks and decisions in the work folder
+(:class:`Checkpoint`); the same command resumes from them.
+
+>>> paths = RunPaths(Path("out"), Path("out.report.jsonl"))
+>>> paths.spill(1, 7).as_posix(), paths.report_part(7).as_posix()
+('out/.cleaner-work/spill/1/7.pkl', 'out/.cleaner-work/report/7.jsonl')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any, Protocol
+
+from cleaner.atomic import atomic_file, sweep_temp_files
+from cleaner.config import Config
+from cleaner.errors import UsageError
+from cleaner.formats.base import Output
+from cleaner.formats.remote import is_url, stage_inputs
+from cleaner.formats.table import handler
+from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
+from cleaner.progress import ProgressEvent
+from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
+from cleaner.record import Document, Reason, Source
+from cleaner.report import Report
+from cleaner.stage import CorpusStage
+from cleaner.writers import ReportPart, concatenate, join_report, output_collisions, output_rel
+
+# Documents are processed in batches: large enough to amortise per-call overhead in the stages,
+# small enough that a worker holds only a few MB of text at a time.
+BATCH_DOCS = 256
+WORK_DIR = ".cleaner-work"
+# Summaries are written this many at a time: one batch is what the driver holds while reading.
+SPILL_BATCH = 1024
+
+
+# --- the work folder -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """OUTDIR, the report, and every file of the work folder (OUTDIR/.cleaner-work), by name."""
+
+    outdir: Path
+    report: Path
+
+    @property
+    def workdir(self) -> Path:
+        return self.outdir / WORK_DIR
+
+    @property
+    def manifest(self) -> Path:
+        """What the work folder is valid for (the run's fingerprint)."""
+        return self.workdir / "manifest.json"
+
+    def spill(self, phase: int, shard: int) -> Path:
+        """The documents a shard's task of ``phase`` hands to the next phase."""
+        return self.workdir / "spill" / str(phase) / f"{shard}.pkl"
+
+    def summaries(self, phase: int, shard: int) -> Path:
+        """A shard's corpus-stage summaries of ``phase`` (:class:`SpilledSummaries`)."""
+        return self.workdir / "summaries" / str(phase) / f"{shard}.pkl"
+
+    def done(self, phase: int) -> Path:
+        """The folder of the finished tasks of ``phase`` (a pickled TaskResult per shard)."""
+        return self.workdir / "done" / str(phase)
+
+    def decisions(self, phase: int) -> Path:
+        """The decisions of the corpus stage that ends ``phase``."""
+        return self.workdir / "decisions" / f"{phase}.pkl"
+
+    def barrier(self, phase: int) -> Path:
+        """The corpus stage's own folder for its decision tasks (``decide_sharded``)."""
+        return self.workdir / "barrier" / str(phase)
+
+    def out_part(self, shard: int) -> Path:
+        """A shard's byte part of a split file's output, joined in shard order."""
+        return self.workdir / "out" / f"{shard}.part"
+
+    def report_part(self, shard: int) -> Path:
+        """A shard's report lines, joined in shard order."""
+        return self.workdir / "report" / f"{shard}.jsonl"
+
+    def split_scratch(self, first_shard: int) -> Path:
+        """A split file's private folder, for a format that cannot join parts as bytes (Parquet)."""
+        return self.workdir / "split" / str(first_shard)
+
+    def output(self, shard: Shard) -> Output:
+        """Where a shard's kept documents go (:class:`cleaner.formats.base.Output`)."""
+        path = self.outdir / output_rel(shard.file.rel)
+        if shard.parts == 1:
+            return Output(path)
+        first = shard.index - shard.part
+        parts = tuple(self.out_part(first + i) for i in range(shard.parts))
+        return Output(path, parts, self.split_scratch(first))
+
+
+def default_report_path(outdir: Path) -> Path:
+    """``OUTDIR.report.jsonl`` beside OUTDIR: outside OUTDIR's mirror, and never inside an input."""
+    outdir = Path(os.path.abspath(outdir))
+    return outdir.with_name(outdir.name + ".report.jsonl")
+
+
+def check_paths(inputs: Sequence[Path], outdir: Path, report: Path) -> None:
+    """Refuse layouts that would write into an input or read our own output."""
+    out = Path(os.path.realpath(outdir))
+    rep = Path(os.path.realpath(report))
+    for raw in inputs:
+        src = Path(os.path.realpath(raw))
+        if out == src or src in out.parents:
+            raise UsageError(f"output folder {outdir} is inside input {raw}; choose an output folder outside it")
+        if out in src.parents:
+            raise UsageError(f"input {raw} is inside output folder {outdir}; choose an output folder elsewhere")
+        if rep == src or (src.is_dir() and src in rep.parents):
+            raise UsageError(f"report {report} would be written inside input {raw}; pass --report elsewhere")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output {outdir} exists and is not a folder; choose another -o")
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    shard: Shard
+    segment: int
+    decisions: dict[str, object]  # decisions of the corpus stage before this segment, for this shard
+    paths: RunPaths
+
+
+@dataclass
+class TaskResult:
+    shard_index: int
+    summaries: list[tuple[str, object]] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    errors: list[str] = field(default_factory=list)  # one line per failed document, for stderr
+    crashed: str | None = None  # the worker died on this shard (set by the executor)
+
+
+class Executor(Protocol):
+    """Runs a phase's tasks and yields their results in task order (a context manager).
+
+    An executor may also offer ``map(fn, args)`` (results in order); corpus stages then decide
+    through it (``decide_sharded``).
+    """
+
+    def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+ExecutorFactory = Callable[[int, Config], Executor]
+
+
+def in_order(submit: Callable[[tuple[Any, ...]], Any], args: Sequence[tuple[Any, ...]], window: int) -> Iterator[Any]:
+    """The results of ``submit(a)`` (a future) for each of ``args``, in order, with at most
+    ``window`` futures in flight, each dropped once read (the engine may then forget it).
+
+    >>> from concurrent.futures import Future
+    >>> def done(a):
+    ...     f = Future(); f.set_result(sum(a)); return f
+    >>> list(in_order(done, [(1, 2), (3,)], window=1))
+    [3, 3]
+    """
+    futures: list[Any] = []
+    for index in range(len(args)):
+        while len(futures) < len(args) and len(futures) < index + window:
+            futures.append(submit(args[len(futures)]))
+        result = futures[index].result()
+        futures[index] = None
+        yield result
+
+
+def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
+    """Run one segment of the pipeline over one shard (what an executor runs on a worker)."""
+    shard, number, paths = task.shard, task.segment, task.paths
+    segment = pipeline.segments[number]
+    previous = pipeline.segments[number - 1].corpus if number > 0 else None
+    result = TaskResult(shard.index)
+    batches: Iterable[list[Document]]
+    if number == 0:
+        batches = _batched(read_shard(shard, pipeline.config.limits), BATCH_DOCS)
+    else:
+        batches = _load_spill(paths.spill(number - 1, shard.index))
+
+    def process(batch: list[Document]) -> list[Document]:
+        if previous is not None:
+            batch = apply_decisions(batch, previous, task.decisions, result.report)
+        return run_stages(batch, segment.stages, result.report)
+
+    if segment.corpus is not None:
+        with atomic_file(paths.spill(number, shard.index)) as fh:
+            for batch in batches:
+                batch = process(batch)
+                batch, summaries = summarize(batch, segment.corpus, result.report)
+                result.summaries.extend(summaries)
+                pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    else:
+        write_outputs(shard, (process(b) for b in batches), paths, result)
+    return spill_summaries(result, task)
+
+
+def write_outputs(shard: Shard, batches: Iterable[list[Document]], paths: RunPaths, result: TaskResult) -> None:
+    """The last phase of a shard: every document into its report part, the kept ones into the
+    output through the sink of the file's format (cleaner.formats.table)."""
+    f = shard.file
+    with ReportPart(paths.report_part(shard.index), result.report, result.errors, f.path) as report:
+        handler(f.format).write(shard, report.passing(chain.from_iterable(batches)), paths.output(shard))
+
+
+def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(docs)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _load_spill(path: Path) -> Iterator[list[Document]]:
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
+# --- spilled summaries -------------------------------------------------------------------------
+
+
+class SpilledSummaries(list[tuple[str, object]]):
+    """A shard's corpus-stage summaries, left in a file by the worker and read back on iteration.
+
+    Dedup summaries (shingle hashes of every document and passage) are about three times the
+    size of the text, so a driver that held every shard's summaries until ``decide`` would need
+    ~3 GB per GB of input. Left in the work folder instead, they stream into ``decide`` one batch
+    at a time and the driver holds only what ``decide`` itself keeps. It is a list (empty) so it
+    fits ``TaskResult.summaries``; it pickles as its path, so checkpoints stay small.
+    """
+
+    def __init__(self, path: Path, count: int) -> None:
+        super().__init__()
+        self.path, self.size = path, count
+
+    def __reduce__(self) -> tuple[type[SpilledSummaries], tuple[Path, int]]:
+        return (SpilledSummaries, (self.path, self.size))  # pickle the path, never the items
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def keys(self) -> list[str]:
+        """The documents' keys alone, from a small file beside the summaries: the driver files
+        each shard's decisions under them without reading every summary back."""
+        with open(_keys_path(self.path), "rb") as fh:
+            keys: list[str] = pickle.load(fh)
+        return keys
+
+    def __iter__(self) -> Iterator[tuple[str, object]]:
+        with open(self.path, "rb") as fh:
+            while True:
+                try:
+                    batch = pickle.load(fh)
+                except EOFError:
+                    return
+                yield from batch
+
+
+def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
+    """Move a result's summaries to the work folder (atomically); see :class:`SpilledSummaries`."""
+    if not result.summaries:
+        return result
+    path = task.paths.summaries(task.segment, task.shard.index)
+    with atomic_file(path) as fh:
+        items = result.summaries
+        for start in range(0, len(items), SPILL_BATCH):
+            pickle.dump(items[start : start + SPILL_BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
+    with atomic_file(_keys_path(path)) as fh:
+        pickle.dump([key for key, _ in items], fh, protocol=pickle.HIGHEST_PROTOCOL)
+    result.summaries = SpilledSummaries(path, len(result.summaries))
+    return result
+
+
+def _keys_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".keys.pkl")
+
+
+def summary_keys(summaries: list[tuple[str, object]]) -> list[str]:
+    """The keys of a shard's summaries, spilled or not."""
+    if isinstance(summaries, SpilledSummaries):
+        return summaries.keys()
+    return [key for key, _ in summaries]
+
+
+# --- checkpoint --------------------------------------------------------------------------------
+
+
+class Checkpoint:
+    """Finished tasks and corpus decisions of a run, kept in the work folder (OUTDIR/.cleaner-work).
+
+    A run that is interrupted (Ctrl-C, kill -9, a crash) leaves them behind; the same command
+    with the same inputs and config resumes from them instead of starting over. Anything else
+    (other inputs, other options, another cleaner version) starts afresh. Every file here is
+    written whole or not at all, so a kill at any moment leaves a usable checkpoint.
+
+    Intermediate documents are pickled rather than written as Parquet: they are private to one
+    run, must round-trip every field of a Document exactly (drops, edits, offsets), and pickle
+    needs no optional dependency.
+    """
+
+    def __init__(self, paths: RunPaths, resumed: bool) -> None:
+        self.paths, self.resumed = paths, resumed
+
+    @classmethod
+    def open(cls, paths: RunPaths, fingerprint: str) -> Checkpoint:
+        try:
+            same = json.loads(paths.manifest.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
+        except (OSError, ValueError, AttributeError):
+            same = False
+        if not same:
+            shutil.rmtree(paths.workdir, ignore_errors=True)
+            paths.workdir.mkdir(parents=True)
+            with atomic_file(paths.manifest) as fh:
+                fh.write(json.dumps({"fingerprint": fingerprint}).encode("utf-8"))
+        return cls(paths, same)
+
+    def finished(self, phase: int) -> dict[int, TaskResult]:
+        folder = self.paths.done(phase)
+        out: dict[int, TaskResult] = {}
+        if self.resumed and folder.is_dir():
+            for path in folder.glob("*.pkl"):
+                with open(path, "rb") as fh:
+                    result: TaskResult = pickle.load(fh)
+                out[result.shard_index] = result
+        return out
+
+    def finish(self, phase: int, result: TaskResult) -> None:
+        if result.crashed:  # not a checkpoint: a resumed run tries that shard again
+            return
+        with atomic_file(self.paths.done(phase) / f"{result.shard_index}.pkl") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if phase > 0:  # its input is no longer needed
+            self.paths.spill(phase - 1, result.shard_index).unlink(missing_ok=True)
+
+    def decisions(self, phase: int) -> dict[str, object] | None:
+        path = self.paths.decisions(phase)
+        if not (self.resumed and path.exists()):
+            return None
+        with open(path, "rb") as fh:
+            decisions: dict[str, object] = pickle.load(fh)
+        return decisions
+
+    def save_decisions(self, phase: int, decisions: dict[str, object]) -> None:
+        with atomic_file(self.paths.decisions(phase)) as fh:
+            pickle.dump(decisions, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:
+    """What a checkpoint is valid for: the config (any --jobs), the version, and every shard's file state."""
+    from cleaner import __version__
+
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\n{dataclasses.replace(cfg, jobs=0)!r}\n".encode())
+    for shard in shards:
+        try:
+            st = shard.file.path.stat()
+            state = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            state = "missing"
+        real = os.path.realpath(shard.file.path)
+        digest.update(f"{shard.file.rel}\0{real}\0{state}\0{shard.start}:{shard.end}\n".encode())
+    return digest.hexdigest()
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do: its paths, the files found, and the shards cut from them."""
+
+    paths: RunPaths
+    found: Discovery
+    shards: list[Shard]
+
+
+@dataclass
+class Hooks:
+    """Where a run reports as it goes (all optional): failed documents, progress, notices."""
+
+    on_error: Callable[[str], None] = lambda line: None
+    on_progress: Callable[[ProgressEvent], None] | None = None
+    on_notice: Callable[[str], None] = lambda line: None
+
+
+def run(
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    cfg: Config,
+    report_path: str | Path | None = None,
+    *,
+    executor: ExecutorFactory,
+    on_error: Callable[[str], None] | None = None,
+    shard_bytes: int = SHARD_BYTES,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    keep_intermediate: bool = False,
+) -> Report:
+    """Clean ``inputs`` into ``outdir`` with tasks run by ``executor``; write the report and
+    return the summed counters. :func:`cleaner.runners.run` picks the executor from an engine
+    name and documents the options."""
+    hooks = Hooks(on_progress=on_progress)
+    if on_error is not None:
+        hooks.on_error = on_error
+    if on_notice is not None:
+        hooks.on_notice = on_notice
+    plan = plan_run(inputs, outdir, report_path, shard_bytes)
+    pipeline = Pipeline(cfg)
+    run_id = fingerprint(cfg, plan.shards)
+    pipeline.prepare(run_id)
+    sweep_temp_files(plan.paths.outdir)
+    sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
+    checkpoint = Checkpoint.open(plan.paths, run_id)
+    jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(plan.shards)))
+    runner = executor(jobs, cfg)
+    with runner as execute:
+        total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
+    assemble(plan, total, crashed, hooks)
+    if not keep_intermediate:
+        shutil.rmtree(plan.paths.workdir, ignore_errors=True)
+    return total
+
+
+def plan_run(
+    inputs: Sequence[str | Path], outdir: str | Path, report_path: str | Path | None, shard_bytes: int
+) -> Plan:
+    """Check the paths, fetch remote inputs, find the input files and cut them into shards."""
+    paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
+    if any(is_url(p) for p in inputs):
+        # URLs (s3://, gs://, ...) are copied to a folder beside OUTDIR (not inside it: an input may
+        # not live in the output), and a resumed run reuses complete copies.
+        inputs = stage_inputs(inputs, paths.outdir.with_name(paths.outdir.name + ".remote"))
+    input_paths = [Path(p) for p in inputs]
+    check_paths(input_paths, paths.outdir, paths.report)
+    found = discover(input_paths)
+    clashes = output_collisions(found.files)
+    if clashes:
+        out, first, second = clashes[0]
+        raise UsageError(f"{first} and {second} would both be written to {out}; clean them in separate runs")
+    return Plan(paths, found, plan_shards(found.files, shard_bytes))
+
+
+def run_phases(
+    pipeline: Pipeline,
+    plan: Plan,
+    checkpoint: Checkpoint,
+    runner: Executor,
+    execute: Callable[[Sequence[Task]], Iterator[TaskResult]],
+    hooks: Hooks,
+) -> tuple[Report, dict[int, str]]:
+    """Run every segment over every shard, deciding at each barrier; return the summed report
+    and the shards whose worker died (shard index -> message)."""
+    total = Report(files_skipped=len(plan.found.skipped))
+    progress = _Progress(plan.shards, len(pipeline.segments), hooks.on_progress)
+    decisions_by_shard: dict[int, dict[str, object]] = {}
+    crashed: dict[int, str] = {}
+    resumed = checkpoint.resumed
+    for number, segment in enumerate(pipeline.segments):
+        results_by_shard = checkpoint.finished(number)
+        tasks = [
+            Task(s, number, decisions_by_shard.get(s.index, {}), plan.paths)
+            for s in plan.shards
+            if s.index not in results_by_shard and s.index not in crashed
+        ]
+        if resumed and tasks:  # say where the resumed run picks up, once
+            phase = f" (phase {number + 1} of {len(pipeline.segments)})" if len(pipeline.segments) > 1 else ""
+            hooks.on_notice(f"resuming: {len(results_by_shard)} of {len(plan.shards)} shards already done{phase}")
+            resumed = False
+        name = segment.corpus.name if segment.corpus is not None else "write"
+        progress.start(name, number, results_by_shard)
+        for result in execute(tasks):
+            checkpoint.finish(number, result)
+            results_by_shard[result.shard_index] = result
+            if result.crashed:
+                crashed[result.shard_index] = result.crashed
+            progress.done(result, len(results_by_shard))
+        results = [results_by_shard[s.index] for s in plan.shards if s.index in results_by_shard]
+        for result in results:
+            total = total + result.report
+            for line in result.errors:
+                hooks.on_error(line)
+        if segment.corpus is not None:
+            decisions = barrier(segment.corpus, number, results, checkpoint, runner, total)
+            decisions_by_shard = {
+                r.shard_index: {k: decisions[k] for k in summary_keys(r.summaries) if k in decisions} for r in results
+            }
+    return total, crashed
+
+
+def barrier(
+    corpus: CorpusStage,
+    phase: int,
+    results: Sequence[TaskResult],
+    checkpoint: Checkpoint,
+    runner: Executor,
+    total: Report,
+) -> dict[str, object]:
+    """The corpus stage's decisions for the phase, taken once (they may write to a persistent
+    index) and kept in the checkpoint; their time goes to the report under the stage's name."""
+    started = time.perf_counter()
+    decisions = checkpoint.decisions(phase)
+    if decisions is None:
+        decisions = _decide(corpus, results, runner, checkpoint.paths.barrier(phase))
+        checkpoint.save_decisions(phase, decisions)
+    total.add_seconds(corpus.name, time.perf_counter() - started)
+    return decisions
+
+
+def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor, folder: Path) -> dict[str, object]:
+    """The corpus stage's decisions: by tasks on the workers when both the stage and the
+    executor can (the dedup and template stages, with either engine: ``decide_sharded``), else
+    on the driver. Both give the same decisions (tests/dedup/test_dedup_sharded.py)."""
+    run_map = getattr(runner, "map", None)
+    sharded = getattr(corpus, "decide_sharded", None)
+    if run_map is not None and sharded is not None:
+        return dict(sharded([r.summaries for r in results], run_map, folder))
+    return dict(corpus.decide(chain.from_iterable(r.summaries for r in results)))
+
+
+class _Progress:
+    """Turns task results into ProgressEvents (phase, shards and bytes done)."""
+
+    def __init__(
+        self, shards: Sequence[Shard], phases: int, on_progress: Callable[[ProgressEvent], None] | None
+    ) -> None:
+        self.shards, self.phases, self.emit = shards, phases, on_progress
+        self.sizes = [_shard_size(s) for s in shards] if on_progress is not None else []
+        self.bytes_total = sum(self.sizes)
+        self.name, self.number, self.bytes_done = "", 0, 0
+
+    def start(self, name: str, number: int, finished: dict[int, TaskResult]) -> None:
+        self.name, self.number = name, number
+        self.bytes_done = sum(self.sizes[i] for i in finished) if self.sizes else 0
+
+    def done(self, result: TaskResult, shards_done: int) -> None:
+        if self.emit is None:
+            return
+        shard = self.shards[result.shard_index]
+        self.bytes_done += self.sizes[shard.index]
+        self.emit(
+            ProgressEvent(
+                self.name,
+                self.number + 1,
+                self.phases,
+                shards_done,
+                len(self.shards),
+                self.bytes_done,
+                self.bytes_total,
+                result.report.docs_in or len(result.summaries),
+                shard.file.rel,
+            )
+        )
+
+
+def _shard_size(shard: Shard) -> int:
+    if shard.end is not None and handler(shard.file.format).byte_ranges:
+        return shard.end - shard.start
+    try:  # a whole file, or (Parquet, whose ranges count row groups) an even share of one
+        return shard.file.path.stat().st_size // shard.parts
+    except OSError:
+        return 0
+
+
+def assemble(plan: Plan, total: Report, crashed: dict[int, str], hooks: Hooks) -> None:
+    """Join split files' output parts and the report parts, in shard order; shards whose worker
+    died, and inputs that could not be listed, get an error line in the report."""
+    paths = plan.paths
+    by_file: dict[str, list[Shard]] = {}
+    for shard in plan.shards:
+        by_file.setdefault(shard.file.rel, []).append(shard)
+    for rel, parts in by_file.items():
+        if len(parts) > 1:
+            concatenate(
+                (paths.out_part(s.index) for s in parts if s.index not in crashed), paths.outdir / output_rel(rel)
+            )
+
+    def failure(where: str, source: Source, message: str, reason: Reason) -> Document:
+        doc = Document(id=str(source), text="", source=source).reject(reason, message)
+        total.add_document(doc)
+        hooks.on_error(f"{where}: {message}")
+        return doc
+
+    def pieces() -> Iterator[Document | Path]:
+        for where, message in plan.found.errors:
+            yield failure(where, Source(where), message, Reason.ERROR_READ)
+        for shard in plan.shards:
+            if shard.index in crashed:
+                line = shard.first_line if shard.parts > 1 else None
+                where = f"{shard.file.path}:{line}" if line else str(shard.file.path)
+                yield failure(where, Source(shard.file.rel, line), crashed[shard.index], Reason.ERROR_INTERNAL)
+            else:
+                yield paths.report_part(shard.index)
+
+    join_report(paths.report, pieces())

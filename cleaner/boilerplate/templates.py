@@ -169,7 +169,7 @@ def shard_template_lines(
 class Templates:
     """Drop lines repeated across many documents of one site (``boilerplate.template``)."""
 
-    name = "boilerplate"
+    name = "templates"
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg

@@ -11,7 +11,16 @@ from click.testing import CliRunner
 
 from cleaner.cli import main
 from cleaner.config import Config
-from cleaner.config_file import RUN_OPTIONS, RunOptions, build_config, config_from_toml, load_toml, load_toml_text, to_toml, valid_keys
+from cleaner.config_file import (
+    RUN_OPTIONS,
+    RunOptions,
+    build_config,
+    config_from_toml,
+    load_toml,
+    load_toml_text,
+    to_toml,
+    valid_keys,
+)
 from cleaner.errors import ConfigError
 
 

@@ -330,3 +330,39 @@ def test_stage_yields_every_document_once_in_order(texts: list[str]) -> None:
     assert [d.text for d in out] == [normalize_text(t)[0] for t in texts]
     for before, after in zip(docs, out, strict=True):
         assert (after is before) == (after.text == before.text and not after.edits)
+
+
+FTFY_CASES = json.loads((CASES_DIR / "ftfy" / "test_cases.json").read_text(encoding="utf-8"))
+
+
+def _without_kept_typography(text: str) -> str:
+    """Undo the choices where cleaner keeps what ftfy's defaults change: ligatures, fullwidth characters
+    (kept as datatrove's ftfy settings keep them) and curly quotes."""
+    from ftfy.fixes import fix_character_width, fix_latin_ligatures, uncurl_quotes
+
+    return uncurl_quotes(fix_character_width(fix_latin_ligatures(text)))
+
+
+def _with_cleaners_own_fixes(text: str) -> str:
+    """What cleaner does beyond ftfy: Unicode spaces to ASCII, every control character removed (ftfy
+    keeps a lone C1 control), lookalike letters repaired (ftfy leaves a Cyrillic E in a Latin word)."""
+    log = cleaner.normalize.EditLog()
+    text = cleaner.normalize.remove_invisibles(text, log)
+    text = cleaner.normalize.normalize_spaces(text, log)
+    return cleaner.normalize.fix_lookalikes(text, log)
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c["label"]) for c in FTFY_CASES if c["expect"] == "pass"]
+)
+def test_ftfy_case(case: dict[str, Any]) -> None:
+    """Every case of ftfy's own suite that ftfy passes, cleaner passes too, allowing only for the
+    documented choices above (tests/cases/normalize/ftfy/README.md says where the data comes from)."""
+    ours, _ = normalize_text(case["original"])
+    expected = _with_cleaners_own_fixes(case["fixed"])
+    assert _without_kept_typography(ours) == _without_kept_typography(expected)
+
+
+def test_ftfy_cases_are_all_there() -> None:
+    assert len(FTFY_CASES) == 161
+    assert sum(c["expect"] == "pass" for c in FTFY_CASES) == 151

@@ -11,7 +11,7 @@ fixer                       what it does
 ``html_entities``           ``&amp;`` ``&#233;`` ``&#x414;`` -> characters (only complete entities)
 ``ftfy.fix_encoding``       mojibake, through ftfy with an explicit encoding-only TextFixerConfig
 ``ftfy.<fixer>``            ftfy's other encoding-level fixers (surrogates, terminal escapes)
-``invisibles``              zero-width, bidi controls, soft hyphens, BOMs, C0/C1 controls
+``invisibles``              zero-width, bidi controls, soft hyphens, BOMs, C0/C1 controls, VT in a word
 ``spaces``                  no-break, thin, em, ideographic ... spaces -> ASCII space
 ``line_breaks``             CR LF, CR, U+2028, U+2029, vertical tab, form feed -> ``\\n``
 ``nfc``                     Unicode NFC
@@ -143,6 +143,9 @@ _INVISIBLE_RE = re.compile(
     "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{INTERLINEAR ANNOTATION TERMINATOR}"
     "]"
 )
+# A vertical tab inside a word ("Dow" VT "nload", a form field's line break pasted into text) is removed,
+# as ftfy removes every vertical tab; between lines or words it stays a line break (see line_breaks).
+_VT_IN_WORD_RE = re.compile(r"(?<=\w)\x0b+(?=\w)")
 # Removed unless their neighbours need them (see _keep_contextual).
 _CONTEXTUAL_CHARS = "\N{ZERO WIDTH SPACE}\N{ZERO WIDTH NON-JOINER}\N{ZERO WIDTH JOINER}"
 _CONTEXTUAL_RE = re.compile(f"[{_CONTEXTUAL_CHARS}]")
@@ -353,18 +356,22 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
     ZWNJ and ZWJ stay next to Arabic-script and Indic letters and inside emoji sequences; a zero-width
     space stays next to Thai, Lao, Myanmar or Khmer letters, where it marks word boundaries.
 
-    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c", EditLog())
-    'password abc'
+    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c Dow\\x0bnload", EditLog())
+    'password abc Download'
     >>> persian = "\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645"
     >>> remove_invisibles("\\N{MAN}\\u200d\\N{WOMAN} " + persian, EditLog())
     '👨\\u200d👩 می\\u200cخواهم'
     """
     labels: dict[str, None] = {}
     count = 0
+    if "\x0b" in text and _VT_IN_WORD_RE.search(text):
+        labels[_char_label("\x0b")] = None
+        text, count = _VT_IN_WORD_RE.subn("", text)
     if _INVISIBLE_RE.search(text):
         for ch in _INVISIBLE_RE.findall(text):
             labels.setdefault(_char_label(ch), None)
-        text, count = _INVISIBLE_RE.subn("", text)
+        text, removed = _INVISIBLE_RE.subn("", text)
+        count += removed
     if _CONTEXTUAL_RE.search(text):
         parts: list[str] = []
         pos = 0

@@ -151,9 +151,14 @@ def test_accented_latin_word_with_a_cyrillic_letter() -> None:
     )
 
 
-def test_word_with_three_scripts_is_left_alone() -> None:
-    word = f"B{A}\N{GREEK SMALL LETTER OMICRON}k"
-    assert repair_lookalikes(word) == (word, 0)
+def test_word_with_three_scripts_reads_as_latin_only_when_every_letter_has_a_twin() -> None:
+    omicron = "\N{GREEK SMALL LETTER OMICRON}"
+    # Issue 17: Cyrillic and Greek lookalikes in one Latin word, with a Latin letter neither script has.
+    assert repair_lookalikes(f"B{A}{omicron}k") == ("Baok", 1)
+    assert repair_lookalikes(f"Winn{IE}r {A}nn{omicron}unc{IE}d t{omicron}d{A}y") == ("Winner announced today", 3)
+    # A letter with no Latin twin (ZHE), or a reading in no plausible case, and the word stays.
+    for word in (f"B{A}{omicron}\N{CYRILLIC SMALL LETTER ZHE}", f"bA{A}{omicron}Kx"):
+        assert repair_lookalikes(word) == (word, 0)
 
 
 def test_mixed_word_with_letters_only_foreign_and_only_latin_is_left_alone() -> None:

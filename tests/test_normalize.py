@@ -352,9 +352,7 @@ def _with_cleaners_own_fixes(text: str) -> str:
     return cleaner.normalize.fix_lookalikes(text, log)
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c["label"]) for c in FTFY_CASES if c["expect"] == "pass"]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["label"]) for c in FTFY_CASES if c["expect"] == "pass"])
 def test_ftfy_case(case: dict[str, Any]) -> None:
     """Every case of ftfy's own suite that ftfy passes, cleaner passes too, allowing only for the
     documented choices above (tests/cases/normalize/ftfy/README.md says where the data comes from)."""

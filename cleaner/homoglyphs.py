@@ -215,14 +215,40 @@ _LOOKALIKE_WORD_RE = re.compile(
     f"(?<![^\\W\\d_])[{_CYRILLIC_LOOKALIKES}](?:[.]?[{_CYRILLIC_LOOKALIKES}])*[.]?(?![^\\W\\d_])"
 )
 _ASCII_LETTER_RE = re.compile("[A-Za-z]")
+# A word of Cyrillic or Greek letters with at least one that is no lookalike: a genuine word.
+_GENUINE_LETTERS = "".join(
+    chr(c)
+    for c in (*range(0x0370, 0x0400), *range(0x0400, 0x0530))
+    if chr(c).isalpha() and chr(c) not in LOOKALIKE_TO_LATIN
+)
+_FOREIGN_OR_MARK = f"[{_CYRILLIC}{_GREEK}\u0300-\u036f]"
+_GENUINE_WORD_RE = re.compile(
+    f"(?<![^\\W\\d_]){_FOREIGN_OR_MARK}*[{_GENUINE_LETTERS}]{_FOREIGN_OR_MARK}*(?![^\\W\\d_])"
+)
 
 
-def _has_candidates(text: str) -> bool:
-    """True when some word of ``text`` is one the word-level rules look at: one mixing scripts, or one of
-    Cyrillic lookalikes only in a text with ASCII letters."""
-    if _MIXED_WORD_RE.search(text):
-        return True
-    return bool(_ASCII_LETTER_RE.search(text)) and bool(_LOOKALIKE_WORD_RE.search(text))
+def _candidate_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text`` holding a word the word-level rules may repair: one mixing
+    scripts, or one of Cyrillic lookalikes only on a line with ASCII letters and no genuine Cyrillic or
+    Greek word."""
+    mixed = _MIXED_WORD_RE.search(text)
+    lookalike = _ASCII_LETTER_RE.search(text) and _LOOKALIKE_WORD_RE.search(text)
+    if mixed is None and not lookalike:
+        return []
+    found: dict[int, int] = {}
+    for pattern, needs_clean_line in ((_MIXED_WORD_RE, False), (_LOOKALIKE_WORD_RE, True)):
+        match = mixed if pattern is _MIXED_WORD_RE else lookalike
+        while match:
+            start = text.rfind("\n", 0, match.start()) + 1
+            end = text.find("\n", match.end())
+            end = len(text) if end == -1 else end
+            if start not in found and (
+                not needs_clean_line
+                or (_ASCII_LETTER_RE.search(text, start, end) and not _GENUINE_WORD_RE.search(text, start, end))
+            ):
+                found[start] = end
+            match = pattern.search(text, end)
+    return sorted(found.items())
 
 
 # Code right before a word: a printf directive ("%", flags, width, precision) or a backslash escape.
@@ -501,9 +527,19 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
     >>> [(r.start, r.after) for r in find_lookalike_repairs(f"cre{a}ted {a} plan")]
     [(0, 'created'), (8, 'a')]
     """
-    if text.isascii() or not _FOREIGN_RE.search(text) or not _has_candidates(text):
+    if text.isascii() or not _FOREIGN_RE.search(text):
         return []
-    words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
+    lines = _candidate_lines(text)
+    if not lines:
+        return []
+    # Only the lines that can hold a repair are read word by word: genuine Russian or Greek costs a few
+    # regex scans, not a pass per word. Sentences end at line ends, so no context crosses a line.
+    words: list[tuple[int, int, str]] = []
+    line_of: list[int] = []
+    for n, (line_start, line_end) in enumerate(lines):
+        for m in _WORD_RE.finditer(text, line_start, line_end):
+            words.append((m.start(), m.end(), m.group()))
+            line_of.append(n)
     kinds = [_classify(w) for _, _, w in words]
     if "%" in text or "\\" in text:
         # A word glued to a printf directive ("%sThis", "%li" + a unit) or an escape ("\\xHH" with
@@ -511,11 +547,16 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
         for i, (start, _, _) in enumerate(words):
             if _CODE_BEFORE_RE.search(text, max(0, start - 8), start):
                 kinds[i] = _NEUTRAL
-    # Sentence and line index of every word, for the context rules.
-    # The dot that ends "e.g." or "i.e." does not end a sentence.
-    dots = {end - 1 for start, end, w in words if w.endswith(".")}
-    sentence_of = _spans_of(words, [m.start() for m in _SENTENCE_END_RE.finditer(text) if m.start() not in dots])
-    line_of = _spans_of(words, [m.start() for m in re.finditer("\n", text)])
+    # Sentence index of every word, for the context rules; the dot that ends "e.g." or "i.e." does not
+    # end a sentence.
+    dots = {end - 1 for _, end, w in words if w.endswith(".")}
+    ends = [
+        m.start()
+        for line_start, line_end in lines
+        for m in _SENTENCE_END_RE.finditer(text, line_start, line_end + 1)
+        if m.start() not in dots
+    ]
+    sentence_of = _spans_of(words, ends)
     original_kinds = list(kinds)
     foreign_lines = {ln for ln, k in zip(line_of, original_kinds, strict=True) if k == _GENUINE_FOREIGN}
 

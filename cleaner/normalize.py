@@ -477,8 +477,17 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     """
     if _ascii_needs_nothing(text):
         return text, []
-    edits = EditLog()
     fixers = _fixers(cfg)
+    edits = EditLog()
+    if not _SUSPICIOUS_RE.search(text):
+        # Only entities and mojibake can act here, and they come first in the chain: run them, and stop
+        # when they changed nothing and the text is NFC (no other fixer has anything to act on).
+        before = text
+        for fixer in fixers:
+            if fixer in _FIRST_FIXERS:
+                text = fixer(text, edits)
+        if text == before and (not cfg.nfc or unicodedata.is_normalized("NFC", text)):
+            return text, []
     for _ in range(MAX_ROUNDS):
         before = text
         for fixer in fixers:
@@ -486,6 +495,20 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
         if text == before or _settled(before, text, fixers):
             break
     return text, edits.to_list()
+
+
+# Every character one of the cheap fixers acts on (invisibles, spaces, line breaks) or that the lookalike
+# repair needs (Cyrillic, Greek). Non-ASCII text without one (most accented European text) only goes
+# through entities, the mojibake gate and NFC: one scan instead of one per fixer.
+_FIRST_FIXERS = (unescape_entities, fix_mojibake)
+_SUSPICIOUS_RE = re.compile(
+    "["
+    + _INVISIBLE_RE.pattern[1:-1]
+    + _CONTEXTUAL_CHARS
+    + _SPACE_RE.pattern[1:-1]
+    + _LINE_BREAK_CHAR_RE.pattern[1:-1]
+    + "\x0b\u0370-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f]"
+)
 
 
 def _settled(before: str, after: str, fixers: list[Callable[[str, EditLog], str]]) -> bool:

@@ -20,6 +20,13 @@ Both tools run in this one process, pinned to one core, alternating chunk by chu
 chunk counts with its best of ``--repeats`` runs per tool.
 Throughput is MB/s of UTF-8 input. The script also counts documents each tool changed and checks that
 cleaner repaired the mojibake ftfy repaired (lines whose ftfy output differs from cleaner's).
+A third input, ``articles-non-ascii``, is clean non-ASCII text: the article bodies of the Scrapinghub
+benchmark (shared data, MIT) that are not pure ASCII (curly quotes, accented Portuguese/Italian, Russian),
+where both tools should change nothing and cleaner should stay on its fast paths.
+
+``--lookalikes`` scores the lookalike measurement sets made by ``gen_normalize_cases.py`` (run it first):
+the share of cases whose output is exactly the expected text, per kind, with genuine text counted apart
+(it must all come out byte-identical). The ``test`` set is the held-out one.
 Results: ``benchmarks/results/bench_normalize.json``.
 """
 
@@ -159,6 +166,42 @@ def measure(name: str, docs: list[str], repeats: int) -> dict[str, object]:
     }
 
 
+def load_articles_non_ascii(data: Path) -> list[str]:
+    path = data / "extraction" / "scrapinghub-article-extraction-benchmark" / "ground-truth.json"
+    if not path.exists():
+        raise SystemExit(f"{path} not found: pass --data pointing at the shared data folder")
+    bodies = [rec["articleBody"] for _, rec in sorted(json.loads(path.read_text(encoding="utf-8")).items())]
+    return [b for b in bodies if not b.isascii()]
+
+
+def score_lookalikes(cases_dir: Path) -> dict[str, object]:
+    """Exactly-right share of each measurement set, by kind; genuine text apart."""
+    out: dict[str, object] = {}
+    for path in sorted(cases_dir.glob("*.jsonl")):
+        cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        right: dict[str, int] = {}
+        total: dict[str, int] = {}
+        failures: list[dict[str, str]] = []
+        for case in cases:
+            got = normalize_text(case["original"])[0]
+            kind = case["kind"]
+            total[kind] = total.get(kind, 0) + 1
+            if got == case["expected"]:
+                right[kind] = right.get(kind, 0) + 1
+            else:
+                failures.append({"kind": kind, "original": case["original"], "got": got})
+        genuine = [k for k in total if k.startswith("genuine:")]
+        out[path.stem] = {
+            "cases": len(cases),
+            "exactly_right": round(sum(right.values()) / len(cases), 4),
+            "genuine_cases": sum(total[k] for k in genuine),
+            "genuine_unchanged": sum(right.get(k, 0) for k in genuine),
+            "by_kind": {k: f"{right.get(k, 0)}/{n}" for k, n in sorted(total.items())},
+            "failures": failures[:40],
+        }
+    return out
+
+
 def catalog_repairs(locale_dir: Path) -> dict[str, list[list[str]]]:
     """Lookalike repairs in the translated messages of gettext catalogs (``/usr/share/locale`` on Debian).
 
@@ -191,13 +234,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs per chunk and tool; the best one counts")
     parser.add_argument("--limit", type=int, default=None, help="first N documents only")
     parser.add_argument(
+        "--lookalikes",
+        type=Path,
+        nargs="?",
+        const=Path(__file__).resolve().parent / "normalize_cases",
+        default=None,
+        help="score the lookalike sets made by gen_normalize_cases.py (default folder: benchmarks/normalize_cases)",
+    )
+    parser.add_argument("--skip-speed", action="store_true", help="only the lookalike scores")
+    parser.add_argument(
         "--catalogs", type=Path, default=None, help="also list lookalike repairs in gettext catalogs under this folder"
     )
     args = parser.parse_args(argv)
 
     pin_one_core()
-    docs = load_reuters(args.data, args.limit)
-    results = [measure("reuters", docs, args.repeats), measure("reuters+noise", damage(docs), args.repeats)]
+    results = []
+    if not args.skip_speed:
+        docs = load_reuters(args.data, args.limit)
+        results = [
+            measure("reuters", docs, args.repeats),
+            measure("reuters+noise", damage(docs), args.repeats),
+            measure("articles-non-ascii", load_articles_non_ascii(args.data), args.repeats),
+        ]
 
     rows = [
         [
@@ -218,10 +276,22 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows, header))
     print(f"peak RSS {peak_rss_mb():.0f} MB")
     payload: dict[str, object] = {
-        "command": "python benchmarks/bench_normalize.py",
+        "command": "python " + " ".join(sys.argv),
         "repeats": args.repeats,
         "results": results,
     }
+    if args.lookalikes:
+        scores = score_lookalikes(args.lookalikes)
+        print("\nlookalike measurement sets (exactly right; genuine text must be unchanged)")
+        for name, r in scores.items():
+            assert isinstance(r, dict)
+            print(
+                f"  {name:8s} {r['cases']:5d} cases  exactly right {r['exactly_right']:.4f}  "
+                f"genuine unchanged {r['genuine_unchanged']}/{r['genuine_cases']}"
+            )
+            for kind, frac in r["by_kind"].items():
+                print(f"      {kind:32s} {frac}")
+        payload["lookalikes"] = scores
     if args.catalogs:
         repairs = catalog_repairs(args.catalogs)
         print(f"\nlookalike repairs in {args.catalogs} (review: each should fix a typo, not a genuine word)")

@@ -3,10 +3,11 @@
     python benchmarks/gen_normalize_cases.py [--data PATH] [--locale /usr/share/locale] [--out DIR]
     python benchmarks/gen_normalize_cases.py --wordlist   # rebuild cleaner/data/latin_words.txt.gz
 
-Two sets come out, ``tune.jsonl`` (seed 1) and ``heldout.jsonl`` (seed 2), one case per line:
-``{"kind", "source", "original", "expected"}``. Every source text (an article, a translation catalog, a
-CLDR locale ...) goes to one set only, by a hash of its name, so the held-out set shares no source text and
-no random draw with the set the rules were tuned on. Genuine text must come out byte-identical
+Three sets come out, one case per line (``{"kind", "source", "original", "expected"}``):
+``tune.jsonl`` (seed 1) and ``heldout.jsonl`` (seed 2, the development set: its failures were looked at
+once) split the sources below by a hash of each source's name (an article, a translation catalog, a CLDR
+locale ...), so they share no source text and no random draw; ``test.jsonl`` (seed 3) is made from other
+sources altogether (see ``test_sources``) and is the one reported as held out. Genuine text must come out byte-identical
 (``expected == original``); spoofed text must come out as the text it was made from.
 
 Sources, all read at run time (nothing is copied into the repository):
@@ -396,6 +397,125 @@ def build(data: Path, locale_dir: Path, per_kind: int) -> dict[str, list[dict[st
     return sets
 
 
+def test_sources(data: Path) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+    """Sources of the final test set, none of them used by the tune and dev sets or the word list:
+    English sentences of Reuters-21578 (research use; read from the shared data at run time, never
+    stored) and of vim's English messages; genuine text from vim's Russian, Ukrainian and Serbian
+    translations (/usr/share/vim), humanize's Russian, Ukrainian and Greek translations (MIT), dateparser's
+    language data for the nine locales (BSD-3-Clause), and CLDR months, weekdays and currency names from
+    babel (Unicode License)."""
+    english: dict[str, list[str]] = {}
+    with gzip.open(data / "corpus" / "reuters21578" / "reuters21578.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            body = " ".join((json.loads(line).get("text") or "").split())
+            sents = [s for s in SENTENCE_RE.split(body) if good_english(s)]
+            if sents:
+                english[f"reuters:{n // 50}"] = english.get(f"reuters:{n // 50}", []) + sents
+    genuine: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    vim = Path("/usr/share/vim")
+    for mo in sorted(vim.glob("vim*/lang/*/LC_MESSAGES/vim.mo")):
+        lang = mo.parts[-3]
+        if lang not in ("ru", "uk", "sr"):
+            continue
+        with mo.open("rb") as fh:
+            cat = gettext.GNUTranslations(fh)
+        for msgid, msgstr in cat._catalog.items():  # type: ignore[attr-defined]
+            if not (isinstance(msgid, str) and isinstance(msgstr, str)):
+                continue
+            if lang == "ru" and good_english(msgid):
+                english.setdefault("vim:msgid", []).append(msgid)
+            s = msgstr.strip()
+            if len(s) >= 12 and s.isprintable() and unchanged(s):
+                mixed = bool(re.search(r"[A-Za-z]{3}", s))
+                genuine[f"vim:{lang}"].append((f"genuine:vim-{lang}" + ("+latin" if mixed else ""), s))
+    import humanize
+
+    for mo in sorted(Path(humanize.__file__).parent.glob("locale/*/LC_MESSAGES/humanize.mo")):
+        lang = mo.parts[-3]
+        if lang not in ("ru_RU", "uk_UA", "el_GR"):
+            continue
+        with mo.open("rb") as fh:
+            cat = gettext.GNUTranslations(fh)
+        for msgstr in cat._catalog.values():  # type: ignore[attr-defined]
+            if isinstance(msgstr, str) and len(msgstr) >= 4 and unchanged(msgstr):
+                genuine[f"humanize:{lang}"].append((f"genuine:humanize-{lang}", msgstr))
+    import importlib
+
+    for lang in ("ru", "uk", "be", "bg", "mk", "sr-Cyrl", "sr-Latn", "kk", "el"):
+        info = importlib.import_module(f"dateparser.data.date_translation_data.{lang}").info
+        words = [w for key, vals in info.items() if isinstance(vals, list) for w in vals if isinstance(w, str)]
+        words = [w for w in words if any(ch.isalpha() for ch in w)]
+        for i in range(0, len(words), 10):
+            s = ", ".join(words[i : i + 10])
+            if unchanged(s):
+                genuine[f"dateparser:{lang}"].append((f"genuine:dateparser-{lang}", s))
+    from babel import Locale
+
+    for name in BABEL_LOCALES:
+        loc = Locale.parse(name)
+        for what in ("months", "days"):
+            table = getattr(loc, what)["format"]["wide"]
+            s = ", ".join(table[k] for k in sorted(table))
+            if unchanged(s):
+                genuine[f"cldr:{name}:{what}"].append((f"genuine:cldr-{name}", s))
+        names = [v for _, v in sorted(loc.currencies.items())]
+        for i in range(0, min(len(names), 120), 12):
+            s = ", ".join(names[i : i + 12])
+            if unchanged(s):
+                genuine[f"cldr:{name}:currencies"].append((f"genuine:cldr-{name}", s))
+    return english, genuine
+
+
+def build_test(data: Path, per_kind: int, seed: int = 3) -> list[dict[str, str]]:
+    english, genuine = test_sources(data)
+    rng = random.Random(seed)
+    cases: list[dict[str, str]] = []
+    pool = [(src, s) for src, sents in sorted(english.items()) for s in sents if unchanged(s)]
+    rng.shuffle(pool)
+    it = iter(pool)
+    for kind in SPOOF_KINDS:
+        made = 0
+        for src, sentence in it:
+            if kind == "abbreviation":
+                spoofed, sentence = abbreviation_case(sentence, rng)
+            else:
+                spoofed = spoof(sentence, kind, rng)
+            if spoofed is None:
+                continue
+            cases.append({"kind": f"spoof:{kind}", "source": src, "original": spoofed, "expected": sentence})
+            made += 1
+            if made >= per_kind:
+                break
+    for src, sentence in list(it)[:per_kind]:
+        cases.append({"kind": "genuine:english", "source": src, "original": sentence, "expected": sentence})
+    for _ in range(per_kind // 4):
+        original, clean = complex_number_case(rng)
+        cases.append({"kind": "spoof:complex-number", "source": "synthetic", "original": original, "expected": clean})
+    by_kind: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    for src, items in sorted(genuine.items()):
+        for kind, text in items:
+            by_kind[kind.split("+")[0]].append((src, text))
+            if kind.endswith("+latin"):
+                by_kind["genuine:mixed-latin"].append((src, text))
+    for kind, items in sorted(by_kind.items()):
+        items = sorted(set(items))
+        rng.shuffle(items)
+        for src, text in items[:per_kind]:
+            cases.append({"kind": kind, "source": src, "original": text, "expected": text})
+    cyr = [(src, t) for src, t in by_kind.get("genuine:vim-ru", []) + by_kind.get("genuine:vim-uk", [])]
+    rng.shuffle(cyr)
+    made = 0
+    for src, text in cyr:
+        typo = mirror_typo(text, rng)
+        if typo is None or re.search(r"[A-Za-z]", text):
+            continue
+        cases.append({"kind": "spoof:mirror-typo", "source": src, "original": typo, "expected": text})
+        made += 1
+        if made >= per_kind // 2:
+            break
+    return cases
+
+
 def build_wordlist(data: Path) -> None:
     wcxb = json.loads((data / "extraction" / "wcxb-dev" / "ground-truth.json").read_text())
     pages: collections.Counter[str] = collections.Counter()
@@ -423,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         build_wordlist(args.data)
         return 0
     sets = build(args.data, args.locale, args.per_kind)
+    sets["test"] = build_test(args.data, args.per_kind)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, cases in sets.items():
         path = args.out / f"{name}.jsonl"

@@ -243,3 +243,84 @@ def test_every_mirror_letter_is_repaired_inside_a_russian_word(latin: str) -> No
     fixed, count = repair_lookalikes(word)
     assert count == 1
     assert fixed == word.replace(latin, LATIN_TO_CYRILLIC[latin])
+
+
+# ---------------------------------------------------------------- issue 17
+
+ALPHA = "\N{GREEK SMALL LETTER ALPHA}"
+OMICRON = "\N{GREEK SMALL LETTER OMICRON}"
+RHO = "\N{GREEK SMALL LETTER RHO}"
+IOTA = "\N{GREEK SMALL LETTER IOTA}"
+UPSILON_CAP = "\N{GREEK CAPITAL LETTER UPSILON}"
+PE = "\N{CYRILLIC SMALL LETTER PE}"
+KA = "\N{CYRILLIC SMALL LETTER KA}"
+TE = "\N{CYRILLIC SMALL LETTER TE}"
+JE = "\N{CYRILLIC SMALL LETTER JE}"
+UKR_I = "\N{CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I}"
+
+
+@pytest.mark.parametrize(
+    ("spoofed", "clean"),
+    [
+        (f"Cl{ALPHA}im y{OMICRON}ur {RHO}rize n{OMICRON}w", "Claim your prize now"),
+        (f"{UPSILON_CAP}our {OMICRON}rder h{ALPHA}s shi{RHO}{RHO}ed", "Your order has shipped"),
+        (f"The results are {IOTA}n the report.", "The results are in the report."),
+        (f"Please co{PE}tact our mar{KA}et team for a {TE}icket.", "Please contact our market team for a ticket."),
+        (f"this is {A} test", "this is a test"),
+        (f"{IE}.g. the first one", "e.g. the first one"),
+        (f"{UKR_I}.{IE}. the first one", "i.e. the first one"),
+        (f"The impedance is (2+5{JE}) ohms.", "The impedance is (2+5j) ohms."),
+        (f"Please {ES}{SMALL_O}{ER}\N{CYRILLIC SMALL LETTER U} the file.", "Please copy the file."),
+    ],
+)
+def test_issue_17_spoofing_is_repaired(spoofed: str, clean: str) -> None:
+    assert repair_lookalikes(spoofed)[0] == clean
+
+
+@pytest.mark.parametrize(
+    "genuine",
+    [
+        f"TNF{ALPHA} and A\N{GREEK SMALL LETTER BETA}42 levels rose; \N{GREEK CAPITAL LETTER DELTA}G was negative.",
+        "Cells were 5 \N{GREEK SMALL LETTER MU}m wide; the resistor is 10 k\N{GREEK CAPITAL LETTER OMEGA}.",
+        f"the angle {ALPHA} between the two lines",
+        f"ER{ALPHA} and NF-\N{GREEK SMALL LETTER KAPPA}B bind; IFN\N{GREEK SMALL LETTER GAMMA} was added.",
+        f"the strong coupling {ALPHA}s at the Z pole",
+        # Russian with single-letter words made of lookalikes, a year with GHE, a Latin brand name.
+        f"\N{CYRILLIC CAPITAL LETTER O}\N{CYRILLIC SMALL LETTER EN} {A} Windows 1999 \N{CYRILLIC SMALL LETTER GHE}.",
+        # A Cyrillic word with the shape letters, in its own script: never read as Latin.
+        f"{KA}{SMALL_O}{PE}{ER}{TE} {TE}{SMALL_O}{TE}",
+        # A Cyrillic placeholder in an English help text.
+        f"command [-pVv] command [{A}{ER}\N{CYRILLIC SMALL LETTER GHE} ...]",
+    ],
+)
+def test_issue_17_genuine_text_is_unchanged(genuine: str) -> None:
+    assert repair_lookalikes(genuine) == (genuine, 0)
+
+
+def test_known_words_come_from_the_shipped_list() -> None:
+    words = cleaner.homoglyphs.latin_words()
+    assert len(words) > 10_000
+    assert {"claim", "prize", "contact", "ticket"} <= words
+    assert all(w == w.lower() for w in words)
+
+
+def test_shape_table_is_never_tr39_and_maps_to_ascii_lowercase() -> None:
+    shapes = cleaner.homoglyphs.SHAPE_TO_LATIN
+    assert not set(shapes) & set(LOOKALIKE_TO_LATIN)
+    assert all(latin.isascii() and latin.islower() for latin in shapes.values())
+    assert {letter_script(ch) for ch in shapes} == {"C", "G"}
+
+
+def test_shape_table_is_not_used_in_a_cyrillic_sentence() -> None:
+    # Russian "sweat" typed with a Latin o: the mirror repair, not the English "not" the shapes would read.
+    russian = f"\N{CYRILLIC CAPITAL LETTER U} \N{CYRILLIC SMALL LETTER EN}{IE}\N{CYRILLIC SMALL LETTER GHE}{SMALL_O}"
+    assert repair_lookalikes(f"{russian} {PE}o{TE} {A}") == (f"{russian} {PE}{SMALL_O}{TE} {A}", 1)
+
+
+def test_lone_cyrillic_letter_stays_on_a_line_with_genuine_cyrillic() -> None:
+    # The unrepaired symbol word TNF-alpha lets the line be read; its genuine Russian words keep the lone
+    # Cyrillic a of the next sentence as written (it may be the Russian conjunction).
+    level = "\N{CYRILLIC CAPITAL LETTER U}\N{CYRILLIC SMALL LETTER ER}" + SMALL_O + "\N{CYRILLIC SMALL LETTER VE}"
+    text = f"{level} TNF{ALPHA}. It is {A} marker."
+    assert repair_lookalikes(text) == (text, 0)
+    assert repair_lookalikes(f"TNF{ALPHA}. It is {A} marker.")[0] == f"TNF{ALPHA}. It is a marker."

@@ -107,6 +107,65 @@ def _mojibake_gate() -> re.Pattern[str]:
 
 MOJIBAKE_GATE = _mojibake_gate()
 
+
+def _gate_hits() -> tuple[frozenset[str], frozenset[str]]:
+    """The exact two- and three-character sequences behind a gate match that ftfy could repair.
+
+    The gate's classes mix encodings (a lead of Latin-1 before a continuation of MacRoman: Portuguese
+    "ção"), and its altered-byte pairs take every lead before a space (an en dash in MacRoman, a Cyrillic
+    "v" in cp1251). ftfy decodes one encoding at a time, restores a lost 0xA0 byte only outside MacRoman
+    and only in the shapes of ``ftfy.chardata.ALTERED_UTF8_RE``, and replaces lossy sequences only in the
+    sloppy codecs: a match none of these explain cannot be repaired, and its line skips ftfy.
+    """
+    pairs: set[str] = set()
+    triples: set[str] = set()
+    lossy = "\N{REPLACEMENT CHARACTER}\x1a?"
+    for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
+        chars = {byte: bytes([byte]).decode(encoding, errors="ignore") for byte in range(0x80, 0xF5)}
+        continuations = [ch for byte, ch in chars.items() if ch and byte <= 0xBF]
+        for byte, lead in chars.items():
+            if not lead or byte < 0xC2:
+                continue
+            pairs.update(lead + ch for ch in continuations)
+            if encoding != "macroman":
+                if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9):
+                    pairs.add(lead + " ")
+                elif byte in (0xE2, 0xE3, 0xF0):
+                    triples.update(lead + " " + ch for ch in continuations)
+            if encoding.startswith("sloppy") or encoding == "latin-1":
+                if byte <= 0xDF:
+                    pairs.add(lead + "\N{REPLACEMENT CHARACTER}")
+                    pairs.add(lead + "\x1a")
+                    if byte <= 0xC3:
+                        pairs.add(lead + "?")
+                else:
+                    pairs.update(lead + ch for ch in lossy)
+    return frozenset(pairs), frozenset(triples)
+
+
+_GATE_PAIRS, _GATE_TRIPLES = _gate_hits()
+_GATE_SINGLES = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
+
+
+def gate_search(text: str, pos: int = 0) -> int:
+    """The position of the first place at or after ``pos`` where ftfy could repair ``text``, or -1.
+
+    >>> gate_search("caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}")
+    3
+    >>> gate_search("na\N{LATIN SMALL LETTER C WITH CEDILLA}\N{LATIN SMALL LETTER A WITH TILDE}o \N{EN DASH} x")
+    -1
+    """
+    while (match := MOJIBAKE_GATE.search(text, pos)) is not None:
+        start = match.start()
+        if (
+            text[start : start + 2] in _GATE_PAIRS
+            or text[start : start + 3] in _GATE_TRIPLES
+            or _GATE_SINGLES.match(text, start)
+        ):
+            return start
+        pos = start + 1
+    return -1
+
 # ASCII text needs work only for controls (including CR and escapes) and entities.
 _ENTITY_START_RE = re.compile(r"&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")
 
@@ -283,21 +342,21 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
     >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", EditLog())
     'ok\\n“quoted”'
     """
-    match = MOJIBAKE_GATE.search(text)
-    if match is None:
+    hit = gate_search(text)
+    if hit < 0:
         return text
     parts: list[str] = []
     pos = 0
     longest = FTFY_CONFIG.max_decode_length
-    while match is not None:
-        start = text.rfind("\n", 0, match.start()) + 1
-        end = text.find("\n", match.end())
+    while hit >= 0:
+        start = text.rfind("\n", 0, hit) + 1
+        end = text.find("\n", hit + 1)
         if end == -1:
             end = len(text)
         if end - start > longest:
             # A line longer than ftfy's own segment bound (one million characters) is cut the way
             # ftfy.fix_text cuts it, so that one enormous line cannot stall a worker.
-            start += (match.start() - start) // longest * longest
+            start += (hit - start) // longest * longest
             end = min(end, start + longest)
         line = text[start:end]
         fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG) if _ftfy_could_change(line) else (line, None)
@@ -306,7 +365,7 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
             parts.append(fixed)
             pos = end
             edits.add(_ftfy_fixer_name(steps), 1, [f"{_short(line)} -> {_short(fixed)}"])
-        match = MOJIBAKE_GATE.search(text, end)
+        hit = gate_search(text, end)
     if pos == 0:
         return text
     parts.append(text[pos:])

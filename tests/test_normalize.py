@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import cleaner.normalize
 from cleaner.config import NormalizeConfig
-from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, _ftfy_could_change, normalize_text
+from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, _ftfy_could_change, gate_search, normalize_text
 from cleaner.record import Document, Edit
 from cleaner.stage import Stage
 
@@ -126,9 +126,33 @@ def test_gate_finds_every_line_ftfy_would_fix() -> None:
                 continue
             if ftfy.fix_and_explain(mojibake, FTFY_CONFIG).text != mojibake:
                 checked += 1
-                assert MOJIBAKE_GATE.search(mojibake), (encoding, mojibake)
+                assert gate_search(mojibake) >= 0, (encoding, mojibake)
                 assert _ftfy_could_change(mojibake), (encoding, mojibake)
     assert checked > 100
+
+
+def test_gate_finds_every_line_of_ftfys_own_cases_that_ftfy_changes() -> None:
+    import ftfy
+
+    checked = 0
+    for case in FTFY_CASES:
+        for line in case["original"].split("\n"):
+            if ftfy.fix_and_explain(line, FTFY_CONFIG).text != line:
+                checked += 1
+                assert gate_search(line) >= 0, (case["label"], line)
+    assert checked > 100
+
+
+def test_gate_skips_pairs_no_single_encoding_explains() -> None:
+    # Portuguese "-cao" (a Latin-1 lead before a MacRoman continuation), an en dash before a space (MacRoman,
+    # where ftfy restores no 0xA0 byte), a Cyrillic "v" before a space and a letter (cp1251).
+    for clean in (
+        "informa\N{LATIN SMALL LETTER C WITH CEDILLA}\N{LATIN SMALL LETTER A WITH TILDE}o",
+        "2019 \N{EN DASH} 2020",
+        "\N{CYRILLIC SMALL LETTER VE} \N{CYRILLIC SMALL LETTER EM}\N{CYRILLIC SMALL LETTER IE}",
+    ):
+        assert MOJIBAKE_GATE.search(clean) is not None
+        assert gate_search(clean) == -1
 
 
 def test_genuine_cyrillic_lines_with_gate_pairs_skip_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:

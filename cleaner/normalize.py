@@ -98,53 +98,79 @@ def _mojibake_gate() -> re.Pattern[str]:
     def cls(chars: set[str]) -> str:
         return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
+    singles = "[\x80-\x9f\ud800-\udfff\x1b]"
+    # One class first, the branch-specific checks after it: a pattern that starts with a class lets the
+    # regex engine skip to candidate characters in C (an alternation of classes is tried at every position,
+    # four times slower on clean non-ASCII text).
+    first = "[" + cls(leads | altered_leads)[1:-1] + singles[1:-1] + "]"
     return re.compile(
-        f"{cls(leads)}(?:{cls(continuations)}|[\N{REPLACEMENT CHARACTER}?\x1a])"
-        f"|{cls(altered_leads)} "
-        "|[\x80-\x9f\ud800-\udfff\x1b]"
+        f"{first}(?:(?<={cls(leads)})(?:{cls(continuations)}|[\ufffd?\x1a])|(?<={cls(altered_leads)}) |(?<={singles}))"
     )
 
 
 MOJIBAKE_GATE = _mojibake_gate()
 
 
-def _gate_hits() -> tuple[frozenset[str], frozenset[str]]:
-    """The exact two- and three-character sequences behind a gate match that ftfy could repair.
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Lead:
+    """A character that is a UTF-8 lead byte in one of ftfy's encodings, and what must follow it there."""
 
-    The gate's classes mix encodings (a lead of Latin-1 before a continuation of MacRoman: Portuguese
-    "ção"), and its altered-byte pairs take every lead before a space (an en dash in MacRoman, a Cyrillic
-    "v" in cp1251). ftfy decodes one encoding at a time, restores a lost 0xA0 byte only outside MacRoman
-    and only in the shapes of ``ftfy.chardata.ALTERED_UTF8_RE``, and replaces lossy sequences only in the
-    sloppy codecs: a match none of these explain cannot be repaired, and its line skips ftfy.
-    """
-    pairs: set[str] = set()
-    triples: set[str] = set()
-    lossy = "\N{REPLACEMENT CHARACTER}\x1a?"
+    byte: int  # the lead byte it stands for
+    length: int  # bytes of the UTF-8 sequence it starts: 2, 3 or 4
+    continuations: frozenset[str]  # the encoding's characters for bytes 0x80-0xBF
+    restores_a0: bool  # ftfy restores a lost 0xA0 byte (a space) in this encoding: all but MacRoman
+    lossy: bool  # ftfy replaces lost bytes (U+FFFD, "?") in this encoding: the sloppy codecs
+
+
+def _gate_leads() -> dict[str, tuple[_Lead, ...]]:
+    leads: dict[str, list[_Lead]] = {}
     for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
         chars = {byte: bytes([byte]).decode(encoding, errors="ignore") for byte in range(0x80, 0xF5)}
-        continuations = [ch for byte, ch in chars.items() if ch and byte <= 0xBF]
-        for byte, lead in chars.items():
-            if not lead or byte < 0xC2:
-                continue
-            pairs.update(lead + ch for ch in continuations)
-            if encoding != "macroman":
-                if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9):
-                    pairs.add(lead + " ")
-                elif byte in (0xE2, 0xE3, 0xF0):
-                    triples.update(lead + " " + ch for ch in continuations)
-            if encoding.startswith("sloppy") or encoding == "latin-1":
-                if byte <= 0xDF:
-                    pairs.add(lead + "\N{REPLACEMENT CHARACTER}")
-                    pairs.add(lead + "\x1a")
-                    if byte <= 0xC3:
-                        pairs.add(lead + "?")
-                else:
-                    pairs.update(lead + ch for ch in lossy)
-    return frozenset(pairs), frozenset(triples)
+        continuations = frozenset(ch for byte, ch in chars.items() if ch and byte <= 0xBF)
+        for byte, ch in chars.items():
+            if ch and byte >= 0xC2:
+                length = 2 if byte <= 0xDF else 3 if byte <= 0xEF else 4
+                lead = _Lead(byte, length, continuations, encoding != "macroman", encoding.startswith("sloppy"))
+                leads.setdefault(ch, []).append(lead)
+    return {ch: tuple(found) for ch, found in leads.items()}
 
 
-_GATE_PAIRS, _GATE_TRIPLES = _gate_hits()
+_GATE_LEADS = _gate_leads()
+_LOST = "\N{REPLACEMENT CHARACTER}\x1a?"
 _GATE_SINGLES = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
+
+
+def _could_decode(text: str, start: int) -> bool:
+    """True when the characters from ``start`` could be one UTF-8 sequence read in one of ftfy's encodings:
+    a lead and as many continuations as its length needs, in the same encoding, where ftfy may also take a
+    space for a lost 0xA0 byte (outside MacRoman, in the shapes of ``ftfy.chardata.ALTERED_UTF8_RE``) and
+    U+FFFD or "?" for a lost byte (sloppy codecs, ``LOSSY_UTF8_RE``).
+
+    The gate's classes mix encodings (a Latin-1 lead before a MacRoman continuation: Portuguese "cao" with
+    its cedilla and tilde), take any lead before a space (an en dash in MacRoman) and a three-byte lead
+    before one continuation (Russian "l" + "yo" + "n" in cp1251); ftfy repairs none of these.
+    """
+    following = text[start + 1 : start + 4]
+    for lead in _GATE_LEADS.get(text[start], ()):
+        needed = following[: lead.length - 1]
+        if len(needed) < lead.length - 1:
+            continue
+        ok = [c in lead.continuations for c in needed]
+        if all(ok):
+            return True
+        if lead.lossy and all(o or c in _LOST for o, c in zip(ok, needed, strict=True)):
+            return True
+        if lead.restores_a0 and needed.count(" ") == 1 and all(o or c == " " for o, c in zip(ok, needed, strict=True)):
+            space = needed.index(" ")
+            if lead.length == 2 and lead.byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9):
+                return True
+            if lead.length == 3 and (
+                (space == 0 and lead.byte in (0xE2, 0xE3)) or (space == 1 and 0xE0 <= lead.byte <= 0xE3)
+            ):
+                return True
+            if lead.length == 4 and lead.byte == 0xF0:
+                return True
+    return False
 
 
 def gate_search(text: str, pos: int = 0) -> int:
@@ -157,14 +183,11 @@ def gate_search(text: str, pos: int = 0) -> int:
     """
     while (match := MOJIBAKE_GATE.search(text, pos)) is not None:
         start = match.start()
-        if (
-            text[start : start + 2] in _GATE_PAIRS
-            or text[start : start + 3] in _GATE_TRIPLES
-            or _GATE_SINGLES.match(text, start)
-        ):
+        if _GATE_SINGLES.match(text, start) or _could_decode(text, start):
             return start
         pos = start + 1
     return -1
+
 
 # ASCII text needs work only for controls (including CR and escapes) and entities.
 _ENTITY_START_RE = re.compile(r"&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")

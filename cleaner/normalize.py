@@ -74,14 +74,18 @@ MAX_EXAMPLES = 3
 MAX_ROUNDS = 4
 
 
-def _mojibake_gate() -> re.Pattern[str]:
-    """One regex that finds every place ftfy could repair: a UTF-8 lead byte followed by a continuation
-    byte, as decoded by each single-byte encoding ftfy tries, plus the altered and lossy variants ftfy
-    restores (a no-break space turned into a space, a byte lost to U+FFFD or ``?``), C1 controls,
-    surrogates and terminal escapes. A line without a match is left to the cheap fixers."""
-    leads: set[str] = set()
+def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """One regex that finds every place ftfy could repair: a UTF-8 lead byte followed by as many
+    continuation bytes as its sequence needs, as decoded by the single-byte encodings ftfy tries, plus the
+    altered and lossy variants ftfy restores (a no-break space turned into a space, a byte lost to U+FFFD
+    or ``?``), C1 controls, surrogates and terminal escapes. The classes mix encodings (a superset);
+    ``gate_search`` then checks each match in one encoding. A line without a match skips ftfy."""
+    leads: dict[int, set[str]] = {2: set(), 3: set(), 4: set()}
     continuations: set[str] = set()
-    altered_leads: set[str] = set()
+    # Lead bytes of ftfy.chardata.ALTERED_UTF8_RE (byte 0xA0 replaced by a space), outside MacRoman.
+    a0_after_2: set[str] = set()  # C2 C3 C5 CE D0 D9, then a space
+    a0_after_3_space_first: set[str] = set()  # E2 E3, then a space and a continuation
+    a0_after_3_space_second: set[str] = set()  # E0-E3, then a continuation and a space
     for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
         for byte in range(0x80, 0xF5):
             ch = bytes([byte]).decode(encoding, errors="ignore")
@@ -90,25 +94,59 @@ def _mojibake_gate() -> re.Pattern[str]:
             if byte <= 0xBF:
                 continuations.add(ch)
             elif byte >= 0xC2:
-                leads.add(ch)
-            # Lead bytes of ftfy.chardata.ALTERED_UTF8_RE (byte 0xA0 replaced by a space).
-            if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9, 0xE2, 0xE3, 0xF0):
-                altered_leads.add(ch)
+                leads[2 if byte <= 0xDF else 3 if byte <= 0xEF else 4].add(ch)
+            if encoding == "macroman":
+                continue
+            if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9):
+                a0_after_2.add(ch)
+            if byte in (0xE2, 0xE3):
+                a0_after_3_space_first.add(ch)
+            if 0xE0 <= byte <= 0xE3:
+                a0_after_3_space_second.add(ch)
 
     def cls(chars: set[str]) -> str:
         return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
     singles = "[\x80-\x9f\ud800-\udfff\x1b]"
+    cont = cls(continuations)
+    cont_or_lost = "[" + cont[1:-1] + "\ufffd\x1a?]"
+    cont_lost_or_space = "[" + cont[1:-1] + "\ufffd\x1a? ]"
+    all_leads = leads[2] | leads[3] | leads[4]
     # One class first, the branch-specific checks after it: a pattern that starts with a class lets the
     # regex engine skip to candidate characters in C (an alternation of classes is tried at every position,
     # four times slower on clean non-ASCII text).
-    first = "[" + cls(leads | altered_leads)[1:-1] + singles[1:-1] + "]"
-    return re.compile(
-        f"{first}(?:(?<={cls(leads)})(?:{cls(continuations)}|[\ufffd?\x1a])|(?<={cls(altered_leads)}) |(?<={singles}))"
+    first = "[" + cls(all_leads)[1:-1] + singles[1:-1] + "]"
+    by_lead = re.compile(
+        f"{first}(?:"
+        f"(?<={cls(leads[2])}){cont_or_lost}"
+        f"|(?<={cls(leads[3])}){cont_or_lost}{cont_or_lost}"
+        f"|(?<={cls(leads[4])}){cont_lost_or_space}{{3}}"
+        f"|(?<={cls(a0_after_2)}) "
+        f"|(?<={cls(a0_after_3_space_first)}) {cont}"
+        f"|(?<={cls(a0_after_3_space_second)}){cont} "
+        f"|(?<={singles}))"
     )
+    # The same places found from the character after the lead: in Cyrillic or Greek text nearly every
+    # letter is a lead in cp1251 or cp1253, and continuations (guillemets, dashes, yo) are rarer. A match
+    # starts at the lead, one or two characters before it (``gate_search`` tries each).
+    lost = "[\ufffd\x1a?]"
+    first_cont = "[" + cont[1:-1] + lost[1:-1] + cls(a0_after_2)[1:-1] + singles[1:-1] + "]"
+    by_continuation = re.compile(
+        f"{first_cont}(?:"
+        f"(?<={cls(leads[2])}{first_cont})(?<={cont_or_lost})"
+        f"|(?<={cls(leads[3])}{first_cont})(?<={cont_or_lost}){cont_or_lost}"
+        f"|(?<={cls(leads[4])}{first_cont})(?<={cont_or_lost}){cont_lost_or_space}{{2}}"
+        f"|(?<={cls(leads[4])} {first_cont})(?<={cont}){cont_lost_or_space}"
+        f"|(?<={cls(a0_after_2)}) "
+        f"|(?<={cls(a0_after_3_space_first)} {first_cont})(?<={cont})"
+        f"|(?<={cls(a0_after_3_space_second)}{first_cont})(?<={cont}) "
+        f"|(?<={singles}))"
+    )
+    return by_lead, by_continuation
 
 
-MOJIBAKE_GATE = _mojibake_gate()
+MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = _mojibake_gate()
+_CYRILLIC_OR_GREEK_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -181,10 +219,21 @@ def gate_search(text: str, pos: int = 0) -> int:
     >>> gate_search("na\N{LATIN SMALL LETTER C WITH CEDILLA}\N{LATIN SMALL LETTER A WITH TILDE}o \N{EN DASH} x")
     -1
     """
-    while (match := MOJIBAKE_GATE.search(text, pos)) is not None:
+    gate = MOJIBAKE_GATE
+    sample = text[pos : pos + 400]
+    if len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 > len(sample):
+        gate = _MOJIBAKE_GATE_BY_CONTINUATION
+    while (match := gate.search(text, pos)) is not None:
         start = match.start()
-        if _GATE_SINGLES.match(text, start) or _could_decode(text, start):
+        if _GATE_SINGLES.match(text, start):
             return start
+        if gate is MOJIBAKE_GATE:
+            if _could_decode(text, start):
+                return start
+        else:
+            for lead in (start, start - 1, start - 2):
+                if lead >= 0 and _could_decode(text, lead):
+                    return lead
         pos = start + 1
     return -1
 
@@ -336,10 +385,110 @@ _ASCII_LETTER_RE = re.compile("[A-Za-z]")
 _FTFY_DIRECT_RE = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
 
 
+def _char_weight(ch: str) -> int:
+    """How common a character is in clean text, roughly: ASCII, then Cyrillic letters and everyday
+    punctuation, then accented Latin and Greek letters, then the rest."""
+    code = ord(ch)
+    if code < 0x80:
+        return 1_000_000
+    if 0x0410 <= code <= 0x044F or ch in "\N{CYRILLIC CAPITAL LETTER IO}\N{CYRILLIC SMALL LETTER IO}":
+        return 10_000
+    if ch in "\xa0\xab\xbb\u2013\u2014\u2018\u2019\u201c\u201d\u201e\u2022\u2026\u20ac\u2116":
+        return 10_000
+    if 0xC0 <= code <= 0x24F or 0x0391 <= code <= 0x03C9:
+        return 100
+    return 1
+
+
+def _badness_prefilter() -> re.Pattern[str] | None:
+    """A cheap regex that matches wherever ``ftfy.badness.BADNESS_RE`` does (and more).
+
+    ``BADNESS_RE`` is an alternation of short sequences of character classes, tried at every position:
+    slow on long clean lines. Each alternative is cut to one of its characters, the rarest in clean text
+    (a box-drawing or currency sign, an accented capital), or, when all of its characters are common, to
+    two adjacent ones checked together (a Cyrillic capital before a guillemet). The cut alternatives go
+    into one regex that starts with a single class of rare characters, which the regex engine scans in C.
+    A line it does not match cannot be bad. Built from ftfy's own pattern at import; None (no prefilter)
+    when that pattern has a shape this reading does not know. tests/test_normalize.py checks it against
+    ``is_bad`` on random strings of the characters ``BADNESS_RE`` names.
+    """
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    categories = {sre.CATEGORY_SPACE: "\\s", sre.CATEGORY_DIGIT: "\\d", sre.CATEGORY_WORD: "\\w"}
+    probe = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))]
+
+    def char_class(op: object, av: object) -> str | None:
+        if op is sre.LITERAL:
+            return "[" + re.escape(chr(av)) + "]"  # type: ignore[arg-type]
+        if op is sre.IN:
+            parts = []
+            for item_op, item in av:  # type: ignore[attr-defined]
+                if item_op is sre.LITERAL:
+                    parts.append(re.escape(chr(item)))
+                elif item_op is sre.RANGE:
+                    parts.append(re.escape(chr(item[0])) + "-" + re.escape(chr(item[1])))
+                elif item_op is sre.CATEGORY and item in categories:
+                    parts.append(categories[item])
+                else:
+                    return None  # a negated class: too wide to anchor on
+            return "[" + "".join(parts) + "]"
+        return None  # an anchor, a repeat, a group: not a single character
+
+    def weight(cls: str) -> int:
+        pattern = re.compile(cls)
+        return sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+
+    try:
+        tree = parser.parse(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags)
+        if len(tree) != 1 or tree[0][0] is not sre.BRANCH:
+            return None
+        anchors: list[str] = []
+        checks: list[str] = []
+        for branch in tree[0][1][1]:
+            classes = [char_class(op, av) for op, av in branch]
+            weights = [weight(cls) if cls else None for cls in classes]
+            singles = [(w, k) for k, w in enumerate(weights) if w is not None]
+            if not singles:
+                return None
+            best, k = min(singles)
+            if best >= 10_000:
+                # Two adjacent characters, anchored on the rarer one.
+                pairs = [
+                    (min(weights[m], weights[m + 1]), m)  # type: ignore[type-var]
+                    for m in range(len(classes) - 1)
+                    if weights[m] is not None and weights[m + 1] is not None
+                ]
+                if pairs:
+                    _, m = min(pairs)
+                    first, second = classes[m], classes[m + 1]
+                    if weights[m] <= weights[m + 1]:  # type: ignore[operator]
+                        anchors.append(first)  # type: ignore[arg-type]
+                        checks.append(f"(?<={first}){second}")
+                    else:
+                        anchors.append(second)  # type: ignore[arg-type]
+                        checks.append(f"(?<={first}{second})")
+                    continue
+            anchors.append(classes[k])  # type: ignore[arg-type]
+            checks.append(f"(?<={classes[k]})")
+        union = "[" + "".join(cls[1:-1] for cls in anchors) + "]"
+        return re.compile(f"{union}(?:{'|'.join(checks)})")
+    except (re.error, ValueError, TypeError, IndexError, AttributeError):
+        return None
+
+
+_BADNESS_PREFILTER = _badness_prefilter()
+
+
 def _ftfy_could_change(line: str) -> bool:
     """A second, exact gate: genuine Cyrillic text often has gate pairs (a letter before a guillemet),
-    and ftfy's own ``is_bad`` costs a quarter of a full ``fix_and_explain``."""
-    return bool(_FTFY_DIRECT_RE.search(line)) or ftfy.badness.is_bad(line)
+    and ftfy's own ``is_bad`` costs a quarter of a full ``fix_and_explain``; the badness prefilter skips
+    ``is_bad`` on lines where it cannot fire."""
+    if _FTFY_DIRECT_RE.search(line):
+        return True
+    if _BADNESS_PREFILTER is not None and not _BADNESS_PREFILTER.search(line):
+        return False
+    return ftfy.badness.is_bad(line)
 
 
 def _letter_scripts(text: str) -> set[str]:

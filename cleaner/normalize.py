@@ -413,7 +413,7 @@ def _badness_prefilter() -> re.Pattern[str] | None:
     ``is_bad`` on random strings of the characters ``BADNESS_RE`` names.
     """
     from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
+    from re import _parser as parser
 
     categories = {sre.CATEGORY_SPACE: "\\s", sre.CATEGORY_DIGIT: "\\d", sre.CATEGORY_WORD: "\\w"}
     probe = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))]

@@ -424,3 +424,24 @@ def _overlapping(pattern: Any, text: str) -> list[Any]:
         out.append(m)
         pos = m.start() + 1
     return out
+
+
+def test_badness_prefilter_matches_wherever_ftfy_finds_badness() -> None:
+    """The prefilter derived from ftfy's BADNESS_RE may only skip lines ``is_bad`` would not flag."""
+    import random
+    import re
+
+    import ftfy.badness
+
+    prefilter = cleaner.normalize._BADNESS_PREFILTER
+    assert prefilter is not None, "ftfy's BADNESS_RE has a shape _badness_prefilter does not read"
+    named = sorted(set(re.sub(r"\s", "", ftfy.badness.BADNESS_RE.pattern)))
+    pool = [c for c in named if c.isprintable()] + list(" abcXYZ.,?!\n") + [chr(c) for c in range(0x410, 0x450)]
+    rng = random.Random(17)
+    bad = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 6)))
+        if ftfy.badness.is_bad(text):
+            bad += 1
+            assert prefilter.search(text), text
+    assert bad > 1000

@@ -204,16 +204,59 @@ _LATIN_LETTERS = (
     "\u2184\U0001df00-\U0001dfff"
 )
 _MARKS = r"[\u0300-\u036f\u0483-\u0489]*"
+LATIN_DOMINANT, CYRILLIC_DOMINANT, GREEK_DOMINANT = range(3)
 _MIXED_WORD_RE = re.compile(
     f"[{_LATIN_LETTERS}]{_MARKS}[{_CYRILLIC}{_GREEK}]|[{_CYRILLIC}{_GREEK}]{_MARKS}[{_LATIN_LETTERS}]"
     f"|[{_CYRILLIC}]{_MARKS}[{_GREEK}]|[{_GREEK}]{_MARKS}[{_CYRILLIC}]"
 )
+
+
+def _script_boundary_re(anchored: tuple[str, ...]) -> re.Pattern[str]:
+    """A regex for the places ``_MIXED_WORD_RE`` finds (two scripts meeting, with up to two combining
+    marks between them), that starts at a letter of one of the ``anchored`` scripts: the regex engine skips
+    in C to those letters, so anchoring on the scripts that are rare in a text makes the scan fast (in
+    Russian text, on Latin and Greek letters rather than on every Cyrillic one)."""
+    letters = {"L": _LATIN_LETTERS, "C": _CYRILLIC, "G": _GREEK}
+    mark = _MARKS[:-1]
+    branches = []
+    for script in anchored:
+        for other in "LCG":
+            if other == script:
+                continue
+            here, there = letters[script], letters[other]
+            branches.append(f"(?<=[{here}]){_MARKS}[{there}]")
+            branches.append(f"(?<=[{there}][{here}])|(?<=[{there}]{mark}[{here}])|(?<=[{there}]{mark}{mark}[{here}])")
+    first = "".join(letters[script] for script in anchored)
+    return re.compile(f"[{first}](?:{'|'.join(branches)})")
+
+
+# By the script that dominates a text: Latin, Cyrillic, Greek.
+_MIXED_BY_DOMINANT = {
+    LATIN_DOMINANT: _script_boundary_re(("C", "G")),
+    CYRILLIC_DOMINANT: _script_boundary_re(("L", "G")),
+    GREEK_DOMINANT: _script_boundary_re(("L", "C")),
+}
 # A word of Cyrillic lookalikes only (the article "a" typed in Cyrillic, "e.g.", "5j") on a line with an
 # ASCII letter: the other kind of text the word-level rules look at.
 _CYRILLIC_LOOKALIKES = "".join(sorted(ch for ch in LOOKALIKE_TO_LATIN if "\u0400" <= ch <= "\u04ff"))
 _LOOKALIKE_WORD_RE = re.compile(
-    f"(?<![^\\W\\d_])[{_CYRILLIC_LOOKALIKES}](?:[.]?[{_CYRILLIC_LOOKALIKES}])*[.]?(?![^\\W\\d_])"
+    f"[{_CYRILLIC_LOOKALIKES}](?<![^\\W\\d_][{_CYRILLIC_LOOKALIKES}])(?:[.]?[{_CYRILLIC_LOOKALIKES}])*[.]?(?![^\\W\\d_])"
 )
+_CYRILLIC_CHAR_RE = re.compile(f"[{_CYRILLIC}]")
+_GREEK_CHAR_RE = re.compile(f"[{_GREEK}]")
+
+
+def _dominant_script(text: str, first_foreign: int) -> int:
+    """Which script most letters of ``text`` are in, judged from 400 characters at its first Cyrillic or
+    Greek one: it only chooses how to scan, never what is found."""
+    sample = text[first_foreign : first_foreign + 400]
+    if len(_CYRILLIC_CHAR_RE.findall(sample)) * 3 > len(sample):
+        return CYRILLIC_DOMINANT
+    if len(_GREEK_CHAR_RE.findall(sample)) * 3 > len(sample):
+        return GREEK_DOMINANT
+    return LATIN_DOMINANT
+
+
 _ASCII_LETTER_RE = re.compile("[A-Za-z]")
 # A word of Cyrillic or Greek letters with at least one that is no lookalike: a genuine word.
 _GENUINE_LETTERS = "".join(
@@ -231,13 +274,17 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line of ``text`` holding a word the word-level rules may repair: one mixing
     scripts, or one of Cyrillic lookalikes only on a line with ASCII letters and no genuine Cyrillic or
     Greek word."""
-    mixed = _MIXED_WORD_RE.search(text)
+    foreign = _FOREIGN_RE.search(text)
+    if foreign is None:
+        return []
+    mixed_re = _MIXED_BY_DOMINANT[_dominant_script(text, foreign.start())]
+    mixed = mixed_re.search(text)
     lookalike = _ASCII_LETTER_RE.search(text) and _LOOKALIKE_WORD_RE.search(text)
     if mixed is None and not lookalike:
         return []
     found: dict[int, int] = {}
-    for pattern, needs_clean_line in ((_MIXED_WORD_RE, False), (_LOOKALIKE_WORD_RE, True)):
-        match = mixed if pattern is _MIXED_WORD_RE else lookalike
+    for pattern, needs_clean_line in ((mixed_re, False), (_LOOKALIKE_WORD_RE, True)):
+        match = mixed if pattern is mixed_re else lookalike
         while match:
             start = text.rfind("\n", 0, match.start()) + 1
             end = text.find("\n", match.end())

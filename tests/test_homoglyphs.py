@@ -324,3 +324,20 @@ def test_lone_cyrillic_letter_stays_on_a_line_with_genuine_cyrillic() -> None:
     text = f"{level} TNF{ALPHA}. It is {A} marker."
     assert repair_lookalikes(text) == (text, 0)
     assert repair_lookalikes(f"TNF{ALPHA}. It is {A} marker.")[0] == f"TNF{ALPHA}. It is a marker."
+
+
+def test_script_boundary_regexes_agree_with_the_mixed_word_regex() -> None:
+    """The scans anchored on the rare scripts of a text find a script boundary exactly where the plain
+    regex does (with up to two combining marks between the scripts)."""
+    import random
+
+    rng = random.Random(17)
+    pool = [*"abcX\N{LATIN SMALL LETTER E WITH ACUTE} .1", A, "\N{CYRILLIC SMALL LETTER ZHE}", "\u03b1", "\u03a9"]
+    pool += ["\N{COMBINING ACUTE ACCENT}", "\N{COMBINING CYRILLIC TITLO}"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 7)))
+        if re.search("[\u0301\u0483]{3}", text):
+            continue
+        expected = bool(cleaner.homoglyphs._MIXED_WORD_RE.search(text))
+        for scan in cleaner.homoglyphs._MIXED_BY_DOMINANT.values():
+            assert bool(scan.search(text)) == expected, ascii(text)

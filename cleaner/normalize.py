@@ -710,16 +710,32 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
         return text, []
     fixers = _fixers(cfg)
     edits = EditLog()
-    if not _SUSPICIOUS_RE.search(text):
-        # Only entities and mojibake can act here, and they come first in the chain: run them, and stop
-        # when they changed nothing and the text is NFC (no other fixer has anything to act on).
-        before = text
-        for fixer in fixers:
-            if fixer in _FIRST_FIXERS:
-                text = fixer(text, edits)
-        if text == before and (not cfg.nfc or unicodedata.is_normalized("NFC", text)):
-            return text, []
-    for _ in range(MAX_ROUNDS):
+    original = text
+    # The first round runs entities and mojibake, then only the fixers that have something to act on,
+    # found in one scan: clean non-ASCII text costs that scan, the mojibake gate and the lookalike gate.
+    for fixer in fixers:
+        if fixer in _FIRST_FIXERS:
+            text = fixer(text, edits)
+    found = set(_FLAGGED_RE.findall(text))
+    present = found & _FLAGGED
+    # Whatever else was found is a run of Cyrillic or Greek letters, or an astral character (emoji).
+    others = len(present) != len(found)
+    for fixer in fixers:
+        if fixer in _FIRST_FIXERS:
+            continue
+        acts_on = _ACTS_ON.get(fixer)
+        if acts_on is not None and present.isdisjoint(acts_on) and not (fixer is to_nfc and others):
+            # None of the characters this fixer changes: it would return the text as it is. (A run of
+            # Cyrillic or Greek letters may hold one that NFC changes: Greek alpha with oxia.)
+            continue
+        if fixer is fix_lookalikes and not others:
+            continue  # no Cyrillic or Greek letter
+        text = fixer(text, edits)
+    if text == original:
+        return text, []
+    if _settled(original, text, fixers):
+        return text, edits.to_list()
+    for _ in range(MAX_ROUNDS - 1):
         before = text
         for fixer in fixers:
             text = fixer(text, edits)
@@ -728,17 +744,87 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     return text, edits.to_list()
 
 
-# Every character one of the cheap fixers acts on (invisibles, spaces, line breaks) or that the lookalike
-# repair needs (Cyrillic, Greek). Non-ASCII text without one (most accented European text) only goes
-# through entities, the mojibake gate and NFC: one scan instead of one per fixer.
+def _nfc_maybe() -> frozenset[str]:
+    """Every character that can make a text not NFC: combining marks (reordering, composition), the
+    second characters of canonical decompositions and Hangul vowel and final jamo (composition with the
+    character before), and characters NFC replaces (singletons, composition exclusions). Text without
+    any of them is NFC. Below U+0300 there are none."""
+    chars: set[str] = set()
+    for code in range(0x300, 0x2FA20):
+        ch = chr(code)
+        if unicodedata.combining(ch):
+            chars.add(ch)
+            continue
+        decomposition = unicodedata.decomposition(ch)
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) > 1:  # a singleton's target (K for the Kelvin sign) composes with nothing
+                chars.add(chr(int(parts[-1], 16)))
+            if not unicodedata.is_normalized("NFC", ch):
+                chars.add(ch)
+    chars.update(chr(code) for code in range(0x1161, 0x1176))  # Hangul vowel jamo (L + V)
+    chars.update(chr(code) for code in range(0x11A8, 0x11C3))  # Hangul final jamo (LV + T)
+    return frozenset(chars)
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    """A regex character class for ``chars``, with runs of code points written as ranges."""
+    codes = sorted({ord(ch) for ch in chars})
+    parts: list[str] = []
+    start = prev = codes[0]
+    for code in [*codes[1:], -1]:
+        if code == prev + 1:
+            prev = code
+            continue
+        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        start = prev = code
+    return "[" + "".join(parts) + "]"
+
+
+def _class_chars(pattern: re.Pattern[str]) -> frozenset[str]:
+    """The characters a regex made of one class of characters and ranges matches."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser as parser
+
+    ((op, items),) = parser.parse(pattern.pattern)
+    if op is not sre.IN:
+        raise ValueError(pattern.pattern)
+    chars: set[str] = set()
+    for item_op, item in items:
+        if item_op is sre.LITERAL:
+            chars.add(chr(item))
+        elif item_op is sre.RANGE:
+            chars.update(map(chr, range(item[0], item[1] + 1)))
+        else:
+            raise ValueError(pattern.pattern)
+    return frozenset(chars)
+
+
 _FIRST_FIXERS = (unescape_entities, fix_mojibake)
-_SUSPICIOUS_RE = re.compile(
-    "["
-    + _INVISIBLE_RE.pattern[1:-1]
-    + _CONTEXTUAL_CHARS
-    + _SPACE_RE.pattern[1:-1]
-    + _LINE_BREAK_CHAR_RE.pattern[1:-1]
-    + "\x0b\u0370-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f]"
+_NFC_MAYBE = _nfc_maybe()
+_INVISIBLE_CHARS = _class_chars(_INVISIBLE_RE) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
+_SPACE_CHARS = _class_chars(_SPACE_RE)
+_LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CHAR_RE)
+# What each later fixer can change; a fixer whose characters a text lacks is skipped. The lookalike
+# repair has its own one-scan gate (no Cyrillic or Greek letter: nothing to do).
+_ACTS_ON: dict[Callable[[str, EditLog], str], frozenset[str]] = {
+    remove_invisibles: _INVISIBLE_CHARS,
+    normalize_spaces: _SPACE_CHARS,
+    normalize_line_breaks: _LINE_BREAK_CHARS,
+    to_nfc: _NFC_MAYBE,
+}
+_FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
+# A class of Basic Multilingual Plane characters compiles to a bitmap the regex engine tests in one step
+# per character, while many astral ranges in a class become a list tried one by one (a hundred times
+# slower): the scan takes every astral character (one range), and the set test below sorts them out.
+# Runs of Cyrillic and Greek letters come out of the same scan whole (one item per word, not per letter):
+# without any, the lookalike repair has nothing to look at.
+_FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
+_FLAGGED_RE = re.compile(
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1]
+    + _FOREIGN_LETTERS
+    + "\U00010000-\U0010ffff]"
+    + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?"
 )
 
 

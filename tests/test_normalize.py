@@ -445,3 +445,57 @@ def test_badness_prefilter_matches_wherever_ftfy_finds_badness() -> None:
             bad += 1
             assert prefilter.search(text), text
     assert bad > 1000
+
+
+def test_fixer_character_sets_are_complete() -> None:
+    """The sets that let normalize_text skip a fixer hold every character the fixer's regex matches, and
+    a text with none of the NFC set is NFC whatever follows what."""
+    n = cleaner.normalize
+    for pattern, chars in (
+        (n._INVISIBLE_RE, n._INVISIBLE_CHARS),
+        (n._SPACE_RE, n._SPACE_CHARS),
+        (n._LINE_BREAK_CHAR_RE, n._LINE_BREAK_CHARS),
+    ):
+        everywhere = {chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))}
+        assert everywhere <= chars
+    for code in range(0x110000):
+        ch = chr(code)
+        if ch not in n._NFC_MAYBE and not 0xD800 <= code < 0xE000:
+            assert unicodedata.is_normalized("NFC", ch), hex(code)
+            assert unicodedata.combining(ch) == 0, hex(code)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [
+                *"ae \n&;",
+                "\u0301",
+                "\u00e9",
+                "\u200b",
+                "\u00a0",
+                "\r",
+                "\x0b",
+                "\u0627",
+                "\u1161",
+                "\u1100",
+                "\u0430",
+                "\u1f71",
+                "\u0483",
+                "\u03b1",
+            ]
+        )
+    )
+)
+def test_skipping_fixers_changes_nothing(text: str) -> None:
+    """The first round skips fixers by the characters present; running every fixer gives the same text."""
+    fixers = cleaner.normalize._fixers(NormalizeConfig())
+    full = text
+    for _ in range(cleaner.normalize.MAX_ROUNDS):
+        before = full
+        for fixer in fixers:
+            full = fixer(full, cleaner.normalize.EditLog())
+        if full == before:
+            break
+    assert normalize_text(text)[0] == full

@@ -74,7 +74,7 @@ MAX_EXAMPLES = 3
 MAX_ROUNDS = 4
 
 
-def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
     """One regex that finds every place ftfy could repair: a UTF-8 lead byte followed by as many
     continuation bytes as its sequence needs, as decoded by the single-byte encodings ftfy tries, plus the
     altered and lossy variants ftfy restores (a no-break space turned into a space, a byte lost to U+FFFD
@@ -116,16 +116,16 @@ def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str]]:
     # regex engine skip to candidate characters in C (an alternation of classes is tried at every position,
     # four times slower on clean non-ASCII text).
     first = "[" + cls(all_leads)[1:-1] + singles[1:-1] + "]"
-    by_lead = re.compile(
-        f"{first}(?:"
+    branches = (
         f"(?<={cls(leads[2])}){cont_or_lost}"
         f"|(?<={cls(leads[3])}){cont_or_lost}{cont_or_lost}"
         f"|(?<={cls(leads[4])}){cont_lost_or_space}{{3}}"
         f"|(?<={cls(a0_after_2)}) "
         f"|(?<={cls(a0_after_3_space_first)}) {cont}"
         f"|(?<={cls(a0_after_3_space_second)}){cont} "
-        f"|(?<={singles}))"
+        f"|(?<={singles})"
     )
+    by_lead = re.compile(f"{first}(?:{branches})")
     # The same places found from the character after the lead: in Cyrillic or Greek text nearly every
     # letter is a lead in cp1251 or cp1253, and continuations (guillemets, dashes, yo) are rarer. A match
     # starts at the lead, one or two characters before it (``gate_search`` tries each).
@@ -142,10 +142,10 @@ def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str]]:
         f"|(?<={cls(a0_after_3_space_second)}{first_cont})(?<={cont}) "
         f"|(?<={singles}))"
     )
-    return by_lead, by_continuation
+    return by_lead, by_continuation, first, branches
 
 
-MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = _mojibake_gate()
+MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION, _GATE_FIRST, _GATE_BRANCHES = _mojibake_gate()
 _CYRILLIC_OR_GREEK_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
 
 
@@ -708,6 +708,8 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     """
     if _ascii_needs_nothing(text):
         return text, []
+    if _ANYTHING_RE.search(text) is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)):
+        return text, []
     fixers = _fixers(cfg)
     edits = EditLog()
     original = text
@@ -820,11 +822,15 @@ _FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
 # Runs of Cyrillic and Greek letters come out of the same scan whole (one item per word, not per letter):
 # without any, the lookalike repair has nothing to look at.
 _FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
-_FLAGGED_RE = re.compile(
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1]
-    + _FOREIGN_LETTERS
-    + "\U00010000-\U0010ffff]"
-    + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?"
+_FLAGGED_CLASS = (
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "\U00010000-\U0010ffff]"
+)
+_FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
+# Everything any fixer but the entities could act on, in one regex that starts with one class: the
+# mojibake gate's places, the flagged characters, Cyrillic and Greek letters, astral characters. Clean
+# non-ASCII text (accented European text, English with typographic quotes) is one scan of it.
+_ANYTHING_RE = re.compile(
+    "[" + _GATE_FIRST[1:-1] + _FLAGGED_CLASS[1:-1] + "]" + f"(?:{_GATE_BRANCHES}|(?<={_FLAGGED_CLASS}))"
 )
 
 

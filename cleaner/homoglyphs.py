@@ -277,13 +277,16 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
     foreign = _FOREIGN_RE.search(text)
     if foreign is None:
         return []
-    mixed_re = _MIXED_BY_DOMINANT[_dominant_script(text, foreign.start())]
+    dominant = _dominant_script(text, foreign.start())
+    mixed_re = _MIXED_BY_DOMINANT[dominant]
     mixed = mixed_re.search(text)
-    lookalike = _ASCII_LETTER_RE.search(text) and _LOOKALIKE_WORD_RE.search(text)
+    # Lines with a lookalike-only word and an ASCII letter: found from the rarer of the two.
+    lookalike_re = _ASCII_LETTER_RE if dominant == CYRILLIC_DOMINANT else _LOOKALIKE_WORD_RE
+    lookalike = _ASCII_LETTER_RE.search(text) and _LOOKALIKE_WORD_RE.search(text) and lookalike_re.search(text)
     if mixed is None and not lookalike:
         return []
     found: dict[int, int] = {}
-    for pattern, needs_clean_line in ((mixed_re, False), (_LOOKALIKE_WORD_RE, True)):
+    for pattern, needs_clean_line in ((mixed_re, False), (lookalike_re, True)):
         match = mixed if pattern is mixed_re else lookalike
         while match:
             start = text.rfind("\n", 0, match.start()) + 1
@@ -291,7 +294,11 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
             end = len(text) if end == -1 else end
             if start not in found and (
                 not needs_clean_line
-                or (_ASCII_LETTER_RE.search(text, start, end) and not _GENUINE_WORD_RE.search(text, start, end))
+                or (
+                    _ASCII_LETTER_RE.search(text, start, end)
+                    and _LOOKALIKE_WORD_RE.search(text, start, end)
+                    and not _GENUINE_WORD_RE.search(text, start, end)
+                )
             ):
                 found[start] = end
             match = pattern.search(text, end)

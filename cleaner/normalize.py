@@ -708,8 +708,11 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     """
     if _ascii_needs_nothing(text):
         return text, []
-    if _ANYTHING_RE.search(text) is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)):
+    first = _ANYTHING_RE.search(text)
+    if first is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)):
         return text, []
+    # Cyrillic or Greek text: its letters are left out of the scan for the fixers' characters below.
+    foreign_text = first is not None and _FOREIGN_LETTER_RE.match(first.group()) is not None
     fixers = _fixers(cfg)
     edits = EditLog()
     original = text
@@ -718,10 +721,15 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     for fixer in fixers:
         if fixer in _FIRST_FIXERS:
             text = fixer(text, edits)
-    found = set(_FLAGGED_RE.findall(text))
-    present = found & _FLAGGED
-    # Whatever else was found is a run of Cyrillic or Greek letters, or an astral character (emoji).
-    others = len(present) != len(found)
+    if foreign_text:
+        found = set(_FLAGGED_NOT_FOREIGN_RE.findall(text))
+        present = found & _FLAGGED
+        others = True
+    else:
+        found = set(_FLAGGED_RE.findall(text))
+        present = found & _FLAGGED
+        # Whatever else was found is a run of Cyrillic or Greek letters, or an astral character (emoji).
+        others = len(present) != len(found)
     for fixer in fixers:
         if fixer in _FIRST_FIXERS:
             continue
@@ -826,6 +834,11 @@ _FLAGGED_CLASS = (
     _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "\U00010000-\U0010ffff]"
 )
 _FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
+_FLAGGED_NOT_FOREIGN_RE = re.compile(
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))[:-1]
+    + "\U00010000-\U0010ffff]"
+)
+_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
 # mojibake gate's places, the flagged characters, Cyrillic and Greek letters, astral characters. Clean
 # non-ASCII text (accented European text, English with typographic quotes) is one scan of it.

@@ -20,9 +20,13 @@ Both tools run in this one process, pinned to one core, alternating chunk by chu
 chunk counts with its best of ``--repeats`` runs per tool.
 Throughput is MB/s of UTF-8 input. The script also counts documents each tool changed and checks that
 cleaner repaired the mojibake ftfy repaired (lines whose ftfy output differs from cleaner's).
-A third input, ``articles-non-ascii``, is clean non-ASCII text: the article bodies of the Scrapinghub
-benchmark (shared data, MIT) that are not pure ASCII (curly quotes, accented Portuguese/Italian, Russian),
-where both tools should change nothing and cleaner should stay on its fast paths.
+Clean non-ASCII text, where both tools change (nearly) nothing and cleaner should stay on its fast paths:
+- ``articles-non-ascii``: the Scrapinghub article bodies (shared data, MIT) that are not pure ASCII (curly
+  quotes, accented Portuguese/Italian, four Russian articles);
+- ``pages-latin-non-ascii`` and ``pages-cyrillic``: the Scrapinghub and WCXB (CC-BY-4.0) bodies that are
+  not ASCII, split by script (more than 30% Cyrillic characters or not);
+- ``catalogs-ru``: the Russian translations of the gettext catalogs under /usr/share/locale (Debian's
+  packages), one document per catalog, when that folder exists.
 
 ``--lookalikes`` scores the lookalike measurement sets made by ``gen_normalize_cases.py`` (run it first):
 the share of cases whose output is exactly the expected text, per kind, with genuine text counted apart
@@ -166,12 +170,42 @@ def measure(name: str, docs: list[str], repeats: int) -> dict[str, object]:
     }
 
 
-def load_articles_non_ascii(data: Path) -> list[str]:
-    path = data / "extraction" / "scrapinghub-article-extraction-benchmark" / "ground-truth.json"
+def _bodies(data: Path, name: str) -> list[str]:
+    path = data / "extraction" / name / "ground-truth.json"
     if not path.exists():
         raise SystemExit(f"{path} not found: pass --data pointing at the shared data folder")
-    bodies = [rec["articleBody"] for _, rec in sorted(json.loads(path.read_text(encoding="utf-8")).items())]
-    return [b for b in bodies if not b.isascii()]
+    return [rec["articleBody"] for _, rec in sorted(json.loads(path.read_text(encoding="utf-8")).items())]
+
+
+def _cyrillic_share(text: str) -> float:
+    return sum(1 for ch in text if "\u0400" <= ch <= "\u04ff") / max(1, len(text))
+
+
+def load_articles_non_ascii(data: Path) -> list[str]:
+    return [b for b in _bodies(data, "scrapinghub-article-extraction-benchmark") if not b.isascii()]
+
+
+def load_pages(data: Path, cyrillic: bool) -> list[str]:
+    """Scrapinghub and WCXB bodies that are not ASCII: mostly Latin-script ones, or mostly Cyrillic ones."""
+    bodies = _bodies(data, "scrapinghub-article-extraction-benchmark") + _bodies(data, "wcxb-dev")
+    return [b for b in bodies if not b.isascii() and (_cyrillic_share(b) > 0.3) == cyrillic]
+
+
+def load_catalogs(locale_dir: Path, lang: str) -> list[str]:
+    """The translations of every gettext catalog of one language, one document per catalog."""
+    import gettext
+
+    docs = []
+    for mo in sorted((locale_dir / lang / "LC_MESSAGES").glob("*.mo")):
+        try:
+            with mo.open("rb") as fh:
+                catalog = gettext.GNUTranslations(fh)
+        except (OSError, ValueError, IndexError, UnicodeDecodeError):
+            continue
+        messages = [m for m in catalog._catalog.values() if isinstance(m, str)]  # type: ignore[attr-defined]
+        if messages:
+            docs.append("\n".join(messages))
+    return docs
 
 
 def score_lookalikes(cases_dir: Path) -> dict[str, object]:
@@ -255,7 +289,12 @@ def main(argv: list[str] | None = None) -> int:
             measure("reuters", docs, args.repeats),
             measure("reuters+noise", damage(docs), args.repeats),
             measure("articles-non-ascii", load_articles_non_ascii(args.data), args.repeats),
+            measure("pages-latin-non-ascii", load_pages(args.data, cyrillic=False), args.repeats),
+            measure("pages-cyrillic", load_pages(args.data, cyrillic=True), args.repeats),
         ]
+        russian = load_catalogs(Path("/usr/share/locale"), "ru")
+        if russian:
+            results.append(measure("catalogs-ru", russian, args.repeats))
 
     rows = [
         [

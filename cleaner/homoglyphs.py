@@ -8,15 +8,24 @@ genuine Russian or Greek, so the repair here works on words and looks at their s
   letter that is Latin only (``cre\N{CYRILLIC SMALL LETTER A}ted`` -> ``created``);
 - the mirror case, a Cyrillic or Greek word carrying Latin lookalikes, becomes Cyrillic or Greek
   (Russian "choose" typed with a Latin ``a`` becomes all Cyrillic);
-- a word written only in Cyrillic or Greek never changes, except a word made only of lookalike letters
-  (``\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER ER}``) in a sentence of
-  Latin words with no genuine Cyrillic or Greek word, in a document where other words were repaired;
-- a word whose every letter has a twin in the other script takes the script of its sentence;
+- a word mixing Cyrillic and Greek lookalikes becomes Latin when every letter has a Latin twin and the
+  reading is a known word (``is_known_word``) or keeps a Latin letter neither script has;
+- letters outside TR39 that pass for Latin ones by shape (``SHAPE_TO_LATIN``: Cyrillic pe, ka, te ...)
+  are read as Latin only inside a word that already mixes scripts, in a sentence that is not Cyrillic or
+  Greek, when the reading is a known word or the word is a long Latin word with that one letter;
 - Greek letters used as symbols stay (``A\N{GREEK SMALL LETTER BETA}42``, ``TNF\N{GREEK SMALL LETTER ALPHA}``,
-  ``\N{GREEK SMALL LETTER MU}m``);
+  ``\N{GREEK SMALL LETTER MU}m``): a symbol letter at a word edge is repaired only when the reading is a known
+  word in a plausible case (``prize``, not ``TNFa`` or ``ERa``), a two-letter function word of a Latin
+  sentence, or a known word in a document with other spoofed words;
+- a word made only of Cyrillic lookalikes is repaired in a sentence of Latin words on a line with no
+  genuine Cyrillic or Greek word: with other spoofed words in the document, or when it reads as a known
+  word, mixes Ukrainian/Macedonian letters into Russian ones, is the article "a" or the pronoun "I", is
+  "e.g."/"i.e.", or is a j, i or e right after a digit; a Greek one only with other spoofed words;
+- a word whose every letter has a twin in the other script takes the script of its sentence;
 - tokens run together are not disguised words and stay: two scripts meeting at a lowercase-to-capital
   boundary (an option letter glued to a Cyrillic placeholder), a word glued to a printf directive or a
-  backslash escape, a word with letters of a third script (a run-together language menu).
+  backslash escape, a word with letters of a third script (a run-together language menu), a Cyrillic
+  placeholder in brackets.
 
 The rules were checked on the seeds and on the translation catalogs Debian ships (Russian, Ukrainian,
 Belarusian, Bulgarian, Serbian, Macedonian, Kazakh, Greek ...), where nearly every repair fixes a real

@@ -19,8 +19,10 @@ fixer                       what it does
 ==========================  =====================================================================
 
 Typography stays: curly quotes, guillemets, dashes, ellipses and apostrophes are never straightened.
-Speed comes from gates: ASCII text with nothing suspicious returns at once, and ftfy only sees the lines
-where one precompiled regex finds a pair of characters that mojibake is made of.
+Speed comes from gates: ASCII text with nothing suspicious returns at once; other text goes through one
+regex (``_ANYTHING_RE``) for everything but entities, and clean text stops there; otherwise one scan tells
+which fixers have characters to act on, and ftfy only sees the lines where a UTF-8 sequence decodes in one
+of ftfy's encodings (``gate_search``) and its badness test (behind a prefilter derived from it) agrees.
 
 >>> mojibake = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
 >>> text, edits = normalize_text(mojibake + " &amp; cr\N{CYRILLIC SMALL LETTER IE}me")

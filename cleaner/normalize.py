@@ -262,7 +262,7 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 # Always removed. C0 controls except tab and line breaks, DEL, C1 controls except NEL (a line break),
 # soft hyphen, Arabic letter mark, LRM/RLM, bidi embeddings/overrides/isolates, invisible
 # math operators and word joiner, deprecated format characters, BOM/zero-width no-break space, interlinear
-# annotation characters.
+# annotation characters, the object replacement character (a placeholder ftfy removes too).
 _INVISIBLE_RE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
     "\N{SOFT HYPHEN}"
@@ -273,7 +273,7 @@ _INVISIBLE_RE = re.compile(
     "\N{LEFT-TO-RIGHT ISOLATE}-\N{POP DIRECTIONAL ISOLATE}"
     "\N{INHIBIT SYMMETRIC SWAPPING}-\N{NOMINAL DIGIT SHAPES}"
     "\N{ZERO WIDTH NO-BREAK SPACE}"
-    "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{INTERLINEAR ANNOTATION TERMINATOR}"
+    "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{OBJECT REPLACEMENT CHARACTER}"
     "]"
 )
 # A vertical tab inside a word ("Dow" VT "nload", a form field's line break pasted into text) is removed,

@@ -279,6 +279,24 @@ _GENUINE_WORD_RE = re.compile(
 )
 
 
+_GENUINE_LETTER_RE = re.compile(f"[{_GENUINE_LETTERS}]")
+
+
+def _has_genuine_word(text: str, start: int, end: int) -> bool:
+    """``_GENUINE_WORD_RE.search(text, start, end)``, found from the letters that are no lookalike: the
+    regex starts with a lookbehind, which the regex engine tries at every position, while in Russian text
+    the first such letter is nearly always in a genuine word."""
+    pos = start
+    while (letter := _GENUINE_LETTER_RE.search(text, pos, end)) is not None:
+        word_start = letter.start()
+        while word_start > start and text[word_start - 1].isalpha():
+            word_start -= 1
+        if _GENUINE_WORD_RE.match(text, word_start, end):
+            return True
+        pos = letter.end()
+    return False
+
+
 def _candidate_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line of ``text`` holding a word the word-level rules may repair: one mixing
     scripts, or one of Cyrillic lookalikes only on a line with ASCII letters and no genuine Cyrillic or
@@ -306,7 +324,7 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
                 or (
                     _ASCII_LETTER_RE.search(text, start, end)
                     and _LOOKALIKE_WORD_RE.search(text, start, end)
-                    and not _GENUINE_WORD_RE.search(text, start, end)
+                    and not _has_genuine_word(text, start, end)
                 )
             ):
                 found[start] = end

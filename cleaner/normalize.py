@@ -516,6 +516,8 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
     >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", EditLog())
     'ok\\n“quoted”'
     """
+    if _BADNESS_PREFILTER is not None and not _FTFY_DIRECT_RE.search(text) and not _BADNESS_PREFILTER.search(text):
+        return text  # ftfy repairs encodings only where ``is_bad`` fires, and it cannot fire anywhere here
     hit = gate_search(text)
     if hit < 0:
         return text

@@ -341,3 +341,14 @@ def test_script_boundary_regexes_agree_with_the_mixed_word_regex() -> None:
         expected = bool(cleaner.homoglyphs._MIXED_WORD_RE.search(text))
         for scan in cleaner.homoglyphs._MIXED_BY_DOMINANT.values():
             assert bool(scan.search(text)) == expected, ascii(text)
+
+
+def test_genuine_word_check_agrees_with_its_regex() -> None:
+    import random
+
+    rng = random.Random(17)
+    pool = [*"ab .", A, ES, "\N{CYRILLIC SMALL LETTER ZHE}", "\u03b1", "\u03bb", "\N{COMBINING ACUTE ACCENT}", "1"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 8)))
+        expected = bool(cleaner.homoglyphs._GENUINE_WORD_RE.search(text))
+        assert cleaner.homoglyphs._has_genuine_word(text, 0, len(text)) == expected, ascii(text)

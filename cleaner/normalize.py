@@ -38,7 +38,7 @@ import dataclasses
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from html.entities import html5 as html5_entities
 
 import ftfy
@@ -483,14 +483,14 @@ _BADNESS_PREFILTER = _badness_prefilter()
 
 
 def _ftfy_could_change(line: str) -> bool:
-    """A second, exact gate: genuine Cyrillic text often has gate pairs (a letter before a guillemet),
-    and ftfy's own ``is_bad`` costs a quarter of a full ``fix_and_explain``; the badness prefilter skips
-    ``is_bad`` on lines where it cannot fire."""
+    """The exact gate of one line: a C1 control, surrogate or escape, or a UTF-8 sequence that decodes in
+    one of ftfy's encodings (``gate_search``) where ftfy's own ``is_bad`` fires (it costs a quarter of a
+    full ``fix_and_explain``; the badness prefilter skips it on lines where it cannot fire)."""
     if _FTFY_DIRECT_RE.search(line):
         return True
     if _BADNESS_PREFILTER is not None and not _BADNESS_PREFILTER.search(line):
         return False
-    return ftfy.badness.is_bad(line)
+    return gate_search(line) >= 0 and ftfy.badness.is_bad(line)
 
 
 def _letter_scripts(text: str) -> set[str]:
@@ -516,9 +516,8 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
     >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", EditLog())
     'ok\\n“quoted”'
     """
-    if _BADNESS_PREFILTER is not None and not _FTFY_DIRECT_RE.search(text) and not _BADNESS_PREFILTER.search(text):
-        return text  # ftfy repairs encodings only where ``is_bad`` fires, and it cannot fire anywhere here
-    hit = gate_search(text)
+    hits = _mojibake_hits(text)
+    hit = next(hits, -1)
     if hit < 0:
         return text
     parts: list[str] = []
@@ -541,11 +540,36 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
             parts.append(fixed)
             pos = end
             edits.add(_ftfy_fixer_name(steps), 1, [f"{_short(line)} -> {_short(fixed)}"])
-        hit = gate_search(text, end)
+        try:
+            hit = hits.send(end)
+        except StopIteration:
+            break
     if pos == 0:
         return text
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def _mojibake_hits(text: str) -> Generator[int, int, None]:
+    """Positions of the lines ftfy may change, in order; ``send(end)`` asks for the next one at or after
+    ``end``. ftfy changes a line only through a C1 control, surrogate or escape, or where ``is_bad`` fires,
+    and then (for its encoding repair) only at a UTF-8 sequence: so where the badness prefilter is known,
+    the rare places it or such a character matches are the candidates, and the gate and ``is_bad`` are
+    checked on their lines (``_ftfy_could_change``); otherwise the gate's places are."""
+    if _BADNESS_PREFILTER is None:
+        pos = 0
+        while (hit := gate_search(text, pos)) >= 0:
+            pos = yield hit
+        return
+    direct = _FTFY_DIRECT_RE.search(text)
+    bad = _BADNESS_PREFILTER.search(text)
+    while direct is not None or bad is not None:
+        hit = min(m.start() for m in (direct, bad) if m is not None)
+        pos = yield hit
+        if direct is not None and direct.start() < pos:
+            direct = _FTFY_DIRECT_RE.search(text, pos)
+        if bad is not None and bad.start() < pos:
+            bad = _BADNESS_PREFILTER.search(text, pos)
 
 
 def _is_emoji_part(ch: str) -> bool:

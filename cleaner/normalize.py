@@ -494,7 +494,8 @@ def _ftfy_could_change(line: str) -> bool:
 
 
 def _letter_scripts(text: str) -> set[str]:
-    return {letter_script(ch) for ch in text if ch.isalpha()}
+    # Modifier letters (the Ukrainian apostrophe U+02BC) belong to no script of their own.
+    return {letter_script(ch) for ch in text if ch.isalpha() and unicodedata.category(ch) != "Lm"}
 
 
 def _changes_a_script(line: str, fixed: str) -> bool:
@@ -555,8 +556,12 @@ def _mojibake_hits(text: str) -> Generator[int, int, None]:
     ``end``. ftfy changes a line only through a C1 control, surrogate or escape, or where ``is_bad`` fires,
     and then (for its encoding repair) only at a UTF-8 sequence: so where the badness prefilter is known,
     the rare places it or such a character matches are the candidates, and the gate and ``is_bad`` are
-    checked on their lines (``_ftfy_could_change``); otherwise the gate's places are."""
-    if _BADNESS_PREFILTER is None:
+    checked on their lines (``_ftfy_could_change``). That is the fast way for Cyrillic and Greek text, where
+    the gate's places are common; for Latin-script text (or without the prefilter) the gate's places are
+    the candidates."""
+    sample = text[:400]
+    if _BADNESS_PREFILTER is None or len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 <= len(sample):
+        # Latin-script text: the gate's places are rarer than the prefilter's (accented letters).
         pos = 0
         while (hit := gate_search(text, pos)) >= 0:
             pos = yield hit

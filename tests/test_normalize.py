@@ -499,3 +499,26 @@ def test_skipping_fixers_changes_nothing(text: str) -> None:
         if full == before:
             break
     assert normalize_text(text)[0] == full
+
+
+def test_cyrillic_mojibake_of_cyrillic_text_is_found_by_the_prefilter_path() -> None:
+    """Russian read as cp1251 after UTF-8 is itself mostly Cyrillic: its lines take the badness-prefilter
+    path of fix_mojibake, which must repair what ftfy repairs."""
+    import ftfy
+
+    cases = json.loads((CASES_DIR / "must_not_change.json").read_text(encoding="utf-8"))
+    checked = 0
+    for case in cases:
+        line = case["original"]
+        if sum("\u0400" <= ch <= "\u04ff" for ch in line) < len(line) / 2:
+            continue
+        try:
+            mojibake = line.encode("utf-8").decode("windows-1251")
+        except UnicodeDecodeError:
+            continue
+        expected = ftfy.fix_and_explain(mojibake, FTFY_CONFIG).text
+        if expected == mojibake:
+            continue
+        checked += 1
+        assert cleaner.normalize.fix_mojibake(mojibake, cleaner.normalize.EditLog()) == expected
+    assert checked >= 3

@@ -8,15 +8,24 @@ genuine Russian or Greek, so the repair here works on words and looks at their s
   letter that is Latin only (``cre\N{CYRILLIC SMALL LETTER A}ted`` -> ``created``);
 - the mirror case, a Cyrillic or Greek word carrying Latin lookalikes, becomes Cyrillic or Greek
   (Russian "choose" typed with a Latin ``a`` becomes all Cyrillic);
-- a word written only in Cyrillic or Greek never changes, except a word made only of lookalike letters
-  (``\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER ER}``) in a sentence of
-  Latin words with no genuine Cyrillic or Greek word, in a document where other words were repaired;
-- a word whose every letter has a twin in the other script takes the script of its sentence;
+- a word mixing Cyrillic and Greek lookalikes becomes Latin when every letter has a Latin twin and the
+  reading is a known word (``is_known_word``) or keeps a Latin letter neither script has;
+- letters outside TR39 that pass for Latin ones by shape (``SHAPE_TO_LATIN``: Cyrillic pe, ka, te ...)
+  are read as Latin only inside a word that already mixes scripts, in a sentence that is not Cyrillic or
+  Greek, when the reading is a known word or the word is a long Latin word with that one letter;
 - Greek letters used as symbols stay (``A\N{GREEK SMALL LETTER BETA}42``, ``TNF\N{GREEK SMALL LETTER ALPHA}``,
-  ``\N{GREEK SMALL LETTER MU}m``);
+  ``\N{GREEK SMALL LETTER MU}m``): a symbol letter at a word edge is repaired only when the reading is a known
+  word in a plausible case (``prize``, not ``TNFa`` or ``ERa``), a two-letter function word of a Latin
+  sentence, or a known word in a document with other spoofed words;
+- a word made only of Cyrillic lookalikes is repaired in a sentence of Latin words on a line with no
+  genuine Cyrillic or Greek word: with other spoofed words in the document, or when it reads as a known
+  word, mixes Ukrainian/Macedonian letters into Russian ones, is the article "a" or the pronoun "I", is
+  "e.g."/"i.e.", or is a j, i or e right after a digit; a Greek one only with other spoofed words;
+- a word whose every letter has a twin in the other script takes the script of its sentence;
 - tokens run together are not disguised words and stay: two scripts meeting at a lowercase-to-capital
   boundary (an option letter glued to a Cyrillic placeholder), a word glued to a printf directive or a
-  backslash escape, a word with letters of a third script (a run-together language menu).
+  backslash escape, a word with letters of a third script (a run-together language menu), a Cyrillic
+  placeholder in brackets.
 
 The rules were checked on the seeds and on the translation catalogs Debian ships (Russian, Ukrainian,
 Belarusian, Bulgarian, Serbian, Macedonian, Kazakh, Greek ...), where nearly every repair fixes a real
@@ -32,10 +41,14 @@ True
 
 from __future__ import annotations
 
+import collections
+import functools
+import gzip
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from types import MappingProxyType
 
 # Cyrillic and Greek letters that Unicode's confusables.txt (UTS #39, as shipped in the PyPI package
@@ -123,6 +136,31 @@ LOOKALIKE_TO_LATIN: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Letters outside TR39's table that still pass for a Latin letter in a Latin word, by their shape in common
+# fonts: Cyrillic pe (n), ka (k), te (t; m in italics), i (u in italics), em (small-capital M), sha (w in
+# italics), soft sign (b); Greek kappa (k), tau (t), eta (n), epsilon (e), chi (x), omega (w), pi (n).
+# Used only on words that already mix scripts and only when the Latin reading is a known word
+# (``is_known_word``): never on a word written in its own script, where these are ordinary letters.
+SHAPE_TO_LATIN: Mapping[str, str] = MappingProxyType(
+    {
+        "\N{CYRILLIC SMALL LETTER PE}": "n",
+        "\N{CYRILLIC SMALL LETTER KA}": "k",
+        "\N{CYRILLIC SMALL LETTER TE}": "t",
+        "\N{CYRILLIC SMALL LETTER I}": "u",
+        "\N{CYRILLIC SMALL LETTER EM}": "m",
+        "\N{CYRILLIC SMALL LETTER SHA}": "w",
+        "\N{CYRILLIC SMALL LETTER SOFT SIGN}": "b",
+        "\N{GREEK SMALL LETTER KAPPA}": "k",
+        "\N{GREEK SMALL LETTER TAU}": "t",
+        "\N{GREEK SMALL LETTER ETA}": "n",
+        "\N{GREEK SMALL LETTER EPSILON}": "e",
+        "\N{GREEK SMALL LETTER CHI}": "x",
+        "\N{GREEK SMALL LETTER OMEGA}": "w",
+        "\N{GREEK SMALL LETTER PI}": "n",
+    }
+)
+
+
 # Letters TR39 lists as confusable that are not mirror targets: GHE looks like r only in italics, DZE is
 # Macedonian only (a Latin s in a Russian word is not a disguised DZE), GAMMA looks like y only in some
 # fonts, and a Latin capital I in a Cyrillic word is often the Chechen/Ingush palochka (or a Roman
@@ -162,8 +200,9 @@ _CYRILLIC = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
 _GREEK = "\u0370-\u03ff\u1f00-\u1fff"
 # Any Cyrillic or Greek character: text without one needs no repair at all (the fast path).
 _FOREIGN_RE = re.compile(f"[{_CYRILLIC}{_GREEK}]")
-# A word: letters, with combining marks (stress marks, diacritics) kept inside it.
-_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
+# A word: letters, with combining marks (stress marks, diacritics) kept inside it; or an abbreviation of
+# single letters with dots ("e.g.", "i.e."), judged as one word.
+_WORD_RE = re.compile(r"(?:[^\W\d_]\.){1,3}[^\W\d_]\.?(?![^\W\d_])|[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
 # A Latin letter next to a Cyrillic or Greek letter (combining marks between them allowed): every word
 # that mixes the two scripts, and has no letter of a third, has such a pair. Every repair needs one such
 # word (repairs of lookalike-only words need a repaired mixed word as evidence), so text without one is
@@ -174,13 +213,130 @@ _LATIN_LETTERS = (
     "\u2184\U0001df00-\U0001dfff"
 )
 _MARKS = r"[\u0300-\u036f\u0483-\u0489]*"
+LATIN_DOMINANT, CYRILLIC_DOMINANT, GREEK_DOMINANT = range(3)
 _MIXED_WORD_RE = re.compile(
     f"[{_LATIN_LETTERS}]{_MARKS}[{_CYRILLIC}{_GREEK}]|[{_CYRILLIC}{_GREEK}]{_MARKS}[{_LATIN_LETTERS}]"
+    f"|[{_CYRILLIC}]{_MARKS}[{_GREEK}]|[{_GREEK}]{_MARKS}[{_CYRILLIC}]"
 )
+
+
+def _script_boundary_re(anchored: tuple[str, ...]) -> re.Pattern[str]:
+    """A regex for the places ``_MIXED_WORD_RE`` finds (two scripts meeting, with up to two combining
+    marks between them), that starts at a letter of one of the ``anchored`` scripts: the regex engine skips
+    in C to those letters, so anchoring on the scripts that are rare in a text makes the scan fast (in
+    Russian text, on Latin and Greek letters rather than on every Cyrillic one)."""
+    letters = {"L": _LATIN_LETTERS, "C": _CYRILLIC, "G": _GREEK}
+    mark = _MARKS[:-1]
+    branches = []
+    for script in anchored:
+        for other in "LCG":
+            if other == script:
+                continue
+            here, there = letters[script], letters[other]
+            branches.append(f"(?<=[{here}]){_MARKS}[{there}]")
+            branches.append(f"(?<=[{there}][{here}])|(?<=[{there}]{mark}[{here}])|(?<=[{there}]{mark}{mark}[{here}])")
+    first = "".join(letters[script] for script in anchored)
+    return re.compile(f"[{first}](?:{'|'.join(branches)})")
+
+
+# By the script that dominates a text: Latin, Cyrillic, Greek.
+_MIXED_BY_DOMINANT = {
+    LATIN_DOMINANT: _script_boundary_re(("C", "G")),
+    CYRILLIC_DOMINANT: _script_boundary_re(("L", "G")),
+    GREEK_DOMINANT: _script_boundary_re(("L", "C")),
+}
+# A word of Cyrillic lookalikes only (the article "a" typed in Cyrillic, "e.g.", "5j") on a line with an
+# ASCII letter: the other kind of text the word-level rules look at.
+_CYRILLIC_LOOKALIKES = "".join(sorted(ch for ch in LOOKALIKE_TO_LATIN if "\u0400" <= ch <= "\u04ff"))
+_LOOKALIKE_WORD_RE = re.compile(
+    f"[{_CYRILLIC_LOOKALIKES}](?<![^\\W\\d_][{_CYRILLIC_LOOKALIKES}])(?:[.]?[{_CYRILLIC_LOOKALIKES}])*[.]?(?![^\\W\\d_])"
+)
+_CYRILLIC_CHAR_RE = re.compile(f"[{_CYRILLIC}]")
+_GREEK_CHAR_RE = re.compile(f"[{_GREEK}]")
+
+
+def _dominant_script(text: str, first_foreign: int) -> int:
+    """Which script most letters of ``text`` are in, judged from 400 characters at its first Cyrillic or
+    Greek one: it only chooses how to scan, never what is found."""
+    sample = text[first_foreign : first_foreign + 400]
+    if len(_CYRILLIC_CHAR_RE.findall(sample)) * 3 > len(sample):
+        return CYRILLIC_DOMINANT
+    if len(_GREEK_CHAR_RE.findall(sample)) * 3 > len(sample):
+        return GREEK_DOMINANT
+    return LATIN_DOMINANT
+
+
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
+# A word of Cyrillic or Greek letters with at least one that is no lookalike: a genuine word.
+_GENUINE_LETTERS = "".join(
+    chr(c)
+    for c in (*range(0x0370, 0x0400), *range(0x0400, 0x0530))
+    if chr(c).isalpha() and chr(c) not in LOOKALIKE_TO_LATIN
+)
+_FOREIGN_OR_MARK = f"[{_CYRILLIC}{_GREEK}\u0300-\u036f]"
+_GENUINE_WORD_RE = re.compile(
+    f"(?<![^\\W\\d_]){_FOREIGN_OR_MARK}*[{_GENUINE_LETTERS}]{_FOREIGN_OR_MARK}*(?![^\\W\\d_])"
+)
+
+
+_GENUINE_LETTER_RE = re.compile(f"[{_GENUINE_LETTERS}]")
+
+
+def _has_genuine_word(text: str, start: int, end: int) -> bool:
+    """``_GENUINE_WORD_RE.search(text, start, end)``, found from the letters that are no lookalike: the
+    regex starts with a lookbehind, which the regex engine tries at every position, while in Russian text
+    the first such letter is nearly always in a genuine word."""
+    pos = start
+    while (letter := _GENUINE_LETTER_RE.search(text, pos, end)) is not None:
+        word_start = letter.start()
+        while word_start > start and text[word_start - 1].isalpha():
+            word_start -= 1
+        if _GENUINE_WORD_RE.match(text, word_start, end):
+            return True
+        pos = letter.end()
+    return False
+
+
+def _candidate_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text`` holding a word the word-level rules may repair: one mixing
+    scripts, or one of Cyrillic lookalikes only on a line with ASCII letters and no genuine Cyrillic or
+    Greek word."""
+    foreign = _FOREIGN_RE.search(text)
+    if foreign is None:
+        return []
+    dominant = _dominant_script(text, foreign.start())
+    mixed_re = _MIXED_BY_DOMINANT[dominant]
+    mixed = mixed_re.search(text)
+    # Lines with a lookalike-only word and an ASCII letter: found from the rarer of the two.
+    lookalike_re = _ASCII_LETTER_RE if dominant == CYRILLIC_DOMINANT else _LOOKALIKE_WORD_RE
+    lookalike = _ASCII_LETTER_RE.search(text) and _LOOKALIKE_WORD_RE.search(text) and lookalike_re.search(text)
+    if mixed is None and not lookalike:
+        return []
+    found: dict[int, int] = {}
+    for pattern, needs_clean_line in ((mixed_re, False), (lookalike_re, True)):
+        match = mixed if pattern is mixed_re else lookalike
+        while match:
+            start = text.rfind("\n", 0, match.start()) + 1
+            end = text.find("\n", match.end())
+            end = len(text) if end == -1 else end
+            if start not in found and (
+                not needs_clean_line
+                or (
+                    _ASCII_LETTER_RE.search(text, start, end)
+                    and _LOOKALIKE_WORD_RE.search(text, start, end)
+                    and not _has_genuine_word(text, start, end)
+                )
+            ):
+                found[start] = end
+            match = pattern.search(text, end)
+    return sorted(found.items())
+
+
 # Code right before a word: a printf directive ("%", flags, width, precision) or a backslash escape.
 _CODE_BEFORE_RE = re.compile(r"(?:%[-+ #0-9.*]*|\\)\Z")
-# Sentence ends: words on both sides of one of these are not each other's context.
-_SENTENCE_END_RE = re.compile(r"[.!?\n]")
+# Sentence ends: words on both sides of one of these are not each other's context (a dot inside "e.g."
+# or "3.5" is not one).
+_SENTENCE_END_RE = re.compile(r"[.!?](?!\S)|\n")
 
 LATIN, CYRILLIC, GREEK, OTHER = "L", "C", "G", "O"
 
@@ -239,8 +395,8 @@ def _classify(word: str) -> int:
         return _NEUTRAL
     if not scripts or scripts == {LATIN}:
         return _LATIN_WORD if scripts else _NEUTRAL
-    if LATIN in scripts:
-        return _MIXED
+    if LATIN in scripts or len(scripts) > 1:
+        return _MIXED  # Latin with Cyrillic or Greek, or Cyrillic with Greek
     if all(ch in LOOKALIKE_TO_LATIN for ch in word if letter_script(ch) != OTHER):
         return _LOOKALIKE_ONLY
     return _GENUINE_FOREIGN
@@ -254,8 +410,61 @@ def _to_foreign(word: str, mirror: Mapping[str, str]) -> str:
     return unicodedata.normalize("NFC", "".join(mirror.get(ch, ch) for ch in word))
 
 
-def _decide_mixed(word: str, evidence: int) -> tuple[str | None, bool]:
-    """Repair a word mixing Latin with Cyrillic or Greek letters: (new word or None, needs context).
+def _latin_reading(word: str, by_shape: bool) -> str | None:
+    """The word with every Cyrillic and Greek letter replaced by its Latin twin (TR39, and with
+    ``by_shape`` the shape table too; a letter with a diacritic by its base letter's twin), or None when
+    one of them has no twin."""
+    out: list[str] = []
+    for ch in word:
+        if letter_script(ch) not in (CYRILLIC, GREEK):
+            out.append(ch)
+            continue
+        twin = LOOKALIKE_TO_LATIN.get(ch) or (SHAPE_TO_LATIN.get(ch) if by_shape else None)
+        if twin is None:
+            decomposed = unicodedata.normalize("NFD", ch)
+            base = LOOKALIKE_TO_LATIN.get(decomposed[0])
+            if base is None or len(decomposed) == 1:
+                return None
+            twin = base + decomposed[1:]
+        out.append(twin)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@functools.cache
+def latin_words() -> frozenset[str]:
+    """Lower-cased Latin words of real web text (cleaner/data/latin_words.txt.gz; its source and licence
+    are in cleaner/data/LATIN_WORDS.md). Loaded on first use: only words that mix scripts need it."""
+    data = resources.files("cleaner").joinpath("data", "latin_words.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split())
+
+
+def _plausible_case(reading: str) -> bool:
+    """A word in lower case, Title case or UPPER case: not ``TNFa``, ``ERa`` or ``NFkB``."""
+    letters = "".join(ch for ch in reading if ch.isalpha())
+    return bool(letters) and (
+        letters.islower() or letters.isupper() or (letters[0].isupper() and letters[1:].islower())
+    )
+
+
+def is_known_word(reading: str | None, shortest: int = 3) -> bool:
+    """True when ``reading`` is a known Latin word written in a plausible case (lower, Title or UPPER),
+    with at least ``shortest`` letters: ``TNFa`` and ``ERa`` are not, ``claim`` and ``Prize`` are.
+
+    >>> [is_known_word(w) for w in ("Claim", "prize", "TNFa", "ERa", "xqzv")]
+    [True, True, False, False, False]
+    """
+    if reading is None or not _plausible_case(reading):
+        return False
+    letters = "".join(ch for ch in reading if ch.isalpha())
+    return len(letters) >= shortest and letters.lower() in latin_words()
+
+
+# Context of a word's sentence, as counts of the words around it.
+_NO_CONTEXT, _LATIN_CONTEXT, _FOREIGN_CONTEXT = range(3)
+
+
+def _decide_mixed(word: str, evidence: int, context: int) -> tuple[str | None, bool]:
+    """Repair a word mixing scripts: (new word or None, needs context).
 
     ``needs context`` is True when every letter is a lookalike of the other script (Cyrillic ``es``, Latin
     ``o``, Cyrillic ``er``): only the sentence around it can tell which script it is.
@@ -264,21 +473,62 @@ def _decide_mixed(word: str, evidence: int) -> tuple[str | None, bool]:
     latin = [ch for ch in word if letter_script(ch) == LATIN]
     foreign_scripts = {letter_script(ch) for ch in foreign}
     if len(foreign_scripts) != 1:
-        return None, False  # Latin + Cyrillic + Greek in one word: no safe reading
+        # Cyrillic and Greek in one word: never genuine, and safe to read as Latin when every letter has a
+        # Latin twin and the reading is a known word ("today" with Greek o and Cyrillic a) or keeps a Latin
+        # letter that neither script has ("Saratoga" keeps its t and g).
+        reading = _latin_reading(word, by_shape=True)
+        if reading is None or not _plausible_case(reading):
+            return None, False
+        anchored = any(ch not in LATIN_TO_CYRILLIC and ch not in LATIN_TO_GREEK for ch in latin)
+        return (reading if anchored or is_known_word(reading, shortest=2) else None), False
     mirror = LATIN_TO_CYRILLIC if CYRILLIC in foreign_scripts else LATIN_TO_GREEK
     foreign_anchors = [ch for ch in foreign if ch not in LOOKALIKE_TO_LATIN]
     latin_anchors = [ch for ch in latin if ch not in mirror]
-    if any(ch in GREEK_SYMBOL_LETTERS for ch in foreign):
-        # TNF-alpha, gamma-H2AX, IFN-gamma-R: a Greek symbol letter at a word edge is a symbol; inside a
-        # word it is repaired only with a second lookalike in the word or other repaired words in the
-        # document (re-check on tests/cases/normalize/lookalikes.json before changing).
-        letters = [ch for ch in word if letter_script(ch) != OTHER]
+    reading = _latin_reading(word, by_shape=False)
+    letters = [ch for ch in word if letter_script(ch) != OTHER]
+    if any(ch in GREEK_SYMBOL_LETTERS for ch in foreign) and not is_known_word(reading):
+        # TNF-alpha, gamma-H2AX, IFN-gamma-R: a Greek symbol letter at a word edge is a symbol unless the
+        # Latin reading is a known word ("prize" with a Greek rho; a two-letter one such as "up" only in
+        # lower case in a document with other spoofed words). Inside a word it needs a reading in a
+        # plausible case ("Lakers", not "TNFaR"), or a second lookalike, or other repaired words.
         if letters[0] in GREEK_SYMBOL_LETTERS or letters[-1] in GREEK_SYMBOL_LETTERS:
-            return None, False
-        if len(foreign) < 2 and evidence == 0:
+            lower = reading is not None and reading.islower()
+            short_word = evidence and lower and is_known_word(reading, shortest=2)
+            # A long lower-case word of a Latin sentence ("adultery"): symbols are short or capitalized.
+            long_word = lower and len(letters) >= 6 and len(foreign) == 1 and context == _LATIN_CONTEXT
+            # A two-letter function word ("is", "in") of a Latin sentence; not with alpha, whose "as"
+            # reading collides with the strong coupling constant.
+            function_word = (
+                lower
+                and len(letters) == 2
+                and context == _LATIN_CONTEXT
+                and "\N{GREEK SMALL LETTER ALPHA}" not in foreign
+                and is_known_word(reading, shortest=2)
+            )
+            if not (short_word or long_word or function_word):
+                return None, False
+        elif (
+            not (reading is not None and len(letters) >= 3 and _plausible_case(reading))
+            and len(foreign) < 2
+            and evidence == 0
+        ):
             return None, False
     if not foreign_anchors and latin_anchors:
-        return _to_latin(word), False
+        return reading, False
+    by_shape = _latin_reading(word, by_shape=True)
+    if context != _FOREIGN_CONTEXT and is_known_word(by_shape):
+        # A Latin word of the sentence's language with a lookalike outside TR39 ("contact" with a
+        # Cyrillic pe, "ticket" with a Cyrillic te): the shape table, never for a word in its own script.
+        return by_shape, False
+    if (
+        context == _LATIN_CONTEXT
+        and by_shape is not None
+        and len(foreign) == 1
+        and len(latin) >= 3
+        and _plausible_case(by_shape)
+    ):
+        # One such letter in a longer Latin word of a Latin sentence ("rebase" with a Greek epsilon).
+        return by_shape, False
     if not latin_anchors and foreign_anchors:
         # The mirror case needs more foreign than Latin letters: "A" + "beta" (amyloid beta) has as many
         # of each, and stays as written.
@@ -291,25 +541,64 @@ def _decide_mixed(word: str, evidence: int) -> tuple[str | None, bool]:
 
 
 def _decide_deferred(
-    word: str, kind: int, sentence: int, latin_sentences: set[int], foreign_sentences: set[int], evidence: int
+    text: str, start: int, word: str, kind: int, context: int, latin_count: int, line_clean: bool, evidence: int
 ) -> str | None:
     """Decide a word that depends on its sentence or on the document's evidence of spoofing."""
-    latin_context = sentence in latin_sentences and sentence not in foreign_sentences
+    latin_context = context == _LATIN_CONTEXT
     if kind == _LOOKALIKE_ONLY:
-        # Only with evidence of spoofing elsewhere, inside a sentence of Latin words; never a single
-        # Greek symbol letter standing alone ("the alpha subunit").
-        symbol = len(word) == 1 and word in GREEK_SYMBOL_LETTERS
-        return _to_latin(word) if evidence and latin_context and not symbol else None
-    fixed, needs_context = _decide_mixed(word, evidence)
+        reading = _to_latin(word)
+        letters = [ch for ch in word if ch.isalpha()]
+        symbol = len(letters) == 1 and word in GREEK_SYMBOL_LETTERS
+        if evidence and latin_context and not symbol:
+            return reading
+        if letter_script(letters[0]) != CYRILLIC or not line_clean:
+            # A Greek word alone in English prose may be Greek ("the article o"); and no repair without
+            # evidence where the line has a genuine Cyrillic or Greek word.
+            return None
+        if len(letters) == 1 and start > 0 and text[start - 1].isdigit() and letters[0] in _DIGIT_SUFFIXES:
+            return reading  # "5j" with a Cyrillic je: an imaginary unit or an exponent, not a Cyrillic letter
+        if not latin_context:
+            return None
+        if len(letters) >= 2 and any(ch in _NON_RUSSIAN_LOOKALIKES for ch in letters):
+            # "Boise" or "pears" with a Ukrainian i or a Macedonian dze among Russian lookalikes, in a
+            # line of Latin words: a Cyrillic word made only of lookalikes is rare, one mixing alphabets
+            # rarer still.
+            return reading
+        if len(letters) == 1 or "." in word:
+            # The English article "a" and pronoun "I" between Latin words, "e.g." and "i.e."
+            return reading if latin_count >= 2 and (reading in ("a", "A", "I") or "." in word) else None
+        # A known Latin word ("copy" in Cyrillic), unless it is a placeholder of a translated help text
+        # ("[" + Cyrillic "arg" + " ...]", "<" + Cyrillic "file" + ">").
+        placeholder = text[start - 1 : start] in ("[", "<", "{") or text[start + len(word) : start + len(word) + 1] in (
+            "]",
+            ">",
+            "}",
+        )
+        return reading if not placeholder and is_known_word(reading, shortest=2) else None
+    fixed, needs_context = _decide_mixed(word, evidence, context)
     if not needs_context:
         return fixed
     if latin_context:
         return _to_latin(word)
-    if sentence in foreign_sentences and sentence not in latin_sentences and not word.isupper():
+    if context == _FOREIGN_CONTEXT and not word.isupper():
         # Capitals-only words stay: Latin acronyms (PNG, GNU) are common inside Cyrillic and Greek text.
         script = {letter_script(ch) for ch in word} - {LATIN, OTHER}
         return _to_foreign(word, LATIN_TO_CYRILLIC if CYRILLIC in script else LATIN_TO_GREEK)
     return None
+
+
+# Cyrillic lookalikes that only Ukrainian, Belarusian, Macedonian or Serbian use.
+_NON_RUSSIAN_LOOKALIKES = frozenset(
+    "\N{CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I}\N{CYRILLIC CAPITAL LETTER BYELORUSSIAN-UKRAINIAN I}"
+    "\N{CYRILLIC SMALL LETTER DZE}\N{CYRILLIC CAPITAL LETTER DZE}\N{CYRILLIC SMALL LETTER JE}"
+    "\N{CYRILLIC CAPITAL LETTER JE}"
+)
+
+# Lone lookalikes right after a digit that stand for a Latin letter there: the imaginary unit j (and i),
+# the exponent e, the multiplication x. Cyrillic GHE after a year ("1999" + GHE, "year") is not one.
+_DIGIT_SUFFIXES = frozenset(
+    "\N{CYRILLIC SMALL LETTER JE}\N{CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I}\N{CYRILLIC SMALL LETTER IE}"
+)
 
 
 def find_lookalike_repairs(text: str) -> list[Repair]:
@@ -319,9 +608,19 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
     >>> [(r.start, r.after) for r in find_lookalike_repairs(f"cre{a}ted {a} plan")]
     [(0, 'created'), (8, 'a')]
     """
-    if text.isascii() or not _FOREIGN_RE.search(text) or not _MIXED_WORD_RE.search(text):
+    if text.isascii() or not _FOREIGN_RE.search(text):
         return []
-    words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
+    lines = _candidate_lines(text)
+    if not lines:
+        return []
+    # Only the lines that can hold a repair are read word by word: genuine Russian or Greek costs a few
+    # regex scans, not a pass per word. Sentences end at line ends, so no context crosses a line.
+    words: list[tuple[int, int, str]] = []
+    line_of: list[int] = []
+    for n, (line_start, line_end) in enumerate(lines):
+        for m in _WORD_RE.finditer(text, line_start, line_end):
+            words.append((m.start(), m.end(), m.group()))
+            line_of.append(n)
     kinds = [_classify(w) for _, _, w in words]
     if "%" in text or "\\" in text:
         # A word glued to a printf directive ("%sThis", "%li" + a unit) or an escape ("\\xHH" with
@@ -329,17 +628,38 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
         for i, (start, _, _) in enumerate(words):
             if _CODE_BEFORE_RE.search(text, max(0, start - 8), start):
                 kinds[i] = _NEUTRAL
-    # Sentence index of every word, for the context rules.
-    ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
-    sentence_of: list[int] = []
-    sentence = 0
-    for start, _, _ in words:
-        while sentence < len(ends) and ends[sentence] < start:
-            sentence += 1
-        sentence_of.append(sentence)
+    # Sentence index of every word, for the context rules; the dot that ends "e.g." or "i.e." does not
+    # end a sentence.
+    dots = {end - 1 for _, end, w in words if w.endswith(".")}
+    ends = [
+        m.start()
+        for line_start, line_end in lines
+        for m in _SENTENCE_END_RE.finditer(text, line_start, line_end + 1)
+        if m.start() not in dots
+    ]
+    sentence_of = _spans_of(words, ends)
+    original_kinds = list(kinds)
+    foreign_lines = {ln for ln, k in zip(line_of, original_kinds, strict=True) if k == _GENUINE_FOREIGN}
+
+    def contexts() -> tuple[dict[int, int], collections.Counter[int]]:
+        latin = collections.Counter(s for s, k in zip(sentence_of, kinds, strict=True) if k == _LATIN_WORD)
+        foreign = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _GENUINE_FOREIGN}
+        ctx = {s: _FOREIGN_CONTEXT if s in foreign and s not in latin else _NO_CONTEXT for s in foreign}
+        for s in latin:
+            ctx[s] = _LATIN_CONTEXT if s not in foreign else _NO_CONTEXT
+        return ctx, latin
+
     repairs: dict[int, Repair] = {}
     deferred: list[int] = []  # word indexes decided by their sentence or the document
-    evidence = 0  # mixed words repaired to Latin: the document is spoofed
+    # Evidence that the document is spoofed: mixed words repaired to Latin, or from the start two
+    # different mixed words that read as known Latin words ("up" and "as" with Greek rho and alpha).
+    known_readings = {
+        w
+        for (_, _, w), k in zip(words, kinds, strict=True)
+        if k == _MIXED and is_known_word(_latin_reading(w, True), 2)
+    }
+    evidence = int(len(known_readings) >= 2)
+    ctx, _ = contexts()
     for i, ((start, end, word), kind) in enumerate(zip(words, kinds, strict=True)):
         if kind != _MIXED:
             if kind == _LOOKALIKE_ONLY:
@@ -348,7 +668,7 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
         if any(ch in GREEK_SYMBOL_LETTERS for ch in word):
             deferred.append(i)  # depends on the document's evidence
             continue
-        fixed, needs_context = _decide_mixed(word, evidence=0)
+        fixed, needs_context = _decide_mixed(word, 0, ctx.get(sentence_of[i], _NO_CONTEXT))
         if needs_context:
             deferred.append(i)
         elif fixed is not None and fixed != word:
@@ -358,12 +678,21 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
     # A repaired word counts with its new script as context for the others, and a repair can give context
     # to another word, so decide until nothing changes: then normalizing the output again changes nothing.
     while deferred:
-        latin_sentences = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _LATIN_WORD}
-        foreign_sentences = {s for s, k in zip(sentence_of, kinds, strict=True) if k == _GENUINE_FOREIGN}
+        ctx, latin_counts = contexts()
         undecided: list[int] = []
         for i in deferred:
             start, end, word = words[i]
-            fixed = _decide_deferred(word, kinds[i], sentence_of[i], latin_sentences, foreign_sentences, evidence)
+            s = sentence_of[i]
+            fixed = _decide_deferred(
+                text,
+                start,
+                word,
+                kinds[i],
+                ctx.get(s, _NO_CONTEXT),
+                latin_counts[s],
+                line_of[i] not in foreign_lines,
+                evidence,
+            )
             if fixed is not None and fixed != word:
                 repairs[i] = Repair(start, end, word, fixed)
                 evidence += kinds[i] == _MIXED and fixed.isascii()
@@ -374,6 +703,17 @@ def find_lookalike_repairs(text: str) -> list[Repair]:
             break
         deferred = undecided
     return [repairs[i] for i in sorted(repairs)]
+
+
+def _spans_of(words: list[tuple[int, int, str]], ends: list[int]) -> list[int]:
+    """The index of the span (sentence, line) of every word, given the positions where spans end."""
+    out: list[int] = []
+    span = 0
+    for start, _, _ in words:
+        while span < len(ends) and ends[span] < start:
+            span += 1
+        out.append(span)
+    return out
 
 
 def apply_repairs(text: str, repairs: list[Repair]) -> str:

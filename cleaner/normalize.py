@@ -11,7 +11,7 @@ fixer                       what it does
 ``html_entities``           ``&amp;`` ``&#233;`` ``&#x414;`` -> characters (only complete entities)
 ``ftfy.fix_encoding``       mojibake, through ftfy with an explicit encoding-only TextFixerConfig
 ``ftfy.<fixer>``            ftfy's other encoding-level fixers (surrogates, terminal escapes)
-``invisibles``              zero-width, bidi controls, soft hyphens, BOMs, C0/C1 controls
+``invisibles``              zero-width, bidi controls, soft hyphens, BOMs, C0/C1 controls, VT in a word
 ``spaces``                  no-break, thin, em, ideographic ... spaces -> ASCII space
 ``line_breaks``             CR LF, CR, U+2028, U+2029, vertical tab, form feed -> ``\\n``
 ``nfc``                     Unicode NFC
@@ -19,8 +19,10 @@ fixer                       what it does
 ==========================  =====================================================================
 
 Typography stays: curly quotes, guillemets, dashes, ellipses and apostrophes are never straightened.
-Speed comes from gates: ASCII text with nothing suspicious returns at once, and ftfy only sees the lines
-where one precompiled regex finds a pair of characters that mojibake is made of.
+Speed comes from gates: ASCII text with nothing suspicious returns at once; other text goes through one
+regex (``_ANYTHING_RE``) for everything but entities, and clean text stops there; otherwise one scan tells
+which fixers have characters to act on, and ftfy only sees the lines where a UTF-8 sequence decodes in one
+of ftfy's encodings (``gate_search``) and its badness test (behind a prefilter derived from it) agrees.
 
 >>> mojibake = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
 >>> text, edits = normalize_text(mojibake + " &amp; cr\N{CYRILLIC SMALL LETTER IE}me")
@@ -36,7 +38,7 @@ import dataclasses
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from html.entities import html5 as html5_entities
 
 import ftfy
@@ -74,14 +76,18 @@ MAX_EXAMPLES = 3
 MAX_ROUNDS = 4
 
 
-def _mojibake_gate() -> re.Pattern[str]:
-    """One regex that finds every place ftfy could repair: a UTF-8 lead byte followed by a continuation
-    byte, as decoded by each single-byte encoding ftfy tries, plus the altered and lossy variants ftfy
-    restores (a no-break space turned into a space, a byte lost to U+FFFD or ``?``), C1 controls,
-    surrogates and terminal escapes. A line without a match is left to the cheap fixers."""
-    leads: set[str] = set()
+def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
+    """One regex that finds every place ftfy could repair: a UTF-8 lead byte followed by as many
+    continuation bytes as its sequence needs, as decoded by the single-byte encodings ftfy tries, plus the
+    altered and lossy variants ftfy restores (a no-break space turned into a space, a byte lost to U+FFFD
+    or ``?``), C1 controls, surrogates and terminal escapes. The classes mix encodings (a superset);
+    ``gate_search`` then checks each match in one encoding. A line without a match skips ftfy."""
+    leads: dict[int, set[str]] = {2: set(), 3: set(), 4: set()}
     continuations: set[str] = set()
-    altered_leads: set[str] = set()
+    # Lead bytes of ftfy.chardata.ALTERED_UTF8_RE (byte 0xA0 replaced by a space), outside MacRoman.
+    a0_after_2: set[str] = set()  # C2 C3 C5 CE D0 D9, then a space
+    a0_after_3_space_first: set[str] = set()  # E2 E3, then a space and a continuation
+    a0_after_3_space_second: set[str] = set()  # E0-E3, then a continuation and a space
     for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
         for byte in range(0x80, 0xF5):
             ch = bytes([byte]).decode(encoding, errors="ignore")
@@ -90,22 +96,149 @@ def _mojibake_gate() -> re.Pattern[str]:
             if byte <= 0xBF:
                 continuations.add(ch)
             elif byte >= 0xC2:
-                leads.add(ch)
-            # Lead bytes of ftfy.chardata.ALTERED_UTF8_RE (byte 0xA0 replaced by a space).
-            if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9, 0xE2, 0xE3, 0xF0):
-                altered_leads.add(ch)
+                leads[2 if byte <= 0xDF else 3 if byte <= 0xEF else 4].add(ch)
+            if encoding == "macroman":
+                continue
+            if byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9):
+                a0_after_2.add(ch)
+            if byte in (0xE2, 0xE3):
+                a0_after_3_space_first.add(ch)
+            if 0xE0 <= byte <= 0xE3:
+                a0_after_3_space_second.add(ch)
 
     def cls(chars: set[str]) -> str:
         return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
-    return re.compile(
-        f"{cls(leads)}(?:{cls(continuations)}|[\N{REPLACEMENT CHARACTER}?\x1a])"
-        f"|{cls(altered_leads)} "
-        "|[\x80-\x9f\ud800-\udfff\x1b]"
+    singles = "[\x80-\x9f\ud800-\udfff\x1b]"
+    cont = cls(continuations)
+    cont_or_lost = "[" + cont[1:-1] + "\ufffd\x1a?]"
+    cont_lost_or_space = "[" + cont[1:-1] + "\ufffd\x1a? ]"
+    all_leads = leads[2] | leads[3] | leads[4]
+    # One class first, the branch-specific checks after it: a pattern that starts with a class lets the
+    # regex engine skip to candidate characters in C (an alternation of classes is tried at every position,
+    # four times slower on clean non-ASCII text).
+    first = "[" + cls(all_leads)[1:-1] + singles[1:-1] + "]"
+    branches = (
+        f"(?<={cls(leads[2])}){cont_or_lost}"
+        f"|(?<={cls(leads[3])}){cont_or_lost}{cont_or_lost}"
+        f"|(?<={cls(leads[4])}){cont_lost_or_space}{{3}}"
+        f"|(?<={cls(a0_after_2)}) "
+        f"|(?<={cls(a0_after_3_space_first)}) {cont}"
+        f"|(?<={cls(a0_after_3_space_second)}){cont} "
+        f"|(?<={singles})"
     )
+    by_lead = re.compile(f"{first}(?:{branches})")
+    # The same places found from the character after the lead: in Cyrillic or Greek text nearly every
+    # letter is a lead in cp1251 or cp1253, and continuations (guillemets, dashes, yo) are rarer. A match
+    # starts at the lead, one or two characters before it (``gate_search`` tries each).
+    lost = "[\ufffd\x1a?]"
+    first_cont = "[" + cont[1:-1] + lost[1:-1] + cls(a0_after_2)[1:-1] + singles[1:-1] + "]"
+    by_continuation = re.compile(
+        f"{first_cont}(?:"
+        f"(?<={cls(leads[2])}{first_cont})(?<={cont_or_lost})"
+        f"|(?<={cls(leads[3])}{first_cont})(?<={cont_or_lost}){cont_or_lost}"
+        f"|(?<={cls(leads[4])}{first_cont})(?<={cont_or_lost}){cont_lost_or_space}{{2}}"
+        f"|(?<={cls(leads[4])} {first_cont})(?<={cont}){cont_lost_or_space}"
+        f"|(?<={cls(a0_after_2)}) "
+        f"|(?<={cls(a0_after_3_space_first)} {first_cont})(?<={cont})"
+        f"|(?<={cls(a0_after_3_space_second)}{first_cont})(?<={cont}) "
+        f"|(?<={singles}))"
+    )
+    return by_lead, by_continuation, first, branches
 
 
-MOJIBAKE_GATE = _mojibake_gate()
+MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION, _GATE_FIRST, _GATE_BRANCHES = _mojibake_gate()
+_CYRILLIC_OR_GREEK_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Lead:
+    """A character that is a UTF-8 lead byte in one of ftfy's encodings, and what must follow it there."""
+
+    byte: int  # the lead byte it stands for
+    length: int  # bytes of the UTF-8 sequence it starts: 2, 3 or 4
+    continuations: frozenset[str]  # the encoding's characters for bytes 0x80-0xBF
+    restores_a0: bool  # ftfy restores a lost 0xA0 byte (a space) in this encoding: all but MacRoman
+    lossy: bool  # ftfy replaces lost bytes (U+FFFD, "?") in this encoding: the sloppy codecs
+
+
+def _gate_leads() -> dict[str, tuple[_Lead, ...]]:
+    leads: dict[str, list[_Lead]] = {}
+    for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
+        chars = {byte: bytes([byte]).decode(encoding, errors="ignore") for byte in range(0x80, 0xF5)}
+        continuations = frozenset(ch for byte, ch in chars.items() if ch and byte <= 0xBF)
+        for byte, ch in chars.items():
+            if ch and byte >= 0xC2:
+                length = 2 if byte <= 0xDF else 3 if byte <= 0xEF else 4
+                lead = _Lead(byte, length, continuations, encoding != "macroman", encoding.startswith("sloppy"))
+                leads.setdefault(ch, []).append(lead)
+    return {ch: tuple(found) for ch, found in leads.items()}
+
+
+_GATE_LEADS = _gate_leads()
+_LOST = "\N{REPLACEMENT CHARACTER}\x1a?"
+_GATE_SINGLES = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
+
+
+def _could_decode(text: str, start: int) -> bool:
+    """True when the characters from ``start`` could be one UTF-8 sequence read in one of ftfy's encodings:
+    a lead and as many continuations as its length needs, in the same encoding, where ftfy may also take a
+    space for a lost 0xA0 byte (outside MacRoman, in the shapes of ``ftfy.chardata.ALTERED_UTF8_RE``) and
+    U+FFFD or "?" for a lost byte (sloppy codecs, ``LOSSY_UTF8_RE``).
+
+    The gate's classes mix encodings (a Latin-1 lead before a MacRoman continuation: Portuguese "cao" with
+    its cedilla and tilde), take any lead before a space (an en dash in MacRoman) and a three-byte lead
+    before one continuation (Russian "l" + "yo" + "n" in cp1251); ftfy repairs none of these.
+    """
+    following = text[start + 1 : start + 4]
+    for lead in _GATE_LEADS.get(text[start], ()):
+        needed = following[: lead.length - 1]
+        if len(needed) < lead.length - 1:
+            continue
+        ok = [c in lead.continuations for c in needed]
+        if all(ok):
+            return True
+        if lead.lossy and all(o or c in _LOST for o, c in zip(ok, needed, strict=True)):
+            return True
+        if lead.restores_a0 and needed.count(" ") == 1 and all(o or c == " " for o, c in zip(ok, needed, strict=True)):
+            space = needed.index(" ")
+            if lead.length == 2 and lead.byte in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9):
+                return True
+            if lead.length == 3 and (
+                (space == 0 and lead.byte in (0xE2, 0xE3)) or (space == 1 and 0xE0 <= lead.byte <= 0xE3)
+            ):
+                return True
+            if lead.length == 4 and lead.byte == 0xF0:
+                return True
+    return False
+
+
+def gate_search(text: str, pos: int = 0) -> int:
+    """The position of the first place at or after ``pos`` where ftfy could repair ``text``, or -1.
+
+    >>> gate_search("caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}")
+    3
+    >>> gate_search("na\N{LATIN SMALL LETTER C WITH CEDILLA}\N{LATIN SMALL LETTER A WITH TILDE}o \N{EN DASH} x")
+    -1
+    """
+    gate = MOJIBAKE_GATE
+    sample = text[pos : pos + 400]
+    if len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 > len(sample):
+        gate = _MOJIBAKE_GATE_BY_CONTINUATION
+    while (match := gate.search(text, pos)) is not None:
+        start = match.start()
+        if _GATE_SINGLES.match(text, start):
+            return start
+        if gate is MOJIBAKE_GATE:
+            if _could_decode(text, start):
+                return start
+        else:
+            for lead in (start, start - 1, start - 2):
+                if lead >= 0 and _could_decode(text, lead):
+                    return lead
+        pos = start + 1
+    return -1
+
 
 # ASCII text needs work only for controls (including CR and escapes) and entities.
 _ENTITY_START_RE = re.compile(r"&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")
@@ -129,7 +262,7 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 # Always removed. C0 controls except tab and line breaks, DEL, C1 controls except NEL (a line break),
 # soft hyphen, Arabic letter mark, LRM/RLM, bidi embeddings/overrides/isolates, invisible
 # math operators and word joiner, deprecated format characters, BOM/zero-width no-break space, interlinear
-# annotation characters.
+# annotation characters, the object replacement character (a placeholder ftfy removes too).
 _INVISIBLE_RE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
     "\N{SOFT HYPHEN}"
@@ -140,9 +273,12 @@ _INVISIBLE_RE = re.compile(
     "\N{LEFT-TO-RIGHT ISOLATE}-\N{POP DIRECTIONAL ISOLATE}"
     "\N{INHIBIT SYMMETRIC SWAPPING}-\N{NOMINAL DIGIT SHAPES}"
     "\N{ZERO WIDTH NO-BREAK SPACE}"
-    "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{INTERLINEAR ANNOTATION TERMINATOR}"
+    "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{OBJECT REPLACEMENT CHARACTER}"
     "]"
 )
+# A vertical tab inside a word ("Dow" VT "nload", a form field's line break pasted into text) is removed,
+# as ftfy removes every vertical tab; between lines or words it stays a line break (see line_breaks).
+_VT_IN_WORD_RE = re.compile(r"(?<=\w)\x0b+(?=\w)")
 # Removed unless their neighbours need them (see _keep_contextual).
 _CONTEXTUAL_CHARS = "\N{ZERO WIDTH SPACE}\N{ZERO WIDTH NON-JOINER}\N{ZERO WIDTH JOINER}"
 _CONTEXTUAL_RE = re.compile(f"[{_CONTEXTUAL_CHARS}]")
@@ -251,14 +387,115 @@ _ASCII_LETTER_RE = re.compile("[A-Za-z]")
 _FTFY_DIRECT_RE = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
 
 
+def _char_weight(ch: str) -> int:
+    """How common a character is in clean text, roughly: ASCII, then Cyrillic letters and everyday
+    punctuation, then accented Latin and Greek letters, then the rest."""
+    code = ord(ch)
+    if code < 0x80:
+        return 1_000_000
+    if 0x0410 <= code <= 0x044F or ch in "\N{CYRILLIC CAPITAL LETTER IO}\N{CYRILLIC SMALL LETTER IO}":
+        return 10_000
+    if ch in "\xa0\xab\xbb\u2013\u2014\u2018\u2019\u201c\u201d\u201e\u2022\u2026\u20ac\u2116":
+        return 10_000
+    if 0xC0 <= code <= 0x24F or 0x0391 <= code <= 0x03C9:
+        return 100
+    return 1
+
+
+def _badness_prefilter() -> re.Pattern[str] | None:
+    """A cheap regex that matches wherever ``ftfy.badness.BADNESS_RE`` does (and more).
+
+    ``BADNESS_RE`` is an alternation of short sequences of character classes, tried at every position:
+    slow on long clean lines. Each alternative is cut to one of its characters, the rarest in clean text
+    (a box-drawing or currency sign, an accented capital), or, when all of its characters are common, to
+    two adjacent ones checked together (a Cyrillic capital before a guillemet). The cut alternatives go
+    into one regex that starts with a single class of rare characters, which the regex engine scans in C.
+    A line it does not match cannot be bad. Built from ftfy's own pattern at import; None (no prefilter)
+    when that pattern has a shape this reading does not know. tests/test_normalize.py checks it against
+    ``is_bad`` on random strings of the characters ``BADNESS_RE`` names.
+    """
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    categories = {sre.CATEGORY_SPACE: "\\s", sre.CATEGORY_DIGIT: "\\d", sre.CATEGORY_WORD: "\\w"}
+    probe = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))]
+
+    def char_class(op: object, av: object) -> str | None:
+        if op is sre.LITERAL:
+            return "[" + re.escape(chr(av)) + "]"  # type: ignore[arg-type]
+        if op is sre.IN:
+            parts = []
+            for item_op, item in av:  # type: ignore[attr-defined]
+                if item_op is sre.LITERAL:
+                    parts.append(re.escape(chr(item)))
+                elif item_op is sre.RANGE:
+                    parts.append(re.escape(chr(item[0])) + "-" + re.escape(chr(item[1])))
+                elif item_op is sre.CATEGORY and item in categories:
+                    parts.append(categories[item])
+                else:
+                    return None  # a negated class: too wide to anchor on
+            return "[" + "".join(parts) + "]"
+        return None  # an anchor, a repeat, a group: not a single character
+
+    def weight(cls: str) -> int:
+        pattern = re.compile(cls)
+        return sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+
+    try:
+        tree = parser.parse(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags)
+        if len(tree) != 1 or tree[0][0] is not sre.BRANCH:
+            return None
+        anchors: list[str] = []
+        checks: list[str] = []
+        for branch in tree[0][1][1]:
+            classes = [char_class(op, av) for op, av in branch]
+            weights = [weight(cls) if cls else None for cls in classes]
+            singles = [(w, k) for k, w in enumerate(weights) if w is not None]
+            if not singles:
+                return None
+            best, k = min(singles)
+            if best >= 10_000:
+                # Two adjacent characters, anchored on the rarer one.
+                pairs = [
+                    (min(weights[m], weights[m + 1]), m)  # type: ignore[type-var]
+                    for m in range(len(classes) - 1)
+                    if weights[m] is not None and weights[m + 1] is not None
+                ]
+                if pairs:
+                    _, m = min(pairs)
+                    first, second = classes[m], classes[m + 1]
+                    if weights[m] <= weights[m + 1]:  # type: ignore[operator]
+                        anchors.append(first)  # type: ignore[arg-type]
+                        checks.append(f"(?<={first}){second}")
+                    else:
+                        anchors.append(second)  # type: ignore[arg-type]
+                        checks.append(f"(?<={first}{second})")
+                    continue
+            anchors.append(classes[k])  # type: ignore[arg-type]
+            checks.append(f"(?<={classes[k]})")
+        union = "[" + "".join(cls[1:-1] for cls in anchors) + "]"
+        return re.compile(f"{union}(?:{'|'.join(checks)})")
+    except (re.error, ValueError, TypeError, IndexError, AttributeError):
+        return None
+
+
+_BADNESS_PREFILTER = _badness_prefilter()
+
+
 def _ftfy_could_change(line: str) -> bool:
-    """A second, exact gate: genuine Cyrillic text often has gate pairs (a letter before a guillemet),
-    and ftfy's own ``is_bad`` costs a quarter of a full ``fix_and_explain``."""
-    return bool(_FTFY_DIRECT_RE.search(line)) or ftfy.badness.is_bad(line)
+    """The exact gate of one line: a C1 control, surrogate or escape, or a UTF-8 sequence that decodes in
+    one of ftfy's encodings (``gate_search``) where ftfy's own ``is_bad`` fires (it costs a quarter of a
+    full ``fix_and_explain``; the badness prefilter skips it on lines where it cannot fire)."""
+    if _FTFY_DIRECT_RE.search(line):
+        return True
+    if _BADNESS_PREFILTER is not None and not _BADNESS_PREFILTER.search(line):
+        return False
+    return gate_search(line) >= 0 and ftfy.badness.is_bad(line)
 
 
 def _letter_scripts(text: str) -> set[str]:
-    return {letter_script(ch) for ch in text if ch.isalpha()}
+    # Modifier letters (the Ukrainian apostrophe U+02BC) belong to no script of their own.
+    return {letter_script(ch) for ch in text if ch.isalpha() and unicodedata.category(ch) != "Lm"}
 
 
 def _changes_a_script(line: str, fixed: str) -> bool:
@@ -280,21 +517,22 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
     >>> fix_mojibake("ok\\nâ€œquotedâ€\\x9d", EditLog())
     'ok\\n“quoted”'
     """
-    match = MOJIBAKE_GATE.search(text)
-    if match is None:
+    hits = _mojibake_hits(text)
+    hit = next(hits, -1)
+    if hit < 0:
         return text
     parts: list[str] = []
     pos = 0
     longest = FTFY_CONFIG.max_decode_length
-    while match is not None:
-        start = text.rfind("\n", 0, match.start()) + 1
-        end = text.find("\n", match.end())
+    while hit >= 0:
+        start = text.rfind("\n", 0, hit) + 1
+        end = text.find("\n", hit + 1)
         if end == -1:
             end = len(text)
         if end - start > longest:
             # A line longer than ftfy's own segment bound (one million characters) is cut the way
             # ftfy.fix_text cuts it, so that one enormous line cannot stall a worker.
-            start += (match.start() - start) // longest * longest
+            start += (hit - start) // longest * longest
             end = min(end, start + longest)
         line = text[start:end]
         fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG) if _ftfy_could_change(line) else (line, None)
@@ -303,11 +541,40 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
             parts.append(fixed)
             pos = end
             edits.add(_ftfy_fixer_name(steps), 1, [f"{_short(line)} -> {_short(fixed)}"])
-        match = MOJIBAKE_GATE.search(text, end)
+        try:
+            hit = hits.send(end)
+        except StopIteration:
+            break
     if pos == 0:
         return text
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def _mojibake_hits(text: str) -> Generator[int, int, None]:
+    """Positions of the lines ftfy may change, in order; ``send(end)`` asks for the next one at or after
+    ``end``. ftfy changes a line only through a C1 control, surrogate or escape, or where ``is_bad`` fires,
+    and then (for its encoding repair) only at a UTF-8 sequence: so where the badness prefilter is known,
+    the rare places it or such a character matches are the candidates, and the gate and ``is_bad`` are
+    checked on their lines (``_ftfy_could_change``). That is the fast way for Cyrillic and Greek text, where
+    the gate's places are common; for Latin-script text (or without the prefilter) the gate's places are
+    the candidates."""
+    sample = text[:400]
+    if _BADNESS_PREFILTER is None or len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 <= len(sample):
+        # Latin-script text: the gate's places are rarer than the prefilter's (accented letters).
+        pos = 0
+        while (hit := gate_search(text, pos)) >= 0:
+            pos = yield hit
+        return
+    direct = _FTFY_DIRECT_RE.search(text)
+    bad = _BADNESS_PREFILTER.search(text)
+    while direct is not None or bad is not None:
+        hit = min(m.start() for m in (direct, bad) if m is not None)
+        pos = yield hit
+        if direct is not None and direct.start() < pos:
+            direct = _FTFY_DIRECT_RE.search(text, pos)
+        if bad is not None and bad.start() < pos:
+            bad = _BADNESS_PREFILTER.search(text, pos)
 
 
 def _is_emoji_part(ch: str) -> bool:
@@ -353,18 +620,22 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
     ZWNJ and ZWJ stay next to Arabic-script and Indic letters and inside emoji sequences; a zero-width
     space stays next to Thai, Lao, Myanmar or Khmer letters, where it marks word boundaries.
 
-    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c", EditLog())
-    'password abc'
+    >>> remove_invisibles("pass\\u200bword\\u00ad \\u202eabc\\u202c Dow\\x0bnload", EditLog())
+    'password abc Download'
     >>> persian = "\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645"
     >>> remove_invisibles("\\N{MAN}\\u200d\\N{WOMAN} " + persian, EditLog())
     '👨\\u200d👩 می\\u200cخواهم'
     """
     labels: dict[str, None] = {}
     count = 0
+    if "\x0b" in text and _VT_IN_WORD_RE.search(text):
+        labels[_char_label("\x0b")] = None
+        text, count = _VT_IN_WORD_RE.subn("", text)
     if _INVISIBLE_RE.search(text):
         for ch in _INVISIBLE_RE.findall(text):
             labels.setdefault(_char_label(ch), None)
-        text, count = _INVISIBLE_RE.subn("", text)
+        text, removed = _INVISIBLE_RE.subn("", text)
+        count += removed
     if _CONTEXTUAL_RE.search(text):
         parts: list[str] = []
         pos = 0
@@ -470,15 +741,143 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     """
     if _ascii_needs_nothing(text):
         return text, []
-    edits = EditLog()
+    first = _ANYTHING_RE.search(text)
+    if first is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)):
+        return text, []
+    # Cyrillic or Greek text: its letters are left out of the scan for the fixers' characters below.
+    foreign_text = first is not None and _FOREIGN_LETTER_RE.match(first.group()) is not None
     fixers = _fixers(cfg)
-    for _ in range(MAX_ROUNDS):
+    edits = EditLog()
+    original = text
+    # The first round runs entities and mojibake, then only the fixers that have something to act on,
+    # found in one scan: clean non-ASCII text costs that scan, the mojibake gate and the lookalike gate.
+    for fixer in fixers:
+        if fixer in _FIRST_FIXERS:
+            text = fixer(text, edits)
+    if foreign_text:
+        found = set(_FLAGGED_NOT_FOREIGN_RE.findall(text))
+        present = found & _FLAGGED
+        others = True
+    else:
+        found = set(_FLAGGED_RE.findall(text))
+        present = found & _FLAGGED
+        # Whatever else was found is a run of Cyrillic or Greek letters, or an astral character (emoji).
+        others = len(present) != len(found)
+    for fixer in fixers:
+        if fixer in _FIRST_FIXERS:
+            continue
+        acts_on = _ACTS_ON.get(fixer)
+        if acts_on is not None and present.isdisjoint(acts_on) and not (fixer is to_nfc and others):
+            # None of the characters this fixer changes: it would return the text as it is. (A run of
+            # Cyrillic or Greek letters may hold one that NFC changes: Greek alpha with oxia.)
+            continue
+        if fixer is fix_lookalikes and not others:
+            continue  # no Cyrillic or Greek letter
+        text = fixer(text, edits)
+    if text == original:
+        return text, []
+    if _settled(original, text, fixers):
+        return text, edits.to_list()
+    for _ in range(MAX_ROUNDS - 1):
         before = text
         for fixer in fixers:
             text = fixer(text, edits)
         if text == before or _settled(before, text, fixers):
             break
     return text, edits.to_list()
+
+
+def _nfc_maybe() -> frozenset[str]:
+    """Every character that can make a text not NFC: combining marks (reordering, composition), the
+    second characters of canonical decompositions and Hangul vowel and final jamo (composition with the
+    character before), and characters NFC replaces (singletons, composition exclusions). Text without
+    any of them is NFC. Below U+0300 there are none."""
+    chars: set[str] = set()
+    for code in range(0x300, 0x2FA20):
+        ch = chr(code)
+        if unicodedata.combining(ch):
+            chars.add(ch)
+            continue
+        decomposition = unicodedata.decomposition(ch)
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) > 1:  # a singleton's target (K for the Kelvin sign) composes with nothing
+                chars.add(chr(int(parts[-1], 16)))
+            if not unicodedata.is_normalized("NFC", ch):
+                chars.add(ch)
+    chars.update(chr(code) for code in range(0x1161, 0x1176))  # Hangul vowel jamo (L + V)
+    chars.update(chr(code) for code in range(0x11A8, 0x11C3))  # Hangul final jamo (LV + T)
+    return frozenset(chars)
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    """A regex character class for ``chars``, with runs of code points written as ranges."""
+    codes = sorted({ord(ch) for ch in chars})
+    parts: list[str] = []
+    start = prev = codes[0]
+    for code in [*codes[1:], -1]:
+        if code == prev + 1:
+            prev = code
+            continue
+        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        start = prev = code
+    return "[" + "".join(parts) + "]"
+
+
+def _class_chars(pattern: re.Pattern[str]) -> frozenset[str]:
+    """The characters a regex made of one class of characters and ranges matches."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    ((op, items),) = parser.parse(pattern.pattern)
+    if op is not sre.IN:
+        raise ValueError(pattern.pattern)
+    chars: set[str] = set()
+    for item_op, item in items:
+        if item_op is sre.LITERAL:
+            chars.add(chr(item))
+        elif item_op is sre.RANGE:
+            chars.update(map(chr, range(item[0], item[1] + 1)))
+        else:
+            raise ValueError(pattern.pattern)
+    return frozenset(chars)
+
+
+_FIRST_FIXERS = (unescape_entities, fix_mojibake)
+_NFC_MAYBE = _nfc_maybe()
+_INVISIBLE_CHARS = _class_chars(_INVISIBLE_RE) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
+_SPACE_CHARS = _class_chars(_SPACE_RE)
+_LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CHAR_RE)
+# What each later fixer can change; a fixer whose characters a text lacks is skipped. The lookalike
+# repair has its own one-scan gate (no Cyrillic or Greek letter: nothing to do).
+_ACTS_ON: dict[Callable[[str, EditLog], str], frozenset[str]] = {
+    remove_invisibles: _INVISIBLE_CHARS,
+    normalize_spaces: _SPACE_CHARS,
+    normalize_line_breaks: _LINE_BREAK_CHARS,
+    to_nfc: _NFC_MAYBE,
+}
+_FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
+# A class of Basic Multilingual Plane characters compiles to a bitmap the regex engine tests in one step
+# per character, while many astral ranges in a class become a list tried one by one (a hundred times
+# slower): the scan takes every astral character (one range), and the set test below sorts them out.
+# Runs of Cyrillic and Greek letters come out of the same scan whole (one item per word, not per letter):
+# without any, the lookalike repair has nothing to look at.
+_FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
+_FLAGGED_CLASS = (
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "\U00010000-\U0010ffff]"
+)
+_FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
+_FLAGGED_NOT_FOREIGN_RE = re.compile(
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))[:-1]
+    + "\U00010000-\U0010ffff]"
+)
+_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
+# Everything any fixer but the entities could act on, in one regex that starts with one class: the
+# mojibake gate's places, the flagged characters, Cyrillic and Greek letters, astral characters. Clean
+# non-ASCII text (accented European text, English with typographic quotes) is one scan of it.
+_ANYTHING_RE = re.compile(
+    "[" + _GATE_FIRST[1:-1] + _FLAGGED_CLASS[1:-1] + "]" + f"(?:{_GATE_BRANCHES}|(?<={_FLAGGED_CLASS}))"
+)
 
 
 def _settled(before: str, after: str, fixers: list[Callable[[str, EditLog], str]]) -> bool:

@@ -151,9 +151,14 @@ def test_accented_latin_word_with_a_cyrillic_letter() -> None:
     )
 
 
-def test_word_with_three_scripts_is_left_alone() -> None:
-    word = f"B{A}\N{GREEK SMALL LETTER OMICRON}k"
-    assert repair_lookalikes(word) == (word, 0)
+def test_word_with_three_scripts_reads_as_latin_only_when_every_letter_has_a_twin() -> None:
+    omicron = "\N{GREEK SMALL LETTER OMICRON}"
+    # Issue 17: Cyrillic and Greek lookalikes in one Latin word, with a Latin letter neither script has.
+    assert repair_lookalikes(f"B{A}{omicron}k") == ("Baok", 1)
+    assert repair_lookalikes(f"Winn{IE}r {A}nn{omicron}unc{IE}d t{omicron}d{A}y") == ("Winner announced today", 3)
+    # A letter with no Latin twin (ZHE), or a reading in no plausible case, and the word stays.
+    for word in (f"B{A}{omicron}\N{CYRILLIC SMALL LETTER ZHE}", f"bA{A}{omicron}Kx"):
+        assert repair_lookalikes(word) == (word, 0)
 
 
 def test_mixed_word_with_letters_only_foreign_and_only_latin_is_left_alone() -> None:
@@ -238,3 +243,112 @@ def test_every_mirror_letter_is_repaired_inside_a_russian_word(latin: str) -> No
     fixed, count = repair_lookalikes(word)
     assert count == 1
     assert fixed == word.replace(latin, LATIN_TO_CYRILLIC[latin])
+
+
+# ---------------------------------------------------------------- issue 17
+
+ALPHA = "\N{GREEK SMALL LETTER ALPHA}"
+OMICRON = "\N{GREEK SMALL LETTER OMICRON}"
+RHO = "\N{GREEK SMALL LETTER RHO}"
+IOTA = "\N{GREEK SMALL LETTER IOTA}"
+UPSILON_CAP = "\N{GREEK CAPITAL LETTER UPSILON}"
+PE = "\N{CYRILLIC SMALL LETTER PE}"
+KA = "\N{CYRILLIC SMALL LETTER KA}"
+TE = "\N{CYRILLIC SMALL LETTER TE}"
+JE = "\N{CYRILLIC SMALL LETTER JE}"
+UKR_I = "\N{CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I}"
+
+
+@pytest.mark.parametrize(
+    ("spoofed", "clean"),
+    [
+        (f"Cl{ALPHA}im y{OMICRON}ur {RHO}rize n{OMICRON}w", "Claim your prize now"),
+        (f"{UPSILON_CAP}our {OMICRON}rder h{ALPHA}s shi{RHO}{RHO}ed", "Your order has shipped"),
+        (f"The results are {IOTA}n the report.", "The results are in the report."),
+        (f"Please co{PE}tact our mar{KA}et team for a {TE}icket.", "Please contact our market team for a ticket."),
+        (f"this is {A} test", "this is a test"),
+        (f"{IE}.g. the first one", "e.g. the first one"),
+        (f"{UKR_I}.{IE}. the first one", "i.e. the first one"),
+        (f"The impedance is (2+5{JE}) ohms.", "The impedance is (2+5j) ohms."),
+        (f"Please {ES}{SMALL_O}{ER}\N{CYRILLIC SMALL LETTER U} the file.", "Please copy the file."),
+    ],
+)
+def test_issue_17_spoofing_is_repaired(spoofed: str, clean: str) -> None:
+    assert repair_lookalikes(spoofed)[0] == clean
+
+
+@pytest.mark.parametrize(
+    "genuine",
+    [
+        f"TNF{ALPHA} and A\N{GREEK SMALL LETTER BETA}42 levels rose; \N{GREEK CAPITAL LETTER DELTA}G was negative.",
+        "Cells were 5 \N{GREEK SMALL LETTER MU}m wide; the resistor is 10 k\N{GREEK CAPITAL LETTER OMEGA}.",
+        f"the angle {ALPHA} between the two lines",
+        f"ER{ALPHA} and NF-\N{GREEK SMALL LETTER KAPPA}B bind; IFN\N{GREEK SMALL LETTER GAMMA} was added.",
+        f"the strong coupling {ALPHA}s at the Z pole",
+        # Russian with single-letter words made of lookalikes, a year with GHE, a Latin brand name.
+        f"\N{CYRILLIC CAPITAL LETTER O}\N{CYRILLIC SMALL LETTER EN} {A} Windows 1999 \N{CYRILLIC SMALL LETTER GHE}.",
+        # A Cyrillic word with the shape letters, in its own script: never read as Latin.
+        f"{KA}{SMALL_O}{PE}{ER}{TE} {TE}{SMALL_O}{TE}",
+        # A Cyrillic placeholder in an English help text.
+        f"command [-pVv] command [{A}{ER}\N{CYRILLIC SMALL LETTER GHE} ...]",
+    ],
+)
+def test_issue_17_genuine_text_is_unchanged(genuine: str) -> None:
+    assert repair_lookalikes(genuine) == (genuine, 0)
+
+
+def test_known_words_come_from_the_shipped_list() -> None:
+    words = cleaner.homoglyphs.latin_words()
+    assert len(words) > 10_000
+    assert {"claim", "prize", "contact", "ticket"} <= words
+    assert all(w == w.lower() for w in words)
+
+
+def test_shape_table_is_never_tr39_and_maps_to_ascii_lowercase() -> None:
+    shapes = cleaner.homoglyphs.SHAPE_TO_LATIN
+    assert not set(shapes) & set(LOOKALIKE_TO_LATIN)
+    assert all(latin.isascii() and latin.islower() for latin in shapes.values())
+    assert {letter_script(ch) for ch in shapes} == {"C", "G"}
+
+
+def test_shape_table_is_not_used_in_a_cyrillic_sentence() -> None:
+    # Russian "sweat" typed with a Latin o: the mirror repair, not the English "not" the shapes would read.
+    russian = f"\N{CYRILLIC CAPITAL LETTER U} \N{CYRILLIC SMALL LETTER EN}{IE}\N{CYRILLIC SMALL LETTER GHE}{SMALL_O}"
+    assert repair_lookalikes(f"{russian} {PE}o{TE} {A}") == (f"{russian} {PE}{SMALL_O}{TE} {A}", 1)
+
+
+def test_lone_cyrillic_letter_stays_on_a_line_with_genuine_cyrillic() -> None:
+    # The unrepaired symbol word TNF-alpha lets the line be read; its genuine Russian words keep the lone
+    # Cyrillic a of the next sentence as written (it may be the Russian conjunction).
+    level = "\N{CYRILLIC CAPITAL LETTER U}\N{CYRILLIC SMALL LETTER ER}" + SMALL_O + "\N{CYRILLIC SMALL LETTER VE}"
+    text = f"{level} TNF{ALPHA}. It is {A} marker."
+    assert repair_lookalikes(text) == (text, 0)
+    assert repair_lookalikes(f"TNF{ALPHA}. It is {A} marker.")[0] == f"TNF{ALPHA}. It is a marker."
+
+
+def test_script_boundary_regexes_agree_with_the_mixed_word_regex() -> None:
+    """The scans anchored on the rare scripts of a text find a script boundary exactly where the plain
+    regex does (with up to two combining marks between the scripts)."""
+    import random
+
+    rng = random.Random(17)
+    pool = [*"abcX\N{LATIN SMALL LETTER E WITH ACUTE} .1", A, "\N{CYRILLIC SMALL LETTER ZHE}", "\u03b1", "\u03a9"]
+    pool += ["\N{COMBINING ACUTE ACCENT}", "\N{COMBINING CYRILLIC TITLO}"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 7)))
+        if re.search("[\u0301\u0483]{3}", text):
+            continue
+        expected = bool(cleaner.homoglyphs._MIXED_WORD_RE.search(text))
+        for scan in cleaner.homoglyphs._MIXED_BY_DOMINANT.values():
+            assert bool(scan.search(text)) == expected, ascii(text)
+
+
+def test_genuine_word_check_agrees_with_its_regex() -> None:
+    import random
+
+    rng = random.Random(17)
+    pool = [*"ab .", A, ES, "\N{CYRILLIC SMALL LETTER ZHE}", "\u03b1", "\u03bb", "\N{COMBINING ACUTE ACCENT}", "1"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 8)))
+        expected = bool(cleaner.homoglyphs._GENUINE_WORD_RE.search(text))
+        assert cleaner.homoglyphs._has_genuine_word(text, 0, len(text)) == expected, ascii(text)

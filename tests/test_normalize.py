@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import cleaner.normalize
 from cleaner.config import NormalizeConfig
-from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, _ftfy_could_change, normalize_text
+from cleaner.normalize import FTFY_CONFIG, MOJIBAKE_GATE, Normalize, _ftfy_could_change, gate_search, normalize_text
 from cleaner.record import Document, Edit
 from cleaner.stage import Stage
 
@@ -126,9 +126,32 @@ def test_gate_finds_every_line_ftfy_would_fix() -> None:
                 continue
             if ftfy.fix_and_explain(mojibake, FTFY_CONFIG).text != mojibake:
                 checked += 1
-                assert MOJIBAKE_GATE.search(mojibake), (encoding, mojibake)
+                assert gate_search(mojibake) >= 0, (encoding, mojibake)
                 assert _ftfy_could_change(mojibake), (encoding, mojibake)
     assert checked > 100
+
+
+def test_gate_finds_every_line_of_ftfys_own_cases_that_ftfy_changes() -> None:
+    import ftfy
+
+    checked = 0
+    for case in FTFY_CASES:
+        for line in case["original"].split("\n"):
+            if ftfy.fix_and_explain(line, FTFY_CONFIG).text != line:
+                checked += 1
+                assert gate_search(line) >= 0, (case["label"], line)
+    assert checked > 100
+
+
+def test_gate_skips_pairs_no_single_encoding_explains() -> None:
+    # Portuguese "-cao" (a Latin-1 lead before a MacRoman continuation), an en dash before a space (MacRoman,
+    # where ftfy restores no 0xA0 byte), a Cyrillic "v" before a space and a letter (cp1251).
+    for clean in (
+        "informa\N{LATIN SMALL LETTER C WITH CEDILLA}\N{LATIN SMALL LETTER A WITH TILDE}o",
+        "2019 \N{EN DASH} 2020",
+        "\N{CYRILLIC SMALL LETTER VE} \N{CYRILLIC SMALL LETTER EM}\N{CYRILLIC SMALL LETTER IE}",
+    ):
+        assert gate_search(clean) == -1
 
 
 def test_genuine_cyrillic_lines_with_gate_pairs_skip_ftfy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,8 +159,12 @@ def test_genuine_cyrillic_lines_with_gate_pairs_skip_ftfy(monkeypatch: pytest.Mo
 
     calls: list[str] = []
     monkeypatch.setattr(ftfy, "fix_and_explain", lambda text, config=None: calls.append(text))
-    # A Cyrillic letter before a guillemet is a UTF-8 lead/continuation pair in cp1251.
-    quote = "\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}\u0414\u0430\N{RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK}"
+    # A Cyrillic capital VE before a space is byte 0xC2 before a lost 0xA0 in cp1251, and a Cyrillic a
+    # before a guillemet and a dash a lead with two continuations.
+    quote = (
+        "\u0412 \N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}\u0414\u0430"
+        "\N{RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK}\N{EM DASH} \u0434\u0430"
+    )
     assert MOJIBAKE_GATE.search(quote)
     assert normalize_text(quote) == (quote, [])
     assert calls == []
@@ -330,3 +357,168 @@ def test_stage_yields_every_document_once_in_order(texts: list[str]) -> None:
     assert [d.text for d in out] == [normalize_text(t)[0] for t in texts]
     for before, after in zip(docs, out, strict=True):
         assert (after is before) == (after.text == before.text and not after.edits)
+
+
+FTFY_CASES = json.loads((CASES_DIR / "ftfy" / "test_cases.json").read_text(encoding="utf-8"))
+
+
+def _without_kept_typography(text: str) -> str:
+    """Undo the choices where cleaner keeps what ftfy's defaults change: ligatures, fullwidth characters
+    (kept as datatrove's ftfy settings keep them) and curly quotes."""
+    from ftfy.fixes import fix_character_width, fix_latin_ligatures, uncurl_quotes
+
+    return uncurl_quotes(fix_character_width(fix_latin_ligatures(text)))
+
+
+def _with_cleaners_own_fixes(text: str) -> str:
+    """What cleaner does beyond ftfy: Unicode spaces to ASCII, every control character removed (ftfy
+    keeps a lone C1 control), lookalike letters repaired (ftfy leaves a Cyrillic E in a Latin word)."""
+    log = cleaner.normalize.EditLog()
+    text = cleaner.normalize.remove_invisibles(text, log)
+    text = cleaner.normalize.normalize_spaces(text, log)
+    return cleaner.normalize.fix_lookalikes(text, log)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["label"]) for c in FTFY_CASES if c["expect"] == "pass"])
+def test_ftfy_case(case: dict[str, Any]) -> None:
+    """Every case of ftfy's own suite that ftfy passes, cleaner passes too, allowing only for the
+    documented choices above (tests/cases/normalize/ftfy/README.md says where the data comes from)."""
+    ours, _ = normalize_text(case["original"])
+    expected = _with_cleaners_own_fixes(case["fixed"])
+    assert _without_kept_typography(ours) == _without_kept_typography(expected)
+
+
+def test_ftfy_cases_are_all_there() -> None:
+    assert len(FTFY_CASES) == 161
+    assert sum(c["expect"] == "pass" for c in FTFY_CASES) == 151
+
+
+def test_both_gate_regexes_find_every_sequence_ftfy_could_decode() -> None:
+    """The gate read from the lead (Latin text) and from the continuation (Cyrillic and Greek text) both
+    find every place ``_could_decode`` accepts, on random strings of leads, continuations and letters."""
+    import random
+
+    rng = random.Random(17)
+    pool = [
+        *(chr(c) for c in range(0x20, 0x7F)),
+        *(chr(c) for c in range(0xA0, 0x180)),
+        *(chr(c) for c in range(0x391, 0x3CA)),
+        *(chr(c) for c in range(0x400, 0x460)),
+        *"\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}\N{EM DASH}\N{EN DASH}\N{HORIZONTAL ELLIPSIS}\N{EURO SIGN}",
+        *"\N{LEFT DOUBLE QUOTATION MARK}\N{RIGHT SINGLE QUOTATION MARK}\N{REPLACEMENT CHARACTER}?\x1a",
+    ]
+    found = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(2, 8)))
+        exact = {k for k in range(len(text)) if cleaner.normalize._could_decode(text, k)}
+        found += bool(exact)
+        for gate, leads_at in ((MOJIBAKE_GATE, (0,)), (cleaner.normalize._MOJIBAKE_GATE_BY_CONTINUATION, (0, 1, 2))):
+            hits = {m.start() - back for m in _overlapping(gate, text) for back in leads_at}
+            assert exact <= hits, (text, gate is MOJIBAKE_GATE)
+    assert found > 100
+
+
+def _overlapping(pattern: Any, text: str) -> list[Any]:
+    out, pos = [], 0
+    while (m := pattern.search(text, pos)) is not None:
+        out.append(m)
+        pos = m.start() + 1
+    return out
+
+
+def test_badness_prefilter_matches_wherever_ftfy_finds_badness() -> None:
+    """The prefilter derived from ftfy's BADNESS_RE may only skip lines ``is_bad`` would not flag."""
+    import random
+    import re
+
+    import ftfy.badness
+
+    prefilter = cleaner.normalize._BADNESS_PREFILTER
+    assert prefilter is not None, "ftfy's BADNESS_RE has a shape _badness_prefilter does not read"
+    named = sorted(set(re.sub(r"\s", "", ftfy.badness.BADNESS_RE.pattern)))
+    pool = [c for c in named if c.isprintable()] + list(" abcXYZ.,?!\n") + [chr(c) for c in range(0x410, 0x450)]
+    rng = random.Random(17)
+    bad = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 6)))
+        if ftfy.badness.is_bad(text):
+            bad += 1
+            assert prefilter.search(text), text
+    assert bad > 1000
+
+
+def test_fixer_character_sets_are_complete() -> None:
+    """The sets that let normalize_text skip a fixer hold every character the fixer's regex matches, and
+    a text with none of the NFC set is NFC whatever follows what."""
+    n = cleaner.normalize
+    for pattern, chars in (
+        (n._INVISIBLE_RE, n._INVISIBLE_CHARS),
+        (n._SPACE_RE, n._SPACE_CHARS),
+        (n._LINE_BREAK_CHAR_RE, n._LINE_BREAK_CHARS),
+    ):
+        everywhere = {chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))}
+        assert everywhere <= chars
+    for code in range(0x110000):
+        ch = chr(code)
+        if ch not in n._NFC_MAYBE and not 0xD800 <= code < 0xE000:
+            assert unicodedata.is_normalized("NFC", ch), hex(code)
+            assert unicodedata.combining(ch) == 0, hex(code)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [
+                *"ae \n&;",
+                "\u0301",
+                "\u00e9",
+                "\u200b",
+                "\u00a0",
+                "\r",
+                "\x0b",
+                "\u0627",
+                "\u1161",
+                "\u1100",
+                "\u0430",
+                "\u1f71",
+                "\u0483",
+                "\u03b1",
+            ]
+        )
+    )
+)
+def test_skipping_fixers_changes_nothing(text: str) -> None:
+    """The first round skips fixers by the characters present; running every fixer gives the same text."""
+    fixers = cleaner.normalize._fixers(NormalizeConfig())
+    full = text
+    for _ in range(cleaner.normalize.MAX_ROUNDS):
+        before = full
+        for fixer in fixers:
+            full = fixer(full, cleaner.normalize.EditLog())
+        if full == before:
+            break
+    assert normalize_text(text)[0] == full
+
+
+def test_cyrillic_mojibake_of_cyrillic_text_is_found_by_the_prefilter_path() -> None:
+    """Russian read as cp1251 after UTF-8 is itself mostly Cyrillic: its lines take the badness-prefilter
+    path of fix_mojibake, which must repair what ftfy repairs."""
+    import ftfy
+
+    cases = json.loads((CASES_DIR / "must_not_change.json").read_text(encoding="utf-8"))
+    checked = 0
+    for case in cases:
+        line = case["original"]
+        if sum("\u0400" <= ch <= "\u04ff" for ch in line) < len(line) / 2:
+            continue
+        try:
+            mojibake = line.encode("utf-8").decode("windows-1251")
+        except UnicodeDecodeError:
+            continue
+        expected = ftfy.fix_and_explain(mojibake, FTFY_CONFIG).text
+        if expected == mojibake:
+            continue
+        checked += 1
+        assert cleaner.normalize.fix_mojibake(mojibake, cleaner.normalize.EditLog()) == expected
+    assert checked >= 3

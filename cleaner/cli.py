@@ -370,12 +370,20 @@ def clean(
     engine = _pick("engine", engine, run_opts) or "local"
     scheduler = _pick("scheduler", scheduler, run_opts)
     keep_intermediate = bool(_pick("keep_intermediate", keep_intermediate, run_opts))
-    if verbose:
-        from cleaner.formats.remote import is_url
-        from cleaner.readers import discover
+    from cleaner.formats.base import display_path
+    from cleaner.formats.remote import is_url, local_input
+    from cleaner.readers import check_inputs
 
-        for skipped in discover([p for p in inputs if not is_url(p)]).skipped:
-            click.echo(f"cleaner: skipped {skipped}: not a file type cleaner reads", err=True)
+    inputs = tuple(str(local_input(p)) for p in inputs)
+    # Every input checked before anything is written: a typo'd path exits 2 and writes nothing.
+    local = [p for p in inputs if not is_url(p)]
+    found = check_inputs(local, more_inputs=len(local) < len(inputs))
+    if found.skipped and not quiet:
+        if verbose:
+            for skipped in found.skipped:
+                click.echo(f"cleaner: skipped {display_path(skipped)}: {found.skipped_why(skipped)}", err=True)
+        else:
+            click.echo(f"cleaner: skipped {found.skipped_summary()} (-v lists them)", err=True)
     timer = InputTimer()
     show = TerminalProgress(sys.stderr, enabled=None if progress is None else progress, verbose=verbose)
     if quiet:

@@ -43,6 +43,7 @@ from _common import DEFAULT_DATA, peak_rss_mb, pin_one_core, table, write_result
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, _kernels
 from cleaner.record import Document, Source
+from cleaner.stage import decide_in_process
 
 BATCH = 1000  # documents per summarize_many call, as a runner's shard would pass them
 WORD = re.compile(r"\w+")
@@ -85,7 +86,7 @@ def run_cleaner(
     summaries = []
     for i in range(0, len(docs), BATCH):
         summaries.extend(stage.summarize_many(docs[i : i + BATCH]))
-    decisions = stage.decide(zip([str(d.source) for d in docs], summaries, strict=True))
+    decisions = decide_in_process(stage, [list(zip([str(d.source) for d in docs], summaries, strict=True))])
     out = [stage.apply(d, decisions.get(str(d.source))) for d in docs]
     return out, since(started)
 
@@ -459,7 +460,7 @@ def run_cleaner_on(records: Sequence[dict[str, Any]], cfg: DedupConfig, id_field
     summaries = []
     for i in range(0, len(docs), BATCH):
         summaries.extend(stage.summarize_many(docs[i : i + BATCH]))
-    decisions = stage.decide(zip([str(d.source) for d in docs], summaries, strict=True))
+    decisions = decide_in_process(stage, [list(zip([str(d.source) for d in docs], summaries, strict=True))])
     return [stage.apply(d, decisions.get(str(d.source))) for d in docs]
 
 

@@ -1,6 +1,8 @@
 """The library API: clean documents in memory, no files involved.
 
-``clean`` runs the same pipeline as the command line, in this process. Corpus-level stages
+``clean`` runs the same pipeline as the command line, in this process (the in-memory driver,
+``cleaner.pipeline.clean_in_memory``; corpus stages decide through the same tasks as a run's
+workers, here in this process). Corpus-level stages
 (site templates, near-duplicates) need to see every document before they decide, so documents
 are held in memory until the last one has been read: pass batches that fit in memory, and use
 a persistent index (``DedupConfig.index``) to deduplicate each batch against earlier ones.
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Iterator
 
 from cleaner.config import Config
 from cleaner.errors import UsageError
-from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
+from cleaner.pipeline import Pipeline, clean_in_memory
 from cleaner.record import Document, Source
 from cleaner.report import Report
 
@@ -48,17 +50,7 @@ class Cleaner:
             raise UsageError(
                 "documents must have distinct sources (Document.source); leave source unset to number them"
             )
-        previous = None
-        decisions: dict[str, object] = {}
-        for segment in self.pipeline.segments:
-            if previous is not None:
-                batch = apply_decisions(batch, previous, decisions, self.report)
-            batch = run_stages(batch, segment.stages, self.report)
-            if segment.corpus is not None:
-                batch, summaries = summarize(batch, segment.corpus, self.report)
-                decisions = dict(segment.corpus.decide(summaries))
-            previous = segment.corpus
-        for doc in batch:
+        for doc in clean_in_memory(self.pipeline, batch, self.report):
             self.report.add_document(doc)
             if include_rejected or doc.rejected is None:
                 yield doc

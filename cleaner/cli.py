@@ -10,7 +10,6 @@ command line overrides. Progress and the summary go to stderr; data goes to file
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import sys
@@ -19,14 +18,17 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from cleaner import __version__
-from cleaner.config import Config, parse_stages
+from cleaner.config import Config
 from cleaner.errors import CleanerError, ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from cleaner.config_file import RunOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -226,56 +228,33 @@ def _given(name: str) -> bool:
     return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 
-def build_config(
-    config_path: Path | None,
-    stages: str,
-    jobs: int,
-    index_path: Path | None,
-    threshold: float | None,
-    keep_duplicates: bool,
-    drop_duplicate_passages: bool,
-    keep_captions: bool,
-    no_passages: bool,
-) -> tuple[Config, dict[str, Any]]:
-    """Defaults, then the config file, then what was given on the command line: the Config and [run]."""
-    from cleaner.config_file import config_from_toml, load_toml, run_options
-
-    doc = load_toml(config_path) if config_path is not None else {}
-    cfg = config_from_toml(doc)
-    run = run_options(doc)
-    if _given("stages"):
-        cfg = dataclasses.replace(cfg, stages=parse_stages(stages))
-    if _given("jobs"):
-        cfg = dataclasses.replace(cfg, jobs=jobs)
-    dedup = cfg.dedup
-    if threshold is not None:
-        dedup = dataclasses.replace(dedup, threshold=threshold)
-        if not {"bands", "rows"} & set(doc.get("dedup", {})):
-            # 16 x 8 bands suit 0.8; at 0.7 they would find only 61% of the pairs. Pick bands that
-            # find 90% of the pairs at the new threshold, unless the config file sets them.
-            from cleaner.dedup.signatures import choose_bands
-
-            bands, rows = choose_bands(threshold, dedup.num_perm)
-            dedup = dataclasses.replace(dedup, bands=bands, rows=rows)
-    if no_passages:
-        dedup = dataclasses.replace(dedup, passages=False)
-    if index_path is not None:
-        dedup = dataclasses.replace(dedup, index=str(index_path))
-    if keep_duplicates:
-        dedup = dataclasses.replace(dedup, drop_duplicates=False)
-    if drop_duplicate_passages:
-        dedup = dataclasses.replace(dedup, drop_duplicate_passages=True)
-    if keep_captions:
-        cfg = dataclasses.replace(cfg, boilerplate=dataclasses.replace(cfg.boilerplate, captions=True))
-    return dataclasses.replace(cfg, dedup=dedup), run
+# Click's names for options whose RunOptions or config field is named otherwise.
+_RUN_NAMES = {"outdir": "output", "report_path": "report"}
+_CONFIG_NAMES = {"index_path": "index"}
 
 
-def _pick(name: str, value: Any, run: dict[str, Any], key: str | None = None) -> Any:
-    """The command line's value when typed there, else the config file's [run] value, else the default."""
-    key = key or name
-    if _given(name) or key not in run:
-        return value
-    return run[key]
+def build_config(config_path: Path | None) -> tuple[Config, RunOptions]:
+    """Defaults, then the config file, then what was given on the command line: the Config and the
+    RunOptions. Every command builds them here (``cleaner.config_file.build_config``), from the
+    options of the current command that were typed."""
+    from cleaner.config_file import CLI_CONFIG_OPTIONS, RUN_OPTIONS
+    from cleaner.config_file import build_config as build
+
+    ctx = click.get_current_context()
+    options: dict[str, Any] = {}
+    run: dict[str, Any] = {}
+    for name, value in ctx.params.items():
+        key = _CONFIG_NAMES.get(name, _RUN_NAMES.get(name, name))
+        if name == "inputs":
+            if value:
+                run[key] = tuple(str(v) for v in value)
+        elif not _given(name):
+            continue
+        elif key in CLI_CONFIG_OPTIONS:
+            options[key] = value
+        elif key in RUN_OPTIONS:
+            run[key] = value
+    return build(config_path, options, run)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -343,33 +322,21 @@ def clean(
     from cleaner.progress import InputTimer, TerminalProgress, run_footer
     from cleaner.runners import default_report_path, run
 
-    cfg, run_opts = build_config(
-        config_path,
-        stages,
-        jobs,
-        index_path,
-        threshold,
-        keep_duplicates,
-        drop_duplicate_passages,
-        keep_captions,
-        no_passages,
-    )
-    inputs = inputs or tuple(run_opts.get("inputs", ()))
+    cfg, opts = build_config(config_path)
+    inputs = opts.inputs or ()
     if not inputs:
         raise UsageError("no INPUTS: name files or folders to clean, or set run.inputs in the --config file")
-    out_value = _pick("outdir", outdir, run_opts, "output")
-    if out_value is None:
+    if opts.output is None:
         raise UsageError("no output folder: pass -o OUTPUT, or set run.output in the --config file")
-    outdir = Path(out_value)
-    report_value = _pick("report_path", report_path, run_opts, "report")
-    report_path = Path(report_value) if report_value is not None else default_report_path(outdir)
-    html_value = _pick("html_report", html_report, run_opts)
-    quiet = bool(_pick("quiet", quiet, run_opts))
-    verbose = bool(_pick("verbose", verbose, run_opts)) and not quiet
-    progress = _pick("progress", progress, run_opts)
-    engine = _pick("engine", engine, run_opts) or "local"
-    scheduler = _pick("scheduler", scheduler, run_opts)
-    keep_intermediate = bool(_pick("keep_intermediate", keep_intermediate, run_opts))
+    outdir = Path(opts.output)
+    report_path = Path(opts.report) if opts.report is not None else default_report_path(outdir)
+    html_value = opts.html_report
+    quiet = bool(opts.quiet)
+    verbose = bool(opts.verbose) and not quiet
+    progress = opts.progress
+    engine = opts.engine or "local"
+    scheduler = opts.scheduler
+    keep_intermediate = bool(opts.keep_intermediate)
     from cleaner.formats.base import display_path
     from cleaner.formats.remote import is_url, local_input
     from cleaner.readers import check_inputs
@@ -460,17 +427,7 @@ def explain(
     """
     from cleaner.explain import explain_target, render_html, render_text
 
-    cfg, _ = build_config(
-        config_path,
-        stages,
-        jobs,
-        index_path,
-        threshold,
-        keep_duplicates,
-        drop_duplicate_passages,
-        keep_captions,
-        no_passages,
-    )
+    cfg, _ = build_config(config_path)
     explanation = explain_target(target, cfg)
     click.echo(render_html(explanation) if as_html else render_text(explanation), nl=False)
 
@@ -526,34 +483,7 @@ def config_show(
     """
     from cleaner.config_file import to_toml
 
-    cfg, run_opts = build_config(
-        config_path,
-        stages,
-        jobs,
-        index_path,
-        threshold,
-        keep_duplicates,
-        drop_duplicate_passages,
-        keep_captions,
-        no_passages,
-    )
-    run: dict[str, Any] = dict(run_opts)
-    if inputs:
-        run["inputs"] = [str(p) for p in inputs]
-    for name, key, value in (
-        ("outdir", "output", outdir),
-        ("report_path", "report", report_path),
-        ("html_report", "html_report", html_report),
-        ("progress", "progress", progress),
-        ("engine", "engine", engine),
-        ("scheduler", "scheduler", scheduler),
-        ("keep_intermediate", "keep_intermediate", keep_intermediate),
-    ):
-        if _given(name) and value is not None:
-            run[key] = str(value) if isinstance(value, Path) else value
-    for name, flag in (("quiet", quiet), ("verbose", verbose), ("debug", debug)):
-        if _given(name):
-            run[name] = flag
+    cfg, run = build_config(config_path)
     click.echo(to_toml(cfg, run), nl=False)
 
 

@@ -56,8 +56,11 @@ class DedupConfig:
 
     threshold: float = 0.8  # Jaccard of word n-gram sets for documents
     num_perm: int = 128
-    bands: int = 16  # 16 x 8 gives about 92% detection at J = 0.8
-    rows: int = 8
+    # LSH bands x rows. Left unset (None), they are chosen from the threshold and num_perm
+    # (``choose_bands``: 16 x 8 at the default 0.8), however the threshold was set (command
+    # line, config file, library); ``lsh_bands`` and ``lsh_rows`` are the values a run uses.
+    bands: int | None = None
+    rows: int | None = None
     ngram: int = 5
     seed: int = 1
     passages: bool = True  # look for reused passages
@@ -65,6 +68,58 @@ class DedupConfig:
     drop_duplicates: bool = True  # False: keep near-duplicate documents, only flag them
     drop_duplicate_passages: bool = False  # True: remove flagged passages from the text
     index: str | None = None  # path of a persistent SQLite index
+
+    @property
+    def banding(self) -> tuple[int, int]:
+        """The (bands, rows) a run uses: the ones set, else chosen for the threshold.
+
+        A property, not a value stored at construction: ``dataclasses.replace(cfg,
+        threshold=0.7)`` must choose again, which a stored choice would not.
+
+        >>> DedupConfig().banding, DedupConfig(threshold=0.7).banding, DedupConfig(bands=8).banding
+        ((16, 8), (32, 4), (8, 16))
+        """
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        if self.bands is not None:
+            return self.bands, self.num_perm // max(self.bands, 1)
+        if self.rows is not None:
+            return self.num_perm // max(self.rows, 1), self.rows
+        return choose_bands(self.threshold, self.num_perm)
+
+    @property
+    def lsh_bands(self) -> int:
+        return self.banding[0]
+
+    @property
+    def lsh_rows(self) -> int:
+        return self.banding[1]
+
+
+def detection_probability(jaccard: float, bands: int, rows: int) -> float:
+    """Chance that LSH with ``bands`` x ``rows`` makes a pair of similarity ``jaccard`` a candidate.
+
+    >>> round(detection_probability(0.8, 16, 8), 3), round(detection_probability(0.8, 9, 13), 3)
+    (0.947, 0.399)
+    """
+    return 1.0 - (1.0 - jaccard**rows) ** bands
+
+
+def choose_bands(threshold: float, num_perm: int = 128, target: float = 0.9) -> tuple[int, int]:
+    """Bands x rows (using every permutation) that detect at least ``target`` of the pairs at
+    exactly ``threshold``, with as few bands as possible (fewer bands, fewer false candidates
+    to verify). The default 0.8 gives 16 x 8; a lower threshold needs more bands (16 x 8 finds
+    only about 61% of the pairs at 0.7), which is why the threshold alone must not be changed.
+
+    >>> choose_bands(0.8), choose_bands(0.9), choose_bands(0.7), choose_bands(0.5)
+    ((16, 8), (16, 8), (32, 4), (64, 2))
+    """
+    if not 0.0 < threshold <= 1.0 or num_perm < 1:
+        return 16, max(num_perm // 16, 1)  # invalid: validate() says why; any value will do here
+    for bands in range(1, num_perm + 1):
+        if num_perm % bands == 0 and detection_probability(threshold, bands, num_perm // bands) >= target:
+            return bands, num_perm // bands
+    return num_perm, 1
 
 
 @dataclass(frozen=True)
@@ -116,8 +171,16 @@ def validate(cfg: Config) -> None:
         value = getattr(d, name)
         if not 0.0 < value <= 1.0:
             raise ConfigError(f"dedup.{name} must be in (0, 1], not {value}")
-    if d.bands * d.rows != d.num_perm:
-        raise ConfigError(f"dedup.bands x dedup.rows must equal dedup.num_perm ({d.bands} x {d.rows} != {d.num_perm})")
+    for name in ("num_perm", "bands", "rows"):
+        value = getattr(d, name)
+        if value is not None and value < 1:
+            raise ConfigError(f"dedup.{name} must be at least 1, not {value}")
+    bands, rows = d.banding
+    if bands * rows != d.num_perm:
+        raise ConfigError(
+            f"dedup.bands x dedup.rows must equal dedup.num_perm ({bands} x {rows} != {d.num_perm}); "
+            "set one of them (or neither: they are chosen from the threshold)"
+        )
     if d.ngram < 1:
         raise ConfigError(f"dedup.ngram must be at least 1, not {d.ngram}")
     b = cfg.boilerplate
@@ -137,6 +200,8 @@ __all__ = [
     "DedupConfig",
     "LimitsConfig",
     "NormalizeConfig",
+    "choose_bands",
     "dataclasses",
+    "detection_probability",
     "parse_stages",
 ]

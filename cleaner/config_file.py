@@ -14,7 +14,7 @@ Precedence, lowest first: defaults, the file, the command line.
 >>> cfg = config_from_toml(doc)
 >>> cfg.stages, cfg.dedup.threshold
 (('normalize',), 0.9)
->>> run_options(doc)["output"]
+>>> run_options(doc).output
 'out'
 >>> config_from_toml(load_toml_text("[dedup]\\ntreshold = 0.9"))
 Traceback (most recent call last):
@@ -30,27 +30,43 @@ import json
 import tomllib
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cleaner.config import Config, parse_stages
 from cleaner.errors import ConfigError
 
-# Options that only the command line uses (not part of Config), with their types. ``None`` means
-# "not set". Keep in step with the options of ``cleaner clean`` in cli.py (test_config_file checks).
-RUN_OPTIONS: dict[str, type] = {
-    "inputs": list,
-    "output": str,
-    "report": str,
-    "html_report": str,
-    "quiet": bool,
-    "verbose": bool,
-    "progress": bool,
-    "debug": bool,
-    "engine": str,
-    "scheduler": str,
-    "keep_intermediate": bool,
-}
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What only the command line uses (not part of Config): the ``[run]`` table of a config file
+    under the options typed on the command line. ``None`` means "not set". Keep in step with the
+    options of ``cleaner clean`` in cli.py (test_config_file checks)."""
+
+    inputs: tuple[str, ...] | None = None
+    output: str | None = None
+    report: str | None = None
+    html_report: str | None = None
+    quiet: bool | None = None
+    verbose: bool | None = None
+    progress: bool | None = None
+    debug: bool | None = None
+    engine: str | None = None
+    scheduler: str | None = None
+    keep_intermediate: bool | None = None
+
+
+def _run_option_types() -> dict[str, type]:
+    types: dict[str, type] = {}
+    for f, hint in _config_fields(RunOptions):
+        (kind,) = [k for k in typing.get_args(hint) if k is not type(None)]
+        types[f.name] = list if typing.get_origin(kind) is tuple else kind
+    return types
+
+
+# Options that only the command line uses, with the TOML type each takes.
+RUN_OPTIONS: dict[str, type] = {}  # filled below, from RunOptions
 RUN_TABLE = "run"
 RUN_CHOICES: dict[str, tuple[str, ...]] = {"engine": ("local", "dask")}
 
@@ -146,7 +162,7 @@ def config_from_toml(doc: Mapping[str, Any], base: Config | None = None) -> Conf
     return dataclasses.replace(cfg, **changes)
 
 
-def run_options(doc: Mapping[str, Any]) -> dict[str, Any]:
+def run_options(doc: Mapping[str, Any]) -> RunOptions:
     """The ``[run]`` table, type-checked: the CLI-only options the file sets."""
     table = doc.get(RUN_TABLE, {})
     out: dict[str, Any] = {}
@@ -163,11 +179,77 @@ def run_options(doc: Mapping[str, Any]) -> dict[str, Any]:
         if key in RUN_CHOICES and value not in RUN_CHOICES[key]:
             choices = " or ".join(repr(c) for c in RUN_CHOICES[key])
             raise ConfigError(f"run.{key} must be {choices}, not {value!r}")
-        out[key] = value
-    return out
+        out[key] = tuple(value) if expected is list else value
+    return RunOptions(**out)
 
 
-def to_toml(cfg: Config, run: Mapping[str, Any] | None = None) -> str:
+# Command-line options that shape the pipeline, and how each changes the Config when given.
+# A flag changes it only when set: an unset flag leaves the config file's value.
+_CLI_CONFIG: dict[str, tuple[str | None, str, Any]] = {
+    # option: (section or None for top level, field, value to set; None: the option's value)
+    "stages": (None, "stages", None),
+    "jobs": (None, "jobs", None),
+    "index": ("dedup", "index", None),
+    "threshold": ("dedup", "threshold", None),
+    "no_passages": ("dedup", "passages", False),
+    "keep_duplicates": ("dedup", "drop_duplicates", False),
+    "drop_duplicate_passages": ("dedup", "drop_duplicate_passages", True),
+    "keep_captions": ("boilerplate", "captions", True),
+}
+CLI_CONFIG_OPTIONS = tuple(_CLI_CONFIG)
+
+
+def build_config(
+    config_path: str | Path | None,
+    options: Mapping[str, Any] | None = None,
+    run: Mapping[str, Any] | None = None,
+) -> tuple[Config, RunOptions]:
+    """The one way a command builds what it runs with: defaults, then the config file at
+    ``config_path``, then the command line's ``options`` (pipeline options, by the names in
+    ``CLI_CONFIG_OPTIONS``) and ``run`` (RunOptions fields). Pass only what was given on the
+    command line: a key present overrides the file. Rules that follow from a value (the LSH bands
+    from the threshold) are the Config's own, so they hold however the value was set.
+
+    >>> cfg, run = build_config(None, {"threshold": 0.7, "no_passages": True}, {"output": "out"})
+    >>> cfg.dedup.threshold, cfg.dedup.banding, cfg.dedup.passages, run.output
+    (0.7, (32, 4), False, 'out')
+    """
+    doc = load_toml(config_path) if config_path is not None else {}
+    cfg = config_from_toml(doc)
+    sections: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    for name, value in (options or {}).items():
+        if name not in _CLI_CONFIG:
+            raise ConfigError(f"unknown command-line option {name!r}; expected one of {', '.join(_CLI_CONFIG)}")
+        section, field_name, fixed = _CLI_CONFIG[name]
+        if value is None or value is False:  # not given, or a flag left unset
+            continue
+        if fixed is not None:
+            value = fixed
+        elif field_name == "stages":
+            value = parse_stages(value)
+        elif field_name == "index":
+            value = str(value)
+        if section is None:
+            top[field_name] = value
+        else:
+            sections.setdefault(section, {})[field_name] = value
+    for section, changes in sections.items():
+        top[section] = dataclasses.replace(getattr(cfg, section), **changes)
+    cfg = dataclasses.replace(cfg, **top)
+    given = {k: _run_value(v) for k, v in (run or {}).items() if v is not None}
+    return cfg, dataclasses.replace(run_options(doc), **given)
+
+
+def _run_value(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return value
+
+
+def to_toml(cfg: Config, run: RunOptions | None = None) -> str:
     """The effective configuration as TOML that ``load_toml`` reads back to the same Config.
 
     Options that are not set (None) are written as comments, so the output lists every key.
@@ -184,12 +266,17 @@ def to_toml(cfg: Config, run: Mapping[str, Any] | None = None) -> str:
         value = getattr(cfg, f.name)
         if dataclasses.is_dataclass(hint):
             tables.append(f"\n[{f.name}]")
-            tables.extend(_toml_line(sub.name, getattr(value, sub.name)) for sub, _ in _config_fields(hint))
+            for sub, _ in _config_fields(hint):
+                line = _toml_line(sub.name, getattr(value, sub.name))
+                if f.name == "dedup" and sub.name in ("bands", "rows") and getattr(value, sub.name) is None:
+                    chosen = getattr(value, f"lsh_{sub.name}")
+                    line = f"# {sub.name} = {chosen} (not set: chosen from the threshold)"
+                tables.append(line)
         else:
             top.append(_toml_line(f.name, value))
-    run = dict(run or {})
+    run = run or RunOptions()
     tables.append(f"\n[{RUN_TABLE}]")
-    tables.extend(_toml_line(name, run.get(name)) for name in RUN_OPTIONS)
+    tables.extend(_toml_line(name, getattr(run, name)) for name in RUN_OPTIONS)
     return "\n".join(top + tables) + "\n"
 
 
@@ -247,3 +334,6 @@ def _type_name(kind: Any) -> str:
 def _toml_type(value: Any) -> str:
     names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}
     return names.get(type(value), type(value).__name__)
+
+
+RUN_OPTIONS.update(_run_option_types())

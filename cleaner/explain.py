@@ -1,7 +1,8 @@
 """Explain one document: every line of it with its fate, and which stage decided it and why.
 
-The document runs through the same pipeline as ``cleaner clean``, one step at a time. After each
-step the text before and after is compared line by line, and every line that went away is matched
+The document runs through the same pipeline as ``cleaner clean`` (the in-memory driver the
+library uses, ``cleaner.pipeline.clean_in_memory``). After each step the text before and after
+is compared line by line, and every line that went away is matched
 to the Drop the step recorded for it (its reason code and detail). So the explanation depends
 only on what stages record, never on their internals, and it stays true as stages change.
 
@@ -142,8 +143,8 @@ _RECORD_UNIT = {"jsonl": "line", "parquet": "row", "warc": "record"}
 
 def explain_document(doc: Document, cfg: Config) -> Explanation:
     """Run ``doc`` through the pipeline step by step and give every input line its fate."""
-    from cleaner.pipeline import Pipeline, is_corpus_stage, reject_if_empty
-    from cleaner.stage import doc_key
+    from cleaner.pipeline import Pipeline, Step, clean_in_memory
+    from cleaner.report import Report
 
     pipeline = Pipeline(cfg)
     pipeline.setup()
@@ -153,26 +154,19 @@ def explain_document(doc: Document, cfg: Config) -> Explanation:
     added: list[str] = []
     steps: list[StepSummary] = []
     text = start
+
+    def follow(step: Step, before: Sequence[Document], after: Sequence[Document]) -> None:
+        nonlocal current, text
+        (old,), (new,) = before, after
+        label = _step_label(step)
+        new_drops = new.drops[len(old.drops) :]
+        steps.append(StepSummary(label, len(new_drops), new.edits[len(old.edits) :]))
+        if new.text != text:
+            current = _follow(text, new.text, current, lines, label, new_drops, added)
+            text = new.text
+
     if doc.rejected is None:
-        for step in pipeline.steps:
-            before = doc
-            if is_corpus_stage(step):
-                key = doc_key(doc)
-                summary = step.summarize(doc)  # type: ignore[union-attr]
-                decisions = step.decide([(key, summary)])  # type: ignore[union-attr]
-                doc = step.apply(doc, decisions.get(key))  # type: ignore[union-attr]
-            else:
-                doc = next(iter(step([doc])))  # type: ignore[operator]
-            doc = reject_if_empty(doc)
-            label = _step_label(step)
-            new_drops = doc.drops[len(before.drops) :]
-            new_edits = doc.edits[len(before.edits) :]
-            steps.append(StepSummary(label, len(new_drops), new_edits))
-            if doc.text != text:
-                current = _follow(text, doc.text, current, lines, label, new_drops, added)
-                text = doc.text
-            if doc.rejected is not None:
-                break
+        (doc,) = clean_in_memory(pipeline, [doc], Report(), follow)
     rejected = doc.rejected
     if rejected is not None:
         # The whole document went: its surviving lines share the reason (the header gives the detail).

@@ -24,15 +24,18 @@ import dataclasses
 import functools
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from cleaner.config import Config
 from cleaner.record import Document, Edit, Reason
 from cleaner.report import Report
-from cleaner.stage import CorpusStage, Stage, doc_key
+from cleaner.stage import CorpusStage, Stage, decide_in_process, doc_key
 
 Step = Stage | CorpusStage
+StepObserver = Callable[[Step, Sequence[Document], Sequence[Document]], None]
+"""Called after each step that had documents to work on: the step, its kept documents before,
+and the same documents after (``explain`` follows one document's lines through it)."""
 
 
 class HtmlToText:
@@ -114,7 +117,7 @@ def build_steps(cfg: Config) -> list[Step]:
 
 
 def is_corpus_stage(step: Step) -> bool:
-    return hasattr(step, "decide")
+    return hasattr(step, "decide_sharded")
 
 
 @dataclass
@@ -154,16 +157,59 @@ class Pipeline:
                 prepare(run_id)
 
 
-def run_stages(docs: Sequence[Document], stages: Sequence[Stage], report: Report) -> list[Document]:
+def clean_in_memory(
+    pipeline: Pipeline, docs: Iterable[Document], report: Report, observe: StepObserver | None = None
+) -> list[Document]:
+    """The in-memory driver: every segment over documents held in memory, each corpus stage
+    deciding through its tasks in this process (``decide_in_process``). The library API and
+    ``explain`` run this; a runner's worker task runs :func:`run_segment` on each batch of a
+    shard, the same steps, with the corpus stages deciding between segments on its workers."""
+    batch = list(docs)
+    decisions: dict[str, object] = {}
+    for number, segment in enumerate(pipeline.segments):
+        batch, summaries = run_segment(pipeline, number, batch, decisions, report, observe)
+        if segment.corpus is not None:
+            decisions = decide_in_process(segment.corpus, [summaries])
+    return batch
+
+
+def run_segment(
+    pipeline: Pipeline,
+    number: int,
+    docs: Sequence[Document],
+    decisions: Mapping[str, object],
+    report: Report,
+    observe: StepObserver | None = None,
+) -> tuple[list[Document], list[tuple[str, object]]]:
+    """Segment ``number`` of the pipeline over one batch: the decisions of the corpus stage
+    before it applied (``decisions``, by key), its per-document stages run, then the summaries
+    of the corpus stage that ends it (none after the last segment). Returns the batch and the
+    summaries, keyed and in order."""
+    segment = pipeline.segments[number]
+    previous = pipeline.segments[number - 1].corpus if number > 0 else None
+    batch = list(docs)
+    if previous is not None:
+        batch = apply_decisions(batch, previous, decisions, report, observe)
+    batch = run_stages(batch, segment.stages, report, observe)
+    summaries: list[tuple[str, object]] = []
+    if segment.corpus is not None:
+        batch, summaries = summarize(batch, segment.corpus, report)
+    return batch, summaries
+
+
+def run_stages(
+    docs: Sequence[Document], stages: Sequence[Stage], report: Report, observe: StepObserver | None = None
+) -> list[Document]:
     """Run per-document stages over a batch, timing each; rejected documents pass by untouched."""
     batch = list(docs)
     for stage in stages:
         active = [i for i, d in enumerate(batch) if d.rejected is None]
         if not active:
             break
+        before = [batch[i] for i in active]
         started = time.perf_counter()
         try:
-            results = list(stage(batch[i] for i in active))
+            results = list(stage(iter(before)))
             if len(results) != len(active):
                 raise RuntimeError(f"stage {stage.name!r} returned {len(results)} documents for {len(active)}")
         except Exception:
@@ -173,6 +219,8 @@ def run_stages(docs: Sequence[Document], stages: Sequence[Stage], report: Report
         report.add_seconds(stage.name, time.perf_counter() - started)
         for i, doc in zip(active, results, strict=True):
             batch[i] = reject_if_empty(doc)
+        if observe is not None:
+            observe(stage, before, [batch[i] for i in active])
     return batch
 
 
@@ -225,7 +273,11 @@ def summarize(
 
 
 def apply_decisions(
-    docs: Sequence[Document], corpus: CorpusStage, decisions: dict[str, object], report: Report
+    docs: Sequence[Document],
+    corpus: CorpusStage,
+    decisions: Mapping[str, object],
+    report: Report,
+    observe: StepObserver | None = None,
 ) -> list[Document]:
     """Apply a corpus stage's decisions to a batch (documents with no decision get None)."""
     started = time.perf_counter()
@@ -236,6 +288,10 @@ def apply_decisions(
         for d in docs
     ]
     report.add_seconds(corpus.name, time.perf_counter() - started)
+    if observe is not None:
+        active = [i for i, d in enumerate(docs) if d.rejected is None]
+        if active:
+            observe(corpus, [docs[i] for i in active], [out[i] for i in active])
     return out
 
 

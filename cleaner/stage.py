@@ -9,13 +9,17 @@ A **CorpusStage** needs to see the whole corpus before it can decide (site templ
 near-duplicates). It splits into three pure steps so that any runner can place a barrier
 between them; the local runner and the Dask runner use the same three functions:
 
-    summary = stage.summarize(doc)                # in workers: compact and picklable
-    decisions = stage.decide(keyed_summaries)     # on the driver, in input order
-    doc = stage.apply(doc, decisions.get(key))    # in workers
+    summary = stage.summarize(doc)                            # in workers: compact and picklable
+    decisions = stage.decide_sharded(shards, run, folder)     # tasks keyed by source
+    doc = stage.apply(doc, decisions.get(key))                # in workers
 
-``keyed_summaries`` is an iterable of ``(key, summary)`` pairs in input order where ``key`` is
-``str(doc.source)``: unique within a run and stable across runs and ``--jobs``. ``decide``
-returns a mapping from key to decision; a document with no decision is passed ``None``.
+``shards`` are the shards' summaries in input order, each a sized iterable of ``(key, summary)``
+pairs where ``key`` is ``str(doc.source)``: unique within a run and stable across runs and
+``--jobs``. ``run`` is a :data:`TaskMap` of the engine (the runners' executors' ``map``, or
+:class:`InProcessExecutor` for the library and ``explain``), ``folder`` a scratch folder every
+worker sees. ``decide_sharded`` is the one way a corpus stage decides: the library runs the same
+tasks in this process (:func:`decide_in_process`). It returns a mapping from key to decision; a
+document with no decision is passed ``None``.
 
 A Stage yields exactly one document for each document it receives, in the same order: to remove
 a document it rejects it (``doc.reject(reason)``) instead of leaving it out. Stages never see
@@ -27,15 +31,16 @@ driver before any input is read (raise a CleanerError for a setup that cannot wo
 mismatched index; ``run_id`` is the same for the same inputs and options, or None, so a stage
 that writes to a persistent store can recognise its own interrupted attempt), and a
 CorpusStage's ``summarize_many(docs)`` summarizes a whole batch at once (it must equal
-``[summarize(d) for d in docs]``), and its ``decide_sharded(shards, run, folder)`` takes the
-decisions of ``decide`` through tasks on the workers: ``shards`` are the shards' summaries in
-input order, ``run`` a :data:`TaskMap` of the engine, ``folder`` a scratch folder every worker
-sees (both runners use it when the stage has it; the dedup and template stages do).
+``[summarize(d) for d in docs]``). A CorpusStage decides only through ``decide_sharded``:
+the runners map its tasks on their workers, the library and ``explain`` run the same tasks in
+this process (``decide_in_process``).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from cleaner.record import Document
@@ -62,9 +67,36 @@ class CorpusStage(Protocol):
 
     def summarize(self, doc: Document) -> Any: ...
 
-    def decide(self, summaries: Iterable[tuple[str, Any]]) -> Mapping[str, Any]: ...
+    def decide_sharded(
+        self, shards: Sequence[Sequence[tuple[str, Any]]], run: TaskMap, folder: Path
+    ) -> Mapping[str, Any]: ...
 
     def apply(self, doc: Document, decision: Any | None) -> Document: ...
+
+
+class InProcessExecutor:
+    """The executor of the library API and ``explain``: a corpus stage's tasks run in this
+    process, one after another, in order (the runners' executors offer the same ``map`` over
+    their workers).
+
+    >>> list(InProcessExecutor().map(pow, [(2, 3), (3, 2)]))
+    [8, 9]
+    """
+
+    def map(self, fn: Callable[..., Any], args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        return (fn(*a) for a in args)
+
+
+def decide_in_process(
+    stage: CorpusStage, shards: Sequence[Sequence[tuple[str, Any]]], folder: Path | None = None
+) -> dict[str, Any]:
+    """A corpus stage's decisions through its tasks (``decide_sharded``), run in this process,
+    in ``folder`` or a temporary folder removed afterwards."""
+    run = InProcessExecutor().map
+    if folder is not None:
+        return dict(stage.decide_sharded(shards, run, folder))
+    with tempfile.TemporaryDirectory(prefix="cleaner-decide-") as tmp:
+        return dict(stage.decide_sharded(shards, run, Path(tmp) / "barrier"))
 
 
 def doc_key(doc: Document) -> str:

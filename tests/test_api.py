@@ -44,10 +44,10 @@ def test_duplicate_sources_are_refused() -> None:
 
 
 def test_library_api_and_the_runner_decide_the_same(tmp_path: Path) -> None:
-    # The API takes its corpus decisions in one piece on the driver (Templates.decide,
-    # Dedup.decide); the runner through worker tasks (decide_sharded). Same documents kept,
-    # same drops, same clusters and passages, on a corpus with site templates, near-duplicates
-    # and copied passages.
+    # The API runs the corpus stages' tasks (decide_sharded) in this process, over one shard;
+    # the runner on its worker processes, over many small shards. Same documents kept, same
+    # drops, same clusters and passages, on a corpus with site templates, near-duplicates and
+    # copied passages.
     import json
     import random
 
@@ -97,3 +97,15 @@ def test_library_api_and_the_runner_decide_the_same(tmp_path: Path) -> None:
         seen["template"] += any(str(d.reason) == "boilerplate.template" for d in doc.drops)
         seen["passages"] += bool(doc.passages)
     assert all(seen.values()), seen  # every kind of corpus decision occurred
+
+
+def test_every_step_times_under_its_own_name() -> None:
+    # Step names key timings and progress: three boilerplate steps under one name merged their
+    # seconds in the report.
+    from cleaner.pipeline import Pipeline
+
+    names = [step.name for step in Pipeline(Config()).steps]
+    assert names == ["html", "normalize", "lines", "templates", "tidy", "dedup"]
+    worker = cleaner.Cleaner(Config())
+    list(worker.clean(["Some words of a page.\nShare on Facebook", "<p>An html page with a paragraph.</p>"]))
+    assert set(worker.report.seconds) == set(names)

@@ -11,7 +11,16 @@ from click.testing import CliRunner
 
 from cleaner.cli import main
 from cleaner.config import Config
-from cleaner.config_file import RUN_OPTIONS, config_from_toml, load_toml, load_toml_text, to_toml, valid_keys
+from cleaner.config_file import (
+    RUN_OPTIONS,
+    RunOptions,
+    build_config,
+    config_from_toml,
+    load_toml,
+    load_toml_text,
+    to_toml,
+    valid_keys,
+)
 from cleaner.errors import ConfigError
 
 
@@ -98,7 +107,7 @@ def test_validation_still_applies_to_file_values() -> None:
 def test_show_round_trips_to_the_same_config() -> None:
     cfg = Config(stages=("normalize", "dedup"), jobs=3)
     cfg = dataclasses.replace(cfg, dedup=dataclasses.replace(cfg.dedup, threshold=0.85, index="seen.sqlite"))
-    text = to_toml(cfg, {"output": "out", "inputs": ["a b/", 'quote"d']})
+    text = to_toml(cfg, RunOptions(output="out", inputs=("a b/", 'quote"d')))
     parsed = tomllib.loads(text)
     assert config_from_toml(parsed) == cfg
     assert parsed["run"] == {"output": "out", "inputs": ["a b/", 'quote"d']}
@@ -167,3 +176,29 @@ def test_run_engine_must_be_a_known_engine(tmp_path: Path) -> None:
     result = invoke("config", "show", "--config", str(write(tmp_path, '[run]\nengine = "spark"\n')))
     assert result.exit_code == 2
     assert "run.engine must be 'local' or 'dask', not 'spark'" in result.stderr
+
+
+@pytest.mark.parametrize(("threshold", "bands"), [(0.5, (64, 2)), (0.7, (32, 4)), (0.8, (16, 8)), (0.95, (8, 16))])
+def test_threshold_gives_the_same_bands_from_cli_toml_and_library(
+    tmp_path: Path, threshold: float, bands: tuple[int, int]
+) -> None:
+    # The band choice belongs to DedupConfig: the command line, a config file and the library
+    # must get the same bands for the same threshold, and the index must record them.
+    from cleaner.config import DedupConfig
+    from cleaner.dedup.index import index_params
+
+    library = DedupConfig(threshold=threshold)
+    from_file, _ = build_config(write(tmp_path, f"[dedup]\nthreshold = {threshold}\n"))
+    from_options, _ = build_config(None, {"threshold": threshold})
+    result = invoke("config", "show", "--threshold", str(threshold))
+    assert result.exit_code == 0, result.output
+    shown = result.stdout
+    assert library.banding == from_file.dedup.banding == from_options.dedup.banding == bands
+    assert f"# bands = {bands[0]} (" in shown and f"# rows = {bands[1]} (" in shown
+    replaced = dataclasses.replace(DedupConfig(), threshold=threshold)  # a copy re-chooses, too
+    assert replaced.banding == bands
+    params = index_params(library)
+    assert (params["bands"], params["rows"]) == (str(bands[0]), str(bands[1]))
+    # Bands set explicitly stand, whatever the threshold.
+    pinned, _ = build_config(write(tmp_path, "[dedup]\nbands = 8\nrows = 16\n"), {"threshold": threshold})
+    assert pinned.dedup.banding == (8, 16)

@@ -20,13 +20,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from cleaner import runners
-from cleaner.boilerplate.templates import Templates
 from cleaner.config import Config, DedupConfig
-from cleaner.dedup import Dedup
 from cleaner.readers import discover, plan_shards
 from cleaner.report import Report
 from cleaner.runners import core, local
 from cleaner.runners import dask as dask_runner
+from cleaner.stage import InProcessExecutor
 from tests.test_formats import make_warc, page
 
 SHARD_BYTES = 4096  # small, so the JSONL and Parquet files are split between workers
@@ -121,9 +120,8 @@ def test_dask_dedup_barrier_runs_as_tasks_and_equals_local_with_an_index(
     runs = {}
     for engine in ("local", "dask"):
         cfg = dataclasses.replace(Config(jobs=2), dedup=DedupConfig(index=str(tmp_path / f"{engine}.sqlite")))
-        if engine == "dask":  # the driver must not run the one-piece decides: workers do the barriers
-            monkeypatch.setattr(Dedup, "decide", lambda *a: pytest.fail("Dedup.decide ran on the driver"))
-            monkeypatch.setattr(Templates, "decide", lambda *a: pytest.fail("Templates.decide ran on the driver"))
+        if engine == "dask":  # the driver must not run the barrier tasks in process: workers do them
+            monkeypatch.setattr(InProcessExecutor, "map", lambda *a: pytest.fail("a barrier task ran on the driver"))
         for batch, folder in (("1", inputs), ("2", second)):
             out = tmp_path / f"{engine}{batch}"
             sched = {"scheduler": cluster} if engine == "dask" else {}
@@ -218,6 +216,9 @@ def test_interrupted_dask_run_resumes_to_the_same_output(tmp_path: Path, cluster
                     yield result
 
             return run_phase
+
+        def map(self, fn, args):  # type: ignore[no-untyped-def]
+            return self.inner.map(fn, args)
 
         def __exit__(self, *exc: object) -> None:
             self.inner.__exit__(*exc)

@@ -39,7 +39,7 @@ class HtmlExtract:
     Text documents pass through unchanged.
     """
 
-    name = "boilerplate"
+    name = "html"  # the step that turns HTML into text: HtmlToText when extraction is off
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg
@@ -66,7 +66,7 @@ class TextLines:
     (markup, links), by HtmlExtract.
     """
 
-    name = "boilerplate"
+    name = "lines"
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg

@@ -1,25 +1,27 @@
 """Site templates: lines that recur in many documents of one site are boilerplate there.
 
 A CorpusStage in three pure steps. ``summarize`` reduces a document to its site and the
-64-bit hashes of its distinct lines (compact: no text crosses the barrier). ``decide`` counts,
-per site, in how many documents each hash occurs and marks a hash as template when it occurs
-in at least ``template_min_docs`` documents and in at least ``template_share`` of the site's
-documents. ``apply`` drops those lines. Counts do not depend on order, so the result is the
-same for any ``--jobs``.
+64-bit hashes of its distinct lines (compact: no text crosses the barrier). ``decide_sharded``
+counts, per site, in how many documents each hash occurs and marks a hash as template when it
+occurs in at least ``template_min_docs`` documents and in at least ``template_share`` of the
+site's documents. ``apply`` drops those lines. Counts do not depend on order, so the result is
+the same for any ``--jobs``.
 
-The runners decide through ``decide_sharded`` instead: the same counts as tasks on the workers,
-so the driver never holds every document's hashes. Per shard, the hash counts of each site
-(pre-aggregated: boilerplate lines repeat) are written by site partition; per partition, the
-sites' counts are added up and their template lines chosen; per shard again, each document's
-template lines are picked out. tests/boilerplate/test_boilerplate_templates_and_invariants.py
-checks that both ways decide the same.
+``decide_sharded`` counts in tasks (on the runners' workers, or in this process for the library
+and ``explain``), so the driver never holds every document's hashes. Per shard, the hash counts
+of each site (pre-aggregated: boilerplate lines repeat) are written by site partition; per
+partition, the sites' counts are added up and their template lines chosen; per shard again,
+each document's template lines are picked out.
+tests/boilerplate/test_boilerplate_templates_and_invariants.py checks the decisions against a
+one-piece count kept there as a test oracle.
 
 >>> from cleaner.config import BoilerplateConfig
 >>> from cleaner.record import Document, Source
+>>> from cleaner.stage import decide_in_process
 >>> stage = Templates(BoilerplateConfig(template_min_docs=2, template_share=0.5))
 >>> docs = [Document(id=str(i), text=f"Story number {i} is here.\\nShare this story\\n",
 ...                  source=Source(f"site/{i}.txt")) for i in range(3)]
->>> decisions = stage.decide([(str(d.source), stage.summarize(d)) for d in docs])
+>>> decisions = decide_in_process(stage, [[(str(d.source), stage.summarize(d)) for d in docs]])
 >>> out = stage.apply(docs[0], decisions.get("site/0.txt"))
 >>> out.text, out.drops[0].reason.value
 ('Story number 0 is here.\\n', 'boilerplate.template')
@@ -35,7 +37,7 @@ import pickle
 import posixpath
 import shutil
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +169,7 @@ def shard_template_lines(
 class Templates:
     """Drop lines repeated across many documents of one site (``boilerplate.template``)."""
 
-    name = "boilerplate"
+    name = "templates"
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg
@@ -180,35 +182,15 @@ class Templates:
         keys.discard(None)
         return TemplateSummary(site_of(doc), frozenset(k for k in keys if k is not None))
 
-    def decide(self, summaries: Iterable[tuple[str, TemplateSummary]]) -> Mapping[str, frozenset[int]]:
-        per_site: dict[str, list[tuple[str, frozenset[int]]]] = defaultdict(list)
-        for key, summary in summaries:
-            per_site[summary.site].append((key, summary.hashes))
-        decisions: dict[str, frozenset[int]] = {}
-        for members in per_site.values():
-            if len(members) < self.cfg.template_min_docs:
-                continue
-            counts: Counter[int] = Counter()
-            for _, hashes in members:
-                counts.update(hashes)
-            floor = max(self.cfg.template_min_docs, self.cfg.template_share * len(members))
-            template = frozenset(h for h, n in counts.items() if n >= floor)
-            if not template:
-                continue
-            for key, hashes in members:
-                mine = hashes & template
-                if mine:
-                    decisions[key] = mine
-        return decisions
-
     def decide_sharded(
         self,
         shards: Sequence[Sequence[tuple[str, TemplateSummary]]],
         run: TaskMap,
         folder: Path,
     ) -> Mapping[str, frozenset[int]]:
-        """``decide`` as tasks that ``run`` places on the workers (see the module docstring);
-        ``folder`` must be visible to every worker and is removed at the end."""
+        """Each document's template lines, by key, counted in tasks that ``run`` places on the
+        workers (see the module docstring); ``folder`` must be visible to every worker and is
+        removed at the end."""
         folder = Path(os.path.abspath(folder))
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""What decide() hands to apply(), and the per-document step that turns it into report fields.
+"""What the dedup decision (decide_sharded) hands to apply(), and the step that turns it into report fields.
 
 A :class:`Decision` is small and picklable (ids, offsets and similarities only: the passage text
 is cut from the document itself in the worker). :func:`apply_decision` sets

@@ -1,12 +1,9 @@
-"""Pure clustering steps: band keys -> candidate pairs -> verify -> union-find -> keep rule.
+"""Pure clustering steps: band keys -> candidate pairs -> verify -> connected components -> keep rule.
 
-Both ways of running them give the same clusters (tests/dedup/test_dedup_cluster.py checks it):
-
-- **online**, one document at a time: :class:`OnlineBuckets` ``query`` then ``insert``;
-- **batch**, for engines that shuffle by band: :func:`bucket_pairs` per (band, key) partition,
-  or :func:`candidate_pairs` over all band keys at once; then :func:`verify_pairs` and
-  :func:`resolve` (union-find and the keep rule) on the driver, or :func:`resolve_arrays`, the
-  same over compact arrays (connected components with scipy) for runs with many edges.
+Engines shuffle by band: :func:`bucket_pairs` per (band, key) partition, then :func:`jaccard_distinct` verifies each
+pair and :func:`resolve_arrays` applies the keep rule over compact arrays (connected components
+with scipy). tests/dedup/oracle_cluster.py keeps a union-find and an online (query-then-insert)
+form as test oracles; tests/dedup/test_dedup_cluster.py checks these steps against them.
 
 A candidate pair is an LSH collision: the two signatures agree on every row of at least one
 band. Collisions are only suspects. :func:`verify_pairs` keeps a pair only when the exact
@@ -15,20 +12,13 @@ chance never join a cluster, and union-find then only ever links verified near-d
 
 A bucket remembers at most ``bucket_cap`` members (the earliest by rank). A later document is
 compared with those only; that bounds the work for thousands of copies of one page (any early
-copy is as good as another) and is the same rule in both modes.
+copy is as good as another).
 
->>> keys = np.array([[1, 7], [1, 8], [2, 8]], dtype=np.uint64)  # 3 documents x 2 bands
->>> candidate_pairs(keys).tolist()
-[[0, 1], [1, 2]]
->>> online = OnlineBuckets()
->>> [sorted(online.query_insert(i, row)) for i, row in enumerate(keys.tolist())]
-[[], [0], [1]]
+>>> bucket_pairs(np.array([0, 1, 2]), np.array([7, 8, 8], dtype=np.uint64)).tolist()  # one band
+[[1, 2]]
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -73,56 +63,6 @@ def bucket_pairs(ranks: I64, keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
     earlier = starts[bucket_of[later]] + (np.arange(total) - first_slot)
     sorted_ranks = np.asarray(ranks, dtype=np.int64)[order]
     return np.stack([sorted_ranks[earlier], sorted_ranks[later]], axis=1)
-
-
-def candidate_pairs(band_keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
-    """All (i, j), i < j, whose rows share a key in some band; rows are in rank order.
-
-    The batch form on one machine: :func:`bucket_pairs` for each band, then the union.
-
-    >>> candidate_pairs(np.array([[5], [5], [5]], dtype=np.uint64), bucket_cap=1).tolist()
-    [[0, 1], [0, 2]]
-    """
-    n, bands = band_keys.shape
-    ranks = np.arange(n, dtype=np.int64)
-    found = [bucket_pairs(ranks, band_keys[:, band], bucket_cap) for band in range(bands)]
-    found = [f for f in found if f.size]
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found), axis=0)
-
-
-class OnlineBuckets:
-    """Band buckets for query-then-insert, one document at a time, in rank order.
-
-    >>> b = OnlineBuckets(bucket_cap=1)
-    >>> b.query_insert(0, [9]), b.query_insert(1, [9]), b.query_insert(2, [9])
-    (set(), {0}, {0})
-    """
-
-    def __init__(self, bucket_cap: int = BUCKET_CAP) -> None:
-        self.bucket_cap = bucket_cap
-        self.buckets: list[dict[int, list[int]]] = []
-
-    def query(self, keys: Sequence[int]) -> set[int]:
-        found: set[int] = set()
-        for band, key in enumerate(keys):
-            if band < len(self.buckets):
-                found.update(self.buckets[band].get(key, ()))
-        return found
-
-    def insert(self, doc: int, keys: Sequence[int]) -> None:
-        while len(self.buckets) < len(keys):
-            self.buckets.append({})
-        for band, key in enumerate(keys):
-            members = self.buckets[band].setdefault(key, [])
-            if len(members) < self.bucket_cap:
-                members.append(doc)
-
-    def query_insert(self, doc: int, keys: Sequence[int]) -> set[int]:
-        found = self.query(keys)
-        self.insert(doc, keys)
-        return found
 
 
 def distinct_sorted(values: U64) -> U64:
@@ -177,116 +117,16 @@ def containment(part: U64, whole: U64) -> float:
     return float(np.count_nonzero(whole[at] == up)) / up.size
 
 
-def verify_pairs(
-    pairs: Iterable[tuple[int, int]], similarity: Callable[[int, int], float], threshold: float
-) -> list[tuple[int, int, float]]:
-    """Keep the pairs whose exact similarity reaches ``threshold``: ``(i, j, similarity)``.
-
-    >>> sets = {0: {1, 2, 3}, 1: {1, 2, 3}, 2: {7, 8}}
-    >>> sim = lambda i, j: len(sets[i] & sets[j]) / len(sets[i] | sets[j])
-    >>> verify_pairs([(0, 1), (0, 2)], sim, 0.8)
-    [(0, 1, 1.0)]
-    """
-    kept = []
-    for i, j in pairs:
-        s = similarity(i, j)
-        if s >= threshold:
-            kept.append((i, j, s))
-    return kept
-
-
-class UnionFind:
-    """Disjoint sets over 0..n-1 whose root is always the smallest member (the best rank).
-
-    >>> uf = UnionFind(4); uf.union(3, 1); uf.union(1, 2); uf.find(2), uf.find(0)
-    (1, 0)
-    """
-
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, x: int, y: int) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            lo, hi = (rx, ry) if rx < ry else (ry, rx)
-            self.parent[hi] = lo
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """Where one member of a cluster stands: its root (the kept copy), and for the others the
-    member it was verified against and that similarity."""
-
-    root: int
-    duplicate_of: int | None = None
-    similarity: float | None = None
-
-
-def keep_ranks(in_index: Sequence[bool], order: Sequence[int], ids: Sequence[str]) -> list[int]:
-    """Rank of each document under the keep rule: indexed documents first, then input order,
-    ties (equal order keys, as partitioned engines may produce) by id. Rank 0 is kept first.
-
-    >>> keep_ranks([False, False, True], [1, 1, 7], ["b", "a", "z"])
-    [2, 1, 0]
-    """
-    by_rule = sorted(range(len(ids)), key=lambda i: (not in_index[i], order[i], ids[i]))
-    ranks = [0] * len(ids)
-    for rank, i in enumerate(by_rule):
-        ranks[i] = rank
-    return ranks
-
-
-def resolve(n: int, edges: Iterable[tuple[int, int, float]]) -> dict[int, Assignment]:
-    """Apply the keep rule to verified edges over documents ranked 0..n-1 (0 is best).
-
-    Rank encodes the rule: documents already in the index first, then input order, ties by id;
-    the root of each connected component is its best-ranked member and is kept. Every other
-    member points at its best verified neighbour: the most similar one that ranks before it
-    (ties: the better rank), or, when all its verified neighbours rank after it, the most
-    similar of those. Documents without a verified edge get no assignment.
-
-    >>> resolve(4, [(0, 2, 0.9), (1, 2, 0.95)])[1]
-    Assignment(root=0, duplicate_of=2, similarity=0.95)
-    >>> sorted(resolve(4, [(0, 2, 0.9), (1, 2, 0.95)]))
-    [0, 1, 2]
-    """
-    uf = UnionFind(n)
-    best_before: dict[int, tuple[float, int]] = {}
-    best_after: dict[int, tuple[float, int]] = {}
-    for i, j, s in edges:
-        lo, hi = (i, j) if i < j else (j, i)
-        uf.union(lo, hi)
-        # The later member prefers higher similarity, then the better-ranked (smaller) partner.
-        cur = best_before.get(hi)
-        if cur is None or (s, -lo) > (cur[0], -cur[1]):
-            best_before[hi] = (s, lo)
-        cur = best_after.get(lo)
-        if cur is None or (s, -hi) > (cur[0], -cur[1]):
-            best_after[lo] = (s, hi)
-    out: dict[int, Assignment] = {}
-    for doc in sorted(set(best_before) | set(best_after)):
-        root = uf.find(doc)
-        if doc == root:
-            out[doc] = Assignment(root)
-            continue
-        s, other = best_before[doc] if doc in best_before else best_after[doc]
-        out[doc] = Assignment(root, other, s)
-    return out
-
-
 F64 = npt.NDArray[np.float64]
 
 
 def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F64]:
-    """:func:`resolve` over arrays: the same assignments, as four arrays sorted by node.
+    """The keep rule over verified edges, as four arrays sorted by node.
+
+    Rank encodes the rule: documents already in the index first, then input order; the root of
+    each connected component is its best-ranked member and is kept. Every other member points
+    at its best verified neighbour: the most similar one that ranks before it (ties: the better
+    rank), or, when all its verified neighbours rank after it, the most similar of those.
 
     Edges are ``(lo[e], hi[e], similarity[e])`` between node ranks (0 is best; an edge's two ends
     may come in either order). Returns ``(nodes, roots, duplicate_of, similarity)`` for every
@@ -332,40 +172,3 @@ def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F6
     duplicate_of[is_root] = -1
     sims[is_root] = np.nan
     return nodes, roots, duplicate_of, sims
-
-
-def cluster_batch(
-    band_keys: U64,
-    similarity: Callable[[int, int], float],
-    threshold: float,
-    bucket_cap: int = BUCKET_CAP,
-) -> dict[int, Assignment]:
-    """The batch form: all candidate pairs at once, verify, union-find, keep rule.
-
-    >>> keys = np.array([[1], [1], [2]], dtype=np.uint64)
-    >>> cluster_batch(keys, lambda i, j: 0.9, 0.8)
-    {0: Assignment(root=0, duplicate_of=None, similarity=None), 1: Assignment(root=0, duplicate_of=0, similarity=0.9)}
-    """
-    pairs = candidate_pairs(band_keys, bucket_cap)
-    edges = verify_pairs(((int(i), int(j)) for i, j in pairs), similarity, threshold)
-    return resolve(band_keys.shape[0], edges)
-
-
-def cluster_online(
-    band_keys: U64,
-    similarity: Callable[[int, int], float],
-    threshold: float,
-    bucket_cap: int = BUCKET_CAP,
-) -> dict[int, Assignment]:
-    """The online form: each document queries the buckets, verifies, then is inserted.
-
-    >>> keys = np.array([[1], [1], [2]], dtype=np.uint64)
-    >>> cluster_online(keys, lambda i, j: 0.9, 0.8) == cluster_batch(keys, lambda i, j: 0.9, 0.8)
-    True
-    """
-    buckets = OnlineBuckets(bucket_cap)
-    edges: list[tuple[int, int, float]] = []
-    for doc, row in enumerate(band_keys.tolist()):
-        found = sorted(buckets.query_insert(doc, row))
-        edges.extend(verify_pairs(((i, doc) for i in found), similarity, threshold))
-    return resolve(band_keys.shape[0], edges)

@@ -79,8 +79,8 @@ def index_params(cfg: DedupConfig) -> dict[str, str]:
         "num_perm": str(cfg.num_perm),
         "seed": str(cfg.seed),
         "ngram": str(cfg.ngram),
-        "bands": str(cfg.bands),
-        "rows": str(cfg.rows),
+        "bands": str(cfg.lsh_bands),
+        "rows": str(cfg.lsh_rows),
         "passages": str(int(cfg.passages)),
         "passage_owner_sample": str(OWNER_SAMPLE),
     }

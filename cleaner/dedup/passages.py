@@ -10,7 +10,7 @@ nothing about reuse.
 A passage is flagged when at least ``passage_threshold`` of its shingles also occur in one
 earlier document (containment, not Jaccard: the earlier document is usually much longer, the
 copied passage only part of it). Candidates come from an *owner* map, the earliest document
-holding each shingle (:func:`first_holders`); the few owners that hold most of a passage's
+holding each shingle; the few owners that hold most of a passage's
 shingles are then checked exactly against their full shingle sets. A passage's shingles are
 those of its document whose words all lie inside it (no second hashing pass).
 
@@ -129,30 +129,6 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     stripped = piece.lstrip()
     start += len(piece) - len(stripped)
     return start, start + len(stripped.rstrip())
-
-
-def first_holders(shingles: U64, doc_of: I64) -> I64:
-    """For every position of the documents' shingles laid end to end (``doc_of`` gives each
-    position's document rank, non-decreasing), the rank of the first document holding that hash.
-
-    One sort groups equal hashes; the smallest position in a group is the earliest document.
-    A passage's shingles are slices of its document's, so their owners are read off this array.
-
-    >>> first_holders(np.array([5, 6, 6, 7, 5], dtype=np.uint64), np.array([0, 0, 1, 1, 2])).tolist()
-    [0, 0, 0, 1, 0]
-    """
-    if shingles.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    order = np.argsort(shingles)
-    ordered = shingles[order]
-    new_group = np.empty(ordered.size, dtype=np.bool_)
-    new_group[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
-    starts = np.flatnonzero(new_group)
-    owner = np.asarray(doc_of, dtype=np.int64)[np.minimum.reduceat(order, starts)]
-    holders = np.empty(shingles.size, dtype=np.int64)
-    holders[order] = np.repeat(owner, np.diff(np.append(starts, shingles.size)))
-    return holders
 
 
 def sampled(hashes: U64) -> npt.NDArray[np.bool_]:

@@ -1,11 +1,11 @@
 """The dedup barrier spread over an engine's workers: what both runners use.
 
-:meth:`Dedup.decide <cleaner.dedup.Dedup.decide>` takes every summary on the driver (the
-library API, ``cleaner.clean``, uses it). :func:`decide_sharded` takes the same decisions
-(tests/dedup/test_dedup_sharded.py checks it; tests/test_dask.py compares the engines' output)
-with the work in tasks that the engine runs on its workers (``LocalExecutor.map``: the process
-pool; ``DaskExecutor.map``: the cluster), each bounded in memory, and only compact integer
-arrays on the driver:
+:func:`decide_sharded` is the one way the dedup stage decides (tests/dedup/test_dedup_sharded.py
+checks it against a one-piece test oracle; tests/test_dask.py compares the engines' output).
+The work runs in tasks that the engine runs on its workers (``LocalExecutor.map``: the process
+pool; ``DaskExecutor.map``: the cluster; ``InProcessExecutor.map``: this process, for the
+library API and ``explain``), each bounded in memory, with only compact integer arrays on the
+driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
    write into the barrier's folder its signatures, band keys, distinct shingle sets (one flat
@@ -22,16 +22,18 @@ arrays on the driver:
    :func:`~cleaner.dedup.apply.cluster_decisions` (connected components over compact arrays,
    then the keep rule); labels are read only for shards holding a cluster member.
 
-Passages (reused text) take three more rounds of tasks, the hash-range form of
-:mod:`cleaner.dedup.owners`:
+Passages (reused text) take three more rounds of tasks: the owner of a shingle (the first rank
+holding its hash) depends only on the ranks holding that same hash, so the hash space is cut
+into ranges and each range's owners are found alone:
 
 5. **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
    first rank holding it, sorted and cut by hash range;
 6. **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
    and for each hash the smallest rank: the run's owner map, one range per task;
 7. **passages**, per shard (:func:`shard_passages`): the owners of the shard's passage shingles
-   looked up in the range tables (memory-mapped), then the prefilter and the exact check of
-   ``Dedup._passages``, reading source documents' shingle sets from the shards' files.
+   looked up in the range tables (memory-mapped), then the owner prefilter and the exact check
+   (:func:`~cleaner.dedup.passages.best_source`), reading source documents' shingle sets from
+   the shards' files.
 
 Only adding the run to a persistent index streams every shard through the driver, one shard at
 a time, because SQLite has one writer. docs/scaling.md says where each step stops fitting.
@@ -64,7 +66,6 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
 from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted, jaccard_distinct
 from cleaner.dedup.index import DedupIndex, _connect
-from cleaner.dedup.owners import range_bounds
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.stage import TaskMap
@@ -152,7 +153,7 @@ def shard_bands(
     files = _files(folder, shard)
     signatures = np.vstack(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
     del sigs
-    bkeys = band_keys(signatures, cfg.bands, cfg.rows)
+    bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([d.size for d in distinct], out=offsets[1:])
     np.save(files["sig.npy"], signatures)
@@ -164,7 +165,7 @@ def shard_bands(
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     ranks = first_rank + worded
-    for group, (start, end) in enumerate(groups_of(cfg.bands)):
+    for group, (start, end) in enumerate(groups_of(cfg.lsh_bands)):
         width = end - start
         keys = bkeys[worded, start:end]  # rows: documents, columns: bands of the group
         cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
@@ -291,6 +292,19 @@ def verify_block(
     return pairs[kept], out[kept]
 
 
+def range_bounds(n_ranges: int) -> list[tuple[int, int | None]]:
+    """``n_ranges`` consecutive ranges ``[lo, hi)`` covering all uint64 values (the last one
+    open-ended: 2**64 does not fit a uint64).
+
+    >>> range_bounds(2)
+    [(0, 9223372036854775808), (9223372036854775808, None)]
+    """
+    if n_ranges < 1:
+        raise ValueError(f"n_ranges must be at least 1, got {n_ranges}: use 1 for the one-piece computation")
+    edges = [(r << 64) // n_ranges for r in range(n_ranges)]
+    return [(lo, edges[r + 1] if r + 1 < n_ranges else None) for r, lo in enumerate(edges)]
+
+
 def ranges_for(shingles: int) -> int:
     """Hash ranges that keep an owners task within ``OWNER_ROWS_PER_RANGE`` rows.
 
@@ -379,9 +393,9 @@ def shard_passages(
     firsts: Sequence[int],
     before: int | None = None,
 ) -> list[tuple[str, PassageFlag]]:
-    """The passage task of one shard (passages, step 3): ``Dedup._passages`` for the shard's
-    passages, with owners read from the range tables instead of one driver-side pass over the
-    run. ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
+    """The passage task of one shard (passages, step 3): the shard's passages checked against
+    earlier documents, with owners read from the range tables.
+    ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
     whole document adds no passage flags. Returns ``(key, flag)`` in document and passage order."""
     threshold = cfg.passage_threshold
     keys: list[str] = []
@@ -456,7 +470,7 @@ def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:
 def decide_sharded(
     stage: Dedup, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
 ) -> dict[str, Decision]:
-    """The decisions of ``stage.decide`` over the shards' summaries, taken by tasks that ``run``
+    """The dedup decisions over the shards' summaries, taken by tasks that ``run``
     places on the engine's workers (see the module docstring). ``shards`` are in input order
     (each a sized iterable of ``(key, summary)``, e.g. the runner's spilled summaries, which
     pickle as their path); ``folder`` must be visible to every worker and is removed at the end."""
@@ -480,7 +494,7 @@ def _decide(
     firsts_all = np.zeros(len(shards) + 1, dtype=np.int64)
     np.cumsum(counts, out=firsts_all[1:])
     firsts = [int(firsts_all[s]) for s in present]
-    groups = groups_of(cfg.bands)
+    groups = groups_of(cfg.lsh_bands)
     width = max(end - start for start, end in groups)
     partitions = partitions_for(int(firsts_all[-1]), width)
     index = DedupIndex.open(cfg.index, cfg) if cfg.index else None  # created before workers read it

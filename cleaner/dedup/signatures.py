@@ -68,30 +68,6 @@ class Signer:
         return sig
 
 
-def detection_probability(jaccard: float, bands: int, rows: int) -> float:
-    """Chance that LSH with ``bands`` x ``rows`` makes a pair of similarity ``jaccard`` a candidate.
-
-    >>> round(detection_probability(0.8, 16, 8), 3), round(detection_probability(0.8, 9, 13), 3)
-    (0.947, 0.399)
-    """
-    return 1.0 - (1.0 - jaccard**rows) ** bands
-
-
-def choose_bands(threshold: float, num_perm: int = 128, target: float = 0.9) -> tuple[int, int]:
-    """Bands x rows (using every permutation) that detect at least ``target`` of the pairs at
-    exactly ``threshold``, with as few bands as possible (fewer bands, fewer false candidates
-    to verify). The default 0.8 gives the default 16 x 8; a lower threshold needs more bands,
-    which is why changing --threshold alone is not enough.
-
-    >>> choose_bands(0.8), choose_bands(0.9), choose_bands(0.7), choose_bands(0.5)
-    ((16, 8), (16, 8), (32, 4), (64, 2))
-    """
-    for bands in range(1, num_perm + 1):
-        if num_perm % bands == 0 and detection_probability(threshold, bands, num_perm // bands) >= target:
-            return bands, num_perm // bands
-    return num_perm, 1
-
-
 def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     """One 64-bit key per (document, band): equal keys mean equal rows in that band.
 

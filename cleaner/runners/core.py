@@ -41,7 +41,7 @@ from cleaner.errors import UsageError
 from cleaner.formats.base import Output
 from cleaner.formats.remote import is_url, local_input, stage_inputs
 from cleaner.formats.table import handler
-from cleaner.pipeline import Pipeline, apply_decisions, run_stages, summarize
+from cleaner.pipeline import Pipeline, run_segment
 from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
 from cleaner.record import Document, Reason, Source
@@ -163,11 +163,13 @@ class TaskResult:
 class Executor(Protocol):
     """Runs a phase's tasks and yields their results in task order (a context manager).
 
-    An executor may also offer ``map(fn, args)`` (results in order); corpus stages then decide
-    through it (``decide_sharded``).
+    Its ``map(fn, args)`` runs a module-level function over argument tuples on the same workers
+    (results in order): corpus stages decide through it (``decide_sharded``).
     """
 
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]: ...
+
+    def map(self, fn: Callable[..., Any], args: Sequence[tuple[Any, ...]]) -> Iterator[Any]: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
@@ -195,10 +197,10 @@ def in_order(submit: Callable[[tuple[Any, ...]], Any], args: Sequence[tuple[Any,
 
 
 def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
-    """Run one segment of the pipeline over one shard (what an executor runs on a worker)."""
+    """Run one segment of the pipeline over one shard (what an executor runs on a worker): each
+    batch goes through :func:`cleaner.pipeline.run_segment`, the driver the library and
+    ``explain`` use too."""
     shard, number, paths = task.shard, task.segment, task.paths
-    segment = pipeline.segments[number]
-    previous = pipeline.segments[number - 1].corpus if number > 0 else None
     result = TaskResult(shard.index)
     batches: Iterable[list[Document]]
     if number == 0:
@@ -207,17 +209,14 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         batches = _load_spill(paths.spill(number - 1, shard.index))
 
     def process(batch: list[Document]) -> list[Document]:
-        if previous is not None:
-            batch = apply_decisions(batch, previous, task.decisions, result.report)
-        return run_stages(batch, segment.stages, result.report)
+        batch, summaries = run_segment(pipeline, number, batch, task.decisions, result.report)
+        result.summaries.extend(summaries)
+        return batch
 
-    if segment.corpus is not None:
+    if pipeline.segments[number].corpus is not None:
         with atomic_file(paths.spill(number, shard.index)) as fh:
             for batch in batches:
-                batch = process(batch)
-                batch, summaries = summarize(batch, segment.corpus, result.report)
-                result.summaries.extend(summaries)
-                pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(process(batch), fh, protocol=pickle.HIGHEST_PROTOCOL)
     else:
         write_outputs(shard, (process(b) for b in batches), paths, result)
     return spill_summaries(result, task)
@@ -541,14 +540,9 @@ def barrier(
 
 
 def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor, folder: Path) -> dict[str, object]:
-    """The corpus stage's decisions: by tasks on the workers when both the stage and the
-    executor can (the dedup and template stages, with either engine: ``decide_sharded``), else
-    on the driver. Both give the same decisions (tests/dedup/test_dedup_sharded.py)."""
-    run_map = getattr(runner, "map", None)
-    sharded = getattr(corpus, "decide_sharded", None)
-    if run_map is not None and sharded is not None:
-        return dict(sharded([r.summaries for r in results], run_map, folder))
-    return dict(corpus.decide(chain.from_iterable(r.summaries for r in results)))
+    """The corpus stage's decisions, by its ``decide_sharded`` tasks run on the executor (the
+    workers, with either engine): the one way a corpus stage decides."""
+    return dict(corpus.decide_sharded([r.summaries for r in results], runner.map, folder))
 
 
 class _Progress:

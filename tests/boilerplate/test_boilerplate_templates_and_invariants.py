@@ -6,13 +6,14 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_templates import one_piece_templates
 
 from cleaner.boilerplate import TextLines
 from cleaner.boilerplate.templates import Templates, TemplateSummary, site_of
 from cleaner.boilerplate.text import classify_lines, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Reason, Source, Unit
-from cleaner.stage import doc_key
+from cleaner.stage import decide_in_process, doc_key
 
 ARTICLE = "Story {i}: the council met on day {i} and voted to repair the bridge before the winter.\n"
 
@@ -25,7 +26,7 @@ def _site_docs(site: str, n: int, footer: str = "Share this story\n") -> list[Do
 
 
 def _run(stage: Templates, docs: list[Document]) -> list[Document]:
-    decisions = stage.decide([(doc_key(d), stage.summarize(d)) for d in docs])
+    decisions = decide_in_process(stage, [[(doc_key(d), stage.summarize(d)) for d in docs]])
     return [stage.apply(d, decisions.get(doc_key(d))) for d in docs]
 
 
@@ -168,7 +169,7 @@ def test_html_extraction_never_fails_and_reports_real_text(pieces: list[str]) ->
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32), st.integers(1, 5))
-def test_sharded_template_decision_equals_decide(seed: int, partitions_every: int) -> None:
+def test_sharded_template_decision_equals_one_shard_and_the_oracle(seed: int, partitions_every: int) -> None:
     # Sites of very different sizes, lines shared by some documents of a site and across sites,
     # split into shards of uneven size (one empty); every task's arguments go through pickle.
     import pickle
@@ -192,7 +193,8 @@ def test_sharded_template_decision_equals_decide(seed: int, partitions_every: in
     def run(fn, args):  # type: ignore[no-untyped-def]
         return (pickle.loads(pickle.dumps(fn(*pickle.loads(pickle.dumps(a))))) for a in args)
 
-    expected = stage.decide(keyed)
+    expected = one_piece_templates(stage.cfg, keyed)
+    assert decide_in_process(stage, [keyed]) == expected  # one shard, in this process
     if sum(1 for _, summary in keyed if summary.site == "site0.example") >= 3:
         assert expected  # the comparison covers real template decisions
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(templates, "DOCS_PER_PARTITION", partitions_every):

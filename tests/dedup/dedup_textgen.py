@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup
 from cleaner.record import Document, Source
+from cleaner.stage import decide_in_process
 
 # A vocabulary large enough that random texts share almost no word 5-grams.
 VOCAB = [f"w{i}" for i in range(3000)]
@@ -34,5 +35,6 @@ def docs_from(texts: Sequence[tuple[str, str]]) -> list[Document]:
 def run_stage(cfg: DedupConfig, docs: Sequence[Document]) -> list[Document]:
     stage = Dedup(cfg)
     stage.setup()
-    decisions = stage.decide([(str(d.source), stage.summarize(d)) for d in docs])
+    # The production path: the stage's tasks (decide_sharded), here in this process.
+    decisions = decide_in_process(stage, [[(str(d.source), stage.summarize(d)) for d in docs]])
     return [stage.apply(d, decisions.get(str(d.source))) for d in docs]

@@ -14,6 +14,7 @@ from cleaner.dedup import Dedup
 from cleaner.dedup.index import FORMAT_VERSION, DedupIndex, describe, iter_ids
 from cleaner.errors import IndexMismatchError, UsageError
 from cleaner.record import DuplicateOf
+from cleaner.stage import decide_in_process
 
 
 def _texts(prefix: str, seeds: range) -> list[tuple[str, str]]:
@@ -158,7 +159,7 @@ def test_a_resumed_run_does_not_see_its_own_rows(tmp_path: Path) -> None:
         if sharded:
             run = lambda fn, args: (fn(*pickle.loads(pickle.dumps(a))) for a in args)  # noqa: E731
             return dict(stage.decide_sharded([keyed[:40], keyed[40:]], run, tmp_path / "barrier"))
-        return dict(stage.decide(keyed))
+        return decide_in_process(stage, [keyed])
 
     first = decide("run-1")
     rows = DedupIndex.open(cfg.index or "", cfg).docs_count()

@@ -1,4 +1,6 @@
-"""The sharded dedup barrier (what the Dask engine runs) takes the same decisions as decide().
+"""The sharded dedup barrier (the one way dedup decides: runners, library, explain) takes the
+same decisions over several shards and partitions as over one, and as the one-piece test oracle
+(tests/dedup/oracle_dedup.py).
 
 The corpus mixes clusters that cross shard boundaries, a cluster larger than the bucket cap,
 empty documents, copied passages, and a second batch against a persistent index. The tasks run
@@ -17,10 +19,12 @@ from typing import Any
 import numpy as np
 import pytest
 from dedup_textgen import docs_from, edit_words, random_words
+from oracle_dedup import one_piece_decide
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, sharded
 from cleaner.record import Document
+from cleaner.stage import decide_in_process
 
 
 def pickled_map(calls: list[str]) -> Callable[..., Iterator[Any]]:
@@ -68,14 +72,17 @@ def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
 
 
 @pytest.mark.parametrize("passages", [True, False])
-def test_sharded_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool) -> None:
+def test_sharded_equals_one_shard_and_the_oracle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool
+) -> None:
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
     cfg = DedupConfig(passages=passages)
     docs = corpus("a")
     keyed = summaries(Dedup(cfg), docs)
-    expected = Dedup(cfg).decide(keyed)
+    expected = one_piece_decide(Dedup(cfg), keyed)
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, in this process
     calls: list[str] = []
     shards = split(keyed, [30, 0, 41, 17])  # an empty shard too
     got = Dedup(cfg).decide_sharded(shards, pickled_map(calls), tmp_path / "barrier")
@@ -88,7 +95,7 @@ def test_sharded_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert not (tmp_path / "barrier").exists()  # the barrier's files are removed
 
 
-def test_sharded_with_an_index_equals_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sharded_with_an_index_equals_the_oracle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)
     first, second = corpus("a"), corpus("b")  # b's documents repeat a's texts: found in the index
     results = []
@@ -101,7 +108,7 @@ def test_sharded_with_an_index_equals_decide(tmp_path: Path, monkeypatch: pytest
             if use_sharded:
                 decided.append(stage.decide_sharded(split(keyed, [50, 20]), pickled_map([]), tmp_path / "b"))
             else:
-                decided.append(stage.decide(keyed))
+                decided.append(one_piece_decide(stage, keyed))
         rows = sqlite3.connect(tmp_path / f"{name}.sqlite").execute("SELECT * FROM docs ORDER BY rowid").fetchall()
         results.append((decided, rows))
     (plain, plain_rows), (got, got_rows) = results
@@ -122,7 +129,7 @@ def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
     shards = split(keyed, [20])
     for s, part in enumerate(shards):
         sharded.shard_bands(part, s, 0 if s == 0 else 20, cfg, tmp_path, partitions=3)
-    for group in range(len(sharded.groups_of(cfg.bands))):
+    for group in range(len(sharded.groups_of(cfg.lsh_bands))):
         seen: dict[int, int] = {}
         for s in range(len(shards)):
             rows = np.load(tmp_path / f"s{s}.g{group}.rows.npy")

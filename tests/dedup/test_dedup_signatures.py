@@ -57,7 +57,7 @@ def test_band_keys_equal_exactly_when_band_rows_equal() -> None:
 
 
 def test_choose_bands_reaches_target_and_matches_simulation() -> None:
-    from cleaner.dedup.signatures import choose_bands, detection_probability
+    from cleaner.config import choose_bands, detection_probability
 
     for threshold in (0.5, 0.7, 0.8, 0.9, 0.95):
         bands, rows = choose_bands(threshold)

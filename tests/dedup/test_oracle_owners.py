@@ -1,4 +1,7 @@
-"""Owners one hash range at a time give exactly the one-piece owner map's counts and decisions."""
+"""The test oracle's owners (tests/dedup/oracle_owners.py), one hash range at a time, give exactly
+the one-piece owner map's counts and decisions: the oracle that production's sharded decisions
+are compared with (test_dedup_sharded.py) must itself be right. Production's own range cut
+(``cleaner.dedup.sharded.range_bounds``) is checked here too."""
 
 from __future__ import annotations
 
@@ -7,14 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import oracle_dedup
 import pytest
 from dedup_textgen import docs_from, random_words
+from oracle_owners import HASH_RANGES, OwnerCounts, first_holders, first_positions, owner_counts
+from oracle_store import ShingleStore
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Decision, Dedup
-from cleaner.dedup.owners import HASH_RANGES, OwnerCounts, first_positions, owner_counts, range_bounds
-from cleaner.dedup.passages import first_holders, sampled
-from cleaner.dedup.store import ShingleStore
+from cleaner.dedup.passages import sampled
+from cleaner.dedup.sharded import range_bounds
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -183,38 +188,37 @@ def _corpus(seed: int) -> list[tuple[str, str]]:
     return texts
 
 
-def _decide(stage: Dedup, texts: list[tuple[str, str]]) -> dict[str, Decision]:
+def _decide(cfg: DedupConfig, texts: list[tuple[str, str]], hash_ranges: int = HASH_RANGES) -> dict[str, Decision]:
     docs = docs_from(texts)
-    return dict(stage.decide([(str(d.source), stage.summarize(d)) for d in docs]))
+    stage = Dedup(cfg)
+    return oracle_dedup.one_piece_decide(stage, [(str(d.source), stage.summarize(d)) for d in docs], hash_ranges)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_decisions_do_not_depend_on_hash_ranges(seed: int, tmp_path: Path) -> None:
     texts = _corpus(seed)
-    one_piece = _decide(Dedup(DedupConfig(), hash_ranges=1), texts)
+    one_piece = _decide(DedupConfig(), texts, 1)
     assert any(d.passages for d in one_piece.values())
     for n_ranges in (2, 5, HASH_RANGES):
-        assert _decide(Dedup(DedupConfig(), hash_ranges=n_ranges), texts) == one_piece
+        assert _decide(DedupConfig(), texts, n_ranges) == one_piece
     # Across runs through an index: the second run's owners come partly from the index.
     later = [(f"later{i}", t) for i, (_, t) in enumerate(_corpus(seed + 10))] + [("again", texts[3][1])]
     results = []
     for n_ranges in (1, HASH_RANGES):
         cfg = DedupConfig(index=str(tmp_path / f"idx{n_ranges}.sqlite"))
-        _decide(Dedup(cfg, hash_ranges=n_ranges), texts)
-        results.append(_decide(Dedup(cfg, hash_ranges=n_ranges), later + texts[:4]))
+        _decide(cfg, texts, n_ranges)
+        results.append(_decide(cfg, later + texts[:4], n_ranges))
     assert results[0] == results[1]
     assert any(d.passages for d in results[0].values())
 
 
 def test_decisions_do_not_depend_on_the_candidate_batch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import cleaner.dedup
-
     texts = _corpus(4)
     later = [(f"later{i}", t) for i, (_, t) in enumerate(_corpus(14))] + texts[:4]
     results = []
-    for budget in (cleaner.dedup.CANDIDATE_BATCH, 50, 1):
-        monkeypatch.setattr(cleaner.dedup, "CANDIDATE_BATCH", budget)
+    for budget in (oracle_dedup.CANDIDATE_BATCH, 50, 1):
+        monkeypatch.setattr(oracle_dedup, "CANDIDATE_BATCH", budget)
         cfg = DedupConfig(index=str(tmp_path / f"idx{budget}.sqlite"))
-        results.append((_decide(Dedup(DedupConfig()), texts), _decide(Dedup(cfg), texts), _decide(Dedup(cfg), later)))
+        results.append((_decide(DedupConfig(), texts), _decide(cfg, texts), _decide(cfg, later)))
     assert results[0] == results[1] == results[2]
     assert any(d.passages for d in results[0][2].values())

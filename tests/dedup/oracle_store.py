@@ -1,4 +1,4 @@
-"""A spill file for shingle arrays: written once while decide() reads summaries, read back by index.
+"""Test oracle (never called by cleaner itself): a spill file for shingle arrays, for the one-piece decide.
 
 The driver holds only offsets in memory (8 bytes per document); the shingle hashes themselves
 (8 bytes per word: about 1.3 times the size of English text) go to an anonymous temporary file

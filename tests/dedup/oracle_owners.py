@@ -1,7 +1,8 @@
-"""Passage owner counts one hash range at a time: the owner map without holding every shingle.
+"""Test oracle (never called by cleaner itself): passage owner counts one hash range at a time,
+the one-piece decide's way (tests/dedup/oracle_dedup.py), kept to check the sharded owner tasks.
 
 Passage matching needs, for each passage shingle, its *owner* (the earliest document of the run
-holding that hash, see :func:`cleaner.dedup.passages.first_holders`). Building that map for the
+holding that hash, see :func:`first_holders`). Building that map for the
 whole run at once costs about 40 bytes per shingle (over 5 GB for a 1 GB dump). The owner of a
 hash depends only on the positions holding that same hash, so the 64-bit hash space is cut into
 ``HASH_RANGES`` ranges and each range is done alone: gather the run's shingles whose hash falls
@@ -28,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.dedup.passages import sampled
+from cleaner.dedup.sharded import range_bounds
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -56,17 +58,28 @@ class OwnerCounts:
     max_rowid: int
 
 
-def range_bounds(n_ranges: int) -> list[tuple[int, int | None]]:
-    """``n_ranges`` consecutive ranges ``[lo, hi)`` covering all uint64 values (the last one
-    open-ended: 2**64 does not fit a uint64).
+def first_holders(shingles: U64, doc_of: I64) -> I64:
+    """For every position of the documents' shingles laid end to end (``doc_of`` gives each
+    position's document rank, non-decreasing), the rank of the first document holding that hash.
 
-    >>> range_bounds(2)
-    [(0, 9223372036854775808), (9223372036854775808, None)]
+    One sort groups equal hashes; the smallest position in a group is the earliest document.
+    A passage's shingles are slices of its document's, so their owners are read off this array.
+
+    >>> first_holders(np.array([5, 6, 6, 7, 5], dtype=np.uint64), np.array([0, 0, 1, 1, 2])).tolist()
+    [0, 0, 0, 1, 0]
     """
-    if n_ranges < 1:
-        raise ValueError(f"n_ranges must be at least 1, got {n_ranges}: use 1 for the one-piece computation")
-    edges = [(r << 64) // n_ranges for r in range(n_ranges)]
-    return [(lo, edges[r + 1] if r + 1 < n_ranges else None) for r, lo in enumerate(edges)]
+    if shingles.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(shingles)
+    ordered = shingles[order]
+    new_group = np.empty(ordered.size, dtype=np.bool_)
+    new_group[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+    starts = np.flatnonzero(new_group)
+    owner = np.asarray(doc_of, dtype=np.int64)[np.minimum.reduceat(order, starts)]
+    holders = np.empty(shingles.size, dtype=np.int64)
+    holders[order] = np.repeat(owner, np.diff(np.append(starts, shingles.size)))
+    return holders
 
 
 def _in_range(values: U64, lo: int, hi: int | None) -> npt.NDArray[np.bool_]:

@@ -113,9 +113,10 @@ def test_lone_surrogates_in_a_record_are_repaired_with_an_edit(tmp_path: Path) -
     assert written[1]["text"].startswith("A truncated emoji \ufffd") and written[2]["meta"] == {"k": "v\ufffd"}
 
 
-def test_deeply_nested_metadata_fails_its_record_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize("depth", [900, 2000])  # 900 parses, but would fail later when pickled
+def test_deeply_nested_metadata_fails_its_record_only(tmp_path: Path, depth: int) -> None:
     (tmp_path / "in").mkdir()
-    deep = '{"text": "deep one", "m": ' + "[" * 2000 + "]" * 2000 + "}"
+    deep = '{"text": "deep one", "m": ' + "[" * depth + "]" * depth + "}"
     (tmp_path / "in" / "d.jsonl").write_text('{"text": "a plain record with words"}\n' + deep + "\n")
     report = tmp_path / "r.jsonl"
     result = clean(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--report", str(report))

@@ -161,11 +161,13 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
             fallback_id, source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
         )
     except RecursionError:
+        obj = _TOO_DEEP
+    if obj is _TOO_DEEP or (raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(obj)):
         return error_document(
             fallback_id,
             source,
             Reason.ERROR_FORMAT,
-            "line nests JSON arrays or objects too deeply to read (hundreds of levels); flatten or remove it",
+            f"line nests JSON arrays or objects more than {MAX_JSON_DEPTH} levels deep; flatten or remove it",
         )
     edits: tuple[Edit, ...] = ()
     if _ESCAPED_SURROGATE.search(raw):
@@ -199,6 +201,24 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
         Reason.ERROR_FORMAT,
         f"the {field} field is {what}; each record needs a string 'text' (plain text) or 'html' field",
     )
+
+
+# Records are pickled, copied and written back; Python does each recursively, so a record nested
+# near the interpreter's limit (1,000) would fail later, outside the reader. Real records nest a few levels.
+MAX_JSON_DEPTH = 200
+_TOO_DEEP = object()
+
+
+def _too_deep(obj: Any) -> bool:
+    """Whether ``obj`` nests lists and dicts more than MAX_JSON_DEPTH levels (iterative)."""
+    stack = [(obj, 1)] if isinstance(obj, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 # A surrogate can only come from a \\uD800-\\uDFFF escape; lines without one skip the repair.

@@ -172,6 +172,10 @@ def check_inputs(inputs: Sequence[str | Path], *, more_inputs: bool = False) -> 
     if missing:
         more = f" (and {len(missing) - 1:,} more)" if len(missing) > 1 else ""
         raise UsageError(f"no such file or folder: {missing[0]}{more}; check the path (nothing was written)")
+    given = {display_path(Path(p)) for p in inputs}
+    for path, message in found.errors:  # a file named on the command line that cleaner cannot read
+        if path in given:
+            raise UsageError(f"{path}: {message} (nothing was written)")
     if not found.files and not found.errors and not more_inputs:
         if found.skipped:
             raise UsageError(

@@ -246,3 +246,10 @@ def test_a_missing_fsspec_backend_is_named(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 1  # a missing package, as for every optional dependency
     assert "needs s3fs" in result.stderr and "pip install s3fs" in result.stderr
     assert "cleaner[remote]" not in result.stderr
+
+
+def test_a_named_input_of_an_unknown_type_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-")
+    result = clean(str(tmp_path / "scan.pdf"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "scan.pdf: unknown file type" in result.stderr
+    assert not (tmp_path / "out").exists()

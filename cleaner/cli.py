@@ -206,7 +206,7 @@ def formats_help() -> str:
     """One line per input format with the file names it is read from, for ``clean --help``.
 
     >>> print(formats_help().splitlines()[0])
-      text: .txt .text
+      text: .txt .text .txt.gz .txt.zst .text.gz .text.zst
     """
     from cleaner.formats.table import FORMATS
 

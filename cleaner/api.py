@@ -42,8 +42,18 @@ class Cleaner:
         self.pipeline.setup()
         self.report = Report()  # counters of every call so far
 
-    def clean(self, documents: Iterable[str | Document], *, include_rejected: bool = False) -> Iterator[Document]:
-        """Clean documents (strings or Documents), in order; by default yield only the kept ones."""
+    def clean(
+        self, documents: Iterable[str | Document] | str | Document, *, include_rejected: bool = False
+    ) -> Iterator[Document]:
+        """Clean documents (strings or Documents), in order; by default yield only the kept ones.
+
+        One string (or one Document) is one document: ``clean("some text")`` cleans that text,
+        never each of its characters.
+        """
+        if isinstance(documents, str | Document):
+            documents = [documents]
+        elif isinstance(documents, bytes | bytearray):
+            raise UsageError("clean() takes text, not bytes: decode it first (data.decode('utf-8'))")
         batch = [_as_document(i, d) for i, d in enumerate(documents)]
         keys = [str(d.source) for d in batch]
         if len(set(keys)) != len(keys):
@@ -62,9 +72,12 @@ class Cleaner:
 
 
 def clean(
-    documents: Iterable[str | Document], config: Config | None = None, *, include_rejected: bool = False
+    documents: Iterable[str | Document] | str | Document,
+    config: Config | None = None,
+    *,
+    include_rejected: bool = False,
 ) -> Iterator[Document]:
-    """Clean an iterable of strings or Documents with one pipeline; see ``Cleaner.clean``."""
+    """Clean strings or Documents (or one of them) with one pipeline; see ``Cleaner.clean``."""
     return Cleaner(config).clean(documents, include_rejected=include_rejected)
 
 
@@ -72,7 +85,10 @@ def _as_document(position: int, item: str | Document) -> Document:
     if isinstance(item, str):
         return Document(id=str(position), text=item, source=Source("<memory>", position + 1), chars_in=len(item))
     if not isinstance(item, Document):
-        raise UsageError(f"clean() takes strings or Documents, not {type(item).__name__} (item {position})")
+        raise UsageError(
+            f"clean() takes strings or Documents, not {type(item).__name__} (item {position}); "
+            "make a Document(id=..., text=...) or pass its text"
+        )
     if not item.source.path:
         item = dataclasses.replace(item, source=Source("<memory>", position + 1))
     if not item.chars_in:

@@ -19,7 +19,9 @@ gives the same bytes.
 from __future__ import annotations
 
 import contextlib
+import glob
 import gzip
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -41,7 +43,7 @@ def _umask() -> int:
 def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on error it vanishes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{_temp_stem(path.name)}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
     try:
         with os.fdopen(fd, "wb") as raw:
@@ -57,6 +59,25 @@ def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
         raise
 
 
+# A temporary name adds TEMP_PREFIX, a dot, mkstemp's 8 random letters and ".tmp" (26 bytes) to the
+# file's name; names are at most 255 bytes, so a long name is cut (and a hash of it keeps it apart).
+_MAX_STEM_BYTES = 255 - 26 - 9
+
+
+def _temp_stem(name: str) -> str:
+    """The part of a temporary name that comes from the file's name: the name itself, or for a
+    long one its first bytes and a short hash of the whole.
+
+    >>> _temp_stem("a.txt"), len(_temp_stem("é" * 200).encode())
+    ('a.txt', 219)
+    """
+    raw = os.fsencode(name)
+    if len(raw) <= _MAX_STEM_BYTES:
+        return name
+    digest = hashlib.sha1(raw).hexdigest()[:8]
+    return raw[: _MAX_STEM_BYTES - 9].decode("utf-8", "ignore") + "~" + digest  # a cut character is left out
+
+
 def sweep_temp_files(folder: Path, name: str = "") -> int:
     """Remove temporary files that a killed run left in ``folder`` (and below it, for a whole tree).
 
@@ -64,7 +85,7 @@ def sweep_temp_files(folder: Path, name: str = "") -> int:
     """
     if not folder.is_dir():
         return 0
-    pattern = f"{TEMP_PREFIX}{name}.*.tmp" if name else f"{TEMP_PREFIX}*.tmp"
+    pattern = f"{TEMP_PREFIX}{glob.escape(_temp_stem(name))}.*.tmp" if name else f"{TEMP_PREFIX}*.tmp"
     found = list(folder.glob(pattern) if name else folder.rglob(pattern))
     for path in found:
         path.unlink(missing_ok=True)

@@ -206,7 +206,7 @@ def formats_help() -> str:
     """One line per input format with the file names it is read from, for ``clean --help``.
 
     >>> print(formats_help().splitlines()[0])
-      text: .txt .text
+      text: .txt .text .txt.gz .txt.zst .text.gz .text.zst
     """
     from cleaner.formats.table import FORMATS
 
@@ -337,12 +337,20 @@ def clean(
     engine = opts.engine or "local"
     scheduler = opts.scheduler
     keep_intermediate = bool(opts.keep_intermediate)
-    if verbose:
-        from cleaner.formats.remote import is_url
-        from cleaner.readers import discover
+    from cleaner.formats.base import display_path
+    from cleaner.formats.remote import is_url, local_input
+    from cleaner.readers import check_inputs
 
-        for skipped in discover([p for p in inputs if not is_url(p)]).skipped:
-            click.echo(f"cleaner: skipped {skipped}: not a file type cleaner reads", err=True)
+    inputs = tuple(str(local_input(p)) for p in inputs)
+    # Every input checked before anything is written: a typo'd path exits 2 and writes nothing.
+    local = [p for p in inputs if not is_url(p)]
+    found = check_inputs(local, more_inputs=len(local) < len(inputs))
+    if found.skipped and not quiet:
+        if verbose:
+            for skipped in found.skipped:
+                click.echo(f"cleaner: skipped {display_path(skipped)}: {found.skipped_why(skipped)}", err=True)
+        else:
+            click.echo(f"cleaner: skipped {found.skipped_summary()} (-v lists them)", err=True)
     timer = InputTimer()
     show = TerminalProgress(sys.stderr, enabled=None if progress is None else progress, verbose=verbose)
     if quiet:

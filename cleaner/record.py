@@ -200,6 +200,24 @@ class Document:
     chars_in: int = 0  # characters of the input as read (HTML: the markup)
     fields: tuple[str, ...] = ()  # a record's original field order, so writers give it back as it came
 
+    def __post_init__(self) -> None:
+        # Checked here, so a wrong field fails where it is made, with its name, and not later deep
+        # in a stage or the index (an id of None silently stopped exact copies being dropped).
+        for name, value, types, what in (
+            ("id", self.id, str, "a str"),
+            ("text", self.text, str, "a str"),
+            ("html", self.html, (str, type(None)), "a str or None"),
+            ("source", self.source, Source, "a cleaner.Source"),
+            ("metadata", self.metadata, Mapping, "a mapping (dict)"),
+            ("chars_in", self.chars_in, int, "an int"),
+        ):
+            if not isinstance(value, types):
+                raise TypeError(f"Document.{name} must be {what}, not {type(value).__name__} ({value!r:.60})")
+        if self.kind not in ("text", "html"):
+            raise ValueError(f"Document.kind must be 'text' or 'html', not {self.kind!r}")
+        if self.kind == "html" and self.html is None:
+            raise ValueError("Document.kind is 'html' but Document.html is None; pass the markup as html=...")
+
     @property
     def status(self) -> Status:
         if self.rejected is None:

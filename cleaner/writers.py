@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from cleaner.atomic import atomic_file
-from cleaner.formats.base import InputFile
+from cleaner.formats.base import InputFile, display_path
 from cleaner.formats.table import output_rel
 from cleaner.record import Document
 from cleaner.report import Report, document_record, dumps_record
@@ -70,7 +70,7 @@ class ReportPart:
         self.report.add_document(doc)
         if doc.status == "error" and doc.rejected is not None:
             line = doc.source.line
-            where = f"{self.input_path}:{line}" if line is not None else str(self.input_path)
+            where = display_path(self.input_path) + (f":{line}" if line is not None else "")
             self.errors.append(f"{where}: {doc.rejected.detail}")
 
     def passing(self, docs: Iterable[Document]) -> Iterator[Document]:

@@ -109,3 +109,30 @@ def test_every_step_times_under_its_own_name() -> None:
     worker = cleaner.Cleaner(Config())
     list(worker.clean(["Some words of a page.\nShare on Facebook", "<p>An html page with a paragraph.</p>"]))
     assert set(worker.report.seconds) == set(names)
+
+
+def test_one_string_is_one_document() -> None:
+    docs = list(clean("A whole document of several words, not one per character.", include_rejected=True))
+    assert [d.text for d in docs] == ["A whole document of several words, not one per character."]
+
+
+def test_bytes_are_refused_with_what_to_do() -> None:
+    with pytest.raises(UsageError, match="not bytes: decode it first"):
+        list(clean(b"raw bytes"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"id": None, "text": "x"}, "Document.id must be a str, not NoneType"),
+        ({"id": 7, "text": "x"}, "Document.id must be a str, not int"),
+        ({"id": "a", "text": None}, "Document.text must be a str"),
+        ({"id": "a", "text": "x", "metadata": [1]}, "Document.metadata must be a mapping"),
+        ({"id": "a", "text": "x", "source": "a.txt"}, "Document.source must be a cleaner.Source"),
+        ({"id": "a", "text": "x", "kind": "pdf"}, "Document.kind must be 'text' or 'html'"),
+        ({"id": "a", "text": "", "kind": "html"}, "Document.html is None"),
+    ],
+)
+def test_document_fields_are_checked_when_made(fields: dict, message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        Document(**fields)

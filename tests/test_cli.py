@@ -131,14 +131,13 @@ def test_bad_records_are_reported_and_the_rest_is_written(tmp_path: Path) -> Non
     ]
 
 
-def test_missing_input_fails_but_others_run(seeds_copy: Path, tmp_path: Path) -> None:
+def test_a_missing_input_is_refused_before_anything_is_written(seeds_copy: Path, tmp_path: Path) -> None:
     out, report = tmp_path / "out", tmp_path / "r.jsonl"
     missing = tmp_path / "nope"
     result = invoke("clean", str(missing), str(seeds_copy), "-o", str(out), "--report", str(report))
-    assert result.exit_code == 1
-    assert f"{missing}: no such file or folder" in result.stderr
-    assert len(list(out.iterdir())) == 5
-    assert [r["status"] for r in read_report(report)].count("error") == 1
+    assert result.exit_code == 2
+    assert f"no such file or folder: {missing}; check the path (nothing was written)" in result.stderr
+    assert not out.exists() and not report.exists()
 
 
 def test_every_command_has_help_with_examples() -> None:

@@ -71,7 +71,7 @@ def test_hostile_folder(tmp_path: Path, jobs: str) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("cleaner: error:")]
-    failing = {"binary.txt", "image.html", "nul.txt", "dangling.txt", "trunc.jsonl.gz"}
+    failing = {"binary.txt", "image.html", "dangling.txt", "trunc.jsonl.gz"}
     bad_lines = {f"bad.jsonl:{n}" for n in (2, 3, 4, 5, 6, 7)}
     for name in failing | bad_lines:
         assert sum(name in line for line in errors) == 1, (name, errors)
@@ -87,6 +87,8 @@ def test_hostile_folder(tmp_path: Path, jobs: str) -> None:
     assert (out / "latin.txt").read_text(encoding="utf-8").startswith("Un texte français très")
     assert (out / "utf16.txt").read_text(encoding="utf-8").startswith("Ein ganz normaler deutscher Text über Köln")
     assert "deep content here" in (out / "deep.txt").read_text(encoding="utf-8")
+    assert (out / "nul.txt").read_text(encoding="utf-8") == "text with a  NUL byte\n"  # a stray NUL is dropped
+    assert by_id["nul.txt"]["edits"][0] == {"fixer": "decode.nul", "count": 1}
     assert by_id["deep.html"]["edits"][0]["fixer"] == "html.limit_nesting"
     assert (out / "long-line.txt").stat().st_size > 2_000_000
     assert (out / "folder.txt" / "inner.txt").exists()

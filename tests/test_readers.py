@@ -9,8 +9,9 @@ import pytest
 
 from cleaner.config import LimitsConfig
 from cleaner.errors import UsageError
-from cleaner.formats.decode import decode_bytes
+from cleaner.formats.decode import decode_bytes, decode_text
 from cleaner.readers import detect_format, discover, plan_shards, read_shard
+from cleaner.record import Edit
 from tests.helpers import write_jsonl
 
 
@@ -112,9 +113,46 @@ def test_oversized_file_is_an_error_document(tmp_path: Path) -> None:
     assert doc.status == "error" and "max_document_bytes" in doc.rejected.detail
 
 
-def test_decode_rejects_nul_bytes() -> None:
-    with pytest.raises(ValueError, match="NUL"):
-        decode_bytes(b"abc\x00def")
+def test_binary_is_told_by_what_the_bytes_are() -> None:
+    for data, what in [
+        (b"%PDF-1.4\n" + b"x" * 100, "PDF"),
+        (b"PK\x03\x04" + b"x" * 100, "zip"),
+        (b"\xff\xd8\xff\xe0" + b"x" * 100, "JPEG"),
+        (b"\x1f\x8b\x08" + b"x" * 100, "gzip"),
+        (b"abc\x00def", "NUL and control bytes"),  # a short file that is mostly NUL and control
+        (bytes(range(256)) * 8, "NUL and control bytes"),
+    ]:
+        with pytest.raises(ValueError, match=what):
+            decode_bytes(data)
+
+
+def test_stray_nul_bytes_in_a_page_are_dropped_as_an_edit() -> None:
+    # A 190 KB news page with a few NUL bytes in its markup is text (as a browser reads it).
+    page = b"<html><body>" + b"<p>Some paragraph of the news story.</p>\n" * 200
+    page = page[:3000] + b"\x00" * 22 + page[3000:] + b"</body></html>"
+    decoded = decode_text(page)
+    assert "\x00" not in decoded.text and decoded.text == page.replace(b"\x00", b"").decode()
+    assert decoded.edits == (Edit("decode.nul", 22),)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Le café est ouvert et la crème brûlée est prête. ".encode() * 3 + b"\xff",
+        b"Le caf\xc3\xa9 \xff est ouvert",  # one valid accent, one bad byte: UTF-8 still
+        b'<html><head><meta charset="utf-8"></head><body><p>D\xc3\xa9j\xc3\xa0 vu \xfe here</p></body></html>',
+    ],
+)
+def test_utf8_with_a_few_invalid_bytes_stays_utf8_with_an_edit(data: bytes) -> None:
+    decoded = decode_text(data)
+    assert decoded.encoding == "utf-8"
+    assert decoded.text == data.decode("utf-8", "replace")  # never cafﾃｩ: the valid part is as written
+    assert decoded.edits[0].fixer == "decode.invalid_utf8" and decoded.edits[0].count == 1
+
+
+def test_legacy_code_pages_are_still_guessed_when_the_bytes_are_not_utf8() -> None:
+    # Every accent invalid as UTF-8 (and none valid): a legacy code page, as before.
+    assert decode_text("Un texte très ordinaire, déjà lu.".encode("cp1252")).encoding == "cp1252"
 
 
 def test_format_table_rows_are_consistent() -> None:

@@ -11,6 +11,7 @@ and sink live in one module without an import circle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,11 +100,14 @@ def make_document(
     metadata: dict[str, Any],
     fields: tuple[str, ...],
     limits: LimitsConfig,
+    edits: tuple[Edit, ...] = (),
 ) -> Document:
-    """A document as read: HTML keeps its markup (nesting capped at ``limits.max_html_depth``)."""
+    """A document as read: HTML keeps its markup (nesting capped at ``limits.max_html_depth``);
+    ``edits`` are what reading repaired (decoding, see :mod:`cleaner.formats.decode`)."""
     if kind == "html":
         markup, flattened = limit_nesting(content, limits.max_html_depth)
-        edits = (Edit("html.limit_nesting", flattened),) if flattened else ()
+        if flattened:
+            edits = (*edits, Edit("html.limit_nesting", flattened))
         return Document(
             id=doc_id,
             text="",
@@ -115,12 +119,37 @@ def make_document(
             chars_in=len(content),
             fields=fields,
         )
-    return Document(id=doc_id, text=content, source=source, metadata=metadata, chars_in=len(content), fields=fields)
+    return Document(
+        id=doc_id, text=content, source=source, metadata=metadata, edits=edits, chars_in=len(content), fields=fields
+    )
 
 
 def error_document(doc_id: str, source: Source, reason: Reason, message: str) -> Document:
     """A document that could not be read, rejected with an ``error.*`` reason and what to do."""
     return Document(id=doc_id, text="", source=source).reject(reason, message)
+
+
+_ODD_CHARS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\udc80-\udcff]")
+
+
+def display_path(path: str | Path) -> str:
+    r"""A path as one printable line: control characters (a newline in a file name) escaped, and
+    bytes that are not UTF-8 (kept by Python as lone surrogates) shown as ``\xNN``.
+
+    >>> display_path("in/a\nb.txt"), display_path("in/caf\udce9.txt"), display_path("plain.txt")
+    ('in/a\\nb.txt', 'in/caf\\xe9.txt', 'plain.txt')
+    """
+    text = str(path)
+    if not _ODD_CHARS.search(text):
+        return text
+
+    def escape(match: re.Match[str]) -> str:
+        ch = match.group()
+        if "\udc80" <= ch <= "\udcff":
+            return f"\\x{ord(ch) - 0xDC00:02x}"
+        return ch.encode("unicode_escape").decode("ascii")
+
+    return _ODD_CHARS.sub(escape, text)
 
 
 def os_error_message(path: Path, exc: OSError) -> str:
@@ -146,11 +175,17 @@ class DataTooLarge(Exception):
 class LimitedReader:
     """Line iterator over a (possibly decompressed) stream that stops at the decompressed cap.
 
-    ``remaining`` bounds the bytes read (a shard's byte range); None reads to the end.
+    ``remaining`` bounds the bytes read (a shard's byte range); None reads to the end. A line
+    longer than ``max_line`` is not held whole: its first ``max_line + 1`` bytes are yielded (so
+    the caller sees it is too long) and the rest is skipped, so memory stays bounded by
+    ``max_line`` however long a line (a decompression bomb of zeros) runs; ``last_length`` is the
+    whole length of the line last yielded.
     """
 
-    def __init__(self, raw: BinaryIO, remaining: int | None, cap: int) -> None:
+    def __init__(self, raw: BinaryIO, remaining: int | None, cap: int, max_line: int | None = None) -> None:
         self.raw, self.remaining, self.cap, self.total = raw, remaining, cap, 0
+        self.max_line = max_line
+        self.last_length = 0
 
     def __enter__(self) -> LimitedReader:
         return self
@@ -158,17 +193,31 @@ class LimitedReader:
     def __exit__(self, *exc: object) -> None:
         self.raw.close()
 
+    def _readline(self, limit: int | None) -> bytes:
+        if self.remaining is not None:
+            limit = self.remaining if limit is None else min(limit, self.remaining)
+        line = self.raw.readline() if limit is None else self.raw.readline(limit)
+        if self.remaining is not None:
+            self.remaining -= len(line)
+        self.total += len(line)
+        if self.total > self.cap:
+            raise DataTooLarge(
+                f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
+                "(a decompression bomb?); raise the limit if the file is genuine"
+            )
+        return line
+
     def __iter__(self) -> Iterator[bytes]:
+        chunk = None if self.max_line is None else self.max_line + 1
         while self.remaining is None or self.remaining > 0:
-            line = self.raw.readline() if self.remaining is None else self.raw.readline(self.remaining)
+            line = self._readline(chunk)
             if not line:
                 return
-            if self.remaining is not None:
-                self.remaining -= len(line)
-            self.total += len(line)
-            if self.total > self.cap:
-                raise DataTooLarge(
-                    f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
-                    "(a decompression bomb?); raise the limit if the file is genuine"
-                )
+            self.last_length = len(line)
+            if chunk is not None and len(line) == chunk and not line.endswith(b"\n"):
+                while True:  # skip the rest of an over-long line, a chunk at a time
+                    rest = self._readline(1 << 20)
+                    self.last_length += len(rest)
+                    if not rest or rest.endswith(b"\n") or (self.remaining is not None and self.remaining <= 0):
+                        break
             yield line

@@ -24,6 +24,8 @@ from cleaner.errors import MissingExtraError
 
 # Level 3 is zstd's default: about gzip -6's ratio at several times its speed. Output size only.
 ZSTD_LEVEL = 3
+# Compressed bytes fed to the decompressor at once (see _ZstdRaw.readinto).
+FEED = 1024
 
 
 def _zstd() -> Any:
@@ -46,23 +48,29 @@ class _ZstdRaw(io.RawIOBase):
         self._source = source
         self._frame = self._zstd.ZstdDecompressor().decompressobj()
         self._in_frame = False  # bytes of the current frame were fed and it has not ended
-        self._pending = b""
+        self._input = b""  # compressed bytes read but not fed yet
+        self._pending = b""  # decompressed bytes not handed out yet
+        self._offset = 0  # how much of _pending was handed out
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        while not self._pending:
-            chunk = self._source.read(1 << 17)
-            if not chunk:
-                if self._in_frame:
-                    raise OSError("zstd: the file ends inside a frame (truncated?)")
-                return 0
-            self._pending = self._feed(chunk)
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+        while self._offset >= len(self._pending):
+            if not self._input:
+                self._input = self._source.read(1 << 17)
+                if not self._input:
+                    if self._in_frame:
+                        raise OSError("zstd: the file ends inside a frame (truncated?)")
+                    return 0
+            # A few compressed bytes at a time: zstd expands up to ~32,000 times (a block of zeros
+            # is 4 bytes), so this bounds the memory one call holds to about FEED * 32 KiB.
+            chunk, self._input = self._input[:FEED], self._input[FEED:]
+            self._pending, self._offset = self._feed(chunk), 0
+        n = min(len(view), len(self._pending) - self._offset)
+        view[:n] = self._pending[self._offset : self._offset + n]
+        self._offset += n  # an offset, not a slice: handing out a large output stays linear
         return n
 
     def _feed(self, chunk: bytes) -> bytes:

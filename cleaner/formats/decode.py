@@ -1,4 +1,5 @@
-"""Byte decoding shared by every format: UTF-8 (BOM removed) when valid, else a detector's guess.
+"""Byte decoding shared by every format: UTF-8 (BOM removed) when valid or nearly so, else a detector's guess;
+binary data is told apart by what its bytes are.
 
 The detector (charset-normalizer) is steered towards the encodings most common on the web; see
 the comments on the priors below before changing them.
@@ -7,34 +8,140 @@ the comments on the priors below before changing them.
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from typing import Any
+
+from cleaner.record import Edit
+
+# How a file starts tells binary formats that happen to carry a text extension (a logo saved as
+# .html, an archive named .txt): images, archives, PDFs, executables, databases.
+MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x00\x00\x01\x00", "an icon"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (or docx, xlsx, epub, jar)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x00asm", "a WebAssembly module"),
+    (b"ID3\x03", "an MP3 file"),
+    (b"ID3\x04", "an MP3 file"),
+    (b"wOFF", "a web font"),
+    (b"wOF2", "a web font"),
+    (b"OggS", "an Ogg audio or video file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document"),
+)
+# Text has next to no NUL or other control bytes (tab, newlines, form feed and escape aside); binary
+# data has plenty. Judged on the first bytes only, so a stray NUL later in a page does not matter.
+SNIFF_BYTES = 8192
+MAX_CONTROL_SHARE = 0.05
+_CONTROL = frozenset(range(32)) - {9, 10, 11, 12, 13, 27}
+
+
+def binary_kind(data: bytes) -> str | None:
+    r"""What binary data is (``"a PNG image"``, ``"binary data"``), or None when it may be text.
+
+    >>> binary_kind(b"%PDF-1.7 ..."), binary_kind(b"<p>" + b"text " * 100 + b"\x00</p>")
+    ('a PDF document', None)
+    """
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            return what
+    if data[257:262] == b"ustar":
+        return "a tar archive"
+    if data.startswith(b"RIFF") and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return "a RIFF file (WebP image, WAV or AVI)"
+    if data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
+        return "a bzip2 archive"
+    head = data[:SNIFF_BYTES]
+    if head and sum(head.count(bytes([c])) for c in _CONTROL) > MAX_CONTROL_SHARE * len(head):
+        return "many NUL and control bytes in its first 8 KiB"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str
+    edits: tuple[Edit, ...] = ()
+
+
+def decode_text(data: bytes) -> Decoded:
+    r"""Decode a file's bytes, saying what was repaired on the way.
+
+    - A BOM names the encoding (UTF-8, UTF-16).
+    - Binary data (see :func:`binary_kind`) raises ValueError.
+    - Valid UTF-8 is UTF-8. Bytes that are overwhelmingly UTF-8 (at least as many valid multi-byte
+      characters as invalid bytes) are UTF-8 too, each invalid byte a U+FFFD and the whole a
+      ``decode.invalid_utf8`` edit: one bad byte never sends a file to a legacy code page.
+    - Anything else is decoded in the detector's guess (cp1252, cp1251, Shift-JIS, ...).
+    - NUL characters left in the text are removed, as a ``decode.nul`` edit.
+
+    >>> d = decode_text(b"Le caf\xc3\xa9 \xff est ouvert")
+    >>> d.text, d.encoding, d.edits[0].fixer
+    ('Le café � est ouvert', 'utf-8', 'decode.invalid_utf8')
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _without_nul(data.decode(enc, errors="replace").lstrip("\ufeff"), enc)
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ValueError(f"binary, not text ({kind})")
+    try:
+        return _without_nul(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    invalid = sum(1 for ch in escaped if "\udc80" <= ch <= "\udcff")
+    valid = sum(1 for ch in escaped if ord(ch) > 127) - invalid
+    if valid >= invalid:
+        text = data.decode("utf-8", errors="replace")
+        edit = Edit("decode.invalid_utf8", invalid, _invalid_examples(escaped))
+        return _without_nul(text, "utf-8", (edit,))
+    guess = _guess_encoding(data)
+    if guess is None:
+        raise ValueError("not text in any known encoding (binary file?)")
+    return _without_nul(data.decode(guess, errors="replace"), guess)
+
+
+def _invalid_examples(escaped: str, limit: int = 3) -> tuple[str, ...]:
+    examples: list[str] = []
+    for at, ch in enumerate(escaped):
+        if "\udc80" <= ch <= "\udcff":
+            before = escaped[max(0, at - 12) : at].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            examples.append(f"{before}\\x{ord(ch) - 0xDC00:02x} -> {before}\ufffd")
+            if len(examples) == limit:
+                break
+    return tuple(examples)
+
+
+def _without_nul(text: str, encoding: str, edits: tuple[Edit, ...] = ()) -> Decoded:
+    nul = text.count("\x00")
+    if nul:
+        text = text.replace("\x00", "")
+        edits = (*edits, Edit("decode.nul", nul))
+    return Decoded(text, encoding, edits)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode a file's bytes: UTF-8 (BOM removed) when valid, else the best guess of a detector.
+    """Decode a file's bytes (:func:`decode_text`, without its edits): the text and the encoding.
 
-    Returns the text and the encoding used. Raises ValueError for data that is not text.
+    Raises ValueError for data that is not text.
 
     >>> decode_bytes("café".encode("cp1252"))[0]
     'café'
     """
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""
-    else:
-        if "\x00" in text:
-            raise ValueError("contains NUL bytes: looks binary, not text")
-        return text, "utf-8"
-    if b"\x00" in data[:4096]:
-        raise ValueError("contains NUL bytes: looks binary, not text")
-    guess = _guess_encoding(data)
-    if guess is None:
-        raise ValueError("not text in any known encoding (binary file?)")
-    return data.decode(guess, errors="replace"), guess
+    decoded = decode_text(data)
+    return decoded.text, decoded.encoding
 
 
 # Without a BOM, UTF-16/32 guesses on short 8-bit text are nearly always wrong.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -40,7 +41,7 @@ from cleaner.formats.base import (
     make_document,
     os_error_message,
 )
-from cleaner.record import Document, Reason, Source, json_line
+from cleaner.record import Document, Edit, Reason, Source, json_line
 
 # --- shards ----------------------------------------------------------------------------------
 
@@ -104,7 +105,7 @@ def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
                 line_no += 1
                 if not raw.strip():
                     continue
-                yield parse_record(raw, f.rel, line_no, limits)
+                yield parse_record(raw, f.rel, line_no, limits, stream.last_length)
     except (OSError, EOFError, zlib.error, DataTooLarge) as exc:
         source = Source(f.rel, line_no + 1)
         detail = str(exc) if isinstance(exc, DataTooLarge) else f"file is damaged or truncated ({exc})"
@@ -116,27 +117,41 @@ def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
 def _open_lines(shard: Shard, limits: LimitsConfig) -> LimitedReader:
     f = shard.file
     if f.format.compression == "gzip":
-        return LimitedReader(gzip.GzipFile(f.path, "rb"), None, limits.max_decompressed_bytes)  # type: ignore[arg-type]
+        return LimitedReader(
+            gzip.GzipFile(f.path, "rb"),  # type: ignore[arg-type]
+            None,
+            limits.max_decompressed_bytes,
+            limits.max_document_bytes,
+        )
     if f.format.compression == "zstd":
         from cleaner.formats.compression import zstd_reader
 
-        return LimitedReader(zstd_reader(open(f.path, "rb")), None, limits.max_decompressed_bytes)
+        return LimitedReader(
+            zstd_reader(open(f.path, "rb")), None, limits.max_decompressed_bytes, limits.max_document_bytes
+        )
     fh = open(f.path, "rb")  # noqa: SIM115 - closed by LimitedReader
     fh.seek(shard.start)
     remaining = None if shard.end is None else shard.end - shard.start
-    return LimitedReader(fh, remaining, limits.max_decompressed_bytes)
+    return LimitedReader(fh, remaining, limits.max_decompressed_bytes, limits.max_document_bytes)
 
 
-def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> Document:
-    """The document of one JSONL line (an error document when the line is not a usable record)."""
+def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, length: int | None = None) -> Document:
+    """The document of one JSONL line (an error document when the line is not a usable record).
+
+    ``length`` is the whole line's length when ``raw`` is only its start (a reader that does not
+    hold over-long lines). A lone surrogate escape (``"\\ud83d"``, half an emoji cut by a
+    truncating writer) cannot be written as UTF-8: it becomes U+FFFD, in the text, the id and the
+    metadata alike, recorded as a ``decode.lone_surrogate`` edit; the record is kept.
+    """
     source = Source(rel, line_no)
     fallback_id = f"{rel}:{line_no}"
-    if len(raw) > limits.max_document_bytes:
+    length = len(raw) if length is None else length
+    if length > limits.max_document_bytes:
         return error_document(
             fallback_id,
             source,
             Reason.ERROR_TOO_LARGE,
-            f"line is {len(raw):,} bytes, above limits.max_document_bytes={limits.max_document_bytes:,}; "
+            f"line is {length:,} bytes, above limits.max_document_bytes={limits.max_document_bytes:,}; "
             "raise the limit or drop the record",
         )
     try:
@@ -145,6 +160,20 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> Do
         return error_document(
             fallback_id, source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
         )
+    except RecursionError:
+        obj = _TOO_DEEP
+    if obj is _TOO_DEEP or (raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(obj)):
+        return error_document(
+            fallback_id,
+            source,
+            Reason.ERROR_FORMAT,
+            f"line nests JSON arrays or objects more than {MAX_JSON_DEPTH} levels deep; flatten or remove it",
+        )
+    edits: tuple[Edit, ...] = ()
+    if _ESCAPED_SURROGATE.search(raw):
+        obj, repaired = _replace_lone_surrogates(obj)
+        if repaired:
+            edits = (Edit("decode.lone_surrogate", repaired),)
     if not isinstance(obj, dict):
         return error_document(
             fallback_id,
@@ -158,9 +187,9 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> Do
     metadata = {k: v for k, v in obj.items() if k not in ("text", "html")}
     fields = tuple(obj)
     if isinstance(text, str):
-        return make_document(doc_id, text, "text", source, metadata, fields, limits)
+        return make_document(doc_id, text, "text", source, metadata, fields, limits, edits)
     if isinstance(html, str):
-        return make_document(doc_id, html, "html", source, metadata, fields, limits)
+        return make_document(doc_id, html, "html", source, metadata, fields, limits, edits)
     if "text" not in obj and "html" in obj:
         field, value = "html", html
     else:
@@ -172,6 +201,69 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig) -> Do
         Reason.ERROR_FORMAT,
         f"the {field} field is {what}; each record needs a string 'text' (plain text) or 'html' field",
     )
+
+
+# Records are pickled, copied and written back; Python does each recursively, so a record nested
+# near the interpreter's limit (1,000) would fail later, outside the reader. Real records nest a few levels.
+MAX_JSON_DEPTH = 200
+_TOO_DEEP = object()
+
+
+def _too_deep(obj: Any) -> bool:
+    """Whether ``obj`` nests lists and dicts more than MAX_JSON_DEPTH levels (iterative)."""
+    stack = [(obj, 1)] if isinstance(obj, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+# A surrogate can only come from a \\uD800-\\uDFFF escape; lines without one skip the repair.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("(?<![\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])")
+
+
+def _replace_lone_surrogates(obj: Any) -> tuple[Any, int]:
+    """``obj`` with every lone surrogate in its strings (keys too) replaced by U+FFFD, and how
+    many were replaced; pairs are joined into the character they encode. Iterative: depth is no
+    problem here."""
+    count = 0
+
+    def fix(value: str) -> str:
+        nonlocal count
+        if not any("\ud800" <= ch <= "\udfff" for ch in value):
+            return value
+        fixed, n = _LONE_SURROGATE.subn("\ufffd", value)
+        count += n
+        return fixed.encode("utf-16", "surrogatepass").decode("utf-16")
+
+    def copy(value: Any) -> Any:
+        if isinstance(value, str):
+            return fix(value)
+        if isinstance(value, dict):
+            return {}
+        if isinstance(value, list):
+            return [None] * len(value)
+        return value
+
+    root = copy(obj)
+    stack = [(obj, root)]
+    while stack:
+        src, dst = stack.pop()
+        if isinstance(src, dict):
+            for key, value in src.items():
+                dst[fix(key)] = child = copy(value)
+                if isinstance(value, dict | list):
+                    stack.append((value, child))
+        elif isinstance(src, list):
+            for i, value in enumerate(src):
+                dst[i] = child = copy(value)
+                if isinstance(value, dict | list):
+                    stack.append((value, child))
+    return root, count
 
 
 # --- writing ---------------------------------------------------------------------------------

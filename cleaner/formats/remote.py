@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,35 @@ def is_url(value: str | Path) -> bool:
     return bool(_SCHEME.match(text)) and not text.startswith("file://")
 
 
+def local_input(value: str | Path) -> str | Path:
+    """A ``file://`` URL as the local path it names (``file:///tmp/x`` is ``/tmp/x``); others unchanged.
+
+    >>> local_input("file:///tmp/a%20b/x.html"), local_input("file://localhost/tmp/x"), local_input("in/")
+    ('/tmp/a b/x.html', '/tmp/x', 'in/')
+    """
+    text = str(value)
+    if not text.lower().startswith("file://"):
+        return value
+    parsed = urllib.parse.urlsplit(text)
+    if parsed.netloc not in ("", "localhost"):
+        raise UsageError(f"{text}: a file:// URL must name a local path (file:///path); check the URL")
+    return urllib.parse.unquote(parsed.path)
+
+
+def _backend_package(url: str, exc: ImportError) -> str:
+    """The package fsspec needs for ``url``'s scheme (``s3fs`` for s3://), from fsspec's registry."""
+    if exc.name:
+        return str(exc.name)
+    scheme = url.split("://", 1)[0].lower()
+    try:
+        from fsspec.registry import known_implementations
+
+        target = known_implementations[scheme]["class"]
+    except (ImportError, KeyError):
+        return "its fsspec backend"
+    return str(target).split(".", 1)[0]
+
+
 def _fsspec() -> Any:
     try:
         import fsspec
@@ -47,8 +77,11 @@ def _filesystem(url: str) -> tuple[Any, str]:
     fsspec = _fsspec()
     try:
         return fsspec.core.url_to_fs(url)
-    except ImportError as exc:  # the scheme's backend (s3fs, gcsfs, ...) is missing
-        raise MissingExtraError(str(exc.name or "its fsspec backend"), "remote", f"reading {url}") from exc
+    except ImportError as exc:  # the scheme's backend (s3fs, gcsfs, ...) is missing, not cleaner[remote]
+        package = _backend_package(url, exc)
+        error = MissingExtraError(package, "remote", f"reading {url}")
+        error.args = (f"reading {url} needs {package}, fsspec's backend for that scheme: pip install {package}",)
+        raise error from exc
     except ValueError as exc:
         raise UsageError(f"cannot open {url}: {exc}; check the URL's scheme") from exc
 

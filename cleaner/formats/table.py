@@ -11,8 +11,8 @@ keeps the input's name). Adding a format is one module that offers a ``HANDLER``
 ('jsonl', 'gzip')
 >>> output_rel("a/b.html"), output_rel("a/b.txt"), output_rel("x.jsonl.gz")
 ('a/b.txt', 'a/b.txt', 'x.jsonl.gz')
->>> output_rel("crawl/x.warc.gz"), output_rel("t.parquet")
-('crawl/x.jsonl.gz', 't.parquet')
+>>> output_rel("crawl/x.warc.gz"), output_rel("t.parquet"), output_rel("p/a.html.gz"), output_rel("b.txt.zst")
+('crawl/x.jsonl.gz', 't.parquet', 'p/a.txt', 'b.txt')
 """
 
 from __future__ import annotations
@@ -42,6 +42,17 @@ FORMATS: tuple[Row, ...] = (
     Row(".warc", Format("warc"), warc.HANDLER, ".jsonl"),
     Row(".jsonl", Format("jsonl"), jsonl.HANDLER, None),
     Row(".ndjson", Format("jsonl"), jsonl.HANDLER, None),
+    *(
+        Row(inner + outer, Format(name, compression), pages.HANDLER, ".txt")
+        for inner, name in (
+            (".txt", "text"),
+            (".text", "text"),
+            (".html", "html"),
+            (".htm", "html"),
+            (".xhtml", "html"),
+        )
+        for outer, compression in ((".gz", "gzip"), (".zst", "zstd"))
+    ),
     Row(".txt", Format("text"), pages.HANDLER, ".txt"),
     Row(".text", Format("text"), pages.HANDLER, ".txt"),
     Row(".html", Format("html"), pages.HANDLER, ".txt"),

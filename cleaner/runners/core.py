@@ -39,7 +39,7 @@ from cleaner.atomic import atomic_file, sweep_temp_files
 from cleaner.config import Config
 from cleaner.errors import UsageError
 from cleaner.formats.base import Output
-from cleaner.formats.remote import is_url, stage_inputs
+from cleaner.formats.remote import is_url, local_input, stage_inputs
 from cleaner.formats.table import handler
 from cleaner.pipeline import Pipeline, run_segment
 from cleaner.progress import ProgressEvent
@@ -458,6 +458,7 @@ def plan_run(
 ) -> Plan:
     """Check the paths, fetch remote inputs, find the input files and cut them into shards."""
     paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
+    inputs = [local_input(p) for p in inputs]  # file:///x is the path /x
     if any(is_url(p) for p in inputs):
         # URLs (s3://, gs://, ...) are copied to a folder beside OUTDIR (not inside it: an input may
         # not live in the output), and a resumed run reuses complete copies.

@@ -333,3 +333,29 @@ def test_a_full_disk_during_the_run_names_the_path(tmp_path: Path, monkeypatch) 
     assert result.exit_code == 1
     assert f"{tmp_path / 'out.report.jsonl'}: No space left on device; free some space" in result.output
     assert "please report it" not in result.output and "internal error" not in result.output
+
+
+# --- Dask: shutdown without tracebacks -----------------------------------------------------------
+
+
+def test_a_normal_dask_run_prints_no_traceback(tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("distributed")
+    inputs = small_texts(tmp_path / "in", 40)
+    done = cleaner("clean", str(inputs), "-o", str(tmp_path / "out"), "--engine", "dask", "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr.replace("0 errors", "")
+
+
+def test_ctrl_c_on_a_dask_run_prints_no_worker_traceback(tmp_path: Path) -> None:
+    import signal
+
+    import pytest
+
+    pytest.importorskip("distributed")
+    code, stderr, left = _start_and_signal(tmp_path, signal.SIGINT, "--engine", "dask", group=True)
+    assert code == 130, stderr
+    assert "interrupted: run the same command to resume" in stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert left == []

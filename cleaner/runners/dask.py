@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import threading
@@ -101,6 +102,7 @@ class DaskExecutor:
 
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
         distributed = _distributed()
+        logging.getLogger("tornado.application").addFilter(_INTERRUPTED_WAIT)
         if self.address is None:
             with _workers_ignore_ctrl_c():
                 self.cluster = distributed.LocalCluster(
@@ -147,6 +149,20 @@ class DaskExecutor:
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
+        logging.getLogger("tornado.application").removeFilter(_INTERRUPTED_WAIT)
+
+
+class _InterruptedWait(logging.Filter):
+    """Drops one known, harmless traceback: Ctrl-C during a blocking call of the client makes
+    distributed (2026.8) cancel that call with a callback that raises NameError when the call had
+    not started yet, and tornado logs it. The run is being shut down anyway; nothing is lost."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, NameError) and "sync.<locals>.cancel" in record.getMessage())
+
+
+_INTERRUPTED_WAIT = _InterruptedWait()
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """Write files whole or not at all: the one atomic-write helper every output and checkpoint uses.
 
 A file is written under a temporary name in its final folder and renamed when complete, so a
-crash never leaves a half-written file under a final name. Temporary names carry
+crash never leaves a half-written file under a final name. An OSError that names no file (a
+full disk, met by a ``write``) is raised again naming the file being written. Temporary names carry
 :data:`TEMP_PREFIX`, so a later run can sweep the ones a killed run left behind. Compressed
 output is written with a zero timestamp and no file name in the gzip header, so the same input
 gives the same bytes.
@@ -53,9 +54,12 @@ def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
             else:
                 yield raw
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            # A failed write() or close() names no file (a full disk): name the one being written.
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 

@@ -10,10 +10,13 @@ command line overrides. Progress and the summary go to stderr; data goes to file
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import signal
 import sys
 import textwrap
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -37,12 +40,51 @@ def _err(line: str) -> None:
     click.echo(f"cleaner: error: {line}", err=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that a run shuts down the same way."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+# What to do about an OSError of the environment (not of one input: those are error records).
+_ENVIRONMENT_HINTS = {
+    errno.ENOSPC: "free some space or choose another output folder, then run the same command to resume",
+    errno.EDQUOT: "free some space (disk quota) or choose another output folder, then run the same command to resume",
+    errno.EROFS: "the file system is read-only: choose a writable output folder",
+    errno.EACCES: "make it writable or choose another place, then run the same command",
+    errno.EPERM: "make it writable or choose another place, then run the same command",
+    errno.EMFILE: "raise the open-files limit (ulimit -n), then run the same command to resume",
+    errno.ENFILE: "the system is out of file descriptors: retry later, then run the same command to resume",
+    errno.EIO: "the disk reported an I/O error: check it, then run the same command to resume",
+}
+
+
+def environment_error(exc: OSError) -> str | None:
+    """The line for an OSError of the environment (disk full, read-only, permissions), naming the
+    path when the error has one; None for an OSError that is more likely a bug.
+
+    >>> print(environment_error(OSError(errno.ENOSPC, "No space left on device", "out/a.txt")))
+    out/a.txt: No space left on device; free some space or choose another output folder, then run ...
+    """
+    hint = _ENVIRONMENT_HINTS.get(exc.errno or 0)
+    if exc.filename is None:
+        return f"{exc.strerror}; {hint}" if hint else None
+    return f"{exc.filename}: {exc.strerror}; {hint or 'check that path, then run the same command to resume'}"
+
+
 def handle_errors(func: F) -> F:
-    """Turn cleaner's own errors into one stderr line and exit code 2; no traceback unless --debug."""
+    """Turn cleaner's own errors into one stderr line and exit code 2; no traceback unless --debug.
+
+    SIGTERM is handled like Ctrl-C (the workers are shut down, the checkpoint kept): exit 143.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
+        main_thread = threading.current_thread() is threading.main_thread()  # signals are only set there
+        previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
         try:
             return func(*args, **kwargs)
         except (ConfigError, UsageError) as exc:
@@ -51,20 +93,35 @@ def handle_errors(func: F) -> F:
         except CleanerError as exc:
             _err(str(exc))
             sys.exit(1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            if main_thread:  # a second SIGTERM does not cut the message short
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
             _err("interrupted: run the same command to resume (outputs are only ever complete files)")
-            sys.exit(130)
-        except Exception as exc:
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+        except OSError as exc:
+            line = environment_error(exc)
+            if line is None:
+                raise _internal(exc, debug) from None
             if debug:
                 traceback.print_exc()
-            else:
-                _err(
-                    f"internal error: {type(exc).__name__}: {exc}; re-run with --debug for the traceback "
-                    "and please report it"
-                )
+            _err(line)
             sys.exit(1)
+        except Exception as exc:
+            raise _internal(exc, debug) from None
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal(exc: BaseException, debug: bool) -> SystemExit:
+    """Say that an unexpected error happened (with the traceback under --debug); exit 1."""
+    if debug:
+        traceback.print_exception(exc)
+    else:
+        _err(f"internal error: {type(exc).__name__}: {exc}; re-run with --debug for the traceback and please report it")
+    return SystemExit(1)
 
 
 INDEX_HELP = "Persistent dedup index (SQLite): check against it, then add this run's documents."
@@ -320,7 +377,7 @@ def clean(
     """
     started = time.perf_counter()
     from cleaner.progress import InputTimer, TerminalProgress, run_footer
-    from cleaner.runners import default_report_path, run
+    from cleaner.runners import default_report_path, resolve_link, run
 
     cfg, opts = build_config(config_path)
     inputs = opts.inputs or ()
@@ -331,6 +388,7 @@ def clean(
     outdir = Path(opts.output)
     report_path = Path(opts.report) if opts.report is not None else default_report_path(outdir)
     html_value = opts.html_report
+    html_path = resolve_link(Path(html_value)) if html_value is not None else None  # written through a link
     quiet = bool(opts.quiet)
     verbose = bool(opts.verbose) and not quiet
     progress = opts.progress
@@ -372,12 +430,13 @@ def clean(
             scheduler=scheduler,
             keep_intermediate=keep_intermediate,
             on_notice=None if quiet else _err,
+            also_writes=[html_path] if html_path is not None else [],
         )
-    if html_value is not None:
+    if html_path is not None:
         from cleaner.html_report import read_records, write_html_report
 
         title = f"cleaner run report: {', '.join(str(i) for i in inputs)} -> {outdir}"
-        write_html_report(Path(html_value), report, read_records(report_path), input_seconds=timer.seconds, title=title)
+        write_html_report(html_path, report, read_records(report_path), input_seconds=timer.seconds, title=title)
     if not quiet:
         click.echo(report.summary(), err=True)
         click.echo("\n" + run_footer(time.perf_counter() - started, outdir, report_path, html_value), err=True)

@@ -66,7 +66,10 @@ class ReportPart:
         self._fh.close()
 
     def record(self, doc: Document) -> None:
-        self._fh.write(dumps_record(document_record(doc)).encode("utf-8"))
+        try:
+            self._fh.write(dumps_record(document_record(doc)).encode("utf-8"))
+        except OSError as exc:  # a full disk: name the file
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         self.report.add_document(doc)
         if doc.status == "error" and doc.rejected is not None:
             line = doc.source.line

@@ -77,7 +77,7 @@ def make_inputs(root: Path) -> Path:
 def tree(root: Path) -> dict[str, bytes]:
     files = {}
     for p in sorted(root.rglob("*")):
-        if p.is_file():
+        if p.is_file() and p.name != ".cleaner-outputs.json":  # the list of outputs, not one of them
             data = p.read_bytes()
             if p.suffix == ".parquet":  # compare rows and schema, not pyarrow's byte layout
                 data = json.dumps(pq.read_table(p).to_pylist(), default=str).encode() + str(pq.read_schema(p)).encode()

@@ -57,4 +57,5 @@ def test_split_jsonl_equals_whole_file(tmp_path: Path) -> None:
 def test_no_work_folder_is_left_behind(tmp_path: Path) -> None:
     inputs = make_corpus(tmp_path)
     run([inputs], tmp_path / "out", Config(jobs=1), shard_bytes=4096)
-    assert not any(p.name.startswith(".") for p in (tmp_path / "out").rglob("*"))
+    hidden = [p.name for p in (tmp_path / "out").rglob("*") if p.name.startswith(".")]
+    assert hidden == [".cleaner-outputs.json"]  # the list of outputs stays; no work folder, no lock

@@ -128,7 +128,7 @@ def test_warc_in_gives_jsonl_out_with_the_text_of_the_same_pages_as_files(tmp_pa
         (tmp_path / "files" / f"{i}.html").write_text(expected[rid][0], encoding="utf-8")
     run([tmp_path / "warc"], tmp_path / "out", CFG)
     run([tmp_path / "files"], tmp_path / "out_files", CFG)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["crawl.jsonl.gz"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".cleaner-outputs.json", "crawl.jsonl.gz"]
     records = [
         json.loads(line) for line in gzip.decompress((tmp_path / "out" / "crawl.jsonl.gz").read_bytes()).splitlines()
     ]

@@ -208,15 +208,24 @@ def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int,
 
 def _bucket_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> I64:
     found: list[I64] = []
-    files = [_rows_file(folder, shard, group) for shard in shards]
-    tables = [(np.load(rows, mmap_mode="r"), np.load(bounds)) for rows, bounds in files]  # each file once
+    # The partition's rows of every shard (its cells are contiguous in a shard's file), copied out
+    # one file at a time: a memory map holds a descriptor, and a run may have more shards than
+    # the process may open files (1,024 is a common limit). The rows of a partition are bounded
+    # by ROWS_PER_PARTITION, so the copies are too.
+    tables: list[tuple[I64, I64]] = []
+    for rows_path, bounds_path in (_rows_file(folder, shard, group) for shard in shards):
+        bounds = np.load(bounds_path)
+        first, last = int(bounds[partition * width]), int(bounds[(partition + 1) * width])
+        mapped = np.load(rows_path, mmap_mode="r")
+        tables.append((np.array(mapped[first:last]), bounds - first))
+        del mapped  # closes the map and its descriptor
     for band in range(width):
         cell = partition * width + band
         pieces = []
         for rows_of_shard, bounds in tables:
             lo, hi = int(bounds[cell]), int(bounds[cell + 1])
             if hi > lo:
-                pieces.append(np.array(rows_of_shard[lo:hi]))
+                pieces.append(rows_of_shard[lo:hi])
         if not pieces:
             continue
         rows = np.concatenate(pieces)
@@ -243,17 +252,25 @@ class _ByRank:
 class _Sets(_ByRank):
     """Distinct shingle sets of documents by rank, from the shards' memory-mapped files."""
 
+    # Maps kept open at once: each holds a file descriptor, and a run may have more shards than
+    # the process may open files; the least recently used map is closed first.
+    MAX_OPEN = 64
+
     def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
         super().__init__(folder, shards, firsts)
         self.open: dict[int, tuple[U64, I64]] = {}
 
     def get(self, rank: int) -> U64:
         shard, local = self.locate(rank)
-        if shard not in self.open:
+        if shard in self.open:
+            self.open[shard] = self.open.pop(shard)  # most recently used last
+        else:
+            if len(self.open) >= self.MAX_OPEN:
+                del self.open[next(iter(self.open))]
             files = _files(self.folder, shard)
             self.open[shard] = (np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"]))
         values, offsets = self.open[shard]
-        return np.asarray(values[offsets[local] : offsets[local + 1]])
+        return np.array(values[offsets[local] : offsets[local + 1]])  # a copy: a view would keep the map open
 
 
 def verify_block(

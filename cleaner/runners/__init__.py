@@ -17,10 +17,10 @@ from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES
 from cleaner.report import Report
 from cleaner.runners import core
-from cleaner.runners.core import ExecutorFactory, default_report_path
+from cleaner.runners.core import ExecutorFactory, default_report_path, resolve_link
 from cleaner.runners.local import LocalExecutor
 
-__all__ = ["default_report_path", "pick_executor", "run"]
+__all__ = ["default_report_path", "pick_executor", "resolve_link", "run"]
 
 
 def pick_executor(engine: str = "local", scheduler: str | None = None) -> ExecutorFactory:
@@ -50,6 +50,7 @@ def run(
     engine: str = "local",
     scheduler: str | None = None,
     on_notice: Callable[[str], None] | None = None,
+    also_writes: Sequence[Path] = (),
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
 
@@ -60,6 +61,12 @@ def run(
     ``on_notice`` receives lines for the user that are not errors (where a resumed run picks up).
     An interrupted run leaves its finished tasks in OUTDIR/.cleaner-work; the same command resumes
     from them. ``keep_intermediate`` keeps that folder after a finished run.
+    ``also_writes`` names files the caller writes after the run (the HTML report): they are
+    checked like the report before anything is read or written.
+
+    OUTDIR is locked for the run (a second run into it is refused), and a non-empty OUTDIR that
+    an earlier cleaner run did not write is refused; a new run deletes the outputs the earlier
+    run listed there (:mod:`cleaner.runners.outdir`).
     """
     return core.run(
         inputs,
@@ -72,4 +79,5 @@ def run(
         on_progress=on_progress,
         on_notice=on_notice,
         keep_intermediate=keep_intermediate,
+        also_writes=also_writes,
     )

@@ -46,13 +46,13 @@ from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
 from cleaner.record import Document, Reason, Source
 from cleaner.report import Report
+from cleaner.runners.outdir import WORK_DIR, OutputLock, check_owned, check_writable, claim_outputs
 from cleaner.stage import CorpusStage
 from cleaner.writers import ReportPart, concatenate, join_report, output_collisions, output_rel
 
 # Documents are processed in batches: large enough to amortise per-call overhead in the stages,
 # small enough that a worker holds only a few MB of text at a time.
 BATCH_DOCS = 256
-WORK_DIR = ".cleaner-work"
 # Summaries are written this many at a time: one batch is what the driver holds while reading.
 SPILL_BATCH = 1024
 
@@ -124,20 +124,62 @@ def default_report_path(outdir: Path) -> Path:
     return outdir.with_name(outdir.name + ".report.jsonl")
 
 
-def check_paths(inputs: Sequence[Path], outdir: Path, report: Path) -> None:
-    """Refuse layouts that would write into an input or read our own output."""
+def check_paths(inputs: Sequence[Path], outdir: Path, report: Path, also_writes: Sequence[Path] = ()) -> None:
+    """Refuse layouts that would write into an input or read our own output: OUTDIR and an input
+    inside one another, or a report (``report`` and ``also_writes``, the HTML report) that is an
+    input, inside an input folder, inside OUTDIR (where outputs go) or another report. Links are
+    followed, so a report through a symbolic link is checked where it would land."""
     out = Path(os.path.realpath(outdir))
-    rep = Path(os.path.realpath(report))
+    reports = [(report, "--report"), *((extra, "--html-report") for extra in also_writes)]
     for raw in inputs:
         src = Path(os.path.realpath(raw))
         if out == src or src in out.parents:
             raise UsageError(f"output folder {outdir} is inside input {raw}; choose an output folder outside it")
         if out in src.parents:
             raise UsageError(f"input {raw} is inside output folder {outdir}; choose an output folder elsewhere")
-        if rep == src or (src.is_dir() and src in rep.parents):
-            raise UsageError(f"report {report} would be written inside input {raw}; pass --report elsewhere")
+        for path, option in reports:
+            rep = Path(os.path.realpath(path))
+            if rep == src or _same_file(rep, src):
+                raise UsageError(f"report {path} is input {raw}; pass {option} elsewhere")
+            if src.is_dir() and src in rep.parents:
+                raise UsageError(f"report {path} would be written inside input {raw}; pass {option} elsewhere")
+    seen: dict[Path, Path] = {}
+    for path, option in reports:
+        rep = Path(os.path.realpath(path))
+        if rep == out or out in rep.parents:
+            raise UsageError(f"report {path} would be written inside output folder {outdir}; pass {option} elsewhere")
+        if rep in seen:
+            raise UsageError(f"report {path} and report {seen[rep]} are the same file; pass {option} elsewhere")
+        seen[rep] = path
     if out.exists() and not out.is_dir():
         raise UsageError(f"output {outdir} exists and is not a folder; choose another -o")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two existing paths are one file (a hard link counts)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def resolve_link(path: Path) -> Path:
+    """Where a file written at ``path`` should go: a symbolic link's target (written through the
+    link, which stays a link), else ``path`` itself.
+
+    >>> resolve_link(Path("no/such/file.jsonl")).as_posix()
+    'no/such/file.jsonl'
+    """
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def check_writable_paths(outdir: Path, report: Path, also_writes: Sequence[Path] = ()) -> None:
+    """Refuse, before any input is read, an OUTDIR or report that cannot be written (see
+    :func:`cleaner.runners.outdir.check_writable`)."""
+    check_writable(outdir, "output folder", "choose a writable folder with -o", folder=True)
+    check_writable(report, "report", "pass --report a writable file path")
+    for extra in also_writes:
+        check_writable(extra, "HTML report", "pass --html-report a writable file path")
 
 
 # --- tasks -------------------------------------------------------------------------------------
@@ -427,6 +469,7 @@ def run(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
     keep_intermediate: bool = False,
+    also_writes: Sequence[Path] = (),
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` with tasks run by ``executor``; write the report and
     return the summed counters. :func:`cleaner.runners.run` picks the executor from an engine
@@ -436,35 +479,45 @@ def run(
         hooks.on_error = on_error
     if on_notice is not None:
         hooks.on_notice = on_notice
-    plan = plan_run(inputs, outdir, report_path, shard_bytes)
-    pipeline = Pipeline(cfg)
-    run_id = fingerprint(cfg, plan.shards)
-    pipeline.prepare(run_id)
-    sweep_temp_files(plan.paths.outdir)
-    sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
-    checkpoint = Checkpoint.open(plan.paths, run_id)
-    jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(plan.shards)))
-    runner = executor(jobs, cfg)
-    with runner as execute:
-        total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
-    assemble(plan, total, crashed, hooks)
-    if not keep_intermediate:
-        shutil.rmtree(plan.paths.workdir, ignore_errors=True)
+    plan = plan_run(inputs, outdir, report_path, shard_bytes, also_writes)
+    check_owned(plan.paths.outdir)  # before the lock file is made in a folder that is not ours
+    with OutputLock(plan.paths.outdir):  # one run at a time into OUTDIR (see cleaner.runners.outdir)
+        check_owned(plan.paths.outdir)
+        pipeline = Pipeline(cfg)
+        run_id = fingerprint(cfg, plan.shards)
+        pipeline.prepare(run_id)
+        sweep_temp_files(plan.paths.outdir)
+        sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
+        checkpoint = Checkpoint.open(plan.paths, run_id)
+        claim_outputs(plan.paths.outdir, {output_rel(f.rel) for f in plan.found.files}, checkpoint.resumed)
+        jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(plan.shards)))
+        runner = executor(jobs, cfg)
+        with runner as execute:
+            total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
+        assemble(plan, total, crashed, hooks)
+        if not keep_intermediate:
+            shutil.rmtree(plan.paths.workdir, ignore_errors=True)
     return total
 
 
 def plan_run(
-    inputs: Sequence[str | Path], outdir: str | Path, report_path: str | Path | None, shard_bytes: int
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    report_path: str | Path | None,
+    shard_bytes: int,
+    also_writes: Sequence[Path] = (),
 ) -> Plan:
     """Check the paths, fetch remote inputs, find the input files and cut them into shards."""
-    paths = RunPaths(Path(outdir), Path(report_path) if report_path else default_report_path(Path(outdir)))
+    report = resolve_link(Path(report_path)) if report_path else default_report_path(Path(outdir))
+    paths = RunPaths(Path(outdir), report)
     inputs = [local_input(p) for p in inputs]  # file:///x is the path /x
     if any(is_url(p) for p in inputs):
         # URLs (s3://, gs://, ...) are copied to a folder beside OUTDIR (not inside it: an input may
         # not live in the output), and a resumed run reuses complete copies.
         inputs = stage_inputs(inputs, paths.outdir.with_name(paths.outdir.name + ".remote"))
     input_paths = [Path(p) for p in inputs]
-    check_paths(input_paths, paths.outdir, paths.report)
+    check_paths(input_paths, paths.outdir, paths.report, also_writes)
+    check_writable_paths(paths.outdir, paths.report, also_writes)
     found = discover(input_paths)
     clashes = output_collisions(found.files)
     if clashes:

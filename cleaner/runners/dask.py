@@ -24,8 +24,13 @@ a shared volume); docs/scaling.md says how a very large run is laid out.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +47,8 @@ PLUGIN_NAME = "cleaner-pipeline"
 # but a shard's decisions travel with its task; a bounded window keeps the driver's memory flat
 # when a phase has tens of thousands of shards.
 IN_FLIGHT_PER_WORKER = 4
+# How long a finished run waits for its local workers to stop before it closes the scheduler.
+WORKER_CLOSE_SECONDS = 10.0
 
 
 def _distributed() -> Any:
@@ -95,14 +102,16 @@ class DaskExecutor:
 
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
         distributed = _distributed()
+        logging.getLogger("tornado.application").addFilter(_INTERRUPTED_WAIT)
         if self.address is None:
-            self.cluster = distributed.LocalCluster(
-                n_workers=self.jobs,
-                threads_per_worker=1,  # stages are not shared between threads; one task per process
-                processes=True,
-                dashboard_address=":0",  # a free port: None still binds 8787 for /metrics
-                silence_logs=40,  # errors only: progress and the summary go to stderr already
-            )
+            with _workers_ignore_ctrl_c():
+                self.cluster = distributed.LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,  # stages are not shared between threads; one task per process
+                    processes=True,
+                    dashboard_address=":0",  # a free port: None still binds 8787 for /metrics
+                    silence_logs=40,  # errors only: progress and the summary go to stderr already
+                )
             self.client = distributed.Client(self.cluster)
         else:
             self.client = distributed.Client(self.address)
@@ -124,10 +133,52 @@ class DaskExecutor:
         return in_order(lambda a: client.submit(fn, *a, pure=False), args, window)
 
     def __exit__(self, *exc: object) -> None:
+        # Our own cluster: its workers are stopped first, while the scheduler still answers, so
+        # no worker is left sending a heartbeat to a closed scheduler (which logs a traceback);
+        # then the client, then the scheduler. A cluster given by --scheduler is not ours to stop.
+        if self.cluster is not None and self.client is not None:
+            with contextlib.suppress(Exception):  # best effort: closing the cluster stops them anyway
+                self.cluster.scale(0)
+                deadline = time.monotonic() + WORKER_CLOSE_SECONDS
+                while self.client.scheduler_info().get("workers") and time.monotonic() < deadline:
+                    time.sleep(0.05)
         if self.client is not None:
-            self.client.close()
+            with contextlib.suppress(Exception):  # an interrupted run must still close the cluster
+                self.client.close()
+            self.client = None
         if self.cluster is not None:
             self.cluster.close()
+            self.cluster = None
+        logging.getLogger("tornado.application").removeFilter(_INTERRUPTED_WAIT)
+
+
+class _InterruptedWait(logging.Filter):
+    """Drops one known, harmless traceback: Ctrl-C during a blocking call of the client makes
+    distributed (2026.8) cancel that call with a callback that raises NameError when the call had
+    not started yet, and tornado logs it. The run is being shut down anyway; nothing is lost."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, NameError) and "sync.<locals>.cancel" in record.getMessage())
+
+
+_INTERRUPTED_WAIT = _InterruptedWait()
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (an ignored signal stays ignored in a child,
+    and Python then installs no KeyboardInterrupt handler), so that Ctrl-C, which reaches the
+    whole process group, stops only the driver: it shuts the cluster down itself, and no worker
+    prints a traceback. A no-op outside the main thread, where signals cannot be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def absolute(task: Task) -> Task:

@@ -8,13 +8,16 @@ pickle, which the Dask engine needs too.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from cleaner.config import Config
+from cleaner.errors import CleanerError
 from cleaner.pipeline import Pipeline
 from cleaner.runners.core import Task, TaskResult, in_order, run_task
 
@@ -27,6 +30,9 @@ _worker_pipeline: Pipeline | None = None
 
 def _init_worker(cfg: Config) -> None:
     global _worker_pipeline
+    # Ctrl-C reaches every process of the terminal's process group: the driver handles it and
+    # stops the workers, which would otherwise each print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_pipeline = Pipeline(cfg)
     _worker_pipeline.setup()
 
@@ -42,7 +48,11 @@ class LocalExecutor:
 
     A worker that dies (a crash inside a parser, the kernel's out-of-memory killer) breaks the
     pool. The executor then runs the first unfinished task alone in a fresh process: if that one
-    dies too, its shard is reported as failed; either way the pool is rebuilt for the rest.
+    dies too, its shard is reported as failed; either way the pool is rebuilt for the rest. A
+    corpus stage's task (:meth:`map`) whose worker dies is tried once more in a fresh pool.
+
+    Leaving the executor on an exception (Ctrl-C, SIGTERM, an error) stops the workers at once
+    rather than waiting for their tasks: the checkpoint already holds every finished one.
     """
 
     def __init__(self, jobs: int, cfg: Config, worker: Callable[[Task], TaskResult] | None = None) -> None:
@@ -83,14 +93,33 @@ class LocalExecutor:
     def map(self, fn: Callable[..., T], args: Sequence[tuple[object, ...]]) -> Iterator[T]:
         """``fn(*a)`` for each ``a`` of ``args``, results in order: in the pool's processes (in
         this process for one job). Corpus stages' tasks run through it (``Dedup.decide_sharded``,
-        see cleaner.dedup.sharded). A worker dying here fails the run, which resumes from the
-        last checkpoint when run again."""
+        see cleaner.dedup.sharded). Their tasks are idempotent (each writes its own files whole),
+        so when a worker dies the pool is rebuilt and the unfinished tasks run again; a task
+        whose worker dies twice stops the run with an error that says so (the same command then
+        resumes from the checkpoint)."""
         if self.jobs <= 1:
             return (fn(*a) for a in args)
-        if self.pool is None:
-            self.pool = self._new_pool(self.jobs)
-        pool = self.pool
-        return in_order(lambda a: pool.submit(fn, *a), args, self.jobs * 4)
+        return self._map_pooled(fn, args)
+
+    def _map_pooled(self, fn: Callable[..., T], args: Sequence[tuple[object, ...]]) -> Iterator[T]:
+        done, retried = 0, -1
+        while done < len(args):
+            if self.pool is None:
+                self.pool = self._new_pool(self.jobs)
+            pool = self.pool
+            try:
+                for result in in_order(functools.partial(_submit, pool, fn), args[done:], self.jobs * 4):
+                    yield result
+                    done += 1
+            except BrokenProcessPool as exc:
+                self._stop_pool()
+                if retried == done:
+                    raise CleanerError(
+                        f"a worker process died twice on the same task of the {_task_name(fn)} step (out of "
+                        "memory, or a crash): free some memory or use fewer --jobs, then run the same command "
+                        "to resume"
+                    ) from exc
+                retried = done
 
     def _run_alone(self, task: Task) -> TaskResult:
         pool = self._new_pool(1)
@@ -105,6 +134,26 @@ class LocalExecutor:
         finally:
             pool.shutdown(cancel_futures=True)
 
+    def _stop_pool(self, terminate: bool = False) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        if terminate:  # stop what the workers are doing; the pool then shuts down without waiting for it
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+        self._stop_pool(terminate=exc[0] is not None)
+
+
+def _submit(pool: ProcessPoolExecutor, fn: Callable[..., T], args: tuple[object, ...]) -> Future[T]:
+    return pool.submit(fn, *args)
+
+
+def _task_name(fn: Callable[..., object]) -> str:
+    """
+    >>> _task_name(_task_name)
+    'task name'
+    """
+    return getattr(fn, "__name__", "corpus").strip("_").replace("_", " ")

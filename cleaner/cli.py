@@ -190,6 +190,11 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             is_flag=True,
             help="Keep HTML figure captions and photo credits (dropped as boilerplate.caption by default).",
         ),
+        click.option(
+            "--markdown",
+            is_flag=True,
+            help="Write text extracted from HTML as Markdown (headings, lists, tables, code) instead of plain text.",
+        ),
         click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors."),
     ]
     for option in reversed(options):
@@ -244,6 +249,8 @@ def build_config(
         dedup = dataclasses.replace(dedup, drop_duplicate_passages=True)
     if keep_captions:
         cfg = dataclasses.replace(cfg, boilerplate=dataclasses.replace(cfg.boilerplate, captions=True))
+    if click.get_current_context().params.get("markdown"):  # a shared option (see _shared_options)
+        cfg = dataclasses.replace(cfg, boilerplate=dataclasses.replace(cfg.boilerplate, markdown=True))
     return dataclasses.replace(cfg, dedup=dedup), run
 
 
@@ -290,6 +297,7 @@ def clean(
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
     keep_captions: bool,
+    markdown: bool,  # read by build_config from the click context
     no_passages: bool,
     debug: bool,
     quiet: bool,
@@ -398,6 +406,7 @@ def explain(
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
     keep_captions: bool,
+    markdown: bool,  # read by build_config from the click context
     no_passages: bool,
     debug: bool,
     as_html: bool,
@@ -461,6 +470,7 @@ def config_show(
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
     keep_captions: bool,
+    markdown: bool,  # read by build_config from the click context
     no_passages: bool,
     debug: bool,
     quiet: bool,

@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ship", action="store_true", help="cross-validate only; do not write the model")
     parser.add_argument("--no-cv", action="store_true", help="train the shipped model only")
     parser.add_argument("--task", choices=("html", "text", "both"), default="both")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the sweep of decision bars")
     parser.add_argument("--oof", type=Path, help="write the out-of-fold block scores here (.npz, for review)")
     parser.add_argument("--models", type=Path, default=REPO / "cleaner" / "boilerplate" / "data",
                         help="where the trained models go (default: the package data folder)")  # fmt: skip
@@ -355,10 +356,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"text fold {k}: {time.time() - started:.0f}s", file=sys.stderr)
         results["text_cv"] = _wcxb.table(pages, text_out)
         print_table({"text model (cv)": results["text_cv"]})
-        results["text_cv_threshold_sweep"] = sweep_thresholds(pages, line_scores, text_kept)
+        if not args.no_sweep:
+            results["text_cv_threshold_sweep"] = sweep_thresholds(pages, line_scores, text_kept)
     if text_units and not args.no_ship:
         model = fit_text(list(range(len(pages))))
+        args.models.mkdir(parents=True, exist_ok=True)
         model.save(args.models / TEXT_MODEL)
+        print(f"wrote {args.models / TEXT_MODEL}", file=sys.stderr)
     if args.task == "text":
         analyses = []
     if analyses and not args.no_cv:
@@ -379,10 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         results["cv"] = _wcxb.table(pages, outputs)
         results["rules"] = _wcxb.table(pages, rules)
         print_table({"model (cv)": results["cv"], "rules": results["rules"]})
-        results["cv_threshold_sweep"] = sweep_thresholds(
-            pages, {i: (analyses[i].rule_reasons, s) for i, s in scores.items()},
-            lambda i, keep: join_kept(analyses[i], keep.tolist()),
-        )  # fmt: skip
+        if not args.no_sweep:
+            results["cv_threshold_sweep"] = sweep_thresholds(
+                pages, {i: (analyses[i].rule_reasons, s) for i, s in scores.items()},
+                lambda i, keep: join_kept(analyses[i], keep.tolist()),
+            )  # fmt: skip
         if args.oof:
             np.savez_compressed(args.oof, **{pages[i].id: s for i, s in scores.items()})
     if analyses and not args.no_ship:
@@ -390,10 +395,11 @@ def main(argv: list[str] | None = None) -> int:
         args.models.mkdir(parents=True, exist_ok=True)
         model.save(args.models / HTML_MODEL)
         print(f"wrote {args.models / HTML_MODEL}", file=sys.stderr)
-    out = HERE / "results" / "train_boilerplate.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    previous = json.loads(out.read_text("utf-8")) if out.exists() else {}
-    out.write_text(json.dumps({**previous, **results}, indent=1) + "\n", "utf-8")
+    if args.limit is None:  # figures on a subset are for quick runs, not for the record
+        out = HERE / "results" / "train_boilerplate.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        previous = json.loads(out.read_text("utf-8")) if out.exists() else {}
+        out.write_text(json.dumps({**previous, **results}, indent=1) + "\n", "utf-8")
     return 0
 
 

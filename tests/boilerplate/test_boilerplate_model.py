@@ -49,6 +49,17 @@ def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
     assert np.array_equal(model.raw(noisy), model._raw_numpy(noisy) + float(model.meta.get("init_score", 0.0)))
 
 
+def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:
+    # LightGBM's rule (x <= threshold goes left); real thresholds rarely equal a feature value.
+    model = TreeModel.from_arrays(
+        feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
+        roots=[0], depth=1, names=("x",), meta={},
+    )  # fmt: skip
+    rows = np.array([[0.5], [0.25], [0.75]])
+    assert model.raw(rows).tolist() == [-1.0, -1.0, 1.0]
+    assert model._raw_numpy(rows).tolist() == [-1.0, -1.0, 1.0]
+
+
 def test_model_round_trips_through_its_file(tmp_path: Path) -> None:
     model = TreeModel.from_arrays(
         feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],

@@ -247,8 +247,9 @@ def wcxb_section(data: Path, peers: bool) -> dict:
                 tables[label] = saved[key]
     tables["cleaner rules only"] = _wcxb.table(pages, {p.id: extract(p.html, cues, learned=False).text for p in pages})
     visible = {p.id: visible_text(p.html) for p in pages}
+    # learned=False: the shipped line scorer was trained on these pages (its figure is the cv one).
     tables["cleaner text rules"] = _wcxb.table(
-        pages, {i: remove_spans(t, classify_lines(t)) for i, t in visible.items()}
+        pages, {i: remove_spans(t, classify_lines(t, learned=False)) for i, t in visible.items()}
     )
     if peers:
         import trafilatura

@@ -39,6 +39,7 @@ def test_shipped_models_load_with_their_features_and_attribution() -> None:
 
 
 def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
+    pytest.importorskip("numba")  # loaded: raw() takes the compiled walk
     model = packaged(HTML_MODEL)
     assert model is not None
     page = analyse(PAGE)
@@ -51,6 +52,7 @@ def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
 
 def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:
     # LightGBM's rule (x <= threshold goes left); real thresholds rarely equal a feature value.
+    pytest.importorskip("numba")  # loaded: raw() takes the compiled walk
     model = TreeModel.from_arrays(
         feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
         roots=[0], depth=1, names=("x",), meta={},

@@ -252,6 +252,11 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             is_flag=True,
             help="Keep HTML figure captions and photo credits (dropped as boilerplate.caption by default).",
         ),
+        click.option(
+            "--markdown",
+            is_flag=True,
+            help="Write text extracted from HTML as Markdown (headings, lists, tables, code) instead of plain text.",
+        ),
         click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors."),
     ]
     for option in reversed(options):
@@ -349,6 +354,7 @@ def clean(
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
     keep_captions: bool,
+    markdown: bool,  # read by build_config from the click context
     no_passages: bool,
     debug: bool,
     quiet: bool,
@@ -465,6 +471,7 @@ def explain(
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
     keep_captions: bool,
+    markdown: bool,  # read by build_config from the click context
     no_passages: bool,
     debug: bool,
     as_html: bool,
@@ -520,6 +527,7 @@ def config_show(
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
     keep_captions: bool,
+    markdown: bool,  # read by build_config from the click context
     no_passages: bool,
     debug: bool,
     quiet: bool,

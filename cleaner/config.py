@@ -44,6 +44,9 @@ class BoilerplateConfig:
     # annotations (the extraction benchmark) leave them out, and keeping them costs about
     # 0.01 F1 there; each dropped caption is reported as boilerplate.caption either way.
     captions: bool = False
+    # Write the text extracted from HTML as Markdown (headings, lists, tables, quotes, code)
+    # instead of plain text. Plain text is the default, and what quality is measured on.
+    markdown: bool = False
     # A line is a site template when it occurs in at least this many documents of one site
     # and in at least template_share of them.
     template_min_docs: int = 5

@@ -195,6 +195,7 @@ _CLI_CONFIG: dict[str, tuple[str | None, str, Any]] = {
     "keep_duplicates": ("dedup", "drop_duplicates", False),
     "drop_duplicate_passages": ("dedup", "drop_duplicate_passages", True),
     "keep_captions": ("boilerplate", "captions", True),
+    "markdown": ("boilerplate", "markdown", True),
 }
 CLI_CONFIG_OPTIONS = tuple(_CLI_CONFIG)
 

@@ -65,6 +65,7 @@ def test_every_clean_option_can_come_from_the_file() -> None:
         "scheduler": "run.scheduler",
         "keep_intermediate": "run.keep_intermediate",
         "keep_captions": "boilerplate.captions",
+        "markdown": "boilerplate.markdown",
         "no_passages": "dedup.passages",
     }
     clean = main.commands["clean"]

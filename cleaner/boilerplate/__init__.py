@@ -46,7 +46,7 @@ class HtmlExtract:
         self._cues = ClassCues()  # a pure memo of class-name verdicts, one per worker
 
     def setup(self) -> None:
-        """Nothing to load: the rule table is compiled at import."""
+        """Nothing to load ahead: the block scorer is read from package data on first use (milliseconds)."""
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
@@ -55,7 +55,7 @@ class HtmlExtract:
             elif not self.cfg.html:
                 yield dataclasses.replace(doc, text=visible_text(doc.html))
             else:
-                result = extract(doc.html, self._cues, captions=self.cfg.captions)
+                result = extract(doc.html, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown)
                 yield dataclasses.replace(doc, text=result.text, drops=doc.drops + result.drops)
 
 

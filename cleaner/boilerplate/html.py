@@ -31,11 +31,16 @@ More rain is expected tomorrow, forecasters warned on Monday.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from html import unescape
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from cleaner.boilerplate.features import block_features
+from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged
 from cleaner.boilerplate.rules import (
     BLOCK_TAGS,
     HEADING_TAGS,
@@ -514,19 +519,36 @@ def _descend_to_marked(container: int, elements: list[_Element], totals: _Totals
     return best
 
 
-def extract(html: str, cues: ClassCues | None = None, captions: bool = False) -> Extraction:
-    """Extract the article of a page as plain text, with a Drop for every removed block.
+@dataclass(slots=True)
+class Analysis:
+    """What the rules see on a page: its blocks and elements, and the rules' verdict per block.
 
-    ``cues`` is a class-name judge to reuse across pages (a stage keeps one per worker);
-    the result is the same with or without it, only faster. ``captions`` keeps figure
-    captions (by default they go, as ``boilerplate.caption``: see BoilerplateConfig.captions).
+    The learned scorer (model.py) reads these as its features; ``rule_reasons[i]`` is the
+    reason the rules alone would drop block ``i`` for (None: the rules keep it).
     """
+
+    blocks: list[Block]
+    elements: list[_Element]
+    goods: list[int]
+    totals: _Totals
+    cards: list[bool]
+    holds_body: list[bool]
+    active: list[Reason | None]
+    owner: list[int]
+    nearest: list[Reason | None]
+    containers: list[int]
+    rule_reasons: list[Reason | None]
+    hidden_drops: list[Drop]
+
+
+def analyse(html: str, cues: ClassCues | None = None, captions: bool = False) -> Analysis | None:
+    """Parse a page and judge its blocks by the rules; None when the page has no text."""
     root, hidden_drops = _parse(html)
     if root is None:
-        return Extraction("", tuple(hidden_drops))
+        return None
     blocks, elements = _walk(root)
     if not blocks or not elements:
-        return Extraction("", tuple(hidden_drops))
+        return Analysis([], [], [], _Totals([], [], [], []), [], [], [], [], [], [], [], hidden_drops)
     goods = [_good_chars(b) for b in blocks]
     totals = _totals(blocks, goods, elements)
     _judge_classes(elements, totals, cues if cues is not None else ClassCues())
@@ -566,8 +588,7 @@ def extract(html: str, cues: ClassCues | None = None, captions: bool = False) ->
         own = active[eid]
         nearest[eid] = own if own is not None else (nearest[parent] if parent >= 0 else None)
 
-    kept: list[Block] = []
-    drops: list[Drop] = hidden_drops
+    rule_reasons: list[Reason | None] = []
     for block in blocks:
         innermost = block.element
         reason = nearest[innermost] if innermost >= 0 else None
@@ -580,11 +601,231 @@ def extract(html: str, cues: ClassCues | None = None, captions: bool = False) ->
                 reason = line_reason(block.text)
         elif reason is None:
             reason = Reason.LOW_SCORE
-        if reason is None:
+        rule_reasons.append(reason)
+    return Analysis(
+        blocks, elements, goods, totals, cards, holds_body, active, owner, nearest, containers, rule_reasons,
+        hidden_drops,
+    )  # fmt: skip
+
+
+def model_scores(page: Analysis, model: TreeModel) -> np.ndarray:
+    """The learned scorer's probability that each block is main content."""
+    return model.predict(block_features(page, model.tokens))
+
+
+def model_keeps(page: Analysis, model: TreeModel, scores: np.ndarray | None = None) -> list[bool]:
+    """Which blocks the learned scorer keeps: the rules' verdicts set each block's bar, and the
+    page's kind sets the bars (see page_kind and model.keep_mask)."""
+    if scores is None:
+        scores = model_scores(page, model)
+    return keep_mask(scores, page.rule_reasons, bars_for(model.meta, page_kind(page))).tolist()
+
+
+# A page is an article when the rules' container holds a run of article paragraphs and at least
+# this share of the page's article-like text. There the rules (tuned on news pages) keep more
+# say; on other pages (listings, products, forums, service pages) the learned scorer does.
+ARTICLE_CONTAINER_SHARE = 0.7
+
+
+def page_kind(page: Analysis) -> str:
+    """"article" (one main container of prose) or "other" (sections, lists, posts, products).
+
+    >>> page_kind(analyse("<ul><li><a href='/a'>One</a></li><li><a href='/b'>Two</a></li></ul>"))
+    'other'
+    """
+    container = page.containers[0] if page.containers else -1
+    if container < 0:
+        return "other"
+    good = sum(page.goods)
+    holds = page.holds_body[container] and page.totals.good[container] >= ARTICLE_CONTAINER_SHARE * good
+    return "article" if holds and good > 0 else "other"
+
+
+def join_kept(page: Analysis, keep: list[bool]) -> str:
+    return _join([block for block, kept in zip(page.blocks, keep, strict=True) if kept])
+
+
+def extract(
+    html: str,
+    cues: ClassCues | None = None,
+    captions: bool = False,
+    model: TreeModel | None = None,
+    learned: bool = True,
+    as_markdown: bool = False,
+) -> Extraction:
+    """Extract the main content of a page as plain text, with a Drop for every removed block.
+
+    ``cues`` is a class-name judge to reuse across pages (a stage keeps one per worker);
+    the result is the same with or without it, only faster. ``captions`` keeps figure
+    captions (by default they go, as ``boilerplate.caption``: see BoilerplateConfig.captions).
+    ``model`` is the block scorer (default: the one shipped with the package); with
+    ``learned=False``, or when no model is shipped, the rules alone decide.
+    A block the scorer drops keeps the rules' reason where they have one, else the reason
+    of the nearest cue above it, else ``boilerplate.low_score``; its detail gives the score.
+    ``as_markdown`` writes the kept blocks as Markdown (see ``markdown``) instead of plain text.
+    """
+    page = analyse(html, cues, captions)
+    if page is None or not page.blocks:
+        fallback = _text_without_body(html)
+        return Extraction(fallback, tuple(page.hidden_drops) if page is not None else ())
+    if model is None and learned:
+        model = packaged(HTML_MODEL)
+    if model is None or not learned or not page.blocks:
+        keep = [reason is None for reason in page.rule_reasons]
+        scores = None
+    else:
+        scores = model_scores(page, model)
+        keep = model_keeps(page, model, scores)
+    kept: list[Block] = []
+    drops: list[Drop] = page.hidden_drops
+    for i, (block, reason) in enumerate(zip(page.blocks, page.rule_reasons, strict=True)):
+        if captions and block.tag == "figcaption":
+            keep[i] = True
+        if keep[i]:
             kept.append(block)
+            continue
+        if scores is None:
+            drops.append(Drop(STAGE, reason or Reason.LOW_SCORE, Unit.BLOCK, block.text))
+            continue
+        if reason is None:
+            reason = _cue_above(page.elements, block.element) or Reason.LOW_SCORE
+        drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text, detail=f"score {scores[i]:.2f}"))
+    text = markdown(kept, page.elements) if as_markdown else _join(kept)
+    return Extraction(text, tuple(drops))
+
+
+_PRELOADED = re.compile(r'data-preloaded="([^"]*)"')
+
+
+def _text_without_body(html: str) -> str:
+    """The text of a page whose body shows none until a script runs (we never run scripts).
+
+    Discourse forums (thousands of sites) ship a thread's posts as JSON in a ``data-preloaded``
+    attribute ("cooked" HTML per post): used when the walk found no text at all. (A meta
+    description is not used: it is not what the page shows, and pages without text are
+    mostly error or empty pages, whose right output is empty.)
+
+    >>> from html import escape
+    >>> topic = json.dumps({"post_stream": {"posts": [{"cooked": "<p>Hi all</p>"}]}})
+    >>> _text_without_body(f'<div data-preloaded="{escape(json.dumps({"topic_1": topic}))}"></div>')
+    'Hi all'
+    """
+    match = _PRELOADED.search(html)
+    if match is not None:
+        try:
+            data = json.loads(unescape(match.group(1)))
+        except ValueError:
+            data = {}
+        posts: list[str] = []
+        for key, value in sorted(data.items()) if isinstance(data, dict) else ():
+            if not key.startswith("topic_") or not isinstance(value, str):
+                continue
+            try:
+                topic = json.loads(value)
+            except ValueError:
+                continue
+            stream = topic.get("post_stream", {}) if isinstance(topic, dict) else {}
+            for post in stream.get("posts", []) if isinstance(stream, dict) else []:
+                cooked = post.get("cooked") if isinstance(post, dict) else None
+                if isinstance(cooked, str):
+                    posts.append(visible_text(cooked))
+        text = "\n\n".join(post for post in posts if post)
+        if text:
+            return text
+    return ""
+
+
+def _cue_above(elements: list[_Element], eid: int) -> Reason | None:
+    """The cue of the nearest element at or above ``eid`` that has one (tag or class)."""
+    while eid >= 0:
+        cue = elements[eid].cue
+        if cue is not None:
+            return cue
+        eid = elements[eid].parent
+    return None
+
+
+def _ancestor(elements: list[_Element], eid: int, tags: frozenset[str]) -> int:
+    """The nearest element at or above ``eid`` whose tag is in ``tags``, or -1."""
+    while eid >= 0 and elements[eid].tag not in tags:
+        eid = elements[eid].parent
+    return eid
+
+
+_LIST_TAGS = frozenset({"ul", "ol"})
+_ROW_TAGS = frozenset({"tr"})
+_TABLE_TAGS = frozenset({"table"})
+
+
+def markdown(blocks: list[Block], elements: list[_Element]) -> str:
+    """The kept blocks as Markdown: headings, list items, table rows, quotes and code blocks.
+
+    The text of each block is what the plain-text output holds (whitespace collapsed, code
+    included); the structure around it is added. Links are not written.
+
+    >>> page = analyse("<h2>Steps</h2><ol><li>Mix</li><li>Bake</li></ol><table><tr><th>A</th><th>B</th></tr>"
+    ...                "<tr><td>1</td><td>2</td></tr></table>")
+    >>> print(markdown(page.blocks, page.elements))
+    ## Steps
+    <BLANKLINE>
+    1. Mix
+    1. Bake
+    <BLANKLINE>
+    | A | B |
+    | --- | --- |
+    | 1 | 2 |
+    """
+    pieces: list[tuple[str, str]] = []  # (kind, text): consecutive pieces of one kind share a paragraph
+    row_of = -1
+    table_of = -1
+    for block in blocks:
+        tag = block.tag
+        if tag in ("td", "th"):
+            row = _ancestor(elements, block.element, _ROW_TAGS)
+            table = _ancestor(elements, block.element, _TABLE_TAGS)
+            if row >= 0 and row == row_of and pieces:
+                kind, text = pieces[-1]
+                pieces[-1] = (kind, f"{text[:-2]} | {block.text} |")
+                continue
+            if table != table_of and table >= 0:
+                pieces.append(("table-start", f"| {block.text} |"))
+            else:
+                pieces.append(("table", f"| {block.text} |"))
+            row_of, table_of = row, table
+            continue
+        row_of = -1
+        if tag in HEADING_TAGS:
+            pieces.append(("heading", f"{'#' * int(tag[1])} {block.text}"))
+        elif tag == "li":
+            listed = _ancestor(elements, block.element, _LIST_TAGS)
+            bullet = "1." if listed >= 0 and elements[listed].tag == "ol" else "-"
+            pieces.append(("list", f"{bullet} {block.text}"))
+        elif tag == "pre":
+            pieces.append(("code", f"```\n{block.text}\n```"))
+        elif tag == "blockquote":
+            pieces.append(("quote", f"> {block.text}"))
         else:
-            drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text))
-    return Extraction(_join(kept), tuple(drops))
+            pieces.append(("text" if not block.joined else "line", block.text))
+    out: list[str] = []
+    for i, (kind, text) in enumerate(pieces):
+        if i:
+            previous = pieces[i - 1][0]
+            if kind == "table-start" and previous.startswith("table"):
+                out.append("\n\n")
+            elif kind == "table" and previous == "table-start":
+                cells = pieces[i - 1][1].count(" | ") + 1
+                out.append("\n| " + " | ".join(["---"] * cells) + " |\n")
+            elif (kind == previous and kind in ("list", "table", "quote")) or (
+                kind == "line" and previous != "heading"
+            ):
+                out.append("\n")
+            else:
+                out.append("\n\n")
+        out.append(text)
+    if pieces and pieces[-1][0] == "table-start":
+        cells = pieces[-1][1].count(" | ") + 1
+        out.append("\n| " + " | ".join(["---"] * cells) + " |")
+    return "".join(out)
 
 
 def _join(blocks: list[Block]) -> str:

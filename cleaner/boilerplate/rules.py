@@ -25,7 +25,7 @@ INVISIBLE_TAGS: frozenset[str] = frozenset(
     {
         "script", "style", "noscript", "template", "svg", "iframe", "head", "title", "meta", "link",
         "object", "embed", "canvas", "video", "audio", "map", "select", "option", "button",
-        "input", "textarea", "math", "-comment", "datalist", "dialog",
+        "input", "textarea", "annotation", "annotation-xml", "-comment", "datalist", "dialog",
     }
 )  # fmt: skip
 
@@ -65,7 +65,8 @@ TAG_CUES: Mapping[str, Reason] = MappingProxyType(
 # is matched with a space at both ends, so " nav" means a word starting with "nav" and
 # "read ?more" matches "read-more" and "readmore". Keep them generic.
 _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
-    (Reason.CONSENT, r"cookie|consent|gdpr| cmp |onetrust|privacy ?banner"),
+    # Not " cmp ": Adobe's component classes are "cmp-text", "cmp-container".
+    (Reason.CONSENT, r"cookie|consent|gdpr|onetrust|privacy ?banner"),
     (Reason.COMMENTS, r"comment|comentari|disqus| respond |reply|discussion|kommentar"),
     (Reason.SOCIAL, r"share|sharing|social|sociable|follow ?us|addthis| teilen|partage|compartir"),
     (Reason.NEWSLETTER, r"newsletter|subscri|signup|sign up|mailing|abonn|suscrip|podpis"),
@@ -87,7 +88,10 @@ _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
         r" nav|menu|breadcrumb|masthead|site ?header|site ?footer| footer| header|toolbar|skip ?link"
         r"|topbar|navbar|jump ?to",
     ),
-    (Reason.MARKUP, r" hidden |visually ?hidden| sr only|screen ?reader|modal|popup|overlay"),
+    # Not the word "hidden" alone: "field--label-hidden" (Drupal) and "overflow-hidden"
+    # (Tailwind) hide nothing, and "hidden-md" hides on one screen size only; whole class
+    # names that hide (HIDING_CLASSES) are checked apart.
+    (Reason.MARKUP, r"visually ?hidden| sr only|screen ?reader|modal|popup|overlay"),
     (Reason.CAPTION, r"caption|credit"),
 )
 CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
@@ -127,8 +131,31 @@ def reason_for_class(attrs: str) -> Reason | None:
 _PAIR_STARTS: frozenset[str] = frozenset(
     {"privacy", "follow", "sign", "more", "read", "also", "most", "you", "next", "prev", "post", "tag",
      "tags", "article", "entry", "author", "about", "the", "meta", "ad", "google", "site", "skip",
-     "jump", "visually", "sr", "screen", "blog", "cmp"}
+     "jump", "visually", "sr", "screen", "blog"}
 )  # fmt: skip
+
+
+# Whole class names that hide an element on every screen (Bootstrap, Foundation, Bulma, ...).
+HIDING_CLASSES: frozenset[str] = frozenset({"hidden", "is-hidden", "d-none", "hide", "display-none", "invisible"})
+# Page-builder prefixes: "elementor-widget" wraps every block of an Elementor page, so a cue
+# word right after one of these names the builder's component, not a widget in a sidebar.
+BUILDER_PREFIXES: frozenset[str] = frozenset({"elementor", "et", "fl", "vc", "wpb", "wp", "jet", "uagb", "kb"})
+
+
+_SHOWN = re.compile(
+    r"(?:^|\s)(?:[a-z0-9]+:(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)"
+    r"|d-(?:sm|md|lg|xl|xxl)-(?:block|flex|grid|inline|inline-block|inline-flex|table))(?=\s|$)"
+)
+
+
+def _shown_on_wide_screens(lowered: str) -> bool:
+    """A hiding class undone at some screen width ("hidden lg:flex", "d-none d-md-block"): visible
+    on a desktop, where the page's main content is judged.
+
+    >>> _shown_on_wide_screens("hidden lg:flex"), _shown_on_wide_screens("hidden")
+    (True, False)
+    """
+    return _SHOWN.search(lowered) is not None
 
 
 class ClassCues:
@@ -172,11 +199,17 @@ class ClassCues:
         return cue
 
     def _judge(self, names: str) -> Reason | None:
-        words = names.lower().translate(_CLASS_SEPARATORS).split()
+        lowered = names.lower()
+        words = lowered.translate(_CLASS_SEPARATORS).split()
         mask = 0
+        previous = ""
         for word in words:
-            if not word.isdigit():  # "post-5760818": ids never carry a cue
+            # "post-5760818": ids never carry a cue; "elementor-widget": a builder's component.
+            if not word.isdigit() and previous not in BUILDER_PREFIXES:
                 mask |= self._mask(word)
+            previous = word
+        if not mask and not HIDING_CLASSES.isdisjoint(lowered.split()) and not _shown_on_wide_screens(lowered):
+            return Reason.MARKUP
         for left, right in itertools.pairwise(words):
             if left in _PAIR_STARTS:
                 mask |= self._mask(f"{left} {right}")
@@ -408,6 +441,14 @@ _LONG_LINE_TRIGGERS: Mapping[Reason, tuple[str, ...]] = MappingProxyType({
 })  # fmt: skip
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
 
+# All line cues in one alternation, in priority order: a short line is matched once, and the
+# group that matched names the reason (fullmatch backtracks into later alternatives, so the
+# first cue that matches the whole line wins, as in a loop over LINE_CUES).
+_ALL_LINE_CUES = re.compile(
+    "|".join(f"(?P<c{k}>{pattern})" for k, (_, pattern) in enumerate(_LINE_CUES)), re.IGNORECASE | re.DOTALL
+)
+_GROUP_REASON: Mapping[str, Reason] = MappingProxyType({f"c{k}": reason for k, (reason, _) in enumerate(_LINE_CUES)})
+
 # Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
 PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
     (
@@ -441,7 +482,12 @@ def line_reason(line: str) -> Reason | None:
         if pattern.match(text) and len(text) < 200:
             return reason
     size = len(text)
-    lowered = text.lower() if size > SHORT_LINE else ""
+    if size <= SHORT_LINE:
+        match = _ALL_LINE_CUES.fullmatch(text)
+        if match is None:
+            return None
+        return next(_GROUP_REASON[name] for name, value in match.groupdict().items() if value is not None)
+    lowered = text.lower()
     for (reason, pattern), longest, triggers in zip(LINE_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True):
         if size > longest:
             continue

@@ -23,6 +23,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
+from cleaner.boilerplate.features import window_mean
+from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_mask, packaged
 from cleaner.boilerplate.rules import line_reason
 from cleaner.record import Drop, Reason, Unit
 
@@ -329,7 +333,7 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None]) -> dict[int, i
     return items
 
 
-def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
+def _line_verdicts(lines: list[Line]) -> tuple[list[Reason | None], bool]:
     verdicts = _cue_verdicts(lines)
     cues = sum(1 for verdict in verdicts if verdict is not None)
     listed = _list_items(lines, verdicts)
@@ -344,10 +348,10 @@ def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
     if cues < CHROME_MIN_CUES and (menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= figures):
         # No sign of page chrome (a newswire story, a book, a clean article): short lines
         # here are tables, lists and headings, so only cues may drop anything.
-        return verdicts
+        return verdicts, False
     spans = article_spans(lines, verdicts)
     if not spans:
-        return verdicts  # no prose at all: only cues can tell; keep the rest
+        return verdicts, True  # no prose at all: only cues can tell; keep the rest
     first, last = spans[0]
     # A second run below a comments header after the article is the discussion, not more article.
     comments_at = next((i for i in range(last + 1, len(lines)) if verdicts[i] is Reason.COMMENTS), len(lines))
@@ -388,7 +392,7 @@ def _line_verdicts(lines: list[Line]) -> list[Reason | None]:
             verdicts[i] = Reason.LOW_SCORE
         else:
             verdicts[i] = Reason.SHORT
-    return verdicts
+    return verdicts, True
 
 
 def paragraph_units(lines: list[Line]) -> list[Line]:
@@ -441,18 +445,138 @@ def paragraph_units(lines: list[Line]) -> list[Line]:
     return units
 
 
-def classify_lines(text: str) -> list[Drop]:
+# Features of the learned line scorer (model.TEXT_MODEL), one row per line; the order is part of
+# the model: append only. The rules' verdict is a feature, as in the HTML scorer.
+LINE_FEATURES: tuple[str, ...] = (
+    "chars_log", "words_log", "sentence_end", "punct_per_word", "digit_share", "unspaced_share",
+    "starts_lower", "paragraph", "sentence", "menu_item", "breadcrumb", "date_line", "byline", "truncated",
+    "rule_reason", "position", "char_position", "repeats", "prev_chars_log", "prev_paragraph",
+    "prev_rule_reason", "next_chars_log", "next_paragraph", "next_rule_reason", "window_words_log",
+    "window_paragraphs", "wide_window_paragraphs", "paragraph_distance_log", "short_run_log",
+    "page_lines_log", "page_chars_log", "page_paragraph_share", "page_kept_share", "page_cues",
+    "page_menu_items", "chrome",
+)  # fmt: skip
+_REASON_CODE = {reason: code for code, reason in enumerate((None, *Reason))}
+
+
+def line_features(lines: list[Line], verdicts: list[Reason | None], chrome: bool) -> np.ndarray:
+    """One row of LINE_FEATURES per non-blank line (blank lines are skipped: see classify_lines)."""
+    texts = [line.text.strip() for line in lines]
+    rows = [i for i, text in enumerate(texts) if text]
+    n = len(rows)
+    out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
+    if not n:
+        return out
+    col = {name: j for j, name in enumerate(LINE_FEATURES)}
+    kept_texts = [texts[i] for i in rows]
+    sizes = np.fromiter(map(len, kept_texts), dtype=np.float64, count=n)
+    words = np.fromiter(map(word_count, kept_texts), dtype=np.float64, count=n)
+    paragraph = np.fromiter(map(is_paragraph, kept_texts), dtype=np.float64, count=n)
+    rule = np.fromiter((_REASON_CODE[verdicts[i]] for i in rows), dtype=np.float64, count=n)
+    counts = Counter(kept_texts)
+    out[:, col["chars_log"]] = np.log1p(sizes)
+    out[:, col["words_log"]] = np.log1p(words)
+    out[:, col["sentence_end"]] = [_SENTENCE_END.search(t) is not None for t in kept_texts]
+    out[:, col["punct_per_word"]] = [len(_PUNCT.findall(t)) for t in kept_texts] / np.maximum(1.0, words)
+    out[:, col["digit_share"]] = [sum(map(t.count, "0123456789")) for t in kept_texts] / np.maximum(1.0, sizes)
+    out[:, col["unspaced_share"]] = [0 if t.isascii() else len(_CJK.findall(t)) for t in kept_texts] / np.maximum(
+        1.0, sizes
+    )
+    out[:, col["starts_lower"]] = [t[0].islower() for t in kept_texts]
+    out[:, col["paragraph"]] = paragraph
+    out[:, col["sentence"]] = [is_sentence(t) for t in kept_texts]
+    out[:, col["menu_item"]] = [_MENU_ITEM.match(t) is not None for t in kept_texts]
+    out[:, col["breadcrumb"]] = [_BREADCRUMB.match(t) is not None for t in kept_texts]
+    out[:, col["date_line"]] = [_DATE_LINE.match(t) is not None for t in kept_texts]
+    out[:, col["byline"]] = [_BYLINE.match(t) is not None for t in kept_texts]
+    out[:, col["truncated"]] = [_TRUNCATED.search(t[-6:]) is not None for t in kept_texts]
+    out[:, col["rule_reason"]] = rule
+    out[:, col["position"]] = np.arange(n) / n
+    total = max(1.0, float(sizes.sum()))
+    out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total
+    out[:, col["repeats"]] = [counts[t] - 1 for t in kept_texts]
+    logs = out[:, col["chars_log"]]
+    out[1:, col["prev_chars_log"]] = logs[:-1]
+    out[1:, col["prev_paragraph"]] = paragraph[:-1]
+    out[1:, col["prev_rule_reason"]] = rule[:-1]
+    out[:-1, col["next_chars_log"]] = logs[1:]
+    out[:-1, col["next_paragraph"]] = paragraph[1:]
+    out[:-1, col["next_rule_reason"]] = rule[1:]
+    out[:, col["window_words_log"]] = window_mean(np.log1p(words), 3)
+    out[:, col["window_paragraphs"]] = window_mean(paragraph, 3)
+    out[:, col["wide_window_paragraphs"]] = window_mean(paragraph, 10)
+    # Lines to the nearest paragraph line, either way (n when there is none).
+    where = np.flatnonzero(paragraph)
+    if len(where):
+        positions = np.arange(n)
+        after = np.searchsorted(where, positions)
+        before = np.abs(positions - where[np.maximum(after - 1, 0)])
+        nxt = np.abs(where[np.minimum(after, len(where) - 1)] - positions)
+        out[:, col["paragraph_distance_log"]] = np.log1p(np.minimum(before, nxt))
+    else:
+        out[:, col["paragraph_distance_log"]] = np.log1p(n)
+    # The run of consecutive short (non-paragraph) lines a line sits in: menus are long runs.
+    run = np.zeros(n)
+    start = 0
+    for k in range(n + 1):
+        if k == n or paragraph[k]:
+            run[start:k] = k - start
+            start = k + 1
+    out[:, col["short_run_log"]] = np.log1p(run)
+    out[:, col["page_lines_log"]] = np.log1p(n)
+    out[:, col["page_chars_log"]] = np.log1p(total)
+    out[:, col["page_paragraph_share"]] = float(paragraph.mean())
+    out[:, col["page_kept_share"]] = float(sizes[rule == 0].sum()) / total
+    out[:, col["page_cues"]] = float((rule != 0).sum())
+    out[:, col["page_menu_items"]] = float(out[:, col["menu_item"]].sum())
+    out[:, col["chrome"]] = chrome
+    return out
+
+
+def judge_lines(text: str) -> tuple[list[Line], list[Reason | None], bool]:
+    """The units of ``text`` (see paragraph_units), the rules' verdict per unit, and whether the
+    text shows page chrome (only then may anything but a cue drop a line)."""
+    lines = paragraph_units(split_lines(text))
+    verdicts, chrome = _line_verdicts(lines)
+    return lines, verdicts, chrome
+
+
+def classify_lines(text: str, model: TreeModel | None = None, learned: bool = True) -> list[Drop]:
     """The Drops for the boilerplate lines of ``text``, with spans into it, in order.
 
-    A hard-wrapped paragraph is judged, and dropped, as one unit (see paragraph_units).
+    A hard-wrapped paragraph is judged, and dropped, as one unit (see paragraph_units). Where
+    the text shows page chrome (menus, cue lines: a page's visible text), the learned line
+    scorer (default: the one shipped, model.TEXT_MODEL) decides, with the rules' verdicts
+    among its features; elsewhere (newswire, books, clean articles) only cues drop lines.
+    A line the scorer drops keeps the rules' reason where they have one, else
+    ``boilerplate.low_score`` for a paragraph and ``boilerplate.short`` for any other line.
     """
-    lines = paragraph_units(split_lines(text))
-    verdicts = _line_verdicts(lines)
+    lines, verdicts, chrome = judge_lines(text)
+    if chrome and learned:
+        if model is None:
+            model = packaged(TEXT_MODEL)
+        if model is not None:
+            verdicts = _model_verdicts(lines, verdicts, model)
     return [
         Drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end)
         for line, reason in zip(lines, verdicts, strict=True)
         if reason is not None
     ]
+
+
+def _model_verdicts(lines: list[Line], verdicts: list[Reason | None], model: TreeModel) -> list[Reason | None]:
+    rows = [i for i, line in enumerate(lines) if line.text.strip()]
+    if not rows:
+        return verdicts
+    scores = model.predict(line_features(lines, verdicts, True))
+    keep = keep_mask(scores, [verdicts[i] for i in rows], bars_for(model.meta, "other"))  # as for HTML blocks
+    out = list(verdicts)
+    for i, value in zip(rows, keep, strict=True):
+        if value:
+            out[i] = None
+        elif out[i] is None:
+            out[i] = Reason.LOW_SCORE if is_paragraph(lines[i].text) else Reason.SHORT
+    return out
 
 
 def remove_spans(text: str, drops: list[Drop]) -> str:

@@ -1,9 +1,16 @@
 """Quality floors on four real pages (tests/data/scrapinghub/extraction, MIT), with the
 extraction benchmark's metric: 4-token shingles of ``\\w+`` tokens, F1 of overlap.
 
-The floors sit a little under what the stage scores today (HTML: 1.00, 1.00, 0.90, 1.00;
-text: 0.95, 0.99, 0.76, 0.96). They are a gate, not a target: lowering one needs a reason in
-the commit message, and the full picture is ``python benchmarks/bench_extraction.py``.
+The floors sit a little under what the stage scores today. They are a gate, not a target:
+lowering one needs a reason in the commit message, and the full picture is
+``python benchmarks/bench_extraction.py``.
+
+FLOORS gate the rules alone (``learned=False``), as they were before the learned scorers.
+LEARNED_FLOORS gate the default path (the scorers trained on WCXB). They are lower on three of
+these news pages: WCXB's main content includes what these annotations leave out (headlines,
+link lists of a listing page), so the scorers keep more here -- the price of +0.09 F1 on WCXB's
+seven page types (5-fold cross-validation grouped by site). f6ac15a4d985 (a 500-line municipal
+menu around a one-paragraph article) is the worst case: the menu reads as a listing to the scorer.
 """
 
 from __future__ import annotations
@@ -29,6 +36,12 @@ FLOORS = {
     "f6ac15a4d985": (0.85, 0.70),  # 500-line municipal menu, one-paragraph article
     "0dd135704572": (0.95, 0.90),  # embedded tweets inside the article
 }
+LEARNED_FLOORS = {
+    "8e3efab59f48": (0.95, 0.70),
+    "e4c6a3b48240": (0.85, 0.60),
+    "f6ac15a4d985": (0.45, 0.85),
+    "0dd135704572": (0.95, 0.95),
+}
 
 
 def _f1(truth: str, predicted: str) -> float:
@@ -47,17 +60,21 @@ def _page(prefix: str) -> tuple[str, str]:
     return html, TRUTH[page_id]["articleBody"]
 
 
+@pytest.mark.parametrize("learned", [False, True])
 @pytest.mark.parametrize("prefix", sorted(FLOORS))
-def test_html_extraction_floor(prefix: str) -> None:
+def test_html_extraction_floor(prefix: str, learned: bool) -> None:
     html, truth = _page(prefix)
-    assert _f1(truth, extract(html).text) >= FLOORS[prefix][0]
+    floor = (LEARNED_FLOORS if learned else FLOORS)[prefix][0]
+    assert _f1(truth, extract(html, learned=learned).text) >= floor
 
 
+@pytest.mark.parametrize("learned", [False, True])
 @pytest.mark.parametrize("prefix", sorted(FLOORS))
-def test_plain_text_floor(prefix: str) -> None:
+def test_plain_text_floor(prefix: str, learned: bool) -> None:
     html, truth = _page(prefix)
     text = visible_text(html)
-    assert _f1(truth, remove_spans(text, classify_lines(text))) >= FLOORS[prefix][1]
+    floor = (LEARNED_FLOORS if learned else FLOORS)[prefix][1]
+    assert _f1(truth, remove_spans(text, classify_lines(text, learned=learned))) >= floor
 
 
 @pytest.mark.parametrize("prefix", sorted(FLOORS))

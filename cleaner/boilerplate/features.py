@@ -1,0 +1,258 @@
+"""Block features for the learned scorer: what the rules saw, as numbers, one row per block.
+
+Every feature is script-independent: lengths count characters and words (Chinese and Japanese
+by characters), punctuation includes the full-width and other scripts' stops, and class/id
+words enter only through a table of words learned from many sites (``token_scores``), never
+through an English word list. The rules' own verdicts (html.analyse) are features too: the
+model learns where to trust them and where not.
+
+>>> from cleaner.boilerplate.html import analyse
+>>> page = analyse("<div><p>One sentence of text, ending well.</p><p><a href='/'>Home</a></p></div>")
+>>> block_features(page, {}).shape == (2, len(FEATURE_NAMES))
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cleaner.record import Reason
+
+if TYPE_CHECKING:
+    from cleaner.boilerplate.html import Analysis
+
+# Tags with their own code (the rest share 0); the order is part of the model: append only.
+TAGS: tuple[str, ...] = (
+    "", "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "span", "a", "section", "article",
+    "main", "aside", "nav", "header", "footer", "form", "ul", "ol", "dl", "dt", "dd", "table", "tr", "pre",
+    "blockquote", "figure", "figcaption", "body", "label", "button", "strong", "em", "code", "time",
+)  # fmt: skip
+_TAG_CODE = {tag: code for code, tag in enumerate(TAGS)}
+# Reason codes for the rules' verdicts and cues (0: none); append only.
+REASONS: tuple[Reason | None, ...] = (None, *Reason)
+_REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
+# Ancestor tags whose presence is a feature (one bit each).
+ANCESTOR_TAGS: tuple[str, ...] = (
+    "article", "main", "aside", "nav", "header", "footer", "form", "li", "table", "section", "blockquote",
+    "pre", "dl", "figure", "ul", "ol",
+)  # fmt: skip
+_ANCESTOR_BIT = {tag: 1 << bit for bit, tag in enumerate(ANCESTOR_TAGS)}
+# Stops of many scripts: Latin, CJK full-width, Devanagari, Arabic, Armenian, Ethiopic.
+_STOPS = frozenset(".!?…。！？।۔؟։።")
+_PUNCT = re.compile(r"[.,;:!?。，、！？।۔؟،«»“”\"'()]")
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\w+")
+# Scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar): counted by characters.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_TOKEN_SPLIT = re.compile(r"[^a-z]+")
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "chars_log", "words_log", "link_density", "sentence_end", "punct_per_word", "digit_share", "tag",
+    "joined", "position", "char_position", "depth", "good", "rule_reason", "in_container", "nearest_cue",
+    "own_cue", "card", "holds_body", "repeats_on_page", "unspaced_share",
+    "el_share", "el_link_density", "el_good_share", "el_blocks_log",
+    "parent_share", "parent_link_density", "parent_good_share",
+    "grand_share", "grand_link_density", "grand_good_share",
+    "container_share", *(f"in_{tag}" for tag in ANCESTOR_TAGS), "group_size_log", "group_share",
+    "token_own", "token_min", "token_max", "token_sum",
+    "prev_chars_log", "prev_link_density", "prev_rule_reason", "next_chars_log", "next_link_density",
+    "next_rule_reason", "same_element_prev", "same_element_next",
+    "page_blocks_log", "page_chars_log", "page_link_density", "page_good_share", "page_kept_share",
+    "page_headlines_log", "page_max_group_log",
+    "window_link_density", "window_good", "window_chars_log", "window_rule_kept", "wide_link_density",
+    "wide_good", "wide_rule_kept",
+)  # fmt: skip
+
+
+def class_tokens(names: str) -> list[str]:
+    """The words of a class/id/role string as the token table knows them: lower-case letter runs.
+
+    >>> class_tokens("elementor-widget-container post_body2")
+    ['elementor', 'widget', 'container', 'post', 'body']
+    """
+    return [token for token in _TOKEN_SPLIT.split(names.lower()) if 2 <= len(token) <= 30]
+
+
+def text_stats(text: str) -> tuple[int, int, int, int, bool]:
+    """Words (unspaced scripts by character), punctuation marks, digits, unspaced characters, stop at the end."""
+    words = len(_WORD.findall(text))
+    unspaced = 0 if text.isascii() else len(_UNSPACED.findall(text))
+    if unspaced:
+        words = max(words, unspaced)
+    stripped = text.rstrip(" )\"'»”’]")
+    stop = bool(stripped) and stripped[-1] in _STOPS
+    return words, len(_PUNCT.findall(text)), len(_DIGIT.findall(text)), unspaced, stop
+
+
+def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndarray:
+    """One row of FEATURE_NAMES per block of ``page`` (float32)."""
+    blocks, elements, totals = page.blocks, page.elements, page.totals
+    n = len(blocks)
+    n_el = len(elements)
+    out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    if not n:
+        return out
+    # Per element: depth, ancestor tag bits, token scores along the path, repeated-group size.
+    depth = [0] * n_el
+    anc = [0] * n_el
+    t_own = [0.0] * n_el
+    t_min = [0.0] * n_el
+    t_max = [0.0] * n_el
+    t_sum = [0.0] * n_el
+    groups: Counter[tuple[int, str, str]] = Counter()
+    group_chars: Counter[tuple[int, str, str]] = Counter()
+    chars = totals.chars
+    for eid, el in enumerate(elements):
+        if chars[eid]:
+            key = (el.parent, el.tag, el.names)
+            groups[key] += 1
+            group_chars[key] += chars[eid]
+    group_size = [0] * n_el
+    group_share_raw = [0] * n_el
+    for eid, el in enumerate(elements):
+        parent = el.parent
+        own = 0.0
+        if el.names and token_scores:
+            scores = [token_scores.get(token, 0.0) for token in class_tokens(el.names)]
+            if scores:
+                own = max(scores, key=abs)
+        key = (parent, el.tag, el.names)
+        size = groups.get(key, 0)
+        if parent >= 0:
+            depth[eid] = depth[parent] + 1
+            anc[eid] = anc[parent] | _ANCESTOR_BIT.get(el.tag, 0)
+            t_min[eid] = min(t_min[parent], own)
+            t_max[eid] = max(t_max[parent], own)
+            t_sum[eid] = t_sum[parent] + own
+            inherited = group_size[parent]
+            if size >= 3 and size >= inherited:
+                group_size[eid], group_share_raw[eid] = size, group_chars[key]
+            else:
+                group_size[eid], group_share_raw[eid] = inherited, group_share_raw[parent]
+        else:
+            anc[eid] = _ANCESTOR_BIT.get(el.tag, 0)
+            t_min[eid] = min(0.0, own)
+            t_max[eid] = max(0.0, own)
+            t_sum[eid] = own
+            if size >= 3:
+                group_size[eid], group_share_raw[eid] = size, group_chars[key]
+        t_own[eid] = own
+
+    col = {name: j for j, name in enumerate(FEATURE_NAMES)}
+    texts = [b.text for b in blocks]
+    sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+    link_chars = np.fromiter((b.link_chars for b in blocks), dtype=np.float64, count=n)
+    stats = np.asarray([text_stats(text) for text in texts], dtype=np.float64).reshape(n, 5)
+    words = stats[:, 0]
+    total_chars = max(1.0, float(sizes.sum()))
+    goods = np.asarray(page.goods, dtype=np.float64)
+    total_good = max(1.0, float(goods.sum()))
+    link_total = float(link_chars.sum())
+    counts = Counter(texts)
+    rule = np.fromiter((_REASON_CODE.get(r, 0) for r in page.rule_reasons), dtype=np.float64, count=n)
+    out[:, col["chars_log"]] = np.log1p(sizes)
+    out[:, col["words_log"]] = np.log1p(words)
+    out[:, col["link_density"]] = link_chars / np.maximum(1.0, sizes)
+    out[:, col["sentence_end"]] = stats[:, 4]
+    out[:, col["punct_per_word"]] = stats[:, 1] / np.maximum(1.0, words)
+    out[:, col["digit_share"]] = stats[:, 2] / np.maximum(1.0, sizes)
+    out[:, col["unspaced_share"]] = stats[:, 3] / np.maximum(1.0, sizes)
+    out[:, col["tag"]] = [_TAG_CODE.get(b.tag, 0) for b in blocks]
+    out[:, col["joined"]] = [b.joined for b in blocks]
+    out[:, col["position"]] = np.arange(n) / n
+    out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total_chars
+    out[:, col["good"]] = goods > 0
+    out[:, col["rule_reason"]] = rule
+    out[:, col["repeats_on_page"]] = [counts[text] - 1 for text in texts]
+    # Per element, then picked by each block's innermost element (root values for -1).
+    eids = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
+    page_links = link_total / total_chars
+
+    def per_element(values: list, root: float) -> np.ndarray:
+        arr = np.append(np.asarray(values, dtype=np.float64), root)
+        return arr[eids]  # eid -1 picks the appended root value
+
+    el_chars = np.asarray(chars, dtype=np.float64)
+    el_links = np.asarray(totals.links, dtype=np.float64)
+    el_good = np.asarray(totals.good, dtype=np.float64)
+    share = el_chars / total_chars
+    density = el_links / np.maximum(1.0, el_chars)
+    good_share = el_good / total_good
+    parents = np.asarray([el.parent for el in elements], dtype=np.int64)
+    grands = np.where(parents >= 0, parents[np.maximum(parents, 0)], -1)
+    for prefix, up in (("el", np.arange(n_el)), ("parent", parents), ("grand", grands)):
+        idx = np.where(up >= 0, up, n_el)
+        out[:, col[f"{prefix}_share"]] = per_element(list(np.append(share, 1.0)[idx]), 1.0)
+        out[:, col[f"{prefix}_link_density"]] = per_element(list(np.append(density, page_links)[idx]), page_links)
+        out[:, col[f"{prefix}_good_share"]] = per_element(list(np.append(good_share, 1.0)[idx]), 1.0)
+    out[:, col["depth"]] = per_element(depth, 0.0)
+    out[:, col["card"]] = per_element(page.cards, 0.0)
+    out[:, col["holds_body"]] = per_element(page.holds_body, 0.0)
+    out[:, col["in_container"]] = per_element([o >= 0 for o in page.owner], 0.0)
+    out[:, col["nearest_cue"]] = per_element([_REASON_CODE.get(r, 0) for r in page.nearest], 0.0)
+    out[:, col["own_cue"]] = per_element([_REASON_CODE.get(el.cue, 0) for el in elements], 0.0)
+    bits = per_element(anc, 0.0).astype(np.int64)
+    for bit, tag in enumerate(ANCESTOR_TAGS):
+        out[:, col[f"in_{tag}"]] = (bits >> bit) & 1
+    out[:, col["group_size_log"]] = np.log1p(per_element(group_size, 0.0))
+    out[:, col["group_share"]] = per_element(group_share_raw, 0.0) / total_chars
+    out[:, col["token_own"]] = per_element(t_own, 0.0)
+    out[:, col["token_min"]] = per_element(t_min, 0.0)
+    out[:, col["token_max"]] = per_element(t_max, 0.0)
+    out[:, col["token_sum"]] = per_element(t_sum, 0.0)
+    container = page.containers[0] if page.containers else -1
+    out[:, col["container_share"]] = (chars[container] if container >= 0 else 0) / total_chars
+    headlines = totals.headlines[0] if n_el else 0
+    kept_chars = float(sizes[rule == 0].sum())
+    # Blocks per element (how much the innermost element holds).
+    blocks_per_element = Counter(b.element for b in blocks)
+    out[:, col["el_blocks_log"]] = np.log1p([blocks_per_element[b.element] for b in blocks])
+    # Neighbours.
+    chars_log = out[:, col["chars_log"]]
+    densities = out[:, col["link_density"]]
+    element_ids = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
+    out[1:, col["prev_chars_log"]] = chars_log[:-1]
+    out[1:, col["prev_link_density"]] = densities[:-1]
+    out[1:, col["prev_rule_reason"]] = rule[:-1]
+    out[:-1, col["next_chars_log"]] = chars_log[1:]
+    out[:-1, col["next_link_density"]] = densities[1:]
+    out[:-1, col["next_rule_reason"]] = rule[1:]
+    out[1:, col["same_element_prev"]] = element_ids[1:] == element_ids[:-1]
+    out[:-1, col["same_element_next"]] = element_ids[:-1] == element_ids[1:]
+    # The page as a whole.
+    out[:, col["page_blocks_log"]] = np.log1p(n)
+    out[:, col["page_chars_log"]] = np.log1p(total_chars)
+    out[:, col["page_link_density"]] = link_total / total_chars
+    out[:, col["page_good_share"]] = float(goods.sum()) / total_chars
+    out[:, col["page_kept_share"]] = kept_chars / total_chars
+    out[:, col["page_headlines_log"]] = np.log1p(headlines)
+    out[:, col["page_max_group_log"]] = np.log1p(max(groups.values(), default=0))
+    # The neighbourhood: a block among link lists is a link list, one among paragraphs is prose.
+    good_flags = out[:, col["good"]].astype(np.float64)
+    rule_kept = (rule == 0).astype(np.float64)
+    out[:, col["window_link_density"]] = window_mean(densities.astype(np.float64), 3)
+    out[:, col["window_good"]] = window_mean(good_flags, 3)
+    out[:, col["window_chars_log"]] = window_mean(chars_log.astype(np.float64), 3)
+    out[:, col["window_rule_kept"]] = window_mean(rule_kept, 3)
+    out[:, col["wide_link_density"]] = window_mean(densities.astype(np.float64), 10)
+    out[:, col["wide_good"]] = window_mean(good_flags, 10)
+    out[:, col["wide_rule_kept"]] = window_mean(rule_kept, 10)
+    return out
+
+
+def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean of ``values`` over each position's window of ``radius`` either side (clipped at the ends).
+
+    >>> window_mean(np.array([1.0, 0.0, 0.0, 1.0]), 1).tolist()
+    [0.5, 0.3333333333333333, 0.3333333333333333, 0.5]
+    """
+    padded = np.concatenate([[0.0], np.cumsum(values)])
+    positions = np.arange(len(values))
+    lo = np.maximum(positions - radius, 0)
+    hi = np.minimum(positions + radius + 1, len(values))
+    return (padded[hi] - padded[lo]) / (hi - lo)

@@ -1,0 +1,189 @@
+"""The learned scorers (model.py, features.py) and the cue fixes that came with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cleaner.boilerplate.features import FEATURE_NAMES, block_features, text_stats
+from cleaner.boilerplate.html import _text_without_body, analyse, extract, visible_text
+from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, packaged
+from cleaner.boilerplate.rules import LINE_CUE_MAX_LENGTH, LINE_CUES, PREFIX_CUES, ClassCues, line_reason
+from cleaner.boilerplate.text import LINE_FEATURES, classify_lines
+from cleaner.cli import main
+from cleaner.record import Reason
+
+PAGE = """<html><body><nav><a href="/">Home</a> <a href="/w">World</a> <a href="/s">Sport</a></nav>
+<div class="elementor-widget elementor-widget-text-editor"><h1>Rain all week</h1>
+<p>It rained all day in the city, and the river rose by a metre before the evening, the council said.</p>
+<p>More rain is expected tomorrow, forecasters warned on Monday, and schools will stay closed.</p>
+<ul><li>Bridges closed: three</li><li>Homes flooded: forty</li></ul></div>
+<div class="share-bar"><a href="/fb">Facebook</a> <a href="/tw">Twitter</a></div>
+<footer>© 2024 Example News. All rights reserved.</footer></body></html>"""
+
+
+def test_shipped_models_load_with_their_features_and_attribution() -> None:
+    html_model, text_model = packaged(HTML_MODEL), packaged(TEXT_MODEL)
+    assert html_model is not None and text_model is not None
+    # A feature added without retraining would shift every column the trees read.
+    assert html_model.names == FEATURE_NAMES
+    assert text_model.names == LINE_FEATURES
+    for model in (html_model, text_model):
+        assert "CC-BY-4.0" in model.meta["data"] and "Murrough Foley" in model.meta["data"]
+        for kept, soft, cued in model.meta["bars"].values():
+            assert 0 < kept <= soft <= cued < 1  # a cue's verdict is the hardest to overrule
+    assert html_model.tokens, "the class-word table travels with the HTML model"
+
+
+def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
+    pytest.importorskip("numba")  # loaded: raw() takes the compiled walk
+    model = packaged(HTML_MODEL)
+    assert model is not None
+    page = analyse(PAGE)
+    assert page is not None
+    rows = block_features(page, model.tokens).astype(np.float64)
+    rng = np.random.default_rng(0)
+    noisy = np.vstack([rows, rows + rng.normal(0, 1, rows.shape)])
+    assert np.array_equal(model.raw(noisy), model._raw_numpy(noisy) + float(model.meta.get("init_score", 0.0)))
+
+
+def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:
+    # LightGBM's rule (x <= threshold goes left); real thresholds rarely equal a feature value.
+    pytest.importorskip("numba")  # loaded: raw() takes the compiled walk
+    model = TreeModel.from_arrays(
+        feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
+        roots=[0], depth=1, names=("x",), meta={},
+    )  # fmt: skip
+    rows = np.array([[0.5], [0.25], [0.75]])
+    assert model.raw(rows).tolist() == [-1.0, -1.0, 1.0]
+    assert model._raw_numpy(rows).tolist() == [-1.0, -1.0, 1.0]
+
+
+def test_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    model = TreeModel.from_arrays(
+        feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
+        roots=[0], depth=1, names=("x",), meta={"threshold": 0.5}, tokens={"nav": -2.0},
+    )  # fmt: skip
+    model.save(tmp_path / "m.npz")
+    loaded = TreeModel.load(tmp_path / "m.npz")
+    assert loaded.tokens == {"nav": -2.0} and loaded.meta == {"threshold": 0.5}
+    assert loaded.predict([[0.0], [1.0]]).tolist() == model.predict([[0.0], [1.0]]).tolist()
+
+
+@pytest.mark.parametrize(
+    ("names", "cue"),
+    [
+        ("elementor-widget elementor-widget-text-editor", None),  # Elementor wraps every block in these
+        ("widget sidebar-widget", Reason.RELATED),
+        ("field--label-hidden", None),  # Drupal: the label is hidden, not the field
+        ("overflow-hidden", None),  # Tailwind
+        ("hidden-md", None),  # hidden on one screen size only
+        ("hidden lg:flex", None),  # hidden on phones, shown on desktops
+        ("d-none d-md-block", None),
+        ("hidden", Reason.MARKUP),
+        ("d-none", Reason.MARKUP),
+        ("cmp-text", None),  # Adobe's component prefix, not a consent manager
+        ("cmp-cookie-banner", Reason.CONSENT),
+    ],
+)
+def test_class_cues_that_matched_more_than_they_meant(names: str, cue: Reason | None) -> None:
+    assert ClassCues().judge(names) is cue
+
+
+def test_mathml_is_visible_text() -> None:
+    text = visible_text("<p>Let <math><mi>x</mi><mo>=</mo><mn>2</mn><annotation>x=2</annotation></math> hold.</p>")
+    assert text == "Let x=2 hold."  # the annotation (a copy in TeX) is not shown
+
+
+def test_unspaced_scripts_count_by_character() -> None:
+    words, _, _, unspaced, stop = text_stats("これは日本語の文章です。")
+    assert words == unspaced == 11 and stop
+
+
+def test_discourse_thread_comes_from_its_preloaded_posts() -> None:
+    import json
+    from html import escape
+
+    posts = [{"cooked": "<p>First post of the thread.</p>"}, {"cooked": "<p>A reply, with <b>bold</b>.</p>"}]
+    topic = json.dumps({"post_stream": {"posts": posts}})
+    html = f'<body><section id="splash"></section><div data-preloaded="{escape(json.dumps({"topic_7": topic}))}">'
+    assert extract(html).text == "First post of the thread.\n\nA reply, with bold."
+    assert _text_without_body("<body></body>") == ""
+
+
+def test_every_removed_block_has_a_reason_and_the_scorers_say_how_sure() -> None:
+    result = extract(PAGE)
+    assert "It rained all day" in result.text and "Homes flooded: forty" in result.text
+    assert "Facebook" not in result.text and "All rights reserved" not in result.text
+    assert result.drops and all(d.reason.value.startswith("boilerplate.") for d in result.drops)
+    scored = [d for d in result.drops if d.detail.startswith("score ")]
+    assert scored and all(0 <= float(d.detail.split()[1]) <= 1 for d in scored)
+    assert any(d.reason is Reason.SOCIAL and "Facebook" in d.text for d in result.drops)
+
+
+def test_rules_only_mode_still_works() -> None:
+    assert "It rained all day" in extract(PAGE, learned=False).text
+
+
+def test_markdown_output_keeps_the_structure() -> None:
+    text = extract(PAGE, as_markdown=True).text
+    assert "# Rain all week" in text.splitlines()
+    assert "- Bridges closed: three\n- Homes flooded: forty" in text
+    assert extract(PAGE).text.splitlines()[0] == "Rain all week"  # plain text stays the default
+
+
+def test_markdown_flag_on_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.html").write_text(PAGE, encoding="utf-8")
+    args = ["clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--jobs", "1", "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--markdown"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "# Rain all week" in (tmp_path / "out" / "page.txt").read_text(encoding="utf-8")
+
+
+def _line_reason_loop(line: str) -> Reason | None:
+    """The rule table read one cue at a time (the form line_reason's single alternation replaced)."""
+    text = line.strip()
+    if not text or len(text) > 600 or (text[0].islower() and text[-1] == "." and len(text.split()) <= 3):
+        return None
+    for reason, pattern in PREFIX_CUES:
+        if pattern.match(text) and len(text) < 200:
+            return reason
+    for (reason, pattern), longest in zip(LINE_CUES, LINE_CUE_MAX_LENGTH, strict=True):
+        if len(text) <= longest and pattern.fullmatch(text):
+            return reason
+    return None
+
+
+LINES = [
+    "Home", "Share this article", "Leave a Reply", "Advertisement", "Related articles", "© 2024 Example",
+    "Accept all cookies", "Privacy Policy", "Subscribe", "Photo: Reuters", "Next", "ad", "Ad", "Getty Images",
+    "Source: Read Full Article", "Comments (3)", "Anzeige", "Tags: rain, floods", "It rained all day.",
+    "The committee will leave a comment period open until May.", "share.", "Sponsored by Acme", "Reply",
+    "Continue reading below", "12 comments", "Похожие статьи", "Weiterlesen nach der Anzeige", "Menu",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_one_alternation_gives_the_same_reason_as_the_cue_loop(line: str) -> None:
+    assert line_reason(line) is _line_reason_loop(line)
+
+
+MENU_PAGE = "".join(f"{word}\n" for word in ("Home", "News", "Sport", "Weather", "Culture", "Travel", "Login"))
+ARTICLE = (
+    "Rivers rose across the region after two days of heavy rain, and the lower town was flooded overnight.\n"
+    "Officials said the water would fall slowly over the coming days, and asked residents to stay away.\n"
+    "Schools will stay closed until Thursday, the council said in a statement on Monday evening.\n"
+)
+
+
+def test_learned_line_scorer_drops_menus_with_reasons_and_keeps_the_article() -> None:
+    text = MENU_PAGE + ARTICLE + "Share this article\nLeave a Reply\n"
+    drops = classify_lines(text)
+    dropped = {d.text.strip() for d in drops}
+    assert {"Sport", "Weather", "Share this article", "Leave a Reply"} <= dropped
+    assert not any(line in dropped for line in ARTICLE.splitlines())
+    assert all(d.reason.value.startswith("boilerplate.") for d in drops)

@@ -20,7 +20,7 @@ The character classes come from a table over the Basic Multilingual Plane built 
 >>> cps = np.frombuffer("Hi, hi #".encode("utf-32-le"), dtype=np.uint32)
 >>> hashes, lowered, lengths, kinds = tokenize(cps, flags, lower)
 >>> lengths.tolist(), kinds.tolist()
-[[2, 1, 2, 1], [3, 0, 3, 0]]
+([2, 1, 2, 1], [3, 0, 3, 0])
 >>> bool(lowered[0] == lowered[2]), bool(hashes[0] == hashes[2])
 (True, False)
 """

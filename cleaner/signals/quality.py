@@ -9,7 +9,7 @@ few passes of ``str`` methods over the document's lines.
 >>> q = QualityMeasurer()
 >>> s = q.measure("The cat sat on the mat. The cat sat on the mat.\\nAnd then it left...", "en")
 >>> s["words"], s["stop_words"], s["gopher_stop_words"], s["line_punct"]
-(16, 9, 2, 1.0)
+(16, 9, 1, 1.0)
 >>> s["dup_5gram_chars"] > 0
 True
 """
@@ -124,7 +124,9 @@ def sentence_count(text: str) -> int:
 _SENTENCE_END = re.compile(r"[.!?。！？]+[\"'”’)\]]*(?=\s|$)")
 
 
-def c4_verdict(text: str, min_sentences: int = 5) -> tuple[str, int] | None:
+def c4_verdict(
+    text: str, min_sentences: int = 5, lorem_ipsum: bool = True, curly_bracket: bool = True
+) -> tuple[str, int] | None:
     """Why C4's page rules drop ``text``, or None: ``("lorem_ipsum"|"curly_bracket"|"too_few_sentences", n)``.
 
     The rules of datatrove's C4QualityFilter (after Raffel et al. 2020, section 2.2, and the TFDS
@@ -149,11 +151,11 @@ def c4_verdict(text: str, min_sentences: int = 5) -> tuple[str, int] | None:
         if len(words) < 3:
             continue
         low = line.lower()
-        if "lorem ipsum" in low:
+        if lorem_ipsum and "lorem ipsum" in low:
             return "lorem_ipsum", sentences
         if "javascript" in low:
             continue
-        if "{" in line:
+        if curly_bracket and "{" in line:
             return "curly_bracket", sentences
         if any(p in low for p in _POLICY):
             continue

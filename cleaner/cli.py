@@ -153,7 +153,7 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             "--stages",
             default=",".join(Config().stages),
             show_default=True,
-            help="Comma-separated stages to run, in pipeline order: normalize,boilerplate,dedup.",
+            help="Comma-separated stages to run, in pipeline order: normalize,boilerplate,signals,dedup.",
         ),
         click.option(
             "-j",
@@ -190,11 +190,46 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             is_flag=True,
             help="Keep HTML figure captions and photo credits (dropped as boilerplate.caption by default).",
         ),
+        click.option(
+            "--languages",
+            default=None,
+            expose_value=False,
+            callback=_stash,
+            help="Keep only documents detected in these languages, e.g. en,de (others: quality.language).",
+        ),
+        click.option(
+            "--quality",
+            default=None,
+            expose_value=False,
+            callback=_stash,
+            help="Quality filter presets to apply, e.g. gopher or gopher,c4,fineweb (off by default).",
+        ),
         click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _stash(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an option's value in ``ctx.meta`` for build_config, so commands need no parameter for it."""
+    if value is not None and param.name:
+        ctx.meta[f"cleaner.{param.name}"] = value
+    return value
+
+
+def _quality_options(cfg: Config) -> Config:
+    """Apply --languages and --quality (stashed by their callbacks) over the config file's [quality]."""
+    from cleaner.config import parse_languages
+
+    meta = click.get_current_context().meta
+    quality = cfg.quality
+    if "cleaner.languages" in meta:
+        quality = dataclasses.replace(quality, languages=parse_languages(meta["cleaner.languages"]))
+    if "cleaner.quality" in meta:
+        presets = tuple(dict.fromkeys(p.strip() for p in meta["cleaner.quality"].split(",") if p.strip()))
+        quality = dataclasses.replace(quality, presets=presets)
+    return cfg if quality is cfg.quality else dataclasses.replace(cfg, quality=quality)
 
 
 def _given(name: str) -> bool:
@@ -244,6 +279,7 @@ def build_config(
         dedup = dataclasses.replace(dedup, drop_duplicate_passages=True)
     if keep_captions:
         cfg = dataclasses.replace(cfg, boilerplate=dataclasses.replace(cfg.boilerplate, captions=True))
+    cfg = _quality_options(cfg)
     return dataclasses.replace(cfg, dedup=dedup), run
 
 

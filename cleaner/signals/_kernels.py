@@ -6,11 +6,12 @@ identity is a 64-bit hash of the word's code points (exactly the same word, same
 words share one with a chance of about 2**-64), so repeated n-grams are found without building strings.
 
 Tokens follow the usual split of word tokenizers (spaCy's, which datatrove's Gopher filters use for
-English) closely enough for the Gopher measures: a run of letters, digits and marks is a word; a
-run of one repeated punctuation or symbol character (``.``, ``...``, ``!!``, ``#``) is a token of
-its own; spaces and line breaks separate tokens. Apostrophes and hyphens inside a word split it
-(``don't`` -> ``don`` ``'`` ``t``), where spaCy keeps some (``do`` ``n't``): counts differ by a
-word or two on ordinary text (benchmarks/bench_quality.py measures the effect on the filters).
+English) closely enough for the Gopher measures: a run of letters, digits and marks is a word, and
+so are the punctuation characters spaCy keeps inside one (``U.S``, ``11.2``, ``1,000``, ``1/8``,
+``3:30``, ``l'homme``); any other punctuation or symbol character is a token of its own, except a
+run of full stops (``...``); spaces and line breaks separate tokens. Where spaCy knows better
+(``don't`` -> ``do`` ``n't``, ``U.S.`` with its final stop, ``'s``), counts differ by a word or two
+(benchmarks/bench_quality.py measures the effect on the filters).
 
 The character classes come from a table over the Basic Multilingual Plane built once per process
 (:func:`char_tables`); a code point beyond it is a letter, except the emoji and symbol blocks.
@@ -39,7 +40,7 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 # Character class bits of the table.
-SPACE, NEWLINE, ALPHA, WORD, PUNCT, TERMINAL = 1, 2, 4, 8, 16, 32
+SPACE, NEWLINE, ALPHA, WORD, PUNCT, TERMINAL, DIGIT = 1, 2, 4, 8, 16, 32, 64
 # Token kind bits.
 HAS_ALPHA, NON_SYMBOL = 1, 2
 
@@ -88,7 +89,7 @@ def char_tables() -> tuple[U8, U32]:
             if cat[0] in "PS" or cat == "Cc":
                 flags[cp] = PUNCT
             else:
-                flags[cp] = WORD | (ALPHA if ch.isalpha() else 0)
+                flags[cp] = WORD | (ALPHA if ch.isalpha() else 0) | (DIGIT if ch.isdigit() else 0)
             low = ch.lower()
             if len(low) == 1:
                 lower[cp] = ord(low)
@@ -105,6 +106,24 @@ def _flag(cp: int, flags: U8) -> int:
     if 0x1F000 <= cp <= 0x1FAFF:  # emoji, playing cards, pictographs: symbols
         return PUNCT
     return WORD | ALPHA
+
+
+@numba.njit(cache=True, nogil=True)
+def _ends_word(cps: U32, flags: U8, i: int) -> bool:
+    return i >= cps.shape[0] or (_flag(int(cps[i]), flags) & (SPACE | NEWLINE | PUNCT)) != 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _clitic(cps: U32, flags: U8, i: int) -> int:
+    """2 where an English "'s" starts at ``i``, 1 where "n't" does, else 0 (spaCy splits both off)."""
+    n = cps.shape[0]
+    c = int(cps[i])
+    if (c == 39 or c == 0x2019) and i + 1 < n and (cps[i + 1] == 115 or cps[i + 1] == 83):
+        return 2 if _ends_word(cps, flags, i + 2) else 0
+    if (c == 110 or c == 78) and i + 2 < n and (cps[i + 1] == 39 or cps[i + 1] == 0x2019):
+        if (cps[i + 2] == 116 or cps[i + 2] == 84) and _ends_word(cps, flags, i + 3):
+            return 1
+    return 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -134,18 +153,58 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
         hl = h
         kind = 0
         start = i
-        if f & PUNCT:
-            while i < n and int(cps[i]) == cp:
-                h = (h ^ np.uint64(cp)) * _FNV
+        if f & PUNCT and _clitic(cps, flags, i) == 2:
+            # English "'s" is a word of its own, as spaCy splits "bank's" into "bank" "'s".
+            kind = NON_SYMBOL | HAS_ALPHA
+            for j in range(2):
+                c = int(cps[i + j])
+                h = (h ^ np.uint64(c)) * _FNV
+                hl = (hl ^ np.uint64(int(lower[c]) if c < 0x10000 else c)) * _FNV
+            i += 2
+        elif f & PUNCT:
+            # One punctuation character per token, except a run of full stops ("...", one token).
+            h = (h ^ np.uint64(cp)) * _FNV
+            i += 1
+            while cp == 46 and i < n and int(cps[i]) == 46:
+                h = (h ^ np.uint64(46)) * _FNV
                 i += 1
             hl = h
         else:
             kind = NON_SYMBOL
+            has_dot = False
             while i < n:
                 c = int(cps[i])
                 g = _flag(c, flags)
-                if g & (SPACE | NEWLINE | PUNCT):
+                if g & (SPACE | NEWLINE):
                     break
+                if i > start and _clitic(cps, flags, i) > 0:
+                    break  # "bank|'s", "do|n't"
+                if g & PUNCT:
+                    # Punctuation inside a word stays in it, as spaCy's English tokenizer keeps it:
+                    # "U.S", "11.2", "a@b.com", "l'homme" (any of . @ ' ’ between word characters),
+                    # "1,000", "1/8", "3:30" (, / : between digits), "Ba-3" (a hyphen from a letter
+                    # to a digit). Other hyphens split: "e-mail", "1987-88", "9-day".
+                    if c == 46 and (has_dot or (i - start == 1 and kind & HAS_ALPHA)) and _ends_word(cps, flags, i + 1):
+                        # The final stop of "U.S." and of an initial ("J.") stays with its word.
+                        h = (h ^ np.uint64(c)) * _FNV
+                        hl = (hl ^ np.uint64(c)) * _FNV
+                        i += 1
+                        break
+                    if i + 1 >= n:
+                        break
+                    nxt = _flag(int(cps[i + 1]), flags)
+                    if nxt & (SPACE | NEWLINE | PUNCT):
+                        break
+                    has_dot = has_dot or c == 46
+                    prev = _flag(int(cps[i - 1]), flags)
+                    if c == 46 or c == 64 or c == 39 or c == 0x2019:
+                        pass
+                    elif (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT):
+                        pass
+                    elif c == 45 and (nxt & DIGIT) and (prev & ALPHA):
+                        pass
+                    else:
+                        break
                 if g & ALPHA:
                     kind |= HAS_ALPHA
                 h = (h ^ np.uint64(c)) * _FNV
@@ -158,7 +217,7 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
         lengths[count] = length
         kinds[count] = kind
         count += 1
-    return hashes[:count].copy(), lowered[:count].copy(), lengths[:count].copy(), kinds[:count].copy()
+    return hashes[:count], lowered[:count], lengths[:count], kinds[:count]
 
 
 @numba.njit(cache=True, nogil=True)

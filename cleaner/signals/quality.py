@@ -116,12 +116,47 @@ class QualityMeasurer:
 _COUNTS = frozenset({"words", "stop_words", "gopher_stop_words"})
 
 
-def sentence_count(text: str) -> int:
-    """Sentences in a line: runs of sentence punctuation followed by a space or the end, at least 1."""
-    return max(1, len(_SENTENCE_END.findall(text)))
+def sentence_count(line: str) -> int:
+    """Sentences in a line, the way spaCy's sentencizer counts them for datatrove's C4 filter.
+
+    A sentence ends at a token of sentence punctuation (``.``, ``!``, ``?`` and the other Unicode
+    sentence terminals) and the next sentence starts at the next token that is not punctuation. A
+    full stop that belongs to its word, as spaCy's English tokenizer keeps it, ends nothing: an
+    abbreviation (``Inc.``, ``Mr.``, ``U.S.``, a single letter) or a stop inside a word (``11.2``).
+
+    >>> sentence_count("Shares of Acme Inc. rose 1.5 pct. The U.S. market fell! Why? (Nobody knows.)")
+    4
+    """
+    count, seen_end = 1, False
+    for chunk in line.split():
+        core = chunk.rstrip(_CLOSERS)
+        starts = any(ch.isalnum() for ch in chunk)
+        if seen_end and starts:
+            count += 1
+            seen_end = False
+        if core and core[-1] in _TERMINALS:
+            word = core.rstrip(_TERMINAL_CHARS).lstrip(_OPENERS)
+            # "..." is one token and not a sentence terminal; "U.S." and "Inc." keep their stop.
+            dotted = core.endswith(".") and (
+                core.endswith("..") or "." in word or len(word) == 1 or word + "." in _ABBREVIATIONS
+            )
+            if not dotted:
+                seen_end = True
+    return count
 
 
-_SENTENCE_END = re.compile(r"[.!?。！？]+[\"'”’)\]]*(?=\s|$)")
+_TERMINAL_CHARS = k.TERMINAL_PUNCTUATION
+_TERMINALS = frozenset(k.TERMINAL_PUNCTUATION)
+_CLOSERS = "\"'”’)]}»"
+_OPENERS = "\"'“‘([{«"
+# spaCy's English tokenizer exceptions that end in a full stop (spacy/lang/en/tokenizer_exceptions.py,
+# MIT, Explosion AI): these keep their stop, so the sentencizer does not end a sentence there.
+_ABBREVIATIONS = frozenset(
+    "Adm. Ak. Ala. Apr. Ariz. Ark. Aug. Bros. Calif. Co. Colo. Conn. Corp. Dec. Del. Dr. Feb. Fla. Ga. Gen. "
+    "Gov. Ia. Id. Ill. Inc. Ind. Jan. Jr. Jul. Jun. Kan. Kans. Ky. La. Ltd. Mar. Mass. Md. Messrs. Mich. "
+    "Minn. Miss. Mo. Mont. Mr. Mrs. Ms. Mt. Neb. Nebr. Nev. Nov. Oct. Okla. Ore. Pa. Prof. Rep. Rev. Sen. "
+    "Sep. Sept. St. Tenn. Va. Wash. Wis. co. vs.".split()
+)
 
 
 def c4_verdict(

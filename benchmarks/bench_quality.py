@@ -266,14 +266,12 @@ def main() -> None:
     for key in ("agreement_dump", "agreement_wcxb"):
         if key in results:
             print()
-            print(
-                table(
-                    [[p, r["documents"], r["agreement"], r["cleaner_drops"], r["datatrove_drops"]]
-                     for p, r in results[key].items()],  # fmt: skip
-                    [key.replace("agreement_", "preset on "), "documents", "agreement", "cleaner drops",
-                     "datatrove drops"],
-                )  # fmt: skip
-            )
+            agree_rows = [
+                [p, r["documents"], r["agreement"], r["cleaner_drops"], r["datatrove_drops"]]
+                for p, r in results[key].items()
+            ]
+            header = [key.replace("agreement_", "preset on "), "documents", "agreement", "cleaner drops"]
+            print(table(agree_rows, [*header, "datatrove drops"]))
     if "end_to_end" in results:
         e = results["end_to_end"]
         print(f"\nend to end, one worker: {e['cpu_s']}; the stage adds {e['added_cpu_s']} CPU-s "

@@ -17,13 +17,14 @@ from pathlib import Path
 
 LANGUAGES = (
     "ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja ko lt lv nb nl pl pt ro ru sk sl sv tr uk vi zh"
-).split()
+)
+LANGUAGES_LIST = LANGUAGES.split(" ")
 TARGET = Path(__file__).resolve().parents[1] / "cleaner" / "signals" / "stopwords.json"
 
 
 def main() -> None:
     lists: dict[str, list[str]] = {}
-    for code in LANGUAGES:
+    for code in LANGUAGES_LIST:
         words = importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
         lists[code] = sorted({w.lower() for w in words if w.strip() and not any(ch.isspace() for ch in w)})
     lists["no"] = lists["nb"]

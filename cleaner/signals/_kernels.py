@@ -120,10 +120,8 @@ def _clitic(cps: U32, flags: U8, i: int) -> int:
     c = int(cps[i])
     if (c == 39 or c == 0x2019) and i + 1 < n and (cps[i + 1] == 115 or cps[i + 1] == 83):
         return 2 if _ends_word(cps, flags, i + 2) else 0
-    if (c == 110 or c == 78) and i + 2 < n and (cps[i + 1] == 39 or cps[i + 1] == 0x2019):
-        if (cps[i + 2] == 116 or cps[i + 2] == 84) and _ends_word(cps, flags, i + 3):
-            return 1
-    return 0
+    nt = (c == 110 or c == 78) and i + 2 < n and (cps[i + 1] == 39 or cps[i + 1] == 0x2019)
+    return 1 if nt and (cps[i + 2] == 116 or cps[i + 2] == 84) and _ends_word(cps, flags, i + 3) else 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -197,13 +195,10 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
                         break
                     has_dot = has_dot or c == 46
                     prev = _flag(int(cps[i - 1]), flags)
-                    if c == 46 or c == 64 or c == 39 or c == 0x2019:
-                        pass
-                    elif (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT):
-                        pass
-                    elif c == 45 and (nxt & DIGIT) and (prev & ALPHA):
-                        pass
-                    else:
+                    inside = c == 46 or c == 64 or c == 39 or c == 0x2019
+                    between_digits = (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT)
+                    letter_to_digit = c == 45 and (nxt & DIGIT) and (prev & ALPHA)
+                    if not (inside or between_digits or letter_to_digit):
                         break
                 if g & ALPHA:
                     kind |= HAS_ALPHA
@@ -488,7 +483,7 @@ def _find(table: U64, used: npt.NDArray[np.bool_], key: np.uint64) -> int:
     slot = np.int64(key & np.uint64(mask))
     while used[slot]:
         if table[slot] == key:
-            return slot
+            return int(slot)
         slot = (slot + np.int64(1)) & mask
     return -1
 

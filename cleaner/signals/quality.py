@@ -107,8 +107,11 @@ class QualityMeasurer:
         flags, lower = self.tables
         if "gopher" not in self._stop_hashes:
             self._stop_hashes["gopher"] = k.hash_set(self._hashes(GOPHER_STOP_WORDS, folded=False))
+        stop_table, stop_used = self.stop_hashes(lang)
+        gopher_table, gopher_used = self._stop_hashes["gopher"]
+        cps = self._codepoints(text)
         values = k.doc_signals(
-            self._codepoints(text), flags, lower, *self.stop_hashes(lang), *self._stop_hashes["gopher"], SHORT_LINE_CHARS
+            cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS
         ).tolist()
         return {name: int(v) if name in _COUNTS else v for name, v in zip(SIGNALS, values, strict=True)}
 
@@ -151,12 +154,14 @@ _CLOSERS = "\"'”’)]}»"
 _OPENERS = "\"'“‘([{«"
 # spaCy's English tokenizer exceptions that end in a full stop (spacy/lang/en/tokenizer_exceptions.py,
 # MIT, Explosion AI): these keep their stop, so the sentencizer does not end a sentence there.
-_ABBREVIATIONS = frozenset(
-    "Adm. Ak. Ala. Apr. Ariz. Ark. Aug. Bros. Calif. Co. Colo. Conn. Corp. Dec. Del. Dr. Feb. Fla. Ga. Gen. "
-    "Gov. Ia. Id. Ill. Inc. Ind. Jan. Jr. Jul. Jun. Kan. Kans. Ky. La. Ltd. Mar. Mass. Md. Messrs. Mich. "
-    "Minn. Miss. Mo. Mont. Mr. Mrs. Ms. Mt. Neb. Nebr. Nev. Nov. Oct. Okla. Ore. Pa. Prof. Rep. Rev. Sen. "
-    "Sep. Sept. St. Tenn. Va. Wash. Wis. co. vs.".split()
-)
+_ABBREVIATIONS = frozenset([
+    "Adm.", "Ak.", "Ala.", "Apr.", "Ariz.", "Ark.", "Aug.", "Bros.", "Calif.", "Co.", "Colo.", "Conn.", "Corp.",
+    "Dec.", "Del.", "Dr.", "Feb.", "Fla.", "Ga.", "Gen.", "Gov.", "Ia.", "Id.", "Ill.", "Inc.", "Ind.", "Jan.",
+    "Jr.", "Jul.", "Jun.", "Kan.", "Kans.", "Ky.", "La.", "Ltd.", "Mar.", "Mass.", "Md.", "Messrs.", "Mich.",
+    "Minn.", "Miss.", "Mo.", "Mont.", "Mr.", "Mrs.", "Ms.", "Mt.", "Neb.", "Nebr.", "Nev.", "Nov.", "Oct.",
+    "Okla.", "Ore.", "Pa.", "Prof.", "Rep.", "Rev.", "Sen.", "Sep.", "Sept.", "St.", "Tenn.", "Va.", "Wash.",
+    "Wis.", "co.", "vs.",
+])  # fmt: skip
 
 
 def c4_verdict(

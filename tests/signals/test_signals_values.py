@@ -79,8 +79,9 @@ def reference_lines(text: str) -> dict[str, float]:
     from cleaner.signals._kernels import TERMINAL_PUNCTUATION
 
     body = len(text.replace("\n", ""))
+    ends = tuple(TERMINAL_PUNCTUATION)
     return {
-        "line_punct": sum(x.endswith(tuple(TERMINAL_PUNCTUATION)) for x in nonblank) / len(nonblank) if nonblank else 0.0,
+        "line_punct": sum(x.endswith(ends) for x in nonblank) / len(nonblank) if nonblank else 0.0,
         "short_lines": sum(len(x) <= 30 for x in nonblank) / len(nonblank) if nonblank else 0.0,
         "nonblank_dup_line_chars": find_duplicates(nonblank)[1] / body if body else 0.0,
         "bullet_lines": sum(x.lstrip().startswith(("•", "-")) for x in lines) / len(lines) if lines else 0.0,

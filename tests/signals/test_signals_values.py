@@ -124,6 +124,19 @@ def test_repetition_of_a_word_salad() -> None:
     assert s["dup_10gram_chars"] > 0.6  # words joined without spaces, over all characters
 
 
+def test_top_ngram_ties_go_to_the_first_as_in_counter_most_common() -> None:
+    # "a bb" and "bb ccc" both occur twice; Counter.most_common(1) names the first seen, "a bb".
+    text = "a bb ccc a bb ccc"
+    assert measure(text)["top_2gram_chars"] == pytest.approx(len("a bb") * 2 / len(text))
+    assert top_ngram_chars(text.split(), 2) == len("a bb") * 2
+
+
+def test_a_line_of_exactly_30_characters_is_short() -> None:
+    line = "x" * 29 + "."
+    s = measure(f"{line}\n{line}y")  # 30 and 31 characters
+    assert s["short_lines"] == pytest.approx(0.5)
+
+
 def test_empty_and_symbol_only_texts_give_zeros() -> None:
     for text in ("", "\n\n", "!!! ### ..."):
         s = measure(text)

@@ -192,6 +192,8 @@ def detectors() -> dict[str, Callable[[], Callable[[str], str]]]:
         from cleaner.signals.language import LanguageDetector
 
         detector = LanguageDetector()
+        detector.detect("Load both models before timing: this sentence is long enough for CLD2 to read it.")
+        detector.detect("Load py3langid too.")
         return lambda text: detector.detect(text)[0]
 
     return {

@@ -30,7 +30,7 @@ from typing import Any
 from cleaner.config import QualityConfig
 from cleaner.record import Document, Reason
 from cleaner.signals.language import LanguageDetector
-from cleaner.signals.quality import SIGNALS, QualityMeasurer, c4_verdict
+from cleaner.signals.quality import SIGNALS, QualityMeasurer, as_dict, c4_verdict
 from cleaner.signals.rules import C4_REASONS, RULE_REASONS, active_rules, fmt, threshold_rules
 
 # Metadata keys (and JSONL fields) the stage writes. A record's own field of the same name is replaced.
@@ -49,6 +49,7 @@ class Signals:
         self.rules = active_rules(self.config)
         self._thresholds = threshold_rules(self.rules)
         self._languages = frozenset(self.config.languages)
+        self._filters = bool(self.rules or self._languages)
         self.detector = LanguageDetector()
         self.measurer = QualityMeasurer()
 
@@ -65,19 +66,18 @@ class Signals:
         return {"lang": lang, "lang_score": score, **self.measurer.measure(text, lang)}
 
     def apply(self, doc: Document) -> Document:
-        signals = self.measure(doc.text)
-        lang, score = signals["lang"], signals["lang_score"]
+        lang, score = self.detector.detect(doc.text)
+        values = self.measurer.measure_array(doc.text, lang)
         fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
         doc = dataclasses.replace(
             doc,
             metadata={**doc.metadata, "lang": lang, "lang_score": score},
             fields=fields,
-            signals={
-                name: round(value, REPORT_DECIMALS) if isinstance(value, float) else value
-                for name, value in signals.items()
-            },
+            signals={"lang": lang, "lang_score": score, **as_dict(values.round(REPORT_DECIMALS).tolist())},
         )
-        verdict = self.verdict(signals, doc.text)
+        if not self._filters:
+            return doc
+        verdict = self.verdict({"lang": lang, "lang_score": score, **as_dict(values.tolist())}, doc.text)
         return doc if verdict is None else doc.reject(*verdict)
 
     def verdict(self, signals: dict[str, Any], text: str) -> tuple[Reason, str] | None:

@@ -151,7 +151,7 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
         hl = h
         kind = 0
         start = i
-        if f & PUNCT and _clitic(cps, flags, i) == 2:
+        if (cp == 39 or cp == 0x2019) and _clitic(cps, flags, i) == 2:
             # English "'s" is a word of its own, as spaCy splits "bank's" into "bank" "'s".
             kind = NON_SYMBOL | HAS_ALPHA
             for j in range(2):
@@ -175,7 +175,9 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
                 g = _flag(c, flags)
                 if g & (SPACE | NEWLINE):
                     break
-                if i > start and _clitic(cps, flags, i) > 0:
+                apostrophe_next = i + 1 < n and (cps[i + 1] == 39 or cps[i + 1] == 0x2019)
+                maybe_clitic = c == 39 or c == 0x2019 or ((c == 110 or c == 78) and apostrophe_next)
+                if maybe_clitic and i > start and _clitic(cps, flags, i) > 0:
                     break  # "bank|'s", "do|n't"
                 if g & PUNCT:
                     # Punctuation inside a word stays in it, as spaCy's English tokenizer keeps it:

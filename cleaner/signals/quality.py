@@ -102,18 +102,27 @@ class QualityMeasurer:
         # surrogatepass: a lone surrogate (invalid, but possible in a str) still gets a code point.
         return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
-    def measure(self, text: str, lang: str) -> dict[str, float | int]:
-        """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""
+    def measure_array(self, text: str, lang: str) -> Any:
+        """Every signal of ``text`` as a float64 array in the order of :data:`SIGNALS`."""
         flags, lower = self.tables
         if "gopher" not in self._stop_hashes:
             self._stop_hashes["gopher"] = k.hash_set(self._hashes(GOPHER_STOP_WORDS, folded=False))
         stop_table, stop_used = self.stop_hashes(lang)
         gopher_table, gopher_used = self._stop_hashes["gopher"]
         cps = self._codepoints(text)
-        values = k.doc_signals(
-            cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS
-        ).tolist()
-        return {name: int(v) if name in _COUNTS else v for name, v in zip(SIGNALS, values, strict=True)}
+        return k.doc_signals(cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS)
+
+    def measure(self, text: str, lang: str) -> dict[str, float | int]:
+        """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""
+        return as_dict(self.measure_array(text, lang).tolist())
+
+
+def as_dict(values: list[float]) -> dict[str, float | int]:
+    """Signal values (in :data:`SIGNALS` order) by name, the counts as integers."""
+    out: dict[str, float | int] = dict(zip(SIGNALS, values, strict=True))
+    for name in _COUNTS:
+        out[name] = int(out[name])
+    return out
 
 
 _COUNTS = frozenset({"words", "stop_words", "gopher_stop_words"})

@@ -151,7 +151,19 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
         hl = h
         kind = 0
         start = i
-        if (cp == 39 or cp == 0x2019) and _clitic(cps, flags, i) == 2:
+        attach = False
+        if cp == 45 and (i == 0 or _flag(int(cps[i - 1]), flags) & (SPACE | NEWLINE)):
+            # Hyphens that open a word stay with it, as in spaCy: "-v", "--exclude", "-5".
+            j = i
+            while j < n and cps[j] == 45:
+                j += 1
+            if j < n and not (_flag(int(cps[j]), flags) & (SPACE | NEWLINE | PUNCT)):
+                for _ in range(i, j):
+                    h = (h ^ np.uint64(45)) * _FNV
+                hl = h
+                i = j
+                attach = True
+        if not attach and (cp == 39 or cp == 0x2019) and _clitic(cps, flags, i) == 2:
             # English "'s" is a word of its own, as spaCy splits "bank's" into "bank" "'s".
             kind = NON_SYMBOL | HAS_ALPHA
             for j in range(2):
@@ -159,12 +171,14 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
                 h = (h ^ np.uint64(c)) * _FNV
                 hl = (hl ^ np.uint64(int(lower[c]) if c < 0x10000 else c)) * _FNV
             i += 2
-        elif f & PUNCT:
-            # One punctuation character per token, except a run of full stops ("...", one token).
+        elif not attach and f & PUNCT:
+            # One punctuation character per token, except a run of one of . - = * _ ~ ("...",
+            # "-----", one token: spaCy splits only its prefix and suffix characters one by one).
             h = (h ^ np.uint64(cp)) * _FNV
             i += 1
-            while cp == 46 and i < n and int(cps[i]) == 46:
-                h = (h ^ np.uint64(46)) * _FNV
+            runs = cp == 46 or cp == 45 or cp == 61 or cp == 42 or cp == 95 or cp == 126
+            while runs and i < n and int(cps[i]) == cp:
+                h = (h ^ np.uint64(cp)) * _FNV
                 i += 1
             hl = h
         else:
@@ -197,7 +211,7 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
                         break
                     has_dot = has_dot or c == 46
                     prev = _flag(int(cps[i - 1]), flags)
-                    inside = c == 46 or c == 64 or c == 39 or c == 0x2019
+                    inside = c == 46 or c == 64 or c == 39 or c == 0x2019 or c == 95
                     between_digits = (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT)
                     letter_to_digit = c == 45 and (nxt & DIGIT) and (prev & ALPHA)
                     if not (inside or between_digits or letter_to_digit):

@@ -7,9 +7,10 @@ there, but weaker on short text, where py3langid is the better of the fast detec
 the first ``PREFIX_CHARS`` characters of a document; when the text is shorter than
 ``MIN_CLD2_CHARS`` or CLD2 does not call its answer reliable, py3langid decides. The combination is
 more accurate than either alone at every length (0.926 / 0.968 / 0.982 on short / medium / long
-samples, against 0.921 / 0.968 / 0.975 for py3langid and 0.841 / 0.935 / 0.973 for pycld2).
-lingua-language-detector was the most accurate (0.928 / 0.976 / 0.988) but about 100 times slower
-than py3langid on short text, which the stage's speed budget does not allow.
+samples, against 0.926 / 0.967 / 0.976 for py3langid and 0.837 / 0.936 / 0.974 for pycld2).
+lingua-language-detector was the most accurate (0.933 / 0.977 / 0.990) but detects 300 to 500
+documents per CPU-second, 30 to 70 times fewer than this pair, which the stage's speed budget
+(20 MB of dump per CPU-second) does not allow.
 
 The confidence (``lang_score``, 0 to 1) is CLD2's share of the text in the winning language when
 CLD2 decided, and py3langid's normalized probability otherwise. A text without letters is ``und``

@@ -216,7 +216,8 @@ CRAFTED = [
 
 @pytest.mark.parametrize("text", CRAFTED)
 def test_signals_equal_datatrove_on_crafted_texts(text: str) -> None:
-    pytest.importorskip("spacy")
+    pytest.importorskip("datatrove")
+    pytest.importorskip("spacy")  # datatrove's English tokenizer (pip install -e ".[bench]")
     from datatrove.utils.text import PUNCTUATION_SET, split_into_words
 
     words = split_into_words(text)
@@ -235,6 +236,7 @@ def test_signals_equal_datatrove_on_crafted_texts(text: str) -> None:
 
 @pytest.mark.parametrize("text", CRAFTED)
 def test_presets_decide_as_datatrove_on_crafted_texts(text: str) -> None:
+    pytest.importorskip("datatrove")
     pytest.importorskip("spacy")
     from datatrove.data import Document as DtDocument
     from datatrove.pipeline.filters import (

@@ -7,11 +7,12 @@ words share one with a chance of about 2**-64), so repeated n-grams are found wi
 
 Tokens follow the usual split of word tokenizers (spaCy's, which datatrove's Gopher filters use for
 English) closely enough for the Gopher measures: a run of letters, digits and marks is a word, and
-so are the punctuation characters spaCy keeps inside one (``U.S``, ``11.2``, ``1,000``, ``1/8``,
-``3:30``, ``l'homme``); any other punctuation or symbol character is a token of its own, except a
-run of full stops (``...``); spaces and line breaks separate tokens. Where spaCy knows better
-(``don't`` -> ``do`` ``n't``, ``U.S.`` with its final stop, ``'s``), counts differ by a word or two
-(benchmarks/bench_quality.py measures the effect on the filters).
+so are the punctuation characters spaCy keeps inside one (``U.S.``, ``11.2``, ``1,000``, ``1/8``,
+``3:30``, ``l'homme``, ``LC_ALL``, ``Ba-3``) and hyphens that open one (``-v``, ``--exclude``);
+English ``'s`` and ``n't`` are words of their own; any other punctuation or symbol character is a
+token of its own, except a run of one of ``. - = * _ ~`` (``...``, ``-----``); spaces and line
+breaks separate tokens. spaCy has more rules (``5–10``, ``M&A``, ``and/or`` stay whole there):
+benchmarks/bench_quality.py measures what the remaining differences do to the filters.
 
 The character classes come from a table over the Basic Multilingual Plane built once per process
 (:func:`char_tables`); a code point beyond it is a letter, except the emoji and symbol blocks.

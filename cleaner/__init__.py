@@ -6,7 +6,7 @@
 """
 
 from cleaner.api import Cleaner, clean
-from cleaner.config import BoilerplateConfig, Config, DedupConfig, LimitsConfig, NormalizeConfig
+from cleaner.config import BoilerplateConfig, Config, DedupConfig, LimitsConfig, NormalizeConfig, QualityConfig
 from cleaner.errors import (
     CleanerError,
     ConfigError,
@@ -37,6 +37,7 @@ __all__ = [
     "MissingExtraError",
     "NormalizeConfig",
     "PassageMatch",
+    "QualityConfig",
     "Reason",
     "Rejection",
     "Report",

@@ -10,6 +10,7 @@ command line overrides. Progress and the summary go to stderr; data goes to file
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import json
@@ -215,7 +216,7 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             "--stages",
             default=",".join(Config().stages),
             show_default=True,
-            help="Comma-separated stages to run, in pipeline order: normalize,boilerplate,dedup.",
+            help="Comma-separated stages to run, in pipeline order: normalize,boilerplate,signals,dedup.",
         ),
         click.option(
             "-j",
@@ -257,6 +258,20 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             is_flag=True,
             help="Write text extracted from HTML as Markdown (headings, lists, tables, code) instead of plain text.",
         ),
+        click.option(
+            "--languages",
+            default=None,
+            expose_value=False,
+            callback=_stash,
+            help="Keep only documents detected in these languages, e.g. en,de (others: quality.language).",
+        ),
+        click.option(
+            "--quality",
+            default=None,
+            expose_value=False,
+            callback=_stash,
+            help="Quality filter presets to apply, e.g. gopher or gopher,c4,fineweb (off by default).",
+        ),
         click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors."),
     ]
     for option in reversed(options):
@@ -282,6 +297,27 @@ def formats_help() -> str:
 
 
 _FORMAT_ORDER = {"text": 0, "html": 1, "jsonl": 2, "parquet": 3, "warc": 4}
+
+
+def _stash(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an option's value in ``ctx.meta`` for build_config, so commands need no parameter for it."""
+    if value is not None and param.name:
+        ctx.meta[f"cleaner.{param.name}"] = value
+    return value
+
+
+def _quality_options(cfg: Config) -> Config:
+    """Apply --languages and --quality (stashed by their callbacks) over the config file's [quality]."""
+    from cleaner.config import parse_languages
+
+    meta = click.get_current_context().meta
+    quality = cfg.quality
+    if "cleaner.languages" in meta:
+        quality = dataclasses.replace(quality, languages=parse_languages(meta["cleaner.languages"]))
+    if "cleaner.quality" in meta:
+        presets = tuple(dict.fromkeys(p.strip() for p in meta["cleaner.quality"].split(",") if p.strip()))
+        quality = dataclasses.replace(quality, presets=presets)
+    return cfg if quality is cfg.quality else dataclasses.replace(cfg, quality=quality)
 
 
 def _given(name: str) -> bool:
@@ -316,7 +352,8 @@ def build_config(config_path: Path | None) -> tuple[Config, RunOptions]:
             options[key] = value
         elif key in RUN_OPTIONS:
             run[key] = value
-    return build(config_path, options, run)
+    cfg, opts = build(config_path, options, run)
+    return _quality_options(cfg), opts
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from cleaner.errors import ConfigError
 
-STAGES: tuple[str, ...] = ("normalize", "boilerplate", "dedup")
+STAGES: tuple[str, ...] = ("normalize", "boilerplate", "signals", "dedup")
+QUALITY_PRESETS: tuple[str, ...] = ("gopher", "c4", "fineweb")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,51 @@ def choose_bands(threshold: float, num_perm: int = 128, target: float = 0.9) -> 
 
 
 @dataclass(frozen=True)
+class QualityConfig:
+    """Filters of the signals stage (see cleaner.signals): every one off unless set here or by a preset.
+
+    The stage always detects the language and measures the signals; these only decide drops.
+    ``min_<signal>`` drops a document whose signal is below the value, ``max_<signal>`` one above it
+    (signals are listed in cleaner.signals.quality.SIGNALS). A preset (``gopher``, ``c4``,
+    ``fineweb``, see cleaner.signals.rules) sets its published thresholds; a rule set here wins.
+    """
+
+    languages: tuple[str, ...] = ()  # keep only documents detected in these languages (ISO 639-1)
+    presets: tuple[str, ...] = ()  # gopher, c4, fineweb
+    min_lang_score: float | None = None
+    min_words: int | None = None
+    max_words: int | None = None
+    min_mean_word_length: float | None = None
+    max_mean_word_length: float | None = None
+    max_symbol_word_ratio: float | None = None
+    max_bullet_lines: float | None = None
+    max_ellipsis_lines: float | None = None
+    min_alpha_words: float | None = None
+    min_stop_words: int | None = None
+    min_gopher_stop_words: int | None = None
+    max_dup_line_share: float | None = None
+    max_dup_para_share: float | None = None
+    max_dup_line_chars: float | None = None
+    max_dup_para_chars: float | None = None
+    max_top_2gram_chars: float | None = None
+    max_top_3gram_chars: float | None = None
+    max_top_4gram_chars: float | None = None
+    max_dup_5gram_chars: float | None = None
+    max_dup_6gram_chars: float | None = None
+    max_dup_7gram_chars: float | None = None
+    max_dup_8gram_chars: float | None = None
+    max_dup_9gram_chars: float | None = None
+    max_dup_10gram_chars: float | None = None
+    min_line_punct: float | None = None
+    max_short_lines: float | None = None
+    max_nonblank_dup_line_chars: float | None = None
+    max_newline_per_word: float | None = None
+    min_c4_sentences: int | None = None
+    drop_lorem_ipsum: bool = False
+    drop_curly_bracket: bool = False
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     """Caps that protect a run from hostile inputs."""
 
@@ -144,6 +190,7 @@ class Config:
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
 
     def __post_init__(self) -> None:
@@ -191,9 +238,33 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"boilerplate.template_min_docs must be at least 2, not {b.template_min_docs}")
     if not 0.0 < b.template_share <= 1.0:
         raise ConfigError(f"boilerplate.template_share must be in (0, 1], not {b.template_share}")
+    validate_quality(cfg.quality)
     for name in ("max_document_bytes", "max_decompressed_bytes", "max_html_depth"):
         if getattr(cfg.limits, name) <= 0:
             raise ConfigError(f"limits.{name} must be positive")
+
+
+def validate_quality(q: QualityConfig) -> None:
+    """Raise ConfigError for an unknown preset, a malformed language code or a negative threshold."""
+    for name in q.presets:
+        if name not in QUALITY_PRESETS:
+            raise ConfigError(f"unknown quality preset {name!r}: choose from {', '.join(QUALITY_PRESETS)}")
+    for code in q.languages:
+        if not (isinstance(code, str) and 2 <= len(code) <= 3 and code.isascii() and code.isalpha() and code.islower()):
+            raise ConfigError(f"quality.languages: {code!r} is not a language code; use ISO 639-1 codes like en, de")
+    for f in dataclasses.fields(q):
+        value = getattr(q, f.name)
+        if f.name.startswith(("min_", "max_")) and value is not None and value < 0:
+            raise ConfigError(f"quality.{f.name} must be 0 or more, not {value}")
+
+
+def parse_languages(value: str) -> tuple[str, ...]:
+    """Parse ``"en, DE"`` into language codes: lower case, duplicates dropped, in the order given.
+
+    >>> parse_languages("en, DE,en")
+    ('en', 'de')
+    """
+    return tuple(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
 
 
 __all__ = [
@@ -203,8 +274,10 @@ __all__ = [
     "DedupConfig",
     "LimitsConfig",
     "NormalizeConfig",
+    "QualityConfig",
     "choose_bands",
     "dataclasses",
     "detection_probability",
+    "parse_languages",
     "parse_stages",
 ]

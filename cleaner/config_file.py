@@ -259,7 +259,7 @@ def to_toml(cfg: Config, run: RunOptions | None = None) -> str:
     >>> config_from_toml(load_toml_text(text)) == Config()
     True
     >>> print(text.splitlines()[0])
-    stages = ["normalize", "boilerplate", "dedup"]
+    stages = ["normalize", "boilerplate", "signals", "dedup"]
     """
     top: list[str] = []
     tables: list[str] = []

@@ -1,6 +1,6 @@
 """Compose the stages, top-down in the order documents meet them.
 
-    read ─> html extraction ─> normalize ─> boilerplate lines ─> site templates ─> tidy ─> dedup ─> write
+    read ─> html extraction ─> normalize ─> boilerplate lines ─> site templates ─> tidy ─> signals ─> dedup ─> write
             (HTML only)                                          (corpus)                   (corpus)
 
 HTML is turned into text first, by the boilerplate stage's block-level extractor (it needs the
@@ -109,6 +109,10 @@ def build_steps(cfg: Config) -> list[Step]:
         if cfg.boilerplate.templates:
             steps.append(Templates(cfg.boilerplate))
         steps.append(Tidy())
+    if "signals" in cfg.stages:
+        from cleaner.signals import Signals
+
+        steps.append(Signals(cfg.quality))
     if "dedup" in cfg.stages:
         from cleaner.dedup import Dedup
 

@@ -54,6 +54,23 @@ class Reason(StrEnum):
     # Deduplication.
     NEAR_DUPLICATE_DOC = "dedup.near_duplicate_doc"
     NEAR_DUPLICATE_PASSAGE = "dedup.near_duplicate_passage"
+    # Language and quality filters (opt-in; whole documents): see cleaner.signals.rules.
+    QUALITY_LANGUAGE = "quality.language"
+    QUALITY_TOO_SHORT = "quality.too_short"
+    QUALITY_TOO_LONG = "quality.too_long"
+    QUALITY_WORD_LENGTH = "quality.word_length"
+    QUALITY_SYMBOLS = "quality.symbols"
+    QUALITY_BULLET_LINES = "quality.bullet_lines"
+    QUALITY_ELLIPSIS_LINES = "quality.ellipsis_lines"
+    QUALITY_NON_ALPHA = "quality.non_alpha"
+    QUALITY_STOP_WORDS = "quality.stop_words"
+    QUALITY_REPETITION = "quality.repetition"
+    QUALITY_LINE_PUNCTUATION = "quality.line_punctuation"
+    QUALITY_SHORT_LINES = "quality.short_lines"
+    QUALITY_LIST_LIKE = "quality.list_like"
+    QUALITY_LOREM_IPSUM = "quality.lorem_ipsum"
+    QUALITY_CURLY_BRACKET = "quality.curly_bracket"
+    QUALITY_TOO_FEW_SENTENCES = "quality.too_few_sentences"
     # Input errors: the document could not be read; status becomes "error".
     ERROR_READ = "error.read"
     ERROR_DECODE = "error.decode"
@@ -199,6 +216,9 @@ class Document:
     passages: tuple[PassageMatch, ...] = ()
     chars_in: int = 0  # characters of the input as read (HTML: the markup)
     fields: tuple[str, ...] = ()  # a record's original field order, so writers give it back as it came
+    # Language and quality signals of the signals stage ("lang", "lang_score", then
+    # cleaner.signals.quality.SIGNALS); empty when the stage did not run.
+    signals: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Checked here, so a wrong field fails where it is made, with its name, and not later deep

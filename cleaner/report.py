@@ -41,6 +41,9 @@ def document_record(doc: Document) -> dict[str, Any]:
         "duplicate_of": dup.duplicate_of if dup else None,
         "similarity": dup.similarity if dup else None,
         "passages": [p.to_json() for p in doc.passages],
+        "lang": doc.signals.get("lang"),
+        "lang_score": doc.signals.get("lang_score"),
+        "signals": {k: v for k, v in doc.signals.items() if k not in ("lang", "lang_score")} or None,
     }
 
 

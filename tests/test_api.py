@@ -105,7 +105,7 @@ def test_every_step_times_under_its_own_name() -> None:
     from cleaner.pipeline import Pipeline
 
     names = [step.name for step in Pipeline(Config()).steps]
-    assert names == ["html", "normalize", "lines", "templates", "tidy", "dedup"]
+    assert names == ["html", "normalize", "lines", "templates", "tidy", "signals", "dedup"]
     worker = cleaner.Cleaner(Config())
     list(worker.clean(["Some words of a page.\nShare on Facebook", "<p>An html page with a paragraph.</p>"]))
     assert set(worker.report.seconds) == set(names)

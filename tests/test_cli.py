@@ -24,6 +24,9 @@ REPORT_FIELDS = {
     "duplicate_of",
     "similarity",
     "passages",
+    "lang",
+    "lang_score",
+    "signals",
 }
 
 
@@ -94,9 +97,11 @@ def test_jsonl_records_keep_their_fields_and_order(tmp_path: Path) -> None:
     result = invoke("clean", str(src.parent), "-o", str(out), "--report", str(report), "--jobs", "1")
     assert result.exit_code == 0, result.output
     rows = [json.loads(x) for x in (out / "dump.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert list(rows[0]) == ["url", "text", "n"] and rows[0]["n"] == 1
-    assert list(rows[1]) == ["id", "text", "meta"] and rows[1]["meta"] == {"x": [1, 2]}
-    assert list(rows[2]) == ["html", "text"] and "A page held as HTML" in rows[2]["text"]
+    # The signals stage adds the detected language after the record's own fields.
+    assert list(rows[0]) == ["url", "text", "n", "lang", "lang_score"] and rows[0]["n"] == 1
+    assert list(rows[1]) == ["id", "text", "meta", "lang", "lang_score"] and rows[1]["meta"] == {"x": [1, 2]}
+    assert list(rows[2]) == ["html", "lang", "lang_score", "text"] and "A page held as HTML" in rows[2]["text"]
+    assert rows[0]["lang"] == "en" and 0.0 < rows[0]["lang_score"] <= 1.0
     ids = [r["id"] for r in read_report(report)]
     assert ids == ["dump.jsonl:1", "b", "dump.jsonl:3"]
 

@@ -67,6 +67,8 @@ def test_every_clean_option_can_come_from_the_file() -> None:
         "keep_captions": "boilerplate.captions",
         "markdown": "boilerplate.markdown",
         "no_passages": "dedup.passages",
+        "languages": "quality.languages",
+        "quality": "quality.presets",
     }
     clean = main.commands["clean"]
     assert {p.name for p in clean.params} == set(covered)

@@ -1,0 +1,112 @@
+"""The signals stage: the language and the quality signals of every document, and opt-in filters.
+
+It runs after the boilerplate stages (so it measures the text that will be written) and before
+dedup (so a dropped document costs dedup nothing). For each document it
+
+- detects the language (:mod:`cleaner.signals.language`) and stores ``lang`` and ``lang_score``
+  in the document's metadata, so JSONL output carries them as fields, and in ``Document.signals``,
+  so the report has them;
+- measures the quality signals (:mod:`cleaner.signals.quality`) into ``Document.signals``;
+- applies the filters that the config switches on (:mod:`cleaner.signals.rules`): a failing
+  document is rejected with the rule's ``quality.*`` reason and the measured value in the detail.
+
+With the default config nothing is dropped.
+
+>>> from cleaner.config import QualityConfig
+>>> stage = Signals(QualityConfig(min_words=6))
+>>> (doc,) = stage([Document(id="a", text="The weather is lovely today.")])
+>>> doc.signals["lang"], doc.signals["words"], doc.metadata["lang"]
+('en', 5, 'en')
+>>> doc.rejected.reason, doc.rejected.detail
+(<Reason.QUALITY_TOO_SHORT: 'quality.too_short'>, 'words=5 < 6 (min_words)')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cleaner.config import QualityConfig
+from cleaner.record import Document, Reason
+from cleaner.signals.language import LanguageDetector
+from cleaner.signals.quality import SIGNALS, QualityMeasurer, as_dict, c4_verdict
+from cleaner.signals.rules import C4_REASONS, RULE_REASONS, active_rules, fmt, threshold_rules
+
+# Metadata keys (and JSONL fields) the stage writes. A record's own field of the same name is replaced.
+LANG_FIELDS = ("lang", "lang_score")
+# Signals are rounded to this many decimals in the report (the rules use the exact values).
+REPORT_DECIMALS = 4
+
+
+class Signals:
+    """Stage: language and quality signals on every document, then the configured filters."""
+
+    name = "signals"
+
+    def __init__(self, cfg: QualityConfig | None = None) -> None:
+        self.config = cfg or QualityConfig()
+        self.rules = active_rules(self.config)
+        self._thresholds = threshold_rules(self.rules)
+        self._languages = frozenset(self.config.languages)
+        self._filters = bool(self.rules or self._languages)
+        self.detector = LanguageDetector()
+        self.measurer = QualityMeasurer()
+
+    def setup(self) -> None:
+        self.measurer.measure("Warm up the compiled kernels.", "en")
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            yield self.apply(doc)
+
+    def measure(self, text: str) -> dict[str, Any]:
+        """``lang``, ``lang_score`` and every quality signal of ``text``, exact (not rounded)."""
+        lang, score = self.detector.detect(text)
+        return {"lang": lang, "lang_score": score, **self.measurer.measure(text, lang)}
+
+    def apply(self, doc: Document) -> Document:
+        lang, score = self.detector.detect(doc.text)
+        values = self.measurer.measure_array(doc.text, lang)
+        fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
+        doc = dataclasses.replace(
+            doc,
+            metadata={**doc.metadata, "lang": lang, "lang_score": score},
+            fields=fields,
+            signals={"lang": lang, "lang_score": score, **as_dict(values.round(REPORT_DECIMALS).tolist())},
+        )
+        if not self._filters:
+            return doc
+        verdict = self.verdict({"lang": lang, "lang_score": score, **as_dict(values.tolist())}, doc.text)
+        return doc if verdict is None else doc.reject(*verdict)
+
+    def verdict(self, signals: dict[str, Any], text: str) -> tuple[Reason, str] | None:
+        """The reason and detail of the first filter ``signals`` fail, or None to keep the document."""
+        if self._languages and signals["lang"] not in self._languages:
+            return Reason.QUALITY_LANGUAGE, (
+                f"lang={signals['lang']} (score {fmt(signals['lang_score'])}) not in {','.join(self.config.languages)}"
+            )
+        for rule, signal, is_min, threshold in self._thresholds:
+            value = signals[signal]
+            if (value < threshold) if is_min else (value > threshold):
+                reason = Reason.QUALITY_TOO_LONG if rule == "max_words" else RULE_REASONS[signal]
+                return reason, f"{signal}={fmt(value)} {'<' if is_min else '>'} {fmt(threshold)} ({rule})"
+        rules = self.rules
+        if rules.get("min_c4_sentences") or rules.get("drop_lorem_ipsum") or rules.get("drop_curly_bracket"):
+            c4 = c4_verdict(
+                text,
+                min_sentences=int(rules.get("min_c4_sentences") or 0),
+                lorem_ipsum=bool(rules.get("drop_lorem_ipsum")),
+                curly_bracket=bool(rules.get("drop_curly_bracket")),
+            )
+            if c4 is not None:
+                what, sentences = c4
+                if what == "too_few_sentences":
+                    detail = f"c4 sentences={sentences} < {rules['min_c4_sentences']} (min_c4_sentences)"
+                else:
+                    detail = f"a line C4 keeps contains {'lorem ipsum' if what == 'lorem_ipsum' else '{'} (drop_{what})"
+                return C4_REASONS[what], detail
+        return None
+
+
+__all__ = ["SIGNALS", "LanguageDetector", "QualityMeasurer", "Signals"]

@@ -1,0 +1,620 @@
+"""The compiled loops of the quality signals: words and their hashes, top and repeated n-grams.
+
+A document's text goes in once as an array of code points (``numpy.frombuffer`` of its UTF-32
+encoding); everything per word happens in these loops, never as a Python object per word. Word
+identity is a 64-bit hash of the word's code points (exactly the same word, same hash; two different
+words share one with a chance of about 2**-64), so repeated n-grams are found without building strings.
+
+Tokens follow the usual split of word tokenizers (spaCy's, which datatrove's Gopher filters use for
+English) closely enough for the Gopher measures: a run of letters, digits and marks is a word, and
+so are the punctuation characters spaCy keeps inside one (``U.S.``, ``11.2``, ``1,000``, ``1/8``,
+``3:30``, ``l'homme``, ``LC_ALL``, ``Ba-3``) and hyphens that open one (``-v``, ``--exclude``);
+English ``'s`` and ``n't`` are words of their own; any other punctuation or symbol character is a
+token of its own, except a run of one of ``. - = * _ ~`` (``...``, ``-----``); spaces and line
+breaks separate tokens. spaCy has more rules (``5–10``, ``M&A``, ``and/or`` stay whole there):
+benchmarks/bench_quality.py measures what the remaining differences do to the filters.
+
+The character classes come from a table over the Basic Multilingual Plane built once per process
+(:func:`char_tables`); a code point beyond it is a letter, except the emoji and symbol blocks.
+
+>>> import numpy as np
+>>> flags, lower = char_tables()
+>>> cps = np.frombuffer("Hi, hi #".encode("utf-32-le"), dtype=np.uint32)
+>>> hashes, lowered, lengths, kinds = tokenize(cps, flags, lower)
+>>> lengths.tolist(), kinds.tolist()
+([2, 1, 2, 1], [3, 0, 3, 0])
+>>> bool(lowered[0] == lowered[2]), bool(hashes[0] == hashes[2])
+(True, False)
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+U8 = npt.NDArray[np.uint8]
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+# Character class bits of the table.
+SPACE, NEWLINE, ALPHA, WORD, PUNCT, TERMINAL, DIGIT = 1, 2, 4, 8, 16, 32, 64
+# Token kind bits.
+HAS_ALPHA, NON_SYMBOL = 1, 2
+
+# Unicode's Sentence_Terminal characters: the set datatrove's FineWeb filter counts as a line's
+# end of sentence (datatrove.utils.text.TERMINAL_PUNCTUATION, the same 159 characters).
+TERMINAL_PUNCTUATION = (
+    "!.?\u0589\u061d\u061e\u061f\u06d4\u0700\u0701\u0702\u07f9\u0837\u0839\u083d\u083e\u0964\u0965\u104a"
+    "\u104b\u1362\u1367\u1368\u166e\u1735\u1736\u17d4\u17d5\u17d6\u17d9\u17da\u1803\u1809\u1944\u1945"
+    "\u1aa8\u1aa9\u1aaa\u1aab\u1b5a\u1b5b\u1b5e\u1b5f\u1b7d\u1b7e\u1c3b\u1c3c\u1c7e\u1c7f\u203c\u203d"
+    "\u2047\u2048\u2049\u2e2e\u2e3c\u2e53\u2e54\u3002\ua4ff\ua60e\ua60f\ua6f3\ua6f7\ua876\ua877\ua8ce"
+    "\ua8cf\ua92f\ua9c8\ua9c9\uaa5d\uaa5e\uaa5f\uaaf0\uaaf1\uabeb\ufe52\ufe56\ufe57\uff01\uff0e\uff1f"
+    "\uff61\U00010a56\U00010a57\U00010f55\U00010f56\U00010f57\U00010f58\U00010f59\U00010f86\U00010f87"
+    "\U00010f88\U00010f89\U00011047\U00011048\U000110be\U000110bf\U000110c0\U000110c1\U00011141\U00011142"
+    "\U00011143\U000111c5\U000111c6\U000111cd\U000111de\U000111df\U00011238\U00011239\U0001123b\U0001123c"
+    "\U000112a9\U0001144b\U0001144c\U000115c2\U000115c3\U000115c9\U000115ca\U000115cb\U000115cc\U000115cd"
+    "\U000115ce\U000115cf\U000115d0\U000115d1\U000115d2\U000115d3\U000115d4\U000115d5\U000115d6\U000115d7"
+    "\U00011641\U00011642\U0001173c\U0001173d\U0001173e\U00011944\U00011946\U00011a42\U00011a43\U00011a9b"
+    "\U00011a9c\U00011c41\U00011c42\U00011ef7\U00011ef8\U00011f43\U00011f44\U00016a6e\U00016a6f\U00016af5"
+    "\U00016b37\U00016b38\U00016b44\U00016e98\U0001bc9f\U0001da88"
+)
+
+# Odd 64-bit multipliers (FNV-1a's prime and the golden ratio); changing them changes no result,
+# only which astronomically unlikely pairs of words would collide.
+_FNV = np.uint64(0x100000001B3)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_S33 = np.uint64(33)
+
+
+def char_tables() -> tuple[U8, U32]:
+    """The class bits and the lowercase of every code point of the Basic Multilingual Plane.
+
+    Punctuation is every P* and S* category and the control characters other than whitespace,
+    as datatrove's PUNCTUATION set holds them; letters are what ``str.isalpha`` accepts.
+    """
+    flags = np.zeros(0x10000, dtype=np.uint8)
+    lower = np.arange(0x10000, dtype=np.uint32)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if ch == "\n":
+            flags[cp] = NEWLINE
+        elif ch.isspace():
+            flags[cp] = SPACE
+        else:
+            cat = unicodedata.category(ch)
+            if cat[0] in "PS" or cat == "Cc":
+                flags[cp] = PUNCT
+            else:
+                flags[cp] = WORD | (ALPHA if ch.isalpha() else 0) | (DIGIT if ch.isdigit() else 0)
+            low = ch.lower()
+            if len(low) == 1:
+                lower[cp] = ord(low)
+    for ch in TERMINAL_PUNCTUATION:
+        if ord(ch) < 0x10000:
+            flags[ord(ch)] |= TERMINAL
+    return flags, lower
+
+
+@numba.njit(cache=True, nogil=True)
+def _flag(cp: int, flags: U8) -> int:
+    if cp < 0x10000:
+        return int(flags[cp])
+    if 0x1F000 <= cp <= 0x1FAFF:  # emoji, playing cards, pictographs: symbols
+        return PUNCT
+    return WORD | ALPHA
+
+
+@numba.njit(cache=True, nogil=True)
+def _ends_word(cps: U32, flags: U8, i: int) -> bool:
+    return i >= cps.shape[0] or (_flag(int(cps[i]), flags) & (SPACE | NEWLINE | PUNCT)) != 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _clitic(cps: U32, flags: U8, i: int) -> int:
+    """2 where an English "'s" starts at ``i``, 1 where "n't" does, else 0 (spaCy splits both off)."""
+    n = cps.shape[0]
+    c = int(cps[i])
+    if (c == 39 or c == 0x2019) and i + 1 < n and (cps[i + 1] == 115 or cps[i + 1] == 83):
+        return 2 if _ends_word(cps, flags, i + 2) else 0
+    nt = (c == 110 or c == 78) and i + 2 < n and (cps[i + 1] == 39 or cps[i + 1] == 0x2019)
+    return 1 if nt and (cps[i + 2] == 116 or cps[i + 2] == 84) and _ends_word(cps, flags, i + 3) else 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix(x: np.uint64) -> np.uint64:
+    x = x ^ (x >> _S33)
+    x = x * _M1
+    return x ^ (x >> _S33)
+
+
+@numba.njit(cache=True, nogil=True)
+def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
+    """Tokens of a text: hash, case-folded hash, length in characters, kind bits (HAS_ALPHA, NON_SYMBOL)."""
+    n = cps.shape[0]
+    hashes = np.empty(n, dtype=np.uint64)
+    lowered = np.empty(n, dtype=np.uint64)
+    lengths = np.empty(n, dtype=np.int64)
+    kinds = np.empty(n, dtype=np.uint8)
+    count = 0
+    i = 0
+    while i < n:
+        cp = int(cps[i])
+        f = _flag(cp, flags)
+        if f & (SPACE | NEWLINE):
+            i += 1
+            continue
+        h = np.uint64(0xCBF29CE484222325)
+        hl = h
+        kind = 0
+        start = i
+        attach = False
+        if cp == 45 and (i == 0 or _flag(int(cps[i - 1]), flags) & (SPACE | NEWLINE)):
+            # Hyphens that open a word stay with it, as in spaCy: "-v", "--exclude", "-5".
+            j = i
+            while j < n and cps[j] == 45:
+                j += 1
+            if j < n and not (_flag(int(cps[j]), flags) & (SPACE | NEWLINE | PUNCT)):
+                for _ in range(i, j):
+                    h = (h ^ np.uint64(45)) * _FNV
+                hl = h
+                i = j
+                attach = True
+        if not attach and (cp == 39 or cp == 0x2019) and _clitic(cps, flags, i) == 2:
+            # English "'s" is a word of its own, as spaCy splits "bank's" into "bank" "'s".
+            kind = NON_SYMBOL | HAS_ALPHA
+            for j in range(2):
+                c = int(cps[i + j])
+                h = (h ^ np.uint64(c)) * _FNV
+                hl = (hl ^ np.uint64(int(lower[c]) if c < 0x10000 else c)) * _FNV
+            i += 2
+        elif not attach and f & PUNCT:
+            # One punctuation character per token, except a run of one of . - = * _ ~ ("...",
+            # "-----", one token: spaCy splits only its prefix and suffix characters one by one).
+            h = (h ^ np.uint64(cp)) * _FNV
+            i += 1
+            runs = cp == 46 or cp == 45 or cp == 61 or cp == 42 or cp == 95 or cp == 126
+            while runs and i < n and int(cps[i]) == cp:
+                h = (h ^ np.uint64(cp)) * _FNV
+                i += 1
+            hl = h
+        else:
+            kind = NON_SYMBOL
+            has_dot = False
+            while i < n:
+                c = int(cps[i])
+                g = _flag(c, flags)
+                if g & (SPACE | NEWLINE):
+                    break
+                apostrophe_next = i + 1 < n and (cps[i + 1] == 39 or cps[i + 1] == 0x2019)
+                maybe_clitic = c == 39 or c == 0x2019 or ((c == 110 or c == 78) and apostrophe_next)
+                if maybe_clitic and i > start and _clitic(cps, flags, i) > 0:
+                    break  # "bank|'s", "do|n't"
+                if g & PUNCT:
+                    # Punctuation inside a word stays in it, as spaCy's English tokenizer keeps it:
+                    # "U.S", "11.2", "a@b.com", "l'homme" (any of . @ ' ’ between word characters),
+                    # "1,000", "1/8", "3:30" (, / : between digits), "Ba-3" (a hyphen from a letter
+                    # to a digit). Other hyphens split: "e-mail", "1987-88", "9-day".
+                    if c == 46 and (has_dot or (i - start == 1 and kind & HAS_ALPHA)) and _ends_word(cps, flags, i + 1):
+                        # The final stop of "U.S." and of an initial ("J.") stays with its word.
+                        h = (h ^ np.uint64(c)) * _FNV
+                        hl = (hl ^ np.uint64(c)) * _FNV
+                        i += 1
+                        break
+                    if i + 1 >= n:
+                        break
+                    nxt = _flag(int(cps[i + 1]), flags)
+                    if nxt & (SPACE | NEWLINE | PUNCT):
+                        break
+                    has_dot = has_dot or c == 46
+                    prev = _flag(int(cps[i - 1]), flags)
+                    inside = c == 46 or c == 64 or c == 39 or c == 0x2019 or c == 95
+                    between_digits = (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT)
+                    letter_to_digit = c == 45 and (nxt & DIGIT) and (prev & ALPHA)
+                    if not (inside or between_digits or letter_to_digit):
+                        break
+                if g & ALPHA:
+                    kind |= HAS_ALPHA
+                h = (h ^ np.uint64(c)) * _FNV
+                low = int(lower[c]) if c < 0x10000 else c
+                hl = (hl ^ np.uint64(low)) * _FNV
+                i += 1
+        length = i - start
+        hashes[count] = _mix(h ^ np.uint64(length))
+        lowered[count] = _mix(hl ^ np.uint64(length))
+        lengths[count] = length
+        kinds[count] = kind
+        count += 1
+    return hashes[:count], lowered[:count], lengths[:count], kinds[:count]
+
+
+@numba.njit(cache=True, nogil=True)
+def _ngram_hash(hashes: U64, start: int, n: int) -> np.uint64:
+    g = np.uint64(n)
+    for j in range(n):
+        g = g * _GOLDEN + hashes[start + j]
+    return _mix(g)
+
+
+@numba.njit(cache=True, nogil=True)
+def _table_size(count: int) -> int:
+    size = 16
+    while size < 2 * count:
+        size *= 2
+    return size
+
+
+@numba.njit(cache=True, nogil=True)
+def top_ngram_chars(hashes: U64, lengths: I64, n: int) -> int:
+    """Characters covered by the most frequent word n-gram: ``len(" ".join(gram)) * count``.
+
+    Among n-grams with the same count the first to occur wins, as with ``Counter.most_common``
+    (datatrove's GopherRepetitionFilter); 0 when the text has fewer than n words.
+    """
+    grams = hashes.shape[0] - n + 1
+    if grams <= 0:
+        return 0
+    size = _table_size(grams)
+    mask = np.int64(size - 1)
+    umask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    used = np.zeros(size, dtype=np.bool_)
+    counts = np.zeros(size, dtype=np.int64)
+    first = np.zeros(size, dtype=np.int64)
+    best_count, best_first = 0, 0
+    for i in range(grams):
+        g = _ngram_hash(hashes, i, n)
+        slot = np.int64(g & umask)
+        while used[slot] and keys[slot] != g:
+            slot = (slot + np.int64(1)) & mask
+        if not used[slot]:
+            used[slot], keys[slot], first[slot] = True, g, i
+        counts[slot] += 1
+        c = counts[slot]
+        if c > best_count or (c == best_count and first[slot] < best_first):
+            best_count, best_first = c, first[slot]
+    chars = n - 1
+    for j in range(n):
+        chars += lengths[best_first + j]
+    return chars * best_count
+
+
+@numba.njit(cache=True, nogil=True)
+def dup_ngram_chars(hashes: U64, lengths: I64, n: int) -> int:
+    """Characters of word n-grams that repeat an earlier one, counted without overlap.
+
+    The scan of datatrove's ``find_all_duplicate`` (Gopher's "duplicate n-gram character
+    fraction"): a repeated n-gram adds its characters (words joined without spaces) and the scan
+    jumps past it; a new one is remembered and the scan moves one word on.
+    """
+    total = hashes.shape[0]
+    grams = total - n + 1
+    if grams <= 0:
+        return 0
+    size = _table_size(grams)
+    mask = np.int64(size - 1)
+    umask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    used = np.zeros(size, dtype=np.bool_)
+    repeated = 0
+    i = 0
+    while i < grams:
+        g = _ngram_hash(hashes, i, n)
+        slot = np.int64(g & umask)
+        while used[slot] and keys[slot] != g:
+            slot = (slot + np.int64(1)) & mask
+        if used[slot]:
+            for j in range(n):
+                repeated += lengths[i + j]
+            i += n
+        else:
+            used[slot], keys[slot] = True, g
+            i += 1
+    return repeated
+
+
+@numba.njit(cache=True, nogil=True)
+def count_members(values: U64, keys: U64) -> tuple[int, int]:
+    """How many of ``values`` are in the sorted ``keys``, and how many distinct keys occur in ``values``."""
+    m = keys.shape[0]
+    if m == 0:
+        return 0, 0
+    seen = np.zeros(m, dtype=np.bool_)
+    hits = 0
+    for v in values:
+        j = np.searchsorted(keys, v)
+        if j < m and keys[j] == v:
+            hits += 1
+            seen[j] = True
+    return hits, int(seen.sum())
+
+
+@numba.njit(cache=True, nogil=True)
+def _duplicates(hashes: U64, lengths: I64, count: int) -> tuple[int, int]:
+    """How many of the first ``count`` pieces repeat an earlier one, and their characters."""
+    size = _table_size(count)
+    mask = np.int64(size - 1)
+    umask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    used = np.zeros(size, dtype=np.bool_)
+    dups, chars = 0, 0
+    for i in range(count):
+        g = hashes[i]
+        slot = np.int64(g & umask)
+        while used[slot] and keys[slot] != g:
+            slot = (slot + np.int64(1)) & mask
+        if used[slot]:
+            dups += 1
+            chars += lengths[i]
+        else:
+            used[slot], keys[slot] = True, g
+    return dups, chars
+
+
+@numba.njit(cache=True, nogil=True)
+def _piece_hash(cps: U32, start: int, end: int) -> np.uint64:
+    h = np.uint64(0xCBF29CE484222325)
+    for i in range(start, end):
+        h = (h ^ np.uint64(cps[i])) * _FNV
+    return _mix(h ^ np.uint64(end - start))
+
+
+@numba.njit(cache=True, nogil=True)
+def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
+    """The line and paragraph counts of the Gopher and FineWeb rules, in one pass over the text.
+
+    Lines are split at ``\\n`` only (the normalize stage turns every other line break into one).
+    Returns, in order: line breaks, '#' characters, ellipses ('...' counted without overlap, plus
+    '…'), non-blank lines, those ending in sentence punctuation, those of at most ``short_line``
+    characters, repeated non-blank lines and their characters (FineWeb); lines as
+    ``str.splitlines`` gives them, those starting with a bullet, those ending in an ellipsis
+    (Gopher quality); pieces between runs of breaks, repeated ones and their characters; paragraphs
+    of the stripped text split at two or more breaks, repeated ones and their characters (Gopher
+    repetition).
+    """
+    n = cps.shape[0]
+    out = np.zeros(18, dtype=np.int64)
+    # Whole-text counts.
+    i = 0
+    while i < n:
+        c = cps[i]
+        if c == 10:
+            out[0] += 1
+        elif c == 35:  # '#'
+            out[1] += 1
+        elif c == 0x2026:  # '…'
+            out[2] += 1
+        elif c == 46 and i + 2 < n and cps[i + 1] == 46 and cps[i + 2] == 46:
+            out[2] += 1
+            i += 3
+            continue
+        i += 1
+    pieces = out[0] + 1
+    hashes = np.empty(pieces, dtype=np.uint64)
+    lengths = np.empty(pieces, dtype=np.int64)
+    # Lines split at every break: FineWeb's non-blank lines and Gopher's splitlines() lines.
+    nonblank = 0
+    start = 0
+    for end in range(n + 1):
+        if end < n and cps[end] != 10:
+            continue
+        if end == n and start == n and n > 0:
+            break  # splitlines() gives no line after a final break
+        if n == 0:
+            break
+        out[7] += 1  # a splitlines() line
+        first, last = start, end - 1
+        while first < end and _flag(int(cps[first]), flags) & SPACE:
+            first += 1
+        while last >= first and _flag(int(cps[last]), flags) & SPACE:
+            last -= 1
+        if first < end:
+            lead = cps[first]
+            if lead == 0x2022 or lead == 45:  # '•' or '-'
+                out[8] += 1
+            if cps[last] == 0x2026 or (
+                last - 2 >= first and cps[last] == 46 and cps[last - 1] == 46 and cps[last - 2] == 46
+            ):
+                out[9] += 1
+            # Non-blank (FineWeb): the line as written, trailing spaces included.
+            out[3] += 1
+            if _flag(int(cps[end - 1]), flags) & TERMINAL:
+                out[4] += 1
+            if end - start <= short_line:
+                out[5] += 1
+            hashes[nonblank] = _piece_hash(cps, start, end)
+            lengths[nonblank] = end - start
+            nonblank += 1
+        start = end + 1
+    out[6], lengths_sum = _duplicates(hashes, lengths, nonblank)
+    out[17] = lengths_sum
+    # Pieces between runs of breaks (re.split("\n+", text)), leading and trailing empty ones included.
+    count = 0
+    start = 0
+    i = 0
+    while i <= n:
+        if i < n and cps[i] != 10:
+            i += 1
+            continue
+        hashes[count] = _piece_hash(cps, start, i)
+        lengths[count] = i - start
+        count += 1
+        while i < n and cps[i] == 10:
+            i += 1
+        start = i
+        if i == n:
+            if start == n and n > 0 and cps[n - 1] == 10:
+                hashes[count] = _piece_hash(cps, n, n)
+                lengths[count] = 0
+                count += 1
+            break
+    out[10] = count
+    out[11], out[12] = _duplicates(hashes, lengths, count)
+    # Paragraphs: strip surrounding whitespace, then split at runs of two or more breaks.
+    lo, hi = 0, n
+    while lo < hi and _flag(int(cps[lo]), flags) & (SPACE | NEWLINE):
+        lo += 1
+    while hi > lo and _flag(int(cps[hi - 1]), flags) & (SPACE | NEWLINE):
+        hi -= 1
+    count = 0
+    start = lo
+    i = lo
+    while i <= hi:
+        if i < hi and not (cps[i] == 10 and i + 1 < hi and cps[i + 1] == 10):
+            i += 1
+            continue
+        hashes[count] = _piece_hash(cps, start, i)
+        lengths[count] = i - start
+        count += 1
+        while i < hi and cps[i] == 10:
+            i += 1
+        start = i
+        if i >= hi:
+            break
+    out[13] = count
+    out[14], out[15] = _duplicates(hashes, lengths, count)
+    return out
+
+
+def hash_set(keys: U64) -> tuple[U64, npt.NDArray[np.bool_]]:
+    """An open-addressing table of ``keys`` for :func:`doc_signals` (slots, and which are used)."""
+    size = _table_size(len(keys))
+    table = np.zeros(size, dtype=np.uint64)
+    used = np.zeros(size, dtype=np.bool_)
+    for key in np.unique(keys):
+        slot = int(key) & (size - 1)
+        while used[slot]:
+            slot = (slot + 1) & (size - 1)
+        table[slot], used[slot] = key, True
+    return table, used
+
+
+@numba.njit(cache=True, nogil=True)
+def _find(table: U64, used: npt.NDArray[np.bool_], key: np.uint64) -> int:
+    """The slot of ``key`` in a :func:`hash_set` table, or -1."""
+    mask = np.int64(table.shape[0] - 1)
+    slot = np.int64(key & np.uint64(mask))
+    while used[slot]:
+        if table[slot] == key:
+            return int(slot)
+        slot = (slot + np.int64(1)) & mask
+    return -1
+
+
+# Positions in the array doc_signals returns (quality.SIGNALS names them in this order).
+N_SIGNALS = 25
+
+
+@numba.njit(cache=True, nogil=True)
+def doc_signals(
+    cps: U32,
+    flags: U8,
+    lower: U32,
+    stop_table: U64,
+    stop_used: npt.NDArray[np.bool_],
+    gopher_table: U64,
+    gopher_used: npt.NDArray[np.bool_],
+    short_line: int,
+) -> npt.NDArray[np.float64]:
+    """Every quality signal of one text, in the order of ``quality.SIGNALS``."""
+    out = np.zeros(N_SIGNALS, dtype=np.float64)
+    chars = cps.shape[0]
+    hashes, lowered, lengths, kinds = tokenize(cps, flags, lower)
+    tokens = hashes.shape[0]
+    lines = line_stats(cps, flags, short_line)
+    words, word_chars, alpha, stops = 0, 0, 0, 0
+    gopher_seen = np.zeros(gopher_table.shape[0], dtype=np.bool_)
+    for t in range(tokens):
+        if kinds[t] & NON_SYMBOL:
+            words += 1
+            word_chars += lengths[t]
+        if kinds[t] & HAS_ALPHA:
+            alpha += 1
+        if _find(stop_table, stop_used, lowered[t]) >= 0:
+            stops += 1
+        slot = _find(gopher_table, gopher_used, hashes[t])
+        if slot >= 0:
+            gopher_seen[slot] = True
+    out[0] = words
+    out[1] = word_chars / words if words else 0.0
+    out[2] = alpha / tokens if tokens else 0.0
+    out[3] = max(lines[1], lines[2]) / tokens if tokens else 0.0
+    out[4] = lines[4] / lines[3] if lines[3] else 0.0
+    out[5] = stops
+    out[6] = gopher_seen.sum()
+    out[7] = lines[8] / lines[7] if lines[7] else 0.0
+    out[8] = lines[9] / lines[7] if lines[7] else 0.0
+    out[9] = lines[5] / lines[3] if lines[3] else 0.0
+    out[10] = lines[0] / tokens if tokens else 0.0
+    out[11] = lines[11] / lines[10] if lines[10] else 0.0
+    out[12] = lines[14] / lines[13] if lines[13] else 0.0
+    out[13] = lines[12] / chars if chars else 0.0
+    out[14] = lines[15] / chars if chars else 0.0
+    body = chars - lines[0]
+    out[15] = lines[17] / body if body else 0.0
+    if chars and tokens:
+        _ngram_signals(hashes, lengths, out, chars)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], chars: int) -> None:
+    """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]``.
+
+    The same results as :func:`top_ngram_chars` and :func:`dup_ngram_chars`, with the n-gram hashes
+    extended one word at a time and one table reused for every n.
+    """
+    tokens = hashes.shape[0]
+    size = _table_size(tokens)
+    mask = np.int64(size - 1)
+    umask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    used = np.zeros(size, dtype=np.bool_)
+    counts = np.zeros(size, dtype=np.int64)
+    first = np.zeros(size, dtype=np.int64)
+    state = np.empty(tokens, dtype=np.uint64)  # unmixed running hash of the n-gram starting at i
+    span = np.empty(tokens, dtype=np.int64)  # characters of its words
+    for i in range(tokens):
+        state[i] = np.uint64(1) * _GOLDEN + hashes[i]
+        span[i] = lengths[i]
+    for n in range(2, 11):
+        grams = tokens - n + 1
+        if grams <= 0:
+            return
+        for i in range(grams):
+            state[i] = state[i] * _GOLDEN + hashes[i + n - 1]
+            span[i] += lengths[i + n - 1]
+        used[:] = False
+        if n <= 4:
+            best_count, best_first = 0, 0
+            for i in range(grams):
+                g = _mix(state[i] ^ np.uint64(n))
+                slot = np.int64(g & umask)
+                while used[slot] and keys[slot] != g:
+                    slot = (slot + np.int64(1)) & mask
+                if not used[slot]:
+                    used[slot], keys[slot], first[slot], counts[slot] = True, g, i, 0
+                counts[slot] += 1
+                c = counts[slot]
+                if c > best_count or (c == best_count and first[slot] < best_first):
+                    best_count, best_first = c, first[slot]
+            out[16 + n - 2] = (span[best_first] + n - 1) * best_count / chars
+        else:
+            repeated = 0
+            i = 0
+            while i < grams:
+                g = _mix(state[i] ^ np.uint64(n))
+                slot = np.int64(g & umask)
+                while used[slot] and keys[slot] != g:
+                    slot = (slot + np.int64(1)) & mask
+                if used[slot]:
+                    repeated += span[i]
+                    i += n
+                else:
+                    used[slot], keys[slot] = True, g
+                    i += 1
+            out[19 + n - 5] = repeated / chars

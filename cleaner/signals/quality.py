@@ -1,0 +1,217 @@
+"""Quality signals of a document: the measures of the Gopher, C4 and FineWeb rules, computed once.
+
+Every measure follows the definition of datatrove's implementation of the published rule (named on
+each line below), so a threshold from a paper means here what it means there; words are the tokens
+of :mod:`cleaner.signals._kernels` (datatrove's English tokenizer is spaCy's; the difference is
+measured in benchmarks/bench_quality.py). Per-word work runs in compiled loops; per-line work is a
+few passes of ``str`` methods over the document's lines.
+
+>>> q = QualityMeasurer()
+>>> s = q.measure("The cat sat on the mat. The cat sat on the mat.\\nAnd then it left...", "en")
+>>> s["words"], s["stop_words"], s["gopher_stop_words"], s["line_punct"]
+(16, 9, 1, 1.0)
+>>> s["dup_5gram_chars"] > 0
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from cleaner.signals import _kernels as k
+
+# The eight English words of the Gopher rule "at least two of: the, be, to, of, and, that, have,
+# with" (Rae et al. 2021, "Scaling Language Models", appendix A1; datatrove's STOP_WORDS).
+GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
+TOP_NGRAMS = (2, 3, 4)
+DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
+# FineWeb's short line: at most this many characters (datatrove FineWebQualityFilter.short_line_length).
+SHORT_LINE_CHARS = 30
+
+SIGNALS: tuple[str, ...] = (
+    "words",  # words with a letter or digit (Gopher's count; punctuation tokens left out)
+    "mean_word_length",  # characters per such word
+    "alpha_words",  # share of tokens with at least one letter (Gopher: >= 0.8)
+    "symbol_word_ratio",  # max of '#' per token and '...'/'…' per token (Gopher: <= 0.1 for either)
+    "line_punct",  # share of non-blank lines ending in sentence punctuation (FineWeb: >= 0.12)
+    "stop_words",  # stop words of the detected language, counted per occurrence, case-folded
+    "gopher_stop_words",  # how many of Gopher's eight English stop words occur (Gopher: >= 2)
+    "bullet_lines",  # share of lines starting with a bullet (Gopher: <= 0.9)
+    "ellipsis_lines",  # share of lines ending in an ellipsis (Gopher: <= 0.3)
+    "short_lines",  # share of non-blank lines of at most 30 characters (FineWeb: <= 0.67)
+    "newline_per_word",  # line breaks per token (FineWeb: <= 0.3)
+    "dup_line_share",  # Gopher repetition: repeated lines / lines (<= 0.3)
+    "dup_para_share",  # repeated paragraphs / paragraphs (<= 0.3)
+    "dup_line_chars",  # characters of repeated lines / characters (<= 0.2)
+    "dup_para_chars",  # characters of repeated paragraphs / characters (<= 0.2)
+    "nonblank_dup_line_chars",  # FineWeb: repeated non-blank lines / characters without breaks (<= 0.01)
+    *(f"top_{n}gram_chars" for n in TOP_NGRAMS),  # most frequent n-gram's characters / characters
+    *(f"dup_{n}gram_chars" for n in DUP_NGRAMS),  # characters in repeated n-grams / characters
+)
+
+
+class QualityMeasurer:
+    """Computes :data:`SIGNALS` for texts; holds the character tables and stop-word hashes it needs.
+
+    Build one per worker (the tables take about 50 ms); it pickles without them and rebuilds them.
+    """
+
+    def __init__(self) -> None:
+        self._tables: tuple[Any, Any] | None = None
+        self._stop_hashes: dict[str, Any] = {}
+        self._stop_lists: dict[str, list[str]] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    @property
+    def tables(self) -> tuple[Any, Any]:
+        if self._tables is None:
+            self._tables = k.char_tables()
+        return self._tables
+
+    def _hashes(self, words: Iterable[str], folded: bool) -> Any:
+        flags, lower = self.tables
+        out = []
+        for word in words:
+            hashes, lowered, _, _ = k.tokenize(self._codepoints(word), flags, lower)
+            if len(hashes) == 1:  # a stop word the tokenizer would split can never match a token
+                out.append(lowered[0] if folded else hashes[0])
+        return np.unique(np.array(out, dtype=np.uint64))
+
+    def stop_hashes(self, lang: str) -> Any:
+        """A hash table of the case-folded stop words of ``lang`` (empty when no list covers it)."""
+        if lang not in self._stop_hashes:
+            if self._stop_lists is None:
+                data = resources.files("cleaner.signals").joinpath("stopwords.json").read_text(encoding="utf-8")
+                self._stop_lists = json.loads(data)["languages"]
+            self._stop_hashes[lang] = k.hash_set(self._hashes(self._stop_lists.get(lang, []), folded=True))
+        return self._stop_hashes[lang]
+
+    @staticmethod
+    def _codepoints(text: str) -> Any:
+        # surrogatepass: a lone surrogate (invalid, but possible in a str) still gets a code point.
+        return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    def measure_array(self, text: str, lang: str) -> Any:
+        """Every signal of ``text`` as a float64 array in the order of :data:`SIGNALS`."""
+        flags, lower = self.tables
+        if "gopher" not in self._stop_hashes:
+            self._stop_hashes["gopher"] = k.hash_set(self._hashes(GOPHER_STOP_WORDS, folded=False))
+        stop_table, stop_used = self.stop_hashes(lang)
+        gopher_table, gopher_used = self._stop_hashes["gopher"]
+        cps = self._codepoints(text)
+        return k.doc_signals(cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS)
+
+    def measure(self, text: str, lang: str) -> dict[str, float | int]:
+        """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""
+        return as_dict(self.measure_array(text, lang).tolist())
+
+
+def as_dict(values: list[float]) -> dict[str, float | int]:
+    """Signal values (in :data:`SIGNALS` order) by name, the counts as integers."""
+    out: dict[str, float | int] = dict(zip(SIGNALS, values, strict=True))
+    for name in _COUNTS:
+        out[name] = int(out[name])
+    return out
+
+
+_COUNTS = frozenset({"words", "stop_words", "gopher_stop_words"})
+
+
+def sentence_count(line: str) -> int:
+    """Sentences in a line, the way spaCy's sentencizer counts them for datatrove's C4 filter.
+
+    A sentence ends at a token of sentence punctuation (``.``, ``!``, ``?`` and the other Unicode
+    sentence terminals) and the next sentence starts at the next token that is not punctuation. A
+    full stop that belongs to its word, as spaCy's English tokenizer keeps it, ends nothing: an
+    abbreviation (``Inc.``, ``Mr.``, ``U.S.``, a single letter) or a stop inside a word (``11.2``).
+
+    >>> sentence_count("Shares of Acme Inc. rose 1.5 pct. The U.S. market fell! Why? (Nobody knows.)")
+    4
+    """
+    count, seen_end = 1, False
+    for chunk in line.split():
+        core = chunk.rstrip(_CLOSERS)
+        starts = any(ch.isalnum() for ch in chunk)
+        if seen_end and starts:
+            count += 1
+            seen_end = False
+        if core and core[-1] in _TERMINALS:
+            word = core.rstrip(_TERMINAL_CHARS).lstrip(_OPENERS)
+            # "..." is one token and not a sentence terminal; "U.S." and "Inc." keep their stop.
+            dotted = core.endswith(".") and (
+                core.endswith("..") or "." in word or len(word) == 1 or word + "." in _ABBREVIATIONS
+            )
+            if not dotted:
+                seen_end = True
+    return count
+
+
+_TERMINAL_CHARS = k.TERMINAL_PUNCTUATION
+_TERMINALS = frozenset(k.TERMINAL_PUNCTUATION)
+_CLOSERS = "\"'”’)]}»"
+_OPENERS = "\"'“‘([{«"
+# spaCy's English tokenizer exceptions that end in a full stop (spacy/lang/en/tokenizer_exceptions.py,
+# MIT, Explosion AI): these keep their stop, so the sentencizer does not end a sentence there.
+_ABBREVIATIONS = frozenset([
+    "Adm.", "Ak.", "Ala.", "Apr.", "Ariz.", "Ark.", "Aug.", "Bros.", "Calif.", "Co.", "Colo.", "Conn.", "Corp.",
+    "Dec.", "Del.", "Dr.", "Feb.", "Fla.", "Ga.", "Gen.", "Gov.", "Ia.", "Id.", "Ill.", "Inc.", "Ind.", "Jan.",
+    "Jr.", "Jul.", "Jun.", "Kan.", "Kans.", "Ky.", "La.", "Ltd.", "Mar.", "Mass.", "Md.", "Messrs.", "Mich.",
+    "Minn.", "Miss.", "Mo.", "Mont.", "Mr.", "Mrs.", "Ms.", "Mt.", "Neb.", "Nebr.", "Nev.", "Nov.", "Oct.",
+    "Okla.", "Ore.", "Pa.", "Prof.", "Rep.", "Rev.", "Sen.", "Sep.", "Sept.", "St.", "Tenn.", "Va.", "Wash.",
+    "Wis.", "co.", "vs.",
+])  # fmt: skip
+
+
+def c4_verdict(
+    text: str, min_sentences: int = 5, lorem_ipsum: bool = True, curly_bracket: bool = True
+) -> tuple[str, int] | None:
+    """Why C4's page rules drop ``text``, or None: ``("lorem_ipsum"|"curly_bracket"|"too_few_sentences", n)``.
+
+    The rules of datatrove's C4QualityFilter (after Raffel et al. 2020, section 2.2, and the TFDS
+    c4_utils code), evaluated on the lines C4 keeps: a line is kept when it ends in terminal
+    punctuation and not an ellipsis, has at least 3 words, no word over 1000 characters, and does not
+    mention javascript or a cookie/terms policy. A page is dropped when a kept line says "lorem
+    ipsum" or holds a curly bracket, or when fewer than ``min_sentences`` (5) sentences are left. cleaner reports the
+    verdict; it does not remove C4's lines itself (the boilerplate stage does line removal).
+
+    >>> c4_verdict("One two three four. Five six seven eight.")
+    ('too_few_sentences', 2)
+    """
+    sentences = 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        words = line.split()
+        if any(len(word) > 1000 for word in words):
+            continue
+        line = _CITATION.sub("", line)
+        if not line.endswith(_C4_END) or line.endswith("..."):
+            continue
+        if len(words) < 3:
+            continue
+        low = line.lower()
+        if lorem_ipsum and "lorem ipsum" in low:
+            return "lorem_ipsum", sentences
+        if "javascript" in low:
+            continue
+        if curly_bracket and "{" in line:
+            return "curly_bracket", sentences
+        if any(p in low for p in _POLICY):
+            continue
+        sentences += sentence_count(line)
+    return None if sentences >= min_sentences else ("too_few_sentences", sentences)
+
+
+_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
+_C4_END = (".", "?", "!", '"', "'")
+_POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")

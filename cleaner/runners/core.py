@@ -488,7 +488,7 @@ def run(
     sweep_temp_files(plan.paths.outdir)
     sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
     checkpoint = Checkpoint.open(plan.paths, run_id)
-    jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(plan.shards)))
+    jobs = worker_count(cfg, plan.shards)
     runner = executor(jobs, cfg)
     with runner as execute:
         total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
@@ -496,6 +496,26 @@ def run(
     if not keep_intermediate:
         shutil.rmtree(plan.paths.workdir, ignore_errors=True)
     return total
+
+
+# With --jobs 0 (one per core), a worker is started only per this many bytes of input: a worker
+# process costs ~0.35 CPU-s to start (it imports cleaner and builds its pipeline), what one core
+# cleans of a few MB, so a small input runs in this process. An explicit --jobs is obeyed.
+BYTES_PER_WORKER = 8 * 1024 * 1024
+
+
+def worker_count(cfg: Config, shards: Sequence[Shard]) -> int:
+    """How many workers a run uses: ``--jobs`` (0: one per core, and one per BYTES_PER_WORKER of
+    input), never more than there are shards.
+
+    >>> worker_count(Config(jobs=3), [])
+    1
+    """
+    jobs = cfg.jobs or os.cpu_count() or 1
+    if not cfg.jobs:
+        size = sum(_shard_size(s) for s in shards)
+        jobs = min(jobs, max(1, -(-size // BYTES_PER_WORKER)))
+    return min(jobs, max(1, len(shards)))
 
 
 def plan_run(

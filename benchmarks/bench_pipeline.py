@@ -120,7 +120,8 @@ def tool_datatrove(kind: str, inp: Path, out: Path) -> None:
     if kind == "html":
         from datatrove.pipeline.extractors import Trafilatura
 
-        first.append(Trafilatura(favour_precision=True))
+        # datatrove's default 1 s per page timeout drops pages on a loaded machine: 60 s.
+        first.append(Trafilatura(favour_precision=True, timeout=60))
     first += [
         FTFYFormatter(),
         C4QualityFilter(),
@@ -159,8 +160,8 @@ def measure(tool: str, kind: str, inp: Path, out: Path) -> dict[str, Any]:
     _, status, usage = os.wait4(proc.pid, 0)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if status != 0 and not tool.startswith("cleaner"):
-        raise RuntimeError(f"{tool} failed on {inp}:\n{stderr[-2000:]}")
+    if status != 0:
+        print(f"{tool} failed on {inp}:\n{stderr[-2000:]}", file=sys.stderr)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"cpu_s": cpu, "sys_s": after.ru_stime - before.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
             "kept": kept_ids(out)}

@@ -632,7 +632,7 @@ def run_phases(
             resumed = False
         name = segment.corpus.name if segment.corpus is not None else "write"
         progress.start(name, number, results_by_shard, members)
-        while tasks:
+        while True:  # once, and again for the pages of groups whose worker died
             died: list[int] = []
             for result in execute(tasks):
                 if result.crashed and number == 0 and len(members[result.shard_index]) > 1:
@@ -644,13 +644,14 @@ def run_phases(
                     for member in members[result.shard_index]:
                         crashed[member.index] = result.crashed
                 progress.done(result, members[result.shard_index])
-            tasks = []
-            if died:  # split those groups for the rest of the run (and a resumed one)
-                split = sorted({*split, *died})
-                _save_split(checkpoint, split)
-                tasks = [Task(m, number, {}, plan.paths) for first in died for m in members[first]]
-                groups[:] = _split_groups(groups, split)
-                members = {group[0].index: group for group in groups}
+            if not died:
+                break
+            # Split those groups, for the rest of the run and a resumed one, and run their pages alone.
+            split = sorted({*split, *died})
+            _save_split(checkpoint, split)
+            tasks = [Task(m, number, {}, plan.paths) for first in died for m in members[first]]
+            groups[:] = _split_groups(groups, split)
+            members = {group[0].index: group for group in groups}
         results = [results_by_shard[g[0].index] for g in groups if g[0].index in results_by_shard]
         for result in results:
             total = total + result.report
@@ -732,25 +733,27 @@ class _Progress:
         self.bytes_done = sum(self.sizes[i] for i in done) if self.sizes else 0
 
     def done(self, result: TaskResult, group: tuple[Shard, ...]) -> None:
-        """A task's shards (a page group's, or its one shard) are done."""
-        self.shards_done += len(group)
-        if self.emit is None:
-            return
-        shard = group[-1]
-        self.bytes_done += sum(self.sizes[m.index] for m in group)
-        self.emit(
-            ProgressEvent(
-                self.name,
-                self.number + 1,
-                self.phases,
-                self.shards_done,
-                len(self.shards),
-                self.bytes_done,
-                self.bytes_total,
-                result.report.docs_in or len(result.summaries),
-                shard.file.rel,
+        """A task's shards are done: an event for its shard, or for each page of a page group
+        (one document each), so progress and ``-v`` still go file by file."""
+        for shard in group:
+            self.shards_done += 1
+            if self.emit is None:
+                continue
+            self.bytes_done += self.sizes[shard.index]
+            docs = 1 if len(group) > 1 else result.report.docs_in or len(result.summaries)
+            self.emit(
+                ProgressEvent(
+                    self.name,
+                    self.number + 1,
+                    self.phases,
+                    self.shards_done,
+                    len(self.shards),
+                    self.bytes_done,
+                    self.bytes_total,
+                    docs,
+                    shard.file.rel,
+                )
             )
-        )
 
 
 def _shard_size(shard: Shard) -> int:

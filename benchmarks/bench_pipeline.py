@@ -214,6 +214,8 @@ def prepare(args: argparse.Namespace, tmp: Path) -> dict[str, tuple[Path, Path, 
                 size += len(raw)
                 html = raw.decode("utf-8", "replace")
                 sink.write(json.dumps({"id": path.name[:-3], "text": html}, ensure_ascii=False) + "\n")
+        if not size:
+            raise SystemExit(f"no .html.gz pages in {source}; pass --data (the shared data folder)")
         inputs["html"] = (pages, jsonl, size / 1e6)
     return inputs
 

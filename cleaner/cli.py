@@ -224,7 +224,7 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
             type=click.IntRange(min=0),
             default=0,
             show_default=True,
-            help="Worker processes; 0 means one per core. Output is identical for any value.",
+            help="Worker processes; 0 means one per core (one per 8 MB of input). Output is identical for any value.",
         ),
         click.option(
             "--index",

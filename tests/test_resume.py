@@ -122,10 +122,13 @@ def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # not added twice
 
 
-def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path) -> None:
+def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cleaner import runners
     from cleaner.config import Config
+    from cleaner.runners import core
     from cleaner.runners.local import LocalExecutor
+
+    monkeypatch.setattr(core, "GROUP_FILES", 2)  # the seed pages in tasks of two: [2, 2, 1]
 
     inputs = tmp_path / "in"
     shutil.copytree(SEEDS, inputs)
@@ -150,7 +153,7 @@ def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path) -> None:
         runners.run([inputs], out, Config(jobs=1), executor=Interrupted)
     notices: list[str] = []
     runners.run([inputs], out, Config(jobs=1), on_notice=notices.append)
-    assert notices == [f"resuming: 2 of {shards} shards already done (phase 1 of 3)"]
+    assert notices == [f"resuming: 4 of {shards} shards already done (phase 1 of 3)"]
     notices.clear()
     runners.run([inputs], tmp_path / "fresh", Config(jobs=1), on_notice=notices.append)
     assert notices == []  # a fresh run has nothing to say

@@ -35,6 +35,7 @@ import math
 import os
 import pickle
 import posixpath
+import re
 import shutil
 import zlib
 from collections import Counter
@@ -77,6 +78,15 @@ def site_of(doc: Document) -> str:
     return posixpath.dirname(doc.source.path.replace("\\", "/"))
 
 
+# What a line key keeps of a line's case-folded words: letters, digits and the single spaces
+# between words. Everything else goes: ASCII lines (most of them) through one bytes.translate,
+# others through a regex. ``[^\w ]|_`` matches exactly the characters that are neither
+# ``str.isalnum`` nor a space (checked over every code point in the templates tests), so the keys
+# are those of the per-character filter this replaced.
+_ASCII_NOT_KEPT = bytes(b for b in range(128) if not (chr(b).isalnum() or b == 0x20))
+_NOT_KEPT = re.compile(r"[^\w ]|_")
+
+
 def line_key(line: str) -> int | None:
     """A 64-bit hash of a line's case-folded words, or None for a blank line.
 
@@ -84,10 +94,13 @@ def line_key(line: str) -> int | None:
     True
     """
     words = " ".join(line.casefold().split())
-    core = "".join(ch for ch in words if ch.isalnum() or ch == " ").strip()
+    if words.isascii():
+        core = words.encode("ascii").translate(None, _ASCII_NOT_KEPT).strip(b" ")
+    else:
+        core = _NOT_KEPT.sub("", words).strip().encode("utf-8")
     if not core:
         return None
-    return int.from_bytes(hashlib.blake2b(core.encode("utf-8"), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(core, digest_size=8).digest(), "big")
 
 
 # Documents whose sites one counting task merges: the merged counters hold one entry per
@@ -178,7 +191,7 @@ class Templates:
         """Nothing to load: hashes and counts need no tables."""
 
     def summarize(self, doc: Document) -> TemplateSummary:
-        keys = {line_key(line.text) for line in split_lines(doc.text)}
+        keys = {line_key(line) for line in doc.text.splitlines()}
         keys.discard(None)
         return TemplateSummary(site_of(doc), frozenset(k for k in keys if k is not None))
 

@@ -139,15 +139,17 @@ def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F6
     >>> nodes.tolist(), roots.tolist(), dup.tolist(), sim.tolist()[1:]
     ([0, 1, 2], [0, 0, 0], [-1, 2, 1], [0.95, 0.95])
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     a = np.minimum(lo, hi).astype(np.int64)
     b = np.maximum(lo, hi).astype(np.int64)
     s = np.asarray(similarity, dtype=np.float64)
     if a.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0, dtype=np.float64)
+    # Imported here, after the no-edge case: scipy.sparse.csgraph costs ~0.2 CPU-s to import,
+    # more than a small run's whole dedup stage.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     m, count = a.size, nodes.size
     graph = coo_matrix((np.ones(m, dtype=np.int8), (inverse[:m], inverse[m:])), shape=(count, count))

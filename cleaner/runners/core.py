@@ -25,13 +25,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import operator
 import os
 import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import chain, islice, starmap
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,7 +45,7 @@ from cleaner.formats.table import handler
 from cleaner.pipeline import Pipeline, run_segment
 from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
-from cleaner.record import Document, Reason, Source
+from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source
 from cleaner.report import Report
 from cleaner.runners.outdir import WORK_DIR, OutputLock, check_owned, check_writable, claim_outputs
 from cleaner.stage import CorpusStage
@@ -191,6 +192,12 @@ class Task:
     segment: int
     decisions: dict[str, object]  # decisions of the corpus stage before this segment, for this shard
     paths: RunPaths
+    # A group of small pages cleaned as one task (see :func:`group_shards`): ``shard`` is its first.
+    group: tuple[Shard, ...] = ()
+
+    @property
+    def members(self) -> tuple[Shard, ...]:
+        return self.group or (self.shard,)
 
 
 @dataclass
@@ -246,7 +253,8 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
     result = TaskResult(shard.index)
     batches: Iterable[list[Document]]
     if number == 0:
-        batches = _batched(read_shard(shard, pipeline.config.limits), BATCH_DOCS)
+        limits = pipeline.config.limits
+        batches = _batched(chain.from_iterable(read_shard(s, limits) for s in task.members), BATCH_DOCS)
     else:
         batches = _load_spill(paths.spill(number - 1, shard.index))
 
@@ -258,9 +266,11 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
     if pipeline.segments[number].corpus is not None:
         with atomic_file(paths.spill(number, shard.index)) as fh:
             for batch in batches:
-                pickle.dump(process(batch), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    else:
+                pickle.dump(_spill_rows(process(batch)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    elif not task.group:
         write_outputs(shard, (process(b) for b in batches), paths, result)
+    else:
+        write_group_outputs(task.group, chain.from_iterable(process(b) for b in batches), paths, result)
     return spill_summaries(result, task)
 
 
@@ -270,6 +280,21 @@ def write_outputs(shard: Shard, batches: Iterable[list[Document]], paths: RunPat
     f = shard.file
     with ReportPart(paths.report_part(shard.index), result.report, result.errors, f.path) as report:
         handler(f.format).write(shard, report.passing(chain.from_iterable(batches)), paths.output(shard))
+
+
+def write_group_outputs(
+    group: Sequence[Shard], docs: Iterator[Document], paths: RunPaths, result: TaskResult
+) -> None:
+    """The last phase of a group of pages (one document each, in order): one report part for
+    the group (under its first shard), each page through its format's sink."""
+    first = group[0]
+    with ReportPart(paths.report_part(first.index), result.report, result.errors, first.file.path) as report:
+        for member in group:
+            doc = next(docs, None)
+            if doc is None or doc.source.path != member.file.rel:
+                raise RuntimeError(f"grouped pages out of step at {member.file.path}: expected its one document")
+            report.input_path = member.file.path
+            handler(member.file.format).write(member, report.passing([doc]), paths.output(member))
 
 
 def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -282,9 +307,53 @@ def _load_spill(path: Path) -> Iterator[list[Document]]:
     with open(path, "rb") as fh:
         while True:
             try:
-                yield pickle.load(fh)
+                rows = pickle.load(fh)
             except EOFError:
                 return
+            yield _unspill_rows(rows)
+
+
+# Spilled documents are pickled as plain tuples, not as dataclasses: unpickling a frozen slots
+# dataclass goes through dataclasses' Python __setstate__ per record (a Drop per removed line),
+# which was 13% of a run's CPU on a 30 MB dump; tuples rebuilt by the constructors cost a third.
+# The rows follow the field order of the records, so a field added to them is spilled too.
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
+_DOC_ROW = operator.attrgetter(*_DOC_FIELDS)
+# Document fields that hold one record (or None) and a tuple of records.
+_ONE_RECORD = {"source": Source, "rejected": Rejection, "duplicate": DuplicateOf}
+_MANY_RECORDS = {"drops": Drop, "edits": Edit, "passages": PassageMatch}
+_NESTED = [
+    (_DOC_FIELDS.index(name), cls, operator.attrgetter(*(f.name for f in dataclasses.fields(cls))), many)
+    for many, table in ((False, _ONE_RECORD), (True, _MANY_RECORDS))
+    for name, cls in table.items()
+]
+
+
+def _spill_rows(batch: list[Document]) -> list[list[Any]]:
+    """Documents as rows of plain values (see :func:`_unspill_rows`)."""
+    rows = []
+    for doc in batch:
+        row = list(_DOC_ROW(doc))
+        for at, _, values, many in _NESTED:
+            if many:
+                row[at] = [values(r) for r in row[at]]
+            elif row[at] is not None:
+                row[at] = values(row[at])
+        rows.append(row)
+    return rows
+
+
+def _unspill_rows(rows: list[list[Any]]) -> list[Document]:
+    """The documents :func:`_spill_rows` made rows of, equal field by field."""
+    docs = []
+    for row in rows:
+        for at, cls, _, many in _NESTED:
+            if many:
+                row[at] = tuple(starmap(cls, row[at]))
+            elif row[at] is not None:
+                row[at] = cls(*row[at])
+        docs.append(Document(*row))
+    return docs
 
 
 # --- spilled summaries -------------------------------------------------------------------------
@@ -441,11 +510,47 @@ def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a run will do: its paths, the files found, and the shards cut from them."""
+    """What a run will do: its paths, the files found, the shards cut from them, and the shards
+    grouped into tasks (:func:`group_shards`)."""
 
     paths: RunPaths
     found: Discovery
     shards: list[Shard]
+    # The tasks of the run: page groups and single shards (a group whose worker died in the
+    # first phase is split into its pages, so one bad page fails alone: see run_phases).
+    groups: list[tuple[Shard, ...]] = field(default_factory=list)
+
+
+# Small pages are cleaned in groups, in input order, of up to GROUP_BYTES or GROUP_FILES pages
+# each: a task per page costs a spill, a summaries file, a checkpoint file and a dozen barrier
+# files (181 pages made 13k openat and 39k stat calls, and half the run's CPU went to them).
+# A group is one task; each page still gets its own output file. Groups follow from the files
+# alone, and decisions never depend on how documents are cut into tasks (ranks are input positions).
+GROUP_BYTES = 4 * 1024 * 1024
+GROUP_FILES = 256
+
+
+def group_shards(shards: Sequence[Shard]) -> list[tuple[Shard, ...]]:
+    """Consecutive one-document files (pages) into groups; every other shard alone."""
+    groups: list[tuple[Shard, ...]] = []
+    current: list[Shard] = []
+    size = 0
+    for shard in shards:
+        if not (handler(shard.file.format).one_document and shard.parts == 1):
+            if current:
+                groups.append(tuple(current))
+                current, size = [], 0
+            groups.append((shard,))
+            continue
+        shard_size = _shard_size(shard)
+        if current and (size + shard_size > GROUP_BYTES or len(current) >= GROUP_FILES):
+            groups.append(tuple(current))
+            current, size = [], 0
+        current.append(shard)
+        size += shard_size
+    if current:
+        groups.append(tuple(current))
+    return groups
 
 
 @dataclass
@@ -490,7 +595,7 @@ def run(
         sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
         checkpoint = Checkpoint.open(plan.paths, run_id)
         claim_outputs(plan.paths.outdir, {output_rel(f.rel) for f in plan.found.files}, checkpoint.resumed)
-        jobs = min(cfg.jobs or os.cpu_count() or 1, max(1, len(plan.shards)))
+        jobs = worker_count(cfg, plan.shards)
         runner = executor(jobs, cfg)
         with runner as execute:
             total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
@@ -498,6 +603,26 @@ def run(
         if not keep_intermediate:
             shutil.rmtree(plan.paths.workdir, ignore_errors=True)
     return total
+
+
+# With --jobs 0 (one per core), a worker is started only per this many bytes of input: a worker
+# process costs ~0.35 CPU-s to start (it imports cleaner and builds its pipeline), what one core
+# cleans of a few MB, so a small input runs in this process. An explicit --jobs is obeyed.
+BYTES_PER_WORKER = 8 * 1024 * 1024
+
+
+def worker_count(cfg: Config, shards: Sequence[Shard]) -> int:
+    """How many workers a run uses: ``--jobs`` (0: one per core, and one per BYTES_PER_WORKER of
+    input), never more than there are shards.
+
+    >>> worker_count(Config(jobs=3), [])
+    1
+    """
+    jobs = cfg.jobs or os.cpu_count() or 1
+    if not cfg.jobs:
+        size = sum(_shard_size(s) for s in shards)
+        jobs = min(jobs, max(1, -(-size // BYTES_PER_WORKER)))
+    return min(jobs, max(1, len(shards)))
 
 
 def plan_run(
@@ -523,7 +648,8 @@ def plan_run(
     if clashes:
         out, first, second = clashes[0]
         raise UsageError(f"{first} and {second} would both be written to {out}; clean them in separate runs")
-    return Plan(paths, found, plan_shards(found.files, shard_bytes))
+    shards = plan_shards(found.files, shard_bytes)
+    return Plan(paths, found, shards, group_shards(shards))
 
 
 def run_phases(
@@ -537,6 +663,11 @@ def run_phases(
     """Run every segment over every shard, deciding at each barrier; return the summed report
     and the shards whose worker died (shard index -> message)."""
     total = Report(files_skipped=len(plan.found.skipped))
+    groups = plan.groups
+    split = _load_split(checkpoint)
+    if split:
+        groups[:] = _split_groups(groups, split)
+    members = {group[0].index: group for group in groups}
     progress = _Progress(plan.shards, len(pipeline.segments), hooks.on_progress)
     decisions_by_shard: dict[int, dict[str, object]] = {}
     crashed: dict[int, str] = {}
@@ -544,23 +675,38 @@ def run_phases(
     for number, segment in enumerate(pipeline.segments):
         results_by_shard = checkpoint.finished(number)
         tasks = [
-            Task(s, number, decisions_by_shard.get(s.index, {}), plan.paths)
-            for s in plan.shards
-            if s.index not in results_by_shard and s.index not in crashed
+            Task(g[0], number, decisions_by_shard.get(g[0].index, {}), plan.paths, g if len(g) > 1 else ())
+            for g in groups
+            if g[0].index not in results_by_shard and g[0].index not in crashed
         ]
         if resumed and tasks:  # say where the resumed run picks up, once
             phase = f" (phase {number + 1} of {len(pipeline.segments)})" if len(pipeline.segments) > 1 else ""
-            hooks.on_notice(f"resuming: {len(results_by_shard)} of {len(plan.shards)} shards already done{phase}")
+            done = sum(len(members[first]) for first in results_by_shard)
+            hooks.on_notice(f"resuming: {done} of {len(plan.shards)} shards already done{phase}")
             resumed = False
         name = segment.corpus.name if segment.corpus is not None else "write"
-        progress.start(name, number, results_by_shard)
-        for result in execute(tasks):
-            checkpoint.finish(number, result)
-            results_by_shard[result.shard_index] = result
-            if result.crashed:
-                crashed[result.shard_index] = result.crashed
-            progress.done(result, len(results_by_shard))
-        results = [results_by_shard[s.index] for s in plan.shards if s.index in results_by_shard]
+        progress.start(name, number, results_by_shard, members)
+        while True:  # once, and again for the pages of groups whose worker died
+            died: list[int] = []
+            for result in execute(tasks):
+                if result.crashed and number == 0 and len(members[result.shard_index]) > 1:
+                    died.append(result.shard_index)  # its pages are tried one by one below
+                    continue
+                checkpoint.finish(number, result)
+                results_by_shard[result.shard_index] = result
+                if result.crashed:
+                    for member in members[result.shard_index]:
+                        crashed[member.index] = result.crashed
+                progress.done(result, members[result.shard_index])
+            if not died:
+                break
+            # Split those groups, for the rest of the run and a resumed one, and run their pages alone.
+            split = sorted({*split, *died})
+            _save_split(checkpoint, split)
+            tasks = [Task(m, number, {}, plan.paths) for first in died for m in members[first]]
+            groups[:] = _split_groups(groups, split)
+            members = {group[0].index: group for group in groups}
+        results = [results_by_shard[g[0].index] for g in groups if g[0].index in results_by_shard]
         for result in results:
             total = total + result.report
             for line in result.errors:
@@ -571,6 +717,29 @@ def run_phases(
                 r.shard_index: {k: decisions[k] for k in summary_keys(r.summaries) if k in decisions} for r in results
             }
     return total, crashed
+
+
+def _split_groups(groups: list[tuple[Shard, ...]], split: Sequence[int]) -> list[tuple[Shard, ...]]:
+    """``groups`` with those that start at a shard of ``split`` cut into single shards."""
+    cut = set(split)
+    return [part for g in groups for part in ([(m,) for m in g] if g[0].index in cut and len(g) > 1 else [g])]
+
+
+def _split_path(checkpoint: Checkpoint) -> Path:
+    return checkpoint.paths.workdir / "split-groups.json"
+
+
+def _load_split(checkpoint: Checkpoint) -> list[int]:
+    try:
+        split: list[int] = json.loads(_split_path(checkpoint).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return split
+
+
+def _save_split(checkpoint: Checkpoint, split: list[int]) -> None:
+    with atomic_file(_split_path(checkpoint)) as fh:
+        fh.write(json.dumps(split).encode("utf-8"))
 
 
 def barrier(
@@ -607,30 +776,38 @@ class _Progress:
         self.shards, self.phases, self.emit = shards, phases, on_progress
         self.sizes = [_shard_size(s) for s in shards] if on_progress is not None else []
         self.bytes_total = sum(self.sizes)
-        self.name, self.number, self.bytes_done = "", 0, 0
+        self.name, self.number, self.bytes_done, self.shards_done = "", 0, 0, 0
 
-    def start(self, name: str, number: int, finished: dict[int, TaskResult]) -> None:
+    def start(
+        self, name: str, number: int, finished: dict[int, TaskResult], members: dict[int, tuple[Shard, ...]]
+    ) -> None:
         self.name, self.number = name, number
-        self.bytes_done = sum(self.sizes[i] for i in finished) if self.sizes else 0
+        done = [m.index for first in finished for m in members[first]]
+        self.shards_done = len(done)
+        self.bytes_done = sum(self.sizes[i] for i in done) if self.sizes else 0
 
-    def done(self, result: TaskResult, shards_done: int) -> None:
-        if self.emit is None:
-            return
-        shard = self.shards[result.shard_index]
-        self.bytes_done += self.sizes[shard.index]
-        self.emit(
-            ProgressEvent(
-                self.name,
-                self.number + 1,
-                self.phases,
-                shards_done,
-                len(self.shards),
-                self.bytes_done,
-                self.bytes_total,
-                result.report.docs_in or len(result.summaries),
-                shard.file.rel,
+    def done(self, result: TaskResult, group: tuple[Shard, ...]) -> None:
+        """A task's shards are done: an event for its shard, or for each page of a page group
+        (one document each), so progress and ``-v`` still go file by file."""
+        for shard in group:
+            self.shards_done += 1
+            if self.emit is None:
+                continue
+            self.bytes_done += self.sizes[shard.index]
+            docs = 1 if len(group) > 1 else result.report.docs_in or len(result.summaries)
+            self.emit(
+                ProgressEvent(
+                    self.name,
+                    self.number + 1,
+                    self.phases,
+                    self.shards_done,
+                    len(self.shards),
+                    self.bytes_done,
+                    self.bytes_total,
+                    docs,
+                    shard.file.rel,
+                )
             )
-        )
 
 
 def _shard_size(shard: Shard) -> int:
@@ -661,6 +838,8 @@ def assemble(plan: Plan, total: Report, crashed: dict[int, str], hooks: Hooks) -
         hooks.on_error(f"{where}: {message}")
         return doc
 
+    firsts = {group[0].index for group in plan.groups}  # a page group's report part is its first's
+
     def pieces() -> Iterator[Document | Path]:
         for where, message in plan.found.errors:
             yield failure(where, Source(where), message, Reason.ERROR_READ)
@@ -669,7 +848,7 @@ def assemble(plan: Plan, total: Report, crashed: dict[int, str], hooks: Hooks) -
                 line = shard.first_line if shard.parts > 1 else None
                 where = f"{shard.file.path}:{line}" if line else str(shard.file.path)
                 yield failure(where, Source(shard.file.rel, line), crashed[shard.index], Reason.ERROR_INTERNAL)
-            else:
+            elif shard.index in firsts:
                 yield paths.report_part(shard.index)
 
     join_report(paths.report, pieces())

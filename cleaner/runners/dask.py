@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 from cleaner.config import Config
 from cleaner.errors import MissingExtraError
 from cleaner.pipeline import Pipeline
+from cleaner.readers import Shard
 from cleaner.runners.core import RunPaths, Task, TaskResult, in_order, run_task
 
 T = TypeVar("T")
@@ -183,9 +184,11 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
 
 def absolute(task: Task) -> Task:
     """The task with absolute input and output paths, so a worker started elsewhere finds them."""
-    file = dataclasses.replace(task.shard.file, path=Path(os.path.abspath(task.shard.file.path)))
+    def shard(s: Shard) -> Shard:
+        return dataclasses.replace(s, file=dataclasses.replace(s.file, path=Path(os.path.abspath(s.file.path))))
+
     paths = RunPaths(Path(os.path.abspath(task.paths.outdir)), Path(os.path.abspath(task.paths.report)))
-    return dataclasses.replace(task, shard=dataclasses.replace(task.shard, file=file), paths=paths)
+    return dataclasses.replace(task, shard=shard(task.shard), group=tuple(map(shard, task.group)), paths=paths)
 
 
 def executor_factory(scheduler: str | None = None) -> Callable[[int, Config], DaskExecutor]:

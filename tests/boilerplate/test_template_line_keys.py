@@ -1,0 +1,43 @@
+"""Site-template line keys: the fast key (bytes.translate for ASCII, a regex otherwise) gives the
+keys of the per-character filter it replaced, so template decisions do not change."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate.templates import _NOT_KEPT, line_key
+
+
+def reference_key(line: str) -> int | None:
+    """The original key: case-folded words, each character kept when alphanumeric or a space."""
+    words = " ".join(line.casefold().split())
+    core = "".join(ch for ch in words if ch.isalnum() or ch == " ").strip()
+    if not core:
+        return None
+    return int.from_bytes(hashlib.blake2b(core.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def test_removed_characters_are_exactly_the_non_alphanumeric_ones() -> None:
+    wrong = [
+        cp
+        for cp in range(sys.maxunicode + 1)
+        if (_NOT_KEPT.fullmatch(chr(cp)) is None) != (chr(cp).isalnum() or cp == 0x20)
+    ]
+    assert wrong == []
+
+
+def test_keys_on_tricky_lines() -> None:
+    for line in ["a - b", " _x_ ", "\N{LATIN CAPITAL LETTER DZ WITH CARON} \N{LATIN SMALL LETTER SHARP S}",
+                 "\N{ARABIC-INDIC DIGIT ONE}2 foo", "x\N{NO-BREAK SPACE}y\N{EM SPACE}z", "", "  ", "!!!",
+                 "\x7f a \x1f b", "a\tb", "Share  this story!", "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}x"]:
+        assert line_key(line) == reference_key(line), line
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_keys_match_the_per_character_filter(line: str) -> None:
+    assert line_key(line) == reference_key(line)

@@ -1,0 +1,55 @@
+"""What a small run pays for: no worker processes and no scipy for a few pages (issue 14)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from cleaner.config import Config
+from cleaner.formats.base import Format, InputFile, Shard
+from cleaner.runners.core import BYTES_PER_WORKER, worker_count
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def _shards(tmp_path: Path, sizes: list[int]) -> list[Shard]:
+    shards = []
+    for i, size in enumerate(sizes):
+        path = tmp_path / f"{i}.txt"
+        path.write_bytes(b"x" * size)
+        shards.append(Shard(i, InputFile(path, path.name, Format("text"))))
+    return shards
+
+
+def test_small_input_runs_in_one_process_unless_jobs_are_given(tmp_path: Path) -> None:
+    small = _shards(tmp_path, [20_000] * 5)
+    assert worker_count(Config(jobs=0), small) == 1
+    assert worker_count(Config(jobs=4), small) == 4  # asked for: obeyed (tests use it to prove --jobs)
+    assert worker_count(Config(jobs=8), small) == 5  # never more than the shards
+
+
+def test_workers_grow_with_input_size(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    shards = _shards(tmp_path, [1] * 4)
+    monkeypatch.setattr("cleaner.runners.core._shard_size", lambda shard: BYTES_PER_WORKER)
+    assert worker_count(Config(jobs=0), shards) == 4
+    monkeypatch.setattr("cleaner.runners.core._shard_size", lambda shard: BYTES_PER_WORKER // 2)
+    assert worker_count(Config(jobs=0), shards) == 2
+
+
+def test_cleaning_the_seeds_loads_neither_scipy_graphs_nor_a_pool(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "os.cpu_count = lambda: 4\n"
+        "import cleaner.runners.local as local\n"
+        "from cleaner.config import Config\n"
+        "from cleaner.runners import run\n"
+        "pools = []\n"
+        "new_pool = local.LocalExecutor._new_pool\n"
+        "local.LocalExecutor._new_pool = lambda self, n: pools.append(n) or new_pool(self, n)\n"
+        f"run([{str(SEEDS)!r}], {str(tmp_path / 'out')!r}, Config())\n"
+        "print('scipy.sparse.csgraph' in sys.modules, len(pools))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "0"]

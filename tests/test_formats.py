@@ -191,12 +191,16 @@ def test_parquet_out_keeps_schema_row_order_and_side_columns(tmp_path: Path) -> 
     pq.write_table(table, tmp_path / "in" / "news.parquet", row_group_size=10, compression="zstd")
     report = run([tmp_path / "in"], tmp_path / "out", CFG)
     out = pq.read_table(tmp_path / "out" / "news.parquet")
-    assert out.schema == table.schema and out.schema.metadata == table.schema.metadata
+    # the input's columns in place, then the signals stage's language columns
+    assert out.schema.names == [*table.schema.names, "lang", "lang_score"]
+    assert out.schema.metadata == table.schema.metadata
+    assert all(out.schema.field(f.name) == f for f in table.schema)
     kept = [i for i in range(50) if i != 3]
     expected = table.take(kept)
     for name in ("id", "score", "when", "tags"):
         assert out.column(name).to_pylist() == expected.column(name).to_pylist()
     assert out.column("text").to_pylist() == [t.strip() for t in expected.column("text").to_pylist()]
+    assert out.column("lang").to_pylist() == [None] * 49  # the signals stage did not run
     assert pq.ParquetFile(tmp_path / "out" / "news.parquet").metadata.row_group(0).column(0).compression == "ZSTD"
     assert report.docs_in == 50
     records = read_report(tmp_path / "out.report.jsonl")
@@ -229,10 +233,12 @@ def test_parquet_html_column_of_real_pages_gains_a_text_column(tmp_path: Path) -
     for i, (html, _) in enumerate(pages):
         (tmp_path / "files").mkdir(exist_ok=True)
         (tmp_path / "files" / f"{i}.html").write_text(html, encoding="utf-8")
-    run([tmp_path / "in"], tmp_path / "out", CFG)
-    run([tmp_path / "files"], tmp_path / "out_files", CFG)
+    with_signals = Config(stages=("normalize", "boilerplate", "signals"), jobs=1)
+    run([tmp_path / "in"], tmp_path / "out", with_signals)
+    run([tmp_path / "files"], tmp_path / "out_files", with_signals)
     out = pq.read_table(tmp_path / "out" / "pages.parquet")
-    assert out.schema.names == ["url", "html", "text"]
+    assert out.schema.names == ["url", "html", "text", "lang", "lang_score"]
+    assert out.column("lang").to_pylist() == ["en", "ru", "de"]
     assert out.column("html").to_pylist() == [h for h, _ in pages]
     texts = [(tmp_path / "out_files" / f"{i}.txt").read_text(encoding="utf-8") for i in range(3)]
     assert [t + "\n" for t in out.column("text").to_pylist()] == texts

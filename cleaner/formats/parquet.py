@@ -1,4 +1,5 @@
-"""Parquet in, Parquet out: one document per row, the same schema and row order on the way out.
+"""Parquet in, Parquet out: one document per row, the same schema (plus the signals stage's
+``lang`` and ``lang_score`` columns) and row order on the way out.
 
 A row's content is its ``text`` column (plain text), else its ``html`` column; its id is the
 ``id`` column, else ``<relative path>:<row>``. Every other column is kept as metadata and written
@@ -192,10 +193,27 @@ class ParquetRows:
         self._writer.close()
 
 
+# Columns the signals stage fills (cleaner.signals: the document's metadata ``lang`` and
+# ``lang_score``), added after the input's own; null when the stage did not run. An input column
+# of the same name keeps its place and type.
+LANG_COLUMNS = (("lang", "string"), ("lang_score", "float64"))
+
+
 def output_schema(schema: Any) -> Any:
-    """The input schema, plus a ``text`` string column at the end when the input had none."""
+    """The input schema, plus a ``text`` string column when the input had none, then the
+    ``lang`` and ``lang_score`` columns of the signals stage when the input had none.
+
+    >>> import pyarrow as pa
+    >>> output_schema(pa.schema([("id", pa.string()), ("html", pa.string())])).names
+    ['id', 'html', 'text', 'lang', 'lang_score']
+    """
     pa, _ = _pyarrow()
-    return schema if "text" in schema.names else schema.append(pa.field("text", pa.string()))
+    if "text" not in schema.names:
+        schema = schema.append(pa.field("text", pa.string()))
+    for name, kind in LANG_COLUMNS:
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, getattr(pa, kind)()))
+    return schema
 
 
 def write_parquet(shard: Shard, docs: Iterable[Document], out: Output) -> None:

@@ -27,7 +27,7 @@ def document_record(doc: Document) -> dict[str, Any]:
     """
     rejected = doc.rejected
     dup = doc.duplicate
-    return {
+    record = {
         "id": doc.id,
         "source": {"path": doc.source.path, "line": doc.source.line},
         "status": doc.status,
@@ -42,6 +42,9 @@ def document_record(doc: Document) -> dict[str, Any]:
         "similarity": dup.similarity if dup else None,
         "passages": [p.to_json() for p in doc.passages],
     }
+    if dup is not None and dup.version_of is not None:
+        record["new_version_of"] = dup.version_of  # only then: older reports keep their shape
+    return record
 
 
 def dumps_record(record: dict[str, Any]) -> str:

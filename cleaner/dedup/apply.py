@@ -3,7 +3,8 @@
 A :class:`Decision` is small and picklable (ids, offsets and similarities only: the passage text
 is cut from the document itself in the worker). :func:`apply_decision` sets
 ``doc.duplicate`` and ``doc.passages``, rejects a dropped near-duplicate with
-``dedup.near_duplicate_doc``, and, when asked, removes flagged passages as Drops with
+``dedup.near_duplicate_doc``, rejects a document the index already holds (same id and content)
+with ``dedup.already_indexed`` unless ``reemit_indexed`` is set, and, when asked, removes flagged passages as Drops with
 ``dedup.near_duplicate_passage``.
 
 >>> from cleaner.config import DedupConfig
@@ -45,6 +46,9 @@ class Decision:
 
     duplicate: DuplicateOf | None = None
     passages: tuple[PassageFlag, ...] = ()
+    # The same id and content are in the persistent index from an earlier run: where (run, time).
+    # ``duplicate`` then says what that run decided (kept: its own cluster; else its duplicate_of).
+    indexed: str | None = None
 
     @property
     def is_near_duplicate(self) -> bool:
@@ -112,6 +116,9 @@ def apply_decision(doc: Document, decision: Decision | None, cfg: DedupConfig) -
     """
     if decision is None:
         return doc
+    if decision.indexed is not None and not cfg.reemit_indexed:
+        out = dataclasses.replace(doc, duplicate=decision.duplicate)
+        return out.reject(Reason.ALREADY_INDEXED, f"indexed by {decision.indexed}")
     matches = tuple(
         PassageMatch(p.start, p.end, doc.text[p.start : p.end], p.duplicate_of, p.similarity) for p in decision.passages
     )

@@ -186,6 +186,12 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
         ),
         click.option("--drop-duplicate-passages", is_flag=True, help="Remove reused passages from the text."),
         click.option(
+            "--reemit-indexed",
+            is_flag=True,
+            help="Deliver again documents whose id and content the --index already holds "
+            "(reported as dedup.already_indexed and dropped by default).",
+        ),
+        click.option(
             "--no-passages",
             is_flag=True,
             help="Skip reused-passage detection (whole-document dedup only; about 5x faster dedup).",
@@ -291,6 +297,7 @@ def clean(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    reemit_indexed: bool,
     keep_captions: bool,
     no_passages: bool,
     debug: bool,
@@ -397,6 +404,7 @@ def explain(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    reemit_indexed: bool,
     keep_captions: bool,
     no_passages: bool,
     debug: bool,
@@ -452,6 +460,7 @@ def config_show(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    reemit_indexed: bool,
     keep_captions: bool,
     no_passages: bool,
     debug: bool,
@@ -481,11 +490,14 @@ def config_show(
 
 @main.group()
 def index() -> None:
-    """Inspect a persistent dedup index.
+    """Inspect and maintain a persistent dedup index.
 
     \b
-    Example:
+    Examples:
       cleaner index info seen.sqlite
+      cleaner index runs seen.sqlite
+      cleaner index forget seen.sqlite 3
+      cleaner index verify seen.sqlite
     """
 
 
@@ -503,3 +515,53 @@ def index_info(path: Path, debug: bool) -> None:
     from cleaner.dedup.index import describe
 
     click.echo(json.dumps(describe(str(path)), indent=2, sort_keys=True))
+
+
+@index.command("runs")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_runs(path: Path, debug: bool) -> None:
+    """List the runs that added documents to the index at PATH (JSON, oldest first): number,
+    when it started and was committed (null: pending), documents, options, pid and host."""
+    from cleaner.dedup.index import list_runs
+
+    click.echo(json.dumps(list_runs(str(path)), indent=2, sort_keys=True))
+
+
+@index.command("forget")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("run", type=int)
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_forget(path: Path, run: int, debug: bool) -> None:
+    """Remove run RUN (its number in `cleaner index runs`) and every document it added, all at once."""
+    from cleaner.dedup.index import forget
+
+    removed = forget(str(path), run)
+    click.echo(f"forgot run {run}: {removed:,} documents left the index {path}", err=True)
+
+
+@index.command("compact")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_compact(path: Path, debug: bool) -> None:
+    """Remove library batches that were never committed and rebuild the file without free space."""
+    from cleaner.dedup.index import compact
+
+    click.echo(json.dumps(compact(str(path)), indent=2, sort_keys=True))
+
+
+@index.command("verify")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_verify(path: Path, debug: bool) -> None:
+    """Check the index at PATH for consistency; print the report (JSON); exit 1 on any problem."""
+    from cleaner.dedup.index import verify
+
+    report = verify(str(path))
+    click.echo(json.dumps(report, indent=2, sort_keys=True))
+    if not report["ok"]:
+        sys.exit(1)

@@ -196,3 +196,64 @@ def test_cli_index_mismatch_and_old_format_exit_2(tmp_path: Path) -> None:
         list(Cleaner(config(path)).clean(day(3)))
     proc = subprocess.run([*cmd, "--no-passages"], capture_output=True, text=True, env=env)
     assert proc.returncode == 2 and "Rebuild it" in proc.stderr, proc.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, env=env)
+
+
+def test_index_runs_forget_compact_verify(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    path = tmp_path / "seen.sqlite"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(5):
+        (inputs / f"{i}.txt").write_text(words(i), encoding="utf-8")
+    proc = _cli("clean", str(inputs), "-o", str(tmp_path / "out"), "--index", str(path), "--no-passages", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    list(Cleaner(config(path)).clean(day(7)))  # run 2: a library batch
+    cleaner = Cleaner(config(path))
+    for _ in cleaner.clean(day(9)[7:]):
+        break  # never committed
+    runs = json.loads(_cli("index", "runs", str(path)).stdout)
+    assert [(r["number"], r["kind"], r["documents"], r["committed"] is not None) for r in runs] == [
+        (1, "run", 5, True),
+        (2, "batch", 7, True),
+    ]  # the abandoned batch was rolled back
+    assert runs[0]["options"]["passages"] is False and runs[0]["pid"] > 0
+
+    verified = _cli("index", "verify", str(path))
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
+
+    proc = _cli("index", "forget", str(path), "1")
+    assert proc.returncode == 0 and "5 documents left" in proc.stderr
+    assert describe(str(path))["documents"] == 7
+    assert _cli("index", "forget", str(path), "9").returncode == 2  # no such run: says so
+    compacted = json.loads(_cli("index", "compact", str(path)).stdout)
+    assert compacted["bytes_after"] <= compacted["bytes_before"]
+    assert json.loads(_cli("index", "verify", str(path)).stdout)["ok"] is True
+
+    with sqlite3.connect(path) as conn:  # damage it: a band row pointing at no document
+        conn.execute("INSERT INTO bands VALUES (1, 999999)")
+    conn.close()
+    broken = _cli("index", "verify", str(path))
+    assert broken.returncode == 1
+    assert json.loads(broken.stdout)["problems"] == ["1 band rows pointing at no document"]
+
+
+def test_cli_reemit_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "seen.sqlite"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(4):
+        (inputs / f"{i}.txt").write_text(words(i), encoding="utf-8")
+    base = ["clean", str(inputs), "--index", str(path), "--no-passages", "--quiet"]
+    assert _cli(*base, "-o", str(tmp_path / "a")).returncode == 0
+    assert _cli(*base, "-o", str(tmp_path / "b"), "--report", str(tmp_path / "b.jsonl")).returncode == 0
+    assert not list((tmp_path / "b").glob("*.txt"))  # all already indexed
+    assert (tmp_path / "b.jsonl").read_text(encoding="utf-8").count('"reason":"dedup.already_indexed"') == 4
+    assert _cli(*base, "-o", str(tmp_path / "c"), "--reemit-indexed").returncode == 0
+    assert len(list((tmp_path / "c").glob("*.txt"))) == 4

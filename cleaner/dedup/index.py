@@ -663,3 +663,109 @@ class IndexLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+# -- maintenance: the `cleaner index` commands ---------------------------------------------------
+@contextlib.contextmanager
+def maintaining(path: str, what: str, wait: float = 0.0) -> Iterator[DedupIndex]:
+    """The index at ``path`` opened for a maintenance command: its writer lock held (so no run
+    is deciding or waiting to commit), its format checked, changes committed on a clean exit."""
+    if not os.path.isfile(path):
+        raise UsageError(f"no index at {path}: give the path of a file made by `cleaner clean --index`")
+    lock = IndexLock(os.path.abspath(path), what)
+    lock.acquire(wait)
+    try:
+        conn = _connect(path, readonly=False)
+        try:
+            try:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            except sqlite3.DatabaseError as err:
+                raise UsageError(f"{path} is not a cleaner index ({err}): give a file made by --index") from err
+            if meta.get("format_version") != str(FORMAT_VERSION):
+                _check(path, meta, {"format_version": str(FORMAT_VERSION)})
+            with DedupIndex(conn, path) as index:
+                yield index
+        finally:
+            conn.close()
+    finally:
+        lock.release()
+
+
+def list_runs(path: str) -> list[dict[str, Any]]:
+    """Every run of the index at ``path``, oldest first (see :meth:`DedupIndex.runs`)."""
+    with _reading(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format_version") != str(FORMAT_VERSION):
+            _check(path, meta, {"format_version": str(FORMAT_VERSION)})
+        return DedupIndex(conn, path).runs()
+
+
+def forget(path: str, number: int) -> int:
+    """Remove run ``number`` and its rows from the index at ``path`` in one transaction (all or
+    nothing); returns how many documents left."""
+    with maintaining(path, f"forget {number}") as index:
+        return index.forget(number)
+
+
+def compact(path: str) -> dict[str, int]:
+    """Remove the pending rows of library batches that were never committed, then rebuild the
+    file without free pages (SQLite ``VACUUM``). A command's pending run (it may still resume and
+    commit) is kept. Returns the file size before and after and the batches removed."""
+    before = os.path.getsize(path) if os.path.isfile(path) else 0
+    with maintaining(path, "compact") as index:
+        stale = index.conn.execute("SELECT number FROM runs WHERE committed IS NULL AND kind = 'batch'").fetchall()
+        for (number,) in stale:
+            index._remove_run(int(number))
+        index.conn.commit()
+        index.conn.execute("VACUUM")
+    return {"bytes_before": before, "bytes_after": os.path.getsize(path), "batches_removed": len(stale)}
+
+
+def verify(path: str) -> dict[str, Any]:
+    """A consistency check of the index at ``path``: SQLite's own integrity check, then that
+    every document belongs to exactly one run, that band and owner rows point at documents, and
+    that signatures and shingle sets have their sizes. Returns ``{"ok": bool, "problems": [...],
+    "documents": n, "runs": n}``; each problem is one readable line."""
+    problems: list[str] = []
+    with _reading(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format_version") != str(FORMAT_VERSION):
+            _check(path, meta, {"format_version": str(FORMAT_VERSION)})
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+        if integrity != ["ok"]:
+            problems += [f"sqlite integrity: {line}" for line in integrity[:20]]
+        sig_bytes = 4 * int(meta.get("num_perm", "0"))
+        checks = [
+            (
+                "documents in no run",
+                "SELECT COUNT(*) FROM docs d WHERE NOT EXISTS (SELECT 1 FROM runs r "
+                "WHERE d.rowid BETWEEN r.first_rowid AND r.last_rowid)",
+            ),
+            (
+                "runs whose row ranges overlap",
+                "SELECT COUNT(*) FROM runs a JOIN runs b ON a.number < b.number "
+                "AND a.first_rowid <= b.last_rowid AND b.first_rowid <= a.last_rowid",
+            ),
+            (
+                "runs whose document count differs from their rows",
+                "SELECT COUNT(*) FROM runs r WHERE r.documents != "
+                "(SELECT COUNT(*) FROM docs d WHERE d.rowid BETWEEN r.first_rowid AND r.last_rowid)",
+            ),
+            (
+                "band rows pointing at no document",
+                "SELECT COUNT(*) FROM bands b LEFT JOIN docs d ON d.rowid = b.doc WHERE d.rowid IS NULL",
+            ),
+            (
+                "passage owners pointing at no document",
+                "SELECT COUNT(*) FROM owners o LEFT JOIN docs d ON d.rowid = o.doc WHERE d.rowid IS NULL",
+            ),
+            (f"signatures not {sig_bytes} bytes", f"SELECT COUNT(*) FROM docs WHERE length(signature) != {sig_bytes}"),
+            ("shingle sets not a whole number of hashes", "SELECT COUNT(*) FROM docs WHERE length(shingles) % 8 != 0"),
+        ]
+        for what, query in checks:
+            count = int(conn.execute(query).fetchone()[0])
+            if count:
+                problems.append(f"{count} {what}")
+        documents = int(conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+        runs = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    return {"path": path, "ok": not problems, "problems": problems, "documents": documents, "runs": runs}

@@ -257,3 +257,28 @@ def test_cli_reemit_indexed(tmp_path: Path) -> None:
     assert (tmp_path / "b.jsonl").read_text(encoding="utf-8").count('"reason":"dedup.already_indexed"') == 4
     assert _cli(*base, "-o", str(tmp_path / "c"), "--reemit-indexed").returncode == 0
     assert len(list((tmp_path / "c").glob("*.txt"))) == 4
+
+
+def test_without_passages_the_index_keeps_no_shingles_and_verifies_by_signature(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "seen.sqlite"
+    list(Cleaner(config(path)).clean([Document(id=f"p{i}", text=words(i, 250)) for i in range(1500)]))
+    info = describe(str(path))
+    assert isinstance(info["bytes_per_document"], int) and info["bytes_per_document"] <= 800
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT MAX(length(shingles)), MIN(length(signature)) FROM docs").fetchone() == (0, 256)
+    conn.close()
+    base = words(7, 250).split()
+    edited = " ".join(base[:-3] + ["one", "two", "three"])  # J about 0.96: a near-duplicate
+    far = " ".join(base[: len(base) // 2] + words(99999, 125).split())  # J about 0.33: not one
+    out = {
+        d.id: d
+        for d in Cleaner(config(path)).clean(
+            [Document(id="edited", text=edited), Document(id="far", text=far)], include_rejected=True
+        )
+    }
+    dup = out["edited"].duplicate
+    assert out["edited"].rejected is not None and dup is not None and dup.duplicate_of == "p7"
+    assert dup.similarity is not None and dup.similarity >= 0.85  # the signature's estimate
+    assert out["far"].rejected is None

@@ -8,9 +8,20 @@ What it holds:
   error: exit code 2), because its signatures and band keys would never match the stored ones.
 - ``docs``: one row per indexed document: its id (never a placeholder), the id of its cluster's
   kept copy, a 64-bit hash of its content (its shingle sequence: it tells a document already in
-  the index from a new version under the same id), its signature (uint32 bytes) and its distinct
-  shingle hashes (uint64 bytes) for exact verification.
-- ``bands``: (band key, doc) rows; a run's documents query these before they are added.
+  the index from a new version under the same id), its signature (the low 16 bits of each MinHash
+  value: 256 bytes at 128 permutations) and, only with passages on, its distinct shingle hashes
+  (uint64 bytes: a passage found in an indexed document is checked against them exactly).
+- ``bands``: (band key, doc) rows, one B-tree (``WITHOUT ROWID``); a run's documents query these
+  before they are added.
+
+**Verification against the index.** With passages on, a candidate from the index is verified
+with the exact Jaccard of the shingle sets, like a pair within a run. With passages off (the
+index then holds about 0.6 KB per document instead of about 3 KB), it is verified against the
+stored signature: the share of equal values of the two 128 signatures, each equal with probability
+J (plus 2**-16 for two different 16-bit values, negligible), so the estimate has a standard
+error of sqrt(J(1-J)/128): 0.035 at J = 0.8. A pair at J = 0.9 is accepted with probability
+0.9996, at 0.85 with 0.93, at exactly 0.8 with 0.55, at 0.75 with 0.09 and at 0.7 with 0.003
+(binomial: at least 103 of 128 values equal). Pairs within a run are always verified exactly.
 - ``owners`` (with passages): the first indexed document holding each sampled shingle (one in
   four, by hash), which is how a later run finds candidate sources for its passages.
 - ``runs``: one row per run (or library batch) that added documents: its name, when it started
@@ -75,7 +86,8 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
 # Bump when shingle hashing, band keys or the schema change: old indexes then refuse to load,
-# with a message to rebuild them. 2: runs are committed by the caller (pending rows), content hashes.
+# with a message to rebuild them. 2: runs are committed by the caller (pending rows), content hashes,
+# 16-bit signatures, shingle sets only with passages, bands in one B-tree.
 FORMAT_VERSION = 2
 HASH = "cleaner-horner64-fmix64/datasketch-affine32"
 
@@ -90,8 +102,7 @@ CREATE TABLE IF NOT EXISTS docs (
     shingles BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_id ON docs (id);
-CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS bands_key ON bands (key, doc);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     number INTEGER PRIMARY KEY,
@@ -336,24 +347,42 @@ class DedupIndex:
         return sorted(doc for (doc,) in rows)
 
     def matches(
-        self, band_keys: U64, shingles: U64, threshold: float, docs: dict[int, tuple[str, str, U64]]
+        self,
+        band_keys: U64,
+        shingles: U64,
+        threshold: float,
+        docs: dict[int, tuple[str, str, U64]],
+        signature: U32 | None = None,
     ) -> list[tuple[int, float]]:
-        """Indexed documents that share a band key with a new document and whose exact Jaccard
-        with its ``shingles`` (sorted, distinct) reaches ``threshold``: ``(rowid, similarity)``.
-        ``docs`` caches what :meth:`doc` read, by rowid, across calls."""
+        """Indexed documents that share a band key with a new document and whose Jaccard with
+        it reaches ``threshold``: ``(rowid, similarity)``. Exact, from its ``shingles`` (sorted,
+        distinct), when the index holds shingle sets (passages on); else estimated from its
+        ``signature`` (see the module docstring for the error). ``docs`` caches what :meth:`doc`
+        read, by rowid, across calls."""
         found = []
+        low = None if signature is None else (np.asarray(signature) & 0xFFFF).astype(np.uint16)
         for rowid in self.query(band_keys, BUCKET_CAP):
             if rowid not in docs:
                 docs[rowid] = self.doc(rowid)
-            s = jaccard_distinct(shingles, docs[rowid][2])
+            stored = docs[rowid][2]
+            if stored.size or low is None:
+                s = jaccard_distinct(shingles, stored)
+            else:
+                s = round(float(np.count_nonzero(self.signature(rowid) == low)) / low.size, 4)
             if s >= threshold:
                 found.append((rowid, s))
         return found
 
     def doc(self, rowid: int) -> tuple[str, str, U64]:
-        """``(id, cluster, distinct shingle hashes)`` of one indexed document."""
+        """``(id, cluster, distinct shingle hashes)`` of one indexed document (no hashes when
+        the index keeps none: passages off)."""
         row = self.conn.execute("SELECT id, cluster, shingles FROM docs WHERE rowid = ?", (rowid,)).fetchone()
         return row[0], row[1], np.frombuffer(row[2], dtype=np.uint64)
+
+    def signature(self, rowid: int) -> npt.NDArray[np.uint16]:
+        """The stored signature of one indexed document: the low 16 bits of each value."""
+        row = self.conn.execute("SELECT signature FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        return np.frombuffer(row[0], dtype=np.uint16)
 
     def owners(self, hashes: U64) -> tuple[U64, npt.NDArray[np.int64]]:
         """For those of ``hashes`` that indexed documents hold (only sampled hashes are kept):
@@ -392,8 +421,8 @@ class DedupIndex:
                     doc_id,
                     cluster,
                     int(content),
-                    signature.astype(np.uint32).tobytes(),
-                    shingles.astype(np.uint64).tobytes(),
+                    (signature.astype(np.uint32) & 0xFFFF).astype(np.uint16).tobytes(),
+                    shingles.astype(np.uint64).tobytes() if passages else b"",
                 ),
             )
             rowid = int(cur.lastrowid or 0)
@@ -402,7 +431,7 @@ class DedupIndex:
                 owned.append(shingles[sampled(shingles)])
             if not len(shingles):
                 continue  # no words, no near-duplicates: its all-max signature would match every empty one
-            cur.executemany("INSERT INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
+            cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
         if owned:
             self._add_owners(owned, rowids)
         return rowids
@@ -734,7 +763,7 @@ def verify(path: str) -> dict[str, Any]:
         integrity = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
         if integrity != ["ok"]:
             problems += [f"sqlite integrity: {line}" for line in integrity[:20]]
-        sig_bytes = 4 * int(meta.get("num_perm", "0"))
+        sig_bytes = 2 * int(meta.get("num_perm", "0"))
         checks = [
             (
                 "documents in no run",

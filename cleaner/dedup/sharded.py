@@ -200,7 +200,7 @@ def shard_bands(
             for i in worded.tolist():
                 if i in result.indexed:
                     continue  # its own row would match it: it is reported as already indexed instead
-                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache):
+                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache, signatures[i]):
                     result.index_edges.append((rowid, first_rank + i, s))
                     result.index_labels[rowid] = cache[rowid][:2]
         finally:

@@ -20,7 +20,7 @@ index then holds about 0.6 KB per document instead of about 3 KB), it is verifie
 stored signature: the share of equal values of the two 128 signatures, each equal with probability
 J (plus 2**-16 for two different 16-bit values, negligible), so the estimate has a standard
 error of sqrt(J(1-J)/128): 0.035 at J = 0.8. A pair at J = 0.9 is accepted with probability
-0.9996, at 0.85 with 0.93, at exactly 0.8 with 0.55, at 0.75 with 0.09 and at 0.7 with 0.003
+0.9996, at 0.85 with 0.94, at exactly 0.8 with 0.50, at 0.75 with 0.09 and at 0.7 with 0.005
 (binomial: at least 103 of 128 values equal). Pairs within a run are always verified exactly.
 - ``owners`` (with passages): the first indexed document holding each sampled shingle (one in
   four, by hash), which is how a later run finds candidate sources for its passages.

@@ -40,8 +40,9 @@ from types import TracebackType
 
 from cleaner.config import Config
 from cleaner.dedup import Dedup
+from cleaner.dedup.stream import StreamDedup
 from cleaner.errors import UsageError
-from cleaner.pipeline import Pipeline, clean_in_memory
+from cleaner.pipeline import Pipeline, clean_in_memory, is_corpus_stage, reject_if_empty, run_stages
 from cleaner.record import Document, Source
 from cleaner.report import Report
 
@@ -72,6 +73,17 @@ class Cleaner:
             yield from batch.clean(documents, include_rejected=include_rejected)
             batch.commit()
 
+    def stream(self) -> Stream:
+        """A stream: each document checked against the index and the stream's earlier documents
+        and yielded at once (see :class:`Stream`)::
+
+            with cleaner.stream() as stream:
+                for doc in stream.clean(queue):
+                    load(doc)
+                    stream.commit()      # as often as suits you
+        """
+        return Stream(self)
+
     def batch(self) -> Batch:
         """A batch whose documents join the persistent index only on :meth:`Batch.commit`::
 
@@ -88,6 +100,51 @@ class Cleaner:
         """Clean one string and return its text ("" when the whole document was dropped)."""
         docs = list(self.clean([text], include_rejected=True))
         return docs[0].text if docs[0].rejected is None else ""
+
+
+class Stream:
+    """Documents cleaned and deduplicated one at a time (:meth:`Cleaner.stream`): each is checked
+    against the persistent index and the stream's earlier documents, inserted, and yielded at
+    once. Per-document stages run as in a batch; the site-template stage (it needs a site's pages
+    together) and the passage search are skipped. ``commit()`` makes the documents so far join the
+    persistent index (call it as often as you like); leaving without it leaves the index as it was.
+    """
+
+    def __init__(self, cleaner: Cleaner) -> None:
+        self.cleaner = cleaner
+        self.stages = [s for s in cleaner.pipeline.steps if not is_corpus_stage(s)]
+        self.dedup: StreamDedup | None = None
+        if "dedup" in cleaner.config.stages:
+            self.dedup = StreamDedup(cleaner.config.dedup)
+        self.count = 0
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def clean(self, documents: Iterable[str | Document], *, include_rejected: bool = False) -> Iterator[Document]:
+        """Clean each document and yield it as soon as it is decided (kept ones by default)."""
+        report = self.cleaner.report
+        for item in documents:
+            doc = _as_document(self.count, item)
+            self.count += 1
+            (doc,) = run_stages([doc], self.stages, report)  # type: ignore[arg-type]
+            if self.dedup is not None and doc.rejected is None:
+                doc = reject_if_empty(self.dedup.apply(doc))
+            report.add_document(doc)
+            if include_rejected or doc.rejected is None:
+                yield doc
+
+    def commit(self) -> int:
+        """The stream's documents so far join the persistent index; returns how many."""
+        return self.dedup.commit() if self.dedup is not None else 0
+
+    def close(self) -> None:
+        if self.dedup is not None:
+            self.dedup.close()
+            self.dedup = None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
 
 class Batch:

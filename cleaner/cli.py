@@ -16,7 +16,7 @@ import sys
 import textwrap
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,6 +29,7 @@ from cleaner.errors import CleanerError, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from cleaner.config_file import RunOptions
+    from cleaner.record import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -333,6 +334,13 @@ def clean(
     inputs = opts.inputs or ()
     if not inputs:
         raise UsageError("no INPUTS: name files or folders to clean, or set run.inputs in the --config file")
+    if "-" in inputs:
+        if len(inputs) > 1:
+            raise UsageError("`-` (JSONL from stdin) cannot be mixed with other inputs: clean them in separate runs")
+        _clean_stdin(cfg, opts.output, opts.report, bool(opts.quiet))
+        return
+    if opts.output == "-":
+        raise UsageError("-o - (JSONL to stdout) needs `-` as the input (JSONL from stdin); files go to a folder")
     if opts.output is None:
         raise UsageError("no output folder: pass -o OUTPUT, or set run.output in the --config file")
     outdir = Path(opts.output)
@@ -383,6 +391,39 @@ def clean(
     if report.failed:
         if not quiet:
             click.echo(f"cleaner: {report.docs_error:,} input(s) failed; see the lines above and the report", err=True)
+        sys.exit(1)
+
+
+def _clean_stdin(cfg: Config, output: str | None, report: str | None, quiet: bool) -> None:
+    """`cleaner clean -`: JSONL records from stdin, each cleaned and deduplicated at once (the
+    library's streaming mode), the kept ones written to stdout as they come; the report is a file.
+    The index, if any, is committed when stdin ends and every record was written."""
+    from cleaner.api import Cleaner
+    from cleaner.formats.jsonl import jsonl_line, parse_record
+    from cleaner.report import document_record, dumps_record
+
+    if output not in (None, "-"):
+        raise UsageError("reading stdin (`-`), cleaner writes the kept records to stdout: pass -o - or no -o")
+    if report is None:
+        raise UsageError("reading stdin (`-`) needs --report PATH: the report is a file (stdout carries the records)")
+    cleaner = Cleaner(cfg)
+
+    def records() -> Iterator[Document]:
+        for number, raw in enumerate(sys.stdin.buffer, 1):
+            if raw.strip():
+                yield parse_record(raw, "<stdin>", number, cfg.limits)
+
+    out = sys.stdout.buffer
+    with open(report, "w", encoding="utf-8") as sink, cleaner.stream() as stream:
+        for doc in stream.clean(records(), include_rejected=True):
+            sink.write(dumps_record(document_record(doc)))
+            if doc.rejected is None:
+                out.write(jsonl_line(doc))
+                out.flush()
+        stream.commit()
+    if not quiet:
+        click.echo(cleaner.report.summary(), err=True)
+    if cleaner.report.failed:
         sys.exit(1)
 
 

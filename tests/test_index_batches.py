@@ -270,7 +270,7 @@ def test_without_passages_the_index_keeps_no_shingles_and_verifies_by_signature(
         assert conn.execute("SELECT MAX(length(shingles)), MIN(length(signature)) FROM docs").fetchone() == (0, 256)
     conn.close()
     base = words(7, 250).split()
-    edited = " ".join(base[:-3] + ["one", "two", "three"])  # J about 0.96: a near-duplicate
+    edited = " ".join([*base[:-3], "one", "two", "three"])  # J about 0.96: a near-duplicate
     far = " ".join(base[: len(base) // 2] + words(99999, 125).split())  # J about 0.33: not one
     out = {
         d.id: d

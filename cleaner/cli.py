@@ -325,6 +325,7 @@ def clean(
       cleaner clean crawl/ -o clean/ --report clean.report.jsonl --stages normalize,boilerplate
       cleaner clean batch-002.jsonl.gz -o out/ --index seen.sqlite --html-report batch-002.html
       cleaner clean --config cleaner.toml --threshold 0.9 -v
+      crawler | cleaner clean - -o - --report stream.report.jsonl --index seen.sqlite | loader
     """
     started = time.perf_counter()
     from cleaner.progress import InputTimer, TerminalProgress, run_footer
@@ -564,7 +565,12 @@ def index_info(path: Path, debug: bool) -> None:
 @handle_errors
 def index_runs(path: Path, debug: bool) -> None:
     """List the runs that added documents to the index at PATH (JSON, oldest first): number,
-    when it started and was committed (null: pending), documents, options, pid and host."""
+    when it started and was committed (null: pending), documents, options, pid and host.
+
+    \b
+    Example:
+      cleaner index runs seen.sqlite
+    """
     from cleaner.dedup.index import list_runs
 
     click.echo(json.dumps(list_runs(str(path)), indent=2, sort_keys=True))
@@ -576,7 +582,12 @@ def index_runs(path: Path, debug: bool) -> None:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @handle_errors
 def index_forget(path: Path, run: int, debug: bool) -> None:
-    """Remove run RUN (its number in `cleaner index runs`) and every document it added, all at once."""
+    """Remove run RUN (its number in `cleaner index runs`) and every document it added, all at once.
+
+    \b
+    Example:
+      cleaner index forget seen.sqlite 3
+    """
     from cleaner.dedup.index import forget
 
     removed = forget(str(path), run)
@@ -588,7 +599,12 @@ def index_forget(path: Path, run: int, debug: bool) -> None:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @handle_errors
 def index_compact(path: Path, debug: bool) -> None:
-    """Remove library batches that were never committed and rebuild the file without free space."""
+    """Remove library batches that were never committed and rebuild the file without free space.
+
+    \b
+    Example:
+      cleaner index compact seen.sqlite
+    """
     from cleaner.dedup.index import compact
 
     click.echo(json.dumps(compact(str(path)), indent=2, sort_keys=True))
@@ -599,7 +615,12 @@ def index_compact(path: Path, debug: bool) -> None:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @handle_errors
 def index_verify(path: Path, debug: bool) -> None:
-    """Check the index at PATH for consistency; print the report (JSON); exit 1 on any problem."""
+    """Check the index at PATH for consistency; print the report (JSON); exit 1 on any problem.
+
+    \b
+    Example:
+      cleaner index verify seen.sqlite
+    """
     from cleaner.dedup.index import verify
 
     report = verify(str(path))

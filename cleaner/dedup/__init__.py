@@ -173,6 +173,12 @@ class Dedup:
         are recorded in the index, so that a resumed run recognises its own rows."""
         self.check_index()
         self.run_id = run_id
+        if self.cfg.index and self.cfg.index_wait <= 0 and os.path.isfile(self.cfg.index) and self._lock is None:
+            # Another run holds the index and this one would not wait for it: say so now, before
+            # any document is read, rather than at the dedup step.
+            probe = IndexLock(os.path.abspath(self.cfg.index), self.index_run)
+            probe.acquire(0)
+            probe.release()
 
     def check_index(self) -> None:
         """Raise IndexMismatchError now (not after every document is read) when ``cfg.index``

@@ -282,3 +282,27 @@ def test_without_passages_the_index_keeps_no_shingles_and_verifies_by_signature(
     assert out["edited"].rejected is not None and dup is not None and dup.duplicate_of == "p7"
     assert dup.similarity is not None and dup.similarity >= 0.85  # the signature's estimate
     assert out["far"].rejected is None
+
+
+def test_a_full_disk_while_adding_a_run_says_so_and_leaves_the_index_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleaner.dedup import index as index_module
+    from cleaner.errors import UsageError
+
+    path = tmp_path / "seen.sqlite"
+    list(Cleaner(config(path)).clean(day(20)))
+    opened = index_module.DedupIndex.open.__func__  # type: ignore[attr-defined]
+
+    def full(cls: type, where: str, cfg: DedupConfig) -> object:
+        index = opened(cls, where, cfg)
+        pages = index.conn.execute("PRAGMA page_count").fetchone()[0]
+        index.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk fills up after two pages
+        return index
+
+    monkeypatch.setattr(index_module.DedupIndex, "open", classmethod(full))
+    with pytest.raises(UsageError, match=r"could not add this run to the index .* full"):
+        list(Cleaner(config(path)).clean([Document(id=f"more-{i}", text=words(500 + i, 400)) for i in range(300)]))
+    monkeypatch.undo()
+    assert describe(str(path))["documents"] == 20
+    assert index_module.verify(str(path))["ok"]

@@ -54,6 +54,7 @@ import math
 import os
 import pickle
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted, jac
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
+from cleaner.errors import UsageError
 from cleaner.record import DuplicateOf
 from cleaner.stage import TaskMap
 
@@ -563,7 +565,14 @@ def _decide(
             near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate or d.indexed)
             _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions, before)
         if index is not None:
-            _add_to_index(index, folder, present, decisions, indexed, run_number)
+            try:
+                _add_to_index(index, folder, present, decisions, indexed, run_number)
+            except sqlite3.OperationalError as err:  # a full disk, most often: the write is rolled back
+                index.conn.rollback()
+                raise UsageError(
+                    f"could not add this run to the index {cfg.index} ({err}): free space on its disk (or fix "
+                    "its permissions) and run the same command again; the index is as it was before this run"
+                ) from err
             if stage.run_id is None:  # a stage used alone: no caller to commit it later
                 index.commit_run(stage.index_run)
                 stage.release_index()

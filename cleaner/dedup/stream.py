@@ -9,9 +9,9 @@ in an in-memory SQLite index that keeps their shingle sets (verified exactly).
 
 It decides like the batch mode (the earliest document wins: indexed documents, then the stream
 in order) with three differences: there is no passage search (a passage needs the whole batch's
-owners), the site-template stage is skipped (it needs the pages of a site together), and pairs
-against the persistent index without passages are verified against the signature (see
-:mod:`cleaner.dedup.index`).
+owners), the site-template stage is skipped (it needs the pages of a site together), and with a
+persistent index kept without shingle sets (passages off) every pair, the stream's own included,
+is verified against the stored signature (see :mod:`cleaner.dedup.index` for the error).
 
 >>> from cleaner.config import DedupConfig
 >>> from cleaner.record import Document

@@ -20,7 +20,7 @@ import textwrap
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,6 +33,7 @@ from cleaner.errors import CleanerError, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from cleaner.config_file import RunOptions
+    from cleaner.record import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -244,6 +245,12 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
         ),
         click.option("--drop-duplicate-passages", is_flag=True, help="Remove reused passages from the text."),
         click.option(
+            "--reemit-indexed",
+            is_flag=True,
+            help="Deliver again documents whose id and content the --index already holds "
+            "(reported as dedup.already_indexed and dropped by default).",
+        ),
+        click.option(
             "--no-passages",
             is_flag=True,
             help="Skip reused-passage detection (whole-document dedup only; about 5x faster dedup).",
@@ -390,6 +397,7 @@ def clean(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    reemit_indexed: bool,
     keep_captions: bool,
     markdown: bool,  # read by build_config from the click context
     no_passages: bool,
@@ -417,6 +425,7 @@ def clean(
       cleaner clean crawl/ -o clean/ --report clean.report.jsonl --stages normalize,boilerplate
       cleaner clean batch-002.jsonl.gz -o out/ --index seen.sqlite --html-report batch-002.html
       cleaner clean --config cleaner.toml --threshold 0.9 -v
+      crawler | cleaner clean - -o - --report stream.report.jsonl --index seen.sqlite | loader
     """
     started = time.perf_counter()
     from cleaner.progress import InputTimer, TerminalProgress, run_footer
@@ -426,6 +435,13 @@ def clean(
     inputs = opts.inputs or ()
     if not inputs:
         raise UsageError("no INPUTS: name files or folders to clean, or set run.inputs in the --config file")
+    if "-" in inputs:
+        if len(inputs) > 1:
+            raise UsageError("`-` (JSONL from stdin) cannot be mixed with other inputs: clean them in separate runs")
+        _clean_stdin(cfg, opts.output, opts.report, bool(opts.quiet))
+        return
+    if opts.output == "-":
+        raise UsageError("-o - (JSONL to stdout) needs `-` as the input (JSONL from stdin); files go to a folder")
     if opts.output is None:
         raise UsageError("no output folder: pass -o OUTPUT, or set run.output in the --config file")
     outdir = Path(opts.output)
@@ -489,6 +505,39 @@ def clean(
         sys.exit(1)
 
 
+def _clean_stdin(cfg: Config, output: str | None, report: str | None, quiet: bool) -> None:
+    """`cleaner clean -`: JSONL records from stdin, each cleaned and deduplicated at once (the
+    library's streaming mode), the kept ones written to stdout as they come; the report is a file.
+    The index, if any, is committed when stdin ends and every record was written."""
+    from cleaner.api import Cleaner
+    from cleaner.formats.jsonl import jsonl_line, parse_record
+    from cleaner.report import document_record, dumps_record
+
+    if output not in (None, "-"):
+        raise UsageError("reading stdin (`-`), cleaner writes the kept records to stdout: pass -o - or no -o")
+    if report is None:
+        raise UsageError("reading stdin (`-`) needs --report PATH: the report is a file (stdout carries the records)")
+    cleaner = Cleaner(cfg)
+
+    def records() -> Iterator[Document]:
+        for number, raw in enumerate(sys.stdin.buffer, 1):
+            if raw.strip():
+                yield parse_record(raw, "<stdin>", number, cfg.limits)
+
+    out = sys.stdout.buffer
+    with open(report, "w", encoding="utf-8") as sink, cleaner.stream() as stream:
+        for doc in stream.clean(records(), include_rejected=True):
+            sink.write(dumps_record(document_record(doc)))
+            if doc.rejected is None:
+                out.write(jsonl_line(doc))
+                out.flush()
+        stream.commit()
+    if not quiet:
+        click.echo(cleaner.report.summary(), err=True)
+    if cleaner.report.failed:
+        sys.exit(1)
+
+
 # The formats come from the readers' own table, so this help lists every format a run reads.
 clean.help = (clean.help or "").replace("    {formats}", textwrap.indent(formats_help(), "    "))
 
@@ -507,6 +556,7 @@ def explain(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    reemit_indexed: bool,
     keep_captions: bool,
     markdown: bool,  # read by build_config from the click context
     no_passages: bool,
@@ -563,6 +613,7 @@ def config_show(
     threshold: float | None,
     keep_duplicates: bool,
     drop_duplicate_passages: bool,
+    reemit_indexed: bool,
     keep_captions: bool,
     markdown: bool,  # read by build_config from the click context
     no_passages: bool,
@@ -593,11 +644,14 @@ def config_show(
 
 @main.group()
 def index() -> None:
-    """Inspect a persistent dedup index.
+    """Inspect and maintain a persistent dedup index.
 
     \b
-    Example:
+    Examples:
       cleaner index info seen.sqlite
+      cleaner index runs seen.sqlite
+      cleaner index forget seen.sqlite 3
+      cleaner index verify seen.sqlite
     """
 
 
@@ -615,3 +669,73 @@ def index_info(path: Path, debug: bool) -> None:
     from cleaner.dedup.index import describe
 
     click.echo(json.dumps(describe(str(path)), indent=2, sort_keys=True))
+
+
+@index.command("runs")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_runs(path: Path, debug: bool) -> None:
+    """List the runs that added documents to the index at PATH (JSON, oldest first): number,
+    when it started and was committed (null: pending), documents, options, pid and host.
+
+    \b
+    Example:
+      cleaner index runs seen.sqlite
+    """
+    from cleaner.dedup.index import list_runs
+
+    click.echo(json.dumps(list_runs(str(path)), indent=2, sort_keys=True))
+
+
+@index.command("forget")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("run", type=int)
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_forget(path: Path, run: int, debug: bool) -> None:
+    """Remove run RUN (its number in `cleaner index runs`) and every document it added, all at once.
+
+    \b
+    Example:
+      cleaner index forget seen.sqlite 3
+    """
+    from cleaner.dedup.index import forget
+
+    removed = forget(str(path), run)
+    click.echo(f"forgot run {run}: {removed:,} documents left the index {path}", err=True)
+
+
+@index.command("compact")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_compact(path: Path, debug: bool) -> None:
+    """Remove library batches that were never committed and rebuild the file without free space.
+
+    \b
+    Example:
+      cleaner index compact seen.sqlite
+    """
+    from cleaner.dedup.index import compact
+
+    click.echo(json.dumps(compact(str(path)), indent=2, sort_keys=True))
+
+
+@index.command("verify")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@handle_errors
+def index_verify(path: Path, debug: bool) -> None:
+    """Check the index at PATH for consistency; print the report (JSON); exit 1 on any problem.
+
+    \b
+    Example:
+      cleaner index verify seen.sqlite
+    """
+    from cleaner.dedup.index import verify
+
+    report = verify(str(path))
+    click.echo(json.dumps(report, indent=2, sort_keys=True))
+    if not report["ok"]:
+        sys.exit(1)

@@ -72,6 +72,10 @@ class DedupConfig:
     drop_duplicates: bool = True  # False: keep near-duplicate documents, only flag them
     drop_duplicate_passages: bool = False  # True: remove flagged passages from the text
     index: str | None = None  # path of a persistent SQLite index
+    # A document whose id and content are already in the index: False reports it as
+    # dedup.already_indexed and drops it; True delivers it again (re-indexing after a loss downstream).
+    reemit_indexed: bool = False
+    index_wait: float = 0.0  # seconds to wait for another run holding the index, then stop
 
     @property
     def banding(self) -> tuple[int, int]:

@@ -194,6 +194,7 @@ _CLI_CONFIG: dict[str, tuple[str | None, str, Any]] = {
     "no_passages": ("dedup", "passages", False),
     "keep_duplicates": ("dedup", "drop_duplicates", False),
     "drop_duplicate_passages": ("dedup", "drop_duplicate_passages", True),
+    "reemit_indexed": ("dedup", "reemit_indexed", True),
     "keep_captions": ("boilerplate", "captions", True),
     "markdown": ("boilerplate", "markdown", True),
 }

@@ -4,9 +4,9 @@
 
     CleanerError                 base of everything cleaner raises on purpose
     ├── ConfigError              a bad option or config file (CLI exit code 2)
+    │   └── IndexMismatchError   a persistent index built with other parameters (exit code 2)
     ├── UsageError               inputs/outputs that cannot work together (CLI exit code 2)
     ├── InputError               one input file or record cannot be read (reported, run goes on)
-    ├── IndexMismatchError       a persistent index built with other parameters
     └── MissingExtraError        an optional dependency is not installed (says which extra)
 
 >>> str(MissingExtraError("pyarrow", "parquet"))
@@ -39,8 +39,9 @@ class InputError(CleanerError):
         super().__init__(f"{source}: {message}" + (f"; {hint}" if hint else ""))
 
 
-class IndexMismatchError(CleanerError):
-    """A persistent index was built with parameters that differ from this run's."""
+class IndexMismatchError(ConfigError):
+    """A persistent index was built with parameters (or a format) that differ from this run's:
+    a configuration error (CLI exit code 2)."""
 
 
 class MissingExtraError(CleanerError):

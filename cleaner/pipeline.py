@@ -160,6 +160,21 @@ class Pipeline:
             if prepare is not None:
                 prepare(run_id)
 
+    def commit(self) -> None:
+        """The caller is done with the run's documents: each step with something to commit
+        (the dedup index's pending rows) commits it."""
+        for step in self.steps:
+            commit = getattr(step, "commit", None)
+            if commit is not None:
+                commit()
+
+    def rollback(self) -> None:
+        """The run's documents were not delivered: each step undoes what it left pending."""
+        for step in self.steps:
+            rollback = getattr(step, "rollback", None)
+            if rollback is not None:
+                rollback()
+
 
 def clean_in_memory(
     pipeline: Pipeline, docs: Iterable[Document], report: Report, observe: StepObserver | None = None

@@ -54,6 +54,7 @@ class Reason(StrEnum):
     # Deduplication.
     NEAR_DUPLICATE_DOC = "dedup.near_duplicate_doc"
     NEAR_DUPLICATE_PASSAGE = "dedup.near_duplicate_passage"
+    ALREADY_INDEXED = "dedup.already_indexed"  # the same id and content are in the index from an earlier run
     # Language and quality filters (opt-in; whole documents): see cleaner.signals.rules.
     QUALITY_LANGUAGE = "quality.language"
     QUALITY_TOO_SHORT = "quality.too_short"
@@ -155,6 +156,8 @@ class DuplicateOf:
     cluster: str
     duplicate_of: str | None = None
     similarity: float | None = None
+    # A new version of an id already in the persistent index: where the earlier one is (run, time).
+    version_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ def document_record(doc: Document) -> dict[str, Any]:
     """
     rejected = doc.rejected
     dup = doc.duplicate
-    return {
+    record = {
         "id": doc.id,
         "source": {"path": doc.source.path, "line": doc.source.line},
         "status": doc.status,
@@ -45,6 +45,9 @@ def document_record(doc: Document) -> dict[str, Any]:
         "lang_score": doc.signals.get("lang_score"),
         "signals": {k: v for k, v in doc.signals.items() if k not in ("lang", "lang_score")} or None,
     }
+    if dup is not None and dup.version_of is not None:
+        record["new_version_of"] = dup.version_of  # only then: older reports keep their shape
+    return record
 
 
 def dumps_record(record: dict[str, Any]) -> str:

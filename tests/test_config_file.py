@@ -57,6 +57,7 @@ def test_every_clean_option_can_come_from_the_file() -> None:
         "threshold": "dedup.threshold",
         "keep_duplicates": "dedup.drop_duplicates",
         "drop_duplicate_passages": "dedup.drop_duplicate_passages",
+        "reemit_indexed": "dedup.reemit_indexed",
         "debug": "run.debug",
         "quiet": "run.quiet",
         "verbose": "run.verbose",

@@ -134,7 +134,7 @@ def test_dask_dedup_barrier_runs_as_tasks_and_equals_local_with_an_index(
             tmp_path / f"local{batch}.report.jsonl"
         ).read_bytes()
         assert counters(runs["dask", batch]) == counters(runs["local", batch])
-    assert runs["local", "2"].rejections.get("dedup.near_duplicate_doc", 0) == 120  # all seen in batch 1
+    assert runs["local", "2"].rejections.get("dedup.already_indexed", 0) == 120  # all indexed by batch 1
 
 
 def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:

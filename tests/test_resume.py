@@ -82,9 +82,9 @@ def test_keep_intermediate_keeps_the_checkpoint(tmp_path: Path) -> None:
 def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The narrowest window: killed after dedup committed the run to the index, before the
+    # The narrowest window: killed after dedup added the run to the index (pending), before the
     # checkpoint saved its decisions. The rerun decides again and must not take the run's own
-    # rows in the index for earlier copies of its documents.
+    # rows in the index for earlier copies of its documents; it commits them at its end.
     import dataclasses
 
     from cleaner import runners
@@ -114,12 +114,14 @@ def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     with pytest.raises(Killed):
         runners.run([inputs], out, config("seen.sqlite"), report)
     monkeypatch.undo()
-    assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # the index had committed the run
+    seen = describe(str(tmp_path / "seen.sqlite"))
+    assert (seen["documents"], seen["pending_documents"]) == (0, 160)  # added, not committed
     got = runners.run([inputs], out, config("seen.sqlite"), report)
     assert tree(out) == tree(tmp_path / "ref")
     assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert got.docs_kept == want.docs_kept > 0  # a rerun that saw its own rows would keep none
-    assert describe(str(tmp_path / "seen.sqlite"))["documents"] == 160  # not added twice
+    seen = describe(str(tmp_path / "seen.sqlite"))
+    assert (seen["documents"], seen["pending_documents"]) == (160, 0)  # committed at the end, not added twice
 
 
 def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

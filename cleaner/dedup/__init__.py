@@ -26,11 +26,13 @@ It is a CorpusStage (see cleaner.stage) in three steps:
 >>> [stage.apply(d, decisions.get(str(d.source))).status for d in docs]
 ['kept', 'dropped', 'kept']
 >>> stage.apply(docs[1], decisions["b"]).duplicate
-DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0)
+DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0, version_of=None)
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +42,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
-from cleaner.dedup.index import check
+from cleaner.dedup.index import DedupIndex, IndexLock, check
 from cleaner.dedup.passages import split_passages
 from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer
@@ -99,6 +101,67 @@ class Dedup:
         self._shingler: Shingler | None = None
         self._signer: Signer | None = None
         self.run_id: str | None = None
+        # How the index names the run's rows: the run id, or a fresh name for each decision
+        # when the stage is used alone (then committed at once). "run": a command's run,
+        # resumable; "batch": a library batch, removed by the next writer if never committed.
+        self.index_run_kind = "run"
+        self._alone_run = f"stage-{uuid.uuid4().hex}"
+        self._lock: IndexLock | None = None
+
+    @property
+    def index_run(self) -> str:
+        return self.run_id if self.run_id is not None else self._alone_run
+
+    def run_options(self) -> dict[str, object]:
+        """The options the index records with the run (``cleaner index runs``)."""
+        cfg = self.cfg
+        return {
+            "threshold": cfg.threshold,
+            "passages": cfg.passages,
+            "passage_threshold": cfg.passage_threshold,
+            "drop_duplicates": cfg.drop_duplicates,
+            "drop_duplicate_passages": cfg.drop_duplicate_passages,
+            "reemit_indexed": cfg.reemit_indexed,
+        }
+
+    # -- the index's one writer: lock, commit, roll back ----------------------------------
+    def hold_index(self) -> None:
+        """Take the index's writer lock (waiting up to ``cfg.index_wait`` seconds) if this stage
+        does not hold it yet; it is held until :meth:`commit` or :meth:`rollback`."""
+        if not self.cfg.index:
+            return
+        if self._lock is None:
+            self._lock = IndexLock(os.path.abspath(self.cfg.index), self.index_run)
+        self._lock.acquire(self.cfg.index_wait)
+
+    def release_index(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def commit(self) -> int:
+        """Make the rows this stage's run added to the index visible (the caller is done with
+        the run's documents); returns how many. Nothing to do without an index."""
+        if not self.cfg.index or not os.path.isfile(self.cfg.index):
+            return 0
+        self.hold_index()
+        try:
+            with DedupIndex.open(self.cfg.index, self.cfg) as index:
+                return index.commit_run(self.index_run)
+        finally:
+            self.release_index()
+            self._alone_run = f"stage-{uuid.uuid4().hex}"
+
+    def rollback(self) -> int:
+        """Remove the rows this stage's run added and did not commit; returns how many."""
+        if not self.cfg.index or not os.path.isfile(self.cfg.index):
+            return 0
+        self.hold_index()
+        try:
+            with DedupIndex.open(self.cfg.index, self.cfg) as index:
+                return index.rollback_run(self.index_run)
+        finally:
+            self.release_index()
 
     def setup(self) -> None:
         self._shingler = Shingler(self.cfg.ngram)
@@ -110,6 +173,12 @@ class Dedup:
         are recorded in the index, so that a resumed run recognises its own rows."""
         self.check_index()
         self.run_id = run_id
+        if self.cfg.index and self.cfg.index_wait <= 0 and os.path.isfile(self.cfg.index) and self._lock is None:
+            # Another run holds the index and this one would not wait for it: say so now, before
+            # any document is read, rather than at the dedup step.
+            probe = IndexLock(os.path.abspath(self.cfg.index), self.index_run)
+            probe.acquire(0)
+            probe.release()
 
     def check_index(self) -> None:
         """Raise IndexMismatchError now (not after every document is read) when ``cfg.index``

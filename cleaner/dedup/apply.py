@@ -3,7 +3,8 @@
 A :class:`Decision` is small and picklable (ids, offsets and similarities only: the passage text
 is cut from the document itself in the worker). :func:`apply_decision` sets
 ``doc.duplicate`` and ``doc.passages``, rejects a dropped near-duplicate with
-``dedup.near_duplicate_doc``, and, when asked, removes flagged passages as Drops with
+``dedup.near_duplicate_doc``, rejects a document the index already holds (same id and content)
+with ``dedup.already_indexed`` unless ``reemit_indexed`` is set, and, when asked, removes flagged passages as Drops with
 ``dedup.near_duplicate_passage``.
 
 >>> from cleaner.config import DedupConfig
@@ -45,6 +46,9 @@ class Decision:
 
     duplicate: DuplicateOf | None = None
     passages: tuple[PassageFlag, ...] = ()
+    # The same id and content are in the persistent index from an earlier run: where (run, time).
+    # ``duplicate`` then says what that run decided (kept: its own cluster; else its duplicate_of).
+    indexed: str | None = None
 
     @property
     def is_near_duplicate(self) -> bool:
@@ -65,9 +69,11 @@ def cluster_decisions(
     rowid; ``label_of(rank)`` gives a run document's ``(key, id)``. Indexed documents rank
     before the run's, in rowid order, and get no decision: earlier runs decided them.
 
-    >>> cluster_decisions(([0], [1], [0.85]), [(7, 0, 0.9)], {7: ("old", "old")}, lambda i: (f"k{i}", f"d{i}"))
-    {'k0': Decision(duplicate=DuplicateOf(cluster='old', duplicate_of='old', similarity=0.9), passages=()), \
-'k1': Decision(duplicate=DuplicateOf(cluster='old', duplicate_of='d0', similarity=0.85), passages=())}
+    >>> found = cluster_decisions(([0], [1], [0.85]), [(7, 0, 0.9)], {7: ("old", "old")}, lambda i: (f"k{i}", f"d{i}"))
+    >>> found["k0"].duplicate
+    DuplicateOf(cluster='old', duplicate_of='old', similarity=0.9, version_of=None)
+    >>> found["k1"].duplicate, found["k1"].passages
+    (DuplicateOf(cluster='old', duplicate_of='d0', similarity=0.85, version_of=None), ())
     """
     involved = sorted({rowid for rowid, _, _ in index_edges})
     k = len(involved)
@@ -112,6 +118,9 @@ def apply_decision(doc: Document, decision: Decision | None, cfg: DedupConfig) -
     """
     if decision is None:
         return doc
+    if decision.indexed is not None and not cfg.reemit_indexed:
+        out = dataclasses.replace(doc, duplicate=decision.duplicate)
+        return out.reject(Reason.ALREADY_INDEXED, f"indexed by {decision.indexed}")
     matches = tuple(
         PassageMatch(p.start, p.end, doc.text[p.start : p.end], p.duplicate_of, p.similarity) for p in decision.passages
     )

@@ -4,18 +4,48 @@ What it holds:
 
 - ``meta``: the parameters every signature depends on (format version, permutations, seed,
   n-gram size, bands x rows, hash scheme) plus whether passage owners are kept. A run with
-  other values is refused with :class:`~cleaner.errors.IndexMismatchError`, because its
-  signatures and band keys would silently never match the stored ones.
+  other values is refused with :class:`~cleaner.errors.IndexMismatchError` (a configuration
+  error: exit code 2), because its signatures and band keys would never match the stored ones.
 - ``docs``: one row per indexed document: its id (never a placeholder), the id of its cluster's
-  kept copy, its signature (uint32 bytes) and its distinct shingle hashes (uint64 bytes) for
-  exact verification.
-- ``bands``: (band key, doc) rows; a run's documents query these before they are added.
+  kept copy, a 64-bit hash of its content (its shingle sequence: it tells a document already in
+  the index from a new version under the same id), its signature (the low 16 bits of each MinHash
+  value: 256 bytes at 128 permutations) and, only with passages on, its distinct shingle hashes
+  (uint64 bytes: a passage found in an indexed document is checked against them exactly).
+- ``bands``: (band key, doc) rows, one B-tree (``WITHOUT ROWID``); a run's documents query these
+  before they are added.
+
+**Verification against the index.** With passages on, a candidate from the index is verified
+with the exact Jaccard of the shingle sets, like a pair within a run. With passages off (the
+index then holds about 0.6 KB per document instead of about 3 KB), it is verified against the
+stored signature: the share of equal values of the two 128 signatures, each equal with probability
+J (plus 2**-16 for two different 16-bit values, negligible), so the estimate has a standard
+error of sqrt(J(1-J)/128): 0.035 at J = 0.8. A pair at J = 0.9 is accepted with probability
+0.9996, at 0.85 with 0.94, at exactly 0.8 with 0.50, at 0.75 with 0.09 and at 0.7 with 0.005
+(binomial: at least 103 of 128 values equal). Pairs within a run are always verified exactly.
 - ``owners`` (with passages): the first indexed document holding each sampled shingle (one in
   four, by hash), which is how a later run finds candidate sources for its passages.
-- ``runs``: the run (``Dedup.prepare``'s run id: the same inputs and options) that added each
-  range of rows, committed with them. A run interrupted after its commit but before its
-  checkpoint recorded the decisions finds itself here when resumed, and decides again against
-  the index as it was before it (:meth:`DedupIndex.resume`), instead of seeing its own copies.
+- ``runs``: one row per run (or library batch) that added documents: its name, when it started
+  and when it was committed, the range of rows it added, its options, the process that ran it.
+
+**A batch is committed by its caller.** A run adds its rows as *pending* (``runs.committed`` is
+NULL) and pending rows are invisible to every query, so an interrupted or uncommitted batch leaves
+the index as it was. :meth:`DedupIndex.commit_run` makes them visible (the command line does it at
+the very end of a run whose outputs are all written; the library when the caller says so, see
+:meth:`cleaner.api.Cleaner.batch`); :meth:`DedupIndex.rollback_run` removes them. A run that
+starts again under the same name (the same command, resumed) first removes its own pending rows;
+a pending library batch can never be committed once its process is gone, so the next writer
+removes it. A stage used alone, with no run name (``Dedup.run_id`` None), commits at once.
+
+**One writer at a time.** A run holds :class:`IndexLock` (``PATH.lock``, an advisory ``flock``
+the system releases when the process dies) from its decisions to its commit; a second run waits
+up to ``DedupConfig.index_wait`` seconds, then stops with :class:`IndexBusyError` naming the
+holder (pid, host, start, run). Readers (the decide tasks on the workers) take no lock.
+
+**The journal.** The file keeps SQLite's rollback journal, not WAL: WAL needs every reader on one
+host (shared memory), and the decide tasks of a Dask run read the index from other hosts. After
+``kill -9`` or a full disk during a write a ``-journal`` file is left behind: the next open rolls
+it back (this needs write access, once) and says so on stderr; the index is as it was before
+the interrupted write.
 
 >>> import tempfile, os
 >>> from cleaner.config import DedupConfig
@@ -29,10 +59,20 @@ What it holds:
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
+import hashlib
+import json
 import os
+import socket
 import sqlite3
-from collections.abc import Iterable, Sequence
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from types import TracebackType
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,8 +85,10 @@ from cleaner.errors import IndexMismatchError, UsageError
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
-# Bump when shingle hashing, band keys or the schema change: old indexes then refuse to load.
-FORMAT_VERSION = 1
+# Bump when shingle hashing, band keys or the schema change: old indexes then refuse to load,
+# with a message to rebuild them. 2: runs are committed by the caller (pending rows), content hashes,
+# 16-bit signatures, shingle sets only with passages, bands in one B-tree.
+FORMAT_VERSION = 2
 HASH = "cleaner-horner64-fmix64/datasketch-affine32"
 
 _SCHEMA = """
@@ -55,16 +97,46 @@ CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
     cluster TEXT NOT NULL,
+    content INTEGER NOT NULL,
     signature BLOB NOT NULL,
     shingles BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS bands_key ON bands (key, doc);
+CREATE INDEX IF NOT EXISTS docs_id ON docs (id);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, first_rowid INTEGER, last_rowid INTEGER);
+CREATE TABLE IF NOT EXISTS runs (
+    number INTEGER PRIMARY KEY,
+    run TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started TEXT NOT NULL,
+    committed TEXT,
+    first_rowid INTEGER,
+    last_rowid INTEGER,
+    documents INTEGER NOT NULL DEFAULT 0,
+    options TEXT NOT NULL DEFAULT '{}',
+    pid INTEGER,
+    host TEXT
+);
 """
-# Larger than any rowid: queries see every row unless a resumed run sets ``before``.
-_ALL_ROWS = 1 << 62
+
+
+class IndexBusyError(UsageError):
+    """Another run holds the index (it is deciding or has not committed yet)."""
+
+
+def content_hash(shingles: U64) -> int:
+    """A 64-bit hash (signed, as SQLite stores it) of a document's shingle sequence: equal for
+    documents whose dedup keys are equal, so it tells an unchanged document from a new version.
+
+    >>> content_hash(np.array([1, 2], dtype=np.uint64)) == content_hash(np.array([1, 2], dtype=np.uint64))
+    True
+    """
+    digest = hashlib.blake2b(np.ascontiguousarray(shingles, dtype=np.uint64).tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def index_params(cfg: DedupConfig) -> dict[str, str]:
@@ -91,17 +163,36 @@ def _signed(values: npt.NDArray[np.uint64]) -> list[int]:
     return values.astype(np.uint64).view(np.int64).tolist()
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """The latest visible row of an indexed id: its rowid, content hash, cluster and run."""
+
+    rowid: int
+    content: int
+    cluster: str
+    run: int
+    committed: str
+
+    def detail(self, doc_id: str) -> str:
+        """How the report names where it was indexed: ``run=3 cluster=a`` (the run's number in
+        ``cleaner index runs``, where its time is; no time here, so that the same input, options
+        and index give a byte-identical report, whichever engine or day)."""
+        cluster = "" if self.cluster == doc_id else f" cluster={self.cluster}"
+        return f"run={self.run}{cluster}"
+
+
 class DedupIndex:
     """An open index file. Use as a context manager; writes are committed on a clean exit.
 
     Rows are addressed by ``rowid``, which grows in insertion order: that order is the rank of
     indexed documents for the keep rule (all of them rank before any document of a new run).
+    Rows of pending (uncommitted) runs are invisible to :meth:`query`, :meth:`owners` and
+    :meth:`known`.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: str, before: int | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.conn, self.path = conn, path
-        # Rows at or past this rowid are invisible to queries: the rows a resumed run added itself.
-        self.before = before
+        self.hidden = self._pending_ranges()
 
     @classmethod
     def open(cls, path: str, cfg: DedupConfig) -> DedupIndex:
@@ -115,14 +206,12 @@ class DedupIndex:
                     f"{path} is an SQLite database but not a cleaner index (it has no meta table): "
                     "--index takes a file made by an earlier `cleaner clean --index` run, or a new path"
                 )
-            conn.executescript(_SCHEMA)
-            stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-            wanted = index_params(cfg)
-            if not stored:
-                conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(wanted.items()))
-                conn.commit()
+            if tables:
+                _check(path, dict(conn.execute("SELECT key, value FROM meta").fetchall()), index_params(cfg))
             else:
-                _check(path, stored, wanted)
+                conn.executescript(_SCHEMA)
+                conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(index_params(cfg).items()))
+                conn.commit()
         except BaseException:
             conn.close()
             raise
@@ -136,60 +225,166 @@ class DedupIndex:
             self.conn.commit()
         self.conn.close()
 
-    def resume(self, run_id: str | None) -> bool:
-        """True when ``run_id`` already added its documents (then interrupted before its
-        checkpoint): from now on queries see only the rows from before that run.
+    # -- runs ------------------------------------------------------------------------------
+    def _pending_ranges(self) -> list[tuple[int, int]]:
+        rows = self.conn.execute(
+            "SELECT first_rowid, last_rowid FROM runs WHERE committed IS NULL AND first_rowid IS NOT NULL"
+        ).fetchall()
+        return [(int(a), int(b)) for a, b in rows]
 
-        >>> import tempfile, os
-        >>> index = DedupIndex.open(os.path.join(tempfile.mkdtemp(), "i.sqlite"), DedupConfig())
-        >>> index.record_run("r1", [5, 6]); index.resume("r1"), index.before, index.resume("r2")
-        (True, 5, False)
-        """
-        if run_id is None:
-            return False
-        row = self.conn.execute("SELECT first_rowid FROM runs WHERE run = ?", (run_id,)).fetchone()
-        if row is None:
-            return False
-        self.before = row[0]
-        return True
+    def begin_run(self, run: str, kind: str, options: dict[str, Any] | None = None) -> int:
+        """Start adding a run (the caller holds the :class:`IndexLock`): first remove the pending
+        rows of an earlier attempt under the same name and of library batches whose process is
+        gone, then note the run as pending. Returns its number. Not committed to the file here."""
+        stale = self.conn.execute(
+            "SELECT number FROM runs WHERE committed IS NULL AND (run = ? OR kind = 'batch')", (run,)
+        ).fetchall()
+        for (number,) in stale:
+            self._remove_run(int(number))
+        cur = self.conn.execute(
+            "INSERT INTO runs (run, kind, started, options, pid, host) VALUES (?, ?, ?, ?, ?, ?)",
+            (run, kind, _now(), json.dumps(options or {}, sort_keys=True), os.getpid(), socket.gethostname()),
+        )
+        self.hidden = self._pending_ranges()
+        return int(cur.lastrowid or 0)
 
-    def record_run(self, run_id: str, rowids: Sequence[int]) -> None:
-        """Note that ``run_id`` added ``rowids`` (committed with them by the caller)."""
+    def finish_add(self, number: int, rowids: Sequence[int]) -> None:
+        """Note the rows run ``number`` added (pending until :meth:`commit_run`)."""
         first, last = (min(rowids), max(rowids)) if rowids else (None, None)
-        self.conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (run_id, first, last))
+        self.conn.execute(
+            "UPDATE runs SET first_rowid = ?, last_rowid = ?, documents = ? WHERE number = ?",
+            (first, last, len(rowids), number),
+        )
+
+    def commit_run(self, run: str) -> int:
+        """Make the pending rows of ``run`` visible (committed to the file). Returns how many
+        documents it added; 0 when it had no pending rows."""
+        rows = self.conn.execute(
+            "SELECT number, documents FROM runs WHERE run = ? AND committed IS NULL", (run,)
+        ).fetchall()
+        self.conn.execute("UPDATE runs SET committed = ? WHERE run = ? AND committed IS NULL", (_now(), run))
+        self.conn.commit()
+        self.hidden = self._pending_ranges()
+        return sum(int(n) for _, n in rows)
+
+    def rollback_run(self, run: str) -> int:
+        """Remove the pending rows of ``run`` (committed to the file). Returns how many."""
+        rows = self.conn.execute(
+            "SELECT number, documents FROM runs WHERE run = ? AND committed IS NULL", (run,)
+        ).fetchall()
+        for number, _ in rows:
+            self._remove_run(int(number))
+        self.conn.commit()
+        self.hidden = self._pending_ranges()
+        return sum(int(n) for _, n in rows)
+
+    def forget(self, number: int) -> int:
+        """Remove run ``number`` and every row it added, in one transaction. Returns how many
+        documents left the index. Passage owners it held are not handed to later documents."""
+        row = self.conn.execute("SELECT documents FROM runs WHERE number = ?", (number,)).fetchone()
+        if row is None:
+            raise UsageError(f"the index {self.path} has no run {number}: `cleaner index runs {self.path}` lists them")
+        self._remove_run(number)
+        self.conn.commit()
+        self.hidden = self._pending_ranges()
+        return int(row[0])
+
+    def _remove_run(self, number: int) -> None:
+        first, last = self.conn.execute(
+            "SELECT first_rowid, last_rowid FROM runs WHERE number = ?", (number,)
+        ).fetchone()
+        if first is not None:
+            for table, column in (("bands", "doc"), ("owners", "doc"), ("docs", "rowid")):
+                self.conn.execute(f"DELETE FROM {table} WHERE {column} BETWEEN ? AND ?", (first, last))
+        self.conn.execute("DELETE FROM runs WHERE number = ?", (number,))
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest first: number, name, kind, started, committed (None: pending),
+        documents, options, pid and host."""
+        cur = self.conn.execute(
+            "SELECT number, run, kind, started, committed, documents, options, pid, host FROM runs ORDER BY number"
+        )
+        names = [d[0] for d in cur.description]
+        out = []
+        for row in cur.fetchall():
+            item = dict(zip(names, row, strict=True))
+            item["options"] = json.loads(item["options"])
+            out.append(item)
+        return out
+
+    # -- reading ---------------------------------------------------------------------------
+    def _visible(self, column: str) -> tuple[str, list[int]]:
+        """A SQL condition (and its parameters) leaving out the rows of pending runs."""
+        clause = "".join(f" AND {column} NOT BETWEEN ? AND ?" for _ in self.hidden)
+        return clause, [v for pair in self.hidden for v in pair]
 
     def docs_count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+        """Documents visible to queries (committed runs)."""
+        clause, params = self._visible("rowid")
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM docs WHERE 1{clause}", params).fetchone()[0])
+
+    def known(self, doc_id: str, content: int | None = None) -> Known | None:
+        """The visible row with id ``doc_id`` and this ``content`` hash if there is one, else the
+        latest visible row with that id (another version), or None."""
+        clause, params = self._visible("d.rowid")
+        # Rows with this content first (any version may be re-sent), then the latest.
+        row = self.conn.execute(
+            "SELECT d.rowid, d.content, d.cluster, r.number, r.committed FROM docs d LEFT JOIN runs r "
+            f"ON d.rowid BETWEEN r.first_rowid AND r.last_rowid WHERE d.id = ?{clause} "
+            "ORDER BY d.content = ? DESC, d.rowid DESC LIMIT 1",
+            [doc_id, *params, content],
+        ).fetchone()
+        if row is None:
+            return None
+        return Known(int(row[0]), int(row[1]), str(row[2]), -1 if row[3] is None else int(row[3]), str(row[4]))
 
     def query(self, band_keys: U64, cap: int) -> list[int]:
         """Rowids of indexed documents sharing a band key with ``band_keys`` (the earliest
         ``cap`` per key, as OnlineBuckets keeps them), sorted."""
         keys = _signed(band_keys)
-        one = "SELECT * FROM (SELECT doc FROM bands WHERE key = ? AND doc < ? ORDER BY doc LIMIT ?)"
-        before = _ALL_ROWS if self.before is None else self.before
-        params = [v for key in keys for v in (key, before, cap)]
+        clause, hidden = self._visible("doc")
+        one = f"SELECT * FROM (SELECT doc FROM bands WHERE key = ?{clause} ORDER BY doc LIMIT ?)"
+        params = [v for key in keys for v in (key, *hidden, cap)]
         rows = self.conn.execute(" UNION ".join([one] * len(keys)), params).fetchall()
         return sorted(doc for (doc,) in rows)
 
     def matches(
-        self, band_keys: U64, shingles: U64, threshold: float, docs: dict[int, tuple[str, str, U64]]
+        self,
+        band_keys: U64,
+        shingles: U64,
+        threshold: float,
+        docs: dict[int, tuple[str, str, U64]],
+        signature: U32 | None = None,
     ) -> list[tuple[int, float]]:
-        """Indexed documents that share a band key with a new document and whose exact Jaccard
-        with its ``shingles`` (sorted, distinct) reaches ``threshold``: ``(rowid, similarity)``.
-        ``docs`` caches what :meth:`doc` read, by rowid, across calls."""
+        """Indexed documents that share a band key with a new document and whose Jaccard with
+        it reaches ``threshold``: ``(rowid, similarity)``. Exact, from its ``shingles`` (sorted,
+        distinct), when the index holds shingle sets (passages on); else estimated from its
+        ``signature`` (see the module docstring for the error). ``docs`` caches what :meth:`doc`
+        read, by rowid, across calls."""
         found = []
+        low = None if signature is None else (np.asarray(signature) & 0xFFFF).astype(np.uint16)
         for rowid in self.query(band_keys, BUCKET_CAP):
             if rowid not in docs:
                 docs[rowid] = self.doc(rowid)
-            s = jaccard_distinct(shingles, docs[rowid][2])
+            stored = docs[rowid][2]
+            if stored.size or low is None:
+                s = jaccard_distinct(shingles, stored)
+            else:
+                s = round(float(np.count_nonzero(self.signature(rowid) == low)) / low.size, 4)
             if s >= threshold:
                 found.append((rowid, s))
         return found
 
     def doc(self, rowid: int) -> tuple[str, str, U64]:
-        """``(id, cluster, distinct shingle hashes)`` of one indexed document."""
+        """``(id, cluster, distinct shingle hashes)`` of one indexed document (no hashes when
+        the index keeps none: passages off)."""
         row = self.conn.execute("SELECT id, cluster, shingles FROM docs WHERE rowid = ?", (rowid,)).fetchone()
         return row[0], row[1], np.frombuffer(row[2], dtype=np.uint64)
+
+    def signature(self, rowid: int) -> npt.NDArray[np.uint16]:
+        """The stored signature of one indexed document: the low 16 bits of each value."""
+        row = self.conn.execute("SELECT signature FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        return np.frombuffer(row[0], dtype=np.uint16)
 
     def owners(self, hashes: U64) -> tuple[U64, npt.NDArray[np.int64]]:
         """For those of ``hashes`` that indexed documents hold (only sampled hashes are kept):
@@ -199,9 +394,9 @@ class DedupIndex:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash INTEGER PRIMARY KEY) WITHOUT ROWID")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany("INSERT INTO wanted VALUES (?)", ((h,) for h in wanted.tolist()))
-        before = _ALL_ROWS if self.before is None else self.before
+        clause, params = self._visible("o.doc")
         rows = self.conn.execute(
-            "SELECT o.hash, o.doc FROM wanted w JOIN owners o ON o.hash = w.hash WHERE o.doc < ?", (before,)
+            f"SELECT o.hash, o.doc FROM wanted w JOIN owners o ON o.hash = w.hash WHERE 1{clause}", params
         ).fetchall()
         self.conn.execute("DELETE FROM wanted")
         if not rows:
@@ -211,18 +406,26 @@ class DedupIndex:
         order = np.argsort(found_hashes)
         return found_hashes[order], found[order, 1]
 
-    def add(self, docs: Iterable[tuple[str, str, U32, U64, U64]]) -> list[int]:
-        """Append documents ``(id, cluster, signature, band keys, distinct shingles)`` in rank
-        order (an iterable: they are written one by one); with passages on, also record the
-        sampled shingles they are first to hold. Returns their rowids."""
+    # -- writing ---------------------------------------------------------------------------
+    def add(self, docs: Iterable[Sequence[Any]]) -> list[int]:
+        """Append documents ``(id, cluster, signature, band keys, distinct shingles[, content
+        hash])`` in rank order (an iterable: they are written one by one); with passages on, also
+        record the sampled shingles they are first to hold. Returns their rowids."""
         rowids: list[int] = []
         passages = self.conn.execute("SELECT value FROM meta WHERE key = 'passages'").fetchone()[0] == "1"
         owned: list[U64] = []
         cur = self.conn.cursor()
-        for doc_id, cluster, signature, keys, shingles in docs:
+        for doc_id, cluster, signature, keys, shingles, *rest in docs:
+            content = rest[0] if rest else content_hash(shingles)
             cur.execute(
-                "INSERT INTO docs (id, cluster, signature, shingles) VALUES (?, ?, ?, ?)",
-                (doc_id, cluster, signature.astype(np.uint32).tobytes(), shingles.astype(np.uint64).tobytes()),
+                "INSERT INTO docs (id, cluster, content, signature, shingles) VALUES (?, ?, ?, ?, ?)",
+                (
+                    doc_id,
+                    cluster,
+                    int(content),
+                    (signature.astype(np.uint32) & 0xFFFF).astype(np.uint16).tobytes(),
+                    shingles.astype(np.uint64).tobytes() if passages else b"",
+                ),
             )
             rowid = int(cur.lastrowid or 0)
             rowids.append(rowid)
@@ -230,7 +433,7 @@ class DedupIndex:
                 owned.append(shingles[sampled(shingles)])
             if not len(shingles):
                 continue  # no words, no near-duplicates: its all-max signature would match every empty one
-            cur.executemany("INSERT INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
+            cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
         if owned:
             self._add_owners(owned, rowids)
         return rowids
@@ -261,14 +464,51 @@ class DedupIndex:
         self.conn.close()
 
 
+def _journal(path: str) -> str | None:
+    """The rollback journal an interrupted write left beside ``path``, if any."""
+    journal = path + "-journal"
+    return journal if os.path.isfile(journal) and os.path.getsize(journal) > 0 else None
+
+
+def recover(path: str) -> str | None:
+    """Roll back a write that was interrupted (``kill -9``, full disk, power loss) and left a
+    journal beside the index: open it read-write once, which is how SQLite rolls the journal
+    back. Returns what happened (None when there was nothing to do); the index is then as it
+    was before the interrupted write."""
+    journal = _journal(path)
+    if journal is None or not os.path.isfile(path):
+        return None
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # a write lock: SQLite rolls a hot journal back first
+            conn.rollback()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as err:
+        raise UsageError(
+            f"the index {path} has the journal of an interrupted write ({journal}) and it cannot be rolled "
+            f"back ({err}): give this process write access to {os.path.dirname(os.path.abspath(path))} "
+            "and run again; do not delete the journal, it restores the index"
+        ) from err
+    return (
+        f"the index {path} had an unfinished write (a run was killed or the disk was full); "
+        "it was rolled back and the index is as it was before that write"
+    )
+
+
 def _connect(path: str, readonly: bool) -> sqlite3.Connection:
     if readonly and not os.path.isfile(path):
         raise UsageError(f"no index at {path}: give the path of a file made by `cleaner clean --index`")
+    if os.path.isfile(path) and _journal(path) is not None:
+        note = recover(path)
+        if note:
+            print(f"cleaner: note: {note}", file=sys.stderr)
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         else:
-            conn = sqlite3.connect(path)
+            conn = sqlite3.connect(path, timeout=30)
         conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
     except sqlite3.DatabaseError as err:
         raise UsageError(
@@ -279,6 +519,13 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
 
 
 def _check(path: str, stored: dict[str, str], wanted: dict[str, str]) -> None:
+    version = stored.get("format_version")
+    if version != wanted["format_version"]:
+        raise IndexMismatchError(
+            f"the index {path} is in format {version or 'unknown'}, written by another version of cleaner; "
+            f"this version reads format {wanted['format_version']}. Rebuild it: run your batches again "
+            "with a new --index path (the old file is left as it is)"
+        )
     differs = [
         f"{k}: index has {stored.get(k, 'nothing')}, this run uses {v}" for k, v in wanted.items() if stored.get(k) != v
     ]
@@ -312,32 +559,53 @@ def check(path: str, cfg: DedupConfig) -> None:
         _check(path, stored, index_params(cfg))
 
 
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[sqlite3.Connection]:
+    conn = _connect(path, readonly=True)
+    try:
+        yield conn
+    except sqlite3.DatabaseError as err:
+        raise UsageError(f"{path} is not a cleaner index ({err}): give the path of a file made by --index") from err
+    finally:
+        conn.close()
+
+
 def describe(path: str) -> dict[str, object]:
-    """What the index at ``path`` holds: its parameters, document/cluster/band counts, format.
+    """What the index at ``path`` holds: its parameters, document/cluster/band counts, format,
+    runs, and the file's size per document.
 
     Raises UsageError when the file is missing or not an index.
     """
-    conn = _connect(path, readonly=True)
-    try:
-        try:
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-            docs = conn.execute("SELECT COUNT(*), COUNT(DISTINCT cluster) FROM docs").fetchone()
-            bands = conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
-            owners = conn.execute("SELECT COUNT(*) FROM owners").fetchone()[0]
-        except sqlite3.DatabaseError as err:
-            raise UsageError(f"{path} is not a cleaner index ({err}): give the path of a file made by --index") from err
-    finally:
-        conn.close()
-    params: dict[str, object] = {k: (int(v) if v.isdigit() else v) for k, v in meta.items()}
+    with _reading(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        current = meta.get("format_version") == str(FORMAT_VERSION)
+        index = DedupIndex(conn, path) if current and "runs" in _tables(conn) else None
+        clause, params = index._visible("rowid") if index else ("", [])
+        docs = conn.execute(f"SELECT COUNT(*), COUNT(DISTINCT cluster) FROM docs WHERE 1{clause}", params).fetchone()
+        pending = conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0] - docs[0]
+        bands = conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+        owners = conn.execute("SELECT COUNT(*) FROM owners").fetchone()[0]
+        runs = index.runs() if index else []
+    params_out: dict[str, object] = {k: (int(v) if v.isdigit() else v) for k, v in meta.items()}
+    size = os.path.getsize(path)
     return {
         "path": path,
-        "format_version": params.pop("format_version", None),
-        "parameters": params,
+        "format_version": params_out.pop("format_version", None),
+        "parameters": params_out,
         "documents": int(docs[0]),
+        "pending_documents": int(pending),
         "clusters": int(docs[1]),
         "band_rows": int(bands),
         "passage_shingles": int(owners),
+        "runs": len([r for r in runs if r["committed"]]),
+        "pending_runs": len([r for r in runs if not r["committed"]]),
+        "file_bytes": size,
+        "bytes_per_document": round(size / docs[0]) if docs[0] else None,
     }
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def iter_ids(path: str) -> Iterable[tuple[str, str]]:
@@ -347,3 +615,188 @@ def iter_ids(path: str) -> Iterable[tuple[str, str]]:
         yield from conn.execute("SELECT id, cluster FROM docs ORDER BY rowid")
     finally:
         conn.close()
+
+
+class IndexLock:
+    """The one-writer lock of an index: ``flock`` on ``PATH.lock``, which names its holder.
+
+    The system releases it when the holding process dies, so a killed run never leaves the
+    index locked. ``acquire`` waits up to ``wait`` seconds for another holder, then raises
+    :class:`IndexBusyError` naming it.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "i.sqlite")
+    >>> with IndexLock(path, "run-a"):
+    ...     IndexLock(path, "run-b").acquire(wait=0)
+    Traceback (most recent call last):
+    cleaner.dedup.index.IndexBusyError: ...
+    """
+
+    def __init__(self, path: str, run: str) -> None:
+        self.path, self.run = path, run
+        self.lock_path = path + ".lock"
+        self.fh: IO[str] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.fh is not None
+
+    def acquire(self, wait: float = 0.0) -> None:
+        if self.fh is not None:
+            return
+        fh = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip()
+                    fh.close()
+                    raise IndexBusyError(self._busy(holder, wait)) from None
+                time.sleep(0.05)
+        fh.seek(0)
+        fh.truncate()
+        holder_info = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "run": self.run}
+        fh.write(json.dumps(holder_info, sort_keys=True))
+        fh.flush()
+        self.fh = fh
+
+    def _busy(self, holder: str, wait: float) -> str:
+        try:
+            who = json.loads(holder)
+            named = f"pid {who['pid']} on {who['host']}, started {who['started']}, run {who['run']}"
+        except (ValueError, KeyError, TypeError):
+            named = "another process"
+        waited = f" (waited {wait:g} s)" if wait > 0 else ""
+        return (
+            f"the index {self.path} is in use by another run ({named}){waited}: wait for it to finish, "
+            "or give a longer wait (index_wait in the [dedup] section of the config file)"
+        )
+
+    def release(self) -> None:
+        if self.fh is not None:
+            with contextlib.suppress(OSError):
+                self.fh.seek(0)
+                self.fh.truncate()
+                fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+            self.fh.close()
+            self.fh = None
+
+    def __del__(self) -> None:
+        self.release()
+
+    def __enter__(self) -> IndexLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# -- maintenance: the `cleaner index` commands ---------------------------------------------------
+@contextlib.contextmanager
+def maintaining(path: str, what: str, wait: float = 0.0) -> Iterator[DedupIndex]:
+    """The index at ``path`` opened for a maintenance command: its writer lock held (so no run
+    is deciding or waiting to commit), its format checked, changes committed on a clean exit."""
+    if not os.path.isfile(path):
+        raise UsageError(f"no index at {path}: give the path of a file made by `cleaner clean --index`")
+    lock = IndexLock(os.path.abspath(path), what)
+    lock.acquire(wait)
+    try:
+        conn = _connect(path, readonly=False)
+        try:
+            try:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            except sqlite3.DatabaseError as err:
+                raise UsageError(f"{path} is not a cleaner index ({err}): give a file made by --index") from err
+            if meta.get("format_version") != str(FORMAT_VERSION):
+                _check(path, meta, {"format_version": str(FORMAT_VERSION)})
+            with DedupIndex(conn, path) as index:
+                yield index
+        finally:
+            conn.close()
+    finally:
+        lock.release()
+
+
+def list_runs(path: str) -> list[dict[str, Any]]:
+    """Every run of the index at ``path``, oldest first (see :meth:`DedupIndex.runs`)."""
+    with _reading(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format_version") != str(FORMAT_VERSION):
+            _check(path, meta, {"format_version": str(FORMAT_VERSION)})
+        return DedupIndex(conn, path).runs()
+
+
+def forget(path: str, number: int) -> int:
+    """Remove run ``number`` and its rows from the index at ``path`` in one transaction (all or
+    nothing); returns how many documents left."""
+    with maintaining(path, f"forget {number}") as index:
+        return index.forget(number)
+
+
+def compact(path: str) -> dict[str, int]:
+    """Remove the pending rows of library batches that were never committed, then rebuild the
+    file without free pages (SQLite ``VACUUM``). A command's pending run (it may still resume and
+    commit) is kept. Returns the file size before and after and the batches removed."""
+    before = os.path.getsize(path) if os.path.isfile(path) else 0
+    with maintaining(path, "compact") as index:
+        stale = index.conn.execute("SELECT number FROM runs WHERE committed IS NULL AND kind = 'batch'").fetchall()
+        for (number,) in stale:
+            index._remove_run(int(number))
+        index.conn.commit()
+        index.conn.execute("VACUUM")
+    return {"bytes_before": before, "bytes_after": os.path.getsize(path), "batches_removed": len(stale)}
+
+
+def verify(path: str) -> dict[str, Any]:
+    """A consistency check of the index at ``path``: SQLite's own integrity check, then that
+    every document belongs to exactly one run, that band and owner rows point at documents, and
+    that signatures and shingle sets have their sizes. Returns ``{"ok": bool, "problems": [...],
+    "documents": n, "runs": n}``; each problem is one readable line."""
+    problems: list[str] = []
+    with _reading(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format_version") != str(FORMAT_VERSION):
+            _check(path, meta, {"format_version": str(FORMAT_VERSION)})
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+        if integrity != ["ok"]:
+            problems += [f"sqlite integrity: {line}" for line in integrity[:20]]
+        sig_bytes = 2 * int(meta.get("num_perm", "0"))
+        checks = [
+            (
+                "documents in no run",
+                "SELECT COUNT(*) FROM docs d WHERE NOT EXISTS (SELECT 1 FROM runs r "
+                "WHERE d.rowid BETWEEN r.first_rowid AND r.last_rowid)",
+            ),
+            (
+                "runs whose row ranges overlap",
+                "SELECT COUNT(*) FROM runs a JOIN runs b ON a.number < b.number "
+                "AND a.first_rowid <= b.last_rowid AND b.first_rowid <= a.last_rowid",
+            ),
+            (
+                "runs whose document count differs from their rows",
+                "SELECT COUNT(*) FROM runs r WHERE r.documents != "
+                "(SELECT COUNT(*) FROM docs d WHERE d.rowid BETWEEN r.first_rowid AND r.last_rowid)",
+            ),
+            (
+                "band rows pointing at no document",
+                "SELECT COUNT(*) FROM bands b LEFT JOIN docs d ON d.rowid = b.doc WHERE d.rowid IS NULL",
+            ),
+            (
+                "passage owners pointing at no document",
+                "SELECT COUNT(*) FROM owners o LEFT JOIN docs d ON d.rowid = o.doc WHERE d.rowid IS NULL",
+            ),
+            (f"signatures not {sig_bytes} bytes", f"SELECT COUNT(*) FROM docs WHERE length(signature) != {sig_bytes}"),
+            ("shingle sets not a whole number of hashes", "SELECT COUNT(*) FROM docs WHERE length(shingles) % 8 != 0"),
+        ]
+        for what, query in checks:
+            count = int(conn.execute(query).fetchone()[0])
+            if count:
+                problems.append(f"{count} {what}")
+        documents = int(conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+        runs = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    return {"path": path, "ok": not problems, "problems": problems, "documents": documents, "runs": runs}

@@ -54,7 +54,8 @@ import math
 import os
 import pickle
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,9 +66,11 @@ import numpy.typing as npt
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
 from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted, jaccard_distinct
-from cleaner.dedup.index import DedupIndex, _connect
+from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
+from cleaner.errors import UsageError
+from cleaner.record import DuplicateOf
 from cleaner.stage import TaskMap
 
 if TYPE_CHECKING:
@@ -121,10 +124,14 @@ class ShardBands:
     # (rowid, run rank, similarity) of verified index matches, and (id, cluster) of those rowids.
     index_edges: list[tuple[int, int, float]] = field(default_factory=list)
     index_labels: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Documents whose id and content the index holds (local position -> where, cluster there),
+    # and new versions of indexed ids (local position -> where the earlier version is).
+    indexed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    versions: dict[int, str] = field(default_factory=dict)
 
 
 def _files(folder: Path, shard: int) -> dict[str, Path]:
-    names = ("sig.npy", "bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl")
+    names = ("sig.npy", "bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy")
     return {name: folder / f"s{shard}.{name}" for name in names}
 
 
@@ -145,10 +152,12 @@ def shard_bands(
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
     distinct: list[U64] = []
+    contents: list[int] = []
     for key, summary in summaries:
         labels.append((key, summary.id))
         sigs.append(summary.signature)
         distinct.append(distinct_sorted(summary.shingles))
+        contents.append(content_hash(summary.shingles))
     n = len(labels)
     files = _files(folder, shard)
     signatures = np.vstack(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
@@ -160,6 +169,7 @@ def shard_bands(
     np.save(files["bkeys.npy"], bkeys)
     np.save(files["shingles.npy"], np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64))
     np.save(files["offsets.npy"], offsets)
+    np.save(files["content.npy"], np.array(contents, dtype=np.int64))
     with open(files["labels.pkl"], "wb") as fh:
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -180,9 +190,19 @@ def shard_bands(
     index = _read_only(cfg.index, before)
     if index is not None:
         try:
+            for i, (_, doc_id) in enumerate(labels):
+                known = index.known(doc_id, contents[i])
+                if known is None:
+                    continue
+                if known.content == contents[i]:
+                    result.indexed[i] = (known.detail(doc_id), known.cluster)
+                else:
+                    result.versions[i] = known.detail(doc_id)
             cache: dict[int, tuple[str, str, U64]] = {}
             for i in worded.tolist():
-                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache):
+                if i in result.indexed:
+                    continue  # its own row would match it: it is reported as already indexed instead
+                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache, signatures[i]):
                     result.index_edges.append((rowid, first_rank + i, s))
                     result.index_labels[rowid] = cache[rowid][:2]
         finally:
@@ -190,12 +210,13 @@ def shard_bands(
     return result
 
 
-def _read_only(path: str | None, before: int | None) -> DedupIndex | None:
-    """The persistent index opened read-only by a worker (the driver created it before), seeing
-    the rows before ``before`` only when the run is a resumed one (see DedupIndex.resume)."""
+def _read_only(path: str | None, before: int | None = None) -> DedupIndex | None:
+    """The persistent index opened read-only by a worker (the driver created it before); rows
+    of pending runs are invisible to it. (``before`` is no longer used: a resumed run removes
+    its own pending rows before it decides again.)"""
     if not path or not os.path.isfile(path):
         return None
-    return DedupIndex(_connect(path, readonly=True), path, before)
+    return DedupIndex(_connect(path, readonly=True), path)
 
 
 def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> int:
@@ -518,12 +539,21 @@ def _decide(
     groups = groups_of(cfg.lsh_bands)
     width = max(end - start for start, end in groups)
     partitions = partitions_for(int(firsts_all[-1]), width)
-    index = DedupIndex.open(cfg.index, cfg) if cfg.index else None  # created before workers read it
-    try:
-        replay = index is not None and index.resume(stage.run_id)  # an interrupted attempt added us
-        before = index.before if index is not None else None
-        if index is not None:
+    index = None
+    run_number = 0
+    if cfg.index:  # created before workers read it; the run holds it until it commits
+        stage.hold_index()
+        try:
+            index = DedupIndex.open(cfg.index, cfg)
+            run_number = index.begin_run(stage.index_run, stage.index_run_kind, stage.run_options())
             index.conn.commit()
+        except BaseException:
+            if index is not None:
+                index.close()
+            stage.release_index()
+            raise
+    before = None
+    try:
         bands_args = [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions, before) for s in present]
         bands = list(run(shard_bands, bands_args))
         cells = [(g, end - start, p) for g, (start, end) in enumerate(groups) for p in range(partitions)]
@@ -551,15 +581,54 @@ def _decide(
 
         run_triple = (run_edges[:, 0].tolist(), run_edges[:, 1].tolist(), run_sims.tolist())
         decisions = cluster_decisions(run_triple, index_edges, index_labels, label_of)
+        indexed = _index_notes(bands, firsts_all, label_of, decisions)
         if cfg.passages:
-            near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate)
+            near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate or d.indexed)
             _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions, before)
-        if index is not None and not replay:
-            _add_to_index(index, folder, present, decisions, stage.run_id)
+        if index is not None:
+            try:
+                _add_to_index(index, folder, present, decisions, indexed, run_number)
+            except sqlite3.OperationalError as err:  # a full disk, most often: the write is rolled back
+                index.conn.rollback()
+                raise UsageError(
+                    f"could not add this run to the index {cfg.index} ({err}): free space on its disk (or fix "
+                    "its permissions) and run the same command again; the index is as it was before this run"
+                ) from err
+            if stage.run_id is None:  # a stage used alone: no caller to commit it later
+                index.commit_run(stage.index_run)
+                stage.release_index()
+    except BaseException:
+        stage.release_index()  # its rows stay pending (invisible): a rerun removes them
+        raise
     finally:
         if index is not None:
             index.close()
     return decisions
+
+
+def _index_notes(
+    bands: Sequence[ShardBands],
+    firsts_all: I64,
+    label_of: Callable[[int], tuple[str, str]],
+    decisions: dict[str, Decision],
+) -> set[str]:
+    """Mark in ``decisions`` the documents the index already holds (same id and content: what
+    the run that added them decided, and where) and new versions of indexed ids. Returns the
+    keys of the already indexed ones (they are not added again)."""
+    indexed: set[str] = set()
+    for b in bands:
+        first = int(firsts_all[b.shard])
+        for i, (where, cluster) in b.indexed.items():
+            key, doc_id = label_of(first + i)
+            dup = DuplicateOf(cluster) if cluster == doc_id else DuplicateOf(cluster, cluster)
+            decisions[key] = Decision(dup, indexed=where)
+            indexed.add(key)
+        for i, where in b.versions.items():
+            key, doc_id = label_of(first + i)
+            current = decisions.get(key) or Decision(DuplicateOf(doc_id))
+            dup = dataclasses.replace(current.duplicate or DuplicateOf(doc_id), version_of=where)
+            decisions[key] = dataclasses.replace(current, duplicate=dup)
+    return indexed
 
 
 class _Labels(_ByRank):
@@ -610,22 +679,30 @@ def _passages(
 
 
 def _add_to_index(
-    index: DedupIndex, folder: Path, present: Sequence[int], decisions: dict[str, Decision], run_id: str | None
+    index: DedupIndex,
+    folder: Path,
+    present: Sequence[int],
+    decisions: dict[str, Decision],
+    skip: set[str],
+    run_number: int,
 ) -> None:
-    """Add the run to the persistent index, in rank order, from the shards' files (SQLite has
-    one writer: this stays on the driver, streaming one shard at a time)."""
+    """Add the run to the persistent index as pending rows of run ``run_number``, in rank order,
+    from the shards' files (SQLite has one writer: this stays on the driver, streaming one shard
+    at a time). Documents in ``skip`` (already indexed) are not added again."""
     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
 
-    def rows() -> Iterator[tuple[str, str, U32, U64, U64]]:
+    def rows() -> Iterator[tuple[str, str, U32, U64, U64, int]]:
         for s in present:
             files = _files(folder, s)
             sig, bkeys = np.load(files["sig.npy"]), np.load(files["bkeys.npy"])
             values, offsets = np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"])
+            contents = np.load(files["content.npy"])
             for i, (key, doc_id) in enumerate(_load_labels(folder, s)):
+                if key in skip:
+                    continue
                 shingles = np.asarray(values[offsets[i] : offsets[i + 1]])
-                yield doc_id, clusters.get(key, doc_id), sig[i], bkeys[i], shingles
+                yield doc_id, clusters.get(key, doc_id), sig[i], bkeys[i], shingles, int(contents[i])
 
     rowids = index.add(rows())
-    if run_id is not None:
-        index.record_run(run_id, rowids)
+    index.finish_add(run_number, rowids)
     index.conn.commit()

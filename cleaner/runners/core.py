@@ -600,6 +600,10 @@ def run(
         with runner as execute:
             total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
         assemble(plan, total, crashed, hooks)
+        if crashed:  # outputs are missing: the index keeps this run pending, a rerun redoes it
+            hooks.on_notice(f"the dedup index was not committed: {len(crashed)} shard(s) failed; run again")
+        else:
+            pipeline.commit()  # every output is written: the run's rows join the index
         if not keep_intermediate:
             shutil.rmtree(plan.paths.workdir, ignore_errors=True)
     return total

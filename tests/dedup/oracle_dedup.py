@@ -21,7 +21,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, Summary
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
 from cleaner.dedup.cluster import jaccard_distinct
-from cleaner.dedup.index import DedupIndex
+from cleaner.dedup.index import DedupIndex, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
 
@@ -71,12 +71,14 @@ def one_piece_decide(
     sig_rows: list[U32] = []
     doc_store = ShingleStore()
     passages: list[I64] = []
+    contents: list[int] = []
     try:
         for key, summary in summaries:
             keys.append(key)
             ids.append(summary.id)
             sig_rows.append(summary.signature)
             doc_store.append(summary.shingles)
+            contents.append(content_hash(summary.shingles))
             if cfg.passages:
                 passages.append(summary.passages)
         n = len(keys)
@@ -85,17 +87,25 @@ def one_piece_decide(
         bkeys = band_keys(sigs, cfg.lsh_bands, cfg.lsh_rows)
         index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
         try:
-            replay = index is not None and index.resume(stage.run_id)  # an interrupted attempt added us
+            # The oracle covers documents new to the index (ids not indexed before): the run's
+            # rows go in as a pending run and, the stage being used alone, are committed at once.
+            number = index.begin_run(stage.index_run, "batch") if index is not None else 0
             decisions = _decide(cfg, hash_ranges, keys, ids, bkeys, passages, doc_store, index)
-            if index is not None and not replay:
+            if index is not None:
                 clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
                 rowids = index.add(
-                    (ids[i], clusters.get(keys[i], ids[i]), sigs[i], bkeys[i], doc_store.distinct(i, cache=False))
+                    (
+                        ids[i],
+                        clusters.get(keys[i], ids[i]),
+                        sigs[i],
+                        bkeys[i],
+                        doc_store.distinct(i, cache=False),
+                        contents[i],
+                    )
                     for i in range(n)
                 )
-                if stage.run_id is not None:
-                    index.record_run(stage.run_id, rowids)
-                index.conn.commit()
+                index.finish_add(number, rowids)
+                index.commit_run(stage.index_run)
         finally:
             if index is not None:
                 index.close()

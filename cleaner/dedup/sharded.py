@@ -164,17 +164,7 @@ def shard_bands(
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
-    ranks = first_rank + worded
-    for group, (start, end) in enumerate(groups_of(cfg.lsh_bands)):
-        width = end - start
-        keys = bkeys[worded, start:end]  # rows: documents, columns: bands of the group
-        cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
-        order = np.argsort(cell, axis=None, kind="stable")
-        rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
-        bounds = np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1))
-        rows_path, bounds_path = _rows_file(folder, shard, group)
-        np.save(rows_path, rows)
-        np.save(bounds_path, bounds.astype(np.int64))
+    write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
 
     result = ShardBands(shard, n, int(offsets[-1]))
     index = _read_only(cfg.index, before)
@@ -188,6 +178,22 @@ def shard_bands(
         finally:
             index.close()
     return result
+
+
+def write_band_rows(folder: Path, shard: int, ranks: I64, bkeys: U64, partitions: int) -> None:
+    """A shard's band rows ``(rank, key)`` (``bkeys``: one row of band keys per rank), one file per
+    group of bands, ordered by partition (``key % partitions``) then band, with the bounds of each
+    (partition, band) cell: what the pairs tasks read (benchmarks/sim_barrier.py calls it too)."""
+    for group, (start, end) in enumerate(groups_of(bkeys.shape[1])):
+        width = end - start
+        keys = bkeys[:, start:end]  # rows: documents, columns: bands of the group
+        cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
+        order = np.argsort(cell, axis=None, kind="stable")
+        rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
+        bounds = np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1))
+        rows_path, bounds_path = _rows_file(folder, shard, group)
+        np.save(rows_path, rows)
+        np.save(bounds_path, bounds.astype(np.int64))
 
 
 def _read_only(path: str | None, before: int | None) -> DedupIndex | None:
@@ -267,16 +273,9 @@ def verify_block(
     """The verify task (step 3) for the candidate pairs whose earlier rank is in ``ranks``
     (``[lo, hi)``): their slices of every pairs file, the same pair from several bands once,
     and the exact Jaccard of each. Returns the verified pairs and their similarities."""
-    pieces = []
-    for group, partition in cells:
-        found = np.load(folder / f"pairs.g{group}.p{partition}.npy", mmap_mode="r")
-        if len(found):
-            lo, hi = np.searchsorted(found[:, 0], ranks)
-            if hi > lo:
-                pieces.append(np.array(found[lo:hi]))
-    if not pieces:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
-    pairs = np.unique(np.concatenate(pieces), axis=0)
+    pairs = block_pairs(folder, cells, ranks)
+    if not len(pairs):
+        return pairs, np.zeros(0, dtype=np.float64)
     sets = _Sets(folder, shards, firsts)
     cache: dict[int, U64] = {}
     out = np.empty(len(pairs), dtype=np.float64)
@@ -290,6 +289,21 @@ def verify_block(
         out[row] = jaccard_distinct(a, b)
     kept = out >= threshold
     return pairs[kept], out[kept]
+
+
+def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int]) -> I64:
+    """The distinct candidate pairs whose earlier rank is in ``ranks`` (``[lo, hi)``), gathered
+    from every pairs file (sorted by earlier rank: each file is sliced, never read whole)."""
+    pieces = []
+    for group, partition in cells:
+        found = np.load(folder / f"pairs.g{group}.p{partition}.npy", mmap_mode="r")
+        if len(found):
+            lo, hi = np.searchsorted(found[:, 0], ranks)
+            if hi > lo:
+                pieces.append(np.array(found[lo:hi]))
+    if not pieces:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(pieces), axis=0)
 
 
 def range_bounds(n_ranges: int) -> list[tuple[int, int | None]]:
@@ -520,15 +534,19 @@ def _decide(
 
         index_edges = [edge for b in bands for edge in b.index_edges]
         index_labels = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
-        labels = _Labels(folder, present, firsts)
+        # Labels of the ranks the keep rule names (members, and the targets they point at, all of
+        # them members), read shard by shard: never a whole shard's labels held at once.
+        index_ranks = np.asarray([rank for _, rank, _ in index_edges], dtype=np.int64)
+        wanted = np.unique(np.concatenate([run_edges.reshape(-1), index_ranks]))
+        labels = _labels_of(folder, present, firsts, wanted)
         rank_of: dict[str, int] = {}
 
         def label_of(rank: int) -> tuple[str, str]:
-            label = labels.get(rank)
+            label = labels[rank]
             rank_of[label[0]] = rank
             return label
 
-        run_triple = (run_edges[:, 0].tolist(), run_edges[:, 1].tolist(), run_sims.tolist())
+        run_triple = (run_edges[:, 0], run_edges[:, 1], run_sims)
         decisions = cluster_decisions(run_triple, index_edges, index_labels, label_of)
         if cfg.passages:
             near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate)
@@ -539,6 +557,21 @@ def _decide(
         if index is not None:
             index.close()
     return decisions
+
+
+def _labels_of(
+    folder: Path, shards: Sequence[int], firsts: Sequence[int], ranks: npt.NDArray[np.int64]
+) -> dict[int, tuple[str, str]]:
+    """``(key, id)`` of the sorted ``ranks``, loading each shard's labels once, one at a time."""
+    out: dict[int, tuple[str, str]] = {}
+    cuts = np.searchsorted(ranks, np.asarray([*firsts, np.iinfo(np.int64).max], dtype=np.int64))
+    for at, shard in enumerate(shards):
+        lo, hi = int(cuts[at]), int(cuts[at + 1])
+        if hi > lo:
+            shard_labels = _load_labels(folder, shard)
+            for rank in ranks[lo:hi].tolist():
+                out[rank] = shard_labels[rank - firsts[at]]
+    return out
 
 
 class _Labels(_ByRank):

@@ -249,7 +249,7 @@ class _ByRank:
 class _Sets(_ByRank):
     """Distinct shingle sets of documents by rank, read from the shards' files.
 
-    Each set is read with ``os.pread`` into its own array, never through a memory map: pages of
+    Each set is read from the file into its own array, never through a memory map: pages of
     a map that a task touches count in its RSS until the map closes, and a verify task touching
     sets all over the run would then hold them all (1.1 GB for 200k pairs, measured)."""
 
@@ -266,7 +266,8 @@ class _Sets(_ByRank):
             self.open[shard] = (handle, data_at, np.load(files["offsets.npy"]))
         fh, data_at, offsets = self.open[shard]
         lo, hi = int(offsets[local]), int(offsets[local + 1])
-        values: U64 = np.frombuffer(os.pread(fh.fileno(), (hi - lo) * 8, data_at + lo * 8), dtype=np.uint64)
+        fh.seek(data_at + lo * 8)
+        values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
         return values
 
     def __del__(self) -> None:

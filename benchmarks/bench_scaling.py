@@ -12,7 +12,12 @@ all stages, in a child process:
 - ``local-1``: ``--jobs 1``; ``local-2``: ``--jobs 2``; ``dask-2``: ``--engine dask --jobs 2``
   (a LocalCluster of 2 worker processes);
 - ``local-2-np``, ``dask-2-np``: the same with passage matching off (``[dedup] passages = false``),
-  whose driver-side memory grows faster than linearly on heavily reused text.
+  whose driver-side memory grows faster than linearly on heavily reused text;
+- ``local-N``, ``dask-N`` for N = 4, 8, 16: run by default where the machine has N cores.
+
+The table gives the speed-up against ``local-1`` (wall time) and CPU seconds per MB by
+configuration (flat as jobs grow when the work scales); a second table, the growth per document
+of the largest process between consecutive sizes (the target: under 100 bytes).
 
 Measured per run: wall seconds, CPU seconds of the whole process tree (``getrusage`` of the
 reaped children, so it holds on a busy machine where wall time does not), input MB/s and docs/s,
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import resource
@@ -55,7 +61,19 @@ CONFIGS: dict[str, list[str]] = {
     "local-2-np": ["--jobs", "2", "--config", "{no_passages}"],
     "dask-2-np": ["--engine", "dask", "--jobs", "2", "--config", "{no_passages}"],
 }
-DEFAULT_CONFIGS = "local-1,local-2,dask-2"
+# Speed-up against one core: 4, 8 and 16 jobs, run by default where the machine has the cores.
+JOBS = (4, 8, 16)
+for _jobs in JOBS:
+    CONFIGS[f"local-{_jobs}"] = ["--jobs", str(_jobs)]
+    CONFIGS[f"dask-{_jobs}"] = ["--engine", "dask", "--jobs", str(_jobs)]
+DEFAULT_CONFIGS = ",".join(
+    [
+        "local-1",
+        "local-2",
+        "dask-2",
+        *(f"{e}-{j}" for j in JOBS if j <= (os.cpu_count() or 1) for e in ("local", "dask")),
+    ]
+)
 TARGET_PEAK_MB = 3000  # issue 6: a 1 GB dump runs with peak RSS at most 3 GB in any process
 SAMPLE_SECONDS = 0.2
 
@@ -242,11 +260,21 @@ def main() -> None:
             same = "stopped: over the RSS cap"
         elif base is not None and base.get("output_sha256") and r["config"] not in ("local-1", "local-2-np"):
             same = "yes" if base["output_sha256"] == r["output_sha256"] else "NO"
-        table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], r["mb_per_s"], ratio,
+        cpu_per_mb = r["cpu_s"] / (r["input_bytes"] / 1e6)
+        table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], cpu_per_mb, r["mb_per_s"], ratio,
                            r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same])  # fmt: skip
-    header = ["size", "config", "docs", "wall s", "CPU s", "MB/s", "vs local-1", "docs/s", "peak RSS MB (largest)",
-              "peak RSS MB (all)", "same"]  # fmt: skip
+    header = ["size", "config", "docs", "wall s", "CPU s", "CPU s/MB", "MB/s", "speed-up vs local-1", "docs/s",
+              "peak RSS MB (largest)", "peak RSS MB (all)", "same"]  # fmt: skip
     print(table(table_rows, header))
+    growth = []
+    for config in CONFIGS:
+        mine = [r for r in ordered if r["config"] == config and r.get("docs") and not r.get("stopped_at_cap")]
+        for small, large in itertools.pairwise(mine):
+            per_doc = (large["peak_rss_mb"] - small["peak_rss_mb"]) * 2**20 / (large["docs"] - small["docs"])
+            growth.append([config, f"{small['size']} -> {large['size']}", small["peak_rss_mb"], large["peak_rss_mb"],
+                           f"{per_doc:.0f}"])  # fmt: skip
+    if growth:
+        print(table(growth, ["config", "sizes", "largest MB", "largest MB", "bytes per document"]))
     print(f"target: peak RSS <= {TARGET_PEAK_MB} MB in any process at 1GB")
     path = write_results("bench_scaling", {"target_peak_rss_mb": TARGET_PEAK_MB, "runs": ordered},
                          ["dask", "distributed", "pyarrow", "psutil", "numpy", "selectolax"])  # fmt: skip

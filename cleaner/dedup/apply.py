@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.cluster import resolve_arrays
@@ -56,14 +57,14 @@ class Decision:
 
 
 def cluster_decisions(
-    run_edges: tuple[Sequence[int], Sequence[int], Sequence[float]],
+    run_edges: tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike],
     index_edges: Sequence[tuple[int, int, float]],
     index_labels: Mapping[int, tuple[str, str]],
     label_of: Callable[[int], tuple[str, str]],
 ) -> dict[str, Decision]:
     """Decisions of the run's cluster members from verified edges, by the keep rule.
 
-    ``run_edges`` are three parallel sequences (rank, rank, verified Jaccard) between the run's
+    ``run_edges`` are three parallel arrays (rank, rank, verified Jaccard) between the run's
     documents, ranked by input position; ``index_edges`` are ``(rowid, rank, Jaccard)`` matches
     against a persistent index, whose documents' ``(id, cluster)`` ``index_labels`` gives by
     rowid; ``label_of(rank)`` gives a run document's ``(key, id)``. Indexed documents rank
@@ -78,12 +79,14 @@ def cluster_decisions(
     involved = sorted({rowid for rowid, _, _ in index_edges})
     k = len(involved)
     node_of_rowid = {rowid: node for node, rowid in enumerate(involved)}
-    lo = [k + int(i) for i in run_edges[0]] + [node_of_rowid[r] for r, _, _ in index_edges]
-    hi = [k + int(j) for j in run_edges[1]] + [k + i for _, i, _ in index_edges]
-    sim = [float(x) for x in run_edges[2]] + [x for _, _, x in index_edges]
-    nodes, roots, duplicate_of, similarity = resolve_arrays(
-        np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64), np.asarray(sim, dtype=np.float64)
+    # Arrays throughout (the run's edges may be numpy arrays): no Python object per edge.
+    from_index = np.asarray([(node_of_rowid[r], k + i) for r, i, _ in index_edges], dtype=np.int64).reshape(-1, 2)
+    lo = np.concatenate([k + np.asarray(run_edges[0], dtype=np.int64), from_index[:, 0]])
+    hi = np.concatenate([k + np.asarray(run_edges[1], dtype=np.int64), from_index[:, 1]])
+    sim = np.concatenate(
+        [np.asarray(run_edges[2], dtype=np.float64), np.asarray([x for _, _, x in index_edges], dtype=np.float64)]
     )
+    nodes, roots, duplicate_of, similarity = resolve_arrays(lo, hi, sim)
 
     def id_and_cluster(node: int) -> tuple[str, str]:
         if node < k:
@@ -92,10 +95,15 @@ def cluster_decisions(
         return doc_id, doc_id
 
     decisions: dict[str, Decision] = {}
-    rows = zip(nodes.tolist(), roots.tolist(), duplicate_of.tolist(), similarity.tolist(), strict=True)
-    for node, root, other, s in rows:
-        if node < k:
-            continue
+    run_nodes = nodes >= k  # indexed documents get no decision: earlier runs decided them
+    nodes, roots, duplicate_of, similarity = (
+        nodes[run_nodes],
+        roots[run_nodes],
+        duplicate_of[run_nodes],
+        similarity[run_nodes],
+    )
+    for at in range(nodes.size):  # one member at a time: no Python list per array
+        node, root, other, s = int(nodes[at]), int(roots[at]), int(duplicate_of[at]), float(similarity[at])
         key, doc_id = label_of(node - k)
         if other < 0:
             decisions[key] = Decision(DuplicateOf(cluster=doc_id))

@@ -58,7 +58,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -174,17 +174,7 @@ def shard_bands(
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
-    ranks = first_rank + worded
-    for group, (start, end) in enumerate(groups_of(cfg.lsh_bands)):
-        width = end - start
-        keys = bkeys[worded, start:end]  # rows: documents, columns: bands of the group
-        cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
-        order = np.argsort(cell, axis=None, kind="stable")
-        rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
-        bounds = np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1))
-        rows_path, bounds_path = _rows_file(folder, shard, group)
-        np.save(rows_path, rows)
-        np.save(bounds_path, bounds.astype(np.int64))
+    write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
 
     result = ShardBands(shard, n, int(offsets[-1]))
     index = _read_only(cfg.index, before)
@@ -208,6 +198,22 @@ def shard_bands(
         finally:
             index.close()
     return result
+
+
+def write_band_rows(folder: Path, shard: int, ranks: I64, bkeys: U64, partitions: int) -> None:
+    """A shard's band rows ``(rank, key)`` (``bkeys``: one row of band keys per rank), one file per
+    group of bands, ordered by partition (``key % partitions``) then band, with the bounds of each
+    (partition, band) cell: what the pairs tasks read (benchmarks/sim_barrier.py calls it too)."""
+    for group, (start, end) in enumerate(groups_of(bkeys.shape[1])):
+        width = end - start
+        keys = bkeys[:, start:end]  # rows: documents, columns: bands of the group
+        cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
+        order = np.argsort(cell, axis=None, kind="stable")
+        rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
+        bounds = np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1))
+        rows_path, bounds_path = _rows_file(folder, shard, group)
+        np.save(rows_path, rows)
+        np.save(bounds_path, bounds.astype(np.int64))
 
 
 def _read_only(path: str | None, before: int | None = None) -> DedupIndex | None:
@@ -271,15 +277,19 @@ class _ByRank:
 
 
 class _Sets(_ByRank):
-    """Distinct shingle sets of documents by rank, from the shards' memory-mapped files."""
+    """Distinct shingle sets of documents by rank, read from the shards' files.
 
-    # Maps kept open at once: each holds a file descriptor, and a run may have more shards than
-    # the process may open files; the least recently used map is closed first.
+    Each set is read from the file into its own array, never through a memory map: pages of
+    a map that a task touches count in its RSS until the map closes, and a verify task touching
+    sets all over the run would then hold them all (1.1 GB for 200k pairs, measured)."""
+
+    # Files kept open at once: each holds a file descriptor, and a run may have more shards than
+    # the process may open files; the least recently used file is closed first.
     MAX_OPEN = 64
 
     def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
         super().__init__(folder, shards, firsts)
-        self.open: dict[int, tuple[U64, I64]] = {}
+        self.open: dict[int, tuple[BinaryIO, int, I64]] = {}
 
     def get(self, rank: int) -> U64:
         shard, local = self.locate(rank)
@@ -287,11 +297,20 @@ class _Sets(_ByRank):
             self.open[shard] = self.open.pop(shard)  # most recently used last
         else:
             if len(self.open) >= self.MAX_OPEN:
-                del self.open[next(iter(self.open))]
+                self.open.pop(next(iter(self.open)))[0].close()
             files = _files(self.folder, shard)
-            self.open[shard] = (np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"]))
-        values, offsets = self.open[shard]
-        return np.array(values[offsets[local] : offsets[local + 1]])  # a copy: a view would keep the map open
+            data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
+            handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
+            self.open[shard] = (handle, data_at, np.load(files["offsets.npy"]))
+        fh, data_at, offsets = self.open[shard]
+        lo, hi = int(offsets[local]), int(offsets[local + 1])
+        fh.seek(data_at + lo * 8)
+        values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
+        return values
+
+    def __del__(self) -> None:
+        for fh, _, _ in self.open.values():
+            fh.close()
 
 
 def verify_block(
@@ -305,6 +324,25 @@ def verify_block(
     """The verify task (step 3) for the candidate pairs whose earlier rank is in ``ranks``
     (``[lo, hi)``): their slices of every pairs file, the same pair from several bands once,
     and the exact Jaccard of each. Returns the verified pairs and their similarities."""
+    pairs = block_pairs(folder, cells, ranks)
+    if not len(pairs):
+        return pairs, np.zeros(0, dtype=np.float64)
+    sets = _Sets(folder, shards, firsts)
+    out = np.empty(len(pairs), dtype=np.float64)
+    # Pairs come sorted by the earlier rank: its set is read once per run of pairs, the later
+    # one each time (no cache: a block's later documents lie all over the run).
+    current, a = -1, np.zeros(0, dtype=np.uint64)
+    for row, (i, j) in enumerate(pairs.tolist()):
+        if i != current:
+            current, a = i, sets.get(i)
+        out[row] = jaccard_distinct(a, sets.get(j))
+    kept = out >= threshold
+    return pairs[kept], out[kept]
+
+
+def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int]) -> I64:
+    """The distinct candidate pairs whose earlier rank is in ``ranks`` (``[lo, hi)``), gathered
+    from every pairs file (sorted by earlier rank: each file is sliced, never read whole)."""
     pieces = []
     for group, partition in cells:
         found = np.load(folder / f"pairs.g{group}.p{partition}.npy", mmap_mode="r")
@@ -313,21 +351,8 @@ def verify_block(
             if hi > lo:
                 pieces.append(np.array(found[lo:hi]))
     if not pieces:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
-    pairs = np.unique(np.concatenate(pieces), axis=0)
-    sets = _Sets(folder, shards, firsts)
-    cache: dict[int, U64] = {}
-    out = np.empty(len(pairs), dtype=np.float64)
-    for row, (i, j) in enumerate(pairs.tolist()):
-        a = cache.get(i)
-        if a is None:
-            a = cache[i] = sets.get(i)
-        b = cache.get(j)
-        if b is None:
-            b = cache[j] = sets.get(j)
-        out[row] = jaccard_distinct(a, b)
-    kept = out >= threshold
-    return pairs[kept], out[kept]
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(pieces), axis=0)
 
 
 def range_bounds(n_ranges: int) -> list[tuple[int, int | None]]:
@@ -571,15 +596,23 @@ def _decide(
 
         index_edges = [edge for b in bands for edge in b.index_edges]
         index_labels = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
-        labels = _Labels(folder, present, firsts)
+        # Labels of the ranks the keep rule names (members, and the targets they point at, all of
+        # them members), read shard by shard: never a whole shard's labels held at once.
+        index_ranks = np.asarray([rank for _, rank, _ in index_edges], dtype=np.int64)
+        # and the documents the index already holds, or holds an older version of (_index_notes)
+        noted = np.asarray(
+            [int(firsts_all[b.shard]) + i for b in bands for i in (*b.indexed, *b.versions)], dtype=np.int64
+        )
+        wanted = np.unique(np.concatenate([run_edges.reshape(-1), index_ranks, noted]))
+        labels = _labels_of(folder, present, firsts, wanted)
         rank_of: dict[str, int] = {}
 
         def label_of(rank: int) -> tuple[str, str]:
-            label = labels.get(rank)
+            label = labels[rank]
             rank_of[label[0]] = rank
             return label
 
-        run_triple = (run_edges[:, 0].tolist(), run_edges[:, 1].tolist(), run_sims.tolist())
+        run_triple = (run_edges[:, 0], run_edges[:, 1], run_sims)
         decisions = cluster_decisions(run_triple, index_edges, index_labels, label_of)
         indexed = _index_notes(bands, firsts_all, label_of, decisions)
         if cfg.passages:
@@ -629,6 +662,21 @@ def _index_notes(
             dup = dataclasses.replace(current.duplicate or DuplicateOf(doc_id), version_of=where)
             decisions[key] = dataclasses.replace(current, duplicate=dup)
     return indexed
+
+
+def _labels_of(
+    folder: Path, shards: Sequence[int], firsts: Sequence[int], ranks: npt.NDArray[np.int64]
+) -> dict[int, tuple[str, str]]:
+    """``(key, id)`` of the sorted ``ranks``, loading each shard's labels once, one at a time."""
+    out: dict[int, tuple[str, str]] = {}
+    cuts = np.searchsorted(ranks, np.asarray([*firsts, np.iinfo(np.int64).max], dtype=np.int64))
+    for at, shard in enumerate(shards):
+        lo, hi = int(cuts[at]), int(cuts[at + 1])
+        if hi > lo:
+            shard_labels = _load_labels(folder, shard)
+            for rank in ranks[lo:hi].tolist():
+                out[rank] = shard_labels[rank - firsts[at]]
+    return out
 
 
 class _Labels(_ByRank):

@@ -90,8 +90,13 @@ class RunPaths:
         return self.workdir / "done" / str(phase)
 
     def decisions(self, phase: int) -> Path:
-        """The decisions of the corpus stage that ends ``phase``."""
+        """The decisions of the corpus stage that ends ``phase`` are all filed (the shards that
+        have a file, :meth:`shard_decisions`)."""
         return self.workdir / "decisions" / f"{phase}.pkl"
+
+    def shard_decisions(self, phase: int, shard: int) -> Path:
+        """One shard's decisions of ``phase``: what the next phase's task of that shard reads."""
+        return self.workdir / "decisions" / str(phase) / f"{shard}.pkl"
 
     def barrier(self, phase: int) -> Path:
         """The corpus stage's own folder for its decision tasks (``decide_sharded``)."""
@@ -190,7 +195,9 @@ def check_writable_paths(outdir: Path, report: Path, also_writes: Sequence[Path]
 class Task:
     shard: Shard
     segment: int
-    decisions: dict[str, object]  # decisions of the corpus stage before this segment, for this shard
+    # Decisions of the corpus stage before this segment, for this shard: a file of the work folder
+    # that the task reads (the driver never holds them), or a mapping (in process, tests).
+    decisions: dict[str, object] | Path
     paths: RunPaths
     # A group of small pages cleaned as one task (see :func:`group_shards`): ``shard`` is its first.
     group: tuple[Shard, ...] = ()
@@ -258,8 +265,13 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
     else:
         batches = _load_spill(paths.spill(number - 1, shard.index))
 
+    decisions = task.decisions
+    if isinstance(decisions, Path):
+        with open(decisions, "rb") as filed:
+            decisions = pickle.load(filed)
+
     def process(batch: list[Document]) -> list[Document]:
-        batch, summaries = run_segment(pipeline, number, batch, task.decisions, result.report)
+        batch, summaries = run_segment(pipeline, number, batch, decisions, result.report)
         result.summaries.extend(summaries)
         return batch
 
@@ -475,17 +487,27 @@ class Checkpoint:
         if phase > 0:  # its input is no longer needed
             self.paths.spill(phase - 1, result.shard_index).unlink(missing_ok=True)
 
-    def decisions(self, phase: int) -> dict[str, object] | None:
-        path = self.paths.decisions(phase)
-        if not (self.resumed and path.exists()):
+    def decisions(self, phase: int) -> dict[int, Path] | None:
+        """The decision files of ``phase`` by shard, when a resumed run finds them all filed."""
+        if not (self.resumed and self.paths.decisions(phase).exists()):
             return None
-        with open(path, "rb") as fh:
-            decisions: dict[str, object] = pickle.load(fh)
-        return decisions
+        return self.filed_decisions(phase)
 
-    def save_decisions(self, phase: int, decisions: dict[str, object]) -> None:
+    def filed_decisions(self, phase: int) -> dict[int, Path]:
+        """The decision file of each shard that has decisions in ``phase`` (after :meth:`save_decisions`)."""
+        with open(self.paths.decisions(phase), "rb") as fh:
+            shards: list[int] = pickle.load(fh)
+        return {shard: self.paths.shard_decisions(phase, shard) for shard in shards}
+
+    def save_decisions(self, phase: int, by_shard: dict[int, dict[str, object]]) -> None:
+        """File each shard's decisions apart (a task reads only its own), then the list of the
+        shards filed, which says they are all there."""
+        for shard, decisions in by_shard.items():
+            if decisions:
+                with atomic_file(self.paths.shard_decisions(phase, shard)) as fh:
+                    pickle.dump(decisions, fh, protocol=pickle.HIGHEST_PROTOCOL)
         with atomic_file(self.paths.decisions(phase)) as fh:
-            pickle.dump(decisions, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(sorted(s for s, d in by_shard.items() if d), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:
@@ -673,7 +695,7 @@ def run_phases(
         groups[:] = _split_groups(groups, split)
     members = {group[0].index: group for group in groups}
     progress = _Progress(plan.shards, len(pipeline.segments), hooks.on_progress)
-    decisions_by_shard: dict[int, dict[str, object]] = {}
+    decisions_by_shard: dict[int, Path] = {}
     crashed: dict[int, str] = {}
     resumed = checkpoint.resumed
     for number, segment in enumerate(pipeline.segments):
@@ -716,10 +738,7 @@ def run_phases(
             for line in result.errors:
                 hooks.on_error(line)
         if segment.corpus is not None:
-            decisions = barrier(segment.corpus, number, results, checkpoint, runner, total)
-            decisions_by_shard = {
-                r.shard_index: {k: decisions[k] for k in summary_keys(r.summaries) if k in decisions} for r in results
-            }
+            decisions_by_shard = barrier(segment.corpus, number, results, checkpoint, runner, total)
     return total, crashed
 
 
@@ -753,16 +772,23 @@ def barrier(
     checkpoint: Checkpoint,
     runner: Executor,
     total: Report,
-) -> dict[str, object]:
+) -> dict[int, Path]:
     """The corpus stage's decisions for the phase, taken once (they may write to a persistent
-    index) and kept in the checkpoint; their time goes to the report under the stage's name."""
+    index) and filed per shard in the checkpoint, where each next task reads its own: the
+    driver lets go of them here. Their time goes to the report under the stage's name."""
     started = time.perf_counter()
-    decisions = checkpoint.decisions(phase)
-    if decisions is None:
+    filed = checkpoint.decisions(phase)
+    if filed is None:
         decisions = _decide(corpus, results, runner, checkpoint.paths.barrier(phase))
-        checkpoint.save_decisions(phase, decisions)
+        by_shard = {
+            r.shard_index: {k: decisions[k] for k in summary_keys(r.summaries) if k in decisions} for r in results
+        }
+        del decisions
+        checkpoint.save_decisions(phase, by_shard)
+        del by_shard
+        filed = checkpoint.filed_decisions(phase)
     total.add_seconds(corpus.name, time.perf_counter() - started)
-    return decisions
+    return filed
 
 
 def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor, folder: Path) -> dict[str, object]:

@@ -1,0 +1,26 @@
+"""The barrier reads shingle sets into arrays of their own, never views of a memory map: pages
+of a map that a task touches stay in its RSS, and a verify task touches sets all over the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cleaner.dedup import sharded
+
+
+def test_sets_are_read_whole_and_right_not_mapped(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    sets = {s: [np.sort(rng.choice(1000, size=k, replace=False)).astype(np.uint64) for k in (5, 0, 9)] for s in (0, 1)}
+    for shard, docs in sets.items():
+        files = sharded._files(tmp_path, shard)
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([d.size for d in docs], out=offsets[1:])
+        np.save(files["shingles.npy"], np.concatenate(docs))
+        np.save(files["offsets.npy"], offsets)
+    reader = sharded._Sets(tmp_path, [0, 1], [0, 3])
+    for rank in range(6):
+        got = reader.get(rank)
+        assert got.tolist() == sets[rank // 3][rank % 3].tolist()
+        assert not isinstance(got.base, np.memmap) and not isinstance(got, np.memmap)

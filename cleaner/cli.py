@@ -655,10 +655,22 @@ def index() -> None:
     """
 
 
-@index.command("info")
-@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-@handle_errors
+def _index_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Callable[..., None]], click.Command]:
+    """An ``index`` subcommand: PATH (an existing index file), then ``extra`` arguments, then
+    ``--debug``, with the errors handled as every command's are."""
+
+    def wrap(func: Callable[..., None]) -> click.Command:
+        func = handle_errors(func)
+        func = click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")(func)
+        for decorate in reversed(extra):
+            func = decorate(func)
+        func = click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))(func)
+        return index.command(name)(func)
+
+    return wrap
+
+
+@_index_command("info")
 def index_info(path: Path, debug: bool) -> None:
     """Print what the index at PATH holds: its parameters and counts (JSON).
 
@@ -671,10 +683,7 @@ def index_info(path: Path, debug: bool) -> None:
     click.echo(json.dumps(describe(str(path)), indent=2, sort_keys=True))
 
 
-@index.command("runs")
-@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-@handle_errors
+@_index_command("runs")
 def index_runs(path: Path, debug: bool) -> None:
     """List the runs that added documents to the index at PATH (JSON, oldest first): number,
     when it started and was committed (null: pending), documents, options, pid and host.
@@ -688,11 +697,7 @@ def index_runs(path: Path, debug: bool) -> None:
     click.echo(json.dumps(list_runs(str(path)), indent=2, sort_keys=True))
 
 
-@index.command("forget")
-@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.argument("run", type=int)
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-@handle_errors
+@_index_command("forget", click.argument("run", type=int))
 def index_forget(path: Path, run: int, debug: bool) -> None:
     """Remove run RUN (its number in `cleaner index runs`) and every document it added, all at once.
 
@@ -706,10 +711,7 @@ def index_forget(path: Path, run: int, debug: bool) -> None:
     click.echo(f"forgot run {run}: {removed:,} documents left the index {path}", err=True)
 
 
-@index.command("compact")
-@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-@handle_errors
+@_index_command("compact")
 def index_compact(path: Path, debug: bool) -> None:
     """Remove library batches that were never committed and rebuild the file without free space.
 
@@ -722,10 +724,7 @@ def index_compact(path: Path, debug: bool) -> None:
     click.echo(json.dumps(compact(str(path)), indent=2, sort_keys=True))
 
 
-@index.command("verify")
-@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-@handle_errors
+@_index_command("verify")
 def index_verify(path: Path, debug: bool) -> None:
     """Check the index at PATH for consistency; print the report (JSON); exit 1 on any problem.
 

@@ -341,27 +341,7 @@ def build(data: Path, locale_dir: Path, per_kind: int) -> dict[str, list[dict[st
         pool = [(src, s) for src, sents in sorted(english.items()) if half_of(src) == name for s in sents]
         pool = [(src, s) for src, s in pool if unchanged(s)]
         rng.shuffle(pool)
-        it = iter(pool)
-        for kind in SPOOF_KINDS:
-            made = 0
-            for src, sentence in it:
-                if kind == "abbreviation":
-                    spoofed, sentence = abbreviation_case(sentence, rng)
-                else:
-                    spoofed = spoof(sentence, kind, rng)
-                if spoofed is None:
-                    continue
-                cases.append({"kind": f"spoof:{kind}", "source": src, "original": spoofed, "expected": sentence})
-                made += 1
-                if made >= per_kind:
-                    break
-        for src, sentence in list(it)[:per_kind]:
-            cases.append({"kind": "genuine:english", "source": src, "original": sentence, "expected": sentence})
-        for _ in range(per_kind // 4):
-            original, clean = complex_number_case(rng)
-            cases.append(
-                {"kind": "spoof:complex-number", "source": "synthetic", "original": original, "expected": clean}
-            )
+        cases.extend(english_cases(pool, rng, per_kind))
         # Genuine foreign text: up to per_kind cases of each kind, drawn from this half's sources.
         by_kind: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
         for src, items in sorted(genuine.items()):
@@ -466,12 +446,10 @@ def test_sources(data: Path) -> tuple[dict[str, list[str]], dict[str, list[tuple
     return english, genuine
 
 
-def build_test(data: Path, per_kind: int, seed: int = 3) -> list[dict[str, str]]:
-    english, genuine = test_sources(data)
-    rng = random.Random(seed)
+def english_cases(pool: list[tuple[str, str]], rng: random.Random, per_kind: int) -> list[dict[str, str]]:
+    """From shuffled English ``(source, sentence)`` pairs: up to ``per_kind`` spoofed cases of each
+    kind, then ``per_kind`` genuine sentences, then synthetic complex numbers (``5j`` spoofed)."""
     cases: list[dict[str, str]] = []
-    pool = [(src, s) for src, sents in sorted(english.items()) for s in sents if unchanged(s)]
-    rng.shuffle(pool)
     it = iter(pool)
     for kind in SPOOF_KINDS:
         made = 0
@@ -491,6 +469,16 @@ def build_test(data: Path, per_kind: int, seed: int = 3) -> list[dict[str, str]]
     for _ in range(per_kind // 4):
         original, clean = complex_number_case(rng)
         cases.append({"kind": "spoof:complex-number", "source": "synthetic", "original": original, "expected": clean})
+    return cases
+
+
+def build_test(data: Path, per_kind: int, seed: int = 3) -> list[dict[str, str]]:
+    english, genuine = test_sources(data)
+    rng = random.Random(seed)
+    cases: list[dict[str, str]] = []
+    pool = [(src, s) for src, sents in sorted(english.items()) for s in sents if unchanged(s)]
+    rng.shuffle(pool)
+    cases.extend(english_cases(pool, rng, per_kind))
     by_kind: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
     for src, items in sorted(genuine.items()):
         for kind, text in items:

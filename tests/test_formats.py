@@ -160,9 +160,32 @@ def test_charset_helpers() -> None:
     assert charset_from_meta(b"<meta charset='x-unknown-thing'>") is None
     # latin-1 labels read as cp1252, like browsers: 0x93/0x94 are curly quotes, not C1 controls
     quoted = "\N{LEFT DOUBLE QUOTATION MARK}hi\N{RIGHT DOUBLE QUOTATION MARK}"
-    assert decode_page(b"\x93hi\x94", "iso-8859-1")[0] == quoted
-    assert decode_page("Привет".encode("koi8_r"), "koi8-r")[0] == "Привет"
-    assert decode_page("naïve".encode(), None) == ("naïve", "utf-8")
+    assert decode_page(b"\x93hi\x94", "iso-8859-1").text == quoted
+    assert decode_page("Привет".encode("koi8_r"), "koi8-r").text == "Привет"
+    naive = decode_page("naïve".encode(), None)
+    assert (naive.text, naive.encoding, naive.edits) == ("naïve", "utf-8", ())
+
+
+def test_warc_pages_keep_what_decoding_repaired(tmp_path: Path) -> None:
+    """Invalid bytes under a declared charset and stray NULs become edits, as for page files."""
+    bodies = [
+        (b"<p>caf\xc3\xa9 \xff ok\x00</p>", "text/html; charset=utf-8"),
+        ("<p>Привет ".encode("cp1251") + b"\x98</p>", "text/html; charset=windows-1251"),  # 0x98: unmapped
+        (b"<meta charset=utf-8><p>\x00x</p>", "text/html"),
+    ]
+    blob = b""
+    for n, (body, ctype) in enumerate(bodies):
+        url = f"https://example.org/{n}"
+        _, response = warc_record("response", http_response(body, ctype), url, "Content-Type: application/http")
+        blob += gzip.compress(response, mtime=0)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "crawl.warc.gz").write_bytes(blob)
+    docs = [d for s in plan_shards(discover([tmp_path / "in"]).files) for d in read_shard(s)]
+    assert [d.html for d in docs] == ["<p>café \ufffd ok</p>", "<p>Привет \ufffd</p>", "<meta charset=utf-8><p>x</p>"]
+    edits = [[(e.fixer, e.count) for e in d.edits] for d in docs]
+    assert edits[0] == [("decode.invalid_utf8", 1), ("decode.nul", 1)]
+    assert edits[1:] == [[("decode.invalid_bytes", 1)], [("decode.nul", 1)]]
+    assert all(e.examples for e in docs[1].edits)
 
 
 # --- Parquet ---------------------------------------------------------------------------------

@@ -132,6 +132,30 @@ def _without_nul(text: str, encoding: str, edits: tuple[Edit, ...] = ()) -> Deco
     return Decoded(text, encoding, edits)
 
 
+def decode_labelled(data: bytes, codec: str) -> Decoded:
+    r"""Decode bytes in the codec their page declares (HTTP or ``<meta>`` charset).
+
+    Bytes the codec cannot read become U+FFFD, recorded as a ``decode.invalid_bytes`` edit
+    (``decode.invalid_utf8`` for UTF-8) with count and examples; NUL characters go as in
+    :func:`decode_text`.
+
+    >>> d = decode_labelled(b"\xcf\xf0\xe8\xe2\xe5\xf2", "cp1251")
+    >>> d.text, d.edits
+    ('Привет', ())
+    >>> decode_labelled(b"caf\xc3\xa9 \xff", "utf_8").edits[0].fixer
+    'decode.invalid_utf8'
+    """
+    try:
+        return _without_nul(data.decode(codec), codec)
+    except UnicodeDecodeError:
+        pass
+    escaped = data.decode(codec, errors="surrogateescape")
+    invalid = sum(1 for ch in escaped if "\udc80" <= ch <= "\udcff")
+    fixer = "decode.invalid_utf8" if codec in ("utf_8", "utf-8", "utf8") else "decode.invalid_bytes"
+    edit = Edit(fixer, invalid, _invalid_examples(escaped))
+    return _without_nul(data.decode(codec, errors="replace"), codec, (edit,))
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a file's bytes (:func:`decode_text`, without its edits): the text and the encoding.
 

@@ -32,7 +32,7 @@ from typing import Any
 from cleaner.config import LimitsConfig
 from cleaner.errors import MissingExtraError
 from cleaner.formats.base import FormatHandler, Shard, error_document, make_document
-from cleaner.formats.decode import decode_bytes
+from cleaner.formats.decode import Decoded, decode_labelled, decode_text
 from cleaner.formats.jsonl import write_jsonl
 from cleaner.record import Document, Reason, Source
 
@@ -72,13 +72,17 @@ def _codec_name(label: str | None) -> str | None:
     return name.replace("-", "_")
 
 
-def decode_page(payload: bytes, http_charset: str | None) -> tuple[str, str]:
-    """Decode a page's bytes: HTTP charset, else ``<meta>`` charset, else UTF-8 or a guess."""
+def decode_page(payload: bytes, http_charset: str | None) -> Decoded:
+    """Decode a page's bytes: HTTP charset, else ``<meta>`` charset, else UTF-8 or a guess.
+
+    What decoding repaired (invalid bytes, NUL characters) comes back as edits, as for pages read
+    from files.
+    """
     for label in (http_charset, charset_from_meta(payload)):
         name = _codec_name(label)
         if name:
-            return payload.decode(name, errors="replace"), name
-    return decode_bytes(payload)
+            return decode_labelled(payload, name)
+    return decode_text(payload)
 
 
 def read_warc(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
@@ -129,11 +133,12 @@ def read_warc(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
                 if not encoded and len(payload) < length:  # identity payload cut short: the file ends here
                     raise EOFError(f"record {position} has {len(payload):,} of its {length:,} payload bytes")
                 try:
-                    html, _charset = decode_page(payload, record.http_charset)
+                    decoded = decode_page(payload, record.http_charset)
                 except ValueError as exc:
                     yield error_document(doc_id, source, Reason.ERROR_DECODE, f"{exc}; the page cannot be decoded")
                     continue
-                yield make_document(doc_id, html, "html", source, metadata, ("id", "url", "date", "text"), limits)
+                fields = ("id", "url", "date", "text")
+                yield make_document(doc_id, decoded.text, "html", source, metadata, fields, limits, decoded.edits)
     except (OSError, EOFError, zlib.error) as exc:
         where = Source(rel, position + 1)
         message = f"file is damaged or truncated ({exc}); the records before it were read"

@@ -365,6 +365,28 @@ def test_url_inputs_are_staged_locally_and_clean_like_local_files(tmp_path: Path
         fs.rm(root, recursive=True)
 
 
+def test_url_inputs_are_not_fetched_when_the_paths_are_wrong(tmp_path: Path) -> None:
+    """A layout error among the local paths is found before any URL is downloaded."""
+    import fsspec
+    from click.testing import CliRunner
+
+    from cleaner.cli import main
+
+    fs = fsspec.filesystem("memory")
+    root = f"/paths-{uuid.uuid4().hex}"
+    fs.pipe(f"{root}/crawl/b.jsonl", b'{"id": "x", "text": "Hello there, a record from a bucket."}\n')
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "a.txt").write_text("A local page.", encoding="utf-8")
+    try:
+        out = tmp_path / "local" / "out"  # inside an input: refused
+        args = ["clean", f"memory://{root}/crawl", str(tmp_path / "local"), "-o", str(out), "-j", "1", "-q"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "inside input" in result.output, result.output
+        assert not (tmp_path / "local" / "out.remote").exists()  # nothing was downloaded
+    finally:
+        fs.rm(root, recursive=True)
+
+
 def test_url_inputs_through_the_command_line(tmp_path: Path) -> None:
     """`cleaner clean memory://...` stages the URL beside OUTPUT and cleans it like a local folder."""
     import fsspec

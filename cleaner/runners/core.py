@@ -663,6 +663,10 @@ def plan_run(
     paths = RunPaths(Path(outdir), report)
     inputs = [local_input(p) for p in inputs]  # file:///x is the path /x
     if any(is_url(p) for p in inputs):
+        # Every path this machine can check is checked before anything is downloaded.
+        check_paths([Path(p) for p in inputs if not is_url(p)], paths.outdir, paths.report, also_writes)
+        check_writable_paths(paths.outdir, paths.report, also_writes)
+        check_owned(paths.outdir)
         # URLs (s3://, gs://, ...) are copied to a folder beside OUTDIR (not inside it: an input may
         # not live in the output), and a resumed run reuses complete copies.
         inputs = stage_inputs(inputs, paths.outdir.with_name(paths.outdir.name + ".remote"))

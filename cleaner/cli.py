@@ -490,6 +490,7 @@ def clean(
             keep_intermediate=keep_intermediate,
             on_notice=None if quiet else _err,
             also_writes=[html_path] if html_path is not None else [],
+            discovered=found if len(local) == len(inputs) else None,  # walked once
         )
     if html_path is not None:
         from cleaner.html_report import read_records, write_html_report

@@ -184,3 +184,20 @@ def test_ctrl_c_says_the_same_command_resumes(
     assert result.exit_code == 130
     assert "interrupted: run the same command to resume" in result.stderr
     assert "start over" not in result.stderr
+
+
+def test_the_command_line_walks_its_input_folders_once(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI checks its inputs by walking them; the run reuses that walk (a folder of millions
+    of files is listed once). The runner's own walk is made to fail to prove it is not called."""
+    import cleaner.runners.core as core
+
+    def no_second_walk(*_: object, **__: object) -> None:
+        raise AssertionError("the input folders were walked a second time")
+
+    monkeypatch.setattr(core, "discover", no_second_walk)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["clean", str(seeds_copy), "-o", str(out), "-j", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.txt")) == sorted(p.name for p in seeds_copy.glob("*.txt"))

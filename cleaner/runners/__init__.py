@@ -14,7 +14,7 @@ from pathlib import Path
 from cleaner.config import Config
 from cleaner.errors import UsageError
 from cleaner.progress import ProgressEvent
-from cleaner.readers import SHARD_BYTES
+from cleaner.readers import SHARD_BYTES, Discovery
 from cleaner.report import Report
 from cleaner.runners import core
 from cleaner.runners.core import ExecutorFactory, default_report_path, resolve_link
@@ -51,6 +51,7 @@ def run(
     scheduler: str | None = None,
     on_notice: Callable[[str], None] | None = None,
     also_writes: Sequence[Path] = (),
+    discovered: Discovery | None = None,
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` and write the report; return the summed counters.
 
@@ -63,6 +64,8 @@ def run(
     from them. ``keep_intermediate`` keeps that folder after a finished run.
     ``also_writes`` names files the caller writes after the run (the HTML report): they are
     checked like the report before anything is read or written.
+    ``discovered``: what :func:`cleaner.readers.check_inputs` found in ``inputs``, so a large
+    folder is not walked twice (ignored for URL inputs).
 
     OUTDIR is locked for the run (a second run into it is refused), and a non-empty OUTDIR that
     an earlier cleaner run did not write is refused; a new run deletes the outputs the earlier
@@ -80,4 +83,5 @@ def run(
         on_notice=on_notice,
         keep_intermediate=keep_intermediate,
         also_writes=also_writes,
+        discovered=discovered,
     )

@@ -597,6 +597,7 @@ def run(
     on_notice: Callable[[str], None] | None = None,
     keep_intermediate: bool = False,
     also_writes: Sequence[Path] = (),
+    discovered: Discovery | None = None,
 ) -> Report:
     """Clean ``inputs`` into ``outdir`` with tasks run by ``executor``; write the report and
     return the summed counters. :func:`cleaner.runners.run` picks the executor from an engine
@@ -606,7 +607,7 @@ def run(
         hooks.on_error = on_error
     if on_notice is not None:
         hooks.on_notice = on_notice
-    plan = plan_run(inputs, outdir, report_path, shard_bytes, also_writes)
+    plan = plan_run(inputs, outdir, report_path, shard_bytes, also_writes, discovered)
     check_owned(plan.paths.outdir)  # before the lock file is made in a folder that is not ours
     with OutputLock(plan.paths.outdir):  # one run at a time into OUTDIR (see cleaner.runners.outdir)
         check_owned(plan.paths.outdir)
@@ -657,12 +658,18 @@ def plan_run(
     report_path: str | Path | None,
     shard_bytes: int,
     also_writes: Sequence[Path] = (),
+    discovered: Discovery | None = None,
 ) -> Plan:
-    """Check the paths, fetch remote inputs, find the input files and cut them into shards."""
+    """Check the paths, fetch remote inputs, find the input files and cut them into shards.
+
+    ``discovered`` is what :func:`cleaner.readers.discover` found in ``inputs`` when the caller
+    walked them already (the CLI checks its inputs first): a folder of millions of files is
+    walked once. It is ignored when an input is a URL (the staged copies are walked here)."""
     report = resolve_link(Path(report_path)) if report_path else default_report_path(Path(outdir))
     paths = RunPaths(Path(outdir), report)
     inputs = [local_input(p) for p in inputs]  # file:///x is the path /x
-    if any(is_url(p) for p in inputs):
+    staged = any(is_url(p) for p in inputs)
+    if staged:
         # Every path this machine can check is checked before anything is downloaded.
         check_paths([Path(p) for p in inputs if not is_url(p)], paths.outdir, paths.report, also_writes)
         check_writable_paths(paths.outdir, paths.report, also_writes)
@@ -673,7 +680,7 @@ def plan_run(
     input_paths = [Path(p) for p in inputs]
     check_paths(input_paths, paths.outdir, paths.report, also_writes)
     check_writable_paths(paths.outdir, paths.report, also_writes)
-    found = discover(input_paths)
+    found = discovered if discovered is not None and not staged else discover(input_paths)
     clashes = output_collisions(found.files)
     if clashes:
         out, first, second = clashes[0]

@@ -628,7 +628,7 @@ ARTICLE_CONTAINER_SHARE = 0.7
 
 
 def page_kind(page: Analysis) -> str:
-    """ "article" (one main container of prose) or "other" (sections, lists, posts, products).
+    """"article" (one main container of prose) or "other" (sections, lists, posts, products).
 
     >>> page_kind(analyse("<ul><li><a href='/a'>One</a></li><li><a href='/b'>Two</a></li></ul>"))
     'other'

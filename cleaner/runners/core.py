@@ -294,7 +294,9 @@ def write_outputs(shard: Shard, batches: Iterable[list[Document]], paths: RunPat
         handler(f.format).write(shard, report.passing(chain.from_iterable(batches)), paths.output(shard))
 
 
-def write_group_outputs(group: Sequence[Shard], docs: Iterator[Document], paths: RunPaths, result: TaskResult) -> None:
+def write_group_outputs(
+    group: Sequence[Shard], docs: Iterator[Document], paths: RunPaths, result: TaskResult
+) -> None:
     """The last phase of a group of pages (one document each, in order): one report part for
     the group (under its first shard), each page through its format's sink."""
     first = group[0]

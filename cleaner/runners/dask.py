@@ -184,7 +184,6 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
 
 def absolute(task: Task) -> Task:
     """The task with absolute input and output paths, so a worker started elsewhere finds them."""
-
     def shard(s: Shard) -> Shard:
         return dataclasses.replace(s, file=dataclasses.replace(s.file, path=Path(os.path.abspath(s.file.path))))
 

@@ -31,20 +31,9 @@ def test_removed_characters_are_exactly_the_non_alphanumeric_ones() -> None:
 
 
 def test_keys_on_tricky_lines() -> None:
-    for line in [
-        "a - b",
-        " _x_ ",
-        "\N{LATIN CAPITAL LETTER DZ WITH CARON} \N{LATIN SMALL LETTER SHARP S}",
-        "\N{ARABIC-INDIC DIGIT ONE}2 foo",
-        "x\N{NO-BREAK SPACE}y\N{EM SPACE}z",
-        "",
-        "  ",
-        "!!!",
-        "\x7f a \x1f b",
-        "a\tb",
-        "Share  this story!",
-        "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}x",
-    ]:
+    for line in ["a - b", " _x_ ", "\N{LATIN CAPITAL LETTER DZ WITH CARON} \N{LATIN SMALL LETTER SHARP S}",
+                 "\N{ARABIC-INDIC DIGIT ONE}2 foo", "x\N{NO-BREAK SPACE}y\N{EM SPACE}z", "", "  ", "!!!",
+                 "\x7f a \x1f b", "a\tb", "Share  this story!", "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}x"]:
         assert line_key(line) == reference_key(line), line
 
 

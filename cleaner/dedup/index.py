@@ -25,15 +25,16 @@ What it holds:
 
 **Verification against the index.** With passages on, a candidate from the index is verified
 with the exact Jaccard of the shingle sets, like a pair within a run. With passages off (the
-index then holds about 0.6 KB per document on the Reuters bench instead of about 3 KB), it is
-verified with the Jaccard estimated from the two odd sketches and sizes (the new document's
-sketch is made at the stored one's size): at J = 0.8 its standard error is about 0.006 (at most
-0.0056 in the simulation, sizes 20 to 10,000 shingles), and a pair is decided as the exact
-Jaccard would decide it with probability at least 0.98 when its Jaccard is 0.02 or more from the
-threshold (short documents whose sets differ on no shared bit: exactly). The format-2 index kept
-16-bit MinHash values instead and verified with their share of equal values: a standard error of
-0.035 at J = 0.8 that cost 3 points of recall and precision on the two-batch bench (README's
-table has both). Pairs within a run are always verified exactly.
+index then holds 586 bytes per document on the Reuters bench instead of 2.6 KB), it is verified
+with the Jaccard estimated from the two odd sketches and set sizes (the new document's sketch is
+made at the stored one's size): at J = 0.8 its standard error is at most 0.0065 (simulated for
+unions of 50 to 20,000 shingles: ``python benchmarks/bench_dedup.py --sketch-error``), so a pair
+whose Jaccard is 0.02 or more from the threshold is decided as the exact Jaccard would decide it
+with probability at least 0.976, and 0.05 or more from it, 0.999. Short documents whose differing
+shingles land on distinct bits are estimated exactly. Format 2 kept 128 MinHash values of 16 bits
+instead and verified with their share of equal values: a standard error of 0.035 at J = 0.8, which
+cost 3 points of recall and precision on the two-batch bench (README's table has both). Pairs
+within a run are always verified exactly.
 
 **A batch is committed by its caller.** A run adds its rows as *pending* (``runs.committed`` is
 NULL) and pending rows are invisible to every query, so an interrupted or uncommitted batch leaves

@@ -311,3 +311,25 @@ def test_a_full_disk_while_adding_a_run_says_so_and_leaves_the_index_as_it_was(
     monkeypatch.undo()
     assert describe(str(path))["documents"] == 20
     assert index_module.verify(str(path))["ok"]
+
+
+def test_a_pair_at_exactly_the_threshold_across_batches_is_caught_and_one_below_is_not(tmp_path: Path) -> None:
+    # 49 words: 45 shingles. Replacing the last 5 words leaves 40 shared of 50 (J = 0.8 exactly,
+    # a value short documents reach); the last 8, 37 of 53 (J = 0.70). Verified against the
+    # index's sketch, the first is estimated exactly (format 2's 128 values accepted such a
+    # pair about half the time, and the second one time in 200).
+    path = tmp_path / "seen.sqlite"
+    base = words(41, 49).rstrip(".").split()
+    list(Cleaner(config(path)).clean([Document(id="original", text=" ".join(base))]))
+    at = " ".join([*base[:-5], "x1", "x2", "x3", "x4", "x5"])
+    below = " ".join([*base[:-8], "y1", "y2", "y3", "y4", "y5", "y6", "y7", "y8"])
+    out = {
+        d.id: d
+        for d in Cleaner(config(path)).clean(
+            [Document(id="at", text=at), Document(id="below", text=below)], include_rejected=True
+        )
+    }
+    dup = out["at"].duplicate
+    assert dup is not None and dup.duplicate_of == "original" and dup.similarity == 0.8
+    assert out["at"].rejected is not None
+    assert out["below"].rejected is None

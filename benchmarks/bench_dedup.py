@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.two_batches_only:
             print(two_batches_line(two_batches(records, oracle)))
         else:
-            index_tradeoff(records, oracle)
+            index_tradeoff(records, oracle, args.data / "extraction" / "wcxb-dev" / "ground-truth.json")
         return 0
     if args.sketch_error:
         print(sketch_error_table(sketch_error()))
@@ -542,10 +542,13 @@ def sketch_size(bits: int) -> Iterator[None]:
         yield
 
 
-def index_tradeoff(records: Sequence[dict[str, Any]], oracle: dict[tuple[int, int], float]) -> None:
+def index_tradeoff(
+    records: Sequence[dict[str, Any]], oracle: dict[tuple[int, int], float], web: Path | None = None
+) -> None:
     """Two batches through one index at several verification sketches, then with shingle sets
-    (exact), beside format 2's figures; and the sketch's simulated error. Prints both tables and
-    writes results/bench_dedup_index.json."""
+    (exact), beside format 2's figures; the index's size on web pages (``web``: WCXB's ground
+    truth, URLs as ids); and the sketch's simulated error. Prints the tables and writes
+    results/bench_dedup_index.json."""
     from cleaner.dedup.sketch import MIN_BITS
 
     rows: dict[str, dict[str, Any]] = {}
@@ -569,10 +572,53 @@ def index_tradeoff(records: Sequence[dict[str, Any]], oracle: dict[tuple[int, in
             ["verification against the index", "bytes/doc", "caught", "recall", "precision"],
         )
     )
+    pages = web_index_size(web) if web is not None and web.exists() else None
+    if pages:
+        print(
+            f"\nWeb pages (WCXB dev ground truth, {pages['documents']:,} pages, URLs as ids of "
+            f"{pages['mean_id_chars']:.0f} characters on average, median {pages['median_shingles']:.0f} distinct "
+            f"shingles, {pages['share_over_min_bits']:.0%} over {pages['min_bits']:,}): index "
+            f"{pages['index_bytes_per_doc']:.0f} bytes per document, sketches {pages['mean_sketch_bytes']:.0f} bytes "
+            "on average. WCXB: Murrough Foley, Web Content Extraction Benchmark (2026), CC-BY-4.0."
+        )
     errors = sketch_error()
     print("\n" + sketch_error_table(errors))
-    path = write_results("bench_dedup_index", {"two_batches": rows, "sketch_error": errors}, ["numpy"])
+    payload = {"two_batches": rows, "web_pages": pages, "sketch_error": errors}
+    path = write_results("bench_dedup_index", payload, ["numpy"])
     print(f"\nwrote {path}")
+
+
+def web_index_size(ground_truth: Path) -> dict[str, Any]:
+    """One batch of WCXB's ground-truth texts (web pages; URLs as ids, the page's key where it
+    has none) into a new index, passages off: its size per document, and what drives it (id
+    length, sketches grown past their minimum)."""
+    import sqlite3
+
+    import numpy as np
+
+    from cleaner.dedup.sketch import MIN_BITS
+
+    truth = json.loads(ground_truth.read_text(encoding="utf-8"))
+    pages = [
+        {"id": v.get("url") or k, "text": v["articleBody"]} for k, v in sorted(truth.items()) if v.get("articleBody")
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "web.index"
+        run_cleaner_on(pages, DedupConfig(passages=False, index=str(path)))
+        with sqlite3.connect(path) as conn:
+            sizes = np.array([row[0] for row in conn.execute("SELECT size FROM docs")])
+            sketch_bytes = conn.execute("SELECT AVG(length(sketch)) FROM docs").fetchone()[0]
+        conn.close()
+        index_bytes = path.stat().st_size
+    return {
+        "documents": len(pages),
+        "mean_id_chars": sum(len(p["id"]) for p in pages) / len(pages),
+        "median_shingles": float(np.median(sizes)),
+        "min_bits": MIN_BITS,
+        "share_over_min_bits": float(np.mean(sizes > MIN_BITS)),
+        "mean_sketch_bytes": float(sketch_bytes),
+        "index_bytes_per_doc": index_bytes / len(pages),
+    }
 
 
 def sketch_error(trials: int = 1000, seed: int = 0) -> dict[str, Any]:

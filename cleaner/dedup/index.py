@@ -3,16 +3,18 @@
 What it holds:
 
 - ``meta``: the parameters every signature depends on (format version, permutations, seed,
-  n-gram size, bands x rows, hash scheme) plus whether passage owners are kept. A run with
+  n-gram size, bands x rows, hash scheme) plus whether passage owners are kept and how
+  candidates are verified (the sketch's size). A run with
   other values is refused with :class:`~cleaner.errors.IndexMismatchError` (a configuration
   error: exit code 2), because its signatures and band keys would never match the stored ones.
-- ``docs``: one row per indexed document: its id (never a placeholder), the id of its cluster's
-  kept copy (NULL when that is the document itself), a 64-bit hash of its content (its shingle
-  sequence: it tells a document already in the index from a new version under the same id), its
-  number of distinct shingles, its odd sketch (2,048 bits, 256 bytes; one bit per shingle past
-  2,048 shingles: see :mod:`cleaner.dedup.sketch`) and, only with passages on, its distinct
-  shingle hashes (uint64 bytes: a passage found in an indexed document is checked against them
-  exactly).
+- ``docs``: one row per indexed document: its id (never a placeholder) and a 32-bit hash of it
+  (ids are looked up by the hash: 4 bytes per document in that B-tree where the id itself, a
+  URL, took 70 and more), the id of its cluster's kept copy (NULL when that is the document
+  itself), a 64-bit hash of its content (its shingle sequence: it tells a document already in
+  the index from a new version under the same id), its number of distinct shingles, its odd
+  sketch (2,048 bits, 256 bytes; one bit per shingle past 2,048 shingles: see
+  :mod:`cleaner.dedup.sketch`) and, only with passages on, its distinct shingle hashes (uint64
+  bytes: a passage found in an indexed document is checked against them exactly).
 - ``bands``: (band key, doc) rows, one B-tree (``WITHOUT ROWID``); a run's documents query these
   before they are added. A key is the low 47 bits of the band's 64-bit key, which SQLite stores
   in 6 bytes instead of 8 (a false match of two bands is one in 2**47 per indexed document and
@@ -25,7 +27,7 @@ What it holds:
 
 **Verification against the index.** With passages on, a candidate from the index is verified
 with the exact Jaccard of the shingle sets, like a pair within a run. With passages off (the
-index then holds 586 bytes per document on the Reuters bench instead of 2.6 KB), it is verified
+index then holds 578 bytes per document on the Reuters bench instead of 2.6 KB), it is verified
 with the Jaccard estimated from the two odd sketches and set sizes (the new document's sketch is
 made at the stored one's size): at J = 0.8 its standard error is at most 0.0065 (simulated for
 unions of 50 to 20,000 shingles: ``python benchmarks/bench_dedup.py --sketch-error``), so a pair
@@ -98,8 +100,8 @@ U64 = npt.NDArray[np.uint64]
 # Bump when shingle hashing, band keys or the schema change: old indexes then refuse to load,
 # with a message to rebuild them. 2: runs are committed by the caller (pending rows), content hashes,
 # 16-bit signatures, shingle sets only with passages, bands in one B-tree. 3: odd sketches and sizes
-# instead of signatures, 47-bit band keys, NULL cluster for a document that is its own cluster,
-# NULL shingle sets with passages off.
+# instead of signatures, 47-bit band keys, ids looked up by a 32-bit hash, NULL cluster for a
+# document that is its own cluster, NULL shingle sets with passages off.
 FORMAT_VERSION = 3
 HASH = "cleaner-horner64-fmix64/datasketch-affine32"
 
@@ -108,13 +110,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
+    id_hash INTEGER NOT NULL,
     cluster TEXT,
     content INTEGER NOT NULL,
     size INTEGER NOT NULL,
     sketch BLOB NOT NULL,
     shingles BLOB
 );
-CREATE INDEX IF NOT EXISTS docs_id ON docs (id);
+CREATE INDEX IF NOT EXISTS docs_id ON docs (id_hash);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
@@ -145,6 +148,18 @@ def content_hash(shingles: U64) -> int:
     True
     """
     digest = hashlib.blake2b(np.ascontiguousarray(shingles, dtype=np.uint64).tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def id_hash(doc_id: str) -> int:
+    """A 32-bit hash of a document id (signed, which SQLite stores in 4 bytes): the index looks
+    ids up by it, so its B-tree holds 4 bytes per document instead of the id (a URL: 70 bytes
+    and more). Two ids may share a hash; a lookup compares the ids too.
+
+    >>> id_hash("https://example.com/a") == id_hash("https://example.com/a"), -2**31 <= id_hash("x") < 2**31
+    (True, True)
+    """
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=4).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 
@@ -360,9 +375,9 @@ class DedupIndex:
         # Rows with this content first (any version may be re-sent), then the latest.
         row = self.conn.execute(
             "SELECT d.rowid, d.content, COALESCE(d.cluster, d.id), r.number, r.committed FROM docs d LEFT JOIN runs r "
-            f"ON d.rowid BETWEEN r.first_rowid AND r.last_rowid WHERE d.id = ?{clause} "
+            f"ON d.rowid BETWEEN r.first_rowid AND r.last_rowid WHERE d.id_hash = ? AND d.id = ?{clause} "
             "ORDER BY d.content = ? DESC, d.rowid DESC LIMIT 1",
-            [doc_id, *params, content],
+            [id_hash(doc_id), doc_id, *params, content],
         ).fetchone()
         if row is None:
             return None
@@ -454,9 +469,10 @@ class DedupIndex:
             content = rest[0] if rest else content_hash(shingles)
             size = len(shingles)
             cur.execute(
-                "INSERT INTO docs (id, cluster, content, size, sketch, shingles) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO docs (id, id_hash, cluster, content, size, sketch, shingles) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc_id,
+                    id_hash(doc_id),
                     None if cluster == doc_id else cluster,
                     int(content),
                     size,
@@ -882,6 +898,11 @@ def verify(path: str) -> dict[str, Any]:
             count = int(conn.execute(query).fetchone()[0])
             if count:
                 problems.append(f"{count} {what}")
+        misfiled = sum(
+            1 for doc_id, stored in conn.execute("SELECT id, id_hash FROM docs") if id_hash(doc_id) != stored
+        )
+        if misfiled:
+            problems.append(f"{misfiled} documents whose id hash is not their id's (their ids cannot be found)")
         documents = int(conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
         runs = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
     return {"path": path, "ok": not problems, "problems": problems, "documents": documents, "runs": runs}

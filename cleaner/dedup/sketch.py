@@ -40,8 +40,8 @@ import numpy.typing as npt
 U64 = npt.NDArray[np.uint64]
 
 # 2,048 bits: a standard error of at most 0.0065 at J = 0.8 (bench_dedup.py --sketch-error) and
-# the recall and precision of exact verification on the two-batch bench at 586 bytes per document;
-# 4,096 bits take the index to 858 (past the 0.8 KB target) for no gain there, 1,024 bits lose a
+# the recall and precision of exact verification on the two-batch bench at 578 bytes per document;
+# 4,096 bits take the index to 849 (past the 0.8 KB target) for no gain there, 1,024 bits lose a
 # point of precision (bench_dedup.py --index-tradeoff). Changing it changes the index format
 # (FORMAT_VERSION).
 MIN_BITS = 2048

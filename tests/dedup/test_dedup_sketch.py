@@ -1,5 +1,5 @@
 """Odd sketches: the estimate that verifies candidates from an index kept without shingle sets,
-its error near the threshold, and how the index stores and uses them (format 3)."""
+its error near the threshold, and how the index stores and uses them and its ids (format 3)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.cluster import jaccard_distinct
-from cleaner.dedup.index import DedupIndex, compact, forget, verify
+from cleaner.dedup.index import DedupIndex, compact, forget, id_hash, verify
 from cleaner.dedup.passages import sampled
 from cleaner.dedup.sketch import MIN_BITS, estimate_jaccard, odd_sketch, sketch_bits
 from cleaner.errors import IndexMismatchError
@@ -146,3 +146,38 @@ def test_a_format_2_index_is_refused_with_why_and_what_to_do(tmp_path: Path) -> 
     conn.close()
     with pytest.raises(IndexMismatchError, match=r"format 2 kept 16-bit MinHash values.*new --index path"):
         DedupIndex.open(path, DedupConfig(passages=False))
+
+
+def _colliding_ids() -> tuple[str, str]:
+    seen: dict[int, str] = {}
+    for i in range(1_000_000):
+        doc_id = f"https://example.com/page/{i}"
+        other = seen.setdefault(id_hash(doc_id), doc_id)
+        if other != doc_id:
+            return other, doc_id
+    raise AssertionError("no 32-bit collision in a million ids")
+
+
+def test_ids_are_looked_up_by_a_32_bit_hash_and_told_apart_when_two_share_it(tmp_path: Path) -> None:
+    first, second = _colliding_ids()
+    assert id_hash(first) == id_hash(second)
+    path = str(tmp_path / "i.sqlite")
+    with DedupIndex.open(path, DedupConfig(passages=False)) as index:
+        number = index.begin_run("r", "run")
+        rows = [
+            (doc_id, doc_id, np.array([k], dtype=U64), np.arange(1, 30, dtype=U64) * U64(k), k)
+            for k, doc_id in ((11, first), (22, second))
+        ]
+        rowids = index.add(rows)
+        index.finish_add(number, rowids)
+        index.commit_run("r")
+        found = [index.known(doc_id) for doc_id in (first, second, "https://example.com/other")]
+        assert [(k.rowid, k.content) for k in found[:2] if k] == [(rowids[0], 11), (rowids[1], 22)]
+        assert found[2] is None
+        stored = index.conn.execute("SELECT MIN(id_hash), MAX(id_hash) FROM docs").fetchone()
+        assert -(2**31) <= stored[0] <= stored[1] < 2**31  # 4 bytes each in the id B-tree
+    assert verify(path)["ok"]
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE docs SET id_hash = id_hash + 1 WHERE rowid = ?", (rowids[0],))
+    conn.close()
+    assert verify(path)["problems"] == ["1 documents whose id hash is not their id's (their ids cannot be found)"]

@@ -17,6 +17,11 @@ What it measures, in one run, on one core:
    (summarize_many, decide, apply) vs datasketch MinHash.update_batch + MinHashLSH(0.8)
    query-then-insert; best of --repeat runs each, interleaved.
 
+Separately: ``--two-batches-only`` (item 2 alone), ``--index-tradeoff`` (item 2 with odd
+sketches of 1,024, 2,048 and 4,096 bits and with shingle sets, beside format 2's figures, and the
+sketch's simulated error; writes results/bench_dedup_index.json) and ``--sketch-error`` (the
+simulation alone: share of pairs accepted by union size and Jaccard).
+
 Reuters-21578 and Clough-Stevenson are research-only: this script reads them from --data and
 never copies them.
 """
@@ -24,6 +29,7 @@ never copies them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import itertools
 import json
@@ -33,9 +39,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_DATA, peak_rss_mb, pin_one_core, table, write_results
@@ -244,11 +251,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the two-batch index measurement (recall, precision, index bytes per document; writes no results)",
     )
+    parser.add_argument(
+        "--index-tradeoff",
+        action="store_true",
+        help="only the index's size against its verification: the two-batch measurement at several sketch "
+        "sizes and with shingle sets, and the sketch's simulated error (writes results/bench_dedup_index.json)",
+    )
+    parser.add_argument(
+        "--sketch-error",
+        action="store_true",
+        help="only the simulated error of the odd-sketch estimate, by set size and Jaccard (writes no results)",
+    )
     args = parser.parse_args(argv)
-    if args.two_batches_only:
+    if args.two_batches_only or args.index_tradeoff:
         base = args.data / "corpus" / "reuters21578" / "bench"
-        tb = two_batches(read_jsonl(base / "bench.jsonl.gz"), load_oracle(base / "oracle_pairs_jaccard_ge_0.5.json.gz"))
-        print(two_batches_line(tb))
+        records = read_jsonl(base / "bench.jsonl.gz")
+        oracle = load_oracle(base / "oracle_pairs_jaccard_ge_0.5.json.gz")
+        if args.two_batches_only:
+            print(two_batches_line(two_batches(records, oracle)))
+        else:
+            index_tradeoff(records, oracle, args.data / "extraction" / "wcxb-dev" / "ground-truth.json")
+        return 0
+    if args.sketch_error:
+        print(sketch_error_table(sketch_error()))
         return 0
     clough = args.data / "neardup" / "clough-stevenson-short-answers" / "corpus.jsonl.gz"
     if args.clough_only:
@@ -435,15 +460,18 @@ def clough_table(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def two_batches(records: Sequence[dict[str, Any]], oracle: dict[tuple[int, int], float]) -> dict[str, Any]:
-    """The bench in two halves through one persistent index (passages off): the share of
-    cross-batch pairs (J >= 0.8) caught in the second half, the precision of the second half's
-    drops against first-half documents (their verified partner has oracle J >= 0.8), and the
-    index file's size per document."""
+def two_batches(
+    records: Sequence[dict[str, Any]], oracle: dict[tuple[int, int], float], passages: bool = False
+) -> dict[str, Any]:
+    """The bench in two halves through one persistent index (passages off unless ``passages``:
+    then the index keeps shingle sets and verifies exactly): the share of cross-batch pairs
+    (J >= 0.8) caught in the second half, the precision of the second half's drops against
+    first-half documents (their verified partner has oracle J >= 0.8), and the index file's size
+    per document."""
     n = len(records)
     half = n // 2
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = DedupConfig(passages=False, index=str(Path(tmp) / "bench.index"))
+        cfg = DedupConfig(passages=passages, index=str(Path(tmp) / "bench.index"))
         started = clock()
         first = run_cleaner_on(records[:half], cfg)
         first_cpu = since(started)[1]
@@ -486,6 +514,165 @@ def two_batches_line(tb: dict[str, Any]) -> str:
         f"the index {tb['precision_against_index']:.3f}; CPU s per batch {tb['cpu_seconds_batch1']:.2f} "
         f"(new index), {tb['cpu_seconds_batch2']:.2f} (checked against it); index "
         f"{tb['index_bytes'] / 1e6:.1f} MB, {tb['index_bytes_per_doc']:.0f} bytes per document\n"
+    )
+
+
+# -- the index's size against its verification ----------------------------------------------------
+# Measured once at main 0c02ef2 (format 2, the index before odd sketches) with the command
+# `python benchmarks/bench_dedup.py --two-batches-only`: kept here so the trade-off table shows
+# what the sketch replaced; re-measure by checking that commit out.
+FORMAT_2 = {
+    "caught": 444,
+    "cross_batch_pairs": 461,
+    "drops_against_index": 449,
+    "precision_against_index": 0.967,
+    "index_bytes_per_doc": 624.0,
+    "share": 444 / 461,
+}
+
+
+@contextlib.contextmanager
+def sketch_size(bits: int) -> Iterator[None]:
+    """Index documents with odd sketches of at least ``bits`` bits (the format's constant,
+    patched for this measurement only: an index made so records it in its parameters)."""
+    from cleaner.dedup import index as index_module
+    from cleaner.dedup import sketch as sketch_module
+
+    with mock.patch.object(sketch_module, "MIN_BITS", bits), mock.patch.object(index_module, "MIN_BITS", bits):
+        yield
+
+
+def index_tradeoff(
+    records: Sequence[dict[str, Any]], oracle: dict[tuple[int, int], float], web: Path | None = None
+) -> None:
+    """Two batches through one index at several verification sketches, then with shingle sets
+    (exact), beside format 2's figures; the index's size on web pages (``web``: WCXB's ground
+    truth, URLs as ids); and the sketch's simulated error. Prints the tables and writes
+    results/bench_dedup_index.json."""
+    from cleaner.dedup.sketch import MIN_BITS
+
+    rows: dict[str, dict[str, Any]] = {}
+    for bits in (1024, MIN_BITS, 4096):
+        with sketch_size(bits):
+            rows[f"odd sketch {bits} bits" + (" (default)" if bits == MIN_BITS else "")] = two_batches(records, oracle)
+    rows["shingle sets, exact (passages on)"] = two_batches(records, oracle, passages=True)
+    rows["format 2: 128 x 16-bit MinHash (0c02ef2)"] = FORMAT_2
+    print(
+        table(
+            [
+                [
+                    name,
+                    r["index_bytes_per_doc"],
+                    f"{r['caught']}/{r['cross_batch_pairs']}",
+                    r["share"],
+                    r["precision_against_index"],
+                ]
+                for name, r in rows.items()
+            ],
+            ["verification against the index", "bytes/doc", "caught", "recall", "precision"],
+        )
+    )
+    pages = web_index_size(web) if web is not None and web.exists() else None
+    if pages:
+        print(
+            f"\nWeb pages (WCXB dev ground truth, {pages['documents']:,} pages, URLs as ids of "
+            f"{pages['mean_id_chars']:.0f} characters on average, median {pages['median_shingles']:.0f} distinct "
+            f"shingles, {pages['share_over_min_bits']:.0%} over {pages['min_bits']:,}): index "
+            f"{pages['index_bytes_per_doc']:.0f} bytes per document, sketches {pages['mean_sketch_bytes']:.0f} bytes "
+            "on average. WCXB: Murrough Foley, Web Content Extraction Benchmark (2026), CC-BY-4.0."
+        )
+    errors = sketch_error()
+    print("\n" + sketch_error_table(errors))
+    payload = {"two_batches": rows, "web_pages": pages, "sketch_error": errors}
+    path = write_results("bench_dedup_index", payload, ["numpy"])
+    print(f"\nwrote {path}")
+
+
+def web_index_size(ground_truth: Path) -> dict[str, Any]:
+    """One batch of WCXB's ground-truth texts (web pages; URLs as ids, the page's key where it
+    has none) into a new index, passages off: its size per document, and what drives it (id
+    length, sketches grown past their minimum)."""
+    import sqlite3
+
+    import numpy as np
+
+    from cleaner.dedup.sketch import MIN_BITS
+
+    truth = json.loads(ground_truth.read_text(encoding="utf-8"))
+    pages = [
+        {"id": v.get("url") or k, "text": v["articleBody"]} for k, v in sorted(truth.items()) if v.get("articleBody")
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "web.index"
+        run_cleaner_on(pages, DedupConfig(passages=False, index=str(path)))
+        with sqlite3.connect(path) as conn:
+            sizes = np.array([row[0] for row in conn.execute("SELECT size FROM docs")])
+            sketch_bytes = conn.execute("SELECT AVG(length(sketch)) FROM docs").fetchone()[0]
+        conn.close()
+        index_bytes = path.stat().st_size
+    return {
+        "documents": len(pages),
+        "mean_id_chars": sum(len(p["id"]) for p in pages) / len(pages),
+        "median_shingles": float(np.median(sizes)),
+        "min_bits": MIN_BITS,
+        "share_over_min_bits": float(np.mean(sizes > MIN_BITS)),
+        "mean_sketch_bytes": float(sketch_bytes),
+        "index_bytes_per_doc": index_bytes / len(pages),
+    }
+
+
+def sketch_error(trials: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """The odd-sketch estimate by union size and Jaccard, simulated: for each cell, ``trials``
+    pairs whose symmetric difference (``union * (1 - J)`` elements) lands on random bits of a
+    sketch sized for the stored document (what the estimate sees: the XOR of the two sketches),
+    estimated with :func:`cleaner.dedup.sketch.estimate_jaccard` itself. Returns the share
+    accepted at the default threshold 0.8 and the error's mean and standard deviation."""
+    import numpy as np
+
+    from cleaner.dedup.sketch import estimate_jaccard, sketch_bits
+
+    rng = np.random.default_rng(seed)
+    unions = [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000]
+    jaccards = [0.70, 0.75, 0.78, 0.79, 0.80, 0.81, 0.82, 0.85, 0.90]
+    cells = []
+    for union in unions:
+        for target in jaccards:
+            common = round(target * union)
+            differ = union - common
+            size_a, size_b = common + differ // 2, common + differ - differ // 2
+            bits = sketch_bits(size_b)
+            slots = rng.integers(0, bits, size=(trials, differ)) + np.arange(trials)[:, None] * bits
+            odd = (np.bincount(slots.reshape(-1), minlength=trials * bits) & 1).astype(np.uint8).reshape(trials, bits)
+            empty = bytes(bits // 8)
+            est = np.array([estimate_jaccard(size_a, np.packbits(row).tobytes(), size_b, empty) for row in odd])
+            exact = common / union
+            cells.append(
+                {
+                    "union": union,
+                    "target": target,
+                    "jaccard": exact,
+                    "bits": bits,
+                    "accepted": float(np.mean(est >= 0.8)),
+                    "mean_error": float(np.mean(est - exact)),
+                    "sd": float(np.std(est - exact)),
+                }
+            )
+    return {"trials": trials, "threshold": 0.8, "cells": cells}
+
+
+def sketch_error_table(res: dict[str, Any]) -> str:
+    targets = sorted({c["target"] for c in res["cells"]})
+    by_union: dict[int, dict[float, dict[str, Any]]] = defaultdict(dict)
+    for c in res["cells"]:
+        by_union[c["union"]][c["target"]] = c
+    rows = []
+    for union, cells in by_union.items():
+        rows.append([f"{union:,}", cells[0.8]["bits"], *[cells[t]["accepted"] for t in targets], cells[0.8]["sd"]])
+    return (
+        f"odd sketch, share of {res['trials']:,} simulated pairs accepted at threshold {res['threshold']}, "
+        "by union size (shingles) and Jaccard; last column: standard error at J = 0.8\n"
+        + table(rows, ["union", "bits", *[f"J={t:.2f}" for t in targets], "sd@0.8"])
+        + "\n(J is the nearest the union allows: at 50 shingles, 0.75 is 0.76 and 0.79 is 0.80)"
     )
 
 

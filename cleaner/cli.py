@@ -714,7 +714,7 @@ def index_forget(path: Path, run: int, debug: bool) -> None:
 
 @_index_command("compact")
 def index_compact(path: Path, debug: bool) -> None:
-    """Remove library batches that were never committed and rebuild the file without free space.
+    """Remove uncommitted library batches, reassign passage owners, rebuild without free space.
 
     \b
     Example:

@@ -3,29 +3,40 @@
 What it holds:
 
 - ``meta``: the parameters every signature depends on (format version, permutations, seed,
-  n-gram size, bands x rows, hash scheme) plus whether passage owners are kept. A run with
+  n-gram size, bands x rows, hash scheme) plus whether passage owners are kept and how
+  candidates are verified (the sketch's size). A run with
   other values is refused with :class:`~cleaner.errors.IndexMismatchError` (a configuration
   error: exit code 2), because its signatures and band keys would never match the stored ones.
-- ``docs``: one row per indexed document: its id (never a placeholder), the id of its cluster's
-  kept copy, a 64-bit hash of its content (its shingle sequence: it tells a document already in
-  the index from a new version under the same id), its signature (the low 16 bits of each MinHash
-  value: 256 bytes at 128 permutations) and, only with passages on, its distinct shingle hashes
-  (uint64 bytes: a passage found in an indexed document is checked against them exactly).
+- ``docs``: one row per indexed document: its id (never a placeholder) and a 32-bit hash of it
+  (ids are looked up by the hash: 4 bytes per document in that B-tree where the id itself, a
+  URL, took 70 and more), the id of its cluster's kept copy (NULL when that is the document
+  itself), a 64-bit hash of its content (its shingle sequence: it tells a document already in
+  the index from a new version under the same id), its number of distinct shingles, its odd
+  sketch (2,048 bits, 256 bytes; one bit per shingle past 2,048 shingles: see
+  :mod:`cleaner.dedup.sketch`) and, only with passages on, its distinct shingle hashes (uint64
+  bytes: a passage found in an indexed document is checked against them exactly).
 - ``bands``: (band key, doc) rows, one B-tree (``WITHOUT ROWID``); a run's documents query these
-  before they are added.
-
-**Verification against the index.** With passages on, a candidate from the index is verified
-with the exact Jaccard of the shingle sets, like a pair within a run. With passages off (the
-index then holds about 0.6 KB per document instead of about 3 KB), it is verified against the
-stored signature: the share of equal values of the two 128 signatures, each equal with probability
-J (plus 2**-16 for two different 16-bit values, negligible), so the estimate has a standard
-error of sqrt(J(1-J)/128): 0.035 at J = 0.8. A pair at J = 0.9 is accepted with probability
-0.9996, at 0.85 with 0.94, at exactly 0.8 with 0.50, at 0.75 with 0.09 and at 0.7 with 0.005
-(binomial: at least 103 of 128 values equal). Pairs within a run are always verified exactly.
+  before they are added. A key is the low 47 bits of the band's 64-bit key, which SQLite stores
+  in 6 bytes instead of 8 (a false match of two bands is one in 2**47 per indexed document and
+  band; verification rejects it). The MinHash signature itself is not kept: the band keys are
+  all a query needs, and the sketch verifies better.
 - ``owners`` (with passages): the first indexed document holding each sampled shingle (one in
   four, by hash), which is how a later run finds candidate sources for its passages.
 - ``runs``: one row per run (or library batch) that added documents: its name, when it started
   and when it was committed, the range of rows it added, its options, the process that ran it.
+
+**Verification against the index.** With passages on, a candidate from the index is verified
+with the exact Jaccard of the shingle sets, like a pair within a run. With passages off (the
+index then holds 578 bytes per document on the Reuters bench instead of 2.6 KB), it is verified
+with the Jaccard estimated from the two odd sketches and set sizes (the new document's sketch is
+made at the stored one's size): at J = 0.8 its standard error is at most 0.0065 (simulated for
+unions of 50 to 20,000 shingles: ``python benchmarks/bench_dedup.py --sketch-error``), so a pair
+whose Jaccard is 0.02 or more from the threshold is decided as the exact Jaccard would decide it
+with probability at least 0.976, and 0.05 or more from it, 0.999. Short documents whose differing
+shingles land on distinct bits are estimated exactly. Format 2 kept 128 MinHash values of 16 bits
+instead and verified with their share of equal values: a standard error of 0.035 at J = 0.8, which
+cost 3 points of recall and precision on the two-batch bench (README's table has both). Pairs
+within a run are always verified exactly.
 
 **A batch is committed by its caller.** A run adds its rows as *pending* (``runs.committed`` is
 NULL) and pending rows are invisible to every query, so an interrupted or uncommitted batch leaves
@@ -80,6 +91,7 @@ import numpy.typing as npt
 from cleaner.config import DedupConfig
 from cleaner.dedup.cluster import BUCKET_CAP, distinct_sorted, jaccard_distinct
 from cleaner.dedup.passages import OWNER_SAMPLE, sampled
+from cleaner.dedup.sketch import MIN_BITS, estimate_jaccard, odd_sketch, sketch_bits
 from cleaner.errors import IndexMismatchError, UsageError
 
 U32 = npt.NDArray[np.uint32]
@@ -87,8 +99,10 @@ U64 = npt.NDArray[np.uint64]
 
 # Bump when shingle hashing, band keys or the schema change: old indexes then refuse to load,
 # with a message to rebuild them. 2: runs are committed by the caller (pending rows), content hashes,
-# 16-bit signatures, shingle sets only with passages, bands in one B-tree.
-FORMAT_VERSION = 2
+# 16-bit signatures, shingle sets only with passages, bands in one B-tree. 3: odd sketches and sizes
+# instead of signatures, 47-bit band keys, ids looked up by a 32-bit hash, NULL cluster for a
+# document that is its own cluster, NULL shingle sets with passages off.
+FORMAT_VERSION = 3
 HASH = "cleaner-horner64-fmix64/datasketch-affine32"
 
 _SCHEMA = """
@@ -96,12 +110,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
-    cluster TEXT NOT NULL,
+    id_hash INTEGER NOT NULL,
+    cluster TEXT,
     content INTEGER NOT NULL,
-    signature BLOB NOT NULL,
-    shingles BLOB NOT NULL
+    size INTEGER NOT NULL,
+    sketch BLOB NOT NULL,
+    shingles BLOB
 );
-CREATE INDEX IF NOT EXISTS docs_id ON docs (id);
+CREATE INDEX IF NOT EXISTS docs_id ON docs (id_hash);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS owners (hash INTEGER PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
@@ -135,6 +151,18 @@ def content_hash(shingles: U64) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+def id_hash(doc_id: str) -> int:
+    """A 32-bit hash of a document id (signed, which SQLite stores in 4 bytes): the index looks
+    ids up by it, so its B-tree holds 4 bytes per document instead of the id (a URL: 70 bytes
+    and more). Two ids may share a hash; a lookup compares the ids too.
+
+    >>> id_hash("https://example.com/a") == id_hash("https://example.com/a"), -2**31 <= id_hash("x") < 2**31
+    (True, True)
+    """
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -155,12 +183,27 @@ def index_params(cfg: DedupConfig) -> dict[str, str]:
         "rows": str(cfg.lsh_rows),
         "passages": str(int(cfg.passages)),
         "passage_owner_sample": str(OWNER_SAMPLE),
+        "verification": f"odd-sketch-{MIN_BITS}",
     }
 
 
 def _signed(values: npt.NDArray[np.uint64]) -> list[int]:
     """SQLite integers are signed 64-bit: store uint64 hashes by their bit pattern."""
     return values.astype(np.uint64).view(np.int64).tolist()
+
+
+# A band key as stored: its low 47 bits, which SQLite writes in 6 bytes (a full 64-bit key takes
+# 8, and 16 rows per document make that 32 bytes of each document's ~580).
+_BAND_KEY_MASK = np.uint64((1 << 47) - 1)
+
+
+def _band_keys(keys: U64) -> list[int]:
+    """The stored form of a document's band keys (see ``_BAND_KEY_MASK``).
+
+    >>> _band_keys(np.array([2**64 - 1, 5], dtype=np.uint64)) == [2**47 - 1, 5]
+    True
+    """
+    return (np.asarray(keys, dtype=np.uint64) & _BAND_KEY_MASK).astype(np.int64).tolist()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +323,9 @@ class DedupIndex:
 
     def forget(self, number: int) -> int:
         """Remove run ``number`` and every row it added, in one transaction. Returns how many
-        documents left the index. Passage owners it held are not handed to later documents."""
+        documents left the index. Passage owners it held go to later documents holding their
+        shingles only at the next :func:`compact` (a rebuild of the owners: see
+        :meth:`rebuild_owners`)."""
         row = self.conn.execute("SELECT documents FROM runs WHERE number = ?", (number,)).fetchone()
         if row is None:
             raise UsageError(f"the index {self.path} has no run {number}: `cleaner index runs {self.path}` lists them")
@@ -329,10 +374,10 @@ class DedupIndex:
         clause, params = self._visible("d.rowid")
         # Rows with this content first (any version may be re-sent), then the latest.
         row = self.conn.execute(
-            "SELECT d.rowid, d.content, d.cluster, r.number, r.committed FROM docs d LEFT JOIN runs r "
-            f"ON d.rowid BETWEEN r.first_rowid AND r.last_rowid WHERE d.id = ?{clause} "
+            "SELECT d.rowid, d.content, COALESCE(d.cluster, d.id), r.number, r.committed FROM docs d LEFT JOIN runs r "
+            f"ON d.rowid BETWEEN r.first_rowid AND r.last_rowid WHERE d.id_hash = ? AND d.id = ?{clause} "
             "ORDER BY d.content = ? DESC, d.rowid DESC LIMIT 1",
-            [doc_id, *params, content],
+            [id_hash(doc_id), doc_id, *params, content],
         ).fetchone()
         if row is None:
             return None
@@ -341,7 +386,7 @@ class DedupIndex:
     def query(self, band_keys: U64, cap: int) -> list[int]:
         """Rowids of indexed documents sharing a band key with ``band_keys`` (the earliest
         ``cap`` per key, as OnlineBuckets keeps them), sorted."""
-        keys = _signed(band_keys)
+        keys = _band_keys(band_keys)
         clause, hidden = self._visible("doc")
         one = f"SELECT * FROM (SELECT doc FROM bands WHERE key = ?{clause} ORDER BY doc LIMIT ?)"
         params = [v for key in keys for v in (key, *hidden, cap)]
@@ -354,23 +399,26 @@ class DedupIndex:
         shingles: U64,
         threshold: float,
         docs: dict[int, tuple[str, str, U64]],
-        signature: U32 | None = None,
     ) -> list[tuple[int, float]]:
         """Indexed documents that share a band key with a new document and whose Jaccard with
         it reaches ``threshold``: ``(rowid, similarity)``. Exact, from its ``shingles`` (sorted,
-        distinct), when the index holds shingle sets (passages on); else estimated from its
-        ``signature`` (see the module docstring for the error). ``docs`` caches what :meth:`doc`
+        distinct), when the index holds shingle sets (passages on); else estimated from the two
+        odd sketches (see the module docstring for the error). ``docs`` caches what :meth:`doc`
         read, by rowid, across calls."""
         found = []
-        low = None if signature is None else (np.asarray(signature) & 0xFFFF).astype(np.uint16)
+        mine: dict[int, bytes] = {}  # the new document's sketch, by size in bits
         for rowid in self.query(band_keys, BUCKET_CAP):
             if rowid not in docs:
                 docs[rowid] = self.doc(rowid)
             stored = docs[rowid][2]
-            if stored.size or low is None:
+            if stored.size:
                 s = jaccard_distinct(shingles, stored)
             else:
-                s = round(float(np.count_nonzero(self.signature(rowid) == low)) / low.size, 4)
+                size, sketch = self.sketch(rowid)
+                bits = 8 * len(sketch)
+                if bits not in mine:
+                    mine[bits] = odd_sketch(shingles, bits)
+                s = estimate_jaccard(int(shingles.size), mine[bits], size, sketch)
             if s >= threshold:
                 found.append((rowid, s))
         return found
@@ -378,13 +426,15 @@ class DedupIndex:
     def doc(self, rowid: int) -> tuple[str, str, U64]:
         """``(id, cluster, distinct shingle hashes)`` of one indexed document (no hashes when
         the index keeps none: passages off)."""
-        row = self.conn.execute("SELECT id, cluster, shingles FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-        return row[0], row[1], np.frombuffer(row[2], dtype=np.uint64)
+        row = self.conn.execute(
+            "SELECT id, COALESCE(cluster, id), shingles FROM docs WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        return row[0], row[1], np.frombuffer(row[2] or b"", dtype=np.uint64)
 
-    def signature(self, rowid: int) -> npt.NDArray[np.uint16]:
-        """The stored signature of one indexed document: the low 16 bits of each value."""
-        row = self.conn.execute("SELECT signature FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-        return np.frombuffer(row[0], dtype=np.uint16)
+    def sketch(self, rowid: int) -> tuple[int, bytes]:
+        """The number of distinct shingles and the odd sketch of one indexed document."""
+        row = self.conn.execute("SELECT size, sketch FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        return int(row[0]), bytes(row[1])
 
     def owners(self, hashes: U64) -> tuple[U64, npt.NDArray[np.int64]]:
         """For those of ``hashes`` that indexed documents hold (only sampled hashes are kept):
@@ -408,32 +458,35 @@ class DedupIndex:
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, docs: Iterable[Sequence[Any]]) -> list[int]:
-        """Append documents ``(id, cluster, signature, band keys, distinct shingles[, content
-        hash])`` in rank order (an iterable: they are written one by one); with passages on, also
-        record the sampled shingles they are first to hold. Returns their rowids."""
+        """Append documents ``(id, cluster, band keys, distinct shingles[, content hash])`` in
+        rank order (an iterable: they are written one by one); with passages on, also record the
+        sampled shingles they are first to hold. Returns their rowids."""
         rowids: list[int] = []
         passages = self.conn.execute("SELECT value FROM meta WHERE key = 'passages'").fetchone()[0] == "1"
         owned: list[U64] = []
         cur = self.conn.cursor()
-        for doc_id, cluster, signature, keys, shingles, *rest in docs:
+        for doc_id, cluster, keys, shingles, *rest in docs:
             content = rest[0] if rest else content_hash(shingles)
+            size = len(shingles)
             cur.execute(
-                "INSERT INTO docs (id, cluster, content, signature, shingles) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO docs (id, id_hash, cluster, content, size, sketch, shingles) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc_id,
-                    cluster,
+                    id_hash(doc_id),
+                    None if cluster == doc_id else cluster,
                     int(content),
-                    (signature.astype(np.uint32) & 0xFFFF).astype(np.uint16).tobytes(),
-                    shingles.astype(np.uint64).tobytes() if passages else b"",
+                    size,
+                    odd_sketch(shingles, sketch_bits(size)),
+                    shingles.astype(np.uint64).tobytes() if passages else None,
                 ),
             )
             rowid = int(cur.lastrowid or 0)
             rowids.append(rowid)
             if passages:
                 owned.append(shingles[sampled(shingles)])
-            if not len(shingles):
+            if not size:
                 continue  # no words, no near-duplicates: its all-max signature would match every empty one
-            cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, rowid) for k in _signed(keys)))
+            cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, rowid) for k in _band_keys(keys)))
         if owned:
             self._add_owners(owned, rowids)
         return rowids
@@ -459,6 +512,29 @@ class DedupIndex:
         self.conn.executemany(
             "INSERT OR IGNORE INTO owners VALUES (?, ?)", zip(ordered[starts].tolist(), owners.tolist(), strict=True)
         )
+
+    def rebuild_owners(self, chunk: int = 4096) -> int:
+        """Recompute the passage owners from the stored shingle sets (passages on; else nothing
+        to do): each sampled shingle owned by the first document holding it, as if the index had
+        been built from its present rows. Forgetting a run removes its owners and nothing takes
+        them over until this runs (``cleaner index compact``). Reads ``chunk`` documents at a
+        time, in rowid order. Returns how many shingles have an owner now that had none."""
+        if self.conn.execute("SELECT value FROM meta WHERE key = 'passages'").fetchone()[0] != "1":
+            return 0
+        before = int(self.conn.execute("SELECT COUNT(*) FROM owners").fetchone()[0])
+        self.conn.execute("DELETE FROM owners")
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT rowid, shingles FROM docs WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, chunk)
+            ).fetchall()
+            if not rows:
+                break
+            sets = [np.frombuffer(blob or b"", dtype=np.uint64) for _, blob in rows]
+            # earlier chunks' owners stay (INSERT OR IGNORE): the smallest rowid wins overall
+            self._add_owners([s[sampled(s)] for s in sets], [int(rowid) for rowid, _ in rows])
+            last = int(rows[-1][0])
+        return int(self.conn.execute("SELECT COUNT(*) FROM owners").fetchone()[0]) - before
 
     def close(self) -> None:
         self.conn.close()
@@ -521,9 +597,14 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
 def _check(path: str, stored: dict[str, str], wanted: dict[str, str]) -> None:
     version = stored.get("format_version")
     if version != wanted["format_version"]:
+        why = (
+            " (format 2 kept 16-bit MinHash values, from which the sketches that verify candidates now cannot be made)"
+            if version == "2"
+            else ""
+        )
         raise IndexMismatchError(
             f"the index {path} is in format {version or 'unknown'}, written by another version of cleaner; "
-            f"this version reads format {wanted['format_version']}. Rebuild it: run your batches again "
+            f"this version reads format {wanted['format_version']}{why}. Rebuild it: run your batches again "
             "with a new --index path (the old file is left as it is)"
         )
     differs = [
@@ -581,7 +662,9 @@ def describe(path: str) -> dict[str, object]:
         current = meta.get("format_version") == str(FORMAT_VERSION)
         index = DedupIndex(conn, path) if current and "runs" in _tables(conn) else None
         clause, params = index._visible("rowid") if index else ("", [])
-        docs = conn.execute(f"SELECT COUNT(*), COUNT(DISTINCT cluster) FROM docs WHERE 1{clause}", params).fetchone()
+        docs = conn.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT COALESCE(cluster, id)) FROM docs WHERE 1{clause}", params
+        ).fetchone()
         pending = conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0] - docs[0]
         bands = conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
         owners = conn.execute("SELECT COUNT(*) FROM owners").fetchone()[0]
@@ -612,7 +695,7 @@ def iter_ids(path: str) -> Iterable[tuple[str, str]]:
     """``(id, cluster)`` of every indexed document, in insertion order (for inspection and tests)."""
     conn = _connect(path, readonly=True)
     try:
-        yield from conn.execute("SELECT id, cluster FROM docs ORDER BY rowid")
+        yield from conn.execute("SELECT id, COALESCE(cluster, id) FROM docs ORDER BY rowid")
     finally:
         conn.close()
 
@@ -739,17 +822,25 @@ def forget(path: str, number: int) -> int:
 
 
 def compact(path: str) -> dict[str, int]:
-    """Remove the pending rows of library batches that were never committed, then rebuild the
-    file without free pages (SQLite ``VACUUM``). A command's pending run (it may still resume and
-    commit) is kept. Returns the file size before and after and the batches removed."""
+    """Remove the pending rows of library batches that were never committed, hand the passage
+    owners of forgotten documents to the next documents holding their shingles (with passages),
+    then rebuild the file without free pages (SQLite ``VACUUM``). A command's pending run (it may
+    still resume and commit) is kept. Returns the file size before and after, the batches
+    removed and the passage shingles that found a new owner."""
     before = os.path.getsize(path) if os.path.isfile(path) else 0
     with maintaining(path, "compact") as index:
         stale = index.conn.execute("SELECT number FROM runs WHERE committed IS NULL AND kind = 'batch'").fetchall()
         for (number,) in stale:
             index._remove_run(int(number))
+        reassigned = index.rebuild_owners()
         index.conn.commit()
         index.conn.execute("VACUUM")
-    return {"bytes_before": before, "bytes_after": os.path.getsize(path), "batches_removed": len(stale)}
+    return {
+        "bytes_before": before,
+        "bytes_after": os.path.getsize(path),
+        "batches_removed": len(stale),
+        "passage_owners_reassigned": reassigned,
+    }
 
 
 def verify(path: str) -> dict[str, Any]:
@@ -765,7 +856,7 @@ def verify(path: str) -> dict[str, Any]:
         integrity = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
         if integrity != ["ok"]:
             problems += [f"sqlite integrity: {line}" for line in integrity[:20]]
-        sig_bytes = 2 * int(meta.get("num_perm", "0"))
+        passages = meta.get("passages") == "1"
         checks = [
             (
                 "documents in no run",
@@ -790,13 +881,28 @@ def verify(path: str) -> dict[str, Any]:
                 "passage owners pointing at no document",
                 "SELECT COUNT(*) FROM owners o LEFT JOIN docs d ON d.rowid = o.doc WHERE d.rowid IS NULL",
             ),
-            (f"signatures not {sig_bytes} bytes", f"SELECT COUNT(*) FROM docs WHERE length(signature) != {sig_bytes}"),
-            ("shingle sets not a whole number of hashes", "SELECT COUNT(*) FROM docs WHERE length(shingles) % 8 != 0"),
+            (
+                "sketches whose length does not match their document's size",
+                f"SELECT COUNT(*) FROM docs WHERE 8 * length(sketch) != MAX({MIN_BITS}, (size + 7) / 8 * 8)",
+            ),
+            (
+                "shingle sets missing or not of their document's size"
+                if passages
+                else "shingle sets kept by an index without passages",
+                "SELECT COUNT(*) FROM docs WHERE shingles IS NULL OR length(shingles) != 8 * size"
+                if passages
+                else "SELECT COUNT(*) FROM docs WHERE shingles IS NOT NULL",
+            ),
         ]
         for what, query in checks:
             count = int(conn.execute(query).fetchone()[0])
             if count:
                 problems.append(f"{count} {what}")
+        misfiled = sum(
+            1 for doc_id, stored in conn.execute("SELECT id, id_hash FROM docs") if id_hash(doc_id) != stored
+        )
+        if misfiled:
+            problems.append(f"{misfiled} documents whose id hash is not their id's (their ids cannot be found)")
         documents = int(conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
         runs = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
     return {"path": path, "ok": not problems, "problems": problems, "documents": documents, "runs": runs}

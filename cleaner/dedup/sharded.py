@@ -192,7 +192,7 @@ def shard_bands(
             for i in worded.tolist():
                 if i in result.indexed:
                     continue  # its own row would match it: it is reported as already indexed instead
-                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache, signatures[i]):
+                for rowid, s in index.matches(bkeys[i], distinct[i], cfg.threshold, cache):
                     result.index_edges.append((rowid, first_rank + i, s))
                     result.index_labels[rowid] = cache[rowid][:2]
         finally:
@@ -739,17 +739,17 @@ def _add_to_index(
     at a time). Documents in ``skip`` (already indexed) are not added again."""
     clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
 
-    def rows() -> Iterator[tuple[str, str, U32, U64, U64, int]]:
+    def rows() -> Iterator[tuple[str, str, U64, U64, int]]:
         for s in present:
             files = _files(folder, s)
-            sig, bkeys = np.load(files["sig.npy"]), np.load(files["bkeys.npy"])
+            bkeys = np.load(files["bkeys.npy"])
             values, offsets = np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"])
             contents = np.load(files["content.npy"])
             for i, (key, doc_id) in enumerate(_load_labels(folder, s)):
                 if key in skip:
                     continue
                 shingles = np.asarray(values[offsets[i] : offsets[i + 1]])
-                yield doc_id, clusters.get(key, doc_id), sig[i], bkeys[i], shingles, int(contents[i])
+                yield doc_id, clusters.get(key, doc_id), bkeys[i], shingles, int(contents[i])
 
     rowids = index.add(rows())
     index.finish_add(run_number, rowids)

@@ -11,7 +11,7 @@ It decides like the batch mode (the earliest document wins: indexed documents, t
 in order) with three differences: there is no passage search (a passage needs the whole batch's
 owners), the site-template stage is skipped (it needs the pages of a site together), and with a
 persistent index kept without shingle sets (passages off) every pair, the stream's own included,
-is verified against the stored signature (see :mod:`cleaner.dedup.index` for the error).
+is verified with the stored odd sketch (see :mod:`cleaner.dedup.index` for the error).
 
 >>> from cleaner.config import DedupConfig
 >>> from cleaner.record import Document
@@ -82,7 +82,7 @@ class StreamDedup:
         version = known.detail(doc.id) if known is not None and known.content != content else None
         cluster = doc.id
         if distinct.size:
-            found = self.index.matches(keys, distinct, self.cfg.threshold, self.cache, signature)
+            found = self.index.matches(keys, distinct, self.cfg.threshold, self.cache)
             if found:
                 rowid, similarity = min(found)  # the earliest document wins
                 other, other_cluster, _ = self.cache[rowid]
@@ -90,7 +90,7 @@ class StreamDedup:
                 decision = Decision(DuplicateOf(other_cluster, other, round(similarity, 4), version))
         if decision is None and version is not None:
             decision = Decision(DuplicateOf(doc.id, version_of=version))
-        added = self.index.add([(doc.id, cluster, signature, keys, distinct, content)])
+        added = self.index.add([(doc.id, cluster, keys, distinct, content)])
         self.rowids += added
         self.mine.update(added)
         return decision

@@ -97,7 +97,6 @@ def one_piece_decide(
                     (
                         ids[i],
                         clusters.get(keys[i], ids[i]),
-                        sigs[i],
                         bkeys[i],
                         doc_store.distinct(i, cache=False),
                         contents[i],

@@ -42,6 +42,7 @@ def test_round_trip_second_run_finds_first_runs_documents(tmp_path: Path) -> Non
         "rows": 8,
         "passages": 0,
         "passage_owner_sample": 4,
+        "verification": "odd-sketch-2048",
     }
     assert ("a-copy", "a3") in list(iter_ids(path))
 
@@ -132,10 +133,9 @@ def test_query_returns_the_earliest_members_per_bucket(tmp_path: Path) -> None:
 
     keys = np.array([11, 22], dtype=np.uint64)
     other = np.array([33, 44], dtype=np.uint64)
-    sig = np.zeros(128, dtype=np.uint32)
     shingles = np.array([1, 2], dtype=np.uint64)
     with DedupIndex.open(str(tmp_path / "i.sqlite"), DedupConfig(passages=False)) as index:
-        rowids = index.add([(f"d{i}", f"d{i}", sig, keys if i != 2 else other, shingles) for i in range(5)])
+        rowids = index.add([(f"d{i}", f"d{i}", keys if i != 2 else other, shingles) for i in range(5)])
         assert index.query(keys, cap=2) == rowids[:2]
         assert index.query(np.array([11, 44], dtype=np.uint64), cap=2) == sorted([*rowids[:2], rowids[2]])
         assert index.query(np.array([99, 98], dtype=np.uint64), cap=2) == []

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -402,84 +403,120 @@ def _char_weight(ch: str) -> int:
     return 1
 
 
-def _badness_prefilter() -> re.Pattern[str] | None:
-    """A cheap regex that matches wherever ``ftfy.badness.BADNESS_RE`` does (and more).
+def _verbose_alternatives(pattern: str) -> list[list[tuple[str, bool]]] | None:
+    """The top-level alternatives of a verbose regex made of character classes, single characters, class
+    escapes, ``.``, ``^`` and ``?``, each as a list of (character class, optional): ftfy's ``BADNESS_RE``
+    has that shape. None when the pattern uses anything else (a group, a repeat), which the prefilter
+    below cannot cut."""
+    alternatives: list[list[tuple[str, bool]]] = [[]]
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "#":
+            end = pattern.find("\n", i)
+            i = len(pattern) if end == -1 else end
+        elif ch == "|":
+            alternatives.append([])
+            i += 1
+        elif ch == "[":
+            end = i + 1
+            if pattern[end : end + 1] == "^":
+                end += 1
+            end += 1  # a "]" first in the class is a literal
+            while end < len(pattern) and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            if end >= len(pattern):
+                return None
+            alternatives[-1].append((pattern[i : end + 1], False))
+            i = end + 1
+        elif ch == "\\":
+            escape = pattern[i : i + 2]
+            if escape[1:] in ("x", "u"):
+                width = 4 if escape[1] == "x" else 6
+                escape = pattern[i : i + width]
+            elif not (escape[1:] in ("s", "w", "d") or (escape[1:] and not escape[1:].isalnum())):
+                return None
+            alternatives[-1].append(("[" + escape + "]", False))
+            i += len(escape)
+        elif ch == ".":
+            alternatives[-1].append(("[^\\n]", False))
+            i += 1
+        elif ch == "^":
+            alternatives[-1].append(("", True))  # an anchor: no character, and nothing adjacent across it
+            i += 1
+        elif ch == "?":
+            if not alternatives[-1] or alternatives[-1][-1][1]:
+                return None
+            alternatives[-1][-1] = (alternatives[-1][-1][0], True)
+            i += 1
+        elif ch in "()*+{}$":
+            return None
+        else:
+            alternatives[-1].append(("[" + re.escape(ch) + "]", False))
+            i += 1
+    return alternatives
+
+
+def _badness_prefilter(badness: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A cheap regex that matches wherever ``badness`` (ftfy's ``BADNESS_RE``) does, and rarely elsewhere.
 
     ``BADNESS_RE`` is an alternation of short sequences of character classes, tried at every position:
-    slow on long clean lines. Each alternative is cut to one of its characters, the rarest in clean text
-    (a box-drawing or currency sign, an accented capital), or, when all of its characters are common, to
-    two adjacent ones checked together (a Cyrillic capital before a guillemet). The cut alternatives go
-    into one regex that starts with a single class of rare characters, which the regex engine scans in C.
-    A line it does not match cannot be bad. Built from ftfy's own pattern at import; None (no prefilter)
-    when that pattern has a shape this reading does not know. tests/test_normalize.py checks it against
-    ``is_bad`` on random strings of the characters ``BADNESS_RE`` names.
+    slow on long clean lines. Each alternative is cut to two of its adjacent characters, anchored on the
+    rarer one in clean text (a box-drawing or currency sign, an accented capital, then a Cyrillic capital
+    or guillemet) and checked against the other, or to one character where it has no two. The cut
+    alternatives go into one regex that starts with a single class of the anchors, which the regex engine
+    scans in C. A line it does not match cannot be bad. Read from the public pattern text at import (no
+    private ``re`` module), with the shape ``_verbose_alternatives`` knows; None (no prefilter) for any
+    other shape. tests/test_normalize.py checks it against ``is_bad`` on random strings of the characters
+    ``BADNESS_RE`` names.
     """
-    from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
-
-    categories = {sre.CATEGORY_SPACE: "\\s", sre.CATEGORY_DIGIT: "\\d", sre.CATEGORY_WORD: "\\w"}
+    alternatives = _verbose_alternatives(badness.pattern)
+    if alternatives is None or not badness.flags & re.VERBOSE:
+        return None
     probe = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))]
-
-    def char_class(op: object, av: object) -> str | None:
-        if op is sre.LITERAL:
-            return "[" + re.escape(chr(av)) + "]"  # type: ignore[arg-type]
-        if op is sre.IN:
-            parts = []
-            for item_op, item in av:  # type: ignore[attr-defined]
-                if item_op is sre.LITERAL:
-                    parts.append(re.escape(chr(item)))
-                elif item_op is sre.RANGE:
-                    parts.append(re.escape(chr(item[0])) + "-" + re.escape(chr(item[1])))
-                elif item_op is sre.CATEGORY and item in categories:
-                    parts.append(categories[item])
-                else:
-                    return None  # a negated class: too wide to anchor on
-            return "[" + "".join(parts) + "]"
-        return None  # an anchor, a repeat, a group: not a single character
+    weights: dict[str, int] = {}
 
     def weight(cls: str) -> int:
-        pattern = re.compile(cls)
-        return sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+        if cls not in weights:
+            pattern = re.compile(cls, badness.flags & ~re.VERBOSE)
+            weights[cls] = sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+        return weights[cls]
 
+    anchors: list[str] = []
+    checks: list[str] = []
     try:
-        tree = parser.parse(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags)
-        if len(tree) != 1 or tree[0][0] is not sre.BRANCH:
-            return None
-        anchors: list[str] = []
-        checks: list[str] = []
-        for branch in tree[0][1][1]:
-            classes = [char_class(op, av) for op, av in branch]
-            weights = [weight(cls) if cls else None for cls in classes]
-            singles = [(w, k) for k, w in enumerate(weights) if w is not None]
-            if not singles:
+        for elements in alternatives:
+            singles = [(weight(cls), cls) for cls, optional in elements if not optional]
+            pairs = [
+                (sorted((weight(a), weight(b))), a, b)
+                for (a, a_optional), (b, b_optional) in itertools.pairwise(elements)
+                if not a_optional and not b_optional
+            ]
+            if pairs:
+                _, first, second = min(pairs)
+                if weight(first) <= weight(second):
+                    anchors.append(first)
+                    checks.append(f"(?<={first}){second}")
+                else:
+                    anchors.append(second)
+                    checks.append(f"(?<={first}{second})")
+            elif singles:
+                _, cls = min(singles)
+                anchors.append(cls)
+                checks.append(f"(?<={cls})")
+            else:
                 return None
-            best, k = min(singles)
-            if best >= 10_000:
-                # Two adjacent characters, anchored on the rarer one.
-                pairs = [
-                    (min(weights[m], weights[m + 1]), m)  # type: ignore[type-var]
-                    for m in range(len(classes) - 1)
-                    if weights[m] is not None and weights[m + 1] is not None
-                ]
-                if pairs:
-                    _, m = min(pairs)
-                    first, second = classes[m], classes[m + 1]
-                    if weights[m] <= weights[m + 1]:  # type: ignore[operator]
-                        anchors.append(first)  # type: ignore[arg-type]
-                        checks.append(f"(?<={first}){second}")
-                    else:
-                        anchors.append(second)  # type: ignore[arg-type]
-                        checks.append(f"(?<={first}{second})")
-                    continue
-            anchors.append(classes[k])  # type: ignore[arg-type]
-            checks.append(f"(?<={classes[k]})")
+        if any(cls.startswith("[^") for cls in anchors):
+            return None  # a negated class cannot join the union of anchors
         union = "[" + "".join(cls[1:-1] for cls in anchors) + "]"
         return re.compile(f"{union}(?:{'|'.join(checks)})")
-    except (re.error, ValueError, TypeError, IndexError, AttributeError):
+    except re.error:
         return None
 
 
-_BADNESS_PREFILTER = _badness_prefilter()
+_BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE)
 
 
 def _ftfy_could_change(line: str) -> bool:

@@ -46,7 +46,15 @@ import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
 
 from cleaner.config import NormalizeConfig
-from cleaner.homoglyphs import CYRILLIC, GREEK, apply_repairs, find_lookalike_repairs, letter_script
+from cleaner.homoglyphs import (
+    CYRILLIC,
+    GREEK,
+    apply_repairs,
+    find_lookalike_repairs,
+    has_astral,
+    letter_script,
+    script_counts,
+)
 from cleaner.record import Document, Edit
 
 # ftfy with datatrove's reasoning (fix encodings, enforce no formatting) minus what this module does
@@ -149,7 +157,6 @@ def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
 
 
 MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION, _GATE_FIRST, _GATE_BRANCHES = _mojibake_gate()
-_CYRILLIC_OR_GREEK_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -224,7 +231,7 @@ def gate_search(text: str, pos: int = 0) -> int:
     """
     gate = MOJIBAKE_GATE
     sample = text[pos : pos + 400]
-    if len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 > len(sample):
+    if sum(script_counts(sample)) * 4 > len(sample):
         gate = _MOJIBAKE_GATE_BY_CONTINUATION
     while (match := gate.search(text, pos)) is not None:
         start = match.start()
@@ -459,7 +466,7 @@ def _verbose_alternatives(pattern: str) -> list[list[tuple[str, bool]]] | None:
     return alternatives
 
 
-def _badness_prefilter(badness: re.Pattern[str]) -> re.Pattern[str] | None:
+def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[str] | None:
     """A cheap regex that matches wherever ``badness`` (ftfy's ``BADNESS_RE``) does, and rarely elsewhere.
 
     ``BADNESS_RE`` is an alternation of short sequences of character classes, tried at every position:
@@ -470,7 +477,7 @@ def _badness_prefilter(badness: re.Pattern[str]) -> re.Pattern[str] | None:
     scans in C. A line it does not match cannot be bad. Read from the public pattern text at import (no
     private ``re`` module), with the shape ``_verbose_alternatives`` knows; None (no prefilter) for any
     other shape. tests/test_normalize.py checks it against ``is_bad`` on random strings of the characters
-    ``BADNESS_RE`` names.
+    ``BADNESS_RE`` names. ``also``: the body of a class of characters that match by themselves.
     """
     alternatives = _verbose_alternatives(badness.pattern)
     if alternatives is None or not badness.flags & re.VERBOSE:
@@ -510,6 +517,9 @@ def _badness_prefilter(badness: re.Pattern[str]) -> re.Pattern[str] | None:
                 return None
         if any(cls.startswith("[^") for cls in anchors):
             return None  # a negated class cannot join the union of anchors
+        if also:
+            anchors.append(f"[{also}]")
+            checks.append(f"(?<=[{also}])")
         union = "[" + "".join(cls[1:-1] for cls in anchors) + "]"
         return re.compile(f"{union}(?:{'|'.join(checks)})")
     except re.error:
@@ -517,6 +527,9 @@ def _badness_prefilter(badness: re.Pattern[str]) -> re.Pattern[str] | None:
 
 
 _BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE)
+# The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
+# in Cyrillic and Greek text.
+_FTFY_HIT_RE = _badness_prefilter(ftfy.badness.BADNESS_RE, also=_FTFY_DIRECT_RE.pattern[1:-1])
 
 
 def _ftfy_could_change(line: str) -> bool:
@@ -597,21 +610,15 @@ def _mojibake_hits(text: str) -> Generator[int, int, None]:
     the gate's places are common; for Latin-script text (or without the prefilter) the gate's places are
     the candidates."""
     sample = text[:400]
-    if _BADNESS_PREFILTER is None or len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 <= len(sample):
+    if _FTFY_HIT_RE is None or sum(script_counts(sample)) * 4 <= len(sample):
         # Latin-script text: the gate's places are rarer than the prefilter's (accented letters).
         pos = 0
         while (hit := gate_search(text, pos)) >= 0:
             pos = yield hit
         return
-    direct = _FTFY_DIRECT_RE.search(text)
-    bad = _BADNESS_PREFILTER.search(text)
-    while direct is not None or bad is not None:
-        hit = min(m.start() for m in (direct, bad) if m is not None)
-        pos = yield hit
-        if direct is not None and direct.start() < pos:
-            direct = _FTFY_DIRECT_RE.search(text, pos)
-        if bad is not None and bad.start() < pos:
-            bad = _BADNESS_PREFILTER.search(text, pos)
+    pos = 0
+    while (match := _FTFY_HIT_RE.search(text, pos)) is not None:
+        pos = yield match.start()
 
 
 def _is_emoji_part(ch: str) -> bool:
@@ -793,6 +800,8 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
             text = fixer(text, edits)
     if foreign_text:
         found = set(_FLAGGED_NOT_FOREIGN_RE.findall(text))
+        if has_astral(text):
+            found.update(_ASTRAL_RE.findall(text))
         present = found & _FLAGGED
         others = True
     else:
@@ -904,10 +913,12 @@ _FLAGGED_CLASS = (
     _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "\U00010000-\U0010ffff]"
 )
 _FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
+# The same for Cyrillic or Greek text, without its letters and without astral characters (found apart, in
+# the texts that have any): a class of the Basic Multilingual Plane alone is a one-step test.
 _FLAGGED_NOT_FOREIGN_RE = re.compile(
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))[:-1]
-    + "\U00010000-\U0010ffff]"
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))
 )
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
 # mojibake gate's places, the flagged characters, Cyrillic and Greek letters, astral characters. Clean

@@ -271,8 +271,8 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 # soft hyphen, Arabic letter mark, LRM/RLM, bidi embeddings/overrides/isolates, invisible
 # math operators and word joiner, deprecated format characters, BOM/zero-width no-break space, interlinear
 # annotation characters, the object replacement character (a placeholder ftfy removes too).
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
+_INVISIBLE_CLASS = (
+    "\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
     "\N{SOFT HYPHEN}"
     "\N{ARABIC LETTER MARK}"
     "\N{LEFT-TO-RIGHT MARK}\N{RIGHT-TO-LEFT MARK}"
@@ -282,8 +282,8 @@ _INVISIBLE_RE = re.compile(
     "\N{INHIBIT SYMMETRIC SWAPPING}-\N{NOMINAL DIGIT SHAPES}"
     "\N{ZERO WIDTH NO-BREAK SPACE}"
     "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{OBJECT REPLACEMENT CHARACTER}"
-    "]"
 )
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CLASS}]")
 # A vertical tab inside a word ("Dow" VT "nload", a form field's line break pasted into text) is removed,
 # as ftfy removes every vertical tab; between lines or words it stays a line break (see line_breaks).
 _VT_IN_WORD_RE = re.compile(r"(?<=\w)\x0b+(?=\w)")
@@ -311,13 +311,15 @@ _JOINING_SCRIPT_RANGES = (
     (0xFE70, 0xFEFE),  # Arabic Presentation Forms-B
 )
 
-_SPACE_RE = re.compile(
-    "[\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\N{EN QUAD}-\N{HAIR SPACE}"
-    "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}]"
+_SPACE_CLASS = (
+    "\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\N{EN QUAD}-\N{HAIR SPACE}"
+    "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}"
 )
+_SPACE_RE = re.compile(f"[{_SPACE_CLASS}]")
 _LINE_BREAK_RE = re.compile("\r\n?|[\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
 # A character class alone scans several times faster than the alternation above: search with it first.
-_LINE_BREAK_CHAR_RE = re.compile("[\r\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
+_LINE_BREAK_CLASS = "\r\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}"
+_LINE_BREAK_CHAR_RE = re.compile(f"[{_LINE_BREAK_CLASS}]")
 
 
 def _char_label(ch: str) -> str:
@@ -870,30 +872,30 @@ def _char_class(chars: Iterable[str]) -> str:
     return "[" + "".join(parts) + "]"
 
 
-def _class_chars(pattern: re.Pattern[str]) -> frozenset[str]:
-    """The characters a regex made of one class of characters and ranges matches."""
-    from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
+def _class_chars(body: str) -> frozenset[str]:
+    """The characters of a character class written as characters and ``first-last`` ranges (no escapes):
+    the ``*_CLASS`` strings above, from which their regexes are compiled too.
 
-    ((op, items),) = parser.parse(pattern.pattern)
-    if op is not sre.IN:
-        raise ValueError(pattern.pattern)
+    >>> sorted(_class_chars("a-cx"))
+    ['a', 'b', 'c', 'x']
+    """
     chars: set[str] = set()
-    for item_op, item in items:
-        if item_op is sre.LITERAL:
-            chars.add(chr(item))
-        elif item_op is sre.RANGE:
-            chars.update(map(chr, range(item[0], item[1] + 1)))
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            chars.update(map(chr, range(ord(body[i]), ord(body[i + 2]) + 1)))
+            i += 3
         else:
-            raise ValueError(pattern.pattern)
+            chars.add(body[i])
+            i += 1
     return frozenset(chars)
 
 
 _FIRST_FIXERS = (unescape_entities, fix_mojibake)
 _NFC_MAYBE = _nfc_maybe()
-_INVISIBLE_CHARS = _class_chars(_INVISIBLE_RE) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
-_SPACE_CHARS = _class_chars(_SPACE_RE)
-_LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CHAR_RE)
+_INVISIBLE_CHARS = _class_chars(_INVISIBLE_CLASS) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
+_SPACE_CHARS = _class_chars(_SPACE_CLASS)
+_LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CLASS)
 # What each later fixer can change; a fixer whose characters a text lacks is skipped. The lookalike
 # repair has its own one-scan gate (no Cyrillic or Greek letter: nothing to do).
 _ACTS_ON: dict[Callable[[str, EditLog], str], frozenset[str]] = {

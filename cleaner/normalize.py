@@ -529,6 +529,9 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
 
 
 _BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE)
+_BADNESS_ALTERNATIVES = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
+# The most characters one match of BADNESS_RE spans (an anchor counted as one).
+_BADNESS_LONGEST = None if _BADNESS_ALTERNATIVES is None else max(map(len, _BADNESS_ALTERNATIVES))
 # The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
 # in Cyrillic and Greek text.
 _FTFY_HIT_RE = _badness_prefilter(ftfy.badness.BADNESS_RE, also=_FTFY_DIRECT_RE.pattern[1:-1])
@@ -540,9 +543,22 @@ def _ftfy_could_change(line: str) -> bool:
     full ``fix_and_explain``; the badness prefilter skips it on lines where it cannot fire)."""
     if _FTFY_DIRECT_RE.search(line):
         return True
-    if _BADNESS_PREFILTER is not None and not _BADNESS_PREFILTER.search(line):
-        return False
-    return gate_search(line) >= 0 and ftfy.badness.is_bad(line)
+    return _is_bad(line) and gate_search(line) >= 0
+
+
+def _is_bad(line: str) -> bool:
+    """``ftfy.badness.is_bad(line)``, with ``BADNESS_RE`` tried only around the places the prefilter finds:
+    every match of it holds one, and is at most ``_BADNESS_LONGEST`` characters long (the regex has no
+    lookaround, and ``^`` matches only at the line's start). ``BADNESS_RE`` is slow on long lines."""
+    if _BADNESS_PREFILTER is None or _BADNESS_LONGEST is None:
+        return ftfy.badness.is_bad(line)
+    pos = 0
+    while (match := _BADNESS_PREFILTER.search(line, pos)) is not None:
+        start = match.start()
+        if ftfy.badness.BADNESS_RE.search(line, max(0, start - _BADNESS_LONGEST), start + _BADNESS_LONGEST + 1):
+            return True
+        pos = start + 1
+    return False
 
 
 def _letter_scripts(text: str) -> set[str]:
@@ -678,7 +694,7 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
         labels[_char_label("\x0b")] = None
         text, count = _VT_IN_WORD_RE.subn("", text)
     if _INVISIBLE_RE.search(text):
-        for ch in _INVISIBLE_RE.findall(text):
+        for ch in dict.fromkeys(_INVISIBLE_RE.findall(text)):
             labels.setdefault(_char_label(ch), None)
         text, removed = _INVISIBLE_RE.subn("", text)
         count += removed
@@ -701,12 +717,14 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
 
 
 def _replace_counted(pattern: re.Pattern[str], text: str, replacement: str, fixer: str, edits: EditLog) -> str:
-    if not pattern.search(text):
+    found = pattern.findall(text)
+    if not found:
         return text
-    labels = {_char_label(m.group()[-1]) if m.group() != "\r\n" else "CR LF": None for m in pattern.finditer(text)}
-    out, count = pattern.subn(replacement, text)
-    edits.add(fixer, count, list(labels)[:MAX_EXAMPLES])
-    return out
+    # Labels in the order of their first match, from the distinct matches (a French page has hundreds of
+    # no-break spaces, and one label).
+    labels = dict.fromkeys(_char_label(m[-1]) if m != "\r\n" else "CR LF" for m in dict.fromkeys(found))
+    edits.add(fixer, len(found), list(labels)[:MAX_EXAMPLES])
+    return pattern.sub(replacement, text)
 
 
 def normalize_spaces(text: str, edits: EditLog) -> str:

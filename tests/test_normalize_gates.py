@@ -118,3 +118,18 @@ def test_badness_prefilter_reader_refuses_shapes_it_does_not_know() -> None:
         [("[a]", False), ("[\\s]", True), ("[bc]", False)],
         [("", True), ("[d]", False)],
     ]
+
+
+def test_badness_looked_for_near_the_prefilter_is_ftfys_badness() -> None:
+    """``_is_bad`` tries BADNESS_RE only in windows around the prefilter's places: the same answer as
+    ``is_bad`` on the whole line."""
+    named = sorted(set(re.sub(r"\s", "", ftfy.badness.BADNESS_RE.pattern)))
+    pool = [c for c in named if c.isprintable()] + list("  abcXYZ.,?!") + [chr(c) for c in range(0x410, 0x450)]
+    rng = random.Random(17)
+    bad = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 40)))
+        expected = ftfy.badness.is_bad(text)
+        bad += expected
+        assert n._is_bad(text) == expected, ascii(text)
+    assert 2000 < bad < 18000

@@ -806,7 +806,11 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     if _ascii_needs_nothing(text):
         return text, []
     first = _ANYTHING_RE.search(text)
-    if first is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)):
+    if (
+        first is None
+        and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text))
+        and not has_astral(text)
+    ):
         return text, []
     # Cyrillic or Greek text: its letters are left out of the scan for the fixers' characters below.
     foreign_text = first is not None and _FOREIGN_LETTER_RE.match(first.group()) is not None
@@ -826,6 +830,8 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
         others = True
     else:
         found = set(_FLAGGED_RE.findall(text))
+        if has_astral(text):
+            found.update(_ASTRAL_RE.findall(text))
         present = found & _FLAGGED
         # Whatever else was found is a run of Cyrillic or Greek letters, or an astral character (emoji).
         others = len(present) != len(found)
@@ -924,14 +930,13 @@ _ACTS_ON: dict[Callable[[str, EditLog], str], frozenset[str]] = {
 }
 _FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
 # A class of Basic Multilingual Plane characters compiles to a bitmap the regex engine tests in one step
-# per character, while many astral ranges in a class become a list tried one by one (a hundred times
-# slower): the scan takes every astral character (one range), and the set test below sorts them out.
+# per character, while astral ranges in a class become a list tried one by one (a hundred times slower
+# for many ranges, a third slower for one): the scans leave astral characters out, and the texts that
+# have any (``has_astral``, at memory speed) collect them apart; the set test below sorts them out.
 # Runs of Cyrillic and Greek letters come out of the same scan whole (one item per word, not per letter):
 # without any, the lookalike repair has nothing to look at.
 _FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
-_FLAGGED_CLASS = (
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "\U00010000-\U0010ffff]"
-)
+_FLAGGED_CLASS = _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "]"
 _FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
 # The same for Cyrillic or Greek text, without its letters and without astral characters (found apart, in
 # the texts that have any): a class of the Basic Multilingual Plane alone is a one-step test.
@@ -941,7 +946,7 @@ _FLAGGED_NOT_FOREIGN_RE = re.compile(
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
-# mojibake gate's places, the flagged characters, Cyrillic and Greek letters, astral characters. Clean
+# mojibake gate's places, the flagged characters, Cyrillic and Greek letters (astral characters apart). Clean
 # non-ASCII text (accented European text, English with typographic quotes) is one scan of it.
 _ANYTHING_RE = re.compile(
     "[" + _GATE_FIRST[1:-1] + _FLAGGED_CLASS[1:-1] + "]" + f"(?:{_GATE_BRANCHES}|(?<={_FLAGGED_CLASS}))"

@@ -133,3 +133,15 @@ def test_badness_looked_for_near_the_prefilter_is_ftfys_badness() -> None:
         bad += expected
         assert n._is_bad(text) == expected, ascii(text)
     assert 2000 < bad < 18000
+
+
+def test_astral_characters_reach_the_fixers_without_being_in_the_scans() -> None:
+    """The one-class scans leave astral characters out; a text whose only work is an astral character
+    that NFC changes (a musical symbol it decomposes) is still normalized, in Latin and Cyrillic text."""
+    half_note = "\N{MUSICAL SYMBOL HALF NOTE}"
+    composed = "\N{MUSICAL SYMBOL VOID NOTEHEAD}\N{MUSICAL SYMBOL COMBINING STEM}"
+    assert n._ANYTHING_RE.search(half_note) is None
+    for text in (f"plain {half_note} text", f"\N{CYRILLIC SMALL LETTER ZHE} {half_note}"):
+        out, edits = n.normalize_text(text)
+        assert out == text.replace(half_note, composed)
+        assert [e.fixer for e in edits] == ["nfc"]

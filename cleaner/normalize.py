@@ -494,7 +494,11 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
         return weights[cls]
 
     anchors: list[str] = []
-    checks: list[str] = []
+    # After the anchor is read, by kind: the other character comes next (a class the regex engine tests
+    # before entering the branch), or came before it (a lookbehind), or there is none (the anchor alone).
+    after: list[str] = []
+    before: list[tuple[str, str]] = []
+    alone: list[str] = [f"[{also}]"] if also else []
     try:
         for elements in alternatives:
             singles = [(weight(cls), cls) for cls, optional in elements if not optional]
@@ -507,21 +511,31 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
                 _, first, second = min(pairs)
                 if weight(first) <= weight(second):
                     anchors.append(first)
-                    checks.append(f"(?<={first}){second}")
+                    after.append(f"{second}(?<={first}{second})")
                 else:
                     anchors.append(second)
-                    checks.append(f"(?<={first}{second})")
+                    before.append((first, second))
             elif singles:
                 _, cls = min(singles)
                 anchors.append(cls)
-                checks.append(f"(?<={cls})")
+                alone.append(cls)
             else:
                 return None
-        if any(cls.startswith("[^") for cls in anchors):
-            return None  # a negated class cannot join the union of anchors
-        if also:
-            anchors.append(f"[{also}]")
-            checks.append(f"(?<=[{also}])")
+        anchors += alone[:1] if also else []
+        if any(cls.startswith("[^") for cls in anchors + alone):
+            return None  # a negated class cannot join a union
+        # Each anchor found in clean text fails every branch: the branches that start with a class are
+        # skipped at the cost of one test, and the lookbehinds are tried behind one test of their union.
+        checks = list(after)
+        if alone:
+            checks.append("(?<=[" + "".join(cls[1:-1] for cls in alone) + "])")
+        if before:
+            behind = "|".join(f"(?<={first}{second})" for first, second in before)
+            firsts = [first for first, _ in before]
+            if any(first.startswith("[^") for first in firsts):
+                checks.append(behind)
+            else:
+                checks.append("(?<=[" + "".join(first[1:-1] for first in firsts) + "][\\s\\S])(?:" + behind + ")")
         union = "[" + "".join(cls[1:-1] for cls in anchors) + "]"
         return re.compile(f"{union}(?:{'|'.join(checks)})")
     except re.error:

@@ -254,19 +254,29 @@ _LOOKALIKE_WORD_RE = re.compile(
 
 
 def _dominant_script(text: str, first_foreign: int) -> int:
-    """Which script most letters of ``text`` are in, judged from 400 characters at its first Cyrillic or
-    Greek one and 100 at each of four places after it (a Russian catalog or page may start with an English
-    header): it only chooses how to scan, never what is found."""
-    step = (len(text) - first_foreign) // 4
-    sample = text[first_foreign : first_foreign + 400]
-    if step > 400:
-        sample += "".join(text[first_foreign + k * step : first_foreign + k * step + 100] for k in range(1, 5))
+    """Which script most letters of ``text`` are in, judged from a sample (``text_sample``) from its first
+    Cyrillic or Greek character on: it only chooses how to scan, never what is found."""
+    sample = text_sample(text, first_foreign)
     cyrillic, greek = script_counts(sample)
     if cyrillic * 3 > len(sample):
         return CYRILLIC_DOMINANT
     if greek * 3 > len(sample):
         return GREEK_DOMINANT
     return LATIN_DOMINANT
+
+
+def text_sample(text: str, start: int = 0) -> str:
+    """500 characters of ``text`` from ``start``: the first 500, or 100 from each of five places spread over
+    a longer text, enough to tell the script of a text that starts with a header in another (a catalog's
+    English metadata).
+
+    >>> text_sample("ab" * 1000)[:4], len(text_sample("ab" * 1000))
+    ('abab', 500)
+    """
+    if len(text) - start <= 500:
+        return text[start : start + 500]
+    step = (len(text) - start - 100) // 4
+    return "".join(text[start + k * step : start + k * step + 100] for k in range(5))
 
 
 def script_counts(sample: str) -> tuple[int, int]:

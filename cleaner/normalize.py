@@ -54,6 +54,7 @@ from cleaner.homoglyphs import (
     has_astral,
     letter_script,
     script_counts,
+    text_sample,
 )
 from cleaner.record import Document, Edit
 
@@ -641,7 +642,7 @@ def _mojibake_hits(text: str) -> Generator[int, int, None]:
     checked on their lines (``_ftfy_could_change``). That is the fast way for Cyrillic and Greek text, where
     the gate's places are common; for Latin-script text (or without the prefilter) the gate's places are
     the candidates."""
-    sample = text[:400]
+    sample = text_sample(text)
     if _FTFY_HIT_RE is None or sum(script_counts(sample)) * 4 <= len(sample):
         # Latin-script text: the gate's places are rarer than the prefilter's (accented letters).
         pos = 0

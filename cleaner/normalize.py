@@ -22,7 +22,11 @@ Typography stays: curly quotes, guillemets, dashes, ellipses and apostrophes are
 Speed comes from gates: ASCII text with nothing suspicious returns at once; other text goes through one
 regex (``_ANYTHING_RE``) for everything but entities, and clean text stops there; otherwise one scan tells
 which fixers have characters to act on, and ftfy only sees the lines where a UTF-8 sequence decodes in one
-of ftfy's encodings (``gate_search``) and its badness test (behind a prefilter derived from it) agrees.
+of ftfy's encodings (``gate_search``) and its badness test (behind a prefilter read from the text of its
+pattern, ``_badness_prefilter``) agrees. Every scan is one class of Basic Multilingual Plane characters
+(a one-step test per character in the regex engine); astral characters are collected apart, in the texts
+that have any. In Cyrillic and Greek text the prefilter's rare places are the starting points, since
+nearly every letter there is a UTF-8 lead byte in cp1251 or cp1253.
 
 >>> mojibake = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
 >>> text, edits = normalize_text(mojibake + " &amp; cr\N{CYRILLIC SMALL LETTER IE}me")

@@ -82,7 +82,9 @@ def test_candidate_lines_of_a_russian_text_with_an_english_header() -> None:
     of speed only), and a lookalike-only line or a mixed word in it is still found."""
     a = "\N{CYRILLIC SMALL LETTER A}"
     russian = "\N{CYRILLIC CAPITAL LETTER EF}\N{CYRILLIC SMALL LETTER A}\N{CYRILLIC SMALL LETTER ZHE}\n" * 300
-    text = "Last-Translator: X\nLanguage: ru\n" + russian + f"this is {a} test\nBel{a}rus\n" + russian
+    translator = "\N{CYRILLIC CAPITAL LETTER ZHE}\N{CYRILLIC SMALL LETTER ZHE}"  # the first Cyrillic letters
+    header = f"Last-Translator: {translator} <t@example.org>\n" + "Content-Type: text/plain; charset=UTF-8\n" * 12
+    text = header + russian + f"this is {a} test\nBel{a}rus\n" + russian
     first = h._FOREIGN_RE.search(text)
     assert first is not None and h._dominant_script(text, first.start()) == h.CYRILLIC_DOMINANT
     assert h._candidate_lines(text) == _reference_candidate_lines(text)

@@ -25,8 +25,12 @@ Clean non-ASCII text, where both tools change (nearly) nothing and cleaner shoul
   quotes, accented Portuguese/Italian, four Russian articles);
 - ``pages-latin-non-ascii`` and ``pages-cyrillic``: the Scrapinghub and WCXB (CC-BY-4.0) bodies that are
   not ASCII, split by script (more than 30% Cyrillic characters or not);
+- ``tutors-cyrillic-greek``: the Russian, Ukrainian, Bulgarian and Greek translations of Vim's tutor
+  (``/usr/share/vim/vim*/tutor/tutor.{ru,uk,bg,el}.utf-8``, Vim license), running prose with Vim commands
+  in Latin letters, when Vim is installed;
 - ``catalogs-ru``: the Russian translations of the gettext catalogs under /usr/share/locale (Debian's
-  packages), one document per catalog, when that folder exists.
+  packages), one document per catalog, when that folder exists: short interface strings full of Latin
+  placeholders, option names and program names (the hardest case for the lookalike gate).
 
 ``--lookalikes`` scores the lookalike measurement sets made by ``gen_normalize_cases.py`` (run it first):
 the share of cases whose output is exactly the expected text, per kind, with genuine text counted apart
@@ -191,6 +195,15 @@ def load_pages(data: Path, cyrillic: bool) -> list[str]:
     return [b for b in bodies if not b.isascii() and (_cyrillic_share(b) > 0.3) == cyrillic]
 
 
+def load_tutors(vim_dir: Path = Path("/usr/share/vim")) -> list[str]:
+    """Vim's tutor in Russian, Ukrainian, Bulgarian and Greek (UTF-8 files), one document each."""
+    return [
+        path.read_text(encoding="utf-8")
+        for lang in ("ru", "uk", "bg", "el")
+        for path in sorted(vim_dir.glob(f"vim*/tutor/tutor.{lang}.utf-8"))[-1:]
+    ]
+
+
 def load_catalogs(locale_dir: Path, lang: str) -> list[str]:
     """The translations of every gettext catalog of one language, one document per catalog."""
     import gettext
@@ -277,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-speed", action="store_true", help="only the lookalike scores")
     parser.add_argument(
+        "--inputs", default=None, help="speed rows to run, comma-separated (default: all), e.g. pages-cyrillic"
+    )
+    parser.add_argument(
         "--catalogs", type=Path, default=None, help="also list lookalike repairs in gettext catalogs under this folder"
     )
     args = parser.parse_args(argv)
@@ -284,17 +300,23 @@ def main(argv: list[str] | None = None) -> int:
     pin_one_core()
     results = []
     if not args.skip_speed:
-        docs = load_reuters(args.data, args.limit)
-        results = [
-            measure("reuters", docs, args.repeats),
-            measure("reuters+noise", damage(docs), args.repeats),
-            measure("articles-non-ascii", load_articles_non_ascii(args.data), args.repeats),
-            measure("pages-latin-non-ascii", load_pages(args.data, cyrillic=False), args.repeats),
-            measure("pages-cyrillic", load_pages(args.data, cyrillic=True), args.repeats),
-        ]
-        russian = load_catalogs(Path("/usr/share/locale"), "ru")
-        if russian:
-            results.append(measure("catalogs-ru", russian, args.repeats))
+        loaders: dict[str, Callable[[], list[str]]] = {
+            "reuters": lambda: load_reuters(args.data, args.limit),
+            "reuters+noise": lambda: damage(load_reuters(args.data, args.limit)),
+            "articles-non-ascii": lambda: load_articles_non_ascii(args.data),
+            "pages-latin-non-ascii": lambda: load_pages(args.data, cyrillic=False),
+            "pages-cyrillic": lambda: load_pages(args.data, cyrillic=True),
+            "tutors-cyrillic-greek": load_tutors,
+            "catalogs-ru": lambda: load_catalogs(Path("/usr/share/locale"), "ru"),
+        }
+        chosen = args.inputs.split(",") if args.inputs else list(loaders)
+        unknown = sorted(set(chosen) - set(loaders))
+        if unknown:
+            parser.error(f"unknown --inputs {', '.join(unknown)}; choose from {', '.join(loaders)}")
+        for name in chosen:
+            docs = loaders[name]()
+            if docs:  # the tutors and catalogs exist only where Vim and the catalogs are installed
+                results.append(measure(name, docs, args.repeats))
 
     rows = [
         [

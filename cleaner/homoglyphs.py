@@ -251,19 +251,47 @@ _CYRILLIC_LOOKALIKES = "".join(sorted(ch for ch in LOOKALIKE_TO_LATIN if "\u0400
 _LOOKALIKE_WORD_RE = re.compile(
     f"[{_CYRILLIC_LOOKALIKES}](?<![^\\W\\d_][{_CYRILLIC_LOOKALIKES}])(?:[.]?[{_CYRILLIC_LOOKALIKES}])*[.]?(?![^\\W\\d_])"
 )
-_CYRILLIC_CHAR_RE = re.compile(f"[{_CYRILLIC}]")
-_GREEK_CHAR_RE = re.compile(f"[{_GREEK}]")
 
 
 def _dominant_script(text: str, first_foreign: int) -> int:
-    """Which script most letters of ``text`` are in, judged from 400 characters at its first Cyrillic or
-    Greek one: it only chooses how to scan, never what is found."""
-    sample = text[first_foreign : first_foreign + 400]
-    if len(_CYRILLIC_CHAR_RE.findall(sample)) * 3 > len(sample):
+    """Which script most letters of ``text`` are in, judged from a sample (``text_sample``) from its first
+    Cyrillic or Greek character on: it only chooses how to scan, never what is found."""
+    sample = text_sample(text, first_foreign)
+    cyrillic, greek = script_counts(sample)
+    if cyrillic * 3 > len(sample):
         return CYRILLIC_DOMINANT
-    if len(_GREEK_CHAR_RE.findall(sample)) * 3 > len(sample):
+    if greek * 3 > len(sample):
         return GREEK_DOMINANT
     return LATIN_DOMINANT
+
+
+def text_sample(text: str, start: int = 0) -> str:
+    """500 characters of ``text`` from ``start``: the first 500, or 100 from each of five places spread over
+    a longer text, enough to tell the script of a text that starts with a header in another (a catalog's
+    English metadata).
+
+    >>> text_sample("ab" * 1000)[:4], len(text_sample("ab" * 1000))
+    ('abab', 500)
+    """
+    if len(text) - start <= 500:
+        return text[start : start + 500]
+    step = (len(text) - start - 100) // 4
+    return "".join(text[start + k * step : start + k * step + 100] for k in range(5))
+
+
+def script_counts(sample: str) -> tuple[int, int]:
+    """Roughly how many characters of ``sample`` are Cyrillic, and how many Greek: those its code page
+    (cp1251, cp1253) has beyond ASCII, punctuation such as guillemets and dashes included. For choosing
+    a scan only; three encoders run at memory speed, where a regex that lists the letters does not.
+
+    >>> script_counts("\N{CYRILLIC CAPITAL LETTER EM}\N{CYRILLIC SMALL LETTER I}\N{CYRILLIC SMALL LETTER ER}, ok")
+    (3, 0)
+    """
+    ascii_count = len(sample.encode("ascii", "ignore"))
+    return (
+        len(sample.encode("cp1251", "ignore")) - ascii_count,
+        len(sample.encode("cp1253", "ignore")) - ascii_count,
+    )
 
 
 _ASCII_LETTER_RE = re.compile("[A-Za-z]")
@@ -297,6 +325,71 @@ def _has_genuine_word(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _ranges_class(codes: set[int]) -> str:
+    """A regex character class for a set of code points, runs written as ranges."""
+    parts: list[str] = []
+    ordered = sorted(codes)
+    start = prev = ordered[0]
+    for code in [*ordered[1:], -1]:
+        if code == prev + 1:
+            prev = code
+            continue
+        parts.append(re.escape(chr(start)) + ("" if start == prev else "-" + re.escape(chr(prev))))
+        start = prev = code
+    return "[" + "".join(parts) + "]"
+
+
+def _letters_outside_foreign() -> str:
+    """Every Basic Multilingual Plane character that ``[^\\W\\d_]`` (a letter to the word regexes) or
+    ``_LATIN_LETTERS`` takes, and that is no Cyrillic or Greek character or combining mark: what a
+    Cyrillic or Greek word touching a letter of another script touches."""
+    bmp = "".join(map(chr, range(0x10000)))
+    letter = re.compile(f"[^\\W\\d_]|[{_LATIN_LETTERS}]")
+    foreign = re.compile(_FOREIGN_OR_MARK)
+    return _ranges_class({ord(m.group()) for m in letter.finditer(bmp) if not foreign.match(m.group())})
+
+
+_OTHER_LETTERS = _letters_outside_foreign()[1:-1]
+# Cyrillic and Greek text: the places where a letter of another script (a Latin one, nearly always) touches
+# a Cyrillic or Greek character or a combining mark, anchored on that rarer letter (and on the other of
+# Cyrillic and Greek). Every word mixing scripts has one (``_MIXED_WORD_RE``), and so has every line whose
+# Cyrillic or Greek letters are not all in genuine words (a genuine word is bounded by non-letters).
+_BOUNDARY_BY_DOMINANT = {
+    dominant: re.compile(
+        f"[{_OTHER_LETTERS}{other}](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[{_OTHER_LETTERS}{other}]))"
+    )
+    for dominant, other in ((CYRILLIC_DOMINANT, _GREEK), (GREEK_DOMINANT, _CYRILLIC))
+}
+# A line with a Cyrillic lookalike and no genuine Cyrillic or Greek letter, found from its line break: the
+# regex engine skips from one line break to the next, and a Russian line fails at its first genuine letter.
+_NO_GENUINE_LINE = (
+    f"[^\\n{_GENUINE_LETTERS}{_CYRILLIC_LOOKALIKES}]*+[{_CYRILLIC_LOOKALIKES}][^\\n{_GENUINE_LETTERS}]*+" + r"(?=\n|\Z)"
+)
+_NO_GENUINE_LINE_RE = re.compile("\n" + _NO_GENUINE_LINE)
+_NO_GENUINE_FIRST_LINE_RE = re.compile(_NO_GENUINE_LINE)
+# Characters outside the Basic Multilingual Plane (Latin Extended-G, mathematical letters, emoji) touching
+# a Cyrillic or Greek character: the boundary scan leaves them out to stay a one-step class test, and this
+# scan runs on the texts that have one.
+_ASTRAL_BOUNDARY_RE = re.compile(
+    f"[\U00010000-\U0010ffff](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[\U00010000-\U0010ffff]))"
+)
+
+
+def has_astral(text: str) -> bool:
+    """True when ``text`` has a character outside the Basic Multilingual Plane: one that takes two UTF-16
+    code units (the encoder runs at memory speed, a regex scan of Cyrillic text ten times slower)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
+
+
+def _lookalike_line(text: str, start: int, end: int) -> bool:
+    """A line with an ASCII letter, a word of Cyrillic lookalikes only and no genuine Cyrillic or Greek word."""
+    return bool(
+        _ASCII_LETTER_RE.search(text, start, end)
+        and _LOOKALIKE_WORD_RE.search(text, start, end)
+        and not _has_genuine_word(text, start, end)
+    )
+
+
 def _candidate_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line of ``text`` holding a word the word-level rules may repair: one mixing
     scripts, or one of Cyrillic lookalikes only on a line with ASCII letters and no genuine Cyrillic or
@@ -305,6 +398,8 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
     if foreign is None:
         return []
     dominant = _dominant_script(text, foreign.start())
+    if dominant != LATIN_DOMINANT:
+        return _candidate_lines_foreign(text, dominant)
     mixed_re = _MIXED_BY_DOMINANT[dominant]
     mixed = mixed_re.search(text)
     # Lines with a lookalike-only word and an ASCII letter: found from the rarer of the two.
@@ -319,17 +414,43 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
             start = text.rfind("\n", 0, match.start()) + 1
             end = text.find("\n", match.end())
             end = len(text) if end == -1 else end
-            if start not in found and (
-                not needs_clean_line
-                or (
-                    _ASCII_LETTER_RE.search(text, start, end)
-                    and _LOOKALIKE_WORD_RE.search(text, start, end)
-                    and not _has_genuine_word(text, start, end)
-                )
-            ):
+            if start not in found and (not needs_clean_line or _lookalike_line(text, start, end)):
                 found[start] = end
             match = pattern.search(text, end)
     return sorted(found.items())
+
+
+def _candidate_lines_foreign(text: str, dominant: int) -> list[tuple[int, int]]:
+    """``_candidate_lines`` for Cyrillic or Greek text without astral characters, from two fast scans.
+
+    A candidate line either has a script boundary (``_BOUNDARY_BY_DOMINANT``: a mixed word, or a Cyrillic or
+    Greek letter outside a genuine word), or has no genuine letter at all (``_NO_GENUINE_LINE_RE``): a line
+    with a genuine letter and no boundary has a genuine word, so no lookalike-only word of it is repaired.
+    Each line either scan finds is then checked exactly as ``_candidate_lines`` checks it.
+    """
+    starts: set[int] = set()
+    boundaries = [_BOUNDARY_BY_DOMINANT[dominant]]
+    if has_astral(text):
+        boundaries.append(_ASTRAL_BOUNDARY_RE)
+    for boundary in boundaries:
+        pos = 0
+        while (match := boundary.search(text, pos)) is not None:
+            starts.add(text.rfind("\n", 0, match.start()) + 1)
+            pos = text.find("\n", match.end())
+            if pos == -1:
+                break
+    if _ASCII_LETTER_RE.search(text):  # no lookalike-only word is repaired without one
+        if _NO_GENUINE_FIRST_LINE_RE.match(text):
+            starts.add(0)
+        starts.update(m.start() + 1 for m in _NO_GENUINE_LINE_RE.finditer(text))
+    mixed_re = _MIXED_BY_DOMINANT[dominant]
+    found: list[tuple[int, int]] = []
+    for start in sorted(starts):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if mixed_re.search(text, start, end) or _lookalike_line(text, start, end):
+            found.append((start, end))
+    return found
 
 
 # Code right before a word: a printf directive ("%", flags, width, precision) or a backslash escape.

@@ -22,7 +22,11 @@ Typography stays: curly quotes, guillemets, dashes, ellipses and apostrophes are
 Speed comes from gates: ASCII text with nothing suspicious returns at once; other text goes through one
 regex (``_ANYTHING_RE``) for everything but entities, and clean text stops there; otherwise one scan tells
 which fixers have characters to act on, and ftfy only sees the lines where a UTF-8 sequence decodes in one
-of ftfy's encodings (``gate_search``) and its badness test (behind a prefilter derived from it) agrees.
+of ftfy's encodings (``gate_search``) and its badness test (behind a prefilter read from the text of its
+pattern, ``_badness_prefilter``) agrees. Every scan is one class of Basic Multilingual Plane characters
+(a one-step test per character in the regex engine); astral characters are collected apart, in the texts
+that have any. In Cyrillic and Greek text the prefilter's rare places are the starting points, since
+nearly every letter there is a UTF-8 lead byte in cp1251 or cp1253.
 
 >>> mojibake = "caf\N{LATIN CAPITAL LETTER A WITH TILDE}\N{COPYRIGHT SIGN}"
 >>> text, edits = normalize_text(mojibake + " &amp; cr\N{CYRILLIC SMALL LETTER IE}me")
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -45,7 +50,16 @@ import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
 
 from cleaner.config import NormalizeConfig
-from cleaner.homoglyphs import CYRILLIC, GREEK, apply_repairs, find_lookalike_repairs, letter_script
+from cleaner.homoglyphs import (
+    CYRILLIC,
+    GREEK,
+    apply_repairs,
+    find_lookalike_repairs,
+    has_astral,
+    letter_script,
+    script_counts,
+    text_sample,
+)
 from cleaner.record import Document, Edit
 
 # ftfy with datatrove's reasoning (fix encodings, enforce no formatting) minus what this module does
@@ -148,7 +162,6 @@ def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
 
 
 MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION, _GATE_FIRST, _GATE_BRANCHES = _mojibake_gate()
-_CYRILLIC_OR_GREEK_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -223,7 +236,7 @@ def gate_search(text: str, pos: int = 0) -> int:
     """
     gate = MOJIBAKE_GATE
     sample = text[pos : pos + 400]
-    if len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 > len(sample):
+    if sum(script_counts(sample)) * 4 > len(sample):
         gate = _MOJIBAKE_GATE_BY_CONTINUATION
     while (match := gate.search(text, pos)) is not None:
         start = match.start()
@@ -263,8 +276,8 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 # soft hyphen, Arabic letter mark, LRM/RLM, bidi embeddings/overrides/isolates, invisible
 # math operators and word joiner, deprecated format characters, BOM/zero-width no-break space, interlinear
 # annotation characters, the object replacement character (a placeholder ftfy removes too).
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
+_INVISIBLE_CLASS = (
+    "\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
     "\N{SOFT HYPHEN}"
     "\N{ARABIC LETTER MARK}"
     "\N{LEFT-TO-RIGHT MARK}\N{RIGHT-TO-LEFT MARK}"
@@ -274,8 +287,8 @@ _INVISIBLE_RE = re.compile(
     "\N{INHIBIT SYMMETRIC SWAPPING}-\N{NOMINAL DIGIT SHAPES}"
     "\N{ZERO WIDTH NO-BREAK SPACE}"
     "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{OBJECT REPLACEMENT CHARACTER}"
-    "]"
 )
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CLASS}]")
 # A vertical tab inside a word ("Dow" VT "nload", a form field's line break pasted into text) is removed,
 # as ftfy removes every vertical tab; between lines or words it stays a line break (see line_breaks).
 _VT_IN_WORD_RE = re.compile(r"(?<=\w)\x0b+(?=\w)")
@@ -303,13 +316,15 @@ _JOINING_SCRIPT_RANGES = (
     (0xFE70, 0xFEFE),  # Arabic Presentation Forms-B
 )
 
-_SPACE_RE = re.compile(
-    "[\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\N{EN QUAD}-\N{HAIR SPACE}"
-    "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}]"
+_SPACE_CLASS = (
+    "\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\N{EN QUAD}-\N{HAIR SPACE}"
+    "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}"
 )
+_SPACE_RE = re.compile(f"[{_SPACE_CLASS}]")
 _LINE_BREAK_RE = re.compile("\r\n?|[\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
 # A character class alone scans several times faster than the alternation above: search with it first.
-_LINE_BREAK_CHAR_RE = re.compile("[\r\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
+_LINE_BREAK_CLASS = "\r\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}"
+_LINE_BREAK_CHAR_RE = re.compile(f"[{_LINE_BREAK_CLASS}]")
 
 
 def _char_label(ch: str) -> str:
@@ -402,84 +417,143 @@ def _char_weight(ch: str) -> int:
     return 1
 
 
-def _badness_prefilter() -> re.Pattern[str] | None:
-    """A cheap regex that matches wherever ``ftfy.badness.BADNESS_RE`` does (and more).
+def _verbose_alternatives(pattern: str) -> list[list[tuple[str, bool]]] | None:
+    """The top-level alternatives of a verbose regex made of character classes, single characters, class
+    escapes, ``.``, ``^`` and ``?``, each as a list of (character class, optional): ftfy's ``BADNESS_RE``
+    has that shape. None when the pattern uses anything else (a group, a repeat), which the prefilter
+    below cannot cut."""
+    alternatives: list[list[tuple[str, bool]]] = [[]]
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "#":
+            end = pattern.find("\n", i)
+            i = len(pattern) if end == -1 else end
+        elif ch == "|":
+            alternatives.append([])
+            i += 1
+        elif ch == "[":
+            end = i + 1
+            if pattern[end : end + 1] == "^":
+                end += 1
+            end += 1  # a "]" first in the class is a literal
+            while end < len(pattern) and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            if end >= len(pattern):
+                return None
+            alternatives[-1].append((pattern[i : end + 1], False))
+            i = end + 1
+        elif ch == "\\":
+            escape = pattern[i : i + 2]
+            if escape[1:] in ("x", "u"):
+                width = 4 if escape[1] == "x" else 6
+                escape = pattern[i : i + width]
+            elif not (escape[1:] in ("s", "w", "d") or (escape[1:] and not escape[1:].isalnum())):
+                return None
+            alternatives[-1].append(("[" + escape + "]", False))
+            i += len(escape)
+        elif ch == ".":
+            alternatives[-1].append(("[^\\n]", False))
+            i += 1
+        elif ch == "^":
+            alternatives[-1].append(("", True))  # an anchor: no character, and nothing adjacent across it
+            i += 1
+        elif ch == "?":
+            if not alternatives[-1] or alternatives[-1][-1][1]:
+                return None
+            alternatives[-1][-1] = (alternatives[-1][-1][0], True)
+            i += 1
+        elif ch in "()*+{}$":
+            return None
+        else:
+            alternatives[-1].append(("[" + re.escape(ch) + "]", False))
+            i += 1
+    return alternatives
+
+
+def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[str] | None:
+    """A cheap regex that matches wherever ``badness`` (ftfy's ``BADNESS_RE``) does, and rarely elsewhere.
 
     ``BADNESS_RE`` is an alternation of short sequences of character classes, tried at every position:
-    slow on long clean lines. Each alternative is cut to one of its characters, the rarest in clean text
-    (a box-drawing or currency sign, an accented capital), or, when all of its characters are common, to
-    two adjacent ones checked together (a Cyrillic capital before a guillemet). The cut alternatives go
-    into one regex that starts with a single class of rare characters, which the regex engine scans in C.
-    A line it does not match cannot be bad. Built from ftfy's own pattern at import; None (no prefilter)
-    when that pattern has a shape this reading does not know. tests/test_normalize.py checks it against
-    ``is_bad`` on random strings of the characters ``BADNESS_RE`` names.
+    slow on long clean lines. Each alternative is cut to two of its adjacent characters, anchored on the
+    rarer one in clean text (a box-drawing or currency sign, an accented capital, then a Cyrillic capital
+    or guillemet) and checked against the other, or to one character where it has no two. The cut
+    alternatives go into one regex that starts with a single class of the anchors, which the regex engine
+    scans in C. A line it does not match cannot be bad. Read from the public pattern text at import (no
+    private ``re`` module), with the shape ``_verbose_alternatives`` knows; None (no prefilter) for any
+    other shape. tests/test_normalize.py checks it against ``is_bad`` on random strings of the characters
+    ``BADNESS_RE`` names. ``also``: the body of a class of characters that match by themselves.
     """
-    from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
-
-    categories = {sre.CATEGORY_SPACE: "\\s", sre.CATEGORY_DIGIT: "\\d", sre.CATEGORY_WORD: "\\w"}
+    alternatives = _verbose_alternatives(badness.pattern)
+    if alternatives is None or not badness.flags & re.VERBOSE:
+        return None
     probe = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))]
-
-    def char_class(op: object, av: object) -> str | None:
-        if op is sre.LITERAL:
-            return "[" + re.escape(chr(av)) + "]"  # type: ignore[arg-type]
-        if op is sre.IN:
-            parts = []
-            for item_op, item in av:  # type: ignore[attr-defined]
-                if item_op is sre.LITERAL:
-                    parts.append(re.escape(chr(item)))
-                elif item_op is sre.RANGE:
-                    parts.append(re.escape(chr(item[0])) + "-" + re.escape(chr(item[1])))
-                elif item_op is sre.CATEGORY and item in categories:
-                    parts.append(categories[item])
-                else:
-                    return None  # a negated class: too wide to anchor on
-            return "[" + "".join(parts) + "]"
-        return None  # an anchor, a repeat, a group: not a single character
+    weights: dict[str, int] = {}
 
     def weight(cls: str) -> int:
-        pattern = re.compile(cls)
-        return sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+        if cls not in weights:
+            pattern = re.compile(cls, badness.flags & ~re.VERBOSE)
+            weights[cls] = sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+        return weights[cls]
 
+    anchors: list[str] = []
+    # After the anchor is read, by kind: the other character comes next (a class the regex engine tests
+    # before entering the branch), or came before it (a lookbehind), or there is none (the anchor alone).
+    after: list[str] = []
+    before: list[tuple[str, str]] = []
+    alone: list[str] = [f"[{also}]"] if also else []
     try:
-        tree = parser.parse(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags)
-        if len(tree) != 1 or tree[0][0] is not sre.BRANCH:
-            return None
-        anchors: list[str] = []
-        checks: list[str] = []
-        for branch in tree[0][1][1]:
-            classes = [char_class(op, av) for op, av in branch]
-            weights = [weight(cls) if cls else None for cls in classes]
-            singles = [(w, k) for k, w in enumerate(weights) if w is not None]
-            if not singles:
+        for elements in alternatives:
+            singles = [(weight(cls), cls) for cls, optional in elements if not optional]
+            pairs = [
+                (sorted((weight(a), weight(b))), a, b)
+                for (a, a_optional), (b, b_optional) in itertools.pairwise(elements)
+                if not a_optional and not b_optional
+            ]
+            if pairs:
+                _, first, second = min(pairs)
+                if weight(first) <= weight(second):
+                    anchors.append(first)
+                    after.append(f"{second}(?<={first}{second})")
+                else:
+                    anchors.append(second)
+                    before.append((first, second))
+            elif singles:
+                _, cls = min(singles)
+                anchors.append(cls)
+                alone.append(cls)
+            else:
                 return None
-            best, k = min(singles)
-            if best >= 10_000:
-                # Two adjacent characters, anchored on the rarer one.
-                pairs = [
-                    (min(weights[m], weights[m + 1]), m)  # type: ignore[type-var]
-                    for m in range(len(classes) - 1)
-                    if weights[m] is not None and weights[m + 1] is not None
-                ]
-                if pairs:
-                    _, m = min(pairs)
-                    first, second = classes[m], classes[m + 1]
-                    if weights[m] <= weights[m + 1]:  # type: ignore[operator]
-                        anchors.append(first)  # type: ignore[arg-type]
-                        checks.append(f"(?<={first}){second}")
-                    else:
-                        anchors.append(second)  # type: ignore[arg-type]
-                        checks.append(f"(?<={first}{second})")
-                    continue
-            anchors.append(classes[k])  # type: ignore[arg-type]
-            checks.append(f"(?<={classes[k]})")
+        anchors += alone[:1] if also else []
+        if any(cls.startswith("[^") for cls in anchors + alone):
+            return None  # a negated class cannot join a union
+        # Each anchor found in clean text fails every branch: the branches that start with a class are
+        # skipped at the cost of one test, and the lookbehinds are tried behind one test of their union.
+        checks = list(after)
+        if alone:
+            checks.append("(?<=[" + "".join(cls[1:-1] for cls in alone) + "])")
+        if before:
+            behind = "|".join(f"(?<={first}{second})" for first, second in before)
+            firsts = [first for first, _ in before]
+            if any(first.startswith("[^") for first in firsts):
+                checks.append(behind)
+            else:
+                checks.append("(?<=[" + "".join(first[1:-1] for first in firsts) + "][\\s\\S])(?:" + behind + ")")
         union = "[" + "".join(cls[1:-1] for cls in anchors) + "]"
         return re.compile(f"{union}(?:{'|'.join(checks)})")
-    except (re.error, ValueError, TypeError, IndexError, AttributeError):
+    except re.error:
         return None
 
 
-_BADNESS_PREFILTER = _badness_prefilter()
+_BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE)
+_BADNESS_ALTERNATIVES = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
+# The most characters one match of BADNESS_RE spans (an anchor counted as one).
+_BADNESS_LONGEST = None if _BADNESS_ALTERNATIVES is None else max(map(len, _BADNESS_ALTERNATIVES))
+# The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
+# in Cyrillic and Greek text.
+_FTFY_HIT_RE = _badness_prefilter(ftfy.badness.BADNESS_RE, also=_FTFY_DIRECT_RE.pattern[1:-1])
 
 
 def _ftfy_could_change(line: str) -> bool:
@@ -488,9 +562,22 @@ def _ftfy_could_change(line: str) -> bool:
     full ``fix_and_explain``; the badness prefilter skips it on lines where it cannot fire)."""
     if _FTFY_DIRECT_RE.search(line):
         return True
-    if _BADNESS_PREFILTER is not None and not _BADNESS_PREFILTER.search(line):
-        return False
-    return gate_search(line) >= 0 and ftfy.badness.is_bad(line)
+    return _is_bad(line) and gate_search(line) >= 0
+
+
+def _is_bad(line: str) -> bool:
+    """``ftfy.badness.is_bad(line)``, with ``BADNESS_RE`` tried only around the places the prefilter finds:
+    every match of it holds one, and is at most ``_BADNESS_LONGEST`` characters long (the regex has no
+    lookaround, and ``^`` matches only at the line's start). ``BADNESS_RE`` is slow on long lines."""
+    if _BADNESS_PREFILTER is None or _BADNESS_LONGEST is None:
+        return ftfy.badness.is_bad(line)
+    pos = 0
+    while (match := _BADNESS_PREFILTER.search(line, pos)) is not None:
+        start = match.start()
+        if ftfy.badness.BADNESS_RE.search(line, max(0, start - _BADNESS_LONGEST), start + _BADNESS_LONGEST + 1):
+            return True
+        pos = start + 1
+    return False
 
 
 def _letter_scripts(text: str) -> set[str]:
@@ -559,22 +646,16 @@ def _mojibake_hits(text: str) -> Generator[int, int, None]:
     checked on their lines (``_ftfy_could_change``). That is the fast way for Cyrillic and Greek text, where
     the gate's places are common; for Latin-script text (or without the prefilter) the gate's places are
     the candidates."""
-    sample = text[:400]
-    if _BADNESS_PREFILTER is None or len(_CYRILLIC_OR_GREEK_RE.findall(sample)) * 4 <= len(sample):
+    sample = text_sample(text)
+    if _FTFY_HIT_RE is None or sum(script_counts(sample)) * 4 <= len(sample):
         # Latin-script text: the gate's places are rarer than the prefilter's (accented letters).
         pos = 0
         while (hit := gate_search(text, pos)) >= 0:
             pos = yield hit
         return
-    direct = _FTFY_DIRECT_RE.search(text)
-    bad = _BADNESS_PREFILTER.search(text)
-    while direct is not None or bad is not None:
-        hit = min(m.start() for m in (direct, bad) if m is not None)
-        pos = yield hit
-        if direct is not None and direct.start() < pos:
-            direct = _FTFY_DIRECT_RE.search(text, pos)
-        if bad is not None and bad.start() < pos:
-            bad = _BADNESS_PREFILTER.search(text, pos)
+    pos = 0
+    while (match := _FTFY_HIT_RE.search(text, pos)) is not None:
+        pos = yield match.start()
 
 
 def _is_emoji_part(ch: str) -> bool:
@@ -632,7 +713,7 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
         labels[_char_label("\x0b")] = None
         text, count = _VT_IN_WORD_RE.subn("", text)
     if _INVISIBLE_RE.search(text):
-        for ch in _INVISIBLE_RE.findall(text):
+        for ch in dict.fromkeys(_INVISIBLE_RE.findall(text)):
             labels.setdefault(_char_label(ch), None)
         text, removed = _INVISIBLE_RE.subn("", text)
         count += removed
@@ -655,12 +736,14 @@ def remove_invisibles(text: str, edits: EditLog) -> str:
 
 
 def _replace_counted(pattern: re.Pattern[str], text: str, replacement: str, fixer: str, edits: EditLog) -> str:
-    if not pattern.search(text):
+    found = pattern.findall(text)
+    if not found:
         return text
-    labels = {_char_label(m.group()[-1]) if m.group() != "\r\n" else "CR LF": None for m in pattern.finditer(text)}
-    out, count = pattern.subn(replacement, text)
-    edits.add(fixer, count, list(labels)[:MAX_EXAMPLES])
-    return out
+    # Labels in the order of their first match, from the distinct matches (a French page has hundreds of
+    # no-break spaces, and one label).
+    labels = dict.fromkeys(_char_label(m[-1]) if m != "\r\n" else "CR LF" for m in dict.fromkeys(found))
+    edits.add(fixer, len(found), list(labels)[:MAX_EXAMPLES])
+    return pattern.sub(replacement, text)
 
 
 def normalize_spaces(text: str, edits: EditLog) -> str:
@@ -742,7 +825,11 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     if _ascii_needs_nothing(text):
         return text, []
     first = _ANYTHING_RE.search(text)
-    if first is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)):
+    if (
+        first is None
+        and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text))
+        and not has_astral(text)
+    ):
         return text, []
     # Cyrillic or Greek text: its letters are left out of the scan for the fixers' characters below.
     foreign_text = first is not None and _FOREIGN_LETTER_RE.match(first.group()) is not None
@@ -756,10 +843,14 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
             text = fixer(text, edits)
     if foreign_text:
         found = set(_FLAGGED_NOT_FOREIGN_RE.findall(text))
+        if has_astral(text):
+            found.update(_ASTRAL_RE.findall(text))
         present = found & _FLAGGED
         others = True
     else:
         found = set(_FLAGGED_RE.findall(text))
+        if has_astral(text):
+            found.update(_ASTRAL_RE.findall(text))
         present = found & _FLAGGED
         # Whatever else was found is a run of Cyrillic or Greek letters, or an astral character (emoji).
         others = len(present) != len(found)
@@ -824,30 +915,30 @@ def _char_class(chars: Iterable[str]) -> str:
     return "[" + "".join(parts) + "]"
 
 
-def _class_chars(pattern: re.Pattern[str]) -> frozenset[str]:
-    """The characters a regex made of one class of characters and ranges matches."""
-    from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
+def _class_chars(body: str) -> frozenset[str]:
+    """The characters of a character class written as characters and ``first-last`` ranges (no escapes):
+    the ``*_CLASS`` strings above, from which their regexes are compiled too.
 
-    ((op, items),) = parser.parse(pattern.pattern)
-    if op is not sre.IN:
-        raise ValueError(pattern.pattern)
+    >>> sorted(_class_chars("a-cx"))
+    ['a', 'b', 'c', 'x']
+    """
     chars: set[str] = set()
-    for item_op, item in items:
-        if item_op is sre.LITERAL:
-            chars.add(chr(item))
-        elif item_op is sre.RANGE:
-            chars.update(map(chr, range(item[0], item[1] + 1)))
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            chars.update(map(chr, range(ord(body[i]), ord(body[i + 2]) + 1)))
+            i += 3
         else:
-            raise ValueError(pattern.pattern)
+            chars.add(body[i])
+            i += 1
     return frozenset(chars)
 
 
 _FIRST_FIXERS = (unescape_entities, fix_mojibake)
 _NFC_MAYBE = _nfc_maybe()
-_INVISIBLE_CHARS = _class_chars(_INVISIBLE_RE) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
-_SPACE_CHARS = _class_chars(_SPACE_RE)
-_LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CHAR_RE)
+_INVISIBLE_CHARS = _class_chars(_INVISIBLE_CLASS) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
+_SPACE_CHARS = _class_chars(_SPACE_CLASS)
+_LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CLASS)
 # What each later fixer can change; a fixer whose characters a text lacks is skipped. The lookalike
 # repair has its own one-scan gate (no Cyrillic or Greek letter: nothing to do).
 _ACTS_ON: dict[Callable[[str, EditLog], str], frozenset[str]] = {
@@ -858,22 +949,23 @@ _ACTS_ON: dict[Callable[[str, EditLog], str], frozenset[str]] = {
 }
 _FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
 # A class of Basic Multilingual Plane characters compiles to a bitmap the regex engine tests in one step
-# per character, while many astral ranges in a class become a list tried one by one (a hundred times
-# slower): the scan takes every astral character (one range), and the set test below sorts them out.
+# per character, while astral ranges in a class become a list tried one by one (a hundred times slower
+# for many ranges, a third slower for one): the scans leave astral characters out, and the texts that
+# have any (``has_astral``, at memory speed) collect them apart; the set test below sorts them out.
 # Runs of Cyrillic and Greek letters come out of the same scan whole (one item per word, not per letter):
 # without any, the lookalike repair has nothing to look at.
 _FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
-_FLAGGED_CLASS = (
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "\U00010000-\U0010ffff]"
-)
+_FLAGGED_CLASS = _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "]"
 _FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
+# The same for Cyrillic or Greek text, without its letters and without astral characters (found apart, in
+# the texts that have any): a class of the Basic Multilingual Plane alone is a one-step test.
 _FLAGGED_NOT_FOREIGN_RE = re.compile(
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))[:-1]
-    + "\U00010000-\U0010ffff]"
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))
 )
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
-# mojibake gate's places, the flagged characters, Cyrillic and Greek letters, astral characters. Clean
+# mojibake gate's places, the flagged characters, Cyrillic and Greek letters (astral characters apart). Clean
 # non-ASCII text (accented European text, English with typographic quotes) is one scan of it.
 _ANYTHING_RE = re.compile(
     "[" + _GATE_FIRST[1:-1] + _FLAGGED_CLASS[1:-1] + "]" + f"(?:{_GATE_BRANCHES}|(?<={_FLAGGED_CLASS}))"

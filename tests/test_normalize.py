@@ -451,12 +451,13 @@ def test_fixer_character_sets_are_complete() -> None:
     """The sets that let normalize_text skip a fixer hold every character the fixer's regex matches, and
     a text with none of the NFC set is NFC whatever follows what."""
     n = cleaner.normalize
-    for pattern, chars in (
-        (n._INVISIBLE_RE, n._INVISIBLE_CHARS),
-        (n._SPACE_RE, n._SPACE_CHARS),
-        (n._LINE_BREAK_CHAR_RE, n._LINE_BREAK_CHARS),
+    for pattern, body, chars in (
+        (n._INVISIBLE_RE, n._INVISIBLE_CLASS, n._INVISIBLE_CHARS),
+        (n._SPACE_RE, n._SPACE_CLASS, n._SPACE_CHARS),
+        (n._LINE_BREAK_CHAR_RE, n._LINE_BREAK_CLASS, n._LINE_BREAK_CHARS),
     ):
         everywhere = {chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))}
+        assert everywhere == n._class_chars(body)
         assert everywhere <= chars
     for code in range(0x110000):
         ch = chr(code)

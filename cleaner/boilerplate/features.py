@@ -66,8 +66,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "page_blocks_log", "page_chars_log", "page_link_density", "page_good_share", "page_kept_share",
     "page_headlines_log", "page_max_group_log",
     "window_link_density", "window_good", "window_chars_log", "window_rule_kept", "wide_link_density",
-    "wide_good", "wide_rule_kept",
+    "wide_good", "wide_rule_kept", "items_share", "in_items", "page_kind",
 )  # fmt: skip
+# page_kind's codes (html.page_kind); append only.
+PAGE_KINDS: tuple[str, ...] = ("article", "items", "other")
 
 
 def class_tokens(names: str) -> list[str]:
@@ -325,6 +327,13 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["wide_link_density"]] = window_mean(densities.astype(np.float64), 10)
     out[:, col["wide_good"]] = window_mean(good_flags, 10)
     out[:, col["wide_rule_kept"]] = window_mean(rule_kept, 10)
+    # The run of repeated items (forum posts, results, tiles): the page's share in it, and whether
+    # each block lies in one of its items; and the page's kind, which sets the bars too.
+    from cleaner.boilerplate.html import page_kind  # html imports this module
+
+    out[:, col["items_share"]] = page.items_share
+    out[:, col["in_items"]] = per_element(page.in_items, 0.0) if page.in_items else 0.0
+    out[:, col["page_kind"]] = PAGE_KINDS.index(page_kind(page))
     return out
 
 

@@ -203,3 +203,35 @@ def test_learned_line_scorer_drops_menus_with_reasons_and_keeps_the_article() ->
     assert {"Sport", "Weather", "Share this article", "Leave a Reply"} <= dropped
     assert not any(line in dropped for line in ARTICLE.splitlines())
     assert all(d.reason.value.startswith("boilerplate.") for d in drops)
+
+
+def _thread(posts: int) -> str:
+    body = "".join(
+        f"<div class='post post-{1040 + i}' id='p{1040 + i}'><div class='author'>user{i}</div>"
+        f"<p>Reply number {i}: I had the same problem with the driver, and rolling back fixed it.</p></div>"
+        for i in range(posts)
+    )
+    return f"<html><body><nav><a href='/'>Forum</a></nav><div class='thread'>{body}</div></body></html>"
+
+
+def test_a_thread_of_posts_with_their_own_ids_is_a_page_of_items() -> None:
+    # Forum posts, results and tiles carry ids in their class and id ("post-1041"): digits aside,
+    # they are one run of repeated items, which sets the page's kind (and so its bars).
+    from cleaner.boilerplate.html import page_kind
+
+    page = analyse(_thread(5))
+    assert page is not None
+    assert page.items_share > 0.9
+    assert page_kind(page) == "items"
+    in_items = [page.in_items[block.element] for block in page.blocks]
+    assert all(in_items)
+    two = analyse(_thread(2))  # two posts are not a run
+    assert two is not None and two.items_share == 0.0 and page_kind(two) != "items"
+
+
+def test_an_article_stays_an_article_whatever_repeats_in_it() -> None:
+    from cleaner.boilerplate.html import page_kind
+
+    paragraphs = "".join(f"<p>Paragraph {i} of the story, a full sentence that ends well.</p>" for i in range(6))
+    page = analyse(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert page is not None and page_kind(page) == "article"

@@ -328,12 +328,10 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["wide_good"]] = window_mean(good_flags, 10)
     out[:, col["wide_rule_kept"]] = window_mean(rule_kept, 10)
     # The run of repeated items (forum posts, results, tiles): the page's share in it, and whether
-    # each block lies in one of its items; and the page's kind, which sets the bars too.
-    from cleaner.boilerplate.html import page_kind  # html imports this module
-
+    # each block lies in one of its items; and the page's kind (html.page_kind), which sets the bars too.
     out[:, col["items_share"]] = page.items_share
     out[:, col["in_items"]] = per_element(page.in_items, 0.0) if page.in_items else 0.0
-    out[:, col["page_kind"]] = PAGE_KINDS.index(page_kind(page))
+    out[:, col["page_kind"]] = PAGE_KINDS.index(page.kind)
     return out
 
 

@@ -541,6 +541,7 @@ class Analysis:
     hidden_drops: list[Drop]
     items_share: float = 0.0  # share of the page's text in its largest run of repeated items
     in_items: list[bool] = field(default_factory=list)  # per element: inside one of those items
+    kind: str = "other"  # page_kind's verdict
 
 
 def analyse(html: str, cues: ClassCues | None = None, captions: bool = False) -> Analysis | None:
@@ -605,10 +606,12 @@ def analyse(html: str, cues: ClassCues | None = None, captions: bool = False) ->
             reason = Reason.LOW_SCORE
         rule_reasons.append(reason)
     items_share, in_items = _repeated_items(elements, totals)
-    return Analysis(
+    page = Analysis(
         blocks, elements, goods, totals, cards, holds_body, active, owner, nearest, containers, rule_reasons,
         hidden_drops, items_share, in_items,
     )  # fmt: skip
+    page.kind = page_kind(page)
+    return page
 
 
 # Digits dropped from class/id strings before comparing siblings: "post-1041" and "post-1042"
@@ -664,7 +667,7 @@ def model_keeps(page: Analysis, model: TreeModel, scores: np.ndarray | None = No
     page's kind sets the bars (see page_kind and model.keep_mask)."""
     if scores is None:
         scores = model_scores(page, model)
-    return keep_mask(scores, page.rule_reasons, bars_for(model.meta, page_kind(page))).tolist()
+    return keep_mask(scores, page.rule_reasons, bars_for(model.meta, page.kind)).tolist()
 
 
 # A page is an article when the rules' container holds a run of article paragraphs and at least

@@ -235,3 +235,19 @@ def test_an_article_stays_an_article_whatever_repeats_in_it() -> None:
     paragraphs = "".join(f"<p>Paragraph {i} of the story, a full sentence that ends well.</p>" for i in range(6))
     page = analyse(f"<html><body><article>{paragraphs}</article></body></html>")
     assert page is not None and page_kind(page) == "article"
+
+
+def test_scoring_a_page_loads_no_compiler() -> None:
+    # The numpy walk is the default: loading numba's compiled walk costs ~0.4 CPU s per process,
+    # more than it saves on a few hundred pages (see model.py). A subprocess: this one may hold numba.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cleaner.boilerplate.html import extract\n"
+        f"extract({PAGE!r})\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -8,7 +8,8 @@ Two data sets:
    with WCXB's own metric per page type (benchmarks/_wcxb.py), beside trafilatura, resiliparse (when
    installed) and the figures the benchmark publishes. cleaner's learned scorer was trained on these
    pages, so its figure here is the **out-of-fold** one from ``benchmarks/train_boilerplate.py``
-   (5-fold cross-validation grouped by site), read from ``results/train_boilerplate.json``; the
+   (5-fold cross-validation grouped by site, each fold's decision bars chosen by an inner
+   cross-validation over its training pages), read from ``results/train_boilerplate.json``; the
    rules-only extractor and the peers run here on every page.
 2. **Scrapinghub** article-extraction benchmark (below), which no model or rule was trained on.
 

@@ -209,3 +209,34 @@ def test_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     report = run([tmp_path / "in"], tmp_path / "out", Config(jobs=1), tmp_path / "r.jsonl", on_error=lines.append)
     assert report.docs_error == 1 and report.docs_kept == 1
     assert len(lines) == 1 and "secret.txt" in lines[0] and "permission denied" in lines[0]
+
+
+def test_depth_bound_never_undercuts_the_exact_walk() -> None:
+    # limit_nesting skips its exact walk when depth_bound is within the limit: the bound must
+    # hold on any markup, and the result must be what the exact walk gives.
+    import random
+
+    from cleaner.htmlguard import depth_bound, limit_nesting
+
+    rng = random.Random(7)
+    pieces = ["<div>", "</div>", "<p>", "</p>", "<br>", "<span/>", "<DIV class='a'>", "</DIV>", "<li>", "x", "<b>"]
+    for _ in range(400):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 120)))
+        for limit in (2, 4, 8):
+            flat, removed = limit_nesting(html, limit)
+            if depth_bound(html) <= limit:
+                assert removed == 0 and flat == html
+            exact = _exact_limit_nesting(html, limit)
+            assert (flat, removed) == exact
+
+
+def _exact_limit_nesting(html: str, max_depth: int) -> tuple[str, int]:
+    """limit_nesting without its shortcuts (the walk over every tag)."""
+    from unittest import mock
+
+    import cleaner.htmlguard as guard
+
+    with mock.patch.object(guard, "depth_bound", lambda _html: max_depth + 1):
+        padded = html + "<br>" * max_depth  # more "<" than max_depth: past the count shortcut
+        flat, removed = guard.limit_nesting(padded, max_depth)
+    return flat[: len(flat) - 4 * max_depth], removed

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cleaner.boilerplate.features import FEATURE_NAMES, block_features, text_stats
+from cleaner.boilerplate.features import FEATURE_NAMES, block_features, text_stats, texts_stats
 from cleaner.boilerplate.html import _text_without_body, analyse, extract, visible_text
 from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, packaged
 from cleaner.boilerplate.rules import LINE_CUE_MAX_LENGTH, LINE_CUES, PREFIX_CUES, ClassCues, line_reason
@@ -39,7 +39,7 @@ def test_shipped_models_load_with_their_features_and_attribution() -> None:
 
 
 def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
-    pytest.importorskip("numba")  # loaded: raw() takes the compiled walk
+    pytest.importorskip("numba")
     model = packaged(HTML_MODEL)
     assert model is not None
     page = analyse(PAGE)
@@ -47,18 +47,20 @@ def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
     rows = block_features(page, model.tokens).astype(np.float64)
     rng = np.random.default_rng(0)
     noisy = np.vstack([rows, rows + rng.normal(0, 1, rows.shape)])
-    assert np.array_equal(model.raw(noisy), model._raw_numpy(noisy) + float(model.meta.get("init_score", 0.0)))
+    compiled = model.raw(noisy, compiled=True)
+    assert np.array_equal(compiled, model._raw_numpy(noisy) + float(model.meta.get("init_score", 0.0)))
+    assert np.array_equal(compiled, model.raw(noisy))
 
 
 def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:
     # LightGBM's rule (x <= threshold goes left); real thresholds rarely equal a feature value.
-    pytest.importorskip("numba")  # loaded: raw() takes the compiled walk
+    pytest.importorskip("numba")
     model = TreeModel.from_arrays(
         feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
         roots=[0], depth=1, names=("x",), meta={},
     )  # fmt: skip
     rows = np.array([[0.5], [0.25], [0.75]])
-    assert model.raw(rows).tolist() == [-1.0, -1.0, 1.0]
+    assert model.raw(rows, compiled=True).tolist() == [-1.0, -1.0, 1.0]
     assert model._raw_numpy(rows).tolist() == [-1.0, -1.0, 1.0]
 
 
@@ -101,6 +103,20 @@ def test_mathml_is_visible_text() -> None:
 def test_unspaced_scripts_count_by_character() -> None:
     words, _, _, unspaced, stop = text_stats("これは日本語の文章です。")
     assert words == unspaced == 11 and stop
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_page_wide_text_stats_equal_the_per_text_ones(seed: int) -> None:
+    # texts_stats counts with a code-point table; text_stats with the regular expressions it mirrors.
+    import random
+
+    rng = random.Random(seed)
+    samples = ["Hello, world.", "これは日本語の文章です。", "", " ", "٣ ٤ — done)", "x\U00020000y 😀 a1", "\x01_\u0663"]
+    samples += ["".join(chr(rng.randrange(0x11000)) for _ in range(rng.randrange(40))) for _ in range(500)]
+    pieces = ["a", "1", ".", "。", "中", "_", "\u0e01", "»", "é"]
+    samples += [" ".join(rng.choice(pieces) for _ in range(9)) for _ in range(300)]
+    expected = np.asarray([text_stats(text) for text in samples], dtype=np.float64)
+    assert np.array_equal(texts_stats(samples), expected)
 
 
 def test_discourse_thread_comes_from_its_preloaded_posts() -> None:
@@ -187,3 +203,51 @@ def test_learned_line_scorer_drops_menus_with_reasons_and_keeps_the_article() ->
     assert {"Sport", "Weather", "Share this article", "Leave a Reply"} <= dropped
     assert not any(line in dropped for line in ARTICLE.splitlines())
     assert all(d.reason.value.startswith("boilerplate.") for d in drops)
+
+
+def _thread(posts: int) -> str:
+    body = "".join(
+        f"<div class='post post-{1040 + i}' id='p{1040 + i}'><div class='author'>user{i}</div>"
+        f"<p>Reply number {i}: I had the same problem with the driver, and rolling back fixed it.</p></div>"
+        for i in range(posts)
+    )
+    return f"<html><body><nav><a href='/'>Forum</a></nav><div class='thread'>{body}</div></body></html>"
+
+
+def test_a_thread_of_posts_with_their_own_ids_is_a_page_of_items() -> None:
+    # Forum posts, results and tiles carry ids in their class and id ("post-1041"): digits aside,
+    # they are one run of repeated items, which sets the page's kind (and so its bars).
+    from cleaner.boilerplate.html import page_kind
+
+    page = analyse(_thread(5))
+    assert page is not None
+    assert page.items_share > 0.9
+    assert page_kind(page) == "items"
+    in_items = [page.in_items[block.element] for block in page.blocks]
+    assert all(in_items)
+    two = analyse(_thread(2))  # two posts are not a run
+    assert two is not None and two.items_share == 0.0 and page_kind(two) != "items"
+
+
+def test_an_article_stays_an_article_whatever_repeats_in_it() -> None:
+    from cleaner.boilerplate.html import page_kind
+
+    paragraphs = "".join(f"<p>Paragraph {i} of the story, a full sentence that ends well.</p>" for i in range(6))
+    page = analyse(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert page is not None and page_kind(page) == "article"
+
+
+def test_scoring_a_page_loads_no_compiler() -> None:
+    # The numpy walk is the default: loading numba's compiled walk costs ~0.4 CPU s per process,
+    # more than it saves on a few hundred pages (see model.py). A subprocess: this one may hold numba.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cleaner.boilerplate.html import extract\n"
+        f"extract({PAGE!r})\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

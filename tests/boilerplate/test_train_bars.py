@@ -1,0 +1,57 @@
+"""The trainer's choice of decision bars (benchmarks/train_boilerplate.py), on hand-made pages."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from cleaner.record import Reason
+
+TRAINER = Path(__file__).resolve().parents[2] / "benchmarks" / "train_boilerplate.py"
+
+
+def _trainer():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("train_boilerplate", TRAINER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("train_boilerplate", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _unit(trainer, kind: str, group: str = "wcxb"):  # type: ignore[no-untyped-def]
+    # Block 0 is content the rules keep, block 1 boilerplate they drop as outside the article.
+    return trainer.BarUnit(kind, [["rain", "fell"], ["home", "menu"]], [None, Reason.LOW_SCORE],
+                           Counter(["rain", "fell"]), group)  # fmt: skip
+
+
+def test_bars_are_chosen_per_page_kind_from_the_scores() -> None:
+    trainer = _trainer()
+    other = _unit(trainer, "other")
+    article = _unit(trainer, "article")
+    scored = [
+        (other, np.array([0.25, 0.45])),  # keeps content at 0.25, drops the menu at 0.45: (0.1|0.2, >0.45, ...)
+        (article, np.array([0.45, 0.55])),  # (0.3 or under, over 0.55, ...)
+    ]
+    bars = trainer.choose_bars(scored)
+    assert bars["other"] == [0.1, 0.5, 0.5]  # the first such entry in grid order
+    assert bars["article"] == [0.1, 0.6, 0.7]
+    assert "items" not in bars  # no page of that kind: model.bars_for falls back to "other"
+    assert trainer.unit_f1(other, np.array([True, False])) == 1.0
+    assert trainer.unit_f1(other, np.array([True, True])) == 2 * 0.5 / 1.5
+
+
+def test_scrapinghub_pages_weigh_half_where_a_kind_has_both_sets() -> None:
+    trainer = _trainer()
+    wcxb = [(_unit(trainer, "article"), np.array([0.45, 0.55])) for _ in range(9)]
+    # One Scrapinghub page whose truth is mostly the block the WCXB pages want dropped: weighed
+    # as much as the nine WCXB pages together, it wins (by page count, they would).
+    news = trainer.BarUnit("article", [["rain"], ["menu", "menu", "menu"]], [None, Reason.LOW_SCORE],
+                           Counter(["rain", "menu", "menu", "menu"]), "scrapinghub")  # fmt: skip
+    bars = trainer.choose_bars([*wcxb, (news, np.array([0.45, 0.35]))])
+    kept, soft, _ = bars["article"]
+    assert kept <= 0.45 and soft <= 0.35

@@ -221,7 +221,7 @@ def _cue_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> list[R
         if not text:
             continue
         reason = cues.judge(text)
-        if reason is None and not facts.paragraph[i] and _BREADCRUMB.match(text):
+        if reason is None and not facts.paragraph[i] and is_breadcrumb(text):
             reason = Reason.NAV
         if reason is not None:
             verdicts[i] = reason
@@ -377,15 +377,10 @@ def _line_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> tuple
     verdicts = _cue_verdicts(lines, facts, cues)
     cued = sum(1 for verdict in verdicts if verdict is not None)
     listed = _list_items(lines, verdicts, facts)
-    # (An ASCII line of more than four words is no menu item: the count is cheaper than the
-    # pattern. Elsewhere word_count may count CJK characters, so the pattern decides.)
     menu_items = sum(
         1
         for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
-        if verdict is None
-        and i not in listed
-        and (facts.words[i] <= 4 or not line.text.isascii())
-        and _MENU_ITEM.match(line.text)
+        if verdict is None and i not in listed and is_menu_item(line.text, facts.words[i])
     )
     # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
     # more rows of figures than titles.
@@ -518,16 +513,14 @@ def _line_row(
 ) -> tuple[float, ...]:
     """One non-blank line's values for line_features: size, punctuation marks, digits, CJK
     characters, words, paragraph, rule code, then the _ROW_COLUMNS in order."""
-    # On an ASCII line the counts are bytes deleted by one translate, and three patterns can be
-    # skipped when a character they need is missing (a menu item has at most four words, a
-    # breadcrumb a separator, a date a digit); other lines run every pattern.
+    # On an ASCII line the counts are bytes deleted by one translate, and a date needs a digit.
     if text.isascii():
         raw = text.encode("ascii")
         size = len(raw)
         digits = size - len(raw.translate(None, b"0123456789"))
         punct = size - len(raw.translate(None, b".,;:!?"))
-        menu = words <= 4 and _MENU_ITEM.match(text) is not None
-        crumb = _may_be_breadcrumb(text) and _BREADCRUMB.match(text) is not None
+        menu = is_menu_item(text, words)
+        crumb = is_breadcrumb(text)
         date = digits > 0 and _DATE_LINE.match(text) is not None
         unspaced = 0
     else:
@@ -544,9 +537,29 @@ def _line_row(
     )  # fmt: skip
 
 
-def _may_be_breadcrumb(text: str) -> bool:
-    """False when an ASCII line holds none of _BREADCRUMB's separators (so it cannot match)."""
-    return "|" in text or ">" in text or "/" in text or "\\" in text
+def is_menu_item(text: str, words: int) -> bool:
+    """A menu-like line (_MENU_ITEM: one to four words, letters only), given its word_count.
+
+    An ASCII line of more than four words cannot match, and the count is already known;
+    elsewhere word_count may count CJK characters, so the pattern decides.
+
+    >>> is_menu_item("Contact us", 2), is_menu_item("Page 2", 2)
+    (True, False)
+    """
+    if words > 4 and text.isascii():
+        return False
+    return _MENU_ITEM.match(text) is not None
+
+
+def is_breadcrumb(text: str) -> bool:
+    """A breadcrumb line (_BREADCRUMB); an ASCII line without one of its separators is none.
+
+    >>> is_breadcrumb("Home | World"), is_breadcrumb("Home and World")
+    (True, False)
+    """
+    if text.isascii() and "|" not in text and ">" not in text and "/" not in text and "\\" not in text:
+        return False
+    return _BREADCRUMB.match(text) is not None
 
 
 def line_features(

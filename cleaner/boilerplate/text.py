@@ -384,7 +384,7 @@ def _line_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> tuple
     )
     # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
     # more rows of figures than titles.
-    figures = sum(1 for line in lines if _FIGURES.match(line.text))
+    figures = sum(1 for line in lines if is_figures_row(line.text))
     if cued < CHROME_MIN_CUES and (menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= figures):
         # No sign of page chrome (a newswire story, a book, a clean article): short lines
         # here are tables, lists and headings, so only cues may drop anything.
@@ -549,6 +549,20 @@ def is_menu_item(text: str, words: int) -> bool:
     if words > 4 and text.isascii():
         return False
     return _MENU_ITEM.match(text) is not None
+
+
+def is_figures_row(text: str) -> bool:
+    """A row of a table of figures (_FIGURES: four digits or more); an ASCII line with fewer
+    digits is none, counted by one translate instead of the pattern's backtracking.
+
+    >>> is_figures_row("Net profit 12.5 mln vs 9.8 mln"), is_figures_row("Page 12")
+    (True, False)
+    """
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw) - len(raw.translate(None, b"0123456789")) < 4:
+            return False
+    return _FIGURES.match(text) is not None
 
 
 def is_breadcrumb(text: str) -> bool:

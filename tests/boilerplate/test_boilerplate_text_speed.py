@@ -30,6 +30,7 @@ LINES = [
     "Ahmanson's stock fell 1-1/8 odd to 20-1/8 in active trading.", "Topic Aa", "  indented item", "tab\tseparated",
     "Ünïcödé wörds hère", "x_1 y_2", "Share on Facebook  Share on Twitter  Email", "© 2024 Example",
     "Tsarizm / Eastern Europe", "Home > News > Business", "Back \\ Forth", "Sport and Leisure Time",
+    "Net profit 12.5 mln vs 9.8 mln", "1987", "Shr 1.20 dlrs", "a1b2c3d4",
 ]  # fmt: skip
 
 # Lines drawn from characters that matter to the patterns: separators, digits, punctuation,
@@ -59,6 +60,7 @@ def _check_patterns(line: str) -> None:
     text = line.strip() or "x"
     assert T.is_menu_item(text, T.word_count(text)) is (T._MENU_ITEM.match(text) is not None)
     assert T.is_breadcrumb(text) is (T._BREADCRUMB.match(text) is not None)
+    assert T.is_figures_row(line) is (T._FIGURES.match(line) is not None)
 
 
 def test_pattern_shortcuts_on_known_lines() -> None:

@@ -23,7 +23,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from cleaner.boilerplate.html import extract, visible_text
-from cleaner.boilerplate.rules import ClassCues
+from cleaner.boilerplate.rules import ClassCues, LineCues
 from cleaner.boilerplate.templates import Templates, site_of
 from cleaner.boilerplate.text import classify_lines, remove_spans
 from cleaner.config import BoilerplateConfig
@@ -70,6 +70,7 @@ class TextLines:
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg
+        self._cues = LineCues()  # a pure memo of short lines' cue verdicts, one per worker
 
     def setup(self) -> None:
         """Nothing to load: the rule table is compiled at import."""
@@ -79,7 +80,7 @@ class TextLines:
             if doc.kind != "text" or not self.cfg.text:
                 yield doc
                 continue
-            drops = classify_lines(doc.text)
+            drops = classify_lines(doc.text, cues=self._cues)
             if not drops:
                 yield doc
                 continue

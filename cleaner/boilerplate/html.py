@@ -290,6 +290,10 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
 def visible_text(html: str) -> str:
     """All visible text of a page, one block element per line.
 
+    A page whose body shows no text until a script runs gets what a browser would show where
+    the page ships it as data (a Discourse thread's posts, see _text_without_body), as
+    ``extract`` does.
+
     >>> visible_text("<p>One <b>two</b></p><script>x()</script><div>three<br>four</div>")
     'One two\\nthree\\nfour'
     """
@@ -297,6 +301,8 @@ def visible_text(html: str) -> str:
     if root is None:
         return ""
     blocks, _ = _walk(root)
+    if not blocks:
+        return _text_without_body(html)
     return "\n".join(b.text for b in blocks)
 
 

@@ -440,6 +440,10 @@ _LONG_LINE_TRIGGERS: Mapping[Reason, tuple[str, ...]] = MappingProxyType({
     Reason.CAPTION: ("credit", "source", "quelle", "fuente", "via", "/", "foto", "photo", "bild", "imagen", "фото"),
 })  # fmt: skip
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
+_LONG_CUES = tuple(
+    (reason, pattern, longest, triggers)
+    for (reason, pattern), longest, triggers in zip(LINE_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True)
+)
 
 # All line cues in one alternation, in priority order: a short line is matched once, and the
 # group that matched names the reason (fullmatch backtracks into later alternatives, so the
@@ -488,11 +492,46 @@ def line_reason(line: str) -> Reason | None:
             return None
         return next(_GROUP_REASON[name] for name, value in match.groupdict().items() if value is not None)
     lowered = text.lower()
-    for (reason, pattern), longest, triggers in zip(LINE_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True):
+    for reason, pattern, longest, triggers in _LONG_CUES:
         if size > longest:
             continue
-        if lowered and triggers is not None and not any(word in lowered for word in triggers):
-            continue
+        if triggers is not None:
+            for word in triggers:
+                if word in lowered:
+                    break
+            else:
+                continue  # none of the words this cue needs on a long line
         if pattern.fullmatch(text):
             return reason
     return None
+
+
+class LineCues:
+    """line_reason with a memo of short lines' verdicts.
+
+    A short line runs the whole cue alternation (microseconds), and short lines are what
+    repeats: the menus, share bars and headers of every page of a site. The memo is pure and
+    bounded, so results never depend on what was judged before. One instance per worker.
+
+    >>> cues = LineCues()
+    >>> cues.judge("Leave a Comment"), cues.judge("Leave a Comment"), cues.judge("It rained.")
+    (<Reason.COMMENTS: 'boilerplate.comments'>, <Reason.COMMENTS: 'boilerplate.comments'>, None)
+    """
+
+    MAX_LINES = 100_000  # memo bound: a few MB of short strings at worst
+
+    def __init__(self) -> None:
+        self._short: dict[str, Reason | None] = {}
+
+    def judge(self, line: str) -> Reason | None:
+        """line_reason(line)."""
+        if len(line) > SHORT_LINE:
+            return line_reason(line)  # long lines rarely repeat: not worth the memory
+        try:
+            return self._short[line]
+        except KeyError:
+            pass
+        reason = line_reason(line)
+        if len(self._short) < self.MAX_LINES:
+            self._short[line] = reason
+        return reason

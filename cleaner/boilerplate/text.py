@@ -22,12 +22,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
 from cleaner.boilerplate.features import window_mean
 from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_mask, packaged
-from cleaner.boilerplate.rules import line_reason
+from cleaner.boilerplate.rules import LineCues
 from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
@@ -62,15 +63,21 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 
 
+# On an ASCII line ``\w`` is [A-Za-z0-9_]: those bytes become "a", every other byte a space, and
+# bytes.split counts the runs, all in C (tests/boilerplate/test_boilerplate_text_speed.py checks
+# the table against the regex over every ASCII code point).
+_ASCII_WORD_RUNS = bytes(0x61 if chr(b).isalnum() or b == 0x5F else 0x20 for b in range(256))
+
+
 def word_count(line: str) -> int:
     """Words in a line, counting two Chinese or Japanese characters as one.
 
     >>> word_count("Kindle for PC"), word_count("これが非常に困ったもの。")
     (3, 5)
     """
-    words = len(_WORD.findall(line))
     if line.isascii():  # most lines: no CJK search (isascii is a flag check in CPython)
-        return words
+        return len(line.encode("ascii").translate(_ASCII_WORD_RUNS).split())
+    words = len(_WORD.findall(line))
     cjk = len(_CJK.findall(line))
     return max(words, cjk // 2) if cjk else words
 
@@ -109,10 +116,14 @@ def is_paragraph(line: str) -> bool:
     >>> is_paragraph("Related articles")
     False
     """
-    words = word_count(line)
+    return _paragraph(line, word_count(line), _SENTENCE_END.search(line) is not None)
+
+
+def _paragraph(line: str, words: int, sentence_end: bool) -> bool:
+    """is_paragraph, given the line's word count and whether it ends like a sentence."""
     if words < 10 or _TRUNCATED.search(line[-6:]) is not None:
         return False
-    if _SENTENCE_END.search(line) is not None:
+    if sentence_end:
         return True
     # A long line without sentence punctuation is a tag cloud or a menu flattened into one
     # line; prose has a comma or stop every few dozen words.
@@ -173,25 +184,53 @@ TITLE_LOOKBACK = 2
 TITLE_MAX_WORDS = 25
 
 
-def _cue_verdicts(lines: list[Line]) -> list[Reason | None]:
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """What the rules read of each unit, computed once per unit (the steps below would otherwise
+    count the same words again and again): the text without surrounding space, its word count,
+    whether it ends like a sentence, reads as a paragraph (is_paragraph) or as a sentence
+    (is_sentence). Blank units: "", 0 and False.
+
+    >>> facts = unit_facts(split_lines("Home\\n\\nThe report was quickly removed.\\n"))
+    >>> facts.words, facts.sentence
+    ([1, 0, 5], [False, False, True])
+    """
+
+    texts: list[str]
+    words: list[int]
+    sentence_end: list[bool]
+    paragraph: list[bool]
+    sentence: list[bool]
+
+
+def unit_facts(lines: list[Line]) -> UnitFacts:
+    """The UnitFacts of ``lines``."""
+    texts = [line.text.strip() for line in lines]
+    words = [word_count(text) if text else 0 for text in texts]
+    ends = [bool(text) and _SENTENCE_END.search(text) is not None for text in texts]
+    paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
+    sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
+    return UnitFacts(texts, words, ends, paragraph, sentence)
+
+
+def _cue_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> list[Reason | None]:
     """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
     in_related = 0  # how many more lines a related-articles header may still take
-    for i, line in enumerate(lines):
-        text = line.text.strip()
+    for i, text in enumerate(facts.texts):
         if not text:
             continue
-        reason = line_reason(text)
-        if reason is None and _BREADCRUMB.match(text) and not is_paragraph(text):
+        reason = cues.judge(text)
+        if reason is None and not facts.paragraph[i] and is_breadcrumb(text):
             reason = Reason.NAV
         if reason is not None:
             verdicts[i] = reason
             # A bare header ("Related articles", "DON'T MISS:") takes the teaser lines below it.
-            bare_header = reason is Reason.RELATED and word_count(text) <= 6
+            bare_header = reason is Reason.RELATED and facts.words[i] <= 6
             in_related = RELATED_RUN if bare_header else 0
             continue
         if in_related:
-            if is_paragraph(text):
+            if facts.paragraph[i]:
                 in_related = 0
             else:
                 verdicts[i] = Reason.RELATED
@@ -199,7 +238,9 @@ def _cue_verdicts(lines: list[Line]) -> list[Reason | None]:
     return verdicts
 
 
-def article_spans(lines: list[Line], verdicts: list[Reason | None]) -> list[tuple[int, int]]:
+def article_spans(
+    lines: list[Line], verdicts: list[Reason | None], facts: UnitFacts | None = None
+) -> list[tuple[int, int]]:
     """First and last line index of the article body (best first), empty when nothing reads as prose.
 
     The best-scoring run of lines (maximum subarray): paragraphs add their words, other
@@ -212,9 +253,10 @@ def article_spans(lines: list[Line], verdicts: list[Reason | None]) -> list[tupl
     values: list[tuple[int, float | None]] = []  # (index, value); None marks a wall
     prose: list[bool] = []  # a paragraph
     sentence: list[bool] = []  # a paragraph or a short line that ends like a sentence
-    seen = Counter(line.text.strip() for line in lines)
-    for i, line in enumerate(lines):
-        text = line.text.strip()
+    if facts is None:
+        facts = unit_facts(lines)
+    seen = Counter(facts.texts)
+    for i, text in enumerate(facts.texts):
         if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
             continue
         if verdicts[i] is Reason.COMMENTS:
@@ -223,10 +265,10 @@ def article_spans(lines: list[Line], verdicts: list[Reason | None]) -> list[tupl
             sentence.append(False)
             continue
         # A paragraph printed twice on one page is a teaser (slider and list), not the article.
-        paragraph = is_paragraph(text) and seen[text] == 1
-        short_sentence = not paragraph and is_sentence(text)
+        paragraph = facts.paragraph[i] and seen[text] == 1
+        short_sentence = not paragraph and facts.sentence[i]
         if paragraph:
-            value = float(word_count(text))
+            value = float(facts.words[i])
         elif short_sentence:
             value = 0.0
         else:
@@ -291,21 +333,19 @@ def is_sentence(line: str) -> bool:
     return word_count(line) >= SENTENCE_MIN_WORDS and _SENTENCE_END.search(line) is not None
 
 
-def _grow(lines: list[Line], verdicts: list[Reason | None], edge: int, step: int) -> int:
+def _grow(facts: UnitFacts, verdicts: list[Reason | None], edge: int, step: int) -> int:
     i = edge + step
-    while 0 <= i < len(lines):
-        text = lines[i].text.strip()
-        if text:
-            if verdicts[i] is not None or not is_sentence(text):
+    while 0 <= i < len(verdicts):
+        if facts.texts[i]:
+            if verdicts[i] is not None or not facts.sentence[i]:
                 break
             edge = i
         i += step
     return edge
 
 
-def _looks_like_title(text: str) -> bool:
+def _looks_like_title(text: str, words: int) -> bool:
     """A headline or standfirst: a few words, not a breadcrumb, a date or a byline."""
-    words = word_count(text)
     return (
         3 <= words <= TITLE_MAX_WORDS
         and not _BREADCRUMB.match(text)
@@ -314,7 +354,7 @@ def _looks_like_title(text: str) -> bool:
     )
 
 
-def _list_items(lines: list[Line], verdicts: list[Reason | None]) -> dict[int, int]:
+def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFacts) -> dict[int, int]:
     """Short lines that follow a line ending with a colon, mapped to that line's index.
 
     "Dynamic programming makes use of:" then "Memoization", "Optimal substructure": a list
@@ -326,30 +366,30 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None]) -> dict[int, i
         if verdicts[i] is not None or not line.text.rstrip().endswith(":"):
             continue
         for j in range(i + 1, min(len(lines), i + 1 + LIST_MAX_ITEMS)):
-            text = lines[j].text.strip()
-            if not text or verdicts[j] is not None or is_paragraph(text) or text.endswith(":"):
+            text = facts.texts[j]
+            if not text or verdicts[j] is not None or facts.paragraph[j] or text.endswith(":"):
                 break
             items[j] = i
     return items
 
 
-def _line_verdicts(lines: list[Line]) -> tuple[list[Reason | None], bool]:
-    verdicts = _cue_verdicts(lines)
-    cues = sum(1 for verdict in verdicts if verdict is not None)
-    listed = _list_items(lines, verdicts)
+def _line_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> tuple[list[Reason | None], bool]:
+    verdicts = _cue_verdicts(lines, facts, cues)
+    cued = sum(1 for verdict in verdicts if verdict is not None)
+    listed = _list_items(lines, verdicts, facts)
     menu_items = sum(
         1
         for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
-        if verdict is None and i not in listed and _MENU_ITEM.match(line.text)
+        if verdict is None and i not in listed and is_menu_item(line.text, facts.words[i])
     )
     # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
     # more rows of figures than titles.
-    figures = sum(1 for line in lines if _FIGURES.match(line.text))
-    if cues < CHROME_MIN_CUES and (menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= figures):
+    figures = sum(1 for line in lines if is_figures_row(line.text))
+    if cued < CHROME_MIN_CUES and (menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= figures):
         # No sign of page chrome (a newswire story, a book, a clean article): short lines
         # here are tables, lists and headings, so only cues may drop anything.
         return verdicts, False
-    spans = article_spans(lines, verdicts)
+    spans = article_spans(lines, verdicts, facts)
     if not spans:
         return verdicts, True  # no prose at all: only cues can tell; keep the rest
     first, last = spans[0]
@@ -359,22 +399,21 @@ def _line_verdicts(lines: list[Line]) -> tuple[list[Reason | None], bool]:
     # Short closing sentences ("For a response, Newsweek contacted the ministry.") and short
     # opening ones belong to the article: grow the span over sentence-like lines, stopping
     # at the first line that is not one.
-    first, last = _grow(lines, verdicts, first, -1), _grow(lines, verdicts, last, 1)
+    first, last = _grow(facts, verdicts, first, -1), _grow(facts, verdicts, last, 1)
     # Keep the title-like lines just above the span (headline, standfirst).
     keep_above: set[int] = set()
     seen = 0
     for i in range(first - 1, -1, -1):
-        text = lines[i].text.strip()
+        text = facts.texts[i]
         if not text or verdicts[i] is not None:
             continue
         seen += 1
         if seen > TITLE_LOOKBACK:
             break
-        if _looks_like_title(text):
+        if _looks_like_title(text, facts.words[i]):
             keep_above.add(i)
     after_comments = False
-    for i, line in enumerate(lines):
-        text = line.text.strip()
+    for i, text in enumerate(facts.texts):
         if verdicts[i] is Reason.COMMENTS and i > last:
             after_comments = True
         if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
@@ -388,7 +427,7 @@ def _line_verdicts(lines: list[Line]) -> tuple[list[Reason | None], bool]:
             continue  # an item of a list the article introduces ("It takes two approaches:")
         if after_comments:
             verdicts[i] = Reason.COMMENTS
-        elif is_paragraph(text):
+        elif facts.paragraph[i]:
             verdicts[i] = Reason.LOW_SCORE
         else:
             verdicts[i] = Reason.SHORT
@@ -457,44 +496,119 @@ LINE_FEATURES: tuple[str, ...] = (
     "page_menu_items", "chrome",
 )  # fmt: skip
 _REASON_CODE = {reason: code for code, reason in enumerate((None, *Reason))}
+_COLUMN = MappingProxyType({name: j for j, name in enumerate(LINE_FEATURES)})
+# The columns _line_row fills directly, in the order of its values after the first seven.
+_ROW_COLUMNS = [
+    _COLUMN[name]
+    for name in (
+        "sentence_end", "starts_lower", "paragraph", "sentence", "menu_item", "breadcrumb", "date_line",
+        "byline", "truncated", "rule_reason", "repeats",
+    )
+]  # fmt: skip
+_DIGITS = "0123456789"
 
 
-def line_features(lines: list[Line], verdicts: list[Reason | None], chrome: bool) -> np.ndarray:
+def _line_row(
+    text: str, count: int, words: int, sentence_end: bool, paragraph: bool, sentence: bool, rule: int
+) -> tuple[float, ...]:
+    """One non-blank line's values for line_features: size, punctuation marks, digits, CJK
+    characters, words, paragraph, rule code, then the _ROW_COLUMNS in order."""
+    # On an ASCII line the counts are bytes deleted by one translate, and a date needs a digit.
+    if text.isascii():
+        raw = text.encode("ascii")
+        size = len(raw)
+        digits = size - len(raw.translate(None, b"0123456789"))
+        punct = size - len(raw.translate(None, b".,;:!?"))
+        menu = is_menu_item(text, words)
+        crumb = is_breadcrumb(text)
+        date = digits > 0 and _DATE_LINE.match(text) is not None
+        unspaced = 0
+    else:
+        digits = sum(map(text.count, _DIGITS))
+        punct = len(_PUNCT.findall(text))
+        menu = _MENU_ITEM.match(text) is not None
+        crumb = _BREADCRUMB.match(text) is not None
+        date = _DATE_LINE.match(text) is not None
+        unspaced = len(_CJK.findall(text))
+    return (
+        len(text), punct, digits, unspaced, words, paragraph, rule,
+        sentence_end, text[0].islower(), paragraph, sentence, menu, crumb, date, _BYLINE.match(text) is not None,
+        _TRUNCATED.search(text[-6:]) is not None, rule, count - 1,
+    )  # fmt: skip
+
+
+def is_menu_item(text: str, words: int) -> bool:
+    """A menu-like line (_MENU_ITEM: one to four words, letters only), given its word_count.
+
+    An ASCII line of more than four words cannot match, and the count is already known;
+    elsewhere word_count may count CJK characters, so the pattern decides.
+
+    >>> is_menu_item("Contact us", 2), is_menu_item("Page 2", 2)
+    (True, False)
+    """
+    if words > 4 and text.isascii():
+        return False
+    return _MENU_ITEM.match(text) is not None
+
+
+def is_figures_row(text: str) -> bool:
+    """A row of a table of figures (_FIGURES: four digits or more); an ASCII line with fewer
+    digits is none, counted by one translate instead of the pattern's backtracking.
+
+    >>> is_figures_row("Net profit 12.5 mln vs 9.8 mln"), is_figures_row("Page 12")
+    (True, False)
+    """
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw) - len(raw.translate(None, b"0123456789")) < 4:
+            return False
+    return _FIGURES.match(text) is not None
+
+
+def is_breadcrumb(text: str) -> bool:
+    """A breadcrumb line (_BREADCRUMB); an ASCII line without one of its separators is none.
+
+    >>> is_breadcrumb("Home | World"), is_breadcrumb("Home and World")
+    (True, False)
+    """
+    if text.isascii() and "|" not in text and ">" not in text and "/" not in text and "\\" not in text:
+        return False
+    return _BREADCRUMB.match(text) is not None
+
+
+def line_features(
+    lines: list[Line], verdicts: list[Reason | None], chrome: bool, facts: UnitFacts | None = None
+) -> np.ndarray:
     """One row of LINE_FEATURES per non-blank line (blank lines are skipped: see classify_lines)."""
-    texts = [line.text.strip() for line in lines]
+    if facts is None:
+        facts = unit_facts(lines)
+    texts = facts.texts
     rows = [i for i, text in enumerate(texts) if text]
     n = len(rows)
     out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
     if not n:
         return out
-    col = {name: j for j, name in enumerate(LINE_FEATURES)}
+    col = _COLUMN
     kept_texts = [texts[i] for i in rows]
-    sizes = np.fromiter(map(len, kept_texts), dtype=np.float64, count=n)
-    words = np.fromiter(map(word_count, kept_texts), dtype=np.float64, count=n)
-    paragraph = np.fromiter(map(is_paragraph, kept_texts), dtype=np.float64, count=n)
-    rule = np.fromiter((_REASON_CODE[verdicts[i]] for i in rows), dtype=np.float64, count=n)
     counts = Counter(kept_texts)
+    # The columns read off each line's text, built in one pass and one array (a list per
+    # column costs more in conversions than the regexes themselves), then the facts.
+    per_line = np.array(
+        [_line_row(t, counts[t], facts.words[i], facts.sentence_end[i], facts.paragraph[i], facts.sentence[i],
+                   _REASON_CODE[verdicts[i]]) for t, i in zip(kept_texts, rows, strict=True)],
+        dtype=np.float64,
+    )  # fmt: skip
+    sizes, punct, digits, unspaced = per_line[:, 0], per_line[:, 1], per_line[:, 2], per_line[:, 3]
+    words, paragraph, rule = per_line[:, 4], per_line[:, 5], per_line[:, 6]
+    out[:, _ROW_COLUMNS] = per_line[:, 7:]
     out[:, col["chars_log"]] = np.log1p(sizes)
     out[:, col["words_log"]] = np.log1p(words)
-    out[:, col["sentence_end"]] = [_SENTENCE_END.search(t) is not None for t in kept_texts]
-    out[:, col["punct_per_word"]] = [len(_PUNCT.findall(t)) for t in kept_texts] / np.maximum(1.0, words)
-    out[:, col["digit_share"]] = [sum(map(t.count, "0123456789")) for t in kept_texts] / np.maximum(1.0, sizes)
-    out[:, col["unspaced_share"]] = [0 if t.isascii() else len(_CJK.findall(t)) for t in kept_texts] / np.maximum(
-        1.0, sizes
-    )
-    out[:, col["starts_lower"]] = [t[0].islower() for t in kept_texts]
-    out[:, col["paragraph"]] = paragraph
-    out[:, col["sentence"]] = [is_sentence(t) for t in kept_texts]
-    out[:, col["menu_item"]] = [_MENU_ITEM.match(t) is not None for t in kept_texts]
-    out[:, col["breadcrumb"]] = [_BREADCRUMB.match(t) is not None for t in kept_texts]
-    out[:, col["date_line"]] = [_DATE_LINE.match(t) is not None for t in kept_texts]
-    out[:, col["byline"]] = [_BYLINE.match(t) is not None for t in kept_texts]
-    out[:, col["truncated"]] = [_TRUNCATED.search(t[-6:]) is not None for t in kept_texts]
-    out[:, col["rule_reason"]] = rule
+    out[:, col["punct_per_word"]] = punct / np.maximum(1.0, words)
+    out[:, col["digit_share"]] = digits / np.maximum(1.0, sizes)
+    out[:, col["unspaced_share"]] = unspaced / np.maximum(1.0, sizes)
     out[:, col["position"]] = np.arange(n) / n
     total = max(1.0, float(sizes.sum()))
     out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total
-    out[:, col["repeats"]] = [counts[t] - 1 for t in kept_texts]
     logs = out[:, col["chars_log"]]
     out[1:, col["prev_chars_log"]] = logs[:-1]
     out[1:, col["prev_paragraph"]] = paragraph[:-1]
@@ -536,12 +650,20 @@ def line_features(lines: list[Line], verdicts: list[Reason | None], chrome: bool
 def judge_lines(text: str) -> tuple[list[Line], list[Reason | None], bool]:
     """The units of ``text`` (see paragraph_units), the rules' verdict per unit, and whether the
     text shows page chrome (only then may anything but a cue drop a line)."""
-    lines = paragraph_units(split_lines(text))
-    verdicts, chrome = _line_verdicts(lines)
+    lines, verdicts, chrome, _ = _judge(text, LineCues())
     return lines, verdicts, chrome
 
 
-def classify_lines(text: str, model: TreeModel | None = None, learned: bool = True) -> list[Drop]:
+def _judge(text: str, cues: LineCues) -> tuple[list[Line], list[Reason | None], bool, UnitFacts]:
+    lines = paragraph_units(split_lines(text))
+    facts = unit_facts(lines)
+    verdicts, chrome = _line_verdicts(lines, facts, cues)
+    return lines, verdicts, chrome, facts
+
+
+def classify_lines(
+    text: str, model: TreeModel | None = None, learned: bool = True, cues: LineCues | None = None
+) -> list[Drop]:
     """The Drops for the boilerplate lines of ``text``, with spans into it, in order.
 
     A hard-wrapped paragraph is judged, and dropped, as one unit (see paragraph_units). Where
@@ -550,13 +672,15 @@ def classify_lines(text: str, model: TreeModel | None = None, learned: bool = Tr
     among its features; elsewhere (newswire, books, clean articles) only cues drop lines.
     A line the scorer drops keeps the rules' reason where they have one, else
     ``boilerplate.low_score`` for a paragraph and ``boilerplate.short`` for any other line.
+    ``cues`` is a line-cue judge to reuse across texts (a stage keeps one per worker): the
+    result is the same with or without it, only faster.
     """
-    lines, verdicts, chrome = judge_lines(text)
+    lines, verdicts, chrome, facts = _judge(text, LineCues() if cues is None else cues)
     if chrome and learned:
         if model is None:
             model = packaged(TEXT_MODEL)
         if model is not None:
-            verdicts = _model_verdicts(lines, verdicts, model)
+            verdicts = _model_verdicts(lines, verdicts, model, facts)
     return [
         Drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end)
         for line, reason in zip(lines, verdicts, strict=True)
@@ -564,11 +688,13 @@ def classify_lines(text: str, model: TreeModel | None = None, learned: bool = Tr
     ]
 
 
-def _model_verdicts(lines: list[Line], verdicts: list[Reason | None], model: TreeModel) -> list[Reason | None]:
-    rows = [i for i, line in enumerate(lines) if line.text.strip()]
+def _model_verdicts(
+    lines: list[Line], verdicts: list[Reason | None], model: TreeModel, facts: UnitFacts
+) -> list[Reason | None]:
+    rows = [i for i, text in enumerate(facts.texts) if text]
     if not rows:
         return verdicts
-    scores = model.predict(line_features(lines, verdicts, True))
+    scores = model.predict(line_features(lines, verdicts, True, facts))
     keep = keep_mask(scores, [verdicts[i] for i in rows], bars_for(model.meta, "other"))  # as for HTML blocks
     out = list(verdicts)
     for i, value in zip(rows, keep, strict=True):

@@ -1,0 +1,202 @@
+"""The fast paths of plain-text line classification give exactly what the plain regexes give.
+
+text.py counts words with a byte table on ASCII lines, computes each unit's facts once, builds
+the scorer's per-line columns in one pass and skips patterns that cannot match; rules.LineCues
+remembers short lines' verdicts. Each shortcut is checked here against the straightforward form
+it replaced (kept below as the oracle), on hand-picked lines and on generated ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate import text as T
+from cleaner.boilerplate.features import window_mean
+from cleaner.boilerplate.rules import SHORT_LINE, LineCues, line_reason
+from cleaner.record import Reason
+
+_WORD = re.compile(r"\w+")
+
+LINES = [
+    "Home | World | Business", "News › Europe", "Skip to main content", "Contact us", "Page 2",
+    "Wednesday November 20, 2019", "19.11.2019, 08:57", "By Jane Doe", "Read more...", "snake_case_name here",
+    "It rained all day in the city, and the river rose by a metre before dark.", "これが非常に困ったもの。",
+    "日本語日本語日本語日本語", "Похожие статьи", "Don't miss", "P(A | B) = P(B | A)", "a/b/c/d", "1-1/8 to 20-1/8",
+    "Ahmanson's stock fell 1-1/8 odd to 20-1/8 in active trading.", "Topic Aa", "  indented item", "tab\tseparated",
+    "Ünïcödé wörds hère", "x_1 y_2", "Share on Facebook  Share on Twitter  Email", "© 2024 Example",
+    "Tsarizm / Eastern Europe", "Home > News > Business", "Back \\ Forth", "Sport and Leisure Time",
+    "Net profit 12.5 mln vs 9.8 mln", "1987", "Shr 1.20 dlrs", "a1b2c3d4",
+]  # fmt: skip
+
+# Lines drawn from characters that matter to the patterns: separators, digits, punctuation,
+# underscores, CJK, accented letters.
+ALPHABET = st.sampled_from([*"abcXYZ 019_.,;:!?|>/\\-'’&…»·•()[]\t", "日", "本", "é", "ß", "。"])
+LINE = st.text(ALPHABET, min_size=1, max_size=40)
+
+
+def reference_word_count(line: str) -> int:
+    words = len(_WORD.findall(line))
+    cjk = len(T._CJK.findall(line))
+    return max(words, cjk // 2) if cjk else words
+
+
+def test_ascii_word_table_is_the_regex_word_class() -> None:
+    for code in range(128):
+        assert (T._ASCII_WORD_RUNS[code] == ord("a")) == (re.fullmatch(r"\w", chr(code)) is not None), code
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINE)
+def test_word_count_is_the_regex_count(line: str) -> None:
+    assert T.word_count(line) == reference_word_count(line)
+
+
+def _check_patterns(line: str) -> None:
+    text = line.strip() or "x"
+    assert T.is_menu_item(text, T.word_count(text)) is (T._MENU_ITEM.match(text) is not None)
+    assert T.is_breadcrumb(text) is (T._BREADCRUMB.match(text) is not None)
+    assert T.is_figures_row(line) is (T._FIGURES.match(line) is not None)
+
+
+def test_pattern_shortcuts_on_known_lines() -> None:
+    for line in LINES:
+        _check_patterns(line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINE)
+def test_pattern_shortcuts_never_change_a_match(line: str) -> None:
+    _check_patterns(line)
+
+
+@given(st.lists(LINE, min_size=1, max_size=12))
+@settings(max_examples=150, deadline=None)
+def test_unit_facts_are_the_public_functions(parts: list[str]) -> None:
+    lines = T.split_lines("\n".join(parts))
+    facts = T.unit_facts(lines)
+    for line, text, words, paragraph, sentence in zip(
+        lines, facts.texts, facts.words, facts.paragraph, facts.sentence, strict=True
+    ):
+        assert text == line.text.strip()
+        assert words == (T.word_count(text) if text else 0)
+        assert paragraph is (bool(text) and T.is_paragraph(text))
+        assert sentence is (bool(text) and T.is_sentence(text))
+
+
+def reference_line_features(lines: list[T.Line], verdicts: list[Reason | None], chrome: bool) -> np.ndarray:
+    """The scorer's first 36 columns as first written: a list per column, every pattern run."""
+    names = T.LINE_FEATURES[:36]
+    texts = [line.text.strip() for line in lines]
+    rows = [i for i, text in enumerate(texts) if text]
+    n = len(rows)
+    out = np.zeros((n, len(names)), dtype=np.float64)
+    if not n:
+        return out
+    col = {name: j for j, name in enumerate(names)}
+    kept = [texts[i] for i in rows]
+    sizes = np.fromiter(map(len, kept), dtype=np.float64, count=n)
+    words = np.fromiter(map(reference_word_count, kept), dtype=np.float64, count=n)
+    paragraph = np.fromiter(map(T.is_paragraph, kept), dtype=np.float64, count=n)
+    rule = np.fromiter((T._REASON_CODE[verdicts[i]] for i in rows), dtype=np.float64, count=n)
+    counts = Counter(kept)
+    out[:, col["chars_log"]] = np.log1p(sizes)
+    out[:, col["words_log"]] = np.log1p(words)
+    out[:, col["sentence_end"]] = [T._SENTENCE_END.search(t) is not None for t in kept]
+    out[:, col["punct_per_word"]] = [len(T._PUNCT.findall(t)) for t in kept] / np.maximum(1.0, words)
+    out[:, col["digit_share"]] = [sum(map(t.count, "0123456789")) for t in kept] / np.maximum(1.0, sizes)
+    out[:, col["unspaced_share"]] = [0 if t.isascii() else len(T._CJK.findall(t)) for t in kept] / np.maximum(
+        1.0, sizes
+    )
+    out[:, col["starts_lower"]] = [t[0].islower() for t in kept]
+    out[:, col["paragraph"]] = paragraph
+    out[:, col["sentence"]] = [T.is_sentence(t) for t in kept]
+    out[:, col["menu_item"]] = [T._MENU_ITEM.match(t) is not None for t in kept]
+    out[:, col["breadcrumb"]] = [T._BREADCRUMB.match(t) is not None for t in kept]
+    out[:, col["date_line"]] = [T._DATE_LINE.match(t) is not None for t in kept]
+    out[:, col["byline"]] = [T._BYLINE.match(t) is not None for t in kept]
+    out[:, col["truncated"]] = [T._TRUNCATED.search(t[-6:]) is not None for t in kept]
+    out[:, col["rule_reason"]] = rule
+    out[:, col["position"]] = np.arange(n) / n
+    total = max(1.0, float(sizes.sum()))
+    out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total
+    out[:, col["repeats"]] = [counts[t] - 1 for t in kept]
+    logs = out[:, col["chars_log"]]
+    out[1:, col["prev_chars_log"]] = logs[:-1]
+    out[1:, col["prev_paragraph"]] = paragraph[:-1]
+    out[1:, col["prev_rule_reason"]] = rule[:-1]
+    out[:-1, col["next_chars_log"]] = logs[1:]
+    out[:-1, col["next_paragraph"]] = paragraph[1:]
+    out[:-1, col["next_rule_reason"]] = rule[1:]
+    out[:, col["window_words_log"]] = window_mean(np.log1p(words), 3)
+    out[:, col["window_paragraphs"]] = window_mean(paragraph, 3)
+    out[:, col["wide_window_paragraphs"]] = window_mean(paragraph, 10)
+    where = np.flatnonzero(paragraph)
+    if len(where):
+        positions = np.arange(n)
+        after = np.searchsorted(where, positions)
+        before = np.abs(positions - where[np.maximum(after - 1, 0)])
+        nxt = np.abs(where[np.minimum(after, len(where) - 1)] - positions)
+        out[:, col["paragraph_distance_log"]] = np.log1p(np.minimum(before, nxt))
+    else:
+        out[:, col["paragraph_distance_log"]] = np.log1p(n)
+    run = np.zeros(n)
+    start = 0
+    for k in range(n + 1):
+        if k == n or paragraph[k]:
+            run[start:k] = k - start
+            start = k + 1
+    out[:, col["short_run_log"]] = np.log1p(run)
+    out[:, col["page_lines_log"]] = np.log1p(n)
+    out[:, col["page_chars_log"]] = np.log1p(total)
+    out[:, col["page_paragraph_share"]] = float(paragraph.mean())
+    out[:, col["page_kept_share"]] = float(sizes[rule == 0].sum()) / total
+    out[:, col["page_cues"]] = float((rule != 0).sum())
+    out[:, col["page_menu_items"]] = float(out[:, col["menu_item"]].sum())
+    out[:, col["chrome"]] = chrome
+    return out
+
+
+def _check_features(text: str) -> None:
+    lines, verdicts, chrome = T.judge_lines(text)
+    fast = T.line_features(lines, verdicts, chrome)
+    slow = reference_line_features(lines, verdicts, chrome)
+    assert fast.shape[0] == slow.shape[0]
+    assert np.array_equal(fast[:, : slow.shape[1]], slow)  # bit for bit: the model sees the same rows
+
+
+def test_line_features_match_the_column_by_column_form() -> None:
+    article = "It rained all day in the city, and the river rose by a metre before dark.\n" * 3
+    _check_features("\n".join(LINES) + "\n" + article + "Leave a Reply\n" + "\n".join(LINES[::-1]))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.one_of(LINE, st.sampled_from(LINES)), min_size=1, max_size=25))
+def test_line_features_match_on_generated_pages(parts: list[str]) -> None:
+    _check_features("\n".join(parts))
+
+
+def test_line_cues_memo_gives_line_reason_whatever_came_before() -> None:
+    long_line = "Copyright 2024 Example Media Group and its partners. All rights reserved worldwide."
+    assert len(long_line) > SHORT_LINE
+    cues = LineCues()
+    for line in [*LINES, long_line, *LINES, long_line]:
+        assert cues.judge(line) is line_reason(line), line
+    # A full memo stops remembering but keeps answering.
+    small = LineCues()
+    small.MAX_LINES = 2
+    for line in LINES:
+        assert small.judge(line) is line_reason(line)
+    assert len(small._short) == 2
+
+
+def test_a_shared_memo_does_not_change_the_drops() -> None:
+    cues = LineCues()
+    page = "Home | World\nLeave a Comment\n" + "It rained all day in the city, and the river rose.\n" * 2
+    alone = T.classify_lines(page)
+    assert T.classify_lines(page, cues=cues) == alone
+    assert T.classify_lines(page, cues=cues) == alone  # second time from the memo

@@ -439,8 +439,12 @@ def pack_summaries(items: Sequence[tuple[str, object]]) -> tuple[Any, ...]:
     for f in dataclasses.fields(kind):
         column = [getattr(v, f.name) for v in values]
         first = column[0]
-        if isinstance(first, np.ndarray) and first.ndim and all(
-            isinstance(a, np.ndarray) and a.dtype == first.dtype and a.shape[1:] == first.shape[1:] for a in column
+        if (
+            isinstance(first, np.ndarray)
+            and first.ndim
+            and all(
+                isinstance(a, np.ndarray) and a.dtype == first.dtype and a.shape[1:] == first.shape[1:] for a in column
+            )
         ):
             lengths = np.fromiter((a.shape[0] for a in column), dtype=np.int64, count=len(column))
             columns.append((np.concatenate(column), lengths))
@@ -463,7 +467,7 @@ def unpack_summaries(batch: tuple[Any, ...]) -> list[tuple[str, object]]:
             fields.append([joined[at[i] : at[i + 1]] for i in range(len(keys))])
         else:
             fields.append(column)
-    return list(zip(keys, starmap(kind, zip(*fields)), strict=True))
+    return list(zip(keys, starmap(kind, zip(*fields, strict=True)), strict=True))
 
 
 def spill_summaries(result: TaskResult, task: Task) -> TaskResult:

@@ -4,6 +4,7 @@ verification rejects LSH false positives, the keep rule holds."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 
 import numpy as np
@@ -99,7 +100,7 @@ def test_smallest_member_equals_a_graph_walk(count: int, raw: list[tuple[int, in
     # and a long chain in shuffled order, the slow case of label propagation
     chain = list(range(count))
     rnd.shuffle(chain)
-    edges += list(zip(chain, chain[1:]))[: rnd.randint(0, count)]
+    edges += list(itertools.pairwise(chain))[: rnd.randint(0, count)]
     u = np.array([e[0] for e in edges], dtype=np.int64)
     v = np.array([e[1] for e in edges], dtype=np.int64)
     assert smallest_member(u, v, count).tolist() == _smallest_by_search(count, edges)

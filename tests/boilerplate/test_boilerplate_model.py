@@ -187,3 +187,32 @@ def test_learned_line_scorer_drops_menus_with_reasons_and_keeps_the_article() ->
     assert {"Sport", "Weather", "Share this article", "Leave a Reply"} <= dropped
     assert not any(line in dropped for line in ARTICLE.splitlines())
     assert all(d.reason.value.startswith("boilerplate.") for d in drops)
+
+
+def test_a_model_starts_numba_only_after_its_numpy_budget() -> None:
+    """A small run scores with the numpy twin and never imports numba; a large one starts the
+    compiled walk once the model has scored NUMPY_ROWS rows (the text stage runs before any
+    other stage starts numba). Run in a fresh process: this one has numba loaded."""
+    pytest.importorskip("numba")
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import numpy as np
+from cleaner.boilerplate.model import NUMPY_ROWS, TreeModel
+model = TreeModel.from_arrays(
+    feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
+    roots=[0], depth=1, names=("x",), meta={},
+)
+rows = np.linspace(0, 1, NUMPY_ROWS).reshape(-1, 1)
+before = model.raw(rows)
+small = "numba" in sys.modules
+after = model.raw(rows)
+print(small, "numba" in sys.modules, bool(np.array_equal(before, after)))
+"""
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=repo)
+    assert done.stdout.split() == ["False", "True", "True"], done.stdout + done.stderr

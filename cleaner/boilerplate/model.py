@@ -34,11 +34,11 @@ from cleaner.record import Reason
 
 # Starting numba costs about 0.5 CPU-s per process even from a warm cache; the numpy twin costs
 # about 27 us more per row than the compiled walk (the text model: 300 trees of depth 8). So a
-# model scores its first rows with numpy, and after this many (~0.5 CPU-s of them) it starts
-# numba: a small run never does, and a large one pays at most about twice the best of the two.
+# model scores its first rows with numpy, and after this many (~0.13 CPU-s of them) it starts
+# numba: a small run (the seeds: ~400 rows) never does, and a large one pays little for waiting.
 # (The text stage's lines come before the template barrier, where no other stage has started
 # numba yet.) Re-measure both with a timed TreeModel.raw on packaged(TEXT_MODEL).
-NUMPY_ROWS = 16_384
+NUMPY_ROWS = 4096
 
 HTML_MODEL = "html-blocks.npz"
 TEXT_MODEL = "text-lines.npz"

@@ -396,9 +396,11 @@ def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
     files = _files(folder, shard)
     values = np.load(files["shingles.npy"])
     offsets = np.load(files["offsets.npy"])
-    ranks = first_rank + np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets))
     order = np.argsort(values, kind="stable")  # equal hashes stay in rank order: the first is the owner
-    values, ranks = values[order], ranks[order]
+    values = values[order]
+    # Each position's document, found from the sorted positions rather than gathered from a
+    # rank per position: three arrays of the shard's size alive at once instead of five.
+    ranks = first_rank + np.searchsorted(offsets, order, side="right") - 1
     del order
     first = np.ones(values.size, dtype=np.bool_)
     np.not_equal(values[1:], values[:-1], out=first[1:])

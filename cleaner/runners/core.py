@@ -278,9 +278,21 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         return batch
 
     if pipeline.segments[number].corpus is not None:
-        with atomic_file(paths.spill(number, shard.index)) as fh:
+        # Summaries go to their file batch by batch, as the documents do: a task never holds a
+        # whole shard's (the dedup stage's are about 3 bytes per character of text).
+        summaries = paths.summaries(number, shard.index)
+        keys: list[str] = []
+        with atomic_file(paths.spill(number, shard.index)) as fh, atomic_file(summaries) as out:
             for batch in batches:
                 pickle.dump(_spill_rows(process(batch)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                if result.summaries:
+                    keys.extend(key for key, _ in result.summaries)
+                    pickle.dump(pack_summaries(result.summaries), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    result.summaries = []
+        if keys:
+            with atomic_file(_keys_path(summaries)) as fh:
+                pickle.dump(keys, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            result.summaries = SpilledSummaries(summaries, len(keys))
     elif not task.group:
         write_outputs(shard, (process(b) for b in batches), paths, result)
     else:
@@ -472,7 +484,7 @@ def unpack_summaries(batch: tuple[Any, ...]) -> list[tuple[str, object]]:
 
 def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
     """Move a result's summaries to the work folder (atomically); see :class:`SpilledSummaries`."""
-    if not result.summaries:
+    if not result.summaries or isinstance(result.summaries, SpilledSummaries):
         return result
     path = task.paths.summaries(task.segment, task.shard.index)
     with atomic_file(path) as fh:

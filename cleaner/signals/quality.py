@@ -67,6 +67,18 @@ SIGNALS: tuple[str, ...] = (
 PYTHON_CHARS = 32 * 1024
 
 
+class _Budget:
+    """Characters measured with the Python loops in this process. Counted per process, not per
+    measurer: an engine that unpickles the stage for each task (Dask) builds a new measurer per
+    task, and would otherwise stay on the Python loops for ever on small tasks. It only picks
+    between two bit-identical implementations, so no result depends on it."""
+
+    spent = 0
+
+
+PYTHON_BUDGET = _Budget()
+
+
 def numba_started() -> bool:
     """Whether numba already compiled or loaded a kernel in this process: numba's CPU target
     imports this module then (the same test as ``cleaner.dedup._kernels.numba_started``)."""
@@ -89,15 +101,14 @@ class QualityMeasurer:
         self._stop_hashes: dict[str, Any] = {}
         self._stop_lists: dict[str, list[str]] | None = None
         self._compiled: Any = None
-        self._python_chars = 0
 
     def kernels(self, chars: int) -> Any:
-        """The loops for a text of ``chars`` characters: the plain Python ones until this measurer
-        has measured PYTHON_CHARS characters with them (or numba has started in the process
-        anyway), then the compiled ones for good. Both give the same values, bit for bit."""
+        """The loops for a text of ``chars`` characters: the plain Python ones until the process
+        has measured PYTHON_CHARS characters with them (or numba has started anyway), then the
+        compiled ones for good. Both give the same values, bit for bit."""
         if self._compiled is None:
-            if (self._python_chars + chars < PYTHON_CHARS and not numba_started()) or not numba_available():
-                self._python_chars += chars
+            if (PYTHON_BUDGET.spent + chars < PYTHON_CHARS and not numba_started()) or not numba_available():
+                PYTHON_BUDGET.spent += chars
                 return k
             from cleaner.signals import _numba_kernels
 

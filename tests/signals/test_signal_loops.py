@@ -71,3 +71,25 @@ def test_a_measurer_switches_to_the_compiled_loops_after_its_budget() -> None:
     assert first is python_loops or first is compiled
     assert measurer.kernels(PYTHON_CHARS) is compiled
     assert measurer.kernels(1) is compiled  # for good
+
+
+def test_the_python_budget_is_the_processes_not_each_measurers() -> None:
+    """Dask unpickles the stage for every task, so each task gets a new measurer: the budget is
+    counted for the process, or a run of small tasks would never leave the Python loops."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import sys
+from cleaner.signals.quality import PYTHON_CHARS, QualityMeasurer
+text = "word " * (PYTHON_CHARS // 10)  # half the budget
+print(QualityMeasurer().kernels(len(text)).__name__, QualityMeasurer().kernels(len(text)).__name__,
+      QualityMeasurer().kernels(len(text)).__name__)
+"""
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    python, compiled_name = "cleaner.signals._kernels", "cleaner.signals._numba_kernels"
+    assert done.stdout.split() == [python, python, compiled_name]

@@ -1,6 +1,7 @@
 """Near-duplicate quality and dedup-only speed, side by side with datasketch (and datatrove).
 
     python benchmarks/bench_dedup.py [--data PATH] [--repeat 3] [--no-datatrove]
+    python benchmarks/bench_dedup.py --cli [--repeat 3]     # dedup-only speed from the command line alone
 
 What it measures, in one run, on one core:
 
@@ -22,6 +23,13 @@ sketches of 1,024, 2,048 and 4,096 bits and with shingle sets, beside format 2's
 sketch's simulated error; writes results/bench_dedup_index.json) and ``--sketch-error`` (the
 simulation alone: share of pairs accepted by union size and Jaccard).
 
+``--cli`` measures what a user runs instead: ``cleaner clean BENCH --stages dedup --jobs 1`` (JSONL
+in, the kept records and the report out), with and without ``--no-passages``, against a script
+that reads the same file, runs datasketch's ``MinHash.update_batch`` + ``MinHashLSH(0.8)``
+query-then-insert and writes the kept records (gzip level 6, as cleaner writes them): CPU
+seconds of each whole process (start, imports, reading, writing), tools alternated, best of
+--repeat.
+
 Reuters-21578 and Clough-Stevenson are research-only: this script reads them from --data and
 never copies them.
 """
@@ -33,8 +41,12 @@ import contextlib
 import gzip
 import itertools
 import json
+import os
 import re
+import resource
+import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -113,6 +125,64 @@ def run_datasketch(path: Path) -> tuple[list[str], dict[str, list[str]], tuple[f
         candidates[r["id"]] = lsh.query(m)
         lsh.insert(r["id"], m)
     return [r["id"] for r in records], candidates, since(started)
+
+
+# -- end to end from the command line (--cli) -------------------------------------------------
+REPO = Path(__file__).resolve().parents[1]
+
+
+def glue_dedup(src: Path, dst: Path) -> None:
+    """The peer, end to end: read the JSONL, datasketch MinHash + LSH query-then-insert, write the
+    records that match no earlier one."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    with gzip.open(src, "rt", encoding="utf-8") as f, gzip.open(dst, "wt", encoding="utf-8", compresslevel=6) as out:
+        for line in f:
+            r = json.loads(line)
+            words = WORD.findall(r["text"].lower())
+            shingles = {" ".join(words[i : i + 5]).encode("utf-8") for i in range(max(1, len(words) - 4))}
+            m = MinHash(num_perm=128)
+            m.update_batch(shingles)
+            if not lsh.query(m):
+                out.write(line)
+            lsh.insert(r["id"], m)
+
+
+def cpu_of(cmd: list[str]) -> float:
+    """CPU seconds (user + system) of one command's whole process tree."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cli_speed(bench: Path, repeat: int, work: Path) -> dict[str, Any]:
+    """Dedup only, end to end from the command line: cleaner (passages on and off) and the glue
+    script, alternated, best of ``repeat`` CPU seconds each."""
+    out = work / "out"
+    clean = [sys.executable, "-m", "cleaner", "clean", str(bench), "-o", str(out), "--report", str(work / "r.jsonl")]
+    clean += ["--stages", "dedup", "--jobs", "1", "-q"]
+    tools = {
+        "cleaner (passages)": clean,
+        "cleaner --no-passages": [*clean, "--no-passages"],
+        "datasketch glue": [sys.executable, __file__, "--glue", str(bench), str(work / "glue.jsonl.gz")],
+    }
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(repeat):
+        for name, cmd in tools.items():
+            shutil.rmtree(out, ignore_errors=True)
+            times[name].append(cpu_of(cmd))
+    best = {name: min(t) for name, t in times.items()}
+    return {"cpu_seconds_best": best, "runs": dict(times), "repeat": repeat}
+
+
+def cli_table(res: dict[str, Any], mb: float) -> str:
+    best = res["cpu_seconds_best"]
+    peer = best["datasketch glue"]
+    rows = [[name, cpu, mb / cpu, peer / cpu] for name, cpu in best.items()]
+    return table(rows, ["dedup-only from the CLI", "CPU s", "MB/CPU-s", "x datasketch (CPU)"])
 
 
 # -- quality ---------------------------------------------------------------------------------
@@ -262,7 +332,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the simulated error of the odd-sketch estimate, by set size and Jaccard (writes no results)",
     )
+    parser.add_argument("--cli", action="store_true", help="only dedup-only speed end to end from the command line")
+    parser.add_argument("--glue", nargs=2, type=Path, help=argparse.SUPPRESS)  # the peer's process (--cli)
     args = parser.parse_args(argv)
+    if args.glue:
+        glue_dedup(*args.glue)
+        return 0
+    if args.cli:
+        bench = args.data / "corpus" / "reuters21578" / "bench" / "bench.jsonl.gz"
+        if not bench.exists():
+            parser.error(f"{bench} not found: pass --data pointing at the shared data folder")
+        pin_one_core()
+        mb = sum(len(r["text"]) for r in read_jsonl(bench)) / 1e6
+        with tempfile.TemporaryDirectory() as tmp:
+            res = cli_speed(bench, args.repeat, Path(tmp))
+        print(f"bench_dedup --cli: Reuters bench ({mb:.1f} MB text), one core, best of {args.repeat}\n")
+        print(cli_table(res, mb))
+        return 0
     if args.two_batches_only or args.index_tradeoff:
         base = args.data / "corpus" / "reuters21578" / "bench"
         records = read_jsonl(base / "bench.jsonl.gz")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import dataclasses
 import pickle
 
+import numpy as np
+
+from cleaner.config import DedupConfig
+from cleaner.dedup import Dedup, Summary
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source, Unit
-from cleaner.runners.core import _spill_rows, _unspill_rows
+from cleaner.runners.core import _spill_rows, _unspill_rows, pack_summaries, unpack_summaries
 
 
 def _full_document() -> Document:
@@ -40,3 +44,42 @@ def test_spilled_documents_come_back_equal() -> None:
             assert type(getattr(after, f.name)) is type(getattr(before, f.name)), f.name
         assert all(type(d) is Drop for d in after.drops)
         assert all(type(p) is PassageMatch for p in after.passages)
+
+
+def _summary_fields(summary: object) -> list[tuple[str, object]]:
+    """Every field as (dtype and shape, values) for arrays, else the value: equal means the same arrays."""
+    out: list[tuple[str, object]] = []
+    for f in dataclasses.fields(summary):  # type: ignore[arg-type]
+        value = getattr(summary, f.name)
+        if isinstance(value, np.ndarray):
+            out.append((f"{value.dtype}{value.shape}", value.tolist()))
+        else:
+            out.append((f.name, value))
+    return out
+
+
+def test_spilled_dedup_summaries_come_back_equal_as_columns() -> None:
+    texts = [
+        "one two three four five six seven",
+        "",
+        "one two three four five six seven eight\n\nA second paragraph with more words than five.",
+        "short",
+    ]
+    stage = Dedup(DedupConfig())
+    stage.setup()
+    docs = [Document(id=f"d{i}", text=t) for i, t in enumerate(texts)]
+    items = [(f"k{i}", s) for i, s in enumerate(stage.summarize_many(docs))]
+    packed = pack_summaries(items)
+    assert packed[0] == 1  # as columns: one array per field for the batch
+    back = unpack_summaries(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
+    assert [k for k, _ in back] == [k for k, _ in items]
+    assert all(type(s) is Summary for _, s in back)
+    assert [_summary_fields(s) for _, s in back] == [_summary_fields(s) for _, s in items]
+
+
+def test_summaries_of_mixed_or_plain_types_spill_as_rows() -> None:
+    mixed = [("a", Edit("x", 1)), ("b", {"n": 2})]
+    assert pack_summaries(mixed)[0] == 0 and unpack_summaries(pack_summaries(mixed)) == mixed
+    edits = [("a", Edit("x", 1, ("one",))), ("b", Edit("y", 2))]
+    assert unpack_summaries(pickle.loads(pickle.dumps(pack_summaries(edits)))) == edits
+    assert unpack_summaries(pack_summaries([])) == []

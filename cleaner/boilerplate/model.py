@@ -31,6 +31,14 @@ import numpy as np
 from cleaner.errors import CleanerError
 from cleaner.record import Reason
 
+# Starting numba costs about 0.5 CPU-s per process even from a warm cache; the numpy twin costs
+# about 27 us more per row than the compiled walk (the text model: 300 trees of depth 8). So a
+# model scores its first rows with numpy, and after this many (~0.13 CPU-s of them) it starts
+# numba: a small run (the seeds: ~400 rows) never does, and a large one pays little for waiting.
+# (The text stage's lines come before the template barrier, where no other stage has started
+# numba yet.) Re-measure both with a timed TreeModel.raw on packaged(TEXT_MODEL).
+NUMPY_ROWS = 4096
+
 HTML_MODEL = "html-blocks.npz"
 TEXT_MODEL = "text-lines.npz"
 
@@ -53,6 +61,8 @@ class TreeModel:
     names: tuple[str, ...]
     meta: Mapping[str, Any] = field(default_factory=dict)
     tokens: Mapping[str, float] = field(default_factory=dict)  # class/id word -> learned score
+    # Rows scored with the numpy twin so far in this process (see NUMPY_ROWS): speed only.
+    numpy_rows: list[int] = field(default_factory=lambda: [0], init=False, repr=False)
 
     @classmethod
     def from_arrays(
@@ -84,11 +94,16 @@ class TreeModel:
         n = x.shape[0]
         if n == 0:
             return np.zeros(0)
-        kernel = _numba_kernel() if compiled else None
+        # The compiled walk when asked, once numba is loaded anyway (the signals and dedup stages
+        # load it on a large input), or once this model has scored NUMPY_ROWS rows with the numpy
+        # twin: both give the same bits, so which one runs changes speed only, never the output.
+        started = compiled or "numba" in sys.modules or self.numpy_rows[0] >= NUMPY_ROWS
+        kernel = _numba_kernel() if started else None
         if kernel is not None:
             sums = kernel(np.ascontiguousarray(x), self.feature, self.threshold, self.left, self.right, self.value,
                           self.roots)  # fmt: skip
         else:
+            self.numpy_rows[0] += n
             sums = self._raw_numpy(x)
         return sums + float(self.meta.get("init_score", 0.0))
 

@@ -135,9 +135,23 @@ def numba_available() -> bool:
 # loads it, and a large one loads it at its first full chunk (shingles.py chunks 1 MB). Results
 # are bit-identical either way (tests/dedup/test_dedup_kernels.py). Re-check the cost with
 # ``python -X importtime -c "import cleaner.dedup._numba_kernels"`` and benchmarks/bench_dedup.py.
+# Once numba runs in the process anyway (the signals stage's kernels on a large input), loading
+# these twins costs about 0.02 CPU-s, so every call then takes them.
 NUMBA_MIN_CHARS = 1 << 20
 NUMBA_MIN_SHINGLES = NUMBA_MIN_CHARS // 8  # about 6 to 8 characters per word of news text
 _NUMBA_MODULE = "cleaner.dedup._numba_kernels"
+# Imported by numba's CPU target the first time any kernel is compiled or loaded from the cache:
+# from then on numba's start is paid in this process.
+_NUMBA_STARTED = "numba.np.arraymath"
+
+
+def numba_started() -> bool:
+    """Whether numba already compiled or loaded a kernel in this process (its start is paid).
+
+    >>> isinstance(numba_started(), bool)
+    True
+    """
+    return _NUMBA_MODULE in sys.modules or _NUMBA_STARTED in sys.modules
 
 
 def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
@@ -149,7 +163,7 @@ def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
     """
     if use_numba is False:
         return NUMPY
-    if use_numba is None and ((work < min_work and _NUMBA_MODULE not in sys.modules) or not numba_available()):
+    if use_numba is None and ((work < min_work and not numba_started()) or not numba_available()):
         return NUMPY
     try:
         from cleaner.dedup import _numba_kernels

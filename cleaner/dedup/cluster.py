@@ -120,6 +120,34 @@ def containment(part: U64, whole: U64) -> float:
 F64 = npt.NDArray[np.float64]
 
 
+def smallest_member(u: I64, v: I64, count: int) -> I64:
+    """For each of ``count`` nodes, the smallest node of its connected component over the edges
+    ``(u[e], v[e])``.
+
+    Union-find in whole-array steps: every root hooks under the smallest root it has an edge to,
+    then paths are halved until every node points at its root; a root only ever points lower, so
+    the one left in a component is its smallest node. A few rounds even for long chains (hooking
+    halves the roots, and halving doubles the reach), with memory and time linear in the edges:
+    as fast as scipy's connected_components here, without its 0.2 CPU-s import.
+
+    >>> smallest_member(np.array([3, 1, 4]), np.array([2, 4, 1]), 6).tolist()
+    [0, 1, 2, 2, 1, 5]
+    """
+    parent = np.arange(count, dtype=np.int64)
+    while True:
+        pu, pv = parent[u], parent[v]
+        differ = pu != pv
+        if not differ.any():
+            return parent
+        lo, hi = np.minimum(pu[differ], pv[differ]), np.maximum(pu[differ], pv[differ])
+        np.minimum.at(parent, hi, lo)  # hi is a root: every node points at its root here
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+
+
 def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F64]:
     """The keep rule over verified edges, as four arrays sorted by node.
 
@@ -145,18 +173,9 @@ def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F6
     if a.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0, dtype=np.float64)
-    # Imported here, after the no-edge case: scipy.sparse.csgraph costs ~0.2 CPU-s to import,
-    # more than a small run's whole dedup stage.
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     m, count = a.size, nodes.size
-    graph = coo_matrix((np.ones(m, dtype=np.int8), (inverse[:m], inverse[m:])), shape=(count, count))
-    _, labels = connected_components(graph, directed=False)
-    smallest = np.full(int(labels.max()) + 1, count, dtype=np.int64)
-    np.minimum.at(smallest, labels, np.arange(count, dtype=np.int64))
-    roots = nodes[smallest[labels]]
+    roots = nodes[smallest_member(inverse[:m], inverse[m:], count)]
     duplicate_of = np.full(count, -1, dtype=np.int64)
     sims = np.full(count, np.nan, dtype=np.float64)
     # Each later member points at its most similar better-ranked neighbour (ties: the better

@@ -396,9 +396,11 @@ def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
     files = _files(folder, shard)
     values = np.load(files["shingles.npy"])
     offsets = np.load(files["offsets.npy"])
-    ranks = first_rank + np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets))
     order = np.argsort(values, kind="stable")  # equal hashes stay in rank order: the first is the owner
-    values, ranks = values[order], ranks[order]
+    values = values[order]
+    # Each position's document, found from the sorted positions rather than gathered from a
+    # rank per position: three arrays of the shard's size alive at once instead of five.
+    ranks = first_rank + np.searchsorted(offsets, order, side="right") - 1
     del order
     first = np.ones(values.size, dtype=np.bool_)
     np.not_equal(values[1:], values[:-1], out=first[1:])
@@ -449,6 +451,12 @@ def _owner_ranks(folder: Path, hashes: U64, ranges: int) -> I64:
     return out
 
 
+# Passages are checked this many shingle positions at a time (whole documents): every position
+# costs about 48 bytes across the arrays below, so a chunk holds ~50 MB however large the shard
+# (one 30 MB shard held them all at once: 600 MB, the run's peak). Chunks change no result.
+PASSAGE_POSITIONS = 1 << 20
+
+
 def shard_passages(
     summaries: Iterable[tuple[str, Summary]],
     first_rank: int,
@@ -464,7 +472,6 @@ def shard_passages(
     earlier documents, with owners read from the range tables.
     ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
     whole document adds no passage flags. Returns ``(key, flag)`` in document and passage order."""
-    threshold = cfg.passage_threshold
     keys: list[str] = []
     raw: list[U64] = []
     tables: list[I64] = []
@@ -474,10 +481,53 @@ def shard_passages(
         tables.append(summary.passages)
     if not tables:
         return []
+    index = _read_only(cfg.index, before)
+    try:
+        sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
+        skipped = set(skip)
+        flags: list[tuple[str, PassageFlag]] = []
+        sizes = [int(t[:, 3].sum()) for t in tables]
+        lo = 0
+        while lo < len(tables):
+            hi, positions = lo + 1, sizes[lo]
+            while hi < len(tables) and positions + sizes[hi] <= PASSAGE_POSITIONS:
+                positions += sizes[hi]
+                hi += 1
+            local_skip = [i - lo for i in skipped if lo <= i < hi]
+            chunk = _Chunk(keys[lo:hi], raw[lo:hi], tables[lo:hi], first_rank + lo, local_skip)
+            flags.extend(_chunk_passages(chunk, cfg, folder, ranges, index, sets, labels))
+            lo = hi
+        return flags
+    finally:
+        if index is not None:
+            index.close()
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Consecutive documents of a shard whose passages are checked together."""
+
+    keys: list[str]
+    raw: list[U64]
+    tables: list[I64]
+    first_rank: int
+    skip: list[int]  # local positions in the chunk (others are outside it)
+
+
+def _chunk_passages(
+    chunk: _Chunk,
+    cfg: DedupConfig,
+    folder: Path,
+    ranges: int,
+    index: DedupIndex | None,
+    sets: _Sets,
+    labels: _Labels,
+) -> list[tuple[str, PassageFlag]]:
+    threshold = cfg.passage_threshold
+    keys, raw, tables, first_rank = chunk.keys, chunk.raw, chunk.tables, chunk.first_rank
     doc_offsets = np.zeros(len(raw) + 1, dtype=np.int64)
     np.cumsum([r.size for r in raw], out=doc_offsets[1:])
     flat_raw = np.concatenate(raw) if raw else np.zeros(0, dtype=np.uint64)
-    del raw
     passage_doc = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
     table = np.concatenate(tables)
     sizes = table[:, 3]
@@ -493,39 +543,31 @@ def shard_passages(
     owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
 
-    index = _read_only(cfg.index, before)
-    try:
-        offset = 0
-        owned_hashes = np.zeros(0, dtype=np.uint64)
-        owner_rowids = np.zeros(0, dtype=np.int64)
-        if index is not None:
-            is_sampled = sampled(hashes)
-            owned_hashes, owner_rowids = index.owners(hashes[is_sampled])
-            if owned_hashes.size:
-                offset = int(owner_rowids.max()) + 1
-                total = np.bincount(slot[is_sampled], minlength=sizes.size)
-                at = np.minimum(np.searchsorted(owned_hashes, hashes), owned_hashes.size - 1)
-                from_index = is_sampled & (owned_hashes[at] == hashes)
-                by_index = np.bincount(slot[from_index], minlength=sizes.size)
-                keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
-                owners = np.where(from_index, owner_rowids[at] - offset, owners)
-        skipped = set(skip)
-        sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
-        sources = SourceDocs(sets.get, lambda rank: labels.get(rank)[1], index.doc if index else None, offset)
-        flags: list[tuple[str, PassageFlag]] = []
-        for p in np.flatnonzero(keep).tolist():
-            i = int(passage_doc[p])
-            if i in skipped:
-                continue
-            lo, hi = int(starts[p]), int(starts[p + 1])
-            found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], sources.shingles, threshold)
-            if found is not None:
-                start, end = int(table[p, 0]), int(table[p, 1])
-                flags.append((keys[i], PassageFlag(start, end, sources.id(found[0]), round(found[1], 4))))
-        return flags
-    finally:
-        if index is not None:
-            index.close()
+    offset = 0
+    if index is not None:
+        is_sampled = sampled(hashes)
+        owned_hashes, owner_rowids = index.owners(hashes[is_sampled])
+        if owned_hashes.size:
+            offset = int(owner_rowids.max()) + 1
+            total = np.bincount(slot[is_sampled], minlength=sizes.size)
+            at = np.minimum(np.searchsorted(owned_hashes, hashes), owned_hashes.size - 1)
+            from_index = is_sampled & (owned_hashes[at] == hashes)
+            by_index = np.bincount(slot[from_index], minlength=sizes.size)
+            keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
+            owners = np.where(from_index, owner_rowids[at] - offset, owners)
+    skipped = set(chunk.skip)
+    sources = SourceDocs(sets.get, lambda rank: labels.get(rank)[1], index.doc if index else None, offset)
+    flags: list[tuple[str, PassageFlag]] = []
+    for p in np.flatnonzero(keep).tolist():
+        i = int(passage_doc[p])
+        if i in skipped:
+            continue
+        lo, hi = int(starts[p]), int(starts[p + 1])
+        found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], sources.shingles, threshold)
+        if found is not None:
+            start, end = int(table[p, 0]), int(table[p, 1])
+            flags.append((keys[i], PassageFlag(start, end, sources.id(found[0]), round(found[1], 4))))
+    return flags
 
 
 def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:

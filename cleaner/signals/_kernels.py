@@ -1,4 +1,8 @@
-"""The compiled loops of the quality signals: words and their hashes, top and repeated n-grams.
+"""The loops of the quality signals: words and their hashes, top and repeated n-grams.
+
+Written once, as plain functions marked :func:`kernel`; numba compiles them in
+:mod:`cleaner.signals._numba_kernels`, and as written they run on numpy scalars (same values,
+bit for bit; their 64-bit arithmetic wraps, so call them under ``np.errstate(over="ignore")``).
 
 A document's text goes in once as an array of code points (``numpy.frombuffer`` of its UTF-32
 encoding); everything per word happens in these loops, never as a Python object per word. Word
@@ -20,7 +24,8 @@ The character classes come from a table over the Basic Multilingual Plane built 
 >>> import numpy as np
 >>> flags, lower = char_tables()
 >>> cps = np.frombuffer("Hi, hi #".encode("utf-32-le"), dtype=np.uint32)
->>> hashes, lowered, lengths, kinds = tokenize(cps, flags, lower)
+>>> with np.errstate(over="ignore"):  # run as Python here: its 64-bit hashes wrap, as compiled
+...     hashes, lowered, lengths, kinds = tokenize(cps, flags, lower)
 >>> lengths.tolist(), kinds.tolist()
 ([2, 1, 2, 1], [3, 0, 3, 0])
 >>> bool(lowered[0] == lowered[2]), bool(hashes[0] == hashes[2])
@@ -30,10 +35,24 @@ The character classes come from a table over the Basic Multilingual Plane built 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-import numba
 import numpy as np
 import numpy.typing as npt
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The names of the compiled loops, in definition order: plain Python here (they run as written,
+# on numpy scalars, for a small input), compiled by numba in cleaner.signals._numba_kernels.
+KERNELS: list[str] = []
+
+
+def kernel(fn: F) -> F:
+    """Mark ``fn`` as one of the loops that :mod:`cleaner.signals._numba_kernels` compiles."""
+    KERNELS.append(fn.__name__)
+    return fn
+
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -100,7 +119,7 @@ def char_tables() -> tuple[U8, U32]:
     return flags, lower
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _flag(cp: int, flags: U8) -> int:
     if cp < 0x10000:
         return int(flags[cp])
@@ -109,12 +128,12 @@ def _flag(cp: int, flags: U8) -> int:
     return WORD | ALPHA
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _ends_word(cps: U32, flags: U8, i: int) -> bool:
     return i >= cps.shape[0] or (_flag(int(cps[i]), flags) & (SPACE | NEWLINE | PUNCT)) != 0
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _clitic(cps: U32, flags: U8, i: int) -> int:
     """2 where an English "'s" starts at ``i``, 1 where "n't" does, else 0 (spaCy splits both off)."""
     n = cps.shape[0]
@@ -125,14 +144,14 @@ def _clitic(cps: U32, flags: U8, i: int) -> int:
     return 1 if nt and (cps[i + 2] == 116 or cps[i + 2] == 84) and _ends_word(cps, flags, i + 3) else 0
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _mix(x: np.uint64) -> np.uint64:
     x = x ^ (x >> _S33)
     x = x * _M1
     return x ^ (x >> _S33)
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
     """Tokens of a text: hash, case-folded hash, length in characters, kind bits (HAS_ALPHA, NON_SYMBOL)."""
     n = cps.shape[0]
@@ -232,7 +251,7 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
     return hashes[:count], lowered[:count], lengths[:count], kinds[:count]
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _ngram_hash(hashes: U64, start: int, n: int) -> np.uint64:
     g = np.uint64(n)
     for j in range(n):
@@ -240,7 +259,7 @@ def _ngram_hash(hashes: U64, start: int, n: int) -> np.uint64:
     return _mix(g)
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _table_size(count: int) -> int:
     size = 16
     while size < 2 * count:
@@ -248,7 +267,7 @@ def _table_size(count: int) -> int:
     return size
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def top_ngram_chars(hashes: U64, lengths: I64, n: int) -> int:
     """Characters covered by the most frequent word n-gram: ``len(" ".join(gram)) * count``.
 
@@ -283,7 +302,7 @@ def top_ngram_chars(hashes: U64, lengths: I64, n: int) -> int:
     return chars * best_count
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def dup_ngram_chars(hashes: U64, lengths: I64, n: int) -> int:
     """Characters of word n-grams that repeat an earlier one, counted without overlap.
 
@@ -317,7 +336,7 @@ def dup_ngram_chars(hashes: U64, lengths: I64, n: int) -> int:
     return repeated
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def count_members(values: U64, keys: U64) -> tuple[int, int]:
     """How many of ``values`` are in the sorted ``keys``, and how many distinct keys occur in ``values``."""
     m = keys.shape[0]
@@ -333,7 +352,7 @@ def count_members(values: U64, keys: U64) -> tuple[int, int]:
     return hits, int(seen.sum())
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _duplicates(hashes: U64, lengths: I64, count: int) -> tuple[int, int]:
     """How many of the first ``count`` pieces repeat an earlier one, and their characters."""
     size = _table_size(count)
@@ -355,7 +374,7 @@ def _duplicates(hashes: U64, lengths: I64, count: int) -> tuple[int, int]:
     return dups, chars
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _piece_hash(cps: U32, start: int, end: int) -> np.uint64:
     h = np.uint64(0xCBF29CE484222325)
     for i in range(start, end):
@@ -363,7 +382,7 @@ def _piece_hash(cps: U32, start: int, end: int) -> np.uint64:
     return _mix(h ^ np.uint64(end - start))
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
     """The line and paragraph counts of the Gopher and FineWeb rules, in one pass over the text.
 
@@ -493,7 +512,7 @@ def hash_set(keys: U64) -> tuple[U64, npt.NDArray[np.bool_]]:
     return table, used
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _find(table: U64, used: npt.NDArray[np.bool_], key: np.uint64) -> int:
     """The slot of ``key`` in a :func:`hash_set` table, or -1."""
     mask = np.int64(table.shape[0] - 1)
@@ -509,7 +528,7 @@ def _find(table: U64, used: npt.NDArray[np.bool_], key: np.uint64) -> int:
 N_SIGNALS = 25
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def doc_signals(
     cps: U32,
     flags: U8,
@@ -561,7 +580,7 @@ def doc_signals(
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], chars: int) -> None:
     """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]``.
 

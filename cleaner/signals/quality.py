@@ -16,8 +16,10 @@ True
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -56,6 +58,38 @@ SIGNALS: tuple[str, ...] = (
 )
 
 
+# A process measures its first texts with the plain Python loops of _kernels (about 14 us per
+# character) and the rest with their numba twins: starting numba costs about 0.5 CPU-s per
+# process even from a warm cache (its import, then its type registries), what the Python loops
+# take for ~35,000 characters. So a small run (the five seeds, 20 KB) never starts numba, and a
+# large one pays at most twice the best of the two. Re-measure both sides with
+# ``python -X importtime -c "import cleaner.signals._numba_kernels"`` and a timed measure().
+PYTHON_CHARS = 32 * 1024
+
+
+class _Budget:
+    """Characters measured with the Python loops in this process. Counted per process, not per
+    measurer: an engine that unpickles the stage for each task (Dask) builds a new measurer per
+    task, and would otherwise stay on the Python loops for ever on small tasks. It only picks
+    between two bit-identical implementations, so no result depends on it."""
+
+    spent = 0
+
+
+PYTHON_BUDGET = _Budget()
+
+
+def numba_started() -> bool:
+    """Whether numba already compiled or loaded a kernel in this process: numba's CPU target
+    imports this module then (the same test as ``cleaner.dedup._kernels.numba_started``)."""
+    return "numba.np.arraymath" in sys.modules
+
+
+def numba_available() -> bool:
+    """Whether numba is installed (looked up without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
 class QualityMeasurer:
     """Computes :data:`SIGNALS` for texts; holds the character tables and stop-word hashes it needs.
 
@@ -66,6 +100,20 @@ class QualityMeasurer:
         self._tables: tuple[Any, Any] | None = None
         self._stop_hashes: dict[str, Any] = {}
         self._stop_lists: dict[str, list[str]] | None = None
+        self._compiled: Any = None
+
+    def kernels(self, chars: int) -> Any:
+        """The loops for a text of ``chars`` characters: the plain Python ones until the process
+        has measured PYTHON_CHARS characters with them (or numba has started anyway), then the
+        compiled ones for good. Both give the same values, bit for bit."""
+        if self._compiled is None:
+            if (PYTHON_BUDGET.spent + chars < PYTHON_CHARS and not numba_started()) or not numba_available():
+                PYTHON_BUDGET.spent += chars
+                return k
+            from cleaner.signals import _numba_kernels
+
+            self._compiled = _numba_kernels
+        return self._compiled
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -83,7 +131,8 @@ class QualityMeasurer:
         flags, lower = self.tables
         out = []
         for word in words:
-            hashes, lowered, _, _ = k.tokenize(self._codepoints(word), flags, lower)
+            with np.errstate(over="ignore"):  # the Python loops' hashes wrap around, as compiled
+                hashes, lowered, _, _ = k.tokenize(self._codepoints(word), flags, lower)
             if len(hashes) == 1:  # a stop word the tokenizer would split can never match a token
                 out.append(lowered[0] if folded else hashes[0])
         return np.unique(np.array(out, dtype=np.uint64))
@@ -110,7 +159,11 @@ class QualityMeasurer:
         stop_table, stop_used = self.stop_hashes(lang)
         gopher_table, gopher_used = self._stop_hashes["gopher"]
         cps = self._codepoints(text)
-        return k.doc_signals(cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS)
+        loops = self.kernels(cps.size)
+        with np.errstate(over="ignore"):  # the Python loops' hashes wrap around, as compiled ones do
+            return loops.doc_signals(
+                cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS
+            )
 
     def measure(self, text: str, lang: str) -> dict[str, float | int]:
         """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""

@@ -39,7 +39,6 @@ def test_shipped_models_load_with_their_features_and_attribution() -> None:
 
 
 def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
-    pytest.importorskip("numba")
     model = packaged(HTML_MODEL)
     assert model is not None
     page = analyse(PAGE)
@@ -54,7 +53,6 @@ def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
 
 def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:
     # LightGBM's rule (x <= threshold goes left); real thresholds rarely equal a feature value.
-    pytest.importorskip("numba")
     model = TreeModel.from_arrays(
         feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
         roots=[0], depth=1, names=("x",), meta={},
@@ -251,3 +249,31 @@ def test_scoring_a_page_loads_no_compiler() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_model_starts_numba_only_after_its_numpy_budget() -> None:
+    """A small run scores with the numpy twin and never imports numba; a large one starts the
+    compiled walk once the model has scored NUMPY_ROWS rows (the text stage runs before any
+    other stage starts numba). Run in a fresh process: this one has numba loaded."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import numpy as np
+from cleaner.boilerplate.model import NUMPY_ROWS, TreeModel
+model = TreeModel.from_arrays(
+    feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
+    roots=[0], depth=1, names=("x",), meta={},
+)
+rows = np.linspace(0, 1, NUMPY_ROWS).reshape(-1, 1)
+before = model.raw(rows)
+small = "numba" in sys.modules
+after = model.raw(rows)
+print(small, "numba" in sys.modules, bool(np.array_equal(before, after)))
+"""
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=repo)
+    assert done.stdout.split() == ["False", "True", "True"], done.stdout + done.stderr

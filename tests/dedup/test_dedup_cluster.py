@@ -4,6 +4,7 @@ verification rejects LSH false positives, the keep rule holds."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 
 import numpy as np
@@ -14,7 +15,7 @@ from oracle_cluster import Assignment, OnlineBuckets, candidate_pairs, cluster_b
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup
-from cleaner.dedup.cluster import bucket_pairs, jaccard, resolve_arrays
+from cleaner.dedup.cluster import bucket_pairs, jaccard, resolve_arrays, smallest_member
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.record import DuplicateOf, Reason
@@ -70,6 +71,39 @@ def test_resolve_arrays_equals_resolve(raw: list[tuple[int, int, float]]) -> Non
         for n, r, d, x in zip(nodes, roots, dup, sims, strict=True)
     }
     assert got == expected
+
+
+def _smallest_by_search(count: int, edges: list[tuple[int, int]]) -> list[int]:
+    """The oracle: each node's component found by a plain graph walk, then its minimum."""
+    neighbours: dict[int, set[int]] = {i: set() for i in range(count)}
+    for u, v in edges:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+    out = [-1] * count
+    for start in range(count):
+        if out[start] >= 0:
+            continue
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in neighbours[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        for node in seen:
+            out[node] = min(seen)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=80), st.randoms())
+def test_smallest_member_equals_a_graph_walk(count: int, raw: list[tuple[int, int]], rnd: random.Random) -> None:
+    edges = [(u % count, v % count) for u, v in raw]
+    # and a long chain in shuffled order, the slow case of label propagation
+    chain = list(range(count))
+    rnd.shuffle(chain)
+    edges += list(itertools.pairwise(chain))[: rnd.randint(0, count)]
+    u = np.array([e[0] for e in edges], dtype=np.int64)
+    v = np.array([e[1] for e in edges], dtype=np.int64)
+    assert smallest_member(u, v, count).tolist() == _smallest_by_search(count, edges)
 
 
 def test_same_result_on_real_signatures() -> None:

@@ -71,10 +71,11 @@ def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
     return list(zip([str(d.source) for d in docs], stage.summarize_many(docs), strict=True))
 
 
-@pytest.mark.parametrize("passages", [True, False])
+@pytest.mark.parametrize("passages,chunk", [(True, sharded.PASSAGE_POSITIONS), (True, 40), (False, 0)])
 def test_sharded_equals_one_shard_and_the_oracle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int
 ) -> None:
+    monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: passages checked a few documents at a time
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
@@ -95,8 +96,10 @@ def test_sharded_equals_one_shard_and_the_oracle(
     assert not (tmp_path / "barrier").exists()  # the barrier's files are removed
 
 
-def test_sharded_with_an_index_equals_the_oracle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", [sharded.PASSAGE_POSITIONS, 40])
+def test_sharded_with_an_index_equals_the_oracle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)
+    monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: each chunk gets its own index offset
     first, second = corpus("a"), corpus("b")  # b's documents repeat a's texts: found in the index
     results = []
     for name, use_sharded in (("plain", False), ("sharded", True)):

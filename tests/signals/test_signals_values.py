@@ -25,7 +25,8 @@ def measure(text: str, lang: str = "en") -> dict[str, float | int]:
 def tokens(text: str) -> list[str]:
     """cleaner's tokens of ``text`` as strings (rebuilt from their lengths)."""
     flags, lower = MEASURER.tables
-    _, _, lengths, _ = k.tokenize(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), flags, lower)
+    with np.errstate(over="ignore"):  # the Python loops' hashes wrap around
+        _, _, lengths, _ = k.tokenize(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), flags, lower)
     out, pos = [], 0
     for length in lengths.tolist():
         while text[pos].isspace():

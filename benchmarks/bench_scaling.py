@@ -122,13 +122,20 @@ def child_main(argv: list[str]) -> None:
     tree_peak = 0
     stopped = False
     parent = psutil.Process(proc.pid)
+    per_process: dict[int, dict[str, Any]] = {}  # sampled peak RSS and last CPU seconds of each process
     while proc.poll() is None:
         try:
             members = [parent, *parent.children(recursive=True)]
             total = 0
             for p in members:
                 with contextlib.suppress(psutil.Error):  # a process that ended between the two calls
-                    total += p.memory_info().rss
+                    with p.oneshot():
+                        rss = p.memory_info().rss
+                        times = p.cpu_times()
+                        seen = per_process.setdefault(p.pid, {"role": _role(p, parent), "peak_rss_mb": 0.0})
+                        seen["peak_rss_mb"] = max(seen["peak_rss_mb"], rss / 2**20)
+                        seen["cpu_s"] = times.user + times.system
+                    total += rss
             tree_peak = max(tree_peak, total)
             if cap and total > cap and not stopped:
                 stopped = True
@@ -141,7 +148,18 @@ def child_main(argv: list[str]) -> None:
     print(json.dumps({
         "returncode": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024, "tree_peak_rss_mb": tree_peak / 2**20, "stopped_at_cap": stopped,
+        "processes": sorted(per_process.values(), key=lambda r: -r["peak_rss_mb"])[:8],
     }))  # fmt: skip
+
+
+def _role(p: Any, parent: Any) -> str:
+    """What a process of the run is: the driver, a worker, or a helper (resource tracker)."""
+    if p.pid == parent.pid:
+        return "driver"
+    cmdline = " ".join(p.cmdline())
+    if "resource_tracker" in cmdline:
+        return "resource tracker"
+    return "worker" if "spawn_main" in cmdline or "forkserver" in cmdline else cmdline[:60]
 
 
 def measure(dump: Path, config: str, work: Path, cap_mb: float) -> dict[str, Any]:

@@ -199,10 +199,16 @@ def test_dask_map_hands_spilled_summaries_to_workers_unread(
 def test_dask_engine_starts_its_workers_without_the_stack_profiler() -> None:
     import dask
 
+    names = sorted(dask_runner.LOCAL_CLUSTER_CONFIG)
     executor = dask_runner.DaskExecutor(1, Config())
     with executor:
-        settings = executor.client.run(dask.config.get, "distributed.worker.profile.enabled")
-    assert list(settings.values()) == [False]
+        (settings,) = executor.client.run(lambda: [dask.config.get(n) for n in names]).values()
+    assert dict(zip(names, settings, strict=True)) == {
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.admin.tick.interval": "500ms",
+        "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.worker.profile.enabled": False,  # the dashboard's stack sampling, every 10 ms by default
+    }
     assert dask.config.get("distributed.worker.profile.enabled") is True  # the driver's own setting is restored
 
 

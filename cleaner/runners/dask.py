@@ -52,11 +52,16 @@ IN_FLIGHT_PER_WORKER = 4
 WORKER_CLOSE_SECONDS = 10.0
 # Dask settings of the cluster a run starts itself (not of one given by --scheduler). Each worker
 # runs its task in a thread beside an event loop, and by default that loop samples the task's
-# stack every 10 ms (the dashboard's profile) and wakes every 20 ms to time itself: on CPU-bound
-# tasks each wake-up takes the GIL from the task. Nothing of the run reads the profile.
+# stack every 10 ms (the dashboard's profile), wakes every 20 ms to time itself, checks memory
+# every 100 ms and system load every 500 ms: each wake-up takes the GIL from the task, and the
+# nannies and scheduler do the same in the driver. Nothing of the run reads the profile or the
+# load; a worker past its memory limit is still stopped, within a second. Idle, these settings
+# take a worker from 2.7% to 0.2% of a core, and the driver from 4% to 0.7%.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
 }
 
 

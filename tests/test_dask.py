@@ -170,6 +170,48 @@ def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: P
     assert empty.summaries == [] and not empty.summaries and core.summary_keys(empty.summaries) == []
 
 
+def test_dask_map_hands_spilled_summaries_to_workers_unread(
+    tmp_path: Path, cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Dask looks inside list arguments for futures; a spilled shard is a list that reads its file
+    # when iterated, so without Packed the driver read every summary of every corpus task.
+    from cleaner.runners.core import SpilledSummaries, spill_summaries
+
+    (tmp_path / "a.txt").write_text("x")
+    (shard,) = plan_shards(discover([tmp_path / "a.txt"]).files)
+    task = core.Task(shard, 1, {}, core.RunPaths(tmp_path / "out", tmp_path / "r.jsonl"))
+    items = [(f"k{i}", i) for i in range(50)]
+    spilled = spill_summaries(core.TaskResult(shard.index, summaries=list(items)), task).summaries
+    reads: list[Path] = []
+    iterate = SpilledSummaries.__iter__
+
+    def counted(self: SpilledSummaries) -> Iterator[tuple[str, object]]:
+        reads.append(self.path)
+        return iterate(self)
+
+    monkeypatch.setattr(SpilledSummaries, "__iter__", counted)  # in this process only, not the workers'
+    executor = dask_runner.DaskExecutor(2, Config(), scheduler=cluster)
+    with executor:
+        assert list(executor.map(list, [(spilled,), (spilled,)])) == [items, items]  # read on the workers
+    assert reads == []
+
+
+def test_dask_engine_starts_its_workers_without_the_stack_profiler() -> None:
+    import dask
+
+    names = sorted(dask_runner.LOCAL_CLUSTER_CONFIG)
+    executor = dask_runner.DaskExecutor(1, Config())
+    with executor:
+        (settings,) = executor.client.run(lambda: [dask.config.get(n) for n in names]).values()
+    assert dict(zip(names, settings, strict=True)) == {
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.admin.tick.interval": "500ms",
+        "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.worker.profile.enabled": False,  # the dashboard's stack sampling, every 10 ms by default
+    }
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # the driver's own setting is restored
+
+
 def test_cli_engine_dask_with_a_scheduler_address(tmp_path: Path, cluster: str) -> None:
     from click.testing import CliRunner
 

@@ -140,3 +140,32 @@ def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
             cell_of = np.searchsorted(bounds, np.arange(len(rows)), side="right") - 1
             for key, cell in zip(rows[:, 1].tolist(), cell_of.tolist(), strict=True):
                 assert seen.setdefault(key, cell) == cell
+
+
+def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_path: Path) -> None:
+    # The owners task is the largest single step of a run at its cap (OWNER_ROWS_PER_RANGE rows):
+    # it must sort in place, not hold the pieces, the rows and sorted copies of both columns at once.
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    shared = rng.integers(0, 2**63, 20_000, dtype=np.uint64)  # hashes that several shards hold
+    want: dict[int, int] = {}
+    total = 0
+    for shard in range(4):
+        hashes = np.unique(np.concatenate([shared, rng.integers(0, 2**63, 80_000, dtype=np.uint64)]))
+        rows = np.stack([hashes.view(np.int64), shard * 1_000_000 + np.arange(hashes.size)], axis=1)
+        np.save(tmp_path / f"s{shard}.owners.npy", rows)
+        np.save(tmp_path / f"s{shard}.owner_cuts.npy", np.array([0, hashes.size], dtype=np.int64))
+        for h, r in zip(hashes.tolist(), rows[:, 1].tolist(), strict=True):
+            want.setdefault(h, r)  # shards come in rank order: the first one seen owns the hash
+        total += hashes.size
+    tracemalloc.start()
+    try:
+        count = sharded.range_owners(tmp_path, [0, 1, 2, 3], 0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    hashes, ranks = np.load(tmp_path / "o0.hashes.npy"), np.load(tmp_path / "o0.ranks.npy")
+    assert count == len(want) and np.all(hashes[1:] > hashes[:-1])
+    assert dict(zip(hashes.tolist(), ranks.tolist(), strict=True)) == want
+    assert peak / total < 40, peak / total  # 32 B per row; holding copies of everything took 64

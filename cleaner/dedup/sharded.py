@@ -131,7 +131,7 @@ class ShardBands:
 
 
 def _files(folder: Path, shard: int) -> dict[str, Path]:
-    names = ("sig.npy", "bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy")
+    names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy")
     return {name: folder / f"s{shard}.{name}" for name in names}
 
 
@@ -165,7 +165,6 @@ def shard_bands(
     bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([d.size for d in distinct], out=offsets[1:])
-    np.save(files["sig.npy"], signatures)
     np.save(files["bkeys.npy"], bkeys)
     np.save(files["shingles.npy"], np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64))
     np.save(files["offsets.npy"], offsets)

@@ -349,17 +349,20 @@ def _letters_outside_foreign() -> str:
     return _ranges_class({ord(m.group()) for m in letter.finditer(bmp) if not foreign.match(m.group())})
 
 
-_OTHER_LETTERS = _letters_outside_foreign()[1:-1]
-# Cyrillic and Greek text: the places where a letter of another script (a Latin one, nearly always) touches
-# a Cyrillic or Greek character or a combining mark, anchored on that rarer letter (and on the other of
-# Cyrillic and Greek). Every word mixing scripts has one (``_MIXED_WORD_RE``), and so has every line whose
-# Cyrillic or Greek letters are not all in genuine words (a genuine word is bounded by non-letters).
-_BOUNDARY_BY_DOMINANT = {
-    dominant: re.compile(
-        f"[{_OTHER_LETTERS}{other}](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[{_OTHER_LETTERS}{other}]))"
-    )
-    for dominant, other in ((CYRILLIC_DOMINANT, _GREEK), (GREEK_DOMINANT, _CYRILLIC))
-}
+@functools.cache
+def _boundary_re(dominant: int) -> re.Pattern[str]:
+    """Cyrillic and Greek text: the places where a letter of another script (a Latin one, nearly always)
+    touches a Cyrillic or Greek character or a combining mark, anchored on that rarer letter (and on the
+    other of Cyrillic and Greek). Every word mixing scripts has one (``_MIXED_WORD_RE``), and so has every
+    line whose Cyrillic or Greek letters are not all in genuine words (a genuine word is bounded by
+    non-letters). Built on first use: the class of every other letter is read from the whole Basic
+    Multilingual Plane (about 0.1 CPU-s, which a run without Cyrillic or Greek text never pays).
+    """
+    letters = _letters_outside_foreign()[1:-1]
+    other = _GREEK if dominant == CYRILLIC_DOMINANT else _CYRILLIC
+    return re.compile(f"[{letters}{other}](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[{letters}{other}]))")
+
+
 # A line with a Cyrillic lookalike and no genuine Cyrillic or Greek letter, found from its line break: the
 # regex engine skips from one line break to the next, and a Russian line fails at its first genuine letter.
 _NO_GENUINE_LINE = (
@@ -423,13 +426,13 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
 def _candidate_lines_foreign(text: str, dominant: int) -> list[tuple[int, int]]:
     """``_candidate_lines`` for Cyrillic or Greek text without astral characters, from two fast scans.
 
-    A candidate line either has a script boundary (``_BOUNDARY_BY_DOMINANT``: a mixed word, or a Cyrillic or
+    A candidate line either has a script boundary (``_boundary_re``: a mixed word, or a Cyrillic or
     Greek letter outside a genuine word), or has no genuine letter at all (``_NO_GENUINE_LINE_RE``): a line
     with a genuine letter and no boundary has a genuine word, so no lookalike-only word of it is repaired.
     Each line either scan finds is then checked exactly as ``_candidate_lines`` checks it.
     """
     starts: set[int] = set()
-    boundaries = [_BOUNDARY_BY_DOMINANT[dominant]]
+    boundaries = [_boundary_re(dominant)]
     if has_astral(text):
         boundaries.append(_ASTRAL_BOUNDARY_RE)
     for boundary in boundaries:

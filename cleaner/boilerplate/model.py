@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from cleaner.errors import CleanerError
+from cleaner.jit import import_numba
 from cleaner.record import Reason
 
 # Starting numba costs about 0.5 CPU-s per process even from a warm cache; the numpy twin costs
@@ -204,7 +205,7 @@ def keep_mask(scores: np.ndarray, reasons: Sequence[Reason | None], bars: tuple[
 def _numba_kernel() -> Any:
     """The compiled tree walk, or None without numba (built once per process; a pure function)."""
     try:
-        import numba
+        numba = import_numba()
     except ImportError:
         return None
 

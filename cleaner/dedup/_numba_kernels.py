@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
 from cleaner.dedup._hashing import _M1, _M2, _MASK32, _S33, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
+from cleaner.jit import import_numba
+
+numba = import_numba()
 
 name = "numba"
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import types
 from typing import Any
 
-import numba
-
+from cleaner.jit import import_numba
 from cleaner.signals import _kernels
+
+numba = import_numba()
 
 name = "numba"
 

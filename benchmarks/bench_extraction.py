@@ -52,6 +52,8 @@ BENCH = "extraction/scrapinghub-article-extraction-benchmark"
 _TOKEN = re.compile(r"\w+")
 
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+from _common import compile_repo, console_script, installed_env  # noqa: E402
 
 
 def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
@@ -183,7 +185,7 @@ def tree_cpu_seconds(cmd: list[str], cwd: Path) -> float:
     """CPU seconds (user + system) of a command and every process it waited for, end to end."""
     import subprocess
 
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=installed_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
@@ -208,8 +210,10 @@ def end_to_end_speed(pages: dict[str, str], repeat: int) -> dict:
         commands = {
             "cleaner clean": [env_python, "-m", "cleaner", "clean", str(src), "-o", str(tmp / "c"), "--jobs", "1",
                               "--quiet"],
-            "trafilatura cli": ["trafilatura", "--input-dir", str(src), "-o", str(tmp / "t"), "--parallel", "1"],
+            "trafilatura cli": [console_script("trafilatura"), "--input-dir", str(src), "-o", str(tmp / "t"),
+                                "--parallel", "1"],
         }  # fmt: skip
+        compile_repo()
         best = {name: float("inf") for name in commands}
         for _ in range(repeat):
             for name, cmd in commands.items():

@@ -48,7 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_DATA, REPO, pin_one_core, table, write_results
+from _common import DEFAULT_DATA, REPO, compile_repo, installed_env, pin_one_core, table, write_results
 
 TOOLS = ("cleaner", "cleaner-no-passages", "datatrove", "glue")
 WORD = re.compile(r"\w+")
@@ -154,7 +154,7 @@ def measure(tool: str, kind: str, inp: Path, out: Path) -> dict[str, Any]:
         cmd = tool_cleaner(kind, inp, out, ["--no-passages"] if tool == "cleaner-no-passages" else [])
     else:
         cmd = [sys.executable, __file__, "--run-tool", tool, kind, str(inp), str(out)]
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = installed_env(PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -235,6 +235,7 @@ def main() -> None:
         {"glue": tool_glue, "datatrove": tool_datatrove}[tool](kind, Path(inp), Path(out))
         return
     pin_one_core()
+    compile_repo()
     tools = [t for t in args.tools.split(",") if t]
     tmp = Path(tempfile.mkdtemp(prefix="cleaner-bench-pipeline-"))
     try:

@@ -101,6 +101,8 @@ def test_jsonl_records_keep_their_fields_and_order(tmp_path: Path) -> None:
     assert list(rows[0]) == ["url", "text", "n", "lang", "lang_score"] and rows[0]["n"] == 1
     assert list(rows[1]) == ["id", "text", "meta", "lang", "lang_score"] and rows[1]["meta"] == {"x": [1, 2]}
     assert list(rows[2]) == ["html", "lang", "lang_score", "text"] and "A page held as HTML" in rows[2]["text"]
+    # The markup comes back whole: JSONL writes it, so the spills between phases carry it.
+    assert rows[2]["html"] == "<html><body><article><p>A page held as HTML in a record.</p></article></body></html>"
     assert rows[0]["lang"] == "en" and 0.0 < rows[0]["lang_score"] <= 1.0
     ids = [r["id"] for r in read_report(report)]
     assert ids == ["dump.jsonl:1", "b", "dump.jsonl:3"]

@@ -46,6 +46,13 @@ def test_spilled_documents_come_back_equal() -> None:
         assert all(type(p) is PassageMatch for p in after.passages)
 
 
+def test_markup_a_sink_never_writes_is_left_out_of_the_spill() -> None:
+    doc = _full_document()
+    (back,) = _unspill_rows(_spill_rows([doc], keep_html=False))
+    assert back.html == "" and back.kind == "html"
+    assert back == dataclasses.replace(doc, html="")
+
+
 def _summary_fields(summary: object) -> list[tuple[str, object]]:
     """Every field as (dtype and shape, values) for arrays, else the value: equal means the same arrays."""
     out: list[tuple[str, object]] = []

@@ -258,7 +258,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     eids = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
     page_links = link_total / total_chars
 
-    def per_element(values: list, root: float) -> np.ndarray:
+    def per_element(values: list | np.ndarray, root: float) -> np.ndarray:
         arr = np.append(np.asarray(values, dtype=np.float64), root)
         return arr[eids]  # eid -1 picks the appended root value
 
@@ -272,9 +272,9 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     grands = np.where(parents >= 0, parents[np.maximum(parents, 0)], -1)
     for prefix, up in (("el", np.arange(n_el)), ("parent", parents), ("grand", grands)):
         idx = np.where(up >= 0, up, n_el)
-        out[:, col[f"{prefix}_share"]] = per_element(list(np.append(share, 1.0)[idx]), 1.0)
-        out[:, col[f"{prefix}_link_density"]] = per_element(list(np.append(density, page_links)[idx]), page_links)
-        out[:, col[f"{prefix}_good_share"]] = per_element(list(np.append(good_share, 1.0)[idx]), 1.0)
+        out[:, col[f"{prefix}_share"]] = per_element(np.append(share, 1.0)[idx], 1.0)
+        out[:, col[f"{prefix}_link_density"]] = per_element(np.append(density, page_links)[idx], page_links)
+        out[:, col[f"{prefix}_good_share"]] = per_element(np.append(good_share, 1.0)[idx], 1.0)
     out[:, col["depth"]] = per_element(depth, 0.0)
     out[:, col["card"]] = per_element(page.cards, 0.0)
     out[:, col["holds_body"]] = per_element(page.holds_body, 0.0)

@@ -83,6 +83,9 @@ class FormatHandler:
     whether a shard's start/end count bytes (progress uses it to size shards). ``one_document``
     says a file is one document; otherwise a document is addressed as ``FILE:N``, N its
     ``Source.line`` (the line, row or record number; ``cleaner explain`` uses it).
+    ``writes_html`` says whether ``write`` may write a document's markup (JSONL and Parquet keep
+    an ``html`` field); where it never does, the runner leaves the markup out of the documents it
+    spills between phases once the first phase has extracted their text (no later stage reads it).
     """
 
     read: Callable[[Shard, LimitsConfig], Iterator[Document]]
@@ -90,6 +93,7 @@ class FormatHandler:
     cut: Callable[[InputFile, int], list[Cut]] | None = None
     byte_ranges: bool = True
     one_document: bool = False
+    writes_html: bool = True
 
 
 def make_document(

@@ -94,4 +94,4 @@ def write_pages(shard: Shard, docs: Iterable[Document], out: Output) -> None:
                 out.path.unlink()
 
 
-HANDLER = FormatHandler(read=read_page, write=write_pages, one_document=True)
+HANDLER = FormatHandler(read=read_page, write=write_pages, one_document=True, writes_html=False)

@@ -129,10 +129,11 @@ class QualityMeasurer:
 
     def _hashes(self, words: Iterable[str], folded: bool) -> Any:
         flags, lower = self.tables
+        tokenize = (self._compiled or k).tokenize  # the compiled loop once chosen: same values
         out = []
         for word in words:
             with np.errstate(over="ignore"):  # the Python loops' hashes wrap around, as compiled
-                hashes, lowered, _, _ = k.tokenize(self._codepoints(word), flags, lower)
+                hashes, lowered, _, _ = tokenize(self._codepoints(word), flags, lower)
             if len(hashes) == 1:  # a stop word the tokenizer would split can never match a token
                 out.append(lowered[0] if folded else hashes[0])
         return np.unique(np.array(out, dtype=np.uint64))

@@ -34,14 +34,14 @@ from cleaner.errors import CleanerError
 from cleaner.jit import import_numba
 from cleaner.record import Reason
 
-# Starting numba costs about 0.25 CPU-s per process even from a warm cache (cleaner.jit; 0.5 before
-# it left scipy out); the numpy twin costs
-# about 27 us more per row than the compiled walk (the text model: 300 trees of depth 8). So a
-# model scores its first rows with numpy, and after this many (~0.13 CPU-s of them) it starts
-# numba: a small run (the seeds: ~400 rows) never does, and a large one pays little for waiting.
-# (The text stage's lines come before the template barrier, where no other stage has started
-# numba yet.) Re-measure both with a timed TreeModel.raw on packaged(TEXT_MODEL).
-NUMPY_ROWS = 4096
+# Starting numba costs about 0.25 CPU-s per process even from a warm cache (cleaner.jit); the numpy
+# twin costs about 10 us more per row than the compiled walk (the HTML model, 300 trees of depth 8:
+# 14 against 4.5 us). So a model scores its first rows with numpy and then starts numba: a small run
+# (the seeds: ~400 rows) never does. Past this many rows (ten pages of a hundred blocks, ~40,000
+# characters of text) the signals stage starts numba anyway (quality.PYTHON_CHARS), so waiting
+# longer only spends 10 us a row (4096 rows cost 30 ms more on the 181 Scrapinghub pages).
+# Re-measure both with a timed TreeModel.raw on packaged(HTML_MODEL) and packaged(TEXT_MODEL).
+NUMPY_ROWS = 1024
 
 HTML_MODEL = "html-blocks.npz"
 TEXT_MODEL = "text-lines.npz"

@@ -270,6 +270,12 @@ def main() -> None:
         print(f"one core each, medians of {args.repeat}, CPU s of the whole process tree")
         print(table(rows, ["input", "tool", "MB", "CPU s", "sys s", "MB/CPU-s", "speed / cleaner", "peak MB",
                            "kept", "dup recall", "originals dropped"]))
+        if args.only:  # the other input's rows of the last full results stay, marked with their date
+            previous = REPO / "benchmarks" / "results" / "bench_pipeline.json"
+            if previous.exists():
+                old = json.loads(previous.read_text(encoding="utf-8"))
+                kept = [r for r in old.get("runs", []) if r.get("input") != args.only]
+                results = [*({**r, "measured": r.get("measured", old.get("date"))} for r in kept), *results]
         path = write_results("bench_pipeline", {"size": args.size, "repeat": args.repeat, "runs": results},
                              ["ftfy", "datasketch", "datatrove", "trafilatura", "selectolax", "numba", "numpy"])
         print(f"results: {path}")

@@ -50,6 +50,8 @@ DATE_LINE_COST = 8.0
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline. A
 # colon counts: "You will need:" opens what follows (tune half: recall 0.962 -> 0.971).
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:»”\"']\s*$")
+# The characters of _SENTENCE_END: a stripped line ends like a sentence when its last one is one.
+_SENTENCE_END_CHARS = frozenset(".!?…。！？।۔؟:»”\"'")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
 # Each item starts with a letter and holds only words, so "P(A | B) = P(B | A)" is no breadcrumb.
 _CRUMB = r"[^\W\d_][\w .,'’&-]{0,29}"
@@ -208,7 +210,7 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
     """The UnitFacts of ``lines``."""
     texts = [line.text.strip() for line in lines]
     words = [word_count(text) if text else 0 for text in texts]
-    ends = [bool(text) and _SENTENCE_END.search(text) is not None for text in texts]
+    ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, without the search
     paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
     sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
     return UnitFacts(texts, words, ends, paragraph, sentence)

@@ -94,10 +94,10 @@ def _np_shingle_hashes(
     del running
     sums *= up[ends - 1]
     tokens = _np_fmix64(sums + tok_len.astype(np.uint64) * K_LENGTH)
-    tok_text = np.searchsorted(text_starts, starts, side="right") - 1
-    ntok = np.bincount(tok_text, minlength=n_texts)
-    tok_start = np.zeros(n_texts + 1, dtype=np.int64)
-    np.cumsum(ntok, out=tok_start[1:])
+    # No word runs across a text's end, so text i's words are those starting in its span.
+    tok_start = np.searchsorted(starts, text_starts).astype(np.int64)
+    ntok = np.diff(tok_start)
+    tok_text = np.repeat(np.arange(n_texts, dtype=np.int64), ntok)
     counts = np.where(ntok >= ngram, ntok - ngram + 1, np.minimum(ntok, 1))
     offsets = np.zeros(n_texts + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])

@@ -162,18 +162,22 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-# With ``use_numba=None`` (the default) a call runs the numpy kernels until one call brings at
-# least this much work, or numba is already loaded in the process. Loading numba costs about
-# 1 CPU-second in every process, even from a warm cache (its import, then its type registries,
-# which import scipy.linalg); it saves about 0.045 CPU-seconds per MB of text over numpy (both
-# kernels: about 19 vs 160 MB/s). So a small run (the five seeds, one page per shard) never
-# loads it, and a large one loads it at its first full chunk (shingles.py chunks 1 MB). Results
-# are bit-identical either way (tests/dedup/test_dedup_kernels.py). Re-check the cost with
-# ``python -X importtime -c "import cleaner.dedup._numba_kernels"`` and benchmarks/bench_dedup.py.
-# Once numba runs in the process anyway (the signals stage's kernels on a large input), loading
-# these twins costs about 0.02 CPU-s, so every call then takes them.
-NUMBA_MIN_CHARS = 1 << 20
+# With ``use_numba=None`` (the default) the numpy kernels run until this process has given them
+# this much work of one kind, or numba is already loaded in the process. Loading numba costs
+# about 1 CPU-second in every process, even from a warm cache (its import, then its type
+# registries, which import scipy.linalg); it saves about 0.008 CPU-seconds per MB of text over
+# these numpy kernels (both kernels on the Reuters bench, 256 documents a call: 0.32 vs 0.18
+# CPU-s for 17 MB). So only a process that hashes more than about 128 MB of text loads it for
+# dedup's sake (before the numpy kernels' rewrite, at 19 MB/s, it paid off after 1 MB and every
+# 1 MB call loaded it). Results are bit-identical either way (tests/dedup/test_dedup_kernels.py).
+# Re-check the costs with ``python -X importtime -c "import cleaner.dedup._numba_kernels"`` and
+# benchmarks/bench_dedup.py. Once numba runs in the process anyway (the signals stage's kernels
+# on a large input), loading these twins costs about 0.02 CPU-s, so every call then takes them.
+NUMBA_MIN_CHARS = 128 << 20
 NUMBA_MIN_SHINGLES = NUMBA_MIN_CHARS // 8  # about 6 to 8 characters per word of news text
+# Work the numpy kernels did in this process, by kind (its NUMBA_MIN_* threshold): per process,
+# not per Shingler or Signer, since an engine may unpickle the stage for every task.
+_numpy_work: dict[int, int] = {}
 _NUMBA_MODULE = "cleaner.dedup._numba_kernels"
 # Imported by numba's CPU target the first time any kernel is compiled or loaded from the cache:
 # from then on numba's start is paid in this process.
@@ -191,15 +195,19 @@ def numba_started() -> bool:
 
 def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
     """The kernels for one call: numba or numpy as ``use_numba`` says, or, when it is None,
-    numba if it is installed and loaded already or ``work >= min_work`` (see NUMBA_MIN_CHARS).
+    numba if it is installed and either loaded already or the numpy kernels have done
+    ``min_work`` of this kind in this process, counting this call (see NUMBA_MIN_CHARS).
 
-    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 20).name in ("numpy", "numba")
+    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 40).name in ("numpy", "numba")
     ('numpy', True)
     """
     if use_numba is False:
         return NUMPY
-    if use_numba is None and ((work < min_work and not numba_started()) or not numba_available()):
-        return NUMPY
+    if use_numba is None:
+        done = _numpy_work.get(min_work, 0) + work
+        if (done < min_work and not numba_started()) or not numba_available():
+            _numpy_work[min_work] = done
+            return NUMPY
     try:
         from cleaner.dedup import _numba_kernels
     except ImportError:  # installed but broken (e.g. built for another numpy): the numpy twin

@@ -8,10 +8,11 @@ library API and ``explain``), each bounded in memory, with only compact integer 
 driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
-   write into the barrier's folder its signatures, band keys, distinct shingle sets (one flat
-   array and offsets, memory-mapped later) and ``(key, id)`` labels; then its band rows
-   ``(rank, key)``, one file per group of bands, ordered by partition (``key % partitions``).
-   With a persistent index, also query and verify each document against it (read-only).
+   write into the barrier's folder its distinct shingle sets (one flat array and offsets,
+   memory-mapped later) and ``(key, id)`` labels; then its band rows ``(rank, key)``, one file
+   per group of bands, ordered by partition (``key % partitions``). With a persistent index,
+   also its band keys and content hashes (for adding the run to the index), and query and
+   verify each document against the index (read-only).
 2. **pairs**, one task per (band group, partition) (:func:`partition_pairs`): that partition's
    rows from every shard, so equal keys meet; :func:`~cleaner.dedup.cluster.bucket_pairs` gives
    the candidate pairs band by band, written sorted. Memory: the rows of one group and partition.
@@ -155,12 +156,13 @@ def shard_bands(
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
     distinct: list[U64] = []
-    contents: list[int] = []
+    contents: list[int] = []  # only a persistent index uses them (known versions, new rows)
     for key, summary in summaries:
         labels.append((key, summary.id))
         sigs.append(summary.signature)
         distinct.append(distinct_sorted(summary.shingles))
-        contents.append(content_hash(summary.shingles))
+        if cfg.index:
+            contents.append(content_hash(summary.shingles))
     n = len(labels)
     files = _files(folder, shard)
     signatures = np.vstack(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
@@ -168,10 +170,11 @@ def shard_bands(
     bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([d.size for d in distinct], out=offsets[1:])
-    np.save(files["bkeys.npy"], bkeys)
     np.save(files["shingles.npy"], np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64))
     np.save(files["offsets.npy"], offsets)
-    np.save(files["content.npy"], np.array(contents, dtype=np.int64))
+    if cfg.index:  # for _add_to_index
+        np.save(files["bkeys.npy"], bkeys)
+        np.save(files["content.npy"], np.array(contents, dtype=np.int64))
     with open(files["labels.pkl"], "wb") as fh:
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -149,3 +149,16 @@ def test_numpy_kernels_past_their_blocks_and_kept_powers(monkeypatch: pytest.Mon
             assert hashes[offsets[i] : offsets[i + 1]].tolist() == expected, text[:40]
             assert sigs[i].tolist() == reference_signature(expected, signer)
     assert 0 < _kernels._powers[0].size <= 256
+
+
+def test_numba_is_picked_once_the_process_gave_numpy_enough_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Work counts per process and per kind, across calls (and so across Shinglers and Signers):
+    # many small batches add up as one large one would.
+    monkeypatch.setattr(_kernels, "_numpy_work", {})
+    monkeypatch.setattr(_kernels, "numba_started", lambda: False)
+    compiled = "numba" if _kernels.numba_available() else "numpy"
+    assert _kernels.pick(None, 600, 1000).name == "numpy"
+    assert _kernels.pick(None, 300, 1000).name == "numpy"
+    assert _kernels.pick(None, 50, 2000).name == "numpy"  # another kind has its own count
+    assert _kernels.pick(None, 200, 1000).name == compiled
+    assert _kernels.pick(False, 10**9, 1).name == "numpy"

@@ -545,7 +545,7 @@ def shard_passages(
         sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
-        sizes = [int(t[:, 3].sum()) for t in tables]
+        sizes = _shingles_in(tables)
         lo = 0
         while lo < len(tables):
             hi, positions = lo + 1, sizes[lo]
@@ -560,6 +560,21 @@ def shard_passages(
     finally:
         if index is not None:
             index.close()
+
+
+def _shingles_in(tables: Sequence[I64]) -> list[int]:
+    """Passage shingles of each document (the sum of its passage table's counts), in one array
+    pass rather than a numpy sum per document.
+
+    >>> _shingles_in([np.array([[0, 9, 0, 3], [10, 20, 3, 4]]), np.zeros((0, 4), dtype=np.int64)])
+    [7, 0]
+    """
+    rows = np.array([len(t) for t in tables], dtype=np.int64)
+    counts = np.concatenate([t[:, 3] for t in tables]) if tables else np.zeros(0, dtype=np.int64)
+    running = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)  # shingles before each row
+    ends = np.cumsum(rows)
+    sizes: list[int] = (running[ends] - running[ends - rows]).tolist()
+    return sizes
 
 
 @dataclass(frozen=True)

@@ -396,8 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"data": {"reuters_bench_docs": n, "oracle_pairs": len(oracle)}}
     doc_cfg = DedupConfig(passages=False)
 
-    # Warm-up: numba compiles (and caches to disk) its two kernels once per install.
+    # Warm-up: numba compiles (and caches to disk) its two kernels once per install, and loads
+    # them in this process, so the default rows below run them (a CLI run of this size would not:
+    # see NUMBA_MIN_CHARS in cleaner/dedup/_kernels.py; the numpy-only row is that path).
     warm = time.perf_counter()
+    if _kernels.numba_available():
+        _kernels.pick(True, 0, 0)
     run_cleaner_on(records[:50], doc_cfg)
     results["numba_warmup_seconds"] = time.perf_counter() - warm
     results["backend"] = "numba" if _kernels.numba_available() else "numpy"

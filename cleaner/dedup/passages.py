@@ -95,8 +95,25 @@ def split_passages_batch(texts: Sequence[str]) -> tuple[I64, I64]:
     >>> text.tolist(), spans.tolist()
     ([1], [[0, 39]])
     """
-    if not texts:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 2), dtype=np.int64)
+    # Texts of about CHUNK_CHARS at a time: the arrays below take about 14 bytes per character.
+    text_parts, span_parts = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 2), dtype=np.int64)]
+    start = 0
+    while start < len(texts):
+        end, size = start + 1, len(texts[start])
+        while end < len(texts) and size + len(texts[end]) <= CHUNK_CHARS:
+            size += len(texts[end]) + 1
+            end += 1
+        text_of, spans = _split_chunk(texts[start:end])
+        text_parts.append(text_of + start)
+        span_parts.append(spans)
+        start = end
+    return np.concatenate(text_parts), np.concatenate(span_parts)
+
+
+CHUNK_CHARS = 1 << 20
+
+
+def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     # "\0" keeps the texts apart: no paragraph break runs across it (one can end at it where a
     # text ends with a line break and spaces, which only cuts off an empty paragraph).
     joined = "\0".join(texts)

@@ -7,11 +7,13 @@ import itertools
 import random
 import re
 
+import pytest
 from dedup_textgen import docs_from, random_words, run_stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
+from cleaner.dedup import passages
 from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages, split_passages_batch
 
 
@@ -99,7 +101,9 @@ def test_the_batch_split_gives_each_text_s_passages(texts: list[str]) -> None:
     assert got == [split_passages(t) for t in texts]
 
 
-def test_the_batch_split_on_long_paragraphs_and_tails() -> None:
+@pytest.mark.parametrize("chunk", [1 << 20, 1])  # 1: each text in a chunk of its own
+def test_the_batch_split_on_long_paragraphs_and_tails(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(passages, "CHUNK_CHARS", chunk)
     rng = random.Random(3)
     texts = [
         "\n\n".join(" ".join(_sentence(rng.randrange(10**6), n) for n in lengths) for lengths in paragraphs)

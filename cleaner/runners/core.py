@@ -862,7 +862,8 @@ def barrier(
         paths = checkpoint.paths
         # An interrupted attempt may have filed some shards: they are decided again.
         shutil.rmtree(paths.shard_decisions(phase, 0).parent, ignore_errors=True)
-        targets = [paths.shard_decisions(phase, r.shard_index) for r in results]
+        # Absolute: the tasks that write them may run in another folder (a Dask worker elsewhere).
+        targets = [Path(os.path.abspath(paths.shard_decisions(phase, r.shard_index))) for r in results]
         wrote = corpus.file_decisions([r.summaries for r in results], runner.map, paths.barrier(phase), targets)
         checkpoint.save_decisions(phase, [r.shard_index for r, w in zip(results, wrote, strict=True) if w])
         filed = checkpoint.filed_decisions(phase)

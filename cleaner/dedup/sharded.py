@@ -726,7 +726,7 @@ def shard_decisions(
     firsts: Sequence[int],
     passages: tuple[Iterable[tuple[str, Summary]], int, int | None] | None,
 ) -> bool:
-    """The decisions task of one shard (after step 4, and passages step 3): its cluster members'
+    """The decisions task of one shard (step 5, with its passages): its cluster members'
     decisions from the shard's rows of the keep rule (:func:`~cleaner.dedup.apply.member_decision`,
     with the ids of the ranks they name read from their shards' labels), what the index already
     holds, then its passage flags (``passages``: the shard's summaries, the number of owner

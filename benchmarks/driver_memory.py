@@ -41,16 +41,16 @@ def main() -> None:
     def traced_barrier(*a: object, **kw: object) -> object:
         before, _ = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
-        decisions = original(*a, **kw)  # type: ignore[arg-type]
+        filed = original(*a, **kw)  # type: ignore[arg-type]  # the shards whose decisions were filed
         held, peak = tracemalloc.get_traced_memory()
         snapshot = tracemalloc.take_snapshot()
         top = snapshot.statistics("lineno")[: args.top]
-        phases.append({"before": before, "held": held, "peak": peak, "decisions": len(decisions)})
-        print(f"barrier {len(phases)}: {len(decisions):,} decisions; Python memory before {before / MB:.1f} MB, "
+        phases.append({"before": before, "held": held, "peak": peak, "shards_filed": len(filed)})
+        print(f"barrier {len(phases)}: {len(filed):,} shards filed; Python memory before {before / MB:.1f} MB, "
               f"held after {held / MB:.1f} MB, peak {peak / MB:.1f} MB", file=sys.stderr)  # fmt: skip
         for stat in top:
             print(f"    {stat.size / MB:8.2f} MB  {stat.count:>9,}  {stat.traceback}", file=sys.stderr)
-        return decisions
+        return filed
 
     core.barrier = traced_barrier  # type: ignore[assignment]
     tracemalloc.start()

@@ -2,6 +2,7 @@
 
     python benchmarks/sim_barrier.py --docs 1M,10M             # writes benchmarks/results/sim_barrier.json
     python benchmarks/sim_barrier.py --docs 100M --jobs 2 --work /big/tmp
+    python benchmarks/sim_barrier.py --docs 1M --components tasks   # components in rounds of tasks
 
 No text is read or made. Each document gets 16 band keys (the default 16 bands x 8 rows) from a
 pure function of its rank, so any task can rebuild any document's keys and its ground truth:
@@ -20,9 +21,11 @@ partition (``partition_pairs``: the production shuffle and ``bucket_pairs``), ea
 pairs (``block_pairs``) checked by an oracle (same original and J_a * J_b >= 0.8) instead of
 the exact Jaccard over shingle sets, connected components and the keep rule on the driver
 (``resolve_arrays``), and the decisions filed per shard as compact arrays
-(``cleaner.dedup.decisions``). Shards hold 100,000 documents (a real 32 MiB shard holds ~14,000
-of the synthetic dump's; larger shards keep the file count down, the per-document figures
-do not depend on it).
+(``cleaner.dedup.decisions``). With ``--components tasks`` the verify tasks write their edges
+to files instead, and connected components and the keep rule run in rounds of tasks
+(``cleaner.dedup.components``): the driver holds no edge. Shards hold 100,000 documents (a
+real 32 MiB shard holds ~14,000 of the synthetic dump's; larger shards keep the file count
+down, the per-document figures do not depend on it).
 
 Measured per step: wall seconds, bytes written to the barrier folder, the driver's Python peak
 (tracemalloc: numpy arrays included) and RSS, and the largest worker RSS. Results merge into
@@ -58,6 +61,7 @@ from _common import RESULTS, table
 from gen_dump import parse_size
 
 from cleaner.dedup.cluster import resolve_arrays
+from cleaner.dedup.components import keep_rule, star_round, write_edge_pieces
 from cleaner.dedup.decisions import write_cluster_decisions
 from cleaner.dedup.sharded import (
     PAIRS_PER_BLOCK,
@@ -174,11 +178,32 @@ def _components(edges: np.ndarray, sims: np.ndarray) -> tuple[tuple[np.ndarray, 
     return resolve_arrays(edges[:, 0], edges[:, 1], sims), 0
 
 
+# --components tasks: the verified edges never reach the driver (cleaner.dedup.components).
+
+
+def verify_to_files_task(
+    folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int], source: int, partitions: int
+) -> tuple[int, int]:
+    edges, sims = oracle(block_pairs(folder, cells, ranks))
+    write_edge_pieces(folder / "cc", source, edges[:, 0], edges[:, 1], sims, partitions)
+    return len(edges), _rss()
+
+
+def star_task(folder: Path, round_number: int, sources: int, part: int, partitions: int) -> tuple[bool, int]:
+    return star_round(folder / "cc", round_number, sources, part, partitions), _rss()
+
+
+def keep_task(folder: Path, round_number: int, sources: int, edge_sources: int, part: int) -> tuple[int, int, int]:
+    rows = keep_rule(folder / "cc", round_number, sources, edge_sources, part)
+    np.save(folder / f"keep.{part}.npy", rows)
+    return len(rows), int(np.count_nonzero(rows[:, 2] >= 0)), _rss()
+
+
 # --- the driver -----------------------------------------------------------------------------------
 
 
 def folder_bytes(folder: Path) -> int:
-    return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 class Steps:
@@ -203,7 +228,7 @@ class Steps:
         return value
 
 
-def simulate(docs: int, jobs: int, work: Path, shard_docs: int) -> dict[str, Any]:
+def simulate(docs: int, jobs: int, work: Path, shard_docs: int, components_on: str = "driver") -> dict[str, Any]:
     folder = work / f"sim-{docs}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -244,6 +269,8 @@ def simulate(docs: int, jobs: int, work: Path, shard_docs: int) -> dict[str, Any
             sims = np.concatenate([s for _, s, _ in verified])
             return (edges, sims), max(r for _, _, r in verified)
 
+        if components_on == "tasks":
+            return _tasks_components(docs, jobs, shard_docs, partitions, groups, found, folder, steps, pmap)
         edges: np.ndarray
         sims: np.ndarray
         edges, sims = steps.run("3 verify", verify)
@@ -266,7 +293,67 @@ def simulate(docs: int, jobs: int, work: Path, shard_docs: int) -> dict[str, Any
     clustered = int(nodes.size)
     return {"docs": docs, "jobs": jobs, "shard_docs": shard_docs, "partitions": partitions,
             "candidate_pairs": int(found), "verified_edges": n_edges, "clustered_docs": clustered,
-            "near_duplicates": int(np.count_nonzero(duplicate_of >= 0)), "steps": steps.rows}  # fmt: skip
+            "near_duplicates": int(np.count_nonzero(duplicate_of >= 0)), "steps": steps.rows,
+            "components": "driver"}  # fmt: skip
+
+
+# Edges (both directions, 16 B each way) one partition task of the components rounds may hold.
+EDGES_PER_PARTITION = 4 * 1024 * 1024
+
+
+def _tasks_components(
+    docs: int,
+    jobs: int,
+    shard_docs: int,
+    partitions: int,
+    groups: list[tuple[int, int]],
+    found: int,
+    folder: Path,
+    steps: Steps,
+    pmap: Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]],
+) -> dict[str, Any]:
+    """Steps 3-5 with the verified edges written by the verify tasks and resolved by rounds of
+    tasks (cleaner.dedup.components): the driver holds a boolean per task and round."""
+    (folder / "cc").mkdir()
+    parts = max(jobs, math.ceil(2 * found / EDGES_PER_PARTITION))  # candidates bound the verified edges
+    cuts = np.linspace(0, docs, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
+    blocks = list(itertools.pairwise(cuts))
+
+    def verify() -> tuple[int, int]:
+        files = [(g, p) for g in range(len(groups)) for p in range(partitions)]
+        verified = pmap(verify_to_files_task, [(folder, files, r, b, parts) for b, r in enumerate(blocks)])
+        return sum(n for n, _ in verified), max(r for _, r in verified)
+
+    n_edges = steps.run("3 verify (edges to files)", verify)
+    for entry in os.scandir(folder):  # the rows and pairs are spent: what is left is the edges
+        if entry.is_file():
+            os.unlink(entry.path)
+    steps.written = 0
+    rounds = [0]
+
+    def components() -> tuple[tuple[int, int], int]:
+        round_number, sources, rss = 0, len(blocks), 0
+        while True:
+            done = pmap(star_task, [(folder, round_number, sources, p, parts) for p in range(parts)])
+            rss = max(rss, *(r for _, r in done))
+            if all(stars for stars, _ in done):
+                rounds[0] = round_number + 1
+                return (round_number, sources), rss
+            round_number, sources = round_number + 1, parts
+
+    final, sources = steps.run("4 components (tasks, rounds)", components)
+
+    def keep() -> tuple[tuple[int, int], int]:
+        kept = pmap(keep_task, [(folder, final, sources, len(blocks), p) for p in range(parts)])
+        return (sum(n for n, _, _ in kept), sum(d for _, d, _ in kept)), max(r for _, _, r in kept)
+
+    clustered, near = steps.run("5 keep rule (tasks)", keep)
+    tracemalloc.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"docs": docs, "jobs": jobs, "shard_docs": shard_docs, "partitions": partitions,
+            "candidate_pairs": int(found), "verified_edges": n_edges, "clustered_docs": clustered,
+            "near_duplicates": near, "steps": steps.rows, "components": "tasks", "component_partitions": parts,
+            "component_rounds": rounds[0]}  # fmt: skip
 
 
 def main() -> None:
@@ -276,13 +363,16 @@ def main() -> None:
     parser.add_argument("--shard-docs", type=int, default=SHARD_DOCS)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "cleaner-sim")
     parser.add_argument("--out", type=Path, default=RESULTS / "sim_barrier.json")
+    parser.add_argument("--components", choices=["driver", "tasks"], default="driver",
+                        help="connected components on the driver (resolve_arrays), or in rounds of tasks "
+                        "(cleaner.dedup.components: the verify tasks write the edges)")  # fmt: skip
     args = parser.parse_args()
     counts = [int(parse_size(x.replace("M", "MB").replace("k", "KB"))) for x in args.docs.split(",")]
     old = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
-    runs = {r["docs"]: r for r in old["runs"]}
+    runs = {(r["docs"], r.get("components", "driver")): r for r in old["runs"]}
     for docs in counts:
-        result = simulate(docs, args.jobs, args.work, args.shard_docs)
-        runs[docs] = result
+        result = simulate(docs, args.jobs, args.work, args.shard_docs, args.components)
+        runs[(docs, args.components)] = result
         rows = [
             [s["step"], f"{s['seconds']:.1f}", f"{s['written_bytes'] / docs:.1f}", f"{s['driver_peak_bytes'] / MB:.0f}",
              f"{s['driver_peak_bytes'] / docs:.1f}", f"{s['driver_peak_bytes'] / max(1, result['verified_edges']):.0f}",
@@ -290,11 +380,12 @@ def main() -> None:
             for s in result["steps"]
         ]  # fmt: skip
         r = result
+        rounds = f", {r['component_rounds']} rounds" if "component_rounds" in r else ""
         print(f"\n{docs:,} documents: {r['candidate_pairs']:,} candidate pairs, {r['verified_edges']:,} verified "
-              f"edges, {r['clustered_docs']:,} clustered, {r['near_duplicates']:,} near-duplicates")  # fmt: skip
+              f"edges, {r['clustered_docs']:,} clustered, {r['near_duplicates']:,} near-dups{rounds}")  # fmt: skip
         header = ["step", "s", "written B/doc", "driver peak MB", "driver peak B/doc", "B/edge", "driver RSS MB"]
         print(table(rows, [*header, "worker RSS MB"]))
-        args.out.write_text(json.dumps({"runs": [runs[d] for d in sorted(runs)]}, indent=1) + "\n")
+        args.out.write_text(json.dumps({"runs": [runs[k] for k in sorted(runs)]}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

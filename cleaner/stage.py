@@ -10,16 +10,20 @@ near-duplicates). It splits into three pure steps so that any runner can place a
 between them; the local runner and the Dask runner use the same three functions:
 
     summary = stage.summarize(doc)                            # in workers: compact and picklable
-    decisions = stage.decide_sharded(shards, run, folder)     # tasks keyed by source
-    doc = stage.apply(doc, decisions.get(key))                # in workers
+    wrote = stage.file_decisions(shards, run, folder, filed)  # tasks file each shard's decisions
+    doc = stage.apply(doc, decisions.get(key))                # in workers, from its shard's file
 
 ``shards`` are the shards' summaries in input order, each a sized iterable of ``(key, summary)``
 pairs where ``key`` is ``str(doc.source)``: unique within a run and stable across runs and
 ``--jobs``. ``run`` is a :data:`TaskMap` of the engine (the runners' executors' ``map``, or
 :class:`InProcessExecutor` for the library and ``explain``), ``folder`` a scratch folder every
-worker sees. ``decide_sharded`` is the one way a corpus stage decides: the library runs the same
-tasks in this process (:func:`decide_in_process`). It returns a mapping from key to decision; a
-document with no decision is passed ``None``.
+worker sees. ``file_decisions`` is the one way a corpus stage decides: its last tasks, one per
+shard, write that shard's decisions (a mapping from key to decision, :func:`write_decisions`) to
+``filed[i]`` and return whether they wrote one, so no process ever holds the decisions of the
+whole run (the runners' barrier: each next task reads its own shard's file). ``decide_sharded``
+is the same tasks with the files read back into one mapping (:func:`gather_decisions`): what the
+library runs in this process (:func:`decide_in_process`). A document with no decision is passed
+``None``.
 
 A Stage yields exactly one document for each document it receives, in the same order: to remove
 a document it rejects it (``doc.reject(reason)``) instead of leaving it out. Stages never see
@@ -31,13 +35,16 @@ driver before any input is read (raise a CleanerError for a setup that cannot wo
 mismatched index; ``run_id`` is the same for the same inputs and options, or None, so a stage
 that writes to a persistent store can recognise its own interrupted attempt), and a
 CorpusStage's ``summarize_many(docs)`` summarizes a whole batch at once (it must equal
-``[summarize(d) for d in docs]``). A CorpusStage decides only through ``decide_sharded``:
+``[summarize(d) for d in docs]``). A CorpusStage decides only through ``file_decisions``:
 the runners map its tasks on their workers, the library and ``explain`` run the same tasks in
 this process (``decide_in_process``).
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -66,6 +73,10 @@ class CorpusStage(Protocol):
     def setup(self) -> None: ...
 
     def summarize(self, doc: Document) -> Any: ...
+
+    def file_decisions(
+        self, shards: Sequence[Sequence[tuple[str, Any]]], run: TaskMap, folder: Path, filed: Sequence[Path]
+    ) -> list[bool]: ...
 
     def decide_sharded(
         self, shards: Sequence[Sequence[tuple[str, Any]]], run: TaskMap, folder: Path
@@ -97,6 +108,55 @@ def decide_in_process(
         return dict(stage.decide_sharded(shards, run, folder))
     with tempfile.TemporaryDirectory(prefix="cleaner-decide-") as tmp:
         return dict(stage.decide_sharded(shards, run, Path(tmp) / "barrier"))
+
+
+def write_decisions(path: Path, decisions: Mapping[str, Any]) -> bool:
+    """File one shard's decisions (a pickled dict, written whole or not at all: a run killed
+    meanwhile leaves no half file); a shard without any gets no file. Returns whether it got one.
+
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_decisions(folder / "0.pkl", {"a": 1}), write_decisions(folder / "1.pkl", {})
+    (True, False)
+    >>> read_decisions(folder / "0.pkl"), sorted(p.name for p in folder.iterdir())
+    ({'a': 1}, ['0.pkl'])
+    """
+    if not decisions:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Beside the file, under a name no other writer uses; the runner removes the folder of a
+    # phase's decisions before it decides again, so a killed write leaves nothing that is read.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as fh:
+        pickle.dump(dict(decisions), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+    return True
+
+
+def read_decisions(path: Path) -> dict[str, Any]:
+    """A shard's decisions as :func:`write_decisions` filed them."""
+    with open(path, "rb") as fh:
+        decisions: dict[str, Any] = pickle.load(fh)
+    return decisions
+
+
+def gather_decisions(
+    stage: CorpusStage, shards: Sequence[Sequence[tuple[str, Any]]], run: TaskMap, folder: Path
+) -> dict[str, Any]:
+    """The decisions of the whole run in one mapping (a stage's ``decide_sharded``): its
+    ``file_decisions`` tasks file them in a folder beside ``folder``, read back in shard order
+    and removed. For the library and tests; the runners keep the files instead."""
+    decided = folder.with_name(folder.name + ".decided")
+    shutil.rmtree(decided, ignore_errors=True)
+    decided.mkdir(parents=True)
+    try:
+        filed = [decided / f"{i}.pkl" for i in range(len(shards))]
+        decisions: dict[str, Any] = {}
+        for path, wrote in zip(filed, stage.file_decisions(shards, run, folder, filed), strict=True):
+            if wrote:
+                decisions.update(read_decisions(path))
+        return decisions
+    finally:
+        shutil.rmtree(decided, ignore_errors=True)
 
 
 def doc_key(doc: Document) -> str:

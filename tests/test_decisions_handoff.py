@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SEEDS
 from tests.test_resume import make_inputs, tree
 
 
@@ -64,7 +65,80 @@ def test_a_resumed_run_reads_filed_decisions_without_deciding(tmp_path: Path, mo
     def no_deciding(*args: object) -> None:
         raise AssertionError("decided again: the filed decisions were not used")
 
-    monkeypatch.setattr(core, "_decide", no_deciding)
+    from cleaner.boilerplate.templates import Templates
+    from cleaner.dedup import Dedup
+
+    monkeypatch.setattr(Templates, "file_decisions", no_deciding)
+    monkeypatch.setattr(Dedup, "file_decisions", no_deciding)
     runners.run([inputs], out, Config(jobs=1), report)
     assert tree(out) == tree(ref)
     assert report.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+
+
+def _dump(path: Path, docs: int) -> Path:
+    """``docs`` JSONL records on 5 sites (a navigation line and a footer each: template lines for
+    every document) of which every tenth is a near copy of an earlier one (dedup decisions)."""
+    import json
+    import random
+
+    rng = random.Random(docs)
+    words = sorted({w for f in SEEDS.iterdir() for w in f.read_text(encoding="utf-8").split() if w.isalpha()})
+    bodies: list[list[str]] = []
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(docs):
+            if i % 10 == 9:
+                body = list(bodies[rng.randrange(len(bodies))])
+                body[rng.randrange(len(body))] = "changed"
+            else:
+                body = [rng.choice(words) for _ in range(60)]
+                bodies.append(body)
+            site = i % 5
+            text = f"Home | News | Sport of site {site}\n{' '.join(body)}.\nCopyright site {site}, all rights kept\n"
+            fh.write(json.dumps({"id": str(i), "url": f"https://site{site}.example/{i}", "text": text}) + "\n")
+    return path
+
+
+def test_the_drivers_memory_at_the_barriers_does_not_grow_with_the_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15: the driver used to gather every corpus decision of the run (a Python object per
+    # document) before filing them per shard. The Python memory it allocates during a barrier
+    # (tracemalloc sees this process only: the tasks run in 2 worker processes) must not grow
+    # by 100 bytes per document (the issue's target) from 1,500 to 6,000 documents.
+    import tracemalloc
+
+    from cleaner import runners
+    from cleaner.config import Config
+    from cleaner.runners import core
+
+    peaks: list[int] = []
+    barrier = core.barrier
+
+    def traced(*args: object, **kwargs: object) -> dict[int, Path]:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        filed = barrier(*args, **kwargs)  # type: ignore[arg-type]
+        peaks.append(tracemalloc.get_traced_memory()[1] - before)
+        return filed
+
+    monkeypatch.setattr(core, "barrier", traced)
+    grown: dict[int, list[int]] = {}
+    for docs in (300, 1500, 6000):  # the first run imports the barriers' modules: not compared
+        dump = _dump(tmp_path / f"{docs}.jsonl", docs)
+        peaks.clear()
+        tracemalloc.start()
+        try:
+            report = runners.run(
+                [dump], tmp_path / f"out{docs}", Config(jobs=2), shard_bytes=dump.stat().st_size // 4 + 1
+            )
+        finally:
+            tracemalloc.stop()
+        assert len(peaks) == 2  # templates, then dedup
+        assert report.docs_in == docs
+        assert report.rejections["dedup.near_duplicate_doc"] >= docs // 20  # dedup decided
+        template = sum(n for (_, reason, _), n in report.drops.items() if reason == "boilerplate.template")
+        assert template >= docs  # and templates did, for every document
+        grown[docs] = list(peaks)
+    for name, small, large in zip(("templates", "dedup"), grown[1500], grown[6000], strict=True):
+        per_doc = (large - small) / (6000 - 1500)
+        assert per_doc < 100, f"the driver's memory in the {name} barrier grows by {per_doc:.0f} bytes per document"

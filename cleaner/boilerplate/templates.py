@@ -1,17 +1,18 @@
 """Site templates: lines that recur in many documents of one site are boilerplate there.
 
 A CorpusStage in three pure steps. ``summarize`` reduces a document to its site and the
-64-bit hashes of its distinct lines (compact: no text crosses the barrier). ``decide_sharded``
+64-bit hashes of its distinct lines (compact: no text crosses the barrier). ``file_decisions``
 counts, per site, in how many documents each hash occurs and marks a hash as template when it
 occurs in at least ``template_min_docs`` documents and in at least ``template_share`` of the
 site's documents. ``apply`` drops those lines. Counts do not depend on order, so the result is
 the same for any ``--jobs``.
 
-``decide_sharded`` counts in tasks (on the runners' workers, or in this process for the library
-and ``explain``), so the driver never holds every document's hashes. Per shard, the hash counts
-of each site (pre-aggregated: boilerplate lines repeat) are written by site partition; per
-partition, the sites' counts are added up and their template lines chosen; per shard again,
-each document's template lines are picked out.
+``file_decisions`` counts in tasks (on the runners' workers, or in this process for the library
+and ``explain``), so the driver never holds every document's hashes, nor their decisions. Per
+shard, the hash counts of each site (pre-aggregated: boilerplate lines repeat) are written by
+site partition; per partition, the sites' counts are added up and their template lines chosen;
+per shard again, each document's template lines are picked out and filed for that shard's next
+task (``decide_sharded`` reads them back into one mapping, for the library).
 tests/boilerplate/test_boilerplate_templates_and_invariants.py checks the decisions against a
 one-piece count kept there as a test oracle.
 
@@ -47,7 +48,7 @@ from urllib.parse import urlsplit
 from cleaner.boilerplate.text import STAGE, remove_spans, split_lines
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Drop, Reason, Unit
-from cleaner.stage import TaskMap
+from cleaner.stage import TaskMap, gather_decisions, write_decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +162,10 @@ def partition_templates(folder: Path, shards: Sequence[int], part: int, min_docs
 
 
 def shard_template_lines(
-    summaries: Iterable[tuple[str, TemplateSummary]], folder: Path, partitions: int
-) -> dict[str, frozenset[int]]:
-    """Each document's template lines (documents with none are left out)."""
+    summaries: Iterable[tuple[str, TemplateSummary]], folder: Path, partitions: int, filed: Path
+) -> bool:
+    """Each document's template lines (documents with none are left out), filed for the shard
+    at ``filed`` (:func:`~cleaner.stage.write_decisions`); returns whether it had any."""
     tables: dict[int, dict[str, frozenset[int]]] = {}
     decisions: dict[str, frozenset[int]] = {}
     for key, summary in summaries:
@@ -176,7 +178,7 @@ def shard_template_lines(
             mine = summary.hashes & template
             if mine:
                 decisions[key] = mine
-    return decisions
+    return write_decisions(filed, decisions)
 
 
 class Templates:
@@ -195,14 +197,16 @@ class Templates:
         keys.discard(None)
         return TemplateSummary(site_of(doc), frozenset(k for k in keys if k is not None))
 
-    def decide_sharded(
+    def file_decisions(
         self,
         shards: Sequence[Sequence[tuple[str, TemplateSummary]]],
         run: TaskMap,
         folder: Path,
-    ) -> Mapping[str, frozenset[int]]:
-        """Each document's template lines, by key, counted in tasks that ``run`` places on the
-        workers (see the module docstring); ``folder`` must be visible to every worker and is
+        filed: Sequence[Path],
+    ) -> list[bool]:
+        """Each document's template lines, counted in tasks that ``run`` places on the workers
+        (see the module docstring) and filed per shard by the last of them at ``filed[i]``;
+        returns which shards got a file. ``folder`` must be visible to every worker and is
         removed at the end."""
         folder = Path(os.path.abspath(folder))
         shutil.rmtree(folder, ignore_errors=True)
@@ -213,12 +217,23 @@ class Templates:
             list(run(shard_site_counts, [(shards[s], s, folder, partitions) for s in present]))
             min_docs, share = self.cfg.template_min_docs, self.cfg.template_share
             list(run(partition_templates, [(folder, present, p, min_docs, share) for p in range(partitions)]))
-            decisions: dict[str, frozenset[int]] = {}
-            for found in run(shard_template_lines, [(shards[s], folder, partitions) for s in present]):
-                decisions.update(found)
-            return decisions
+            wrote = [False] * len(shards)
+            lines = run(shard_template_lines, [(shards[s], folder, partitions, filed[s]) for s in present])
+            for s, filed_one in zip(present, lines, strict=True):
+                wrote[s] = filed_one
+            return wrote
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def decide_sharded(
+        self,
+        shards: Sequence[Sequence[tuple[str, TemplateSummary]]],
+        run: TaskMap,
+        folder: Path,
+    ) -> Mapping[str, frozenset[int]]:
+        """Each document's template lines, by key: :meth:`file_decisions` read back into one
+        mapping (:func:`~cleaner.stage.gather_decisions`)."""
+        return gather_decisions(self, shards, run, folder)
 
     def apply(self, doc: Document, decision: frozenset[int] | None) -> Document:
         if not decision or not self.cfg.templates:

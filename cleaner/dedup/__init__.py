@@ -5,12 +5,12 @@ It is a CorpusStage (see cleaner.stage) in three steps:
 - ``summarize(doc)`` (workers): word 5-gram shingle hashes of the dedup key, the MinHash
   signature (datasketch-compatible, see :mod:`cleaner.dedup.signatures`) and, with passages on,
   the passages' spans and shingles. ``summarize_many(docs)`` does a batch in one go (faster).
-- ``decide_sharded(shards, run, folder)`` (tasks keyed by source, on an engine's workers or,
-  for the library and ``explain``, in process: :func:`cleaner.stage.decide_in_process`): band
-  keys -> candidate pairs within the run and against the persistent index -> exact Jaccard
-  verification -> connected components -> keep rule (indexed documents win, then input order,
-  ties by id); passage matching; then the run's documents are added to the index. See
-  :mod:`cleaner.dedup.sharded`.
+- ``file_decisions(shards, run, folder, filed)`` (tasks keyed by source, on an engine's workers
+  or, for the library and ``explain``, in process: :func:`cleaner.stage.decide_in_process`, through
+  ``decide_sharded``): band keys -> candidate pairs within the run and against the persistent
+  index -> exact Jaccard verification -> connected components -> keep rule (indexed documents
+  win, then input order, ties by id); passage matching; each shard's decisions filed for its
+  next task; then the run's documents are added to the index. See :mod:`cleaner.dedup.sharded`.
 - ``apply(doc, decision)`` (workers): sets ``duplicate`` and ``passages``; drops near-duplicates
   (``dedup.near_duplicate_doc``) unless ``drop_duplicates`` is off, and removes flagged passages
   when ``drop_duplicate_passages`` is on.
@@ -47,7 +47,7 @@ from cleaner.dedup.passages import split_passages_batch
 from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer
 from cleaner.record import Document
-from cleaner.stage import TaskMap
+from cleaner.stage import TaskMap, gather_decisions
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -255,15 +255,26 @@ class Dedup:
         first_local = first - token_offsets[text_of]
         return np.stack([first_local, count], axis=1).astype(np.int64)
 
+    def file_decisions(
+        self,
+        shards: Sequence[Sequence[tuple[str, Summary]]],
+        run: TaskMap,
+        folder: Path,
+        filed: Sequence[Path],
+    ) -> list[bool]:
+        """Decisions for the documents that need one (cluster members, flagged passages), taken
+        by tasks that ``run`` maps over argument tuples on an engine's workers (or in this
+        process) and filed per shard at ``filed[i]``; returns which shards got a file. The one
+        way the stage decides; see cleaner.dedup.sharded."""
+        from cleaner.dedup.sharded import file_decisions
+
+        return file_decisions(self, shards, run, folder, filed)
+
     def decide_sharded(
         self, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
     ) -> Mapping[str, Decision]:
-        """Decisions for the documents that need one (cluster members, flagged passages), by key,
-        taken by tasks that ``run`` maps over argument tuples on an engine's workers (or in this
-        process). The one way the stage decides; see cleaner.dedup.sharded."""
-        from cleaner.dedup.sharded import decide_sharded
-
-        return decide_sharded(self, shards, run, folder)
+        """The same decisions by key, in one mapping (:func:`~cleaner.stage.gather_decisions`)."""
+        return gather_decisions(self, shards, run, folder)
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
         return apply_decision(doc, decision, self.cfg)

@@ -28,6 +28,9 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.cluster import resolve_arrays
 from cleaner.record import Document, Drop, DuplicateOf, PassageMatch, Reason, Unit
 
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
 STAGE = "dedup"
 
 
@@ -69,12 +72,45 @@ def cluster_decisions(
     against a persistent index, whose documents' ``(id, cluster)`` ``index_labels`` gives by
     rowid; ``label_of(rank)`` gives a run document's ``(key, id)``. Indexed documents rank
     before the run's, in rowid order, and get no decision: earlier runs decided them.
+    (The runners take the same steps apart: :func:`cluster_arrays` on the driver, then
+    :func:`member_decision` in each shard's task.)
 
     >>> found = cluster_decisions(([0], [1], [0.85]), [(7, 0, 0.9)], {7: ("old", "old")}, lambda i: (f"k{i}", f"d{i}"))
     >>> found["k0"].duplicate
     DuplicateOf(cluster='old', duplicate_of='old', similarity=0.9, version_of=None)
     >>> found["k1"].duplicate, found["k1"].passages
     (DuplicateOf(cluster='old', duplicate_of='d0', similarity=0.85, version_of=None), ())
+    """
+    involved, nodes, roots, duplicate_of, similarity = cluster_arrays(run_edges, index_edges)
+    k = len(involved)
+
+    def id_and_cluster(node: int) -> tuple[str, str]:
+        if node < k:
+            return index_labels[involved[node]]
+        doc_id = label_of(node - k)[1]
+        return doc_id, doc_id
+
+    decisions: dict[str, Decision] = {}
+    for at in range(nodes.size):  # one member at a time: no Python list per array
+        key, doc_id = label_of(int(nodes[at]) - k)
+        decisions[key] = member_decision(
+            doc_id, int(roots[at]), int(duplicate_of[at]), float(similarity[at]), id_and_cluster
+        )
+    return decisions
+
+
+def cluster_arrays(
+    run_edges: tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike], index_edges: Sequence[tuple[int, int, float]]
+) -> tuple[list[int], I64, I64, I64, F64]:
+    """The keep rule over the run's and the index's verified edges (see :func:`cluster_decisions`)
+    as compact arrays: the rowids of the index documents involved, then ``(nodes, roots,
+    duplicate_of, similarity)`` of :func:`~cleaner.dedup.cluster.resolve_arrays` for the run's
+    members only. Node ``n`` is the involved index document ``n`` when ``n < k`` (k rowids),
+    else the run's rank ``n - k``; ``duplicate_of`` is -1 for a root.
+
+    >>> involved, nodes, roots, dup, sim = cluster_arrays(([0], [1], [0.85]), [(7, 0, 0.9)])
+    >>> involved, nodes.tolist(), roots.tolist(), dup.tolist()
+    ([7], [1, 2], [0, 0], [0, 1])
     """
     involved = sorted({rowid for rowid, _, _ in index_edges})
     k = len(involved)
@@ -87,30 +123,23 @@ def cluster_decisions(
         [np.asarray(run_edges[2], dtype=np.float64), np.asarray([x for _, _, x in index_edges], dtype=np.float64)]
     )
     nodes, roots, duplicate_of, similarity = resolve_arrays(lo, hi, sim)
-
-    def id_and_cluster(node: int) -> tuple[str, str]:
-        if node < k:
-            return index_labels[involved[node]]
-        doc_id = label_of(node - k)[1]
-        return doc_id, doc_id
-
-    decisions: dict[str, Decision] = {}
     run_nodes = nodes >= k  # indexed documents get no decision: earlier runs decided them
-    nodes, roots, duplicate_of, similarity = (
-        nodes[run_nodes],
-        roots[run_nodes],
-        duplicate_of[run_nodes],
-        similarity[run_nodes],
-    )
-    for at in range(nodes.size):  # one member at a time: no Python list per array
-        node, root, other, s = int(nodes[at]), int(roots[at]), int(duplicate_of[at]), float(similarity[at])
-        key, doc_id = label_of(node - k)
-        if other < 0:
-            decisions[key] = Decision(DuplicateOf(cluster=doc_id))
-        else:
-            dup = DuplicateOf(id_and_cluster(root)[1], id_and_cluster(other)[0], round(float(s), 4))
-            decisions[key] = Decision(dup)
-    return decisions
+    return involved, nodes[run_nodes], roots[run_nodes], duplicate_of[run_nodes], similarity[run_nodes]
+
+
+def member_decision(
+    doc_id: str, root: int, duplicate_of: int, similarity: float, id_and_cluster: Callable[[int], tuple[str, str]]
+) -> Decision:
+    """The decision of one cluster member (id ``doc_id``) from its row of :func:`cluster_arrays`;
+    ``id_and_cluster(node)`` gives the id and cluster of the nodes it names.
+
+    >>> member_decision("b", 0, 0, 0.912345, lambda node: ("a", "a")).duplicate
+    DuplicateOf(cluster='a', duplicate_of='a', similarity=0.9123, version_of=None)
+    """
+    if duplicate_of < 0:
+        return Decision(DuplicateOf(cluster=doc_id))
+    dup = DuplicateOf(id_and_cluster(root)[1], id_and_cluster(duplicate_of)[0], round(float(similarity), 4))
+    return Decision(dup)
 
 
 def apply_decision(doc: Document, decision: Decision | None, cfg: DedupConfig) -> Document:

@@ -1,6 +1,6 @@
 """The dedup barrier spread over an engine's workers: what both runners use.
 
-:func:`decide_sharded` is the one way the dedup stage decides (tests/dedup/test_dedup_sharded.py
+:func:`file_decisions` is the one way the dedup stage decides (tests/dedup/test_dedup_sharded.py
 checks it against a one-piece test oracle; tests/test_dask.py compares the engines' output).
 The work runs in tasks that the engine runs on its workers (``LocalExecutor.map``: the process
 pool; ``DaskExecutor.map``: the cluster; ``InProcessExecutor.map``: this process, for the
@@ -19,25 +19,29 @@ driver:
 3. **verify**, one task per range of earlier ranks (:func:`verify_block`): the candidate pairs
    of that range from every pairs file (a pair found in several bands, once), and the exact
    Jaccard of each from the memory-mapped shingle sets. Only verified edges reach the driver.
-4. **driver**: the verified edges go through
-   :func:`~cleaner.dedup.apply.cluster_decisions` (connected components over compact arrays,
-   then the keep rule); labels are read only for shards holding a cluster member.
+4. **driver**: the verified edges go through :func:`~cleaner.dedup.apply.cluster_arrays`
+   (connected components over compact arrays, then the keep rule), whose rows are filed per
+   shard (:func:`~cleaner.dedup.decisions.write_cluster_decisions`, 32 B per clustered document).
+5. **decisions**, per shard (:func:`shard_decisions`, after the passage rounds below): the
+   shard's cluster members' decisions from its rows (ids of the ranks they name read from their
+   shards' labels), what the index already holds, and its passage flags, filed for the shard's
+   next task. The driver never holds a Python object per document.
 
-Passages (reused text) take three more rounds of tasks: the owner of a shingle (the first rank
-holding its hash) depends only on the ranks holding that same hash, so the hash space is cut
-into ranges and each range's owners are found alone:
+Passages (reused text) take two more rounds of tasks before step 5, and a part of it: the owner
+of a shingle (the first rank holding its hash) depends only on the ranks holding that same
+hash, so the hash space is cut into ranges and each range's owners are found alone:
 
-5. **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
-   first rank holding it (and whether a second document of the shard holds it), sorted and cut
-   by hash range;
-6. **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
-   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
-   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
-7. **passages**, per shard (:func:`shard_passages`): the owners of the shard's passage shingles
-   looked up in the range tables (memory-mapped; only shingles that pass the filter are
-   searched), then the owner prefilter and the exact check
-   (:func:`~cleaner.dedup.passages.best_source`), reading source documents' shingle sets from
-   the shards' files.
+- **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
+  first rank holding it (and whether a second document of the shard holds it), sorted and cut
+  by hash range;
+- **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
+  and for each hash two or more documents hold, the smallest rank: the run's owner map, one
+  range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
+- **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
+  the owners of the shard's passage shingles looked up in the range tables (memory-mapped; only
+  shingles that pass the filter are searched), then the owner prefilter and the exact check
+  (:func:`~cleaner.dedup.passages.best_source`), reading source documents' shingle sets from
+  the shards' files.
 
 Only adding the run to a persistent index streams every shard through the driver, one shard at
 a time, because SQLite has one writer. docs/scaling.md says where each step stops fitting.
@@ -59,7 +63,7 @@ import os
 import pickle
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -68,14 +72,15 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
+from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, member_decision
 from cleaner.dedup.cluster import BUCKET_CAP, argsort_hashes, bucket_pairs, distinct_sorted, jaccard_distinct
+from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
 from cleaner.record import DuplicateOf
-from cleaner.stage import TaskMap
+from cleaner.stage import TaskMap, read_decisions, write_decisions
 
 if TYPE_CHECKING:
     from cleaner.dedup import Dedup, Summary
@@ -650,13 +655,15 @@ def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:
     return labels
 
 
-def decide_sharded(
-    stage: Dedup, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
-) -> dict[str, Decision]:
-    """The dedup decisions over the shards' summaries, taken by tasks that ``run``
-    places on the engine's workers (see the module docstring). ``shards`` are in input order
-    (each a sized iterable of ``(key, summary)``, e.g. the runner's spilled summaries, which
-    pickle as their path); ``folder`` must be visible to every worker and is removed at the end."""
+def file_decisions(
+    stage: Dedup, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path, filed: Sequence[Path]
+) -> list[bool]:
+    """The dedup decisions over the shards' summaries, taken by tasks that ``run`` places on the
+    engine's workers (see the module docstring) and filed per shard at ``filed[i]`` by the last
+    of them (:func:`shard_decisions`); returns which shards got a file. ``shards`` are in input
+    order (each a sized iterable of ``(key, summary)``, e.g. the runner's spilled summaries,
+    which pickle as their path); ``folder`` must be visible to every worker and is removed at
+    the end."""
     cfg = stage.cfg
     if cfg.index:  # workers elsewhere, or in another folder, must find the same file
         cfg = dataclasses.replace(cfg, index=os.path.abspath(cfg.index))
@@ -664,14 +671,19 @@ def decide_sharded(
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     try:
-        return _decide(stage, cfg, shards, run, folder)
+        return _decide(stage, cfg, shards, run, folder, filed)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _decide(
-    stage: Dedup, cfg: DedupConfig, shards: Sequence[Sequence[tuple[str, Summary]]], run: TaskMap, folder: Path
-) -> dict[str, Decision]:
+    stage: Dedup,
+    cfg: DedupConfig,
+    shards: Sequence[Sequence[tuple[str, Summary]]],
+    run: TaskMap,
+    folder: Path,
+    filed: Sequence[Path],
+) -> list[bool]:
     counts = [len(s) for s in shards]
     present = [s for s, c in enumerate(counts) if c]
     firsts_all = np.zeros(len(shards) + 1, dtype=np.int64)
@@ -710,33 +722,38 @@ def _decide(
         run_sims = np.concatenate([x for _, x in verified]) if verified else np.zeros(0, dtype=np.float64)
         del verified
 
+        # The keep rule as arrays (32 B per clustered document), filed per shard; each shard's
+        # task then names its own documents' decisions and files them: the driver holds no
+        # Python object per document.
         index_edges = [edge for b in bands for edge in b.index_edges]
         index_labels = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
-        # Labels of the ranks the keep rule names (members, and the targets they point at, all of
-        # them members), read shard by shard: never a whole shard's labels held at once.
-        index_ranks = np.asarray([rank for _, rank, _ in index_edges], dtype=np.int64)
-        # and the documents the index already holds, or holds an older version of (_index_notes)
-        noted = np.asarray(
-            [int(firsts_all[b.shard]) + i for b in bands for i in (*b.indexed, *b.versions)], dtype=np.int64
+        involved, nodes, roots, duplicate_of, similarity = cluster_arrays(
+            (run_edges[:, 0], run_edges[:, 1], run_sims), index_edges
         )
-        wanted = np.unique(np.concatenate([run_edges.reshape(-1), index_ranks, noted]))
-        labels = _labels_of(folder, present, firsts, wanted)
-        rank_of: dict[str, int] = {}
-
-        def label_of(rank: int) -> tuple[str, str]:
-            label = labels[rank]
-            rank_of[label[0]] = rank
-            return label
-
-        run_triple = (run_edges[:, 0], run_edges[:, 1], run_sims)
-        decisions = cluster_decisions(run_triple, index_edges, index_labels, label_of)
-        indexed = _index_notes(bands, firsts_all, label_of, decisions)
+        del run_edges, run_sims
+        k = len(involved)
+        counts_present = [counts[s] for s in present]
+        write_cluster_decisions(folder, nodes, roots, duplicate_of, similarity, present, [k + f for f in firsts],
+                                counts_present)  # fmt: skip
+        referenced = _index_references(folder, present, k)
+        del nodes, roots, duplicate_of, similarity
+        ranges = 0
         if cfg.passages:
-            near = sorted(rank_of[key] for key, d in decisions.items() if d.is_near_duplicate or d.indexed)
-            _passages(cfg, shards, run, folder, present, firsts, [b.shingles for b in bands], near, decisions, before)
+            ranges = ranges_for(sum(b.shingles for b in bands))
+            list(run(shard_owners, [(folder, s, first, ranges) for s, first in zip(present, firsts, strict=True)]))
+            list(run(range_owners, [(folder, present, part) for part in range(ranges)]))
+        args = []
+        for at, (s, b) in enumerate(zip(present, bands, strict=True)):
+            named = {node: index_labels[involved[node]] for node in referenced[at]}
+            notes = (b.indexed, b.versions)
+            passages = (shards[s], ranges, before) if cfg.passages else None
+            args.append((filed[s], cfg, folder, s, firsts[at], k, named, notes, present, firsts, passages))
+        wrote = [False] * len(shards)
+        for s, filed_one in zip(present, run(shard_decisions, args), strict=True):
+            wrote[s] = filed_one
         if index is not None:
             try:
-                _add_to_index(index, folder, present, decisions, indexed, run_number)
+                _add_to_index(index, folder, present, [filed[s] if wrote[s] else None for s in present], run_number)
             except sqlite3.OperationalError as err:  # a full disk, most often: the write is rolled back
                 index.conn.rollback()
                 raise UsageError(
@@ -752,32 +769,79 @@ def _decide(
     finally:
         if index is not None:
             index.close()
-    return decisions
+    return wrote
 
 
-def _index_notes(
-    bands: Sequence[ShardBands],
-    firsts_all: I64,
-    label_of: Callable[[int], tuple[str, str]],
-    decisions: dict[str, Decision],
-) -> set[str]:
-    """Mark in ``decisions`` the documents the index already holds (same id and content: what
-    the run that added them decided, and where) and new versions of indexed ids. Returns the
-    keys of the already indexed ones (they are not added again)."""
-    indexed: set[str] = set()
-    for b in bands:
-        first = int(firsts_all[b.shard])
-        for i, (where, cluster) in b.indexed.items():
-            key, doc_id = label_of(first + i)
-            dup = DuplicateOf(cluster) if cluster == doc_id else DuplicateOf(cluster, cluster)
-            decisions[key] = Decision(dup, indexed=where)
-            indexed.add(key)
-        for i, where in b.versions.items():
-            key, doc_id = label_of(first + i)
-            current = decisions.get(key) or Decision(DuplicateOf(doc_id))
-            dup = dataclasses.replace(current.duplicate or DuplicateOf(doc_id), version_of=where)
-            decisions[key] = dataclasses.replace(current, duplicate=dup)
-    return indexed
+def _index_references(folder: Path, shards: Sequence[int], k: int) -> list[list[int]]:
+    """For each shard, the index nodes (``< k``) its cluster rows name as root or duplicate_of."""
+    if k == 0:
+        return [[] for _ in shards]
+    out = []
+    for shard in shards:
+        _, roots, duplicate_of, _ = read_cluster_decisions(folder, shard)
+        named = np.concatenate([roots, duplicate_of])
+        out.append(np.unique(named[(named >= 0) & (named < k)]).tolist())
+    return out
+
+
+def shard_decisions(
+    filed: Path,
+    cfg: DedupConfig,
+    folder: Path,
+    shard: int,
+    first_rank: int,
+    k: int,
+    index_labels: dict[int, tuple[str, str]],
+    notes: tuple[dict[int, tuple[str, str]], dict[int, str]],
+    present: Sequence[int],
+    firsts: Sequence[int],
+    passages: tuple[Iterable[tuple[str, Summary]], int, int | None] | None,
+) -> bool:
+    """The decisions task of one shard (step 5, with its passages): its cluster members'
+    decisions from the shard's rows of the keep rule (:func:`~cleaner.dedup.apply.member_decision`,
+    with the ids of the ranks they name read from their shards' labels), what the index already
+    holds, then its passage flags (``passages``: the shard's summaries, the number of owner
+    ranges, ``before``; None when passages are off). Files them at ``filed``, in document order;
+    returns whether there were any. ``index_labels``: ``(id, cluster)`` of the index nodes
+    (``< k``) its rows name; ``notes``: the shard's ``indexed`` and ``versions`` (ShardBands)."""
+    labels = _load_labels(folder, shard)
+    local, roots, duplicate_of, similarity = read_cluster_decisions(folder, shard)
+    named = np.concatenate([roots, duplicate_of])
+    others = _labels_of(folder, present, firsts, np.unique(named[named >= k]) - k)
+
+    def id_and_cluster(node: int) -> tuple[str, str]:
+        if node < k:
+            return index_labels[node]
+        doc_id = others[node - k][1]
+        return doc_id, doc_id
+
+    by_position: dict[int, Decision] = {}
+    for at in range(local.size):
+        i = int(local[at])
+        by_position[i] = member_decision(
+            labels[i][1], int(roots[at]), int(duplicate_of[at]), float(similarity[at]), id_and_cluster
+        )
+    indexed, versions = notes
+    for i, (where, cluster) in indexed.items():
+        doc_id = labels[i][1]
+        dup = DuplicateOf(cluster) if cluster == doc_id else DuplicateOf(cluster, cluster)
+        by_position[i] = Decision(dup, indexed=where)
+    for i, where in versions.items():
+        current = by_position.get(i) or Decision(DuplicateOf(labels[i][1]))
+        dup = dataclasses.replace(current.duplicate or DuplicateOf(labels[i][1]), version_of=where)
+        by_position[i] = dataclasses.replace(current, duplicate=dup)
+    if passages is not None:
+        summaries, ranges, before = passages
+        # A copy of a whole document adds no passage flags: near-duplicates and indexed ones.
+        skip = sorted(i for i, d in by_position.items() if d.is_near_duplicate or d.indexed)
+        flags: dict[int, list[PassageFlag]] = {}
+        position = {key: i for i, (key, _) in enumerate(labels)}
+        for key, flag in shard_passages(summaries, first_rank, cfg, folder, ranges, skip, present, firsts, before):
+            flags.setdefault(position[key], []).append(flag)
+        for i, doc_flags in flags.items():
+            current = by_position.get(i) or Decision()
+            by_position[i] = Decision(current.duplicate, tuple(doc_flags))
+    return write_decisions(filed, {labels[i][0]: by_position[i] for i in sorted(by_position)})
 
 
 def _labels_of(
@@ -809,63 +873,27 @@ class _Labels(_ByRank):
         return self.loaded[shard][local]
 
 
-def _passages(
-    cfg: DedupConfig,
-    shards: Sequence[Sequence[tuple[str, Summary]]],
-    run: TaskMap,
-    folder: Path,
-    present: Sequence[int],
-    firsts: Sequence[int],
-    shingles: Sequence[int],
-    near: Sequence[int],
-    decisions: dict[str, Decision],
-    before: int | None,
-) -> None:
-    """Passage flags (steps 1-3 of the passage part): owner pieces per shard, owner tables per
-    hash range, then each shard's passages checked against them; flags join ``decisions``."""
-    ranges = ranges_for(sum(shingles))
-    list(run(shard_owners, [(folder, s, first, ranges) for s, first in zip(present, firsts, strict=True)]))
-    list(run(range_owners, [(folder, present, part) for part in range(ranges)]))
-    near_ranks = np.asarray(near, dtype=np.int64)
-    bounds = [*firsts, firsts[-1] + len(shards[present[-1]])] if present else [0]
-    args = []
-    for at, s in enumerate(present):
-        lo, hi = np.searchsorted(near_ranks, [bounds[at], bounds[at + 1]])
-        skip = (near_ranks[lo:hi] - bounds[at]).tolist()
-        args.append((shards[s], firsts[at], cfg, folder, ranges, skip, present, firsts, before))
-    flags: dict[str, list[PassageFlag]] = {}
-    for found in run(shard_passages, args):
-        for key, flag in found:
-            flags.setdefault(key, []).append(flag)
-    for key, doc_flags in flags.items():
-        current = decisions.get(key) or Decision()
-        decisions[key] = Decision(current.duplicate, tuple(doc_flags))
-
-
 def _add_to_index(
-    index: DedupIndex,
-    folder: Path,
-    present: Sequence[int],
-    decisions: dict[str, Decision],
-    skip: set[str],
-    run_number: int,
+    index: DedupIndex, folder: Path, present: Sequence[int], filed: Sequence[Path | None], run_number: int
 ) -> None:
     """Add the run to the persistent index as pending rows of run ``run_number``, in rank order,
-    from the shards' files (SQLite has one writer: this stays on the driver, streaming one shard
-    at a time). Documents in ``skip`` (already indexed) are not added again."""
-    clusters = {k: d.duplicate.cluster for k, d in decisions.items() if d.duplicate}
+    from the shards' files and their filed decisions (SQLite has one writer: this stays on the
+    driver, streaming one shard at a time). Documents already indexed are not added again."""
 
     def rows() -> Iterator[tuple[str, str, U64, U64, int]]:
-        for s in present:
+        for s, decided in zip(present, filed, strict=True):
+            decisions: dict[str, Decision] = read_decisions(decided) if decided is not None else {}
             files = _files(folder, s)
             bkeys = np.load(files["bkeys.npy"])
             values, offsets = np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"])
             contents = np.load(files["content.npy"])
             for i, (key, doc_id) in enumerate(_load_labels(folder, s)):
-                if key in skip:
+                decision = decisions.get(key)
+                if decision is not None and decision.indexed is not None:
                     continue
+                cluster = decision.duplicate.cluster if decision is not None and decision.duplicate else doc_id
                 shingles = np.asarray(values[offsets[i] : offsets[i + 1]])
-                yield doc_id, clusters.get(key, doc_id), bkeys[i], shingles, int(contents[i])
+                yield doc_id, cluster, bkeys[i], shingles, int(contents[i])
 
     rowids = index.add(rows())
     index.finish_add(run_number, rowids)

@@ -4,13 +4,13 @@ A run goes phase by phase. Each phase runs one pipeline segment over every shard
 stages, then the summaries of the corpus stage that ends the segment) as tasks that an executor
 runs (cleaner.runners.local: worker processes; cleaner.runners.dask: a Dask cluster). Workers
 spill their documents to the work folder (hidden inside OUTDIR) and send back only the compact
-summaries, which they leave in files too. The corpus stage then decides (``decide_sharded``,
-as tasks through the executor's ``map``: site templates and dedup, see cleaner.dedup.sharded;
-any other stage on the driver), and the next phase applies its decisions. The last phase writes
-the outputs through each format's sink and a report part per shard, which :func:`run` joins in
-shard order. Shards are cut from the input alone and every decision is taken in input order
-(ranks are input positions), so output and report are byte-identical for any ``--jobs`` and
-either engine.
+summaries, which they leave in files too. The corpus stage then decides (``file_decisions``,
+as tasks through the executor's ``map``: site templates and dedup, see cleaner.dedup.sharded),
+its last tasks file each shard's decisions in the work folder, and the next phase applies
+them. The last phase writes the outputs through each format's sink and a report part per
+shard, which :func:`run` joins in shard order. Shards are cut from the input alone and every
+decision is taken in input order (ranks are input positions), so output and report are
+byte-identical for any ``--jobs`` and either engine.
 
 An interrupted run leaves its finished tasks and decisions in the work folder
 (:class:`Checkpoint`); the same command resumes from them.
@@ -101,7 +101,7 @@ class RunPaths:
         return self.workdir / "decisions" / str(phase) / f"{shard}.pkl"
 
     def barrier(self, phase: int) -> Path:
-        """The corpus stage's own folder for its decision tasks (``decide_sharded``)."""
+        """The corpus stage's own folder for its decision tasks (``file_decisions``)."""
         return self.workdir / "barrier" / str(phase)
 
     def out_part(self, shard: int) -> Path:
@@ -222,7 +222,7 @@ class Executor(Protocol):
     """Runs a phase's tasks and yields their results in task order (a context manager).
 
     Its ``map(fn, args)`` runs a module-level function over argument tuples on the same workers
-    (results in order): corpus stages decide through it (``decide_sharded``).
+    (results in order): corpus stages decide through it (``file_decisions``).
     """
 
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]: ...
@@ -577,15 +577,12 @@ class Checkpoint:
             shards: list[int] = pickle.load(fh)
         return {shard: self.paths.shard_decisions(phase, shard) for shard in shards}
 
-    def save_decisions(self, phase: int, by_shard: dict[int, dict[str, object]]) -> None:
-        """File each shard's decisions apart (a task reads only its own), then the list of the
-        shards filed, which says they are all there."""
-        for shard, decisions in by_shard.items():
-            if decisions:
-                with atomic_file(self.paths.shard_decisions(phase, shard)) as fh:
-                    pickle.dump(decisions, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    def save_decisions(self, phase: int, shards: list[int]) -> None:
+        """Record that every shard's decisions of ``phase`` are filed (the corpus stage's tasks
+        wrote them, :meth:`cleaner.stage.CorpusStage.file_decisions`): ``shards`` are those
+        with a file. Written last, it says they are all there."""
         with atomic_file(self.paths.decisions(phase)) as fh:
-            pickle.dump(sorted(s for s, d in by_shard.items() if d), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(sorted(shards), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:
@@ -863,27 +860,22 @@ def barrier(
     total: Report,
 ) -> dict[int, Path]:
     """The corpus stage's decisions for the phase, taken once (they may write to a persistent
-    index) and filed per shard in the checkpoint, where each next task reads its own: the
-    driver lets go of them here. Their time goes to the report under the stage's name."""
+    index) by its tasks on the executor (the workers, with either engine), whose last ones file
+    each shard's decisions in the checkpoint, where that shard's next task reads them: the
+    driver never holds them. Their time goes to the report under the stage's name."""
     started = time.perf_counter()
     filed = checkpoint.decisions(phase)
     if filed is None:
-        decisions = _decide(corpus, results, runner, checkpoint.paths.barrier(phase))
-        by_shard = {
-            r.shard_index: {k: decisions[k] for k in summary_keys(r.summaries) if k in decisions} for r in results
-        }
-        del decisions
-        checkpoint.save_decisions(phase, by_shard)
-        del by_shard
+        paths = checkpoint.paths
+        # An interrupted attempt may have filed some shards: they are decided again.
+        shutil.rmtree(paths.shard_decisions(phase, 0).parent, ignore_errors=True)
+        # Absolute: the tasks that write them may run in another folder (a Dask worker elsewhere).
+        targets = [Path(os.path.abspath(paths.shard_decisions(phase, r.shard_index))) for r in results]
+        wrote = corpus.file_decisions([r.summaries for r in results], runner.map, paths.barrier(phase), targets)
+        checkpoint.save_decisions(phase, [r.shard_index for r, w in zip(results, wrote, strict=True) if w])
         filed = checkpoint.filed_decisions(phase)
     total.add_seconds(corpus.name, time.perf_counter() - started)
     return filed
-
-
-def _decide(corpus: CorpusStage, results: Sequence[TaskResult], runner: Executor, folder: Path) -> dict[str, object]:
-    """The corpus stage's decisions, by its ``decide_sharded`` tasks run on the executor (the
-    workers, with either engine): the one way a corpus stage decides."""
-    return dict(corpus.decide_sharded([r.summaries for r in results], runner.map, folder))
 
 
 class _Progress:

@@ -5,10 +5,10 @@ LocalCluster of ``--jobs`` worker processes (one thread each) when no scheduler 
 
 Everything but the place where tasks run is shared with the local engine: the same shards (cut
 from the input alone) and the same ``run_task`` over the same stage objects. The dedup barrier runs as
-tasks on the cluster too (:meth:`DaskExecutor.map` feeds ``Dedup.decide_sharded``, as the local
+tasks on the cluster too (:meth:`DaskExecutor.map` feeds ``Dedup.file_decisions``, as the local
 pool does: band keys shuffled a group of bands at a time, candidate pairs verified by workers,
 connected components over compact arrays on the driver; see cleaner.dedup.sharded), and so
-does the template barrier (``Templates.decide_sharded``). Decisions are taken in input order
+does the template barrier (``Templates.file_decisions``). Decisions are taken in input order
 either way, so output and report are byte-identical to ``--engine local`` (tests/test_dask.py
 checks it).
 Each worker builds its Pipeline once, in a worker plugin, the way a local pool process does in
@@ -169,7 +169,7 @@ class DaskExecutor:
     def map(self, fn: Callable[..., T], args: Sequence[tuple[Any, ...]]) -> Iterator[T]:
         """``fn(*a)`` for each ``a`` of ``args`` on the cluster, results in order, with a bounded
         window of tasks in flight. The dedup barrier's tasks run through it too
-        (``Dedup.decide_sharded``, see cleaner.dedup.sharded)."""
+        (``Dedup.file_decisions``, see cleaner.dedup.sharded)."""
         client = self.client
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = workers * (1 + IN_FLIGHT_PER_WORKER)

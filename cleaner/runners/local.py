@@ -100,7 +100,7 @@ class LocalExecutor:
 
     def map(self, fn: Callable[..., T], args: Sequence[tuple[object, ...]]) -> Iterator[T]:
         """``fn(*a)`` for each ``a`` of ``args``, results in order: in the pool's processes (in
-        this process for one job). Corpus stages' tasks run through it (``Dedup.decide_sharded``,
+        this process for one job). Corpus stages' tasks run through it (``Dedup.file_decisions``,
         see cleaner.dedup.sharded). Their tasks are idempotent (each writes its own files whole),
         so when a worker dies the pool is rebuilt and the unfinished tasks run again; a task
         whose worker dies twice stops the run with an error that says so (the same command then

@@ -91,9 +91,11 @@ def test_sharded_equals_one_shard_and_the_oracle(
     assert sum(1 for d in expected.values() if d.is_near_duplicate) > 70  # the corpus has clusters
     assert any(d.passages for d in expected.values()) == passages
     assert calls.count("shard_bands") == 4 and calls.count("partition_pairs") > 4 and calls.count("verify_block") > 1
+    assert calls.count("shard_decisions") == 4  # each shard's decisions (and passages) in a task of its own
     if passages:
-        assert calls.count("shard_passages") == 4 and calls.count("range_owners") > 2
+        assert calls.count("range_owners") > 2
     assert not (tmp_path / "barrier").exists()  # the barrier's files are removed
+    assert not (tmp_path / "barrier.decided").exists()  # and the shards' decision files, once read back
 
 
 @pytest.mark.parametrize("chunk", [sharded.PASSAGE_POSITIONS, 40])

@@ -21,7 +21,7 @@ from cleaner.atomic import atomic_file
 from cleaner.formats.base import InputFile, display_path
 from cleaner.formats.table import output_rel
 from cleaner.record import Document
-from cleaner.report import Report, document_record, dumps_record
+from cleaner.report import Report, report_line
 
 __all__ = ["ReportPart", "concatenate", "join_report", "output_collisions", "output_rel"]
 
@@ -67,7 +67,7 @@ class ReportPart:
 
     def record(self, doc: Document) -> None:
         try:
-            self._fh.write(dumps_record(document_record(doc)).encode("utf-8"))
+            self._fh.write(report_line(doc))
         except OSError as exc:  # a full disk: name the file
             raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         self.report.add_document(doc)
@@ -89,7 +89,7 @@ def join_report(target: Path, pieces: Iterable[Document | Path]) -> None:
     with atomic_file(target) as fh:
         for piece in pieces:
             if isinstance(piece, Document):
-                fh.write(dumps_record(document_record(piece)).encode("utf-8"))
+                fh.write(report_line(piece))
             else:
                 with open(piece, "rb") as part:
                     shutil.copyfileobj(part, fh, 1 << 20)

@@ -7,11 +7,12 @@ sum fails the property.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Source, Unit
-from cleaner.report import Report, document_record
+from cleaner.report import Report, document_record, dumps_record, report_line
 
 reasons = st.sampled_from([Reason.NAV, Reason.AD, Reason.TEMPLATE])
 
@@ -75,3 +76,44 @@ def test_record_of_an_error() -> None:
         "bad line; fix it",
         {"path": "d", "line": 2},
     )
+
+
+# --- report_line: orjson where it writes json.dumps's bytes ------------------------------------
+
+_floats = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=1e-4, max_value=1.0),
+    st.sampled_from([0.0, -0.0, 1e-4, 9.99e-5, 1e16, 9999999999999998.0, 0.30000000000000004]),
+)
+# Text with the characters JSON escapes, the line breakers json_line escapes, and lone surrogates.
+_texts = st.text(alphabet=st.one_of(st.characters(), st.sampled_from('"\\\x00\x1f\x7f\x85\u2028\u2029\ud800')))
+_values = st.one_of(_floats, st.integers(), st.integers(min_value=2**63), st.text(max_size=4), st.none())
+
+
+@st.composite
+def report_documents(draw) -> Document:
+    drops = tuple(
+        Drop("boilerplate", Reason.NAV, Unit.LINE, draw(_texts), 0, 3) for _ in range(draw(st.integers(0, 2)))
+    )
+    edits = tuple(
+        Edit(draw(_texts), draw(st.integers(0, 2**70)), (draw(_texts),)) for _ in range(draw(st.integers(0, 1)))
+    )
+    passages = tuple(PassageMatch(0, 5, draw(_texts), "p", draw(_floats)) for _ in range(draw(st.integers(0, 2))))
+    duplicate = draw(st.one_of(st.none(), st.builds(DuplicateOf, st.just("c"), st.just("d"), _floats)))
+    signals = draw(st.dictionaries(st.sampled_from(["lang", "lang_score", "words", "ratio"]), _values))
+    return Document(
+        id=draw(_texts), text=draw(_texts), source=Source(draw(_texts), draw(st.none() | st.integers(1, 9))),
+        drops=drops, edits=edits, passages=passages, duplicate=duplicate, signals=signals,
+    )  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(report_documents())
+def test_report_line_is_the_json_dumps_line(doc: Document) -> None:
+    try:
+        expected = dumps_record(document_record(doc)).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the report cannot hold it either way
+        with pytest.raises(UnicodeEncodeError):
+            report_line(doc)
+        return
+    assert report_line(doc) == expected

@@ -20,14 +20,18 @@ Every removal is a Drop with a ``boilerplate.*`` reason and the removed text.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable, Iterator
 
 from cleaner.boilerplate.html import extract, visible_text
 from cleaner.boilerplate.rules import ClassCues, LineCues
 from cleaner.boilerplate.templates import Templates, site_of
-from cleaner.boilerplate.text import classify_lines, remove_spans
+from cleaner.boilerplate.text import classify_lines, classify_many, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document
+
+# Documents TextLines classifies together (text.classify_many): ~20 scored lines each.
+LINES_BATCH = 128
 
 __all__ = ["HtmlExtract", "Templates", "TextLines", "classify_lines", "extract", "site_of", "visible_text"]
 
@@ -76,12 +80,17 @@ class TextLines:
         """Nothing to load: the rule table is compiled at import."""
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for doc in docs:
-            if doc.kind != "text" or not self.cfg.text:
-                yield doc
-                continue
-            drops = classify_lines(doc.text, cues=self._cues)
-            if not drops:
-                yield doc
-                continue
-            yield dataclasses.replace(doc, text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))
+        stream = iter(docs)
+        # LINES_BATCH documents at a time: the line scorer reads all their pages in one pass.
+        while chunk := list(itertools.islice(stream, LINES_BATCH)):
+            todo = [doc.text for doc in chunk if doc.kind == "text" and self.cfg.text]
+            found = iter(classify_many(todo, cues=self._cues))
+            for doc in chunk:
+                if doc.kind != "text" or not self.cfg.text:
+                    yield doc
+                    continue
+                drops = next(found)
+                if not drops:
+                    yield doc
+                    continue
+                yield dataclasses.replace(doc, text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))

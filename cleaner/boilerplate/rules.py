@@ -440,18 +440,117 @@ _LONG_LINE_TRIGGERS: Mapping[Reason, tuple[str, ...]] = MappingProxyType({
     Reason.CAPTION: ("credit", "source", "quelle", "fuente", "via", "/", "foto", "photo", "bild", "imagen", "фото"),
 })  # fmt: skip
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
-_LONG_CUES = tuple(
-    (reason, pattern, longest, triggers)
-    for (reason, pattern), longest, triggers in zip(LINE_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True)
-)
 
-# All line cues in one alternation, in priority order: a short line is matched once, and the
-# group that matched names the reason (fullmatch backtracks into later alternatives, so the
-# first cue that matches the whole line wins, as in a loop over LINE_CUES).
-_ALL_LINE_CUES = re.compile(
-    "|".join(f"(?P<c{k}>{pattern})" for k, (_, pattern) in enumerate(_LINE_CUES)), re.IGNORECASE | re.DOTALL
+
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    r"""The top-level alternatives of a pattern: ``"|".join`` of them gives it back.
+
+    >>> split_alternatives(r"a(?:b|c)|[|]d|e\|f")
+    ['a(?:b|c)', '[|]d', 'e\\|f']
+    """
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 2 if pattern[i + 1 : i + 2] == "]" else 3 if pattern[i + 1 : i + 3] == "^]" else 1
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
+_META = frozenset(".^$*+?{}[]|()\\")
+
+
+def required_literal(alternative: str) -> str:
+    r"""The longest run of plain characters outside groups and classes of a pattern with no
+    top-level "|": every text it matches holds that run (under the pattern's flags).
+
+    >>> required_literal(r".{0,80}\b(?:we|this site) uses? cookies.{0,300}")
+    ' cookies'
+    """
+    runs, run, depth, i = [""], "", 0, 0
+    while i < len(alternative):
+        char = alternative[i]
+        quantified = alternative[i + 1 : i + 2] in ("?", "*", "+", "{")
+        if depth == 0 and char not in _META and not quantified:
+            run += char
+            i += 1
+            continue
+        runs.append(run)
+        run = ""
+        if char == "\\":
+            i += 2
+        elif char == "[":  # skip the class (a "]" first in it is a member)
+            i = alternative.index("]", i + (3 if alternative[i + 1 : i + 2] in ("]", "^") else 2)) + 1
+        elif char == "{":  # skip a repeat count
+            i = alternative.index("}", i) + 1
+        else:
+            depth += 1 if char == "(" else -1 if char == ")" else 0
+            i += 1
+    return max([*runs, run], key=len)
+
+
+class _Cue:
+    """One line cue, matched in two parts: its alternatives that start at the line's first
+    character, then, only where the line holds one of their required literals, those that
+    start with ``.{0,N}`` (tried at each of N+1 places, they were most of the cost of a line).
+    A line fully matches the cue exactly when it fully matches one of the two parts.
+
+    The literals are looked for with ``in`` on the lower-cased line when the line is ASCII:
+    there, case-insensitive matching is exactly equality of lower case (the Unicode case
+    equivalences, such as "ſ" for "s" or the Kelvin sign for "k", need a non-ASCII character
+    in the line), and a literal with a non-ASCII character is in neither. Elsewhere the
+    literals' own case-insensitive pattern decides (a pattern of several literals searched
+    through a line costs tens of microseconds).
+    """
+
+    __slots__ = ("anchored", "floating", "gate", "words")
+
+    def __init__(self, pattern: str) -> None:
+        alternatives = split_alternatives(pattern)
+        floating = [a for a in alternatives if a.startswith(".{")]
+        anchored = [a for a in alternatives if not a.startswith(".{")]
+        flags = re.IGNORECASE | re.DOTALL
+        self.anchored = re.compile("|".join(anchored), flags) if anchored else None
+        self.floating = re.compile("|".join(floating), flags) if floating else None
+        literals = [required_literal(a) for a in floating]
+        self.gate = re.compile("|".join(map(re.escape, literals)), flags)
+        self.words = tuple(literal.lower() for literal in literals)
+
+    def fullmatch(self, text: str, lowered: str | None = None) -> bool:
+        """Whether the cue's pattern fully matches ``text``; ``lowered`` is ``text.lower()`` if known."""
+        if self.anchored is not None and self.anchored.fullmatch(text) is not None:
+            return True
+        if self.floating is None:
+            return False
+        if text.isascii():
+            lowered = text.lower() if lowered is None else lowered
+            if not any(word in lowered for word in self.words):
+                return False
+        elif self.gate.search(text) is None:
+            return False
+        return self.floating.fullmatch(text) is not None
+
+
+_CUES: tuple[tuple[Reason, _Cue], ...] = tuple((reason, _Cue(pattern)) for reason, pattern in _LINE_CUES)
+_LONG_CUES = tuple(
+    (reason, cue, longest, triggers)
+    for (reason, cue), longest, triggers in zip(_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True)
 )
-_GROUP_REASON: Mapping[str, Reason] = MappingProxyType({f"c{k}": reason for k, (reason, _) in enumerate(_LINE_CUES)})
 
 # Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
 PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
@@ -487,12 +586,12 @@ def line_reason(line: str) -> Reason | None:
             return reason
     size = len(text)
     if size <= SHORT_LINE:
-        match = _ALL_LINE_CUES.fullmatch(text)
-        if match is None:
-            return None
-        return next(_GROUP_REASON[name] for name, value in match.groupdict().items() if value is not None)
+        for reason, cue in _CUES:
+            if cue.fullmatch(text):
+                return reason
+        return None
     lowered = text.lower()
-    for reason, pattern, longest, triggers in _LONG_CUES:
+    for reason, cue, longest, triggers in _LONG_CUES:
         if size > longest:
             continue
         if triggers is not None:
@@ -501,7 +600,7 @@ def line_reason(line: str) -> Reason | None:
                     break
             else:
                 continue  # none of the words this cue needs on a long line
-        if pattern.fullmatch(text):
+        if cue.fullmatch(text, lowered):
             return reason
     return None
 

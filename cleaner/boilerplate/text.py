@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
-from cleaner.boilerplate.features import window_mean
 from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_mask, packaged
 from cleaner.boilerplate.rules import LineCues
 from cleaner.record import Drop, Reason, Unit
@@ -49,6 +50,8 @@ DATE_LINE_COST = 8.0
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline. A
 # colon counts: "You will need:" opens what follows (tune half: recall 0.962 -> 0.971).
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:»”\"']\s*$")
+# The characters of _SENTENCE_END: a stripped line ends like a sentence when its last one is one.
+_SENTENCE_END_CHARS = frozenset(".!?…。！？।۔؟:»”\"'")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
 # Each item starts with a letter and holds only words, so "P(A | B) = P(B | A)" is no breadcrumb.
 _CRUMB = r"[^\W\d_][\w .,'’&-]{0,29}"
@@ -82,9 +85,9 @@ def word_count(line: str) -> int:
     return max(words, cjk // 2) if cjk else words
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One line of the input: its text without the terminator and its span with it."""
+class Line(NamedTuple):
+    """One line of the input: its text without the terminator and its span with it (a named
+    tuple: a page makes one per line, and a tuple is built in two thirds of a frozen dataclass's time)."""
 
     text: str
     start: int
@@ -207,7 +210,7 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
     """The UnitFacts of ``lines``."""
     texts = [line.text.strip() for line in lines]
     words = [word_count(text) if text else 0 for text in texts]
-    ends = [bool(text) and _SENTENCE_END.search(text) is not None for text in texts]
+    ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, without the search
     paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
     sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
     return UnitFacts(texts, words, ends, paragraph, sentence)
@@ -377,18 +380,18 @@ def _line_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> tuple
     verdicts = _cue_verdicts(lines, facts, cues)
     cued = sum(1 for verdict in verdicts if verdict is not None)
     listed = _list_items(lines, verdicts, facts)
-    menu_items = sum(
-        1
-        for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
-        if verdict is None and i not in listed and is_menu_item(line.text, facts.words[i])
-    )
-    # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
-    # more rows of figures than titles.
-    figures = sum(1 for line in lines if is_figures_row(line.text))
-    if cued < CHROME_MIN_CUES and (menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= figures):
-        # No sign of page chrome (a newswire story, a book, a clean article): short lines
-        # here are tables, lists and headings, so only cues may drop anything.
-        return verdicts, False
+    if cued < CHROME_MIN_CUES:  # the menu and its figures are counted only where the cues do not decide
+        menu_items = sum(
+            1
+            for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
+            if verdict is None and i not in listed and is_menu_item(line.text, facts.words[i])
+        )
+        # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
+        # more rows of figures than titles.
+        if menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= sum(1 for line in lines if is_figures_row(line.text)):
+            # No sign of page chrome (a newswire story, a book, a clean article): short lines
+            # here are tables, lists and headings, so only cues may drop anything.
+            return verdicts, False
     spans = article_spans(lines, verdicts, facts)
     if not spans:
         return verdicts, True  # no prose at all: only cues can tell; keep the rest
@@ -580,71 +583,120 @@ def line_features(
     lines: list[Line], verdicts: list[Reason | None], chrome: bool, facts: UnitFacts | None = None
 ) -> np.ndarray:
     """One row of LINE_FEATURES per non-blank line (blank lines are skipped: see classify_lines)."""
-    if facts is None:
-        facts = unit_facts(lines)
-    texts = facts.texts
-    rows = [i for i, text in enumerate(texts) if text]
-    n = len(rows)
+    return page_features([(verdicts, unit_facts(lines) if facts is None else facts)], chrome)
+
+
+def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome: bool) -> np.ndarray:
+    """line_features of many pages (each its verdicts and facts), their rows one after another.
+
+    Computed for all pages at once: the per-page form spent most of its time in the overhead
+    of some forty small numpy calls per page. Each value is the per-page form's, bit for bit:
+    the page sums are of whole numbers (exact in any order), the one running sum of fractions
+    (the word-count window) restarts on each page, and the rest are element-wise
+    (tests/boilerplate/test_line_features_batch.py checks against the per-page oracle).
+    """
+    values: list[tuple[float, ...]] = []
+    counts: list[int] = []  # non-blank lines per page
+    for verdicts, facts in pages:
+        texts, counted, ends, paragraphs, sentences = (
+            facts.texts, facts.words, facts.sentence_end, facts.paragraph, facts.sentence
+        )
+        rows = [i for i, text in enumerate(texts) if text]
+        repeats = Counter(texts[i] for i in rows)
+        # The columns read off each line's text, built in one pass and one array (a list per
+        # column costs more in conversions than the regexes themselves), then the facts.
+        values.extend(
+            _line_row(texts[i], repeats[texts[i]], counted[i], ends[i], paragraphs[i], sentences[i],
+                      _REASON_CODE[verdicts[i]])
+            for i in rows
+        )  # fmt: skip
+        if rows:
+            counts.append(len(rows))
+    n = len(values)
     out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
     if not n:
         return out
     col = _COLUMN
-    kept_texts = [texts[i] for i in rows]
-    counts = Counter(kept_texts)
-    # The columns read off each line's text, built in one pass and one array (a list per
-    # column costs more in conversions than the regexes themselves), then the facts.
-    per_line = np.array(
-        [_line_row(t, counts[t], facts.words[i], facts.sentence_end[i], facts.paragraph[i], facts.sentence[i],
-                   _REASON_CODE[verdicts[i]]) for t, i in zip(kept_texts, rows, strict=True)],
-        dtype=np.float64,
-    )  # fmt: skip
+    per_line = np.array(values, dtype=np.float64)
     sizes, punct, digits, unspaced = per_line[:, 0], per_line[:, 1], per_line[:, 2], per_line[:, 3]
     words, paragraph, rule = per_line[:, 4], per_line[:, 5], per_line[:, 6]
+    # Each row's page: its first row, its number of rows, and the row's place in it.
+    lengths = np.array(counts)
+    starts = np.cumsum(lengths) - lengths
+    page_rows = np.repeat(lengths, lengths)
+    local = np.arange(n) - np.repeat(starts, lengths)
+    first, last = local == 0, local == page_rows - 1
     out[:, _ROW_COLUMNS] = per_line[:, 7:]
     out[:, col["chars_log"]] = np.log1p(sizes)
     out[:, col["words_log"]] = np.log1p(words)
     out[:, col["punct_per_word"]] = punct / np.maximum(1.0, words)
     out[:, col["digit_share"]] = digits / np.maximum(1.0, sizes)
     out[:, col["unspaced_share"]] = unspaced / np.maximum(1.0, sizes)
-    out[:, col["position"]] = np.arange(n) / n
-    total = max(1.0, float(sizes.sum()))
-    out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total
+    out[:, col["position"]] = local / page_rows
+    total = np.maximum(1.0, np.add.reduceat(sizes, starts))
+    # Characters before each line on its page (sums of whole numbers: exact across pages too).
+    before = np.cumsum(sizes) - sizes
+    out[:, col["char_position"]] = (before - np.repeat(before[starts], lengths)) / np.repeat(total, lengths)
     logs = out[:, col["chars_log"]]
-    out[1:, col["prev_chars_log"]] = logs[:-1]
-    out[1:, col["prev_paragraph"]] = paragraph[:-1]
-    out[1:, col["prev_rule_reason"]] = rule[:-1]
-    out[:-1, col["next_chars_log"]] = logs[1:]
-    out[:-1, col["next_paragraph"]] = paragraph[1:]
-    out[:-1, col["next_rule_reason"]] = rule[1:]
-    out[:, col["window_words_log"]] = window_mean(np.log1p(words), 3)
-    out[:, col["window_paragraphs"]] = window_mean(paragraph, 3)
-    out[:, col["wide_window_paragraphs"]] = window_mean(paragraph, 10)
-    # Lines to the nearest paragraph line, either way (n when there is none).
-    where = np.flatnonzero(paragraph)
-    if len(where):
-        positions = np.arange(n)
-        after = np.searchsorted(where, positions)
-        before = np.abs(positions - where[np.maximum(after - 1, 0)])
-        nxt = np.abs(where[np.minimum(after, len(where) - 1)] - positions)
-        out[:, col["paragraph_distance_log"]] = np.log1p(np.minimum(before, nxt))
-    else:
-        out[:, col["paragraph_distance_log"]] = np.log1p(n)
+    for name, source in (("chars_log", logs), ("paragraph", paragraph), ("rule_reason", rule)):
+        out[1:, col[f"prev_{name}"]] = source[:-1]
+        out[:-1, col[f"next_{name}"]] = source[1:]
+    for name in ("chars_log", "paragraph", "rule_reason"):  # nothing before a page's first line or after its last
+        out[first, col[f"prev_{name}"]] = 0.0
+        out[last, col[f"next_{name}"]] = 0.0
+    out[:, col["window_words_log"]] = _window_means(np.log1p(words), starts, lengths, local, 3, whole=False)
+    out[:, col["window_paragraphs"]] = _window_means(paragraph, starts, lengths, local, 3, whole=True)
+    out[:, col["wide_window_paragraphs"]] = _window_means(paragraph, starts, lengths, local, 10, whole=True)
+    # Lines to the nearest paragraph line of the page, either way (its lines when it has none).
+    index = np.arange(n)
+    is_paragraph = paragraph > 0
+    previous = np.maximum.accumulate(np.where(is_paragraph, index, -1))  # at or before the row
+    previous = np.where(previous >= index - local, previous, -1)  # on the row's page
+    following = np.minimum.accumulate(np.where(is_paragraph, index, n)[::-1])[::-1]  # at or after it
+    following = np.where(following < index - local + page_rows, following, -1)
+    huge = np.iinfo(np.int64).max
+    distance = np.minimum(
+        np.where(previous >= 0, index - previous, huge), np.where(following >= 0, following - index, huge)
+    )
+    has_paragraph = np.repeat(np.add.reduceat(paragraph, starts) > 0, lengths)
+    out[:, col["paragraph_distance_log"]] = np.where(has_paragraph, np.log1p(np.where(has_paragraph, distance, 0)),
+                                                     np.log1p(page_rows))  # fmt: skip
     # The run of consecutive short (non-paragraph) lines a line sits in: menus are long runs.
-    run = np.zeros(n)
-    start = 0
-    for k in range(n + 1):
-        if k == n or paragraph[k]:
-            run[start:k] = k - start
-            start = k + 1
-    out[:, col["short_run_log"]] = np.log1p(run)
-    out[:, col["page_lines_log"]] = np.log1p(n)
-    out[:, col["page_chars_log"]] = np.log1p(total)
-    out[:, col["page_paragraph_share"]] = float(paragraph.mean())
-    out[:, col["page_kept_share"]] = float(sizes[rule == 0].sum()) / total
-    out[:, col["page_cues"]] = float((rule != 0).sum())
-    out[:, col["page_menu_items"]] = float(out[:, col["menu_item"]].sum())
+    run_of = np.cumsum(is_paragraph | first)
+    short = (~is_paragraph).astype(np.float64)
+    run = np.bincount(run_of, weights=short)[run_of]
+    out[:, col["short_run_log"]] = np.log1p(np.where(is_paragraph, 0.0, run))
+    out[:, col["page_lines_log"]] = np.log1p(page_rows)
+    out[:, col["page_chars_log"]] = np.repeat(np.log1p(total), lengths)
+    out[:, col["page_paragraph_share"]] = np.repeat(np.add.reduceat(paragraph, starts) / lengths, lengths)
+    kept = np.add.reduceat(np.where(rule == 0, sizes, 0.0), starts)
+    out[:, col["page_kept_share"]] = np.repeat(kept / total, lengths)
+    out[:, col["page_cues"]] = np.repeat(np.add.reduceat((rule != 0).astype(np.float64), starts), lengths)
+    out[:, col["page_menu_items"]] = np.repeat(np.add.reduceat(out[:, col["menu_item"]], starts), lengths)
     out[:, col["chrome"]] = chrome
     return out
+
+
+def _window_means(
+    values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, local: np.ndarray, radius: int, whole: bool
+) -> np.ndarray:
+    """features.window_mean of each page's stretch of ``values``, for all pages at once. The running
+    sums restart on each page: one cumsum over all when the values are whole numbers (exact),
+    one per page otherwise (a running sum of fractions rounds by where it starts)."""
+    if whole:
+        sums = np.cumsum(values)
+        sums -= np.repeat(sums[starts] - values[starts], lengths)
+    else:
+        pieces = zip(starts.tolist(), lengths.tolist(), strict=True)
+        sums = np.concatenate([np.cumsum(values[a : a + k]) for a, k in pieces])
+    page_rows = np.repeat(lengths, lengths)
+    base = np.repeat(starts, lengths)
+    lo = np.maximum(local - radius, 0)
+    hi = np.minimum(local + radius + 1, page_rows)
+    # window_mean's padded[j]: 0 before the page's first value, else the running sum through value j - 1.
+    upper = sums[base + hi - 1]
+    lower = np.where(lo > 0, sums[base + np.maximum(lo, 1) - 1], 0.0)
+    return (upper - lower) / (hi - lo)
 
 
 def judge_lines(text: str) -> tuple[list[Line], list[Reason | None], bool]:
@@ -675,33 +727,56 @@ def classify_lines(
     ``cues`` is a line-cue judge to reuse across texts (a stage keeps one per worker): the
     result is the same with or without it, only faster.
     """
-    lines, verdicts, chrome, facts = _judge(text, LineCues() if cues is None else cues)
+    return classify_many([text], model, learned, cues)[0]
+
+
+def classify_many(
+    texts: Sequence[str], model: TreeModel | None = None, learned: bool = True, cues: LineCues | None = None
+) -> list[list[Drop]]:
+    """classify_lines of each text, with the scorer's features computed and scored for all the
+    texts' pages at once (page_features): the same Drops, at a fraction of the per-page cost."""
+    cues = LineCues() if cues is None else cues
+    judged = [_judge(text, cues) for text in texts]
+    verdicts = [page_verdicts for _, page_verdicts, _, _ in judged]
+    chrome = [k for k, (_, _, shows_chrome, _) in enumerate(judged) if shows_chrome]
     if chrome and learned:
         if model is None:
             model = packaged(TEXT_MODEL)
         if model is not None:
-            verdicts = _model_verdicts(lines, verdicts, model, facts)
+            for k, page_verdicts in zip(chrome, _model_verdicts([judged[k] for k in chrome], model), strict=True):
+                verdicts[k] = page_verdicts
     return [
-        Drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end)
-        for line, reason in zip(lines, verdicts, strict=True)
-        if reason is not None
+        [
+            Drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end)
+            for line, reason in zip(lines, page_verdicts, strict=True)
+            if reason is not None
+        ]
+        for text, (lines, _, _, _), page_verdicts in zip(texts, judged, verdicts, strict=True)
     ]
 
 
 def _model_verdicts(
-    lines: list[Line], verdicts: list[Reason | None], model: TreeModel, facts: UnitFacts
-) -> list[Reason | None]:
-    rows = [i for i, text in enumerate(facts.texts) if text]
-    if not rows:
-        return verdicts
-    scores = model.predict(line_features(lines, verdicts, True, facts))
-    keep = keep_mask(scores, [verdicts[i] for i in rows], bars_for(model.meta, "other"))  # as for HTML blocks
-    out = list(verdicts)
-    for i, value in zip(rows, keep, strict=True):
-        if value:
-            out[i] = None
-        elif out[i] is None:
-            out[i] = Reason.LOW_SCORE if is_paragraph(lines[i].text) else Reason.SHORT
+    pages: list[tuple[list[Line], list[Reason | None], bool, UnitFacts]], model: TreeModel
+) -> list[list[Reason | None]]:
+    """The verdicts of pages that show chrome, once the scorer has read all their lines."""
+    scores = model.predict(page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True))
+    bars = bars_for(model.meta, "other")  # as for HTML blocks
+    out: list[list[Reason | None]] = []
+    at = 0
+    for lines, verdicts, _, facts in pages:
+        rows = [i for i, text in enumerate(facts.texts) if text]
+        if not rows:
+            out.append(verdicts)
+            continue
+        keep = keep_mask(scores[at : at + len(rows)], [verdicts[i] for i in rows], bars)
+        at += len(rows)
+        page = list(verdicts)
+        for i, value in zip(rows, keep, strict=True):
+            if value:
+                page[i] = None
+            elif page[i] is None:
+                page[i] = Reason.LOW_SCORE if is_paragraph(lines[i].text) else Reason.SHORT
+        out.append(page)
     return out
 
 

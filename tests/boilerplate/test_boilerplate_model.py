@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cleaner.boilerplate.features import FEATURE_NAMES, block_features, text_stats, texts_stats
 from cleaner.boilerplate.html import _text_without_body, analyse, extract, visible_text
-from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, packaged
+from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, WALK_LANES, TreeModel, packaged
 from cleaner.boilerplate.rules import LINE_CUE_MAX_LENGTH, LINE_CUES, PREFIX_CUES, ClassCues, line_reason
 from cleaner.boilerplate.text import LINE_FEATURES, classify_lines
 from cleaner.cli import main
@@ -49,6 +49,19 @@ def test_compiled_and_numpy_tree_walks_agree_bit_for_bit() -> None:
     compiled = model.raw(noisy, compiled=True)
     assert np.array_equal(compiled, model._raw_numpy(noisy) + float(model.meta.get("init_score", 0.0)))
     assert np.array_equal(compiled, model.raw(noisy))
+
+
+def test_compiled_walk_agrees_on_partial_lanes_and_nan() -> None:
+    # The compiled walk takes rows WALK_LANES at a time: a last, partial group and NaN features
+    # (which go right: NaN <= threshold is false) must give the numpy twin's bits.
+    model = packaged(TEXT_MODEL)
+    assert model is not None
+    rng = np.random.default_rng(1)
+    rows = rng.normal(0, 2, (2 * WALK_LANES + 7, len(model.names)))
+    rows[::5, rng.integers(0, len(model.names), 3)] = np.nan
+    for n in (1, WALK_LANES, len(rows)):
+        expected = model._raw_numpy(rows[:n]) + float(model.meta.get("init_score", 0.0))
+        assert np.array_equal(model.raw(rows[:n], compiled=True), expected)
 
 
 def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:

@@ -34,8 +34,9 @@ LINES = [
 ]  # fmt: skip
 
 # Lines drawn from characters that matter to the patterns: separators, digits, punctuation,
-# underscores, CJK, accented letters.
-ALPHABET = st.sampled_from([*"abcXYZ 019_.,;:!?|>/\\-'’&…»·•()[]\t", "日", "本", "é", "ß", "。"])
+# underscores, CJK, accented letters, every sentence end, spaces that strip() removes.
+ALPHABET = st.sampled_from([*"abcXYZ 019_.,;:!?|>/\\-'’&…»·•()[]\t", "日", "本", "é", "ß", "。",
+                            *"！？।۔؟”\"", "\u00a0", "\u2003", "\x1c"])  # fmt: skip
 LINE = st.text(ALPHABET, min_size=1, max_size=40)
 
 
@@ -79,10 +80,11 @@ def test_pattern_shortcuts_never_change_a_match(line: str) -> None:
 def test_unit_facts_are_the_public_functions(parts: list[str]) -> None:
     lines = T.split_lines("\n".join(parts))
     facts = T.unit_facts(lines)
-    for line, text, words, paragraph, sentence in zip(
-        lines, facts.texts, facts.words, facts.paragraph, facts.sentence, strict=True
+    for line, text, words, paragraph, sentence, end in zip(
+        lines, facts.texts, facts.words, facts.paragraph, facts.sentence, facts.sentence_end, strict=True
     ):
         assert text == line.text.strip()
+        assert end is (bool(text) and T._SENTENCE_END.search(text) is not None)
         assert words == (T.word_count(text) if text else 0)
         assert paragraph is (bool(text) and T.is_paragraph(text))
         assert sentence is (bool(text) and T.is_sentence(text))

@@ -1,0 +1,44 @@
+"""text.page_features (many pages in one pass) against the per-page computation it replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle_line_features import line_features as oracle_line_features
+
+from cleaner.boilerplate.rules import LineCues
+from cleaner.boilerplate.text import _judge, page_features
+from tests.helpers import SEEDS
+
+# Lines of the kinds the features tell apart: prose, short labels, cues, dates, blanks, repeats.
+_LINES = [
+    "It rained all day in the city, and the river rose by a metre before dark on Sunday.",
+    "Officials said the bridge would stay closed until engineers had checked every pier of it.",
+    "Home", "News | World | Europe", "Share this article", "Leave a Reply", "Related articles",
+    "November 20, 2019", "By Jane Doe", "Read more...", "", "  ", "Net profit 12.5 mln vs 9.8 mln",
+    "Rain all week", "Контакты", "これが非常に困ったもの。", "© 2024 Example Media. All rights reserved.",
+]  # fmt: skip
+
+
+def _pages(texts: list[str]) -> list[tuple[list, object]]:
+    cues = LineCues()
+    return [(verdicts, facts) for _, verdicts, _, facts in (_judge(text, cues) for text in texts)]
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LINES), max_size=25).map("\n".join), min_size=1, max_size=6), st.booleans())
+def test_page_features_equal_the_per_page_features_bit_for_bit(texts: list[str], chrome: bool) -> None:
+    pages = _pages(texts)
+    expected = [oracle_line_features([], verdicts, chrome, facts) for verdicts, facts in pages]
+    assert _same_bits(page_features(pages, chrome), np.concatenate(expected))
+
+
+def test_page_features_on_the_seeds() -> None:
+    pages = _pages([path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))])
+    expected = np.concatenate([oracle_line_features([], verdicts, True, facts) for verdicts, facts in pages])
+    assert _same_bits(page_features(pages, True), expected)

@@ -1,0 +1,25 @@
+"""Tidy's blank-edge trimming against the pattern it stands for (pipeline.EDGE_BLANKS)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.pipeline import EDGE_BLANKS, Tidy, trim_blank_edges
+from cleaner.record import Document
+
+# Texts made mostly of the characters the trimming reads (line breaks, spaces, tabs), with
+# others that must stop it: a carriage return, a form feed, a no-break space, a letter.
+_PIECES = st.sampled_from(["\n", " ", "\t", "\r", "\x0c", "\xa0", "a", "b c", "\u2028"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join) | st.text(max_size=40))
+def test_trim_blank_edges_is_the_pattern(text: str) -> None:
+    assert trim_blank_edges(text) == EDGE_BLANKS.sub("", text)
+
+
+def test_tidy_counts_the_line_breaks_it_removes() -> None:
+    (doc,) = Tidy()([Document(id="d", text=" \n\t\nTitle\n\n\n \nBody.\n\n \n")])
+    assert doc.text == "Title\n\nBody."
+    assert [(e.fixer, e.count) for e in doc.edits] == [("layout.blank_lines", 7)]

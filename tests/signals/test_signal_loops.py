@@ -146,3 +146,13 @@ print(QualityMeasurer().kernels(len(text)).__name__, QualityMeasurer().kernels(l
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     passes, compiled_name = "cleaner.signals._numpy_kernels", "cleaner.signals._numba_kernels"
     assert done.stdout.split() == [passes, passes, compiled_name]
+
+
+def test_the_stored_character_tables_are_the_computed_ones() -> None:
+    """char_tables() reads the package's copy; it must hold what compute_char_tables() gives."""
+    flags, lower = python_loops.char_tables()
+    computed_flags, computed_lower = python_loops.compute_char_tables()
+    hint = "rewrite it with cleaner.signals._kernels.write_char_tables()"
+    assert flags.dtype == computed_flags.dtype and lower.dtype == computed_lower.dtype, hint
+    assert flags.tobytes() == computed_flags.tobytes(), hint
+    assert lower.tobytes() == computed_lower.tobytes(), hint

@@ -21,7 +21,9 @@ two different pieces share a hash, a chance of about 2**-64 per pair).
 
 **N-grams.** The running n-gram hashes are extended for all positions at once; the top n-gram comes
 from ``numpy.unique``; the repeated-n-gram scan (which jumps past a repeat, so it is sequential)
-visits only the positions whose n-gram occurs more than once.
+visits only the positions whose n-gram occurs more than once. Each n looks only where the
+(n-1)-gram repeats: the loops would differ from that only where two different n-grams share a
+64-bit hash, the same chance of about 2**-64 per pair.
 
 >>> from cleaner.signals._kernels import char_tables
 >>> flags, lower = char_tables()

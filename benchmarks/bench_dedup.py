@@ -149,33 +149,41 @@ def glue_dedup(src: Path, dst: Path) -> None:
             lsh.insert(r["id"], m)
 
 
-def cpu_of(cmd: list[str]) -> float:
-    """CPU seconds (user + system) of one command's whole process tree."""
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def cpu_of(cmd: list[str], tree: Path = REPO) -> float:
+    """CPU seconds (user + system) of one command's whole process tree, with ``cleaner`` imported
+    from the source tree ``tree`` (run from there: ``python -m`` looks in the current folder first)."""
+    env = dict(os.environ, PYTHONPATH=str(tree) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=tree)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def cli_speed(bench: Path, repeat: int, work: Path) -> dict[str, Any]:
-    """Dedup only, end to end from the command line: cleaner (passages on and off) and the glue
+def cli_speed(bench: Path, repeat: int, work: Path, before: Path | None = None) -> dict[str, Any]:
+    """Dedup only, end to end from the command line: cleaner (passages on and off; and from the
+    source tree ``before``, e.g. an earlier commit's ``git archive``, when given) and the glue
     script, alternated, best of ``repeat`` CPU seconds each."""
     out = work / "out"
-    clean = [sys.executable, "-m", "cleaner", "clean", str(bench), "-o", str(out), "--report", str(work / "r.jsonl")]
-    clean += ["--stages", "dedup", "--jobs", "1", "-q"]
-    tools = {
-        "cleaner (passages)": clean,
-        "cleaner --no-passages": [*clean, "--no-passages"],
-        "datasketch glue": [sys.executable, __file__, "--glue", str(bench), str(work / "glue.jsonl.gz")],
+    clean = [sys.executable, "-m", "cleaner", "clean", str(bench.resolve()), "-o", str(out)]
+    clean += ["--report", str(work / "r.jsonl"), "--stages", "dedup", "--jobs", "1", "-q"]
+    tools: dict[str, tuple[list[str], Path]] = {
+        "cleaner (passages)": (clean, REPO),
+        "cleaner --no-passages": ([*clean, "--no-passages"], REPO),
     }
+    if before is not None:
+        tools["before (passages)"] = (clean, before.resolve())
+        tools["before --no-passages"] = ([*clean, "--no-passages"], before.resolve())
+    glue = [sys.executable, str(Path(__file__).resolve()), "--glue", str(bench.resolve()), str(work / "glue.jsonl.gz")]
+    tools["datasketch glue"] = (glue, REPO)
     times: dict[str, list[float]] = defaultdict(list)
+    loads: list[float] = []
     for _ in range(repeat):
-        for name, cmd in tools.items():
+        for name, (cmd, tree) in tools.items():
             shutil.rmtree(out, ignore_errors=True)
-            times[name].append(cpu_of(cmd))
+            times[name].append(cpu_of(cmd, tree))
+        loads.append(os.getloadavg()[0])
     best = {name: min(t) for name, t in times.items()}
-    return {"cpu_seconds_best": best, "runs": dict(times), "repeat": repeat}
+    return {"cpu_seconds_best": best, "runs": dict(times), "repeat": repeat, "load_1min_after_each_round": loads}
 
 
 def cli_table(res: dict[str, Any], mb: float) -> str:
@@ -333,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only the simulated error of the odd-sketch estimate, by set size and Jaccard (writes no results)",
     )
     parser.add_argument("--cli", action="store_true", help="only dedup-only speed end to end from the command line")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="with --cli: also time cleaner from this source tree (e.g. an earlier commit's git archive), alternated",
+    )
     parser.add_argument("--glue", nargs=2, type=Path, help=argparse.SUPPRESS)  # the peer's process (--cli)
     args = parser.parse_args(argv)
     if args.glue:
@@ -345,9 +358,13 @@ def main(argv: list[str] | None = None) -> int:
         pin_one_core()
         mb = sum(len(r["text"]) for r in read_jsonl(bench)) / 1e6
         with tempfile.TemporaryDirectory() as tmp:
-            res = cli_speed(bench, args.repeat, Path(tmp))
+            res = cli_speed(bench, args.repeat, Path(tmp), args.before)
         print(f"bench_dedup --cli: Reuters bench ({mb:.1f} MB text), one core, best of {args.repeat}\n")
         print(cli_table(res, mb))
+        loads = ", ".join(f"{x:.1f}" for x in res["load_1min_after_each_round"])
+        print(f"load average (1 min) after each round: {loads}")
+        path = write_results("bench_dedup_cli", {"text_mb": mb, **res}, ["numpy", "datasketch"])
+        print(f"\nresults: {path}")
         return 0
     if args.two_batches_only or args.index_tradeoff:
         base = args.data / "corpus" / "reuters21578" / "bench"
@@ -379,8 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"data": {"reuters_bench_docs": n, "oracle_pairs": len(oracle)}}
     doc_cfg = DedupConfig(passages=False)
 
-    # Warm-up: numba compiles (and caches to disk) its two kernels once per install.
+    # Warm-up: numba compiles (and caches to disk) its two kernels once per install, and loads
+    # them in this process, so the default rows below run them (a CLI run of this size would not:
+    # see NUMBA_MIN_CHARS in cleaner/dedup/_kernels.py; the numpy-only row is that path).
     warm = time.perf_counter()
+    if _kernels.numba_available():
+        _kernels.pick(True, 0, 0)
     run_cleaner_on(records[:50], doc_cfg)
     results["numba_warmup_seconds"] = time.perf_counter() - warm
     results["backend"] = "numba" if _kernels.numba_available() else "numpy"

@@ -2,8 +2,9 @@
 
     python benchmarks/train_boilerplate.py [--data PATH] [--folds 5] [--seed 13] [--no-ship]
 
-One command reproduces the shipped model ``cleaner/boilerplate/data/html-blocks.npz`` (LightGBM
-with a fixed seed, deterministic mode, fixed thread count; needs ``pip install lightgbm``):
+One command reproduces the shipped models ``cleaner/boilerplate/data/html-blocks.npz`` and
+``html-context.npz`` (LightGBM with a fixed seed, deterministic mode, fixed thread count; needs
+``pip install lightgbm``):
 
 1. every page is parsed and judged by the rules (``html.analyse``); each block gets a label from
    the page's truth: content when most of its word trigrams (single words for blocks of one or
@@ -11,15 +12,21 @@ with a fixed seed, deterministic mode, fixed thread count; needs ``pip install l
 2. a token table: class/id words seen on at least TOKEN_MIN_SITES training sites, with the
    log-odds of the text under them being content (learned on the training side only);
 3. boosted trees on the block features (features.py), each block weighted by its share of the
-   page's words, so every page counts about the same, as in WCXB's per-page metric;
+   page's words, so every page counts about the same, as in WCXB's per-page metric; then a
+   second stage (html.model_scores) on the same features plus the first stage's scores around
+   each block (features.context_features: its element and ancestors, its neighbours, the page),
+   learned from *out-of-fold* first-stage scores (folds grouped by site), since a model's scores
+   on its own training pages are surer than on new ones;
 4. **k-fold cross-validation grouped by site**: no site has pages on both sides; the figures
    printed (and written to ``benchmarks/results/train_boilerplate.json``) are out-of-fold only.
-   The decision bars (model.keep_mask) are chosen **inside each fold**: an inner cross-validation
-   over the fold's training pages (grouped by site too) gives out-of-fold scores for them, and the
-   bars that score best there (with the Scrapinghub "tune" half, independent pages) are the ones
-   the held-out fold is extracted with; the held-out fold's truth never picks anything;
-5. the shipped model is then trained on all development pages, with bars chosen the same way one
-   level up (on the outer out-of-fold scores).
+   Everything is chosen **inside each fold**: an inner cross-validation over the fold's training
+   pages (grouped by site too) gives the first-stage scores the second stage learns from, and the
+   second stage's own out-of-fold scores there; the decision bars (model.keep_mask) that score best
+   on those (with the Scrapinghub "tune" half, independent pages) are the ones the held-out fold is
+   extracted with; the held-out fold's truth never picks anything;
+5. the shipped models are then trained on all development pages, the second stage on the outer
+   out-of-fold first-stage scores, with bars chosen the same way one level up (on the outer
+   out-of-fold scores).
 
 Data: WCXB (Web Content Extraction Benchmark) development split, Murrough Foley (2026), CC-BY-4.0,
 https://github.com/Murrough-Foley/web-content-extraction-benchmark -- the attribution travels in
@@ -52,6 +59,7 @@ import _wcxb  # noqa: E402
 
 from cleaner.boilerplate import features as feats  # noqa: E402
 from cleaner.boilerplate.html import (  # noqa: E402
+    CONTEXT_MODEL,
     Analysis,
     _text_without_body,
     analyse,
@@ -85,7 +93,8 @@ PARAMS = {
     "num_threads": 1,  # more threads only spin on a shared machine; results do not depend on it
     "max_bin": 63,
 }
-ROUNDS = 300
+ROUNDS = 150  # per stage: 150 + 150 trees cost what 300 in one stage did
+CONTEXT_ROUNDS = 150  # the second stage (html.model_scores)
 # The bars a unit's score must reach, (kept by the rules, dropped as outside the article, dropped
 # by a cue), per page kind (html.page_kind; the text scorer uses "other"). Chosen from the
 # out-of-fold sweep this script prints together with the Scrapinghub "tune" half (never the
@@ -360,12 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--context-rounds", type=int, default=CONTEXT_ROUNDS)
     parser.add_argument("--limit", type=int, help="first N pages only (quick runs)")
     parser.add_argument("--no-ship", action="store_true", help="cross-validate only; do not write the model")
     parser.add_argument("--no-cv", action="store_true", help="train the shipped model only")
     parser.add_argument("--task", choices=("html", "text", "both"), default="both")
     parser.add_argument("--no-sweep", action="store_true", help="skip the sweep of decision bars")
-    parser.add_argument("--inner-folds", type=int, default=2, help="inner folds that choose each fold's bars")
+    parser.add_argument("--inner-folds", type=int, default=4,
+                        help="inner folds: the first-stage scores the second stage learns from, and the bars")
     parser.add_argument("--fixed-bars", action="store_true", help="use HTML_BARS instead of choosing bars (quick)")
     parser.add_argument("--oof", type=Path, help="write the out-of-fold block scores here (.npz, for review)")
     parser.add_argument("--models", type=Path, default=REPO / "cleaner" / "boilerplate" / "data",
@@ -421,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     def fit(train_ids: list[int]) -> TreeModel:
+        """The first stage: each block from its own features."""
         table = token_table([counts[i] for i in train_ids], [sites[i] for i in train_ids])
         x = np.concatenate([feats.block_features(analyses[i], table) for i in train_ids])
         y = np.concatenate([labels[i] for i in train_ids])
@@ -428,6 +440,37 @@ def main(argv: list[str] | None = None) -> int:
         booster = train(x, y, w, args.seed, args.rounds, feats.FEATURE_NAMES)
         meta = dict(meta_base, init_score=0.0)
         return to_tree_model(booster, feats.FEATURE_NAMES, meta, table)
+
+    def context_rows(i: int, first: TreeModel, first_scores: np.ndarray) -> np.ndarray:
+        rows = feats.block_features(analyses[i], first.tokens)
+        return np.concatenate([rows, feats.context_features(analyses[i], first_scores)], axis=1)
+
+    def fit_context(train_ids: list[int], first: TreeModel, first_scores: dict[int, np.ndarray]) -> TreeModel:
+        """The second stage, learned from out-of-fold first-stage scores of ``train_ids`` (a
+        first stage's scores on its own training pages are surer than on new pages) with the
+        block features of ``first`` (its token table)."""
+        x = np.concatenate([context_rows(i, first, first_scores[i]) for i in train_ids])
+        y = np.concatenate([labels[i] for i in train_ids])
+        w = np.concatenate([weights(sizes[i]) for i in train_ids])
+        names = (*feats.FEATURE_NAMES, *feats.CONTEXT_NAMES)
+        booster = train(x, y, w, args.seed, args.context_rounds, names)
+        meta = dict(meta_base, init_score=0.0, rounds=args.context_rounds, stage="context",
+                    label="as the first stage's; inputs: its features and out-of-fold first-stage scores")  # fmt: skip
+        return to_tree_model(booster, names, meta, {})
+
+    def first_stage_oof(train_ids: list[int], folds: int, seed: int) -> tuple[dict[int, np.ndarray], list]:
+        """Out-of-fold first-stage scores of ``train_ids`` (folds grouped by site), and per
+        fold its (first-stage model, held-out ids)."""
+        inner = folds_by_site([sites[i] for i in train_ids], folds, seed)
+        scores: dict[int, np.ndarray] = {}
+        parts = []
+        for j in range(folds):
+            held = [i for i, f in zip(train_ids, inner, strict=True) if f == j]
+            first = fit([i for i, f in zip(train_ids, inner, strict=True) if f != j])
+            for i in held:
+                scores[i] = model_scores(analyses[i], first)
+            parts.append((first, held))
+        return scores, parts
 
     def fit_text(train_ids: list[int]) -> TreeModel:
         train_ids = [i for i in train_ids if text_learned[i]]
@@ -481,15 +524,18 @@ def main(argv: list[str] | None = None) -> int:
     tune_units = [bar_unit(page, truth, "scrapinghub") for page, truth in tune_pages]
     wcxb_units = [bar_unit(page, p.truth, "wcxb") for page, p in zip(analyses, pages, strict=False)]
 
-    def with_bars(model: TreeModel, oof: dict[int, np.ndarray]) -> TreeModel:
-        """The model with bars chosen on out-of-fold WCXB scores and its own Scrapinghub tune scores."""
+    def with_bars(model: TreeModel, context: TreeModel, oof: dict[int, np.ndarray]) -> TreeModel:
+        """The second stage with bars chosen on out-of-fold WCXB scores and the pair's own
+        Scrapinghub tune scores."""
         if args.fixed_bars:
-            return model
+            return context
         scored = [(wcxb_units[i], s) for i, s in sorted(oof.items())]
-        scored += [(unit, model_scores(page, model)) for unit, (page, _) in zip(tune_units, tune_pages, strict=True)]
-        return dataclasses.replace(model, meta={**model.meta, "bars": choose_bars(scored)})
+        scored += [(unit, model_scores(page, model, context))
+                   for unit, (page, _) in zip(tune_units, tune_pages, strict=True)]  # fmt: skip
+        return dataclasses.replace(context, meta={**context.meta, "bars": choose_bars(scored)})
 
     oof_scores: dict[int, np.ndarray] = {}
+    first_oof: dict[int, np.ndarray] = {}  # the first stage's out-of-fold scores
     if analyses and not args.no_cv:
         fold = folds_by_site(sites, args.folds, args.seed)
         outputs: dict[str, str] = {}
@@ -499,24 +545,29 @@ def main(argv: list[str] | None = None) -> int:
             train_ids = [i for i in range(len(pages)) if fold[i] != k]
             test_ids = [i for i in range(len(pages)) if fold[i] == k]
             model = fit(train_ids)
+            # Inside the fold only: out-of-fold first-stage scores of its training pages (what the
+            # second stage learns from), then the second stage's own out-of-fold scores there
+            # (what the bars are chosen on).
+            first_scores, parts = first_stage_oof(train_ids, args.inner_folds, args.seed + 1 + k)
+            context = fit_context(train_ids, model, first_scores)
             inner_scores: dict[int, np.ndarray] = {}
             if not args.fixed_bars:
-                # Bars chosen inside the fold: inner out-of-fold scores of the training pages only.
-                inner = folds_by_site([sites[i] for i in train_ids], args.inner_folds, args.seed + 1 + k)
-                for j in range(args.inner_folds):
-                    inner_model = fit([i for i, f in zip(train_ids, inner, strict=True) if f != j])
-                    for i, f in zip(train_ids, inner, strict=True):
-                        if f == j:
-                            inner_scores[i] = model_scores(analyses[i], inner_model)
-                    print(f"fold {k} inner {j}: {time.time() - started:.0f}s", file=sys.stderr)
-            model = with_bars(model, inner_scores)
-            fold_bars.append(dict(model.meta["bars"]))
+                for first, held in parts:
+                    held_set = set(held)
+                    rest = [i for i in train_ids if i not in held_set]
+                    inner_context = fit_context(rest, first, first_scores)
+                    for i in held:
+                        inner_scores[i] = inner_context.predict(context_rows(i, first, first_scores[i]))
+            print(f"fold {k} inner: {time.time() - started:.0f}s", file=sys.stderr)
+            context = with_bars(model, context, inner_scores)
+            fold_bars.append(dict(context.meta["bars"]))
             for i in test_ids:
-                oof_scores[i] = model_scores(analyses[i], model)
-                # What a user gets: the extractor itself, with this fold's model and bars.
-                outputs[pages[i].id] = extract(pages[i].html, cues, model=model).text
+                first_oof[i] = model_scores(analyses[i], model)
+                oof_scores[i] = model_scores(analyses[i], model, context)
+                # What a user gets: the extractor itself, with this fold's models and bars.
+                outputs[pages[i].id] = extract(pages[i].html, cues, model=model, context=context).text
                 rules[pages[i].id] = extract(pages[i].html, cues, learned=False).text
-            print(f"fold {k}: {len(test_ids)} pages, bars {model.meta['bars']}, {time.time() - started:.0f}s",
+            print(f"fold {k}: {len(test_ids)} pages, bars {context.meta['bars']}, {time.time() - started:.0f}s",
                   file=sys.stderr)  # fmt: skip
         results["cv"] = _wcxb.table(pages, outputs)
         results["cv_bars"] = fold_bars
@@ -535,14 +586,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.oof:
             np.savez_compressed(args.oof, **{pages[i].id: s for i, s in oof_scores.items()})
     if analyses and not args.no_ship:
-        model = fit(list(range(len(pages))))
+        everything = list(range(len(pages)))
+        model = fit(everything)
+        if not first_oof:  # --no-cv: the second stage still learns from out-of-fold scores
+            first_oof, _ = first_stage_oof(everything, args.folds, args.seed)
+        context = fit_context(everything, model, first_oof)
         if oof_scores:
-            model = with_bars(model, oof_scores)
+            context = with_bars(model, context, oof_scores)
         elif not args.fixed_bars:
             print("--no-cv: the shipped bars are HTML_BARS (choosing them needs out-of-fold scores)", file=sys.stderr)
         args.models.mkdir(parents=True, exist_ok=True)
         model.save(args.models / HTML_MODEL)
-        print(f"wrote {args.models / HTML_MODEL} with bars {model.meta['bars']}", file=sys.stderr)
+        context.save(args.models / CONTEXT_MODEL)
+        print(f"wrote {args.models / HTML_MODEL} and {CONTEXT_MODEL} with bars {context.meta['bars']}", file=sys.stderr)
     if args.limit is None:  # figures on a subset are for quick runs, not for the record
         out = HERE / "results" / "train_boilerplate.json"
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -335,6 +335,74 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     return out
 
 
+# The second stage's extra columns (context_features): the first stage's scores around each block.
+CONTEXT_LEVELS = 5  # the block's element and four ancestors
+CONTEXT_WINDOWS = (1, 3, 10)
+CONTEXT_NAMES: tuple[str, ...] = (
+    "score",
+    *(f"{name}_{level}" for level in range(CONTEXT_LEVELS) for name in ("up_score", "up_share")),
+    *(f"window_score_{radius}" for radius in CONTEXT_WINDOWS),
+    "page_score", "page_content_share", "page_max_score",
+)  # fmt: skip
+
+
+def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
+    """The first stage's scores in each block's surroundings, one row of CONTEXT_NAMES per block.
+
+    A section is content or chrome as a whole, and so is a run of repeated items: the mean score
+    (weighted by characters) over the block's element and each of its next four ancestors, with
+    their share of the page's text, over windows of neighbouring blocks, and over the page. The
+    second stage learns from these where one block's verdict should follow its surroundings'.
+
+    >>> from cleaner.boilerplate.html import analyse
+    >>> page = analyse("<div><p>One sentence of text.</p><p>Another one.</p></div><p>Alone</p>")
+    >>> rows = context_features(page, np.array([1.0, 0.5, 0.0])).astype(np.float64)
+    >>> rows[:, [0, 1, 3]].round(2).tolist()  # score, its <p>'s mean, the <div>'s (or the root's)
+    [[1.0, 1.0, 0.82], [0.5, 0.5, 0.82], [0.0, 0.0, 0.71]]
+    """
+    blocks, elements = page.blocks, page.elements
+    n, n_el = len(blocks), len(elements)
+    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
+    if not n:
+        return out
+    size = np.fromiter((max(1, len(b.text)) for b in blocks), dtype=np.float64, count=n)
+    scores = np.asarray(scores, dtype=np.float64)
+    weighted = scores * size
+    # Per element (the root at index n_el): sums of score x chars and of chars over its subtree.
+    where = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
+    where[where < 0] = n_el
+    score_sum = np.bincount(where, weighted, minlength=n_el + 1)
+    char_sum = np.bincount(where, size, minlength=n_el + 1)
+    parent = np.fromiter((el.parent for el in elements), dtype=np.int64, count=n_el)
+    parent[parent < 0] = n_el
+    parent = np.append(parent, n_el)
+    for eid in range(n_el - 1, -1, -1):  # children come after their parents
+        up = parent[eid]
+        score_sum[up] += score_sum[eid]
+        char_sum[up] += char_sum[eid]
+    mean = score_sum / np.maximum(char_sum, 1.0)
+    total = float(size.sum())
+    out[:, 0] = scores
+    level = where
+    for k in range(CONTEXT_LEVELS):
+        out[:, 1 + 2 * k] = mean[level]
+        out[:, 2 + 2 * k] = char_sum[level] / total
+        level = parent[level]
+    column = 1 + 2 * CONTEXT_LEVELS
+    cumulative = np.concatenate([[0.0], np.cumsum(weighted)])
+    chars = np.concatenate([[0.0], np.cumsum(size)])
+    positions = np.arange(n)
+    for radius in CONTEXT_WINDOWS:
+        lo = np.maximum(positions - radius, 0)
+        hi = np.minimum(positions + radius + 1, n)
+        out[:, column] = (cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])
+        column += 1
+    out[:, column] = float(weighted.sum()) / total
+    out[:, column + 1] = float(size[scores >= 0.5].sum()) / total
+    out[:, column + 2] = float(scores.max())
+    return out
+
+
 def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     """Mean of ``values`` over each position's window of ``radius`` either side (clipped at the ends).
 

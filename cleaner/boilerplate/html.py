@@ -39,7 +39,7 @@ from html import unescape
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from cleaner.boilerplate.features import block_features
+from cleaner.boilerplate.features import block_features, context_features
 from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged
 from cleaner.boilerplate.rules import (
     BLOCK_TAGS,
@@ -663,17 +663,33 @@ def _repeated_items(elements: list[_Element], totals: _Totals) -> tuple[float, l
     return (best_chars / total if total else 0.0), in_items
 
 
-def model_scores(page: Analysis, model: TreeModel) -> np.ndarray:
-    """The learned scorer's probability that each block is main content."""
-    return model.predict(block_features(page, model.tokens))
+# The second stage of the block scorer (see model_scores), shipped beside HTML_MODEL.
+CONTEXT_MODEL = "html-context.npz"
 
 
-def model_keeps(page: Analysis, model: TreeModel, scores: np.ndarray | None = None) -> list[bool]:
+def model_scores(page: Analysis, model: TreeModel, context: TreeModel | None = None) -> np.ndarray:
+    """The learned scorer's probability that each block is main content.
+
+    ``model`` scores each block from its own features; ``context``, the second stage, rescores it
+    from the same features plus the first stage's scores around it (features.context_features):
+    a section or a run of items is mostly content or mostly not, as a whole.
+    """
+    rows = block_features(page, model.tokens)
+    scores = model.predict(rows)
+    if context is not None:
+        scores = context.predict(np.concatenate([rows, context_features(page, scores)], axis=1))
+    return scores
+
+
+def model_keeps(
+    page: Analysis, model: TreeModel, scores: np.ndarray | None = None, context: TreeModel | None = None
+) -> list[bool]:
     """Which blocks the learned scorer keeps: the rules' verdicts set each block's bar, and the
-    page's kind sets the bars (see page_kind and model.keep_mask)."""
+    page's kind sets the bars (see page_kind and model.keep_mask); the last stage's model holds them."""
     if scores is None:
-        scores = model_scores(page, model)
-    return keep_mask(scores, page.rule_reasons, bars_for(model.meta, page.kind)).tolist()
+        scores = model_scores(page, model, context)
+    meta = (context if context is not None else model).meta
+    return keep_mask(scores, page.rule_reasons, bars_for(meta, page.kind)).tolist()
 
 
 # A page is an article when the rules' container holds a run of article paragraphs and at least
@@ -718,14 +734,16 @@ def extract(
     model: TreeModel | None = None,
     learned: bool = True,
     as_markdown: bool = False,
+    context: TreeModel | None = None,
 ) -> Extraction:
     """Extract the main content of a page as plain text, with a Drop for every removed block.
 
     ``cues`` is a class-name judge to reuse across pages (a stage keeps one per worker);
     the result is the same with or without it, only faster. ``captions`` keeps figure
     captions (by default they go, as ``boilerplate.caption``: see BoilerplateConfig.captions).
-    ``model`` is the block scorer (default: the one shipped with the package); with
-    ``learned=False``, or when no model is shipped, the rules alone decide.
+    ``model`` is the block scorer and ``context`` its second stage (default: both as shipped
+    with the package; a ``model`` given alone scores in one stage); with ``learned=False``, or
+    when no model is shipped, the rules alone decide.
     A block the scorer drops keeps the rules' reason where they have one, else the reason
     of the nearest cue above it, else ``boilerplate.low_score``; its detail gives the score.
     ``as_markdown`` writes the kept blocks as Markdown (see ``markdown``) instead of plain text.
@@ -736,12 +754,13 @@ def extract(
         return Extraction(fallback, tuple(page.hidden_drops) if page is not None else ())
     if model is None and learned:
         model = packaged(HTML_MODEL)
+        context = packaged(CONTEXT_MODEL)
     if model is None or not learned or not page.blocks:
         keep = [reason is None for reason in page.rule_reasons]
         scores = None
     else:
-        scores = model_scores(page, model)
-        keep = model_keeps(page, model, scores)
+        scores = model_scores(page, model, context)
+        keep = model_keeps(page, model, scores, context)
     kept: list[Block] = []
     drops: list[Drop] = page.hidden_drops
     for i, (block, reason) in enumerate(zip(page.blocks, page.rule_reasons, strict=True)):

@@ -43,7 +43,7 @@ import numpy.typing as npt
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.index import DedupIndex, IndexLock, check
-from cleaner.dedup.passages import split_passages
+from cleaner.dedup.passages import split_passages_batch
 from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer
 from cleaner.record import Document
@@ -210,42 +210,49 @@ class Dedup:
         hashes, offsets, bounds, token_offsets = shingler.hash_batch_tokens(texts)
         sigs = signer.sign(hashes, offsets)
         at = offsets.tolist()
-        spans = [split_passages(t) for t in texts]
-        windows = self._windows(texts, spans, bounds, token_offsets)
-        out: list[Summary] = []
-        p = 0
-        for i, doc in enumerate(docs):
-            q = p + len(spans[i])
-            rows = np.hstack([np.array(spans[i], dtype=np.int64).reshape(-1, 2), windows[p:q]]) if q > p else None
-            out.append(Summary(doc.id, sigs[i], hashes[at[i] : at[i + 1]], _NO_PASSAGES if rows is None else rows))
-            p = q
-        return out
+        text_of, spans = split_passages_batch(texts)
+        cuts = np.searchsorted(text_of, np.arange(len(texts) + 1)).tolist()  # text i's passages: cuts[i]:cuts[i + 1]
+        table = np.hstack([spans, self._windows(texts, text_of, spans, cuts, bounds, token_offsets)])
+        return [
+            Summary(
+                doc.id,
+                sigs[i],
+                hashes[at[i] : at[i + 1]],
+                table[cuts[i] : cuts[i + 1]] if cuts[i + 1] > cuts[i] else _NO_PASSAGES,
+            )
+            for i, doc in enumerate(docs)
+        ]
 
     def _windows(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], bounds: I64, token_offsets: I64
+        self, texts: Sequence[str], text_of: I64, spans: I64, cuts: Sequence[int], bounds: I64, token_offsets: I64
     ) -> I64:
-        """(first shingle, count) of each passage: the shingles whose words all lie inside it.
+        """(first shingle, count) of each passage (``spans``, of text ``text_of``, text i's at
+        rows ``cuts[i]:cuts[i + 1]``): the shingles whose words all lie inside it.
 
         Word positions are in the dedup key, so passage spans are mapped from the text to the
         key first (the same offsets for ASCII text; case folding can change lengths otherwise).
         One search over the whole batch: each text's positions are shifted past the previous
         texts'.
         """
-        key_spans = [s if t.isascii() else _key_spans(t, s) for t, s in zip(texts, spans, strict=True)]
-        key_lengths = [len(t) if t.isascii() else len(repair(t).casefold()) for t in texts]
+        if not len(spans):
+            return np.zeros((0, 2), dtype=np.int64)
+        key_spans = spans
+        key_lengths = [len(t) for t in texts]
+        for i, text in enumerate(texts):
+            if not text.isascii():
+                if key_spans is spans:
+                    key_spans = spans.copy()
+                key_lengths[i] = len(repair(text).casefold())
+                rows = spans[cuts[i] : cuts[i + 1]].tolist()
+                key_spans[cuts[i] : cuts[i + 1]] = np.array(_key_spans(text, rows), dtype=np.int64).reshape(-1, 2)
         base = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.array(key_lengths, dtype=np.int64) + 1, out=base[1:])
-        n_passages = [len(s) for s in key_spans]
-        flat = np.array([x for doc in key_spans for x in doc], dtype=np.int64).reshape(-1, 2)
-        if flat.size == 0:
-            return np.zeros((0, 2), dtype=np.int64)
-        doc_of = np.repeat(np.arange(len(texts)), n_passages)
-        shifted = flat + base[doc_of][:, None]
+        shifted = key_spans + base[text_of][:, None]
         words = bounds + np.repeat(base[:-1], np.diff(token_offsets))[:, None]
         first = np.searchsorted(words[:, 0], shifted[:, 0], side="left")
         last = np.searchsorted(words[:, 1], shifted[:, 1], side="right")  # words ending inside
         count = np.maximum(last - first - self.cfg.ngram + 1, 0)
-        first_local = first - token_offsets[doc_of]
+        first_local = first - token_offsets[text_of]
         return np.stack([first_local, count], axis=1).astype(np.int64)
 
     def decide_sharded(

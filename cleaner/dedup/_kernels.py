@@ -30,10 +30,18 @@ I64 = npt.NDArray[np.int64]
 # datasketch's MurmurHash3 32-bit finalizer (datasketch.minhash._FMIX_CONSTANTS[32]).
 _F1 = np.uint32(0x85EBCA6B)
 _F2 = np.uint32(0xC2B2AE35)
-# Rows of the (shingles x permutations) block the numpy path materializes at once:
-# 2048 x 128 x 4 bytes = 1 MB stays in cache (measured 25% faster than 8192 rows on the
-# Reuters bench; re-check with benchmarks/bench_dedup.py, cleaner_numpy_only row).
-_BLOCK_ROWS = 2048
+# Shingles per block of the numpy MinHash: the block is (permutations x shingles), 8192 x 128 x
+# 4 bytes = 4 MB, so each permutation's row is contiguous and the per-document minimum is a
+# reduceat along rows (reducing along the other axis of a (shingles x permutations) block was
+# 16x slower, most of the kernel's time). 8192 measured fastest of 1K-64K on the Reuters bench;
+# re-check with benchmarks/bench_dedup.py, cleaner_numpy_only row.
+_BLOCK_SHINGLES = 8192
+# Powers of K_CHAR and of its inverse by position in a chunk of code points (_char_powers), kept
+# for chunks up to this many code points (16 bytes each: 16 MB at most; shingles.py cuts 1 MB
+# chunks); a longer chunk computes its own.
+_POWERS_KEPT = 1 << 20
+_K_CHAR_INVERSE = np.uint64(pow(int(K_CHAR), -1, 1 << 64))  # K_CHAR is odd: it has one mod 2**64
+_powers: tuple[U64, U64] = (np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64))
 
 
 def _np_fmix32(x: U32) -> U32:
@@ -44,30 +52,52 @@ def _np_fmix32(x: U32) -> U32:
     return x ^ (x >> np.uint32(16))
 
 
+def _char_powers(n: int) -> tuple[U64, U64]:
+    """``K_CHAR ** i`` and ``K_CHAR ** -i`` (mod 2**64) for i < n, kept between calls up to
+    _POWERS_KEPT (grown by doubling)."""
+    global _powers
+    if _powers[0].size >= n:
+        return _powers
+    size = max(n, min(max(2 * _powers[0].size, 1024), _POWERS_KEPT))
+    up = np.ones(size, dtype=np.uint64)
+    down = np.ones(size, dtype=np.uint64)
+    up[1:] = np.cumprod(np.full(size - 1, K_CHAR, dtype=np.uint64))
+    down[1:] = np.cumprod(np.full(size - 1, _K_CHAR_INVERSE, dtype=np.uint64))
+    if size <= _POWERS_KEPT:
+        _powers = (up, down)
+    return up, down
+
+
 def _np_shingle_hashes(
     cps: U32, table: npt.NDArray[np.bool_], text_starts: I64, ngram: int
 ) -> tuple[U64, I64, I64, I64]:
     n_texts = len(text_starts) - 1
-    pos = np.flatnonzero(table[cps])
-    if pos.size == 0:
+    # Words are the runs of word characters: where the mask steps up a word starts, where it
+    # steps down one ends.
+    steps = np.flatnonzero(np.diff(table[cps].view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+    if steps.size == 0:
         zeros = np.zeros(n_texts + 1, dtype=np.int64)
         return np.zeros(0, dtype=np.uint64), zeros, np.zeros((0, 2), dtype=np.int64), zeros.copy()
-    first = np.empty(pos.size, dtype=np.bool_)
-    first[0] = True
-    np.not_equal(pos[1:], pos[:-1] + 1, out=first[1:])
-    tok_first = np.flatnonzero(first)  # index into pos where each token starts
-    tok_len = np.diff(np.append(tok_first, pos.size))
-    # Horner's rule, c0*K^(m-1) + ... + c(m-1), as one product per character and a segmented sum.
-    from_end = np.repeat(tok_first + tok_len - 1, tok_len) - np.arange(pos.size)
-    powers = np.ones(int(tok_len.max()), dtype=np.uint64)
-    powers[1:] = np.cumprod(np.full(powers.size - 1, K_CHAR, dtype=np.uint64))
-    v = cps[pos].astype(np.uint64) * powers[from_end]
-    sums = np.add.reduceat(v, tok_first)
+    starts, ends = steps[0::2], steps[1::2]
+    tok_len = ends - starts
+    # Horner's rule over a word's code points c_s .. c_(e-1) is sum c_j K^(e-1-j)
+    # = K^(e-1) * sum c_j K^-j (K is odd, so invertible mod 2**64): one running sum of
+    # c_j K^-j over the whole chunk, then two lookups and a product per word.
+    up, down = _char_powers(cps.size)
+    running = cps.astype(np.uint64)
+    np.multiply(running, down[: cps.size], out=running)
+    np.cumsum(running, out=running)
+    sums = running[ends - 1]
+    sums[1:] -= running[starts[1:] - 1]
+    if starts[0] > 0:  # a slice, not a scalar: numpy scalars warn on the intended wrap-around
+        sums[:1] -= running[starts[0] - 1 : starts[0]]
+    del running
+    sums *= up[ends - 1]
     tokens = _np_fmix64(sums + tok_len.astype(np.uint64) * K_LENGTH)
-    tok_text = np.searchsorted(text_starts, pos[tok_first], side="right") - 1
-    ntok = np.bincount(tok_text, minlength=n_texts)
-    tok_start = np.zeros(n_texts + 1, dtype=np.int64)
-    np.cumsum(ntok, out=tok_start[1:])
+    # No word runs across a text's end, so text i's words are those starting in its span.
+    tok_start = np.searchsorted(starts, text_starts).astype(np.int64)
+    ntok = np.diff(tok_start)
+    tok_text = np.repeat(np.arange(n_texts, dtype=np.int64), ntok)
     counts = np.where(ntok >= ngram, ntok - ngram + 1, np.minimum(ntok, 1))
     offsets = np.zeros(n_texts + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -76,7 +106,8 @@ def _np_shingle_hashes(
     if n_windows > 0:
         h = tokens[:n_windows].copy()
         for j in range(1, ngram):
-            h = h * K_SHINGLE + tokens[j : j + n_windows]
+            h *= K_SHINGLE
+            h += tokens[j : j + n_windows]
         h = _np_fmix64(h)
         win_text = tok_text[:n_windows]
         valid = win_text == tok_text[ngram - 1 :]
@@ -89,7 +120,7 @@ def _np_shingle_hashes(
         for value in tokens[tok_start[t] : tok_start[t + 1]].tolist():
             acc = (acc * int(K_SHINGLE) + value) & 0xFFFFFFFFFFFFFFFF
         out[offsets[t]] = _np_fmix64(np.array([acc], dtype=np.uint64))[0]
-    bounds = np.stack([pos[tok_first], pos[tok_first] + tok_len], axis=1).astype(np.int64)
+    bounds = np.stack([starts, ends], axis=1).astype(np.int64)
     return out, offsets, bounds, tok_start
 
 
@@ -99,19 +130,23 @@ def _np_minhash(hashes: U64, offsets: I64, a: U32, b: U32) -> U32:
     x = _np_fmix32((hashes & _MASK32).astype(np.uint32))
     nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
     ends = offsets[nonempty + 1]
-    buffer = np.empty((_BLOCK_ROWS, len(a)), dtype=np.uint32)  # reused: no allocation per block
+    buffer = np.empty(len(a) * _BLOCK_SHINGLES, dtype=np.uint32)  # reused: no allocation per block
+    a_col, b_col = a[:, None], b[:, None]
     i = 0
     while i < nonempty.size:
-        # Take whole documents until the block holds about _BLOCK_ROWS shingles.
+        # Take whole documents until the block holds about _BLOCK_SHINGLES shingles.
         lo = offsets[nonempty[i]]
-        j = max(int(np.searchsorted(ends, lo + _BLOCK_ROWS, side="right")), i + 1)
+        j = max(int(np.searchsorted(ends, lo + _BLOCK_SHINGLES, side="right")), i + 1)
         docs = nonempty[i:j]
         hi = offsets[docs[-1] + 1]
-        rows = int(hi - lo)
-        block = buffer[:rows] if rows <= _BLOCK_ROWS else np.empty((rows, len(a)), dtype=np.uint32)
-        np.multiply(x[lo:hi, None], a[None, :], out=block)
-        np.add(block, b[None, :], out=block)
-        sig[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=0)
+        width = int(hi - lo)
+        if width <= _BLOCK_SHINGLES:
+            block = buffer[: len(a) * width].reshape(len(a), width)
+        else:  # one document longer than a block
+            block = np.empty((len(a), width), dtype=np.uint32)
+        np.multiply(a_col, x[None, lo:hi], out=block)
+        np.add(block, b_col, out=block)
+        sig[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T
         i = j
     return sig
 
@@ -127,18 +162,22 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-# With ``use_numba=None`` (the default) a call runs the numpy kernels until one call brings at
-# least this much work, or numba is already loaded in the process. Loading numba costs about
-# 1 CPU-second in every process, even from a warm cache (its import, then its type registries,
-# which import scipy.linalg); it saves about 0.045 CPU-seconds per MB of text over numpy (both
-# kernels: about 19 vs 160 MB/s). So a small run (the five seeds, one page per shard) never
-# loads it, and a large one loads it at its first full chunk (shingles.py chunks 1 MB). Results
-# are bit-identical either way (tests/dedup/test_dedup_kernels.py). Re-check the cost with
-# ``python -X importtime -c "import cleaner.dedup._numba_kernels"`` and benchmarks/bench_dedup.py.
-# Once numba runs in the process anyway (the signals stage's kernels on a large input), loading
-# these twins costs about 0.02 CPU-s, so every call then takes them.
-NUMBA_MIN_CHARS = 1 << 20
+# With ``use_numba=None`` (the default) the numpy kernels run until this process has given them
+# this much work of one kind, or numba is already loaded in the process. Loading numba costs
+# about 1 CPU-second in every process, even from a warm cache (its import, then its type
+# registries, which import scipy.linalg); it saves about 0.008 CPU-seconds per MB of text over
+# these numpy kernels (both kernels on the Reuters bench, 256 documents a call: 0.32 vs 0.18
+# CPU-s for 17 MB). So only a process that hashes more than about 128 MB of text loads it for
+# dedup's sake (before the numpy kernels' rewrite, at 19 MB/s, it paid off after 1 MB and every
+# 1 MB call loaded it). Results are bit-identical either way (tests/dedup/test_dedup_kernels.py).
+# Re-check the costs with ``python -X importtime -c "import cleaner.dedup._numba_kernels"`` and
+# benchmarks/bench_dedup.py. Once numba runs in the process anyway (the signals stage's kernels
+# on a large input), loading these twins costs about 0.02 CPU-s, so every call then takes them.
+NUMBA_MIN_CHARS = 128 << 20
 NUMBA_MIN_SHINGLES = NUMBA_MIN_CHARS // 8  # about 6 to 8 characters per word of news text
+# Work the numpy kernels did in this process, by kind (its NUMBA_MIN_* threshold): per process,
+# not per Shingler or Signer, since an engine may unpickle the stage for every task.
+_numpy_work: dict[int, int] = {}
 _NUMBA_MODULE = "cleaner.dedup._numba_kernels"
 # Imported by numba's CPU target the first time any kernel is compiled or loaded from the cache:
 # from then on numba's start is paid in this process.
@@ -156,15 +195,19 @@ def numba_started() -> bool:
 
 def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
     """The kernels for one call: numba or numpy as ``use_numba`` says, or, when it is None,
-    numba if it is installed and loaded already or ``work >= min_work`` (see NUMBA_MIN_CHARS).
+    numba if it is installed and either loaded already or the numpy kernels have done
+    ``min_work`` of this kind in this process, counting this call (see NUMBA_MIN_CHARS).
 
-    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 20).name in ("numpy", "numba")
+    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 40).name in ("numpy", "numba")
     ('numpy', True)
     """
     if use_numba is False:
         return NUMPY
-    if use_numba is None and ((work < min_work and not numba_started()) or not numba_available()):
-        return NUMPY
+    if use_numba is None:
+        done = _numpy_work.get(min_work, 0) + work
+        if (done < min_work and not numba_started()) or not numba_available():
+            _numpy_work[min_work] = done
+            return NUMPY
     try:
         from cleaner.dedup import _numba_kernels
     except ImportError:  # installed but broken (e.g. built for another numpy): the numpy twin

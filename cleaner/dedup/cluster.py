@@ -65,6 +65,26 @@ def bucket_pairs(ranks: I64, keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
     return np.stack([sorted_ranks[earlier], sorted_ranks[later]], axis=1)
 
 
+# Below this many values numpy's own stable sort is as fast (the radix pass has a fixed cost).
+_RADIX_MIN = 1 << 16
+
+
+def argsort_hashes(values: U64) -> I64:
+    """``np.argsort(values, kind="stable")`` for hashes (about uniform 64-bit values), about
+    twice as fast on millions: a stable radix sort on the top 16 bits first (numpy sorts 16-bit
+    keys by radix), which leaves runs of a few dozen values out of order, then numpy's stable
+    sort (a merge sort that finds the runs) of the result. Equal values keep their order.
+
+    >>> argsort_hashes(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+    [1, 3, 0, 2]
+    """
+    if values.size < _RADIX_MIN:
+        return np.argsort(values, kind="stable")
+    by_top = np.argsort((values >> np.uint64(48)).astype(np.uint16), kind="stable")
+    order: I64 = by_top[np.argsort(values[by_top], kind="stable")]
+    return order
+
+
 def distinct_sorted(values: U64) -> U64:
     """Sorted distinct values; for the short arrays of one document several times faster than
     ``np.unique`` (no hashing pass, no inverse).

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -79,56 +79,156 @@ def split_passages(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     pos = 0
-    for brk in [*_PARAGRAPH_BREAK.finditer(text), None]:
-        end = brk.start() if brk else len(text)
-        spans.extend(_windows(text, pos, end))
-        pos = brk.end() if brk else len(text)
+    for brk in _PARAGRAPH_BREAK.finditer(text):
+        _windows(text, pos, brk.start(), spans)
+        pos = brk.end()
+    _windows(text, pos, len(text), spans)
     return spans
 
 
-def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The passages of the paragraph ``text[start:end]``: runs of whole sentences, each closed
-    once it holds WINDOW_WORDS words; a last run under MIN_WORDS joins the run before it (it
-    could not be checked on its own).
+def split_passages_batch(texts: Sequence[str]) -> tuple[I64, I64]:
+    """The passages of many texts at once: ``(text, spans)`` where ``spans`` (one row per
+    passage: start, end) are what :func:`split_passages` gives for text ``text[k]`` (row k), in
+    text order, from array passes over the whole batch (no Python work per paragraph).
+
+    >>> text, spans = split_passages_batch(["", "one two three four five six seven eight", "x"])
+    >>> text.tolist(), spans.tolist()
+    ([1], [[0, 39]])
+    """
+    # Texts of about CHUNK_CHARS at a time: the arrays below take about 14 bytes per character.
+    text_parts, span_parts = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 2), dtype=np.int64)]
+    start = 0
+    while start < len(texts):
+        end, size = start + 1, len(texts[start])
+        while end < len(texts) and size + len(texts[end]) <= CHUNK_CHARS:
+            size += len(texts[end]) + 1
+            end += 1
+        text_of, spans = _split_chunk(texts[start:end])
+        text_parts.append(text_of + start)
+        span_parts.append(spans)
+        start = end
+    return np.concatenate(text_parts), np.concatenate(span_parts)
+
+
+CHUNK_CHARS = 1 << 20
+
+
+def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
+    # "\0" keeps the texts apart: no paragraph break runs across it (one can end at it where a
+    # text ends with a line break and spaces, which only cuts off an empty paragraph).
+    joined = "\0".join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    text_starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=text_starts[1:])
+    text_ends = text_starts + lengths
+    space = _space_table()[cps]
+    space[text_ends[:-1]] = True  # the separators
+    # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and
+    # ends at ends[k].
+    word = ~space
+    starts = np.flatnonzero(word & np.concatenate(([True], space[:-1])))
+    ends = np.flatnonzero(word & np.concatenate((space[1:], [True]))) + 1
+    breaks = np.array([m.span() for m in _PARAGRAPH_BREAK.finditer(joined)], dtype=np.int64).reshape(-1, 2)
+    # Paragraphs: from a text's start or a break's end to the next break's start or the text's
+    # end. Every paragraph starts after whitespace and ends at whitespace or its text's end, so
+    # the words starting inside it are the words of its text (str.split of it).
+    para_starts = np.sort(np.concatenate([text_starts, breaks[:, 1]]))
+    para_ends = np.sort(np.concatenate([breaks[:, 0], text_ends]))
+    first, last = np.searchsorted(starts, para_starts), np.searchsorted(starts, para_ends)  # words before each
+    checked = np.flatnonzero(last - first >= MIN_WORDS)
+    if not checked.size:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 2), dtype=np.int64)
+    word_first, word_last = first[checked], last[checked] - 1  # of each checked paragraph
+    # Sentence windows, all paragraphs at once: a window closes at the first sentence end
+    # (a word ending in . ! or ?) at least WINDOW_WORDS - 1 words past its first word, or at the
+    # paragraph's last word; a paragraph of up to WINDOW_WORDS words is one window.
+    is_closer = _SENTENCE_PUNCT[np.minimum(cps[ends - 1], 0x7F)]
+    is_closer[word_last] = True
+    closers = np.flatnonzero(is_closer)
+    para, win_first, win_last = [], [], []
+    at = word_first.copy()
+    active = np.arange(checked.size)
+    while active.size:
+        close = closers[np.minimum(np.searchsorted(closers, at[active] + (WINDOW_WORDS - 1)), closers.size - 1)]
+        close = np.minimum(close, word_last[active])
+        para.append(active)
+        win_first.append(at[active])
+        win_last.append(close)
+        at[active] = close + 1
+        active = active[at[active] <= word_last[active]]
+    w_para, w_first, w_last = np.concatenate(para), np.concatenate(win_first), np.concatenate(win_last)
+    order = np.argsort(w_first)  # word numbers are distinct: text order
+    w_para, w_first, w_last = w_para[order], w_first[order], w_last[order]
+    # A paragraph's last window under MIN_WORDS joins the window before it.
+    tail = (w_last - w_first + 1 < MIN_WORDS) & (w_first > word_first[w_para])
+    joins = np.flatnonzero(tail)
+    w_last[joins - 1] = w_last[joins]
+    keep = ~tail
+    span_starts, span_ends = starts[w_first[keep]], ends[w_last[keep]]
+    text_of = np.searchsorted(text_starts, span_starts, side="right") - 1
+    base = text_starts[text_of]
+    return text_of.astype(np.int64), np.stack([span_starts - base, span_ends - base], axis=1)
+
+
+_SENTENCE_PUNCT = np.zeros(0x80, dtype=np.bool_)
+_SENTENCE_PUNCT[[ord(c) for c in ".!?"]] = True
+
+
+_SPACE: npt.NDArray[np.bool_] | None = None
+
+
+def _space_table() -> npt.NDArray[np.bool_]:
+    """True for the code points str.isspace() calls whitespace (str.split, str.strip and the
+    regular expressions' \\s agree), built on first use; all of them are in the Basic
+    Multilingual Plane."""
+    global _SPACE
+    if _SPACE is None:
+        _SPACE = np.zeros(0x110000, dtype=np.bool_)
+        _SPACE[:0x10000] = [chr(c).isspace() for c in range(0x10000)]
+    return _SPACE
+
+
+def _windows(text: str, start: int, end: int, out: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Add to ``out`` (and return it) the passages of the paragraph ``text[start:end]``: runs of
+    whole sentences, each closed once it holds WINDOW_WORDS words; a last run under MIN_WORDS
+    joins the run before it (it could not be checked on its own).
 
     >>> text = "Seven words in this one sentence here. " * 7 + "Short tail."
-    >>> [len(text[s:e].split()) for s, e in _windows(text, 0, len(text))]
+    >>> [len(text[s:e].split()) for s, e in _windows(text, 0, len(text), [])]
     [42, 9]
     >>> text = "Seven words in this one sentence here. " * 6 + "Short tail."
-    >>> [len(text[s:e].split()) for s, e in _windows(text, 0, len(text))]
+    >>> [len(text[s:e].split()) for s, e in _windows(text, 0, len(text), [])]
     [44]
     """
-    start, end = _strip(text, start, end)
-    words = _count_words(text, start, end)
-    if words < MIN_WORDS:
-        return []
-    if words <= WINDOW_WORDS:  # what the loop below would return, without its sentence search
-        return [(start, end)]
-    out: list[tuple[int, int]] = []
-    win_start, win_words, pos = start, 0, start
-    for brk in [*_SENTENCE_END.finditer(text, start, end), None]:
-        sent_end = brk.start() if brk else end
-        win_words += _count_words(text, pos, sent_end)
-        pos = brk.end() if brk else end
-        if win_words >= WINDOW_WORDS or brk is None:
-            if win_words >= MIN_WORDS or not out:
-                out.append(_strip(text, win_start, sent_end))
-            else:
-                out[-1] = (out[-1][0], _strip(text, win_start, sent_end)[1])
-            win_start, win_words = pos, 0
-    return out
-
-
-def _count_words(text: str, start: int, end: int) -> int:
-    """Whitespace-separated words: a cheap stand-in for word count, good enough for sizing."""
-    return len(text[start:end].split())
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     piece = text[start:end]
-    stripped = piece.lstrip()
-    start += len(piece) - len(stripped)
-    return start, start + len(stripped.rstrip())
+    words = piece.split()  # whitespace-separated words: a cheap stand-in for a word count
+    if len(words) < MIN_WORDS:
+        return out
+    # The paragraph without its surrounding whitespace (str.strip and str.split agree on what
+    # whitespace is).
+    start += len(piece) - len(piece.lstrip())
+    end -= len(piece) - len(piece.rstrip())
+    if len(words) <= WINDOW_WORDS:  # what the loop below would give, without its sentence search
+        out.append((start, end))
+        return out
+    # A sentence ends at the whitespace after a word ending in . ! or ?: the breaks below are
+    # those words in order, so a sentence's words are counted from the word list.
+    ends = [i for i, word in enumerate(words) if word[-1] in ".!?"]
+    first = len(out)
+    win_start, win_words, at = start, 0, 0
+    for n, brk in enumerate([*_SENTENCE_END.finditer(text, start, end), None]):
+        sent_end = brk.start() if brk else end
+        upto = ends[n] + 1 if brk else len(words)
+        win_words += upto - at
+        at = upto
+        if win_words >= WINDOW_WORDS or brk is None:
+            if win_words >= MIN_WORDS or len(out) == first:
+                out.append((win_start, sent_end))
+            else:
+                out[-1] = (out[-1][0], sent_end)
+            win_start, win_words = brk.end() if brk else end, 0
+    return out
 
 
 def sampled(hashes: U64) -> npt.NDArray[np.bool_]:

@@ -8,10 +8,11 @@ library API and ``explain``), each bounded in memory, with only compact integer 
 driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
-   write into the barrier's folder its signatures, band keys, distinct shingle sets (one flat
-   array and offsets, memory-mapped later) and ``(key, id)`` labels; then its band rows
-   ``(rank, key)``, one file per group of bands, ordered by partition (``key % partitions``).
-   With a persistent index, also query and verify each document against it (read-only).
+   write into the barrier's folder its distinct shingle sets (one flat array and offsets,
+   memory-mapped later) and ``(key, id)`` labels; then its band rows ``(rank, key)``, one file
+   per group of bands, ordered by partition (``key % partitions``). With a persistent index,
+   also its band keys and content hashes (for adding the run to the index), and query and
+   verify each document against the index (read-only).
 2. **pairs**, one task per (band group, partition) (:func:`partition_pairs`): that partition's
    rows from every shard, so equal keys meet; :func:`~cleaner.dedup.cluster.bucket_pairs` gives
    the candidate pairs band by band, written sorted. Memory: the rows of one group and partition.
@@ -27,11 +28,14 @@ holding its hash) depends only on the ranks holding that same hash, so the hash 
 into ranges and each range's owners are found alone:
 
 5. **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
-   first rank holding it, sorted and cut by hash range;
+   first rank holding it (and whether a second document of the shard holds it), sorted and cut
+   by hash range;
 6. **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
-   and for each hash the smallest rank: the run's owner map, one range per task;
+   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
+   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 7. **passages**, per shard (:func:`shard_passages`): the owners of the shard's passage shingles
-   looked up in the range tables (memory-mapped), then the owner prefilter and the exact check
+   looked up in the range tables (memory-mapped; only shingles that pass the filter are
+   searched), then the owner prefilter and the exact check
    (:func:`~cleaner.dedup.passages.best_source`), reading source documents' shingle sets from
    the shards' files.
 
@@ -65,7 +69,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
-from cleaner.dedup.cluster import BUCKET_CAP, bucket_pairs, distinct_sorted, jaccard_distinct
+from cleaner.dedup.cluster import BUCKET_CAP, argsort_hashes, bucket_pairs, distinct_sorted, jaccard_distinct
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
@@ -152,12 +156,13 @@ def shard_bands(
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
     distinct: list[U64] = []
-    contents: list[int] = []
+    contents: list[int] = []  # only a persistent index uses them (known versions, new rows)
     for key, summary in summaries:
         labels.append((key, summary.id))
         sigs.append(summary.signature)
         distinct.append(distinct_sorted(summary.shingles))
-        contents.append(content_hash(summary.shingles))
+        if cfg.index:
+            contents.append(content_hash(summary.shingles))
     n = len(labels)
     files = _files(folder, shard)
     signatures = np.vstack(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
@@ -165,10 +170,11 @@ def shard_bands(
     bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([d.size for d in distinct], out=offsets[1:])
-    np.save(files["bkeys.npy"], bkeys)
     np.save(files["shingles.npy"], np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64))
     np.save(files["offsets.npy"], offsets)
-    np.save(files["content.npy"], np.array(contents, dtype=np.int64))
+    if cfg.index:  # for _add_to_index
+        np.save(files["bkeys.npy"], bkeys)
+        np.save(files["content.npy"], np.array(contents, dtype=np.int64))
     with open(files["labels.pkl"], "wb") as fh:
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -391,66 +397,116 @@ def _cut(values: U64, ranges: int) -> I64:
 
 def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
     """The owner piece of one shard (passages, step 1): each distinct hash of the shard with the
-    first rank holding it, sorted by hash, cut by hash range. Returns the number of rows."""
+    first rank holding it and whether another document of the shard holds it too, sorted by
+    hash, cut by hash range. Returns the number of rows."""
     files = _files(folder, shard)
     values = np.load(files["shingles.npy"])
     offsets = np.load(files["offsets.npy"])
-    order = np.argsort(values, kind="stable")  # equal hashes stay in rank order: the first is the owner
+    order = argsort_hashes(values)  # stable: equal hashes stay in rank order, the first is the owner
     values = values[order]
-    # Each position's document, found from the sorted positions rather than gathered from a
-    # rank per position: three arrays of the shard's size alive at once instead of five.
-    ranks = first_rank + np.searchsorted(offsets, order, side="right") - 1
+    # Each position's document, gathered from a document number per position (4 bytes each;
+    # searching the offsets for every sorted position cost as much as the sort).
+    ranks = np.repeat(np.arange(offsets.size - 1, dtype=np.int32), np.diff(offsets))[order].astype(np.int64)
+    ranks += first_rank
     del order
     first = np.ones(values.size, dtype=np.bool_)
     np.not_equal(values[1:], values[:-1], out=first[1:])
-    values, ranks = values[first], ranks[first]
+    shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
+    np.logical_not(first[1:], out=shared[:-1])
+    values, ranks, shared = values[first], ranks[first], shared[first]
     np.save(folder / f"s{shard}.owners.npy", np.stack([values.view(np.int64), ranks], axis=1))
+    np.save(folder / f"s{shard}.owner_shared.npy", shared)
     np.save(folder / f"s{shard}.owner_cuts.npy", _cut(values, ranges))
     return int(values.size)
 
 
 def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
     """The owner table of one hash range (passages, step 2): the pieces of every shard, and for
-    each hash the smallest rank. Written as two sorted arrays; returns the number of hashes."""
-    pieces = []
+    each hash that two or more documents hold, the smallest rank (a hash only one document holds
+    is owned by that document: no earlier one can lend it to a passage, so it needs no row).
+    Written as two sorted arrays and a bit filter of their hashes (:func:`_write_filter`);
+    returns the number of hashes in the table."""
+    pieces, flags = [], []
     for shard in shards:
         cuts = np.load(folder / f"s{shard}.owner_cuts.npy")
         lo, hi = int(cuts[part]), int(cuts[part + 1])
         if hi > lo:
             pieces.append(np.array(np.load(folder / f"s{shard}.owners.npy", mmap_mode="r")[lo:hi]))
+            flags.append(np.array(np.load(folder / f"s{shard}.owner_shared.npy", mmap_mode="r")[lo:hi]))
     rows = np.concatenate(pieces) if pieces else np.zeros((0, 2), dtype=np.int64)
+    shared = np.concatenate(flags) if flags else np.zeros(0, dtype=np.bool_)
     sort = len(pieces) > 1
-    del pieces  # memory: the rows are sorted in place, a column at a time: ~36 B per row at the peak
+    del pieces, flags  # memory: the rows are sorted in place, a column at a time: ~36 B per row at the peak
     if sort:
         # Each piece is sorted by hash with distinct hashes, and the pieces come in shard order,
         # so in rank order: a stable sort by hash alone (a merge of sorted runs) puts each hash's
         # smallest rank first, as sorting by (hash, rank) would, at a fraction of the cost.
-        order = np.argsort(rows[:, 0].view(np.uint64), kind="stable")
+        order = np.argsort(rows[:, 0].view(np.uint64), kind="stable")  # argsort_hashes holds 8 B a row more
         for column in (0, 1):
             rows[:, column] = rows[order, column]
+        shared = shared[order]
         del order
     hashes = rows[:, 0].view(np.uint64)
     first = np.ones(hashes.size, dtype=np.bool_)
     np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
-    np.save(folder / f"o{part}.hashes.npy", hashes[first])
-    np.save(folder / f"o{part}.ranks.npy", rows[:, 1][first])
-    return int(np.count_nonzero(first))
+    # Held by two or more documents: by two shards (the next row has the same hash), or by two
+    # documents of one shard (its piece says so).
+    shared[:-1] |= ~first[1:]
+    keep = first & shared
+    del first, shared
+    kept = hashes[keep]
+    np.save(folder / f"o{part}.hashes.npy", kept)
+    np.save(folder / f"o{part}.ranks.npy", rows[:, 1][keep])
+    _write_filter(folder / f"o{part}.filter.npy", kept)
+    return int(kept.size)
 
 
-def _owner_ranks(folder: Path, hashes: U64, ranges: int) -> I64:
-    """The owner rank of each of ``hashes`` (all of them occur in the run) from the range tables."""
-    out = np.empty(hashes.size, dtype=np.int64)
-    order = np.argsort(hashes)  # sorted needles: searchsorted walks the table forward (3x faster)
-    ordered = hashes[order]
-    cuts = _cut(ordered, ranges)
+# Bits of an owner table's filter per hash in it: about 1 in 16 hashes the table lacks passes
+# the filter and is looked up in vain.
+FILTER_BITS_PER_HASH = 16
+
+
+def _write_filter(path: Path, hashes: U64) -> None:
+    """A bit per slot of the hash space (its top bits), set where one of the sorted ``hashes``
+    falls: most passage shingles are held by their own document alone, and the filter tells
+    them apart without a search of the table."""
+    bits = max(1 << 13, 1 << (FILTER_BITS_PER_HASH * max(hashes.size, 1) - 1).bit_length())
+    slots = hashes >> np.uint64(64 - (bits.bit_length() - 1))
+    at = slots >> np.uint64(3)
+    values = np.left_shift(np.uint8(1), (np.uint64(7) - (slots & np.uint64(7))).astype(np.uint8))
+    filt = np.zeros(bits // 8, dtype=np.uint8)
+    if hashes.size:  # slots come sorted: OR together the bits that land in one byte
+        starts = np.flatnonzero(np.diff(at, prepend=np.uint64(at[0]) + np.uint64(1)) != 0)
+        filt[at[starts]] = np.bitwise_or.reduceat(values, starts)
+    np.save(path, filt)
+
+
+def _in_filter(filt: npt.NDArray[np.uint8], hashes: U64) -> npt.NDArray[np.bool_]:
+    """Which ``hashes`` have their slot's bit set in ``filt`` (see :func:`_write_filter`)."""
+    slots = hashes >> np.uint64(64 - ((filt.size * 8).bit_length() - 1))
+    byte = filt[slots >> np.uint64(3)]
+    shift = (np.uint64(7) - (slots & np.uint64(7))).astype(np.uint8)
+    return ((byte >> shift) & np.uint8(1)).astype(np.bool_)
+
+
+def _owner_ranks(folder: Path, hashes: U64, ranges: int, own: I64) -> I64:
+    """The owner rank of each of ``hashes`` from the range tables; ``own`` is the rank of the
+    document each was taken from, its owner when no other document holds it (no table row)."""
+    out = own.copy()
+    part_of = np.searchsorted(_range_cuts(ranges)[1:-1], hashes, side="right") if ranges > 1 else None
     for part in range(ranges):
-        lo, hi = int(cuts[part]), int(cuts[part + 1])
-        if hi == lo:
-            continue
         table = np.load(folder / f"o{part}.hashes.npy", mmap_mode="r")
+        if not table.size:
+            continue
+        where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
+        where = where[_in_filter(np.load(folder / f"o{part}.filter.npy"), hashes[where])]
+        order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)
+        where = where[order]
+        needles = hashes[where]
+        at = np.minimum(np.searchsorted(table, needles), table.size - 1)
+        found = table[at] == needles
         ranks = np.load(folder / f"o{part}.ranks.npy", mmap_mode="r")
-        at = np.searchsorted(table, ordered[lo:hi])
-        out[order[lo:hi]] = ranks[at]
+        out[where[found]] = ranks[at[found]]
     return out
 
 
@@ -489,7 +545,7 @@ def shard_passages(
         sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
-        sizes = [int(t[:, 3].sum()) for t in tables]
+        sizes = _shingles_in(tables)
         lo = 0
         while lo < len(tables):
             hi, positions = lo + 1, sizes[lo]
@@ -504,6 +560,21 @@ def shard_passages(
     finally:
         if index is not None:
             index.close()
+
+
+def _shingles_in(tables: Sequence[I64]) -> list[int]:
+    """Passage shingles of each document (the sum of its passage table's counts), in one array
+    pass rather than a numpy sum per document.
+
+    >>> _shingles_in([np.array([[0, 9, 0, 3], [10, 20, 3, 4]]), np.zeros((0, 4), dtype=np.int64)])
+    [7, 0]
+    """
+    rows = np.array([len(t) for t in tables], dtype=np.int64)
+    counts = np.concatenate([t[:, 3] for t in tables]) if tables else np.zeros(0, dtype=np.int64)
+    running = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)  # shingles before each row
+    ends = np.cumsum(rows)
+    sizes: list[int] = (running[ends] - running[ends - rows]).tolist()
+    return sizes
 
 
 @dataclass(frozen=True)
@@ -541,8 +612,8 @@ def _chunk_passages(
     positions = (doc_offsets[passage_doc] + table[:, 2])[slot] + (np.arange(starts[-1]) - starts[slot])
     hashes = flat_raw[positions]
     del flat_raw, positions
-    owners = _owner_ranks(folder, hashes, ranges)
     own_rank = first_rank + passage_doc
+    owners = _owner_ranks(folder, hashes, ranges, own_rank[slot])
     owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
 

@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cleaner.boilerplate.features import FEATURE_NAMES, block_features, text_stats, texts_stats
-from cleaner.boilerplate.html import _text_without_body, analyse, extract, visible_text
+from cleaner.boilerplate.features import (
+    CONTEXT_NAMES,
+    FEATURE_NAMES,
+    block_features,
+    context_features,
+    text_stats,
+    texts_stats,
+)
+from cleaner.boilerplate.html import CONTEXT_MODEL, _text_without_body, analyse, extract, model_scores, visible_text
 from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, WALK_LANES, TreeModel, packaged
 from cleaner.boilerplate.rules import LINE_CUE_MAX_LENGTH, LINE_CUES, PREFIX_CUES, ClassCues, line_reason
 from cleaner.boilerplate.text import LINE_FEATURES, classify_lines
@@ -26,12 +33,13 @@ PAGE = """<html><body><nav><a href="/">Home</a> <a href="/w">World</a> <a href="
 
 
 def test_shipped_models_load_with_their_features_and_attribution() -> None:
-    html_model, text_model = packaged(HTML_MODEL), packaged(TEXT_MODEL)
-    assert html_model is not None and text_model is not None
+    html_model, context, text_model = packaged(HTML_MODEL), packaged(CONTEXT_MODEL), packaged(TEXT_MODEL)
+    assert html_model is not None and context is not None and text_model is not None
     # A feature added without retraining would shift every column the trees read.
     assert html_model.names == FEATURE_NAMES
+    assert context.names == (*FEATURE_NAMES, *CONTEXT_NAMES)
     assert text_model.names == LINE_FEATURES
-    for model in (html_model, text_model):
+    for model in (html_model, context, text_model):
         assert "CC-BY-4.0" in model.meta["data"] and "Murrough Foley" in model.meta["data"]
         for kept, soft, cued in model.meta["bars"].values():
             assert 0 < kept <= soft <= cued < 1  # a cue's verdict is the hardest to overrule
@@ -290,3 +298,41 @@ print(small, "numba" in sys.modules, bool(np.array_equal(before, after)))
     env = {**os.environ, "PYTHONPATH": str(repo)}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=repo)
     assert done.stdout.split() == ["False", "True", "True"], done.stdout + done.stderr
+
+
+def _split_on(column: int, threshold: float) -> TreeModel:
+    """One stump: -4 below ``threshold`` in ``column``, +4 above it."""
+    names = (*FEATURE_NAMES, *CONTEXT_NAMES)
+    return TreeModel.from_arrays(
+        feature=[column, -1, -1], threshold=[threshold, 0, 0], left=[1, 1, 2], right=[2, 1, 2],
+        value=[0.0, -4.0, 4.0], roots=[0], depth=1, names=names, meta={},
+    )  # fmt: skip
+
+
+def test_the_second_stage_reads_the_first_stages_scores_around_each_block() -> None:
+    first = packaged(HTML_MODEL)
+    assert first is not None
+    page = analyse(PAGE)
+    assert page is not None
+    scores = model_scores(page, first)
+    # A second stage that keeps a block exactly where the first stage's score passes 0.5 ...
+    own = _split_on(len(FEATURE_NAMES) + CONTEXT_NAMES.index("score"), 0.5)
+    assert (model_scores(page, first, own) > 0.5).tolist() == (scores > 0.5).tolist()
+    # ... and one that follows the page's mean score instead gives every block one verdict.
+    page_mean = float(context_features(page, scores)[0, CONTEXT_NAMES.index("page_score")])
+    whole = _split_on(len(FEATURE_NAMES) + CONTEXT_NAMES.index("page_score"), page_mean - 0.01)
+    assert set((model_scores(page, first, whole) > 0.5).tolist()) == {True}
+    assert not (scores > 0.5).all(), "the page must have blocks the first stage drops for this to test anything"
+
+
+def test_context_features_follow_the_tree_and_the_neighbours() -> None:
+    page = analyse("<div><p>First paragraph here.</p><p>Second one.</p></div><ul><li>A link</li></ul>")
+    assert page is not None
+    rows = context_features(page, np.array([1.0, 0.0, 0.5]))
+    col = {name: j for j, name in enumerate(CONTEXT_NAMES)}
+    sizes = np.array([len(b.text) for b in page.blocks], dtype=np.float64)
+    # The first two blocks share their <div>: its mean is their character-weighted mean.
+    assert rows[0, col["up_score_1"]] == rows[1, col["up_score_1"]]
+    assert np.isclose(rows[0, col["up_score_1"]], sizes[0] / (sizes[0] + sizes[1]))
+    assert np.isclose(rows[2, col["window_score_1"]], (0.0 * sizes[1] + 0.5 * sizes[2]) / (sizes[1] + sizes[2]))
+    assert np.isclose(rows[0, col["page_content_share"]], (sizes[0] + sizes[2]) / sizes.sum())

@@ -15,7 +15,7 @@ from oracle_cluster import Assignment, OnlineBuckets, candidate_pairs, cluster_b
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup
-from cleaner.dedup.cluster import bucket_pairs, jaccard, resolve_arrays, smallest_member
+from cleaner.dedup.cluster import argsort_hashes, bucket_pairs, jaccard, resolve_arrays, smallest_member
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.record import DuplicateOf, Reason
@@ -243,3 +243,13 @@ def test_clusters_do_not_depend_on_input_order(order: list[int], passages: bool)
         first = min(members, key=lambda m: [t for t, _ in shuffled].index(m))
         assert kept_id == first
         assert [d.status for d in out if d.id in members].count("kept") == 1
+
+
+def test_argsort_hashes_is_numpy_s_stable_argsort() -> None:
+    rng = np.random.default_rng(11)
+    for size in (0, 5, 70_000, 300_000):  # below and above the radix pass's threshold
+        # Many repeats (each in several places, the way shards hold shared shingles), and hashes
+        # that share their top 16 bits but differ below.
+        base = rng.integers(0, 2**64, max(size // 3, 1), dtype=np.uint64, endpoint=False)
+        values = rng.choice(base, size) ^ (rng.integers(0, 4, size, dtype=np.uint64) << np.uint64(20))
+        assert np.array_equal(argsort_hashes(values), np.argsort(values, kind="stable"))

@@ -128,3 +128,37 @@ def test_key_folds_case_lookalikes_and_punctuation() -> None:
     assert dedup_key(plain) == dedup_key(spoofed) == "paris is in france said the report"
     shingler = Shingler(5)
     assert np.array_equal(shingler.hash_text(plain), shingler.hash_text(spoofed))
+
+
+def test_numpy_kernels_past_their_blocks_and_kept_powers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A document longer than a MinHash block (and documents spread over several blocks), and a
+    # chunk longer than the kept powers of K_CHAR (computed for that chunk alone), against the
+    # written-out reference.
+    monkeypatch.setattr(_kernels, "_BLOCK_SHINGLES", 64)
+    monkeypatch.setattr(_kernels, "_POWERS_KEPT", 256)
+    monkeypatch.setattr(_kernels, "_powers", (np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64)))
+    long_text = " ".join(f"w{i % 97}x{i % 13}" for i in range(300))
+    texts = [long_text, "", *TEXTS[3:], long_text[:500], "a b c d e f g h"]
+    shingler = Shingler(5, use_numba=False)
+    signer = Signer(num_perm=8, seed=3, use_numba=False)
+    for batch in (texts, texts[1:3]):  # the second one fits the kept powers
+        hashes, offsets = shingler.hash_batch(batch)
+        sigs = signer.sign(hashes, offsets)
+        for i, text in enumerate(batch):
+            expected = reference_hashes(text, 5)
+            assert hashes[offsets[i] : offsets[i + 1]].tolist() == expected, text[:40]
+            assert sigs[i].tolist() == reference_signature(expected, signer)
+    assert 0 < _kernels._powers[0].size <= 256
+
+
+def test_numba_is_picked_once_the_process_gave_numpy_enough_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Work counts per process and per kind, across calls (and so across Shinglers and Signers):
+    # many small batches add up as one large one would.
+    monkeypatch.setattr(_kernels, "_numpy_work", {})
+    monkeypatch.setattr(_kernels, "numba_started", lambda: False)
+    compiled = "numba" if _kernels.numba_available() else "numpy"
+    assert _kernels.pick(None, 600, 1000).name == "numpy"
+    assert _kernels.pick(None, 300, 1000).name == "numpy"
+    assert _kernels.pick(None, 50, 2000).name == "numpy"  # another kind has its own count
+    assert _kernels.pick(None, 200, 1000).name == compiled
+    assert _kernels.pick(False, 10**9, 1).name == "numpy"

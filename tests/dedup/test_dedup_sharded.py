@@ -145,20 +145,26 @@ def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
 def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_path: Path) -> None:
     # The owners task is the largest single step of a run at its cap (OWNER_ROWS_PER_RANGE rows):
     # it must sort in place, not hold the pieces, the rows and sorted copies of both columns at once.
+    # Its table keeps the hashes two or more documents hold (in two shards, or twice in one).
     import tracemalloc
 
     rng = np.random.default_rng(5)
     shared = rng.integers(0, 2**63, 20_000, dtype=np.uint64)  # hashes that several shards hold
-    want: dict[int, int] = {}
+    first_seen: dict[int, int] = {}
+    held: dict[int, int] = {}  # hash -> documents holding it
     total = 0
     for shard in range(4):
         hashes = np.unique(np.concatenate([shared, rng.integers(0, 2**63, 80_000, dtype=np.uint64)]))
         rows = np.stack([hashes.view(np.int64), shard * 1_000_000 + np.arange(hashes.size)], axis=1)
+        twice = rng.random(hashes.size) < 0.05  # another document of the shard holds it too
         np.save(tmp_path / f"s{shard}.owners.npy", rows)
+        np.save(tmp_path / f"s{shard}.owner_shared.npy", twice)
         np.save(tmp_path / f"s{shard}.owner_cuts.npy", np.array([0, hashes.size], dtype=np.int64))
-        for h, r in zip(hashes.tolist(), rows[:, 1].tolist(), strict=True):
-            want.setdefault(h, r)  # shards come in rank order: the first one seen owns the hash
+        for h, r, t in zip(hashes.tolist(), rows[:, 1].tolist(), twice.tolist(), strict=True):
+            first_seen.setdefault(h, r)  # shards come in rank order: the first one seen owns the hash
+            held[h] = held.get(h, 0) + 1 + t
         total += hashes.size
+    want = {h: r for h, r in first_seen.items() if held[h] > 1}
     tracemalloc.start()
     try:
         count = sharded.range_owners(tmp_path, [0, 1, 2, 3], 0)
@@ -168,4 +174,10 @@ def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_p
     hashes, ranks = np.load(tmp_path / "o0.hashes.npy"), np.load(tmp_path / "o0.ranks.npy")
     assert count == len(want) and np.all(hashes[1:] > hashes[:-1])
     assert dict(zip(hashes.tolist(), ranks.tolist(), strict=True)) == want
+    assert len(want) > 20_000  # both kinds of sharing are in the table
+    # The filter passes every hash of the table, and few others.
+    filt = np.load(tmp_path / "o0.filter.npy")
+    assert sharded._in_filter(filt, hashes).all()
+    others = np.array([h for h in first_seen if h not in want], dtype=np.uint64)
+    assert sharded._in_filter(filt, others).mean() < 2 / sharded.FILTER_BITS_PER_HASH
     assert peak / total < 40, peak / total  # 32 B per row; holding copies of everything took 64

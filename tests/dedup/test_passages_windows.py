@@ -7,12 +7,14 @@ import itertools
 import random
 import re
 
+import pytest
 from dedup_textgen import docs_from, random_words, run_stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages
+from cleaner.dedup import passages
+from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages, split_passages_batch
 
 
 def _sentence(seed: int, n: int) -> str:
@@ -81,6 +83,38 @@ def test_passages_are_ordered_disjoint_sentence_runs(paragraphs: list[list[int]]
     covered = "".join(text[s:e] for s, e in spans).replace(" ", "")
     expected = "".join(p for p in text.split("\n\n") if _words(p) >= MIN_WORDS).replace(" ", "")
     assert covered == expected
+
+
+# Pieces that make paragraphs, sentences and words, and every kind of whitespace the break
+# and sentence patterns and str.split treat alike (or not: NUL and emoji are words).
+_PIECES = ["a", "bb", "c.", "d!", "e?", "f.g", ".", " ", "  ", "\n", "\n\n", "\n  ", "\t", "\r\n", "\x0b",
+           "\x1c", "\x85", "\u00a0", "\u2003", "\x00", "\U0001f600", "é", "Straße"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=200).map("".join), max_size=6))
+def test_the_batch_split_gives_each_text_s_passages(texts: list[str]) -> None:
+    text_of, spans = split_passages_batch(texts)
+    got: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for t, (s, e) in zip(text_of.tolist(), spans.tolist(), strict=True):
+        got[t].append((s, e))
+    assert got == [split_passages(t) for t in texts]
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 1])  # 1: each text in a chunk of its own
+def test_the_batch_split_on_long_paragraphs_and_tails(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(passages, "CHUNK_CHARS", chunk)
+    rng = random.Random(3)
+    texts = [
+        "\n\n".join(" ".join(_sentence(rng.randrange(10**6), n) for n in lengths) for lengths in paragraphs)
+        for paragraphs in ([[25, 10, 30, 12, 9, 22, 18, 11]], [[20, 20, 5], [20, 20, MIN_WORDS]], [[50], [3, 60, 2]])
+    ]
+    text_of, spans = split_passages_batch(["", *texts, "   "])
+    got: list[list[tuple[int, int]]] = [[] for _ in range(len(texts) + 2)]
+    for t, (s, e) in zip(text_of.tolist(), spans.tolist(), strict=True):
+        got[t].append((s, e))
+    assert got == [[], *(split_passages(t) for t in texts), []]
+    assert [len(p) for p in got] == [0, 3, 3, 2, 0]  # windows; a tail joined, a tail of its own; tails joined
 
 
 def _source() -> tuple[str, list[str]]:

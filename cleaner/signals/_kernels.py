@@ -90,8 +90,43 @@ _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _S33 = np.uint64(33)
 
 
+# char_tables() as computed once (flags, lower and the Unicode version of unicodedata): loading it
+# takes 1 ms where computing it takes 25-30 (a tenth of the signals stage on the five seeds).
+# Rewrite it with ``python -c "from cleaner.signals._kernels import write_char_tables; write_char_tables()"``
+# (tests/signals/test_signal_loops.py checks that it equals the computed tables).
+CHAR_TABLES_FILE = "char_tables.npz"
+
+
 def char_tables() -> tuple[U8, U32]:
     """The class bits and the lowercase of every code point of the Basic Multilingual Plane.
+
+    Read from :data:`CHAR_TABLES_FILE` when it was written with this Python's Unicode version,
+    else computed (:func:`compute_char_tables`).
+    """
+    from importlib import resources
+
+    try:
+        with resources.files("cleaner.signals").joinpath(CHAR_TABLES_FILE).open("rb") as handle:
+            stored = np.load(handle)
+            if str(stored["unicode"]) == unicodedata.unidata_version:
+                return stored["flags"], stored["lower"]
+    except FileNotFoundError:
+        pass
+    return compute_char_tables()
+
+
+def write_char_tables() -> None:
+    """Write :func:`compute_char_tables` to the package's :data:`CHAR_TABLES_FILE`."""
+    from importlib import resources
+
+    flags, lower = compute_char_tables()
+    path = resources.files("cleaner.signals").joinpath(CHAR_TABLES_FILE)
+    with open(str(path), "wb") as handle:
+        np.savez_compressed(handle, flags=flags, lower=lower, unicode=np.str_(unicodedata.unidata_version))
+
+
+def compute_char_tables() -> tuple[U8, U32]:
+    """The tables of :func:`char_tables`, computed from ``unicodedata`` and ``str`` methods.
 
     Punctuation is every P* and S* category and the control characters other than whitespace,
     as datatrove's PUNCTUATION set holds them; letters are what ``str.isalpha`` accepts.

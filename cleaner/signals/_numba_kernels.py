@@ -1,6 +1,6 @@
 """The compiled twins of the loops of :mod:`cleaner.signals._kernels`, loaded from numba's disk cache.
 
-Imported only when a process has enough text to measure (see ``quality.PYTHON_CHARS``), so a small
+Imported only when a process has enough text to measure (see ``quality.NUMPY_CHARS``), so a small
 run never pays numba's start (its import, then its type registries: about 0.5 CPU-s per process
 even from a warm cache). The loops are written once, as plain functions in ``_kernels``; here each
 gets a copy whose globals name the compiled copies of the others, and numba compiles those. Their

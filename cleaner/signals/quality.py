@@ -20,13 +20,13 @@ import importlib.util
 import json
 import re
 import sys
-from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from cleaner.signals import _kernels as k
+from cleaner.signals import _numpy_kernels as nk
 
 # The eight English words of the Gopher rule "at least two of: the, be, to, of, and, that, have,
 # with" (Rae et al. 2021, "Scaling Language Models", appendix A1; datatrove's STOP_WORDS).
@@ -58,25 +58,26 @@ SIGNALS: tuple[str, ...] = (
 )
 
 
-# A process measures its first texts with the plain Python loops of _kernels (about 14 us per
-# character) and the rest with their numba twins: starting numba costs about 0.5 CPU-s per
-# process even from a warm cache (its import, then its type registries), what the Python loops
-# take for ~35,000 characters. So a small run (the five seeds, 20 KB) never starts numba, and a
-# large one pays at most twice the best of the two. Re-measure both sides with
-# ``python -X importtime -c "import cleaner.signals._numba_kernels"`` and a timed measure().
-PYTHON_CHARS = 32 * 1024
+# A process measures its first texts with the numpy passes of _numpy_kernels (about 0.3 us per
+# character in-process on the 181 Scrapinghub pages' texts) and the rest with the numba twins of the
+# _kernels loops (0.03 us per character): starting numba costs about 0.4 CPU-s per process from a
+# warm cache (its import 0.2, then loading these kernels 0.17), what the numpy passes take for
+# about 1.3 million characters. So a small run (the five seeds, 20 KB; the 181 pages, 0.8 million
+# characters) never starts numba here, and a large one pays at most about twice the best of the
+# two. Re-measure both sides with a timed measure_array() over a run's texts, numba imported or not.
+NUMPY_CHARS = 1024 * 1024
 
 
 class _Budget:
-    """Characters measured with the Python loops in this process. Counted per process, not per
+    """Characters measured with the numpy passes in this process. Counted per process, not per
     measurer: an engine that unpickles the stage for each task (Dask) builds a new measurer per
-    task, and would otherwise stay on the Python loops for ever on small tasks. It only picks
+    task, and would otherwise stay on the numpy passes for ever on small tasks. It only picks
     between two bit-identical implementations, so no result depends on it."""
 
     spent = 0
 
 
-PYTHON_BUDGET = _Budget()
+NUMPY_BUDGET = _Budget()
 
 
 def numba_started() -> bool:
@@ -101,15 +102,18 @@ class QualityMeasurer:
         self._stop_hashes: dict[str, Any] = {}
         self._stop_lists: dict[str, list[str]] | None = None
         self._compiled: Any = None
+        self._chunks: dict[str, tuple[int, ...]] = {}  # token starts of the chunks the numpy passes hand to the loop
 
     def kernels(self, chars: int) -> Any:
-        """The loops for a text of ``chars`` characters: the plain Python ones until the process
-        has measured PYTHON_CHARS characters with them (or numba has started anyway), then the
-        compiled ones for good. Both give the same values, bit for bit."""
+        """The kernels for a text of ``chars`` characters: the numpy passes until the process has
+        measured NUMPY_CHARS characters with them (or numba has started anyway: the HTML model
+        starts it after a few pages, and then loading these kernels, 0.17 CPU-s, plus the compiled
+        loops cost less than the numpy passes over the 181 pages), then the compiled loops for
+        good. Both give the same values, bit for bit."""
         if self._compiled is None:
-            if (PYTHON_BUDGET.spent + chars < PYTHON_CHARS and not numba_started()) or not numba_available():
-                PYTHON_BUDGET.spent += chars
-                return k
+            if (NUMPY_BUDGET.spent + chars < NUMPY_CHARS and not numba_started()) or not numba_available():
+                NUMPY_BUDGET.spent += chars
+                return nk
             from cleaner.signals import _numba_kernels
 
             self._compiled = _numba_kernels
@@ -127,16 +131,23 @@ class QualityMeasurer:
             self._tables = k.char_tables()
         return self._tables
 
-    def _hashes(self, words: Iterable[str], folded: bool) -> Any:
+    def _hashes(self, words: list[str] | tuple[str, ...], folded: bool) -> Any:
         flags, lower = self.tables
-        tokenize = (self._compiled or k).tokenize  # the compiled loop once chosen: same values
-        out = []
-        for word in words:
-            with np.errstate(over="ignore"):  # the Python loops' hashes wrap around, as compiled
-                hashes, lowered, _, _ = tokenize(self._codepoints(word), flags, lower)
-            if len(hashes) == 1:  # a stop word the tokenizer would split can never match a token
-                out.append(lowered[0] if folded else hashes[0])
-        return np.unique(np.array(out, dtype=np.uint64))
+        if self._compiled is not None:  # the compiled loop once chosen: same values
+            out = []
+            for word in words:
+                hashes, lowered, _, _ = self._compiled.tokenize(self._codepoints(word), flags, lower)
+                if len(hashes) == 1:  # a stop word the tokenizer would split can never match a token
+                    out.append(lowered[0] if folded else hashes[0])
+            return np.unique(np.array(out, dtype=np.uint64))
+        # All words in one pass, joined by spaces (the tokenizer never looks across a space).
+        cps = self._codepoints(" ".join(words))
+        word_starts = np.cumsum([0] + [len(word) + 1 for word in words[:-1]])
+        starts, hashes, lowered, _, _ = nk._tokens(cps, flags, lower, chunk_cache=self._chunks)
+        owner = np.searchsorted(word_starts, starts, side="right") - 1
+        tokens_of = np.bincount(owner, minlength=len(words))
+        single = tokens_of[owner] == 1  # a stop word the tokenizer would split can never match a token
+        return np.unique((lowered if folded else hashes)[single])
 
     def stop_hashes(self, lang: str) -> Any:
         """A hash table of the case-folded stop words of ``lang`` (empty when no list covers it)."""
@@ -161,10 +172,10 @@ class QualityMeasurer:
         gopher_table, gopher_used = self._stop_hashes["gopher"]
         cps = self._codepoints(text)
         loops = self.kernels(cps.size)
-        with np.errstate(over="ignore"):  # the Python loops' hashes wrap around, as compiled ones do
-            return loops.doc_signals(
-                cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS
-            )
+        if loops is nk:
+            stops = (stop_table, stop_used, gopher_table, gopher_used)
+            return nk.doc_signals(cps, flags, lower, *stops, SHORT_LINE_CHARS, text, self._chunks)
+        return loops.doc_signals(cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS)
 
     def measure(self, text: str, lang: str) -> dict[str, float | int]:
         """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""

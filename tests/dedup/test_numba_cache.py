@@ -64,8 +64,8 @@ def test_second_process_compiles_nothing_and_adds_no_cache_file(tmp_path: Path) 
 
 def test_a_small_run_never_loads_the_numba_dedup_kernels(tmp_path: Path) -> None:
     """Starting numba costs about half a CPU-second per process even from a warm cache: a small
-    run (the five seeds) hashes with the numpy kernels and measures its signals with the Python
-    loops, bit-identical, and never imports numba at all."""
+    run (the five seeds) hashes with the numpy kernels and measures its signals with the numpy
+    passes, bit-identical, and never imports numba at all."""
     script = """
 import sys
 import cleaner
@@ -88,14 +88,16 @@ def _cli_run(inputs: Path, out: Path, cache_dir: Path) -> str:
 
 
 def test_a_second_cleaner_run_compiles_nothing_and_adds_no_cache_file(tmp_path: Path) -> None:
-    """``cleaner clean`` twice on an input large enough that numba starts (the signals' loops,
-    then the dedup kernels): the first run compiles and saves them, the second loads every one
+    """``cleaner clean`` twice on an input large enough that numba starts (the signals' compiled
+    loops, then the dedup kernels): the first run compiles and saves them, the second loads every one
     from the cache and saves nothing (nor does any other compiled loop that runs)."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     sentence = "the river bank rose after rain and the town of {i} closed its bridge for {j} days."
     lines = []
-    for i in range(60):  # ~70 KB of text: past the signals' Python budget, so numba starts
+    from cleaner.signals.quality import NUMPY_CHARS
+
+    for i in range(NUMPY_CHARS // 900 + 60):  # ~1,000 characters each: past the signals' numpy budget
         text = "\n\n".join(sentence.format(i=i, j=j) for j in range(12))
         lines.append(json.dumps({"id": f"d{i}", "text": text}) + "\n")
     (inputs / "a.jsonl").write_text("".join(lines), encoding="utf-8")

@@ -1,7 +1,9 @@
-"""The signals' loops give the same values, bit for bit, run as Python and compiled by numba.
+"""The signals' kernels give the same values, bit for bit: the loops run as Python, the numpy passes,
+and the loops compiled by numba.
 
-A process measures its first texts with the Python loops and the rest compiled
-(``quality.PYTHON_CHARS``): which one measured a document must never show in the report.
+A process measures its first texts with the numpy passes and the rest compiled
+(``quality.NUMPY_CHARS``): which one measured a document must never show in the report. The Python
+loops are the reference both are checked against.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.signals import _kernels as python_loops
-from cleaner.signals.quality import PYTHON_CHARS, QualityMeasurer
+from cleaner.signals import _numpy_kernels as numpy_passes
+from cleaner.signals.quality import NUMPY_CHARS, QualityMeasurer
 
 compiled = pytest.importorskip("cleaner.signals._numba_kernels")
 
@@ -37,7 +40,7 @@ CHARS = st.sampled_from(
 )
 
 
-def _both(text: str, lang: str) -> tuple[np.ndarray, np.ndarray]:
+def _all(text: str, lang: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     flags, lower = MEASURER.tables
     stop_table, stop_used = MEASURER.stop_hashes(lang)
     MEASURER.measure("warm", "en")  # fills the Gopher table
@@ -46,36 +49,86 @@ def _both(text: str, lang: str) -> tuple[np.ndarray, np.ndarray]:
     args = (cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, 30)
     with np.errstate(over="ignore"):
         as_python = python_loops.doc_signals(*args)
-    return as_python, compiled.doc_signals(*args)
+    return as_python, numpy_passes.doc_signals(*args, text), compiled.doc_signals(*args)
+
+
+def _tokens_agree(text: str) -> None:
+    flags, lower = MEASURER.tables
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        loops = python_loops.tokenize(cps, flags, lower)
+    passes = numpy_passes.tokenize(cps, flags, lower)
+    for name, a, b in zip(("hashes", "lowered", "lengths", "kinds"), loops, passes, strict=True):
+        assert a.tobytes() == b.tobytes(), (name, text, a.tolist(), b.tolist())
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(CHARS, max_size=300).map("".join), st.sampled_from(["en", "de", "ru"]))
-def test_python_and_compiled_loops_give_the_same_bits(text: str, lang: str) -> None:
-    as_python, as_compiled = _both(text, lang)
+def test_python_numpy_and_compiled_give_the_same_bits(text: str, lang: str) -> None:
+    as_python, as_numpy, as_compiled = _all(text, lang)
     assert as_python.tobytes() == as_compiled.tobytes(), (as_python.tolist(), as_compiled.tolist())
+    assert as_python.tobytes() == as_numpy.tobytes(), (as_python.tolist(), as_numpy.tolist())
+    _tokens_agree(text)
+
+
+# Real text in several scripts, and the tokenizer's special cases side by side (the numpy passes
+# take the plain chunks themselves and hand the others to the loop: both kinds in one text).
+SCRIPTS = [
+    "Shares of Acme Inc. rose 1.5 pct. to $3.30 on Tuesday, the U.S. unit's highest since J. Smith's bid.",
+    "\"Don't,\" she said -- (it's 3:30; 1/8 of 1,000) -v --exclude e-mail Ba-3 a@b.com LC_ALL l'homme...",
+    "Der schnelle braune Fuchs springt \u00fcber den faulen Hund. Stra\u00dfe, \u00c4rger!!! \u00bbZitat\u00ab",
+    "\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440! \u042d\u0442\u043e \u0442\u0435\u0441\u0442\u2026 "
+    "\u0421\u041f\u0410\u0421\u0418\u0411\u041e.",
+    "\u4f60\u597d\uff0c\u4e16\u754c\u3002\u3053\u308c\u306f\u30c6\u30b9\u30c8\u3067\u3059\u3002 "
+    "\u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645\u061f",
+    "\u0928\u092e\u0938\u094d\u0924\u0947 \u0926\u0941\u0928\u093f\u092f\u093e\u0964 "
+    "\N{GRINNING FACE}\N{GRINNING FACE} \N{MATHEMATICAL BOLD CAPITAL A}x \N{CIRCLED LATIN CAPITAL LETTER A}",
+    "- item one\n\u2022 item two\n   \n\n# Title\n\nSame line.\nSame line.\nends...\nends\u2026\n",
+    "'s 's n't N'T bank\u2019s \u2019s don' n' -'s x- -- ---- ==== ** __ ~~ .... J.. A. x. a.b. ",
+    "\t\u00a0lead\u2028mid\u0085tail  \n\n\n",
+    "",
+    " ",
+    "\n",
+    "a",
+    "-",
+]
+
+
+@pytest.mark.parametrize("text", SCRIPTS)
+def test_the_same_bits_on_real_scripts_and_edge_cases(text: str) -> None:
+    for lang in ("en", "ru", "zh"):
+        as_python, as_numpy, as_compiled = _all(text * 3, lang)
+        assert as_python.tobytes() == as_numpy.tobytes() == as_compiled.tobytes(), text
+    _tokens_agree(text)
+
+
+def test_stop_word_hashes_are_the_same_from_numpy_and_compiled_tokens() -> None:
+    fresh = QualityMeasurer()
+    by_numpy = [fresh.stop_hashes(lang)[0].tobytes() for lang in ("en", "de", "ru", "zh", "ja")]
+    fresh._stop_hashes, fresh._compiled = {}, compiled
+    assert [fresh.stop_hashes(lang)[0].tobytes() for lang in ("en", "de", "ru", "zh", "ja")] == by_numpy
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(["the", "bank", "bank's", "don't", "U.S.", "1,000", "-v", "x"]), max_size=80))
 def test_the_same_bits_on_repeated_words(words: list[str]) -> None:
     # Repeated n-grams and stop words: the hash tables' paths.
-    as_python, as_compiled = _both(" ".join(words) + "\n" + " ".join(reversed(words)), "en")
-    assert as_python.tobytes() == as_compiled.tobytes()
+    as_python, as_numpy, as_compiled = _all(" ".join(words) + "\n" + " ".join(reversed(words)), "en")
+    assert as_python.tobytes() == as_numpy.tobytes() == as_compiled.tobytes()
 
 
 def test_a_measurer_switches_to_the_compiled_loops_after_its_budget() -> None:
     measurer = QualityMeasurer()
     first = measurer.kernels(10)
     # In this process numba may have started already (other tests): then it is compiled at once.
-    assert first is python_loops or first is compiled
-    assert measurer.kernels(PYTHON_CHARS) is compiled
+    assert first is numpy_passes or first is compiled
+    assert measurer.kernels(NUMPY_CHARS) is compiled
     assert measurer.kernels(1) is compiled  # for good
 
 
-def test_the_python_budget_is_the_processes_not_each_measurers() -> None:
+def test_the_numpy_budget_is_the_processes_not_each_measurers() -> None:
     """Dask unpickles the stage for every task, so each task gets a new measurer: the budget is
-    counted for the process, or a run of small tasks would never leave the Python loops."""
+    counted for the process, or a run of small tasks would never leave the numpy passes."""
     import os
     import subprocess
     import sys
@@ -83,13 +136,23 @@ def test_the_python_budget_is_the_processes_not_each_measurers() -> None:
 
     script = """
 import sys
-from cleaner.signals.quality import PYTHON_CHARS, QualityMeasurer
-text = "word " * (PYTHON_CHARS // 10)  # half the budget
+from cleaner.signals.quality import NUMPY_CHARS, QualityMeasurer
+text = "word " * (NUMPY_CHARS // 10)  # half the budget
 print(QualityMeasurer().kernels(len(text)).__name__, QualityMeasurer().kernels(len(text)).__name__,
       QualityMeasurer().kernels(len(text)).__name__)
 """
     repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    python, compiled_name = "cleaner.signals._kernels", "cleaner.signals._numba_kernels"
-    assert done.stdout.split() == [python, python, compiled_name]
+    passes, compiled_name = "cleaner.signals._numpy_kernels", "cleaner.signals._numba_kernels"
+    assert done.stdout.split() == [passes, passes, compiled_name]
+
+
+def test_the_stored_character_tables_are_the_computed_ones() -> None:
+    """char_tables() reads the package's copy; it must hold what compute_char_tables() gives."""
+    flags, lower = python_loops.char_tables()
+    computed_flags, computed_lower = python_loops.compute_char_tables()
+    hint = "rewrite it with cleaner.signals._kernels.write_char_tables()"
+    assert flags.dtype == computed_flags.dtype and lower.dtype == computed_lower.dtype, hint
+    assert flags.tobytes() == computed_flags.tobytes(), hint
+    assert lower.tobytes() == computed_lower.tobytes(), hint

@@ -1,0 +1,372 @@
+"""The quality signals with numpy array operations: the values of :mod:`cleaner.signals._kernels`, bit for bit.
+
+The loops of ``_kernels`` cost about 14 us per character as plain Python, and their numba twins
+cost about 0.25-0.5 CPU-s to start in each process. These functions take the same arguments and
+return the same values with a few dozen numpy passes per document, so a small run starts no
+compiler and runs no Python loop per character.
+
+**Tokens.** The tokenizer never looks across a space or a line break (a text's start and end
+behave as a space does), so whitespace-separated chunks are tokenized one by one. Most chunks are
+*plain*: at most one run of word characters, with punctuation only before or after it (``word``,
+``word,``, ``"(word)."``, ``...``). Their tokens follow from the character classes alone: the word
+run is one token, and each punctuation character starts one, except a run of one of
+``. - = * _ ~``. The other chunks (``U.S.``, ``1,000``, ``don't``, ``e-mail``, ``-v``, an initial
+``J.``) go through the Python loop of ``_kernels.tokenize``, all in one call, joined by spaces; only
+the token lengths are taken from it. Hashes are then computed for every token at once, one
+character position at a time (``max token length`` numpy passes).
+
+**Lines.** The line and paragraph counts use ``str`` methods; repeated lines and paragraphs are
+found by string equality where the loops compare 64-bit hashes of the pieces (the same counts unless
+two different pieces share a hash, a chance of about 2**-64 per pair).
+
+**N-grams.** The running n-gram hashes are extended for all positions at once; the top n-gram comes
+from ``numpy.unique``; the repeated-n-gram scan (which jumps past a repeat, so it is sequential)
+visits only the positions whose n-gram occurs more than once. Each n looks only where the
+(n-1)-gram repeats: the loops would differ from that only where two different n-grams share a
+64-bit hash, the same chance of about 2**-64 per pair.
+
+>>> from cleaner.signals._kernels import char_tables
+>>> flags, lower = char_tables()
+>>> cps = np.frombuffer("Hi, hi #".encode("utf-32-le"), dtype=np.uint32)
+>>> hashes, lowered, lengths, kinds = tokenize(cps, flags, lower)
+>>> lengths.tolist(), kinds.tolist()
+([2, 1, 2, 1], [3, 0, 3, 0])
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import numpy.typing as npt
+
+from cleaner.signals import _kernels as k
+
+name = "numpy"
+
+U8 = npt.NDArray[np.uint8]
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_WS = k.SPACE | k.NEWLINE
+# The punctuation characters of which a run is one token (". - = * _ ~"), as a lookup over ASCII.
+_RUN_CHARS = np.zeros(128, dtype=np.bool_)
+_RUN_CHARS[[46, 45, 61, 42, 95, 126]] = True
+_TERMINALS_BMP = frozenset(ch for ch in k.TERMINAL_PUNCTUATION if ord(ch) < 0x10000)
+
+
+def _mix(x: U64) -> U64:
+    x = x ^ (x >> k._S33)
+    x = x * k._M1
+    return x ^ (x >> k._S33)
+
+
+def char_flags(cps: U32, flags: U8) -> U8:
+    """The class bits of every code point (``_kernels._flag`` for an array)."""
+    bmp = cps < 0x10000
+    out = np.where(bmp, flags[np.where(bmp, cps, 0)], np.uint8(k.WORD | k.ALPHA)).astype(np.uint8)
+    out[(cps >= 0x1F000) & (cps <= 0x1FAFF)] = k.PUNCT
+    return out
+
+
+def _token_starts(
+    cps: U32, f: U8, flags: U8, lower: U32, text: str | None, chunk_cache: dict[str, tuple[int, ...]] | None
+) -> B:
+    """Where each token starts (True on its first character); ``f`` holds the class bits of ``cps``.
+
+    ``chunk_cache`` remembers the loop's tokens of the chunks it was given (by their text).
+    """
+    n = cps.shape[0]
+    nonws = (f & _WS) == 0
+    punct = (f & k.PUNCT) != 0
+    word = nonws & ~punct
+    chunk_first = nonws.copy()
+    chunk_first[1:] &= ~nonws[:-1]
+    chunk_id = np.cumsum(chunk_first) - 1  # the chunk of each character (meaningless on whitespace)
+    chunks = int(chunk_id[-1]) + 1
+    prev_punct = np.zeros(n, dtype=np.bool_)
+    prev_punct[1:] = punct[:-1]
+    word_first = word.copy()  # the first character of a run of word characters
+    word_first[1:] &= ~word[:-1]
+    runs = np.bincount(chunk_id[word_first], minlength=chunks)
+    # A chunk is hard when the loop's special cases can apply: more than one word run (punctuation
+    # inside a word), a leading hyphen or an apostrophe before its word run (attached hyphens, "'s"),
+    # or a one-letter word run followed by a full stop (the initial "J.").
+    hard = runs > 1
+    first_pos = np.flatnonzero(chunk_first)
+    has_word = runs > 0
+    hard |= has_word & (cps[first_pos] == 45)
+    seen_word = np.cumsum(word_first)  # word runs so far in the text
+    words_before_chunk = seen_word[first_pos] - word_first[first_pos]
+    apostrophe = nonws & ((cps == 39) | (cps == 0x2019))
+    before_word = apostrophe & (seen_word == words_before_chunk[chunk_id])
+    hard[chunk_id[before_word]] |= has_word[chunk_id[before_word]]
+    stop_next = np.zeros(n, dtype=np.bool_)
+    stop_next[:-1] = cps[1:] == 46
+    hard[chunk_id[word_first & stop_next & ((f & k.ALPHA) != 0)]] = True
+    same_run = np.zeros(n, dtype=np.bool_)
+    same_run[1:] = cps[1:] == cps[:-1]
+    same_run &= _RUN_CHARS[np.where(cps < 128, cps, 0)]
+    starts = chunk_first | (punct & ~(same_run & prev_punct)) | word_first
+    if hard.any():
+        starts[nonws & hard[chunk_id]] = False
+        chunk_last = nonws.copy()
+        chunk_last[:-1] &= ~nonws[1:]
+        firsts = first_pos[hard].tolist()
+        ends = (np.flatnonzero(chunk_last)[hard] + 1).tolist()
+        if text is None:
+            text = cps.tobytes().decode("utf-32-le", "surrogatepass")
+        if chunk_cache is None:
+            chunk_cache = {}
+        found: list[int] = []
+        missing: dict[str, list[int]] = {}
+        for first, end in zip(firsts, ends, strict=True):
+            chunk = text[first:end]
+            offsets = chunk_cache.get(chunk)
+            if offsets is None:
+                missing.setdefault(chunk, []).append(first)
+            else:
+                found.extend([first + offset for offset in offsets])
+        if missing:
+            _tokenize_chunks(list(missing), flags, lower, chunk_cache)
+            for chunk, at in missing.items():
+                offsets = chunk_cache[chunk]
+                found.extend([first + offset for first in at for offset in offsets])
+        starts[np.array(found, dtype=np.int64)] = True
+    return starts
+
+
+def _tokenize_chunks(chunks: list[str], flags: U8, lower: U32, chunk_cache: dict[str, tuple[int, ...]]) -> None:
+    """Token starts within each of ``chunks`` by the loop of ``_kernels.tokenize``, into ``chunk_cache``.
+
+    The chunks go through the loop in one call, joined by spaces: its tokens tile each chunk.
+    """
+    if len(chunk_cache) > _CACHE_CHUNKS:
+        chunk_cache.clear()
+    joined = np.frombuffer(" ".join(chunks).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        lengths = k.tokenize(joined, flags, lower)[2].tolist()
+    token = 0
+    for chunk in chunks:
+        offsets, offset = [], 0
+        while offset < len(chunk):
+            offsets.append(offset)
+            offset += lengths[token]
+            token += 1
+        chunk_cache[chunk] = tuple(offsets)
+
+
+# The chunks a measurer remembers the loop's tokens of (a few MB at most); it forgets them all past this.
+_CACHE_CHUNKS = 100_000
+
+
+def _tokens(
+    cps: U32, flags: U8, lower: U32, text: str | None = None, chunk_cache: dict[str, tuple[int, ...]] | None = None
+) -> tuple[I64, U64, U64, I64, U8]:
+    """Start, hash, case-folded hash, length and kind bits of every token of ``cps``."""
+    n = cps.shape[0]
+    if n == 0:
+        return (np.empty(0, np.int64), np.empty(0, np.uint64), np.empty(0, np.uint64),
+                np.empty(0, np.int64), np.empty(0, np.uint8))  # fmt: skip
+    f = char_flags(cps, flags)
+    nonws = (f & _WS) == 0
+    if not nonws.any():
+        return _tokens(cps[:0], flags, lower)
+    starts_at = _token_starts(cps, f, flags, lower, text, chunk_cache)
+    starts = np.flatnonzero(starts_at)
+    bounds = np.flatnonzero(starts_at | ~nonws)
+    ends = np.append(bounds, n)[np.searchsorted(bounds, starts) + 1]
+    lengths = ends - starts
+    # Case folding: lower[] for word characters; punctuation stays (the loops fold no punctuation
+    # character: a punctuation token is hashed as is, and those kept inside words fold to themselves).
+    punct = (f & k.PUNCT) != 0
+    bmp = cps < 0x10000
+    folded = np.where(bmp & ~punct, lower[np.where(bmp, cps, 0)], cps).astype(np.uint64)
+    raw = cps.astype(np.uint64)
+    order = np.argsort(-lengths, kind="stable")
+    s_sorted = starts[order]
+    l_sorted = lengths[order]
+    h = np.full(starts.shape[0], _FNV_OFFSET, dtype=np.uint64)
+    hl = h.copy()
+    active = np.searchsorted(-l_sorted, -np.arange(1, int(l_sorted[0]) + 1), side="right")
+    for j, m in enumerate(active.tolist()):
+        at = s_sorted[:m] + j
+        h[:m] = (h[:m] ^ raw[at]) * k._FNV
+        hl[:m] = (hl[:m] ^ folded[at]) * k._FNV
+    hashes = np.empty_like(h)
+    lowered = np.empty_like(h)
+    u_len = l_sorted.astype(np.uint64)
+    hashes[order] = _mix(h ^ u_len)
+    lowered[order] = _mix(hl ^ u_len)
+    # A token with a word character is a word (NON_SYMBOL): punctuation tokens hold none, while
+    # words, "'s" and attached hyphens ("-v") hold at least one.
+    word_chars = np.add.reduceat((nonws & ~punct).astype(np.int64), starts) > 0
+    alpha_chars = np.add.reduceat(((f & k.ALPHA) != 0).astype(np.int64), starts) > 0
+    kinds = (np.where(word_chars, k.NON_SYMBOL, 0) | np.where(alpha_chars, k.HAS_ALPHA, 0)).astype(np.uint8)
+    return starts, hashes, lowered, lengths, kinds
+
+
+def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
+    """Tokens of a text: hash, case-folded hash, length, kind bits (``_kernels.tokenize``'s values)."""
+    _, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower)
+    return hashes, lowered, lengths, kinds
+
+
+def _duplicates(pieces: list[str]) -> tuple[int, int]:
+    """How many of ``pieces`` repeat an earlier one, and their characters."""
+    seen: set[str] = set()
+    dups, chars = 0, 0
+    for piece in pieces:
+        if piece in seen:
+            dups += 1
+            chars += len(piece)
+        else:
+            seen.add(piece)
+    return dups, chars
+
+
+def line_stats(text: str, short_line: int) -> list[int]:
+    """``_kernels.line_stats`` of ``text`` (the same 18 counts, in the same order)."""
+    out = [0] * 18
+    out[0] = text.count("\n")
+    out[1] = text.count("#")
+    out[2] = text.count("\u2026") + text.count("...")  # str.count does not overlap, as the loop
+    lines = text.split("\n")
+    if text.endswith("\n") or not text:
+        lines.pop()  # splitlines() gives no line after a final break (nor for an empty text)
+    out[7] = len(lines)
+    nonblank = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped[0] == "\u2022" or stripped[0] == "-":
+            out[8] += 1
+        if stripped.endswith(("\u2026", "...")):
+            out[9] += 1
+        if line[-1] in _TERMINALS_BMP:
+            out[4] += 1
+        if len(line) <= short_line:
+            out[5] += 1
+        nonblank.append(line)
+    out[3] = len(nonblank)
+    out[6], out[17] = _duplicates(nonblank)
+    pieces = _BREAKS.split(text)
+    out[10] = len(pieces)
+    out[11], out[12] = _duplicates(pieces)
+    paragraphs = _PARAGRAPHS.split(text.strip())
+    out[13] = len(paragraphs)
+    out[14], out[15] = _duplicates(paragraphs)
+    return out
+
+
+_BREAKS = re.compile("\n+")
+_PARAGRAPHS = re.compile("\n\n+")
+
+
+def _dup_ngram(multi: I64, grams: U64, spans: I64, n: int) -> int:
+    """Characters of n-grams that repeat an earlier one, scanned as ``_kernels.dup_ngram_chars`` does.
+
+    ``multi`` holds the positions whose n-gram occurs more than once (ascending) and ``grams``
+    their hashes: every other position holds a new n-gram, and the scan steps over it.
+    """
+    repeated, scan = 0, 0
+    seen: set[int] = set()
+    for pos, gram in zip(multi.tolist(), grams.tolist(), strict=True):
+        if pos < scan:
+            continue  # inside a repeat the scan jumped past
+        if gram in seen:
+            repeated += int(spans[pos])
+            scan = pos + n
+        else:
+            seen.add(gram)
+            scan = pos + 1
+    return repeated
+
+
+def doc_signals(
+    cps: U32,
+    flags: U8,
+    lower: U32,
+    stop_table: U64,
+    stop_used: B,
+    gopher_table: U64,
+    gopher_used: B,
+    short_line: int,
+    text: str | None = None,
+    chunk_cache: dict[str, tuple[int, ...]] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Every quality signal of one text, in the order of ``quality.SIGNALS`` (``_kernels.doc_signals``)."""
+    out = np.zeros(k.N_SIGNALS, dtype=np.float64)
+    chars = cps.shape[0]
+    if text is None:
+        text = cps.tobytes().decode("utf-32-le", "surrogatepass")
+    _, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower, text, chunk_cache)
+    tokens = hashes.shape[0]
+    lines = line_stats(text, short_line)
+    is_word = (kinds & k.NON_SYMBOL) != 0
+    words = int(is_word.sum())
+    word_chars = int(lengths[is_word].sum())
+    alpha = int(((kinds & k.HAS_ALPHA) != 0).sum())
+    stop_keys = np.sort(stop_table[stop_used])
+    stops = 0
+    if stop_keys.shape[0]:
+        at = np.minimum(np.searchsorted(stop_keys, lowered), stop_keys.shape[0] - 1)
+        stops = int((stop_keys[at] == lowered).sum())
+    gopher = int((gopher_table[gopher_used][:, None] == hashes[None, :]).any(axis=1).sum())
+    out[0] = words
+    out[1] = word_chars / words if words else 0.0
+    out[2] = alpha / tokens if tokens else 0.0
+    out[3] = max(lines[1], lines[2]) / tokens if tokens else 0.0
+    out[4] = lines[4] / lines[3] if lines[3] else 0.0
+    out[5] = stops
+    out[6] = gopher
+    out[7] = lines[8] / lines[7] if lines[7] else 0.0
+    out[8] = lines[9] / lines[7] if lines[7] else 0.0
+    out[9] = lines[5] / lines[3] if lines[3] else 0.0
+    out[10] = lines[0] / tokens if tokens else 0.0
+    out[11] = lines[11] / lines[10] if lines[10] else 0.0
+    out[12] = lines[14] / lines[13] if lines[13] else 0.0
+    out[13] = lines[12] / chars if chars else 0.0
+    out[14] = lines[15] / chars if chars else 0.0
+    body = chars - lines[0]
+    out[15] = lines[17] / body if body else 0.0
+    if chars and tokens:
+        _ngram_signals(hashes, lengths, out, chars)
+    return out
+
+
+def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], chars: int) -> None:
+    """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]`` (``_kernels._ngram_signals``).
+
+    An n-gram can occur twice only where its first n-1 words do, so each n looks only at the
+    positions whose (n-1)-gram occurs more than once; the others hold n-grams that occur once.
+    """
+    tokens = hashes.shape[0]
+    state = k._GOLDEN + hashes  # unmixed running hash of the n-gram starting at each position
+    spans = lengths.copy()  # characters of its words
+    candidates = np.arange(tokens)
+    for n in range(2, 11):
+        grams = tokens - n + 1
+        if grams <= 0:
+            return
+        state = state[:grams] * k._GOLDEN + hashes[n - 1 :]
+        spans = spans[:grams] + lengths[n - 1 :]
+        candidates = candidates[candidates < grams]
+        g = _mix(state[candidates] ^ np.uint64(n))
+        _, first, inverse, counts = np.unique(g, return_index=True, return_inverse=True, return_counts=True)
+        repeats = counts[inverse] > 1
+        multi = candidates[repeats]
+        if n <= 4:
+            # The most frequent n-gram, the first to occur among equals (all occur once: the first).
+            best_count, best_first = 1, 0
+            if multi.shape[0]:
+                best_count = int(counts.max())
+                best_first = int(candidates[first[counts == best_count]].min())
+            out[16 + n - 2] = (int(spans[best_first]) + n - 1) * best_count / chars
+        else:
+            out[19 + n - 5] = _dup_ngram(multi, g[repeats], spans, n) / chars
+        candidates = multi

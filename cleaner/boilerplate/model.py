@@ -36,12 +36,13 @@ from cleaner.jit import import_numba
 from cleaner.record import Reason
 
 # Starting numba costs about 0.25 CPU-s per process even from a warm cache (cleaner.jit); the numpy
-# twin costs about 10 us more per row than the compiled walk (the HTML model, 300 trees of depth 8:
-# 14 against 4.5 us). So a model scores its first rows with numpy and then starts numba: a small run
-# (the seeds: ~400 rows) never does. Past this many rows (ten pages of a hundred blocks, ~40,000
-# characters of text) the signals stage starts numba anyway (quality.PYTHON_CHARS), so waiting
-# longer only spends 10 us a row (4096 rows cost 30 ms more on the 181 Scrapinghub pages).
-# Re-measure both with a timed TreeModel.raw on packaged(HTML_MODEL) and packaged(TEXT_MODEL).
+# twin costs about 10 us more per row than the compiled walk (the HTML model's trees). So a model
+# scores its first rows with numpy and then starts numba: a small run (the seeds: ~400 rows) never
+# does. Once numba runs, the signals stage uses its compiled loops too (quality.kernels). On the
+# 181 Scrapinghub pages (17,883 blocks) starting numba after 1,024 rows or never gave the same CPU
+# seconds end to end (2.40 and 2.38, medians of 5 alternated, load 0.6-1.3); past that size the
+# compiled walk wins. Re-measure with a timed TreeModel.raw on packaged(HTML_MODEL) and
+# packaged(TEXT_MODEL), and end to end.
 NUMPY_ROWS = 1024
 
 # Rows the compiled walk takes through a tree side by side (see _numba_kernel).

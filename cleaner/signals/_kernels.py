@@ -564,6 +564,31 @@ N_SIGNALS = 25
 
 
 @kernel
+def _count_signals(
+    out: npt.NDArray[np.float64], words: int, word_chars: int, alpha: int, tokens: int, stops: int, gopher: int,
+    lines: npt.NDArray[np.int64] | list[int], chars: int,
+) -> None:
+    """``out[0:16]``: the counts and the line statistics' ratios (shared by the numpy passes)."""
+    out[0] = words
+    out[1] = word_chars / words if words else 0.0
+    out[2] = alpha / tokens if tokens else 0.0
+    out[3] = max(lines[1], lines[2]) / tokens if tokens else 0.0
+    out[4] = lines[4] / lines[3] if lines[3] else 0.0
+    out[5] = stops
+    out[6] = gopher
+    out[7] = lines[8] / lines[7] if lines[7] else 0.0
+    out[8] = lines[9] / lines[7] if lines[7] else 0.0
+    out[9] = lines[5] / lines[3] if lines[3] else 0.0
+    out[10] = lines[0] / tokens if tokens else 0.0
+    out[11] = lines[11] / lines[10] if lines[10] else 0.0
+    out[12] = lines[14] / lines[13] if lines[13] else 0.0
+    out[13] = lines[12] / chars if chars else 0.0
+    out[14] = lines[15] / chars if chars else 0.0
+    body = chars - lines[0]
+    out[15] = lines[17] / body if body else 0.0
+
+
+@kernel
 def doc_signals(
     cps: U32,
     flags: U8,
@@ -593,23 +618,7 @@ def doc_signals(
         slot = _find(gopher_table, gopher_used, hashes[t])
         if slot >= 0:
             gopher_seen[slot] = True
-    out[0] = words
-    out[1] = word_chars / words if words else 0.0
-    out[2] = alpha / tokens if tokens else 0.0
-    out[3] = max(lines[1], lines[2]) / tokens if tokens else 0.0
-    out[4] = lines[4] / lines[3] if lines[3] else 0.0
-    out[5] = stops
-    out[6] = gopher_seen.sum()
-    out[7] = lines[8] / lines[7] if lines[7] else 0.0
-    out[8] = lines[9] / lines[7] if lines[7] else 0.0
-    out[9] = lines[5] / lines[3] if lines[3] else 0.0
-    out[10] = lines[0] / tokens if tokens else 0.0
-    out[11] = lines[11] / lines[10] if lines[10] else 0.0
-    out[12] = lines[14] / lines[13] if lines[13] else 0.0
-    out[13] = lines[12] / chars if chars else 0.0
-    out[14] = lines[15] / chars if chars else 0.0
-    body = chars - lines[0]
-    out[15] = lines[17] / body if body else 0.0
+    _count_signals(out, words, word_chars, alpha, tokens, stops, gopher_seen.sum(), lines, chars)
     if chars and tokens:
         _ngram_signals(hashes, lengths, out, chars)
     return out

@@ -317,23 +317,7 @@ def doc_signals(
         at = np.minimum(np.searchsorted(stop_keys, lowered), stop_keys.shape[0] - 1)
         stops = int((stop_keys[at] == lowered).sum())
     gopher = int((gopher_table[gopher_used][:, None] == hashes[None, :]).any(axis=1).sum())
-    out[0] = words
-    out[1] = word_chars / words if words else 0.0
-    out[2] = alpha / tokens if tokens else 0.0
-    out[3] = max(lines[1], lines[2]) / tokens if tokens else 0.0
-    out[4] = lines[4] / lines[3] if lines[3] else 0.0
-    out[5] = stops
-    out[6] = gopher
-    out[7] = lines[8] / lines[7] if lines[7] else 0.0
-    out[8] = lines[9] / lines[7] if lines[7] else 0.0
-    out[9] = lines[5] / lines[3] if lines[3] else 0.0
-    out[10] = lines[0] / tokens if tokens else 0.0
-    out[11] = lines[11] / lines[10] if lines[10] else 0.0
-    out[12] = lines[14] / lines[13] if lines[13] else 0.0
-    out[13] = lines[12] / chars if chars else 0.0
-    out[14] = lines[15] / chars if chars else 0.0
-    body = chars - lines[0]
-    out[15] = lines[17] / body if body else 0.0
+    k._count_signals(out, words, word_chars, alpha, tokens, stops, gopher, lines, chars)
     if chars and tokens:
         _ngram_signals(hashes, lengths, out, chars)
     return out

@@ -20,6 +20,8 @@ copy is as good as another).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -196,15 +198,28 @@ def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F6
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     m, count = a.size, nodes.size
     roots = nodes[smallest_member(inverse[:m], inverse[m:], count)]
-    duplicate_of = np.full(count, -1, dtype=np.int64)
-    sims = np.full(count, np.nan, dtype=np.float64)
     # Each later member points at its most similar better-ranked neighbour (ties: the better
-    # rank); one whose neighbours all rank after it, at the most similar of those. Written in
-    # that order of preference: "after" first, then "before" over it.
-    for node, other, by in ((a, b, a), (b, a, b)):
-        order = np.lexsort((other, -s, by))  # by node, most similar first, then best rank
+    # rank); one whose neighbours all rank after it, at the most similar of those: "after"
+    # first, then "before" over it.
+    duplicate_of, sims = point_at_neighbours(nodes, roots, [(a, b, s), (b, a, s)])
+    return nodes, roots, duplicate_of, sims
+
+
+def point_at_neighbours(
+    nodes: npt.NDArray[np.int64], roots: npt.NDArray[np.int64],
+    sides: Sequence[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The keep rule's pointers: each of ``nodes`` (sorted) at its most similar neighbour (ties:
+    the better rank) among directed edges ``(node, other, similarity)``. ``sides`` come in
+    rising order of preference: a later side's pick overwrites an earlier one's. Roots point at
+    nothing (-1, similarity NaN)."""
+    duplicate_of = np.full(nodes.size, -1, dtype=np.int64)
+    sims = np.full(nodes.size, np.nan, dtype=np.float64)
+    for node, other, s in sides:
+        order = np.lexsort((other, -s, node))  # by node, most similar first, then best rank
+        by = node[order]
         first = np.ones(order.size, dtype=np.bool_)
-        first[1:] = by[order][1:] != by[order][:-1]
+        np.not_equal(by[1:], by[:-1], out=first[1:])
         picked = order[first]
         at = np.searchsorted(nodes, node[picked])
         duplicate_of[at] = other[picked]
@@ -212,4 +227,4 @@ def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F6
     is_root = nodes == roots
     duplicate_of[is_root] = -1
     sims[is_root] = np.nan
-    return nodes, roots, duplicate_of, sims
+    return duplicate_of, sims

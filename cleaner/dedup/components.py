@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.dedup.cluster import point_at_neighbours
+
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 TaskMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]]
@@ -128,20 +130,10 @@ def keep_rule(folder: Path, round_number: int, sources: int, edge_sources: int, 
     roots = np.minimum(nodes, stars[starts, 1])
     weighted = _read([_similar_path(folder, q, part) for q in range(edge_sources)], 3)
     node, other, s = weighted[:, 0], weighted[:, 1], weighted[:, 2].view(np.float64)
-    duplicate_of = np.full(nodes.size, -1, dtype=np.int64)
-    sims = np.full(nodes.size, np.nan, dtype=np.float64)
-    # Written in order of preference, as resolve_arrays does: later neighbours first, earlier over them.
-    for side in (other > node, other < node):
-        order = np.lexsort((other[side], -s[side], node[side]))  # by node, most similar first, then best rank
-        by, picked_other, picked_s = node[side][order], other[side][order], s[side][order]
-        first = np.ones(by.size, dtype=np.bool_)
-        np.not_equal(by[1:], by[:-1], out=first[1:])
-        at = np.searchsorted(nodes, by[first])
-        duplicate_of[at] = picked_other[first]
-        sims[at] = picked_s[first]
-    is_root = nodes == roots
-    duplicate_of[is_root] = -1
-    sims[is_root] = np.nan
+    # In order of preference, as resolve_arrays: later neighbours first, earlier over them.
+    duplicate_of, sims = point_at_neighbours(
+        nodes, roots, [(node[side], other[side], s[side]) for side in (other > node, other < node)]
+    )
     return np.stack([nodes, roots, duplicate_of, sims.view(np.int64)], axis=1)
 
 

@@ -51,6 +51,17 @@ def line_features(
     out[:, col["punct_per_word"]] = punct / np.maximum(1.0, words)
     out[:, col["digit_share"]] = digits / np.maximum(1.0, sizes)
     out[:, col["unspaced_share"]] = unspaced / np.maximum(1.0, sizes)
+    page_columns(out, col, sizes, words, paragraph, rule, chrome)
+    return out
+
+
+def page_columns(
+    out: np.ndarray, col: dict[str, int], sizes: np.ndarray, words: np.ndarray, paragraph: np.ndarray,
+    rule: np.ndarray, chrome: bool,
+) -> None:
+    """The columns that read a line's neighbours and its page (shared with the per-line oracle of
+    test_boilerplate_text_speed.py), filled into ``out`` from the per-line columns already there."""
+    n = out.shape[0]
     out[:, col["position"]] = np.arange(n) / n
     total = max(1.0, float(sizes.sum()))
     out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total
@@ -89,4 +100,3 @@ def line_features(
     out[:, col["page_cues"]] = float((rule != 0).sum())
     out[:, col["page_menu_items"]] = float(out[:, col["menu_item"]].sum())
     out[:, col["chrome"]] = chrome
-    return out

@@ -14,9 +14,9 @@ from collections import Counter
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_line_features import page_columns
 
 from cleaner.boilerplate import text as T
-from cleaner.boilerplate.features import window_mean
 from cleaner.boilerplate.rules import SHORT_LINE, LineCues, line_reason
 from cleaner.record import Reason
 
@@ -123,43 +123,8 @@ def reference_line_features(lines: list[T.Line], verdicts: list[Reason | None], 
     out[:, col["byline"]] = [T._BYLINE.match(t) is not None for t in kept]
     out[:, col["truncated"]] = [T._TRUNCATED.search(t[-6:]) is not None for t in kept]
     out[:, col["rule_reason"]] = rule
-    out[:, col["position"]] = np.arange(n) / n
-    total = max(1.0, float(sizes.sum()))
-    out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total
     out[:, col["repeats"]] = [counts[t] - 1 for t in kept]
-    logs = out[:, col["chars_log"]]
-    out[1:, col["prev_chars_log"]] = logs[:-1]
-    out[1:, col["prev_paragraph"]] = paragraph[:-1]
-    out[1:, col["prev_rule_reason"]] = rule[:-1]
-    out[:-1, col["next_chars_log"]] = logs[1:]
-    out[:-1, col["next_paragraph"]] = paragraph[1:]
-    out[:-1, col["next_rule_reason"]] = rule[1:]
-    out[:, col["window_words_log"]] = window_mean(np.log1p(words), 3)
-    out[:, col["window_paragraphs"]] = window_mean(paragraph, 3)
-    out[:, col["wide_window_paragraphs"]] = window_mean(paragraph, 10)
-    where = np.flatnonzero(paragraph)
-    if len(where):
-        positions = np.arange(n)
-        after = np.searchsorted(where, positions)
-        before = np.abs(positions - where[np.maximum(after - 1, 0)])
-        nxt = np.abs(where[np.minimum(after, len(where) - 1)] - positions)
-        out[:, col["paragraph_distance_log"]] = np.log1p(np.minimum(before, nxt))
-    else:
-        out[:, col["paragraph_distance_log"]] = np.log1p(n)
-    run = np.zeros(n)
-    start = 0
-    for k in range(n + 1):
-        if k == n or paragraph[k]:
-            run[start:k] = k - start
-            start = k + 1
-    out[:, col["short_run_log"]] = np.log1p(run)
-    out[:, col["page_lines_log"]] = np.log1p(n)
-    out[:, col["page_chars_log"]] = np.log1p(total)
-    out[:, col["page_paragraph_share"]] = float(paragraph.mean())
-    out[:, col["page_kept_share"]] = float(sizes[rule == 0].sum()) / total
-    out[:, col["page_cues"]] = float((rule != 0).sum())
-    out[:, col["page_menu_items"]] = float(out[:, col["menu_item"]].sum())
-    out[:, col["chrome"]] = chrome
+    page_columns(out, col, sizes, words, paragraph, rule, chrome)
     return out
 
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from cleaner.atomic import atomic_file
 from cleaner.config import LimitsConfig
 from cleaner.formats.base import (
@@ -41,7 +43,8 @@ from cleaner.formats.base import (
     make_document,
     os_error_message,
 )
-from cleaner.record import Document, Edit, Reason, Source, json_line
+from cleaner.record import Document, Edit, Reason, Source
+from cleaner.report import escape_line_breakers, plain_float
 
 # --- shards ----------------------------------------------------------------------------------
 
@@ -155,7 +158,7 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
             "raise the limit or drop the record",
         )
     try:
-        obj = json.loads(raw)
+        obj = _loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         return error_document(
             fallback_id, source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
@@ -201,6 +204,25 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
         Reason.ERROR_FORMAT,
         f"the {field} field is {what}; each record needs a string 'text' (plain text) or 'html' field",
     )
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw)``, by orjson (3x faster: reading was 5% of a dedup-only run) where it
+    gives the same value: not for an integer of 19 digits or more (orjson makes a float of one
+    beyond 64 bits), and json.loads decides whatever orjson refuses (NaN, 1e400, lone surrogate
+    escapes, a byte-order mark, UTF-16, invalid JSON: its error message is the one reported).
+    tests/test_formats.py compares the two on generated lines.
+    """
+    if not _LONG_NUMBER.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+# A run of 19 digits anywhere in the line (a string's digits too: a false alarm only costs speed).
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 # Records are pickled, copied and written back; Python does each recursively, so a record nested
@@ -270,18 +292,41 @@ def _replace_lone_surrogates(obj: Any) -> tuple[Any, int]:
 
 
 def jsonl_line(doc: Document) -> bytes:
-    """The output record of a kept JSONL document: its fields as they came, ``text`` cleaned."""
-    record: dict[str, Any] = {}
+    r"""The output record of a kept JSONL document: its fields as they came, ``text`` cleaned.
+
+    The bytes of ``record.json_line(record)`` in UTF-8 (``json.dumps`` with its default
+    separators, no ASCII escaping, line breakers escaped), put together field by field: orjson
+    writes a name and a string, integer or plain float as json.dumps does, 2-3x faster with the
+    encoding to UTF-8 (the output lines were 6% of a dedup-only run), and json.dumps writes what
+    orjson would write otherwise (nested values, floats, what orjson refuses).
+    tests/test_writers.py checks that it writes json_line's bytes.
+
+    >>> jsonl_line(Document(id="a", text="b\u2028", fields=("id", "n", "text"), metadata={"id": "a", "n": [1e-05]}))
+    b'{"id": "a", "n": [1e-05], "text": "b\\u2028"}\n'
+    """
+    parts = []
     for name in doc.fields or (*doc.metadata.keys(), "text"):
         if name == "text":
-            record["text"] = doc.text
+            value: Any = doc.text
         elif name == "html":
-            record["html"] = doc.html
+            value = doc.html
         else:
-            record[name] = doc.metadata.get(name)
-    if "text" not in record:  # records that came with html only get their text added
-        record["text"] = doc.text
-    return json_line(record).encode("utf-8")
+            value = doc.metadata.get(name)
+        parts.append(_json_bytes(name) + b": " + _json_bytes(value))
+    if "text" not in doc.fields and doc.fields:  # records that came with html only get their text added
+        parts.append(b'"text": ' + _json_bytes(doc.text))
+    return escape_line_breakers(b"{" + b", ".join(parts) + b"}\n")
+
+
+def _json_bytes(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False)`` in UTF-8; by orjson for the types where its bytes are those."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None or (kind is float and plain_float(value)):
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # orjson.JSONEncodeError: an int beyond 64 bits, a lone surrogate
+            pass
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
 def write_jsonl(shard: Shard, docs: Iterable[Document], out: Output) -> None:

@@ -366,9 +366,23 @@ def _part(out: Output, shard: Shard) -> Path:
     return path
 
 
+# Lines are handed to the file (and its compressor) about this many bytes at a time: a write per
+# line cost more than ISA-L's compression of it (0.08 against 0.06 s for 18 MB of Reuters lines).
+WRITE_CHUNK = 1 << 20
+
+
 def _write_lines(docs: Iterable[Document], write: Callable[[bytes], object]) -> None:
+    lines: list[bytes] = []
+    size = 0
     for doc in kept(docs):
-        write(jsonl_line(doc))
+        line = jsonl_line(doc)
+        lines.append(line)
+        size += len(line)
+        if size >= WRITE_CHUNK:
+            write(b"".join(lines))
+            lines, size = [], 0
+    if lines:
+        write(b"".join(lines))
 
 
 HANDLER = FormatHandler(read=read_jsonl, write=write_jsonl, cut=cut_jsonl)

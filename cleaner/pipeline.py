@@ -47,10 +47,12 @@ class HtmlToText:
         pass
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        from cleaner.boilerplate.html import visible_text
-
         for doc in docs:
             if doc.kind == "html" and doc.html is not None and not doc.text:
+                # Imported at the first page: the boilerplate package takes ~0.1 CPU-s to import,
+                # and a run of plain text with boilerplate off (dedup only) never needs it.
+                from cleaner.boilerplate.html import visible_text
+
                 doc = _replace_text(doc, visible_text(doc.html))
             yield doc
 

@@ -79,7 +79,7 @@ def report_line(doc: Document) -> bytes:
         except TypeError:  # orjson.JSONEncodeError: json.dumps decides (or fails) as before
             pass
         else:
-            return _escape_line_breakers(line)
+            return escape_line_breakers(line)
     return dumps_record(record).encode("utf-8")
 
 
@@ -93,7 +93,7 @@ def plain_float(value: object) -> bool:
     return not isinstance(value, float) or value == 0.0 or 1e-4 <= abs(value) < 1e16
 
 
-def _escape_line_breakers(line: bytes) -> bytes:
+def escape_line_breakers(line: bytes) -> bytes:
     """The UTF-8 form of record.json_line's escapes of U+0085, U+2028 and U+2029 (each of those
     byte sequences is only ever that character in UTF-8)."""
     if b"\xc2\x85" in line:

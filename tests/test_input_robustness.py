@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,33 @@ def test_a_truncated_compressed_page_is_an_error(tmp_path: Path) -> None:
     found = discover([tmp_path])
     (doc,) = read_shard(Shard(0, found.files[0]))
     assert doc.status == "error" and "damaged or truncated" in doc.rejected.detail  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage after", "not gzip", "zeroed block", "bad crc", "cut", "zero padding", "two members"],
+)
+def test_compressed_pages_read_as_pythons_gzip_reads_them(tmp_path: Path, damage: str) -> None:
+    # Pages are decompressed by ISA-L, which words some errors differently and raises its own
+    # type for a damaged block: a page must read (or fail, with the message) as Python's gzip has it.
+    data = gzip.compress(PAGE.encode() * 50, mtime=0)
+    damaged = {
+        "garbage after": data + b"xyz",
+        "not gzip": b"<p>plain</p>",
+        "zeroed block": data[:40] + bytes(30) + data[70:],
+        "bad crc": data[:-8] + bytes(4) + data[-4:],
+        "cut": data[:-5],
+        "zero padding": data + bytes(10),
+        "two members": data + gzip.compress(b"<p>more</p>", mtime=0),
+    }[damage]
+    (tmp_path / "p.html.gz").write_bytes(damaged)
+    (doc,) = read_shard(Shard(0, discover([tmp_path]).files[0]))
+    try:
+        expected = gzip.GzipFile(fileobj=io.BytesIO(damaged)).read().decode()
+    except (OSError, EOFError, zlib.error) as exc:
+        assert doc.status == "error" and f"({exc})" in doc.rejected.detail  # type: ignore[union-attr]
+    else:
+        assert doc.status != "error" and doc.html == expected
 
 
 def test_nothing_readable_exits_2_saying_what_was_skipped(tmp_path: Path) -> None:

@@ -76,6 +76,37 @@ def test_truncated_gzip_keeps_earlier_records_and_reports_an_error(tmp_path: Pat
     assert all(d.status == "kept" for d in docs[:-1]) and len(docs) > 10
 
 
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage after", "not gzip", "zeroed block", "bad crc", "cut", "zero padding", "two members", "whole"],
+)
+def test_gzip_jsonl_reads_as_pythons_gzip_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    # ISA-L reads .jsonl.gz, and Python's gzip reads it again when ISA-L fails: the records and the
+    # error line must be those of Python's gzip alone, whatever the damage.
+    data = gzip.compress(b"".join(b'{"text": "record %d with some words"}\n' % i for i in range(3000)), mtime=0)
+    middle = len(data) // 2
+    damaged = {
+        "garbage after": data + b"xyz",
+        "not gzip": b'{"text": "plain"}\n',
+        "zeroed block": data[:middle] + bytes(40) + data[middle + 40 :],
+        "bad crc": data[:-8] + bytes(4) + data[-4:],
+        "cut": data[:middle],
+        "zero padding": data + bytes(10),
+        "two members": data + gzip.compress(b'{"text": "more"}\n', mtime=0),
+        "whole": data,
+    }[damage]
+    (tmp_path / "t.jsonl.gz").write_bytes(damaged)
+
+    def seen() -> list[tuple[object, ...]]:
+        return [(d.id, d.status, d.text, d.source, d.rejected) for d in read_all([tmp_path])]
+
+    got = seen()
+    monkeypatch.setattr("cleaner.formats.jsonl.igzip", gzip)  # Python's gzip alone
+    assert got == seen()
+
+
 def test_decompression_cap(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "b.jsonl.gz", [{"text": "y" * 1000}] * 50, gz=True)
     found = discover([tmp_path])

@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+from isal import igzip, igzip_lib
+
 from cleaner.atomic import atomic_file
 from cleaner.config import LimitsConfig
 from cleaner.formats.base import (
@@ -41,7 +44,8 @@ from cleaner.formats.base import (
     make_document,
     os_error_message,
 )
-from cleaner.record import Document, Edit, Reason, Source, json_line
+from cleaner.record import Document, Edit, Reason, Source
+from cleaner.report import escape_line_breakers, plain_float
 
 # --- shards ----------------------------------------------------------------------------------
 
@@ -91,7 +95,13 @@ def _count_newlines(fh: BinaryIO, length: int) -> int:
 
 
 def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
-    """Yield one document per non-blank line of the shard; a damaged file ends with an error."""
+    """Yield one document per non-blank line of the shard; a damaged file ends with an error.
+
+    gzip is read by ISA-L's igzip (2.5x faster than zlib); when it fails, Python's gzip reads the
+    file again from the start, skips the lines already read and goes on to its own end or error,
+    so the records and the error line are those it gives (ISA-L words some errors differently
+    and raises its own type for a damaged block; tests/test_readers.py checks the two agree).
+    """
     f = shard.file
     try:
         stream = _open_lines(shard, limits)
@@ -99,13 +109,25 @@ def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
         yield error_document(f.rel, Source(f.rel), Reason.ERROR_READ, os_error_message(f.path, exc))
         return
     line_no = shard.first_line - 1
-    try:
+
+    def records(stream: LimitedReader, skip: int) -> Iterator[Document]:
+        nonlocal line_no
         with stream:
             for raw in stream:
                 line_no += 1
-                if not raw.strip():
-                    continue
-                yield parse_record(raw, f.rel, line_no, limits, stream.last_length)
+                if skip:
+                    skip -= 1
+                elif raw.strip():
+                    yield parse_record(raw, f.rel, line_no, limits, stream.last_length)
+
+    try:
+        try:
+            yield from records(stream, 0)
+        except (OSError, EOFError, _ISAL_ERROR):
+            if f.format.compression != "gzip":
+                raise
+            read, line_no = line_no - (shard.first_line - 1), shard.first_line - 1
+            yield from records(_open_lines(shard, limits, isal=False), read)
     except (OSError, EOFError, zlib.error, DataTooLarge) as exc:
         source = Source(f.rel, line_no + 1)
         detail = str(exc) if isinstance(exc, DataTooLarge) else f"file is damaged or truncated ({exc})"
@@ -114,11 +136,15 @@ def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
         )
 
 
-def _open_lines(shard: Shard, limits: LimitsConfig) -> LimitedReader:
+# ISA-L's error for damaged data (its type stubs declare it an instance, not a class).
+_ISAL_ERROR: type[Exception] = igzip_lib.IsalError  # type: ignore[assignment]
+
+
+def _open_lines(shard: Shard, limits: LimitsConfig, *, isal: bool = True) -> LimitedReader:
     f = shard.file
     if f.format.compression == "gzip":
         return LimitedReader(
-            gzip.GzipFile(f.path, "rb"),  # type: ignore[arg-type]
+            (igzip if isal else gzip).GzipFile(f.path, "rb"),
             None,
             limits.max_decompressed_bytes,
             limits.max_document_bytes,
@@ -155,7 +181,7 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
             "raise the limit or drop the record",
         )
     try:
-        obj = json.loads(raw)
+        obj = _loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         return error_document(
             fallback_id, source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
@@ -201,6 +227,38 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
         Reason.ERROR_FORMAT,
         f"the {field} field is {what}; each record needs a string 'text' (plain text) or 'html' field",
     )
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw)``, by orjson (3x faster: reading was 5% of a dedup-only run) where it
+    gives the same value. orjson reads an integer beyond 64 bits as a float (at least 2**63 in
+    size), so a value holding a float that large is read again by json.loads; json.loads also
+    decides whatever orjson refuses (NaN, 1e400, lone surrogate escapes, a byte-order mark,
+    UTF-16, invalid JSON: its error message is the one reported).
+    tests/test_jsonl_json.py compares the two on generated lines.
+    """
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+    return json.loads(raw) if _holds_huge_float(value) else value
+
+
+def _holds_huge_float(value: Any) -> bool:
+    """Whether a float of size 2**63 or more is anywhere in ``value`` (iterative: depth is no problem)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif type(item) is float and not -_HUGE < item < _HUGE:  # NaN cannot come from orjson
+            return True
+    return False
+
+
+_HUGE = float(2**63)
 
 
 # Records are pickled, copied and written back; Python does each recursively, so a record nested
@@ -270,18 +328,41 @@ def _replace_lone_surrogates(obj: Any) -> tuple[Any, int]:
 
 
 def jsonl_line(doc: Document) -> bytes:
-    """The output record of a kept JSONL document: its fields as they came, ``text`` cleaned."""
-    record: dict[str, Any] = {}
+    r"""The output record of a kept JSONL document: its fields as they came, ``text`` cleaned.
+
+    The bytes of ``record.json_line(record)`` in UTF-8 (``json.dumps`` with its default
+    separators, no ASCII escaping, line breakers escaped), put together field by field: orjson
+    writes a name and a string, integer or plain float as json.dumps does, 2-3x faster with the
+    encoding to UTF-8 (the output lines were 6% of a dedup-only run), and json.dumps writes what
+    orjson would write otherwise (nested values, floats, what orjson refuses).
+    tests/test_writers.py checks that it writes json_line's bytes.
+
+    >>> jsonl_line(Document(id="a", text="b\u2028", fields=("id", "n", "text"), metadata={"id": "a", "n": [1e-05]}))
+    b'{"id": "a", "n": [1e-05], "text": "b\\u2028"}\n'
+    """
+    parts = []
     for name in doc.fields or (*doc.metadata.keys(), "text"):
         if name == "text":
-            record["text"] = doc.text
+            value: Any = doc.text
         elif name == "html":
-            record["html"] = doc.html
+            value = doc.html
         else:
-            record[name] = doc.metadata.get(name)
-    if "text" not in record:  # records that came with html only get their text added
-        record["text"] = doc.text
-    return json_line(record).encode("utf-8")
+            value = doc.metadata.get(name)
+        parts.append(_json_bytes(name) + b": " + _json_bytes(value))
+    if "text" not in doc.fields and doc.fields:  # records that came with html only get their text added
+        parts.append(b'"text": ' + _json_bytes(doc.text))
+    return escape_line_breakers(b"{" + b", ".join(parts) + b"}\n")
+
+
+def _json_bytes(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False)`` in UTF-8; by orjson for the types where its bytes are those."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None or (kind is float and plain_float(value)):
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # orjson.JSONEncodeError: an int beyond 64 bits, a lone surrogate
+            pass
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
 def write_jsonl(shard: Shard, docs: Iterable[Document], out: Output) -> None:
@@ -308,9 +389,23 @@ def _part(out: Output, shard: Shard) -> Path:
     return path
 
 
+# Lines are handed to the file (and its compressor) about this many bytes at a time: a write per
+# line cost more than ISA-L's compression of it (0.08 against 0.06 s for 18 MB of Reuters lines).
+WRITE_CHUNK = 1 << 20
+
+
 def _write_lines(docs: Iterable[Document], write: Callable[[bytes], object]) -> None:
+    lines: list[bytes] = []
+    size = 0
     for doc in kept(docs):
-        write(jsonl_line(doc))
+        line = jsonl_line(doc)
+        lines.append(line)
+        size += len(line)
+        if size >= WRITE_CHUNK:
+            write(b"".join(lines))
+            lines, size = [], 0
+    if lines:
+        write(b"".join(lines))
 
 
 HANDLER = FormatHandler(read=read_jsonl, write=write_jsonl, cut=cut_jsonl)

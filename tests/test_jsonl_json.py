@@ -1,0 +1,73 @@
+"""JSONL lines read and written through orjson where it gives what the json module gives.
+
+The reader parses a line with orjson unless json.loads would give another value, and the writer
+puts a record together from orjson's bytes where they are json.dumps's: both are compared here
+with the json module on generated values (floats orjson writes otherwise, integers beyond 64 bits,
+escapes, line breakers, lone surrogates, nesting).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.formats.jsonl import _loads, jsonl_line
+from cleaner.record import Document, json_line
+
+# Field values of every kind a JSONL record carries: floats orjson writes otherwise (tiny, huge,
+# NaN), integers beyond 64 bits, strings with escapes, line breakers and lone surrogates, nesting.
+_texts = st.text(alphabet=st.one_of(st.characters(), st.sampled_from('"\\\x00\x1f\x7f\x85\u2028\u2029\ud800')))
+_scalars = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e-4, 9.99e-5, 1e16, 9999999999999998.0, 0.1]),
+    st.integers(),
+    st.integers(min_value=2**63),
+    st.booleans(),
+    st.none(),
+    _texts,
+)
+_values = st.recursive(
+    _scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner), max_leaves=6
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fields=st.dictionaries(st.text(min_size=1).filter(lambda k: k not in ("text", "html")), _values, max_size=4),
+    text=_texts,
+    with_text=st.booleans(),
+)
+def test_jsonl_line_writes_json_line_bytes(fields: dict[str, object], text: str, with_text: bool) -> None:
+    """The orjson path writes exactly what record.json_line writes for the same record (or fails alike)."""
+    names = (*fields, "text") if with_text else tuple(fields)
+    doc = Document(id="x", text=text, fields=names, metadata=fields)
+    record = {name: text if name == "text" else fields[name] for name in names}
+    record.setdefault("text", text)
+    try:
+        expected = json_line(record).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            jsonl_line(doc)
+        return
+    assert jsonl_line(doc) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.dictionaries(st.text(max_size=3), _values, max_size=4), ascii_only=st.booleans(), cut=st.integers(0, 40)
+)
+def test_reader_parses_as_json_loads(value: dict[str, object], ascii_only: bool, cut: int) -> None:
+    """Whole lines and damaged ones (cut short, NaN, a byte-order mark) give json.loads's value or error."""
+    line = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    for raw in (line, line[:cut], b"\xef\xbb\xbf" + line, line.replace(b"0", b"NaN", 1), line + b"\r\n"):
+        try:
+            expected = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            with pytest.raises(type(exc)) as got:
+                _loads(raw)
+            assert str(got.value) == str(exc)
+            continue
+        assert repr(_loads(raw)) == repr(expected)  # repr: NaN, -0.0 and int against float count

@@ -440,6 +440,36 @@ _LONG_LINE_TRIGGERS: Mapping[Reason, tuple[str, ...]] = MappingProxyType({
     Reason.CAPTION: ("credit", "source", "quelle", "fuente", "via", "/", "foto", "photo", "bild", "imagen", "фото"),
 })  # fmt: skip
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
+# The same words as case-insensitive patterns, for the lines where lower() cannot find them (CASE_TRAPS).
+_TRIGGER_PATTERNS: tuple[re.Pattern[str] | None, ...] = tuple(
+    None if words is None else re.compile("|".join(map(re.escape, words)), re.IGNORECASE) for words in _TRIGGERS
+)
+
+# Characters that the cue patterns, being case-insensitive, take for a letter of the words that
+# line_reason and _Cue look for with ``in`` on the lower-cased line (the trigger words above and
+# the floating alternatives' literals), though lower() does not give that letter: the long s
+# for "s", the dotted capital and the dotless i for "i", old Cyrillic letter forms for "в", "о",
+# "с", "т". A line holding one is searched with the words' own case-insensitive patterns instead.
+# (The Kelvin sign lower-cases to "k": no trap.) tests/boilerplate/test_boilerplate_reasons.py
+# recomputes the set over every code point: update it when a word brings a new letter.
+CASE_TRAPS: frozenset[str] = frozenset(
+    "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}\N{LATIN SMALL LETTER DOTLESS I}\N{LATIN SMALL LETTER LONG S}"
+    "\N{CYRILLIC SMALL LETTER ROUNDED VE}\N{CYRILLIC SMALL LETTER NARROW O}\N{CYRILLIC SMALL LETTER WIDE ES}"
+    "\N{CYRILLIC SMALL LETTER TALL TE}\N{CYRILLIC SMALL LETTER THREE-LEGGED TE}"
+)
+_CASE_TRAP = re.compile("[" + "".join(sorted(CASE_TRAPS)) + "]")
+
+
+def words_lowered(text: str) -> str | None:
+    """``text.lower()`` where a cue word is in it exactly when the word's case-insensitive pattern
+    finds it in ``text``; None where the text holds one of the CASE_TRAPS.
+
+    >>> words_lowered("All Rights Reserved"), words_lowered("All right\N{LATIN SMALL LETTER LONG S} reserved")
+    ('all rights reserved', None)
+    """
+    if text.isascii() or _CASE_TRAP.search(text) is None:
+        return text.lower()
+    return None
 
 
 
@@ -510,12 +540,10 @@ class _Cue:
     start with ``.{0,N}`` (tried at each of N+1 places, they were most of the cost of a line).
     A line fully matches the cue exactly when it fully matches one of the two parts.
 
-    The literals are looked for with ``in`` on the lower-cased line when the line is ASCII:
-    there, case-insensitive matching is exactly equality of lower case (the Unicode case
-    equivalences, such as "ſ" for "s" or the Kelvin sign for "k", need a non-ASCII character
-    in the line), and a literal with a non-ASCII character is in neither. Elsewhere the
-    literals' own case-insensitive pattern decides (a pattern of several literals searched
-    through a line costs tens of microseconds).
+    The literals are looked for with ``in`` on the lower-cased line (words_lowered), where that
+    is exactly case-insensitive matching: on every line but those holding one of the CASE_TRAPS,
+    where the literals' own case-insensitive pattern decides (a pattern of several literals
+    searched through a line costs tens of microseconds).
     """
 
     __slots__ = ("anchored", "floating", "gate", "words")
@@ -531,15 +559,14 @@ class _Cue:
         self.gate = re.compile("|".join(map(re.escape, literals)), flags)
         self.words = tuple(literal.lower() for literal in literals)
 
-    def fullmatch(self, text: str, lowered: str | None = None) -> bool:
-        """Whether the cue's pattern fully matches ``text``; ``lowered`` is ``text.lower()`` if known."""
+    def fullmatch(self, text: str, lowered: str | None) -> bool:
+        """Whether the cue's pattern fully matches ``text``; ``lowered`` is ``words_lowered(text)``."""
         if self.anchored is not None and self.anchored.fullmatch(text) is not None:
             return True
         if self.floating is None:
             return False
-        if text.isascii():
-            lowered = text.lower() if lowered is None else lowered
-            if not any(word in lowered for word in self.words):
+        if lowered is not None:
+            if not any(map(lowered.__contains__, self.words)):
                 return False
         elif self.gate.search(text) is None:
             return False
@@ -548,8 +575,10 @@ class _Cue:
 
 _CUES: tuple[tuple[Reason, _Cue], ...] = tuple((reason, _Cue(pattern)) for reason, pattern in _LINE_CUES)
 _LONG_CUES = tuple(
-    (reason, cue, longest, triggers)
-    for (reason, cue), longest, triggers in zip(_CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, strict=True)
+    (reason, cue, longest, triggers, pattern)
+    for (reason, cue), longest, triggers, pattern in zip(
+        _CUES, LINE_CUE_MAX_LENGTH, _TRIGGERS, _TRIGGER_PATTERNS, strict=True
+    )
 )
 
 # Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
@@ -585,21 +614,21 @@ def line_reason(line: str) -> Reason | None:
         if pattern.match(text) and len(text) < 200:
             return reason
     size = len(text)
+    lowered = words_lowered(text)
     if size <= SHORT_LINE:
         for reason, cue in _CUES:
-            if cue.fullmatch(text):
+            if cue.fullmatch(text, lowered):
                 return reason
         return None
-    lowered = text.lower()
-    for reason, cue, longest, triggers in _LONG_CUES:
+    for reason, cue, longest, triggers, trigger_pattern in _LONG_CUES:
         if size > longest:
             continue
-        if triggers is not None:
-            for word in triggers:
-                if word in lowered:
-                    break
-            else:
-                continue  # none of the words this cue needs on a long line
+        if triggers is not None:  # none of the words this cue needs on a long line: skip it
+            if lowered is not None:
+                if not any(map(lowered.__contains__, triggers)):
+                    continue
+            elif trigger_pattern is not None and trigger_pattern.search(text) is None:
+                continue
         if cue.fullmatch(text, lowered):
             return reason
     return None

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_mask, packaged
+from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_masks, packaged
 from cleaner.boilerplate.rules import LineCues
 from cleaner.record import Drop, Reason, Unit
 
@@ -758,18 +758,18 @@ def classify_many(
 def _model_verdicts(
     pages: list[tuple[list[Line], list[Reason | None], bool, UnitFacts]], model: TreeModel
 ) -> list[list[Reason | None]]:
-    """The verdicts of pages that show chrome, once the scorer has read all their lines."""
-    scores = model.predict(page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True))
+    """The verdicts of pages that show chrome, once the scorer has read all their lines
+    (model.keep_masks: each line's score only as far as its bar needs)."""
+    features = page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True)
+    units = [[i for i, text in enumerate(facts.texts) if text] for _, _, _, facts in pages]
+    reasons = [verdicts[i] for (_, verdicts, _, _), rows in zip(pages, units, strict=True) for i in rows]
     bars = bars_for(model.meta, "other")  # as for HTML blocks
+    masks = keep_masks(model, features, reasons, bars, [len(rows) for rows in units])
     out: list[list[Reason | None]] = []
-    at = 0
-    for lines, verdicts, _, facts in pages:
-        rows = [i for i, text in enumerate(facts.texts) if text]
+    for (lines, verdicts, _, _), rows, keep in zip(pages, units, masks, strict=True):
         if not rows:
             out.append(verdicts)
             continue
-        keep = keep_mask(scores[at : at + len(rows)], [verdicts[i] for i in rows], bars)
-        at += len(rows)
         page = list(verdicts)
         for i, value in zip(rows, keep, strict=True):
             if value:

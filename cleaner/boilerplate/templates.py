@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import math
 import os
 import pickle
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cleaner.boilerplate.text import STAGE, remove_spans, split_lines
+from cleaner.boilerplate.text import STAGE, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Drop, Reason, Unit
 from cleaner.stage import TaskMap, gather_decisions, write_decisions
@@ -279,9 +280,12 @@ class Templates:
     def apply(self, doc: Document, decision: frozenset[int] | None) -> Document:
         if not decision or not self.cfg.templates:
             return doc
+        text = doc.text
+        # The lines' spans with their terminators (as split_lines gives them), from their lengths.
+        starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)))]
         drops = [
-            Drop(STAGE, Reason.TEMPLATE, Unit.LINE, doc.text[line.start : line.end], line.start, line.end)
-            for line, key in zip(split_lines(doc.text), line_keys(doc.text), strict=True)
+            Drop(STAGE, Reason.TEMPLATE, Unit.LINE, text[starts[i] : starts[i + 1]], starts[i], starts[i + 1])
+            for i, key in enumerate(line_keys(text))
             if key in decision
         ]
         if not drops:

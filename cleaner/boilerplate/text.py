@@ -47,6 +47,12 @@ _DATE_LINE = re.compile(
     rf"|\d{{1,2}}\.?\s+(?:{_MONTHS})\w*\.?,?\s+\d{{4}})\b.{{0,30}}$"
 )
 DATE_LINE_COST = 8.0
+# A date line holds at most this many words (runs of \w): one before the date, the date's three
+# numbers or names, and at most 15 in the 30 characters after it (the date ends a word, so
+# they start with a non-word character). A longer line is no date line, without running the
+# pattern (1.2 us a line, most of it on the long lines of prose that hold a figure);
+# tests/boilerplate/test_boilerplate_text_speed.py matches a line at the bound.
+DATE_LINE_MAX_WORDS = 19
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline. A
 # colon counts: "You will need:" opens what follows (tune half: recall 0.962 -> 0.971).
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:»”\"']\s*$")
@@ -70,6 +76,15 @@ _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 # bytes.split counts the runs, all in C (tests/boilerplate/test_boilerplate_text_speed.py checks
 # the table against the regex over every ASCII code point).
 _ASCII_WORD_RUNS = bytes(0x61 if chr(b).isalnum() or b == 0x5F else 0x20 for b in range(256))
+
+
+def is_date_line(text: str, words: int) -> bool:
+    """A date line (_DATE_LINE), given the line's word_count (at least its runs of \\w).
+
+    >>> is_date_line("Wednesday November 20, 2019", 4), is_date_line("Page 12", 2)
+    (True, False)
+    """
+    return words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
 
 
 def word_count(line: str) -> int:
@@ -524,14 +539,14 @@ def _line_row(
         punct = size - len(raw.translate(None, b".,;:!?"))
         menu = is_menu_item(text, words)
         crumb = is_breadcrumb(text)
-        date = digits > 0 and _DATE_LINE.match(text) is not None
+        date = digits > 0 and is_date_line(text, words)
         unspaced = 0
     else:
         digits = sum(map(text.count, _DIGITS))
         punct = len(_PUNCT.findall(text))
         menu = _MENU_ITEM.match(text) is not None
         crumb = _BREADCRUMB.match(text) is not None
-        date = _DATE_LINE.match(text) is not None
+        date = is_date_line(text, words)
         unspaced = len(_CJK.findall(text))
     return (
         len(text), punct, digits, unspaced, words, paragraph, rule,

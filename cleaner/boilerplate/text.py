@@ -235,10 +235,9 @@ def _cue_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> list[R
     """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
     in_related = 0  # how many more lines a related-articles header may still take
-    for i, text in enumerate(facts.texts):
+    for i, (text, reason) in enumerate(zip(facts.texts, cues.judge_page(facts.texts), strict=True)):
         if not text:
             continue
-        reason = cues.judge(text)
         if reason is None and not facts.paragraph[i] and is_breadcrumb(text):
             reason = Reason.NAV
         if reason is not None:

@@ -400,3 +400,42 @@ def test_case_traps_are_every_character_lower_case_misses() -> None:
         if any(char.lower() != letter for letter in same):
             traps.add(char)
     assert traps == set(CASE_TRAPS), "a cue word changed: copy these characters into CASE_TRAPS"
+
+
+# --- the compiled pass over a page's long lines (rules.trigger_masks, LineCues.judge_page) ------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_cue_pieces()), max_size=14).map("".join), max_size=8), st.booleans())
+def test_trigger_masks_are_the_word_searches(pieces: list[str], upper: bool) -> None:
+    pytest.importorskip("numba")
+    from cleaner.boilerplate.rules import trigger_masks
+
+    lines = [line.upper() if upper else line for line in pieces]
+    lowered = [line.lower() for line in lines if line.isascii()]
+    lowered += ["/", "", "co", "via", "x/y", "(c)"]  # words at a line's very end, a one-byte word
+    assert trigger_masks(lowered) == trigger_masks(lowered, compiled=False)
+
+
+def test_trigger_masks_on_near_misses() -> None:
+    # Each ASCII trigger word with one byte changed, and cut short: in the line, not the word.
+    pytest.importorskip("numba")
+    from cleaner.boilerplate.rules import _LONG_LINE_TRIGGERS, trigger_masks
+
+    words = [word for triggers in _LONG_LINE_TRIGGERS.values() for word in triggers if word.isascii()]
+    lines = [f"x {word[:k]}#{word[k + 1 :]} y" for word in words for k in range(len(word))]
+    lines += [word[:-1] for word in words] + words + [f"..{word}" for word in words]
+    assert trigger_masks(lines) == trigger_masks(lines, compiled=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_cue_pieces()), max_size=14).map("".join), max_size=8))
+def test_judging_a_page_is_judging_each_line(lines: list[str]) -> None:
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (judge_page takes the compiled pass once numba runs)
+
+    from cleaner.boilerplate.rules import LineCues
+
+    cues = LineCues()
+    lines = [*lines, *(line + filler for _, line in LINE_CASES[::7] for filler in FILLERS)]
+    assert cues.judge_page(lines) == [line_reason(line) if line.strip() else None for line in lines]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import math
 import os
 import pickle
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cleaner.boilerplate.text import STAGE, remove_spans, split_lines
+from cleaner.boilerplate.text import STAGE, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Drop, Reason, Unit
 from cleaner.stage import TaskMap, gather_decisions, write_decisions
@@ -102,6 +103,49 @@ def line_key(line: str) -> int | None:
     if not core:
         return None
     return int.from_bytes(hashlib.blake2b(core, digest_size=8).digest(), "big")
+
+
+# line_keys on a whole ASCII text: what it keeps of the text (the line breaks too), and the
+# characters that make it fall back to a key per line: the line breaks other than "\n", and
+# the white space that str.split() splits at but bytes.split() does not.
+_ASCII_NOT_KEPT_IN_TEXT = _ASCII_NOT_KEPT.replace(b"\n", b"")
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def line_keys(text: str) -> list[int | None]:
+    """``[line_key(line) for line in text.splitlines()]``, for a whole text at once.
+
+    An ASCII text (most of them) is lower-cased, its runs of spaces and tabs made one space and
+    the characters a key leaves out deleted, each with C string methods over the whole text;
+    then each line is stripped and hashed. A space run made one space before the deletions is
+    what line_key's split and join do, and the spaces left at either end go in its last strip,
+    so the keys are the same (tests/boilerplate/test_template_line_keys.py checks them against
+    line_key). Regexes over the whole text cost more than the per-line form: they step through
+    every character in Python's regex engine.
+
+    >>> keys = line_keys("Share  this story!\\n\\n -- \\nshare this story")
+    >>> keys == [line_key("share this story"), None, None, line_key("share this story")]
+    True
+    """
+    if not text.isascii() or any(map(text.__contains__, _OTHER_BREAKS)):
+        return [line_key(line) for line in text.splitlines()]
+    spaced = text.lower().encode("ascii")
+    if b"\t" in spaced:
+        spaced = spaced.replace(b"\t", b" ")
+    while b"  " in spaced:  # each pass halves the runs of spaces
+        spaced = spaced.replace(b"  ", b" ")
+    cores = spaced.translate(None, _ASCII_NOT_KEPT_IN_TEXT).split(b"\n")
+    if not text or text.endswith("\n"):
+        cores.pop()  # splitlines gives no line after the last line break
+    hashes: dict[bytes, int | None] = {b"": None}
+    keys: list[int | None] = []
+    for core in cores:
+        core = core.strip(b" ")
+        key = hashes.get(core, 0)
+        if key == 0:
+            key = hashes[core] = int.from_bytes(hashlib.blake2b(core, digest_size=8).digest(), "big")
+        keys.append(key)
+    return keys
 
 
 # Documents whose sites one counting task merges: the merged counters hold one entry per
@@ -193,9 +237,7 @@ class Templates:
         """Nothing to load: hashes and counts need no tables."""
 
     def summarize(self, doc: Document) -> TemplateSummary:
-        keys = {line_key(line) for line in doc.text.splitlines()}
-        keys.discard(None)
-        return TemplateSummary(site_of(doc), frozenset(k for k in keys if k is not None))
+        return TemplateSummary(site_of(doc), frozenset(k for k in line_keys(doc.text) if k is not None))
 
     def file_decisions(
         self,
@@ -238,10 +280,13 @@ class Templates:
     def apply(self, doc: Document, decision: frozenset[int] | None) -> Document:
         if not decision or not self.cfg.templates:
             return doc
+        text = doc.text
+        # The lines' spans with their terminators (as split_lines gives them), from their lengths.
+        starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)))]
         drops = [
-            Drop(STAGE, Reason.TEMPLATE, Unit.LINE, doc.text[line.start : line.end], line.start, line.end)
-            for line in split_lines(doc.text)
-            if line_key(line.text) in decision
+            Drop(STAGE, Reason.TEMPLATE, Unit.LINE, text[starts[i] : starts[i + 1]], starts[i], starts[i + 1])
+            for i, key in enumerate(line_keys(text))
+            if key in decision
         ]
         if not drops:
             return doc

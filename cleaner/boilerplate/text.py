@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_mask, packaged
+from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_masks, packaged
 from cleaner.boilerplate.rules import LineCues
 from cleaner.record import Drop, Reason, Unit
 
@@ -47,6 +47,12 @@ _DATE_LINE = re.compile(
     rf"|\d{{1,2}}\.?\s+(?:{_MONTHS})\w*\.?,?\s+\d{{4}})\b.{{0,30}}$"
 )
 DATE_LINE_COST = 8.0
+# A date line holds at most this many words (runs of \w): one before the date, the date's three
+# numbers or names, and at most 15 in the 30 characters after it (the date ends a word, so
+# they start with a non-word character). A longer line is no date line, without running the
+# pattern (1.2 us a line, most of it on the long lines of prose that hold a figure);
+# tests/boilerplate/test_boilerplate_text_speed.py matches a line at the bound.
+DATE_LINE_MAX_WORDS = 19
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline. A
 # colon counts: "You will need:" opens what follows (tune half: recall 0.962 -> 0.971).
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:»”\"']\s*$")
@@ -70,6 +76,15 @@ _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 # bytes.split counts the runs, all in C (tests/boilerplate/test_boilerplate_text_speed.py checks
 # the table against the regex over every ASCII code point).
 _ASCII_WORD_RUNS = bytes(0x61 if chr(b).isalnum() or b == 0x5F else 0x20 for b in range(256))
+
+
+def is_date_line(text: str, words: int) -> bool:
+    """A date line (_DATE_LINE), given the line's word_count (at least its runs of \\w).
+
+    >>> is_date_line("Wednesday November 20, 2019", 4), is_date_line("Page 12", 2)
+    (True, False)
+    """
+    return words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
 
 
 def word_count(line: str) -> int:
@@ -220,10 +235,9 @@ def _cue_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> list[R
     """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
     in_related = 0  # how many more lines a related-articles header may still take
-    for i, text in enumerate(facts.texts):
+    for i, (text, reason) in enumerate(zip(facts.texts, cues.judge_page(facts.texts), strict=True)):
         if not text:
             continue
-        reason = cues.judge(text)
         if reason is None and not facts.paragraph[i] and is_breadcrumb(text):
             reason = Reason.NAV
         if reason is not None:
@@ -524,14 +538,14 @@ def _line_row(
         punct = size - len(raw.translate(None, b".,;:!?"))
         menu = is_menu_item(text, words)
         crumb = is_breadcrumb(text)
-        date = digits > 0 and _DATE_LINE.match(text) is not None
+        date = digits > 0 and is_date_line(text, words)
         unspaced = 0
     else:
         digits = sum(map(text.count, _DIGITS))
         punct = len(_PUNCT.findall(text))
         menu = _MENU_ITEM.match(text) is not None
         crumb = _BREADCRUMB.match(text) is not None
-        date = _DATE_LINE.match(text) is not None
+        date = is_date_line(text, words)
         unspaced = len(_CJK.findall(text))
     return (
         len(text), punct, digits, unspaced, words, paragraph, rule,
@@ -758,18 +772,18 @@ def classify_many(
 def _model_verdicts(
     pages: list[tuple[list[Line], list[Reason | None], bool, UnitFacts]], model: TreeModel
 ) -> list[list[Reason | None]]:
-    """The verdicts of pages that show chrome, once the scorer has read all their lines."""
-    scores = model.predict(page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True))
+    """The verdicts of pages that show chrome, once the scorer has read all their lines
+    (model.keep_masks: each line's score only as far as its bar needs)."""
+    features = page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True)
+    units = [[i for i, text in enumerate(facts.texts) if text] for _, _, _, facts in pages]
+    reasons = [verdicts[i] for (_, verdicts, _, _), rows in zip(pages, units, strict=True) for i in rows]
     bars = bars_for(model.meta, "other")  # as for HTML blocks
+    masks = keep_masks(model, features, reasons, bars, [len(rows) for rows in units])
     out: list[list[Reason | None]] = []
-    at = 0
-    for lines, verdicts, _, facts in pages:
-        rows = [i for i, text in enumerate(facts.texts) if text]
+    for (lines, verdicts, _, _), rows, keep in zip(pages, units, masks, strict=True):
         if not rows:
             out.append(verdicts)
             continue
-        keep = keep_mask(scores[at : at + len(rows)], [verdicts[i] for i in rows], bars)
-        at += len(rows)
         page = list(verdicts)
         for i, value in zip(rows, keep, strict=True):
             if value:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -347,11 +349,93 @@ def _cue_pieces() -> list[str]:
 def test_line_reason_is_the_cue_patterns_verdict(pieces: list[str], upper: bool, fold: bool) -> None:
     text = "".join(pieces)
     text = text.upper() if upper else text
-    # Characters the patterns match case-insensitively though lower() does not map them to ASCII.
-    # (Short lines only: on a long line the trigger words, looked for in lower case, already
-    # miss them; that shortcut is older than this test and left as it is.)
-    text = text.replace("s", "ſ").replace("k", "\u212a")[:SHORT_LINE] if fold else text
+    # Characters the patterns match case-insensitively though lower() does not map them to ASCII,
+    # on short and long lines (a long line's trigger words are looked for in lower case).
+    if fold:
+        text = text.replace("s", "ſ").replace("k", "\u212a").replace("i", "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}")
     stripped = text.strip()
     if stripped and stripped[0].islower() and stripped[-1] == "." and len(stripped.split()) <= 3:
         return  # the end of a wrapped sentence ("share."): no cue is read
     assert line_reason(text) is _reference_line_reason(text)
+
+
+# Long lines (over SHORT_LINE) whose cue words hold a character that the case-insensitive
+# patterns equate with a letter though lower() does not give that letter: the long s for "s",
+# the dotted capital I for "i", the dotless i, old Cyrillic letter forms; the Kelvin sign
+# lower-cases to "k" and needs nothing.
+LONG_S, DOTTED_I = "\N{LATIN SMALL LETTER LONG S}", "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}"
+FOLDED_LONG_LINES = [
+    (Reason.LEGAL, f"Example Media Group and its partners in the valley, 2024. All right{LONG_S} reserved."),
+    (Reason.LEGAL, "Example is a registered trademar\N{KELVIN SIGN} of Example Media Group in the valley and beyond."),
+    (Reason.LEGAL, f"{DOTTED_I}nformation provided on this website is for general guidance only."),
+    (Reason.CONSENT, f"By u{LONG_S}ing this site you agree to the terms of the group and its partners."),
+    # "Фото: Reuters" with the old forms of "о" and "т"
+    (Reason.CAPTION, "\N{CYRILLIC CAPITAL LETTER EF}\N{CYRILLIC SMALL LETTER NARROW O}\N{CYRILLIC SMALL LETTER TALL TE}"
+     "\N{CYRILLIC SMALL LETTER NARROW O}: Reuters, at the meeting in the main square of the town in May"),
+]
+
+
+@pytest.mark.parametrize(("reason", "line"), FOLDED_LONG_LINES)
+def test_long_lines_with_case_folded_letters_keep_their_cue(reason: Reason, line: str) -> None:
+    assert len(line) > SHORT_LINE
+    assert _reference_line_reason(line) is reason
+    assert line_reason(line) is reason
+
+
+def test_case_traps_are_every_character_lower_case_misses() -> None:
+    # Every character that some letter of the looked-for words matches case-insensitively,
+    # though lower() does not give that letter, over every code point.
+    from cleaner.boilerplate.rules import _CUES, _LONG_LINE_TRIGGERS, CASE_TRAPS
+
+    words = [word for _, cue in _CUES for word in cue.words]
+    words += [word.lower() for triggers in _LONG_LINE_TRIGGERS.values() for word in triggers]
+    letters = sorted(set("".join(words)))
+    any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.IGNORECASE)
+    traps = set()
+    for code in range(0x110000):
+        char = chr(code)
+        if any_letter.fullmatch(char) is None:
+            continue
+        same = [letter for letter in letters if re.fullmatch(re.escape(letter), char, re.IGNORECASE)]
+        if any(char.lower() != letter for letter in same):
+            traps.add(char)
+    assert traps == set(CASE_TRAPS), "a cue word changed: copy these characters into CASE_TRAPS"
+
+
+# --- the compiled pass over a page's long lines (rules.trigger_masks, LineCues.judge_page) ------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_cue_pieces()), max_size=14).map("".join), max_size=8), st.booleans())
+def test_trigger_masks_are_the_word_searches(pieces: list[str], upper: bool) -> None:
+    pytest.importorskip("numba")
+    from cleaner.boilerplate.rules import trigger_masks
+
+    lines = [line.upper() if upper else line for line in pieces]
+    lowered = [line.lower() for line in lines if line.isascii()]
+    lowered += ["/", "", "co", "via", "x/y", "(c)"]  # words at a line's very end, a one-byte word
+    assert trigger_masks(lowered) == trigger_masks(lowered, compiled=False)
+
+
+def test_trigger_masks_on_near_misses() -> None:
+    # Each ASCII trigger word with one byte changed, and cut short: in the line, not the word.
+    pytest.importorskip("numba")
+    from cleaner.boilerplate.rules import _LONG_LINE_TRIGGERS, trigger_masks
+
+    words = [word for triggers in _LONG_LINE_TRIGGERS.values() for word in triggers if word.isascii()]
+    lines = [f"x {word[:k]}#{word[k + 1 :]} y" for word in words for k in range(len(word))]
+    lines += [word[:-1] for word in words] + words + [f"..{word}" for word in words]
+    assert trigger_masks(lines) == trigger_masks(lines, compiled=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_cue_pieces()), max_size=14).map("".join), max_size=8))
+def test_judging_a_page_is_judging_each_line(lines: list[str]) -> None:
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (judge_page takes the compiled pass once numba runs)
+
+    from cleaner.boilerplate.rules import LineCues
+
+    cues = LineCues()
+    lines = [*lines, *(line + filler for _, line in LINE_CASES[::7] for filler in FILLERS)]
+    assert cues.judge_page(lines) == [line_reason(line) if line.strip() else None for line in lines]

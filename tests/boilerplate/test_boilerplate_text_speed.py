@@ -62,6 +62,7 @@ def _check_patterns(line: str) -> None:
     assert T.is_menu_item(text, T.word_count(text)) is (T._MENU_ITEM.match(text) is not None)
     assert T.is_breadcrumb(text) is (T._BREADCRUMB.match(text) is not None)
     assert T.is_figures_row(line) is (T._FIGURES.match(line) is not None)
+    assert T.is_date_line(text, T.word_count(text)) is (T._DATE_LINE.match(text) is not None)
 
 
 def test_pattern_shortcuts_on_known_lines() -> None:
@@ -167,3 +168,25 @@ def test_a_shared_memo_does_not_change_the_drops() -> None:
     alone = T.classify_lines(page)
     assert T.classify_lines(page, cues=cues) == alone
     assert T.classify_lines(page, cues=cues) == alone  # second time from the memo
+
+
+def test_a_date_line_at_the_word_bound_still_matches() -> None:
+    # One word before the date, its three numbers, and fifteen one-letter words in the 30
+    # characters after it: DATE_LINE_MAX_WORDS words, and the pattern still matches.
+    for date in ("12/05/2019", "May 12, 2019", "12 May 2019"):
+        line = "Mon, " + date + " a" * 15
+        assert T.word_count(line) == T.DATE_LINE_MAX_WORDS
+        assert T._DATE_LINE.match(line) is not None
+        assert T.is_date_line(line, T.word_count(line))
+        assert T._DATE_LINE.match(line + "a") is None  # one character more after the date: none
+
+
+# Lines built from dates and short words, many of them near the pattern's limits.
+_DATE_PIECES = st.sampled_from(["Mon,", " ", "  ", "12/05/2019", "May", "12th", "2019", "1.2.87", "a", "ab", ",", ".",
+                                "-", "Wednesday", "\N{CYRILLIC SMALL LETTER ZHE}", "19", "\t"])  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DATE_PIECES, min_size=1, max_size=40).map("".join))
+def test_date_lines_never_exceed_the_word_bound(line: str) -> None:
+    assert T.is_date_line(line, T.word_count(line)) is (T._DATE_LINE.match(line) is not None)

@@ -41,3 +41,25 @@ def test_keys_on_tricky_lines() -> None:
 @given(st.text(max_size=60) | st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
 def test_keys_match_the_per_character_filter(line: str) -> None:
     assert line_key(line) == reference_key(line)
+
+
+_ASCII_LINES = st.text(alphabet=st.sampled_from("aB3 \t\n\r\x0b\x0c\x1c\x1f-_!."), max_size=80)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _ASCII_LINES
+    | st.text(max_size=80)
+    | st.lists(st.sampled_from(["Share  this", " -- ", "a\tb", ""])).map("\n".join)
+)
+def test_whole_text_keys_are_the_keys_of_its_lines(text: str) -> None:
+    from cleaner.boilerplate.templates import line_keys
+
+    assert line_keys(text) == [line_key(line) for line in text.splitlines()]
+
+
+def test_whole_text_keys_on_tricky_texts() -> None:
+    from cleaner.boilerplate.templates import line_keys
+
+    for text in ["", "\n", "a\n", "a\n\n", " a - b \n\t_x_\t\nShare  this story!", "a\r\nb", "a \x1f b\nc"]:
+        assert line_keys(text) == [line_key(line) for line in text.splitlines()], repr(text)

@@ -72,8 +72,9 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, member_decision
+from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, index_graph, member_decision
 from cleaner.dedup.cluster import BUCKET_CAP, argsort_hashes, bucket_pairs, distinct_sorted, jaccard_distinct
+from cleaner.dedup.components import file_keep_rule, find_components, on_tasks, partitions_for_edges, write_edge_pieces
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
@@ -330,13 +331,15 @@ def verify_block(
     shards: Sequence[int],
     firsts: Sequence[int],
     threshold: float,
-) -> tuple[I64, F64]:
+    block: int,
+) -> int:
     """The verify task (step 3) for the candidate pairs whose earlier rank is in ``ranks``
     (``[lo, hi)``): their slices of every pairs file, the same pair from several bands once,
-    and the exact Jaccard of each. Returns the verified pairs and their similarities."""
+    and the exact Jaccard of each. Writes the verified pairs with their similarities as block
+    ``block``'s edge file (none without an edge: :func:`_block_edges` reads it); returns how many."""
     pairs = block_pairs(folder, cells, ranks)
     if not len(pairs):
-        return pairs, np.zeros(0, dtype=np.float64)
+        return 0
     sets = _Sets(folder, shards, firsts)
     out = np.empty(len(pairs), dtype=np.float64)
     # Pairs come sorted by the earlier rank: its set is read once per run of pairs, the later
@@ -347,7 +350,32 @@ def verify_block(
             current, a = i, sets.get(i)
         out[row] = jaccard_distinct(a, sets.get(j))
     kept = out >= threshold
-    return pairs[kept], out[kept]
+    edges = np.concatenate([pairs[kept], out[kept].view(np.int64)[:, None]], axis=1)
+    if len(edges):
+        np.save(_edges_file(folder, block), edges)
+    return len(edges)
+
+
+def _edges_file(folder: Path, block: int) -> Path:
+    return folder / f"edges.b{block}.npy"
+
+
+def _block_edges(folder: Path, block: int) -> tuple[I64, I64, F64]:
+    """The verified edges of one verify block: (earlier rank, later rank, Jaccard)."""
+    path = _edges_file(folder, block)
+    if not path.exists():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    edges = np.load(path)
+    return edges[:, 0], edges[:, 1], edges[:, 2].copy().view(np.float64)
+
+
+def split_edges(folder: Path, block: int, k: int, partitions: int) -> None:
+    """Step 1 of the components in tasks for one verify block: its edges, as nodes (ranks + ``k``
+    index nodes), cut by partition (:func:`~cleaner.dedup.components.write_edge_pieces`)."""
+    lo, hi, sim = _block_edges(folder, block)
+    if lo.size:
+        write_edge_pieces(folder / "cc", block, k + lo, k + hi, sim, partitions)
 
 
 def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int]) -> I64:
@@ -716,27 +744,33 @@ def _decide(
         n = int(firsts_all[-1])
         cuts = np.linspace(0, n, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
         files = [(g, p) for g, _, p in cells]
-        blocks = [(folder, files, (lo, hi), present, firsts, cfg.threshold) for lo, hi in itertools.pairwise(cuts)]
-        verified = [v for v in run(verify_block, blocks) if len(v[0])]
-        run_edges = np.concatenate([e for e, _ in verified]) if verified else np.zeros((0, 2), dtype=np.int64)
-        run_sims = np.concatenate([x for _, x in verified]) if verified else np.zeros(0, dtype=np.float64)
-        del verified
+        blocks = [
+            (folder, files, (lo, hi), present, firsts, cfg.threshold, b)
+            for b, (lo, hi) in enumerate(itertools.pairwise(cuts))
+        ]
+        edges = sum(run(verify_block, blocks))
 
-        # The keep rule as arrays (32 B per clustered document), filed per shard; each shard's
-        # task then names its own documents' decisions and files them: the driver holds no
-        # Python object per document.
+        # The keep rule as arrays (32 B per clustered document), filed per shard, by the driver
+        # or by tasks (``cfg.components``); each shard's task then names its own documents'
+        # decisions and files them: the driver holds no Python object per document.
         index_edges = [edge for b in bands for edge in b.index_edges]
         index_labels = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
-        involved, nodes, roots, duplicate_of, similarity = cluster_arrays(
-            (run_edges[:, 0], run_edges[:, 1], run_sims), index_edges
-        )
-        del run_edges, run_sims
-        k = len(involved)
         counts_present = [counts[s] for s in present]
-        write_cluster_decisions(folder, nodes, roots, duplicate_of, similarity, present, [k + f for f in firsts],
-                                counts_present)  # fmt: skip
-        referenced = _index_references(folder, present, k)
-        del nodes, roots, duplicate_of, similarity
+        if on_tasks(cfg.components, edges + len(index_edges)):
+            involved, graph = index_graph(index_edges)
+            k = len(involved)
+            total = edges + len(index_edges)
+            pieces = _components_in_tasks(run, folder, len(blocks), total, k, graph, present, firsts, counts_present)
+        else:
+            pieces = 0
+            involved, nodes, roots, duplicate_of, similarity = cluster_arrays(
+                _gathered_edges(folder, len(blocks)), index_edges
+            )
+            k = len(involved)
+            write_cluster_decisions(folder, nodes, roots, duplicate_of, similarity, present, [k + f for f in firsts],
+                                    counts_present)  # fmt: skip
+            del nodes, roots, duplicate_of, similarity
+        referenced = _index_references(folder, present, k, pieces)
         ranges = 0
         if cfg.passages:
             ranges = ranges_for(sum(b.shingles for b in bands))
@@ -747,7 +781,7 @@ def _decide(
             named = {node: index_labels[involved[node]] for node in referenced[at]}
             notes = (b.indexed, b.versions)
             passages = (shards[s], ranges, before) if cfg.passages else None
-            args.append((filed[s], cfg, folder, s, firsts[at], k, named, notes, present, firsts, passages))
+            args.append((filed[s], cfg, folder, s, firsts[at], k, pieces, named, notes, present, firsts, passages))
         wrote = [False] * len(shards)
         for s, filed_one in zip(present, run(shard_decisions, args), strict=True):
             wrote[s] = filed_one
@@ -772,13 +806,53 @@ def _decide(
     return wrote
 
 
-def _index_references(folder: Path, shards: Sequence[int], k: int) -> list[list[int]]:
+def _gathered_edges(folder: Path, blocks: int) -> tuple[I64, I64, F64]:
+    """Every verify block's edges on the driver (48 B per edge while they are joined)."""
+    pieces = [_block_edges(folder, b) for b in range(blocks)]
+    lo, hi, sim = (np.concatenate([p[column] for p in pieces]) for column in range(3))
+    return lo, hi, sim
+
+
+def _components_in_tasks(
+    run: TaskMap,
+    folder: Path,
+    blocks: int,
+    edges: int,
+    k: int,
+    index_edges: tuple[I64, I64, F64],
+    shards: Sequence[int],
+    firsts: Sequence[int],
+    counts: Sequence[int],
+) -> int:
+    """Connected components and the keep rule in rounds of tasks (``cleaner.dedup.components``)
+    over the verify blocks' edge files and the index's edges (``edges`` in all; nodes numbered as
+    :func:`~cleaner.dedup.apply.cluster_arrays` does); each partition's task files its piece
+    of every shard's rows. The driver holds one boolean per task and round, and the index's
+    edges. Returns the number of pieces per shard."""
+    cc = folder / "cc"
+    cc.mkdir()
+    index_lo, index_hi, index_sim = index_edges
+    partitions = partitions_for_edges(edges)
+    list(run(split_edges, [(folder, b, k, partitions) for b in range(blocks)]))
+    sources = blocks
+    if index_lo.size:  # the index's edges are on the driver already (its bands tasks found them)
+        write_edge_pieces(cc, blocks, index_lo, index_hi, index_sim, partitions)
+        sources += 1
+    final, star_sources = find_components(cc, sources, run, partitions)
+    starts = [k + f for f in firsts]
+    args = [(cc, final, star_sources, sources, p, folder, shards, starts, counts) for p in range(partitions)]
+    list(run(file_keep_rule, args))
+    shutil.rmtree(cc)
+    return partitions
+
+
+def _index_references(folder: Path, shards: Sequence[int], k: int, pieces: int) -> list[list[int]]:
     """For each shard, the index nodes (``< k``) its cluster rows name as root or duplicate_of."""
     if k == 0:
         return [[] for _ in shards]
     out = []
     for shard in shards:
-        _, roots, duplicate_of, _ = read_cluster_decisions(folder, shard)
+        _, roots, duplicate_of, _ = read_cluster_decisions(folder, shard, pieces)
         named = np.concatenate([roots, duplicate_of])
         out.append(np.unique(named[(named >= 0) & (named < k)]).tolist())
     return out
@@ -791,6 +865,7 @@ def shard_decisions(
     shard: int,
     first_rank: int,
     k: int,
+    pieces: int,
     index_labels: dict[int, tuple[str, str]],
     notes: tuple[dict[int, tuple[str, str]], dict[int, str]],
     present: Sequence[int],
@@ -802,10 +877,11 @@ def shard_decisions(
     with the ids of the ranks they name read from their shards' labels), what the index already
     holds, then its passage flags (``passages``: the shard's summaries, the number of owner
     ranges, ``before``; None when passages are off). Files them at ``filed``, in document order;
-    returns whether there were any. ``index_labels``: ``(id, cluster)`` of the index nodes
-    (``< k``) its rows name; ``notes``: the shard's ``indexed`` and ``versions`` (ShardBands)."""
+    returns whether there were any. ``pieces``: how many pieces its rows were filed in (0: one
+    file); ``index_labels``: ``(id, cluster)`` of the index nodes (``< k``) its rows name;
+    ``notes``: the shard's ``indexed`` and ``versions`` (ShardBands)."""
     labels = _load_labels(folder, shard)
-    local, roots, duplicate_of, similarity = read_cluster_decisions(folder, shard)
+    local, roots, duplicate_of, similarity = read_cluster_decisions(folder, shard, pieces)
     named = np.concatenate([roots, duplicate_of])
     others = _labels_of(folder, present, firsts, np.unique(named[named >= k]) - k)
 

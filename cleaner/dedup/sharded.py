@@ -9,7 +9,8 @@ driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
    write into the barrier's folder its distinct shingle sets (one flat array and offsets,
-   memory-mapped later) and ``(key, id)`` labels; then its band rows ``(rank, key)``, one file
+   memory-mapped later), ``(key, id)`` labels and the ids alone (read one at a time by other
+   shards' tasks, :class:`_Ids`); then its band rows ``(rank, key)``, one file
    per group of bands, ordered by partition (``key % partitions``). With a persistent index,
    also its band keys and content hashes (for adding the run to the index), and query and
    verify each document against the index (read-only).
@@ -23,8 +24,8 @@ driver:
    (connected components over compact arrays, then the keep rule), whose rows are filed per
    shard (:func:`~cleaner.dedup.decisions.write_cluster_decisions`, 32 B per clustered document).
 5. **decisions**, per shard (:func:`shard_decisions`, after the passage rounds below): the
-   shard's cluster members' decisions from its rows (ids of the ranks they name read from their
-   shards' labels), what the index already holds, and its passage flags, filed for the shard's
+   shard's cluster members' decisions from its rows (ids of the ranks they name read one at a
+   time from their shards' id files), what the index already holds, and its passage flags, filed for the shard's
    next task. The driver never holds a Python object per document.
 
 Passages (reused text) take two more rounds of tasks before step 5, and a part of it: the owner
@@ -141,7 +142,7 @@ class ShardBands:
 
 
 def _files(folder: Path, shard: int) -> dict[str, Path]:
-    names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy")
+    names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy", "ids.bin", "ids.at")
     return {name: folder / f"s{shard}.{name}" for name in names}
 
 
@@ -183,6 +184,7 @@ def shard_bands(
         np.save(files["content.npy"], np.array(contents, dtype=np.int64))
     with open(files["labels.pkl"], "wb") as fh:
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_ids(files, [doc_id for _, doc_id in labels])
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
@@ -575,7 +577,7 @@ def shard_passages(
         return []
     index = _read_only(cfg.index, before)
     try:
-        sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
+        sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
         sizes = _shingles_in(tables)
@@ -628,7 +630,7 @@ def _chunk_passages(
     ranges: int,
     index: DedupIndex | None,
     sets: _Sets,
-    labels: _Labels,
+    labels: _Ids,
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
     keys, raw, tables, first_rank = chunk.keys, chunk.raw, chunk.tables, chunk.first_rank
@@ -663,7 +665,7 @@ def _chunk_passages(
             keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
             owners = np.where(from_index, owner_rowids[at] - offset, owners)
     skipped = set(chunk.skip)
-    sources = SourceDocs(sets.get, lambda rank: labels.get(rank)[1], index.doc if index else None, offset)
+    sources = SourceDocs(sets.get, labels.get, index.doc if index else None, offset)
     flags: list[tuple[str, PassageFlag]] = []
     for p in np.flatnonzero(keep).tolist():
         i = int(passage_doc[p])
@@ -882,13 +884,12 @@ def shard_decisions(
     ``notes``: the shard's ``indexed`` and ``versions`` (ShardBands)."""
     labels = _load_labels(folder, shard)
     local, roots, duplicate_of, similarity = read_cluster_decisions(folder, shard, pieces)
-    named = np.concatenate([roots, duplicate_of])
-    others = _labels_of(folder, present, firsts, np.unique(named[named >= k]) - k)
+    others = _Ids(folder, present, firsts)
 
     def id_and_cluster(node: int) -> tuple[str, str]:
         if node < k:
             return index_labels[node]
-        doc_id = others[node - k][1]
+        doc_id = others.get(node - k)
         return doc_id, doc_id
 
     by_position: dict[int, Decision] = {}
@@ -920,33 +921,48 @@ def shard_decisions(
     return write_decisions(filed, {labels[i][0]: by_position[i] for i in sorted(by_position)})
 
 
-def _labels_of(
-    folder: Path, shards: Sequence[int], firsts: Sequence[int], ranks: npt.NDArray[np.int64]
-) -> dict[int, tuple[str, str]]:
-    """``(key, id)`` of the sorted ``ranks``, loading each shard's labels once, one at a time."""
-    out: dict[int, tuple[str, str]] = {}
-    cuts = np.searchsorted(ranks, np.asarray([*firsts, np.iinfo(np.int64).max], dtype=np.int64))
-    for at, shard in enumerate(shards):
-        lo, hi = int(cuts[at]), int(cuts[at + 1])
-        if hi > lo:
-            shard_labels = _load_labels(folder, shard)
-            for rank in ranks[lo:hi].tolist():
-                out[rank] = shard_labels[rank - firsts[at]]
-    return out
+def _write_ids(files: dict[str, Path], ids: Sequence[str]) -> None:
+    """A shard's document ids, for reading one at a time by position (:class:`_Ids`): their UTF-8
+    bytes one after another, and where each starts (n + 1 int64, raw)."""
+    encoded = [doc_id.encode("utf-8", "surrogatepass") for doc_id in ids]
+    at = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=at[1:])
+    files["ids.bin"].write_bytes(b"".join(encoded))
+    files["ids.at"].write_bytes(at.tobytes())
 
 
-class _Labels(_ByRank):
-    """``(key, id)`` by rank, loading a shard's labels the first time one of its documents is asked."""
+class _Ids(_ByRank):
+    """Document ids by rank, each read alone from its shard's id files (two seeks and reads of
+    a few bytes): a task that names documents of many shards reads what it names, never their
+    whole label files (on a web crawl, where pages are copied from everywhere, a shard's rows
+    may name most shards: reading their labels whole made the run's reads grow as shards²)."""
+
+    MAX_OPEN = 64  # shards whose files stay open at once (least recently used closed first)
 
     def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
         super().__init__(folder, shards, firsts)
-        self.loaded: dict[int, list[tuple[str, str]]] = {}
+        self.open: dict[int, tuple[BinaryIO, BinaryIO]] = {}
 
-    def get(self, rank: int) -> tuple[str, str]:
+    def get(self, rank: int) -> str:
         shard, local = self.locate(rank)
-        if shard not in self.loaded:
-            self.loaded[shard] = _load_labels(self.folder, shard)
-        return self.loaded[shard][local]
+        if shard in self.open:
+            self.open[shard] = self.open.pop(shard)  # most recently used last
+        else:
+            if len(self.open) >= self.MAX_OPEN:
+                for fh in self.open.pop(next(iter(self.open))):
+                    fh.close()
+            files = _files(self.folder, shard)
+            self.open[shard] = (open(files["ids.at"], "rb"), open(files["ids.bin"], "rb"))  # noqa: SIM115
+        at, data = self.open[shard]
+        at.seek(local * 8)
+        lo, hi = np.frombuffer(at.read(16), dtype=np.int64).tolist()
+        data.seek(lo)
+        return data.read(hi - lo).decode("utf-8", "surrogatepass")
+
+    def __del__(self) -> None:
+        for handles in self.open.values():
+            for fh in handles:
+                fh.close()
 
 
 def _add_to_index(

@@ -143,6 +143,20 @@ def test_sharded_with_an_index_equals_the_oracle(
     assert [f.duplicate_of[0] for f in flagged] == ["a"]  # its passage was found in the index
 
 
+def test_ids_are_read_one_at_a_time_as_the_labels_hold_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids of other shards' documents are read alone (two seeks), never from a whole label file.
+    ids = [["a", "", "\u00e9t\u00e9/\U0001f600", "x" * 300], ["\udcff-surrogate", "b"], ["c"]]
+    firsts = [0, 4, 6]
+    for shard, shard_ids in enumerate(ids):
+        sharded._write_ids(sharded._files(tmp_path, shard), shard_ids)
+    monkeypatch.setattr(sharded._Ids, "MAX_OPEN", 1)  # every change of shard closes the last one's files
+    reader = sharded._Ids(tmp_path, [0, 1, 2], firsts)
+    flat = [doc_id for shard_ids in ids for doc_id in shard_ids]
+    for rank in [6, 0, 5, 3, 2, 4, 1, 0]:
+        assert reader.get(rank) == flat[rank]
+    assert list(reader.open) == [0]
+
+
 def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
     # The same key in two shards must land in the same partition file cell.
     cfg = DedupConfig(passages=False)

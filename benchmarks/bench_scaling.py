@@ -45,6 +45,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -209,6 +210,11 @@ def measure(dump: Path, config: str, work: Path, cap_mb: float) -> dict[str, Any
     return stats
 
 
+def median_cpu(row: dict[str, Any]) -> float:
+    """The median CPU seconds of a row's rounds (its own with one round)."""
+    return float(statistics.median(row.get("cpu_s_runs") or [row["cpu_s"]]))
+
+
 def commit() -> str | None:
     """The cleaner commit measured: CLEANER_COMMIT (set for a snapshot copy), else git's HEAD."""
     if os.environ.get("CLEANER_COMMIT"):
@@ -310,8 +316,11 @@ def main() -> None:
             every = set(r.get("output_sha256_runs") or [r["output_sha256"]]) | set(base.get("output_sha256_runs") or [])
             same = "yes" if every == {base["output_sha256"]} else "NO"
         cpu_per_mb = r["cpu_s"] / (r["input_bytes"] / 1e6)
-        # CPU seconds per MB against one core's (the target: flat as jobs grow, within 10%)
-        cpu_ratio = f"{r['cpu_s'] / base['cpu_s']:.2f}x" if base and base["input_bytes"] == r["input_bytes"] else "-"
+        # CPU seconds per MB against one core's (the target: flat as jobs grow, within 10%), medians
+        # over the rounds (of an even count, the mean of the middle two)
+        cpu_ratio = "-"
+        if base and base["input_bytes"] == r["input_bytes"]:
+            cpu_ratio = f"{median_cpu(r) / median_cpu(base):.2f}x"
         table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], cpu_per_mb, cpu_ratio,
                            r["mb_per_s"], ratio, r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same,
                            " ".join(f"{c:.0f}" for c in r.get("cpu_s_runs", [])) or "-"])  # fmt: skip

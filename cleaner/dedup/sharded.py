@@ -19,10 +19,15 @@ driver:
    the candidate pairs band by band, written sorted. Memory: the rows of one group and partition.
 3. **verify**, one task per range of earlier ranks (:func:`verify_block`): the candidate pairs
    of that range from every pairs file (a pair found in several bands, once), and the exact
-   Jaccard of each from the memory-mapped shingle sets. Only verified edges reach the driver.
-4. **driver**: the verified edges go through :func:`~cleaner.dedup.apply.cluster_arrays`
-   (connected components over compact arrays, then the keep rule), whose rows are filed per
-   shard (:func:`~cleaner.dedup.decisions.write_cluster_decisions`, 32 B per clustered document).
+   Jaccard of each from the shingle sets. Its verified edges go to a file (24 B each); it
+   returns how many.
+4. **components and keep rule**: up to ``DRIVER_EDGES`` verified edges (``[dedup] components =
+   "auto"``; ``"driver"`` always), the driver reads them and runs
+   :func:`~cleaner.dedup.apply.cluster_arrays` (connected components over compact arrays, then
+   the keep rule), whose rows it files per shard
+   (:func:`~cleaner.dedup.decisions.write_cluster_decisions`, 32 B per clustered document); past
+   them (or ``"tasks"``), rounds of tasks do it over the edge files and file the rows
+   (:func:`_components_in_tasks`, ``cleaner.dedup.components``): the driver holds no edge.
 5. **decisions**, per shard (:func:`shard_decisions`, after the passage rounds below): the
    shard's cluster members' decisions from its rows (ids of the ranks they name read one at a
    time from their shards' id files), what the index already holds, and its passage flags, filed for the shard's

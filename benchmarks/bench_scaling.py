@@ -3,6 +3,7 @@
     python benchmarks/bench_scaling.py                                   # 10MB,100MB; all configs
     python benchmarks/bench_scaling.py --sizes 1GB --configs local-2,dask-2
     python benchmarks/bench_scaling.py --data PATH --work /big/tmp
+    python benchmarks/bench_scaling.py --sizes 100MB --configs local-1,local-2,dask-2 --rounds 3   # alternated
 
 For each size, a dump is made once by benchmarks/gen_dump.py (Reuters text with edits, site
 boilerplate, 10% near-duplicates) under ``--work`` (outside the repository: Reuters is research
@@ -16,7 +17,9 @@ all stages, in a child process:
 - ``local-N``, ``dask-N`` for N = 4, 8, 16: run by default where the machine has N cores.
 
 The table gives the speed-up against ``local-1`` (wall time) and CPU seconds per MB by
-configuration (flat as jobs grow when the work scales); a second table, the growth per document
+configuration, and their ratio to ``local-1``'s (flat as jobs grow when the work scales: the
+target is within 10%). On a shared machine use ``--rounds N``: the configurations run in turn N
+times and each row is the run of median CPU seconds. A second table, the growth per document
 of the largest process between consecutive sizes (the target: under 100 bytes).
 
 Measured per run: wall seconds, CPU seconds of the whole process tree (``getrusage`` of the
@@ -42,6 +45,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -206,6 +210,11 @@ def measure(dump: Path, config: str, work: Path, cap_mb: float) -> dict[str, Any
     return stats
 
 
+def median_cpu(row: dict[str, Any]) -> float:
+    """The median CPU seconds of a row's rounds (its own with one round)."""
+    return float(statistics.median(row.get("cpu_s_runs") or [row["cpu_s"]]))
+
+
 def commit() -> str | None:
     """The cleaner commit measured: CLEANER_COMMIT (set for a snapshot copy), else git's HEAD."""
     if os.environ.get("CLEANER_COMMIT"):
@@ -258,6 +267,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10MB,100MB", help="comma-separated dump sizes (10MB,100MB,1GB)")
     parser.add_argument("--configs", default=DEFAULT_CONFIGS, help=f"comma-separated, of {', '.join(CONFIGS)}")
     parser.add_argument("--rss-cap-mb", type=float, default=12000, help="stop a run whose processes pass this")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the configurations in turn this many times (alternated); each row is the run "
+                        "of median CPU seconds, with every run's CPU and wall seconds beside it")  # fmt: skip
     args = parser.parse_args()
     configs = [c.strip() for c in args.configs.split(",")]
     for c in configs:
@@ -270,8 +282,9 @@ def main() -> None:
     for size in [parse_size(s) for s in args.sizes.split(",")]:
         dump = make_dump(size, args.work, args.data)
         input_bytes = dump.stat().st_size
-        for config in configs:
-            print(f"{label(size)} {config} ...", file=sys.stderr, flush=True)
+        runs: dict[str, list[dict[str, Any]]] = {config: [] for config in configs}
+        for turn, config in itertools.product(range(args.rounds), configs):  # configurations alternated
+            print(f"{label(size)} {config} (round {turn + 1}) ...", file=sys.stderr, flush=True)
             measured = commit()  # before the run: the code it loads, whatever lands meanwhile
             stats = measure(dump, config, args.work, args.rss_cap_mb)
             stats.update(
@@ -281,7 +294,16 @@ def main() -> None:
                 date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 load_avg_1m=os.getloadavg()[0], commit=measured,
             )  # fmt: skip
-            rows[(stats["size"], config)] = stats
+            runs[config].append(stats)
+        for config, done in runs.items():
+            by_cpu = sorted(done, key=lambda r: r["cpu_s"])
+            row = dict(by_cpu[(len(by_cpu) - 1) // 2])  # the median run (the lower one of an even count)
+            if len(done) > 1:
+                outputs = sorted({r["output_sha256"] for r in done if r["output_sha256"]})
+                row.update(rounds=len(done), cpu_s_runs=[r["cpu_s"] for r in done],
+                           wall_s_runs=[r["wall_s"] for r in done], load_avg_runs=[r["load_avg_1m"] for r in done],
+                           output_sha256_runs=outputs)  # fmt: skip
+            rows[(row["size"], config)] = row
     ordered = sorted(rows.values(), key=lambda r: (r["input_bytes"], list(CONFIGS).index(r["config"])))
     table_rows = []
     for r in ordered:
@@ -291,12 +313,19 @@ def main() -> None:
         if r.get("stopped_at_cap"):
             same = "stopped: over the RSS cap"
         elif base is not None and base.get("output_sha256") and r["config"] not in ("local-1", "local-2-np"):
-            same = "yes" if base["output_sha256"] == r["output_sha256"] else "NO"
+            every = set(r.get("output_sha256_runs") or [r["output_sha256"]]) | set(base.get("output_sha256_runs") or [])
+            same = "yes" if every == {base["output_sha256"]} else "NO"
         cpu_per_mb = r["cpu_s"] / (r["input_bytes"] / 1e6)
-        table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], cpu_per_mb, r["mb_per_s"], ratio,
-                           r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same])  # fmt: skip
-    header = ["size", "config", "docs", "wall s", "CPU s", "CPU s/MB", "MB/s", "speed-up vs local-1", "docs/s",
-              "peak RSS MB (largest)", "peak RSS MB (all)", "same"]  # fmt: skip
+        # CPU seconds per MB against one core's (the target: flat as jobs grow, within 10%), medians
+        # over the rounds (of an even count, the mean of the middle two)
+        cpu_ratio = "-"
+        if base and base["input_bytes"] == r["input_bytes"]:
+            cpu_ratio = f"{median_cpu(r) / median_cpu(base):.2f}x"
+        table_rows.append([r["size"], r["config"], r["docs"], r["wall_s"], r["cpu_s"], cpu_per_mb, cpu_ratio,
+                           r["mb_per_s"], ratio, r["docs_per_s"], r["peak_rss_mb"], r["tree_peak_rss_mb"], same,
+                           " ".join(f"{c:.0f}" for c in r.get("cpu_s_runs", [])) or "-"])  # fmt: skip
+    header = ["size", "config", "docs", "wall s", "CPU s", "CPU s/MB", "CPU vs local-1", "MB/s", "speed-up vs local-1",
+              "docs/s", "peak RSS MB (largest)", "peak RSS MB (all)", "same", "CPU s of each round"]  # fmt: skip
     print(table(table_rows, header))
     growth = []
     for config in CONFIGS:

@@ -56,7 +56,7 @@ def verify(folder: Path) -> None:
     before = status()
     started = time.perf_counter()
     firsts = [s * PER_SHARD for s in range(SHARDS)]
-    sharded.verify_block(folder, [(0, 0)], (0, SHARDS * PER_SHARD), list(range(SHARDS)), firsts, 0.8)
+    sharded.verify_block(folder, [(0, 0)], (0, SHARDS * PER_SHARD), list(range(SHARDS)), firsts, 0.8, 0)
     print(f"before {before}\nafter  {status()}  ({time.perf_counter() - started:.1f} s)")
 
 

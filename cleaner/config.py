@@ -19,6 +19,8 @@ from cleaner.errors import ConfigError
 
 STAGES: tuple[str, ...] = ("normalize", "boilerplate", "signals", "dedup")
 QUALITY_PRESETS: tuple[str, ...] = ("gopher", "c4", "fineweb")
+# Values of DedupConfig.components.
+COMPONENTS: tuple[str, ...] = ("auto", "driver", "tasks")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,11 @@ class DedupConfig:
     # dedup.already_indexed and drops it; True delivers it again (re-indexing after a loss downstream).
     reemit_indexed: bool = False
     index_wait: float = 0.0  # seconds to wait for another run holding the index, then stop
+    # Where the sharded barrier finds connected components over the verified edges: "driver"
+    # (one process holds them all, 115 B per edge at its peak), "tasks" (rounds of tasks over
+    # edge files: the driver holds none), "auto" (the driver up to 8 M edges, then tasks).
+    # Same decisions either way (cleaner.dedup.components).
+    components: str = "auto"
 
     @property
     def banding(self) -> tuple[int, int]:
@@ -237,6 +244,9 @@ def validate(cfg: Config) -> None:
         )
     if d.ngram < 1:
         raise ConfigError(f"dedup.ngram must be at least 1, not {d.ngram}")
+    if d.components not in COMPONENTS:
+        choices = ", ".join(repr(c) for c in COMPONENTS)
+        raise ConfigError(f"dedup.components must be one of {choices}, not {d.components!r}")
     b = cfg.boilerplate
     if b.template_min_docs < 2:
         raise ConfigError(f"boilerplate.template_min_docs must be at least 2, not {b.template_min_docs}")

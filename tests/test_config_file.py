@@ -106,6 +106,9 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 def test_validation_still_applies_to_file_values() -> None:
     with pytest.raises(ConfigError, match=r"dedup\.threshold must be in \(0, 1\]"):
         config_from_toml(load_toml_text("[dedup]\nthreshold = 1.5\n"))
+    with pytest.raises(ConfigError, match=r"dedup\.components must be one of 'auto', 'driver', 'tasks', not 'disk'"):
+        config_from_toml(load_toml_text('[dedup]\ncomponents = "disk"\n'))
+    assert config_from_toml(load_toml_text('[dedup]\ncomponents = "tasks"\n')).dedup.components == "tasks"
 
 
 def test_show_round_trips_to_the_same_config() -> None:

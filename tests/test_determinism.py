@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from cleaner.config import Config
+import pytest
+
+from cleaner.config import Config, DedupConfig
+from cleaner.dedup import sharded
 from cleaner.runners import run
 from tests.helpers import SEEDS, write_jsonl
 
@@ -35,12 +38,15 @@ def make_corpus(root: Path) -> Path:
     return inputs
 
 
-def test_jobs_1_2_and_4_give_identical_bytes(tmp_path: Path) -> None:
+def test_jobs_1_2_and_4_give_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Connected components on the driver, then in rounds of tasks over several partitions of edges.
+    monkeypatch.setattr(sharded, "partitions_for_edges", lambda edges: 3)
     inputs = make_corpus(tmp_path)
     digests = []
-    for jobs in (1, 2, 4):
+    for jobs, on in ((1, "driver"), (2, "tasks"), (4, "auto")):
         out = tmp_path / f"out{jobs}"
-        run([inputs], out, Config(jobs=jobs), tmp_path / f"r{jobs}.jsonl", shard_bytes=4096)
+        cfg = Config(jobs=jobs, dedup=DedupConfig(components=on))
+        run([inputs], out, cfg, tmp_path / f"r{jobs}.jsonl", shard_bytes=4096)
         digests.append((tree_digest(out), hashlib.sha256((tmp_path / f"r{jobs}.jsonl").read_bytes()).hexdigest()))
     assert digests[0] == digests[1] == digests[2]
     assert "big.jsonl" in digests[0][0]

@@ -112,19 +112,31 @@ def cluster_arrays(
     >>> involved, nodes.tolist(), roots.tolist(), dup.tolist()
     ([7], [1, 2], [0, 0], [0, 1])
     """
-    involved = sorted({rowid for rowid, _, _ in index_edges})
+    involved, (index_lo, index_hi, index_sim) = index_graph(index_edges)
     k = len(involved)
-    node_of_rowid = {rowid: node for node, rowid in enumerate(involved)}
     # Arrays throughout (the run's edges may be numpy arrays): no Python object per edge.
-    from_index = np.asarray([(node_of_rowid[r], k + i) for r, i, _ in index_edges], dtype=np.int64).reshape(-1, 2)
-    lo = np.concatenate([k + np.asarray(run_edges[0], dtype=np.int64), from_index[:, 0]])
-    hi = np.concatenate([k + np.asarray(run_edges[1], dtype=np.int64), from_index[:, 1]])
-    sim = np.concatenate(
-        [np.asarray(run_edges[2], dtype=np.float64), np.asarray([x for _, _, x in index_edges], dtype=np.float64)]
-    )
+    lo = np.concatenate([k + np.asarray(run_edges[0], dtype=np.int64), index_lo])
+    hi = np.concatenate([k + np.asarray(run_edges[1], dtype=np.int64), index_hi])
+    sim = np.concatenate([np.asarray(run_edges[2], dtype=np.float64), index_sim])
     nodes, roots, duplicate_of, similarity = resolve_arrays(lo, hi, sim)
     run_nodes = nodes >= k  # indexed documents get no decision: earlier runs decided them
     return involved, nodes[run_nodes], roots[run_nodes], duplicate_of[run_nodes], similarity[run_nodes]
+
+
+def index_graph(index_edges: Sequence[tuple[int, int, float]]) -> tuple[list[int], tuple[I64, I64, F64]]:
+    """The index documents that ``index_edges`` (``(rowid, rank, Jaccard)``) involve, in rowid
+    order, and the edges as node arrays: index document ``n`` is node ``n``, the run's rank ``r``
+    node ``k + r`` (k involved rowids), as :func:`cluster_arrays` numbers them.
+
+    >>> index_graph([(9, 0, 0.9), (7, 2, 0.8)])[0], index_graph([(9, 0, 0.9), (7, 2, 0.8)])[1][0].tolist()
+    ([7, 9], [1, 0])
+    """
+    involved = sorted({rowid for rowid, _, _ in index_edges})
+    k = len(involved)
+    node_of_rowid = {rowid: node for node, rowid in enumerate(involved)}
+    pairs = np.asarray([(node_of_rowid[r], k + i) for r, i, _ in index_edges], dtype=np.int64).reshape(-1, 2)
+    sims = np.asarray([x for _, _, x in index_edges], dtype=np.float64)
+    return involved, (pairs[:, 0].copy(), pairs[:, 1].copy(), sims)
 
 
 def member_decision(

@@ -21,6 +21,11 @@ the driver holding one boolean per task and round:
 Nodes are ranks, so roots are the best-ranked members, as ``resolve_arrays`` picks them:
 :func:`resolve_partitioned` gives the same four arrays (tests/dedup/test_dedup_components.py).
 
+The dedup barrier (``cleaner.dedup.sharded``) takes this way when ``[dedup] components`` says
+``"tasks"``, or ``"auto"`` with more than :data:`DRIVER_EDGES` verified edges
+(:func:`on_tasks`): then :func:`file_keep_rule` files step 3's rows per shard, one piece per
+partition, and the driver never holds an edge.
+
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
 >>> lo, hi, sim = np.array([5, 1, 9]), np.array([1, 3, 3]), np.array([0.9, 0.8, 0.85])
@@ -32,6 +37,7 @@ Nodes are ranks, so roots are the best-ranked members, as ``resolve_arrays`` pic
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,11 +45,41 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.config import COMPONENTS
 from cleaner.dedup.cluster import point_at_neighbours
+from cleaner.dedup.decisions import write_cluster_decisions
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 TaskMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]]
+
+# Verified edges up to which ``components = "auto"`` resolves them on the driver: at the peak of
+# ``resolve_arrays`` (115 B per edge, measured: docs/scaling.md) 8 M edges take ~0.9 GB. Past
+# it, the rounds of tasks below: the driver then holds one boolean per task and round.
+DRIVER_EDGES = 8 * 1024 * 1024
+# Edge rows (both directions, 16 B each) one partition task of the rounds holds: 4 M = 64 MB,
+# plus the sort in ``np.unique`` (a few times that, like a pairs task).
+EDGES_PER_PARTITION = 4 * 1024 * 1024
+
+
+def on_tasks(mode: str, edges: int) -> bool:
+    """Whether ``edges`` verified edges are resolved by the rounds of tasks (else on the driver).
+
+    >>> on_tasks("auto", 1000), on_tasks("auto", DRIVER_EDGES + 1), on_tasks("tasks", 0)
+    (False, True, True)
+    """
+    if mode not in COMPONENTS:
+        raise ValueError(f"components must be one of {', '.join(COMPONENTS)}, not {mode!r}")
+    return mode == "tasks" or (mode == "auto" and edges > DRIVER_EDGES)
+
+
+def partitions_for_edges(edges: int) -> int:
+    """Partitions that keep a round's task within ``EDGES_PER_PARTITION`` rows (each edge twice).
+
+    >>> partitions_for_edges(1000), partitions_for_edges(10_000_000)
+    (1, 5)
+    """
+    return max(1, math.ceil(2 * edges / EDGES_PER_PARTITION))
 
 
 def _edges_path(folder: Path, round_number: int, source: int, part: int) -> Path:
@@ -137,22 +173,51 @@ def keep_rule(folder: Path, round_number: int, sources: int, edge_sources: int, 
     return np.stack([nodes, roots, duplicate_of, sims.view(np.int64)], axis=1)
 
 
-def resolve_partitioned(
-    folder: Path, pieces: Sequence[tuple[I64, I64, F64]], run: TaskMap, partitions: int
-) -> tuple[I64, I64, I64, F64]:
-    """``resolve_arrays`` over the edges of ``pieces`` by the tasks above, mapped by ``run``:
-    the same four arrays sorted by node. (A run would file step 3's rows per shard instead of
-    gathering them here; gathering is for comparing.)"""
-    folder.mkdir(parents=True, exist_ok=True)
-    for source, (lo, hi, sim) in enumerate(pieces):
-        write_edge_pieces(folder, source, lo, hi, sim, partitions)
-    round_number, sources = 0, len(pieces)
+def find_components(folder: Path, sources: int, run: TaskMap, partitions: int) -> tuple[int, int]:
+    """Step 2: rounds of :func:`star_round` over the pieces of ``sources`` writers (step 1) until
+    every partition's edges are stars; returns the last round and how many wrote its pieces
+    (what :func:`keep_rule` reads)."""
+    round_number = 0
     while True:
         # Every task of the round runs (``all`` over the lazy results would stop at the first False).
         stars = list(run(star_round, [(folder, round_number, sources, p, partitions) for p in range(partitions)]))
         if all(stars):
-            break
+            return round_number, sources
         round_number, sources = round_number + 1, partitions
+
+
+def file_keep_rule(
+    folder: Path,
+    round_number: int,
+    sources: int,
+    edge_sources: int,
+    part: int,
+    filed: Path,
+    shards: Sequence[int],
+    firsts: Sequence[int],
+    counts: Sequence[int],
+) -> int:
+    """Step 3 for one partition, its rows filed per shard in ``filed`` as piece ``part`` (the
+    layout of :func:`~cleaner.dedup.decisions.write_cluster_decisions`: ``shards`` start at
+    node ``firsts`` and hold ``counts`` documents; nodes before the first shard, e.g. indexed
+    documents, get no row). Returns how many nodes the partition holds."""
+    rows = keep_rule(folder, round_number, sources, edge_sources, part)
+    if len(rows):
+        similarity = rows[:, 3].copy().view(np.float64)
+        write_cluster_decisions(filed, rows[:, 0], rows[:, 1], rows[:, 2], similarity, shards, firsts, counts, part)
+    return len(rows)
+
+
+def resolve_partitioned(
+    folder: Path, pieces: Sequence[tuple[I64, I64, F64]], run: TaskMap, partitions: int
+) -> tuple[I64, I64, I64, F64]:
+    """``resolve_arrays`` over the edges of ``pieces`` by the tasks above, mapped by ``run``:
+    the same four arrays sorted by node. (A run files step 3's rows per shard instead, with
+    :func:`file_keep_rule`; gathering is for comparing.)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, (lo, hi, sim) in enumerate(pieces):
+        write_edge_pieces(folder, source, lo, hi, sim, partitions)
+    round_number, sources = find_components(folder, len(pieces), run, partitions)
     rows = list(run(keep_rule, [(folder, round_number, sources, len(pieces), p) for p in range(partitions)]))
     table = np.concatenate(rows) if rows else np.zeros((0, 4), dtype=np.int64)
     table = table[np.argsort(table[:, 0], kind="stable")]

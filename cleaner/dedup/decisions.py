@@ -5,6 +5,8 @@ duplicate_of, similarity) for every document with a verified edge. Cut at the sh
 each shard's slice is written to the barrier folder as one ``(n, 4)`` array (local position,
 root rank, duplicate_of rank, similarity as float64 bits): 32 bytes per clustered document, and
 the driver holds nothing per document once they are written. A shard's task reads its own file.
+When the keep rule runs in tasks (``cleaner.dedup.components``), each task files its own piece
+of every shard (its nodes, one partition of them), and a shard's task reads its pieces as one.
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -28,8 +30,8 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 
-def _path(folder: Path, shard: int) -> Path:
-    return folder / f"s{shard}.clusters.npy"
+def _path(folder: Path, shard: int, piece: int | None = None) -> Path:
+    return folder / (f"s{shard}.clusters.npy" if piece is None else f"s{shard}.clusters.{piece}.npy")
 
 
 def write_cluster_decisions(
@@ -41,10 +43,12 @@ def write_cluster_decisions(
     shards: Sequence[int],
     firsts: Sequence[int],
     counts: Sequence[int],
+    piece: int | None = None,
 ) -> None:
     """File the keep rule's arrays (sorted by ``nodes``, run ranks) per shard: ``shards`` start
     at ranks ``firsts`` and hold ``counts`` documents; a shard without a clustered document
-    gets no file."""
+    gets no file. ``piece``: one of several pieces of each shard's rows (any split of the nodes),
+    read back together by ``read_cluster_decisions(..., pieces)``."""
     starts = np.asarray(firsts, dtype=np.int64)
     cuts = np.searchsorted(nodes, np.append(starts, starts[-1] + counts[-1] if len(counts) else 0))
     for at, shard in enumerate(shards):
@@ -54,14 +58,18 @@ def write_cluster_decisions(
         rows = np.stack(
             [nodes[lo:hi] - starts[at], roots[lo:hi], duplicate_of[lo:hi], similarity[lo:hi].view(np.int64)], axis=1
         )
-        np.save(_path(folder, shard), rows)
+        np.save(_path(folder, shard, piece), rows)
 
 
-def read_cluster_decisions(folder: Path, shard: int) -> tuple[I64, I64, I64, F64]:
-    """One shard's (local position, root rank, duplicate_of rank, similarity); empty without a file."""
-    path = _path(folder, shard)
-    if not path.exists():
+def read_cluster_decisions(folder: Path, shard: int, pieces: int = 0) -> tuple[I64, I64, I64, F64]:
+    """One shard's (local position, root rank, duplicate_of rank, similarity), by local position;
+    empty without a file. ``pieces``: how many pieces were filed (0: one file, no piece)."""
+    paths = [_path(folder, shard)] if pieces == 0 else [_path(folder, shard, p) for p in range(pieces)]
+    found = [np.load(path) for path in paths if path.exists()]
+    if not found:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0, dtype=np.float64)
-    rows = np.load(path)
+    rows = found[0] if len(found) == 1 else np.concatenate(found)
+    if len(found) > 1:
+        rows = rows[np.argsort(rows[:, 0], kind="stable")]
     return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3].copy().view(np.float64)

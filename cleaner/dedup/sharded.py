@@ -9,7 +9,8 @@ driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
    write into the barrier's folder its distinct shingle sets (one flat array and offsets,
-   memory-mapped later) and ``(key, id)`` labels; then its band rows ``(rank, key)``, one file
+   memory-mapped later), ``(key, id)`` labels and the ids alone (read one at a time by other
+   shards' tasks, :class:`_Ids`); then its band rows ``(rank, key)``, one file
    per group of bands, ordered by partition (``key % partitions``). With a persistent index,
    also its band keys and content hashes (for adding the run to the index), and query and
    verify each document against the index (read-only).
@@ -18,13 +19,18 @@ driver:
    the candidate pairs band by band, written sorted. Memory: the rows of one group and partition.
 3. **verify**, one task per range of earlier ranks (:func:`verify_block`): the candidate pairs
    of that range from every pairs file (a pair found in several bands, once), and the exact
-   Jaccard of each from the memory-mapped shingle sets. Only verified edges reach the driver.
-4. **driver**: the verified edges go through :func:`~cleaner.dedup.apply.cluster_arrays`
-   (connected components over compact arrays, then the keep rule), whose rows are filed per
-   shard (:func:`~cleaner.dedup.decisions.write_cluster_decisions`, 32 B per clustered document).
+   Jaccard of each from the shingle sets. Its verified edges go to a file (24 B each); it
+   returns how many.
+4. **components and keep rule**: up to ``DRIVER_EDGES`` verified edges (``[dedup] components =
+   "auto"``; ``"driver"`` always), the driver reads them and runs
+   :func:`~cleaner.dedup.apply.cluster_arrays` (connected components over compact arrays, then
+   the keep rule), whose rows it files per shard
+   (:func:`~cleaner.dedup.decisions.write_cluster_decisions`, 32 B per clustered document); past
+   them (or ``"tasks"``), rounds of tasks do it over the edge files and file the rows
+   (:func:`_components_in_tasks`, ``cleaner.dedup.components``): the driver holds no edge.
 5. **decisions**, per shard (:func:`shard_decisions`, after the passage rounds below): the
-   shard's cluster members' decisions from its rows (ids of the ranks they name read from their
-   shards' labels), what the index already holds, and its passage flags, filed for the shard's
+   shard's cluster members' decisions from its rows (ids of the ranks they name read one at a
+   time from their shards' id files), what the index already holds, and its passage flags, filed for the shard's
    next task. The driver never holds a Python object per document.
 
 Passages (reused text) take two more rounds of tasks before step 5, and a part of it: the owner
@@ -72,8 +78,9 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, member_decision
+from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, index_graph, member_decision
 from cleaner.dedup.cluster import BUCKET_CAP, argsort_hashes, bucket_pairs, distinct_sorted, jaccard_distinct
+from cleaner.dedup.components import file_keep_rule, find_components, on_tasks, partitions_for_edges, write_edge_pieces
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
@@ -140,7 +147,7 @@ class ShardBands:
 
 
 def _files(folder: Path, shard: int) -> dict[str, Path]:
-    names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy")
+    names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy", "ids.bin", "ids.at")
     return {name: folder / f"s{shard}.{name}" for name in names}
 
 
@@ -182,6 +189,7 @@ def shard_bands(
         np.save(files["content.npy"], np.array(contents, dtype=np.int64))
     with open(files["labels.pkl"], "wb") as fh:
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_ids(files, [doc_id for _, doc_id in labels])
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
@@ -330,13 +338,15 @@ def verify_block(
     shards: Sequence[int],
     firsts: Sequence[int],
     threshold: float,
-) -> tuple[I64, F64]:
+    block: int,
+) -> int:
     """The verify task (step 3) for the candidate pairs whose earlier rank is in ``ranks``
     (``[lo, hi)``): their slices of every pairs file, the same pair from several bands once,
-    and the exact Jaccard of each. Returns the verified pairs and their similarities."""
+    and the exact Jaccard of each. Writes the verified pairs with their similarities as block
+    ``block``'s edge file (none without an edge: :func:`_block_edges` reads it); returns how many."""
     pairs = block_pairs(folder, cells, ranks)
     if not len(pairs):
-        return pairs, np.zeros(0, dtype=np.float64)
+        return 0
     sets = _Sets(folder, shards, firsts)
     out = np.empty(len(pairs), dtype=np.float64)
     # Pairs come sorted by the earlier rank: its set is read once per run of pairs, the later
@@ -347,7 +357,32 @@ def verify_block(
             current, a = i, sets.get(i)
         out[row] = jaccard_distinct(a, sets.get(j))
     kept = out >= threshold
-    return pairs[kept], out[kept]
+    edges = np.concatenate([pairs[kept], out[kept].view(np.int64)[:, None]], axis=1)
+    if len(edges):
+        np.save(_edges_file(folder, block), edges)
+    return len(edges)
+
+
+def _edges_file(folder: Path, block: int) -> Path:
+    return folder / f"edges.b{block}.npy"
+
+
+def _block_edges(folder: Path, block: int) -> tuple[I64, I64, F64]:
+    """The verified edges of one verify block: (earlier rank, later rank, Jaccard)."""
+    path = _edges_file(folder, block)
+    if not path.exists():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    edges = np.load(path)
+    return edges[:, 0], edges[:, 1], edges[:, 2].copy().view(np.float64)
+
+
+def split_edges(folder: Path, block: int, k: int, partitions: int) -> None:
+    """Step 1 of the components in tasks for one verify block: its edges, as nodes (ranks + ``k``
+    index nodes), cut by partition (:func:`~cleaner.dedup.components.write_edge_pieces`)."""
+    lo, hi, sim = _block_edges(folder, block)
+    if lo.size:
+        write_edge_pieces(folder / "cc", block, k + lo, k + hi, sim, partitions)
 
 
 def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int]) -> I64:
@@ -547,7 +582,7 @@ def shard_passages(
         return []
     index = _read_only(cfg.index, before)
     try:
-        sets, labels = _Sets(folder, present, firsts), _Labels(folder, present, firsts)
+        sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
         sizes = _shingles_in(tables)
@@ -600,7 +635,7 @@ def _chunk_passages(
     ranges: int,
     index: DedupIndex | None,
     sets: _Sets,
-    labels: _Labels,
+    labels: _Ids,
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
     keys, raw, tables, first_rank = chunk.keys, chunk.raw, chunk.tables, chunk.first_rank
@@ -635,7 +670,7 @@ def _chunk_passages(
             keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
             owners = np.where(from_index, owner_rowids[at] - offset, owners)
     skipped = set(chunk.skip)
-    sources = SourceDocs(sets.get, lambda rank: labels.get(rank)[1], index.doc if index else None, offset)
+    sources = SourceDocs(sets.get, labels.get, index.doc if index else None, offset)
     flags: list[tuple[str, PassageFlag]] = []
     for p in np.flatnonzero(keep).tolist():
         i = int(passage_doc[p])
@@ -716,27 +751,33 @@ def _decide(
         n = int(firsts_all[-1])
         cuts = np.linspace(0, n, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
         files = [(g, p) for g, _, p in cells]
-        blocks = [(folder, files, (lo, hi), present, firsts, cfg.threshold) for lo, hi in itertools.pairwise(cuts)]
-        verified = [v for v in run(verify_block, blocks) if len(v[0])]
-        run_edges = np.concatenate([e for e, _ in verified]) if verified else np.zeros((0, 2), dtype=np.int64)
-        run_sims = np.concatenate([x for _, x in verified]) if verified else np.zeros(0, dtype=np.float64)
-        del verified
+        blocks = [
+            (folder, files, (lo, hi), present, firsts, cfg.threshold, b)
+            for b, (lo, hi) in enumerate(itertools.pairwise(cuts))
+        ]
+        edges = sum(run(verify_block, blocks))
 
-        # The keep rule as arrays (32 B per clustered document), filed per shard; each shard's
-        # task then names its own documents' decisions and files them: the driver holds no
-        # Python object per document.
+        # The keep rule as arrays (32 B per clustered document), filed per shard, by the driver
+        # or by tasks (``cfg.components``); each shard's task then names its own documents'
+        # decisions and files them: the driver holds no Python object per document.
         index_edges = [edge for b in bands for edge in b.index_edges]
         index_labels = {rowid: label for b in bands for rowid, label in b.index_labels.items()}
-        involved, nodes, roots, duplicate_of, similarity = cluster_arrays(
-            (run_edges[:, 0], run_edges[:, 1], run_sims), index_edges
-        )
-        del run_edges, run_sims
-        k = len(involved)
         counts_present = [counts[s] for s in present]
-        write_cluster_decisions(folder, nodes, roots, duplicate_of, similarity, present, [k + f for f in firsts],
-                                counts_present)  # fmt: skip
-        referenced = _index_references(folder, present, k)
-        del nodes, roots, duplicate_of, similarity
+        if on_tasks(cfg.components, edges + len(index_edges)):
+            involved, graph = index_graph(index_edges)
+            k = len(involved)
+            total = edges + len(index_edges)
+            pieces = _components_in_tasks(run, folder, len(blocks), total, k, graph, present, firsts, counts_present)
+        else:
+            pieces = 0
+            involved, nodes, roots, duplicate_of, similarity = cluster_arrays(
+                _gathered_edges(folder, len(blocks)), index_edges
+            )
+            k = len(involved)
+            write_cluster_decisions(folder, nodes, roots, duplicate_of, similarity, present, [k + f for f in firsts],
+                                    counts_present)  # fmt: skip
+            del nodes, roots, duplicate_of, similarity
+        referenced = _index_references(folder, present, k, pieces)
         ranges = 0
         if cfg.passages:
             ranges = ranges_for(sum(b.shingles for b in bands))
@@ -747,7 +788,7 @@ def _decide(
             named = {node: index_labels[involved[node]] for node in referenced[at]}
             notes = (b.indexed, b.versions)
             passages = (shards[s], ranges, before) if cfg.passages else None
-            args.append((filed[s], cfg, folder, s, firsts[at], k, named, notes, present, firsts, passages))
+            args.append((filed[s], cfg, folder, s, firsts[at], k, pieces, named, notes, present, firsts, passages))
         wrote = [False] * len(shards)
         for s, filed_one in zip(present, run(shard_decisions, args), strict=True):
             wrote[s] = filed_one
@@ -772,13 +813,53 @@ def _decide(
     return wrote
 
 
-def _index_references(folder: Path, shards: Sequence[int], k: int) -> list[list[int]]:
+def _gathered_edges(folder: Path, blocks: int) -> tuple[I64, I64, F64]:
+    """Every verify block's edges on the driver (48 B per edge while they are joined)."""
+    pieces = [_block_edges(folder, b) for b in range(blocks)]
+    lo, hi, sim = (np.concatenate([p[column] for p in pieces]) for column in range(3))
+    return lo, hi, sim
+
+
+def _components_in_tasks(
+    run: TaskMap,
+    folder: Path,
+    blocks: int,
+    edges: int,
+    k: int,
+    index_edges: tuple[I64, I64, F64],
+    shards: Sequence[int],
+    firsts: Sequence[int],
+    counts: Sequence[int],
+) -> int:
+    """Connected components and the keep rule in rounds of tasks (``cleaner.dedup.components``)
+    over the verify blocks' edge files and the index's edges (``edges`` in all; nodes numbered as
+    :func:`~cleaner.dedup.apply.cluster_arrays` does); each partition's task files its piece
+    of every shard's rows. The driver holds one boolean per task and round, and the index's
+    edges. Returns the number of pieces per shard."""
+    cc = folder / "cc"
+    cc.mkdir()
+    index_lo, index_hi, index_sim = index_edges
+    partitions = partitions_for_edges(edges)
+    list(run(split_edges, [(folder, b, k, partitions) for b in range(blocks)]))
+    sources = blocks
+    if index_lo.size:  # the index's edges are on the driver already (its bands tasks found them)
+        write_edge_pieces(cc, blocks, index_lo, index_hi, index_sim, partitions)
+        sources += 1
+    final, star_sources = find_components(cc, sources, run, partitions)
+    starts = [k + f for f in firsts]
+    args = [(cc, final, star_sources, sources, p, folder, shards, starts, counts) for p in range(partitions)]
+    list(run(file_keep_rule, args))
+    shutil.rmtree(cc)
+    return partitions
+
+
+def _index_references(folder: Path, shards: Sequence[int], k: int, pieces: int) -> list[list[int]]:
     """For each shard, the index nodes (``< k``) its cluster rows name as root or duplicate_of."""
     if k == 0:
         return [[] for _ in shards]
     out = []
     for shard in shards:
-        _, roots, duplicate_of, _ = read_cluster_decisions(folder, shard)
+        _, roots, duplicate_of, _ = read_cluster_decisions(folder, shard, pieces)
         named = np.concatenate([roots, duplicate_of])
         out.append(np.unique(named[(named >= 0) & (named < k)]).tolist())
     return out
@@ -791,6 +872,7 @@ def shard_decisions(
     shard: int,
     first_rank: int,
     k: int,
+    pieces: int,
     index_labels: dict[int, tuple[str, str]],
     notes: tuple[dict[int, tuple[str, str]], dict[int, str]],
     present: Sequence[int],
@@ -802,17 +884,17 @@ def shard_decisions(
     with the ids of the ranks they name read from their shards' labels), what the index already
     holds, then its passage flags (``passages``: the shard's summaries, the number of owner
     ranges, ``before``; None when passages are off). Files them at ``filed``, in document order;
-    returns whether there were any. ``index_labels``: ``(id, cluster)`` of the index nodes
-    (``< k``) its rows name; ``notes``: the shard's ``indexed`` and ``versions`` (ShardBands)."""
+    returns whether there were any. ``pieces``: how many pieces its rows were filed in (0: one
+    file); ``index_labels``: ``(id, cluster)`` of the index nodes (``< k``) its rows name;
+    ``notes``: the shard's ``indexed`` and ``versions`` (ShardBands)."""
     labels = _load_labels(folder, shard)
-    local, roots, duplicate_of, similarity = read_cluster_decisions(folder, shard)
-    named = np.concatenate([roots, duplicate_of])
-    others = _labels_of(folder, present, firsts, np.unique(named[named >= k]) - k)
+    local, roots, duplicate_of, similarity = read_cluster_decisions(folder, shard, pieces)
+    others = _Ids(folder, present, firsts)
 
     def id_and_cluster(node: int) -> tuple[str, str]:
         if node < k:
             return index_labels[node]
-        doc_id = others[node - k][1]
+        doc_id = others.get(node - k)
         return doc_id, doc_id
 
     by_position: dict[int, Decision] = {}
@@ -844,33 +926,48 @@ def shard_decisions(
     return write_decisions(filed, {labels[i][0]: by_position[i] for i in sorted(by_position)})
 
 
-def _labels_of(
-    folder: Path, shards: Sequence[int], firsts: Sequence[int], ranks: npt.NDArray[np.int64]
-) -> dict[int, tuple[str, str]]:
-    """``(key, id)`` of the sorted ``ranks``, loading each shard's labels once, one at a time."""
-    out: dict[int, tuple[str, str]] = {}
-    cuts = np.searchsorted(ranks, np.asarray([*firsts, np.iinfo(np.int64).max], dtype=np.int64))
-    for at, shard in enumerate(shards):
-        lo, hi = int(cuts[at]), int(cuts[at + 1])
-        if hi > lo:
-            shard_labels = _load_labels(folder, shard)
-            for rank in ranks[lo:hi].tolist():
-                out[rank] = shard_labels[rank - firsts[at]]
-    return out
+def _write_ids(files: dict[str, Path], ids: Sequence[str]) -> None:
+    """A shard's document ids, for reading one at a time by position (:class:`_Ids`): their UTF-8
+    bytes one after another, and where each starts (n + 1 int64, raw)."""
+    encoded = [doc_id.encode("utf-8", "surrogatepass") for doc_id in ids]
+    at = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=at[1:])
+    files["ids.bin"].write_bytes(b"".join(encoded))
+    files["ids.at"].write_bytes(at.tobytes())
 
 
-class _Labels(_ByRank):
-    """``(key, id)`` by rank, loading a shard's labels the first time one of its documents is asked."""
+class _Ids(_ByRank):
+    """Document ids by rank, each read alone from its shard's id files (two seeks and reads of
+    a few bytes): a task that names documents of many shards reads what it names, never their
+    whole label files (on a web crawl, where pages are copied from everywhere, a shard's rows
+    may name most shards: reading their labels whole made the run's reads grow as shards²)."""
+
+    MAX_OPEN = 64  # shards whose files stay open at once (least recently used closed first)
 
     def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
         super().__init__(folder, shards, firsts)
-        self.loaded: dict[int, list[tuple[str, str]]] = {}
+        self.open: dict[int, tuple[BinaryIO, BinaryIO]] = {}
 
-    def get(self, rank: int) -> tuple[str, str]:
+    def get(self, rank: int) -> str:
         shard, local = self.locate(rank)
-        if shard not in self.loaded:
-            self.loaded[shard] = _load_labels(self.folder, shard)
-        return self.loaded[shard][local]
+        if shard in self.open:
+            self.open[shard] = self.open.pop(shard)  # most recently used last
+        else:
+            if len(self.open) >= self.MAX_OPEN:
+                for fh in self.open.pop(next(iter(self.open))):
+                    fh.close()
+            files = _files(self.folder, shard)
+            self.open[shard] = (open(files["ids.at"], "rb"), open(files["ids.bin"], "rb"))  # noqa: SIM115
+        at, data = self.open[shard]
+        at.seek(local * 8)
+        lo, hi = np.frombuffer(at.read(16), dtype=np.int64).tolist()
+        data.seek(lo)
+        return data.read(hi - lo).decode("utf-8", "surrogatepass")
+
+    def __del__(self) -> None:
+        for handles in self.open.values():
+            for fh in handles:
+                fh.close()
 
 
 def _add_to_index(

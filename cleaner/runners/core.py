@@ -281,7 +281,7 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         # Summaries go to their file batch by batch, as the documents do: a task never holds a
         # whole shard's (the dedup stage's are about 3 bytes per character of text).
         summaries = paths.summaries(number, shard.index)
-        keys: list[str] = []
+        count = 0
         # HTML is read only by the first phase's html step: markup whose sink never writes it is
         # not carried through the spills (the 181 Scrapinghub pages: 31 MB pickled twice each way).
         keep_html = any(handler(member.file.format).writes_html for member in task.members)
@@ -289,13 +289,11 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
             for batch in batches:
                 pickle.dump(_spill_rows(process(batch), keep_html), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 if result.summaries:
-                    keys.extend(key for key, _ in result.summaries)
+                    count += len(result.summaries)
                     pickle.dump(pack_summaries(result.summaries), out, protocol=pickle.HIGHEST_PROTOCOL)
                     result.summaries = []
-        if keys:
-            with atomic_file(_keys_path(summaries)) as fh:
-                pickle.dump(keys, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            result.summaries = SpilledSummaries(summaries, len(keys))
+        if count:
+            result.summaries = SpilledSummaries(summaries, count)
     elif not task.group:
         write_outputs(shard, (process(b) for b in batches), paths, result)
     else:
@@ -415,13 +413,6 @@ class SpilledSummaries(list[tuple[str, object]]):
     def __bool__(self) -> bool:
         return self.size > 0
 
-    def keys(self) -> list[str]:
-        """The documents' keys alone, from a small file beside the summaries: the driver files
-        each shard's decisions under them without reading every summary back."""
-        with open(_keys_path(self.path), "rb") as fh:
-            keys: list[str] = pickle.load(fh)
-        return keys
-
     def __iter__(self) -> Iterator[tuple[str, object]]:
         with open(self.path, "rb") as fh:
             while True:
@@ -498,21 +489,8 @@ def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
         items = result.summaries
         for start in range(0, len(items), SPILL_BATCH):
             pickle.dump(pack_summaries(items[start : start + SPILL_BATCH]), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    with atomic_file(_keys_path(path)) as fh:
-        pickle.dump([key for key, _ in items], fh, protocol=pickle.HIGHEST_PROTOCOL)
     result.summaries = SpilledSummaries(path, len(result.summaries))
     return result
-
-
-def _keys_path(path: Path) -> Path:
-    return path.with_name(path.stem + ".keys.pkl")
-
-
-def summary_keys(summaries: list[tuple[str, object]]) -> list[str]:
-    """The keys of a shard's summaries, spilled or not."""
-    if isinstance(summaries, SpilledSummaries):
-        return summaries.keys()
-    return [key for key, _ in summaries]
 
 
 # --- checkpoint --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dedup_textgen import docs_from, edit_words, random_words
 from oracle_dedup import one_piece_decide
 
 from cleaner.config import DedupConfig
-from cleaner.dedup import Dedup, sharded
+from cleaner.dedup import Dedup, components, sharded
 from cleaner.record import Document
 from cleaner.stage import decide_in_process
 
@@ -71,15 +71,26 @@ def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
     return list(zip([str(d.source) for d in docs], stage.summarize_many(docs), strict=True))
 
 
-@pytest.mark.parametrize("passages,chunk", [(True, sharded.PASSAGE_POSITIONS), (True, 40), (False, 0)])
+@pytest.mark.parametrize(
+    "passages,chunk,on",
+    [
+        (True, sharded.PASSAGE_POSITIONS, "driver"),
+        (True, 40, "driver"),
+        (False, 0, "driver"),
+        (True, sharded.PASSAGE_POSITIONS, "tasks"),
+        (False, 0, "auto"),  # past DRIVER_EDGES (set low below): tasks
+    ],
+)
 def test_sharded_equals_one_shard_and_the_oracle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int, on: str
 ) -> None:
     monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: passages checked a few documents at a time
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
-    cfg = DedupConfig(passages=passages)
+    monkeypatch.setattr(sharded, "partitions_for_edges", lambda edges: 3)  # several partitions of edges
+    monkeypatch.setattr(components, "DRIVER_EDGES", 50)  # "auto" takes the tasks past 50 edges
+    cfg = DedupConfig(passages=passages, components=on)
     docs = corpus("a")
     keyed = summaries(Dedup(cfg), docs)
     expected = one_piece_decide(Dedup(cfg), keyed)
@@ -92,20 +103,27 @@ def test_sharded_equals_one_shard_and_the_oracle(
     assert any(d.passages for d in expected.values()) == passages
     assert calls.count("shard_bands") == 4 and calls.count("partition_pairs") > 4 and calls.count("verify_block") > 1
     assert calls.count("shard_decisions") == 4  # each shard's decisions (and passages) in a task of its own
+    if on == "driver":
+        assert "star_round" not in calls and "file_keep_rule" not in calls
+    else:  # components in rounds of tasks, several partitions of edges
+        assert calls.count("file_keep_rule") > 2 and calls.count("star_round") > calls.count("file_keep_rule")
     if passages:
         assert calls.count("range_owners") > 2
     assert not (tmp_path / "barrier").exists()  # the barrier's files are removed
     assert not (tmp_path / "barrier.decided").exists()  # and the shards' decision files, once read back
 
 
-@pytest.mark.parametrize("chunk", [sharded.PASSAGE_POSITIONS, 40])
-def test_sharded_with_an_index_equals_the_oracle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+@pytest.mark.parametrize("chunk,on", [(sharded.PASSAGE_POSITIONS, "driver"), (40, "driver"), (40, "tasks")])
+def test_sharded_with_an_index_equals_the_oracle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, on: str
+) -> None:
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)
     monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: each chunk gets its own index offset
+    monkeypatch.setattr(sharded, "partitions_for_edges", lambda edges: 3)  # several partitions of edges
     first, second = corpus("a"), corpus("b")  # b's documents repeat a's texts: found in the index
     results = []
     for name, use_sharded in (("plain", False), ("sharded", True)):
-        cfg = DedupConfig(index=str(tmp_path / f"{name}.sqlite"))
+        cfg = DedupConfig(index=str(tmp_path / f"{name}.sqlite"), components=on)
         decided = []
         for batch in (first, second):
             stage = Dedup(cfg)
@@ -123,6 +141,20 @@ def test_sharded_with_an_index_equals_the_oracle(tmp_path: Path, monkeypatch: py
     assert len(cross) > 50  # the second batch was matched against the first through the index
     flagged = plain[1]["bq.txt"].passages
     assert [f.duplicate_of[0] for f in flagged] == ["a"]  # its passage was found in the index
+
+
+def test_ids_are_read_one_at_a_time_as_the_labels_hold_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids of other shards' documents are read alone (two seeks), never from a whole label file.
+    ids = [["a", "", "\u00e9t\u00e9/\U0001f600", "x" * 300], ["\udcff-surrogate", "b"], ["c"]]
+    firsts = [0, 4, 6]
+    for shard, shard_ids in enumerate(ids):
+        sharded._write_ids(sharded._files(tmp_path, shard), shard_ids)
+    monkeypatch.setattr(sharded._Ids, "MAX_OPEN", 1)  # every change of shard closes the last one's files
+    reader = sharded._Ids(tmp_path, [0, 1, 2], firsts)
+    flat = [doc_id for shard_ids in ids for doc_id in shard_ids]
+    for rank in [6, 0, 5, 3, 2, 4, 1, 0]:
+        assert reader.get(rank) == flat[rank]
+    assert list(reader.open) == [0]
 
 
 def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Train the boilerplate stage's block scorer on the WCXB development pages, and cross-validate it.
 
     python benchmarks/train_boilerplate.py [--data PATH] [--folds 5] [--seed 13] [--no-ship]
+    python benchmarks/train_boilerplate.py --task html --rescore OOF.npz  # a selection rule's cv table, no training
 
 One command reproduces the shipped models ``cleaner/boilerplate/data/html-blocks.npz`` and
 ``html-context.npz`` (LightGBM with a fixed seed, deterministic mode, fixed thread count; needs
@@ -65,11 +66,12 @@ from cleaner.boilerplate.html import (  # noqa: E402
     analyse,
     extract,
     join_kept,
+    model_keeps,
     model_scores,
     page_kind,
     visible_text,
 )
-from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, keep_mask  # noqa: E402
+from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, keep_mask, packaged  # noqa: E402
 from cleaner.boilerplate.rules import ClassCues  # noqa: E402
 from cleaner.boilerplate.text import LINE_FEATURES, classify_lines, judge_lines, line_features, remove_spans  # noqa: E402
 
@@ -379,6 +381,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="inner folds: the first-stage scores the second stage learns from, and the bars")
     parser.add_argument("--fixed-bars", action="store_true", help="use HTML_BARS instead of choosing bars (quick)")
     parser.add_argument("--oof", type=Path, help="write the out-of-fold block scores here (.npz, for review)")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        help="no training: the cv table again from the out-of-fold scores an earlier run wrote with"
+        " --oof and its cv_bars (same models and folds; for a change in how blocks are chosen)",
+    )
     parser.add_argument("--models", type=Path, default=REPO / "cleaner" / "boilerplate" / "data",
                         help="where the trained models go (default: the package data folder)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -386,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     pages = _wcxb.load_pages(args.data, args.limit)
     cues = ClassCues()
+    if args.rescore:
+        return rescore(pages, cues, args)
     analyses: list[Analysis] = []
     labels: list[np.ndarray] = []
     sizes: list[np.ndarray] = []
@@ -604,6 +614,35 @@ def main(argv: list[str] | None = None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         previous = json.loads(out.read_text("utf-8")) if out.exists() else {}
         out.write_text(json.dumps({**previous, **results}, indent=1) + "\n", "utf-8")
+    return 0
+
+
+def rescore(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # type: ignore[type-arg]
+    """Print the cross-validated table again from saved out-of-fold second-stage scores (``--oof``)
+    and each fold's bars (``cv_bars`` in the results), beside the saved one: what each held-out
+    page's extraction gives with the current choice of blocks (html.model_keeps), in a minute and
+    without training. Exact only while the features, the pages' blocks and the folds (``--folds``,
+    ``--seed``) are the ones of the run that wrote the scores (a page whose block count differs
+    stops it); it writes nothing: the recorded figures come from full runs."""
+    out = HERE / "results" / "train_boilerplate.json"
+    saved = json.loads(out.read_text("utf-8"))
+    scores = np.load(args.rescore)
+    first, second = packaged(HTML_MODEL), packaged(CONTEXT_MODEL)
+    assert first is not None and second is not None
+    contexts = [dataclasses.replace(second, meta={**second.meta, "bars": bars}) for bars in saved["cv_bars"]]
+    fold = folds_by_site([page.site for page in pages], args.folds, args.seed)
+    outputs: dict[str, str] = {}
+    for page, k in zip(pages, fold, strict=True):
+        result = analyse(page.html, cues)
+        if result is None or not result.blocks:
+            outputs[page.id] = extract(page.html, cues).text  # no blocks: the model has no say
+            continue
+        page_scores = scores[page.id]
+        if len(page_scores) != len(result.blocks):
+            raise SystemExit(f"page {page.id}: {len(page_scores)} scores for {len(result.blocks)} blocks")
+        outputs[page.id] = join_kept(result, model_keeps(result, first, page_scores, contexts[k]))
+    table = _wcxb.table(pages, outputs)
+    print_table({"saved (cv)": saved["cv"], "rescored (cv)": table})
     return 0
 
 

@@ -71,11 +71,16 @@ def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
     return list(zip([str(d.source) for d in docs], stage.summarize_many(docs), strict=True))
 
 
-@pytest.mark.parametrize("passages,chunk", [(True, sharded.PASSAGE_POSITIONS), (True, 40), (False, 0)])
+@pytest.mark.parametrize(
+    "passages,chunk,owner_slice",
+    [(True, sharded.PASSAGE_POSITIONS, sharded.OWNER_SLICE), (True, 40, 300), (False, 0, sharded.OWNER_SLICE)],
+)
 def test_sharded_equals_one_shard_and_the_oracle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int, owner_slice: int
 ) -> None:
     monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: passages checked a few documents at a time
+    monkeypatch.setattr(sharded, "OWNER_SLICE", owner_slice)  # 300: owners sorted a few hundred hashes at a time
+    monkeypatch.setattr(sharded, "READ_VALUES", owner_slice // 3)  # and read in pieces
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners

@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+# Bytes of small parts joined into one write.
+FLUSH_BYTES = 1 << 22
+
 
 class NpyWriter:
     """Rows of one dtype and row shape appended to a .npy file; the header (its length, the
@@ -33,6 +36,8 @@ class NpyWriter:
     def __init__(self, path: Path, dtype: npt.DTypeLike, row_shape: tuple[int, ...] = ()) -> None:
         self.path, self.dtype, self.row_shape = path, np.dtype(dtype), row_shape
         self.rows = 0
+        self.pending: list[npt.NDArray[Any]] = []
+        self.pending_bytes = 0
         self.fh = open(path, "wb")  # noqa: SIM115 (closed by close())
         self.header_size = len(self._header(0))
         self.fh.write(b"\0" * self.header_size)
@@ -47,10 +52,22 @@ class NpyWriter:
     def write(self, part: npt.NDArray[Any]) -> None:
         if part.shape[1:] != self.row_shape:
             raise ValueError(f"rows of shape {part.shape[1:]} written to a file of rows of shape {self.row_shape}")
-        np.ascontiguousarray(part, dtype=self.dtype).tofile(self.fh)
+        # Small parts (one document's shingles) are joined into writes of about FLUSH_BYTES:
+        # a write per part cost more than the concatenation it saves.
+        self.pending.append(part)
+        self.pending_bytes += part.size * self.dtype.itemsize
         self.rows += len(part)
+        if self.pending_bytes >= FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            joined = self.pending[0] if len(self.pending) == 1 else np.concatenate(self.pending)
+            np.ascontiguousarray(joined, dtype=self.dtype).tofile(self.fh)
+        self.pending, self.pending_bytes = [], 0
 
     def close(self) -> None:
+        self._flush()
         header = self._header(self.rows)
         if len(header) == self.header_size:  # numpy pads the header so the first axis can grow
             self.fh.seek(0)

@@ -439,7 +439,7 @@ def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
         NpyWriter(folder / f"s{shard}.owner_shared.npy", np.bool_) as flags,
     ):
         for part in range(1 << bits):
-            values_parts, position_parts = [], []
+            values_parts, position_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
             for start in range(0, total, READ_VALUES):
                 chunk = read_rows(fh, data_at, start, min(READ_VALUES, total - start), np.uint64)
                 at = np.flatnonzero(chunk >> np.uint64(64 - bits) == part) if bits else np.arange(chunk.size)
@@ -451,7 +451,8 @@ def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values)
             values = values[order]
-            ranks = np.searchsorted(offsets, positions[order], side="right") - 1 + first_rank  # each one's document
+            # Each one's document, searched in position order (sorted needles: 10x faster), then sorted.
+            ranks = (np.searchsorted(offsets, positions, side="right") - 1 + first_rank)[order]
             del order, positions
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])

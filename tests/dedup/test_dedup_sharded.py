@@ -188,3 +188,14 @@ def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_p
     others = np.array([h for h in first_seen if h not in want], dtype=np.uint64)
     assert sharded._in_filter(filt, others).mean() < 2 / sharded.FILTER_BITS_PER_HASH
     assert peak / total < 40, peak / total  # 32 B per row; holding copies of everything took 64
+
+
+def test_owners_of_a_shard_without_shingles_are_empty(tmp_path: Path) -> None:
+    # Documents with no words (a page that is only markup): nothing to sort, empty tables.
+    np.save(tmp_path / "s0.shingles.npy", np.zeros(0, dtype=np.uint64))
+    np.save(tmp_path / "s0.offsets.npy", np.zeros(3, dtype=np.int64))
+    assert sharded.shard_owners(tmp_path, 0, 0, 2) == 0
+    assert np.load(tmp_path / "s0.owners.npy").shape == (0, 2)
+    assert np.load(tmp_path / "s0.owner_cuts.npy").tolist() == [0, 0, 0]
+    assert sharded.range_owners(tmp_path, [0], 1) == 0
+    assert np.load(tmp_path / "o1.hashes.npy").size == 0

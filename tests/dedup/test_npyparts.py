@@ -10,10 +10,11 @@ import pytest
 from cleaner.dedup import npyparts
 
 
-@pytest.mark.parametrize("header_grows", [False, True])
+@pytest.mark.parametrize("header_grows,flush_bytes", [(False, npyparts.FLUSH_BYTES), (False, 64), (True, 64)])
 def test_parts_read_back_as_the_concatenation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header_grows: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header_grows: bool, flush_bytes: int
 ) -> None:
+    monkeypatch.setattr(npyparts, "FLUSH_BYTES", flush_bytes)  # 64: parts written as they come, and joined
     if header_grows:  # a numpy whose header length follows the first axis: the data is moved behind it
         header = npyparts.NpyWriter._header
         placeholder = lambda self, rows: b"\0" * 64 if rows == 0 else header(self, rows)  # noqa: E731

@@ -489,13 +489,15 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
     alternatives = _verbose_alternatives(badness.pattern)
     if alternatives is None or not badness.flags & re.VERBOSE:
         return None
-    probe = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))]
+    codes = (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))
+    probe = "".join(map(chr, codes))
+    probe_weights = {ch: _char_weight(ch) for ch in probe}
     weights: dict[str, int] = {}
 
     def weight(cls: str) -> int:
-        if cls not in weights:
+        if cls not in weights:  # a class matches one character: findall lists the probe characters it matches
             pattern = re.compile(cls, badness.flags & ~re.VERBOSE)
-            weights[cls] = sum(_char_weight(ch) for ch in probe if pattern.match(ch))
+            weights[cls] = sum(probe_weights[ch] for ch in pattern.findall(probe))
         return weights[cls]
 
     anchors: list[str] = []

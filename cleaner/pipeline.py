@@ -172,6 +172,14 @@ class Pipeline:
         for step in self.steps:
             step.setup()
 
+    def release(self) -> None:
+        """Between phases: each step with models it can load again (``release``) drops them, so
+        they are not resident while a corpus stage decides (the language model: ~70 MB)."""
+        for step in self.steps:
+            release = getattr(step, "release", None)
+            if release is not None:
+                release()
+
     def prepare(self, run_id: str | None = None) -> None:
         """Run each step's optional driver-side check before any input is read; ``run_id``
         names the run (the runner's checkpoint fingerprint: same inputs and options)."""

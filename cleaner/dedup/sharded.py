@@ -62,6 +62,7 @@ lands whole in one partition and ``bucket_pairs`` only needs its rows, in any or
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import math
@@ -83,6 +84,7 @@ from cleaner.dedup.cluster import BUCKET_CAP, argsort_hashes, bucket_pairs, dist
 from cleaner.dedup.components import file_keep_rule, find_components, on_tasks, partitions_for_edges, write_edge_pieces
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
+from cleaner.dedup.npyparts import NpyWriter, read_rows, save_parts
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
@@ -182,7 +184,7 @@ def shard_bands(
     bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([d.size for d in distinct], out=offsets[1:])
-    np.save(files["shingles.npy"], np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64))
+    save_parts(files["shingles.npy"], distinct, np.uint64)  # not concatenated first: 8 B per shingle less
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
         np.save(files["bkeys.npy"], bkeys)
@@ -435,29 +437,70 @@ def _cut(values: U64, ranges: int) -> I64:
     return at
 
 
+# Hashes one owners task sorts at a time (shard_owners, range_owners): each costs about 60 bytes
+# across the sort's arrays, so a slice holds ~30 MB however large the shard or the range; the
+# slices are hash ranges, so their results follow one another in hash order (a 30 MB shard
+# sorted whole held 190 MB, the run's peak). Slices change no result.
+OWNER_SLICE = 1 << 19
+# Values read from a shard's shingle file at a time while gathering a slice (8 MB).
+READ_VALUES = 1 << 20
+
+
+def _slice_bits(values: int) -> int:
+    """Top bits of the hash that cut ``values`` hashes into slices of about OWNER_SLICE.
+
+    >>> _slice_bits(1000), _slice_bits(4_000_000)
+    (0, 3)
+    """
+    return max(0, math.ceil(values / OWNER_SLICE) - 1).bit_length()
+
+
 def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
     """The owner piece of one shard (passages, step 1): each distinct hash of the shard with the
     first rank holding it and whether another document of the shard holds it too, sorted by
-    hash, cut by hash range. Returns the number of rows."""
+    hash, cut by hash range. Returns the number of rows. The shard's hashes are gathered and
+    sorted one slice of the hash space at a time (OWNER_SLICE), read from the file in pieces."""
     files = _files(folder, shard)
-    values = np.load(files["shingles.npy"])
     offsets = np.load(files["offsets.npy"])
-    order = argsort_hashes(values)  # stable: equal hashes stay in rank order, the first is the owner
-    values = values[order]
-    # Each position's document, gathered from a document number per position (4 bytes each;
-    # searching the offsets for every sorted position cost as much as the sort).
-    ranks = np.repeat(np.arange(offsets.size - 1, dtype=np.int32), np.diff(offsets))[order].astype(np.int64)
-    ranks += first_rank
-    del order
-    first = np.ones(values.size, dtype=np.bool_)
-    np.not_equal(values[1:], values[:-1], out=first[1:])
-    shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
-    np.logical_not(first[1:], out=shared[:-1])
-    values, ranks, shared = values[first], ranks[first], shared[first]
-    np.save(folder / f"s{shard}.owners.npy", np.stack([values.view(np.int64), ranks], axis=1))
-    np.save(folder / f"s{shard}.owner_shared.npy", shared)
-    np.save(folder / f"s{shard}.owner_cuts.npy", _cut(values, ranges))
-    return int(values.size)
+    total = int(offsets[-1])
+    data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
+    bits = _slice_bits(total)
+    lows = _range_cuts(ranges)[:-1]
+    cuts = np.zeros(ranges + 1, dtype=np.int64)
+    rows = 0
+    with (
+        open(files["shingles.npy"], "rb") as fh,
+        NpyWriter(folder / f"s{shard}.owners.npy", np.int64, (2,)) as owners,
+        NpyWriter(folder / f"s{shard}.owner_shared.npy", np.bool_) as flags,
+    ):
+        for part in range(1 << bits):
+            values_parts, position_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
+            for start in range(0, total, READ_VALUES):
+                chunk = read_rows(fh, data_at, start, min(READ_VALUES, total - start), np.uint64)
+                at = np.flatnonzero(chunk >> np.uint64(64 - bits) == part) if bits else np.arange(chunk.size)
+                values_parts.append(chunk[at])
+                position_parts.append(at + start)
+            values = np.concatenate(values_parts)
+            positions = np.concatenate(position_parts)
+            del values_parts, position_parts
+            # stable: equal hashes stay in position order, so in rank order; the first is the owner
+            order = argsort_hashes(values)
+            values = values[order]
+            # Each one's document, searched in position order (sorted needles: 10x faster), then sorted.
+            ranks = (np.searchsorted(offsets, positions, side="right") - 1 + first_rank)[order]
+            del order, positions
+            first = np.ones(values.size, dtype=np.bool_)
+            np.not_equal(values[1:], values[:-1], out=first[1:])
+            shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
+            np.logical_not(first[1:], out=shared[:-1])
+            values, ranks, shared = values[first], ranks[first], shared[first]
+            owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
+            flags.write(shared)
+            cuts[:-1] += np.searchsorted(values, lows)  # slices come in hash order: rows before each range
+            rows += int(values.size)
+    cuts[-1] = rows
+    np.save(folder / f"s{shard}.owner_cuts.npy", cuts)
+    return rows
 
 
 def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
@@ -465,19 +508,70 @@ def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
     each hash that two or more documents hold, the smallest rank (a hash only one document holds
     is owned by that document: no earlier one can lend it to a passage, so it needs no row).
     Written as two sorted arrays and a bit filter of their hashes (:func:`_write_filter`);
-    returns the number of hashes in the table."""
-    pieces, flags = [], []
+    returns the number of hashes in the table. The range is taken a slice of hashes at a time
+    (about OWNER_SLICE rows of all pieces together), each slice's rows found in every piece by
+    a binary search of its memory-mapped hash column (a few pages each)."""
+    pieces: list[tuple[int, int, int]] = []
+    ranges = 1
     for shard in shards:
         cuts = np.load(folder / f"s{shard}.owner_cuts.npy")
+        ranges = cuts.size - 1
         lo, hi = int(cuts[part]), int(cuts[part + 1])
         if hi > lo:
-            pieces.append(np.array(np.load(folder / f"s{shard}.owners.npy", mmap_mode="r")[lo:hi]))
-            flags.append(np.array(np.load(folder / f"s{shard}.owner_shared.npy", mmap_mode="r")[lo:hi]))
-    rows = np.concatenate(pieces) if pieces else np.zeros((0, 2), dtype=np.int64)
-    shared = np.concatenate(flags) if flags else np.zeros(0, dtype=np.bool_)
-    sort = len(pieces) > 1
-    del pieces, flags  # memory: the rows are sorted in place, a column at a time: ~36 B per row at the peak
-    if sort:
+            pieces.append((shard, lo, hi))
+    low, high = range_bounds(ranges)[part]
+    top = (1 << 64) if high is None else high
+    slices = max(1, math.ceil(sum(hi - lo for _, lo, hi in pieces) / OWNER_SLICE))
+    edges = [low + (top - low) * k // slices for k in range(1, slices)]
+    starts = [lo for _, lo, _ in pieces]
+    with (
+        NpyWriter(folder / f"o{part}.hashes.npy", np.uint64) as hashes_out,
+        NpyWriter(folder / f"o{part}.ranks.npy", np.int64) as ranks_out,
+    ):
+        for k in range(slices):
+            rows_parts, flag_parts = [], []
+            for n, (shard, _, hi) in enumerate(pieces):
+                table = np.load(folder / f"s{shard}.owners.npy", mmap_mode="r")
+                end = hi if k == slices - 1 else bisect.bisect_left(_Column(table), edges[k], starts[n], hi)
+                if end > starts[n]:
+                    rows_parts.append(np.array(table[starts[n] : end]))
+                    shared_file = np.load(folder / f"s{shard}.owner_shared.npy", mmap_mode="r")
+                    flag_parts.append(np.array(shared_file[starts[n] : end]))
+                    del shared_file
+                starts[n] = end
+                del table
+            if rows_parts:
+                kept_hashes, kept_ranks = _slice_owners(rows_parts, flag_parts)
+                hashes_out.write(kept_hashes)
+                ranks_out.write(kept_ranks)
+    kept = np.load(folder / f"o{part}.hashes.npy")
+    _write_filter(folder / f"o{part}.filter.npy", kept)
+    return int(kept.size)
+
+
+class _Column:
+    """The hash column of a memory-mapped owner piece as a sequence of Python ints, for
+    :func:`bisect.bisect_left` (each probe reads one row)."""
+
+    def __init__(self, table: I64) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, i: int) -> int:
+        return int(self.table[i, 0]) & 0xFFFF_FFFF_FFFF_FFFF  # the hash, stored as int64
+
+
+def _slice_owners(rows_parts: list[I64], flag_parts: list[npt.NDArray[np.bool_]]) -> tuple[U64, I64]:
+    """The hashes of one slice of a range that two or more documents hold, each with its
+    smallest rank, from the pieces' rows (in shard order) and their shared flags."""
+    pieces = len(rows_parts)
+    rows = np.concatenate(rows_parts)
+    shared = np.concatenate(flag_parts)
+    rows_parts.clear()  # memory: the rows are sorted in place, a column at a time: ~36 B per row at the peak
+    flag_parts.clear()
+    if pieces > 1:
         # Each piece is sorted by hash with distinct hashes, and the pieces come in shard order,
         # so in rank order: a stable sort by hash alone (a merge of sorted runs) puts each hash's
         # smallest rank first, as sorting by (hash, rank) would, at a fraction of the cost.
@@ -493,12 +587,7 @@ def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
     # documents of one shard (its piece says so).
     shared[:-1] |= ~first[1:]
     keep = first & shared
-    del first, shared
-    kept = hashes[keep]
-    np.save(folder / f"o{part}.hashes.npy", kept)
-    np.save(folder / f"o{part}.ranks.npy", rows[:, 1][keep])
-    _write_filter(folder / f"o{part}.filter.npy", kept)
-    return int(kept.size)
+    return hashes[keep], rows[:, 1][keep]
 
 
 # Bits of an owner table's filter per hash in it: about 1 in 16 hashes the table lacks passes
@@ -550,10 +639,12 @@ def _owner_ranks(folder: Path, hashes: U64, ranges: int, own: I64) -> I64:
     return out
 
 
-# Passages are checked this many shingle positions at a time (whole documents): every position
-# costs about 48 bytes across the arrays below, so a chunk holds ~50 MB however large the shard
-# (one 30 MB shard held them all at once: 600 MB, the run's peak). Chunks change no result.
-PASSAGE_POSITIONS = 1 << 20
+# Passages are checked this many shingle positions at a time (whole documents), the summaries
+# read as the chunks go: every position costs about 48 bytes across the arrays below, so a chunk
+# holds ~12 MB however large the shard (one 30 MB shard held them all at once: 600 MB, the run's
+# peak; chunks of 1M positions with the shard's summaries all read first: 150 MB). Chunks change
+# no result.
+PASSAGE_POSITIONS = 1 << 18
 
 
 def shard_passages(
@@ -571,31 +662,34 @@ def shard_passages(
     earlier documents, with owners read from the range tables.
     ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
     whole document adds no passage flags. Returns ``(key, flag)`` in document and passage order."""
-    keys: list[str] = []
-    raw: list[U64] = []
-    tables: list[I64] = []
-    for key, summary in summaries:
-        keys.append(key)
-        raw.append(summary.shingles)
-        tables.append(summary.passages)
-    if not tables:
-        return []
     index = _read_only(cfg.index, before)
     try:
         sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
-        sizes = _shingles_in(tables)
-        lo = 0
-        while lo < len(tables):
-            hi, positions = lo + 1, sizes[lo]
-            while hi < len(tables) and positions + sizes[hi] <= PASSAGE_POSITIONS:
-                positions += sizes[hi]
-                hi += 1
-            local_skip = [i - lo for i in skipped if lo <= i < hi]
-            chunk = _Chunk(keys[lo:hi], raw[lo:hi], tables[lo:hi], first_rank + lo, local_skip)
+        # The summaries are read as the chunks go (a chunk's raw shingles only, never the shard's).
+        keys: list[str] = []
+        raw: list[U64] = []
+        tables: list[I64] = []
+        lo = positions = 0
+
+        def check() -> None:
+            local_skip = [i - lo for i in skipped if lo <= i < lo + len(keys)]
+            chunk = _Chunk(keys, raw, tables, first_rank + lo, local_skip)
             flags.extend(_chunk_passages(chunk, cfg, folder, ranges, index, sets, labels))
-            lo = hi
+
+        docs = iter(summaries)
+        while batch := list(itertools.islice(docs, 256)):
+            for (key, summary), size in zip(batch, _shingles_in([s.passages for _, s in batch]), strict=True):
+                if keys and positions + size > PASSAGE_POSITIONS:
+                    check()
+                    lo, keys, raw, tables, positions = lo + len(keys), [], [], [], 0
+                keys.append(key)
+                raw.append(summary.shingles)
+                tables.append(summary.passages)
+                positions += size
+        if keys:
+            check()
         return flags
     finally:
         if index is not None:

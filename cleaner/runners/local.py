@@ -62,6 +62,7 @@ class LocalExecutor:
         self.jobs, self.cfg = jobs, cfg
         self.worker = worker or _run_in_worker  # a module-level function (it is pickled by name)
         self.pool: ProcessPoolExecutor | None = None
+        self.local: Pipeline | None = None  # one job: the pipeline tasks run on in this process
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         import multiprocessing
@@ -73,7 +74,7 @@ class LocalExecutor:
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
         if self.jobs > 1:
             return self._run_pooled
-        local = Pipeline(self.cfg)
+        local = self.local = Pipeline(self.cfg)
         local.setup()
         return lambda tasks: (run_task(local, t) for t in tasks)
 
@@ -106,6 +107,8 @@ class LocalExecutor:
         whose worker dies twice stops the run with an error that says so (the same command then
         resumes from the checkpoint)."""
         if self.jobs <= 1:
+            if self.local is not None:  # the phase's stages are done: their models go meanwhile
+                self.local.release()
             return (fn(*a) for a in args)
         return self._map_pooled(fn, args)
 

@@ -56,6 +56,10 @@ class Signals:
     def setup(self) -> None:
         self.measurer.measure("Warm up the compiled kernels.", "en")
 
+    def release(self) -> None:
+        """Drop the language model until the next document needs it (between phases)."""
+        self.detector.release()
+
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
             yield self.apply(doc)

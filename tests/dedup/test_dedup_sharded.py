@@ -72,19 +72,21 @@ def summaries(stage: Dedup, docs: list[Document]) -> list[tuple[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    "passages,chunk,on",
+    "passages,chunk,owner_slice,on",
     [
-        (True, sharded.PASSAGE_POSITIONS, "driver"),
-        (True, 40, "driver"),
-        (False, 0, "driver"),
-        (True, sharded.PASSAGE_POSITIONS, "tasks"),
-        (False, 0, "auto"),  # past DRIVER_EDGES (set low below): tasks
+        (True, sharded.PASSAGE_POSITIONS, sharded.OWNER_SLICE, "driver"),
+        (True, 40, 300, "driver"),
+        (False, 0, sharded.OWNER_SLICE, "driver"),
+        (True, sharded.PASSAGE_POSITIONS, 300, "tasks"),
+        (False, 0, sharded.OWNER_SLICE, "auto"),  # past DRIVER_EDGES (set low below): tasks
     ],
 )
 def test_sharded_equals_one_shard_and_the_oracle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int, on: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int, owner_slice: int, on: str
 ) -> None:
     monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: passages checked a few documents at a time
+    monkeypatch.setattr(sharded, "OWNER_SLICE", owner_slice)  # 300: owners sorted a few hundred hashes at a time
+    monkeypatch.setattr(sharded, "READ_VALUES", owner_slice // 3)  # and read in pieces
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
     monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
@@ -215,3 +217,14 @@ def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_p
     others = np.array([h for h in first_seen if h not in want], dtype=np.uint64)
     assert sharded._in_filter(filt, others).mean() < 2 / sharded.FILTER_BITS_PER_HASH
     assert peak / total < 40, peak / total  # 32 B per row; holding copies of everything took 64
+
+
+def test_owners_of_a_shard_without_shingles_are_empty(tmp_path: Path) -> None:
+    # Documents with no words (a page that is only markup): nothing to sort, empty tables.
+    np.save(tmp_path / "s0.shingles.npy", np.zeros(0, dtype=np.uint64))
+    np.save(tmp_path / "s0.offsets.npy", np.zeros(3, dtype=np.int64))
+    assert sharded.shard_owners(tmp_path, 0, 0, 2) == 0
+    assert np.load(tmp_path / "s0.owners.npy").shape == (0, 2)
+    assert np.load(tmp_path / "s0.owner_cuts.npy").tolist() == [0, 0, 0]
+    assert sharded.range_owners(tmp_path, [0], 1) == 0
+    assert np.load(tmp_path / "o1.hashes.npy").size == 0

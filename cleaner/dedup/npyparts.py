@@ -1,0 +1,110 @@
+""".npy files written a part at a time, so a barrier task never holds a whole array to save it.
+
+``np.save(path, np.concatenate(parts))`` holds the parts and their concatenation at once: for
+the owner piece of a 30 MB shard (3.6 million rows of 16 bytes), 116 MB at the peak of the
+dedup barrier. :class:`NpyWriter` writes each part as it comes and the header last; the file is
+the one ``np.save`` writes (``np.load`` reads it, memory-mapped or not).
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
+>>> with NpyWriter(path, np.int64, (2,)) as out:
+...     out.write(np.array([[1, 2]]))
+...     out.write(np.array([[3, 4], [5, 6]]))
+>>> np.load(path).tolist()
+[[1, 2], [3, 4], [5, 6]]
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# Bytes of small parts joined into one write.
+FLUSH_BYTES = 1 << 22
+
+
+class NpyWriter:
+    """Rows of one dtype and row shape appended to a .npy file; the header (its length, the
+    first axis) is written when the writer closes."""
+
+    def __init__(self, path: Path, dtype: npt.DTypeLike, row_shape: tuple[int, ...] = ()) -> None:
+        self.path, self.dtype, self.row_shape = path, np.dtype(dtype), row_shape
+        self.rows = 0
+        self.pending: list[npt.NDArray[Any]] = []
+        self.pending_bytes = 0
+        self.fh = open(path, "wb")  # noqa: SIM115 (closed by close())
+        self.header_size = len(self._header(0))
+        self.fh.write(b"\0" * self.header_size)
+
+    def _header(self, rows: int) -> bytes:
+        out = io.BytesIO()
+        descr = np.lib.format.dtype_to_descr(self.dtype)
+        shape = (rows, *self.row_shape)
+        np.lib.format.write_array_header_1_0(out, {"descr": descr, "fortran_order": False, "shape": shape})
+        return out.getvalue()
+
+    def write(self, part: npt.NDArray[Any]) -> None:
+        if part.shape[1:] != self.row_shape:
+            raise ValueError(f"rows of shape {part.shape[1:]} written to a file of rows of shape {self.row_shape}")
+        # Small parts (one document's shingles) are joined into writes of about FLUSH_BYTES:
+        # a write per part cost more than the concatenation it saves.
+        self.pending.append(part)
+        self.pending_bytes += part.size * self.dtype.itemsize
+        self.rows += len(part)
+        if self.pending_bytes >= FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            joined = self.pending[0] if len(self.pending) == 1 else np.concatenate(self.pending)
+            np.ascontiguousarray(joined, dtype=self.dtype).tofile(self.fh)
+        self.pending, self.pending_bytes = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        header = self._header(self.rows)
+        if len(header) == self.header_size:  # numpy pads the header so the first axis can grow
+            self.fh.seek(0)
+            self.fh.write(header)
+            self.fh.close()
+            return
+        self.fh.close()  # a numpy that does not: the data moves behind the longer header
+        data = self.path.with_name(self.path.name + ".data")
+        self.path.rename(data)
+        with open(data, "rb") as src, open(self.path, "wb") as dst:
+            dst.write(header)
+            src.seek(self.header_size)
+            shutil.copyfileobj(src, dst, 1 << 20)
+        data.unlink()
+
+    def __enter__(self) -> NpyWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.fh.close()
+
+
+def save_parts(path: Path, parts: list[npt.NDArray[Any]], dtype: npt.DTypeLike) -> None:
+    """``np.save(path, np.concatenate(parts))`` (1-d parts) without the concatenated copy."""
+    with NpyWriter(path, dtype) as out:
+        for part in parts:
+            out.write(part)
+
+
+def read_rows(fh: Any, data_at: int, start: int, count: int, dtype: npt.DTypeLike) -> npt.NDArray[Any]:
+    """``count`` values of a 1-d .npy file from value ``start`` (``data_at``: where its data
+    begins), read into a new array, not through a memory map (whose pages would stay resident)."""
+    kind = np.dtype(dtype)
+    fh.seek(data_at + start * kind.itemsize)
+    return np.frombuffer(fh.read(count * kind.itemsize), dtype=kind)

@@ -73,7 +73,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -296,41 +296,58 @@ class _ByRank:
         return self.shards[at], rank - int(self.firsts[at])
 
 
-class _Sets(_ByRank):
+class _OpenShards(_ByRank):
+    """A reader by rank that keeps its shards' files open between reads. Each file holds a file
+    descriptor, and a run may have more shards than the process may open files: at most
+    ``MAX_OPEN`` shards stay open, the least recently used closed first. ``_open`` gives a
+    shard's open files and whatever else a read needs from it."""
+
+    MAX_OPEN = 64
+
+    def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
+        super().__init__(folder, shards, firsts)
+        self.open: dict[int, tuple[tuple[BinaryIO, ...], Any]] = {}
+
+    def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
+        raise NotImplementedError
+
+    def opened(self, rank: int) -> tuple[tuple[BinaryIO, ...], Any, int]:
+        """The open files of the rank's shard, what ``_open`` read with them, and the rank's
+        position in the shard."""
+        shard, local = self.locate(rank)
+        entry = self.open.pop(shard, None)  # put back last: most recently used last
+        if entry is None:
+            if len(self.open) >= self.MAX_OPEN:
+                for fh in self.open.pop(next(iter(self.open)))[0]:
+                    fh.close()
+            entry = self._open(_files(self.folder, shard))
+        self.open[shard] = entry
+        return entry[0], entry[1], local
+
+    def __del__(self) -> None:
+        for handles, _ in self.open.values():
+            for fh in handles:
+                fh.close()
+
+
+class _Sets(_OpenShards):
     """Distinct shingle sets of documents by rank, read from the shards' files.
 
     Each set is read from the file into its own array, never through a memory map: pages of
     a map that a task touches count in its RSS until the map closes, and a verify task touching
     sets all over the run would then hold them all (1.1 GB for 200k pairs, measured)."""
 
-    # Files kept open at once: each holds a file descriptor, and a run may have more shards than
-    # the process may open files; the least recently used file is closed first.
-    MAX_OPEN = 64
-
-    def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
-        super().__init__(folder, shards, firsts)
-        self.open: dict[int, tuple[BinaryIO, int, I64]] = {}
+    def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
+        data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
+        handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
+        return (handle,), (data_at, np.load(files["offsets.npy"]))
 
     def get(self, rank: int) -> U64:
-        shard, local = self.locate(rank)
-        if shard in self.open:
-            self.open[shard] = self.open.pop(shard)  # most recently used last
-        else:
-            if len(self.open) >= self.MAX_OPEN:
-                self.open.pop(next(iter(self.open)))[0].close()
-            files = _files(self.folder, shard)
-            data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
-            handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
-            self.open[shard] = (handle, data_at, np.load(files["offsets.npy"]))
-        fh, data_at, offsets = self.open[shard]
+        (fh,), (data_at, offsets), local = self.opened(rank)
         lo, hi = int(offsets[local]), int(offsets[local + 1])
         fh.seek(data_at + lo * 8)
         values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
         return values
-
-    def __del__(self) -> None:
-        for fh, _, _ in self.open.values():
-            fh.close()
 
 
 def verify_block(
@@ -1030,38 +1047,21 @@ def _write_ids(files: dict[str, Path], ids: Sequence[str]) -> None:
     files["ids.at"].write_bytes(at.tobytes())
 
 
-class _Ids(_ByRank):
+class _Ids(_OpenShards):
     """Document ids by rank, each read alone from its shard's id files (two seeks and reads of
     a few bytes): a task that names documents of many shards reads what it names, never their
     whole label files (on a web crawl, where pages are copied from everywhere, a shard's rows
     may name most shards: reading their labels whole made the run's reads grow as shards²)."""
 
-    MAX_OPEN = 64  # shards whose files stay open at once (least recently used closed first)
-
-    def __init__(self, folder: Path, shards: Sequence[int], firsts: Sequence[int]) -> None:
-        super().__init__(folder, shards, firsts)
-        self.open: dict[int, tuple[BinaryIO, BinaryIO]] = {}
+    def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
+        return (open(files["ids.at"], "rb"), open(files["ids.bin"], "rb")), None  # closed on eviction
 
     def get(self, rank: int) -> str:
-        shard, local = self.locate(rank)
-        if shard in self.open:
-            self.open[shard] = self.open.pop(shard)  # most recently used last
-        else:
-            if len(self.open) >= self.MAX_OPEN:
-                for fh in self.open.pop(next(iter(self.open))):
-                    fh.close()
-            files = _files(self.folder, shard)
-            self.open[shard] = (open(files["ids.at"], "rb"), open(files["ids.bin"], "rb"))  # noqa: SIM115
-        at, data = self.open[shard]
+        (at, data), _, local = self.opened(rank)
         at.seek(local * 8)
         lo, hi = np.frombuffer(at.read(16), dtype=np.int64).tolist()
         data.seek(lo)
         return data.read(hi - lo).decode("utf-8", "surrogatepass")
-
-    def __del__(self) -> None:
-        for handles in self.open.values():
-            for fh in handles:
-                fh.close()
 
 
 def _add_to_index(

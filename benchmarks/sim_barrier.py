@@ -22,8 +22,10 @@ pairs (``block_pairs``) checked by an oracle (same original and J_a * J_b >= 0.8
 the exact Jaccard over shingle sets, connected components and the keep rule on the driver
 (``resolve_arrays``), and the decisions filed per shard as compact arrays
 (``cleaner.dedup.decisions``). With ``--components tasks`` the verify tasks write their edges
-to files instead, and connected components and the keep rule run in rounds of tasks
-(``cleaner.dedup.components``): the driver holds no edge. Shards hold 100,000 documents (a
+to files instead, as the barrier's do (``sharded.save_block_edges``, 24 B an edge), split
+them by partition (``sharded.split_edges``, partitions counted from the verified edges:
+``components.partitions_for_edges``), and connected components and the keep rule run in rounds
+of tasks (``cleaner.dedup.components``): the driver holds no edge. Shards hold 100,000 documents (a
 real 32 MiB shard holds ~14,000 of the synthetic dump's; larger shards keep the file count
 down, the per-document figures do not depend on it).
 
@@ -61,7 +63,7 @@ from _common import RESULTS, table
 from gen_dump import parse_size
 
 from cleaner.dedup.cluster import resolve_arrays
-from cleaner.dedup.components import keep_rule, star_round, write_edge_pieces
+from cleaner.dedup.components import keep_rule, partitions_for_edges, star_round
 from cleaner.dedup.decisions import write_cluster_decisions
 from cleaner.dedup.sharded import (
     PAIRS_PER_BLOCK,
@@ -69,6 +71,8 @@ from cleaner.dedup.sharded import (
     groups_of,
     partition_pairs,
     partitions_for,
+    save_block_edges,
+    split_edges,
     write_band_rows,
 )
 
@@ -182,11 +186,15 @@ def _components(edges: np.ndarray, sims: np.ndarray) -> tuple[tuple[np.ndarray, 
 
 
 def verify_to_files_task(
-    folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int], source: int, partitions: int
+    folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int], block: int
 ) -> tuple[int, int]:
     edges, sims = oracle(block_pairs(folder, cells, ranks))
-    write_edge_pieces(folder / "cc", source, edges[:, 0], edges[:, 1], sims, partitions)
-    return len(edges), _rss()
+    return save_block_edges(folder, block, edges, sims), _rss()
+
+
+def split_task(folder: Path, block: int, partitions: int) -> int:
+    split_edges(folder, block, 0, partitions)
+    return _rss()
 
 
 def star_task(folder: Path, round_number: int, sources: int, part: int, partitions: int) -> tuple[bool, int]:
@@ -297,10 +305,6 @@ def simulate(docs: int, jobs: int, work: Path, shard_docs: int, components_on: s
             "components": "driver"}  # fmt: skip
 
 
-# Edges (both directions, 16 B each way) one partition task of the components rounds may hold.
-EDGES_PER_PARTITION = 4 * 1024 * 1024
-
-
 def _tasks_components(
     docs: int,
     jobs: int,
@@ -315,20 +319,28 @@ def _tasks_components(
     """Steps 3-5 with the verified edges written by the verify tasks and resolved by rounds of
     tasks (cleaner.dedup.components): the driver holds a boolean per task and round."""
     (folder / "cc").mkdir()
-    parts = max(jobs, math.ceil(2 * found / EDGES_PER_PARTITION))  # candidates bound the verified edges
     cuts = np.linspace(0, docs, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
     blocks = list(itertools.pairwise(cuts))
 
     def verify() -> tuple[int, int]:
         files = [(g, p) for g in range(len(groups)) for p in range(partitions)]
-        verified = pmap(verify_to_files_task, [(folder, files, r, b, parts) for b, r in enumerate(blocks)])
+        verified = pmap(verify_to_files_task, [(folder, files, r, b) for b, r in enumerate(blocks)])
         return sum(n for n, _ in verified), max(r for _, r in verified)
 
     n_edges = steps.run("3 verify (edges to files)", verify)
     for entry in os.scandir(folder):  # the rows and pairs are spent: what is left is the edges
-        if entry.is_file():
+        if entry.is_file() and not entry.name.startswith("edges."):
             os.unlink(entry.path)
-    steps.written = 0
+    steps.written = 0  # the split step's bytes: its pieces (it removes the blocks' edge files)
+    parts = partitions_for_edges(n_edges)  # as the barrier counts them (sharded._components_in_tasks)
+
+    def split() -> tuple[None, int]:
+        rss = pmap(split_task, [(folder, b, parts) for b in range(len(blocks))])
+        for b in range(len(blocks)):  # the blocks' edge files are spent once split
+            (folder / f"edges.b{b}.npy").unlink(missing_ok=True)
+        return None, max(rss)
+
+    steps.run("4a split edges by partition (tasks)", split)
     rounds = [0]
 
     def components() -> tuple[tuple[int, int], int]:
@@ -341,7 +353,7 @@ def _tasks_components(
                 return (round_number, sources), rss
             round_number, sources = round_number + 1, parts
 
-    final, sources = steps.run("4 components (tasks, rounds)", components)
+    final, sources = steps.run("4b components (tasks, rounds)", components)
 
     def keep() -> tuple[tuple[int, int], int]:
         kept = pmap(keep_task, [(folder, final, sources, len(blocks), p) for p in range(parts)])

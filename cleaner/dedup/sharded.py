@@ -376,10 +376,16 @@ def verify_block(
             current, a = i, sets.get(i)
         out[row] = jaccard_distinct(a, sets.get(j))
     kept = out >= threshold
-    edges = np.concatenate([pairs[kept], out[kept].view(np.int64)[:, None]], axis=1)
-    if len(edges):
+    return save_block_edges(folder, block, pairs[kept], out[kept])
+
+
+def save_block_edges(folder: Path, block: int, pairs: I64, similarity: F64) -> int:
+    """Files one verify block's edges (earlier rank, later rank, Jaccard as int64 bits: 24 B an
+    edge; no file when there are none) and returns how many there are."""
+    if len(pairs):
+        edges = np.concatenate([pairs, similarity.astype(np.float64).view(np.int64)[:, None]], axis=1)
         np.save(_edges_file(folder, block), edges)
-    return len(edges)
+    return len(pairs)
 
 
 def _edges_file(folder: Path, block: int) -> Path:
@@ -416,7 +422,34 @@ def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int
                 pieces.append(np.array(found[lo:hi]))
     if not pieces:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(pieces), axis=0)
+    return distinct_pairs(np.concatenate(pieces))
+
+
+# Ranks below this fit 32 bits: a pair then packs into one uint64 key.
+_PACKED_RANKS = 1 << 32
+
+
+def distinct_pairs(pairs: I64) -> I64:
+    """The distinct rows of ``pairs`` (n x 2, non-negative), sorted by the first column and then
+    the second: ``np.unique(pairs, axis=0)``, whose sort compares structured rows one by one
+    (16x slower on the millions of rows a verify block gathers at 100 M documents). Each pair
+    packs into one uint64 key, sorted by a stable sort, which merges the files' sorted runs;
+    ranks past 32 bits fall back to a lexsort.
+
+    >>> distinct_pairs(np.array([[2, 5], [1, 9], [2, 5], [1, 3]])).tolist()
+    [[1, 3], [1, 9], [2, 5]]
+    """
+    if len(pairs) == 0:
+        return pairs.reshape(0, 2)
+    if int(pairs.max()) < _PACKED_RANKS:
+        keys = np.sort((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64), kind="stable")
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        out = np.empty((len(keys), 2), dtype=np.int64)
+        out[:, 0] = keys >> np.uint64(32)
+        out[:, 1] = keys & np.uint64(_PACKED_RANKS - 1)
+        return out
+    rows = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    return rows[np.concatenate(([True], (rows[1:] != rows[:-1]).any(axis=1)))]
 
 
 def range_bounds(n_ranges: int) -> list[tuple[int, int | None]]:

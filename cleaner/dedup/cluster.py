@@ -103,6 +103,34 @@ def distinct_sorted(values: U64) -> U64:
     return ordered[keep]
 
 
+# Ranks below this fit 32 bits: a pair then packs into one uint64 key.
+_PACKED_RANKS = 1 << 32
+
+
+def distinct_pairs(pairs: I64) -> I64:
+    """The distinct rows of ``pairs`` (n x 2 int64), sorted by the first column and then
+    the second: ``np.unique(pairs, axis=0)``, whose sort compares structured rows one by one
+    (16x slower on the millions of rows a verify block or a pairs task gathers at 100 M
+    documents). Each pair
+    packs into one uint64 key, sorted by a stable sort, which merges the files' sorted runs;
+    values past 32 bits (or negative) fall back to a lexsort.
+
+    >>> distinct_pairs(np.array([[2, 5], [1, 9], [2, 5], [1, 3]])).tolist()
+    [[1, 3], [1, 9], [2, 5]]
+    """
+    if len(pairs) == 0:
+        return pairs.reshape(0, 2)
+    if int(pairs.min()) >= 0 and int(pairs.max()) < _PACKED_RANKS:
+        keys = np.sort((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64), kind="stable")
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        out = np.empty((len(keys), 2), dtype=np.int64)
+        out[:, 0] = keys >> np.uint64(32)
+        out[:, 1] = keys & np.uint64(_PACKED_RANKS - 1)
+        return out
+    rows = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    return rows[np.concatenate(([True], (rows[1:] != rows[:-1]).any(axis=1)))]
+
+
 def jaccard(a: U64, b: U64) -> float:
     """Exact Jaccard of two sets of shingle hashes (repeats inside one array are ignored).
 

@@ -46,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import COMPONENTS
-from cleaner.dedup.cluster import point_at_neighbours
+from cleaner.dedup.cluster import distinct_pairs, point_at_neighbours
 from cleaner.dedup.decisions import write_cluster_decisions
 
 I64 = npt.NDArray[np.int64]
@@ -120,7 +120,7 @@ def _read(paths: Sequence[Path], width: int) -> I64:
 def _neighbours(rows: I64) -> tuple[I64, I64, I64, I64]:
     """Distinct ``(node, neighbour)`` rows sorted by node then neighbour, with each row's group
     (the index of its node among the distinct nodes), the distinct nodes and where each starts."""
-    rows = np.unique(rows, axis=0)
+    rows = distinct_pairs(rows)
     node = rows[:, 0]
     first = np.ones(node.size, dtype=np.bool_)
     np.not_equal(node[1:], node[:-1], out=first[1:])

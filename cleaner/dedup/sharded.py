@@ -80,7 +80,14 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, index_graph, member_decision
-from cleaner.dedup.cluster import BUCKET_CAP, argsort_hashes, bucket_pairs, distinct_sorted, jaccard_distinct
+from cleaner.dedup.cluster import (
+    BUCKET_CAP,
+    argsort_hashes,
+    bucket_pairs,
+    distinct_pairs,
+    distinct_sorted,
+    jaccard_distinct,
+)
 from cleaner.dedup.components import file_keep_rule, find_components, on_tasks, partitions_for_edges, write_edge_pieces
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
@@ -281,7 +288,7 @@ def _bucket_pairs(folder: Path, shards: Sequence[int], group: int, width: int, p
             found.append(pairs)
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found), axis=0)
+    return distinct_pairs(np.concatenate(found))
 
 
 class _ByRank:
@@ -423,33 +430,6 @@ def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int
     if not pieces:
         return np.zeros((0, 2), dtype=np.int64)
     return distinct_pairs(np.concatenate(pieces))
-
-
-# Ranks below this fit 32 bits: a pair then packs into one uint64 key.
-_PACKED_RANKS = 1 << 32
-
-
-def distinct_pairs(pairs: I64) -> I64:
-    """The distinct rows of ``pairs`` (n x 2, non-negative), sorted by the first column and then
-    the second: ``np.unique(pairs, axis=0)``, whose sort compares structured rows one by one
-    (16x slower on the millions of rows a verify block gathers at 100 M documents). Each pair
-    packs into one uint64 key, sorted by a stable sort, which merges the files' sorted runs;
-    ranks past 32 bits fall back to a lexsort.
-
-    >>> distinct_pairs(np.array([[2, 5], [1, 9], [2, 5], [1, 3]])).tolist()
-    [[1, 3], [1, 9], [2, 5]]
-    """
-    if len(pairs) == 0:
-        return pairs.reshape(0, 2)
-    if int(pairs.max()) < _PACKED_RANKS:
-        keys = np.sort((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64), kind="stable")
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        out = np.empty((len(keys), 2), dtype=np.int64)
-        out[:, 0] = keys >> np.uint64(32)
-        out[:, 1] = keys & np.uint64(_PACKED_RANKS - 1)
-        return out
-    rows = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-    return rows[np.concatenate(([True], (rows[1:] != rows[:-1]).any(axis=1)))]
 
 
 def range_bounds(n_ranges: int) -> list[tuple[int, int | None]]:

@@ -8,6 +8,7 @@ import itertools
 import random
 
 import numpy as np
+import pytest
 from dedup_textgen import docs_from, edit_words, random_words, run_stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,14 @@ from oracle_cluster import Assignment, OnlineBuckets, candidate_pairs, cluster_b
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup
-from cleaner.dedup.cluster import argsort_hashes, bucket_pairs, jaccard, resolve_arrays, smallest_member
+from cleaner.dedup.cluster import (
+    argsort_hashes,
+    bucket_pairs,
+    distinct_pairs,
+    jaccard,
+    resolve_arrays,
+    smallest_member,
+)
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.record import DuplicateOf, Reason
@@ -253,3 +261,14 @@ def test_argsort_hashes_is_numpy_s_stable_argsort() -> None:
         base = rng.integers(0, 2**64, max(size // 3, 1), dtype=np.uint64, endpoint=False)
         values = rng.choice(base, size) ^ (rng.integers(0, 4, size, dtype=np.uint64) << np.uint64(20))
         assert np.array_equal(argsort_hashes(values), np.argsort(values, kind="stable"))
+
+
+@pytest.mark.parametrize("high", [1_000, 1 << 40, -1])  # packed keys; past 32 bits, negative: lexsort
+def test_distinct_pairs_equals_numpy_unique_rows(high: int) -> None:
+    rng = np.random.default_rng(abs(high))
+    low, high = (-1000, 1000) if high < 0 else (0, high)
+    runs = [rng.integers(low, high, size=(int(rng.integers(0, 300)), 2)) for _ in range(12)]
+    pairs = np.concatenate([np.sort(run, axis=0) for run in runs] + runs[:3])  # sorted runs, repeats
+    got = distinct_pairs(pairs)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, np.unique(pairs, axis=0))

@@ -228,13 +228,3 @@ def test_owners_of_a_shard_without_shingles_are_empty(tmp_path: Path) -> None:
     assert np.load(tmp_path / "s0.owner_cuts.npy").tolist() == [0, 0, 0]
     assert sharded.range_owners(tmp_path, [0], 1) == 0
     assert np.load(tmp_path / "o1.hashes.npy").size == 0
-
-
-@pytest.mark.parametrize("high", [1_000, 1 << 40])  # packed keys, and the lexsort past 32 bits
-def test_distinct_pairs_equals_numpy_unique_rows(high: int) -> None:
-    rng = np.random.default_rng(high)
-    runs = [rng.integers(0, high, size=(int(rng.integers(0, 300)), 2)) for _ in range(12)]
-    pairs = np.concatenate([np.sort(run, axis=0) for run in runs] + runs[:3])  # sorted runs, repeats
-    got = sharded.distinct_pairs(pairs)
-    assert got.dtype == np.int64
-    assert np.array_equal(got, np.unique(pairs, axis=0))

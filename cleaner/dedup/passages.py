@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from cleaner.dedup.cluster import containment
+from cleaner.dedup.cluster import containment_distinct, distinct_sorted
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -266,11 +266,16 @@ def best_source(
     counts = sorted(Counter(earlier.tolist()).items(), key=lambda kv: (-kv[1], kv[0]))
     candidates = [r for r, _ in counts if r < 0][:MAX_CANDIDATES] + [r for r, _ in counts if r >= 0][:MAX_CANDIDATES]
     best: tuple[int, float] | None = None
+    distinct = distinct_sorted(passage)  # once for all candidates
     for rank in candidates:
-        score = containment(passage, shingles_of(rank))
+        score = containment_distinct(distinct, shingles_of(rank))
         if score >= threshold and (best is None or rank < best[0]):
             best = (rank, score)
     return best
+
+
+# Shingle hashes of the run's documents a SourceDocs keeps once read (8 MB).
+RUN_VALUES_KEPT = 1 << 20
 
 
 class SourceDocs:
@@ -292,6 +297,10 @@ class SourceDocs:
     ) -> None:
         self.run_shingles, self.run_id, self.index_doc, self.offset = run_shingles, run_id, index_doc, offset
         self.cache: dict[int, tuple[str, str, U64]] = {}
+        # The run's sets read so far (consecutive passages of a document often check the same
+        # sources), up to RUN_VALUES_KEPT hashes in all, then started afresh.
+        self.run_sets: dict[int, U64] = {}
+        self.run_values = 0
 
     def _indexed(self, rank: int) -> tuple[str, str, U64]:
         rowid = rank + self.offset
@@ -302,7 +311,16 @@ class SourceDocs:
         return self.cache[rowid]
 
     def shingles(self, rank: int) -> U64:
-        return self._indexed(rank)[2] if rank < 0 else self.run_shingles(rank)
+        if rank < 0:
+            return self._indexed(rank)[2]
+        found = self.run_sets.get(rank)
+        if found is None:
+            found = self.run_shingles(rank)
+            if self.run_values + found.size > RUN_VALUES_KEPT:
+                self.run_sets, self.run_values = {}, 0
+            self.run_sets[rank] = found
+            self.run_values += found.size
+        return found
 
     def id(self, rank: int) -> str:
         return self._indexed(rank)[0] if rank < 0 else self.run_id(rank)

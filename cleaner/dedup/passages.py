@@ -129,7 +129,7 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     word = ~space
     starts = np.flatnonzero(word & np.concatenate(([True], space[:-1])))
     ends = np.flatnonzero(word & np.concatenate((space[1:], [True]))) + 1
-    breaks = np.array([m.span() for m in _PARAGRAPH_BREAK.finditer(joined)], dtype=np.int64).reshape(-1, 2)
+    breaks = _break_spans(joined)
     # Paragraphs: from a text's start or a break's end to the next break's start or the text's
     # end. Every paragraph starts after whitespace and ends at whitespace or its text's end, so
     # the words starting inside it are the words of its text (str.split of it).
@@ -171,6 +171,20 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     return text_of.astype(np.int64), np.stack([span_starts - base, span_ends - base], axis=1)
 
 
+def _break_spans(joined: str) -> I64:
+    """The (start, end) of each paragraph break in ``joined``, as ``_PARAGRAPH_BREAK.finditer``
+    finds them: from the lengths of the pieces a split that keeps the breaks gives (text, break,
+    text, ...), without a match object per break (a third faster on news text).
+
+    >>> _break_spans("a\\n\\nb\\n  c").tolist()
+    [[1, 3], [4, 5]]
+    """
+    pieces = _PARAGRAPH_SPLIT.split(joined)
+    ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+    return np.stack([ends[0:-1:2], ends[1::2]], axis=1)
+
+
+_PARAGRAPH_SPLIT = re.compile(f"({_PARAGRAPH_BREAK.pattern})")  # never matches "": pieces and breaks alternate
 _SENTENCE_PUNCT = np.zeros(0x80, dtype=np.bool_)
 _SENTENCE_PUNCT[[ord(c) for c in ".!?"]] = True
 

@@ -122,7 +122,7 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     text_starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=text_starts[1:])
     text_ends = text_starts + lengths
-    space = _space_table()[cps]
+    space = np.take(_space_table(), cps)  # faster than indexing with the array
     space[text_ends[:-1]] = True  # the separators
     # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and
     # ends at ends[k].

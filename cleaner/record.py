@@ -226,6 +226,18 @@ class Document:
     def __post_init__(self) -> None:
         # Checked here, so a wrong field fails where it is made, with its name, and not later deep
         # in a stage or the index (an id of None silently stopped exact copies being dropped).
+        # The plain text document every reader, spill and replace makes passes on exact types
+        # (the checks below cost 2.5 us a document, 0.09 CPU-s of a dedup-only run on Reuters).
+        if (
+            type(self.id) is str
+            and type(self.text) is str
+            and self.html is None
+            and self.kind == "text"
+            and type(self.source) is Source
+            and type(self.metadata) is dict
+            and type(self.chars_in) is int
+        ):
+            return
         for name, value, types, what in (
             ("id", self.id, str, "a str"),
             ("text", self.text, str, "a str"),

@@ -95,7 +95,10 @@ def plain_float(value: object) -> bool:
 
 def escape_line_breakers(line: bytes) -> bytes:
     """The UTF-8 form of record.json_line's escapes of U+0085, U+2028 and U+2029 (each of those
-    byte sequences is only ever that character in UTF-8)."""
+    byte sequences is only ever that character in UTF-8). An ASCII line holds none of them:
+    one ``isascii`` pass (about 20x faster than the two searches) skips both."""
+    if line.isascii():
+        return line
     if b"\xc2\x85" in line:
         line = line.replace(b"\xc2\x85", b"\\u0085")
     if b"\xe2\x80" in line:

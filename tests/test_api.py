@@ -131,6 +131,8 @@ def test_bytes_are_refused_with_what_to_do() -> None:
         ({"id": "a", "text": "x", "source": "a.txt"}, "Document.source must be a cleaner.Source"),
         ({"id": "a", "text": "x", "kind": "pdf"}, "Document.kind must be 'text' or 'html'"),
         ({"id": "a", "text": "", "kind": "html"}, "Document.html is None"),
+        ({"id": "a", "text": "x", "chars_in": "5"}, "Document.chars_in must be an int"),
+        ({"id": "a", "text": "x", "html": b"<p>"}, "Document.html must be a str or None"),
     ],
 )
 def test_document_fields_are_checked_when_made(fields: dict, message: str) -> None:

@@ -71,3 +71,29 @@ def test_reader_parses_as_json_loads(value: dict[str, object], ascii_only: bool,
             assert str(got.value) == str(exc)
             continue
         assert repr(_loads(raw)) == repr(expected)  # repr: NaN, -0.0 and int against float count
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    records=st.lists(
+        st.dictionaries(st.sampled_from(["id", "a", "b\u2028", "é", "text"]), _values, min_size=1, max_size=4),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_jsonl_line_names_shared_across_records(records: list[dict[str, object]]) -> None:
+    """A writer shares one ``names`` table across its lines: each line is still json_line's bytes,
+    whatever names and order the records before it had."""
+    names: dict[str, bytes] = {}
+    for fields in records:
+        record = {k: v for k, v in fields.items() if k != "text"}
+        doc = Document(id="x", text="t", fields=tuple(fields), metadata=record)
+        try:
+            expected = json_line(
+                {**record, "text": "t"}
+                if "text" not in fields
+                else {k: "t" if k == "text" else v for k, v in fields.items()}
+            ).encode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        assert jsonl_line(doc, names) == expected

@@ -6,6 +6,7 @@ import itertools
 import re
 from pathlib import Path
 
+import pytest
 from dedup_textgen import docs_from, edit_words, random_words, run_stage
 
 from cleaner.config import DedupConfig
@@ -111,3 +112,23 @@ def test_passage_windows_equal_the_passages_own_shingles() -> None:
         for start, end, first, count in summary.passages.tolist():
             own = shingler.hash_text(text[start:end])
             assert summary.shingles[first : first + count].tolist() == own.tolist()
+
+
+def test_source_docs_keep_read_sets_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run document's set is read once while it is kept; past RUN_VALUES_KEPT hashes the kept
+    sets start afresh, and every read still gives the right set."""
+    import numpy as np
+
+    from cleaner.dedup import passages
+
+    reads: list[int] = []
+
+    def run_shingles(rank: int) -> np.ndarray:
+        reads.append(rank)
+        return np.arange(rank, rank + 3, dtype=np.uint64)
+
+    monkeypatch.setattr(passages, "RUN_VALUES_KEPT", 6)  # two sets of 3
+    docs = passages.SourceDocs(run_shingles, str, None, 0)
+    for rank in (1, 2, 1, 2, 3, 1):
+        assert docs.shingles(rank).tolist() == [rank, rank + 1, rank + 2]
+    assert reads == [1, 2, 3, 1]  # 1 and 2 kept; 3 starts afresh, so 1 is read again

@@ -177,3 +177,12 @@ def test_a_copied_long_paragraph_is_adjacent_flags_that_drop_cleanly() -> None:
     assert " ".join(p.text for p in out.passages) == copied
     assert [d.text for d in out.drops] == [p.text for p in out.passages]
     assert out.text.split() == (own_first + " " + own_last).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=300).map("".join))
+def test_break_spans_are_the_pattern_s_matches(text: str) -> None:
+    """The batch split reads paragraph breaks from a split's piece lengths: the same spans as
+    the pattern's matches, one by one."""
+    expected = [m.span() for m in passages._PARAGRAPH_BREAK.finditer(text)]
+    assert [tuple(span) for span in passages._break_spans(text).tolist()] == expected

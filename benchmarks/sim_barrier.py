@@ -211,7 +211,17 @@ def keep_task(folder: Path, round_number: int, sources: int, edge_sources: int, 
 
 
 def folder_bytes(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    """Bytes of the files under ``folder``, read as a stream of directory entries: ``rglob`` made
+    a Path per file and took the driver's RSS to 1.3 GB over the 835,000 files of 100 M's rounds."""
+    total, folders = 0, [str(folder)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
 
 
 class Steps:

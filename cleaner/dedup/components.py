@@ -38,6 +38,7 @@ partition, and the driver never holds an edge.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ TaskMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any
 # it, the rounds of tasks below: the driver then holds one boolean per task and round.
 DRIVER_EDGES = 8 * 1024 * 1024
 # Edge rows (both directions, 16 B each) one partition task of the rounds holds: 4 M = 64 MB,
-# plus the sort in ``np.unique`` (a few times that, like a pairs task).
+# plus the sort in ``distinct_pairs`` (a few times that, like a pairs task).
 EDGES_PER_PARTITION = 4 * 1024 * 1024
 
 
@@ -71,6 +72,16 @@ def on_tasks(mode: str, edges: int) -> bool:
     if mode not in COMPONENTS:
         raise ValueError(f"components must be one of {', '.join(COMPONENTS)}, not {mode!r}")
     return mode == "tasks" or (mode == "auto" and edges > DRIVER_EDGES)
+
+
+def remove_pieces(folder: Path) -> None:
+    """Removes the rounds' folder (flat: one file per source, round and partition) entry by
+    entry: ``shutil.rmtree`` lists a folder whole first, 44 MB on the driver per 300,000 files
+    (the 100 M simulation's rounds leave 835,000)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            os.unlink(entry.path)
+    os.rmdir(folder)
 
 
 def partitions_for_edges(edges: int) -> int:

@@ -88,7 +88,14 @@ from cleaner.dedup.cluster import (
     distinct_sorted,
     jaccard_distinct,
 )
-from cleaner.dedup.components import file_keep_rule, find_components, on_tasks, partitions_for_edges, write_edge_pieces
+from cleaner.dedup.components import (
+    file_keep_rule,
+    find_components,
+    on_tasks,
+    partitions_for_edges,
+    remove_pieces,
+    write_edge_pieces,
+)
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.npyparts import NpyWriter, read_rows, save_parts
@@ -973,7 +980,7 @@ def _components_in_tasks(
     starts = [k + f for f in firsts]
     args = [(cc, final, star_sources, sources, p, folder, shards, starts, counts) for p in range(partitions)]
     list(run(file_keep_rule, args))
-    shutil.rmtree(cc)
+    remove_pieces(cc)
     return partitions
 
 

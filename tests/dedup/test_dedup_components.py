@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cleaner.dedup.cluster import resolve_arrays
-from cleaner.dedup.components import resolve_partitioned
+from cleaner.dedup.components import remove_pieces, resolve_partitioned
 from cleaner.stage import InProcessExecutor
 
 
@@ -62,3 +62,11 @@ def test_a_long_path_in_random_rank_order(tmp_path: Path, partitions: int) -> No
     for w, g in zip(want, got, strict=True):
         np.testing.assert_array_equal(g, w)
     assert set(want[1].tolist()) == {0}
+
+
+def test_remove_pieces_leaves_no_folder(tmp_path: Path) -> None:
+    lo, hi, sim = graph(6, nodes=200, edges=60)
+    resolve_partitioned(tmp_path / "cc", [(lo, hi, sim)], InProcessExecutor().map, 3)
+    assert len(list((tmp_path / "cc").iterdir())) > 3
+    remove_pieces(tmp_path / "cc")
+    assert not (tmp_path / "cc").exists()

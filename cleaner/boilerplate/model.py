@@ -7,7 +7,8 @@ attribution). Loading takes milliseconds; no network, no training library at run
 
 Evaluation walks every tree at once with numpy, one step per level. A compiled loop (numba) gives
 the same bits (both add the trees' values in the same order) and takes over once numba runs in
-the process or a model has scored NUMPY_ROWS rows (``raw(rows, compiled=True)`` asks for it):
+the process or the models have walked NUMPY_STEPS steps with numpy (``raw(rows, compiled=True)`` asks
+for it):
 on the 181 Scrapinghub pages' 17,883 blocks the HTML model takes 0.25 CPU-s with numpy and 0.08
 compiled (0.16 walking row by row down each tree, before the rows went through each tree 32 at a
 time, a fixed number of levels: see _numba_kernel).
@@ -22,6 +23,7 @@ time, a fixed number of levels: see _numba_kernel).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -35,15 +37,29 @@ from cleaner.errors import CleanerError
 from cleaner.jit import import_numba
 from cleaner.record import Reason
 
-# Starting numba costs about 0.25 CPU-s per process even from a warm cache (cleaner.jit); the numpy
-# twin costs about 10 us more per row than the compiled walk (the HTML model's trees). So a model
-# scores its first rows with numpy and then starts numba: a small run (the seeds: ~400 rows) never
-# does. Once numba runs, the signals stage uses its compiled loops too (quality.kernels). On the
-# 181 Scrapinghub pages (17,883 blocks) starting numba after 1,024 rows or never gave the same CPU
-# seconds end to end (2.40 and 2.38, medians of 5 alternated, load 0.6-1.3); past that size the
-# compiled walk wins. Re-measure with a timed TreeModel.raw on packaged(HTML_MODEL) and
-# packaged(TEXT_MODEL), and end to end.
-NUMPY_ROWS = 1024
+# Starting numba costs about 0.4 CPU-s per process even from a warm cache (its import 0.25, then its
+# first kernel 0.14: cleaner.jit); the numpy twin takes about 6 ns per step of a row down a tree level
+# (rows x trees x depth), about three times the compiled walk. So the models of a process walk their
+# first NUMPY_STEPS steps with numpy, about what starting numba costs, and then start it (the ski
+# rental: never more than about twice the better of the two). A small run never starts it: the
+# seeds, and the 181 Scrapinghub pages, whose 17,883 blocks go through both HTML models (150 trees of
+# 8 levels each: 43 M steps, 0.24 CPU-s with numpy, 0.09 compiled after the 0.4 s start). Once numba
+# runs, the signals stage uses its compiled loops too (quality.kernels). The text model (300 trees)
+# reaches the budget after about 27,000 lines. Re-measure with a timed TreeModel.raw and
+# TreeModel.reaches on packaged(HTML_MODEL) and packaged(TEXT_MODEL), numba started or not, and end
+# to end (benchmarks/bench_pipeline.py, both inputs).
+NUMPY_STEPS = 64 << 20
+
+
+class _Budget:
+    """Steps the models of this process walked with the numpy twin: counted per process, not per
+    model (a page goes through two HTML models; an engine that unpickles the stage for each task
+    builds new models). It only picks between two bit-identical walks: no result depends on it."""
+
+    spent = 0
+
+
+NUMPY_BUDGET = _Budget()
 
 # Rows the compiled walk takes through a tree side by side (see _numba_kernel).
 WALK_LANES = 32
@@ -80,8 +96,6 @@ class TreeModel:
     names: tuple[str, ...]
     meta: Mapping[str, Any] = field(default_factory=dict)
     tokens: Mapping[str, float] = field(default_factory=dict)  # class/id word -> learned score
-    # Rows scored with the numpy twin so far in this process (see NUMPY_ROWS): speed only.
-    numpy_rows: list[int] = field(default_factory=lambda: [0], init=False, repr=False)
 
     @classmethod
     def from_arrays(
@@ -114,17 +128,27 @@ class TreeModel:
         if n == 0:
             return np.zeros(0)
         # The compiled walk when asked, once numba is loaded anyway (the signals and dedup stages
-        # load it on a large input), or once this model has scored NUMPY_ROWS rows with the numpy
+        # load it on a large input), or once the models have walked NUMPY_STEPS steps with the numpy
         # twin: both give the same bits, so which one runs changes speed only, never the output.
-        started = compiled or "numba" in sys.modules or self.numpy_rows[0] >= NUMPY_ROWS
-        kernel = _numba_kernel() if started else None
+        kernel = _numba_kernel() if compiled or self._numba_pays(n) else None
         if kernel is not None:
             feature, threshold, children = self._walk_arrays
             sums = kernel(np.ascontiguousarray(x), feature, threshold, children, self.value, self.roots, self.depth)
         else:
-            self.numpy_rows[0] += n
             sums = self._raw_numpy(x)
         return sums + float(self.meta.get("init_score", 0.0))
+
+    def _numba_pays(self, rows: int) -> bool:
+        """Whether to walk ``rows`` rows compiled: numba is loaded already, or the numpy walks of
+        this process reached NUMPY_STEPS with these rows' (which are then counted); False without
+        numba installed too."""
+        if "numba" in sys.modules:
+            return True
+        steps = rows * len(self.roots) * self.depth
+        if NUMPY_BUDGET.spent + steps < NUMPY_STEPS or not _numba_installed():
+            NUMPY_BUDGET.spent += steps
+            return False
+        return True
 
     @functools.cached_property
     def _walk_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,10 +201,10 @@ class TreeModel:
         if x.ndim != 2 or x.shape[1] != len(self.names) or bars.shape != (x.shape[0],):
             raise CleanerError(f"the model wants rows of {len(self.names)} features and a level per row, "
                                f"got shapes {x.shape} and {bars.shape}")  # fmt: skip
-        started = compiled or "numba" in sys.modules or self.numpy_rows[0] >= NUMPY_ROWS
-        kernel = _deciding_kernel() if started and x.shape[0] else None
-        if kernel is None:
-            return self.predict(x) >= bars if x.shape[0] else np.zeros(0, dtype=bool)
+        kernel = _deciding_kernel() if x.shape[0] and (compiled or self._numba_pays(x.shape[0])) else None
+        if kernel is None:  # predict's numpy walk (its steps counted above)
+            raw = self._raw_numpy(x) + float(self.meta.get("init_score", 0.0)) if x.shape[0] else np.zeros(0)
+            return 1.0 / (1.0 + np.exp(-raw)) >= bars
         init = float(self.meta.get("init_score", 0.0))
         early = (bars > 0.0) & (bars < 1.0)  # bars with a finite log-odds; +inf: no score reaches it
         odds = np.log(np.where(early, bars, 0.5) / (1.0 - np.where(early, bars, 0.5))) - init
@@ -298,6 +322,12 @@ def keep_masks(
         masks.append(keep)
         at += length
     return masks
+
+
+@functools.cache
+def _numba_installed() -> bool:
+    """Whether numba is installed (looked up without importing it)."""
+    return importlib.util.find_spec("numba") is not None
 
 
 @functools.cache

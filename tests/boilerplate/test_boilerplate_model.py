@@ -274,8 +274,9 @@ def test_scoring_a_page_loads_no_compiler() -> None:
 
 def test_a_model_starts_numba_only_after_its_numpy_budget() -> None:
     """A small run scores with the numpy twin and never imports numba; a large one starts the
-    compiled walk once the model has scored NUMPY_ROWS rows (the text stage runs before any
-    other stage starts numba). Run in a fresh process: this one has numba loaded."""
+    compiled walk once the models have walked NUMPY_STEPS steps (rows x trees x levels) with numpy,
+    counted over both calls (the text stage runs before any other stage starts numba). Run in a
+    fresh process: this one has numba loaded."""
     import os
     import subprocess
     import sys
@@ -283,21 +284,25 @@ def test_a_model_starts_numba_only_after_its_numpy_budget() -> None:
     script = """
 import sys
 import numpy as np
-from cleaner.boilerplate.model import NUMPY_ROWS, TreeModel
+from cleaner.boilerplate.model import NUMPY_STEPS, TreeModel
+trees, depth = 64, 64  # one stump walked 64 levels, 64 times: 4,096 steps a row
 model = TreeModel.from_arrays(
     feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
-    roots=[0], depth=1, names=("x",), meta={},
+    roots=[0] * trees, depth=depth, names=("x",), meta={},
 )
-rows = np.linspace(0, 1, NUMPY_ROWS).reshape(-1, 1)
+rows = np.linspace(0, 1, NUMPY_STEPS // (trees * depth) // 2).reshape(-1, 1)  # half the budget
 before = model.raw(rows)
-small = "numba" in sys.modules
+first = "numba" in sys.modules
+again = model.reaches(rows[:-1], np.full(len(rows) - 1, 0.5))  # the budget less one row: still numpy
+second = "numba" in sys.modules
 after = model.raw(rows)
-print(small, "numba" in sys.modules, bool(np.array_equal(before, after)))
+same = bool(np.array_equal(before, after)) and bool((again == (before[:-1] >= 0)).all())
+print(first, second, "numba" in sys.modules, same)
 """
     repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=repo)
-    assert done.stdout.split() == ["False", "True", "True"], done.stdout + done.stderr
+    assert done.stdout.split() == ["False", "False", "True", "True"], done.stdout + done.stderr
 
 
 def _split_on(column: int, threshold: float) -> TreeModel:

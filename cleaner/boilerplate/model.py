@@ -7,8 +7,8 @@ attribution). Loading takes milliseconds; no network, no training library at run
 
 Evaluation walks every tree at once with numpy, one step per level. A compiled loop (numba) gives
 the same bits (both add the trees' values in the same order) and takes over once numba runs in
-the process or the models have walked NUMPY_STEPS steps with numpy (``raw(rows, compiled=True)`` asks
-for it):
+the process or the models have walked their first steps with numpy (NUMPY_STEPS,
+DECIDING_NUMPY_STEPS; ``raw(rows, compiled=True)`` asks for it):
 on the 181 Scrapinghub pages' 17,883 blocks the HTML model takes 0.25 CPU-s with numpy and 0.08
 compiled (0.16 walking row by row down each tree, before the rows went through each tree 32 at a
 time, a fixed number of levels: see _numba_kernel).
@@ -39,16 +39,22 @@ from cleaner.record import Reason
 
 # Starting numba costs about 0.4 CPU-s per process even from a warm cache (its import 0.25, then its
 # first kernel 0.14: cleaner.jit); the numpy twin takes about 6 ns per step of a row down a tree level
-# (rows x trees x depth), about three times the compiled walk. So the models of a process walk their
-# first NUMPY_STEPS steps with numpy, about what starting numba costs, and then start it (the ski
-# rental: never more than about twice the better of the two). A small run never starts it: the
-# seeds, and the 181 Scrapinghub pages, whose 17,883 blocks go through both HTML models (150 trees of
-# 8 levels each: 43 M steps, 0.24 CPU-s with numpy, 0.09 compiled after the 0.4 s start). Once numba
-# runs, the signals stage uses its compiled loops too (quality.kernels). The text model (300 trees)
-# reaches the budget after about 27,000 lines. Re-measure with a timed TreeModel.raw and
-# TreeModel.reaches on packaged(HTML_MODEL) and packaged(TEXT_MODEL), numba started or not, and end
-# to end (benchmarks/bench_pipeline.py, both inputs).
+# (rows x trees x depth). So the models of a process walk their first steps with numpy and then
+# start numba: a small run (the seeds) never does.
+# - ``raw`` (the HTML block scorers) switches after NUMPY_STEPS, about what starting numba costs
+#   (the ski rental: never more than about twice the better of the two; the compiled walk is about
+#   2.7x the numpy one here). The 181 Scrapinghub pages never start numba: their 17,883 blocks go
+#   through both HTML models (150 trees of 8 levels each: 43 M steps, 0.24 CPU-s with numpy, 0.09
+#   compiled after the 0.4 s start; end to end 2.88 -> 2.71 CPU s, medians of 5 alternated, load 5).
+# - ``reaches`` (the text line scorer) switches after DECIDING_NUMPY_STEPS, about 900 lines: its numpy
+#   twin walks every tree of every line (15.6 us a line) where the compiled one stops at each line's
+#   decision (3.2 us), and a run with that many lines has text enough for the signals stage to start
+#   numba anyway (quality.NUMPY_CHARS). With NUMPY_STEPS here too, 2,700 documents of the gen_dump
+#   dump took 3.51 -> 3.83 CPU s.
+# Re-measure with a timed TreeModel.raw and TreeModel.reaches on packaged(HTML_MODEL) and
+# packaged(TEXT_MODEL), numba started or not, and end to end (benchmarks/bench_pipeline.py, both inputs).
 NUMPY_STEPS = 64 << 20
+DECIDING_NUMPY_STEPS = 2 << 20
 
 
 class _Budget:
@@ -130,7 +136,7 @@ class TreeModel:
         # The compiled walk when asked, once numba is loaded anyway (the signals and dedup stages
         # load it on a large input), or once the models have walked NUMPY_STEPS steps with the numpy
         # twin: both give the same bits, so which one runs changes speed only, never the output.
-        kernel = _numba_kernel() if compiled or self._numba_pays(n) else None
+        kernel = _numba_kernel() if compiled or self._numba_pays(n, NUMPY_STEPS) else None
         if kernel is not None:
             feature, threshold, children = self._walk_arrays
             sums = kernel(np.ascontiguousarray(x), feature, threshold, children, self.value, self.roots, self.depth)
@@ -138,14 +144,14 @@ class TreeModel:
             sums = self._raw_numpy(x)
         return sums + float(self.meta.get("init_score", 0.0))
 
-    def _numba_pays(self, rows: int) -> bool:
+    def _numba_pays(self, rows: int, budget: int) -> bool:
         """Whether to walk ``rows`` rows compiled: numba is loaded already, or the numpy walks of
-        this process reached NUMPY_STEPS with these rows' (which are then counted); False without
-        numba installed too."""
+        this process would reach ``budget`` steps with these rows' (which are counted when they
+        walk with numpy); False without numba installed too."""
         if "numba" in sys.modules:
             return True
         steps = rows * len(self.roots) * self.depth
-        if NUMPY_BUDGET.spent + steps < NUMPY_STEPS or not _numba_installed():
+        if NUMPY_BUDGET.spent + steps < budget or not _numba_installed():
             NUMPY_BUDGET.spent += steps
             return False
         return True
@@ -201,7 +207,8 @@ class TreeModel:
         if x.ndim != 2 or x.shape[1] != len(self.names) or bars.shape != (x.shape[0],):
             raise CleanerError(f"the model wants rows of {len(self.names)} features and a level per row, "
                                f"got shapes {x.shape} and {bars.shape}")  # fmt: skip
-        kernel = _deciding_kernel() if x.shape[0] and (compiled or self._numba_pays(x.shape[0])) else None
+        pays = compiled or self._numba_pays(x.shape[0], DECIDING_NUMPY_STEPS)
+        kernel = _deciding_kernel() if x.shape[0] and pays else None
         if kernel is None:  # predict's numpy walk (its steps counted above)
             raw = self._raw_numpy(x) + float(self.meta.get("init_score", 0.0)) if x.shape[0] else np.zeros(0)
             return 1.0 / (1.0 + np.exp(-raw)) >= bars

@@ -45,12 +45,15 @@ from cleaner.record import Reason
 #   (the ski rental: never more than about twice the better of the two; the compiled walk is about
 #   2.7x the numpy one here). The 181 Scrapinghub pages never start numba: their 17,883 blocks go
 #   through both HTML models (150 trees of 8 levels each: 43 M steps, 0.24 CPU-s with numpy, 0.09
-#   compiled after the 0.4 s start; end to end 2.88 -> 2.71 CPU s, medians of 5 alternated, load 5).
+#   compiled after the 0.4 s start; end to end, with main alternated: 2.79 -> 2.59 and 2.50 -> 2.30
+#   CPU s, medians of 8 and 6 rounds at loads 4-9, but no difference at a load of about 2, where the
+#   signals stage's numpy passes, which numba would have replaced, take back the rest; peak memory
+#   184 -> 86 MB).
 # - ``reaches`` (the text line scorer) switches after DECIDING_NUMPY_STEPS, about 900 lines: its numpy
 #   twin walks every tree of every line (15.6 us a line) where the compiled one stops at each line's
-#   decision (3.2 us), and a run with that many lines has text enough for the signals stage to start
-#   numba anyway (quality.NUMPY_CHARS). With NUMPY_STEPS here too, 2,700 documents of the gen_dump
-#   dump took 3.51 -> 3.83 CPU s.
+#   decision (3.2 us), and a text run long enough for this to matter starts numba in the signals
+#   stage anyway (quality.NUMPY_CHARS, a million characters). With NUMPY_STEPS here too, 2,700
+#   documents of the gen_dump dump took 3.51 -> 3.83 CPU s (now 3.44 -> 3.32, as before).
 # Re-measure with a timed TreeModel.raw and TreeModel.reaches on packaged(HTML_MODEL) and
 # packaged(TEXT_MODEL), numba started or not, and end to end (benchmarks/bench_pipeline.py, both inputs).
 NUMPY_STEPS = 64 << 20

@@ -219,7 +219,8 @@ def test_depth_bound_never_undercuts_the_exact_walk() -> None:
     from cleaner.htmlguard import depth_bound, limit_nesting
 
     rng = random.Random(7)
-    pieces = ["<div>", "</div>", "<p>", "</p>", "<br>", "<span/>", "<DIV class='a'>", "</DIV>", "<li>", "x", "<b>"]
+    pieces = ["<div>", "</div>", "<p>", "</p>", "<br>", "<span/>", "<DIV class='a'>", "</DIV>", "<li>", "x", "<b>",
+              "<Br/>", "</bR>", "<brx>", "</brx>", "<TBODYx>", "</P>", "<li-a>", "</li-a>", "</>", "<<div>", "<1>"]
     for _ in range(400):
         html = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 120)))
         for limit in (2, 4, 8):

@@ -7,7 +7,8 @@ attribution). Loading takes milliseconds; no network, no training library at run
 
 Evaluation walks every tree at once with numpy, one step per level. A compiled loop (numba) gives
 the same bits (both add the trees' values in the same order) and takes over once numba runs in
-the process or a model has scored NUMPY_ROWS rows (``raw(rows, compiled=True)`` asks for it):
+the process or the models have walked their first steps with numpy (NUMPY_STEPS,
+DECIDING_NUMPY_STEPS; ``raw(rows, compiled=True)`` asks for it):
 on the 181 Scrapinghub pages' 17,883 blocks the HTML model takes 0.25 CPU-s with numpy and 0.08
 compiled (0.16 walking row by row down each tree, before the rows went through each tree 32 at a
 time, a fixed number of levels: see _numba_kernel).
@@ -22,6 +23,7 @@ time, a fixed number of levels: see _numba_kernel).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -35,15 +37,38 @@ from cleaner.errors import CleanerError
 from cleaner.jit import import_numba
 from cleaner.record import Reason
 
-# Starting numba costs about 0.25 CPU-s per process even from a warm cache (cleaner.jit); the numpy
-# twin costs about 10 us more per row than the compiled walk (the HTML model's trees). So a model
-# scores its first rows with numpy and then starts numba: a small run (the seeds: ~400 rows) never
-# does. Once numba runs, the signals stage uses its compiled loops too (quality.kernels). On the
-# 181 Scrapinghub pages (17,883 blocks) starting numba after 1,024 rows or never gave the same CPU
-# seconds end to end (2.40 and 2.38, medians of 5 alternated, load 0.6-1.3); past that size the
-# compiled walk wins. Re-measure with a timed TreeModel.raw on packaged(HTML_MODEL) and
-# packaged(TEXT_MODEL), and end to end.
-NUMPY_ROWS = 1024
+# Starting numba costs about 0.4 CPU-s per process even from a warm cache (its import 0.25, then its
+# first kernel 0.14: cleaner.jit); the numpy twin takes about 6 ns per step of a row down a tree level
+# (rows x trees x depth). So the models of a process walk their first steps with numpy and then
+# start numba: a small run (the seeds) never does.
+# - ``raw`` (the HTML block scorers) switches after NUMPY_STEPS, about what starting numba costs
+#   (the ski rental: never more than about twice the better of the two; the compiled walk is about
+#   2.7x the numpy one here). The 181 Scrapinghub pages never start numba: their 17,883 blocks go
+#   through both HTML models (150 trees of 8 levels each: 43 M steps, 0.24 CPU-s with numpy, 0.09
+#   compiled after the 0.4 s start; end to end, with main alternated: 2.79 -> 2.59 and 2.50 -> 2.30
+#   CPU s, medians of 8 and 6 rounds at loads 4-9, but no difference at a load of about 2, where the
+#   signals stage's numpy passes, which numba would have replaced, take back the rest; peak memory
+#   184 -> 86 MB).
+# - ``reaches`` (the text line scorer) switches after DECIDING_NUMPY_STEPS, about 900 lines: its numpy
+#   twin walks every tree of every line (15.6 us a line) where the compiled one stops at each line's
+#   decision (3.2 us), and a text run long enough for this to matter starts numba in the signals
+#   stage anyway (quality.NUMPY_CHARS, a million characters). With NUMPY_STEPS here too, 2,700
+#   documents of the gen_dump dump took 3.51 -> 3.83 CPU s (now 3.44 -> 3.32, as before).
+# Re-measure with a timed TreeModel.raw and TreeModel.reaches on packaged(HTML_MODEL) and
+# packaged(TEXT_MODEL), numba started or not, and end to end (benchmarks/bench_pipeline.py, both inputs).
+NUMPY_STEPS = 64 << 20
+DECIDING_NUMPY_STEPS = 2 << 20
+
+
+class _Budget:
+    """Steps the models of this process walked with the numpy twin: counted per process, not per
+    model (a page goes through two HTML models; an engine that unpickles the stage for each task
+    builds new models). It only picks between two bit-identical walks: no result depends on it."""
+
+    spent = 0
+
+
+NUMPY_BUDGET = _Budget()
 
 # Rows the compiled walk takes through a tree side by side (see _numba_kernel).
 WALK_LANES = 32
@@ -80,8 +105,6 @@ class TreeModel:
     names: tuple[str, ...]
     meta: Mapping[str, Any] = field(default_factory=dict)
     tokens: Mapping[str, float] = field(default_factory=dict)  # class/id word -> learned score
-    # Rows scored with the numpy twin so far in this process (see NUMPY_ROWS): speed only.
-    numpy_rows: list[int] = field(default_factory=lambda: [0], init=False, repr=False)
 
     @classmethod
     def from_arrays(
@@ -114,17 +137,27 @@ class TreeModel:
         if n == 0:
             return np.zeros(0)
         # The compiled walk when asked, once numba is loaded anyway (the signals and dedup stages
-        # load it on a large input), or once this model has scored NUMPY_ROWS rows with the numpy
+        # load it on a large input), or once the models have walked NUMPY_STEPS steps with the numpy
         # twin: both give the same bits, so which one runs changes speed only, never the output.
-        started = compiled or "numba" in sys.modules or self.numpy_rows[0] >= NUMPY_ROWS
-        kernel = _numba_kernel() if started else None
+        kernel = _numba_kernel() if compiled or self._numba_pays(n, NUMPY_STEPS) else None
         if kernel is not None:
             feature, threshold, children = self._walk_arrays
             sums = kernel(np.ascontiguousarray(x), feature, threshold, children, self.value, self.roots, self.depth)
         else:
-            self.numpy_rows[0] += n
             sums = self._raw_numpy(x)
         return sums + float(self.meta.get("init_score", 0.0))
+
+    def _numba_pays(self, rows: int, budget: int) -> bool:
+        """Whether to walk ``rows`` rows compiled: numba is loaded already, or the numpy walks of
+        this process would reach ``budget`` steps with these rows' (which are counted when they
+        walk with numpy); False without numba installed too."""
+        if "numba" in sys.modules:
+            return True
+        steps = rows * len(self.roots) * self.depth
+        if NUMPY_BUDGET.spent + steps < budget or not _numba_installed():
+            NUMPY_BUDGET.spent += steps
+            return False
+        return True
 
     @functools.cached_property
     def _walk_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,10 +210,11 @@ class TreeModel:
         if x.ndim != 2 or x.shape[1] != len(self.names) or bars.shape != (x.shape[0],):
             raise CleanerError(f"the model wants rows of {len(self.names)} features and a level per row, "
                                f"got shapes {x.shape} and {bars.shape}")  # fmt: skip
-        started = compiled or "numba" in sys.modules or self.numpy_rows[0] >= NUMPY_ROWS
-        kernel = _deciding_kernel() if started and x.shape[0] else None
-        if kernel is None:
-            return self.predict(x) >= bars if x.shape[0] else np.zeros(0, dtype=bool)
+        pays = compiled or self._numba_pays(x.shape[0], DECIDING_NUMPY_STEPS)
+        kernel = _deciding_kernel() if x.shape[0] and pays else None
+        if kernel is None:  # predict's numpy walk (its steps counted above)
+            raw = self._raw_numpy(x) + float(self.meta.get("init_score", 0.0)) if x.shape[0] else np.zeros(0)
+            return 1.0 / (1.0 + np.exp(-raw)) >= bars
         init = float(self.meta.get("init_score", 0.0))
         early = (bars > 0.0) & (bars < 1.0)  # bars with a finite log-odds; +inf: no score reaches it
         odds = np.log(np.where(early, bars, 0.5) / (1.0 - np.where(early, bars, 0.5))) - init
@@ -298,6 +332,12 @@ def keep_masks(
         masks.append(keep)
         at += length
     return masks
+
+
+@functools.cache
+def _numba_installed() -> bool:
+    """Whether numba is installed (looked up without importing it)."""
+    return importlib.util.find_spec("numba") is not None
 
 
 @functools.cache

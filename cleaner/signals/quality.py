@@ -106,10 +106,10 @@ class QualityMeasurer:
 
     def kernels(self, chars: int) -> Any:
         """The kernels for a text of ``chars`` characters: the numpy passes until the process has
-        measured NUMPY_CHARS characters with them (or numba has started anyway: the HTML model
-        starts it after a few pages, and then loading these kernels, 0.17 CPU-s, plus the compiled
-        loops cost less than the numpy passes over the 181 pages), then the compiled loops for
-        good. Both give the same values, bit for bit."""
+        measured NUMPY_CHARS characters with them (or numba has started anyway, as the boilerplate
+        models start it past their own numpy budget: then loading these kernels, 0.17 CPU-s, plus
+        the compiled loops cost less than the numpy passes over the 181 pages), then the compiled
+        loops for good. Both give the same values, bit for bit."""
         if self._compiled is None:
             if (NUMPY_BUDGET.spent + chars < NUMPY_CHARS and not numba_started()) or not numba_available():
                 NUMPY_BUDGET.spent += chars

@@ -272,32 +272,42 @@ def test_scoring_a_page_loads_no_compiler() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_a_model_starts_numba_only_after_its_numpy_budget() -> None:
+@pytest.mark.parametrize("method", ["raw", "reaches"])
+def test_a_model_starts_numba_only_after_its_numpy_budget(method: str) -> None:
     """A small run scores with the numpy twin and never imports numba; a large one starts the
-    compiled walk once the model has scored NUMPY_ROWS rows (the text stage runs before any
-    other stage starts numba). Run in a fresh process: this one has numba loaded."""
+    compiled walk once the models have walked their budget of steps (rows x trees x levels) with
+    numpy, counted over the calls: NUMPY_STEPS for ``raw`` (the HTML blocks), DECIDING_NUMPY_STEPS
+    for ``reaches`` (the text lines). Run in a fresh process: this one has numba loaded."""
     import os
     import subprocess
     import sys
 
-    script = """
+    script = f"""
 import sys
 import numpy as np
-from cleaner.boilerplate.model import NUMPY_ROWS, TreeModel
-model = TreeModel.from_arrays(
-    feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],
-    roots=[0], depth=1, names=("x",), meta={},
+from cleaner.boilerplate import model as m
+trees, depth = 16, 16  # 16 stumps, each walked 16 levels: 256 steps a row
+model = m.TreeModel.from_arrays(
+    feature=[0, -1, -1] * trees, threshold=[0.5, 0, 0] * trees,
+    left=[3 * t + d for t in range(trees) for d in (1, 1, 2)],
+    right=[3 * t + d for t in range(trees) for d in (2, 1, 2)],
+    value=[0.0, -1.0, 1.0] * trees, roots=[3 * t for t in range(trees)], depth=depth, names=("x",), meta={{}},
 )
-rows = np.linspace(0, 1, NUMPY_ROWS).reshape(-1, 1)
-before = model.raw(rows)
-small = "numba" in sys.modules
-after = model.raw(rows)
-print(small, "numba" in sys.modules, bool(np.array_equal(before, after)))
+budget = m.NUMPY_STEPS if "{method}" == "raw" else m.DECIDING_NUMPY_STEPS
+rows = np.linspace(0, 1, budget // (trees * depth) // 2).reshape(-1, 1)  # half the budget
+score = (lambda x: model.raw(x) >= 0) if "{method}" == "raw" else (lambda x: model.reaches(x, np.full(len(x), 0.5)))
+before = score(rows)
+first = "numba" in sys.modules
+again = score(rows[:-1])  # the budget less one row: still numpy
+second = "numba" in sys.modules
+after = score(rows)  # past it: compiled
+same = bool(np.array_equal(before, after)) and bool(np.array_equal(again, before[:-1]))
+print(first, second, "numba" in sys.modules, same, bool(before.any()), bool((~before).any()))
 """
     repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=repo)
-    assert done.stdout.split() == ["False", "True", "True"], done.stdout + done.stderr
+    assert done.stdout.split() == ["False", "False", "True", "True", "True", "True"], done.stdout + done.stderr
 
 
 def _split_on(column: int, threshold: float) -> TreeModel:

@@ -335,6 +335,16 @@ def main(argv: list[str] | None = None) -> int:
         tools["trafilatura html"] = (peer, pages)
     tools["cleaner text"] = (cleaner_text, lines)
     runs = run(tools, args.repeat)
+    if wcxb is None and args.output.exists():
+        # --no-wcxb: the WCXB tables of the previous run stay (the peers' take minutes), with
+        # cleaner's cross-validated rows read again from the trainer's latest results.
+        wcxb = json.loads(args.output.read_text("utf-8")).get("wcxb")
+        trained = HERE / "results" / "train_boilerplate.json"
+        if wcxb is not None and trained.exists():
+            saved = json.loads(trained.read_text("utf-8"))
+            for key, label in (("cv", "cleaner html (cv)"), ("text_cv", "cleaner text (cv)")):
+                if key in saved:
+                    wcxb["tables"][label] = saved[key]
     results: dict = {"pages": len(pages), "html_mb": round(mb, 2), "modes": {}, "wcxb": wcxb}
     dumps = {}
     for name, (outputs, cpu, wall) in runs.items():

@@ -23,7 +23,9 @@ One command reproduces the shipped models ``cleaner/boilerplate/data/html-blocks
    Everything is chosen **inside each fold**: an inner cross-validation over the fold's training
    pages (grouped by site too) gives the first-stage scores the second stage learns from, and the
    second stage's own out-of-fold scores there; the decision bars (model.keep_mask) that score best
-   on those (with the Scrapinghub "tune" half, independent pages) are the ones the held-out fold is
+   on those (with the Scrapinghub "tune" half, independent pages), then per page kind the
+   expected-F1 rescue (RESCUE_GRID: on pages the scorer is sure of little, the blocks that
+   maximise the page's expected F1 kept too, or never), are the ones the held-out fold is
    extracted with; the held-out fold's truth never picks anything;
 5. the shipped models are then trained on all development pages, the second stage on the outer
    out-of-fold first-stage scores, with bars chosen the same way one level up (on the outer
@@ -71,7 +73,7 @@ from cleaner.boilerplate.html import (  # noqa: E402
     page_kind,
     visible_text,
 )
-from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, keep_mask, packaged  # noqa: E402
+from cleaner.boilerplate.model import HTML_MODEL, TEXT_MODEL, TreeModel, bars_for, keep_mask, packaged  # noqa: E402
 from cleaner.boilerplate.rules import ClassCues  # noqa: E402
 from cleaner.boilerplate.text import LINE_FEATURES, classify_lines, judge_lines, line_features, remove_spans  # noqa: E402
 
@@ -118,6 +120,13 @@ BAR_GRID = tuple(
 # kind (fixed before looking): news-article conventions (no titles, captions or lists of links)
 # and WCXB's (titles and listings are content) count alike where both have pages.
 SCRAPINGHUB_WEIGHT = 0.5
+# The shares a page kind's rescue is chosen from (model.keep_mask, model.rescue_applies: the
+# blocks of the expected-F1 set kept too on pages where the scorer is sure of less than this
+# share of the content it expects), after its bars; 0.0: bars alone. Fixed before the choice: a
+# page sure of at most a tenth or a fifth of its content has no core the bars can trust. Larger
+# shares rescued news pages with a short article under long teaser grids and comment threads
+# (Scrapinghub: menus and teasers kept).
+RESCUE_GRID = (0.0, 0.1, 0.2)
 TEXT_BARS = {"other": (0.1, 0.5, 0.8)}
 
 def block_labels(page: Analysis, truth: str) -> tuple[np.ndarray, np.ndarray]:
@@ -239,11 +248,13 @@ class BarUnit:
     reasons: list
     truth: Counter
     weight_group: str  # "wcxb" or "scrapinghub": the two sets are weighted apart
+    block_chars: np.ndarray | None = None  # the blocks' characters (html.model_keeps's weights)
 
 
 def bar_unit(page: Analysis, truth: str, group: str) -> BarUnit:
     words = [_WORD.findall(block.text.lower()) for block in page.blocks]
-    return BarUnit(page_kind(page), words, page.rule_reasons, Counter(_WORD.findall(truth.lower())), group)
+    chars = np.array([len(block.text) for block in page.blocks], dtype=np.float64)
+    return BarUnit(page_kind(page), words, page.rule_reasons, Counter(_WORD.findall(truth.lower())), group, chars)
 
 
 def unit_f1(unit: BarUnit, keep: np.ndarray) -> float:
@@ -263,17 +274,45 @@ def unit_f1(unit: BarUnit, keep: np.ndarray) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def _kind_units(scored: list[tuple[BarUnit, np.ndarray]], kind: str) -> tuple[list, list[float]]:
+    """The scored units of one page kind and their weights: Scrapinghub pages weigh
+    SCRAPINGHUB_WEIGHT in all where a kind has both sets."""
+    units = [(unit, s) for unit, s in scored if unit.kind == kind and len(s)]
+    groups = Counter(unit.weight_group for unit, _ in units)
+    share = {"scrapinghub": SCRAPINGHUB_WEIGHT, "wcxb": 1 - SCRAPINGHUB_WEIGHT} if len(groups) == 2 else None
+    return units, [(share[u.weight_group] if share else 1.0) / groups[u.weight_group] for u, _ in units]
+
+
+def choose_rescue(scored: list[tuple[BarUnit, np.ndarray]], bars: dict[str, list[float]]) -> dict[str, float]:
+    """Per page kind, the RESCUE_GRID entry (model.keep_mask's ``rescue``) with the best weighted
+    mean F1 over ``scored`` with the kind's ``bars`` (ties: the first, 0.0 = bars alone), weighted
+    as in choose_bars."""
+    rescue: dict[str, float] = {}
+    for kind in PAGE_KINDS:
+        units, weight = _kind_units(scored, kind)
+        if not units:
+            continue
+        kind_bars = bars_for({"bars": bars}, kind)
+        best, best_value = RESCUE_GRID[0], -1.0
+        for candidate in RESCUE_GRID:
+            value = sum(
+                w * unit_f1(u, keep_mask(s, u.reasons, kind_bars, u.block_chars, candidate))
+                for (u, s), w in zip(units, weight, strict=True)
+            )
+            if value > best_value + 1e-12:
+                best, best_value = candidate, value
+        rescue[kind] = best
+    return rescue
+
+
 def choose_bars(scored: list[tuple[BarUnit, np.ndarray]]) -> dict[str, list[float]]:
     """Per page kind, the BAR_GRID entry with the best weighted mean F1 over ``scored`` (ties: the
     first in grid order). Scrapinghub pages weigh SCRAPINGHUB_WEIGHT in all where a kind has both."""
     bars: dict[str, list[float]] = {}
     for kind in PAGE_KINDS:
-        units = [(unit, s) for unit, s in scored if unit.kind == kind and len(s)]
+        units, weight = _kind_units(scored, kind)
         if not units:
             continue
-        groups = Counter(unit.weight_group for unit, _ in units)
-        share = {"scrapinghub": SCRAPINGHUB_WEIGHT, "wcxb": 1 - SCRAPINGHUB_WEIGHT} if len(groups) == 2 else None
-        weight = [(share[u.weight_group] if share else 1.0) / groups[u.weight_group] for u, _ in units]
         best, best_value = BAR_GRID[0], -1.0
         for candidate in BAR_GRID:
             value = sum(
@@ -542,7 +581,9 @@ def main(argv: list[str] | None = None) -> int:
         scored = [(wcxb_units[i], s) for i, s in sorted(oof.items())]
         scored += [(unit, model_scores(page, model, context))
                    for unit, (page, _) in zip(tune_units, tune_pages, strict=True)]  # fmt: skip
-        return dataclasses.replace(context, meta={**context.meta, "bars": choose_bars(scored)})
+        bars = choose_bars(scored)
+        meta = {**context.meta, "bars": bars, "rescue": choose_rescue(scored, bars)}
+        return dataclasses.replace(context, meta=meta)
 
     oof_scores: dict[int, np.ndarray] = {}
     first_oof: dict[int, np.ndarray] = {}  # the first stage's out-of-fold scores
@@ -551,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         outputs: dict[str, str] = {}
         rules: dict[str, str] = {}
         fold_bars: list[dict] = []
+        fold_rescue: list[dict] = []
         for k in range(args.folds):
             train_ids = [i for i in range(len(pages)) if fold[i] != k]
             test_ids = [i for i in range(len(pages)) if fold[i] == k]
@@ -571,19 +613,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"fold {k} inner: {time.time() - started:.0f}s", file=sys.stderr)
             context = with_bars(model, context, inner_scores)
             fold_bars.append(dict(context.meta["bars"]))
+            fold_rescue.append(dict(context.meta.get("rescue", {})))
             for i in test_ids:
                 first_oof[i] = model_scores(analyses[i], model)
                 oof_scores[i] = model_scores(analyses[i], model, context)
                 # What a user gets: the extractor itself, with this fold's models and bars.
                 outputs[pages[i].id] = extract(pages[i].html, cues, model=model, context=context).text
                 rules[pages[i].id] = extract(pages[i].html, cues, learned=False).text
-            print(f"fold {k}: {len(test_ids)} pages, bars {context.meta['bars']}, {time.time() - started:.0f}s",
-                  file=sys.stderr)  # fmt: skip
+            print(f"fold {k}: {len(test_ids)} pages, bars {context.meta['bars']}, "
+                  f"rescue {context.meta.get('rescue')}, {time.time() - started:.0f}s", file=sys.stderr)  # fmt: skip
         results["cv"] = _wcxb.table(pages, outputs)
         results["cv_bars"] = fold_bars
+        results["cv_rescue"] = fold_rescue
         results["cv_note"] = (
-            "out-of-fold, 5 folds grouped by site; each fold's bars chosen by an inner cross-validation "
-            "over its training pages (and the Scrapinghub tune half), never on the fold itself"
+            f"out-of-fold, {args.folds} folds grouped by site; inside each fold an inner cross-validation over its "
+            f"training pages ({args.inner_folds} folds, grouped by site) gives the first-stage scores the second "
+            "stage learns from and the second stage's scores the bars and the expected-F1 rescue are chosen on "
+            "(with the Scrapinghub tune half), never the fold itself"
             if not args.fixed_bars else "out-of-fold with the fixed HTML_BARS"
         )
         results["rules"] = _wcxb.table(pages, rules)
@@ -608,7 +654,8 @@ def main(argv: list[str] | None = None) -> int:
         args.models.mkdir(parents=True, exist_ok=True)
         model.save(args.models / HTML_MODEL)
         context.save(args.models / CONTEXT_MODEL)
-        print(f"wrote {args.models / HTML_MODEL} and {CONTEXT_MODEL} with bars {context.meta['bars']}", file=sys.stderr)
+        print(f"wrote {args.models / HTML_MODEL} and {CONTEXT_MODEL} with bars {context.meta['bars']}, "
+              f"rescue {context.meta.get('rescue')}", file=sys.stderr)  # fmt: skip
     if args.limit is None:  # figures on a subset are for quick runs, not for the record
         out = HERE / "results" / "train_boilerplate.json"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -629,7 +676,9 @@ def rescore(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # t
     scores = np.load(args.rescore)
     first, second = packaged(HTML_MODEL), packaged(CONTEXT_MODEL)
     assert first is not None and second is not None
-    contexts = [dataclasses.replace(second, meta={**second.meta, "bars": bars}) for bars in saved["cv_bars"]]
+    rescues = saved.get("cv_rescue") or [{} for _ in saved["cv_bars"]]
+    contexts = [dataclasses.replace(second, meta={**second.meta, "bars": bars, "rescue": rescue})
+                for bars, rescue in zip(saved["cv_bars"], rescues, strict=True)]  # fmt: skip
     fold = folds_by_site([page.site for page in pages], args.folds, args.seed)
     outputs: dict[str, str] = {}
     for page, k in zip(pages, fold, strict=True):

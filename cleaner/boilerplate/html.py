@@ -40,7 +40,7 @@ import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from cleaner.boilerplate.features import block_features, context_features
-from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged
+from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged, rescue_for
 from cleaner.boilerplate.rules import (
     BLOCK_TAGS,
     HEADING_TAGS,
@@ -685,11 +685,15 @@ def model_keeps(
     page: Analysis, model: TreeModel, scores: np.ndarray | None = None, context: TreeModel | None = None
 ) -> list[bool]:
     """Which blocks the learned scorer keeps: the rules' verdicts set each block's bar, and the
-    page's kind sets the bars (see page_kind and model.keep_mask); the last stage's model holds them."""
+    page's kind sets the bars and whether a page the scorer is sure of little of is rescued by
+    expected F1, weighing blocks by their characters (see page_kind and model.keep_mask); the
+    last stage's model holds them."""
     if scores is None:
         scores = model_scores(page, model, context)
     meta = (context if context is not None else model).meta
-    return keep_mask(scores, page.rule_reasons, bars_for(meta, page.kind)).tolist()
+    rescue = rescue_for(meta, page.kind)
+    weights = np.fromiter((len(block.text) for block in page.blocks), np.float64, len(page.blocks)) if rescue else None
+    return keep_mask(scores, page.rule_reasons, bars_for(meta, page.kind), weights, rescue).tolist()
 
 
 # A page is an article when the rules' container holds a run of article paragraphs and at least

@@ -2,8 +2,9 @@
 
 The trees are trained by ``benchmarks/train_boilerplate.py`` (LightGBM, seeded, one command) on
 the WCXB development pages and shipped as ``cleaner/boilerplate/data/*.npz``: flat node arrays, a
-token table and the metadata (feature names, decision bars, training data and its CC-BY-4.0
-attribution). Loading takes milliseconds; no network, no training library at run time.
+token table and the metadata (feature names, decision bars and expected-F1 rescue per page kind
+(keep_mask), training data and its CC-BY-4.0 attribution). Loading takes milliseconds; no
+network, no training library at run time.
 
 Evaluation walks every tree at once with numpy, one step per level. A compiled loop (numba) gives
 the same bits (both add the trees' values in the same order) and takes over once numba runs in
@@ -279,7 +280,10 @@ def bars_for(meta: Mapping[str, Any], page_kind: str) -> tuple[float, float, flo
     return kept, soft, cued
 
 
-def keep_mask(scores: np.ndarray, reasons: Sequence[Reason | None], bars: tuple[float, float, float]) -> np.ndarray:
+def keep_mask(
+    scores: np.ndarray, reasons: Sequence[Reason | None], bars: tuple[float, float, float],
+    weights: np.ndarray | None = None, rescue: float = 0.0,
+) -> np.ndarray:  # fmt: skip
     """Which units (blocks, lines) a scorer keeps, given the rules' verdicts on them.
 
     The bar a unit's score must reach depends on what the rules said: ``bars[0]`` where they
@@ -288,15 +292,84 @@ def keep_mask(scores: np.ndarray, reasons: Sequence[Reason | None], bars: tuple[
     where a HARD_REASONS cue does. So the rules keep their say where they are clearly right,
     and the model overrules them where it is sure.
 
+    ``rescue`` (with ``weights``, the units' characters): on a page where the scorer is sure
+    (SURE_LEVEL) of less than this share of the content it expects, the units of the
+    expected-F1 set (expected_f1_keep) are kept too, besides those the bars keep; only units the
+    rules keep or a cue drops enter it (not those outside the rules' container, nor
+    HARD_REASONS): see rescue_applies.
+
     >>> keep_mask(np.array([0.3, 0.3, 0.7]), [None, Reason.LOW_SCORE, Reason.SOCIAL], (0.2, 0.5, 0.8)).tolist()
     [True, False, False]
+    >>> keep_mask(np.array([0.6, 0.6, 0.3]), [None, Reason.RELATED, Reason.RELATED], (0.2, 0.8, 0.8),
+    ...           weights=np.array([10.0, 30.0, 30.0]), rescue=0.2).tolist()
+    [True, True, False]
     """
     if not len(scores):
         return np.zeros(0, dtype=bool)
     keep = scores >= bar_levels(reasons, bars)
     if not keep.any():
         keep = scores >= EMPTY_RESCUE * float(scores.max())
+    if weights is not None and rescue_applies(scores, weights, rescue):
+        allowed = np.fromiter((r not in SOFT_REASONS and r not in HARD_REASONS for r in reasons), bool, len(reasons))
+        keep |= expected_f1_keep(scores, weights, allowed)
     return keep
+
+
+# A unit scored at least this is one the scorer is sure of (see rescue_applies).
+SURE_LEVEL = 0.9
+
+
+def rescue_applies(scores: np.ndarray, weights: np.ndarray, rescue: float) -> bool:
+    """Whether a page's units are chosen by expected F1 too (keep_mask's ``rescue``): the
+    characters of the units scored at least SURE_LEVEL are under ``rescue`` times the
+    characters the scores expect (sum of weight x score).
+
+    Why: where the scorer is sure of a core (an article's paragraphs), the units it is unsure
+    of around it are mostly menus, teasers and comments, and the bars judge them well; where it
+    is sure of nothing (a listing's items, a product's sections, each scored about 0.5), the bars
+    drop most of the page, and keeping the set that maximises the expected F1 gets it back. The
+    trainer chooses ``rescue`` per page kind (0: never) inside each fold of its cross-validation
+    (benchmarks/train_boilerplate.py, RESCUE_GRID).
+
+    >>> rescue_applies(np.array([0.95, 0.5]), np.array([100.0, 100.0]), 0.2)
+    False
+    >>> rescue_applies(np.array([0.6, 0.5]), np.array([100.0, 100.0]), 0.2)
+    True
+    """
+    if rescue <= 0.0:
+        return False
+    expected = float(np.dot(weights, scores))
+    return expected > 0.0 and float(weights[scores >= SURE_LEVEL].sum()) < rescue * expected
+
+
+def expected_f1_keep(scores: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The units among ``allowed`` whose set maximises the page's expected F1, each unit's score
+    read as the probability that it is content and its weight as its size.
+
+    The expected F1 of a set S is taken as 2 * sum_S(w p) / (sum_S(w) + sum_all(w p)) (expected
+    overlap over the expected sizes of output and truth). Adding a unit of score p raises a set's
+    value v exactly when 2p > v, so the best set holds every unit scored above half its value: a
+    run of the units in descending score (ties: in page order), the run with the highest value.
+
+    >>> expected_f1_keep(np.array([0.9, 0.6, 0.1]), np.array([10.0, 10.0, 10.0]), np.ones(3, bool)).tolist()
+    [True, True, False]
+    """
+    keep = np.zeros(len(scores), dtype=bool)
+    candidates = np.flatnonzero(allowed)
+    if not len(candidates):
+        return keep
+    order = candidates[np.argsort(-scores[candidates], kind="stable")]
+    overlap = np.cumsum(weights[order] * scores[order])
+    size = np.cumsum(weights[order])
+    truth = float(np.dot(weights, scores))
+    value = 2.0 * overlap / np.maximum(size + truth, 1e-12)
+    keep[order[: int(np.argmax(value)) + 1]] = True
+    return keep
+
+
+def rescue_for(meta: Mapping[str, Any], page_kind: str) -> float:
+    """keep_mask's ``rescue`` for a page kind from a model's metadata (0: bars alone)."""
+    return float(meta.get("rescue", {}).get(page_kind, 0.0))
 
 
 def bar_levels(reasons: Sequence[Reason | None], bars: tuple[float, float, float]) -> np.ndarray:

@@ -55,3 +55,19 @@ def test_scrapinghub_pages_weigh_half_where_a_kind_has_both_sets() -> None:
     bars = trainer.choose_bars([*wcxb, (news, np.array([0.45, 0.35]))])
     kept, soft, _ = bars["article"]
     assert kept <= 0.45 and soft <= 0.35
+
+
+def test_the_rescue_is_chosen_per_page_kind_where_it_pays() -> None:
+    trainer = _trainer()
+    # A listing: a heading the rules keep and two items a cue drops, all content, each scored
+    # about 0.6 (no block the scorer is sure of). A news page: an article paragraph and two
+    # teasers, not content, scored the same way.
+    blocks = [["shoes"], ["red", "shoes", "sale"], ["blue", "shoes", "sale"]]
+    reasons = [None, Reason.RELATED, Reason.RELATED]
+    chars = np.array([5.0, 14.0, 15.0])
+    listing = trainer.BarUnit("items", blocks, reasons, Counter(w for b in blocks for w in b), "wcxb", chars)
+    news = trainer.BarUnit("other", blocks, reasons, Counter(["shoes"]), "wcxb", chars)
+    scores = np.array([0.7, 0.6, 0.6])
+    bars = {"items": [0.3, 0.8, 0.8], "other": [0.3, 0.8, 0.8]}
+    rescue = trainer.choose_rescue([(listing, scores), (news, scores)], bars)
+    assert rescue == {"items": trainer.RESCUE_GRID[1], "other": 0.0}

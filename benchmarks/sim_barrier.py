@@ -66,7 +66,7 @@ from cleaner.dedup.cluster import resolve_arrays
 from cleaner.dedup.components import keep_rule, partitions_for_edges, star_round
 from cleaner.dedup.decisions import write_cluster_decisions
 from cleaner.dedup.sharded import (
-    PAIRS_PER_BLOCK,
+    block_cuts,
     block_pairs,
     groups_of,
     partition_pairs,
@@ -280,8 +280,8 @@ def simulate(docs: int, jobs: int, work: Path, shard_docs: int, components_on: s
         found = steps.run("2 pairs", pairs)
 
         def verify() -> tuple[tuple[np.ndarray, np.ndarray], int]:
-            cuts = np.linspace(0, docs, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
             files = [(g, p) for g in range(len(groups)) for p in range(partitions)]
+            cuts = block_cuts(pmap, folder, files, docs, found)
             verified = pmap(verify_task, [(folder, files, (lo, hi)) for lo, hi in itertools.pairwise(cuts)])
             edges = np.concatenate([e for e, _, _ in verified])
             sims = np.concatenate([s for _, s, _ in verified])
@@ -329,11 +329,11 @@ def _tasks_components(
     """Steps 3-5 with the verified edges written by the verify tasks and resolved by rounds of
     tasks (cleaner.dedup.components): the driver holds a boolean per task and round."""
     (folder / "cc").mkdir()
-    cuts = np.linspace(0, docs, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
-    blocks = list(itertools.pairwise(cuts))
+    files = [(g, p) for g in range(len(groups)) for p in range(partitions)]
+    blocks: list[tuple[int, int]] = []
 
     def verify() -> tuple[int, int]:
-        files = [(g, p) for g in range(len(groups)) for p in range(partitions)]
+        blocks.extend(itertools.pairwise(block_cuts(pmap, folder, files, docs, found)))  # pairs counted in tasks
         verified = pmap(verify_to_files_task, [(folder, files, r, b) for b, r in enumerate(blocks)])
         return sum(n for n, _ in verified), max(r for _, r in verified)
 

@@ -122,9 +122,15 @@ BAND_GROUPS = 4
 ROWS_PER_PARTITION = 4 * 1024 * 1024
 # (hash, rank) rows of the owner table one owners task builds: 16M rows = 256 MB, plus its sort.
 OWNER_ROWS_PER_RANGE = 16 * 1024 * 1024
-# Candidate pairs per verify task (on average: tasks split the rank range evenly); their shingle
-# sets are read from memory maps, a few MB each.
+# Candidate pairs per verify task; their shingle sets are read from memory maps, a few MB each.
+# The blocks are cut by the pairs they hold (block_cuts), not by even rank ranges: the early
+# ranks of large clusters hold many more pairs than the rest (at 100 M simulated documents an
+# even cut gave one verify task 909 MB).
 PAIRS_PER_BLOCK = 200_000
+# Rank bins per verify block when the blocks are cut: a cut falls on a bin's edge.
+BINS_PER_BLOCK = 4
+# Tasks that count the pairs per bin (each sums its share of the pairs files' counts).
+COUNT_TASKS = 16
 
 
 def groups_of(bands: int, groups: int = BAND_GROUPS) -> list[tuple[int, int]]:
@@ -422,6 +428,58 @@ def split_edges(folder: Path, block: int, k: int, partitions: int) -> None:
     lo, hi, sim = _block_edges(folder, block)
     if lo.size:
         write_edge_pieces(folder / "cc", block, k + lo, k + hi, sim, partitions)
+
+
+def pairs_per_bin(folder: Path, files: Sequence[tuple[int, int]], edges: I64) -> I64:
+    """How many candidate pairs of the pairs files ``files`` (group, partition) have their
+    earlier rank in each bin ``[edges[i], edges[i + 1])``: each file is sorted by earlier rank,
+    so this is a binary search in its memory map, not a read."""
+    counts = np.zeros(len(edges) - 1, dtype=np.int64)
+    for group, partition in files:
+        found = np.load(folder / f"pairs.g{group}.p{partition}.npy", mmap_mode="r")
+        if len(found):
+            counts += np.diff(np.searchsorted(found[:, 0], edges))
+        del found  # closes the map
+    return counts
+
+
+def block_cuts(run: TaskMap, folder: Path, files: Sequence[tuple[int, int]], n: int, found: int) -> list[int]:
+    """Rank cuts of the verify blocks, each holding about ``PAIRS_PER_BLOCK`` of the ``found``
+    candidate pairs. The pairs are counted per bin of ranks (``pairs_per_bin``, in tasks), the
+    bins that hold more than a block's worth are cut finer and counted again, and a cut falls
+    where the running count passes each block's share. A block never splits a bin; the cuts
+    are the same whatever the tasks.
+
+    >>> block_cuts(lambda fn, args: [], Path("."), [], 1000, 0)
+    [0, 1000]
+    """
+    blocks = max(1, math.ceil(found / PAIRS_PER_BLOCK))
+    if blocks == 1 or n < 2:
+        return [0, n]
+    edges = np.linspace(0, n, min(n, blocks * BINS_PER_BLOCK) + 1).astype(np.int64)
+    counts = _pairs_per_bin(run, folder, files, edges)
+    heavy = np.flatnonzero(counts > PAIRS_PER_BLOCK)  # the early ranks of large clusters
+    if heavy.size:
+        pieces = (-(-counts[heavy] // PAIRS_PER_BLOCK) * BINS_PER_BLOCK).tolist()
+        finer = [
+            np.linspace(edges[i], edges[i + 1], min(int(edges[i + 1] - edges[i]), k) + 1).astype(np.int64)
+            for i, k in zip(heavy.tolist(), pieces, strict=True)
+        ]
+        edges = np.unique(np.concatenate([edges, *finer]))
+        counts = _pairs_per_bin(run, folder, files, edges)
+    running = np.cumsum(counts)
+    targets = np.arange(1, blocks, dtype=np.int64) * running[-1] // blocks
+    at = np.searchsorted(running, targets, side="left")  # the bin where the count reaches a target
+    inner = np.unique(edges[at + 1])
+    return [0, *(int(r) for r in inner if 0 < r < n), n]
+
+
+def _pairs_per_bin(run: TaskMap, folder: Path, files: Sequence[tuple[int, int]], edges: I64) -> I64:
+    share = [list(files[i::COUNT_TASKS]) for i in range(min(COUNT_TASKS, len(files)))]
+    counts = np.zeros(len(edges) - 1, dtype=np.int64)
+    for part in run(pairs_per_bin, [(folder, chunk, edges) for chunk in share]):
+        counts += part
+    return counts
 
 
 def block_pairs(folder: Path, cells: Sequence[tuple[int, int]], ranks: tuple[int, int]) -> I64:
@@ -880,8 +938,8 @@ def _decide(
         # Verify blocks by the earlier rank: each gathers its pairs from every pairs file, so the
         # driver never holds the candidates, only the verified edges.
         n = int(firsts_all[-1])
-        cuts = np.linspace(0, n, max(1, math.ceil(found / PAIRS_PER_BLOCK)) + 1).astype(np.int64).tolist()
         files = [(g, p) for g, _, p in cells]
+        cuts = block_cuts(run, folder, files, n, found)
         blocks = [
             (folder, files, (lo, hi), present, firsts, cfg.threshold, b)
             for b, (lo, hi) in enumerate(itertools.pairwise(cuts))

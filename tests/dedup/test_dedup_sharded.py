@@ -10,6 +10,7 @@ Dask worker. Small partition and block sizes force several of each, so the shuff
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -228,3 +229,24 @@ def test_owners_of_a_shard_without_shingles_are_empty(tmp_path: Path) -> None:
     assert np.load(tmp_path / "s0.owner_cuts.npy").tolist() == [0, 0, 0]
     assert sharded.range_owners(tmp_path, [0], 1) == 0
     assert np.load(tmp_path / "o1.hashes.npy").size == 0
+
+
+def test_verify_blocks_are_cut_by_the_pairs_they_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pairs crowd the early ranks, as the first members of large clusters do: an even cut of the
+    # ranks would put most of them in the first block.
+    monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 1_000)
+    rng = np.random.default_rng(3)
+    n, files = 100_000, [(g, p) for g in range(2) for p in range(3)]
+    for g, p in files:
+        earlier = np.sort(np.concatenate([rng.integers(0, 200, 3_000), rng.integers(0, n - 1, 1_000)]))
+        pairs = np.stack([earlier, earlier + 1 + rng.integers(0, n, earlier.size)], axis=1)
+        np.save(tmp_path / f"pairs.g{g}.p{p}.npy", pairs)
+    found = 6 * 4_000
+    cuts = sharded.block_cuts(lambda fn, args: (fn(*a) for a in args), tmp_path, files, n, found)
+    assert cuts[0] == 0 and cuts[-1] == n and cuts == sorted(set(cuts))
+    held = [len(sharded.block_pairs(tmp_path, files, r)) for r in itertools.pairwise(cuts)]
+    assert sum(held) == len(
+        np.unique(np.concatenate([np.load(tmp_path / f"pairs.g{g}.p{p}.npy") for g, p in files]), axis=0)
+    )
+    assert max(held) <= 2 * 1_000  # the even cut's first block held ~18,000
+    assert len(cuts) - 1 >= found // 1_000 // 2

@@ -72,7 +72,12 @@ def _start_and_signal(tmp_path: Path, sig: int, *extra: str, group: bool = False
     inputs = small_texts(tmp_path / "in", 320)
     args = [sys.executable, "-m", "cleaner", "clean", str(inputs), "-o", str(tmp_path / "out"), "--jobs", "2", *extra]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    # Ctrl-C as a terminal's foreground job gets it: a run started from a background job (``&``
+    # in a script, as CI launchers do) inherits SIGINT ignored, and rightly keeps ignoring it.
+    proc = subprocess.Popen(
+        args, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        preexec_fn=lambda: signals.signal(signals.SIGINT, signals.SIG_DFL),
+    )  # fmt: skip
     marker = tmp_path / "out" / ".cleaner-work" / "done" / "0"
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:

@@ -111,9 +111,8 @@ def distinct_pairs(pairs: I64) -> I64:
     """The distinct rows of ``pairs`` (n x 2 int64), sorted by the first column and then
     the second: ``np.unique(pairs, axis=0)``, whose sort compares structured rows one by one
     (16x slower on the millions of rows a verify block or a pairs task gathers at 100 M
-    documents). Each pair
-    packs into one uint64 key, sorted by a stable sort, which merges the files' sorted runs;
-    values past 32 bits (or negative) fall back to a lexsort.
+    documents). Each pair packs into one uint64 key, sorted by a stable sort, which merges the
+    files' sorted runs; values past 32 bits (or negative) fall back to a lexsort.
 
     >>> distinct_pairs(np.array([[2, 5], [1, 9], [2, 5], [1, 3]])).tolist()
     [[1, 3], [1, 9], [2, 5]]

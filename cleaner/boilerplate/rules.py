@@ -798,16 +798,32 @@ class LineCues:
         >>> LineCues().judge_page(["Leave a Comment", "", "All of the text of this page is " * 3 + "ours."])
         [<Reason.COMMENTS: 'boilerplate.comments'>, None, None]
         """
-        held: list[int | None] = [None] * len(lines)
+        return self.judge_pages([lines])[0]
+
+    def judge_pages(self, pages: Sequence[Sequence[str]]) -> list[list[Reason | None]]:
+        """judge_page of each page, with one compiled pass over the long lines of all of them (a
+        call of the compiled pass costs about 10 us whatever its size: a page's worth of lines
+        each time doubled its cost).
+
+        >>> LineCues().judge_pages([["Leave a Comment"], [], ["Share this"]])
+        [[<Reason.COMMENTS: 'boilerplate.comments'>], [], [<Reason.SOCIAL: 'boilerplate.social'>]]
+        """
+        held: list[list[int | None]] = [[None] * len(lines) for lines in pages]
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
-            long = [k for k, line in enumerate(lines) if len(line) > SHORT_LINE and line.isascii()]
-            masks = trigger_masks([lines[k].strip().lower() for k in long])
+            long = [
+                (p, k) for p, lines in enumerate(pages) for k, line in enumerate(lines)
+                if len(line) > SHORT_LINE and line.isascii()
+            ]  # fmt: skip
+            masks = trigger_masks([pages[p][k].strip().lower() for p, k in long])
             if masks is not None:
-                for k, mask in zip(long, masks, strict=True):
-                    held[k] = mask
+                for (p, k), mask in zip(long, masks, strict=True):
+                    held[p][k] = mask
         return [
-            (self.judge(line) if mask is None else _line_reason(line, mask)) if line.strip() else None
-            for line, mask in zip(lines, held, strict=True)
+            [
+                (self.judge(line) if mask is None else _line_reason(line, mask)) if line.strip() else None
+                for line, mask in zip(lines, page_held, strict=True)
+            ]
+            for lines, page_held in zip(pages, held, strict=True)
         ]
 
 

@@ -72,6 +72,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 
 
+_ASCII_DIGIT = re.compile("[0-9]")  # \d on an ASCII line (see is_date_line)
 # On an ASCII line ``\w`` is [A-Za-z0-9_]: those bytes become "a", every other byte a space, and
 # bytes.split counts the runs, all in C (tests/boilerplate/test_boilerplate_text_speed.py checks
 # the table against the regex over every ASCII code point).
@@ -84,7 +85,13 @@ def is_date_line(text: str, words: int) -> bool:
     >>> is_date_line("Wednesday November 20, 2019", 4), is_date_line("Page 12", 2)
     (True, False)
     """
-    return words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
+    if words > DATE_LINE_MAX_WORDS:
+        return False
+    # Every date holds a digit, and in ASCII text \d is 0-9: most short lines have none, and one
+    # search for it costs a fraction of the pattern's backtracking over the month names.
+    if text.isascii() and _ASCII_DIGIT.search(text) is None:
+        return False
+    return _DATE_LINE.match(text) is not None
 
 
 def word_count(line: str) -> int:
@@ -94,7 +101,9 @@ def word_count(line: str) -> int:
     (3, 5)
     """
     if line.isascii():  # most lines: no CJK search (isascii is a flag check in CPython)
-        return len(line.encode("ascii").translate(_ASCII_WORD_RUNS).split())
+        # The runs of "a" among spaces: one after each space, and one at the start (no list of words).
+        runs = line.encode("ascii").translate(_ASCII_WORD_RUNS)
+        return runs.count(b" a") + runs.startswith(b"a")
     words = len(_WORD.findall(line))
     cjk = len(_CJK.findall(line))
     return max(words, cjk // 2) if cjk else words
@@ -231,11 +240,12 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
     return UnitFacts(texts, words, ends, paragraph, sentence)
 
 
-def _cue_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> list[Reason | None]:
-    """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
+def _cue_verdicts(lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
+    """Verdicts from cues alone: line texts (``cue_reasons``: LineCues.judge_page of them),
+    breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
     in_related = 0  # how many more lines a related-articles header may still take
-    for i, (text, reason) in enumerate(zip(facts.texts, cues.judge_page(facts.texts), strict=True)):
+    for i, (text, reason) in enumerate(zip(facts.texts, cue_reasons, strict=True)):
         if not text:
             continue
         if reason is None and not facts.paragraph[i] and is_breadcrumb(text):
@@ -289,7 +299,7 @@ def article_spans(
         elif short_sentence:
             value = 0.0
         else:
-            value = -(DATE_LINE_COST if _DATE_LINE.match(text) else SHORT_LINE_COST)
+            value = -(DATE_LINE_COST if is_date_line(text, facts.words[i]) else SHORT_LINE_COST)
         values.append((i, value))
         prose.append(paragraph)
         sentence.append(paragraph or short_sentence)
@@ -366,7 +376,7 @@ def _looks_like_title(text: str, words: int) -> bool:
     return (
         3 <= words <= TITLE_MAX_WORDS
         and not _BREADCRUMB.match(text)
-        and not _DATE_LINE.match(text)
+        and not is_date_line(text, words)
         and not _BYLINE.match(text)
     )
 
@@ -390,8 +400,10 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFac
     return items
 
 
-def _line_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> tuple[list[Reason | None], bool]:
-    verdicts = _cue_verdicts(lines, facts, cues)
+def _line_verdicts(
+    lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]
+) -> tuple[list[Reason | None], bool]:
+    verdicts = _cue_verdicts(lines, facts, cue_reasons)
     cued = sum(1 for verdict in verdicts if verdict is not None)
     listed = _list_items(lines, verdicts, facts)
     if cued < CHROME_MIN_CUES:  # the menu and its figures are counted only where the cues do not decide
@@ -613,7 +625,11 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     counts: list[int] = []  # non-blank lines per page
     for verdicts, facts in pages:
         texts, counted, ends, paragraphs, sentences = (
-            facts.texts, facts.words, facts.sentence_end, facts.paragraph, facts.sentence
+            facts.texts,
+            facts.words,
+            facts.sentence_end,
+            facts.paragraph,
+            facts.sentence,
         )
         rows = [i for i, text in enumerate(texts) if text]
         repeats = Counter(texts[i] for i in rows)
@@ -721,10 +737,19 @@ def judge_lines(text: str) -> tuple[list[Line], list[Reason | None], bool]:
 
 
 def _judge(text: str, cues: LineCues) -> tuple[list[Line], list[Reason | None], bool, UnitFacts]:
-    lines = paragraph_units(split_lines(text))
-    facts = unit_facts(lines)
-    verdicts, chrome = _line_verdicts(lines, facts, cues)
-    return lines, verdicts, chrome, facts
+    return _judge_many([text], cues)[0]
+
+
+def _judge_many(texts: Sequence[str], cues: LineCues) -> list[tuple[list[Line], list[Reason | None], bool, UnitFacts]]:
+    """_judge of each text, the cues of all their lines judged together (LineCues.judge_pages)."""
+    pages = [paragraph_units(split_lines(text)) for text in texts]
+    facts = [unit_facts(lines) for lines in pages]
+    cued = cues.judge_pages([page_facts.texts for page_facts in facts])
+    judged = []
+    for lines, page_facts, page_cued in zip(pages, facts, cued, strict=True):
+        verdicts, chrome = _line_verdicts(lines, page_facts, page_cued)
+        judged.append((lines, verdicts, chrome, page_facts))
+    return judged
 
 
 def classify_lines(
@@ -750,7 +775,7 @@ def classify_many(
     """classify_lines of each text, with the scorer's features computed and scored for all the
     texts' pages at once (page_features): the same Drops, at a fraction of the per-page cost."""
     cues = LineCues() if cues is None else cues
-    judged = [_judge(text, cues) for text in texts]
+    judged = _judge_many(texts, cues)
     verdicts = [page_verdicts for _, page_verdicts, _, _ in judged]
     chrome = [k for k, (_, _, shows_chrome, _) in enumerate(judged) if shows_chrome]
     if chrome and learned:

@@ -442,6 +442,10 @@ def test_judging_a_page_is_judging_each_line(lines: list[str]) -> None:
     cues = LineCues()
     lines = [*lines, *(line + filler for _, line in LINE_CASES[::7] for filler in FILLERS)]
     assert cues.judge_page(lines) == [line_reason(line) if line.strip() else None for line in lines]
+    # Pages judged together (one compiled pass over all their long lines): each as if alone.
+    pages = [lines[:3], [], lines[3:], lines[::2]]
+    assert LineCues().judge_pages(pages) == [[line_reason(line) if line.strip() else None for line in page]
+                                             for page in pages]  # fmt: skip
 
 
 # --- the shortcuts of a cue's first part (rules._Cue.can_start, _Cue.long_part) ----------------

@@ -19,6 +19,7 @@ Each line (or, in hard-wrapped text, each paragraph: see paragraph_units) gets a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -526,44 +527,51 @@ LINE_FEATURES: tuple[str, ...] = (
 )  # fmt: skip
 _REASON_CODE = {reason: code for code, reason in enumerate((None, *Reason))}
 _COLUMN = MappingProxyType({name: j for j, name in enumerate(LINE_FEATURES)})
-# The columns _line_row fills directly, in the order of its values after the first seven.
-_ROW_COLUMNS = [
-    _COLUMN[name]
-    for name in (
-        "sentence_end", "starts_lower", "paragraph", "sentence", "menu_item", "breadcrumb", "date_line",
-        "byline", "truncated", "rule_reason", "repeats",
-    )
-]  # fmt: skip
+# The columns _line_flags fills, in the order of its values.
+_FLAG_COLUMNS = [
+    _COLUMN[name] for name in ("starts_lower", "menu_item", "breadcrumb", "date_line", "byline", "truncated")
+]
 _DIGITS = "0123456789"
+# Bytes that are ASCII digits / the ASCII punctuation of _PUNCT (per byte value): counted over a
+# batch's lines in one pass (in UTF-8 the bytes of other characters are all 0x80 or more).
+_DIGIT_BYTES = np.zeros(256, dtype=np.int64)
+_DIGIT_BYTES[list(b"0123456789")] = 1
+_PUNCT_BYTES = np.zeros(256, dtype=np.int64)
+_PUNCT_BYTES[list(b".,;:!?")] = 1
 
 
-def _line_row(
-    text: str, count: int, words: int, sentence_end: bool, paragraph: bool, sentence: bool, rule: int
-) -> tuple[float, ...]:
-    """One non-blank line's values for line_features: size, punctuation marks, digits, CJK
-    characters, words, paragraph, rule code, then the _ROW_COLUMNS in order."""
-    # On an ASCII line the counts are bytes deleted by one translate, and a date needs a digit.
-    if text.isascii():
-        raw = text.encode("ascii")
-        size = len(raw)
-        digits = size - len(raw.translate(None, b"0123456789"))
-        punct = size - len(raw.translate(None, b".,;:!?"))
-        menu = is_menu_item(text, words)
-        crumb = is_breadcrumb(text)
-        date = digits > 0 and is_date_line(text, words)
-        unspaced = 0
-    else:
-        digits = sum(map(text.count, _DIGITS))
-        punct = len(_PUNCT.findall(text))
-        menu = _MENU_ITEM.match(text) is not None
-        crumb = _BREADCRUMB.match(text) is not None
-        date = is_date_line(text, words)
-        unspaced = len(_CJK.findall(text))
+def _line_flags(text: str, words: int) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """A non-blank line's pattern columns for line_features, in the order of _FLAG_COLUMNS."""
     return (
-        len(text), punct, digits, unspaced, words, paragraph, rule,
-        sentence_end, text[0].islower(), paragraph, sentence, menu, crumb, date, _BYLINE.match(text) is not None,
-        _TRUNCATED.search(text[-6:]) is not None, rule, count - 1,
+        text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), is_date_line(text, words),
+        _BYLINE.match(text) is not None, _TRUNCATED.search(text[-6:]) is not None,
     )  # fmt: skip
+
+
+def _line_char_counts(text: str) -> tuple[int, int, int]:
+    """_char_counts of one line."""
+    return sum(map(text.count, _DIGITS)), len(_PUNCT.findall(text)), len(_CJK.findall(text))
+
+
+def _char_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Digits (0-9), punctuation marks (_PUNCT) and CJK characters of each of ``texts`` (none
+    empty, none holding a line break), as floats: the ASCII counts over the UTF-8 bytes of all of
+    them at once, the other characters line by line where a line has any."""
+    joined = "\n".join(texts).encode("utf-8", "surrogatepass")
+    data = np.frombuffer(joined, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(data == 0x0A) + 1))
+    if len(starts) != len(texts):  # a line with a break of its own (not from split_lines): one by one
+        each = np.array([_line_char_counts(text) for text in texts], dtype=np.float64).reshape(-1, 3)
+        return each[:, 0], each[:, 1], each[:, 2]
+    digits = np.add.reduceat(_DIGIT_BYTES[data], starts)
+    punct = np.add.reduceat(_PUNCT_BYTES[data], starts)
+    unspaced = np.zeros(len(texts), dtype=np.int64)
+    if len(joined) != len(texts) - 1 + sum(map(len, texts)):  # some line is not ASCII
+        for k, text in enumerate(texts):
+            if not text.isascii():
+                punct[k] = len(_PUNCT.findall(text))
+                unspaced[k] = len(_CJK.findall(text))
+    return digits.astype(np.float64), punct.astype(np.float64), unspaced.astype(np.float64)
 
 
 def is_menu_item(text: str, words: int) -> bool:
@@ -621,42 +629,49 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     (the word-count window) restarts on each page, and the rest are element-wise
     (tests/boilerplate/test_line_features_batch.py checks against the per-page oracle).
     """
-    values: list[tuple[float, ...]] = []
+    texts: list[str] = []  # the non-blank lines of all pages, one after another
     counts: list[int] = []  # non-blank lines per page
+    repeats: list[int] = []  # how often each line's text is on its page
+    word_counts: list[int] = []
+    facts_columns: tuple[list[bool], ...] = ([], [], [])  # sentence_end, paragraph, sentence
+    rules: list[int] = []
     for verdicts, facts in pages:
-        texts, counted, ends, paragraphs, sentences = (
-            facts.texts,
-            facts.words,
-            facts.sentence_end,
-            facts.paragraph,
-            facts.sentence,
-        )
-        rows = [i for i, text in enumerate(texts) if text]
-        repeats = Counter(texts[i] for i in rows)
-        # The columns read off each line's text, built in one pass and one array (a list per
-        # column costs more in conversions than the regexes themselves), then the facts.
-        values.extend(
-            _line_row(texts[i], repeats[texts[i]], counted[i], ends[i], paragraphs[i], sentences[i],
-                      _REASON_CODE[verdicts[i]])
-            for i in rows
-        )  # fmt: skip
-        if rows:
-            counts.append(len(rows))
-    n = len(values)
+        rows = [bool(text) for text in facts.texts]
+        page_texts = list(itertools.compress(facts.texts, rows))
+        if not page_texts:
+            continue
+        counts.append(len(page_texts))
+        texts += page_texts
+        repeats += map(Counter(page_texts).__getitem__, page_texts)
+        word_counts += itertools.compress(facts.words, rows)
+        for column, values in zip(facts_columns, (facts.sentence_end, facts.paragraph, facts.sentence), strict=True):
+            column += itertools.compress(values, rows)
+        rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
+    n = len(texts)
     out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
     if not n:
         return out
     col = _COLUMN
-    per_line = np.array(values, dtype=np.float64)
-    sizes, punct, digits, unspaced = per_line[:, 0], per_line[:, 1], per_line[:, 2], per_line[:, 3]
-    words, paragraph, rule = per_line[:, 4], per_line[:, 5], per_line[:, 6]
+    # The columns read off each line's text: the patterns line by line, into one array (a list
+    # per column costs more in conversions), the characters counted over all lines at once.
+    flags = [_line_flags(text, count) for text, count in zip(texts, word_counts, strict=True)]
+    out[:, _FLAG_COLUMNS] = np.array(flags, dtype=np.float64)
+    digits, punct, unspaced = _char_counts(texts)
+    sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+    words = np.array(word_counts, dtype=np.float64)
+    paragraph = np.array(facts_columns[1], dtype=np.float64)
+    rule = np.array(rules, dtype=np.float64)
+    out[:, col["sentence_end"]] = facts_columns[0]
+    out[:, col["paragraph"]] = paragraph
+    out[:, col["sentence"]] = facts_columns[2]
+    out[:, col["rule_reason"]] = rule
+    out[:, col["repeats"]] = np.array(repeats, dtype=np.float64) - 1.0
     # Each row's page: its first row, its number of rows, and the row's place in it.
     lengths = np.array(counts)
     starts = np.cumsum(lengths) - lengths
     page_rows = np.repeat(lengths, lengths)
     local = np.arange(n) - np.repeat(starts, lengths)
     first, last = local == 0, local == page_rows - 1
-    out[:, _ROW_COLUMNS] = per_line[:, 7:]
     out[:, col["chars_log"]] = np.log1p(sizes)
     out[:, col["words_log"]] = np.log1p(words)
     out[:, col["punct_per_word"]] = punct / np.maximum(1.0, words)

@@ -540,10 +540,12 @@ _PUNCT_BYTES = np.zeros(256, dtype=np.int64)
 _PUNCT_BYTES[list(b".,;:!?")] = 1
 
 
-def _line_flags(text: str, words: int) -> tuple[bool, bool, bool, bool, bool, bool]:
-    """A non-blank line's pattern columns for line_features, in the order of _FLAG_COLUMNS."""
+def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """A non-blank line's pattern columns for line_features, in the order of _FLAG_COLUMNS, given
+    its word_count and its count of ASCII digits (an ASCII line without one is no date line)."""
+    date = (digits > 0 or not text.isascii()) and words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
     return (
-        text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), is_date_line(text, words),
+        text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), date,
         _BYLINE.match(text) is not None, _TRUNCATED.search(text[-6:]) is not None,
     )  # fmt: skip
 
@@ -654,9 +656,9 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     col = _COLUMN
     # The columns read off each line's text: the patterns line by line, into one array (a list
     # per column costs more in conversions), the characters counted over all lines at once.
-    flags = [_line_flags(text, count) for text, count in zip(texts, word_counts, strict=True)]
-    out[:, _FLAG_COLUMNS] = np.array(flags, dtype=np.float64)
     digits, punct, unspaced = _char_counts(texts)
+    flags = map(_line_flags, texts, word_counts, digits.tolist())
+    out[:, _FLAG_COLUMNS] = np.array(list(flags), dtype=np.float64)
     sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
     words = np.array(word_counts, dtype=np.float64)
     paragraph = np.array(facts_columns[1], dtype=np.float64)
@@ -820,7 +822,7 @@ def _model_verdicts(
     bars = bars_for(model.meta, "other")  # as for HTML blocks
     masks = keep_masks(model, features, reasons, bars, [len(rows) for rows in units])
     out: list[list[Reason | None]] = []
-    for (lines, verdicts, _, _), rows, keep in zip(pages, units, masks, strict=True):
+    for (lines, verdicts, _, facts), rows, keep in zip(pages, units, masks, strict=True):
         if not rows:
             out.append(verdicts)
             continue
@@ -829,7 +831,11 @@ def _model_verdicts(
             if value:
                 page[i] = None
             elif page[i] is None:
-                page[i] = Reason.LOW_SCORE if is_paragraph(lines[i].text) else Reason.SHORT
+                # is_paragraph of the line: its facts say it, unless trailing space moves the end
+                # that _TRUNCATED reads.
+                text = lines[i].text
+                paragraph = is_paragraph(text) if text[-1:].isspace() else facts.paragraph[i]
+                page[i] = Reason.LOW_SCORE if paragraph else Reason.SHORT
         out.append(page)
     return out
 

@@ -13,11 +13,14 @@ True
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from types import MappingProxyType
 from typing import Any
 
@@ -478,8 +481,6 @@ def words_lowered(text: str) -> str | None:
     return None
 
 
-
-
 def split_alternatives(pattern: str) -> list[str]:
     r"""The top-level alternatives of a pattern: ``"|".join`` of them gives it back.
 
@@ -540,6 +541,67 @@ def required_literal(alternative: str) -> str:
     return max([*runs, run], key=len)
 
 
+def first_characters(pattern: str) -> frozenset[str] | None:
+    r"""Characters (as the pattern writes them) one of which starts every text that ``pattern``
+    matches under IGNORECASE and DOTALL, or None where that is not known (a class like ``\w``, a
+    pattern that may match the empty text). Zero-width assertions are passed over (they only
+    narrow what matches), so the set may hold more than needed, never less.
+
+    >>> sorted(first_characters(r"(?:\(c\)|copyright)\s*\d{4}|(?:by|von) \w+"))
+    ['(', 'b', 'c', 'v']
+    >>> first_characters(r"[\w.]{1,30} says:") is None
+    True
+    """
+    found, nullable = _first(sre_parse.parse(pattern, re.IGNORECASE | re.DOTALL))
+    return None if found is None or nullable else frozenset(found)
+
+
+def _first(items: Any) -> tuple[set[str] | None, bool]:
+    """The characters that can start a match of a parsed sequence (None: unknown), and whether
+    it can match the empty text."""
+    out: set[str] = set()
+    for op, av in items:
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        if op is sre_constants.LITERAL:
+            return out | {chr(av)}, False
+        if op is sre_constants.IN:
+            for member, value in av:
+                if member is sre_constants.LITERAL:
+                    out.add(chr(value))
+                elif member is sre_constants.RANGE and value[1] - value[0] < 256:
+                    out.update(map(chr, range(value[0], value[1] + 1)))
+                else:  # a category (\w, \d, \s) or a negated class
+                    return None, False
+            return out, False
+        found: set[str] | None
+        if op is sre_constants.SUBPATTERN:
+            _, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                return None, False
+            found, nullable = _first(sub)
+        elif op is sre_constants.BRANCH:
+            found, nullable = set(), False
+            for branch in av[1]:
+                more, empty = _first(branch)
+                if more is None:
+                    return None, False
+                found |= more
+                nullable |= empty
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+            least, _, sub = av
+            found, nullable = _first(sub)
+            nullable = nullable or least == 0
+        else:
+            return None, False
+        if found is None:
+            return None, False
+        out |= found
+        if not nullable:
+            return out, False
+    return out, True
+
+
 class _Cue:
     """One line cue, matched in two parts: its alternatives that start at the line's first
     character, then, only where the line holds one of their required literals, those that
@@ -550,9 +612,14 @@ class _Cue:
     is exactly case-insensitive matching: on every line but those holding one of the CASE_TRAPS,
     where the literals' own case-insensitive pattern decides (a pattern of several literals
     searched through a line costs tens of microseconds).
+
+    The first part is tried only on lines whose first character can start it (``starts``, a
+    case-insensitive class of first_characters; see cues_starting_with): with some forty
+    alternatives of labels in a cue, trying them costs more than the class does, and most
+    lines start with a letter that few of them start with.
     """
 
-    __slots__ = ("anchored", "floating", "gate", "words")
+    __slots__ = ("_alternatives", "_cuts", "_narrowed", "anchored", "floating", "gate", "starts", "words")
 
     def __init__(self, pattern: str) -> None:
         alternatives = split_alternatives(pattern)
@@ -564,10 +631,39 @@ class _Cue:
         literals = [required_literal(a) for a in floating]
         self.gate = re.compile("|".join(map(re.escape, literals)), flags)
         self.words = tuple(literal.lower() for literal in literals)
+        first = first_characters("|".join(anchored)) if anchored else None
+        # The class compiled with the pattern's flags: a character starts it exactly when the
+        # pattern's own case-insensitive comparison takes it for one of the characters.
+        self.starts = None if first is None else re.compile("[" + "".join(map(re.escape, sorted(first))) + "]", flags)
+        # The first part's alternatives with the longest text each can match (sre's own count;
+        # an unbounded repeat counts as MAXREPEAT), for long_part.
+        self._alternatives = [(sre_parse.parse(a, flags).getwidth()[1], a) for a in anchored]
+        self._cuts = sorted({width for width, _ in self._alternatives})
+        self._narrowed: dict[int, re.Pattern[str] | None] = {}  # long_part's patterns, compiled on first use
 
-    def fullmatch(self, text: str, lowered: str | None) -> bool:
-        """Whether the cue's pattern fully matches ``text``; ``lowered`` is ``words_lowered(text)``."""
-        if self.anchored is not None and self.anchored.fullmatch(text) is not None:
+    def long_part(self, size: int) -> re.Pattern[str] | None:
+        """The first part without its alternatives too narrow for a text of ``size`` characters
+        (None: all are). On a paragraph-long line only a few alternatives are wide enough (most
+        end in an open repeat such as ``[\\s\\W]*``); the labels go, and "name says:" (up to 61
+        characters, and the costliest to try: its two runs of word characters backtrack into
+        each other)."""
+        cut = bisect.bisect_left(self._cuts, size)  # the widths from _cuts[cut] on are at least size
+        if cut == 0:
+            return self.anchored
+        if cut not in self._narrowed:  # a pure memo: one pattern per width, at most len(_cuts)
+            wide = [alternative for width, alternative in self._alternatives if width >= size]
+            self._narrowed[cut] = re.compile("|".join(wide), re.IGNORECASE | re.DOTALL) if wide else None
+        return self._narrowed[cut]
+
+    def can_start(self, first: str) -> bool:
+        """Whether the first part can match a text starting with the character ``first``."""
+        return self.anchored is not None and (self.starts is None or self.starts.match(first) is not None)
+
+    def fullmatch(self, text: str, lowered: str | None, anchored: re.Pattern[str] | None) -> bool:
+        """Whether the cue's pattern fully matches ``text``; ``lowered`` is ``words_lowered(text)``;
+        ``anchored``: the first part, or a form of it that matches ``text`` exactly when the first
+        part does (long_part), or None where it cannot match (cues_starting_with)."""
+        if anchored is not None and anchored.fullmatch(text) is not None:
             return True
         if self.floating is None:
             return False
@@ -580,6 +676,20 @@ class _Cue:
 
 
 _CUES: tuple[tuple[Reason, _Cue], ...] = tuple((reason, _Cue(pattern)) for reason, pattern in _LINE_CUES)
+_SHORT_CUES = tuple((reason, cue, 1 << bit) for bit, (reason, cue) in enumerate(_CUES))
+
+
+@functools.lru_cache(maxsize=4096)
+def cues_starting_with(first: str) -> int:
+    """Bit k: the first part of the k-th of _LINE_CUES can match a text that starts with the
+    character ``first`` (_Cue.can_start; a pure function of the character, remembered).
+
+    >>> [reason.value for bit, (reason, _) in enumerate(_CUES) if cues_starting_with("\N{COPYRIGHT SIGN}") >> bit & 1]
+    ['boilerplate.comments', 'boilerplate.legal']
+    """
+    return sum(1 << bit for bit, (_, cue) in enumerate(_CUES) if cue.can_start(first))
+
+
 _LONG_CUES = tuple(
     (reason, cue, longest, triggers, pattern, 1 << bit)
     for bit, ((reason, cue), longest, triggers, pattern) in enumerate(
@@ -627,9 +737,10 @@ def _line_reason(line: str, held: int | None) -> Reason | None:
             return reason
     size = len(text)
     lowered = words_lowered(text)
+    starting = cues_starting_with(text[0])
     if size <= SHORT_LINE:
-        for reason, cue in _CUES:
-            if cue.fullmatch(text, lowered):
+        for reason, cue, bit in _SHORT_CUES:
+            if cue.fullmatch(text, lowered, cue.anchored if starting & bit else None):
                 return reason
         return None
     for reason, cue, longest, triggers, trigger_pattern, bit in _LONG_CUES:
@@ -644,7 +755,7 @@ def _line_reason(line: str, held: int | None) -> Reason | None:
                     continue
             elif trigger_pattern is not None and trigger_pattern.search(text) is None:
                 continue
-        if cue.fullmatch(text, lowered):
+        if cue.fullmatch(text, lowered, cue.long_part(size) if starting & bit else None):
             return reason
     return None
 
@@ -687,16 +798,32 @@ class LineCues:
         >>> LineCues().judge_page(["Leave a Comment", "", "All of the text of this page is " * 3 + "ours."])
         [<Reason.COMMENTS: 'boilerplate.comments'>, None, None]
         """
-        held: list[int | None] = [None] * len(lines)
+        return self.judge_pages([lines])[0]
+
+    def judge_pages(self, pages: Sequence[Sequence[str]]) -> list[list[Reason | None]]:
+        """judge_page of each page, with one compiled pass over the long lines of all of them (a
+        call of the compiled pass costs about 10 us whatever its size: a page's worth of lines
+        each time doubled its cost).
+
+        >>> LineCues().judge_pages([["Leave a Comment"], [], ["Share this"]])
+        [[<Reason.COMMENTS: 'boilerplate.comments'>], [], [<Reason.SOCIAL: 'boilerplate.social'>]]
+        """
+        held: list[list[int | None]] = [[None] * len(lines) for lines in pages]
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
-            long = [k for k, line in enumerate(lines) if len(line) > SHORT_LINE and line.isascii()]
-            masks = trigger_masks([lines[k].strip().lower() for k in long])
+            long = [
+                (p, k) for p, lines in enumerate(pages) for k, line in enumerate(lines)
+                if len(line) > SHORT_LINE and line.isascii()
+            ]  # fmt: skip
+            masks = trigger_masks([pages[p][k].strip().lower() for p, k in long])
             if masks is not None:
-                for k, mask in zip(long, masks, strict=True):
-                    held[k] = mask
+                for (p, k), mask in zip(long, masks, strict=True):
+                    held[p][k] = mask
         return [
-            (self.judge(line) if mask is None else _line_reason(line, mask)) if line.strip() else None
-            for line, mask in zip(lines, held, strict=True)
+            [
+                (self.judge(line) if mask is None else _line_reason(line, mask)) if line.strip() else None
+                for line, mask in zip(lines, page_held, strict=True)
+            ]
+            for lines, page_held in zip(pages, held, strict=True)
         ]
 
 

@@ -19,6 +19,7 @@ Each line (or, in hard-wrapped text, each paragraph: see paragraph_units) gets a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 
 
+_ASCII_DIGIT = re.compile("[0-9]")  # \d on an ASCII line (see is_date_line)
 # On an ASCII line ``\w`` is [A-Za-z0-9_]: those bytes become "a", every other byte a space, and
 # bytes.split counts the runs, all in C (tests/boilerplate/test_boilerplate_text_speed.py checks
 # the table against the regex over every ASCII code point).
@@ -84,7 +86,13 @@ def is_date_line(text: str, words: int) -> bool:
     >>> is_date_line("Wednesday November 20, 2019", 4), is_date_line("Page 12", 2)
     (True, False)
     """
-    return words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
+    if words > DATE_LINE_MAX_WORDS:
+        return False
+    # Every date holds a digit, and in ASCII text \d is 0-9: most short lines have none, and one
+    # search for it costs a fraction of the pattern's backtracking over the month names.
+    if text.isascii() and _ASCII_DIGIT.search(text) is None:
+        return False
+    return _DATE_LINE.match(text) is not None
 
 
 def word_count(line: str) -> int:
@@ -94,7 +102,9 @@ def word_count(line: str) -> int:
     (3, 5)
     """
     if line.isascii():  # most lines: no CJK search (isascii is a flag check in CPython)
-        return len(line.encode("ascii").translate(_ASCII_WORD_RUNS).split())
+        # The runs of "a" among spaces: one after each space, and one at the start (no list of words).
+        runs = line.encode("ascii").translate(_ASCII_WORD_RUNS)
+        return runs.count(b" a") + runs.startswith(b"a")
     words = len(_WORD.findall(line))
     cjk = len(_CJK.findall(line))
     return max(words, cjk // 2) if cjk else words
@@ -231,11 +241,12 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
     return UnitFacts(texts, words, ends, paragraph, sentence)
 
 
-def _cue_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> list[Reason | None]:
-    """Verdicts from cues alone: line texts, breadcrumbs, and teaser runs after a header."""
+def _cue_verdicts(lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
+    """Verdicts from cues alone: line texts (``cue_reasons``: LineCues.judge_page of them),
+    breadcrumbs, and teaser runs after a header."""
     verdicts: list[Reason | None] = [None] * len(lines)
     in_related = 0  # how many more lines a related-articles header may still take
-    for i, (text, reason) in enumerate(zip(facts.texts, cues.judge_page(facts.texts), strict=True)):
+    for i, (text, reason) in enumerate(zip(facts.texts, cue_reasons, strict=True)):
         if not text:
             continue
         if reason is None and not facts.paragraph[i] and is_breadcrumb(text):
@@ -289,7 +300,7 @@ def article_spans(
         elif short_sentence:
             value = 0.0
         else:
-            value = -(DATE_LINE_COST if _DATE_LINE.match(text) else SHORT_LINE_COST)
+            value = -(DATE_LINE_COST if is_date_line(text, facts.words[i]) else SHORT_LINE_COST)
         values.append((i, value))
         prose.append(paragraph)
         sentence.append(paragraph or short_sentence)
@@ -366,7 +377,7 @@ def _looks_like_title(text: str, words: int) -> bool:
     return (
         3 <= words <= TITLE_MAX_WORDS
         and not _BREADCRUMB.match(text)
-        and not _DATE_LINE.match(text)
+        and not is_date_line(text, words)
         and not _BYLINE.match(text)
     )
 
@@ -390,8 +401,10 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFac
     return items
 
 
-def _line_verdicts(lines: list[Line], facts: UnitFacts, cues: LineCues) -> tuple[list[Reason | None], bool]:
-    verdicts = _cue_verdicts(lines, facts, cues)
+def _line_verdicts(
+    lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]
+) -> tuple[list[Reason | None], bool]:
+    verdicts = _cue_verdicts(lines, facts, cue_reasons)
     cued = sum(1 for verdict in verdicts if verdict is not None)
     listed = _list_items(lines, verdicts, facts)
     if cued < CHROME_MIN_CUES:  # the menu and its figures are counted only where the cues do not decide
@@ -514,44 +527,53 @@ LINE_FEATURES: tuple[str, ...] = (
 )  # fmt: skip
 _REASON_CODE = {reason: code for code, reason in enumerate((None, *Reason))}
 _COLUMN = MappingProxyType({name: j for j, name in enumerate(LINE_FEATURES)})
-# The columns _line_row fills directly, in the order of its values after the first seven.
-_ROW_COLUMNS = [
-    _COLUMN[name]
-    for name in (
-        "sentence_end", "starts_lower", "paragraph", "sentence", "menu_item", "breadcrumb", "date_line",
-        "byline", "truncated", "rule_reason", "repeats",
-    )
-]  # fmt: skip
+# The columns _line_flags fills, in the order of its values.
+_FLAG_COLUMNS = [
+    _COLUMN[name] for name in ("starts_lower", "menu_item", "breadcrumb", "date_line", "byline", "truncated")
+]
 _DIGITS = "0123456789"
+# Bytes that are ASCII digits / the ASCII punctuation of _PUNCT (per byte value): counted over a
+# batch's lines in one pass (in UTF-8 the bytes of other characters are all 0x80 or more).
+_DIGIT_BYTES = np.zeros(256, dtype=np.int64)
+_DIGIT_BYTES[list(b"0123456789")] = 1
+_PUNCT_BYTES = np.zeros(256, dtype=np.int64)
+_PUNCT_BYTES[list(b".,;:!?")] = 1
 
 
-def _line_row(
-    text: str, count: int, words: int, sentence_end: bool, paragraph: bool, sentence: bool, rule: int
-) -> tuple[float, ...]:
-    """One non-blank line's values for line_features: size, punctuation marks, digits, CJK
-    characters, words, paragraph, rule code, then the _ROW_COLUMNS in order."""
-    # On an ASCII line the counts are bytes deleted by one translate, and a date needs a digit.
-    if text.isascii():
-        raw = text.encode("ascii")
-        size = len(raw)
-        digits = size - len(raw.translate(None, b"0123456789"))
-        punct = size - len(raw.translate(None, b".,;:!?"))
-        menu = is_menu_item(text, words)
-        crumb = is_breadcrumb(text)
-        date = digits > 0 and is_date_line(text, words)
-        unspaced = 0
-    else:
-        digits = sum(map(text.count, _DIGITS))
-        punct = len(_PUNCT.findall(text))
-        menu = _MENU_ITEM.match(text) is not None
-        crumb = _BREADCRUMB.match(text) is not None
-        date = is_date_line(text, words)
-        unspaced = len(_CJK.findall(text))
+def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """A non-blank line's pattern columns for line_features, in the order of _FLAG_COLUMNS, given
+    its word_count and its count of ASCII digits (an ASCII line without one is no date line)."""
+    date = (digits > 0 or not text.isascii()) and words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
     return (
-        len(text), punct, digits, unspaced, words, paragraph, rule,
-        sentence_end, text[0].islower(), paragraph, sentence, menu, crumb, date, _BYLINE.match(text) is not None,
-        _TRUNCATED.search(text[-6:]) is not None, rule, count - 1,
+        text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), date,
+        _BYLINE.match(text) is not None, _TRUNCATED.search(text[-6:]) is not None,
     )  # fmt: skip
+
+
+def _line_char_counts(text: str) -> tuple[int, int, int]:
+    """_char_counts of one line."""
+    return sum(map(text.count, _DIGITS)), len(_PUNCT.findall(text)), len(_CJK.findall(text))
+
+
+def _char_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Digits (0-9), punctuation marks (_PUNCT) and CJK characters of each of ``texts`` (none
+    empty, none holding a line break), as floats: the ASCII counts over the UTF-8 bytes of all of
+    them at once, the other characters line by line where a line has any."""
+    joined = "\n".join(texts).encode("utf-8", "surrogatepass")
+    data = np.frombuffer(joined, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(data == 0x0A) + 1))
+    if len(starts) != len(texts):  # a line with a break of its own (not from split_lines): one by one
+        each = np.array([_line_char_counts(text) for text in texts], dtype=np.float64).reshape(-1, 3)
+        return each[:, 0], each[:, 1], each[:, 2]
+    digits = np.add.reduceat(_DIGIT_BYTES[data], starts)
+    punct = np.add.reduceat(_PUNCT_BYTES[data], starts)
+    unspaced = np.zeros(len(texts), dtype=np.int64)
+    if len(joined) != len(texts) - 1 + sum(map(len, texts)):  # some line is not ASCII
+        for k, text in enumerate(texts):
+            if not text.isascii():
+                punct[k] = len(_PUNCT.findall(text))
+                unspaced[k] = len(_CJK.findall(text))
+    return digits.astype(np.float64), punct.astype(np.float64), unspaced.astype(np.float64)
 
 
 def is_menu_item(text: str, words: int) -> bool:
@@ -609,38 +631,49 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     (the word-count window) restarts on each page, and the rest are element-wise
     (tests/boilerplate/test_line_features_batch.py checks against the per-page oracle).
     """
-    values: list[tuple[float, ...]] = []
+    texts: list[str] = []  # the non-blank lines of all pages, one after another
     counts: list[int] = []  # non-blank lines per page
+    repeats: list[int] = []  # how often each line's text is on its page
+    word_counts: list[int] = []
+    facts_columns: tuple[list[bool], ...] = ([], [], [])  # sentence_end, paragraph, sentence
+    rules: list[int] = []
     for verdicts, facts in pages:
-        texts, counted, ends, paragraphs, sentences = (
-            facts.texts, facts.words, facts.sentence_end, facts.paragraph, facts.sentence
-        )
-        rows = [i for i, text in enumerate(texts) if text]
-        repeats = Counter(texts[i] for i in rows)
-        # The columns read off each line's text, built in one pass and one array (a list per
-        # column costs more in conversions than the regexes themselves), then the facts.
-        values.extend(
-            _line_row(texts[i], repeats[texts[i]], counted[i], ends[i], paragraphs[i], sentences[i],
-                      _REASON_CODE[verdicts[i]])
-            for i in rows
-        )  # fmt: skip
-        if rows:
-            counts.append(len(rows))
-    n = len(values)
+        rows = [bool(text) for text in facts.texts]
+        page_texts = list(itertools.compress(facts.texts, rows))
+        if not page_texts:
+            continue
+        counts.append(len(page_texts))
+        texts += page_texts
+        repeats += map(Counter(page_texts).__getitem__, page_texts)
+        word_counts += itertools.compress(facts.words, rows)
+        for column, values in zip(facts_columns, (facts.sentence_end, facts.paragraph, facts.sentence), strict=True):
+            column += itertools.compress(values, rows)
+        rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
+    n = len(texts)
     out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
     if not n:
         return out
     col = _COLUMN
-    per_line = np.array(values, dtype=np.float64)
-    sizes, punct, digits, unspaced = per_line[:, 0], per_line[:, 1], per_line[:, 2], per_line[:, 3]
-    words, paragraph, rule = per_line[:, 4], per_line[:, 5], per_line[:, 6]
+    # The columns read off each line's text: the patterns line by line, into one array (a list
+    # per column costs more in conversions), the characters counted over all lines at once.
+    digits, punct, unspaced = _char_counts(texts)
+    flags = map(_line_flags, texts, word_counts, digits.tolist())
+    out[:, _FLAG_COLUMNS] = np.array(list(flags), dtype=np.float64)
+    sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+    words = np.array(word_counts, dtype=np.float64)
+    paragraph = np.array(facts_columns[1], dtype=np.float64)
+    rule = np.array(rules, dtype=np.float64)
+    out[:, col["sentence_end"]] = facts_columns[0]
+    out[:, col["paragraph"]] = paragraph
+    out[:, col["sentence"]] = facts_columns[2]
+    out[:, col["rule_reason"]] = rule
+    out[:, col["repeats"]] = np.array(repeats, dtype=np.float64) - 1.0
     # Each row's page: its first row, its number of rows, and the row's place in it.
     lengths = np.array(counts)
     starts = np.cumsum(lengths) - lengths
     page_rows = np.repeat(lengths, lengths)
     local = np.arange(n) - np.repeat(starts, lengths)
     first, last = local == 0, local == page_rows - 1
-    out[:, _ROW_COLUMNS] = per_line[:, 7:]
     out[:, col["chars_log"]] = np.log1p(sizes)
     out[:, col["words_log"]] = np.log1p(words)
     out[:, col["punct_per_word"]] = punct / np.maximum(1.0, words)
@@ -721,10 +754,19 @@ def judge_lines(text: str) -> tuple[list[Line], list[Reason | None], bool]:
 
 
 def _judge(text: str, cues: LineCues) -> tuple[list[Line], list[Reason | None], bool, UnitFacts]:
-    lines = paragraph_units(split_lines(text))
-    facts = unit_facts(lines)
-    verdicts, chrome = _line_verdicts(lines, facts, cues)
-    return lines, verdicts, chrome, facts
+    return _judge_many([text], cues)[0]
+
+
+def _judge_many(texts: Sequence[str], cues: LineCues) -> list[tuple[list[Line], list[Reason | None], bool, UnitFacts]]:
+    """_judge of each text, the cues of all their lines judged together (LineCues.judge_pages)."""
+    pages = [paragraph_units(split_lines(text)) for text in texts]
+    facts = [unit_facts(lines) for lines in pages]
+    cued = cues.judge_pages([page_facts.texts for page_facts in facts])
+    judged = []
+    for lines, page_facts, page_cued in zip(pages, facts, cued, strict=True):
+        verdicts, chrome = _line_verdicts(lines, page_facts, page_cued)
+        judged.append((lines, verdicts, chrome, page_facts))
+    return judged
 
 
 def classify_lines(
@@ -750,7 +792,7 @@ def classify_many(
     """classify_lines of each text, with the scorer's features computed and scored for all the
     texts' pages at once (page_features): the same Drops, at a fraction of the per-page cost."""
     cues = LineCues() if cues is None else cues
-    judged = [_judge(text, cues) for text in texts]
+    judged = _judge_many(texts, cues)
     verdicts = [page_verdicts for _, page_verdicts, _, _ in judged]
     chrome = [k for k, (_, _, shows_chrome, _) in enumerate(judged) if shows_chrome]
     if chrome and learned:
@@ -780,7 +822,7 @@ def _model_verdicts(
     bars = bars_for(model.meta, "other")  # as for HTML blocks
     masks = keep_masks(model, features, reasons, bars, [len(rows) for rows in units])
     out: list[list[Reason | None]] = []
-    for (lines, verdicts, _, _), rows, keep in zip(pages, units, masks, strict=True):
+    for (lines, verdicts, _, facts), rows, keep in zip(pages, units, masks, strict=True):
         if not rows:
             out.append(verdicts)
             continue
@@ -789,7 +831,11 @@ def _model_verdicts(
             if value:
                 page[i] = None
             elif page[i] is None:
-                page[i] = Reason.LOW_SCORE if is_paragraph(lines[i].text) else Reason.SHORT
+                # is_paragraph of the line: its facts say it, unless trailing space moves the end
+                # that _TRUNCATED reads.
+                text = lines[i].text
+                paragraph = is_paragraph(text) if text[-1:].isspace() else facts.paragraph[i]
+                page[i] = Reason.LOW_SCORE if paragraph else Reason.SHORT
         out.append(page)
     return out
 

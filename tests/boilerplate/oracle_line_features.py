@@ -9,16 +9,61 @@ import numpy as np
 
 from cleaner.boilerplate.features import window_mean
 from cleaner.boilerplate.text import (
+    _BREADCRUMB,
+    _BYLINE,
+    _CJK,
     _COLUMN,
+    _MENU_ITEM,
+    _PUNCT,
     _REASON_CODE,
-    _ROW_COLUMNS,
+    _TRUNCATED,
     LINE_FEATURES,
     Line,
     UnitFacts,
-    _line_row,
+    is_breadcrumb,
+    is_date_line,
+    is_menu_item,
     unit_facts,
 )
 from cleaner.record import Reason
+
+# The columns _line_row fills directly, in the order of its values after the first seven.
+_ROW_COLUMNS = [
+    _COLUMN[name]
+    for name in (
+        "sentence_end", "starts_lower", "paragraph", "sentence", "menu_item", "breadcrumb", "date_line",
+        "byline", "truncated", "rule_reason", "repeats",
+    )
+]  # fmt: skip
+
+
+def _line_row(
+    text: str, count: int, words: int, sentence_end: bool, paragraph: bool, sentence: bool, rule: int
+) -> tuple[float, ...]:
+    """One non-blank line's values for line_features: size, punctuation marks, digits, CJK
+    characters, words, paragraph, rule code, then the _ROW_COLUMNS in order (as text.py computed
+    them line by line before page_features counted characters over all lines at once)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        size = len(raw)
+        digits = size - len(raw.translate(None, b"0123456789"))
+        punct = size - len(raw.translate(None, b".,;:!?"))
+        menu = is_menu_item(text, words)
+        crumb = is_breadcrumb(text)
+        date = digits > 0 and is_date_line(text, words)
+        unspaced = 0
+    else:
+        digits = sum(map(text.count, "0123456789"))
+        punct = len(_PUNCT.findall(text))
+        menu = _MENU_ITEM.match(text) is not None
+        crumb = _BREADCRUMB.match(text) is not None
+        date = is_date_line(text, words)
+        unspaced = len(_CJK.findall(text))
+    return (
+        len(text), punct, digits, unspaced, words, paragraph, rule,
+        sentence_end, text[0].islower(), paragraph, sentence, menu, crumb, date, _BYLINE.match(text) is not None,
+        _TRUNCATED.search(text[-6:]) is not None, rule, count - 1,
+    )  # fmt: skip
 
 
 def line_features(
@@ -56,8 +101,13 @@ def line_features(
 
 
 def page_columns(
-    out: np.ndarray, col: dict[str, int], sizes: np.ndarray, words: np.ndarray, paragraph: np.ndarray,
-    rule: np.ndarray, chrome: bool,
+    out: np.ndarray,
+    col: dict[str, int],
+    sizes: np.ndarray,
+    words: np.ndarray,
+    paragraph: np.ndarray,
+    rule: np.ndarray,
+    chrome: bool,
 ) -> None:
     """The columns that read a line's neighbours and its page (shared with the per-line oracle of
     test_boilerplate_text_speed.py), filled into ``out`` from the per-line columns already there."""

@@ -370,8 +370,11 @@ FOLDED_LONG_LINES = [
     (Reason.LEGAL, f"{DOTTED_I}nformation provided on this website is for general guidance only."),
     (Reason.CONSENT, f"By u{LONG_S}ing this site you agree to the terms of the group and its partners."),
     # "Фото: Reuters" with the old forms of "о" and "т"
-    (Reason.CAPTION, "\N{CYRILLIC CAPITAL LETTER EF}\N{CYRILLIC SMALL LETTER NARROW O}\N{CYRILLIC SMALL LETTER TALL TE}"
-     "\N{CYRILLIC SMALL LETTER NARROW O}: Reuters, at the meeting in the main square of the town in May"),
+    (
+        Reason.CAPTION,
+        "\N{CYRILLIC CAPITAL LETTER EF}\N{CYRILLIC SMALL LETTER NARROW O}\N{CYRILLIC SMALL LETTER TALL TE}"
+        "\N{CYRILLIC SMALL LETTER NARROW O}: Reuters, at the meeting in the main square of the town in May",
+    ),
 ]
 
 
@@ -439,3 +442,62 @@ def test_judging_a_page_is_judging_each_line(lines: list[str]) -> None:
     cues = LineCues()
     lines = [*lines, *(line + filler for _, line in LINE_CASES[::7] for filler in FILLERS)]
     assert cues.judge_page(lines) == [line_reason(line) if line.strip() else None for line in lines]
+    # Pages judged together (one compiled pass over all their long lines): each as if alone.
+    pages = [lines[:3], [], lines[3:], lines[::2]]
+    assert LineCues().judge_pages(pages) == [[line_reason(line) if line.strip() else None for line in page]
+                                             for page in pages]  # fmt: skip
+
+
+# --- the shortcuts of a cue's first part (rules._Cue.can_start, _Cue.long_part) ----------------
+
+
+def _first_part_lines() -> list[str]:
+    """Lines that some cue's first part matches, as written, in upper case and with the letters
+    that match case-insensitively though they differ (the long s, the Kelvin sign, the dotted I),
+    and "name says:" lines around the widest (61 characters) that alternative matches."""
+    from cleaner.boilerplate.rules import _CUES
+
+    lines = [line.strip() for _, line in LINE_CASES]
+    lines += [line.upper() for line in lines] + [line.title() for line in lines]
+    lines += [line.replace("s", LONG_S).replace("k", "\N{KELVIN SIGN}").replace("i", DOTTED_I) for line in list(lines)]
+    lines += [f"{'x' * first} {'y' * second} says:" for first in (1, 29, 30, 31) for second in (1, 19, 20, 21)]
+    lines += ["Subscribe now" + "!" * n for n in (1, 47, 48, 60, 200)]
+    return [line for line in lines if any(cue.anchored and cue.anchored.fullmatch(line) for _, cue in _CUES)]
+
+
+def test_a_first_part_is_tried_on_every_line_it_matches() -> None:
+    from cleaner.boilerplate.rules import _CUES, cues_starting_with
+
+    lines = _first_part_lines()
+    assert len(lines) > 100
+    for line in lines:
+        for bit, (_, cue) in enumerate(_CUES):
+            if cue.anchored is not None and cue.anchored.fullmatch(line):
+                assert cue.can_start(line[0]), (cue.starts, line)
+                assert cues_starting_with(line[0]) >> bit & 1
+                narrowed = cue.long_part(len(line))
+                assert narrowed is not None and narrowed.fullmatch(line), line
+
+
+def test_a_narrowed_first_part_matches_as_the_whole_one() -> None:
+    from cleaner.boilerplate.rules import _CUES
+
+    lines = _first_part_lines() + [line.strip() + filler for _, line in LINE_CASES for filler in FILLERS]
+    for line in lines:
+        for _, cue in _CUES:
+            if cue.anchored is None:
+                continue
+            narrowed = cue.long_part(len(line))
+            assert (narrowed is not None and narrowed.fullmatch(line) is not None) == (
+                cue.anchored.fullmatch(line) is not None
+            ), line
+
+
+def test_first_characters_of_patterns() -> None:
+    from cleaner.boilerplate.rules import first_characters
+
+    assert first_characters(r"(?:please\s+)?(?:follow|like)\s+us") == frozenset("pfl")
+    assert first_characters(r"\(?(?:image|фото) \d+") == frozenset("(iф")
+    assert first_characters(r"(?!(?:he|she)\b)[a-c.]{1,30} says:") == frozenset("abc.")
+    for unknown in (r"\d+ comments", r"[^a] b", r".{0,3}x", r"(?:a)?", r"(?i:a)b", r"[\w.] says"):
+        assert first_characters(unknown) is None, unknown

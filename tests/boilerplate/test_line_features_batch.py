@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from oracle_line_features import line_features as oracle_line_features
 
 from cleaner.boilerplate.rules import LineCues
-from cleaner.boilerplate.text import _judge, page_features
+from cleaner.boilerplate.text import _char_counts, _judge, _line_char_counts, page_features
 from tests.helpers import SEEDS
 
 # Lines of the kinds the features tell apart: prose, short labels, cues, dates, blanks, repeats.
@@ -18,6 +18,7 @@ _LINES = [
     "Home", "News | World | Europe", "Share this article", "Leave a Reply", "Related articles",
     "November 20, 2019", "By Jane Doe", "Read more...", "", "  ", "Net profit 12.5 mln vs 9.8 mln",
     "Rain all week", "Контакты", "これが非常に困ったもの。", "© 2024 Example Media. All rights reserved.",
+    "Итоги: 12,5 млн. руб.; рост 3%!", "٢٠١٩ 12 مارس، 2019؟", "Ünïcödé 1.2, wörds: 3!", "x\udcff 1.",
 ]  # fmt: skip
 
 
@@ -42,3 +43,13 @@ def test_page_features_on_the_seeds() -> None:
     pages = _pages([path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))])
     expected = np.concatenate([oracle_line_features([], verdicts, True, facts) for verdicts, facts in pages])
     assert _same_bits(page_features(pages, True), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from([*"ab 09.,;:!?\n", "。", "，", "日", "١", "é", "\udcff"]), min_size=1), min_size=1)
+)
+def test_character_counts_of_all_lines_are_each_lines_counts(texts: list[str]) -> None:
+    # Over the UTF-8 bytes of all lines at once, or line by line where a line holds a break.
+    each = np.array([_line_char_counts(text) for text in texts], dtype=np.float64).reshape(-1, 3)
+    assert all(_same_bits(counts, each[:, k]) for k, counts in enumerate(_char_counts(texts)))

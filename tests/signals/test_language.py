@@ -7,7 +7,7 @@ import pytest
 
 from cleaner.config import Config
 from cleaner.pipeline import Pipeline
-from cleaner.signals import Signals
+from cleaner.signals import Signals, language
 from cleaner.signals.language import LanguageDetector, load_langid
 
 langid = pytest.importorskip("py3langid.langid")
@@ -53,3 +53,33 @@ def test_release_drops_the_model_and_detection_reloads_it() -> None:
     pipeline.release()
     assert detector._langid is None
     assert detector.detect(short) == first
+
+
+def test_the_cached_model_decides_as_py3langid_without_decompressing(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(language.CACHE_ENV, str(tmp_path))
+    reference = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
+    first = load_langid()  # decompresses and leaves the arrays in the cache
+    assert sorted(p.name for p in tmp_path.glob("py3langid-*/*.npy")) == sorted(
+        f"{name}.npy" for name in language._MODEL_ARRAYS
+    )
+
+    def no_decompression(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was decompressed again")
+
+    monkeypatch.setattr(language.lzma, "open", no_decompression)
+    cached = load_langid()
+    assert isinstance(cached.nb_ptc, np.memmap)  # read from the cache
+    for text in [*TEXTS, "Das Wetter ist heute schön.", "Le temps est magnifique aujourd'hui."]:
+        assert cached.classify(text) == first.classify(text) == reference.classify(text), text
+        assert cached.rank(text) == reference.rank(text), text
+
+
+def test_a_cache_that_cannot_be_written_or_is_off_only_costs_speed(tmp_path, monkeypatch) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(language.CACHE_ENV, str(blocked / "cache"))
+    assert load_langid().classify("Das Wetter ist heute schön.")[0] == "de"
+    monkeypatch.setenv(language.CACHE_ENV, "")
+    assert language.model_cache_folder() is None
+    assert load_langid().classify("Das Wetter ist heute schön.")[0] == "de"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -380,7 +380,7 @@ def _unspill_rows(rows: list[list[Any]]) -> list[Document]:
     for row in rows:
         for at, cls, _, many in _NESTED:
             if many:
-                row[at] = tuple(starmap(cls, row[at]))
+                row[at] = tuple(starmap(cls, row[at])) if row[at] else ()
             elif row[at] is not None:
                 row[at] = cls(*row[at])
         docs.append(Document(*row))

@@ -85,7 +85,7 @@ from cleaner.dedup.cluster import (
     argsort_hashes,
     bucket_pairs,
     distinct_pairs,
-    distinct_sorted,
+    distinct_runs,
     jaccard_distinct,
 )
 from cleaner.dedup.components import (
@@ -168,6 +168,62 @@ class ShardBands:
     versions: dict[int, str] = field(default_factory=dict)
 
 
+# Summaries read at a time from a plain iterable (the runner's spilled ones come in its own batches).
+SUMMARY_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class SummaryBatch:
+    """Consecutive summaries of a shard as columns: document i's shingles are
+    ``shingles[offsets[i]:offsets[i + 1]]``, its passage rows ``passages[passage_offsets[i]:
+    passage_offsets[i + 1]]`` and its signature ``signatures[i]``."""
+
+    keys: list[str]
+    ids: list[str]
+    signatures: U32  # documents x num_perm
+    shingles: U64
+    offsets: I64
+    passages: I64  # rows of (start, end, first shingle, count), as Summary.passages
+    passage_offsets: I64
+
+
+def summary_batches(summaries: Iterable[tuple[str, Summary]], num_perm: int) -> Iterator[SummaryBatch]:
+    """A shard's summaries a batch at a time, as columns: from the runner's spilled summaries
+    (``summary_columns()``, cleaner.runners.core.SpilledSummaries) without a Summary object
+    per document, or from any iterable of ``(key, Summary)``."""
+    columns = getattr(summaries, "summary_columns", None)
+    if columns is not None:
+        for keys, fields in columns():
+            yield _batch(keys, fields, num_perm)
+        return
+    docs = iter(summaries)
+    while chunk := list(itertools.islice(docs, SUMMARY_BATCH)):
+        values = [summary for _, summary in chunk]
+        fields = {name: [getattr(v, name) for v in values] for name in ("id", "signature", "shingles", "passages")}
+        yield _batch([key for key, _ in chunk], fields, num_perm)
+
+
+def _batch(keys: list[str], fields: dict[str, Any], num_perm: int) -> SummaryBatch:
+    signatures, _ = _joined(fields["signature"], np.uint32, (), len(keys))
+    shingles, offsets = _joined(fields["shingles"], np.uint64, (), len(keys))
+    passages, passage_offsets = _joined(fields["passages"], np.int64, (4,), len(keys))
+    sigs = signatures.reshape(len(keys), num_perm)
+    return SummaryBatch(keys, fields["id"], sigs, shingles, offsets, passages, passage_offsets)
+
+
+def _joined(column: Any, dtype: npt.DTypeLike, tail: tuple[int, ...], n: int) -> tuple[Any, I64]:
+    """A column of arrays (a list, or ``(joined, lengths)``) joined along the first axis, and
+    where each document's rows start (n + 1 offsets)."""
+    if isinstance(column, tuple):
+        joined, lengths = column
+    else:
+        lengths = [len(a) for a in column]
+        joined = np.concatenate(column) if column else np.zeros((0, *tail), dtype=dtype)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return np.asarray(joined, dtype=dtype), offsets
+
+
 def _files(folder: Path, shard: int) -> dict[str, Path]:
     names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy", "ids.bin", "ids.at")
     return {name: folder / f"s{shard}.{name}" for name in names}
@@ -189,22 +245,30 @@ def shard_bands(
     """The bands task of one shard (step 1 of the module docstring)."""
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
-    distinct: list[U64] = []
+    distinct_parts: list[U64] = []  # each batch's distinct shingle sets, joined
+    size_parts: list[I64] = []
+    distinct: list[U64] = []  # by document: only a persistent index uses them (its queries)
     contents: list[int] = []  # only a persistent index uses them (known versions, new rows)
-    for key, summary in summaries:
-        labels.append((key, summary.id))
-        sigs.append(summary.signature)
-        distinct.append(distinct_sorted(summary.shingles))
+    for batch in summary_batches(summaries, cfg.num_perm):
+        labels.extend(zip(batch.keys, batch.ids, strict=True))
+        sigs.append(batch.signatures)
+        values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
+        distinct_parts.append(values)
+        size_parts.append(np.diff(value_offsets))
         if cfg.index:
-            contents.append(content_hash(summary.shingles))
+            raw_at, at = batch.offsets.tolist(), value_offsets.tolist()
+            contents.extend(content_hash(batch.shingles[raw_at[i] : raw_at[i + 1]]) for i in range(len(batch.keys)))
+            distinct.extend(values[at[i] : at[i + 1]] for i in range(len(batch.keys)))
     n = len(labels)
     files = _files(folder, shard)
-    signatures = np.vstack(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
+    signatures = np.concatenate(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
     del sigs
     bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([d.size for d in distinct], out=offsets[1:])
-    save_parts(files["shingles.npy"], distinct, np.uint64)  # not concatenated first: 8 B per shingle less
+    if size_parts:
+        np.cumsum(np.concatenate(size_parts), out=offsets[1:])
+    save_parts(files["shingles.npy"], distinct_parts, np.uint64)  # not concatenated first: 8 B per shingle less
+    del distinct_parts
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
         np.save(files["bkeys.npy"], bkeys)
@@ -762,57 +826,53 @@ def shard_passages(
         sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
-        # The summaries are read as the chunks go (a chunk's raw shingles only, never the shard's).
-        keys: list[str] = []
-        raw: list[U64] = []
-        tables: list[I64] = []
-        lo = positions = 0
-
-        def check() -> None:
-            local_skip = [i - lo for i in skipped if lo <= i < lo + len(keys)]
-            chunk = _Chunk(keys, raw, tables, first_rank + lo, local_skip)
-            flags.extend(_chunk_passages(chunk, cfg, folder, ranges, index, sets, labels))
-
-        docs = iter(summaries)
-        while batch := list(itertools.islice(docs, 256)):
-            for (key, summary), size in zip(batch, _shingles_in([s.passages for _, s in batch]), strict=True):
-                if keys and positions + size > PASSAGE_POSITIONS:
-                    check()
-                    lo, keys, raw, tables, positions = lo + len(keys), [], [], [], 0
-                keys.append(key)
-                raw.append(summary.shingles)
-                tables.append(summary.passages)
-                positions += size
-        if keys:
-            check()
+        # The summaries are read a batch at a time (a batch's raw shingles, never the shard's),
+        # and a batch is checked in runs of documents of up to PASSAGE_POSITIONS positions.
+        done = 0  # documents of the shard before the batch
+        for batch in summary_batches(summaries, cfg.num_perm):
+            for lo, hi in _position_runs(batch):
+                local_skip = [i - done - lo for i in skipped if done + lo <= i < done + hi]
+                chunk = _Chunk(batch, lo, hi, first_rank + done + lo, local_skip)
+                flags.extend(_chunk_passages(chunk, cfg, folder, ranges, index, sets, labels))
+            done += len(batch.keys)
         return flags
     finally:
         if index is not None:
             index.close()
 
 
-def _shingles_in(tables: Sequence[I64]) -> list[int]:
-    """Passage shingles of each document (the sum of its passage table's counts), in one array
-    pass rather than a numpy sum per document.
+def _position_runs(batch: SummaryBatch) -> list[tuple[int, int]]:
+    """Consecutive documents ``[lo, hi)`` of a batch whose passage shingles (the sums of their
+    passage tables' counts) add up to at most PASSAGE_POSITIONS, or one document alone.
 
-    >>> _shingles_in([np.array([[0, 9, 0, 3], [10, 20, 3, 4]]), np.zeros((0, 4), dtype=np.int64)])
-    [7, 0]
+    >>> table = np.array([[0, 9, 0, 3], [10, 20, 3, 4], [0, 5, 0, 2]])
+    >>> batch = SummaryBatch(["a", "b"], ["a", "b"], np.zeros((2, 1), dtype=np.uint32),
+    ...                      np.zeros(0, dtype=np.uint64), np.zeros(3, dtype=np.int64), table, np.array([0, 2, 3]))
+    >>> _position_runs(batch)
+    [(0, 2)]
     """
-    rows = np.array([len(t) for t in tables], dtype=np.int64)
-    counts = np.concatenate([t[:, 3] for t in tables]) if tables else np.zeros(0, dtype=np.int64)
-    running = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)  # shingles before each row
-    ends = np.cumsum(rows)
-    sizes: list[int] = (running[ends] - running[ends - rows]).tolist()
-    return sizes
+    running = np.zeros(len(batch.passages) + 1, dtype=np.int64)  # passage shingles before each row
+    np.cumsum(batch.passages[:, 3], out=running[1:])
+    sizes: list[int] = np.diff(running[batch.passage_offsets]).tolist()
+    runs: list[tuple[int, int]] = []
+    lo = positions = 0
+    for i, size in enumerate(sizes):
+        if i > lo and positions + size > PASSAGE_POSITIONS:
+            runs.append((lo, i))
+            lo, positions = i, 0
+        positions += size
+    if sizes:
+        runs.append((lo, len(sizes)))
+    return runs
 
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Consecutive documents of a shard whose passages are checked together."""
+    """Consecutive documents ``[lo, hi)`` of a batch of a shard whose passages are checked together."""
 
-    keys: list[str]
-    raw: list[U64]
-    tables: list[I64]
+    batch: SummaryBatch
+    lo: int
+    hi: int
     first_rank: int
     skip: list[int]  # local positions in the chunk (others are outside it)
 
@@ -827,12 +887,13 @@ def _chunk_passages(
     labels: _Ids,
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
-    keys, raw, tables, first_rank = chunk.keys, chunk.raw, chunk.tables, chunk.first_rank
-    doc_offsets = np.zeros(len(raw) + 1, dtype=np.int64)
-    np.cumsum([r.size for r in raw], out=doc_offsets[1:])
-    flat_raw = np.concatenate(raw) if raw else np.zeros(0, dtype=np.uint64)
-    passage_doc = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
-    table = np.concatenate(tables)
+    batch, lo_doc, hi_doc, first_rank = chunk.batch, chunk.lo, chunk.hi, chunk.first_rank
+    keys = batch.keys[lo_doc:hi_doc]
+    doc_offsets = batch.offsets[lo_doc : hi_doc + 1] - batch.offsets[lo_doc]
+    flat_raw = batch.shingles[batch.offsets[lo_doc] : batch.offsets[hi_doc]]
+    table_at = batch.passage_offsets[lo_doc : hi_doc + 1]
+    passage_doc = np.repeat(np.arange(hi_doc - lo_doc), np.diff(table_at))
+    table = batch.passages[table_at[0] : table_at[-1]]
     sizes = table[:, 3]
     # Every shingle position inside a passage, passage by passage: its hash, its owner.
     starts = np.zeros(sizes.size + 1, dtype=np.int64)

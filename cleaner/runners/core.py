@@ -414,13 +414,30 @@ class SpilledSummaries(list[tuple[str, object]]):
         return self.size > 0
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
+        for batch in self._batches():
+            yield from unpack_summaries(batch)
+
+    def summary_columns(self) -> Iterator[tuple[list[str], dict[str, Any]]]:
+        """The summaries a batch at a time as columns, never an object per document: the keys,
+        and each field of the summaries' dataclass by name, as a list of its values or, for an
+        array field, ``(joined, lengths)``: the documents' arrays joined along their first axis.
+        A corpus stage that works on whole columns reads these (dedup's barrier tasks: rebuilding
+        a Summary per document, twice, was about 8% of a dedup-only run)."""
+        for batch in self._batches():
+            if batch[0] == _ROWS:
+                batch = pack_summaries(batch[1])
+            if batch[0] == _ROWS:  # not one dataclass: no columns to give
+                raise TypeError(f"the summaries in {self.path} are not instances of one dataclass")
+            _, kind, keys, columns = batch
+            yield keys, {f.name: column for f, column in zip(dataclasses.fields(kind), columns, strict=True)}
+
+    def _batches(self) -> Iterator[tuple[Any, ...]]:
         with open(self.path, "rb") as fh:
             while True:
                 try:
-                    batch = pickle.load(fh)
+                    yield pickle.load(fh)
                 except EOFError:
                     return
-                yield from unpack_summaries(batch)
 
 
 # A batch of summaries is spilled as columns when every summary is an instance of one dataclass

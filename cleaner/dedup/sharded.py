@@ -69,7 +69,6 @@ import math
 import os
 import pickle
 import shutil
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +96,6 @@ from cleaner.dedup.components import (
     write_edge_pieces,
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
-from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.npyparts import NpyWriter, read_rows, save_parts
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
@@ -107,6 +105,7 @@ from cleaner.stage import TaskMap, read_decisions, write_decisions
 
 if TYPE_CHECKING:
     from cleaner.dedup import Dedup, Summary
+    from cleaner.dedup.index import DedupIndex
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -256,6 +255,8 @@ def shard_bands(
         distinct_parts.append(values)
         size_parts.append(np.diff(value_offsets))
         if cfg.index:
+            from cleaner.dedup.index import content_hash  # with an index only: sqlite3, socket, hashlib
+
             raw_at, at = batch.offsets.tolist(), value_offsets.tolist()
             contents.extend(content_hash(batch.shingles[raw_at[i] : raw_at[i + 1]]) for i in range(len(batch.keys)))
             distinct.extend(values[at[i] : at[i + 1]] for i in range(len(batch.keys)))
@@ -326,6 +327,8 @@ def _read_only(path: str | None, before: int | None = None) -> DedupIndex | None
     its own pending rows before it decides again.)"""
     if not path or not os.path.isfile(path):
         return None
+    from cleaner.dedup.index import DedupIndex, _connect
+
     return DedupIndex(_connect(path, readonly=True), path)
 
 
@@ -980,6 +983,8 @@ def _decide(
     index = None
     run_number = 0
     if cfg.index:  # created before workers read it; the run holds it until it commits
+        from cleaner.dedup.index import DedupIndex
+
         stage.hold_index()
         try:
             index = DedupIndex.open(cfg.index, cfg)
@@ -1043,6 +1048,8 @@ def _decide(
         for s, filed_one in zip(present, run(shard_decisions, args), strict=True):
             wrote[s] = filed_one
         if index is not None:
+            import sqlite3  # the index's: imported with it
+
             try:
                 _add_to_index(index, folder, present, [filed[s] if wrote[s] else None for s in present], run_number)
             except sqlite3.OperationalError as err:  # a full disk, most often: the write is rolled back

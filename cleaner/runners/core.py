@@ -34,7 +34,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, islice, starmap
+from itertools import chain, islice, repeat, starmap
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -463,16 +463,15 @@ def pack_summaries(items: Sequence[tuple[str, object]]) -> tuple[Any, ...]:
     values = [v for _, v in items]
     columns: list[Any] = []
     for f in dataclasses.fields(kind):
-        column = [getattr(v, f.name) for v in values]
+        column = list(map(operator.attrgetter(f.name), values))
         first = column[0]
         if (
             isinstance(first, np.ndarray)
             and first.ndim
-            and all(
-                isinstance(a, np.ndarray) and a.dtype == first.dtype and a.shape[1:] == first.shape[1:] for a in column
-            )
+            and all(map(isinstance, column, repeat(np.ndarray)))
+            and len({(a.dtype, a.ndim, a.shape[1:]) for a in column}) == 1  # one kind of rows
         ):
-            lengths = np.fromiter((a.shape[0] for a in column), dtype=np.int64, count=len(column))
+            lengths = np.fromiter(map(len, column), dtype=np.int64, count=len(column))
             columns.append((np.concatenate(column), lengths))
         else:
             columns.append(column)

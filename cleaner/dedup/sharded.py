@@ -830,52 +830,94 @@ def shard_passages(
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
         # The summaries are read a batch at a time (a batch's raw shingles, never the shard's),
-        # and a batch is checked in runs of documents of up to PASSAGE_POSITIONS positions.
-        done = 0  # documents of the shard before the batch
+        # and checked in chunks of consecutive documents of up to PASSAGE_POSITIONS positions,
+        # which may span batches: a chunk's owner lookups cost about a millisecond however small
+        # it is (the runner spills 256 summaries a batch).
+        pieces: list[SummaryBatch] = []  # the chunk so far: slices of batches
+        start = done = positions = 0  # the chunk's and the batch's first document in the shard
+
+        def check() -> None:
+            chunk = _join_batches(pieces)
+            size = len(chunk.keys)
+            local_skip = [i - start for i in skipped if start <= i < start + size]
+            flags.extend(_chunk_passages(_Chunk(chunk, first_rank + start, local_skip), cfg, folder, ranges,
+                                         index, sets, labels))  # fmt: skip
+
         for batch in summary_batches(summaries, cfg.num_perm):
-            for lo, hi in _position_runs(batch):
-                local_skip = [i - done - lo for i in skipped if done + lo <= i < done + hi]
-                chunk = _Chunk(batch, lo, hi, first_rank + done + lo, local_skip)
-                flags.extend(_chunk_passages(chunk, cfg, folder, ranges, index, sets, labels))
+            cut = 0  # the batch's first document not in ``pieces`` yet
+            for i, size in enumerate(_passage_positions(batch)):
+                if (pieces or i > cut) and positions + size > PASSAGE_POSITIONS:
+                    if i > cut:
+                        pieces.append(_slice_batch(batch, cut, i))
+                    check()
+                    pieces, positions, start, cut = [], 0, done + i, i
+                positions += size
+            if len(batch.keys) > cut:
+                pieces.append(_slice_batch(batch, cut, len(batch.keys)))
             done += len(batch.keys)
+        if pieces:
+            check()
         return flags
     finally:
         if index is not None:
             index.close()
 
 
-def _position_runs(batch: SummaryBatch) -> list[tuple[int, int]]:
-    """Consecutive documents ``[lo, hi)`` of a batch whose passage shingles (the sums of their
-    passage tables' counts) add up to at most PASSAGE_POSITIONS, or one document alone.
+def _passage_positions(batch: SummaryBatch) -> list[int]:
+    """Passage shingles of each document of a batch (the sum of its passage table's counts), in
+    one array pass rather than a numpy sum per document.
 
     >>> table = np.array([[0, 9, 0, 3], [10, 20, 3, 4], [0, 5, 0, 2]])
-    >>> batch = SummaryBatch(["a", "b"], ["a", "b"], np.zeros((2, 1), dtype=np.uint32),
-    ...                      np.zeros(0, dtype=np.uint64), np.zeros(3, dtype=np.int64), table, np.array([0, 2, 3]))
-    >>> _position_runs(batch)
-    [(0, 2)]
+    >>> batch = SummaryBatch(["a", "b", "c"], ["a", "b", "c"], np.zeros((3, 1), dtype=np.uint32),
+    ...                      np.zeros(0, dtype=np.uint64), np.zeros(4, dtype=np.int64), table, np.array([0, 2, 2, 3]))
+    >>> _passage_positions(batch)
+    [7, 0, 2]
     """
     running = np.zeros(len(batch.passages) + 1, dtype=np.int64)  # passage shingles before each row
     np.cumsum(batch.passages[:, 3], out=running[1:])
     sizes: list[int] = np.diff(running[batch.passage_offsets]).tolist()
-    runs: list[tuple[int, int]] = []
-    lo = positions = 0
-    for i, size in enumerate(sizes):
-        if i > lo and positions + size > PASSAGE_POSITIONS:
-            runs.append((lo, i))
-            lo, positions = i, 0
-        positions += size
-    if sizes:
-        runs.append((lo, len(sizes)))
-    return runs
+    return sizes
+
+
+def _slice_batch(batch: SummaryBatch, lo: int, hi: int) -> SummaryBatch:
+    """Documents ``[lo, hi)`` of a batch (views of its arrays)."""
+    at, table_at = batch.offsets[lo : hi + 1], batch.passage_offsets[lo : hi + 1]
+    return SummaryBatch(
+        batch.keys[lo:hi],
+        batch.ids[lo:hi],
+        batch.signatures[lo:hi],
+        batch.shingles[at[0] : at[-1]],
+        at - at[0],
+        batch.passages[table_at[0] : table_at[-1]],
+        table_at - table_at[0],
+    )
+
+
+def _join_batches(pieces: Sequence[SummaryBatch]) -> SummaryBatch:
+    """Consecutive documents from several batches as one batch."""
+    if len(pieces) == 1:
+        return pieces[0]
+
+    def offsets(parts: list[I64]) -> I64:
+        ends = np.cumsum([part[-1] for part in parts])
+        return np.concatenate([parts[0], *(part[1:] + end for part, end in zip(parts[1:], ends, strict=False))])
+
+    return SummaryBatch(
+        [key for piece in pieces for key in piece.keys],
+        [doc_id for piece in pieces for doc_id in piece.ids],
+        np.concatenate([piece.signatures for piece in pieces]),
+        np.concatenate([piece.shingles for piece in pieces]),
+        offsets([piece.offsets for piece in pieces]),
+        np.concatenate([piece.passages for piece in pieces]),
+        offsets([piece.passage_offsets for piece in pieces]),
+    )
 
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Consecutive documents ``[lo, hi)`` of a batch of a shard whose passages are checked together."""
+    """Consecutive documents of a shard whose passages are checked together."""
 
     batch: SummaryBatch
-    lo: int
-    hi: int
     first_rank: int
     skip: list[int]  # local positions in the chunk (others are outside it)
 
@@ -890,13 +932,9 @@ def _chunk_passages(
     labels: _Ids,
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
-    batch, lo_doc, hi_doc, first_rank = chunk.batch, chunk.lo, chunk.hi, chunk.first_rank
-    keys = batch.keys[lo_doc:hi_doc]
-    doc_offsets = batch.offsets[lo_doc : hi_doc + 1] - batch.offsets[lo_doc]
-    flat_raw = batch.shingles[batch.offsets[lo_doc] : batch.offsets[hi_doc]]
-    table_at = batch.passage_offsets[lo_doc : hi_doc + 1]
-    passage_doc = np.repeat(np.arange(hi_doc - lo_doc), np.diff(table_at))
-    table = batch.passages[table_at[0] : table_at[-1]]
+    batch, first_rank = chunk.batch, chunk.first_rank
+    keys, doc_offsets, flat_raw, table = batch.keys, batch.offsets, batch.shingles, batch.passages
+    passage_doc = np.repeat(np.arange(len(keys)), np.diff(batch.passage_offsets))
     sizes = table[:, 3]
     # Every shingle position inside a passage, passage by passage: its hash, its owner.
     starts = np.zeros(sizes.size + 1, dtype=np.int64)

@@ -37,14 +37,17 @@ import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from cleaner.config import Config
 from cleaner.dedup import Dedup
-from cleaner.dedup.stream import StreamDedup
 from cleaner.errors import UsageError
 from cleaner.pipeline import Pipeline, clean_in_memory, is_corpus_stage, reject_if_empty, run_stages
 from cleaner.record import Document, Source
 from cleaner.report import Report
+
+if TYPE_CHECKING:
+    from cleaner.dedup.stream import StreamDedup
 
 
 class Cleaner:
@@ -118,6 +121,8 @@ class Stream:
         self.stages = [s for s in cleaner.pipeline.steps if not is_corpus_stage(s)]
         self.dedup: StreamDedup | None = None
         if "dedup" in cleaner.config.stages:
+            from cleaner.dedup.stream import StreamDedup  # and the index's sqlite3: streams only
+
             self.dedup = StreamDedup(cleaner.config.dedup)
         self.count = 0
 

@@ -473,7 +473,9 @@ def _verbose_alternatives(pattern: str) -> list[list[tuple[str, bool]]] | None:
     return alternatives
 
 
-def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[str] | None:
+def _badness_prefilter(
+    badness: re.Pattern[str], also: str = "", weights: dict[str, int] | None = None
+) -> re.Pattern[str] | None:
     """A cheap regex that matches wherever ``badness`` (ftfy's ``BADNESS_RE``) does, and rarely elsewhere.
 
     ``BADNESS_RE`` is an alternation of short sequences of character classes, tried at every position:
@@ -485,6 +487,8 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
     private ``re`` module), with the shape ``_verbose_alternatives`` knows; None (no prefilter) for any
     other shape. tests/test_normalize.py checks it against ``is_bad`` on random strings of the characters
     ``BADNESS_RE`` names. ``also``: the body of a class of characters that match by themselves.
+    ``weights``: the classes' weights found by an earlier call on the same pattern, filled in as
+    they are found (each is a regex compiled and run over the probe: 10 ms of the module's import).
     """
     alternatives = _verbose_alternatives(badness.pattern)
     if alternatives is None or not badness.flags & re.VERBOSE:
@@ -492,7 +496,8 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
     codes = (*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x460), *range(0x2010, 0x2130))
     probe = "".join(map(chr, codes))
     probe_weights = {ch: _char_weight(ch) for ch in probe}
-    weights: dict[str, int] = {}
+    if weights is None:
+        weights = {}
 
     def weight(cls: str) -> int:
         if cls not in weights:  # a class matches one character: findall lists the probe characters it matches
@@ -549,13 +554,14 @@ def _badness_prefilter(badness: re.Pattern[str], also: str = "") -> re.Pattern[s
         return None
 
 
-_BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE)
+_BADNESS_WEIGHTS: dict[str, int] = {}  # shared by the two prefilters below, then left alone
+_BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE, weights=_BADNESS_WEIGHTS)
 _BADNESS_ALTERNATIVES = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
 # The most characters one match of BADNESS_RE spans (an anchor counted as one).
 _BADNESS_LONGEST = None if _BADNESS_ALTERNATIVES is None else max(map(len, _BADNESS_ALTERNATIVES))
 # The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
 # in Cyrillic and Greek text.
-_FTFY_HIT_RE = _badness_prefilter(ftfy.badness.BADNESS_RE, also=_FTFY_DIRECT_RE.pattern[1:-1])
+_FTFY_HIT_RE = _badness_prefilter(ftfy.badness.BADNESS_RE, _FTFY_DIRECT_RE.pattern[1:-1], _BADNESS_WEIGHTS)
 
 
 def _ftfy_could_change(line: str) -> bool:
@@ -886,13 +892,13 @@ def _nfc_maybe() -> frozenset[str]:
     character before), and characters NFC replaces (singletons, composition exclusions). Text without
     any of them is NFC. Below U+0300 there are none."""
     chars: set[str] = set()
-    for code in range(0x300, 0x2FA20):
-        ch = chr(code)
-        if unicodedata.combining(ch):
+    combining, decomposition_of = unicodedata.combining, unicodedata.decomposition  # 194k calls each
+    for ch in map(chr, range(0x300, 0x2FA20)):
+        if combining(ch):
             chars.add(ch)
             continue
-        decomposition = unicodedata.decomposition(ch)
-        if decomposition and not decomposition.startswith("<"):
+        decomposition = decomposition_of(ch)
+        if decomposition and decomposition[0] != "<":
             parts = decomposition.split()
             if len(parts) > 1:  # a singleton's target (K for the Kelvin sign) composes with nothing
                 chars.add(chr(int(parts[-1], 16)))

@@ -328,12 +328,16 @@ def apply_decisions(
 ) -> list[Document]:
     """Apply a corpus stage's decisions to a batch (documents with no decision get None)."""
     started = time.perf_counter()
-    out = [
-        d
-        if d.rejected is not None
-        else reject_if_empty(_isolated(lambda x: corpus.apply(x, decisions.get(doc_key(x))), d, corpus.name))
-        for d in docs
-    ]
+    apply, decision_of = corpus.apply, decisions.get
+    out = []
+    for d in docs:  # a loop, not a lambda and a call per document (what _isolated does, inline)
+        if d.rejected is None:
+            try:
+                d = apply(d, decision_of(doc_key(d)))
+            except Exception as exc:
+                d = _internal_error(d, corpus.name, exc)
+            d = reject_if_empty(d)
+        out.append(d)
     report.add_seconds(corpus.name, time.perf_counter() - started)
     if observe is not None:
         active = [i for i, d in enumerate(docs) if d.rejected is None]
@@ -343,6 +347,9 @@ def apply_decisions(
 
 
 def reject_if_empty(doc: Document) -> Document:
-    if doc.rejected is None and not doc.text.strip():
+    # ``not text.strip()`` without the copy: strip() removes exactly the characters isspace() is
+    # true for, and isspace() stops at the first other character (a text's first, as a rule).
+    text = doc.text
+    if doc.rejected is None and (not text or text.isspace()):
         return doc.reject(Reason.EMPTY, "no text left after cleaning")
     return doc

@@ -267,3 +267,49 @@ class Document:
 
     def reject(self, reason: Reason, detail: str = "") -> Document:
         return dataclasses.replace(self, rejected=Rejection(reason, detail))
+
+
+def _store_through_slots(cls: type) -> None:
+    """Give a frozen slots dataclass an ``__init__`` that stores each field with its slot's own
+    setter (``Document.__dict__["id"].__set__``), bound once, instead of the generated
+    ``object.__setattr__(self, "id", id)`` that looks the setter up again for every field of
+    every record. Same parameters, defaults, factories and ``__post_init__``; a third faster
+    (a Document: 3.1 us -> 2.1 us): records are made for every document by the reader, by every
+    spill between phases and by each stage's ``replace``, 40,000 Documents in a dedup-only run
+    of the Reuters bench. The records stay frozen (their ``__setattr__`` still refuses).
+    tests/test_record.py checks that instances and signatures equal the dataclass's own.
+    """
+    env: dict[str, Any] = {"_no_value": _NO_VALUE}
+    params, body = [], []
+    for f in dataclasses.fields(cls):
+        env[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
+        if f.default is not dataclasses.MISSING:
+            env[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"_factory_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=_no_value")
+            body.append(f"    if {f.name} is _no_value:\n        {f.name} = _factory_{f.name}()")
+        else:
+            params.append(f.name)
+        body.append(f"    _set_{f.name}(self, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), env)  # the fields above, nothing else
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = dict(cls.__init__.__annotations__)  # type: ignore[misc]
+    cls.__init__ = init  # type: ignore[misc]
+
+
+class _NoValue:
+    """The default of a field with a factory: the factory is called when it is still there."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_NO_VALUE = _NoValue()
+
+for _record in (Source, Drop, Edit, Rejection, DuplicateOf, PassageMatch, Document):
+    _store_through_slots(_record)

@@ -29,23 +29,27 @@ def document_record(doc: Document) -> dict[str, Any]:
     """
     rejected = doc.rejected
     dup = doc.duplicate
+    signals = doc.signals
+    status = doc.status
+    # Empty lists, no signals, no duplicate: the common record skips the comprehensions (one
+    # record per document, 20k on the Reuters bench).
     record = {
         "id": doc.id,
         "source": {"path": doc.source.path, "line": doc.source.line},
-        "status": doc.status,
+        "status": status,
         "reason": str(rejected.reason) if rejected else None,
         "detail": rejected.detail if rejected and rejected.detail else None,
         "chars_in": doc.chars_in,
-        "chars_out": len(doc.text) if doc.status == "kept" else 0,
-        "drops": [d.to_json() for d in doc.drops],
-        "edits": [e.to_json() for e in doc.edits],
+        "chars_out": len(doc.text) if status == "kept" else 0,
+        "drops": [d.to_json() for d in doc.drops] if doc.drops else [],
+        "edits": [e.to_json() for e in doc.edits] if doc.edits else [],
         "cluster": dup.cluster if dup else None,
         "duplicate_of": dup.duplicate_of if dup else None,
         "similarity": dup.similarity if dup else None,
-        "passages": [p.to_json() for p in doc.passages],
-        "lang": doc.signals.get("lang"),
-        "lang_score": doc.signals.get("lang_score"),
-        "signals": {k: v for k, v in doc.signals.items() if k not in ("lang", "lang_score")} or None,
+        "passages": [p.to_json() for p in doc.passages] if doc.passages else [],
+        "lang": signals.get("lang") if signals else None,
+        "lang_score": signals.get("lang_score") if signals else None,
+        "signals": ({k: v for k, v in signals.items() if k not in ("lang", "lang_score")} or None) if signals else None,
     }
     if dup is not None and dup.version_of is not None:
         record["new_version_of"] = dup.version_of  # only then: older reports keep their shape
@@ -71,8 +75,8 @@ def report_line(doc: Document) -> bytes:
     dup = doc.duplicate
     if (
         (dup is None or plain_float(dup.similarity))
-        and all(plain_float(p.similarity) for p in doc.passages)
-        and all(map(plain_float, doc.signals.values()))
+        and (not doc.passages or all(plain_float(p.similarity) for p in doc.passages))
+        and (not doc.signals or all(map(plain_float, doc.signals.values())))
     ):
         try:
             line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,20 @@ def test_cleaning_the_seeds_loads_neither_scipy_graphs_nor_a_pool(tmp_path: Path
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "0"]
+
+
+def test_a_run_collects_garbage_less_often_and_restores_the_collector(tmp_path: Path) -> None:
+    from cleaner.config import DedupConfig
+    from cleaner.runners import run
+    from cleaner.runners.core import GC_YOUNG
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    seen: list[tuple[int, int]] = []
+    cfg = Config(jobs=1, dedup=DedupConfig(passages=False))
+    def during(_: object) -> None:
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    report = run([SEEDS], tmp_path / "out", cfg, on_progress=during)
+    assert report.docs_in and seen
+    assert all(young >= GC_YOUNG and count >= frozen for young, count in seen)  # during the run
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)  # and after it

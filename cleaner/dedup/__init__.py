@@ -36,18 +36,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
-from cleaner.dedup.index import DedupIndex, IndexLock, check
 from cleaner.dedup.passages import split_passages_batch
 from cleaner.dedup.shingles import Shingler, repair
 from cleaner.dedup.signatures import Signer
 from cleaner.record import Document
 from cleaner.stage import TaskMap, gather_decisions
+
+if TYPE_CHECKING:
+    from cleaner.dedup.index import IndexLock
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -130,6 +133,8 @@ class Dedup:
         does not hold it yet; it is held until :meth:`commit` or :meth:`rollback`."""
         if not self.cfg.index:
             return
+        from cleaner.dedup.index import IndexLock  # with an index only: sqlite3, socket, hashlib
+
         if self._lock is None:
             self._lock = IndexLock(os.path.abspath(self.cfg.index), self.index_run)
         self._lock.acquire(self.cfg.index_wait)
@@ -144,6 +149,8 @@ class Dedup:
         the run's documents); returns how many. Nothing to do without an index."""
         if not self.cfg.index or not os.path.isfile(self.cfg.index):
             return 0
+        from cleaner.dedup.index import DedupIndex
+
         self.hold_index()
         try:
             with DedupIndex.open(self.cfg.index, self.cfg) as index:
@@ -156,6 +163,8 @@ class Dedup:
         """Remove the rows this stage's run added and did not commit; returns how many."""
         if not self.cfg.index or not os.path.isfile(self.cfg.index):
             return 0
+        from cleaner.dedup.index import DedupIndex
+
         self.hold_index()
         try:
             with DedupIndex.open(self.cfg.index, self.cfg) as index:
@@ -176,6 +185,8 @@ class Dedup:
         if self.cfg.index and self.cfg.index_wait <= 0 and os.path.isfile(self.cfg.index) and self._lock is None:
             # Another run holds the index and this one would not wait for it: say so now, before
             # any document is read, rather than at the dedup step.
+            from cleaner.dedup.index import IndexLock
+
             probe = IndexLock(os.path.abspath(self.cfg.index), self.index_run)
             probe.acquire(0)
             probe.release()
@@ -184,6 +195,8 @@ class Dedup:
         """Raise IndexMismatchError now (not after every document is read) when ``cfg.index``
         was built with other parameters; the driver should call this before a run."""
         if self.cfg.index:
+            from cleaner.dedup.index import check
+
             check(self.cfg.index, self.cfg)
 
     def _tools(self) -> tuple[Shingler, Signer]:

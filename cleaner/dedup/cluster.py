@@ -20,6 +20,7 @@ copy is as good as another).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -101,6 +102,28 @@ def distinct_sorted(values: U64) -> U64:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def distinct_runs(values: U64, offsets: I64) -> tuple[U64, I64]:
+    """:func:`distinct_sorted` of each run ``values[offsets[i]:offsets[i + 1]]``, joined, with
+    the runs' new offsets: each run sorted in place in a copy, then one pass over them all for
+    what repeats (a document at a time, the three passes after the sort cost more than it).
+
+    >>> out, at = distinct_runs(np.array([3, 1, 3, 5, 5, 2], dtype=np.uint64), np.array([0, 3, 3, 6]))
+    >>> out.tolist(), at.tolist()
+    ([1, 3, 2, 5], [0, 2, 2, 4])
+    """
+    ordered = values.copy()
+    bounds = offsets.tolist()
+    for lo, hi in itertools.pairwise(bounds):
+        if hi - lo > 1:
+            ordered[lo:hi].sort()
+    keep = np.ones(ordered.size, dtype=np.bool_)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    keep[offsets[:-1][np.diff(offsets) > 0]] = True  # a run's first value is new to it
+    running = np.zeros(ordered.size + 1, dtype=np.int64)
+    np.cumsum(keep, out=running[1:])
+    return ordered[keep], running[offsets]
 
 
 # Ranks below this fit 32 bits: a pair then packs into one uint64 key.

@@ -69,7 +69,6 @@ import math
 import os
 import pickle
 import shutil
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +84,7 @@ from cleaner.dedup.cluster import (
     argsort_hashes,
     bucket_pairs,
     distinct_pairs,
-    distinct_sorted,
+    distinct_runs,
     jaccard_distinct,
 )
 from cleaner.dedup.components import (
@@ -97,7 +96,6 @@ from cleaner.dedup.components import (
     write_edge_pieces,
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
-from cleaner.dedup.index import DedupIndex, _connect, content_hash
 from cleaner.dedup.npyparts import NpyWriter, read_rows, save_parts
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
@@ -107,6 +105,7 @@ from cleaner.stage import TaskMap, read_decisions, write_decisions
 
 if TYPE_CHECKING:
     from cleaner.dedup import Dedup, Summary
+    from cleaner.dedup.index import DedupIndex
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -168,6 +167,62 @@ class ShardBands:
     versions: dict[int, str] = field(default_factory=dict)
 
 
+# Summaries read at a time from a plain iterable (the runner's spilled ones come in its own batches).
+SUMMARY_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class SummaryBatch:
+    """Consecutive summaries of a shard as columns: document i's shingles are
+    ``shingles[offsets[i]:offsets[i + 1]]``, its passage rows ``passages[passage_offsets[i]:
+    passage_offsets[i + 1]]`` and its signature ``signatures[i]``."""
+
+    keys: list[str]
+    ids: list[str]
+    signatures: U32  # documents x num_perm
+    shingles: U64
+    offsets: I64
+    passages: I64  # rows of (start, end, first shingle, count), as Summary.passages
+    passage_offsets: I64
+
+
+def summary_batches(summaries: Iterable[tuple[str, Summary]], num_perm: int) -> Iterator[SummaryBatch]:
+    """A shard's summaries a batch at a time, as columns: from the runner's spilled summaries
+    (``summary_columns()``, cleaner.runners.core.SpilledSummaries) without a Summary object
+    per document, or from any iterable of ``(key, Summary)``."""
+    columns = getattr(summaries, "summary_columns", None)
+    if columns is not None:
+        for keys, fields in columns():
+            yield _batch(keys, fields, num_perm)
+        return
+    docs = iter(summaries)
+    while chunk := list(itertools.islice(docs, SUMMARY_BATCH)):
+        values = [summary for _, summary in chunk]
+        fields = {name: [getattr(v, name) for v in values] for name in ("id", "signature", "shingles", "passages")}
+        yield _batch([key for key, _ in chunk], fields, num_perm)
+
+
+def _batch(keys: list[str], fields: dict[str, Any], num_perm: int) -> SummaryBatch:
+    signatures, _ = _joined(fields["signature"], np.uint32, (), len(keys))
+    shingles, offsets = _joined(fields["shingles"], np.uint64, (), len(keys))
+    passages, passage_offsets = _joined(fields["passages"], np.int64, (4,), len(keys))
+    sigs = signatures.reshape(len(keys), num_perm)
+    return SummaryBatch(keys, fields["id"], sigs, shingles, offsets, passages, passage_offsets)
+
+
+def _joined(column: Any, dtype: npt.DTypeLike, tail: tuple[int, ...], n: int) -> tuple[Any, I64]:
+    """A column of arrays (a list, or ``(joined, lengths)``) joined along the first axis, and
+    where each document's rows start (n + 1 offsets)."""
+    if isinstance(column, tuple):
+        joined, lengths = column
+    else:
+        lengths = [len(a) for a in column]
+        joined = np.concatenate(column) if column else np.zeros((0, *tail), dtype=dtype)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return np.asarray(joined, dtype=dtype), offsets
+
+
 def _files(folder: Path, shard: int) -> dict[str, Path]:
     names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy", "ids.bin", "ids.at")
     return {name: folder / f"s{shard}.{name}" for name in names}
@@ -189,22 +244,32 @@ def shard_bands(
     """The bands task of one shard (step 1 of the module docstring)."""
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
-    distinct: list[U64] = []
+    distinct_parts: list[U64] = []  # each batch's distinct shingle sets, joined
+    size_parts: list[I64] = []
+    distinct: list[U64] = []  # by document: only a persistent index uses them (its queries)
     contents: list[int] = []  # only a persistent index uses them (known versions, new rows)
-    for key, summary in summaries:
-        labels.append((key, summary.id))
-        sigs.append(summary.signature)
-        distinct.append(distinct_sorted(summary.shingles))
+    for batch in summary_batches(summaries, cfg.num_perm):
+        labels.extend(zip(batch.keys, batch.ids, strict=True))
+        sigs.append(batch.signatures)
+        values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
+        distinct_parts.append(values)
+        size_parts.append(np.diff(value_offsets))
         if cfg.index:
-            contents.append(content_hash(summary.shingles))
+            from cleaner.dedup.index import content_hash  # with an index only: sqlite3, socket, hashlib
+
+            raw_at, at = batch.offsets.tolist(), value_offsets.tolist()
+            contents.extend(content_hash(batch.shingles[raw_at[i] : raw_at[i + 1]]) for i in range(len(batch.keys)))
+            distinct.extend(values[at[i] : at[i + 1]] for i in range(len(batch.keys)))
     n = len(labels)
     files = _files(folder, shard)
-    signatures = np.vstack(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
+    signatures = np.concatenate(sigs) if sigs else np.zeros((0, cfg.num_perm), dtype=np.uint32)
     del sigs
     bkeys = band_keys(signatures, cfg.lsh_bands, cfg.lsh_rows)
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([d.size for d in distinct], out=offsets[1:])
-    save_parts(files["shingles.npy"], distinct, np.uint64)  # not concatenated first: 8 B per shingle less
+    if size_parts:
+        np.cumsum(np.concatenate(size_parts), out=offsets[1:])
+    save_parts(files["shingles.npy"], distinct_parts, np.uint64)  # not concatenated first: 8 B per shingle less
+    del distinct_parts
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
         np.save(files["bkeys.npy"], bkeys)
@@ -262,6 +327,8 @@ def _read_only(path: str | None, before: int | None = None) -> DedupIndex | None
     its own pending rows before it decides again.)"""
     if not path or not os.path.isfile(path):
         return None
+    from cleaner.dedup.index import DedupIndex, _connect
+
     return DedupIndex(_connect(path, readonly=True), path)
 
 
@@ -762,28 +829,33 @@ def shard_passages(
         sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
-        # The summaries are read as the chunks go (a chunk's raw shingles only, never the shard's).
-        keys: list[str] = []
-        raw: list[U64] = []
-        tables: list[I64] = []
-        lo = positions = 0
+        # The summaries are read a batch at a time (a batch's raw shingles, never the shard's),
+        # and checked in chunks of consecutive documents of up to PASSAGE_POSITIONS positions,
+        # which may span batches: a chunk's owner lookups cost about a millisecond however small
+        # it is (the runner spills 256 summaries a batch).
+        pieces: list[SummaryBatch] = []  # the chunk so far: slices of batches
+        start = done = positions = 0  # the chunk's and the batch's first document in the shard
 
         def check() -> None:
-            local_skip = [i - lo for i in skipped if lo <= i < lo + len(keys)]
-            chunk = _Chunk(keys, raw, tables, first_rank + lo, local_skip)
-            flags.extend(_chunk_passages(chunk, cfg, folder, ranges, index, sets, labels))
+            chunk = _join_batches(pieces)
+            size = len(chunk.keys)
+            local_skip = [i - start for i in skipped if start <= i < start + size]
+            flags.extend(_chunk_passages(_Chunk(chunk, first_rank + start, local_skip), cfg, folder, ranges,
+                                         index, sets, labels))  # fmt: skip
 
-        docs = iter(summaries)
-        while batch := list(itertools.islice(docs, 256)):
-            for (key, summary), size in zip(batch, _shingles_in([s.passages for _, s in batch]), strict=True):
-                if keys and positions + size > PASSAGE_POSITIONS:
+        for batch in summary_batches(summaries, cfg.num_perm):
+            cut = 0  # the batch's first document not in ``pieces`` yet
+            for i, size in enumerate(_passage_positions(batch)):
+                if (pieces or i > cut) and positions + size > PASSAGE_POSITIONS:
+                    if i > cut:
+                        pieces.append(_slice_batch(batch, cut, i))
                     check()
-                    lo, keys, raw, tables, positions = lo + len(keys), [], [], [], 0
-                keys.append(key)
-                raw.append(summary.shingles)
-                tables.append(summary.passages)
+                    pieces, positions, start, cut = [], 0, done + i, i
                 positions += size
-        if keys:
+            if len(batch.keys) > cut:
+                pieces.append(_slice_batch(batch, cut, len(batch.keys)))
+            done += len(batch.keys)
+        if pieces:
             check()
         return flags
     finally:
@@ -791,28 +863,61 @@ def shard_passages(
             index.close()
 
 
-def _shingles_in(tables: Sequence[I64]) -> list[int]:
-    """Passage shingles of each document (the sum of its passage table's counts), in one array
-    pass rather than a numpy sum per document.
+def _passage_positions(batch: SummaryBatch) -> list[int]:
+    """Passage shingles of each document of a batch (the sum of its passage table's counts), in
+    one array pass rather than a numpy sum per document.
 
-    >>> _shingles_in([np.array([[0, 9, 0, 3], [10, 20, 3, 4]]), np.zeros((0, 4), dtype=np.int64)])
-    [7, 0]
+    >>> table = np.array([[0, 9, 0, 3], [10, 20, 3, 4], [0, 5, 0, 2]])
+    >>> batch = SummaryBatch(["a", "b", "c"], ["a", "b", "c"], np.zeros((3, 1), dtype=np.uint32),
+    ...                      np.zeros(0, dtype=np.uint64), np.zeros(4, dtype=np.int64), table, np.array([0, 2, 2, 3]))
+    >>> _passage_positions(batch)
+    [7, 0, 2]
     """
-    rows = np.array([len(t) for t in tables], dtype=np.int64)
-    counts = np.concatenate([t[:, 3] for t in tables]) if tables else np.zeros(0, dtype=np.int64)
-    running = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)  # shingles before each row
-    ends = np.cumsum(rows)
-    sizes: list[int] = (running[ends] - running[ends - rows]).tolist()
+    running = np.zeros(len(batch.passages) + 1, dtype=np.int64)  # passage shingles before each row
+    np.cumsum(batch.passages[:, 3], out=running[1:])
+    sizes: list[int] = np.diff(running[batch.passage_offsets]).tolist()
     return sizes
+
+
+def _slice_batch(batch: SummaryBatch, lo: int, hi: int) -> SummaryBatch:
+    """Documents ``[lo, hi)`` of a batch (views of its arrays)."""
+    at, table_at = batch.offsets[lo : hi + 1], batch.passage_offsets[lo : hi + 1]
+    return SummaryBatch(
+        batch.keys[lo:hi],
+        batch.ids[lo:hi],
+        batch.signatures[lo:hi],
+        batch.shingles[at[0] : at[-1]],
+        at - at[0],
+        batch.passages[table_at[0] : table_at[-1]],
+        table_at - table_at[0],
+    )
+
+
+def _join_batches(pieces: Sequence[SummaryBatch]) -> SummaryBatch:
+    """Consecutive documents from several batches as one batch."""
+    if len(pieces) == 1:
+        return pieces[0]
+
+    def offsets(parts: list[I64]) -> I64:
+        ends = np.cumsum([part[-1] for part in parts])
+        return np.concatenate([parts[0], *(part[1:] + end for part, end in zip(parts[1:], ends, strict=False))])
+
+    return SummaryBatch(
+        [key for piece in pieces for key in piece.keys],
+        [doc_id for piece in pieces for doc_id in piece.ids],
+        np.concatenate([piece.signatures for piece in pieces]),
+        np.concatenate([piece.shingles for piece in pieces]),
+        offsets([piece.offsets for piece in pieces]),
+        np.concatenate([piece.passages for piece in pieces]),
+        offsets([piece.passage_offsets for piece in pieces]),
+    )
 
 
 @dataclass(frozen=True)
 class _Chunk:
     """Consecutive documents of a shard whose passages are checked together."""
 
-    keys: list[str]
-    raw: list[U64]
-    tables: list[I64]
+    batch: SummaryBatch
     first_rank: int
     skip: list[int]  # local positions in the chunk (others are outside it)
 
@@ -827,12 +932,9 @@ def _chunk_passages(
     labels: _Ids,
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
-    keys, raw, tables, first_rank = chunk.keys, chunk.raw, chunk.tables, chunk.first_rank
-    doc_offsets = np.zeros(len(raw) + 1, dtype=np.int64)
-    np.cumsum([r.size for r in raw], out=doc_offsets[1:])
-    flat_raw = np.concatenate(raw) if raw else np.zeros(0, dtype=np.uint64)
-    passage_doc = np.repeat(np.arange(len(tables)), [len(t) for t in tables])
-    table = np.concatenate(tables)
+    batch, first_rank = chunk.batch, chunk.first_rank
+    keys, doc_offsets, flat_raw, table = batch.keys, batch.offsets, batch.shingles, batch.passages
+    passage_doc = np.repeat(np.arange(len(keys)), np.diff(batch.passage_offsets))
     sizes = table[:, 3]
     # Every shingle position inside a passage, passage by passage: its hash, its owner.
     starts = np.zeros(sizes.size + 1, dtype=np.int64)
@@ -919,6 +1021,8 @@ def _decide(
     index = None
     run_number = 0
     if cfg.index:  # created before workers read it; the run holds it until it commits
+        from cleaner.dedup.index import DedupIndex
+
         stage.hold_index()
         try:
             index = DedupIndex.open(cfg.index, cfg)
@@ -982,6 +1086,8 @@ def _decide(
         for s, filed_one in zip(present, run(shard_decisions, args), strict=True):
             wrote[s] = filed_one
         if index is not None:
+            import sqlite3  # the index's: imported with it
+
             try:
                 _add_to_index(index, folder, present, [filed[s] if wrote[s] else None for s in present], run_number)
             except sqlite3.OperationalError as err:  # a full disk, most often: the write is rolled back

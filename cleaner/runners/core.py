@@ -22,7 +22,9 @@ An interrupted run leaves its finished tasks and decisions in the work folder
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import operator
@@ -32,7 +34,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, islice, starmap
+from itertools import chain, islice, repeat, starmap
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -334,18 +336,21 @@ def _load_spill(path: Path) -> Iterator[list[Document]]:
     with open(path, "rb") as fh:
         while True:
             try:
-                rows = pickle.load(fh)
+                columns = pickle.load(fh)
             except EOFError:
                 return
-            yield _unspill_rows(rows)
+            yield _unspill_rows(columns)
 
 
-# Spilled documents are pickled as plain tuples, not as dataclasses: unpickling a frozen slots
-# dataclass goes through dataclasses' Python __setstate__ per record (a Drop per removed line),
-# which was 13% of a run's CPU on a 30 MB dump; tuples rebuilt by the constructors cost a third.
-# The rows follow the field order of the records, so a field added to them is spilled too.
+# Spilled documents are pickled as columns of plain values, not as dataclasses: unpickling a frozen
+# slots dataclass goes through dataclasses' Python __setstate__ per record (a Drop per removed line),
+# which was 13% of a run's CPU on a 30 MB dump; values rebuilt by the constructors cost a third.
+# A batch is one list per Document field (in the field order of the records, so a field added to
+# them is spilled too): the columns are taken and the documents rebuilt by C-level maps over the
+# batch, not a row list and a loop over the nested fields per document (a third of the codec's
+# time on the Reuters bench), and a record field is converted only where a document has one.
 _DOC_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
-_DOC_ROW = operator.attrgetter(*_DOC_FIELDS)
+_DOC_COLUMNS = [operator.attrgetter(name) for name in _DOC_FIELDS]
 _HTML_AT = _DOC_FIELDS.index("html")
 # Document fields that hold one record (or None) and a tuple of records.
 _ONE_RECORD = {"source": Source, "rejected": Rejection, "duplicate": DuplicateOf}
@@ -358,33 +363,27 @@ _NESTED = [
 
 
 def _spill_rows(batch: list[Document], keep_html: bool = True) -> list[list[Any]]:
-    """Documents as rows of plain values (see :func:`_unspill_rows`); without ``keep_html``, an
-    HTML document's markup is spilled as "" (it stays an HTML document)."""
-    rows = []
-    for doc in batch:
-        row = list(_DOC_ROW(doc))
-        if not keep_html and row[_HTML_AT] is not None:
-            row[_HTML_AT] = ""
-        for at, _, values, many in _NESTED:
-            if many:
-                row[at] = [values(r) for r in row[at]]
-            elif row[at] is not None:
-                row[at] = values(row[at])
-        rows.append(row)
-    return rows
+    """Documents as columns of plain values (see :func:`_unspill_rows`); without ``keep_html``,
+    an HTML document's markup is spilled as "" (it stays an HTML document)."""
+    columns = [list(map(getter, batch)) for getter in _DOC_COLUMNS]
+    if not keep_html:
+        columns[_HTML_AT] = [None if html is None else "" for html in columns[_HTML_AT]]
+    for at, _, values, many in _NESTED:
+        if many:  # an empty tuple stays as it is
+            columns[at] = [[values(r) for r in records] if records else () for records in columns[at]]
+        else:
+            columns[at] = [None if record is None else values(record) for record in columns[at]]
+    return columns
 
 
-def _unspill_rows(rows: list[list[Any]]) -> list[Document]:
-    """The documents :func:`_spill_rows` made rows of, equal field by field."""
-    docs = []
-    for row in rows:
-        for at, cls, _, many in _NESTED:
-            if many:
-                row[at] = tuple(starmap(cls, row[at]))
-            elif row[at] is not None:
-                row[at] = cls(*row[at])
-        docs.append(Document(*row))
-    return docs
+def _unspill_rows(columns: list[list[Any]]) -> list[Document]:
+    """The documents :func:`_spill_rows` made columns of, equal field by field."""
+    for at, cls, _, many in _NESTED:
+        if many:
+            columns[at] = [tuple(starmap(cls, rows)) if rows else () for rows in columns[at]]
+        else:
+            columns[at] = [None if row is None else cls(*row) for row in columns[at]]
+    return list(starmap(Document, zip(*columns, strict=True)))
 
 
 # --- spilled summaries -------------------------------------------------------------------------
@@ -414,13 +413,30 @@ class SpilledSummaries(list[tuple[str, object]]):
         return self.size > 0
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
+        for batch in self._batches():
+            yield from unpack_summaries(batch)
+
+    def summary_columns(self) -> Iterator[tuple[list[str], dict[str, Any]]]:
+        """The summaries a batch at a time as columns, never an object per document: the keys,
+        and each field of the summaries' dataclass by name, as a list of its values or, for an
+        array field, ``(joined, lengths)``: the documents' arrays joined along their first axis.
+        A corpus stage that works on whole columns reads these (dedup's barrier tasks: rebuilding
+        a Summary per document, twice, was about 8% of a dedup-only run)."""
+        for batch in self._batches():
+            if batch[0] == _ROWS:
+                batch = pack_summaries(batch[1])
+            if batch[0] == _ROWS:  # not one dataclass: no columns to give
+                raise TypeError(f"the summaries in {self.path} are not instances of one dataclass")
+            _, kind, keys, columns = batch
+            yield keys, {f.name: column for f, column in zip(dataclasses.fields(kind), columns, strict=True)}
+
+    def _batches(self) -> Iterator[tuple[Any, ...]]:
         with open(self.path, "rb") as fh:
             while True:
                 try:
-                    batch = pickle.load(fh)
+                    yield pickle.load(fh)
                 except EOFError:
                     return
-                yield from unpack_summaries(batch)
 
 
 # A batch of summaries is spilled as columns when every summary is an instance of one dataclass
@@ -447,16 +463,15 @@ def pack_summaries(items: Sequence[tuple[str, object]]) -> tuple[Any, ...]:
     values = [v for _, v in items]
     columns: list[Any] = []
     for f in dataclasses.fields(kind):
-        column = [getattr(v, f.name) for v in values]
+        column = list(map(operator.attrgetter(f.name), values))
         first = column[0]
         if (
             isinstance(first, np.ndarray)
             and first.ndim
-            and all(
-                isinstance(a, np.ndarray) and a.dtype == first.dtype and a.shape[1:] == first.shape[1:] for a in column
-            )
+            and all(map(isinstance, column, repeat(np.ndarray)))
+            and len({(a.dtype, a.ndim, a.shape[1:]) for a in column}) == 1  # one kind of rows
         ):
-            lengths = np.fromiter((a.shape[0] for a in column), dtype=np.int64, count=len(column))
+            lengths = np.fromiter(map(len, column), dtype=np.int64, count=len(column))
             columns.append((np.concatenate(column), lengths))
         else:
             columns.append(column)
@@ -655,34 +670,59 @@ def run(
     """Clean ``inputs`` into ``outdir`` with tasks run by ``executor``; write the report and
     return the summed counters. :func:`cleaner.runners.run` picks the executor from an engine
     name and documents the options."""
-    hooks = Hooks(on_progress=on_progress)
-    if on_error is not None:
-        hooks.on_error = on_error
-    if on_notice is not None:
-        hooks.on_notice = on_notice
-    plan = plan_run(inputs, outdir, report_path, shard_bytes, also_writes, discovered)
-    check_owned(plan.paths.outdir)  # before the lock file is made in a folder that is not ours
-    with OutputLock(plan.paths.outdir):  # one run at a time into OUTDIR (see cleaner.runners.outdir)
-        check_owned(plan.paths.outdir)
-        pipeline = Pipeline(cfg)
-        run_id = fingerprint(cfg, plan.shards)
-        pipeline.prepare(run_id)
-        sweep_temp_files(plan.paths.outdir)
-        sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
-        checkpoint = Checkpoint.open(plan.paths, run_id)
-        claim_outputs(plan.paths.outdir, {output_rel(f.rel) for f in plan.found.files}, checkpoint.resumed)
-        jobs = worker_count(cfg, plan.shards)
-        runner = executor(jobs, cfg)
-        with runner as execute:
-            total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
-        assemble(plan, total, crashed, hooks)
-        if crashed:  # outputs are missing: the index keeps this run pending, a rerun redoes it
-            hooks.on_notice(f"the dedup index was not committed: {len(crashed)} shard(s) failed; run again")
-        else:
-            pipeline.commit()  # every output is written: the run's rows join the index
-        if not keep_intermediate:
-            shutil.rmtree(plan.paths.workdir, ignore_errors=True)
-    return total
+    with fewer_collections():  # see GC_YOUNG
+        hooks = Hooks(on_progress=on_progress)
+        if on_error is not None:
+            hooks.on_error = on_error
+        if on_notice is not None:
+            hooks.on_notice = on_notice
+        plan = plan_run(inputs, outdir, report_path, shard_bytes, also_writes, discovered)
+        check_owned(plan.paths.outdir)  # before the lock file is made in a folder that is not ours
+        with OutputLock(plan.paths.outdir):  # one run at a time into OUTDIR (see cleaner.runners.outdir)
+            check_owned(plan.paths.outdir)
+            pipeline = Pipeline(cfg)
+            run_id = fingerprint(cfg, plan.shards)
+            pipeline.prepare(run_id)
+            sweep_temp_files(plan.paths.outdir)
+            sweep_temp_files(plan.paths.report.parent, plan.paths.report.name)
+            checkpoint = Checkpoint.open(plan.paths, run_id)
+            claim_outputs(plan.paths.outdir, {output_rel(f.rel) for f in plan.found.files}, checkpoint.resumed)
+            jobs = worker_count(cfg, plan.shards)
+            runner = executor(jobs, cfg)
+            with runner as execute:
+                total, crashed = run_phases(pipeline, plan, checkpoint, runner, execute, hooks)
+            assemble(plan, total, crashed, hooks)
+            if crashed:  # outputs are missing: the index keeps this run pending, a rerun redoes it
+                hooks.on_notice(f"the dedup index was not committed: {len(crashed)} shard(s) failed; run again")
+            else:
+                pipeline.commit()  # every output is written: the run's rows join the index
+            if not keep_intermediate:
+                shutil.rmtree(plan.paths.workdir, ignore_errors=True)
+        return total
+
+
+# Allocations of container objects (net) between two collections of the cyclic garbage
+# collector's youngest generation during a run; Python's default is 700. A run allocates a few
+# tuples, lists and dicts per record (reading, spilling, rows of the report), and each collection
+# also walks whatever is young: the collector took 80 ms of a 2.2 CPU-s dedup-only run on the
+# Reuters bench, 20 ms so (re-check: gc.callbacks around the run). The run holds little garbage
+# in cycles, so collecting later costs no memory to speak of.
+GC_YOUNG = 10_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often for the length of a run: the objects alive before it
+    (modules, the caller's data) are left out of collections (``gc.freeze``) and the youngest
+    generation is collected every GC_YOUNG allocations. Restored afterwards."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(GC_YOUNG, threshold[0]), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 # With --jobs 0 (one per core), a worker is started only per this many bytes of input: a worker

@@ -9,6 +9,7 @@ pickle, which the Dask engine needs too.
 from __future__ import annotations
 
 import functools
+import gc
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from cleaner.config import Config
 from cleaner.errors import CleanerError
 from cleaner.pipeline import Pipeline
-from cleaner.runners.core import Task, TaskResult, in_order, run_task
+from cleaner.runners.core import GC_YOUNG, Task, TaskResult, in_order, run_task
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,6 +39,9 @@ def _init_worker(cfg: Config) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_pipeline = Pipeline(cfg)
     _worker_pipeline.setup()
+    # A worker lives for the run: collect as its driver does (see fewer_collections).
+    gc.freeze()
+    gc.set_threshold(max(GC_YOUNG, gc.get_threshold()[0]), *gc.get_threshold()[1:])
 
 
 def _run_in_worker(task: Task) -> TaskResult:

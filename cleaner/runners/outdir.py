@@ -25,7 +25,6 @@ import contextlib
 import datetime
 import json
 import os
-import socket
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -107,7 +106,8 @@ class OutputLock:
         fh.seek(0)
         fh.truncate()
         started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": started}) + "\n")
+        # The host's name as socket.gethostname() gives it (uname's node name), without socket's import.
+        fh.write(json.dumps({"pid": os.getpid(), "host": os.uname().nodename, "started": started}) + "\n")
         fh.flush()
         self._fh = fh
         return self

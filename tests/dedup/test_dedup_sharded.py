@@ -86,6 +86,7 @@ def test_sharded_equals_one_shard_and_the_oracle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool, chunk: int, owner_slice: int, on: str
 ) -> None:
     monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: passages checked a few documents at a time
+    monkeypatch.setattr(sharded, "SUMMARY_BATCH", 5)  # summaries read 5 at a time: chunks span batches
     monkeypatch.setattr(sharded, "OWNER_SLICE", owner_slice)  # 300: owners sorted a few hundred hashes at a time
     monkeypatch.setattr(sharded, "READ_VALUES", owner_slice // 3)  # and read in pieces
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 from datasketch import MinHash, MinHashLSH
 from dedup_textgen import edit_words, random_words
 
@@ -17,6 +21,22 @@ def test_permutations_are_datasketchs() -> None:
         assert reference.scheme == SCHEME
         assert np.array_equal(a, reference.permutations[0])
         assert np.array_equal(b, reference.permutations[1])
+
+
+def test_permutations_equal_numpys_draws_without_importing_numpy_random() -> None:
+    # The draws come from Python's Mersenne Twister seeded as numpy's RandomState seeds it.
+    for seed in [0, 1, 2, 42, 123_456_789, 2**31, 2**32 - 1]:
+        for num_perm in [1, 7, 128, 700]:  # 700: past the generator's 624-word state
+            gen = np.random.RandomState(seed)
+            a, b = permutations(num_perm, seed)
+            assert np.array_equal(a, gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1))
+            assert np.array_equal(b, gen.randint(0, 1 << 32, num_perm, dtype=np.uint32))
+            assert a.dtype == b.dtype == np.uint32
+    with pytest.raises(ValueError):  # numpy's own refusal, as before
+        permutations(4, -1)
+    code = "import sys; from cleaner.dedup.signatures import Signer; Signer(); print('numpy.random' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_signature_equals_datasketch_update_batch() -> None:

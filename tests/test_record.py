@@ -1,0 +1,66 @@
+"""The records' constructors: built through their slots' setters (record._store_through_slots), they
+take the same arguments as the dataclasses' own, fill the same defaults and stay frozen."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import pickle
+
+import pytest
+
+from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source, Unit
+
+RECORDS = [Source, Drop, Edit, Rejection, DuplicateOf, PassageMatch, Document]
+
+
+@pytest.mark.parametrize("cls", RECORDS)
+def test_init_takes_the_fields_in_order_with_their_defaults(cls: type) -> None:
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(cls)
+    assert [p.name for p in params] == [f.name for f in fields]
+    for param, f in zip(params, fields, strict=True):
+        if f.default is not dataclasses.MISSING:
+            assert param.default is f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            assert repr(param.default) == "<factory>"
+        else:
+            assert param.default is inspect.Parameter.empty
+
+
+def test_every_field_is_stored_and_factories_make_fresh_values() -> None:
+    values = dict(
+        id="a",
+        text="b",
+        kind="html",
+        html="<p>b</p>",
+        source=Source("f.jsonl", 3),
+        metadata={"k": 1},
+        drops=(Drop("s", Reason.NAV, Unit.LINE, "x", 0, 1, "d"),),
+        edits=(Edit("fix", 2, ("a -> b",)),),
+        rejected=Rejection(Reason.EMPTY, "why"),
+        duplicate=DuplicateOf("c", "c", 0.9),
+        passages=(PassageMatch(0, 1, "b", "c", 1.0),),
+        chars_in=7,
+        fields=("id", "text"),
+        signals={"lang": "en"},
+    )
+    doc = Document(**values)
+    assert {name: getattr(doc, name) for name in values} == values
+    assert Document(*values.values()) == doc
+    plain = Document("a", "b")
+    assert (plain.kind, plain.html, plain.source, plain.metadata, plain.signals) == ("text", None, Source(""), {}, {})
+    assert plain.metadata is not Document("a", "b").metadata
+    assert plain.signals is not Document("a", "b").signals
+    assert dataclasses.replace(doc, text="c").text == "c"
+    assert pickle.loads(pickle.dumps(doc)) == doc
+
+
+def test_records_stay_frozen_and_checked() -> None:
+    doc = Document("a", "b")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        doc.text = "c"  # type: ignore[misc]
+    with pytest.raises(TypeError, match=r"Document\.id must be a str"):
+        Document(None, "b")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Source()  # type: ignore[call-arg]

@@ -714,15 +714,20 @@ GC_YOUNG = 10_000
 def fewer_collections() -> Iterator[None]:
     """Collect cyclic garbage less often for the length of a run: the objects alive before it
     (modules, the caller's data) are left out of collections (``gc.freeze``) and the youngest
-    generation is collected every GC_YOUNG allocations. Restored afterwards."""
+    generation is collected every GC_YOUNG allocations. Restored afterwards. A caller that froze
+    objects itself (a forking server does) keeps them frozen: the run then freezes nothing, since
+    ``gc.unfreeze`` cannot tell its objects from the caller's."""
     threshold = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     gc.set_threshold(max(GC_YOUNG, threshold[0]), *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 # With --jobs 0 (one per core), a worker is started only per this many bytes of input: a worker

@@ -348,7 +348,7 @@ def menu_share(page: Analysis) -> float:
 
     >>> from cleaner.boilerplate.html import analyse
     >>> round(menu_share(analyse("<p>One sentence of text, ending well.</p><ul><li><a href='/'>Home</a></li></ul>")), 2)
-    0.1
+    0.11
     """
     blocks = page.blocks
     sizes = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=len(blocks))

@@ -25,8 +25,10 @@ One command reproduces the shipped models ``cleaner/boilerplate/data/html-blocks
    second stage's own out-of-fold scores there; the decision bars (model.keep_mask) that score best
    on those (with the Scrapinghub "tune" half, independent pages), then per page kind the
    expected-F1 rescue (RESCUE_GRID: on pages the scorer is sure of little, the blocks that
-   maximise the page's expected F1 kept too, or never), are the ones the held-out fold is
-   extracted with; the held-out fold's truth never picks anything;
+   maximise the page's expected F1 kept too, or never; and under which share of text in menu
+   entries it may reach outside the rules' container), are the ones the held-out fold is
+   extracted with; the held-out fold's truth never picks anything (``--oof`` keeps the scores
+   each choice was made on: ``--rechoose`` redoes it without training);
 5. the shipped models are then trained on all development pages, the second stage on the outer
    out-of-fold first-stage scores, with bars chosen the same way one level up (on the outer
    out-of-fold scores).
@@ -120,13 +122,20 @@ BAR_GRID = tuple(
 # kind (fixed before looking): news-article conventions (no titles, captions or lists of links)
 # and WCXB's (titles and listings are content) count alike where both have pages.
 SCRAPINGHUB_WEIGHT = 0.5
-# The shares a page kind's rescue is chosen from (model.keep_mask, model.rescue_applies: the
-# blocks of the expected-F1 set kept too on pages where the scorer is sure of less than this
-# share of the content it expects), after its bars; 0.0: bars alone. Fixed before the choice: a
-# page sure of at most a tenth or a fifth of its content has no core the bars can trust. Larger
-# shares rescued news pages with a short article under long teaser grids and comment threads
-# (Scrapinghub: menus and teasers kept).
-RESCUE_GRID = (0.0, 0.1, 0.2)
+# The rescues a page kind's is chosen from, after its bars: (share, wide_below) as the metadata's
+# "rescue" and "rescue_wide" (html.model_keeps): the blocks of the expected-F1 set kept too on
+# pages where the scorer is sure of less than this share of the content it expects
+# (model.rescue_applies), among the blocks the rules keep or a cue drops, or among every block
+# (blocks outside the rules' container too: model.keep_mask's ``wide``) on a page whose share of
+# text in menu entries (features.menu_share) is under ``wide_below`` (0: never; 1: but for a page
+# of menu entries only); (0.0, 0.0): bars alone. Shares fixed before the choice: a page sure of
+# at most a tenth or a fifth of its content has no core the bars can trust. Larger shares rescued
+# news pages with a short article under long teaser grids and comment threads (Scrapinghub: menus
+# and teasers kept). Reaching outside the container recovers listings whose items the rules'
+# container misses, but on a news page under a 500-line menu it keeps the menu's neighbours (a
+# sidebar list of categories; Scrapinghub f6ac15a4d985, menu share 0.69): the menu-share bars were
+# set after seeing that page.
+RESCUE_GRID = ((0.0, 0.0), *((share, wide) for wide in (0.0, 0.25, 0.5, 1.0) for share in (0.1, 0.2)))
 TEXT_BARS = {"other": (0.1, 0.5, 0.8)}
 
 def block_labels(page: Analysis, truth: str) -> tuple[np.ndarray, np.ndarray]:
@@ -249,12 +258,14 @@ class BarUnit:
     truth: Counter
     weight_group: str  # "wcxb" or "scrapinghub": the two sets are weighted apart
     block_chars: np.ndarray | None = None  # the blocks' characters (html.model_keeps's weights)
+    menu: float = 0.0  # the page's features.menu_share (html.model_keeps's wide rescue)
 
 
 def bar_unit(page: Analysis, truth: str, group: str) -> BarUnit:
     words = [_WORD.findall(block.text.lower()) for block in page.blocks]
     chars = np.array([len(block.text) for block in page.blocks], dtype=np.float64)
-    return BarUnit(page_kind(page), words, page.rule_reasons, Counter(_WORD.findall(truth.lower())), group, chars)
+    return BarUnit(page_kind(page), words, page.rule_reasons, Counter(_WORD.findall(truth.lower())), group, chars,
+                   feats.menu_share(page))  # fmt: skip
 
 
 def unit_f1(unit: BarUnit, keep: np.ndarray) -> float:
@@ -283,11 +294,14 @@ def _kind_units(scored: list[tuple[BarUnit, np.ndarray]], kind: str) -> tuple[li
     return units, [(share[u.weight_group] if share else 1.0) / groups[u.weight_group] for u, _ in units]
 
 
-def choose_rescue(scored: list[tuple[BarUnit, np.ndarray]], bars: dict[str, list[float]]) -> dict[str, float]:
-    """Per page kind, the RESCUE_GRID entry (model.keep_mask's ``rescue``) with the best weighted
-    mean F1 over ``scored`` with the kind's ``bars`` (ties: the first, 0.0 = bars alone), weighted
-    as in choose_bars."""
+def choose_rescue(
+    scored: list[tuple[BarUnit, np.ndarray]], bars: dict[str, list[float]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per page kind, the RESCUE_GRID entry (the metadata's "rescue" and "rescue_wide", as
+    html.model_keeps reads them) with the best weighted mean F1 over ``scored`` with the kind's
+    ``bars`` (ties: the first, bars alone first), weighted as in choose_bars."""
     rescue: dict[str, float] = {}
+    wide: dict[str, float] = {}
     for kind in PAGE_KINDS:
         units, weight = _kind_units(scored, kind)
         if not units:
@@ -296,13 +310,13 @@ def choose_rescue(scored: list[tuple[BarUnit, np.ndarray]], bars: dict[str, list
         best, best_value = RESCUE_GRID[0], -1.0
         for candidate in RESCUE_GRID:
             value = sum(
-                w * unit_f1(u, keep_mask(s, u.reasons, kind_bars, u.block_chars, candidate))
+                w * unit_f1(u, keep_mask(s, u.reasons, kind_bars, u.block_chars, candidate[0], u.menu < candidate[1]))
                 for (u, s), w in zip(units, weight, strict=True)
             )
             if value > best_value + 1e-12:
                 best, best_value = candidate, value
-        rescue[kind] = best
-    return rescue
+        rescue[kind], wide[kind] = best
+    return rescue, wide
 
 
 def choose_bars(scored: list[tuple[BarUnit, np.ndarray]]) -> dict[str, list[float]]:
@@ -324,6 +338,13 @@ def choose_bars(scored: list[tuple[BarUnit, np.ndarray]]) -> dict[str, list[floa
     if "other" not in bars:
         bars["other"] = [0.5, 0.5, 0.5]
     return bars
+
+
+def choose_meta(meta: dict, scored: list[tuple[BarUnit, np.ndarray]]) -> dict:
+    """``meta`` with the bars and the rescue chosen on ``scored`` (choose_bars, choose_rescue)."""
+    bars = choose_bars(scored)
+    rescue, wide = choose_rescue(scored, bars)
+    return {**meta, "bars": bars, "rescue": rescue, "rescue_wide": wide}
 
 
 def scrapinghub_tune(data: Path, cues: ClassCues) -> list[tuple[Analysis, str]]:
@@ -426,6 +447,14 @@ def main(argv: list[str] | None = None) -> int:
         help="no training: the cv table again from the out-of-fold scores an earlier run wrote with"
         " --oof and its cv_bars (same models and folds; for a change in how blocks are chosen)",
     )
+    parser.add_argument(
+        "--rechoose",
+        type=Path,
+        help="no training: the bars and rescue chosen again, inside each fold, from the scores an earlier run"
+        " kept with --oof (for a change in how they are chosen), and the cv table they give",
+    )
+    parser.add_argument("--write-meta", action="store_true",
+                        help="with --rechoose: write the choice made on the outer scores into --models' second stage")
     parser.add_argument("--models", type=Path, default=REPO / "cleaner" / "boilerplate" / "data",
                         help="where the trained models go (default: the package data folder)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -435,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     cues = ClassCues()
     if args.rescore:
         return rescore(pages, cues, args)
+    if args.rechoose:
+        return rechoose(pages, cues, args)
     analyses: list[Analysis] = []
     labels: list[np.ndarray] = []
     sizes: list[np.ndarray] = []
@@ -573,17 +604,19 @@ def main(argv: list[str] | None = None) -> int:
     tune_units = [bar_unit(page, truth, "scrapinghub") for page, truth in tune_pages]
     wcxb_units = [bar_unit(page, p.truth, "wcxb") for page, p in zip(analyses, pages, strict=False)]
 
-    def with_bars(model: TreeModel, context: TreeModel, oof: dict[int, np.ndarray]) -> TreeModel:
+    saved: dict[str, np.ndarray] = {}  # what --oof keeps for --rechoose: the scores each choice was made on
+
+    def with_bars(model: TreeModel, context: TreeModel, oof: dict[int, np.ndarray], label: str) -> TreeModel:
         """The second stage with bars chosen on out-of-fold WCXB scores and the pair's own
-        Scrapinghub tune scores."""
+        Scrapinghub tune scores (both kept in ``saved`` under ``label``)."""
         if args.fixed_bars:
             return context
         scored = [(wcxb_units[i], s) for i, s in sorted(oof.items())]
-        scored += [(unit, model_scores(page, model, context))
-                   for unit, (page, _) in zip(tune_units, tune_pages, strict=True)]  # fmt: skip
-        bars = choose_bars(scored)
-        meta = {**context.meta, "bars": bars, "rescue": choose_rescue(scored, bars)}
-        return dataclasses.replace(context, meta=meta)
+        tune_scores = [model_scores(page, model, context) for page, _ in tune_pages]
+        scored += list(zip(tune_units, tune_scores, strict=True))
+        saved.update({f"{label}:wcxb:{pages[i].id}": s for i, s in oof.items()})
+        saved.update({f"{label}:tune:{j}": s for j, s in enumerate(tune_scores)})
+        return dataclasses.replace(context, meta=choose_meta(context.meta, scored))
 
     oof_scores: dict[int, np.ndarray] = {}
     first_oof: dict[int, np.ndarray] = {}  # the first stage's out-of-fold scores
@@ -593,6 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         rules: dict[str, str] = {}
         fold_bars: list[dict] = []
         fold_rescue: list[dict] = []
+        fold_wide: list[dict] = []
         for k in range(args.folds):
             train_ids = [i for i in range(len(pages)) if fold[i] != k]
             test_ids = [i for i in range(len(pages)) if fold[i] == k]
@@ -611,20 +645,23 @@ def main(argv: list[str] | None = None) -> int:
                     for i in held:
                         inner_scores[i] = inner_context.predict(context_rows(i, first, first_scores[i]))
             print(f"fold {k} inner: {time.time() - started:.0f}s", file=sys.stderr)
-            context = with_bars(model, context, inner_scores)
+            context = with_bars(model, context, inner_scores, f"fold{k}")
             fold_bars.append(dict(context.meta["bars"]))
             fold_rescue.append(dict(context.meta.get("rescue", {})))
+            fold_wide.append(dict(context.meta.get("rescue_wide", {})))
             for i in test_ids:
                 first_oof[i] = model_scores(analyses[i], model)
                 oof_scores[i] = model_scores(analyses[i], model, context)
                 # What a user gets: the extractor itself, with this fold's models and bars.
                 outputs[pages[i].id] = extract(pages[i].html, cues, model=model, context=context).text
                 rules[pages[i].id] = extract(pages[i].html, cues, learned=False).text
-            print(f"fold {k}: {len(test_ids)} pages, bars {context.meta['bars']}, "
-                  f"rescue {context.meta.get('rescue')}, {time.time() - started:.0f}s", file=sys.stderr)  # fmt: skip
+            print(f"fold {k}: {len(test_ids)} pages, bars {context.meta['bars']}, rescue "
+                  f"{context.meta.get('rescue')}, wide {context.meta.get('rescue_wide')}, {time.time() - started:.0f}s",
+                  file=sys.stderr)  # fmt: skip
         results["cv"] = _wcxb.table(pages, outputs)
         results["cv_bars"] = fold_bars
         results["cv_rescue"] = fold_rescue
+        results["cv_rescue_wide"] = fold_wide
         results["cv_note"] = (
             f"out-of-fold, {args.folds} folds grouped by site; inside each fold an inner cross-validation over its "
             f"training pages ({args.inner_folds} folds, grouped by site) gives the first-stage scores the second "
@@ -640,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
                 lambda i, keep: join_kept(analyses[i], keep.tolist()),
             )  # fmt: skip
         if args.oof:
-            np.savez_compressed(args.oof, **{pages[i].id: s for i, s in oof_scores.items()})
+            saved.update({pages[i].id: s for i, s in oof_scores.items()})
     if analyses and not args.no_ship:
         everything = list(range(len(pages)))
         model = fit(everything)
@@ -648,14 +685,17 @@ def main(argv: list[str] | None = None) -> int:
             first_oof, _ = first_stage_oof(everything, args.folds, args.seed)
         context = fit_context(everything, model, first_oof)
         if oof_scores:
-            context = with_bars(model, context, oof_scores)
+            context = with_bars(model, context, oof_scores, "ship")
         elif not args.fixed_bars:
             print("--no-cv: the shipped bars are HTML_BARS (choosing them needs out-of-fold scores)", file=sys.stderr)
         args.models.mkdir(parents=True, exist_ok=True)
         model.save(args.models / HTML_MODEL)
         context.save(args.models / CONTEXT_MODEL)
         print(f"wrote {args.models / HTML_MODEL} and {CONTEXT_MODEL} with bars {context.meta['bars']}, "
-              f"rescue {context.meta.get('rescue')}", file=sys.stderr)  # fmt: skip
+              f"rescue {context.meta.get('rescue')}, wide {context.meta.get('rescue_wide')}",
+              file=sys.stderr)  # fmt: skip
+    if args.oof and saved:
+        np.savez_compressed(args.oof, **saved)
     if args.limit is None:  # figures on a subset are for quick runs, not for the record
         out = HERE / "results" / "train_boilerplate.json"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -677,8 +717,9 @@ def rescore(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # t
     first, second = packaged(HTML_MODEL), packaged(CONTEXT_MODEL)
     assert first is not None and second is not None
     rescues = saved.get("cv_rescue") or [{} for _ in saved["cv_bars"]]
-    contexts = [dataclasses.replace(second, meta={**second.meta, "bars": bars, "rescue": rescue})
-                for bars, rescue in zip(saved["cv_bars"], rescues, strict=True)]  # fmt: skip
+    wides = saved.get("cv_rescue_wide") or [{} for _ in saved["cv_bars"]]
+    contexts = [dataclasses.replace(second, meta={**second.meta, "bars": bars, "rescue": rescue, "rescue_wide": wide})
+                for bars, rescue, wide in zip(saved["cv_bars"], rescues, wides, strict=True)]  # fmt: skip
     fold = folds_by_site([page.site for page in pages], args.folds, args.seed)
     outputs: dict[str, str] = {}
     for page, k in zip(pages, fold, strict=True):
@@ -692,6 +733,51 @@ def rescore(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # t
         outputs[page.id] = join_kept(result, model_keeps(result, first, page_scores, contexts[k]))
     table = _wcxb.table(pages, outputs)
     print_table({"saved (cv)": saved["cv"], "rescored (cv)": table})
+    return 0
+
+
+def rechoose(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # type: ignore[type-arg]
+    """Choose the bars and the rescue again as a full run does (choose_meta), each fold on the
+    scores it chose on then (its inner out-of-fold WCXB scores and its models' Scrapinghub tune
+    scores, kept by ``--oof`` under "fold{k}:"), and print the cv table the held-out folds give
+    with them (their saved out-of-fold scores), beside the saved one. Exact for a change in how
+    the choice is made (a grid, a rule), while the features and folds are the run's. With
+    ``--write-meta``, the choice made on the outer scores ("ship:") goes into the second stage in
+    ``--models``: what the full run, with this code, writes (its trees are unchanged)."""
+    out = HERE / "results" / "train_boilerplate.json"
+    saved = json.loads(out.read_text("utf-8"))
+    scores = np.load(args.rechoose)
+    context_path = args.models / CONTEXT_MODEL
+    second = TreeModel.load(context_path)
+    tune_units = [bar_unit(page, truth, "scrapinghub") for page, truth in scrapinghub_tune(args.data, cues)]
+    analyses = [analyse(page.html, cues) for page in pages]
+    units = [None if a is None or not a.blocks else bar_unit(a, page.truth, "wcxb")
+             for a, page in zip(analyses, pages, strict=True)]  # fmt: skip
+
+    def meta_for(label: str) -> dict:
+        scored = [(unit, scores[f"{label}:wcxb:{page.id}"]) for unit, page in zip(units, pages, strict=True)
+                  if unit is not None and f"{label}:wcxb:{page.id}" in scores]  # fmt: skip
+        scored += [(unit, scores[f"{label}:tune:{j}"]) for j, unit in enumerate(tune_units)]
+        return choose_meta(second.meta, scored)
+
+    contexts = []
+    for k in range(args.folds):
+        meta = meta_for(f"fold{k}")
+        contexts.append(dataclasses.replace(second, meta=meta))
+        print(f"fold {k}: bars {meta['bars']}, rescue {meta['rescue']}, wide {meta['rescue_wide']}", file=sys.stderr)
+    fold = folds_by_site([page.site for page in pages], args.folds, args.seed)
+    outputs: dict[str, str] = {}
+    for page, result, k in zip(pages, analyses, fold, strict=True):
+        if result is None or not result.blocks:
+            outputs[page.id] = extract(page.html, cues).text  # no blocks: the model has no say
+            continue
+        outputs[page.id] = join_kept(result, model_keeps(result, second, scores[page.id], contexts[k]))
+    print_table({"saved (cv)": saved["cv"], "rechosen (cv)": _wcxb.table(pages, outputs)})
+    if args.write_meta:
+        meta = meta_for("ship")
+        dataclasses.replace(second, meta=meta).save(context_path)
+        print(f"wrote {context_path} with bars {meta['bars']}, rescue {meta['rescue']}, wide {meta['rescue_wide']}",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 

@@ -335,6 +335,28 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     return out
 
 
+# A menu entry: a block this short, (nearly) all of it link text (see menu_share).
+MENU_MAX_CHARS = 30
+MENU_LINK_SHARE = 0.8
+
+
+def menu_share(page: Analysis) -> float:
+    """The share of a page's characters in menu entries (short blocks, nearly all link text): a
+    news page's 500-line menu, a tag cloud; a listing's own items are mostly longer (headlines,
+    prices, blurbs). html.model_keeps lets the expected-F1 rescue reach outside the rules'
+    container only on a page under a bar of this share.
+
+    >>> from cleaner.boilerplate.html import analyse
+    >>> round(menu_share(analyse("<p>One sentence of text, ending well.</p><ul><li><a href='/'>Home</a></li></ul>")), 2)
+    0.11
+    """
+    blocks = page.blocks
+    sizes = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=len(blocks))
+    links = np.fromiter((b.link_chars for b in blocks), dtype=np.float64, count=len(blocks))
+    menu = (sizes <= MENU_MAX_CHARS) & (links >= MENU_LINK_SHARE * np.maximum(sizes, 1.0))
+    return float(sizes[menu].sum()) / max(1.0, float(sizes.sum()))
+
+
 # The second stage's extra columns (context_features): the first stage's scores around each block.
 CONTEXT_LEVELS = 5  # the block's element and four ancestors
 CONTEXT_WINDOWS = (1, 3, 10)

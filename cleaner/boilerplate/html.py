@@ -39,7 +39,7 @@ from html import unescape
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from cleaner.boilerplate.features import block_features, context_features
+from cleaner.boilerplate.features import block_features, context_features, menu_share
 from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged, rescue_for
 from cleaner.boilerplate.rules import (
     BLOCK_TAGS,
@@ -687,13 +687,17 @@ def model_keeps(
     """Which blocks the learned scorer keeps: the rules' verdicts set each block's bar, and the
     page's kind sets the bars and whether a page the scorer is sure of little of is rescued by
     expected F1, weighing blocks by their characters (see page_kind and model.keep_mask); the
-    last stage's model holds them."""
+    last stage's model holds them. The rescue may reach blocks outside the rules' container
+    (keep_mask's ``wide``) only on a page whose share of text in menu entries
+    (features.menu_share) is under the kind's "rescue_wide" bar: on a listing the container may
+    miss the items, while a short article under a big menu has its sidebars scored like items."""
     if scores is None:
         scores = model_scores(page, model, context)
     meta = (context if context is not None else model).meta
-    rescue = rescue_for(meta, page.kind)
+    rescue, wide_below = rescue_for(meta, page.kind)
     weights = np.fromiter((len(block.text) for block in page.blocks), np.float64, len(page.blocks)) if rescue else None
-    return keep_mask(scores, page.rule_reasons, bars_for(meta, page.kind), weights, rescue).tolist()
+    wide = bool(rescue and wide_below and menu_share(page) < wide_below)
+    return keep_mask(scores, page.rule_reasons, bars_for(meta, page.kind), weights, rescue, wide).tolist()
 
 
 # A page is an article when the rules' container holds a run of article paragraphs and at least

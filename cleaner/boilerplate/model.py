@@ -282,7 +282,7 @@ def bars_for(meta: Mapping[str, Any], page_kind: str) -> tuple[float, float, flo
 
 def keep_mask(
     scores: np.ndarray, reasons: Sequence[Reason | None], bars: tuple[float, float, float],
-    weights: np.ndarray | None = None, rescue: float = 0.0,
+    weights: np.ndarray | None = None, rescue: float = 0.0, wide: bool = False,
 ) -> np.ndarray:  # fmt: skip
     """Which units (blocks, lines) a scorer keeps, given the rules' verdicts on them.
 
@@ -296,7 +296,7 @@ def keep_mask(
     (SURE_LEVEL) of less than this share of the content it expects, the units of the
     expected-F1 set (expected_f1_keep) are kept too, besides those the bars keep; only units the
     rules keep or a cue drops enter it (not those outside the rules' container, nor
-    HARD_REASONS): see rescue_applies.
+    HARD_REASONS), or with ``wide`` every unit but HARD_REASONS ones: see rescue_applies.
 
     >>> keep_mask(np.array([0.3, 0.3, 0.7]), [None, Reason.LOW_SCORE, Reason.SOCIAL], (0.2, 0.5, 0.8)).tolist()
     [True, False, False]
@@ -310,7 +310,9 @@ def keep_mask(
     if not keep.any():
         keep = scores >= EMPTY_RESCUE * float(scores.max())
     if weights is not None and rescue_applies(scores, weights, rescue):
-        allowed = np.fromiter((r not in SOFT_REASONS and r not in HARD_REASONS for r in reasons), bool, len(reasons))
+        allowed = np.fromiter(
+            (r not in HARD_REASONS and (wide or r not in SOFT_REASONS) for r in reasons), bool, len(reasons)
+        )
         keep |= expected_f1_keep(scores, weights, allowed)
     return keep
 
@@ -367,9 +369,10 @@ def expected_f1_keep(scores: np.ndarray, weights: np.ndarray, allowed: np.ndarra
     return keep
 
 
-def rescue_for(meta: Mapping[str, Any], page_kind: str) -> float:
-    """keep_mask's ``rescue`` for a page kind from a model's metadata (0: bars alone)."""
-    return float(meta.get("rescue", {}).get(page_kind, 0.0))
+def rescue_for(meta: Mapping[str, Any], page_kind: str) -> tuple[float, float]:
+    """keep_mask's ``rescue`` for a page kind from a model's metadata (0: bars alone), and the
+    menu share under which its rescue is ``wide`` (0: never; see html.model_keeps)."""
+    return float(meta.get("rescue", {}).get(page_kind, 0.0)), float(meta.get("rescue_wide", {}).get(page_kind, 0.0))
 
 
 def bar_levels(reasons: Sequence[Reason | None], bars: tuple[float, float, float]) -> np.ndarray:

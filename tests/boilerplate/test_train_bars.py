@@ -69,5 +69,27 @@ def test_the_rescue_is_chosen_per_page_kind_where_it_pays() -> None:
     news = trainer.BarUnit("other", blocks, reasons, Counter(["shoes"]), "wcxb", chars)
     scores = np.array([0.7, 0.6, 0.6])
     bars = {"items": [0.3, 0.8, 0.8], "other": [0.3, 0.8, 0.8]}
-    rescue = trainer.choose_rescue([(listing, scores), (news, scores)], bars)
-    assert rescue == {"items": trainer.RESCUE_GRID[1], "other": 0.0}
+    rescue, wide = trainer.choose_rescue([(listing, scores), (news, scores)], bars)
+    assert rescue == {"items": trainer.RESCUE_GRID[1][0], "other": 0.0}
+    assert wide == {"items": 0.0, "other": 0.0}  # the narrow rescue gets the items: no need to reach further
+
+
+def test_the_rescue_reaches_outside_the_container_only_under_the_chosen_menu_share() -> None:
+    trainer = _trainer()
+    # Items outside the rules' container (soft reasons), each scored about 0.6: on a listing
+    # (little text in menu entries) they are content; on a news page under a big menu they are
+    # the menu's neighbours, not content.
+    blocks = [["shoes"], ["red", "shoes", "sale"], ["blue", "shoes", "sale"]]
+    reasons = [None, Reason.LOW_SCORE, Reason.LOW_SCORE]
+    chars = np.array([5.0, 14.0, 15.0])
+    truth = Counter(w for b in blocks for w in b)
+    listing = trainer.BarUnit("items", blocks, reasons, truth, "wcxb", chars, 0.1)
+    menu_page = trainer.BarUnit("other", blocks, reasons, Counter(["shoes"]), "wcxb", chars, 0.6)
+    listing_too = trainer.BarUnit("other", blocks, reasons, truth, "wcxb", chars, 0.3)
+    scores = np.array([0.7, 0.6, 0.6])
+    bars = {"items": [0.3, 0.8, 0.8], "other": [0.3, 0.8, 0.8]}
+    rescue, wide = trainer.choose_rescue([(listing, scores), (menu_page, scores), (listing_too, scores)], bars)
+    assert rescue["items"] == 0.1 and wide["items"] == 0.25  # the first wide entry: its menu share is under it
+    # "other": reaching out pays on the page with a menu share of 0.3 and costs on the one with
+    # 0.6, so the bar falls between them.
+    assert wide["other"] == 0.5

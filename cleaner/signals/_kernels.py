@@ -681,3 +681,7 @@ def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], char
                     used[slot], keys[slot] = True, g
                     i += 1
             out[19 + n - 5] = repeated / chars
+            if repeated == 0:
+                # No n-gram occurs twice (the scan inserted every one), so no longer one does:
+                # two equal (n+1)-grams start with two equal n-grams. Their shares stay 0.
+                return

@@ -2,8 +2,8 @@
 
 Nothing here imports a third-party package, so every stage, runner and writer can share
 these types and they pickle cheaply between processes. Records are frozen: a stage returns
-``dataclasses.replace(doc, ...)`` instead of mutating, so a document seen by one stage is
-never changed behind its back by another.
+``doc.replace(...)`` (``dataclasses.replace``, faster) instead of mutating, so a document seen
+by one stage is never changed behind its back by another.
 
 >>> doc = Document(id="a.txt", text="Hello")
 >>> doc.status

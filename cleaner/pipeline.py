@@ -20,7 +20,6 @@ whose content all went is reported, never silently written as an empty file.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import time
@@ -100,12 +99,12 @@ class Tidy:
             text = trim_blank_edges(_BLANK_RUN.sub("\n\n", doc.text))
             if text != doc.text:
                 removed = doc.text.count("\n") - text.count("\n")
-                doc = dataclasses.replace(doc.with_edits([Edit("layout.blank_lines", removed)]), text=text)
+                doc = doc.with_edits([Edit("layout.blank_lines", removed)]).replace(text=text)
             yield doc
 
 
 def _replace_text(doc: Document, text: str) -> Document:
-    return dataclasses.replace(doc, text=text)
+    return doc.replace(text=text)
 
 
 def build_steps(cfg: Config) -> list[Step]:

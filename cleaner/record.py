@@ -2,8 +2,8 @@
 
 Nothing here imports a third-party package, so every stage, runner and writer can share
 these types and they pickle cheaply between processes. Records are frozen: a stage returns
-``dataclasses.replace(doc, ...)`` instead of mutating, so a document seen by one stage is
-never changed behind its back by another.
+``doc.replace(...)`` (``dataclasses.replace``, faster) instead of mutating, so a document seen
+by one stage is never changed behind its back by another.
 
 >>> doc = Document(id="a.txt", text="Hello")
 >>> doc.status
@@ -259,14 +259,23 @@ class Document:
             return "kept"
         return "error" if self.rejected.is_error else "dropped"
 
+    def replace(self, **changes: Any) -> Document:
+        """``dataclasses.replace(self, **changes)``, a quarter of its cost: a function made once
+        for Document's fields (_replacing) reads each unchanged field from its slot, where
+        dataclasses.replace walks ``fields()`` and builds a keyword dict on every call. Every
+        stage replaces each document it changes (about 5 times a document on the text dump).
+        tests/test_record.py checks it against dataclasses.replace.
+        """
+        return _replace_document(self, **changes)
+
     def with_drops(self, drops: Iterable[Drop]) -> Document:
-        return dataclasses.replace(self, drops=self.drops + tuple(drops))
+        return _replace_document(self, drops=self.drops + tuple(drops))
 
     def with_edits(self, edits: Iterable[Edit]) -> Document:
-        return dataclasses.replace(self, edits=self.edits + tuple(edits))
+        return _replace_document(self, edits=self.edits + tuple(edits))
 
     def reject(self, reason: Reason, detail: str = "") -> Document:
-        return dataclasses.replace(self, rejected=Rejection(reason, detail))
+        return _replace_document(self, rejected=Rejection(reason, detail))
 
 
 def _store_through_slots(cls: type) -> None:
@@ -313,3 +322,18 @@ _NO_VALUE = _NoValue()
 
 for _record in (Source, Drop, Edit, Rejection, DuplicateOf, PassageMatch, Document):
     _store_through_slots(_record)
+
+
+def _replacing(cls: type) -> Any:
+    """A function ``(obj, *, field=..., ...)`` that makes a ``cls`` with the given fields
+    changed and the others read from ``obj``'s slots, positionally (fields with ``init=False``
+    have none here: ``cls`` has no such field)."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    env: dict[str, Any] = {"_cls": cls, "_keep": _NO_VALUE}
+    params = ", ".join(f"{name}=_keep" for name in names)
+    values = ", ".join(f"obj.{name} if {name} is _keep else {name}" for name in names)
+    exec(f"def replace(obj, *, {params}):\n    return _cls({values})", env)  # the fields above, nothing else
+    return env["replace"]
+
+
+_replace_document = _replacing(Document)

@@ -64,3 +64,31 @@ def test_records_stay_frozen_and_checked() -> None:
         Document(None, "b")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Source()  # type: ignore[call-arg]
+
+
+def _full_document() -> Document:
+    return Document(
+        "a", "b", "html", "<p>b</p>", Source("f.jsonl", 3), {"k": 1}, (Drop("s", Reason.NAV, Unit.LINE, "x"),),
+        (Edit("fix", 2),), Rejection(Reason.EMPTY), DuplicateOf("c"), (PassageMatch(0, 1, "b", "c", 1.0),), 7,
+        ("id",), {"lang": "en"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(Document)])
+def test_replace_is_dataclasses_replace(name: str) -> None:
+    doc = _full_document()
+    other = Document("z", "y", "html", "<q>y</q>", source=Source("g.txt"), chars_in=3, fields=("x",))
+    new = getattr(other, name)
+    mine, theirs = doc.replace(**{name: new}), dataclasses.replace(doc, **{name: new})
+    assert type(mine) is Document
+    assert all(getattr(mine, f.name) is getattr(theirs, f.name) for f in dataclasses.fields(Document))
+    assert doc.replace() == doc
+    assert doc.replace(text="t", drops=()) == dataclasses.replace(doc, text="t", drops=())
+
+
+def test_replace_checks_like_the_constructor() -> None:
+    doc = Document("a", "b")
+    with pytest.raises(TypeError):
+        doc.replace(txt="c")
+    with pytest.raises(TypeError, match=r"Document\.id must be a str"):
+        doc.replace(id=None)

@@ -19,7 +19,6 @@ Every removal is a Drop with a ``boilerplate.*`` reason and the removed text.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
 
@@ -57,10 +56,10 @@ class HtmlExtract:
             if doc.kind != "html" or doc.html is None:
                 yield doc
             elif not self.cfg.html:
-                yield dataclasses.replace(doc, text=visible_text(doc.html))
+                yield doc.replace(text=visible_text(doc.html))
             else:
                 result = extract(doc.html, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown)
-                yield dataclasses.replace(doc, text=result.text, drops=doc.drops + result.drops)
+                yield doc.replace(text=result.text, drops=doc.drops + result.drops)
 
 
 class TextLines:
@@ -93,4 +92,4 @@ class TextLines:
                 if not drops:
                     yield doc
                     continue
-                yield dataclasses.replace(doc, text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))
+                yield doc.replace(text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))

@@ -30,7 +30,6 @@ one-piece count kept there as a test oracle.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import math
@@ -290,4 +289,4 @@ class Templates:
         ]
         if not drops:
             return doc
-        return dataclasses.replace(doc, text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))
+        return doc.replace(text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))

@@ -23,7 +23,6 @@ With the default config nothing is dropped.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -73,8 +72,7 @@ class Signals:
         lang, score = self.detector.detect(doc.text)
         values = self.measurer.measure_array(doc.text, lang)
         fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
-        doc = dataclasses.replace(
-            doc,
+        doc = doc.replace(
             metadata={**doc.metadata, "lang": lang, "lang_score": score},
             fields=fields,
             signals={"lang": lang, "lang_score": score, **as_dict(values.round(REPORT_DECIMALS).tolist())},

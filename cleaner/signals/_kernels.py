@@ -450,6 +450,12 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
     pieces = out[0] + 1
     hashes = np.empty(pieces, dtype=np.uint64)
     lengths = np.empty(pieces, dtype=np.int64)
+    # The pieces between runs of breaks (re.split("\n+", text)) are the lines below that are not
+    # empty, the first line even when it is, and an empty piece after a final break: their
+    # hashes are taken as the lines are walked (one pass over the characters, not two).
+    piece_hashes = np.empty(pieces, dtype=np.uint64)
+    piece_lengths = np.empty(pieces, dtype=np.int64)
+    count = 0
     # Lines split at every break: FineWeb's non-blank lines and Gopher's splitlines() lines.
     nonblank = 0
     start = 0
@@ -461,6 +467,11 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
         if n == 0:
             break
         out[7] += 1  # a splitlines() line
+        line_hash = _piece_hash(cps, start, end)
+        if end > start or start == 0:
+            piece_hashes[count] = line_hash
+            piece_lengths[count] = end - start
+            count += 1
         first, last = start, end - 1
         while first < end and _flag(int(cps[first]), flags) & SPACE:
             first += 1
@@ -480,34 +491,18 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
                 out[4] += 1
             if end - start <= short_line:
                 out[5] += 1
-            hashes[nonblank] = _piece_hash(cps, start, end)
+            hashes[nonblank] = line_hash
             lengths[nonblank] = end - start
             nonblank += 1
         start = end + 1
     out[6], lengths_sum = _duplicates(hashes, lengths, nonblank)
     out[17] = lengths_sum
-    # Pieces between runs of breaks (re.split("\n+", text)), leading and trailing empty ones included.
-    count = 0
-    start = 0
-    i = 0
-    while i <= n:
-        if i < n and cps[i] != 10:
-            i += 1
-            continue
-        hashes[count] = _piece_hash(cps, start, i)
-        lengths[count] = i - start
+    if n == 0 or cps[n - 1] == 10:  # the empty piece after a final break (the only one of "")
+        piece_hashes[count] = _piece_hash(cps, n, n)
+        piece_lengths[count] = 0
         count += 1
-        while i < n and cps[i] == 10:
-            i += 1
-        start = i
-        if i == n:
-            if start == n and n > 0 and cps[n - 1] == 10:
-                hashes[count] = _piece_hash(cps, n, n)
-                lengths[count] = 0
-                count += 1
-            break
     out[10] = count
-    out[11], out[12] = _duplicates(hashes, lengths, count)
+    out[11], out[12] = _duplicates(piece_hashes, piece_lengths, count)
     # Paragraphs: strip surrounding whitespace, then split at runs of two or more breaks.
     lo, hi = 0, n
     while lo < hi and _flag(int(cps[lo]), flags) & (SPACE | NEWLINE):
@@ -681,3 +676,7 @@ def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], char
                     used[slot], keys[slot] = True, g
                     i += 1
             out[19 + n - 5] = repeated / chars
+            if repeated == 0:
+                # No n-gram occurs twice (the scan inserted every one), so no longer one does:
+                # two equal (n+1)-grams start with two equal n-grams. Their shares stay 0.
+                return

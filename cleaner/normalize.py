@@ -1021,7 +1021,7 @@ class Normalize:
             if not edits:
                 yield doc
                 continue
-            yield dataclasses.replace(doc.with_edits(edits), text=new_text)
+            yield doc.with_edits(edits).replace(text=new_text)
 
 
 __all__ = ["FTFY_CONFIG", "MOJIBAKE_GATE", "Normalize", "normalize_text"]

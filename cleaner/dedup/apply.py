@@ -17,7 +17,6 @@ with ``dedup.already_indexed`` unless ``reemit_indexed`` is set, and, when asked
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -168,12 +167,12 @@ def apply_decision(doc: Document, decision: Decision | None, cfg: DedupConfig) -
     if decision is None:
         return doc
     if decision.indexed is not None and not cfg.reemit_indexed:
-        out = dataclasses.replace(doc, duplicate=decision.duplicate)
+        out = doc.replace(duplicate=decision.duplicate)
         return out.reject(Reason.ALREADY_INDEXED, f"indexed by {decision.indexed}")
     matches = tuple(
         PassageMatch(p.start, p.end, doc.text[p.start : p.end], p.duplicate_of, p.similarity) for p in decision.passages
     )
-    out = dataclasses.replace(doc, duplicate=decision.duplicate, passages=matches)
+    out = doc.replace(duplicate=decision.duplicate, passages=matches)
     if decision.is_near_duplicate and decision.duplicate is not None:
         dup = decision.duplicate
         if cfg.drop_duplicates:
@@ -204,4 +203,4 @@ def _drop_passages(doc: Document, matches: tuple[PassageMatch, ...]) -> Document
         )
         pos = m.end
     pieces.append(doc.text[pos:])
-    return dataclasses.replace(doc, text="".join(pieces)).with_drops(drops)
+    return doc.replace(text="".join(pieces)).with_drops(drops)

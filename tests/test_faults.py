@@ -63,13 +63,16 @@ def _alive_in_group(pgid: int) -> list[str]:
 
 
 def _start_and_signal(tmp_path: Path, sig: int, *extra: str, group: bool = False) -> tuple[int, str, list[str]]:
-    """Start a run of 320 files, send ``sig`` to its main process (``group``: to its whole process
+    """Start a run of 1,280 files, send ``sig`` to its main process (``group``: to its whole process
     group, as a terminal's Ctrl-C does) once a task is checkpointed, and return its exit code, its
-    stderr and what of its process group still runs 5 s later."""
+    stderr and what of its process group still runs 5 s later. Small pages run in groups of 256
+    (runners.core.GROUP_FILES): 320 files made two groups, both run at once by the two workers, and
+    left 0.3 s (local) to 0.7 s (dask) between the first checkpoint and the end of the run, which a
+    loaded machine could miss (seen once: exit 0, not 130); five groups leave 0.8 to 1.4 s."""
     import signal as signals
     import time
 
-    inputs = small_texts(tmp_path / "in", 320)
+    inputs = small_texts(tmp_path / "in", 1280)
     args = [sys.executable, "-m", "cleaner", "clean", str(inputs), "-o", str(tmp_path / "out"), "--jobs", "2", *extra]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     # Ctrl-C as a terminal's foreground job gets it: a run started from a background job (``&``

@@ -39,16 +39,20 @@ nearly every letter there is a UTF-8 lead byte in cp1251 or cp1253.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import html
 import itertools
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator
 from html.entities import html5 as html5_entities
+from typing import Any
 
 import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
 
+from cleaner.cache import derived
 from cleaner.config import NormalizeConfig
 from cleaner.homoglyphs import (
     CYRILLIC,
@@ -88,6 +92,30 @@ MAX_EXAMPLES = 3
 # removing a zero-width space can complete an entity). Rounds stop at the first one that changes nothing;
 # the cap only guards against a cycle. The idempotence property tests check that the result is a fixed point.
 MAX_ROUNDS = 4
+
+
+def _derived_key() -> str | None:
+    """The key of the tables this module derives at import (the gates' patterns, the characters that
+    can make a text not NFC): this file's text and what the tables are read from (ftfy's patterns and
+    code pages, Python's Unicode database and codecs). None where the file cannot be read: no cache."""
+    try:
+        with open(__file__, "rb") as fh:
+            source = fh.read()
+    except (OSError, TypeError):
+        return None
+    versions = "\0".join((ftfy.__version__, unicodedata.unidata_version, sys.version)).encode()
+    return hashlib.blake2b(source + b"\0" + versions, digest_size=12).hexdigest()
+
+
+_DERIVED_KEY = _derived_key()
+
+
+def _derived(name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` through cleaner's cache (``cleaner.cache.derived``): deriving this module's
+    tables took about 30 ms of CPU at every start (the NFC characters 18, the gates' patterns
+    and the badness prefilters' class weights the rest); read back, well under a millisecond.
+    tests/test_normalize_gates.py checks that the cached tables equal the derived ones."""
+    return compute() if _DERIVED_KEY is None else derived(f"normalize-{name}", _DERIVED_KEY, compute)
 
 
 def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
@@ -161,7 +189,15 @@ def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
     return by_lead, by_continuation, first, branches
 
 
-MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION, _GATE_FIRST, _GATE_BRANCHES = _mojibake_gate()
+def _mojibake_gate_sources() -> list[str]:
+    """The gate's two patterns' texts and its first class and branches (what the cache keeps)."""
+    by_lead, by_continuation, first, branches = _mojibake_gate()
+    return [by_lead.pattern, by_continuation.pattern, first, branches]
+
+
+_GATE_SOURCES = _derived("gate", _mojibake_gate_sources)
+MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = re.compile(_GATE_SOURCES[0]), re.compile(_GATE_SOURCES[1])
+_GATE_FIRST, _GATE_BRANCHES = _GATE_SOURCES[2], _GATE_SOURCES[3]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -554,14 +590,23 @@ def _badness_prefilter(
         return None
 
 
-_BADNESS_WEIGHTS: dict[str, int] = {}  # shared by the two prefilters below, then left alone
-_BADNESS_PREFILTER = _badness_prefilter(ftfy.badness.BADNESS_RE, weights=_BADNESS_WEIGHTS)
+def _prefilter_sources() -> list[str | None]:
+    """The two prefilters' pattern texts (None: no prefilter), what the cache keeps: the first for
+    ``BADNESS_RE`` alone, the second with the characters ftfy acts on directly (``_FTFY_DIRECT_RE``)."""
+    weights: dict[str, int] = {}  # shared by the two
+    plain = _badness_prefilter(ftfy.badness.BADNESS_RE, weights=weights)
+    direct = _badness_prefilter(ftfy.badness.BADNESS_RE, _FTFY_DIRECT_RE.pattern[1:-1], weights)
+    return [None if found is None else found.pattern for found in (plain, direct)]
+
+
+_PREFILTER_SOURCES = _derived("prefilters", _prefilter_sources)
+_BADNESS_PREFILTER = None if _PREFILTER_SOURCES[0] is None else re.compile(_PREFILTER_SOURCES[0])
 _BADNESS_ALTERNATIVES = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
 # The most characters one match of BADNESS_RE spans (an anchor counted as one).
 _BADNESS_LONGEST = None if _BADNESS_ALTERNATIVES is None else max(map(len, _BADNESS_ALTERNATIVES))
 # The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
 # in Cyrillic and Greek text.
-_FTFY_HIT_RE = _badness_prefilter(ftfy.badness.BADNESS_RE, _FTFY_DIRECT_RE.pattern[1:-1], _BADNESS_WEIGHTS)
+_FTFY_HIT_RE = None if _PREFILTER_SOURCES[1] is None else re.compile(_PREFILTER_SOURCES[1])
 
 
 def _ftfy_could_change(line: str) -> bool:
@@ -943,7 +988,7 @@ def _class_chars(body: str) -> frozenset[str]:
 
 
 _FIRST_FIXERS = (unescape_entities, fix_mojibake)
-_NFC_MAYBE = _nfc_maybe()
+_NFC_MAYBE = frozenset(_derived("nfc", lambda: "".join(sorted(_nfc_maybe()))))
 _INVISIBLE_CHARS = _class_chars(_INVISIBLE_CLASS) | frozenset(_CONTEXTUAL_CHARS + "\x0b")
 _SPACE_CHARS = _class_chars(_SPACE_CLASS)
 _LINE_BREAK_CHARS = _class_chars(_LINE_BREAK_CLASS)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import lzma
-import os
 import re
 import shutil
 import tempfile
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from cleaner.cache import cache_folder
 
 # The detectors read at most this much of a document: the length of the benchmark's "long"
 # samples (550-700 characters), where the combination is right 98% of the time; it keeps the cost
@@ -119,7 +120,7 @@ def load_langid() -> Any:
     ``ptc``), so every score is computed by its code from the same numbers.
     tests/signals/test_language.py compares the two on texts of every length.
 
-    The arrays come from the cache folder (model_cache_folder) when an earlier run left them
+    The arrays come from cleaner's cache folder (``cleaner.cache``) when an earlier run left them
     there, memory-mapped; else they are decompressed and left there for the next run.
     """
     try:
@@ -143,24 +144,13 @@ def load_langid() -> Any:
 # files open in a millisecond, memory-mapped: the DFA walk and the sparse scores read only the
 # pages they touch, so the process holds tens of MB less too. The same numbers either way, so
 # no decision depends on the cache.
-CACHE_ENV = "CLEANER_CACHE_DIR"  # a folder for the cache; empty: no cache
 _MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
-
-
-def model_cache_folder() -> Path | None:
-    """The folder of cleaner's cache: ``$CLEANER_CACHE_DIR`` (None where it is set empty), else
-    ``$XDG_CACHE_HOME/cleaner``, else ``~/.cache/cleaner``."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit is not None:
-        return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cleaner"
 
 
 def _model_arrays(model: Path) -> dict[str, Any]:
     """The arrays of py3langid's ``model.npz.xz``: memory-mapped from the cache, or decompressed
     (and then cached, where the folder can be written; a failure to write only costs speed)."""
-    folder = model_cache_folder()
+    folder = cache_folder()
     if folder is None:
         return _decompress(model)
     # Named by the model file's contents: another py3langid version gets its own folder.

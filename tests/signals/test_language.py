@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cleaner import cache
 from cleaner.config import Config
 from cleaner.pipeline import Pipeline
 from cleaner.signals import Signals, language
@@ -56,7 +57,7 @@ def test_release_drops_the_model_and_detection_reloads_it() -> None:
 
 
 def test_the_cached_model_decides_as_py3langid_without_decompressing(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv(language.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
     reference = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     first = load_langid()  # decompresses and leaves the arrays in the cache
     assert sorted(p.name for p in tmp_path.glob("py3langid-*/*.npy")) == sorted(
@@ -77,9 +78,9 @@ def test_the_cached_model_decides_as_py3langid_without_decompressing(tmp_path, m
 def test_a_cache_that_cannot_be_written_or_is_off_only_costs_speed(tmp_path, monkeypatch) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    monkeypatch.setenv(language.CACHE_ENV, str(blocked / "cache"))
+    monkeypatch.setenv(cache.CACHE_ENV, str(blocked / "cache"))
     assert load_langid().classify("Das Wetter ist heute schön.")[0] == "de"
-    monkeypatch.setenv(language.CACHE_ENV, "")
-    assert language.model_cache_folder() is None
+    monkeypatch.setenv(cache.CACHE_ENV, "")
+    assert cache.cache_folder() is None
     assert load_langid().classify("Das Wetter ist heute schön.")[0] == "de"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -80,8 +80,9 @@ _ASCII_DIGIT = re.compile("[0-9]")  # \d on an ASCII line (see is_date_line)
 _ASCII_WORD_RUNS = bytes(0x61 if chr(b).isalnum() or b == 0x5F else 0x20 for b in range(256))
 
 
-def is_date_line(text: str, words: int) -> bool:
-    """A date line (_DATE_LINE), given the line's word_count (at least its runs of \\w).
+def is_date_line(text: str, words: int, digits: float | None = None) -> bool:
+    """A date line (_DATE_LINE), given the line's word_count (at least its runs of \\w) and,
+    where the caller counted them already, its ASCII digits.
 
     >>> is_date_line("Wednesday November 20, 2019", 4), is_date_line("Page 12", 2)
     (True, False)
@@ -90,7 +91,7 @@ def is_date_line(text: str, words: int) -> bool:
         return False
     # Every date holds a digit, and in ASCII text \d is 0-9: most short lines have none, and one
     # search for it costs a fraction of the pattern's backtracking over the month names.
-    if text.isascii() and _ASCII_DIGIT.search(text) is None:
+    if text.isascii() and (_ASCII_DIGIT.search(text) is None if digits is None else digits == 0):
         return False
     return _DATE_LINE.match(text) is not None
 
@@ -543,9 +544,8 @@ _PUNCT_BYTES[list(b".,;:!?")] = 1
 def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool, bool, bool, bool]:
     """A non-blank line's pattern columns for line_features, in the order of _FLAG_COLUMNS, given
     its word_count and its count of ASCII digits (an ASCII line without one is no date line)."""
-    date = (digits > 0 or not text.isascii()) and words <= DATE_LINE_MAX_WORDS and _DATE_LINE.match(text) is not None
     return (
-        text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), date,
+        text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), is_date_line(text, words, digits),
         _BYLINE.match(text) is not None, _TRUNCATED.search(text[-6:]) is not None,
     )  # fmt: skip
 

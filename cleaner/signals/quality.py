@@ -58,13 +58,14 @@ SIGNALS: tuple[str, ...] = (
 )
 
 
-# A process measures its first texts with the numpy passes of _numpy_kernels (about 0.3 us per
-# character in-process on the 181 Scrapinghub pages' texts; 0.22 since chunk_token_starts) and the rest with the numba twins of the
-# _kernels loops (0.03 us per character): starting numba costs about 0.4 CPU-s per process from a
-# warm cache (its import 0.2, then loading these kernels 0.17), what the numpy passes take for
-# about 1.3 million characters. So a small run (the five seeds, 20 KB; the 181 pages, 0.8 million
-# characters) never starts numba here, and a large one pays at most about twice the best of the
-# two. Re-measure both sides with a timed measure_array() over a run's texts, numba imported or not.
+# A process measures its first texts with the numpy passes of _numpy_kernels (about 0.22 us per
+# character in-process on the 181 Scrapinghub pages' texts, 0.3 before chunk_token_starts) and the
+# rest with the numba twins of the _kernels loops (0.03 us per character): starting numba costs
+# about 0.4 CPU-s per process from a warm cache (its import 0.2, then loading these kernels 0.17),
+# what the numpy passes take for about 1.8 million characters. So a small run (the five seeds,
+# 20 KB; the 181 pages, 0.8 million characters) never starts numba here, and a large one pays at
+# most about twice the best of the two. Re-measure both sides with a timed measure_array() over a
+# run's texts, numba imported or not.
 NUMPY_CHARS = 1024 * 1024
 
 

@@ -14,6 +14,8 @@ patterns of ``normalize`` and the line cues, and every process starts by compili
 from __future__ import annotations
 
 import _sre
+import array
+import base64
 import contextlib
 import hashlib
 import json
@@ -94,17 +96,17 @@ def compiled(source: str, flags: int = 0, folder: Path | None = None) -> re.Patt
     path = folder / f"re-{hashlib.blake2b(identity, digest_size=12).hexdigest()}.json"
     try:
         with open(path, encoding="ascii") as fh:
-            program = json.load(fh)
-        if program is None:
+            kept = json.load(fh)
+        if kept is None:
             return re.compile(source, flags)  # this Python builds patterns another way
-        return _from_program(source, program)
+        return _from_program(source, kept)
     except (OSError, ValueError, TypeError, RuntimeError, OverflowError, IndexError, KeyError):
         pass  # not there yet, unreadable, or refused by the constructor: compile it
     pattern = re.compile(source, flags)
-    program = _program(source, int(flags))
     try:
+        program = _program(source, int(flags))
         same = _from_program(source, program) == pattern
-    except (TypeError, RuntimeError, OverflowError):
+    except (TypeError, ValueError, RuntimeError, OverflowError, AttributeError):
         same = False
     _store(path, program if same else None)
     return pattern
@@ -119,11 +121,20 @@ def _program(source: str, flags: int) -> list[Any]:
     indexgroup: list[str | None] = [None] * parsed.state.groups
     for name, index in groupindex.items():
         indexgroup[index] = name
-    return [flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex, indexgroup]
+    if _CODE_TYPE is None:
+        raise TypeError("no array type holds a program's words on this Python")
+    words = base64.b64encode(array.array(_CODE_TYPE, code).tobytes()).decode("ascii")
+    return [flags | parsed.state.flags, words, parsed.state.groups - 1, groupindex, indexgroup]
+
+
+# The array type of sre's program words (their bytes kept in Base64: reading back 100,000 words as a
+# JSON list of numbers took 7 ms, as one string 1 ms).
+_CODE_TYPE = next((code for code in "IL" if array.array(code).itemsize == _sre.CODESIZE), None)
 
 
 def _from_program(source: str, program: list[Any]) -> re.Pattern[str]:
     """The pattern built from a :func:`_program` (as read back from JSON)."""
-    flags, code, groups, groupindex, indexgroup = program
+    flags, words, groups, groupindex, indexgroup = program
+    code = array.array(_CODE_TYPE or "I", base64.b64decode(words, validate=True)).tolist()
     pattern: re.Pattern[str] = _sre.compile(source, flags, code, groups, groupindex, tuple(indexgroup))
     return pattern

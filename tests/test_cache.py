@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import array
+import base64
 import json
 import os
 import re
@@ -98,10 +100,18 @@ def test_a_broken_compiled_entry_is_compiled_again_and_rewritten(tmp_path: Path)
     assert cache.compiled(source, flags, tmp_path) == expected
     (entry,) = tmp_path.glob("re-*.json")
     program = json.loads(entry.read_text(encoding="ascii"))
+    words = array.array("I", base64.b64decode(program[1]))
+    assert words.tolist() == re._compiler._code(re._parser.parse(source, flags), flags)  # type: ignore[attr-defined]
+
+    def with_words(changed: list[int]) -> str:
+        return json.dumps([program[0], base64.b64encode(array.array("I", changed).tobytes()).decode(), *program[2:]])
+
     broken_programs = [
         entry.read_text(encoding="ascii")[:100],  # cut short
-        json.dumps([program[0], [*program[1][:5], 999_999, *program[1][6:]], *program[2:]]),  # an opcode sre refuses
-        json.dumps([program[0], program[1][:-1], *program[2:]]),  # a program without its end
+        with_words([*words[:5], 999_999, *words[6:]]),  # an opcode sre refuses
+        with_words(words[:-1].tolist()),  # a program without its end
+        json.dumps([program[0], program[1][:-3], *program[2:]]),  # words cut inside one
+        json.dumps([program[0], "not base64!", *program[2:]]),
         json.dumps(program[:3]),  # a record of another shape
         json.dumps({"not": "a program"}),
     ]

@@ -193,9 +193,10 @@ class ClassCues:
         if mask is None:
             key = f" {piece} "
             mask = 0
-            for bit, (_, pattern) in enumerate(CLASS_CUES):
-                if pattern.search(key) is not None:
-                    mask |= 1 << bit
+            if ANY_CLASS_CUE.search(key) is not None:  # most words hold no cue: one search, not eleven
+                for bit, (_, pattern) in enumerate(CLASS_CUES):
+                    if pattern.search(key) is not None:
+                        mask |= 1 << bit
             if len(self._masks) < self.MAX_WORDS:
                 self._masks[piece] = mask
         return mask

@@ -20,7 +20,7 @@ found by string equality where the loops compare 64-bit hashes of the pieces (th
 two different pieces share a hash, a chance of about 2**-64 per pair).
 
 **N-grams.** The running n-gram hashes are extended for all positions at once; the top n-gram comes
-from ``numpy.unique``; the repeated-n-gram scan (which jumps past a repeat, so it is sequential)
+from one stable argsort of them; the repeated-n-gram scan (which jumps past a repeat, so it is sequential)
 visits only the positions whose n-gram occurs more than once. Each n looks only where the
 (n-1)-gram repeats: the loops would differ from that only where two different n-grams share a
 64-bit hash, the same chance of about 2**-64 per pair.
@@ -412,15 +412,25 @@ def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], char
         spans = spans[:grams] + lengths[n - 1 :]
         candidates = candidates[candidates < grams]
         g = _mix(state[candidates] ^ np.uint64(n))
-        _, first, inverse, counts = np.unique(g, return_index=True, return_inverse=True, return_counts=True)
-        repeats = counts[inverse] > 1
+        # Equal n-grams side by side (a stable sort: each group in position order), and the
+        # positions whose n-gram occurs more than once (np.unique's inverse and counts cost more).
+        order = np.argsort(g, kind="stable")
+        ordered = g[order]
+        same_as_next = ordered[1:] == ordered[:-1]
+        in_group = np.zeros(ordered.shape[0], dtype=np.bool_)
+        in_group[1:] = same_as_next
+        in_group[:-1] |= same_as_next
+        repeats = np.empty_like(in_group)
+        repeats[order] = in_group
         multi = candidates[repeats]
         if n <= 4:
             # The most frequent n-gram, the first to occur among equals (all occur once: the first).
             best_count, best_first = 1, 0
             if multi.shape[0]:
+                group_starts = np.flatnonzero(np.concatenate(([True], ~same_as_next)))
+                counts = np.diff(np.append(group_starts, ordered.shape[0]))
                 best_count = int(counts.max())
-                best_first = int(candidates[first[counts == best_count]].min())
+                best_first = int(candidates[order[group_starts[counts == best_count]]].min())
             out[16 + n - 2] = (int(spans[best_first]) + n - 1) * best_count / chars
         else:
             out[19 + n - 5] = _dup_ngram(multi, g[repeats], spans, n) / chars

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import tomllib
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,6 +72,8 @@ RUN_CHOICES: dict[str, tuple[str, ...]] = {"engine": ("local", "dask")}
 
 def load_toml_text(text: str, origin: str = "the config file") -> dict[str, Any]:
     """Parse TOML text; a syntax error becomes a ConfigError that names the file and the line."""
+    import tomllib  # here: a run without a config file never reads TOML (its import is 2-3 ms of every start)
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -44,12 +44,16 @@ from __future__ import annotations
 import collections
 import functools
 import gzip
+import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
+
+from cleaner.cache import compiled, derived
 
 # Cyrillic and Greek letters that Unicode's confusables.txt (UTS #39, as shipped in the PyPI package
 # confusable-homoglyphs 3.3.1, file confusables.json) maps to one ASCII letter, kept only when the case
@@ -214,7 +218,7 @@ _LATIN_LETTERS = (
 )
 _MARKS = r"[\u0300-\u036f\u0483-\u0489]*"
 LATIN_DOMINANT, CYRILLIC_DOMINANT, GREEK_DOMINANT = range(3)
-_MIXED_WORD_RE = re.compile(
+_MIXED_WORD_RE = compiled(
     f"[{_LATIN_LETTERS}]{_MARKS}[{_CYRILLIC}{_GREEK}]|[{_CYRILLIC}{_GREEK}]{_MARKS}[{_LATIN_LETTERS}]"
     f"|[{_CYRILLIC}]{_MARKS}[{_GREEK}]|[{_GREEK}]{_MARKS}[{_CYRILLIC}]"
 )
@@ -236,7 +240,7 @@ def _script_boundary_re(anchored: tuple[str, ...]) -> re.Pattern[str]:
             branches.append(f"(?<=[{here}]){_MARKS}[{there}]")
             branches.append(f"(?<=[{there}][{here}])|(?<=[{there}]{mark}[{here}])|(?<=[{there}]{mark}{mark}[{here}])")
     first = "".join(letters[script] for script in anchored)
-    return re.compile(f"[{first}](?:{'|'.join(branches)})")
+    return compiled(f"[{first}](?:{'|'.join(branches)})")
 
 
 @functools.cache
@@ -249,7 +253,7 @@ def _mixed_re(dominant: int) -> re.Pattern[str]:
 # A word of Cyrillic lookalikes only (the article "a" typed in Cyrillic, "e.g.", "5j") on a line with an
 # ASCII letter: the other kind of text the word-level rules look at.
 _CYRILLIC_LOOKALIKES = "".join(sorted(ch for ch in LOOKALIKE_TO_LATIN if "\u0400" <= ch <= "\u04ff"))
-_LOOKALIKE_WORD_RE = re.compile(
+_LOOKALIKE_WORD_RE = compiled(
     f"[{_CYRILLIC_LOOKALIKES}](?<![^\\W\\d_][{_CYRILLIC_LOOKALIKES}])(?:[.]?[{_CYRILLIC_LOOKALIKES}])*[.]?(?![^\\W\\d_])"
 )
 
@@ -303,9 +307,7 @@ _GENUINE_LETTERS = "".join(
     if chr(c).isalpha() and chr(c) not in LOOKALIKE_TO_LATIN
 )
 _FOREIGN_OR_MARK = f"[{_CYRILLIC}{_GREEK}\u0300-\u036f]"
-_GENUINE_WORD_RE = re.compile(
-    f"(?<![^\\W\\d_]){_FOREIGN_OR_MARK}*[{_GENUINE_LETTERS}]{_FOREIGN_OR_MARK}*(?![^\\W\\d_])"
-)
+_GENUINE_WORD_RE = compiled(f"(?<![^\\W\\d_]){_FOREIGN_OR_MARK}*[{_GENUINE_LETTERS}]{_FOREIGN_OR_MARK}*(?![^\\W\\d_])")
 
 
 _GENUINE_LETTER_RE = re.compile(f"[{_GENUINE_LETTERS}]")
@@ -350,6 +352,16 @@ def _letters_outside_foreign() -> str:
     return _ranges_class({ord(m.group()) for m in letter.finditer(bmp) if not foreign.match(m.group())})
 
 
+def _letters_outside_foreign_cached() -> str:
+    """``_letters_outside_foreign()`` through cleaner's cache (about 0.1 CPU-s to read from the plane), keyed
+    by what it reads (the two classes) and Python's version (its Unicode database and regex engine);
+    tests/test_homoglyphs.py checks that the cached class equals a fresh one."""
+    identity = "\0".join((_LATIN_LETTERS, _FOREIGN_OR_MARK, sys.version)).encode("utf-8", "surrogatepass")
+    key = hashlib.blake2b(identity, digest_size=12).hexdigest()
+    letters: str = derived("homoglyphs-letters", key, _letters_outside_foreign)
+    return letters
+
+
 @functools.cache
 def _boundary_re(dominant: int) -> re.Pattern[str]:
     """Cyrillic and Greek text: the places where a letter of another script (a Latin one, nearly always)
@@ -359,9 +371,9 @@ def _boundary_re(dominant: int) -> re.Pattern[str]:
     non-letters). Built on first use: the class of every other letter is read from the whole Basic
     Multilingual Plane (about 0.1 CPU-s, which a run without Cyrillic or Greek text never pays).
     """
-    letters = _letters_outside_foreign()[1:-1]
+    letters = _letters_outside_foreign_cached()[1:-1]
     other = _GREEK if dominant == CYRILLIC_DOMINANT else _CYRILLIC
-    return re.compile(f"[{letters}{other}](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[{letters}{other}]))")
+    return compiled(f"[{letters}{other}](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[{letters}{other}]))")
 
 
 # A line with a Cyrillic lookalike and no genuine Cyrillic or Greek letter, found from its line break: the
@@ -369,12 +381,12 @@ def _boundary_re(dominant: int) -> re.Pattern[str]:
 _NO_GENUINE_LINE = (
     f"[^\\n{_GENUINE_LETTERS}{_CYRILLIC_LOOKALIKES}]*+[{_CYRILLIC_LOOKALIKES}][^\\n{_GENUINE_LETTERS}]*+" + r"(?=\n|\Z)"
 )
-_NO_GENUINE_LINE_RE = re.compile("\n" + _NO_GENUINE_LINE)
-_NO_GENUINE_FIRST_LINE_RE = re.compile(_NO_GENUINE_LINE)
+_NO_GENUINE_LINE_RE = compiled("\n" + _NO_GENUINE_LINE)
+_NO_GENUINE_FIRST_LINE_RE = compiled(_NO_GENUINE_LINE)
 # Characters outside the Basic Multilingual Plane (Latin Extended-G, mathematical letters, emoji) touching
 # a Cyrillic or Greek character: the boundary scan leaves them out to stay a one-step class test, and this
 # scan runs on the texts that have one.
-_ASTRAL_BOUNDARY_RE = re.compile(
+_ASTRAL_BOUNDARY_RE = compiled(
     f"[\U00010000-\U0010ffff](?:{_FOREIGN_OR_MARK}|(?<={_FOREIGN_OR_MARK}[\U00010000-\U0010ffff]))"
 )
 

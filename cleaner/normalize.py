@@ -52,7 +52,7 @@ from typing import Any
 import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
 
-from cleaner.cache import derived
+from cleaner.cache import compiled, derived
 from cleaner.config import NormalizeConfig
 from cleaner.homoglyphs import (
     CYRILLIC,
@@ -196,7 +196,7 @@ def _mojibake_gate_sources() -> list[str]:
 
 
 _GATE_SOURCES = _derived("gate", _mojibake_gate_sources)
-MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = re.compile(_GATE_SOURCES[0]), re.compile(_GATE_SOURCES[1])
+MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = compiled(_GATE_SOURCES[0]), compiled(_GATE_SOURCES[1])
 _GATE_FIRST, _GATE_BRANCHES = _GATE_SOURCES[2], _GATE_SOURCES[3]
 
 
@@ -600,13 +600,13 @@ def _prefilter_sources() -> list[str | None]:
 
 
 _PREFILTER_SOURCES = _derived("prefilters", _prefilter_sources)
-_BADNESS_PREFILTER = None if _PREFILTER_SOURCES[0] is None else re.compile(_PREFILTER_SOURCES[0])
+_BADNESS_PREFILTER = None if _PREFILTER_SOURCES[0] is None else compiled(_PREFILTER_SOURCES[0])
 _BADNESS_ALTERNATIVES = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
 # The most characters one match of BADNESS_RE spans (an anchor counted as one).
 _BADNESS_LONGEST = None if _BADNESS_ALTERNATIVES is None else max(map(len, _BADNESS_ALTERNATIVES))
 # The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
 # in Cyrillic and Greek text.
-_FTFY_HIT_RE = None if _PREFILTER_SOURCES[1] is None else re.compile(_PREFILTER_SOURCES[1])
+_FTFY_HIT_RE = None if _PREFILTER_SOURCES[1] is None else compiled(_PREFILTER_SOURCES[1])
 
 
 def _ftfy_could_change(line: str) -> bool:
@@ -1009,10 +1009,10 @@ _FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
 # without any, the lookalike repair has nothing to look at.
 _FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
 _FLAGGED_CLASS = _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + _FOREIGN_LETTERS + "]"
-_FLAGGED_RE = re.compile(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
+_FLAGGED_RE = compiled(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
 # The same for Cyrillic or Greek text, without its letters and without astral characters (found apart, in
 # the texts that have any): a class of the Basic Multilingual Plane alone is a one-step test.
-_FLAGGED_NOT_FOREIGN_RE = re.compile(
+_FLAGGED_NOT_FOREIGN_RE = compiled(
     _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))
 )
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
@@ -1020,7 +1020,7 @@ _FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
 # mojibake gate's places, the flagged characters, Cyrillic and Greek letters (astral characters apart). Clean
 # non-ASCII text (accented European text, English with typographic quotes) is one scan of it.
-_ANYTHING_RE = re.compile(
+_ANYTHING_RE = compiled(
     "[" + _GATE_FIRST[1:-1] + _FLAGGED_CLASS[1:-1] + "]" + f"(?:{_GATE_BRANCHES}|(?<={_FLAGGED_CLASS}))"
 )
 

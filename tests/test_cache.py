@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import array
+import base64
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from cleaner import cache, normalize
+from cleaner import cache, homoglyphs, normalize
+from cleaner.boilerplate import rules
 
 
 def test_a_derived_value_is_computed_once_then_read_back(tmp_path: Path) -> None:
@@ -52,3 +57,75 @@ def test_normalize_tables_read_from_the_cache_equal_their_derivation(tmp_path: P
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     derived_now = [normalize._mojibake_gate_sources(), normalize._prefilter_sources(), sorted(normalize._nfc_maybe())]
     assert json.loads(first.stdout) == json.loads(second.stdout) == json.loads(json.dumps(derived_now))
+
+
+def _module_patterns() -> list[re.Pattern[str]]:
+    """The patterns that the modules compile through the cache (a sample of every kind they hold)."""
+    return [
+        normalize.MOJIBAKE_GATE, normalize._ANYTHING_RE, normalize._FLAGGED_RE, rules.ANY_CLASS_CUE,
+        *(pattern for _, pattern in rules.LINE_CUES), homoglyphs._MIXED_WORD_RE, homoglyphs._NO_GENUINE_LINE_RE,
+        re.compile(r"(?P<year>\d{4})-(?P<month>\d\d)|(?i:x)(y)?", re.ASCII),  # named groups, inline flags
+    ]  # fmt: skip
+
+
+def test_a_compiled_pattern_read_back_equals_re_compile(tmp_path: Path) -> None:
+    """A pattern rebuilt from its cached program is re.compile's (``==`` compares the programs), and
+    matches as it does; a second process reads them back."""
+    sources = [(p.pattern, p.flags) for p in _module_patterns()] + [(r"(?s)a.b", 0), (r"(?x) a b # c", 0)]
+    fresh = [cache.compiled(source, flags, tmp_path) for source, flags in sources]
+    entries = list(tmp_path.glob("re-*.json"))
+    assert len(entries) == len(set(sources))
+    assert None not in [json.loads(entry.read_text(encoding="ascii")) for entry in entries]  # programs kept
+    read_back = [cache.compiled(source, flags, tmp_path) for source, flags in sources]
+    expected = [re.compile(source, flags) for source, flags in sources]
+    assert fresh == read_back == expected
+    assert [p.groupindex for p in read_back] == [p.groupindex for p in expected]
+    assert read_back[-3].match("2024-05").groupdict() == {"year": "2024", "month": "05"}
+    assert read_back[-2].fullmatch("a\nb") and read_back[-1].fullmatch("ab")  # the global inline flags kept
+    code = (
+        "from cleaner import cache; import json, re, sys;"
+        "sources = json.load(sys.stdin);"
+        "print(json.dumps([cache.compiled(s, f) == re.compile(s, f) for s, f in sources]))"
+    )
+    env = {"CLEANER_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    other = subprocess.run(
+        [sys.executable, "-c", code], env=env, input=json.dumps(sources), capture_output=True, text=True, check=True
+    )
+    assert json.loads(other.stdout) == [True] * len(sources)
+
+
+def test_a_broken_compiled_entry_is_compiled_again_and_rewritten(tmp_path: Path) -> None:
+    source, flags = rules.LINE_CUES[0][1].pattern, rules.LINE_CUES[0][1].flags
+    expected = re.compile(source, flags)
+    assert cache.compiled(source, flags, tmp_path) == expected
+    (entry,) = tmp_path.glob("re-*.json")
+    program = json.loads(entry.read_text(encoding="ascii"))
+    words = array.array("I", base64.b64decode(program[1]))
+    assert words.tolist() == re._compiler._code(re._parser.parse(source, flags), flags)  # type: ignore[attr-defined]
+
+    def with_words(changed: list[int]) -> str:
+        return json.dumps([program[0], base64.b64encode(array.array("I", changed).tobytes()).decode(), *program[2:]])
+
+    broken_programs = [
+        entry.read_text(encoding="ascii")[:100],  # cut short
+        with_words([*words[:5], 999_999, *words[6:]]),  # an opcode sre refuses
+        with_words(words[:-1].tolist()),  # a program without its end
+        json.dumps([program[0], program[1][:-3], *program[2:]]),  # words cut inside one
+        json.dumps([program[0], "not base64!", *program[2:]]),
+        json.dumps(program[:3]),  # a record of another shape
+        json.dumps({"not": "a program"}),
+    ]
+    for broken in broken_programs:
+        entry.write_text(broken, encoding="ascii")
+        assert cache.compiled(source, flags, tmp_path) == expected
+        assert json.loads(entry.read_text(encoding="ascii")) == program  # rewritten whole
+    (tmp_path / "file").write_text("", encoding="ascii")
+    assert cache.compiled(source, flags, tmp_path / "file" / "cache") == expected  # a folder under a file
+
+
+def test_cached_derivations_of_rules_and_homoglyphs_equal_fresh_ones() -> None:
+    """What rules and homoglyphs read back from the cache (the suite's own folder, written by the
+    first import) is what they derive."""
+    assert rules._cue_shapes() == [rules.cue_shape(pattern) for _, pattern in rules._LINE_CUES]
+    assert homoglyphs._letters_outside_foreign_cached() == homoglyphs._letters_outside_foreign()
+    assert list(Path(os.environ[cache.CACHE_ENV]).glob("rules-cues-*.json"))

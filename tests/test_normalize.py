@@ -10,8 +10,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import ftfy
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import cleaner.normalize
@@ -311,7 +312,12 @@ def test_text_in_one_non_latin_script_unchanged(script: str) -> None:
 
     @settings(max_examples=150, deadline=None)
     @given(texts)
+    @example("\N{CYRILLIC SMALL LETTER VE}\N{CYRILLIC CAPITAL LETTER GHE WITH UPTURN} \N{CYRILLIC SMALL LETTER A}")
     def check(text: str) -> None:
+        # A few Cyrillic letter pairs before a space are cp1251 mojibake that ftfy itself repairs
+        # ("\N{CYRILLIC SMALL LETTER VE}\N{CYRILLIC CAPITAL LETTER GHE WITH UPTURN} " is U+2960's UTF-8
+        # read as cp1251, its no-break space lost to a space): genuine text is what ftfy leaves alone.
+        assume(ftfy.fix_text(text, FTFY_CONFIG) == text)
         assert normalize_text(text) == (text, [])
 
     check()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import re
 import sys
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from cleaner.cache import compiled, derived
 from cleaner.jit import import_numba
 from cleaner.record import Reason
 
@@ -104,9 +106,9 @@ _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
     (Reason.CAPTION, r"caption|credit"),
 )
 CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
-    (reason, re.compile(pattern)) for reason, pattern in _CLASS_CUES
+    (reason, compiled(pattern)) for reason, pattern in _CLASS_CUES
 )
-ANY_CLASS_CUE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _CLASS_CUES))
+ANY_CLASS_CUE = compiled("|".join(f"(?:{pattern})" for _, pattern in _CLASS_CUES))
 _CLASS_SEPARATORS = str.maketrans("_-", "  ")
 
 
@@ -151,7 +153,7 @@ HIDING_CLASSES: frozenset[str] = frozenset({"hidden", "is-hidden", "d-none", "hi
 BUILDER_PREFIXES: frozenset[str] = frozenset({"elementor", "et", "fl", "vc", "wpb", "wp", "jet", "uagb", "kb"})
 
 
-_SHOWN = re.compile(
+_SHOWN = compiled(
     r"(?:^|\s)(?:[a-z0-9]+:(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)"
     r"|d-(?:sm|md|lg|xl|xxl)-(?:block|flex|grid|inline|inline-block|inline-flex|table))(?=\s|$)"
 )
@@ -191,9 +193,10 @@ class ClassCues:
         if mask is None:
             key = f" {piece} "
             mask = 0
-            for bit, (_, pattern) in enumerate(CLASS_CUES):
-                if pattern.search(key) is not None:
-                    mask |= 1 << bit
+            if ANY_CLASS_CUE.search(key) is not None:  # most words hold no cue: one search, not eleven
+                for bit, (_, pattern) in enumerate(CLASS_CUES):
+                    if pattern.search(key) is not None:
+                        mask |= 1 << bit
             if len(self._masks) < self.MAX_WORDS:
                 self._masks[piece] = mask
         return mask
@@ -423,7 +426,7 @@ _LINE_CUES: tuple[tuple[Reason, str], ...] = (
     ),
 )
 LINE_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
-    (reason, re.compile(pattern, re.IGNORECASE | re.DOTALL)) for reason, pattern in _LINE_CUES
+    (reason, compiled(pattern, re.IGNORECASE | re.DOTALL)) for reason, pattern in _LINE_CUES
 )
 
 
@@ -451,7 +454,7 @@ _LONG_LINE_TRIGGERS: Mapping[Reason, tuple[str, ...]] = MappingProxyType({
 _TRIGGERS: tuple[tuple[str, ...] | None, ...] = tuple(_LONG_LINE_TRIGGERS.get(reason) for reason, _ in _LINE_CUES)
 # The same words as case-insensitive patterns, for the lines where lower() cannot find them (CASE_TRAPS).
 _TRIGGER_PATTERNS: tuple[re.Pattern[str] | None, ...] = tuple(
-    None if words is None else re.compile("|".join(map(re.escape, words)), re.IGNORECASE) for words in _TRIGGERS
+    None if words is None else compiled("|".join(map(re.escape, words)), re.IGNORECASE) for words in _TRIGGERS
 )
 
 # Characters that the cue patterns, being case-insensitive, take for a letter of the words that
@@ -621,23 +624,22 @@ class _Cue:
 
     __slots__ = ("_alternatives", "_cuts", "_narrowed", "anchored", "floating", "gate", "starts", "words")
 
-    def __init__(self, pattern: str) -> None:
-        alternatives = split_alternatives(pattern)
-        floating = [a for a in alternatives if a.startswith(".{")]
-        anchored = [a for a in alternatives if not a.startswith(".{")]
+    def __init__(self, pattern: str, shape: list[Any] | None = None) -> None:
+        """``shape``: the cue's :func:`cue_shape`, as read back from the cache (default: derived here)."""
+        anchored, floating = _parts(pattern)
+        first_sorted, widths = shape if shape is not None else cue_shape(pattern)
         flags = re.IGNORECASE | re.DOTALL
-        self.anchored = re.compile("|".join(anchored), flags) if anchored else None
-        self.floating = re.compile("|".join(floating), flags) if floating else None
+        self.anchored = compiled("|".join(anchored), flags) if anchored else None
+        self.floating = compiled("|".join(floating), flags) if floating else None
         literals = [required_literal(a) for a in floating]
-        self.gate = re.compile("|".join(map(re.escape, literals)), flags)
+        self.gate = compiled("|".join(map(re.escape, literals)), flags)
         self.words = tuple(literal.lower() for literal in literals)
-        first = first_characters("|".join(anchored)) if anchored else None
         # The class compiled with the pattern's flags: a character starts it exactly when the
         # pattern's own case-insensitive comparison takes it for one of the characters.
-        self.starts = None if first is None else re.compile("[" + "".join(map(re.escape, sorted(first))) + "]", flags)
-        # The first part's alternatives with the longest text each can match (sre's own count;
-        # an unbounded repeat counts as MAXREPEAT), for long_part.
-        self._alternatives = [(sre_parse.parse(a, flags).getwidth()[1], a) for a in anchored]
+        starts = "[" + "".join(map(re.escape, first_sorted)) + "]" if first_sorted is not None else None
+        self.starts = None if starts is None else compiled(starts, flags)
+        # The first part's alternatives with the longest text each can match, for long_part.
+        self._alternatives = list(zip(widths, anchored, strict=True))
         self._cuts = sorted({width for width, _ in self._alternatives})
         self._narrowed: dict[int, re.Pattern[str] | None] = {}  # long_part's patterns, compiled on first use
 
@@ -652,7 +654,7 @@ class _Cue:
             return self.anchored
         if cut not in self._narrowed:  # a pure memo: one pattern per width, at most len(_cuts)
             wide = [alternative for width, alternative in self._alternatives if width >= size]
-            self._narrowed[cut] = re.compile("|".join(wide), re.IGNORECASE | re.DOTALL) if wide else None
+            self._narrowed[cut] = compiled("|".join(wide), re.IGNORECASE | re.DOTALL) if wide else None
         return self._narrowed[cut]
 
     def can_start(self, first: str) -> bool:
@@ -675,7 +677,40 @@ class _Cue:
         return self.floating.fullmatch(text) is not None
 
 
-_CUES: tuple[tuple[Reason, _Cue], ...] = tuple((reason, _Cue(pattern)) for reason, pattern in _LINE_CUES)
+def _parts(pattern: str) -> tuple[list[str], list[str]]:
+    """A cue's alternatives that start at the line's first character, and those that start with ``.{0,N}``."""
+    alternatives = split_alternatives(pattern)
+    return [a for a in alternatives if not a.startswith(".{")], [a for a in alternatives if a.startswith(".{")]
+
+
+def cue_shape(pattern: str) -> list[Any]:
+    r"""What a _Cue derives from parsing its pattern: the first part's first_characters (sorted; None
+    where not known) and the longest text each of its alternatives can match (sre's own count: an
+    unbounded repeat counts as MAXREPEAT).
+
+    >>> cue_shape(r"(?:by|von) \w{1,5}|(?:©|\(c\)) 20\d\d|.{0,9}says:")
+    [['(', 'b', 'v', '©'], [9, 8]]
+    """
+    anchored, _ = _parts(pattern)
+    first = first_characters("|".join(anchored)) if anchored else None
+    widths = [sre_parse.parse(a, re.IGNORECASE | re.DOTALL).getwidth()[1] for a in anchored]
+    return [None if first is None else sorted(first), widths]
+
+
+def _cue_shapes() -> list[list[Any]]:
+    """cue_shape of each of _LINE_CUES, through cleaner's cache: parsing the cues took about 15 ms at
+    every start. Keyed by the patterns and Python's version (the parser's); tests/boilerplate checks
+    that the cached shapes equal fresh ones."""
+    patterns = "\0".join(pattern for _, pattern in _LINE_CUES)
+    identity = "\0".join((patterns, sys.version)).encode("utf-8", "surrogatepass")
+    key = hashlib.blake2b(identity, digest_size=12).hexdigest()
+    shapes: list[list[Any]] = derived("rules-cues", key, lambda: [cue_shape(pattern) for _, pattern in _LINE_CUES])
+    return shapes
+
+
+_CUES: tuple[tuple[Reason, _Cue], ...] = tuple(
+    (reason, _Cue(pattern, shape)) for (reason, pattern), shape in zip(_LINE_CUES, _cue_shapes(), strict=True)
+)
 _SHORT_CUES = tuple((reason, cue, 1 << bit) for bit, (reason, cue) in enumerate(_CUES))
 
 
@@ -701,7 +736,7 @@ _LONG_CUES = tuple(
 PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
     (
         Reason.RELATED,
-        re.compile(
+        compiled(
             r"(?:read more|see also|related|also read|don['’]t miss|more|breaking(?: news)?"
             r"|lesen sie auch|lesen sie mehr|à lire aussi|lire aussi|lee también|lea también"
             r"|читайте также|смотрите также)\s*[:|»>]\s*\S",

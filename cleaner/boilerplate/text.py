@@ -31,6 +31,7 @@ import numpy as np
 
 from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_masks, packaged
 from cleaner.boilerplate.rules import LineCues
+from cleaner.cache import compiled
 from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
@@ -43,7 +44,7 @@ _MONTHS = (
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|okt|dez"
     r"|janv|févr|mars|avr|juin|juil|août|sept|déc|ene|abr|ago|dic|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек"
 )
-_DATE_LINE = re.compile(
+_DATE_LINE = compiled(
     rf"(?i)^\W*(?:\w+,?\s+)?(?:\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}|(?:{_MONTHS})\w*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}\.?\s+(?:{_MONTHS})\w*\.?,?\s+\d{{4}})\b.{{0,30}}$"
 )
@@ -62,13 +63,13 @@ _SENTENCE_END_CHARS = frozenset(".!?…。！？।۔؟:»”\"'")
 # "Home | World", "News › Europe", "Tsarizm / Eastern Europe": short items joined by separators.
 # Each item starts with a letter and holds only words, so "P(A | B) = P(B | A)" is no breadcrumb.
 _CRUMB = r"[^\W\d_][\w .,'’&-]{0,29}"
-_BREADCRUMB = re.compile(rf"^\s*{_CRUMB}(?:\s+[|›»>/\\·•]\s+{_CRUMB}){{1,8}}\s*$")
+_BREADCRUMB = compiled(rf"^\s*{_CRUMB}(?:\s+[|›»>/\\·•]\s+{_CRUMB}){{1,8}}\s*$")
 
 
 # "By Jane Doe", "Von Max Muster", "Par ...", "Por ...", "Автор: ...": who wrote it, not what.
 _BYLINE = re.compile(r"(?i)^\W*(?:by|von|par|por|автор:?|posted by|written by)\s+\S.{0,60}$")
 # Chinese and Japanese run words together: two of their characters count as one word.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = compiled(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A blurb cut short ("... may soon...") points to another page.
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 

@@ -534,7 +534,7 @@ def hash_set(keys: U64) -> tuple[U64, npt.NDArray[np.bool_]]:
     size = _table_size(len(keys))
     table = np.zeros(size, dtype=np.uint64)
     used = np.zeros(size, dtype=np.bool_)
-    for key in np.unique(keys):
+    for key in sorted(set(keys.tolist())):  # np.unique's order; not np.unique: it imports numpy.ma (7 ms)
         slot = int(key) & (size - 1)
         while used[slot]:
             slot = (slot + 1) & (size - 1)

@@ -11,8 +11,8 @@ behave as a space does), so whitespace-separated chunks are tokenized one by one
 ``word,``, ``"(word)."``, ``...``). Their tokens follow from the character classes alone: the word
 run is one token, and each punctuation character starts one, except a run of one of
 ``. - = * _ ~``. The other chunks (``U.S.``, ``1,000``, ``don't``, ``e-mail``, ``-v``, an initial
-``J.``) go through the Python loop of ``_kernels.tokenize``, all in one call, joined by spaces; only
-the token lengths are taken from it. Hashes are then computed for every token at once, one
+``J.``) go through ``chunk_token_starts``: the steps of the loop of ``_kernels.tokenize`` on Python
+integers, without its hashes (five times faster than the loop). Hashes are then computed for every token at once, one
 character position at a time (``max token length`` numpy passes).
 
 **Lines.** The line and paragraph counts use ``str`` methods; repeated lines and paragraphs are
@@ -20,7 +20,7 @@ found by string equality where the loops compare 64-bit hashes of the pieces (th
 two different pieces share a hash, a chance of about 2**-64 per pair).
 
 **N-grams.** The running n-gram hashes are extended for all positions at once; the top n-gram comes
-from ``numpy.unique``; the repeated-n-gram scan (which jumps past a repeat, so it is sequential)
+from one stable argsort of them; the repeated-n-gram scan (which jumps past a repeat, so it is sequential)
 visits only the positions whose n-gram occurs more than once. Each n looks only where the
 (n-1)-gram repeats: the loops would differ from that only where two different n-grams share a
 64-bit hash, the same chance of about 2**-64 per pair.
@@ -140,23 +140,94 @@ def _token_starts(
 
 
 def _tokenize_chunks(chunks: list[str], flags: U8, lower: U32, chunk_cache: dict[str, tuple[int, ...]]) -> None:
-    """Token starts within each of ``chunks`` by the loop of ``_kernels.tokenize``, into ``chunk_cache``.
-
-    The chunks go through the loop in one call, joined by spaces: its tokens tile each chunk.
-    """
+    """Token starts within each of ``chunks`` (``chunk_token_starts``), into ``chunk_cache``."""
     if len(chunk_cache) > _CACHE_CHUNKS:
         chunk_cache.clear()
-    joined = np.frombuffer(" ".join(chunks).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        lengths = k.tokenize(joined, flags, lower)[2].tolist()
-    token = 0
+    table = flags.tobytes()
     for chunk in chunks:
-        offsets, offset = [], 0
-        while offset < len(chunk):
-            offsets.append(offset)
-            offset += lengths[token]
-            token += 1
-        chunk_cache[chunk] = tuple(offsets)
+        chunk_cache[chunk] = chunk_token_starts(chunk, table)
+
+
+_WS_OR_PUNCT = k.SPACE | k.NEWLINE | k.PUNCT
+_RUN_CODES = frozenset(b".-=*_~")
+_APOSTROPHES = (39, 0x2019)
+
+
+def chunk_token_starts(chunk: str, table: bytes) -> tuple[int, ...]:
+    """Where the tokens of ``chunk`` (a text without whitespace) start: the boundaries that
+    ``_kernels.tokenize`` finds in it, by the same steps on Python integers, without the hashes
+    (the numpy passes hash every token at once). ``table``: the class bits of the Basic
+    Multilingual Plane as bytes (``char_tables()[0].tobytes()``). tests/signals/test_signal_loops.py
+    checks it against the loop on every hard chunk of its texts.
+
+    >>> from cleaner.signals._kernels import char_tables
+    >>> table = char_tables()[0].tobytes()
+    >>> [chunk_token_starts(chunk, table) for chunk in ["U.S.", "bank's", "don't", "e-mail,", "-v", "1,000"]]
+    [(0,), (0, 4), (0, 2), (0, 1, 2, 6), (0,), (0,)]
+    """
+    cps = [ord(ch) for ch in chunk]
+    bits = [table[cp] if cp < 0x10000 else k.PUNCT if 0x1F000 <= cp <= 0x1FAFF else k.WORD | k.ALPHA for cp in cps]
+    n = len(cps)
+
+    def ends_word(i: int) -> bool:
+        return i >= n or bits[i] & _WS_OR_PUNCT != 0
+
+    def clitic(i: int) -> int:  # _kernels._clitic: 2 where "'s" starts at i, 1 where "n't" does
+        c = cps[i]
+        if c in _APOSTROPHES and i + 1 < n and cps[i + 1] in (115, 83):
+            return 2 if ends_word(i + 2) else 0
+        nt = c in (110, 78) and i + 2 < n and cps[i + 1] in _APOSTROPHES
+        return 1 if nt and cps[i + 2] in (116, 84) and ends_word(i + 3) else 0
+
+    starts = []
+    i = 0
+    while i < n:
+        cp, f = cps[i], bits[i]
+        start = i
+        starts.append(i)
+        attach = False
+        if cp == 45 and i == 0:  # a hyphen that opens a word stays with it ("-v", "--exclude")
+            j = i
+            while j < n and cps[j] == 45:
+                j += 1
+            if j < n and not bits[j] & _WS_OR_PUNCT:
+                i = j
+                attach = True
+        if not attach and cp in _APOSTROPHES and clitic(i) == 2:
+            i += 2
+        elif not attach and f & k.PUNCT:
+            i += 1
+            if cp in _RUN_CODES:
+                while i < n and cps[i] == cp:
+                    i += 1
+        else:
+            has_alpha = has_dot = False
+            while i < n:
+                c, g = cps[i], bits[i]
+                apostrophe_next = i + 1 < n and cps[i + 1] in _APOSTROPHES
+                maybe_clitic = c in _APOSTROPHES or (c in (110, 78) and apostrophe_next)
+                if maybe_clitic and i > start and clitic(i) > 0:
+                    break
+                if g & k.PUNCT:
+                    if c == 46 and (has_dot or (i - start == 1 and has_alpha)) and ends_word(i + 1):
+                        i += 1
+                        break
+                    if i + 1 >= n:
+                        break
+                    nxt = bits[i + 1]
+                    if nxt & _WS_OR_PUNCT:
+                        break
+                    has_dot = has_dot or c == 46
+                    prev = bits[i - 1]
+                    inside = c in (46, 64, 39, 0x2019, 95)
+                    between_digits = c in (44, 47, 58) and nxt & k.DIGIT and prev & k.DIGIT
+                    letter_to_digit = c == 45 and nxt & k.DIGIT and prev & k.ALPHA
+                    if not (inside or between_digits or letter_to_digit):
+                        break
+                if g & k.ALPHA:
+                    has_alpha = True
+                i += 1
+    return tuple(starts)
 
 
 # The chunks a measurer remembers the loop's tokens of (a few MB at most); it forgets them all past this.
@@ -341,15 +412,25 @@ def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], char
         spans = spans[:grams] + lengths[n - 1 :]
         candidates = candidates[candidates < grams]
         g = _mix(state[candidates] ^ np.uint64(n))
-        _, first, inverse, counts = np.unique(g, return_index=True, return_inverse=True, return_counts=True)
-        repeats = counts[inverse] > 1
+        # Equal n-grams side by side (a stable sort: each group in position order), and the
+        # positions whose n-gram occurs more than once (np.unique's inverse and counts cost more).
+        order = np.argsort(g, kind="stable")
+        ordered = g[order]
+        same_as_next = ordered[1:] == ordered[:-1]
+        in_group = np.zeros(ordered.shape[0], dtype=np.bool_)
+        in_group[1:] = same_as_next
+        in_group[:-1] |= same_as_next
+        repeats = np.empty_like(in_group)
+        repeats[order] = in_group
         multi = candidates[repeats]
         if n <= 4:
             # The most frequent n-gram, the first to occur among equals (all occur once: the first).
             best_count, best_first = 1, 0
             if multi.shape[0]:
+                group_starts = np.flatnonzero(np.concatenate(([True], ~same_as_next)))
+                counts = np.diff(np.append(group_starts, ordered.shape[0]))
                 best_count = int(counts.max())
-                best_first = int(candidates[first[counts == best_count]].min())
+                best_first = int(candidates[order[group_starts[counts == best_count]]].min())
             out[16 + n - 2] = (int(spans[best_first]) + n - 1) * best_count / chars
         else:
             out[19 + n - 5] = _dup_ngram(multi, g[repeats], spans, n) / chars

@@ -58,13 +58,14 @@ SIGNALS: tuple[str, ...] = (
 )
 
 
-# A process measures its first texts with the numpy passes of _numpy_kernels (about 0.3 us per
-# character in-process on the 181 Scrapinghub pages' texts) and the rest with the numba twins of the
-# _kernels loops (0.03 us per character): starting numba costs about 0.4 CPU-s per process from a
-# warm cache (its import 0.2, then loading these kernels 0.17), what the numpy passes take for
-# about 1.3 million characters. So a small run (the five seeds, 20 KB; the 181 pages, 0.8 million
-# characters) never starts numba here, and a large one pays at most about twice the best of the
-# two. Re-measure both sides with a timed measure_array() over a run's texts, numba imported or not.
+# A process measures its first texts with the numpy passes of _numpy_kernels (about 0.22 us per
+# character in-process on the 181 Scrapinghub pages' texts, 0.3 before chunk_token_starts) and the
+# rest with the numba twins of the _kernels loops (0.03 us per character): starting numba costs
+# about 0.4 CPU-s per process from a warm cache (its import 0.2, then loading these kernels 0.17),
+# what the numpy passes take for about 1.8 million characters. So a small run (the five seeds,
+# 20 KB; the 181 pages, 0.8 million characters) never starts numba here, and a large one pays at
+# most about twice the best of the two. Re-measure both sides with a timed measure_array() over a
+# run's texts, numba imported or not.
 NUMPY_CHARS = 1024 * 1024
 
 
@@ -139,7 +140,7 @@ class QualityMeasurer:
                 hashes, lowered, _, _ = self._compiled.tokenize(self._codepoints(word), flags, lower)
                 if len(hashes) == 1:  # a stop word the tokenizer would split can never match a token
                     out.append(lowered[0] if folded else hashes[0])
-            return np.unique(np.array(out, dtype=np.uint64))
+            return _sorted_distinct(np.array(out, dtype=np.uint64))
         # All words in one pass, joined by spaces (the tokenizer never looks across a space).
         cps = self._codepoints(" ".join(words))
         word_starts = np.cumsum([0] + [len(word) + 1 for word in words[:-1]])
@@ -147,7 +148,7 @@ class QualityMeasurer:
         owner = np.searchsorted(word_starts, starts, side="right") - 1
         tokens_of = np.bincount(owner, minlength=len(words))
         single = tokens_of[owner] == 1  # a stop word the tokenizer would split can never match a token
-        return np.unique((lowered if folded else hashes)[single])
+        return _sorted_distinct((lowered if folded else hashes)[single])
 
     def stop_hashes(self, lang: str) -> Any:
         """A hash table of the case-folded stop words of ``lang`` (empty when no list covers it)."""
@@ -180,6 +181,22 @@ class QualityMeasurer:
     def measure(self, text: str, lang: str) -> dict[str, float | int]:
         """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""
         return as_dict(self.measure_array(text, lang).tolist())
+
+
+def _sorted_distinct(values: Any) -> Any:
+    """``np.unique(values)`` of a 1-d array, without the import of numpy.ma that a plain ``np.unique``
+    makes at its first call (about 7 ms of every process's start).
+
+    >>> _sorted_distinct(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    if ordered.shape[0] < 2:
+        return ordered
+    keep = np.empty(ordered.shape[0], dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def as_dict(values: list[float]) -> dict[str, float | int]:

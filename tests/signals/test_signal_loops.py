@@ -117,6 +117,31 @@ def test_the_same_bits_on_repeated_words(words: list[str]) -> None:
     assert as_python.tobytes() == as_numpy.tobytes() == as_compiled.tobytes()
 
 
+# The characters of the chunks the numpy passes hand to the loop's boundaries (no whitespace): the
+# letters of the clitics ("'s", "n't") in both cases, digits and the punctuation its rules name.
+CHUNK_CHARS = st.sampled_from(
+    [
+        *"abnstNST19.-',/:@_=*~!?",
+        "\N{RIGHT SINGLE QUOTATION MARK}",
+        "\N{HORIZONTAL ELLIPSIS}",
+        "\N{CYRILLIC SMALL LETTER YA}",
+        "\N{GRINNING FACE}",
+        "\N{DESERET CAPITAL LETTER LONG I}",
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(CHUNK_CHARS, min_size=1, max_size=24).map("".join))
+def test_a_chunks_token_starts_are_the_loops(chunk: str) -> None:
+    flags, lower = MEASURER.tables
+    cps = np.frombuffer(chunk.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        lengths = python_loops.tokenize(cps, flags, lower)[2]
+    expected = tuple((np.cumsum(lengths) - lengths).tolist())
+    assert numpy_passes.chunk_token_starts(chunk, flags.tobytes()) == expected
+
+
 def test_a_measurer_switches_to_the_compiled_loops_after_its_budget() -> None:
     measurer = QualityMeasurer()
     first = measurer.kernels(10)

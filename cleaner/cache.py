@@ -25,8 +25,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from re import _compiler, _parser  # type: ignore[attr-defined]
 from typing import Any
+
+try:  # re's private compiler (Python 3.11+); a Python without it compiles every pattern with re.compile
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Pythons
+    _compiler = _parser = None
 
 CACHE_ENV = "CLEANER_CACHE_DIR"  # a folder for the cache; empty: no cache
 
@@ -90,7 +94,7 @@ def compiled(source: str, flags: int = 0, folder: Path | None = None) -> re.Patt
     (True, '2024')
     """
     folder = folder if folder is not None else cache_folder()
-    if folder is None:
+    if folder is None or _CODE_TYPE is None:
         return re.compile(source, flags)
     identity = "\0".join((source, str(int(flags)), sys.version, str(_sre.MAGIC))).encode("utf-8", "surrogatepass")
     path = folder / f"re-{hashlib.blake2b(identity, digest_size=12).hexdigest()}.json"
@@ -129,7 +133,11 @@ def _program(source: str, flags: int) -> list[Any]:
 
 # The array type of sre's program words (their bytes kept in Base64: reading back 100,000 words as a
 # JSON list of numbers took 7 ms, as one string 1 ms).
-_CODE_TYPE = next((code for code in "IL" if array.array(code).itemsize == _sre.CODESIZE), None)
+_CODE_TYPE = (
+    next((code for code in "IL" if array.array(code).itemsize == getattr(_sre, "CODESIZE", 0)), None)
+    if _compiler is not None and hasattr(_sre, "MAGIC")
+    else None
+)
 
 
 def _from_program(source: str, program: list[Any]) -> re.Pattern[str]:

@@ -33,14 +33,16 @@ driver:
    time from their shards' id files), what the index already holds, and its passage flags, filed for the shard's
    next task. The driver never holds a Python object per document.
 
-Passages (reused text) take two more rounds of tasks before step 5, and a part of it: the owner
-of a shingle (the first rank holding its hash) depends only on the ranks holding that same
-hash, so the hash space is cut into ranges and each range's owners are found alone:
+Passages (reused text) take one more round of tasks before step 5, and a part of step 1 and of
+step 5: the owner of a shingle (the first rank holding its hash) depends only on the ranks
+holding that same hash, so the hash space is cut into ranges and each range's owners are found
+alone:
 
-- **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
-  first rank holding it (and whether a second document of the shard holds it), sorted and cut
-  by hash range;
-- **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
+- **owner pieces**, per shard, in its bands task (:func:`write_owner_piece`, from the distinct
+  shingle sets the task holds): each distinct hash of the shard with the first rank holding it
+  (and whether a second document of the shard holds it), sorted by hash;
+- **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range
+  (found by binary search in the piece),
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
@@ -96,7 +98,7 @@ from cleaner.dedup.components import (
     write_edge_pieces,
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
-from cleaner.dedup.npyparts import NpyWriter, read_rows, save_parts
+from cleaner.dedup.npyparts import NpyWriter, save_parts
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
@@ -269,6 +271,8 @@ def shard_bands(
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
     save_parts(files["shingles.npy"], distinct_parts, np.uint64)  # not concatenated first: 8 B per shingle less
+    if cfg.passages:
+        write_owner_piece(folder, shard, first_rank, distinct_parts, offsets)
     del distinct_parts
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
@@ -599,13 +603,11 @@ def _cut(values: U64, ranges: int) -> I64:
     return at
 
 
-# Hashes one owners task sorts at a time (shard_owners, range_owners): each costs about 60 bytes
+# Hashes one owners step sorts at a time (write_owner_piece, range_owners): each costs about 60 bytes
 # across the sort's arrays, so a slice holds ~30 MB however large the shard or the range; the
 # slices are hash ranges, so their results follow one another in hash order (a 30 MB shard
 # sorted whole held 190 MB, the run's peak). Slices change no result.
 OWNER_SLICE = 1 << 19
-# Values read from a shard's shingle file at a time while gathering a slice (8 MB).
-READ_VALUES = 1 << 20
 
 
 def _slice_bits(values: int) -> int:
@@ -617,40 +619,46 @@ def _slice_bits(values: int) -> int:
     return max(0, math.ceil(values / OWNER_SLICE) - 1).bit_length()
 
 
-def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
-    """The owner piece of one shard (passages, step 1): each distinct hash of the shard with the
-    first rank holding it and whether another document of the shard holds it too, sorted by
-    hash, cut by hash range. Returns the number of rows. The shard's hashes are gathered and
-    sorted one slice of the hash space at a time (OWNER_SLICE), read from the file in pieces."""
-    files = _files(folder, shard)
-    offsets = np.load(files["offsets.npy"])
+def write_owner_piece(folder: Path, shard: int, first_rank: int, parts: Sequence[U64], offsets: I64) -> int:
+    """The owner piece of one shard (passages, step 1), written by its bands task from the
+    distinct shingle sets it holds (``parts``: consecutive documents' sets, joined; document i's
+    are values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
+    the first rank holding it and whether another document of the shard holds it too, sorted by
+    hash. Returns the number of rows. The hashes are sorted one slice of the hash space at a
+    time (OWNER_SLICE), each slice gathered from the parts by the hashes' top bits (one byte
+    per hash, computed once), so the task never sorts the whole shard at once and never reads
+    its shingle file back (it did, once per slice: 8 passes over it on the Reuters bench)."""
     total = int(offsets[-1])
-    data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
     bits = _slice_bits(total)
-    lows = _range_cuts(ranges)[:-1]
-    cuts = np.zeros(ranges + 1, dtype=np.int64)
+    top_type = np.min_scalar_type((1 << bits) - 1)
+    tops = [(part >> np.uint64(64 - bits)).astype(top_type) for part in parts] if bits else []
+    part_starts = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([part.size for part in parts], out=part_starts[1:])
+    # The rank of each value's document (4 bytes a value while ranks fit 32 bits): gathered for
+    # each slice, not searched for (a search per value cost a fifth of the task).
+    rank_type = np.int32 if first_rank + offsets.size < 1 << 31 else np.int64
+    rank_of = np.repeat(np.arange(first_rank, first_rank + offsets.size - 1, dtype=rank_type), np.diff(offsets))
     rows = 0
     with (
-        open(files["shingles.npy"], "rb") as fh,
         NpyWriter(folder / f"s{shard}.owners.npy", np.int64, (2,)) as owners,
         NpyWriter(folder / f"s{shard}.owner_shared.npy", np.bool_) as flags,
     ):
-        for part in range(1 << bits):
-            values_parts, position_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
-            for start in range(0, total, READ_VALUES):
-                chunk = read_rows(fh, data_at, start, min(READ_VALUES, total - start), np.uint64)
-                at = np.flatnonzero(chunk >> np.uint64(64 - bits) == part) if bits else np.arange(chunk.size)
-                values_parts.append(chunk[at])
-                position_parts.append(at + start)
-            values = np.concatenate(values_parts)
-            positions = np.concatenate(position_parts)
-            del values_parts, position_parts
+        for slice_top in range(1 << bits):
+            if bits:
+                values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=rank_type)]
+                for n, part in enumerate(parts):
+                    at = np.flatnonzero(tops[n] == slice_top)
+                    values_parts.append(part[at])
+                    rank_parts.append(rank_of[at + part_starts[n]])
+                values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts)
+                del values_parts, rank_parts
+            else:
+                values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+                ranks = rank_of
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values)
-            values = values[order]
-            # Each one's document, searched in position order (sorted needles: 10x faster), then sorted.
-            ranks = (np.searchsorted(offsets, positions, side="right") - 1 + first_rank)[order]
-            del order, positions
+            values, ranks = values[order], ranks[order]
+            del order
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])
             shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
@@ -658,14 +666,11 @@ def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
             values, ranks, shared = values[first], ranks[first], shared[first]
             owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
             flags.write(shared)
-            cuts[:-1] += np.searchsorted(values, lows)  # slices come in hash order: rows before each range
             rows += int(values.size)
-    cuts[-1] = rows
-    np.save(folder / f"s{shard}.owner_cuts.npy", cuts)
     return rows
 
 
-def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
+def range_owners(folder: Path, shards: Sequence[int], part: int, ranges: int) -> int:
     """The owner table of one hash range (passages, step 2): the pieces of every shard, and for
     each hash that two or more documents hold, the smallest rank (a hash only one document holds
     is owned by that document: no earlier one can lend it to a passage, so it needs no row).
@@ -673,16 +678,17 @@ def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
     returns the number of hashes in the table. The range is taken a slice of hashes at a time
     (about OWNER_SLICE rows of all pieces together), each slice's rows found in every piece by
     a binary search of its memory-mapped hash column (a few pages each)."""
-    pieces: list[tuple[int, int, int]] = []
-    ranges = 1
-    for shard in shards:
-        cuts = np.load(folder / f"s{shard}.owner_cuts.npy")
-        ranges = cuts.size - 1
-        lo, hi = int(cuts[part]), int(cuts[part + 1])
-        if hi > lo:
-            pieces.append((shard, lo, hi))
     low, high = range_bounds(ranges)[part]
     top = (1 << 64) if high is None else high
+    pieces: list[tuple[int, int, int]] = []  # (shard, first row, end) of each piece's rows in the range
+    for shard in shards:
+        table = np.load(folder / f"s{shard}.owners.npy", mmap_mode="r")
+        column = _Column(table)
+        lo = bisect.bisect_left(column, low) if low else 0
+        hi = len(table) if high is None else bisect.bisect_left(column, high, lo)
+        del table, column  # closes the map
+        if hi > lo:
+            pieces.append((shard, lo, hi))
     slices = max(1, math.ceil(sum(hi - lo for _, lo, hi in pieces) / OWNER_SLICE))
     edges = [low + (top - low) * k // slices for k in range(1, slices)]
     starts = [lo for _, lo, _ in pieces]
@@ -1074,8 +1080,7 @@ def _decide(
         ranges = 0
         if cfg.passages:
             ranges = ranges_for(sum(b.shingles for b in bands))
-            list(run(shard_owners, [(folder, s, first, ranges) for s, first in zip(present, firsts, strict=True)]))
-            list(run(range_owners, [(folder, present, part) for part in range(ranges)]))
+            list(run(range_owners, [(folder, present, part, ranges) for part in range(ranges)]))
         args = []
         for at, (s, b) in enumerate(zip(present, bands, strict=True)):
             named = {node: index_labels[involved[node]] for node in referenced[at]}

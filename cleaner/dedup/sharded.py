@@ -48,7 +48,7 @@ alone:
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
   the owners of the shard's passage shingles looked up in the range tables (memory-mapped; only
   shingles that pass the filter are searched), then the owner prefilter and the exact check
-  (:func:`~cleaner.dedup.passages.best_source`), reading source documents' shingle sets from
+  (:func:`~cleaner.dedup.passages.best_sources`), reading source documents' shingle sets from
   the shards' files.
 
 Only adding the run to a persistent index streams every shard through the driver, one shard at
@@ -99,7 +99,7 @@ from cleaner.dedup.components import (
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
 from cleaner.dedup.npyparts import NpyWriter, save_parts
-from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
+from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_sources, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
 from cleaner.record import DuplicateOf
@@ -966,18 +966,15 @@ def _chunk_passages(
             by_index = np.bincount(slot[from_index], minlength=sizes.size)
             keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
             owners = np.where(from_index, owner_rowids[at] - offset, owners)
-    skipped = set(chunk.skip)
+    if chunk.skip:
+        keep &= ~np.isin(passage_doc, chunk.skip)
+    checked = np.flatnonzero(keep)
     sources = SourceDocs(sets.get, labels.get, index.doc if index else None, offset)
     flags: list[tuple[str, PassageFlag]] = []
-    for p in np.flatnonzero(keep).tolist():
-        i = int(passage_doc[p])
-        if i in skipped:
-            continue
-        lo, hi = int(starts[p]), int(starts[p + 1])
-        found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], sources.shingles, threshold)
-        if found is not None:
-            start, end = int(table[p, 0]), int(table[p, 1])
-            flags.append((keys[i], PassageFlag(start, end, sources.id(found[0]), round(found[1], 4))))
+    for k, rank, score in best_sources(hashes, starts, checked, own_rank[checked], owners, sources.shingles, threshold):
+        p = int(checked[k])
+        start, end = int(table[p, 0]), int(table[p, 1])
+        flags.append((keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))
     return flags
 
 

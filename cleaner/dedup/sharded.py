@@ -42,7 +42,8 @@ alone:
   shingle sets the task holds): each distinct hash of the shard with the first rank holding it
   (and whether a second document of the shard holds it), sorted by hash;
 - **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range
-  (found by binary search in the piece),
+  (found by binary search in the piece; a run with one shard of documents, whose hashes make
+  one range, has its bands task write the table instead of the piece, and no such task),
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
@@ -160,6 +161,7 @@ class ShardBands:
     shard: int
     count: int
     shingles: int = 0  # distinct shingles summed over the shard's documents
+    owner_table: bool = False  # it wrote the run's one owner table (write_owner_piece)
     # (rowid, run rank, similarity) of verified index matches, and (id, cluster) of those rowids.
     index_edges: list[tuple[int, int, float]] = field(default_factory=list)
     index_labels: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -242,8 +244,11 @@ def shard_bands(
     folder: Path,
     partitions: int,
     before: int | None = None,
+    alone: bool = False,
 ) -> ShardBands:
-    """The bands task of one shard (step 1 of the module docstring)."""
+    """The bands task of one shard (step 1 of the module docstring). ``alone``: the run's only
+    shard with documents, whose owner piece is then the run's owner table (see
+    :func:`write_owner_piece`)."""
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
     distinct_parts: list[U64] = []  # each batch's distinct shingle sets, joined
@@ -271,8 +276,10 @@ def shard_bands(
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
     save_parts(files["shingles.npy"], distinct_parts, np.uint64)  # not concatenated first: 8 B per shingle less
+    owner_table = False
     if cfg.passages:
-        write_owner_piece(folder, shard, first_rank, distinct_parts, offsets)
+        owner_table = alone and ranges_for(int(offsets[-1])) == 1
+        write_owner_piece(folder, shard, first_rank, distinct_parts, offsets, owner_table)
     del distinct_parts
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
@@ -285,7 +292,7 @@ def shard_bands(
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
 
-    result = ShardBands(shard, n, int(offsets[-1]))
+    result = ShardBands(shard, n, int(offsets[-1]), owner_table)
     index = _read_only(cfg.index, before)
     if index is not None:
         try:
@@ -619,7 +626,9 @@ def _slice_bits(values: int) -> int:
     return max(0, math.ceil(values / OWNER_SLICE) - 1).bit_length()
 
 
-def write_owner_piece(folder: Path, shard: int, first_rank: int, parts: Sequence[U64], offsets: I64) -> int:
+def write_owner_piece(
+    folder: Path, shard: int, first_rank: int, parts: Sequence[U64], offsets: I64, table: bool = False
+) -> int:
     """The owner piece of one shard (passages, step 1), written by its bands task from the
     distinct shingle sets it holds (``parts``: consecutive documents' sets, joined; document i's
     are values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
@@ -627,7 +636,13 @@ def write_owner_piece(folder: Path, shard: int, first_rank: int, parts: Sequence
     hash. Returns the number of rows. The hashes are sorted one slice of the hash space at a
     time (OWNER_SLICE), each slice gathered from the parts by the hashes' top bits (one byte
     per hash, computed once), so the task never sorts the whole shard at once and never reads
-    its shingle file back (it did, once per slice: 8 passes over it on the Reuters bench)."""
+    its shingle file back (it did, once per slice: 8 passes over it on the Reuters bench).
+
+    With ``table``, the shard is the run's only one and its hashes one range: the piece is then
+    the owner table itself, written as :func:`range_owners` writes it (the hashes two or more
+    documents hold, their first ranks and the filter), not the piece for range_owners to read
+    back (a row per distinct hash, 17 bytes each, where the table keeps one in eight on the
+    Reuters bench). Returns the table's rows then."""
     total = int(offsets[-1])
     bits = _slice_bits(total)
     top_type = np.min_scalar_type((1 << bits) - 1)
@@ -639,9 +654,11 @@ def write_owner_piece(folder: Path, shard: int, first_rank: int, parts: Sequence
     rank_type = np.int32 if first_rank + offsets.size < 1 << 31 else np.int64
     rank_of = np.repeat(np.arange(first_rank, first_rank + offsets.size - 1, dtype=rank_type), np.diff(offsets))
     rows = 0
+    names = ("o0.hashes.npy", "o0.ranks.npy") if table else (f"s{shard}.owners.npy", f"s{shard}.owner_shared.npy")
+    first_file, second_file = (folder / name for name in names)
     with (
-        NpyWriter(folder / f"s{shard}.owners.npy", np.int64, (2,)) as owners,
-        NpyWriter(folder / f"s{shard}.owner_shared.npy", np.bool_) as flags,
+        NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
+        NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
     ):
         for slice_top in range(1 << bits):
             if bits:
@@ -664,9 +681,16 @@ def write_owner_piece(folder: Path, shard: int, first_rank: int, parts: Sequence
             shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
             np.logical_not(first[1:], out=shared[:-1])
             values, ranks, shared = values[first], ranks[first], shared[first]
-            owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
-            flags.write(shared)
+            if table:  # the hashes held twice or more: hashes and ranks, as range_owners writes them
+                values, ranks = values[shared], ranks[shared]
+                owners.write(values)
+                flags.write(ranks.astype(np.int64))
+            else:
+                owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
+                flags.write(shared)
             rows += int(values.size)
+    if table:
+        _write_filter(folder / "o0.filter.npy", np.load(first_file))
     return rows
 
 
@@ -1038,7 +1062,8 @@ def _decide(
             raise
     before = None
     try:
-        bands_args = [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions, before) for s in present]
+        alone = len(present) == 1
+        bands_args = [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions, before, alone) for s in present]
         bands = list(run(shard_bands, bands_args))
         cells = [(g, end - start, p) for g, (start, end) in enumerate(groups) for p in range(partitions)]
         found = sum(run(partition_pairs, [(folder, present, g, w, p) for g, w, p in cells]))
@@ -1077,7 +1102,8 @@ def _decide(
         ranges = 0
         if cfg.passages:
             ranges = ranges_for(sum(b.shingles for b in bands))
-            list(run(range_owners, [(folder, present, part, ranges) for part in range(ranges)]))
+            if not all(b.owner_table for b in bands):  # the run's one shard wrote it when it could
+                list(run(range_owners, [(folder, present, part, ranges) for part in range(ranges)]))
         args = []
         for at, (s, b) in enumerate(zip(present, bands, strict=True)):
             named = {node: index_labels[involved[node]] for node in referenced[at]}

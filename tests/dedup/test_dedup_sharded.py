@@ -90,14 +90,15 @@ def test_sharded_equals_one_shard_and_the_oracle(
     monkeypatch.setattr(sharded, "OWNER_SLICE", owner_slice)  # 300: owners sorted a few hundred hashes at a time
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
-    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
     monkeypatch.setattr(sharded, "partitions_for_edges", lambda edges: 3)  # several partitions of edges
     monkeypatch.setattr(components, "DRIVER_EDGES", 50)  # "auto" takes the tasks past 50 edges
     cfg = DedupConfig(passages=passages, components=on)
     docs = corpus("a")
     keyed = summaries(Dedup(cfg), docs)
     expected = one_piece_decide(Dedup(cfg), keyed)
-    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, in this process
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, its piece the owner table
+    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, its piece cut by range_owners
     calls: list[str] = []
     shards = split(keyed, [30, 0, 41, 17])  # an empty shard too
     got = Dedup(cfg).decide_sharded(shards, pickled_map(calls), tmp_path / "barrier")

@@ -72,7 +72,7 @@ import math
 import os
 import pickle
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -849,14 +849,22 @@ def shard_passages(
     present: Sequence[int],
     firsts: Sequence[int],
     before: int | None = None,
+    own_ids: Sequence[str] = (),
 ) -> list[tuple[str, PassageFlag]]:
     """The passage task of one shard (passages, step 3): the shard's passages checked against
     earlier documents, with owners read from the range tables.
     ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
-    whole document adds no passage flags. Returns ``(key, flag)`` in document and passage order."""
+    whole document adds no passage flags. ``own_ids``: the shard's document ids when the caller
+    holds them (a source in the shard is then named from them, not read from its id file).
+    Returns ``(key, flag)`` in document and passage order."""
     index = _read_only(cfg.index, before)
     try:
-        sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
+        sets, others = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
+
+        def labels(rank: int) -> str:
+            local = rank - first_rank
+            return own_ids[local] if 0 <= local < len(own_ids) else others.get(rank)
+
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
         # The summaries are read a batch at a time (a batch's raw shingles, never the shard's),
@@ -959,7 +967,7 @@ def _chunk_passages(
     ranges: int,
     index: DedupIndex | None,
     sets: _Sets,
-    labels: _Ids,
+    labels: Callable[[int], str],
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
     batch, first_rank = chunk.batch, chunk.first_rank
@@ -993,7 +1001,7 @@ def _chunk_passages(
     if chunk.skip:
         keep &= ~np.isin(passage_doc, chunk.skip)
     checked = np.flatnonzero(keep)
-    sources = SourceDocs(sets.get, labels.get, index.doc if index else None, offset)
+    sources = SourceDocs(sets.get, labels, index.doc if index else None, offset)
     flags: list[tuple[str, PassageFlag]] = []
     for k, rank, score in best_sources(hashes, starts, checked, own_rank[checked], owners, sources.shingles, threshold):
         p = int(checked[k])
@@ -1241,7 +1249,9 @@ def shard_decisions(
         skip = sorted(i for i, d in by_position.items() if d.is_near_duplicate or d.indexed)
         flags: dict[int, list[PassageFlag]] = {}
         position = {key: i for i, (key, _) in enumerate(labels)}
-        for key, flag in shard_passages(summaries, first_rank, cfg, folder, ranges, skip, present, firsts, before):
+        own_ids = [doc_id for _, doc_id in labels]
+        for key, flag in shard_passages(summaries, first_rank, cfg, folder, ranges, skip, present, firsts, before,
+                                        own_ids):  # fmt: skip
             flags.setdefault(position[key], []).append(flag)
         for i, doc_flags in flags.items():
             current = by_position.get(i) or Decision()

@@ -281,6 +281,8 @@ def shard_bands(
         owner_table = alone and ranges_for(int(offsets[-1])) == 1
         write_owner_piece(folder, shard, first_rank, distinct_parts, offsets, owner_table)
     del distinct_parts
+    if owner_table:  # its filter once the sets are gone: ~40 B a hash of the table while it is made
+        _write_filter(folder / "o0.filter.npy", np.load(folder / "o0.hashes.npy"))
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
         np.save(files["bkeys.npy"], bkeys)
@@ -611,10 +613,12 @@ def _cut(values: U64, ranges: int) -> I64:
 
 
 # Hashes one owners step sorts at a time (write_owner_piece, range_owners): each costs about 60 bytes
-# across the sort's arrays, so a slice holds ~30 MB however large the shard or the range; the
+# across the sort's arrays, so a slice holds ~15 MB however large the shard or the range; the
 # slices are hash ranges, so their results follow one another in hash order (a 30 MB shard
-# sorted whole held 190 MB, the run's peak). Slices change no result.
-OWNER_SLICE = 1 << 19
+# sorted whole held 190 MB, the run's peak). Slices change no result. 256 K, not 512 K, since the
+# owner piece is sorted in the bands task, beside the shard's distinct sets: with 512 K the
+# 30 MB text dump's peak rose from 251 to 263-268 MB (/usr/bin/time), with 256 K it is 252-253.
+OWNER_SLICE = 1 << 18
 
 
 def _slice_bits(values: int) -> int:
@@ -640,19 +644,20 @@ def write_owner_piece(
 
     With ``table``, the shard is the run's only one and its hashes one range: the piece is then
     the owner table itself, written as :func:`range_owners` writes it (the hashes two or more
-    documents hold, their first ranks and the filter), not the piece for range_owners to read
-    back (a row per distinct hash, 17 bytes each, where the table keeps one in eight on the
-    Reuters bench). Returns the table's rows then."""
+    documents hold and their first ranks; the caller adds the filter), not the piece for
+    range_owners to read back (a row per distinct hash, 17 bytes each, where the table keeps one
+    in eight on the Reuters bench). Returns the table's rows then."""
     total = int(offsets[-1])
     bits = _slice_bits(total)
     top_type = np.min_scalar_type((1 << bits) - 1)
     tops = [(part >> np.uint64(64 - bits)).astype(top_type) for part in parts] if bits else []
     part_starts = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([part.size for part in parts], out=part_starts[1:])
-    # The rank of each value's document (4 bytes a value while ranks fit 32 bits): gathered for
-    # each slice, not searched for (a search per value cost a fifth of the task).
-    rank_type = np.int32 if first_rank + offsets.size < 1 << 31 else np.int64
-    rank_of = np.repeat(np.arange(first_rank, first_rank + offsets.size - 1, dtype=rank_type), np.diff(offsets))
+    # Each value's document is searched in the offsets of its part's documents alone (a few
+    # hundred: fast), not in the shard's, and not gathered from a rank per value (4 B a value
+    # more in a task that holds the shard's sets).
+    window_lo = np.searchsorted(offsets, part_starts[:-1], side="right") - 1
+    window_hi = np.searchsorted(offsets, part_starts[1:], side="right")
     rows = 0
     names = ("o0.hashes.npy", "o0.ranks.npy") if table else (f"s{shard}.owners.npy", f"s{shard}.owner_shared.npy")
     first_file, second_file = (folder / name for name in names)
@@ -661,17 +666,16 @@ def write_owner_piece(
         NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
     ):
         for slice_top in range(1 << bits):
-            if bits:
-                values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=rank_type)]
-                for n, part in enumerate(parts):
-                    at = np.flatnonzero(tops[n] == slice_top)
-                    values_parts.append(part[at])
-                    rank_parts.append(rank_of[at + part_starts[n]])
-                values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts)
-                del values_parts, rank_parts
-            else:
-                values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-                ranks = rank_of
+            values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
+            for n, part in enumerate(parts):
+                if not part.size:
+                    continue
+                at = np.flatnonzero(tops[n] == slice_top) if bits else np.arange(part.size)
+                values_parts.append(part[at] if bits else part)
+                lo, hi = int(window_lo[n]), int(window_hi[n])
+                rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
+            values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts) + first_rank
+            del values_parts, rank_parts
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values)
             values, ranks = values[order], ranks[order]
@@ -689,8 +693,6 @@ def write_owner_piece(
                 owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
                 flags.write(shared)
             rows += int(values.size)
-    if table:
-        _write_filter(folder / "o0.filter.npy", np.load(first_file))
     return rows
 
 

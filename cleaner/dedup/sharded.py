@@ -625,7 +625,7 @@ def _slice_bits(values: int) -> int:
     """Top bits of the hash that cut ``values`` hashes into slices of about OWNER_SLICE.
 
     >>> _slice_bits(1000), _slice_bits(4_000_000)
-    (0, 3)
+    (0, 4)
     """
     return max(0, math.ceil(values / OWNER_SLICE) - 1).bit_length()
 

@@ -33,20 +33,23 @@ driver:
    time from their shards' id files), what the index already holds, and its passage flags, filed for the shard's
    next task. The driver never holds a Python object per document.
 
-Passages (reused text) take two more rounds of tasks before step 5, and a part of it: the owner
-of a shingle (the first rank holding its hash) depends only on the ranks holding that same
-hash, so the hash space is cut into ranges and each range's owners are found alone:
+Passages (reused text) take one more round of tasks before step 5, and a part of step 1 and of
+step 5: the owner of a shingle (the first rank holding its hash) depends only on the ranks
+holding that same hash, so the hash space is cut into ranges and each range's owners are found
+alone:
 
-- **owner pieces**, per shard (:func:`shard_owners`): each distinct hash of the shard with the
-  first rank holding it (and whether a second document of the shard holds it), sorted and cut
-  by hash range;
-- **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range,
+- **owner pieces**, per shard, in its bands task (:func:`write_owner_piece`, from the distinct
+  shingle sets the task holds): each distinct hash of the shard with the first rank holding it
+  (and whether a second document of the shard holds it), sorted by hash;
+- **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range
+  (found by binary search in the piece; a run with one shard of documents, whose hashes make
+  one range, has its bands task write the table instead of the piece, and no such task),
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
   the owners of the shard's passage shingles looked up in the range tables (memory-mapped; only
   shingles that pass the filter are searched), then the owner prefilter and the exact check
-  (:func:`~cleaner.dedup.passages.best_source`), reading source documents' shingle sets from
+  (:func:`~cleaner.dedup.passages.best_sources`), reading source documents' shingle sets from
   the shards' files.
 
 Only adding the run to a persistent index streams every shard through the driver, one shard at
@@ -69,7 +72,7 @@ import math
 import os
 import pickle
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -96,8 +99,8 @@ from cleaner.dedup.components import (
     write_edge_pieces,
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
-from cleaner.dedup.npyparts import NpyWriter, read_rows, save_parts
-from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
+from cleaner.dedup.npyparts import NpyWriter, save_parts
+from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_sources, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
 from cleaner.record import DuplicateOf
@@ -158,6 +161,7 @@ class ShardBands:
     shard: int
     count: int
     shingles: int = 0  # distinct shingles summed over the shard's documents
+    owner_table: bool = False  # it wrote the run's one owner table (write_owner_piece)
     # (rowid, run rank, similarity) of verified index matches, and (id, cluster) of those rowids.
     index_edges: list[tuple[int, int, float]] = field(default_factory=list)
     index_labels: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -240,8 +244,11 @@ def shard_bands(
     folder: Path,
     partitions: int,
     before: int | None = None,
+    alone: bool = False,
 ) -> ShardBands:
-    """The bands task of one shard (step 1 of the module docstring)."""
+    """The bands task of one shard (step 1 of the module docstring). ``alone``: the run's only
+    shard with documents, whose owner piece is then the run's owner table (see
+    :func:`write_owner_piece`)."""
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
     distinct_parts: list[U64] = []  # each batch's distinct shingle sets, joined
@@ -269,7 +276,13 @@ def shard_bands(
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
     save_parts(files["shingles.npy"], distinct_parts, np.uint64)  # not concatenated first: 8 B per shingle less
+    owner_table = False
+    if cfg.passages:
+        owner_table = alone and ranges_for(int(offsets[-1])) == 1
+        write_owner_piece(folder, shard, first_rank, distinct_parts, offsets, owner_table)
     del distinct_parts
+    if owner_table:  # its filter once the sets are gone: ~40 B a hash of the table while it is made
+        _write_filter(folder / "o0.filter.npy", np.load(folder / "o0.hashes.npy"))
     np.save(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
         np.save(files["bkeys.npy"], bkeys)
@@ -281,7 +294,7 @@ def shard_bands(
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
 
-    result = ShardBands(shard, n, int(offsets[-1]))
+    result = ShardBands(shard, n, int(offsets[-1]), owner_table)
     index = _read_only(cfg.index, before)
     if index is not None:
         try:
@@ -599,73 +612,91 @@ def _cut(values: U64, ranges: int) -> I64:
     return at
 
 
-# Hashes one owners task sorts at a time (shard_owners, range_owners): each costs about 60 bytes
-# across the sort's arrays, so a slice holds ~30 MB however large the shard or the range; the
+# Hashes one owners step sorts at a time (write_owner_piece, range_owners): each costs about 60 bytes
+# across the sort's arrays, so a slice holds ~15 MB however large the shard or the range; the
 # slices are hash ranges, so their results follow one another in hash order (a 30 MB shard
-# sorted whole held 190 MB, the run's peak). Slices change no result.
-OWNER_SLICE = 1 << 19
-# Values read from a shard's shingle file at a time while gathering a slice (8 MB).
-READ_VALUES = 1 << 20
+# sorted whole held 190 MB, the run's peak). Slices change no result. 256 K, not 512 K, since the
+# owner piece is sorted in the bands task, beside the shard's distinct sets: with 512 K the
+# 30 MB text dump's peak rose from 251 to 263-268 MB (/usr/bin/time), with 256 K it is 252-253.
+OWNER_SLICE = 1 << 18
 
 
 def _slice_bits(values: int) -> int:
     """Top bits of the hash that cut ``values`` hashes into slices of about OWNER_SLICE.
 
     >>> _slice_bits(1000), _slice_bits(4_000_000)
-    (0, 3)
+    (0, 4)
     """
     return max(0, math.ceil(values / OWNER_SLICE) - 1).bit_length()
 
 
-def shard_owners(folder: Path, shard: int, first_rank: int, ranges: int) -> int:
-    """The owner piece of one shard (passages, step 1): each distinct hash of the shard with the
-    first rank holding it and whether another document of the shard holds it too, sorted by
-    hash, cut by hash range. Returns the number of rows. The shard's hashes are gathered and
-    sorted one slice of the hash space at a time (OWNER_SLICE), read from the file in pieces."""
-    files = _files(folder, shard)
-    offsets = np.load(files["offsets.npy"])
+def write_owner_piece(
+    folder: Path, shard: int, first_rank: int, parts: Sequence[U64], offsets: I64, table: bool = False
+) -> int:
+    """The owner piece of one shard (passages, step 1), written by its bands task from the
+    distinct shingle sets it holds (``parts``: consecutive documents' sets, joined; document i's
+    are values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
+    the first rank holding it and whether another document of the shard holds it too, sorted by
+    hash. Returns the number of rows. The hashes are sorted one slice of the hash space at a
+    time (OWNER_SLICE), each slice gathered from the parts by the hashes' top bits (one byte
+    per hash, computed once), so the task never sorts the whole shard at once and never reads
+    its shingle file back (it did, once per slice: 8 passes over it on the Reuters bench).
+
+    With ``table``, the shard is the run's only one and its hashes one range: the piece is then
+    the owner table itself, written as :func:`range_owners` writes it (the hashes two or more
+    documents hold and their first ranks; the caller adds the filter), not the piece for
+    range_owners to read back (a row per distinct hash, 17 bytes each, where the table keeps one
+    in eight on the Reuters bench). Returns the table's rows then."""
     total = int(offsets[-1])
-    data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
     bits = _slice_bits(total)
-    lows = _range_cuts(ranges)[:-1]
-    cuts = np.zeros(ranges + 1, dtype=np.int64)
+    top_type = np.min_scalar_type((1 << bits) - 1)
+    tops = [(part >> np.uint64(64 - bits)).astype(top_type) for part in parts] if bits else []
+    part_starts = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([part.size for part in parts], out=part_starts[1:])
+    # Each value's document is searched in the offsets of its part's documents alone (a few
+    # hundred: fast), not in the shard's, and not gathered from a rank per value (4 B a value
+    # more in a task that holds the shard's sets).
+    window_lo = np.searchsorted(offsets, part_starts[:-1], side="right") - 1
+    window_hi = np.searchsorted(offsets, part_starts[1:], side="right")
     rows = 0
+    names = ("o0.hashes.npy", "o0.ranks.npy") if table else (f"s{shard}.owners.npy", f"s{shard}.owner_shared.npy")
+    first_file, second_file = (folder / name for name in names)
     with (
-        open(files["shingles.npy"], "rb") as fh,
-        NpyWriter(folder / f"s{shard}.owners.npy", np.int64, (2,)) as owners,
-        NpyWriter(folder / f"s{shard}.owner_shared.npy", np.bool_) as flags,
+        NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
+        NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
     ):
-        for part in range(1 << bits):
-            values_parts, position_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
-            for start in range(0, total, READ_VALUES):
-                chunk = read_rows(fh, data_at, start, min(READ_VALUES, total - start), np.uint64)
-                at = np.flatnonzero(chunk >> np.uint64(64 - bits) == part) if bits else np.arange(chunk.size)
-                values_parts.append(chunk[at])
-                position_parts.append(at + start)
-            values = np.concatenate(values_parts)
-            positions = np.concatenate(position_parts)
-            del values_parts, position_parts
+        for slice_top in range(1 << bits):
+            values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
+            for n, part in enumerate(parts):
+                if not part.size:
+                    continue
+                at = np.flatnonzero(tops[n] == slice_top) if bits else np.arange(part.size)
+                values_parts.append(part[at] if bits else part)
+                lo, hi = int(window_lo[n]), int(window_hi[n])
+                rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
+            values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts) + first_rank
+            del values_parts, rank_parts
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values)
-            values = values[order]
-            # Each one's document, searched in position order (sorted needles: 10x faster), then sorted.
-            ranks = (np.searchsorted(offsets, positions, side="right") - 1 + first_rank)[order]
-            del order, positions
+            values, ranks = values[order], ranks[order]
+            del order
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])
             shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
             np.logical_not(first[1:], out=shared[:-1])
             values, ranks, shared = values[first], ranks[first], shared[first]
-            owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
-            flags.write(shared)
-            cuts[:-1] += np.searchsorted(values, lows)  # slices come in hash order: rows before each range
+            if table:  # the hashes held twice or more: hashes and ranks, as range_owners writes them
+                values, ranks = values[shared], ranks[shared]
+                owners.write(values)
+                flags.write(ranks.astype(np.int64))
+            else:
+                owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
+                flags.write(shared)
             rows += int(values.size)
-    cuts[-1] = rows
-    np.save(folder / f"s{shard}.owner_cuts.npy", cuts)
     return rows
 
 
-def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
+def range_owners(folder: Path, shards: Sequence[int], part: int, ranges: int) -> int:
     """The owner table of one hash range (passages, step 2): the pieces of every shard, and for
     each hash that two or more documents hold, the smallest rank (a hash only one document holds
     is owned by that document: no earlier one can lend it to a passage, so it needs no row).
@@ -673,16 +704,17 @@ def range_owners(folder: Path, shards: Sequence[int], part: int) -> int:
     returns the number of hashes in the table. The range is taken a slice of hashes at a time
     (about OWNER_SLICE rows of all pieces together), each slice's rows found in every piece by
     a binary search of its memory-mapped hash column (a few pages each)."""
-    pieces: list[tuple[int, int, int]] = []
-    ranges = 1
-    for shard in shards:
-        cuts = np.load(folder / f"s{shard}.owner_cuts.npy")
-        ranges = cuts.size - 1
-        lo, hi = int(cuts[part]), int(cuts[part + 1])
-        if hi > lo:
-            pieces.append((shard, lo, hi))
     low, high = range_bounds(ranges)[part]
     top = (1 << 64) if high is None else high
+    pieces: list[tuple[int, int, int]] = []  # (shard, first row, end) of each piece's rows in the range
+    for shard in shards:
+        table = np.load(folder / f"s{shard}.owners.npy", mmap_mode="r")
+        column = _Column(table)
+        lo = bisect.bisect_left(column, low) if low else 0
+        hi = len(table) if high is None else bisect.bisect_left(column, high, lo)
+        del table, column  # closes the map
+        if hi > lo:
+            pieces.append((shard, lo, hi))
     slices = max(1, math.ceil(sum(hi - lo for _, lo, hi in pieces) / OWNER_SLICE))
     edges = [low + (top - low) * k // slices for k in range(1, slices)]
     starts = [lo for _, lo, _ in pieces]
@@ -819,14 +851,22 @@ def shard_passages(
     present: Sequence[int],
     firsts: Sequence[int],
     before: int | None = None,
+    own_ids: Sequence[str] = (),
 ) -> list[tuple[str, PassageFlag]]:
     """The passage task of one shard (passages, step 3): the shard's passages checked against
     earlier documents, with owners read from the range tables.
     ``skip`` lists the shard's near-duplicate documents (local positions): a copy of a
-    whole document adds no passage flags. Returns ``(key, flag)`` in document and passage order."""
+    whole document adds no passage flags. ``own_ids``: the shard's document ids when the caller
+    holds them (a source in the shard is then named from them, not read from its id file).
+    Returns ``(key, flag)`` in document and passage order."""
     index = _read_only(cfg.index, before)
     try:
-        sets, labels = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
+        sets, others = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
+
+        def labels(rank: int) -> str:
+            local = rank - first_rank
+            return own_ids[local] if 0 <= local < len(own_ids) else others.get(rank)
+
         skipped = set(skip)
         flags: list[tuple[str, PassageFlag]] = []
         # The summaries are read a batch at a time (a batch's raw shingles, never the shard's),
@@ -929,7 +969,7 @@ def _chunk_passages(
     ranges: int,
     index: DedupIndex | None,
     sets: _Sets,
-    labels: _Ids,
+    labels: Callable[[int], str],
 ) -> list[tuple[str, PassageFlag]]:
     threshold = cfg.passage_threshold
     batch, first_rank = chunk.batch, chunk.first_rank
@@ -960,18 +1000,15 @@ def _chunk_passages(
             by_index = np.bincount(slot[from_index], minlength=sizes.size)
             keep |= (total > 0) & (by_index >= INDEX_PREFILTER_SLACK * threshold * total)
             owners = np.where(from_index, owner_rowids[at] - offset, owners)
-    skipped = set(chunk.skip)
-    sources = SourceDocs(sets.get, labels.get, index.doc if index else None, offset)
+    if chunk.skip:
+        keep &= ~np.isin(passage_doc, chunk.skip)
+    checked = np.flatnonzero(keep)
+    sources = SourceDocs(sets.get, labels, index.doc if index else None, offset)
     flags: list[tuple[str, PassageFlag]] = []
-    for p in np.flatnonzero(keep).tolist():
-        i = int(passage_doc[p])
-        if i in skipped:
-            continue
-        lo, hi = int(starts[p]), int(starts[p + 1])
-        found = best_source(hashes[lo:hi], int(own_rank[p]), owners[lo:hi], sources.shingles, threshold)
-        if found is not None:
-            start, end = int(table[p, 0]), int(table[p, 1])
-            flags.append((keys[i], PassageFlag(start, end, sources.id(found[0]), round(found[1], 4))))
+    for k, rank, score in best_sources(hashes, starts, checked, own_rank[checked], owners, sources.shingles, threshold):
+        p = int(checked[k])
+        start, end = int(table[p, 0]), int(table[p, 1])
+        flags.append((keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))
     return flags
 
 
@@ -1035,7 +1072,8 @@ def _decide(
             raise
     before = None
     try:
-        bands_args = [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions, before) for s in present]
+        alone = len(present) == 1
+        bands_args = [(shards[s], s, int(firsts_all[s]), cfg, folder, partitions, before, alone) for s in present]
         bands = list(run(shard_bands, bands_args))
         cells = [(g, end - start, p) for g, (start, end) in enumerate(groups) for p in range(partitions)]
         found = sum(run(partition_pairs, [(folder, present, g, w, p) for g, w, p in cells]))
@@ -1074,8 +1112,8 @@ def _decide(
         ranges = 0
         if cfg.passages:
             ranges = ranges_for(sum(b.shingles for b in bands))
-            list(run(shard_owners, [(folder, s, first, ranges) for s, first in zip(present, firsts, strict=True)]))
-            list(run(range_owners, [(folder, present, part) for part in range(ranges)]))
+            if not all(b.owner_table for b in bands):  # the run's one shard wrote it when it could
+                list(run(range_owners, [(folder, present, part, ranges) for part in range(ranges)]))
         args = []
         for at, (s, b) in enumerate(zip(present, bands, strict=True)):
             named = {node: index_labels[involved[node]] for node in referenced[at]}
@@ -1213,7 +1251,9 @@ def shard_decisions(
         skip = sorted(i for i, d in by_position.items() if d.is_near_duplicate or d.indexed)
         flags: dict[int, list[PassageFlag]] = {}
         position = {key: i for i, (key, _) in enumerate(labels)}
-        for key, flag in shard_passages(summaries, first_rank, cfg, folder, ranges, skip, present, firsts, before):
+        own_ids = [doc_id for _, doc_id in labels]
+        for key, flag in shard_passages(summaries, first_rank, cfg, folder, ranges, skip, present, firsts, before,
+                                        own_ids):  # fmt: skip
             flags.setdefault(position[key], []).append(flag)
         for i, doc_flags in flags.items():
             current = by_position.get(i) or Decision()

@@ -6,10 +6,14 @@ import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from dedup_textgen import docs_from, edit_words, random_words, run_stage
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
+from cleaner.dedup import passages
 from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages
 from cleaner.record import Reason, Unit
 
@@ -132,3 +136,44 @@ def test_source_docs_keep_read_sets_within_their_bound(monkeypatch: pytest.Monke
     for rank in (1, 2, 1, 2, 3, 1):
         assert docs.shingles(rank).tolist() == [rank, rank + 1, rank + 2]
     assert reads == [1, 2, 3, 1]  # 1 and 2 kept; 3 starts afresh, so 1 is read again
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), indexed=st.booleans())
+def test_best_sources_of_many_passages_are_each_one_s_best_source(seed: int, indexed: bool) -> None:
+    # Documents drawn from a small vocabulary of hashes, so passages share much with earlier ones;
+    # owners are what the barrier gives (the smallest rank holding each hash) and, with an index,
+    # some positions name indexed documents (negative ranks) instead.
+    rng = np.random.default_rng(seed)
+    vocabulary = rng.integers(0, 2**63, 60, dtype=np.uint64)
+    docs = [np.unique(rng.choice(vocabulary, int(rng.integers(1, 40)))) for _ in range(12)]
+    indexed_docs = {-1 - r: np.unique(rng.choice(vocabulary, 30)) for r in range(3)}
+    owner: dict[int, int] = {}
+    for rank, doc in enumerate(docs):
+        for h in doc.tolist():
+            owner.setdefault(h, rank)
+    pieces, own_ranks, starts = [], [], [0]
+    for _ in range(int(rng.integers(1, 20))):
+        rank = int(rng.integers(0, len(docs)))
+        piece = rng.choice(docs[rank], int(rng.integers(1, 12)))  # repeats too
+        pieces.append(piece)
+        own_ranks.append(rank)
+        starts.append(starts[-1] + piece.size)
+    hashes = np.concatenate(pieces)
+    owners = np.array([owner[h] for h in hashes.tolist()], dtype=np.int64)
+    if indexed:
+        from_index = rng.random(hashes.size) < 0.3
+        owners[from_index] = rng.integers(-3, 0, int(from_index.sum()))
+    shingles_of = {**dict(enumerate(docs)), **indexed_docs}.__getitem__
+    threshold = float(rng.choice([0.3, 0.5, 0.8]))
+    order = rng.permutation(len(pieces))[: int(rng.integers(1, len(pieces) + 1))]  # some passages, any order
+    got = passages.best_sources(
+        hashes, np.array(starts), order, np.array(own_ranks)[order], owners, shingles_of, threshold
+    )
+    want = []
+    for k, p in enumerate(order.tolist()):
+        lo, hi = starts[p], starts[p + 1]
+        found = passages.best_source(hashes[lo:hi], own_ranks[p], owners[lo:hi], shingles_of, threshold)
+        if found is not None:
+            want.append((k, *found))
+    assert got == want

@@ -88,17 +88,17 @@ def test_sharded_equals_one_shard_and_the_oracle(
     monkeypatch.setattr(sharded, "PASSAGE_POSITIONS", chunk)  # 40: passages checked a few documents at a time
     monkeypatch.setattr(sharded, "SUMMARY_BATCH", 5)  # summaries read 5 at a time: chunks span batches
     monkeypatch.setattr(sharded, "OWNER_SLICE", owner_slice)  # 300: owners sorted a few hundred hashes at a time
-    monkeypatch.setattr(sharded, "READ_VALUES", owner_slice // 3)  # and read in pieces
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
-    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
     monkeypatch.setattr(sharded, "partitions_for_edges", lambda edges: 3)  # several partitions of edges
     monkeypatch.setattr(components, "DRIVER_EDGES", 50)  # "auto" takes the tasks past 50 edges
     cfg = DedupConfig(passages=passages, components=on)
     docs = corpus("a")
     keyed = summaries(Dedup(cfg), docs)
     expected = one_piece_decide(Dedup(cfg), keyed)
-    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, in this process
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, its piece the owner table
+    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 2000)  # several hash ranges of owners
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected  # one shard, its piece cut by range_owners
     calls: list[str] = []
     shards = split(keyed, [30, 0, 41, 17])  # an empty shard too
     got = Dedup(cfg).decide_sharded(shards, pickled_map(calls), tmp_path / "barrier")
@@ -197,7 +197,6 @@ def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_p
         twice = rng.random(hashes.size) < 0.05  # another document of the shard holds it too
         np.save(tmp_path / f"s{shard}.owners.npy", rows)
         np.save(tmp_path / f"s{shard}.owner_shared.npy", twice)
-        np.save(tmp_path / f"s{shard}.owner_cuts.npy", np.array([0, hashes.size], dtype=np.int64))
         for h, r, t in zip(hashes.tolist(), rows[:, 1].tolist(), twice.tolist(), strict=True):
             first_seen.setdefault(h, r)  # shards come in rank order: the first one seen owns the hash
             held[h] = held.get(h, 0) + 1 + t
@@ -205,7 +204,7 @@ def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_p
     want = {h: r for h, r in first_seen.items() if held[h] > 1}
     tracemalloc.start()
     try:
-        count = sharded.range_owners(tmp_path, [0, 1, 2, 3], 0)
+        count = sharded.range_owners(tmp_path, [0, 1, 2, 3], 0, 1)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -223,12 +222,10 @@ def test_range_owners_picks_each_hash_s_first_rank_in_under_40_bytes_a_row(tmp_p
 
 def test_owners_of_a_shard_without_shingles_are_empty(tmp_path: Path) -> None:
     # Documents with no words (a page that is only markup): nothing to sort, empty tables.
-    np.save(tmp_path / "s0.shingles.npy", np.zeros(0, dtype=np.uint64))
-    np.save(tmp_path / "s0.offsets.npy", np.zeros(3, dtype=np.int64))
-    assert sharded.shard_owners(tmp_path, 0, 0, 2) == 0
+    empty = [np.zeros(0, dtype=np.uint64)]
+    assert sharded.write_owner_piece(tmp_path, 0, 0, empty, np.zeros(3, dtype=np.int64)) == 0
     assert np.load(tmp_path / "s0.owners.npy").shape == (0, 2)
-    assert np.load(tmp_path / "s0.owner_cuts.npy").tolist() == [0, 0, 0]
-    assert sharded.range_owners(tmp_path, [0], 1) == 0
+    assert sharded.range_owners(tmp_path, [0], 1, 2) == 0
     assert np.load(tmp_path / "o1.hashes.npy").size == 0
 
 

@@ -34,7 +34,7 @@ its last document.
 from __future__ import annotations
 
 import dataclasses
-import uuid
+import os
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -164,7 +164,7 @@ class Batch:
 
     def __init__(self, cleaner: Cleaner) -> None:
         self.cleaner = cleaner
-        self.name = f"batch-{uuid.uuid4().hex}"
+        self.name = f"batch-{os.urandom(16).hex()}"
         self.used = self.done = False
         self.committed = 0  # documents the commit added to the index
 

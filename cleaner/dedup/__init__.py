@@ -32,7 +32,6 @@ DuplicateOf(cluster='a', duplicate_of='a', similarity=1.0, version_of=None)
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +107,7 @@ class Dedup:
         # when the stage is used alone (then committed at once). "run": a command's run,
         # resumable; "batch": a library batch, removed by the next writer if never committed.
         self.index_run_kind = "run"
-        self._alone_run = f"stage-{uuid.uuid4().hex}"
+        self._alone_run = f"stage-{os.urandom(16).hex()}"
         self._lock: IndexLock | None = None
 
     @property
@@ -157,7 +156,7 @@ class Dedup:
                 return index.commit_run(self.index_run)
         finally:
             self.release_index()
-            self._alone_run = f"stage-{uuid.uuid4().hex}"
+            self._alone_run = f"stage-{os.urandom(16).hex()}"
 
     def rollback(self) -> int:
         """Remove the rows this stage's run added and did not commit; returns how many."""

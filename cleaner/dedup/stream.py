@@ -24,7 +24,6 @@ is verified with the stored odd sketch (see :mod:`cleaner.dedup.index` for the e
 from __future__ import annotations
 
 import os
-import uuid
 from types import TracebackType
 
 import numpy as np
@@ -49,7 +48,7 @@ class StreamDedup:
         self.cfg = cfg
         self.shingler = Shingler(cfg.ngram)
         self.signer = Signer(cfg.num_perm, cfg.seed)
-        self.run = f"stream-{uuid.uuid4().hex}"
+        self.run = f"stream-{os.urandom(16).hex()}"
         self.lock: IndexLock | None = None
         self.rowids: list[int] = []  # the stream's rows since its last commit
         self.mine: set[int] = set()  # every row the stream added
@@ -105,7 +104,7 @@ class StreamDedup:
         self.index.finish_add(self.number, self.rowids)
         done = self.index.commit_run(self.run)
         self.rowids = []
-        self.run = f"stream-{uuid.uuid4().hex}"
+        self.run = f"stream-{os.urandom(16).hex()}"
         self.number = self.index.begin_run(self.run, "batch", {"stream": True, "threshold": self.cfg.threshold})
         self.index.conn.commit()
         return done

@@ -33,6 +33,14 @@ One command reproduces the shipped models ``cleaner/boilerplate/data/html-blocks
    out-of-fold first-stage scores, with bars chosen the same way one level up (on the outer
    out-of-fold scores).
 
+Options tried for the page-shape columns (not in the shipped command unless it says so):
+``--learn-tune`` lets the trees learn from the Scrapinghub tune pages too (TUNE_PAGE_WEIGHT, dealt
+into the folds by site, ``folds_with_extra``); the bars are then chosen on their out-of-fold scores
+only, and ``cv_tune`` in the results is their out-of-fold F1 (bench_extraction's metric).
+``--few-page-features`` lets the trees learn from the strongest page-shape columns only (largest
+split gain, chosen inside each fold: KEEP_PAGE_SHAPE, KEEP_CONTEXT_SHAPE). ``--results`` writes the
+results somewhere else (runs side by side).
+
 Data: WCXB (Web Content Extraction Benchmark) development split, Murrough Foley (2026), CC-BY-4.0,
 https://github.com/Murrough-Foley/web-content-extraction-benchmark -- the attribution travels in
 the model file's metadata (``meta["data"]``) and in README's NOTICE section.
@@ -137,6 +145,22 @@ SCRAPINGHUB_WEIGHT = 0.5
 # set after seeing that page.
 RESCUE_GRID = ((0.0, 0.0), *((share, wide) for wide in (0.0, 0.25, 0.5, 1.0) for share in (0.1, 0.2)))
 TEXT_BARS = {"other": (0.1, 0.5, 0.8)}
+# With --learn-tune, the weight of a Scrapinghub tune page in the trees' training, against a
+# WCXB page's 1 (each page's blocks weigh its share of its words, so a page counts about once):
+# fixed before looking, every page alike, as in WCXB's per-page metric.
+TUNE_PAGE_WEIGHT = 1.0
+# With --few-page-features: of the page-shape columns (features._page_shape: the first stage's;
+# the second stage's subtree and sureness columns), the trees learn only from the ones with the
+# largest split gain in a stage trained on all of them, chosen inside each fold on its training
+# pages (the others are zero when learning, so no tree splits on them). Counts fixed before looking.
+PAGE_SHAPE = (
+    "container_link_density", "outside_link_density", "page_stop_share", "container_stop_share",
+    "outside_stop_share", "repeated_share", "repeated_link_density", "in_repeated", "menu_share",
+    "outside_menu_share",
+)  # fmt: skip
+CONTEXT_SHAPE = ("best_subtree_f1", "best_subtree_share", "in_best_subtree", "page_sure_share")
+KEEP_PAGE_SHAPE = 4
+KEEP_CONTEXT_SHAPE = 2
 
 def block_labels(page: Analysis, truth: str) -> tuple[np.ndarray, np.ndarray]:
     """Per block: the share of its word trigrams found in the truth (words for short blocks), and its word count."""
@@ -347,7 +371,17 @@ def choose_meta(meta: dict, scored: list[tuple[BarUnit, np.ndarray]]) -> dict:
     return {**meta, "bars": bars, "rescue": rescue, "rescue_wide": wide}
 
 
-def scrapinghub_tune(data: Path, cues: ClassCues) -> list[tuple[Analysis, str]]:
+@dataclass(frozen=True)
+class TunePage:
+    """A Scrapinghub page of the split's "tune" half: its analysis, truth, site and HTML."""
+
+    page: Analysis
+    truth: str
+    site: str
+    html: str
+
+
+def scrapinghub_tune(data: Path, cues: ClassCues) -> list[TunePage]:
     """The Scrapinghub pages of the split's "tune" half (never "heldout"), analysed, with their truth."""
     root = data / SCRAPINGHUB
     if not (root / "ground-truth.json").exists():
@@ -359,7 +393,8 @@ def scrapinghub_tune(data: Path, cues: ClassCues) -> list[tuple[Analysis, str]]:
         html = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
         page = analyse(html, cues)
         if page is not None and page.blocks:
-            out.append((page, truth[page_id]["articleBody"]))
+            row = truth[page_id]
+            out.append(TunePage(page, row["articleBody"], _wcxb.site_of_url(row["url"]), html))
     return out
 
 
@@ -369,6 +404,16 @@ def folds_by_site(sites: list[str], k: int, seed: int) -> list[int]:
     random.Random(seed).shuffle(unique)
     fold_of = {site: i % k for i, site in enumerate(unique)}
     return [fold_of[site] for site in sites]
+
+
+def folds_with_extra(sites: list[str], extra: list[str], k: int, seed: int) -> list[int]:
+    """folds_by_site for ``sites`` (the folds are the same as without ``extra``), then a fold per
+    ``extra`` page: its site's where ``sites`` has it, else its own sites dealt the same way."""
+    fold = folds_by_site(sites, k, seed)
+    fold_of = dict(zip(sites, fold, strict=True))
+    new = [site for site in extra if site not in fold_of]
+    fold_of.update(zip(new, folds_by_site(new, k, seed), strict=True))
+    return fold + [fold_of[site] for site in extra]
 
 
 def to_tree_model(booster, names: tuple[str, ...], meta: dict, tokens: dict[str, float]) -> TreeModel:  # type: ignore[no-untyped-def]
@@ -440,6 +485,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inner-folds", type=int, default=4,
                         help="inner folds: the first-stage scores the second stage learns from, and the bars")
     parser.add_argument("--fixed-bars", action="store_true", help="use HTML_BARS instead of choosing bars (quick)")
+    parser.add_argument("--few-page-features", action="store_true",
+                        help="learn from the KEEP_PAGE_SHAPE / KEEP_CONTEXT_SHAPE page-shape columns of largest"
+                        " split gain only, chosen inside each fold")  # fmt: skip
+    parser.add_argument("--learn-tune", action="store_true",
+                        help="the trees learn from the Scrapinghub tune pages too (TUNE_PAGE_WEIGHT), dealt into the"
+                        " folds by site; their bar choice then uses their out-of-fold scores only")  # fmt: skip
     parser.add_argument("--oof", type=Path, help="write the out-of-fold block scores here (.npz, for review)")
     parser.add_argument(
         "--rescore",
@@ -457,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --rechoose: write the choice made on the outer scores into --models' second stage")
     parser.add_argument("--models", type=Path, default=REPO / "cleaner" / "boilerplate" / "data",
                         help="where the trained models go (default: the package data folder)")  # fmt: skip
+    parser.add_argument("--results", type=Path, default=HERE / "results" / "train_boilerplate.json",
+                        help="the results file this run updates (and --rescore/--rechoose read)")  # fmt: skip
     args = parser.parse_args(argv)
 
     started = time.time()
@@ -499,6 +552,21 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(size)
         counts.append(token_counts(result, share >= 0.5, size))
     sites = [page.site for page in pages]
+    tune_pages = [] if args.fixed_bars or args.task == "text" else scrapinghub_tune(args.data, cues)
+    # The pages the trees may learn from: WCXB's, then (--learn-tune) the tune half's, which the
+    # cv table never shows (cv_tune: their out-of-fold F1, bench_extraction's metric).
+    n_wcxb = len(analyses)
+    page_weight = [1.0] * n_wcxb
+    html_sites = list(sites[:n_wcxb])
+    if args.learn_tune:
+        for tp in tune_pages:
+            share, size = block_labels(tp.page, tp.truth)
+            analyses.append(tp.page)
+            labels.append((share >= 0.5).astype(np.float32))
+            sizes.append(size)
+            counts.append(token_counts(tp.page, share >= 0.5, size))
+            page_weight.append(TUNE_PAGE_WEIGHT)
+            html_sites.append(tp.site)
     print(f"{len(pages)} pages analysed in {time.time() - started:.0f}s", file=sys.stderr)
     meta_base = {
         "data": _wcxb.ATTRIBUTION,
@@ -511,13 +579,44 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/train_boilerplate.py",
     }
 
+    dropped: set[str] = set()  # --few-page-features: the columns the trees do not learn from now
+    gains: dict[str, float] = {}  # the last stage trained: split gain per column
+
+    def learn(x: np.ndarray, y: np.ndarray, w: np.ndarray, rounds: int, names: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        for k, name in enumerate(names):
+            if name in dropped:
+                x[:, k] = 0.0
+        booster = train(x, y, w, args.seed, rounds, names)
+        gains.clear()
+        gains.update(zip(names, booster.feature_importance(importance_type="gain").tolist(), strict=True))
+        return booster
+
+    def strongest(candidates: tuple[str, ...], keep: int) -> list[str]:
+        """The ``keep`` of ``candidates`` with the largest gain in the last stage trained (ties: the first)."""
+        return sorted(candidates, key=lambda name: (-gains.get(name, 0.0), candidates.index(name)))[:keep]
+
+    def choose_page_shape(train_ids: list[int]) -> TreeModel:
+        """--few-page-features: the first stage trained on all the page-shape columns, then again
+        on the KEEP_PAGE_SHAPE strongest (``dropped`` holds the others)."""
+        dropped.clear()
+        fit(train_ids)
+        dropped.update(set(PAGE_SHAPE) - set(strongest(PAGE_SHAPE, KEEP_PAGE_SHAPE)))
+        return fit(train_ids)
+
+    def choose_context_shape(train_ids: list[int], first: TreeModel, first_scores: dict[int, np.ndarray]) -> TreeModel:
+        """--few-page-features: the second stage trained with all its subtree columns, then again
+        on the KEEP_CONTEXT_SHAPE strongest."""
+        fit_context(train_ids, first, first_scores)
+        dropped.update(set(CONTEXT_SHAPE) - set(strongest(CONTEXT_SHAPE, KEEP_CONTEXT_SHAPE)))
+        return fit_context(train_ids, first, first_scores)
+
     def fit(train_ids: list[int]) -> TreeModel:
         """The first stage: each block from its own features."""
-        table = token_table([counts[i] for i in train_ids], [sites[i] for i in train_ids])
+        table = token_table([counts[i] for i in train_ids], [html_sites[i] for i in train_ids])
         x = np.concatenate([feats.block_features(analyses[i], table) for i in train_ids])
         y = np.concatenate([labels[i] for i in train_ids])
-        w = np.concatenate([weights(sizes[i]) for i in train_ids])
-        booster = train(x, y, w, args.seed, args.rounds, feats.FEATURE_NAMES)
+        w = np.concatenate([weights(sizes[i]) * page_weight[i] for i in train_ids])
+        booster = learn(x, y, w, args.rounds, feats.FEATURE_NAMES)
         meta = dict(meta_base, init_score=0.0)
         return to_tree_model(booster, feats.FEATURE_NAMES, meta, table)
 
@@ -531,9 +630,9 @@ def main(argv: list[str] | None = None) -> int:
         block features of ``first`` (its token table)."""
         x = np.concatenate([context_rows(i, first, first_scores[i]) for i in train_ids])
         y = np.concatenate([labels[i] for i in train_ids])
-        w = np.concatenate([weights(sizes[i]) for i in train_ids])
+        w = np.concatenate([weights(sizes[i]) * page_weight[i] for i in train_ids])
         names = (*feats.FEATURE_NAMES, *feats.CONTEXT_NAMES)
-        booster = train(x, y, w, args.seed, args.context_rounds, names)
+        booster = learn(x, y, w, args.context_rounds, names)
         meta = dict(meta_base, init_score=0.0, rounds=args.context_rounds, stage="context",
                     label="as the first stage's; inputs: its features and out-of-fold first-stage scores")  # fmt: skip
         return to_tree_model(booster, names, meta, {})
@@ -541,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     def first_stage_oof(train_ids: list[int], folds: int, seed: int) -> tuple[dict[int, np.ndarray], list]:
         """Out-of-fold first-stage scores of ``train_ids`` (folds grouped by site), and per
         fold its (first-stage model, held-out ids)."""
-        inner = folds_by_site([sites[i] for i in train_ids], folds, seed)
+        inner = folds_by_site([html_sites[i] for i in train_ids], folds, seed)
         scores: dict[int, np.ndarray] = {}
         parts = []
         for j in range(folds):
@@ -600,42 +699,52 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.models / TEXT_MODEL}", file=sys.stderr)
     if args.task == "text":
         analyses = []
-    tune_pages = [] if args.fixed_bars else scrapinghub_tune(args.data, cues)
-    tune_units = [bar_unit(page, truth, "scrapinghub") for page, truth in tune_pages]
+    tune_units = [bar_unit(tp.page, tp.truth, "scrapinghub") for tp in tune_pages]
     wcxb_units = [bar_unit(page, p.truth, "wcxb") for page, p in zip(analyses, pages, strict=False)]
+    units = wcxb_units + (tune_units if args.learn_tune else [])  # by index into analyses
 
     saved: dict[str, np.ndarray] = {}  # what --oof keeps for --rechoose: the scores each choice was made on
 
     def with_bars(model: TreeModel, context: TreeModel, oof: dict[int, np.ndarray], label: str) -> TreeModel:
-        """The second stage with bars chosen on out-of-fold WCXB scores and the pair's own
-        Scrapinghub tune scores (both kept in ``saved`` under ``label``)."""
+        """The second stage with bars chosen on out-of-fold WCXB scores and Scrapinghub tune
+        scores: the pair's own (pages it did not learn from), or with --learn-tune the tune
+        pages' out-of-fold scores among ``oof`` only (both kept in ``saved`` under ``label``)."""
         if args.fixed_bars:
             return context
-        scored = [(wcxb_units[i], s) for i, s in sorted(oof.items())]
-        tune_scores = [model_scores(page, model, context) for page, _ in tune_pages]
-        scored += list(zip(tune_units, tune_scores, strict=True))
-        saved.update({f"{label}:wcxb:{pages[i].id}": s for i, s in oof.items()})
-        saved.update({f"{label}:tune:{j}": s for j, s in enumerate(tune_scores)})
+        scored = [(units[i], s) for i, s in sorted(oof.items())]
+        if args.learn_tune:
+            tune_scores = {i - n_wcxb: s for i, s in oof.items() if i >= n_wcxb}
+        else:
+            tune_scores = {j: model_scores(tp.page, model, context) for j, tp in enumerate(tune_pages)}
+            scored += [(tune_units[j], s) for j, s in tune_scores.items()]
+        saved.update({f"{label}:wcxb:{pages[i].id}": s for i, s in oof.items() if i < n_wcxb})
+        saved.update({f"{label}:tune:{j}": s for j, s in tune_scores.items()})
         return dataclasses.replace(context, meta=choose_meta(context.meta, scored))
 
     oof_scores: dict[int, np.ndarray] = {}
     first_oof: dict[int, np.ndarray] = {}  # the first stage's out-of-fold scores
     if analyses and not args.no_cv:
-        fold = folds_by_site(sites, args.folds, args.seed)
+        fold = folds_with_extra(sites, html_sites[n_wcxb:], args.folds, args.seed)
         outputs: dict[str, str] = {}
+        tune_out: dict[int, str] = {}
         rules: dict[str, str] = {}
         fold_bars: list[dict] = []
         fold_rescue: list[dict] = []
         fold_wide: list[dict] = []
+        fold_shape: list[list[str]] = []
         for k in range(args.folds):
-            train_ids = [i for i in range(len(pages)) if fold[i] != k]
-            test_ids = [i for i in range(len(pages)) if fold[i] == k]
-            model = fit(train_ids)
+            train_ids = [i for i in range(len(analyses)) if fold[i] != k]
+            test_ids = [i for i in range(len(analyses)) if fold[i] == k]
+            model = choose_page_shape(train_ids) if args.few_page_features else fit(train_ids)
             # Inside the fold only: out-of-fold first-stage scores of its training pages (what the
             # second stage learns from), then the second stage's own out-of-fold scores there
             # (what the bars are chosen on).
             first_scores, parts = first_stage_oof(train_ids, args.inner_folds, args.seed + 1 + k)
-            context = fit_context(train_ids, model, first_scores)
+            if args.few_page_features:
+                context = choose_context_shape(train_ids, model, first_scores)
+                fold_shape.append(sorted(set(PAGE_SHAPE + CONTEXT_SHAPE) - dropped))
+            else:
+                context = fit_context(train_ids, model, first_scores)
             inner_scores: dict[int, np.ndarray] = {}
             if not args.fixed_bars:
                 for first, held in parts:
@@ -652,6 +761,9 @@ def main(argv: list[str] | None = None) -> int:
             for i in test_ids:
                 first_oof[i] = model_scores(analyses[i], model)
                 oof_scores[i] = model_scores(analyses[i], model, context)
+                if i >= n_wcxb:
+                    tune_out[i - n_wcxb] = extract(tune_pages[i - n_wcxb].html, cues, model=model, context=context).text
+                    continue
                 # What a user gets: the extractor itself, with this fold's models and bars.
                 outputs[pages[i].id] = extract(pages[i].html, cues, model=model, context=context).text
                 rules[pages[i].id] = extract(pages[i].html, cues, learned=False).text
@@ -662,6 +774,8 @@ def main(argv: list[str] | None = None) -> int:
         results["cv_bars"] = fold_bars
         results["cv_rescue"] = fold_rescue
         results["cv_rescue_wide"] = fold_wide
+        if fold_shape:
+            results["cv_page_shape"] = fold_shape
         results["cv_note"] = (
             f"out-of-fold, {args.folds} folds grouped by site; inside each fold an inner cross-validation over its "
             f"training pages ({args.inner_folds} folds, grouped by site) gives the first-stage scores the second "
@@ -670,20 +784,30 @@ def main(argv: list[str] | None = None) -> int:
             if not args.fixed_bars else "out-of-fold with the fixed HTML_BARS"
         )
         results["rules"] = _wcxb.table(pages, rules)
+        if tune_out:
+            results["cv_tune"] = tune_table(tune_pages, tune_out)
+            print(f"Scrapinghub tune half, out-of-fold: {results['cv_tune']}", file=sys.stderr)
         print_table({"model (cv)": results["cv"], "rules": results["rules"]})
         if not args.no_sweep:
             results["cv_threshold_sweep"] = sweep_thresholds(
-                pages, {i: (analyses[i].rule_reasons, s) for i, s in oof_scores.items()},
+                pages, {i: (analyses[i].rule_reasons, s) for i, s in oof_scores.items() if i < n_wcxb},
                 lambda i, keep: join_kept(analyses[i], keep.tolist()),
             )  # fmt: skip
         if args.oof:
-            saved.update({pages[i].id: s for i, s in oof_scores.items()})
+            saved.update({pages[i].id: s for i, s in oof_scores.items() if i < n_wcxb})
+            saved.update({f"tune:{i - n_wcxb}": s for i, s in oof_scores.items() if i >= n_wcxb})
     if analyses and not args.no_ship:
-        everything = list(range(len(pages)))
-        model = fit(everything)
+        everything = list(range(len(analyses)))
+        model = choose_page_shape(everything) if args.few_page_features else fit(everything)
         if not first_oof:  # --no-cv: the second stage still learns from out-of-fold scores
             first_oof, _ = first_stage_oof(everything, args.folds, args.seed)
-        context = fit_context(everything, model, first_oof)
+        if args.few_page_features:
+            context = choose_context_shape(everything, model, first_oof)
+            kept = sorted(set(PAGE_SHAPE + CONTEXT_SHAPE) - dropped)
+            context = dataclasses.replace(context, meta={**context.meta, "page_shape_learned": kept})
+            results["page_shape"] = kept
+        else:
+            context = fit_context(everything, model, first_oof)
         if oof_scores:
             context = with_bars(model, context, oof_scores, "ship")
         elif not args.fixed_bars:
@@ -697,7 +821,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.oof and saved:
         np.savez_compressed(args.oof, **saved)
     if args.limit is None:  # figures on a subset are for quick runs, not for the record
-        out = HERE / "results" / "train_boilerplate.json"
+        out = args.results
         out.parent.mkdir(parents=True, exist_ok=True)
         previous = json.loads(out.read_text("utf-8")) if out.exists() else {}
         out.write_text(json.dumps({**previous, **results}, indent=1) + "\n", "utf-8")
@@ -711,7 +835,7 @@ def rescore(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # t
     without training. Exact only while the features, the pages' blocks and the folds (``--folds``,
     ``--seed``) are the ones of the run that wrote the scores (a page whose block count differs
     stops it); it writes nothing: the recorded figures come from full runs."""
-    out = HERE / "results" / "train_boilerplate.json"
+    out = args.results
     saved = json.loads(out.read_text("utf-8"))
     scores = np.load(args.rescore)
     first, second = packaged(HTML_MODEL), packaged(CONTEXT_MODEL)
@@ -744,12 +868,12 @@ def rechoose(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # 
     the choice is made (a grid, a rule), while the features and folds are the run's. With
     ``--write-meta``, the choice made on the outer scores ("ship:") goes into the second stage in
     ``--models``: what the full run, with this code, writes (its trees are unchanged)."""
-    out = HERE / "results" / "train_boilerplate.json"
+    out = args.results
     saved = json.loads(out.read_text("utf-8"))
     scores = np.load(args.rechoose)
     context_path = args.models / CONTEXT_MODEL
     second = TreeModel.load(context_path)
-    tune_units = [bar_unit(page, truth, "scrapinghub") for page, truth in scrapinghub_tune(args.data, cues)]
+    tune_units = [bar_unit(tp.page, tp.truth, "scrapinghub") for tp in scrapinghub_tune(args.data, cues)]
     analyses = [analyse(page.html, cues) for page in pages]
     units = [None if a is None or not a.blocks else bar_unit(a, page.truth, "wcxb")
              for a, page in zip(analyses, pages, strict=True)]  # fmt: skip
@@ -757,7 +881,8 @@ def rechoose(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # 
     def meta_for(label: str) -> dict:
         scored = [(unit, scores[f"{label}:wcxb:{page.id}"]) for unit, page in zip(units, pages, strict=True)
                   if unit is not None and f"{label}:wcxb:{page.id}" in scores]  # fmt: skip
-        scored += [(unit, scores[f"{label}:tune:{j}"]) for j, unit in enumerate(tune_units)]
+        scored += [(unit, scores[f"{label}:tune:{j}"]) for j, unit in enumerate(tune_units)
+                   if f"{label}:tune:{j}" in scores]  # fmt: skip
         return choose_meta(second.meta, scored)
 
     contexts = []
@@ -779,6 +904,15 @@ def rechoose(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # 
         print(f"wrote {context_path} with bars {meta['bars']}, rescue {meta['rescue']}, wide {meta['rescue_wide']}",
               file=sys.stderr)  # fmt: skip
     return 0
+
+
+def tune_table(tune_pages: list[TunePage], outputs: dict[int, str]) -> dict[str, float]:
+    """bench_extraction's Scrapinghub F1 (word 4-grams, summed over pages) of ``outputs`` (by index
+    into ``tune_pages``)."""
+    from bench_extraction import page_counts, score
+
+    return {**score([page_counts(tune_pages[j].truth, text) for j, text in sorted(outputs.items())]),
+            "pages": len(outputs)}  # fmt: skip
 
 
 def sweep_thresholds(pages: list, scored: dict, output) -> dict:  # type: ignore[no-untyped-def,type-arg]

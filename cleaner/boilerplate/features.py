@@ -67,6 +67,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     "page_headlines_log", "page_max_group_log",
     "window_link_density", "window_good", "window_chars_log", "window_rule_kept", "wide_link_density",
     "wide_good", "wide_rule_kept", "items_share", "in_items", "page_kind",
+    "container_link_density", "outside_link_density", "page_stop_share", "container_stop_share",
+    "outside_stop_share", "repeated_share", "repeated_link_density", "in_repeated", "menu_share",
+    "outside_menu_share",
 )  # fmt: skip
 # page_kind's codes (html.page_kind); append only.
 PAGE_KINDS: tuple[str, ...] = ("article", "items", "other")
@@ -332,19 +335,25 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["items_share"]] = page.items_share
     out[:, col["in_items"]] = per_element(page.in_items, 0.0) if page.in_items else 0.0
     out[:, col["page_kind"]] = PAGE_KINDS.index(page.kind)
+    _page_shape(page, out, col, sizes, link_chars, stats[:, 4] > 0, total_chars)
     return out
 
 
-# A menu entry: a block this short, (nearly) all of it link text (see menu_share).
+# A menu entry: a block this short, (nearly) all of it link text (see _page_shape).
 MENU_MAX_CHARS = 30
 MENU_LINK_SHARE = 0.8
 
 
+def menu_entries(sizes: np.ndarray, link_chars: np.ndarray) -> np.ndarray:
+    """Which blocks (their characters and link characters) are menu entries: short, all link."""
+    return (sizes <= MENU_MAX_CHARS) & (link_chars >= MENU_LINK_SHARE * np.maximum(sizes, 1.0))
+
+
 def menu_share(page: Analysis) -> float:
-    """The share of a page's characters in menu entries (short blocks, nearly all link text): a
-    news page's 500-line menu, a tag cloud; a listing's own items are mostly longer (headlines,
-    prices, blurbs). html.model_keeps lets the expected-F1 rescue reach outside the rules'
-    container only on a page under a bar of this share.
+    """The share of a page's characters in menu entries (menu_entries): a news page's 500-line
+    menu, a listing's tag cloud; a listing's own items are longer (headlines, prices, blurbs).
+    html.model_keeps lets the expected-F1 rescue reach outside the rules' container only on a
+    page under a bar of this share.
 
     >>> from cleaner.boilerplate.html import analyse
     >>> round(menu_share(analyse("<p>One sentence of text, ending well.</p><ul><li><a href='/'>Home</a></li></ul>")), 2)
@@ -353,8 +362,45 @@ def menu_share(page: Analysis) -> float:
     blocks = page.blocks
     sizes = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=len(blocks))
     links = np.fromiter((b.link_chars for b in blocks), dtype=np.float64, count=len(blocks))
-    menu = (sizes <= MENU_MAX_CHARS) & (links >= MENU_LINK_SHARE * np.maximum(sizes, 1.0))
-    return float(sizes[menu].sum()) / max(1.0, float(sizes.sum()))
+    return float(sizes[menu_entries(sizes, links)].sum()) / max(1.0, float(sizes.sum()))
+
+
+def _page_shape(
+    page: Analysis, out: np.ndarray, col: dict[str, int], sizes: np.ndarray, link_chars: np.ndarray,
+    stop: np.ndarray, total_chars: float,
+) -> None:  # fmt: skip
+    """The page-level columns that tell a short article under a big menu or teaser grid from a
+    listing: link density and sentence stops inside the rules' container and outside it; the
+    share of text in repeated siblings (html._repeated_items: one tag and class, digits aside, at
+    least three of them; paragraphs aside: an article's own run of <p>) and its link
+    density, and whether each block lies in such a sibling; the share of text in menu entries
+    (short, all link), on the page and outside the container. Written into ``out`` in place."""
+    blocks = page.blocks
+    n_el = len(page.elements)
+    inside = out[:, col["in_container"]] > 0
+    outside = ~inside
+
+    def ratio(values: np.ndarray, mask: np.ndarray, by: np.ndarray) -> float:
+        return float(values[mask].sum()) / max(1.0, float(by[mask].sum()))
+
+    stop_chars = np.where(stop, sizes, 0.0)
+    menu = menu_entries(sizes, link_chars)
+    menu_chars = np.where(menu, sizes, 0.0)
+    out[:, col["container_link_density"]] = ratio(link_chars, inside, sizes)
+    out[:, col["outside_link_density"]] = ratio(link_chars, outside, sizes)
+    out[:, col["page_stop_share"]] = float(stop_chars.sum()) / total_chars
+    out[:, col["container_stop_share"]] = ratio(stop_chars, inside, sizes)
+    out[:, col["outside_stop_share"]] = ratio(stop_chars, outside, sizes)
+    out[:, col["menu_share"]] = float(menu_chars.sum()) / total_chars
+    out[:, col["outside_menu_share"]] = float(menu_chars[outside].sum()) / total_chars
+    # Repeated siblings (html._repeated_items): the root's slot (-1, the last) is not in one.
+    member = np.zeros(n_el + 1, dtype=bool)
+    if page.in_repeated:
+        member[:n_el] = page.in_repeated
+    repeated = member[np.fromiter((b.element for b in blocks), dtype=np.int64, count=len(blocks))]
+    out[:, col["in_repeated"]] = repeated
+    out[:, col["repeated_share"]] = float(sizes[repeated].sum()) / total_chars
+    out[:, col["repeated_link_density"]] = ratio(link_chars, repeated, sizes)
 
 
 # The second stage's extra columns (context_features): the first stage's scores around each block.
@@ -365,6 +411,7 @@ CONTEXT_NAMES: tuple[str, ...] = (
     *(f"{name}_{level}" for level in range(CONTEXT_LEVELS) for name in ("up_score", "up_share")),
     *(f"window_score_{radius}" for radius in CONTEXT_WINDOWS),
     "page_score", "page_content_share", "page_max_score",
+    "best_subtree_f1", "best_subtree_share", "in_best_subtree", "page_sure_share",
 )  # fmt: skip
 
 
@@ -419,10 +466,32 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
         hi = np.minimum(positions + radius + 1, n)
         out[:, column] = (cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])
         column += 1
-    out[:, column] = float(weighted.sum()) / total
+    expected = float(weighted.sum())
+    out[:, column] = expected / total
     out[:, column + 1] = float(size[scores >= 0.5].sum()) / total
     out[:, column + 2] = float(scores.max())
+    # How concentrated the content the scores expect is in one subtree: the element whose
+    # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
+    # the page's expected content), that F1, its share of the page, and whether each block lies
+    # in it; and the share of the expected content in blocks scored at least SURE_SCORE.
+    if n_el:
+        subtree_f1 = 2.0 * score_sum[:n_el] / np.maximum(char_sum[:n_el] + expected, 1e-12)
+        best = int(np.argmax(subtree_f1))
+        inside = np.zeros(n_el + 1, dtype=bool)
+        inside[best] = True
+        for eid in range(best + 1, n_el):  # a subtree is a run of elements in document order
+            if not inside[parent[eid]]:
+                break
+            inside[eid] = True
+        out[:, column + 3] = subtree_f1[best]
+        out[:, column + 4] = char_sum[best] / total
+        out[:, column + 5] = inside[where]
+    out[:, column + 6] = float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12)
     return out
+
+
+# A block scored at least this is one the first stage is sure of (context_features' page_sure_share).
+SURE_SCORE = 0.9
 
 
 def window_mean(values: np.ndarray, radius: int) -> np.ndarray:

@@ -547,6 +547,7 @@ class Analysis:
     hidden_drops: list[Drop]
     items_share: float = 0.0  # share of the page's text in its largest run of repeated items
     in_items: list[bool] = field(default_factory=list)  # per element: inside one of those items
+    in_repeated: list[bool] = field(default_factory=list)  # per element: inside an item of any run (not <p>)
     kind: str = "other"  # page_kind's verdict
 
 
@@ -611,10 +612,10 @@ def analyse(html: str, cues: ClassCues | None = None, captions: bool = False) ->
         elif reason is None:
             reason = Reason.LOW_SCORE
         rule_reasons.append(reason)
-    items_share, in_items = _repeated_items(elements, totals)
+    items_share, in_items, in_repeated = _repeated_items(elements, totals)
     page = Analysis(
         blocks, elements, goods, totals, cards, holds_body, active, owner, nearest, containers, rule_reasons,
-        hidden_drops, items_share, in_items,
+        hidden_drops, items_share, in_items, in_repeated,
     )  # fmt: skip
     page.kind = page_kind(page)
     return page
@@ -626,15 +627,16 @@ _NO_DIGITS = str.maketrans("", "", "0123456789")
 ITEMS_MIN_SIBLINGS = 3
 
 
-def _repeated_items(elements: list[_Element], totals: _Totals) -> tuple[float, list[bool]]:
+def _repeated_items(elements: list[_Element], totals: _Totals) -> tuple[float, list[bool], list[bool]]:
     """The largest run of repeated items: siblings with one tag and one class (digits aside), at
     least ITEMS_MIN_SIBLINGS of them with text; its share of the page's text, and per element
-    whether it lies inside one of its items.
+    whether it lies inside one of its items; and per element whether it lies inside an item of
+    any such run but a run of <p> (an article's paragraphs): menus, cards, rows.
 
     >>> page = analyse("<div>" + "".join(f"<div class='post-{i}'><p>Post number {i} says hello.</p></div>"
     ...                                  for i in range(4)) + "</div><p>Footer line</p>")
-    >>> round(page.items_share, 2), sum(page.in_items)
-    (0.9, 8)
+    >>> round(page.items_share, 2), sum(page.in_items), sum(page.in_repeated)
+    (0.9, 8, 8)
     """
     groups: dict[tuple[int, str, str], list[int]] = {}
     kinds: dict[str, str] = {}  # class strings repeat within a page
@@ -648,19 +650,26 @@ def _repeated_items(elements: list[_Element], totals: _Totals) -> tuple[float, l
             groups.setdefault((el.parent, el.tag, kind), []).append(eid)
     best: list[int] = []
     best_chars = 0
-    for members in groups.values():  # dicts keep insertion order: ties go to the first group
+    in_repeated = [False] * len(elements)
+    for (_, tag, _), members in groups.items():  # dicts keep insertion order: ties go to the first group
         if len(members) >= ITEMS_MIN_SIBLINGS:
             size = sum(totals.chars[e] for e in members)
             if size > best_chars:
                 best, best_chars = members, size
+            if tag != "p":
+                for eid in members:
+                    in_repeated[eid] = True
     in_items = [False] * len(elements)
     if best:
         chosen = set(best)
         for eid in range(best[0], len(elements)):  # nothing before the first item lies in one
             parent = elements[eid].parent
             in_items[eid] = eid in chosen or (parent >= 0 and in_items[parent])
+    for eid, el in enumerate(elements):  # parents come first
+        if not in_repeated[eid] and el.parent >= 0 and in_repeated[el.parent]:
+            in_repeated[eid] = True
     total = totals.chars[0] if totals.chars else 0
-    return (best_chars / total if total else 0.0), in_items
+    return (best_chars / total if total else 0.0), in_items, in_repeated
 
 
 # The second stage of the block scorer (see model_scores), shipped beside HTML_MODEL.

@@ -346,3 +346,40 @@ def test_context_features_follow_the_tree_and_the_neighbours() -> None:
     assert np.isclose(rows[0, col["up_score_1"]], sizes[0] / (sizes[0] + sizes[1]))
     assert np.isclose(rows[2, col["window_score_1"]], (0.0 * sizes[1] + 0.5 * sizes[2]) / (sizes[1] + sizes[2]))
     assert np.isclose(rows[0, col["page_content_share"]], (sizes[0] + sizes[2]) / sizes.sum())
+
+
+def test_context_features_find_the_subtree_the_scores_concentrate_in() -> None:
+    page = analyse("<div><p>First paragraph here.</p><p>Second one.</p></div><ul><li>A link</li></ul>")
+    assert page is not None
+    col = {name: j for j, name in enumerate(CONTEXT_NAMES)}
+    sizes = np.array([len(b.text) for b in page.blocks], dtype=np.float64)
+    # Scores sure of the <div> alone: keeping its subtree is an F1 of 1, and it holds the two paragraphs.
+    rows = context_features(page, np.array([1.0, 1.0, 0.0]))
+    assert rows[:, col["in_best_subtree"]].tolist() == [1.0, 1.0, 0.0]
+    assert np.isclose(rows[0, col["best_subtree_f1"]], 1.0)
+    assert np.isclose(rows[0, col["best_subtree_share"]], (sizes[0] + sizes[1]) / sizes.sum())
+    assert rows[0, col["page_sure_share"]] == 1.0
+    # Sure of the list alone: the list's item is the subtree.
+    rows = context_features(page, np.array([0.0, 0.0, 0.95]))
+    assert rows[:, col["in_best_subtree"]].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_page_shape_features_tell_a_menu_outside_the_article_from_its_prose() -> None:
+    from cleaner.boilerplate.features import menu_share
+
+    menu = "".join(f"<li><a href='/{i}'>Section {i}</a></li>" for i in range(12))
+    story = "".join(f"<p>Paragraph {i} of the story, a full sentence that ends well.</p>" for i in range(5))
+    page = analyse(f"<html><body><ul class='menu'>{menu}</ul><article>{story}</article></body></html>")
+    assert page is not None
+    rows = block_features(page, {})
+    col = {name: j for j, name in enumerate(FEATURE_NAMES)}
+    sizes = np.array([len(b.text) for b in page.blocks], dtype=np.float64)
+    menu_chars = sizes[:12].sum()
+    assert np.isclose(rows[0, col["menu_share"]], menu_chars / sizes.sum())
+    assert np.isclose(menu_share(page), menu_chars / sizes.sum())
+    assert np.isclose(rows[0, col["outside_menu_share"]], menu_chars / sizes.sum())  # the menu lies outside the article
+    assert rows[0, col["container_link_density"]] == 0.0 and rows[0, col["outside_link_density"]] == 1.0
+    assert rows[0, col["container_stop_share"]] == 1.0 and rows[0, col["outside_stop_share"]] == 0.0
+    # The menu's entries are repeated siblings; the story's paragraphs are not counted as such.
+    assert rows[:, col["in_repeated"]].tolist() == [1.0] * 12 + [0.0] * 5
+    assert np.isclose(rows[0, col["repeated_share"]], menu_chars / sizes.sum())

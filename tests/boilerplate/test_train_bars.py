@@ -93,3 +93,16 @@ def test_the_rescue_reaches_outside_the_container_only_under_the_chosen_menu_sha
     # "other": reaching out pays on the page with a menu share of 0.3 and costs on the one with
     # 0.6, so the bar falls between them.
     assert wide["other"] == 0.5
+
+
+def test_tune_pages_join_the_folds_by_site_without_moving_the_wcxb_pages() -> None:
+    trainer = _trainer()
+    sites = [f"site{i % 7}.org" for i in range(30)]
+    extra = ["site3.org", "news-a.com", "news-b.com", "news-a.com", "site5.org"]
+    folds = trainer.folds_with_extra(sites, extra, 3, 13)
+    assert folds[:30] == trainer.folds_by_site(sites, 3, 13)  # the WCXB folds (the cv table's) are unchanged
+    fold_of = dict(zip(sites, folds[:30], strict=True))
+    # A tune page on a WCXB site sits in that site's fold; a site's tune pages sit together.
+    assert folds[30] == fold_of["site3.org"] and folds[34] == fold_of["site5.org"]
+    assert folds[31] == folds[33]
+    assert all(0 <= f < 3 for f in folds)

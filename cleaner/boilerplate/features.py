@@ -178,14 +178,15 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     t_min = [0.0] * n_el
     t_max = [0.0] * n_el
     t_sum = [0.0] * n_el
-    groups: Counter[tuple[int, str, str]] = Counter()
-    group_chars: Counter[tuple[int, str, str]] = Counter()
+    # Plain dicts: a Counter's ``+=`` on a new key goes through its Python __missing__ (most keys are new).
+    groups: dict[tuple[int, str, str], int] = {}
+    group_chars: dict[tuple[int, str, str], int] = {}
     chars = totals.chars
     for eid, el in enumerate(elements):
         if chars[eid]:
             key = (el.parent, el.tag, el.names)
-            groups[key] += 1
-            group_chars[key] += chars[eid]
+            groups[key] = groups.get(key, 0) + 1
+            group_chars[key] = group_chars.get(key, 0) + chars[eid]
     group_size = [0] * n_el
     group_share_raw = [0] * n_el
     # Only elements that hold a block, and their ancestors, are ever read (a third of a page's

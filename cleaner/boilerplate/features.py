@@ -263,8 +263,10 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     page_links = link_total / total_chars
 
     def per_element(values: list | np.ndarray, root: float) -> np.ndarray:
-        arr = np.append(np.asarray(values, dtype=np.float64), root)
-        return arr[eids]  # eid -1 picks the appended root value
+        arr = np.empty(n_el + 1, dtype=np.float64)  # filled in place: np.append costs more than the copy
+        arr[:n_el] = values
+        arr[n_el] = root
+        return arr[eids]  # eid -1 picks the root value, last
 
     el_chars = np.asarray(chars, dtype=np.float64)
     el_links = np.asarray(totals.links, dtype=np.float64)

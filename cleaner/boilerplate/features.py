@@ -443,15 +443,20 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     # Per element (the root at index n_el): sums of score x chars and of chars over its subtree.
     where = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
     where[where < 0] = n_el
-    score_sum = np.bincount(where, weighted, minlength=n_el + 1)
-    char_sum = np.bincount(where, size, minlength=n_el + 1)
     parent = np.fromiter((el.parent for el in elements), dtype=np.int64, count=n_el)
     parent[parent < 0] = n_el
     parent = np.append(parent, n_el)
+    # Summed up the tree on Python floats (the same additions in the same order as on the
+    # arrays' elements, without a numpy scalar per access: a third of this function's time).
+    scores_up = np.bincount(where, weighted, minlength=n_el + 1).tolist()
+    chars_up = np.bincount(where, size, minlength=n_el + 1).tolist()
+    parents = parent.tolist()
     for eid in range(n_el - 1, -1, -1):  # children come after their parents
-        up = parent[eid]
-        score_sum[up] += score_sum[eid]
-        char_sum[up] += char_sum[eid]
+        up = parents[eid]
+        scores_up[up] += scores_up[eid]
+        chars_up[up] += chars_up[eid]
+    score_sum = np.array(scores_up)
+    char_sum = np.array(chars_up)
     mean = score_sum / np.maximum(char_sum, 1.0)
     total = float(size.sum())
     out[:, 0] = scores

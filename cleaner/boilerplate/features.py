@@ -178,14 +178,15 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     t_min = [0.0] * n_el
     t_max = [0.0] * n_el
     t_sum = [0.0] * n_el
-    groups: Counter[tuple[int, str, str]] = Counter()
-    group_chars: Counter[tuple[int, str, str]] = Counter()
+    # Plain dicts: a Counter's ``+=`` on a new key goes through its Python __missing__ (most keys are new).
+    groups: dict[tuple[int, str, str], int] = {}
+    group_chars: dict[tuple[int, str, str], int] = {}
     chars = totals.chars
     for eid, el in enumerate(elements):
         if chars[eid]:
             key = (el.parent, el.tag, el.names)
-            groups[key] += 1
-            group_chars[key] += chars[eid]
+            groups[key] = groups.get(key, 0) + 1
+            group_chars[key] = group_chars.get(key, 0) + chars[eid]
     group_size = [0] * n_el
     group_share_raw = [0] * n_el
     # Only elements that hold a block, and their ancestors, are ever read (a third of a page's
@@ -262,8 +263,10 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     page_links = link_total / total_chars
 
     def per_element(values: list | np.ndarray, root: float) -> np.ndarray:
-        arr = np.append(np.asarray(values, dtype=np.float64), root)
-        return arr[eids]  # eid -1 picks the appended root value
+        arr = np.empty(n_el + 1, dtype=np.float64)  # filled in place: np.append costs more than the copy
+        arr[:n_el] = values
+        arr[n_el] = root
+        return arr[eids]  # eid -1 picks the root value, last
 
     el_chars = np.asarray(chars, dtype=np.float64)
     el_links = np.asarray(totals.links, dtype=np.float64)
@@ -440,15 +443,20 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     # Per element (the root at index n_el): sums of score x chars and of chars over its subtree.
     where = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
     where[where < 0] = n_el
-    score_sum = np.bincount(where, weighted, minlength=n_el + 1)
-    char_sum = np.bincount(where, size, minlength=n_el + 1)
     parent = np.fromiter((el.parent for el in elements), dtype=np.int64, count=n_el)
     parent[parent < 0] = n_el
     parent = np.append(parent, n_el)
+    # Summed up the tree on Python floats (the same additions in the same order as on the
+    # arrays' elements, without a numpy scalar per access: a third of this function's time).
+    scores_up = np.bincount(where, weighted, minlength=n_el + 1).tolist()
+    chars_up = np.bincount(where, size, minlength=n_el + 1).tolist()
+    parents = parent.tolist()
     for eid in range(n_el - 1, -1, -1):  # children come after their parents
-        up = parent[eid]
-        score_sum[up] += score_sum[eid]
-        char_sum[up] += char_sum[eid]
+        up = parents[eid]
+        scores_up[up] += scores_up[eid]
+        chars_up[up] += chars_up[eid]
+    score_sum = np.array(scores_up)
+    char_sum = np.array(chars_up)
     mean = score_sum / np.maximum(char_sum, 1.0)
     total = float(size.sum())
     out[:, 0] = scores

@@ -162,3 +162,10 @@ def test_numba_is_picked_once_the_process_gave_numpy_enough_work(monkeypatch: py
     assert _kernels.pick(None, 50, 2000).name == "numpy"  # another kind has its own count
     assert _kernels.pick(None, 200, 1000).name == compiled
     assert _kernels.pick(False, 10**9, 1).name == "numpy"
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 7, 8, 9, 1000, 1025])
+def test_powers_by_doubling_are_the_powers_mod_2_64(size: int) -> None:
+    for base in (int(_kernels.K_CHAR), int(_kernels._K_CHAR_INVERSE)):
+        expected = [pow(base, i, 1 << 64) for i in range(size)]
+        assert _kernels._powers_of(base, size).tolist() == expected

@@ -63,6 +63,38 @@ def derived(name: str, key: str, compute: Callable[[], Any], folder: Path | None
     return value
 
 
+def code_point_runs(name: str, predicate: Callable[[str], bool], folder: Path | None = None) -> list[list[int]]:
+    """The runs ``[start, stop)`` of the Basic Multilingual Plane's code points whose character
+    ``predicate`` holds, through :func:`derived`: reading 65,536 characters' properties costs 5 to
+    15 ms a process, the entry about a millisecond. The key is ``name``, the predicate's code and
+    Python's version (its Unicode database).
+
+    >>> _runs(lambda char: "0" <= char <= "9")
+    [[48, 58]]
+    """
+    code = predicate.__code__
+    identity = "\0".join((name, code.co_code.hex(), repr(code.co_consts), repr(code.co_names), sys.version))
+    key = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    runs: list[list[int]] = derived(f"bmp-{name}", key, lambda: _runs(predicate), folder)
+    return runs
+
+
+def _runs(predicate: Callable[[str], bool]) -> list[list[int]]:
+    """:func:`code_point_runs` computed from the characters themselves."""
+    runs: list[list[int]] = []
+    start = -1
+    for point, char in enumerate(map(chr, range(0x10000))):
+        if predicate(char):
+            if start < 0:
+                start = point
+        elif start >= 0:
+            runs.append([start, point])
+            start = -1
+    if start >= 0:
+        runs.append([start, 0x10000])
+    return runs
+
+
 def _store(path: Path, value: Any) -> None:
     """``value`` as the JSON entry ``path``, written whole under a temporary name and renamed (or not
     at all: a folder that cannot be written only costs deriving the value again)."""

@@ -129,3 +129,23 @@ def test_cached_derivations_of_rules_and_homoglyphs_equal_fresh_ones() -> None:
     assert rules._cue_shapes() == [rules.cue_shape(pattern) for _, pattern in rules._LINE_CUES]
     assert homoglyphs._letters_outside_foreign_cached() == homoglyphs._letters_outside_foreign()
     assert list(Path(os.environ[cache.CACHE_ENV]).glob("rules-cues-*.json"))
+
+
+def test_code_point_tables_from_the_cache_equal_the_characters_properties(tmp_path: Path) -> None:
+    """The word and space tables of dedup, built from runs kept in the cache, mark exactly the
+    characters ``\\w`` and ``str.isspace`` do, the first time (computed) and the second (read back);
+    another predicate under the same name is another entry, never the old one."""
+    from cleaner.dedup import passages, shingles
+
+    plane = [chr(point) for point in range(0x10000)]
+    word = [char.isalnum() or char == "_" for char in plane]
+    space = [char.isspace() for char in plane]
+    for _ in range(2):
+        for predicate, expected in ((shingles._is_word_character, word), (passages._is_space, space)):
+            table = [False] * 0x10000
+            for start, stop in cache.code_point_runs("t", predicate, tmp_path):
+                table[start:stop] = [True] * (stop - start)
+            assert table == expected
+    assert cache.code_point_runs("t", lambda char: char == "a", tmp_path) == [[97, 98]]
+    assert shingles.word_table()[:0x10000].tolist() == word  # the tables the stage uses
+    assert passages._space_table()[:0x10000].tolist() == space

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.cache import code_point_runs
 from cleaner.dedup.cluster import containment_distinct, distinct_sorted
 
 U64 = npt.NDArray[np.uint64]
@@ -194,13 +195,19 @@ _SPACE: npt.NDArray[np.bool_] | None = None
 
 def _space_table() -> npt.NDArray[np.bool_]:
     """True for the code points str.isspace() calls whitespace (str.split, str.strip and the
-    regular expressions' \\s agree), built on first use; all of them are in the Basic
-    Multilingual Plane."""
+    regular expressions' \\s agree), built on first use from their runs, kept in cleaner's cache;
+    all of them are in the Basic Multilingual Plane."""
     global _SPACE
     if _SPACE is None:
         _SPACE = np.zeros(0x110000, dtype=np.bool_)
-        _SPACE[:0x10000] = [chr(c).isspace() for c in range(0x10000)]
+        for start, stop in code_point_runs("space", _is_space):
+            _SPACE[start:stop] = True
     return _SPACE
+
+
+def _is_space(char: str) -> bool:
+    """Whitespace as str.split sees it (_space_table reads it over the plane once per machine)."""
+    return char.isspace()
 
 
 def _windows(text: str, start: int, end: int, out: list[tuple[int, int]]) -> list[tuple[int, int]]:

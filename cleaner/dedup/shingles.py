@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.cache import code_point_runs
 from cleaner.dedup import _kernels
 
 U64 = npt.NDArray[np.uint64]
@@ -72,17 +73,23 @@ def word_table() -> npt.NDArray[np.bool_]:
     """A lookup table over all code points: True where ``re``'s ``\\w`` matches.
 
     ``\\w`` is ``str.isalnum()`` or the underscore. The Basic Multilingual Plane is filled at
-    once (65,536 checks); characters beyond it start False and a Shingler fills them in when it
-    meets them, so building a table stays cheap.
+    once from its runs (read over the plane once per machine and kept in cleaner's cache:
+    ``cache.code_point_runs``); characters beyond it start False and a Shingler fills them in when
+    it meets them, so building a table stays cheap.
 
     >>> table = word_table()
     >>> bool(table[ord("a")]), bool(table[ord("_")]), bool(table[ord("-")]), bool(table[0xE9])
     (True, True, False, True)
     """
     table = np.zeros(0x110000, dtype=np.bool_)
-    chars = "".join(map(chr, range(0x10000)))
-    table[:0x10000] = [c.isalnum() or c == "_" for c in chars]
+    for start, stop in code_point_runs("word", _is_word_character):
+        table[start:stop] = True
     return table
+
+
+def _is_word_character(char: str) -> bool:
+    """What ``re``'s ``\\w`` matches in a str pattern (word_table reads it over the plane once per machine)."""
+    return char.isalnum() or char == "_"
 
 
 class Shingler:

@@ -45,6 +45,17 @@ def cache_folder() -> Path | None:
     return Path(base) / "cleaner"
 
 
+def key(*parts: str) -> str:
+    """An entry's key: a hash of everything its value is derived from (``parts``) and of Python's
+    version (its Unicode database, regex engine and parser), so another input is another entry.
+
+    >>> len(key("a pattern", "its flags")), key("a") == key("b")
+    (24, False)
+    """
+    identity = "\0".join((*parts, sys.version)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(identity, digest_size=12).hexdigest()
+
+
 def derived(name: str, key: str, compute: Callable[[], Any], folder: Path | None = None) -> Any:
     """``compute()``, a JSON value, read from the cache entry ``NAME-KEY.json`` where an earlier
     process left it, else computed and left there. ``folder``: the cache folder (default:
@@ -73,9 +84,8 @@ def code_point_runs(name: str, predicate: Callable[[str], bool], folder: Path | 
     [[48, 58]]
     """
     code = predicate.__code__
-    identity = "\0".join((name, code.co_code.hex(), repr(code.co_consts), repr(code.co_names), sys.version))
-    key = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-    runs: list[list[int]] = derived(f"bmp-{name}", key, lambda: _runs(predicate), folder)
+    entry = key(name, code.co_code.hex(), repr(code.co_consts), repr(code.co_names))
+    runs: list[list[int]] = derived(f"bmp-{name}", entry, lambda: _runs(predicate), folder)
     return runs
 
 
@@ -128,8 +138,7 @@ def compiled(source: str, flags: int = 0, folder: Path | None = None) -> re.Patt
     folder = folder if folder is not None else cache_folder()
     if folder is None or _CODE_TYPE is None:
         return re.compile(source, flags)
-    identity = "\0".join((source, str(int(flags)), sys.version, str(_sre.MAGIC))).encode("utf-8", "surrogatepass")
-    path = folder / f"re-{hashlib.blake2b(identity, digest_size=12).hexdigest()}.json"
+    path = folder / f"re-{key(source, str(int(flags)), str(_sre.MAGIC))}.json"
     try:
         with open(path, encoding="ascii") as fh:
             kept = json.load(fh)

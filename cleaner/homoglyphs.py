@@ -44,15 +44,14 @@ from __future__ import annotations
 import collections
 import functools
 import gzip
-import hashlib
 import re
-import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
+from cleaner import cache
 from cleaner.cache import compiled, derived
 
 # Cyrillic and Greek letters that Unicode's confusables.txt (UTS #39, as shipped in the PyPI package
@@ -356,9 +355,7 @@ def _letters_outside_foreign_cached() -> str:
     """``_letters_outside_foreign()`` through cleaner's cache (about 0.1 CPU-s to read from the plane), keyed
     by what it reads (the two classes) and Python's version (its Unicode database and regex engine);
     tests/test_homoglyphs.py checks that the cached class equals a fresh one."""
-    identity = "\0".join((_LATIN_LETTERS, _FOREIGN_OR_MARK, sys.version)).encode("utf-8", "surrogatepass")
-    key = hashlib.blake2b(identity, digest_size=12).hexdigest()
-    letters: str = derived("homoglyphs-letters", key, _letters_outside_foreign)
+    letters: str = derived("homoglyphs-letters", cache.key(_LATIN_LETTERS, _FOREIGN_OR_MARK), _letters_outside_foreign)
     return letters
 
 

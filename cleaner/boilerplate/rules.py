@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import itertools
 import re
 import sys
@@ -27,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from cleaner import cache
 from cleaner.cache import compiled, derived
 from cleaner.jit import import_numba
 from cleaner.record import Reason
@@ -701,10 +701,8 @@ def _cue_shapes() -> list[list[Any]]:
     """cue_shape of each of _LINE_CUES, through cleaner's cache: parsing the cues took about 15 ms at
     every start. Keyed by the patterns and Python's version (the parser's); tests/boilerplate checks
     that the cached shapes equal fresh ones."""
-    patterns = "\0".join(pattern for _, pattern in _LINE_CUES)
-    identity = "\0".join((patterns, sys.version)).encode("utf-8", "surrogatepass")
-    key = hashlib.blake2b(identity, digest_size=12).hexdigest()
-    shapes: list[list[Any]] = derived("rules-cues", key, lambda: [cue_shape(pattern) for _, pattern in _LINE_CUES])
+    entry = cache.key(*(pattern for _, pattern in _LINE_CUES))
+    shapes: list[list[Any]] = derived("rules-cues", entry, lambda: [cue_shape(pattern) for _, pattern in _LINE_CUES])
     return shapes
 
 

@@ -100,11 +100,3 @@ def save_parts(path: Path, parts: list[npt.NDArray[Any]], dtype: npt.DTypeLike) 
     with NpyWriter(path, dtype) as out:
         for part in parts:
             out.write(part)
-
-
-def read_rows(fh: Any, data_at: int, start: int, count: int, dtype: npt.DTypeLike) -> npt.NDArray[Any]:
-    """``count`` values of a 1-d .npy file from value ``start`` (``data_at``: where its data
-    begins), read into a new array, not through a memory map (whose pages would stay resident)."""
-    kind = np.dtype(dtype)
-    fh.seek(data_at + start * kind.itemsize)
-    return np.frombuffer(fh.read(count * kind.itemsize), dtype=kind)

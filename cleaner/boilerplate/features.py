@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cleaner import cache
 from cleaner.record import Reason
 
 if TYPE_CHECKING:
@@ -48,8 +49,11 @@ _STOPS = frozenset(".!?…。！？।۔؟։።")
 _PUNCT = re.compile(r"[.,;:!?。，、！？।۔؟،«»“”\"'()]")
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"\w+")
-# Scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar): counted by characters.
-_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar): counted by characters. Its
+# program comes from the cache folder: compiling the ranges costs about 5 ms a process.
+_UNSPACED = cache.compiled(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+)
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -104,15 +108,26 @@ _BMP = 0x10000
 def _char_classes() -> np.ndarray:
     """Per code point of the Basic Multilingual Plane: the classes text_stats counts, as bits.
 
-    Built once per process (a pure function of the Unicode tables: a few milliseconds) with the
-    same regular expressions text_stats uses, so both agree character for character.
+    Built with the same regular expressions text_stats uses, so both agree character for
+    character: a pure function of the patterns and the Unicode tables, kept in the cache folder
+    as runs of equal bits (cache.derived, keyed by the patterns and Python's version; reading
+    the plane's characters costs about 10 ms a process, the entry well under one).
     """
+    entry = cache.key("features-char-classes", *(f"{bit}:{pattern.pattern}" for bit, pattern in _CLASSES))
+    values, lengths = cache.derived("features-char-classes", entry, _char_class_runs)
+    return np.repeat(np.asarray(values, dtype=np.uint8), np.asarray(lengths, dtype=np.int64))
+
+
+def _char_class_runs() -> list[list[int]]:
+    """_char_classes' table computed from the characters, as runs: their bits and their lengths."""
     plane = np.arange(_BMP, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(_BMP, dtype=np.uint8)
     for bit, pattern in _CLASSES:
         for run in re.finditer(f"(?:{pattern.pattern})+", plane):  # characters come in runs: few matches
             table[run.start() : run.end()] |= bit
-    return table
+    starts = np.flatnonzero(np.concatenate([[True], table[1:] != table[:-1]]))
+    lengths = np.diff(np.append(starts, _BMP))
+    return [table[starts].tolist(), lengths.tolist()]
 
 
 _WORD_CHAR = re.compile(r"\w")

@@ -780,6 +780,8 @@ def extract(
         keep = model_keeps(page, model, scores, context)
     kept: list[Block] = []
     drops: list[Drop] = page.hidden_drops
+    # Python floats (the same two decimals as the numpy scalars, without one per block).
+    score_of = scores.tolist() if scores is not None else []
     for i, (block, reason) in enumerate(zip(page.blocks, page.rule_reasons, strict=True)):
         if captions and block.tag == "figcaption":
             keep[i] = True
@@ -791,7 +793,7 @@ def extract(
             continue
         if reason is None:
             reason = _cue_above(page.elements, block.element) or Reason.LOW_SCORE
-        drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text, detail=f"score {scores[i]:.2f}"))
+        drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text, detail=f"score {score_of[i]:.2f}"))
     text = markdown(kept, page.elements) if as_markdown else _join(kept)
     return Extraction(text, tuple(drops))
 

@@ -77,6 +77,13 @@ FEATURE_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 # page_kind's codes (html.page_kind); append only.
 PAGE_KINDS: tuple[str, ...] = ("article", "items", "other")
+_COL = {name: j for j, name in enumerate(FEATURE_NAMES)}
+# Columns block_features fills several at a time, in the order it computes them.
+_UP_COLUMNS = [_COL[f"{prefix}_{name}"] for prefix in ("el", "parent", "grand")
+               for name in ("share", "link_density", "good_share")]  # fmt: skip
+_IN_TAGS = [_COL[f"in_{tag}"] for tag in ANCESTOR_TAGS]
+_WINDOW_COLUMNS = [_COL[f"window_{name}"] for name in ("link_density", "good", "rule_kept", "chars_log")]
+_WIDE_COLUMNS = [_COL[f"wide_{name}"] for name in ("link_density", "good", "rule_kept")]
 
 
 def class_tokens(names: str) -> list[str]:
@@ -164,18 +171,23 @@ def texts_stats(texts: list[str]) -> np.ndarray:
     begin = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
     end = begin + lengths
 
-    def per_text(flags: np.ndarray) -> np.ndarray:
-        total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
-        return (total[end] - total[begin]).astype(np.float64)
-
-    words = per_text(starts)
-    unspaced = per_text((classes & _IS_UNSPACED) != 0)
+    # Word starts and the unspaced, punctuation and digit characters counted per text from one
+    # running sum of the four rows (a leading 0 column: total[:, j] counts the marks before j).
+    marks = np.zeros((4, classes.shape[0] + 1), dtype=np.int64)
+    marks[0, 1:] = starts
+    marks[1:, 1:] = (classes & _COUNTED_BITS) != 0
+    total = np.cumsum(marks, axis=1)
+    words, unspaced, punct, digits = (total[:, end] - total[:, begin]).astype(np.float64)
     out[:, 0] = np.maximum(words, unspaced)
-    out[:, 1] = per_text((classes & _IS_PUNCT) != 0)
-    out[:, 2] = per_text((classes & _IS_DIGIT) != 0)
+    out[:, 1] = punct
+    out[:, 2] = digits
     out[:, 3] = unspaced
-    out[:, 4] = [text.rstrip(_STOP_TRAIL)[-1:] in _STOPS and bool(text.rstrip(_STOP_TRAIL)) for text in texts]
+    out[:, 4] = [text.rstrip(_STOP_TRAIL)[-1:] in _STOPS for text in texts]  # "" (nothing left) is no stop
     return out
+
+
+# The class bits texts_stats counts besides word starts, one row each: unspaced, punctuation, digits.
+_COUNTED_BITS = np.array([[_IS_UNSPACED], [_IS_PUNCT], [_IS_DIGIT]], dtype=np.uint8)
 
 
 def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndarray:
@@ -247,7 +259,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
                 group_size[eid], group_share_raw[eid] = size, group_chars[key]
         t_own[eid] = own
 
-    col = {name: j for j, name in enumerate(FEATURE_NAMES)}
+    col = _COL
     texts = [b.text for b in blocks]
     sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
     link_chars = np.fromiter((b.link_chars for b in blocks), dtype=np.float64, count=n)
@@ -289,13 +301,18 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     share = el_chars / total_chars
     density = el_links / np.maximum(1.0, el_chars)
     good_share = el_good / total_good
+    # The element's, its parent's and its grandparent's share, link density and good share, with
+    # the root's values (1, the page's, 1) in the last slot, where -1 (no such element) points.
     parents = np.asarray([el.parent for el in elements], dtype=np.int64)
     grands = np.where(parents >= 0, parents[np.maximum(parents, 0)], -1)
-    for prefix, up in (("el", np.arange(n_el)), ("parent", parents), ("grand", grands)):
-        idx = np.where(up >= 0, up, n_el)
-        out[:, col[f"{prefix}_share"]] = per_element(np.append(share, 1.0)[idx], 1.0)
-        out[:, col[f"{prefix}_link_density"]] = per_element(np.append(density, page_links)[idx], page_links)
-        out[:, col[f"{prefix}_good_share"]] = per_element(np.append(good_share, 1.0)[idx], 1.0)
+    up = np.full((3, n_el + 1), n_el, dtype=np.int64)
+    up[0, :n_el] = np.arange(n_el)
+    up[1, :n_el] = np.where(parents >= 0, parents, n_el)
+    up[2, :n_el] = np.where(grands >= 0, grands, n_el)
+    values = np.empty((3, n_el + 1), dtype=np.float64)
+    values[0, :n_el], values[1, :n_el], values[2, :n_el] = share, density, good_share
+    values[:, n_el] = (1.0, page_links, 1.0)
+    out[:, _UP_COLUMNS] = values[:, up[:, eids]].transpose(2, 1, 0).reshape(n, 9)
     out[:, col["depth"]] = per_element(depth, 0.0)
     out[:, col["card"]] = per_element(page.cards, 0.0)
     out[:, col["holds_body"]] = per_element(page.holds_body, 0.0)
@@ -303,8 +320,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["nearest_cue"]] = per_element([_REASON_CODE.get(r, 0) for r in page.nearest], 0.0)
     out[:, col["own_cue"]] = per_element([_REASON_CODE.get(el.cue, 0) for el in elements], 0.0)
     bits = per_element(anc, 0.0).astype(np.int64)
-    for bit, tag in enumerate(ANCESTOR_TAGS):
-        out[:, col[f"in_{tag}"]] = (bits >> bit) & 1
+    out[:, _IN_TAGS] = (bits[:, None] >> np.arange(len(ANCESTOR_TAGS))) & 1
     out[:, col["group_size_log"]] = np.log1p(per_element(group_size, 0.0))
     out[:, col["group_share"]] = per_element(group_share_raw, 0.0) / total_chars
     out[:, col["token_own"]] = per_element(t_own, 0.0)
@@ -312,7 +328,6 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["token_max"]] = per_element(t_max, 0.0)
     out[:, col["token_sum"]] = per_element(t_sum, 0.0)
     container = page.containers[0] if page.containers else -1
-    out[:, col["container_share"]] = (chars[container] if container >= 0 else 0) / total_chars
     headlines = totals.headlines[0] if n_el else 0
     kept_chars = float(sizes[rule == 0].sum())
     # Blocks per element (how much the innermost element holds).
@@ -321,39 +336,37 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     # Neighbours.
     chars_log = out[:, col["chars_log"]]
     densities = out[:, col["link_density"]]
-    element_ids = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
     out[1:, col["prev_chars_log"]] = chars_log[:-1]
     out[1:, col["prev_link_density"]] = densities[:-1]
     out[1:, col["prev_rule_reason"]] = rule[:-1]
     out[:-1, col["next_chars_log"]] = chars_log[1:]
     out[:-1, col["next_link_density"]] = densities[1:]
     out[:-1, col["next_rule_reason"]] = rule[1:]
-    out[1:, col["same_element_prev"]] = element_ids[1:] == element_ids[:-1]
-    out[:-1, col["same_element_next"]] = element_ids[:-1] == element_ids[1:]
-    # The page as a whole.
-    out[:, col["page_blocks_log"]] = np.log1p(n)
-    out[:, col["page_chars_log"]] = np.log1p(total_chars)
-    out[:, col["page_link_density"]] = link_total / total_chars
-    out[:, col["page_good_share"]] = float(goods.sum()) / total_chars
-    out[:, col["page_kept_share"]] = kept_chars / total_chars
-    out[:, col["page_headlines_log"]] = np.log1p(headlines)
-    out[:, col["page_max_group_log"]] = np.log1p(max(groups.values(), default=0))
+    out[1:, col["same_element_prev"]] = eids[1:] == eids[:-1]
+    out[:-1, col["same_element_next"]] = eids[:-1] == eids[1:]
+    # The page as a whole (written with the other page-wide columns, at the end).
+    page_values = {
+        "container_share": (chars[container] if container >= 0 else 0) / total_chars,
+        "page_blocks_log": np.log1p(n),
+        "page_chars_log": np.log1p(total_chars),
+        "page_link_density": link_total / total_chars,
+        "page_good_share": float(goods.sum()) / total_chars,
+        "page_kept_share": kept_chars / total_chars,
+        "page_headlines_log": np.log1p(headlines),
+        "page_max_group_log": np.log1p(max(groups.values(), default=0)),
+    }
     # The neighbourhood: a block among link lists is a link list, one among paragraphs is prose.
-    good_flags = out[:, col["good"]].astype(np.float64)
-    rule_kept = (rule == 0).astype(np.float64)
-    out[:, col["window_link_density"]] = window_mean(densities.astype(np.float64), 3)
-    out[:, col["window_good"]] = window_mean(good_flags, 3)
-    out[:, col["window_chars_log"]] = window_mean(chars_log.astype(np.float64), 3)
-    out[:, col["window_rule_kept"]] = window_mean(rule_kept, 3)
-    out[:, col["wide_link_density"]] = window_mean(densities.astype(np.float64), 10)
-    out[:, col["wide_good"]] = window_mean(good_flags, 10)
-    out[:, col["wide_rule_kept"]] = window_mean(rule_kept, 10)
+    series = np.empty((4, n), dtype=np.float64)
+    series[0], series[1], series[2], series[3] = densities, out[:, col["good"]], rule == 0, chars_log
+    out[:, _WINDOW_COLUMNS] = window_means(series, 3).T
+    out[:, _WIDE_COLUMNS] = window_means(series[:3], 10).T
     # The run of repeated items (forum posts, results, tiles): the page's share in it, and whether
     # each block lies in one of its items; and the page's kind (html.page_kind), which sets the bars too.
-    out[:, col["items_share"]] = page.items_share
+    page_values["items_share"] = page.items_share
     out[:, col["in_items"]] = per_element(page.in_items, 0.0) if page.in_items else 0.0
-    out[:, col["page_kind"]] = PAGE_KINDS.index(page.kind)
-    _page_shape(page, out, col, sizes, link_chars, stats[:, 4] > 0, total_chars)
+    page_values["page_kind"] = PAGE_KINDS.index(page.kind)
+    _page_shape(page, out, page_values, eids, sizes, link_chars, stats[:, 4] > 0, total_chars)
+    out[:, [col[name] for name in page_values]] = np.array(list(page_values.values()), dtype=np.float64)
     return out
 
 
@@ -384,41 +397,45 @@ def menu_share(page: Analysis) -> float:
 
 
 def _page_shape(
-    page: Analysis, out: np.ndarray, col: dict[str, int], sizes: np.ndarray, link_chars: np.ndarray,
-    stop: np.ndarray, total_chars: float,
+    page: Analysis, out: np.ndarray, page_values: dict[str, float], eids: np.ndarray, sizes: np.ndarray,
+    link_chars: np.ndarray, stop: np.ndarray, total_chars: float,
 ) -> None:  # fmt: skip
     """The page-level columns that tell a short article under a big menu or teaser grid from a
     listing: link density and sentence stops inside the rules' container and outside it; the
     share of text in repeated siblings (html._repeated_items: one tag and class, digits aside, at
     least three of them; paragraphs aside: an article's own run of <p>) and its link
     density, and whether each block lies in such a sibling; the share of text in menu entries
-    (short, all link), on the page and outside the container. Written into ``out`` in place."""
-    blocks = page.blocks
+    (short, all link), on the page and outside the container. The per-block column is written
+    into ``out``, the page-wide ones into ``page_values`` (by name)."""
     n_el = len(page.elements)
-    inside = out[:, col["in_container"]] > 0
-    outside = ~inside
-
-    def ratio(values: np.ndarray, mask: np.ndarray, by: np.ndarray) -> float:
-        return float(values[mask].sum()) / max(1.0, float(by[mask].sum()))
-
-    stop_chars = np.where(stop, sizes, 0.0)
-    menu = menu_entries(sizes, link_chars)
-    menu_chars = np.where(menu, sizes, 0.0)
-    out[:, col["container_link_density"]] = ratio(link_chars, inside, sizes)
-    out[:, col["outside_link_density"]] = ratio(link_chars, outside, sizes)
-    out[:, col["page_stop_share"]] = float(stop_chars.sum()) / total_chars
-    out[:, col["container_stop_share"]] = ratio(stop_chars, inside, sizes)
-    out[:, col["outside_stop_share"]] = ratio(stop_chars, outside, sizes)
-    out[:, col["menu_share"]] = float(menu_chars.sum()) / total_chars
-    out[:, col["outside_menu_share"]] = float(menu_chars[outside].sum()) / total_chars
     # Repeated siblings (html._repeated_items): the root's slot (-1, the last) is not in one.
     member = np.zeros(n_el + 1, dtype=bool)
     if page.in_repeated:
         member[:n_el] = page.in_repeated
-    repeated = member[np.fromiter((b.element for b in blocks), dtype=np.int64, count=len(blocks))]
-    out[:, col["in_repeated"]] = repeated
-    out[:, col["repeated_share"]] = float(sizes[repeated].sum()) / total_chars
-    out[:, col["repeated_link_density"]] = ratio(link_chars, repeated, sizes)
+    repeated = member[eids]
+    out[:, _COL["in_repeated"]] = repeated
+    # Every sum below is of whole numbers of characters, so one pass adds them all exactly, whatever
+    # its order (not a matrix product: BLAS may start threads): rows inside the container, outside
+    # it, in repeated siblings, anywhere; columns link characters, characters, characters of blocks
+    # ending in a stop, of menu entries.
+    inside = out[:, _COL["in_container"]] > 0
+    where = np.empty((4, len(sizes)), dtype=np.float64)
+    where[0], where[1], where[2], where[3] = inside, ~inside, repeated, 1.0
+    what = np.empty((4, len(sizes)), dtype=np.float64)
+    what[0], what[1] = link_chars, sizes
+    what[2] = np.where(stop, sizes, 0.0)
+    what[3] = np.where(menu_entries(sizes, link_chars), sizes, 0.0)
+    (in_links, in_chars, in_stops, _), (out_links, out_chars, out_stops, out_menu), (rep_links, rep_chars, _, _), (
+        _, _, all_stops, all_menu) = (where[:, None, :] * what).sum(axis=2).tolist()  # fmt: skip
+    page_values["container_link_density"] = in_links / max(1.0, in_chars)
+    page_values["outside_link_density"] = out_links / max(1.0, out_chars)
+    page_values["page_stop_share"] = all_stops / total_chars
+    page_values["container_stop_share"] = in_stops / max(1.0, in_chars)
+    page_values["outside_stop_share"] = out_stops / max(1.0, out_chars)
+    page_values["menu_share"] = all_menu / total_chars
+    page_values["outside_menu_share"] = out_menu / total_chars
+    page_values["repeated_share"] = rep_chars / total_chars
+    page_values["repeated_link_density"] = rep_links / max(1.0, rep_chars)
 
 
 # The second stage's extra columns (context_features): the first stage's scores around each block.
@@ -528,3 +545,18 @@ def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     lo = np.maximum(positions - radius, 0)
     hi = np.minimum(positions + radius + 1, len(values))
     return (padded[hi] - padded[lo]) / (hi - lo)
+
+
+def window_means(rows: np.ndarray, radius: int) -> np.ndarray:
+    """window_mean of each row of ``rows`` (the same values: each row summed in order).
+
+    >>> window_means(np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 3.0, 0.0, 0.0]]), 1).tolist()[1]
+    [1.5, 1.0, 1.0, 0.0]
+    """
+    n = rows.shape[1]
+    padded = np.zeros((rows.shape[0], n + 1), dtype=np.float64)
+    np.cumsum(rows, axis=1, out=padded[:, 1:])
+    positions = np.arange(n)
+    lo = np.maximum(positions - radius, 0)
+    hi = np.minimum(positions + radius + 1, n)
+    return (padded[:, hi] - padded[:, lo]) / (hi - lo)

@@ -492,24 +492,23 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     mean = score_sum / np.maximum(char_sum, 1.0)
     total = float(size.sum())
     out[:, 0] = scores
-    level = where
-    for k in range(CONTEXT_LEVELS):
-        out[:, 1 + 2 * k] = mean[level]
-        out[:, 2 + 2 * k] = char_sum[level] / total
-        level = parent[level]
+    # The block's element and its next ancestors (the root's slot is its own parent), all levels at once.
+    levels = np.empty((CONTEXT_LEVELS, n), dtype=np.int64)
+    levels[0] = where
+    for k in range(1, CONTEXT_LEVELS):
+        levels[k] = parent[levels[k - 1]]
+    out[:, 1 : 1 + 2 * CONTEXT_LEVELS : 2] = mean[levels].T
+    out[:, 2 : 2 + 2 * CONTEXT_LEVELS : 2] = (char_sum[levels] / total).T
     column = 1 + 2 * CONTEXT_LEVELS
     cumulative = np.concatenate([[0.0], np.cumsum(weighted)])
     chars = np.concatenate([[0.0], np.cumsum(size)])
-    positions = np.arange(n)
-    for radius in CONTEXT_WINDOWS:
-        lo = np.maximum(positions - radius, 0)
-        hi = np.minimum(positions + radius + 1, n)
-        out[:, column] = (cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])
-        column += 1
+    radii = np.array(CONTEXT_WINDOWS)[:, None]
+    lo = np.maximum(np.arange(n) - radii, 0)
+    hi = np.minimum(np.arange(n) + radii + 1, n)
+    out[:, column : column + len(CONTEXT_WINDOWS)] = ((cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])).T
+    column += len(CONTEXT_WINDOWS)
     expected = float(weighted.sum())
-    out[:, column] = expected / total
-    out[:, column + 1] = float(size[scores >= 0.5].sum()) / total
-    out[:, column + 2] = float(scores.max())
+    page_wide = [expected / total, float(size[scores >= 0.5].sum()) / total, float(scores.max())]
     # How concentrated the content the scores expect is in one subtree: the element whose
     # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
     # the page's expected content), that F1, its share of the page, and whether each block lies
@@ -517,16 +516,18 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     if n_el:
         subtree_f1 = 2.0 * score_sum[:n_el] / np.maximum(char_sum[:n_el] + expected, 1e-12)
         best = int(np.argmax(subtree_f1))
-        inside = np.zeros(n_el + 1, dtype=bool)
+        inside = [False] * (n_el + 1)
         inside[best] = True
         for eid in range(best + 1, n_el):  # a subtree is a run of elements in document order
-            if not inside[parent[eid]]:
+            if not inside[parents[eid]]:
                 break
             inside[eid] = True
-        out[:, column + 3] = subtree_f1[best]
-        out[:, column + 4] = char_sum[best] / total
-        out[:, column + 5] = inside[where]
-    out[:, column + 6] = float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12)
+        page_wide += [subtree_f1[best], char_sum[best] / total]
+        out[:, column + 5] = np.array(inside)[where]
+    else:
+        page_wide += [0.0, 0.0]
+    page_wide.append(float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12))
+    out[:, [column, column + 1, column + 2, column + 3, column + 4, column + 6]] = np.array(page_wide)
     return out
 
 

@@ -78,6 +78,8 @@ FEATURE_NAMES: tuple[str, ...] = (
 # page_kind's codes (html.page_kind); append only.
 PAGE_KINDS: tuple[str, ...] = ("article", "items", "other")
 _COL = {name: j for j, name in enumerate(FEATURE_NAMES)}
+# The class strings a block_features memo (class_scores) holds at most: a few MB.
+CLASS_SCORES_KEPT = 100_000
 # Columns block_features fills several at a time, in the order it computes them.
 _UP_COLUMNS = [_COL[f"{prefix}_{name}"] for prefix in ("el", "parent", "grand")
                for name in ("share", "link_density", "good_share")]  # fmt: skip
@@ -159,7 +161,7 @@ def texts_stats(texts: list[str]) -> np.ndarray:
     joined = "\n".join(texts)  # "\n" is in no class: words cannot run across two texts
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = _char_classes()
-    classes = table[np.minimum(points, _BMP - 1)]
+    classes = table.take(points, mode="clip")  # astral points (clipped to the plane's last) are redone below
     astral = np.flatnonzero(points >= _BMP)
     for k in astral.tolist():  # emoji and rare scripts: classified one by one
         char = chr(int(points[k]))
@@ -173,7 +175,7 @@ def texts_stats(texts: list[str]) -> np.ndarray:
 
     # Word starts and the unspaced, punctuation and digit characters counted per text from one
     # running sum of the four rows (a leading 0 column: total[:, j] counts the marks before j).
-    marks = np.zeros((4, classes.shape[0] + 1), dtype=np.int64)
+    marks = np.zeros((4, classes.shape[0] + 1), dtype=np.int32)  # a page's characters: far below 2**31
     marks[0, 1:] = starts
     marks[1:, 1:] = (classes & _COUNTED_BITS) != 0
     total = np.cumsum(marks, axis=1)
@@ -190,8 +192,16 @@ def texts_stats(texts: list[str]) -> np.ndarray:
 _COUNTED_BITS = np.array([[_IS_UNSPACED], [_IS_PUNCT], [_IS_DIGIT]], dtype=np.uint8)
 
 
-def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndarray:
-    """One row of FEATURE_NAMES per block of ``page`` (float32)."""
+def block_features(
+    page: Analysis, token_scores: Mapping[str, float], class_scores: dict[str, float] | None = None
+) -> np.ndarray:
+    """One row of FEATURE_NAMES per block of ``page`` (float32).
+
+    ``class_scores``: a memo of each class string's own score under ``token_scores`` that the
+    caller keeps across pages (model.TreeModel.class_scores); strings repeat from page to page
+    (a run's pages hold a third as many distinct ones as they hold per page, summed). It only
+    saves time: the rows are the same without it.
+    """
     blocks, elements, totals = page.blocks, page.elements, page.totals
     n = len(blocks)
     n_el = len(elements)
@@ -205,15 +215,20 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     t_min = [0.0] * n_el
     t_max = [0.0] * n_el
     t_sum = [0.0] * n_el
-    # Plain dicts: a Counter's ``+=`` on a new key goes through its Python __missing__ (most keys are new).
-    groups: dict[tuple[int, str, str], int] = {}
-    group_chars: dict[tuple[int, str, str], int] = {}
+    # Sibling groups: (parent, tag, names) -> [members with text, their characters], one lookup per
+    # element (a Counter's ``+=`` on a new key goes through its Python __missing__; most keys are new).
+    groups: dict[tuple[int, str, str], list[int]] = {}
     chars = totals.chars
     for eid, el in enumerate(elements):
-        if chars[eid]:
+        size = chars[eid]
+        if size:
             key = (el.parent, el.tag, el.names)
-            groups[key] = groups.get(key, 0) + 1
-            group_chars[key] = group_chars.get(key, 0) + chars[eid]
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [1, size]
+            else:
+                group[0] += 1
+                group[1] += size
     group_size = [0] * n_el
     group_share_raw = [0] * n_el
     # Only elements that hold a block, and their ancestors, are ever read (a third of a page's
@@ -225,7 +240,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     for eid in range(n_el - 1, 0, -1):
         if needed[eid] and elements[eid].parent >= 0:
             needed[elements[eid].parent] = 1
-    own_of: dict[str, float] = {}  # class strings repeat within a page
+    own_of = class_scores if class_scores is not None else {}  # class strings repeat within a page
     for eid, el in enumerate(elements):
         if not needed[eid]:
             continue
@@ -235,10 +250,11 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
             cached = own_of.get(el.names)
             if cached is None:
                 scores = [token_scores.get(token, 0.0) for token in class_tokens(el.names)]
-                cached = own_of[el.names] = max(scores, key=abs) if scores else 0.0
+                cached = max(scores, key=abs) if scores else 0.0
+                if len(own_of) < CLASS_SCORES_KEPT:
+                    own_of[el.names] = cached
             own = cached
-        key = (parent, el.tag, el.names)
-        size = groups.get(key, 0)
+        size, size_chars = groups.get((parent, el.tag, el.names), (0, 0))
         if parent >= 0:
             depth[eid] = depth[parent] + 1
             anc[eid] = anc[parent] | _ANCESTOR_BIT.get(el.tag, 0)
@@ -247,7 +263,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
             t_sum[eid] = t_sum[parent] + own
             inherited = group_size[parent]
             if size >= 3 and size >= inherited:
-                group_size[eid], group_share_raw[eid] = size, group_chars[key]
+                group_size[eid], group_share_raw[eid] = size, size_chars
             else:
                 group_size[eid], group_share_raw[eid] = inherited, group_share_raw[parent]
         else:
@@ -256,7 +272,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
             t_max[eid] = max(0.0, own)
             t_sum[eid] = own
             if size >= 3:
-                group_size[eid], group_share_raw[eid] = size, group_chars[key]
+                group_size[eid], group_share_raw[eid] = size, size_chars
         t_own[eid] = own
 
     col = _COL
@@ -353,7 +369,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
         "page_good_share": float(goods.sum()) / total_chars,
         "page_kept_share": kept_chars / total_chars,
         "page_headlines_log": np.log1p(headlines),
-        "page_max_group_log": np.log1p(max(groups.values(), default=0)),
+        "page_max_group_log": np.log1p(max((group[0] for group in groups.values()), default=0)),
     }
     # The neighbourhood: a block among link lists is a link list, one among paragraphs is prose.
     series = np.empty((4, n), dtype=np.float64)

@@ -682,7 +682,7 @@ def model_scores(page: Analysis, model: TreeModel, context: TreeModel | None = N
     from the same features plus the first stage's scores around it (features.context_features):
     a section or a run of items is mostly content or mostly not, as a whole.
     """
-    rows = block_features(page, model.tokens)
+    rows = block_features(page, model.tokens, model.class_scores)
     scores = model.predict(rows)
     if context is not None:
         scores = context.predict(np.concatenate([rows, context_features(page, scores)], axis=1))

@@ -161,6 +161,12 @@ class TreeModel:
         return True
 
     @functools.cached_property
+    def class_scores(self) -> dict[str, float]:
+        """A memo for features.block_features: each class/id string's own score under ``tokens``
+        (a pure function of the string and the table; bounded there by CLASS_SCORES_KEPT)."""
+        return {}
+
+    @functools.cached_property
     def _walk_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The nodes' features (0 at leaves), thresholds, and children side by side (left at 2i, right at 2i+1)."""
         children = np.empty(2 * len(self.feature), dtype=np.intp)

@@ -178,7 +178,7 @@ def texts_stats(texts: list[str]) -> np.ndarray:
     marks = np.zeros((4, classes.shape[0] + 1), dtype=np.int32)  # a page's characters: far below 2**31
     marks[0, 1:] = starts
     marks[1:, 1:] = (classes & _COUNTED_BITS) != 0
-    total = np.cumsum(marks, axis=1)
+    total = np.cumsum(marks, axis=1, dtype=np.int32)
     words, unspaced, punct, digits = (total[:, end] - total[:, begin]).astype(np.float64)
     out[:, 0] = np.maximum(words, unspaced)
     out[:, 1] = punct

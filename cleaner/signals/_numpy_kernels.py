@@ -411,7 +411,10 @@ def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], char
         state = state[:grams] * k._GOLDEN + hashes[n - 1 :]
         spans = spans[:grams] + lengths[n - 1 :]
         candidates = candidates[candidates < grams]
-        g = _mix(state[candidates] ^ np.uint64(n))
+        # The loops key their table by _mix(state ^ n); both steps are one-to-one on 64-bit words,
+        # so the n-grams that are equal under that key are those with equal running hashes: grouping
+        # by the running hash itself finds the same groups and the same repeats, without the mixing.
+        g = state[candidates]
         # Equal n-grams side by side (a stable sort: each group in position order), and the
         # positions whose n-gram occurs more than once (np.unique's inverse and counts cost more).
         order = np.argsort(g, kind="stable")

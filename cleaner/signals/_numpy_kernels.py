@@ -66,9 +66,11 @@ def _mix(x: U64) -> U64:
 
 def char_flags(cps: U32, flags: U8) -> U8:
     """The class bits of every code point (``_kernels._flag`` for an array)."""
-    bmp = cps < 0x10000
-    out = np.where(bmp, flags[np.where(bmp, cps, 0)], np.uint8(k.WORD | k.ALPHA)).astype(np.uint8)
-    out[(cps >= 0x1F000) & (cps <= 0x1FAFF)] = k.PUNCT
+    out = flags.take(cps, mode="clip")  # one pass; the astral code points (clipped) are set below
+    astral = cps >= 0x10000
+    if astral.any():
+        out[astral] = k.WORD | k.ALPHA
+        out[astral & (cps >= 0x1F000) & (cps <= 0x1FAFF)] = k.PUNCT
     return out
 
 
@@ -254,8 +256,7 @@ def _tokens(
     # Case folding: lower[] for word characters; punctuation stays (the loops fold no punctuation
     # character: a punctuation token is hashed as is, and those kept inside words fold to themselves).
     punct = (f & k.PUNCT) != 0
-    bmp = cps < 0x10000
-    folded = np.where(bmp & ~punct, lower[np.where(bmp, cps, 0)], cps).astype(np.uint64)
+    folded = np.where(punct | (cps >= 0x10000), cps, lower.take(cps, mode="clip")).astype(np.uint64)
     raw = cps.astype(np.uint64)
     order = np.argsort(-lengths, kind="stable")
     s_sorted = starts[order]

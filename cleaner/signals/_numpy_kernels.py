@@ -258,7 +258,11 @@ def _tokens(
     punct = (f & k.PUNCT) != 0
     folded = np.where(punct | (cps >= 0x10000), cps, lower.take(cps, mode="clip")).astype(np.uint64)
     raw = cps.astype(np.uint64)
-    order = np.argsort(-lengths, kind="stable")
+    longest = int(lengths.max())
+    # Longest first, ties in text order: on 16-bit keys numpy's stable sort is a radix sort (a third
+    # of the time of sorting the negated int64 lengths); the same order either way.
+    by_length = (longest - lengths).astype(np.uint16) if longest < 1 << 16 else -lengths
+    order = np.argsort(by_length, kind="stable")
     s_sorted = starts[order]
     l_sorted = lengths[order]
     h = np.full(starts.shape[0], _FNV_OFFSET, dtype=np.uint64)
@@ -307,6 +311,9 @@ def line_stats(text: str, short_line: int) -> list[int]:
     out[1] = text.count("#")
     out[2] = text.count("\u2026") + text.count("...")  # str.count does not overlap, as the loop
     lines = text.split("\n")
+    # The pieces between runs of line breaks (re.split("\n+")): the lines, without the empty ones
+    # between two breaks (the first and the last stay, empty or not). A tenth of the regex's time.
+    pieces = [lines[0], *[line for line in lines[1:-1] if line], lines[-1]] if len(lines) > 1 else lines[:]
     if text.endswith("\n") or not text:
         lines.pop()  # splitlines() gives no line after a final break (nor for an empty text)
     out[7] = len(lines)
@@ -326,7 +333,6 @@ def line_stats(text: str, short_line: int) -> list[int]:
         nonblank.append(line)
     out[3] = len(nonblank)
     out[6], out[17] = _duplicates(nonblank)
-    pieces = _BREAKS.split(text)
     out[10] = len(pieces)
     out[11], out[12] = _duplicates(pieces)
     paragraphs = _PARAGRAPHS.split(text.strip())
@@ -335,7 +341,6 @@ def line_stats(text: str, short_line: int) -> list[int]:
     return out
 
 
-_BREAKS = re.compile("\n+")
 _PARAGRAPHS = re.compile("\n\n+")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 from pathlib import Path
 
@@ -164,6 +165,22 @@ def test_stray_nul_bytes_in_a_page_are_dropped_as_an_edit() -> None:
     decoded = decode_text(page)
     assert "\x00" not in decoded.text and decoded.text == page.replace(b"\x00", b"").decode()
     assert decoded.edits == (Edit("decode.nul", 22),)
+
+
+@pytest.mark.parametrize(
+    ("data", "fixers"),
+    [
+        ("café \x00ok".encode(), [("decode.nul", 1)]),  # valid UTF-8, wide characters
+        ("caf\u00e9 \U0001f600 x".encode() + b"\xff\x00\x00 y", [("decode.invalid_utf8", 1), ("decode.nul", 2)]),
+        (codecs.BOM_UTF8 + b"a\x00b", [("decode.nul", 1)]),
+        ("café, ok".encode(), []),
+    ],
+)
+def test_nul_characters_are_counted_on_every_utf8_path(data: bytes, fixers: list[tuple[str, int]]) -> None:
+    # decode_text looks for a NUL in the bytes where it decoded them as UTF-8: the count must be the text's.
+    decoded = decode_text(data + b" and a line of ordinary text after it." * 20)  # not binary_kind's share
+    assert "\x00" not in decoded.text
+    assert [(edit.fixer, edit.count) for edit in decoded.edits] == fixers
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cleaner import cache
 from cleaner.record import Reason
 
 if TYPE_CHECKING:
@@ -48,8 +49,11 @@ _STOPS = frozenset(".!?…。！？।۔؟։።")
 _PUNCT = re.compile(r"[.,;:!?。，、！？।۔؟،«»“”\"'()]")
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"\w+")
-# Scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar): counted by characters.
-_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar): counted by characters. Its
+# program comes from the cache folder: compiling the ranges costs about 5 ms a process.
+_UNSPACED = cache.compiled(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+)
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -73,6 +77,15 @@ FEATURE_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 # page_kind's codes (html.page_kind); append only.
 PAGE_KINDS: tuple[str, ...] = ("article", "items", "other")
+_COL = {name: j for j, name in enumerate(FEATURE_NAMES)}
+# The class strings a block_features memo (class_scores) holds at most: a few MB.
+CLASS_SCORES_KEPT = 100_000
+# Columns block_features fills several at a time, in the order it computes them.
+_UP_COLUMNS = [_COL[f"{prefix}_{name}"] for prefix in ("el", "parent", "grand")
+               for name in ("share", "link_density", "good_share")]  # fmt: skip
+_IN_TAGS = [_COL[f"in_{tag}"] for tag in ANCESTOR_TAGS]
+_WINDOW_COLUMNS = [_COL[f"window_{name}"] for name in ("link_density", "good", "rule_kept", "chars_log")]
+_WIDE_COLUMNS = [_COL[f"wide_{name}"] for name in ("link_density", "good", "rule_kept")]
 
 
 def class_tokens(names: str) -> list[str]:
@@ -104,15 +117,26 @@ _BMP = 0x10000
 def _char_classes() -> np.ndarray:
     """Per code point of the Basic Multilingual Plane: the classes text_stats counts, as bits.
 
-    Built once per process (a pure function of the Unicode tables: a few milliseconds) with the
-    same regular expressions text_stats uses, so both agree character for character.
+    Built with the same regular expressions text_stats uses, so both agree character for
+    character: a pure function of the patterns and the Unicode tables, kept in the cache folder
+    as runs of equal bits (cache.derived, keyed by the patterns and Python's version; reading
+    the plane's characters costs about 10 ms a process, the entry well under one).
     """
+    entry = cache.key("features-char-classes", *(f"{bit}:{pattern.pattern}" for bit, pattern in _CLASSES))
+    values, lengths = cache.derived("features-char-classes", entry, _char_class_runs)
+    return np.repeat(np.asarray(values, dtype=np.uint8), np.asarray(lengths, dtype=np.int64))
+
+
+def _char_class_runs() -> list[list[int]]:
+    """_char_classes' table computed from the characters, as runs: their bits and their lengths."""
     plane = np.arange(_BMP, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(_BMP, dtype=np.uint8)
     for bit, pattern in _CLASSES:
         for run in re.finditer(f"(?:{pattern.pattern})+", plane):  # characters come in runs: few matches
             table[run.start() : run.end()] |= bit
-    return table
+    starts = np.flatnonzero(np.concatenate([[True], table[1:] != table[:-1]]))
+    lengths = np.diff(np.append(starts, _BMP))
+    return [table[starts].tolist(), lengths.tolist()]
 
 
 _WORD_CHAR = re.compile(r"\w")
@@ -137,7 +161,7 @@ def texts_stats(texts: list[str]) -> np.ndarray:
     joined = "\n".join(texts)  # "\n" is in no class: words cannot run across two texts
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = _char_classes()
-    classes = table[np.minimum(points, _BMP - 1)]
+    classes = table.take(points, mode="clip")  # astral points (clipped to the plane's last) are redone below
     astral = np.flatnonzero(points >= _BMP)
     for k in astral.tolist():  # emoji and rare scripts: classified one by one
         char = chr(int(points[k]))
@@ -149,22 +173,35 @@ def texts_stats(texts: list[str]) -> np.ndarray:
     begin = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
     end = begin + lengths
 
-    def per_text(flags: np.ndarray) -> np.ndarray:
-        total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
-        return (total[end] - total[begin]).astype(np.float64)
-
-    words = per_text(starts)
-    unspaced = per_text((classes & _IS_UNSPACED) != 0)
+    # Word starts and the unspaced, punctuation and digit characters counted per text from one
+    # running sum of the four rows (a leading 0 column: total[:, j] counts the marks before j).
+    marks = np.zeros((4, classes.shape[0] + 1), dtype=np.int32)  # a page's characters: far below 2**31
+    marks[0, 1:] = starts
+    marks[1:, 1:] = (classes & _COUNTED_BITS) != 0
+    total = np.cumsum(marks, axis=1, dtype=np.int32)
+    words, unspaced, punct, digits = (total[:, end] - total[:, begin]).astype(np.float64)
     out[:, 0] = np.maximum(words, unspaced)
-    out[:, 1] = per_text((classes & _IS_PUNCT) != 0)
-    out[:, 2] = per_text((classes & _IS_DIGIT) != 0)
+    out[:, 1] = punct
+    out[:, 2] = digits
     out[:, 3] = unspaced
-    out[:, 4] = [text.rstrip(_STOP_TRAIL)[-1:] in _STOPS and bool(text.rstrip(_STOP_TRAIL)) for text in texts]
+    out[:, 4] = [text.rstrip(_STOP_TRAIL)[-1:] in _STOPS for text in texts]  # "" (nothing left) is no stop
     return out
 
 
-def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndarray:
-    """One row of FEATURE_NAMES per block of ``page`` (float32)."""
+# The class bits texts_stats counts besides word starts, one row each: unspaced, punctuation, digits.
+_COUNTED_BITS = np.array([[_IS_UNSPACED], [_IS_PUNCT], [_IS_DIGIT]], dtype=np.uint8)
+
+
+def block_features(
+    page: Analysis, token_scores: Mapping[str, float], class_scores: dict[str, float] | None = None
+) -> np.ndarray:
+    """One row of FEATURE_NAMES per block of ``page`` (float32).
+
+    ``class_scores``: a memo of each class string's own score under ``token_scores`` that the
+    caller keeps across pages (model.TreeModel.class_scores); strings repeat from page to page
+    (a run's pages hold a third as many distinct ones as they hold per page, summed). It only
+    saves time: the rows are the same without it.
+    """
     blocks, elements, totals = page.blocks, page.elements, page.totals
     n = len(blocks)
     n_el = len(elements)
@@ -178,15 +215,20 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     t_min = [0.0] * n_el
     t_max = [0.0] * n_el
     t_sum = [0.0] * n_el
-    # Plain dicts: a Counter's ``+=`` on a new key goes through its Python __missing__ (most keys are new).
-    groups: dict[tuple[int, str, str], int] = {}
-    group_chars: dict[tuple[int, str, str], int] = {}
+    # Sibling groups: (parent, tag, names) -> [members with text, their characters], one lookup per
+    # element (a Counter's ``+=`` on a new key goes through its Python __missing__; most keys are new).
+    groups: dict[tuple[int, str, str], list[int]] = {}
     chars = totals.chars
     for eid, el in enumerate(elements):
-        if chars[eid]:
+        size = chars[eid]
+        if size:
             key = (el.parent, el.tag, el.names)
-            groups[key] = groups.get(key, 0) + 1
-            group_chars[key] = group_chars.get(key, 0) + chars[eid]
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [1, size]
+            else:
+                group[0] += 1
+                group[1] += size
     group_size = [0] * n_el
     group_share_raw = [0] * n_el
     # Only elements that hold a block, and their ancestors, are ever read (a third of a page's
@@ -198,7 +240,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     for eid in range(n_el - 1, 0, -1):
         if needed[eid] and elements[eid].parent >= 0:
             needed[elements[eid].parent] = 1
-    own_of: dict[str, float] = {}  # class strings repeat within a page
+    own_of = class_scores if class_scores is not None else {}  # class strings repeat within a page
     for eid, el in enumerate(elements):
         if not needed[eid]:
             continue
@@ -208,10 +250,11 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
             cached = own_of.get(el.names)
             if cached is None:
                 scores = [token_scores.get(token, 0.0) for token in class_tokens(el.names)]
-                cached = own_of[el.names] = max(scores, key=abs) if scores else 0.0
+                cached = max(scores, key=abs) if scores else 0.0
+                if len(own_of) < CLASS_SCORES_KEPT:
+                    own_of[el.names] = cached
             own = cached
-        key = (parent, el.tag, el.names)
-        size = groups.get(key, 0)
+        size, size_chars = groups.get((parent, el.tag, el.names), (0, 0))
         if parent >= 0:
             depth[eid] = depth[parent] + 1
             anc[eid] = anc[parent] | _ANCESTOR_BIT.get(el.tag, 0)
@@ -220,7 +263,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
             t_sum[eid] = t_sum[parent] + own
             inherited = group_size[parent]
             if size >= 3 and size >= inherited:
-                group_size[eid], group_share_raw[eid] = size, group_chars[key]
+                group_size[eid], group_share_raw[eid] = size, size_chars
             else:
                 group_size[eid], group_share_raw[eid] = inherited, group_share_raw[parent]
         else:
@@ -229,10 +272,10 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
             t_max[eid] = max(0.0, own)
             t_sum[eid] = own
             if size >= 3:
-                group_size[eid], group_share_raw[eid] = size, group_chars[key]
+                group_size[eid], group_share_raw[eid] = size, size_chars
         t_own[eid] = own
 
-    col = {name: j for j, name in enumerate(FEATURE_NAMES)}
+    col = _COL
     texts = [b.text for b in blocks]
     sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
     link_chars = np.fromiter((b.link_chars for b in blocks), dtype=np.float64, count=n)
@@ -274,13 +317,18 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     share = el_chars / total_chars
     density = el_links / np.maximum(1.0, el_chars)
     good_share = el_good / total_good
+    # The element's, its parent's and its grandparent's share, link density and good share, with
+    # the root's values (1, the page's, 1) in the last slot, where -1 (no such element) points.
     parents = np.asarray([el.parent for el in elements], dtype=np.int64)
     grands = np.where(parents >= 0, parents[np.maximum(parents, 0)], -1)
-    for prefix, up in (("el", np.arange(n_el)), ("parent", parents), ("grand", grands)):
-        idx = np.where(up >= 0, up, n_el)
-        out[:, col[f"{prefix}_share"]] = per_element(np.append(share, 1.0)[idx], 1.0)
-        out[:, col[f"{prefix}_link_density"]] = per_element(np.append(density, page_links)[idx], page_links)
-        out[:, col[f"{prefix}_good_share"]] = per_element(np.append(good_share, 1.0)[idx], 1.0)
+    up = np.full((3, n_el + 1), n_el, dtype=np.int64)
+    up[0, :n_el] = np.arange(n_el)
+    up[1, :n_el] = np.where(parents >= 0, parents, n_el)
+    up[2, :n_el] = np.where(grands >= 0, grands, n_el)
+    values = np.empty((3, n_el + 1), dtype=np.float64)
+    values[0, :n_el], values[1, :n_el], values[2, :n_el] = share, density, good_share
+    values[:, n_el] = (1.0, page_links, 1.0)
+    out[:, _UP_COLUMNS] = values[:, up[:, eids]].transpose(2, 1, 0).reshape(n, 9)
     out[:, col["depth"]] = per_element(depth, 0.0)
     out[:, col["card"]] = per_element(page.cards, 0.0)
     out[:, col["holds_body"]] = per_element(page.holds_body, 0.0)
@@ -288,8 +336,7 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["nearest_cue"]] = per_element([_REASON_CODE.get(r, 0) for r in page.nearest], 0.0)
     out[:, col["own_cue"]] = per_element([_REASON_CODE.get(el.cue, 0) for el in elements], 0.0)
     bits = per_element(anc, 0.0).astype(np.int64)
-    for bit, tag in enumerate(ANCESTOR_TAGS):
-        out[:, col[f"in_{tag}"]] = (bits >> bit) & 1
+    out[:, _IN_TAGS] = (bits[:, None] >> np.arange(len(ANCESTOR_TAGS))) & 1
     out[:, col["group_size_log"]] = np.log1p(per_element(group_size, 0.0))
     out[:, col["group_share"]] = per_element(group_share_raw, 0.0) / total_chars
     out[:, col["token_own"]] = per_element(t_own, 0.0)
@@ -297,7 +344,6 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     out[:, col["token_max"]] = per_element(t_max, 0.0)
     out[:, col["token_sum"]] = per_element(t_sum, 0.0)
     container = page.containers[0] if page.containers else -1
-    out[:, col["container_share"]] = (chars[container] if container >= 0 else 0) / total_chars
     headlines = totals.headlines[0] if n_el else 0
     kept_chars = float(sizes[rule == 0].sum())
     # Blocks per element (how much the innermost element holds).
@@ -306,39 +352,37 @@ def block_features(page: Analysis, token_scores: Mapping[str, float]) -> np.ndar
     # Neighbours.
     chars_log = out[:, col["chars_log"]]
     densities = out[:, col["link_density"]]
-    element_ids = np.fromiter((b.element for b in blocks), dtype=np.int64, count=n)
     out[1:, col["prev_chars_log"]] = chars_log[:-1]
     out[1:, col["prev_link_density"]] = densities[:-1]
     out[1:, col["prev_rule_reason"]] = rule[:-1]
     out[:-1, col["next_chars_log"]] = chars_log[1:]
     out[:-1, col["next_link_density"]] = densities[1:]
     out[:-1, col["next_rule_reason"]] = rule[1:]
-    out[1:, col["same_element_prev"]] = element_ids[1:] == element_ids[:-1]
-    out[:-1, col["same_element_next"]] = element_ids[:-1] == element_ids[1:]
-    # The page as a whole.
-    out[:, col["page_blocks_log"]] = np.log1p(n)
-    out[:, col["page_chars_log"]] = np.log1p(total_chars)
-    out[:, col["page_link_density"]] = link_total / total_chars
-    out[:, col["page_good_share"]] = float(goods.sum()) / total_chars
-    out[:, col["page_kept_share"]] = kept_chars / total_chars
-    out[:, col["page_headlines_log"]] = np.log1p(headlines)
-    out[:, col["page_max_group_log"]] = np.log1p(max(groups.values(), default=0))
+    out[1:, col["same_element_prev"]] = eids[1:] == eids[:-1]
+    out[:-1, col["same_element_next"]] = eids[:-1] == eids[1:]
+    # The page as a whole (written with the other page-wide columns, at the end).
+    page_values = {
+        "container_share": (chars[container] if container >= 0 else 0) / total_chars,
+        "page_blocks_log": np.log1p(n),
+        "page_chars_log": np.log1p(total_chars),
+        "page_link_density": link_total / total_chars,
+        "page_good_share": float(goods.sum()) / total_chars,
+        "page_kept_share": kept_chars / total_chars,
+        "page_headlines_log": np.log1p(headlines),
+        "page_max_group_log": np.log1p(max((group[0] for group in groups.values()), default=0)),
+    }
     # The neighbourhood: a block among link lists is a link list, one among paragraphs is prose.
-    good_flags = out[:, col["good"]].astype(np.float64)
-    rule_kept = (rule == 0).astype(np.float64)
-    out[:, col["window_link_density"]] = window_mean(densities.astype(np.float64), 3)
-    out[:, col["window_good"]] = window_mean(good_flags, 3)
-    out[:, col["window_chars_log"]] = window_mean(chars_log.astype(np.float64), 3)
-    out[:, col["window_rule_kept"]] = window_mean(rule_kept, 3)
-    out[:, col["wide_link_density"]] = window_mean(densities.astype(np.float64), 10)
-    out[:, col["wide_good"]] = window_mean(good_flags, 10)
-    out[:, col["wide_rule_kept"]] = window_mean(rule_kept, 10)
+    series = np.empty((4, n), dtype=np.float64)
+    series[0], series[1], series[2], series[3] = densities, out[:, col["good"]], rule == 0, chars_log
+    out[:, _WINDOW_COLUMNS] = window_means(series, 3).T
+    out[:, _WIDE_COLUMNS] = window_means(series[:3], 10).T
     # The run of repeated items (forum posts, results, tiles): the page's share in it, and whether
     # each block lies in one of its items; and the page's kind (html.page_kind), which sets the bars too.
-    out[:, col["items_share"]] = page.items_share
+    page_values["items_share"] = page.items_share
     out[:, col["in_items"]] = per_element(page.in_items, 0.0) if page.in_items else 0.0
-    out[:, col["page_kind"]] = PAGE_KINDS.index(page.kind)
-    _page_shape(page, out, col, sizes, link_chars, stats[:, 4] > 0, total_chars)
+    page_values["page_kind"] = PAGE_KINDS.index(page.kind)
+    _page_shape(page, out, page_values, eids, sizes, link_chars, stats[:, 4] > 0, total_chars)
+    out[:, [col[name] for name in page_values]] = np.array(list(page_values.values()), dtype=np.float64)
     return out
 
 
@@ -369,41 +413,45 @@ def menu_share(page: Analysis) -> float:
 
 
 def _page_shape(
-    page: Analysis, out: np.ndarray, col: dict[str, int], sizes: np.ndarray, link_chars: np.ndarray,
-    stop: np.ndarray, total_chars: float,
+    page: Analysis, out: np.ndarray, page_values: dict[str, float], eids: np.ndarray, sizes: np.ndarray,
+    link_chars: np.ndarray, stop: np.ndarray, total_chars: float,
 ) -> None:  # fmt: skip
     """The page-level columns that tell a short article under a big menu or teaser grid from a
     listing: link density and sentence stops inside the rules' container and outside it; the
     share of text in repeated siblings (html._repeated_items: one tag and class, digits aside, at
     least three of them; paragraphs aside: an article's own run of <p>) and its link
     density, and whether each block lies in such a sibling; the share of text in menu entries
-    (short, all link), on the page and outside the container. Written into ``out`` in place."""
-    blocks = page.blocks
+    (short, all link), on the page and outside the container. The per-block column is written
+    into ``out``, the page-wide ones into ``page_values`` (by name)."""
     n_el = len(page.elements)
-    inside = out[:, col["in_container"]] > 0
-    outside = ~inside
-
-    def ratio(values: np.ndarray, mask: np.ndarray, by: np.ndarray) -> float:
-        return float(values[mask].sum()) / max(1.0, float(by[mask].sum()))
-
-    stop_chars = np.where(stop, sizes, 0.0)
-    menu = menu_entries(sizes, link_chars)
-    menu_chars = np.where(menu, sizes, 0.0)
-    out[:, col["container_link_density"]] = ratio(link_chars, inside, sizes)
-    out[:, col["outside_link_density"]] = ratio(link_chars, outside, sizes)
-    out[:, col["page_stop_share"]] = float(stop_chars.sum()) / total_chars
-    out[:, col["container_stop_share"]] = ratio(stop_chars, inside, sizes)
-    out[:, col["outside_stop_share"]] = ratio(stop_chars, outside, sizes)
-    out[:, col["menu_share"]] = float(menu_chars.sum()) / total_chars
-    out[:, col["outside_menu_share"]] = float(menu_chars[outside].sum()) / total_chars
     # Repeated siblings (html._repeated_items): the root's slot (-1, the last) is not in one.
     member = np.zeros(n_el + 1, dtype=bool)
     if page.in_repeated:
         member[:n_el] = page.in_repeated
-    repeated = member[np.fromiter((b.element for b in blocks), dtype=np.int64, count=len(blocks))]
-    out[:, col["in_repeated"]] = repeated
-    out[:, col["repeated_share"]] = float(sizes[repeated].sum()) / total_chars
-    out[:, col["repeated_link_density"]] = ratio(link_chars, repeated, sizes)
+    repeated = member[eids]
+    out[:, _COL["in_repeated"]] = repeated
+    # Every sum below is of whole numbers of characters, so one pass adds them all exactly, whatever
+    # its order (not a matrix product: BLAS may start threads): rows inside the container, outside
+    # it, in repeated siblings, anywhere; columns link characters, characters, characters of blocks
+    # ending in a stop, of menu entries.
+    inside = out[:, _COL["in_container"]] > 0
+    where = np.empty((4, len(sizes)), dtype=np.float64)
+    where[0], where[1], where[2], where[3] = inside, ~inside, repeated, 1.0
+    what = np.empty((4, len(sizes)), dtype=np.float64)
+    what[0], what[1] = link_chars, sizes
+    what[2] = np.where(stop, sizes, 0.0)
+    what[3] = np.where(menu_entries(sizes, link_chars), sizes, 0.0)
+    (in_links, in_chars, in_stops, _), (out_links, out_chars, out_stops, out_menu), (rep_links, rep_chars, _, _), (
+        _, _, all_stops, all_menu) = (where[:, None, :] * what).sum(axis=2).tolist()  # fmt: skip
+    page_values["container_link_density"] = in_links / max(1.0, in_chars)
+    page_values["outside_link_density"] = out_links / max(1.0, out_chars)
+    page_values["page_stop_share"] = all_stops / total_chars
+    page_values["container_stop_share"] = in_stops / max(1.0, in_chars)
+    page_values["outside_stop_share"] = out_stops / max(1.0, out_chars)
+    page_values["menu_share"] = all_menu / total_chars
+    page_values["outside_menu_share"] = out_menu / total_chars
+    page_values["repeated_share"] = rep_chars / total_chars
+    page_values["repeated_link_density"] = rep_links / max(1.0, rep_chars)
 
 
 # The second stage's extra columns (context_features): the first stage's scores around each block.
@@ -460,24 +508,23 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     mean = score_sum / np.maximum(char_sum, 1.0)
     total = float(size.sum())
     out[:, 0] = scores
-    level = where
-    for k in range(CONTEXT_LEVELS):
-        out[:, 1 + 2 * k] = mean[level]
-        out[:, 2 + 2 * k] = char_sum[level] / total
-        level = parent[level]
+    # The block's element and its next ancestors (the root's slot is its own parent), all levels at once.
+    levels = np.empty((CONTEXT_LEVELS, n), dtype=np.int64)
+    levels[0] = where
+    for k in range(1, CONTEXT_LEVELS):
+        levels[k] = parent[levels[k - 1]]
+    out[:, 1 : 1 + 2 * CONTEXT_LEVELS : 2] = mean[levels].T
+    out[:, 2 : 2 + 2 * CONTEXT_LEVELS : 2] = (char_sum[levels] / total).T
     column = 1 + 2 * CONTEXT_LEVELS
     cumulative = np.concatenate([[0.0], np.cumsum(weighted)])
     chars = np.concatenate([[0.0], np.cumsum(size)])
-    positions = np.arange(n)
-    for radius in CONTEXT_WINDOWS:
-        lo = np.maximum(positions - radius, 0)
-        hi = np.minimum(positions + radius + 1, n)
-        out[:, column] = (cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])
-        column += 1
+    radii = np.array(CONTEXT_WINDOWS)[:, None]
+    lo = np.maximum(np.arange(n) - radii, 0)
+    hi = np.minimum(np.arange(n) + radii + 1, n)
+    out[:, column : column + len(CONTEXT_WINDOWS)] = ((cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])).T
+    column += len(CONTEXT_WINDOWS)
     expected = float(weighted.sum())
-    out[:, column] = expected / total
-    out[:, column + 1] = float(size[scores >= 0.5].sum()) / total
-    out[:, column + 2] = float(scores.max())
+    page_wide = [expected / total, float(size[scores >= 0.5].sum()) / total, float(scores.max())]
     # How concentrated the content the scores expect is in one subtree: the element whose
     # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
     # the page's expected content), that F1, its share of the page, and whether each block lies
@@ -485,16 +532,18 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     if n_el:
         subtree_f1 = 2.0 * score_sum[:n_el] / np.maximum(char_sum[:n_el] + expected, 1e-12)
         best = int(np.argmax(subtree_f1))
-        inside = np.zeros(n_el + 1, dtype=bool)
+        inside = [False] * (n_el + 1)
         inside[best] = True
         for eid in range(best + 1, n_el):  # a subtree is a run of elements in document order
-            if not inside[parent[eid]]:
+            if not inside[parents[eid]]:
                 break
             inside[eid] = True
-        out[:, column + 3] = subtree_f1[best]
-        out[:, column + 4] = char_sum[best] / total
-        out[:, column + 5] = inside[where]
-    out[:, column + 6] = float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12)
+        page_wide += [subtree_f1[best], char_sum[best] / total]
+        out[:, column + 5] = np.array(inside)[where]
+    else:
+        page_wide += [0.0, 0.0]
+    page_wide.append(float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12))
+    out[:, [column, column + 1, column + 2, column + 3, column + 4, column + 6]] = np.array(page_wide)
     return out
 
 
@@ -513,3 +562,18 @@ def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     lo = np.maximum(positions - radius, 0)
     hi = np.minimum(positions + radius + 1, len(values))
     return (padded[hi] - padded[lo]) / (hi - lo)
+
+
+def window_means(rows: np.ndarray, radius: int) -> np.ndarray:
+    """window_mean of each row of ``rows`` (the same values: each row summed in order).
+
+    >>> window_means(np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 3.0, 0.0, 0.0]]), 1).tolist()[1]
+    [1.5, 1.0, 1.0, 0.0]
+    """
+    n = rows.shape[1]
+    padded = np.zeros((rows.shape[0], n + 1), dtype=np.float64)
+    np.cumsum(rows, axis=1, out=padded[:, 1:])
+    positions = np.arange(n)
+    lo = np.maximum(positions - radius, 0)
+    hi = np.minimum(positions + radius + 1, n)
+    return (padded[:, hi] - padded[:, lo]) / (hi - lo)

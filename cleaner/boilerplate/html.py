@@ -52,7 +52,6 @@ from cleaner.boilerplate.rules import (
 from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
-_SPACES = re.compile(r"\s+")
 # Sentence ends, including the full-width, Devanagari and Arabic ones.
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:;»”\"')]\s*$")
 
@@ -123,7 +122,7 @@ def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
 
 def _cut(nodes: list[LexborNode], reason: Reason, detail: str, drops: list[Drop], limit: int | None = None) -> None:
     for node in _outermost(nodes):
-        text = _SPACES.sub(" ", node.text(separator=" ") or "").strip()
+        text = " ".join((node.text(separator=" ") or "").split())  # str.split splits where \s+ matches
         if limit is not None and len(text) > limit:
             continue
         if text:
@@ -478,7 +477,7 @@ def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Ele
     _subtree_sums(score, elements)
     if not score:
         return []
-    best = max(range(len(score)), key=lambda e: (score[e], -e))
+    best = max(range(len(score)), key=score.__getitem__)  # max keeps the first of equals: the lowest id
     chosen = [best]
     # A second container outside the first (neither inside it nor around it) that scores
     # close to it: an article split in two by a big widget. Losing half of the article
@@ -493,7 +492,7 @@ def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Ele
         inside_end += 1
     others = [e for e in range(len(score)) if e not in around and not best <= e < inside_end and score[e] > 0]
     if others:
-        second = max(others, key=lambda e: (score[e], -e))
+        second = max(others, key=score.__getitem__)
         if score[second] >= SECOND_CONTAINER_SHARE * score[best]:
             chosen.append(second)
     return chosen
@@ -683,7 +682,7 @@ def model_scores(page: Analysis, model: TreeModel, context: TreeModel | None = N
     from the same features plus the first stage's scores around it (features.context_features):
     a section or a run of items is mostly content or mostly not, as a whole.
     """
-    rows = block_features(page, model.tokens)
+    rows = block_features(page, model.tokens, model.class_scores)
     scores = model.predict(rows)
     if context is not None:
         scores = context.predict(np.concatenate([rows, context_features(page, scores)], axis=1))
@@ -780,6 +779,8 @@ def extract(
         keep = model_keeps(page, model, scores, context)
     kept: list[Block] = []
     drops: list[Drop] = page.hidden_drops
+    # Python floats (the same two decimals as the numpy scalars, without one per block).
+    score_of = scores.tolist() if scores is not None else []
     for i, (block, reason) in enumerate(zip(page.blocks, page.rule_reasons, strict=True)):
         if captions and block.tag == "figcaption":
             keep[i] = True
@@ -791,7 +792,7 @@ def extract(
             continue
         if reason is None:
             reason = _cue_above(page.elements, block.element) or Reason.LOW_SCORE
-        drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text, detail=f"score {scores[i]:.2f}"))
+        drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text, detail=f"score {score_of[i]:.2f}"))
     text = markdown(kept, page.elements) if as_markdown else _join(kept)
     return Extraction(text, tuple(drops))
 

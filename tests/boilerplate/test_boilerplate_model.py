@@ -383,3 +383,29 @@ def test_page_shape_features_tell_a_menu_outside_the_article_from_its_prose() ->
     # The menu's entries are repeated siblings; the story's paragraphs are not counted as such.
     assert rows[:, col["in_repeated"]].tolist() == [1.0] * 12 + [0.0] * 5
     assert np.isclose(rows[0, col["repeated_share"]], menu_chars / sizes.sum())
+
+
+def test_class_scores_memo_changes_no_row_and_holds_each_string_once() -> None:
+    # block_features remembers class strings' token scores across pages in the model's memo:
+    # rows with it equal rows without it, page after page, whatever was scored before.
+    model = packaged(HTML_MODEL)
+    assert model is not None
+    memo: dict[str, float] = {}
+    other = "<div class='sidebar widget'><p><a href='/x'>Elsewhere</a></p></div>"
+    for html in (PAGE, other, PAGE.replace("share-bar", "sidebar widget")):
+        page = analyse(html)
+        assert page is not None
+        plain = block_features(page, model.tokens)
+        assert np.array_equal(block_features(page, model.tokens, memo).view(np.int32), plain.view(np.int32))
+        assert np.array_equal(block_features(page, model.tokens, memo).view(np.int32), plain.view(np.int32))
+    assert {"share-bar", "sidebar widget"} <= set(memo)
+
+
+def test_window_means_equal_window_mean_row_by_row() -> None:
+    from cleaner.boilerplate.features import window_mean, window_means
+
+    rows = np.random.default_rng(7).random((4, 37)) * 1000
+    for radius in (1, 3, 10, 50):
+        together = window_means(rows, radius)
+        for row, one in zip(rows, together, strict=True):
+            assert one.tolist() == window_mean(row, radius).tolist()

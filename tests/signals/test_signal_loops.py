@@ -94,6 +94,23 @@ SCRIPTS = [
 ]
 
 
+def test_the_same_bits_with_a_token_longer_than_16_bits_count() -> None:
+    # The numpy passes order tokens by length on 16-bit keys up to 65,535 characters, and on the
+    # lengths themselves past that: a text with one such token (a pasted blob) and short ones.
+    flags, lower = MEASURER.tables
+    stop_table, stop_used = MEASURER.stop_hashes("en")
+    MEASURER.measure("warm", "en")
+    gopher_table, gopher_used = MEASURER._stop_hashes["gopher"]
+    for long_word in ("x" * 70_000, "y" * 65_535):
+        text = f"Some words, then a blob {long_word} and {'z' * 5_000} at the end. Some words again.\n"
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        args = (cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, 30)
+        assert numpy_passes.doc_signals(*args, text).tobytes() == compiled.doc_signals(*args).tobytes()
+        assert [a.tobytes() for a in numpy_passes.tokenize(cps, flags, lower)] == [
+            a.tobytes() for a in compiled.tokenize(cps, flags, lower)
+        ]
+
+
 @pytest.mark.parametrize("text", SCRIPTS)
 def test_the_same_bits_on_real_scripts_and_edge_cases(text: str) -> None:
     for lang in ("en", "ru", "zh"):

@@ -106,3 +106,22 @@ def test_tune_pages_join_the_folds_by_site_without_moving_the_wcxb_pages() -> No
     assert folds[30] == fold_of["site3.org"] and folds[34] == fold_of["site5.org"]
     assert folds[31] == folds[33]
     assert all(0 <= f < 3 for f in folds)
+
+
+def test_the_trees_learn_at_the_rate_they_are_given() -> None:
+    # --learning-rate reaches the HTML scorer's trees through train(params=...); without params
+    # (the text scorer) they learn at PARAMS' rate. One tree on a clean split: its leaves move the
+    # log-odds in proportion to the rate.
+    trainer = _trainer()
+    x = np.repeat(np.array([[0.0], [1.0]]), 200, axis=0)
+    y = np.repeat(np.array([0.0, 1.0]), 200)
+    w = np.ones(len(y))
+
+    def spread(params):  # type: ignore[no-untyped-def]
+        booster = trainer.train(x, y, w, 13, 1, ("x",), params)
+        raw = booster.predict(np.array([[0.0], [1.0]]), raw_score=True)
+        return float(raw[1] - raw[0])
+
+    default = spread(None)
+    assert abs(spread(dict(trainer.PARAMS, learning_rate=0.16)) / default - 2.0) < 1e-6
+    assert abs(spread(dict(trainer.PARAMS, learning_rate=0.08)) - default) < 1e-9

@@ -10,9 +10,10 @@ Evaluation walks every tree at once with numpy, one step per level. A compiled l
 the same bits (both add the trees' values in the same order) and takes over once numba runs in
 the process or the models have walked their first steps with numpy (NUMPY_STEPS,
 DECIDING_NUMPY_STEPS; ``raw(rows, compiled=True)`` asks for it):
-on the 181 Scrapinghub pages' 17,883 blocks the HTML model takes 0.25 CPU-s with numpy and 0.08
-compiled (0.16 walking row by row down each tree, before the rows went through each tree 32 at a
-time, a fixed number of levels: see _numba_kernel).
+on the 181 Scrapinghub pages' 17,883 blocks the HTML models of 150 + 150 trees took 0.25 CPU-s with
+numpy and 0.08 compiled (0.16 walking row by row down each tree, before the rows went through each
+tree 32 at a time, a fixed number of levels: see _numba_kernel); the 100 + 100 trees shipped since
+session 10 walk two thirds of those steps.
 
 >>> model = TreeModel.from_arrays(
 ...     feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2],
@@ -45,7 +46,8 @@ from cleaner.record import Reason
 # - ``raw`` (the HTML block scorers) switches after NUMPY_STEPS, about what starting numba costs
 #   (the ski rental: never more than about twice the better of the two; the compiled walk is about
 #   2.7x the numpy one here). The 181 Scrapinghub pages never start numba: their 17,883 blocks go
-#   through both HTML models (150 trees of 8 levels each: 43 M steps, 0.24 CPU-s with numpy, 0.09
+#   through both HTML models (100 trees of 8 levels each since session 10: 29 M steps; measured with
+#   the 150 trees of each before: 43 M steps, 0.24 CPU-s with numpy, 0.09
 #   compiled after the 0.4 s start; end to end, with main alternated: 2.79 -> 2.59 and 2.50 -> 2.30
 #   CPU s, medians of 8 and 6 rounds at loads 4-9, but no difference at a load of about 2, where the
 #   signals stage's numpy passes, which numba would have replaced, take back the rest; peak memory

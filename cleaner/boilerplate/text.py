@@ -551,25 +551,100 @@ def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool,
     )  # fmt: skip
 
 
+# Per byte value, for _flag_rows: an ASCII letter, digit or "_" (\w on ASCII); a lower-case ASCII
+# letter; a breadcrumb separator (is_breadcrumb's); white space (str.isspace, what \s and strip()
+# take) or any byte of a character beyond ASCII (all 0x80 or more in UTF-8).
+_WORD_BYTES = np.array([chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in range(256)])
+_LOWER_BYTES = np.array([ord("a") <= b <= ord("z") for b in range(256)])
+_CRUMB_BYTES = np.array([b in b"|>/\\" for b in range(256)])
+_SPACE_OR_WIDE_BYTES = np.array([b >= 0x80 or chr(b).isspace() for b in range(256)])
+_BYLINE_FIRST = np.array([chr(b) in "bBpPvVwW" for b in range(256)])  # by, von, par, por, posted, written
+
+
+def _flag_rows(texts: list[str], words: list[int], digits: np.ndarray, joined: _Joined | None = None) -> np.ndarray:
+    """``_line_flags`` of each of ``texts`` (non-blank, no line break in any; ``words`` their
+    word_count, ``digits`` their ASCII digits), as rows of floats: what no line can match is
+    ruled out over the bytes of all lines at once, and each flag is computed line by line only
+    where it may hold (on a page of prose that is a few lines in ten, where the six checks of
+    every line were a tenth of the text stage).
+
+    Each test only rules out what the flag's own pattern cannot match on an ASCII line: its
+    first byte no lower-case letter (starts_lower), more than four words (is_menu_item), none
+    of the separators (is_breadcrumb), more than DATE_LINE_MAX_WORDS words or no digit
+    (is_date_line), a first byte that is a word character and starts none of the byline words
+    (_BYLINE: ``\\W*`` matches nothing then), and a line that ends neither with "...", "]" nor
+    white space nor a character beyond ASCII (_TRUNCATED: "...", "…" or "]", then white space).
+    tests/boilerplate/test_line_features_batch.py checks the rows against the per-line form.
+    """
+    n = len(texts)
+    data, starts, all_ascii = _joined(texts) if joined is None else joined
+    if starts is None:  # a line with a break of its own: line by line
+        return np.array(list(map(_line_flags, texts, words, digits.tolist())), dtype=np.float64).reshape(-1, 6)
+    last = np.append(starts[1:] - 2, len(data) - 1)  # each line's last byte
+    # Lines beyond ASCII.
+    wide = np.zeros(n, dtype=bool) if all_ascii else np.add.reduceat((data >= 0x80).astype(np.int64), starts) > 0
+    first_byte, last_byte = data[starts], data[last]
+    count = np.array(words)
+    maybe = (
+        wide | _LOWER_BYTES[first_byte],
+        wide | (count <= 4),
+        wide | (np.add.reduceat(_CRUMB_BYTES[data].astype(np.int64), starts) > 0),
+        (count <= DATE_LINE_MAX_WORDS) & (wide | (digits > 0)),
+        wide | ~_WORD_BYTES[first_byte] | _BYLINE_FIRST[first_byte],
+        (last_byte == 0x5D)
+        | _SPACE_OR_WIDE_BYTES[last_byte]
+        | ((data[np.maximum(last - 2, 0)] == 0x2E) & (data[np.maximum(last - 1, 0)] == 0x2E) & (last_byte == 0x2E)),
+    )
+    checks = (
+        lambda text, _: text[0].islower(),
+        is_menu_item,
+        lambda text, _: is_breadcrumb(text),
+        is_date_line,
+        lambda text, _: _BYLINE.match(text) is not None,
+        lambda text, _: _TRUNCATED.search(text[-6:]) is not None,
+    )
+    out = np.zeros((n, 6), dtype=np.float64)
+    for column, (check, may_hold) in enumerate(zip(checks, maybe, strict=True)):
+        rows = np.flatnonzero(may_hold)
+        out[rows, column] = [check(texts[k], words[k]) for k in rows.tolist()]
+    return out
+
+
 def _line_char_counts(text: str) -> tuple[int, int, int]:
     """_char_counts of one line."""
     return sum(map(text.count, _DIGITS)), len(_PUNCT.findall(text)), len(_CJK.findall(text))
 
 
-def _char_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Digits (0-9), punctuation marks (_PUNCT) and CJK characters of each of ``texts`` (none
-    empty, none holding a line break), as floats: the ASCII counts over the UTF-8 bytes of all of
-    them at once, the other characters line by line where a line has any."""
+class _Joined(NamedTuple):
+    """Lines (non-blank) joined by "\n" in UTF-8, as bytes; where each line starts (None where a
+    line holds a "\n" of its own: the callers then go line by line); whether all are ASCII."""
+
+    data: np.ndarray
+    starts: np.ndarray | None
+    ascii: bool
+
+
+def _joined(texts: list[str]) -> _Joined:
     joined = "\n".join(texts).encode("utf-8", "surrogatepass")
     data = np.frombuffer(joined, dtype=np.uint8)
     starts = np.concatenate(([0], np.flatnonzero(data == 0x0A) + 1))
-    if len(starts) != len(texts):  # a line with a break of its own (not from split_lines): one by one
+    all_ascii = len(joined) == len(texts) - 1 + sum(map(len, texts))
+    return _Joined(data, starts if len(starts) == len(texts) else None, all_ascii)
+
+
+def _char_counts(texts: list[str], joined: _Joined | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Digits (0-9), punctuation marks (_PUNCT) and CJK characters of each of ``texts`` (none
+    empty, none holding a line break), as floats: the ASCII counts over the UTF-8 bytes of all of
+    them at once (``joined``: _joined of them, where the caller has it), the other characters
+    line by line where a line has any."""
+    data, starts, all_ascii = _joined(texts) if joined is None else joined
+    if starts is None:  # a line with a break of its own (not from split_lines): one by one
         each = np.array([_line_char_counts(text) for text in texts], dtype=np.float64).reshape(-1, 3)
         return each[:, 0], each[:, 1], each[:, 2]
     digits = np.add.reduceat(_DIGIT_BYTES[data], starts)
     punct = np.add.reduceat(_PUNCT_BYTES[data], starts)
     unspaced = np.zeros(len(texts), dtype=np.int64)
-    if len(joined) != len(texts) - 1 + sum(map(len, texts)):  # some line is not ASCII
+    if not all_ascii:
         for k, text in enumerate(texts):
             if not text.isascii():
                 punct[k] = len(_PUNCT.findall(text))
@@ -657,9 +732,9 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     col = _COLUMN
     # The columns read off each line's text: the patterns line by line, into one array (a list
     # per column costs more in conversions), the characters counted over all lines at once.
-    digits, punct, unspaced = _char_counts(texts)
-    flags = map(_line_flags, texts, word_counts, digits.tolist())
-    out[:, _FLAG_COLUMNS] = np.array(list(flags), dtype=np.float64)
+    joined = _joined(texts)
+    digits, punct, unspaced = _char_counts(texts, joined)
+    out[:, _FLAG_COLUMNS] = _flag_rows(texts, word_counts, digits, joined)
     sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
     words = np.array(word_counts, dtype=np.float64)
     paragraph = np.array(facts_columns[1], dtype=np.float64)

@@ -235,12 +235,41 @@ class UnitFacts:
 
 def unit_facts(lines: list[Line]) -> UnitFacts:
     """The UnitFacts of ``lines``."""
-    texts = [line.text.strip() for line in lines]
-    words = [word_count(text) if text else 0 for text in texts]
-    ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, without the search
-    paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
-    sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
-    return UnitFacts(texts, words, ends, paragraph, sentence)
+    return unit_facts_many([lines])[0]
+
+
+def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
+    """unit_facts of each page, the words of all their ASCII lines counted in one pass over their
+    bytes (a word_count call per line was half the cost of the facts)."""
+    page_texts = [[line.text.strip() for line in lines] for lines in pages]
+    counts = iter(_word_counts([text for texts in page_texts for text in texts if text]))
+    out = []
+    for texts in page_texts:
+        words = [next(counts) if text else 0 for text in texts]
+        ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, no search
+        paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
+        sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
+        out.append(UnitFacts(texts, words, ends, paragraph, sentence))
+    return out
+
+
+def _word_counts(texts: list[str]) -> list[int]:
+    """word_count of each of ``texts`` (none empty): on ASCII lines the runs of \\w are counted
+    over the bytes of all of them joined by "\\n" (no word holds it), on the others line by line."""
+    if not texts:
+        return []
+    data, starts, all_ascii = _joined(texts)
+    if starts is None:  # a line with a break of its own
+        return list(map(word_count, texts))
+    word = _WORD_BYTES[data]
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]  # a word byte after one that is not
+    counts: list[int] = np.add.reduceat(begins.astype(np.int64), starts).tolist()
+    if not all_ascii:
+        for k, text in enumerate(texts):
+            if not text.isascii():
+                counts[k] = word_count(text)
+    return counts
 
 
 def _cue_verdicts(lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
@@ -836,7 +865,7 @@ def _judge(text: str, cues: LineCues) -> tuple[list[Line], list[Reason | None], 
 def _judge_many(texts: Sequence[str], cues: LineCues) -> list[tuple[list[Line], list[Reason | None], bool, UnitFacts]]:
     """_judge of each text, the cues of all their lines judged together (LineCues.judge_pages)."""
     pages = [paragraph_units(split_lines(text)) for text in texts]
-    facts = [unit_facts(lines) for lines in pages]
+    facts = unit_facts_many(pages)
     cued = cues.judge_pages([page_facts.texts for page_facts in facts])
     judged = []
     for lines, page_facts, page_cued in zip(pages, facts, cued, strict=True):

@@ -219,11 +219,13 @@ class UnitFacts:
     """What the rules read of each unit, computed once per unit (the steps below would otherwise
     count the same words again and again): the text without surrounding space, its word count,
     whether it ends like a sentence, reads as a paragraph (is_paragraph) or as a sentence
-    (is_sentence). Blank units: "", 0 and False.
+    (is_sentence). Blank units: "", 0 and False. ``dates`` remembers is_date_line of the units
+    the rules asked about (None: not asked yet; see date_line): the span scoring, the headline
+    check and the scorer's features each ask about many of the same lines.
 
     >>> facts = unit_facts(split_lines("Home\\n\\nThe report was quickly removed.\\n"))
-    >>> facts.words, facts.sentence
-    ([1, 0, 5], [False, False, True])
+    >>> facts.words, facts.sentence, facts.date_line(0)
+    ([1, 0, 5], [False, False, True], False)
     """
 
     texts: list[str]
@@ -231,6 +233,14 @@ class UnitFacts:
     sentence_end: list[bool]
     paragraph: list[bool]
     sentence: list[bool]
+    dates: list[bool | None]
+
+    def date_line(self, i: int) -> bool:
+        """is_date_line of unit ``i`` (non-blank), remembered."""
+        known = self.dates[i]
+        if known is None:
+            known = self.dates[i] = is_date_line(self.texts[i], self.words[i])
+        return known
 
 
 def unit_facts(lines: list[Line]) -> UnitFacts:
@@ -249,7 +259,7 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
         ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, no search
         paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
         sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
-        out.append(UnitFacts(texts, words, ends, paragraph, sentence))
+        out.append(UnitFacts(texts, words, ends, paragraph, sentence, [None] * len(texts)))
     return out
 
 
@@ -331,7 +341,7 @@ def article_spans(
         elif short_sentence:
             value = 0.0
         else:
-            value = -(DATE_LINE_COST if is_date_line(text, facts.words[i]) else SHORT_LINE_COST)
+            value = -(DATE_LINE_COST if facts.date_line(i) else SHORT_LINE_COST)
         values.append((i, value))
         prose.append(paragraph)
         sentence.append(paragraph or short_sentence)
@@ -403,12 +413,13 @@ def _grow(facts: UnitFacts, verdicts: list[Reason | None], edge: int, step: int)
     return edge
 
 
-def _looks_like_title(text: str, words: int) -> bool:
-    """A headline or standfirst: a few words, not a breadcrumb, a date or a byline."""
+def _looks_like_title(facts: UnitFacts, i: int) -> bool:
+    """A headline or standfirst (unit ``i``): a few words, not a breadcrumb, a date or a byline."""
+    text = facts.texts[i]
     return (
-        3 <= words <= TITLE_MAX_WORDS
+        3 <= facts.words[i] <= TITLE_MAX_WORDS
         and not _BREADCRUMB.match(text)
-        and not is_date_line(text, words)
+        and not facts.date_line(i)
         and not _BYLINE.match(text)
     )
 
@@ -471,7 +482,7 @@ def _line_verdicts(
         seen += 1
         if seen > TITLE_LOOKBACK:
             break
-        if _looks_like_title(text, facts.words[i]):
+        if _looks_like_title(facts, i):
             keep_above.add(i)
     after_comments = False
     for i, text in enumerate(facts.texts):
@@ -590,12 +601,19 @@ _SPACE_OR_WIDE_BYTES = np.array([b >= 0x80 or chr(b).isspace() for b in range(25
 _BYLINE_FIRST = np.array([chr(b) in "bBpPvVwW" for b in range(256)])  # by, von, par, por, posted, written
 
 
-def _flag_rows(texts: list[str], words: list[int], digits: np.ndarray, joined: _Joined | None = None) -> np.ndarray:
+def _flag_rows(
+    texts: list[str],
+    words: list[int],
+    digits: np.ndarray,
+    joined: _Joined | None = None,
+    dates: list[bool | None] | None = None,
+) -> np.ndarray:
     """``_line_flags`` of each of ``texts`` (non-blank, no line break in any; ``words`` their
-    word_count, ``digits`` their ASCII digits), as rows of floats: what no line can match is
-    ruled out over the bytes of all lines at once, and each flag is computed line by line only
-    where it may hold (on a page of prose that is a few lines in ten, where the six checks of
-    every line were a tenth of the text stage).
+    word_count, ``digits`` their ASCII digits, ``dates`` their is_date_line where the rules
+    asked already: UnitFacts.dates), as rows of floats: what no line can match is ruled out
+    over the bytes of all lines at once, and each flag is computed line by line only where it
+    may hold (on a page of prose that is a few lines in ten, where the six checks of every line
+    were a tenth of the text stage).
 
     Each test only rules out what the flag's own pattern cannot match on an ASCII line: its
     first byte no lower-case letter (starts_lower), more than four words (is_menu_item), none
@@ -624,18 +642,19 @@ def _flag_rows(texts: list[str], words: list[int], digits: np.ndarray, joined: _
         | _SPACE_OR_WIDE_BYTES[last_byte]
         | ((data[np.maximum(last - 2, 0)] == 0x2E) & (data[np.maximum(last - 1, 0)] == 0x2E) & (last_byte == 0x2E)),
     )
+    known = dates if dates is not None else [None] * n
     checks = (
-        lambda text, _: text[0].islower(),
-        is_menu_item,
-        lambda text, _: is_breadcrumb(text),
-        is_date_line,
-        lambda text, _: _BYLINE.match(text) is not None,
-        lambda text, _: _TRUNCATED.search(text[-6:]) is not None,
+        lambda k: texts[k][0].islower(),
+        lambda k: is_menu_item(texts[k], words[k]),
+        lambda k: is_breadcrumb(texts[k]),
+        lambda k: is_date_line(texts[k], words[k]) if known[k] is None else known[k],
+        lambda k: _BYLINE.match(texts[k]) is not None,
+        lambda k: _TRUNCATED.search(texts[k][-6:]) is not None,
     )
     out = np.zeros((n, 6), dtype=np.float64)
     for column, (check, may_hold) in enumerate(zip(checks, maybe, strict=True)):
-        rows = np.flatnonzero(may_hold)
-        out[rows, column] = [check(texts[k], words[k]) for k in rows.tolist()]
+        rows = np.flatnonzero(may_hold).tolist()
+        out[rows, column] = list(map(check, rows))
     return out
 
 
@@ -742,6 +761,7 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     word_counts: list[int] = []
     facts_columns: tuple[list[bool], ...] = ([], [], [])  # sentence_end, paragraph, sentence
     rules: list[int] = []
+    dates: list[bool | None] = []  # is_date_line of each line, where the rules asked already
     for verdicts, facts in pages:
         rows = [bool(text) for text in facts.texts]
         page_texts = list(itertools.compress(facts.texts, rows))
@@ -754,6 +774,7 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
         for column, values in zip(facts_columns, (facts.sentence_end, facts.paragraph, facts.sentence), strict=True):
             column += itertools.compress(values, rows)
         rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
+        dates += itertools.compress(facts.dates, rows)
     n = len(texts)
     out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
     if not n:
@@ -763,7 +784,7 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     # per column costs more in conversions), the characters counted over all lines at once.
     joined = _joined(texts)
     digits, punct, unspaced = _char_counts(texts, joined)
-    out[:, _FLAG_COLUMNS] = _flag_rows(texts, word_counts, digits, joined)
+    out[:, _FLAG_COLUMNS] = _flag_rows(texts, word_counts, digits, joined, dates)
     sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
     words = np.array(word_counts, dtype=np.float64)
     paragraph = np.array(facts_columns[1], dtype=np.float64)

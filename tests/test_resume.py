@@ -159,3 +159,40 @@ def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path, monkeypatch: pytes
     notices.clear()
     runners.run([inputs], tmp_path / "fresh", Config(jobs=1), on_notice=notices.append)
     assert notices == []  # a fresh run has nothing to say
+
+
+def test_a_work_folder_of_another_format_is_started_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the phases spill and file changes shape between builds of one version (the site
+    # templates' decisions became line indices): such a folder must not be resumed.
+    from cleaner import runners
+    from cleaner.config import Config
+    from cleaner.runners import core
+    from cleaner.runners.local import LocalExecutor
+
+    monkeypatch.setattr(core, "GROUP_FILES", 2)
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+
+    class Interrupted(LocalExecutor):
+        """Ctrl-C after the first two tasks of the first phase."""
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            execute = super().__enter__()
+
+            def interrupted(tasks):  # type: ignore[no-untyped-def]
+                for done, result in enumerate(execute(tasks)):
+                    if done == 2:
+                        raise KeyboardInterrupt
+                    yield result
+
+            return interrupted
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        runners.run([inputs], out, Config(jobs=1), executor=Interrupted)
+    monkeypatch.setattr(core, "WORK_FORMAT", core.WORK_FORMAT + 1)
+    notices: list[str] = []
+    runners.run([inputs], out, Config(jobs=1), on_notice=notices.append)
+    assert not any(notice.startswith("resuming") for notice in notices)
+    runners.run([inputs], tmp_path / "fresh", Config(jobs=1))
+    assert tree(out) == tree(tmp_path / "fresh")

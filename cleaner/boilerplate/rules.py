@@ -730,6 +730,37 @@ _LONG_CUES = tuple(
     )
 )
 
+# The sizes where what long_cues_to_try gives changes: a cue's LINE_CUE_MAX_LENGTH, and the
+# widths where its long_part drops alternatives. Two sizes with the same bisect_left here
+# are above the same of them, so they get the same cues and the same first parts.
+_LONG_SIZES = sorted({*LINE_CUE_MAX_LENGTH, *(width for _, cue in _CUES for width in cue._cuts)})
+
+
+_CueToTry = tuple[Reason, _Cue, re.Pattern[str] | None]
+
+
+@functools.lru_cache(maxsize=8192)
+def long_cues_to_try(size_class: int, starting: int, held: int) -> tuple[_CueToTry, ...]:
+    """The cues _line_reason tries on a long line (over SHORT_LINE) whose size has ``size_class``
+    (its bisect_left in _LONG_SIZES), whose first character starts the cues of ``starting``
+    (cues_starting_with) and that holds the trigger words of ``held`` (trigger_masks), in
+    order, each with the first part to try (its long_part for that size, None where the
+    first character cannot start it), leaving out those with nothing to try. A pure function
+    of its arguments, remembered: a few thousand combinations occur on the 30 MB text dump,
+    and a line of prose then loops over the two or three cues it may match instead of all
+    ten (the loop and its checks were half the time of a long line's cues).
+    """
+    size = _LONG_SIZES[size_class] if size_class < len(_LONG_SIZES) else _LONG_SIZES[-1] + 1
+    plan = []
+    for reason, cue, longest, triggers, _, bit in _LONG_CUES:
+        if size > longest or (triggers is not None and not held & bit):
+            continue
+        anchored = cue.long_part(size) if starting & bit else None
+        if anchored is not None or cue.floating is not None:
+            plan.append((reason, cue, anchored))
+    return tuple(plan)
+
+
 # Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
 PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
     (
@@ -774,6 +805,11 @@ def _line_reason(line: str, held: int | None) -> Reason | None:
     if size <= SHORT_LINE:
         for reason, cue, bit in _SHORT_CUES:
             if cue.fullmatch(text, lowered, cue.anchored if starting & bit else None):
+                return reason
+        return None
+    if held is not None:  # the cues the loop below would try, and their first parts, looked up
+        for reason, cue, anchored in long_cues_to_try(bisect.bisect_left(_LONG_SIZES, size), starting, held):
+            if cue.fullmatch(text, lowered, anchored):
                 return reason
         return None
     for reason, cue, longest, triggers, trigger_pattern, bit in _LONG_CUES:

@@ -1,17 +1,19 @@
 """Site templates: lines that recur in many documents of one site are boilerplate there.
 
-A CorpusStage in three pure steps. ``summarize`` reduces a document to its site and the
-64-bit hashes of its distinct lines (compact: no text crosses the barrier). ``file_decisions``
-counts, per site, in how many documents each hash occurs and marks a hash as template when it
-occurs in at least ``template_min_docs`` documents and in at least ``template_share`` of the
-site's documents. ``apply`` drops those lines. Counts do not depend on order, so the result is
-the same for any ``--jobs``.
+A CorpusStage in three pure steps. ``summarize`` reduces a document to its site and a 64-bit
+hash of each of its lines (compact: no text crosses the barrier). ``file_decisions`` counts, per
+site, in how many documents each hash occurs and marks a hash as template when it occurs in at
+least ``template_min_docs`` documents and in at least ``template_share`` of the site's
+documents; a document's decision is where its template lines are (their indices among its
+lines). ``apply`` drops those lines, without hashing the text again: the decision is applied to
+the text that was summarized (the stage's summary and apply meet nothing between them). Counts
+do not depend on order, so the result is the same for any ``--jobs``.
 
 ``file_decisions`` counts in tasks (on the runners' workers, or in this process for the library
 and ``explain``), so the driver never holds every document's hashes, nor their decisions. Per
 shard, the hash counts of each site (pre-aggregated: boilerplate lines repeat) are written by
 site partition; per partition, the sites' counts are added up and their template lines chosen;
-per shard again, each document's template lines are picked out and filed for that shard's next
+per shard again, each document's template lines are found and filed for that shard's next
 task (``decide_sharded`` reads them back into one mapping, for the library).
 tests/boilerplate/test_boilerplate_templates_and_invariants.py checks the decisions against a
 one-piece count kept there as a test oracle.
@@ -43,6 +45,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from cleaner.boilerplate.text import STAGE, remove_spans
@@ -53,10 +56,23 @@ from cleaner.stage import TaskMap, gather_decisions, write_decisions
 
 @dataclass(frozen=True, slots=True)
 class TemplateSummary:
-    """What one document contributes to the template decision: its site and line hashes."""
+    """What one document contributes to the template decision: its site and its lines' hashes
+    (line_keys of its text: one per line, in order, None for a blank line).
+
+    >>> TemplateSummary("example.org", (7, None, 5, 7)).hashes == {5, 7}
+    True
+    """
 
     site: str
-    hashes: frozenset[int]
+    keys: tuple[int | None, ...]
+
+    @property
+    def hashes(self) -> frozenset[int]:
+        """The hashes of its distinct non-blank lines (what the site's counts add up)."""
+        return cast(frozenset[int], frozenset(self.keys) - _BLANK)
+
+
+_BLANK = frozenset([None])  # a blank line's key
 
 
 def site_of(doc: Document) -> str:
@@ -210,7 +226,7 @@ def shard_template_lines(
     """Each document's template lines (documents with none are left out), filed for the shard
     at ``filed`` (:func:`~cleaner.stage.write_decisions`); returns whether it had any."""
     tables: dict[int, dict[str, frozenset[int]]] = {}
-    decisions: dict[str, frozenset[int]] = {}
+    decisions: dict[str, tuple[int, ...]] = {}
     for key, summary in summaries:
         part = site_partition(summary.site, partitions)
         if part not in tables:
@@ -218,10 +234,19 @@ def shard_template_lines(
                 tables[part] = pickle.load(fh)
         template = tables[part].get(summary.site)
         if template:
-            mine = summary.hashes & template
+            mine = template_lines(summary.keys, template)
             if mine:
                 decisions[key] = mine
     return write_decisions(filed, decisions)
+
+
+def template_lines(keys: Sequence[int | None], template: frozenset[int]) -> tuple[int, ...]:
+    """The indices of the lines whose hash (``keys``, line_keys of a text) is one of ``template``.
+
+    >>> template_lines((7, None, 5, 7), frozenset({7}))
+    (0, 3)
+    """
+    return tuple(i for i, key in enumerate(keys) if key in template)
 
 
 class Templates:
@@ -236,7 +261,7 @@ class Templates:
         """Nothing to load: hashes and counts need no tables."""
 
     def summarize(self, doc: Document) -> TemplateSummary:
-        return TemplateSummary(site_of(doc), frozenset(k for k in line_keys(doc.text) if k is not None))
+        return TemplateSummary(site_of(doc), tuple(line_keys(doc.text)))
 
     def file_decisions(
         self,
@@ -271,22 +296,24 @@ class Templates:
         shards: Sequence[Sequence[tuple[str, TemplateSummary]]],
         run: TaskMap,
         folder: Path,
-    ) -> Mapping[str, frozenset[int]]:
-        """Each document's template lines, by key: :meth:`file_decisions` read back into one
-        mapping (:func:`~cleaner.stage.gather_decisions`)."""
+    ) -> Mapping[str, tuple[int, ...]]:
+        """Each document's template lines (their indices among its lines), by key:
+        :meth:`file_decisions` read back into one mapping (:func:`~cleaner.stage.gather_decisions`)."""
         return gather_decisions(self, shards, run, folder)
 
-    def apply(self, doc: Document, decision: frozenset[int] | None) -> Document:
+    def apply(self, doc: Document, decision: Sequence[int] | None) -> Document:
+        """Drop the lines at the indices ``decision`` names (increasing; template_lines of the
+        summary of this document's text)."""
         if not decision or not self.cfg.templates:
             return doc
         text = doc.text
-        # The lines' spans with their terminators (as split_lines gives them), from their lengths.
-        starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)))]
-        drops = [
-            Drop(STAGE, Reason.TEMPLATE, Unit.LINE, text[starts[i] : starts[i + 1]], starts[i], starts[i + 1])
-            for i, key in enumerate(line_keys(text))
-            if key in decision
-        ]
-        if not drops:
-            return doc
-        return doc.replace(text=remove_spans(doc.text, drops), drops=doc.drops + tuple(drops))
+        # The lines with their terminators (as split_lines gives them), and their spans from their lengths.
+        lines = text.splitlines(keepends=True)
+        if decision[-1] >= len(lines):
+            raise ValueError(
+                f"a template decision names line {decision[-1]} of a text of {len(lines)} lines: it was "
+                "taken for another text; apply a decision to the text that was summarized"
+            )
+        starts = [0, *itertools.accumulate(map(len, lines))]
+        drops = tuple(Drop(STAGE, Reason.TEMPLATE, Unit.LINE, lines[i], starts[i], starts[i + 1]) for i in decision)
+        return doc.replace(text=remove_spans(text, list(drops)), drops=doc.drops + drops)

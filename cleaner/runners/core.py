@@ -578,12 +578,20 @@ class Checkpoint:
             pickle.dump(sorted(shards), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+# The shape of what the phases leave in the work folder (spilled documents and summaries, filed
+# decisions): bump it when one changes, so a folder an earlier build left is started afresh,
+# never resumed by code that reads it another way (the version stays 0.1.0 between commits).
+# 2: the site-template summaries keep a hash per line, their decisions are line indices.
+WORK_FORMAT = 2
+
+
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:
-    """What a checkpoint is valid for: the config (any --jobs), the version, and every shard's file state."""
+    """What a checkpoint is valid for: the config (any --jobs), the version and WORK_FORMAT, and
+    every shard's file state."""
     from cleaner import __version__
 
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\n{dataclasses.replace(cfg, jobs=0)!r}\n".encode())
+    digest.update(f"{__version__}\n{WORK_FORMAT}\n{dataclasses.replace(cfg, jobs=0)!r}\n".encode())
     for shard in shards:
         try:
             st = shard.file.path.stat()

@@ -15,24 +15,22 @@ from cleaner.config import BoilerplateConfig
 
 def one_piece_templates(
     cfg: BoilerplateConfig, summaries: Iterable[tuple[str, TemplateSummary]]
-) -> dict[str, frozenset[int]]:
-    """Each document's template lines, counted per site in one pass over every summary."""
-    per_site: dict[str, list[tuple[str, frozenset[int]]]] = defaultdict(list)
+) -> dict[str, tuple[int, ...]]:
+    """Each document's template lines (their indices), counted per site in one pass over every summary."""
+    per_site: dict[str, list[tuple[str, tuple[int | None, ...]]]] = defaultdict(list)
     for key, summary in summaries:
-        per_site[summary.site].append((key, summary.hashes))
-    decisions: dict[str, frozenset[int]] = {}
+        per_site[summary.site].append((key, summary.keys))
+    decisions: dict[str, tuple[int, ...]] = {}
     for members in per_site.values():
         if len(members) < cfg.template_min_docs:
             continue
         counts: Counter[int] = Counter()
-        for _, hashes in members:
-            counts.update(hashes)
+        for _, keys in members:
+            counts.update({k for k in keys if k is not None})
         floor = max(cfg.template_min_docs, cfg.template_share * len(members))
-        template = frozenset(h for h, n in counts.items() if n >= floor)
-        if not template:
-            continue
-        for key, hashes in members:
-            mine = hashes & template
+        template = {h for h, n in counts.items() if n >= floor}
+        for key, keys in members:
+            mine = [i for i, k in enumerate(keys) if k is not None and k in template]
             if mine:
-                decisions[key] = mine
+                decisions[key] = tuple(mine)
     return decisions

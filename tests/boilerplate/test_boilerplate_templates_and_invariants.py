@@ -58,6 +58,21 @@ def test_templates_do_not_depend_on_input_order() -> None:
     assert {d.id: d for d in _run(stage, shuffled)} == expected
 
 
+def test_a_template_decision_names_lines_of_the_summarized_text() -> None:
+    # The decision is where the template lines are (line indices): apply cuts those lines
+    # without hashing the text again, and refuses a decision that names lines it does not have.
+    import pytest
+
+    stage = Templates(BoilerplateConfig())
+    doc = Document(id="a", text="Share this story\nBody one.\nShare this story\n")
+    out = stage.apply(doc, (0, 2))
+    assert out.text == "Body one.\n"
+    footer = "Share this story\n"
+    assert [(d.text, d.start, d.end) for d in out.drops] == [(footer, 0, 17), (footer, 27, 44)]
+    with pytest.raises(ValueError, match="another text"):
+        stage.apply(doc, (1, 3))
+
+
 def test_summaries_are_compact_hashes() -> None:
     stage = Templates(BoilerplateConfig())
     summary = stage.summarize(_site_docs("a", 1)[0])
@@ -185,8 +200,11 @@ def test_sharded_template_decision_equals_one_shard_and_the_oracle(seed: int, pa
     for i in range(rng.randint(0, 60)):
         site = f"site{rng.choice([0, 0, 0, 1, 1, 2, 3])}.example"
         template = [0] if site == "site0.example" else []  # every page of site0 carries line 0
-        hashes = frozenset([*rng.sample(range(1, 12), rng.randint(0, 6)), 100 + i, *template])
-        keyed.append((f"doc{i}", TemplateSummary(site, hashes)))
+        # A document's lines: some shared, one of its own, the template, a blank one, a repeat.
+        keys: list[int | None] = [*rng.sample(range(1, 12), rng.randint(0, 6)), 100 + i, *template, None]
+        keys.append(rng.choice(keys))
+        rng.shuffle(keys)
+        keyed.append((f"doc{i}", TemplateSummary(site, tuple(keys))))
     cut = sorted(rng.sample(range(len(keyed) + 1), 2)) if keyed else [0, 0]
     shards = [keyed[: cut[0]], [], keyed[cut[0] : cut[1]], keyed[cut[1] :]]
 

@@ -92,6 +92,18 @@ def test_unit_facts_are_the_public_functions(parts: list[str]) -> None:
         assert sentence is (bool(text) and T.is_sentence(text))
 
 
+@given(st.lists(st.lists(LINE, max_size=8), max_size=5))
+@settings(max_examples=150, deadline=None)
+def test_facts_of_many_pages_are_each_pages_facts(pages: list[list[str]]) -> None:
+    # unit_facts_many counts the words of all pages' ASCII lines in one pass over their bytes.
+    units = [T.split_lines("\n".join(parts)) for parts in pages]
+    for lines, facts in zip(units, T.unit_facts_many(units), strict=True):
+        texts = [line.text.strip() for line in lines]
+        assert facts.texts == texts
+        assert facts.words == [T.word_count(text) if text else 0 for text in texts]
+        assert facts.paragraph == [bool(text) and T.is_paragraph(text) for text in texts]
+
+
 def reference_line_features(lines: list[T.Line], verdicts: list[Reason | None], chrome: bool) -> np.ndarray:
     """The scorer's first 36 columns as first written: a list per column, every pattern run."""
     names = T.LINE_FEATURES[:36]

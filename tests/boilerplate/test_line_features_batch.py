@@ -19,6 +19,10 @@ _LINES = [
     "November 20, 2019", "By Jane Doe", "Read more...", "", "  ", "Net profit 12.5 mln vs 9.8 mln",
     "Rain all week", "Контакты", "これが非常に困ったもの。", "© 2024 Example Media. All rights reserved.",
     "Итоги: 12,5 млн. руб.; рост 3%!", "٢٠١٩ 12 مارس، 2019؟", "Ünïcödé 1.2, wörds: 3!", "x\udcff 1.",
+    # what _flag_rows rules out over bytes, at its edges: a byline after punctuation, lower case,
+    # endings of a blurb cut short, one-byte lines, separators, a menu of four words
+    "-- by the editors of the paper", "posted by admin", "read on [...]", "and more \u2026", "x", ".",
+    "Page 1 / 2", "Home > News", "Contact us and more", "12.11.2019",
 ]  # fmt: skip
 
 

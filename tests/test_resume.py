@@ -124,11 +124,29 @@ def test_resume_after_the_index_commit_sees_the_index_as_it_was(
     assert (seen["documents"], seen["pending_documents"]) == (160, 0)  # committed at the end, not added twice
 
 
+def interrupted_after(tasks: int) -> type:
+    """A local executor whose run is stopped by Ctrl-C after ``tasks`` tasks of the first phase."""
+    from cleaner.runners.local import LocalExecutor
+
+    class Interrupted(LocalExecutor):
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            execute = super().__enter__()
+
+            def interrupted(pending):  # type: ignore[no-untyped-def]
+                for done, result in enumerate(execute(pending)):
+                    if done == tasks:
+                        raise KeyboardInterrupt
+                    yield result
+
+            return interrupted
+
+    return Interrupted
+
+
 def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cleaner import runners
     from cleaner.config import Config
     from cleaner.runners import core
-    from cleaner.runners.local import LocalExecutor
 
     monkeypatch.setattr(core, "GROUP_FILES", 2)  # the seed pages in tasks of two: [2, 2, 1]
 
@@ -136,23 +154,9 @@ def test_a_resumed_run_says_where_it_picks_up(tmp_path: Path, monkeypatch: pytes
     shutil.copytree(SEEDS, inputs)
     shards = len(list(inputs.iterdir()))
 
-    class Interrupted(LocalExecutor):
-        """Ctrl-C after the first two tasks of the first phase."""
-
-        def __enter__(self):  # type: ignore[no-untyped-def]
-            execute = super().__enter__()
-
-            def interrupted(tasks):  # type: ignore[no-untyped-def]
-                for done, result in enumerate(execute(tasks)):
-                    if done == 2:
-                        raise KeyboardInterrupt
-                    yield result
-
-            return interrupted
-
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        runners.run([inputs], out, Config(jobs=1), executor=Interrupted)
+        runners.run([inputs], out, Config(jobs=1), executor=interrupted_after(2))
     notices: list[str] = []
     runners.run([inputs], out, Config(jobs=1), on_notice=notices.append)
     assert notices == [f"resuming: 4 of {shards} shards already done (phase 1 of 3)"]
@@ -167,29 +171,14 @@ def test_a_work_folder_of_another_format_is_started_afresh(tmp_path: Path, monke
     from cleaner import runners
     from cleaner.config import Config
     from cleaner.runners import core
-    from cleaner.runners.local import LocalExecutor
 
     monkeypatch.setattr(core, "GROUP_FILES", 2)
     inputs = tmp_path / "in"
     shutil.copytree(SEEDS, inputs)
 
-    class Interrupted(LocalExecutor):
-        """Ctrl-C after the first two tasks of the first phase."""
-
-        def __enter__(self):  # type: ignore[no-untyped-def]
-            execute = super().__enter__()
-
-            def interrupted(tasks):  # type: ignore[no-untyped-def]
-                for done, result in enumerate(execute(tasks)):
-                    if done == 2:
-                        raise KeyboardInterrupt
-                    yield result
-
-            return interrupted
-
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        runners.run([inputs], out, Config(jobs=1), executor=Interrupted)
+        runners.run([inputs], out, Config(jobs=1), executor=interrupted_after(2))
     monkeypatch.setattr(core, "WORK_FORMAT", core.WORK_FORMAT + 1)
     notices: list[str] = []
     runners.run([inputs], out, Config(jobs=1), on_notice=notices.append)

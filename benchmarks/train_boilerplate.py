@@ -37,6 +37,10 @@ Options tried for the page-shape columns (not in the shipped command unless it s
 ``--learn-tune`` lets the trees learn from the Scrapinghub tune pages too (each weighs TUNE_PAGE_WEIGHT
 or ``--tune-weight``, dealt into the folds by site, ``folds_with_extra``); the bars are then chosen
 on their out-of-fold scores only, and ``cv_tune`` in the results is their out-of-fold F1 (bench_extraction's metric).
+``--text-learn-tune`` does the same for
+the text scorer with the tune half's visible-lines dumps (each line labelled from the page's truth as
+WCXB's are, each page weighing ``--tune-weight``, dealt into the folds by site); ``text_cv_tune`` is their
+out-of-fold F1 as a user gets it (``remove_spans(visible, classify_lines(...))``); TEXT_BARS stay fixed.
 ``--few-page-features`` lets the trees learn from the strongest page-shape columns only (largest
 split gain, chosen inside each fold: KEEP_PAGE_SHAPE, KEEP_CONTEXT_SHAPE). ``--results`` writes the
 results somewhere else (runs side by side). ``--rounds``, ``--context-rounds`` and ``--learning-rate``
@@ -151,7 +155,7 @@ SCRAPINGHUB_WEIGHT = 0.5
 # set after seeing that page.
 RESCUE_GRID = ((0.0, 0.0), *((share, wide) for wide in (0.0, 0.25, 0.5, 1.0) for share in (0.1, 0.2)))
 TEXT_BARS = {"other": (0.1, 0.5, 0.8)}
-# With --learn-tune, the weight of a Scrapinghub tune page in the trees' training, against a
+# With --learn-tune (and --text-learn-tune), the weight of a Scrapinghub tune page in the trees' training, against a
 # WCXB page's 1 (each page's blocks weigh its share of its words, so a page counts about once):
 # fixed before looking, every page alike (the default of --tune-weight). Half a WCXB page's weight:
 # the shipped model (session 10's C3; 1.0 cost WCXB CV 0.863 -> 0.859 with 150 + 150 trees).
@@ -405,6 +409,19 @@ def scrapinghub_tune(data: Path, cues: ClassCues) -> list[TunePage]:
     return out
 
 
+def scrapinghub_tune_text(data: Path) -> list[tuple[str, str, str]]:
+    """The Scrapinghub "tune" half's visible-lines dumps (what bench_extraction's text mode reads):
+    per page (visible text, truth, site), in id order (never the "heldout" half)."""
+    root = data / SCRAPINGHUB
+    if not (root / "ground-truth.json").exists():
+        return []
+    truth = json.loads((root / "ground-truth.json").read_text("utf-8"))
+    tune = set(json.loads((HERE / "splits" / "extraction.json").read_text("utf-8"))["tune"])
+    with gzip.open(root / "text" / "visible-lines.jsonl.gz", "rt", encoding="utf-8") as handle:
+        visible = {row["id"]: row["text"] for row in map(json.loads, handle) if row["id"] in tune}
+    return [(visible[i], truth[i]["articleBody"], _wcxb.site_of_url(truth[i]["url"])) for i in sorted(visible)]
+
+
 def folds_by_site(sites: list[str], k: int, seed: int) -> list[int]:
     """A fold per page: sites shuffled with the seed and dealt round-robin, so a site sits in one fold."""
     unique = sorted(set(sites))
@@ -507,6 +524,10 @@ def main(argv: list[str] | None = None) -> int:
                         " model does; --no-learn-tune: WCXB pages only)")  # fmt: skip
     parser.add_argument("--tune-weight", type=float, default=TUNE_PAGE_WEIGHT,
                         help="with --learn-tune: a tune page's weight against a WCXB page's 1")
+    parser.add_argument("--text-learn-tune", action=argparse.BooleanOptionalAction, default=False,
+                        help="the text scorer's trees learn from the Scrapinghub tune half's visible-lines dumps too"
+                        " (each page weighs --tune-weight, dealt into the folds by site; text_cv_tune: their"
+                        " out-of-fold F1)")  # fmt: skip
     parser.add_argument("--oof", type=Path, help="write the out-of-fold block scores here (.npz, for review)")
     parser.add_argument(
         "--rescore",
@@ -568,6 +589,20 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(size)
         counts.append(token_counts(result, share >= 0.5, size))
     sites = [page.site for page in pages]
+    # The pages the text scorer may learn from: WCXB's, then (--text-learn-tune) the tune half's
+    # visible-lines dumps, labelled the same way, each weighing --tune-weight.
+    text_weight = [1.0] * len(text_units)
+    text_sites = list(sites[: len(text_units)])
+    tune_text = scrapinghub_tune_text(args.data) if text_units and args.text_learn_tune else []
+    for visible, truth, site in tune_text:
+        lines, verdicts, chrome = judge_lines(visible)
+        kept = [line.text.strip() for line in lines if line.text.strip()]
+        line_share, line_size = text_labels(kept, truth)
+        text_units.append((visible, lines, verdicts, chrome, line_features(lines, verdicts, chrome),
+                           (line_share >= 0.5).astype(np.float32), line_size))  # fmt: skip
+        text_learned.append(True)
+        text_weight.append(args.tune_weight)
+        text_sites.append(site)
     tune_pages = [] if args.fixed_bars or args.task == "text" else scrapinghub_tune(args.data, cues)
     # The pages the trees may learn from: WCXB's, then (--learn-tune) the tune half's, which the
     # cv table never shows (cv_tune: their out-of-fold F1, bench_extraction's metric).
@@ -672,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
         train_ids = [i for i in train_ids if text_learned[i]]
         x = np.concatenate([text_units[i][4] for i in train_ids])
         y = np.concatenate([text_units[i][5] for i in train_ids])
-        w = np.concatenate([weights(text_units[i][6]) for i in train_ids])
+        w = np.concatenate([weights(text_units[i][6]) * text_weight[i] for i in train_ids])
         booster = train(x, y, w, args.seed, ROUNDS, LINE_FEATURES)  # --rounds etc. are the HTML scorer's
         meta = dict(meta_base, init_score=0.0, label="share of the line's word trigrams in the truth >= 0.5",
                     bars=TEXT_BARS, rounds=ROUNDS, params=PARAMS)  # fmt: skip
@@ -692,14 +727,17 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict = {"command": "python benchmarks/train_boilerplate.py " + " ".join(argv or sys.argv[1:])}
     if text_units and not args.no_cv:
-        fold = folds_by_site(sites, args.folds, args.seed)
+        fold = folds_with_extra(sites, text_sites[len(pages) :], args.folds, args.seed)
         text_out: dict[str, str] = {}
+        text_tune_out: dict[int, str] = {}
         line_scores: dict[int, tuple[list, np.ndarray]] = {}
         for k in range(args.folds):
-            train_ids = [i for i in range(len(pages)) if fold[i] != k]
+            train_ids = [i for i in range(len(text_units)) if fold[i] != k]
             model = fit_text(train_ids)
-            for i in range(len(pages)):
-                if fold[i] == k:
+            for i in range(len(text_units)):
+                if fold[i] == k and i >= len(pages):
+                    text_tune_out[i - len(pages)] = text_output(i, model)
+                elif fold[i] == k:
                     text_out[pages[i].id] = text_output(i, model)
                     lines, verdicts = text_units[i][1], text_units[i][2]
                     rows = [j for j, line in enumerate(lines) if line.text.strip()]
@@ -707,10 +745,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"text fold {k}: {time.time() - started:.0f}s", file=sys.stderr)
         results["text_cv"] = _wcxb.table(pages, text_out)
         print_table({"text model (cv)": results["text_cv"]})
+        if text_tune_out:
+            results["text_cv_tune"] = tune_table([truth for _, truth, _ in tune_text], text_tune_out)
+            print(f"Scrapinghub tune half (text), out-of-fold: {results['text_cv_tune']}", file=sys.stderr)
         if not args.no_sweep:
             results["text_cv_threshold_sweep"] = sweep_thresholds(pages, line_scores, text_kept)
     if text_units and not args.no_ship:
-        model = fit_text(list(range(len(pages))))
+        model = fit_text(list(range(len(text_units))))
         args.models.mkdir(parents=True, exist_ok=True)
         model.save(args.models / TEXT_MODEL)
         print(f"wrote {args.models / TEXT_MODEL}", file=sys.stderr)
@@ -802,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["rules"] = _wcxb.table(pages, rules)
         if tune_out:
-            results["cv_tune"] = tune_table(tune_pages, tune_out)
+            results["cv_tune"] = tune_table([tp.truth for tp in tune_pages], tune_out)
             print(f"Scrapinghub tune half, out-of-fold: {results['cv_tune']}", file=sys.stderr)
         print_table({"model (cv)": results["cv"], "rules": results["rules"]})
         if not args.no_sweep:
@@ -923,12 +964,12 @@ def rechoose(pages: list, cues: ClassCues, args: argparse.Namespace) -> int:  # 
     return 0
 
 
-def tune_table(tune_pages: list[TunePage], outputs: dict[int, str]) -> dict[str, float]:
+def tune_table(truths: list[str], outputs: dict[int, str]) -> dict[str, float]:
     """bench_extraction's Scrapinghub F1 (word 4-grams, summed over pages) of ``outputs`` (by index
-    into ``tune_pages``)."""
+    into ``truths``, the tune pages')."""
     from bench_extraction import page_counts, score
 
-    return {**score([page_counts(tune_pages[j].truth, text) for j, text in sorted(outputs.items())]),
+    return {**score([page_counts(truths[j], text) for j, text in sorted(outputs.items())]),
             "pages": len(outputs)}  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -106,6 +108,25 @@ def test_tune_pages_join_the_folds_by_site_without_moving_the_wcxb_pages() -> No
     assert folds[30] == fold_of["site3.org"] and folds[34] == fold_of["site5.org"]
     assert folds[31] == folds[33]
     assert all(0 <= f < 3 for f in folds)
+
+
+def test_the_text_scorer_learns_from_the_tune_halfs_dumps_only(tmp_path: Path) -> None:
+    # --text-learn-tune: the Scrapinghub pages the text scorer may learn from are the split's tune
+    # half's visible-lines dumps, in id order, with their truth and site; never a held-out page.
+    trainer = _trainer()
+    split = json.loads((TRAINER.parent / "splits" / "extraction.json").read_text("utf-8"))
+    tune, held = sorted(split["tune"])[:2], sorted(split["heldout"])[0]
+    root = tmp_path / trainer.SCRAPINGHUB
+    (root / "text").mkdir(parents=True)
+    truth = {i: {"articleBody": f"body of {i}", "url": f"https://www.site-{i}.com/a"} for i in [*tune, held]}
+    (root / "ground-truth.json").write_text(json.dumps(truth), "utf-8")
+    with gzip.open(root / "text" / "visible-lines.jsonl.gz", "wt", encoding="utf-8") as handle:
+        for i in [held, *reversed(tune)]:
+            handle.write(json.dumps({"id": i, "text": f"Menu\nvisible {i}\n"}) + "\n")
+    assert trainer.scrapinghub_tune_text(tmp_path) == [
+        (f"Menu\nvisible {i}\n", f"body of {i}", f"site-{i}.com") for i in tune
+    ]
+    assert trainer.scrapinghub_tune_text(tmp_path / "missing") == []
 
 
 def test_the_trees_learn_at_the_rate_they_are_given() -> None:

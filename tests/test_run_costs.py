@@ -50,10 +50,22 @@ def test_cleaning_the_seeds_loads_neither_scipy_graphs_nor_a_pool(tmp_path: Path
         "new_pool = local.LocalExecutor._new_pool\n"
         "local.LocalExecutor._new_pool = lambda self, n: pools.append(n) or new_pool(self, n)\n"
         f"run([{str(SEEDS)!r}], {str(tmp_path / 'out')!r}, Config())\n"
-        "print('scipy.sparse.csgraph' in sys.modules, len(pools))\n"
+        "print('scipy.sparse.csgraph' in sys.modules, len(pools), 'selectolax' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "0"]
+    assert out.stdout.split() == ["False", "0", "False"]  # plain text: no HTML parser either
+
+
+def test_a_dedup_only_run_loads_no_other_stage(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from cleaner.config import Config\n"
+        "from cleaner.runners import run\n"
+        f"run([{str(SEEDS)!r}], {str(tmp_path / 'out')!r}, Config(stages=('dedup',)))\n"
+        "print(sorted(m for m in ('ftfy', 'selectolax', 'cleaner.normalize', 'cleaner.boilerplate',"
+        " 'cleaner.signals', 'py3langid', 'pycld2') if m in sys.modules))\n"
+    )
+    assert _python(code) == "[]"
 
 
 def test_a_run_collects_garbage_less_often_and_restores_the_collector(tmp_path: Path) -> None:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 _TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
 _NOT_NESTING = frozenset(
     b"area base br col embed hr img input link meta param source track wbr "  # void
@@ -55,6 +53,8 @@ def depth_bound(html: str) -> int:
     >>> depth_bound("<div><p>a<div>b</div></div></div></div><div>c</div>")
     2
     """
+    import numpy as np  # not at import: the command line loads this module before it sets up numpy
+
     tags = _TAG_START.findall(html)
     if not tags:
         return 0

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from cleaner.config import Config
 from cleaner.record import Document, Edit, Reason
 from cleaner.report import Report
-from cleaner.stage import CorpusStage, Stage, decide_in_process, doc_key
+from cleaner.stage import CorpusStage, KeyedSummaries, Stage, SummaryColumns, decide_in_process, doc_key
 
 Step = Stage | CorpusStage
 StepObserver = Callable[[Step, Sequence[Document], Sequence[Document]], None]
@@ -226,7 +226,7 @@ def run_segment(
     decisions: Mapping[str, object],
     report: Report,
     observe: StepObserver | None = None,
-) -> tuple[list[Document], list[tuple[str, object]]]:
+) -> tuple[list[Document], Sequence[tuple[str, object]]]:
     """Segment ``number`` of the pipeline over one batch: the decisions of the corpus stage
     before it applied (``decisions``, by key), its per-document stages run, then the summaries
     of the corpus stage that ends it (none after the last segment). Returns the batch and the
@@ -237,7 +237,7 @@ def run_segment(
     if previous is not None:
         batch = apply_decisions(batch, previous, decisions, report, observe)
     batch = run_stages(batch, segment.stages, report, observe)
-    summaries: list[tuple[str, object]] = []
+    summaries: Sequence[tuple[str, object]] = []
     if segment.corpus is not None:
         batch, summaries = summarize(batch, segment.corpus, report)
     return batch, summaries
@@ -293,27 +293,34 @@ def _internal_error(doc: Document, stage: str, exc: Exception) -> Document:
 
 def summarize(
     docs: Sequence[Document], corpus: CorpusStage, report: Report
-) -> tuple[list[Document], list[tuple[str, object]]]:
+) -> tuple[list[Document], Sequence[tuple[str, object]]]:
     """The corpus stage's summaries of a batch's kept documents, keyed for ``decide``.
 
     Returns the batch too: a document whose summary fails is rejected as an internal error.
     """
     started = time.perf_counter()
-    batch, out = list(docs), []
+    batch = list(docs)
     kept = [d for d in batch if d.rejected is None]
     many = getattr(corpus, "summarize_many", None)
+    out: Sequence[tuple[str, object]]
     try:
         if many is None:
             raise NotImplementedError
-        out = [(doc_key(d), s) for d, s in zip(kept, many(kept), strict=True)]
+        summaries = many(kept)
+        keys = [doc_key(d) for d in kept]
+        if isinstance(summaries, SummaryColumns):  # kept as columns: see SummaryColumns
+            out = KeyedSummaries(keys, summaries)
+        else:
+            out = list(zip(keys, summaries, strict=True))
     except Exception:  # no batch method, or one document broke it: one at a time
-        out = []
+        one_by_one: list[tuple[str, object]] = []
         for i, doc in enumerate(batch):
             if doc.rejected is None:
                 try:
-                    out.append((doc_key(doc), corpus.summarize(doc)))
+                    one_by_one.append((doc_key(doc), corpus.summarize(doc)))
                 except Exception as exc:
                     batch[i] = _internal_error(doc, corpus.name, exc)
+        out = one_by_one
     report.add_seconds(corpus.name, time.perf_counter() - started)
     return batch, out
 

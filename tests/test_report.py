@@ -117,3 +117,25 @@ def test_report_line_is_the_json_dumps_line(doc: Document) -> None:
             report_line(doc)
         return
     assert report_line(doc) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    doc_id=_texts,
+    text=_texts,
+    path=_texts,
+    line=st.none() | st.integers(1, 2**70),
+    chars_in=st.integers(0, 2**70),
+)
+def test_report_line_of_a_document_nothing_happened_to(
+    doc_id: str, text: str, path: str, line: int | None, chars_in: int
+) -> None:
+    # The common record (report_line's template), with what orjson refuses: lone surrogates, big ints.
+    doc = Document(id=doc_id, text=text, source=Source(path, line), chars_in=chars_in)
+    try:
+        expected = dumps_record(document_record(doc)).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            report_line(doc)
+        return
+    assert report_line(doc) == expected

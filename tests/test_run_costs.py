@@ -50,10 +50,22 @@ def test_cleaning_the_seeds_loads_neither_scipy_graphs_nor_a_pool(tmp_path: Path
         "new_pool = local.LocalExecutor._new_pool\n"
         "local.LocalExecutor._new_pool = lambda self, n: pools.append(n) or new_pool(self, n)\n"
         f"run([{str(SEEDS)!r}], {str(tmp_path / 'out')!r}, Config())\n"
-        "print('scipy.sparse.csgraph' in sys.modules, len(pools))\n"
+        "print('scipy.sparse.csgraph' in sys.modules, len(pools), 'selectolax' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "0"]
+    assert out.stdout.split() == ["False", "0", "False"]  # plain text: no HTML parser either
+
+
+def test_a_dedup_only_run_loads_no_other_stage(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from cleaner.config import Config\n"
+        "from cleaner.runners import run\n"
+        f"run([{str(SEEDS)!r}], {str(tmp_path / 'out')!r}, Config(stages=('dedup',)))\n"
+        "print(sorted(m for m in ('ftfy', 'selectolax', 'cleaner.normalize', 'cleaner.boilerplate',"
+        " 'cleaner.signals', 'py3langid', 'pycld2') if m in sys.modules))\n"
+    )
+    assert _python(code) == "[]"
 
 
 def test_a_run_collects_garbage_less_often_and_restores_the_collector(tmp_path: Path) -> None:
@@ -83,3 +95,33 @@ def test_a_run_leaves_the_callers_frozen_objects_frozen(tmp_path: Path) -> None:
         assert gc.get_freeze_count() > 0  # still frozen (the count falls only as frozen objects die)
     finally:
         gc.unfreeze()
+
+
+def _python(code: str, **env: str) -> str:
+    """What ``code`` prints in a fresh interpreter, OPENBLAS_NUM_THREADS unset unless given."""
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**environ, **env}
+    ).stdout.strip()
+
+
+def test_the_command_line_loads_no_numpy_before_it_runs_a_command() -> None:
+    # cleaner --help and --version need none of the library; and the command sets BLAS's
+    # threads before numpy starts them (cli.limit_blas_threads).
+    assert _python("import sys, cleaner.cli; print('numpy' in sys.modules)") == "False"
+
+
+def test_a_command_starts_numpy_with_one_blas_thread_unless_the_user_chose() -> None:
+    code = (
+        "import os\n"
+        "from click.testing import CliRunner\n"
+        "from cleaner.cli import main\n"
+        "CliRunner().invoke(main, ['config', 'show'], catch_exceptions=False)\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    assert _python(code) == "1"
+    assert _python(code, OPENBLAS_NUM_THREADS="3") == "3"
+    # numpy already started (the library imported first): too late to matter, left alone.
+    assert _python("import numpy\n" + code) == "None"

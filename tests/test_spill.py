@@ -9,8 +9,11 @@ import numpy as np
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, Summary
+from cleaner.pipeline import summarize
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source, Unit
+from cleaner.report import Report
 from cleaner.runners.core import _spill_rows, _unspill_rows, pack_summaries, unpack_summaries
+from cleaner.stage import KeyedSummaries
 
 
 def _full_document() -> Document:
@@ -82,6 +85,31 @@ def test_spilled_dedup_summaries_come_back_equal_as_columns() -> None:
     assert [k for k, _ in back] == [k for k, _ in items]
     assert all(type(s) is Summary for _, s in back)
     assert [_summary_fields(s) for _, s in back] == [_summary_fields(s) for _, s in items]
+
+
+def test_a_batch_summarized_as_columns_spills_them_and_equals_one_by_one() -> None:
+    # Dedup.summarize_many gives SummaryColumns; the pipeline keys them (KeyedSummaries) and the
+    # runner spills the columns as they are: what comes back equals summarizing one at a time.
+    texts = [
+        "one two three four five six seven",
+        "",
+        "one two three four five six seven eight\n\nA second paragraph with more words than five.",
+        "Caf\N{LATIN SMALL LETTER E WITH ACUTE} \N{LATIN CAPITAL LETTER SHARP S}TRASSE und mehr Worte hier, "
+        "genug f\N{LATIN SMALL LETTER U WITH DIAERESIS}r eine Passage von acht Worten oder mehr.",
+        "short",
+    ]
+    docs = [Document(id=f"d{i}", text=t, source=Source("a.jsonl", i + 1)) for i, t in enumerate(texts)]
+    for passages in (True, False):
+        stage = Dedup(DedupConfig(passages=passages))
+        stage.setup()
+        one_by_one = [(f"k{i}", stage.summarize(d)) for i, d in enumerate(docs)]
+        _, keyed = summarize(docs, stage, Report())
+        assert isinstance(keyed, KeyedSummaries)
+        packed = pack_summaries(keyed)
+        assert packed[0] == 1 and packed[2] == [str(d.source) for d in docs]
+        back = unpack_summaries(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
+        assert [_summary_fields(s) for _, s in back] == [_summary_fields(s) for _, s in one_by_one]
+        assert [_summary_fields(s) for _, s in keyed] == [_summary_fields(s) for _, s in one_by_one]
 
 
 def test_summaries_of_mixed_or_plain_types_spill_as_rows() -> None:

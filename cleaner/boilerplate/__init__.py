@@ -21,18 +21,31 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from cleaner.boilerplate.html import extract, visible_text
 from cleaner.boilerplate.rules import ClassCues, LineCues
 from cleaner.boilerplate.templates import Templates, site_of
 from cleaner.boilerplate.text import classify_lines, classify_many, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document
 
+if TYPE_CHECKING:
+    from cleaner.boilerplate.html import extract, visible_text
+
 # Documents TextLines classifies together (text.classify_many): ~20 scored lines each.
 LINES_BATCH = 128
 
 __all__ = ["HtmlExtract", "Templates", "TextLines", "classify_lines", "extract", "site_of", "visible_text"]
+
+
+def __getattr__(name: str) -> Any:
+    # The HTML extractor (selectolax, the block features: ~15 ms) is imported when first used,
+    # so a run of plain text never loads it.
+    if name in ("extract", "visible_text"):
+        from cleaner.boilerplate import html
+
+        return getattr(html, name)
+    raise AttributeError(f"module 'cleaner.boilerplate' has no attribute {name!r}")
 
 
 class HtmlExtract:
@@ -55,7 +68,10 @@ class HtmlExtract:
         for doc in docs:
             if doc.kind != "html" or doc.html is None:
                 yield doc
-            elif not self.cfg.html:
+                continue
+            from cleaner.boilerplate.html import extract, visible_text  # at the first page: see __getattr__
+
+            if not self.cfg.html:
                 yield doc.replace(text=visible_text(doc.html))
             else:
                 result = extract(doc.html, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown)

@@ -117,7 +117,7 @@ def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
                 line_no += 1
                 if skip:
                     skip -= 1
-                elif raw.strip():
+                elif raw[0] == 0x7B or raw.strip():  # a record's "{" first: no strip needed to see it is not blank
                     yield parse_record(raw, f.rel, line_no, limits, stream.last_length)
 
     try:
@@ -170,11 +170,10 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
     metadata alike, recorded as a ``decode.lone_surrogate`` edit; the record is kept.
     """
     source = Source(rel, line_no)
-    fallback_id = f"{rel}:{line_no}"
     length = len(raw) if length is None else length
     if length > limits.max_document_bytes:
         return error_document(
-            fallback_id,
+            f"{rel}:{line_no}",
             source,
             Reason.ERROR_TOO_LARGE,
             f"line is {length:,} bytes, above limits.max_document_bytes={limits.max_document_bytes:,}; "
@@ -184,13 +183,17 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
         obj = _loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         return error_document(
-            fallback_id, source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
+            f"{rel}:{line_no}", source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
         )
     except RecursionError:
         obj = _TOO_DEEP
-    if obj is _TOO_DEEP or (raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(obj)):
+    # A flat record (most: no list or object among its values) is one level deep; that look at
+    # its values' types costs a seventh of the two scans of the line for brackets.
+    if obj is _TOO_DEEP or (
+        not _flat(obj) and raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(obj)
+    ):
         return error_document(
-            fallback_id,
+            f"{rel}:{line_no}",
             source,
             Reason.ERROR_FORMAT,
             f"line nests JSON arrays or objects more than {MAX_JSON_DEPTH} levels deep; flatten or remove it",
@@ -202,13 +205,13 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
             edits = (Edit("decode.lone_surrogate", repaired),)
     if not isinstance(obj, dict):
         return error_document(
-            fallback_id,
+            f"{rel}:{line_no}",
             source,
             Reason.ERROR_FORMAT,
             f"line is a JSON {type(obj).__name__}, not an object; each line must be an object with a text field",
         )
     raw_id = obj.get("id")
-    doc_id = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else fallback_id
+    doc_id = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else f"{rel}:{line_no}"
     text, html = obj.get("text"), obj.get("html")
     metadata = {k: v for k, v in obj.items() if k not in ("text", "html")}
     fields = tuple(obj)
@@ -259,6 +262,19 @@ def _holds_huge_float(value: Any) -> bool:
 
 
 _HUGE = float(2**63)
+
+
+# The types of a flat record's values (nothing nested).
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _flat(value: Any) -> bool:
+    """Whether ``value`` is a dict of strings, numbers, booleans and nulls only (one C-level pass).
+
+    >>> _flat({"id": 1, "text": "a", "rate": 0.5}), _flat({"tags": []}), _flat([1])
+    (True, False, False)
+    """
+    return type(value) is dict and _SCALARS.issuperset(map(type, value.values()))
 
 
 # Records are pickled, copied and written back; Python does each recursively, so a record nested

@@ -52,7 +52,7 @@ from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source
 from cleaner.report import Report
 from cleaner.runners.outdir import WORK_DIR, OutputLock, check_owned, check_writable, claim_outputs
-from cleaner.stage import CorpusStage
+from cleaner.stage import CorpusStage, KeyedSummaries
 from cleaner.writers import ReportPart, concatenate, join_report, output_collisions, output_rel
 
 # Documents are processed in batches: large enough to amortise per-call overhead in the stages,
@@ -274,9 +274,12 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         with open(decisions, "rb") as filed:
             decisions = pickle.load(filed)
 
+    summarized: list[Sequence[tuple[str, object]]] = []  # the last batch's summaries
+
     def process(batch: list[Document]) -> list[Document]:
         batch, summaries = run_segment(pipeline, number, batch, decisions, result.report)
-        result.summaries.extend(summaries)
+        if summaries:
+            summarized.append(summaries)
         return batch
 
     if pipeline.segments[number].corpus is not None:
@@ -290,10 +293,10 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         with atomic_file(paths.spill(number, shard.index)) as fh, atomic_file(summaries) as out:
             for batch in batches:
                 pickle.dump(_spill_rows(process(batch), keep_html), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                if result.summaries:
-                    count += len(result.summaries)
-                    pickle.dump(pack_summaries(result.summaries), out, protocol=pickle.HIGHEST_PROTOCOL)
-                    result.summaries = []
+                for keyed in summarized:
+                    count += len(keyed)
+                    pickle.dump(pack_summaries(keyed), out, protocol=pickle.HIGHEST_PROTOCOL)
+                summarized.clear()
         if count:
             result.summaries = SpilledSummaries(summaries, count)
     elif not task.group:
@@ -455,6 +458,8 @@ def pack_summaries(items: Sequence[tuple[str, object]]) -> tuple[Any, ...]:
     >>> pack_summaries(batch)[0], unpack_summaries(pack_summaries(batch)) == batch
     (1, True)
     """
+    if isinstance(items, KeyedSummaries):  # the stage gave its columns: spilled as they are
+        return (_COLUMNS, items.summaries.kind, list(items.keys), items.summaries.columns)
     kind = type(items[0][1]) if items else None
     if kind is None or not dataclasses.is_dataclass(kind) or any(type(v) is not kind for _, v in items):
         return (_ROWS, list(items))

@@ -235,6 +235,17 @@ def test_depth_bound_never_undercuts_the_exact_walk() -> None:
             assert limit_nesting(html, limit, html.encode()) == exact
 
 
+def test_depth_bound_is_the_same_once_its_memo_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.htmlguard as guard
+
+    html = "<div><P>x<li-a><DIV class='a'>" * 5 + "</div>" * 3 + "<br></DiV>"
+    monkeypatch.setattr(guard, "_STEPS", guard._Steps())
+    monkeypatch.setattr(guard._Steps, "KEPT", 2)  # two tag starts remembered, the others judged each time
+    # Three tags of each repeat open a level (<P> does not nest), none of them closed before the last.
+    assert [guard.depth_bound(html), guard.depth_bound(html.encode())] == [15, 15]
+    assert len(guard._STEPS) == 2
+
+
 def _exact_limit_nesting(html: str, max_depth: int) -> tuple[str, int]:
     """limit_nesting without its shortcuts (the walk over every tag)."""
     from unittest import mock

@@ -377,23 +377,75 @@ def doc_signals(
     chunk_cache: dict[str, tuple[int, ...]] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Every quality signal of one text, in the order of ``quality.SIGNALS`` (``_kernels.doc_signals``)."""
-    out = np.zeros(k.N_SIGNALS, dtype=np.float64)
-    chars = cps.shape[0]
     if text is None:
         text = cps.tobytes().decode("utf-32-le", "surrogatepass")
     _, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower, text, chunk_cache)
+    gopher = gopher_table[gopher_used]
+    return _signals(text, cps.shape[0], hashes, lowered, lengths, kinds, np.sort(stop_table[stop_used]), gopher,
+                    short_line)  # fmt: skip
+
+
+def docs_signals(
+    texts: list[str],
+    flags: U8,
+    lower: U32,
+    stops: list[tuple[U64, B]],
+    gopher_table: U64,
+    gopher_used: B,
+    short_line: int,
+    chunk_cache: dict[str, tuple[int, ...]] | None = None,
+) -> list[npt.NDArray[np.float64]]:
+    """doc_signals of each of ``texts`` (``stops``: each one's stop-word table and its used slots).
+
+    Their tokens come from one _tokens pass over the texts joined by line breaks: the tokenizer
+    never looks across one, so each text gets the tokens it has alone, and the few dozen numpy
+    calls of a pass (the hashing takes one per character position of the longest token) are
+    paid once for all of them instead of once per text, most of their cost on short texts.
+    """
+    joined = "\n".join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower, joined, chunk_cache)
+    sizes = [len(text) for text in texts]
+    begins = np.cumsum([0, *(size + 1 for size in sizes[:-1])])
+    cuts = [*np.searchsorted(starts, begins).tolist(), starts.shape[0]]  # each text's first token
+    gopher = gopher_table[gopher_used]
+    keys: dict[int, U64] = {}  # each stop-word table's used keys, sorted once for the texts that share it
+    out = []
+    for i, (text, (stop_table, stop_used)) in enumerate(zip(texts, stops, strict=True)):
+        stop_keys = keys.get(id(stop_table))
+        if stop_keys is None:
+            stop_keys = keys[id(stop_table)] = np.sort(stop_table[stop_used])
+        a, b = cuts[i], cuts[i + 1]
+        out.append(_signals(text, sizes[i], hashes[a:b], lowered[a:b], lengths[a:b], kinds[a:b], stop_keys, gopher,
+                            short_line))  # fmt: skip
+    return out
+
+
+def _signals(
+    text: str,
+    chars: int,
+    hashes: U64,
+    lowered: U64,
+    lengths: I64,
+    kinds: U8,
+    stop_keys: U64,
+    gopher_hashes: U64,
+    short_line: int,
+) -> npt.NDArray[np.float64]:
+    """The signals of a text of ``chars`` characters from its tokens (``stop_keys``: the sorted
+    stop-word hashes, ``gopher_hashes`` the Gopher stop words' own)."""
+    out = np.zeros(k.N_SIGNALS, dtype=np.float64)
     tokens = hashes.shape[0]
     lines = line_stats(text, short_line)
     is_word = (kinds & k.NON_SYMBOL) != 0
     words = int(is_word.sum())
     word_chars = int(lengths[is_word].sum())
     alpha = int(((kinds & k.HAS_ALPHA) != 0).sum())
-    stop_keys = np.sort(stop_table[stop_used])
     stops = 0
     if stop_keys.shape[0]:
         at = np.minimum(np.searchsorted(stop_keys, lowered), stop_keys.shape[0] - 1)
         stops = int((stop_keys[at] == lowered).sum())
-    gopher = int((gopher_table[gopher_used][:, None] == hashes[None, :]).any(axis=1).sum())
+    gopher = int((gopher_hashes[:, None] == hashes[None, :]).any(axis=1).sum())
     k._count_signals(out, words, word_chars, alpha, tokens, stops, gopher, lines, chars)
     if chars and tokens:
         _ngram_signals(hashes, lengths, out, chars)

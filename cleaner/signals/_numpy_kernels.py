@@ -3,7 +3,8 @@
 The loops of ``_kernels`` cost about 14 us per character as plain Python, and their numba twins
 cost about 0.25-0.5 CPU-s to start in each process. These functions take the same arguments and
 return the same values with a few dozen numpy passes per document, so a small run starts no
-compiler and runs no Python loop per character.
+compiler and runs no Python loop per character. ``docs_signals`` measures a batch of texts with
+those passes run once for the whole batch (the per-call cost of numpy is most of a short text's).
 
 **Tokens.** The tokenizer never looks across a space or a line break (a text's start and end
 behave as a space does), so whitespace-separated chunks are tokenized one by one. Most chunks are

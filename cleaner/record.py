@@ -223,8 +223,8 @@ class Document:
     # cleaner.signals.quality.SIGNALS); empty when the stage did not run.
     signals: Mapping[str, Any] = field(default_factory=dict)
     # ``html``'s UTF-8 bytes as read (``html.encode()`` exactly), or None: a page read as valid UTF-8
-    # carries them to the HTML extraction, whose parser takes bytes (encoding the markup again cost
-    # a third of the parse). The extraction clears it; anything that changes ``html`` must too.
+    # carries them to the HTML extraction, whose parser takes bytes (encoding the markup again was
+    # about a quarter of the parse). The extraction clears it; anything that changes ``html`` must too.
     html_utf8: bytes | None = None
 
     def __post_init__(self) -> None:

@@ -19,10 +19,14 @@ normalised to sum to 1, precision averaged over pages with tp+fp > 0, recall ove
 tp+fn > 0, F1 of the two averages.
 
 Modes measured:
-- HTML: ``cleaner.boilerplate.html.extract`` vs ``trafilatura.extract(html, include_comments=False)``,
-  each timed on one core (the process is pinned to one CPU where the OS allows it);
+- HTML: ``cleaner.boilerplate.html.extract`` (from each page's bytes, decoded in the timed pass, as the
+  HTML stage gets a page) vs ``trafilatura.extract(html, include_comments=False)``, each timed on one
+  core (the process is pinned to one CPU where the OS allows it);
 - plain text: ``cleaner.boilerplate.text.classify_lines`` on ``text/visible-lines.jsonl.gz``, beside
-  the keep-everything baseline.
+  the keep-everything baseline;
+- end to end (unless ``--no-peer``): ``cleaner clean`` on the pages as files, with the default stages
+  and with extraction alone (``--stages normalize,boilerplate``), beside the ``trafilatura`` CLI, CPU
+  seconds of the process tree, the three alternated.
 
 Every figure is reported on all pages and on both halves of the split fixed in
 ``benchmarks/splits/extraction.json`` before tuning ("tune" was inspected, "heldout" never).
@@ -44,6 +48,7 @@ from collections import Counter
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -118,7 +123,7 @@ def pin_one_core() -> str:
 
 
 def run(
-    tools: dict[str, tuple[Callable[[], Callable[[str], str]], dict[str, str]]], repeat: int
+    tools: dict[str, tuple[Callable[[], Callable[[Any], str]], dict[str, Any]]], repeat: int
 ) -> dict[str, tuple[dict[str, str], float, float]]:
     """Per tool: outputs per page, and the best-of-``repeat`` CPU seconds and wall seconds.
 
@@ -195,12 +200,15 @@ def tree_cpu_seconds(cmd: list[str], cwd: Path) -> float:
 
 
 def end_to_end_speed(pages: dict[str, str], repeat: int) -> dict:
-    """CPU seconds per page of ``cleaner clean DIR -o OUT --jobs 1`` (the user's command, default
-    stages) and of ``trafilatura --input-dir DIR -o OUT --parallel 1``, runs alternated, best of ``repeat``."""
+    """CPU seconds per page of ``cleaner clean DIR -o OUT --jobs 1`` twice, the user's default stages
+    and extraction alone (``--stages normalize,boilerplate``: the job trafilatura does, without the
+    quality signals and deduplication), and of ``trafilatura --input-dir DIR -o OUT --parallel 1``;
+    runs alternated, best of ``repeat``; trafilatura's figure over each of cleaner's."""
     import shutil
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-extraction-"))
+    outs = (tmp / "c", tmp / "e", tmp / "t")
     try:
         src = tmp / "pages"
         src.mkdir()
@@ -208,28 +216,38 @@ def end_to_end_speed(pages: dict[str, str], repeat: int) -> dict:
             (src / f"{page_id}.html").write_text(html, "utf-8")
         env_python = sys.executable
         commands = {
-            "cleaner clean": [env_python, "-m", "cleaner", "clean", str(src), "-o", str(tmp / "c"), "--jobs", "1",
+            "cleaner clean": [env_python, "-m", "cleaner", "clean", str(src), "-o", str(outs[0]), "--jobs", "1",
                               "--quiet"],
-            "trafilatura cli": [console_script("trafilatura"), "--input-dir", str(src), "-o", str(tmp / "t"),
+            "cleaner clean extraction only": [env_python, "-m", "cleaner", "clean", str(src), "-o", str(outs[1]),
+                                              "--jobs", "1", "--quiet", "--stages", "normalize,boilerplate"],
+            "trafilatura cli": [console_script("trafilatura"), "--input-dir", str(src), "-o", str(outs[2]),
                                 "--parallel", "1"],
         }  # fmt: skip
         compile_repo()
         best = {name: float("inf") for name in commands}
         for _ in range(repeat):
             for name, cmd in commands.items():
-                for out in (tmp / "c", tmp / "t"):
+                for out in outs:
                     shutil.rmtree(out, ignore_errors=True)
                 best[name] = min(best[name], tree_cpu_seconds(cmd, REPO))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     per_page = {name: seconds / len(pages) * 1000 for name, seconds in best.items()}
-    ratio = per_page["trafilatura cli"] / per_page["cleaner clean"]
+    theirs = per_page["trafilatura cli"]
+    ratio = theirs / per_page["cleaner clean"]
+    extraction_ratio = theirs / per_page["cleaner clean extraction only"]
     print(
-        f"end to end, CPU of the process tree, {len(pages)} pages:"
-        f" cleaner clean {per_page['cleaner clean']:.1f} ms/page,"
-        f" trafilatura {per_page['trafilatura cli']:.1f} ms/page: cleaner {ratio:.1f}x faster"
+        f"end to end, CPU of the process tree, {len(pages)} pages: trafilatura {theirs:.1f} ms/page;"
+        f" cleaner clean {per_page['cleaner clean']:.1f} ms/page (default stages), {ratio:.1f}x faster;"
+        f" extraction only (--stages normalize,boilerplate) {per_page['cleaner clean extraction only']:.1f}"
+        f" ms/page, {extraction_ratio:.1f}x faster"
     )
-    return {"ms_per_page": per_page, "ratio": ratio, "commands": {k: " ".join(v) for k, v in commands.items()}}
+    return {
+        "ms_per_page": per_page,
+        "ratio": ratio,
+        "extraction_only_ratio": extraction_ratio,
+        "commands": {k: " ".join(v) for k, v in commands.items()},
+    }
 
 
 def wcxb_section(data: Path, peers: bool) -> dict:
@@ -298,14 +316,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no benchmark data under {root}: pass --data PATH (the folder holding extraction/)", file=sys.stderr)
         return 2
     from cleaner.boilerplate.html import extract
-    from cleaner.boilerplate.rules import ClassCues
+    from cleaner.boilerplate.rules import ClassCues, LineCues
     from cleaner.boilerplate.text import classify_lines, remove_spans
 
     truth = {k: v["articleBody"] for k, v in json.loads((root / "ground-truth.json").read_text("utf-8")).items()}
-    pages = {
-        path.name.split(".")[0]: gzip.decompress(path.read_bytes()).decode("utf-8")
-        for path in sorted(root.glob("html/*.gz"))
+    page_bytes = {
+        path.name.split(".")[0]: gzip.decompress(path.read_bytes()) for path in sorted(root.glob("html/*.gz"))
     }
+    pages = {page_id: data.decode("utf-8") for page_id, data in page_bytes.items()}
     with gzip.open(root / "text" / "visible-lines.jsonl.gz", "rt", encoding="utf-8") as handle:
         lines = {row["id"]: row["text"] for row in map(json.loads, handle)}
     split = json.loads((HERE / "splits" / "extraction.json").read_text("utf-8"))
@@ -316,10 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(HERE))
         wcxb = wcxb_section(args.data, not args.no_peer)
 
-    def cleaner_html() -> Callable[[str], str]:
+    def cleaner_html() -> Callable[[bytes], str]:
         # Each pass as in a fresh ``cleaner clean`` process on these pages: the class-string memo
         # of the block models empty, and their trees walked with numpy (such a run never starts
         # numba: model.NUMPY_STEPS). The text mode, which starts numba, is timed after every HTML pass.
+        # Like the stage, it starts from each page's bytes (decoded here, and handed to the parser
+        # as read: Document.html_utf8), with the stage's memos of class-name and short-line verdicts.
         from cleaner.boilerplate.html import CONTEXT_MODEL
         from cleaner.boilerplate.model import HTML_MODEL, NUMPY_BUDGET, packaged
 
@@ -328,14 +348,14 @@ def main(argv: list[str] | None = None) -> int:
             if model is not None:
                 model.class_scores.clear()
         NUMPY_BUDGET.spent = 0
-        cues = ClassCues()  # what the stage keeps per worker: a memo of class-name verdicts
-        return lambda html: extract(html, cues).text
+        cues, line_cues = ClassCues(), LineCues()  # what the stage keeps per worker
+        return lambda data: extract(data.decode("utf-8"), cues, utf8=data, lines=line_cues).text
 
     def cleaner_text() -> Callable[[str], str]:
         return lambda text: remove_spans(text, classify_lines(text))
 
-    tools: dict[str, tuple[Callable[[], Callable[[str], str]], dict[str, str]]] = {
-        "cleaner html": (cleaner_html, pages)
+    tools: dict[str, tuple[Callable[[], Callable[[Any], str]], dict[str, Any]]] = {
+        "cleaner html": (cleaner_html, page_bytes)
     }
     if not args.no_peer:
         import trafilatura

@@ -222,6 +222,10 @@ class Document:
     # Language and quality signals of the signals stage ("lang", "lang_score", then
     # cleaner.signals.quality.SIGNALS); empty when the stage did not run.
     signals: Mapping[str, Any] = field(default_factory=dict)
+    # ``html``'s UTF-8 bytes as read (``html.encode()`` exactly), or None: a page read as valid UTF-8
+    # carries them to the HTML extraction, whose parser takes bytes (encoding the markup again was
+    # about a quarter of the parse). The extraction clears it; anything that changes ``html`` must too.
+    html_utf8: bytes | None = None
 
     def __post_init__(self) -> None:
         # Checked here, so a wrong field fails where it is made, with its name, and not later deep
@@ -242,6 +246,7 @@ class Document:
             ("id", self.id, str, "a str"),
             ("text", self.text, str, "a str"),
             ("html", self.html, (str, type(None)), "a str or None"),
+            ("html_utf8", self.html_utf8, (bytes, type(None)), "bytes or None"),
             ("source", self.source, Source, "a cleaner.Source"),
             ("metadata", self.metadata, Mapping, "a mapping (dict)"),
             ("chars_in", self.chars_in, int, "an int"),

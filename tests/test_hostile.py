@@ -220,15 +220,30 @@ def test_depth_bound_never_undercuts_the_exact_walk() -> None:
 
     rng = random.Random(7)
     pieces = ["<div>", "</div>", "<p>", "</p>", "<br>", "<span/>", "<DIV class='a'>", "</DIV>", "<li>", "x", "<b>",
-              "<Br/>", "</bR>", "<brx>", "</brx>", "<TBODYx>", "</P>", "<li-a>", "</li-a>", "</>", "<<div>", "<1>"]
+              "<Br/>", "</bR>", "<brx>", "</brx>", "<TBODYx>", "</P>", "<li-a>", "</li-a>", "</>", "<<div>", "<1>",
+              "é", "<é>", "</divé>", "<pé>"]  # fmt: skip
     for _ in range(400):
         html = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 120)))
+        # The same bound and result from the page's UTF-8 bytes (what a page read as UTF-8 passes).
+        assert depth_bound(html.encode()) == depth_bound(html)
         for limit in (2, 4, 8):
             flat, removed = limit_nesting(html, limit)
             if depth_bound(html) <= limit:
                 assert removed == 0 and flat == html
             exact = _exact_limit_nesting(html, limit)
             assert (flat, removed) == exact
+            assert limit_nesting(html, limit, html.encode()) == exact
+
+
+def test_depth_bound_is_the_same_once_its_memo_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.htmlguard as guard
+
+    html = "<div><P>x<li-a><DIV class='a'>" * 5 + "</div>" * 3 + "<br></DiV>"
+    monkeypatch.setattr(guard, "_STEPS", guard._Steps())
+    monkeypatch.setattr(guard._Steps, "KEPT", 2)  # two tag starts remembered, the others judged each time
+    # Three tags of each repeat open a level (<P> does not nest), none of them closed before the last.
+    assert [guard.depth_bound(html), guard.depth_bound(html.encode())] == [15, 15]
+    assert len(guard._STEPS) == 2
 
 
 def _exact_limit_nesting(html: str, max_depth: int) -> tuple[str, int]:

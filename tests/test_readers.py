@@ -198,6 +198,39 @@ def test_utf8_with_a_few_invalid_bytes_stays_utf8_with_an_edit(data: bytes) -> N
     assert decoded.edits[0].fixer == "decode.invalid_utf8" and decoded.edits[0].count == 1
 
 
+@pytest.mark.parametrize(
+    ("data", "kept"),
+    [
+        ("<p>Déjà vu, ok</p>".encode(), True),  # valid UTF-8: the text is their exact decoding
+        (codecs.BOM_UTF8 + b"<p>ok</p>", False),  # the BOM is not in the text
+        ("<p>café \x00ok</p>".encode(), False),  # a NUL went
+        (b"<p>Le caf\xc3\xa9 \xff est ouvert</p>", False),  # a U+FFFD for a bad byte
+        ("<p>Un texte très ordinaire, déjà lu.</p>".encode("cp1252"), False),  # another code page
+    ],
+)
+def test_pages_keep_their_bytes_only_where_the_markup_is_their_exact_utf8(
+    tmp_path: Path, data: bytes, kept: bool
+) -> None:
+    # The HTML parser reads Document.html_utf8 instead of html: it must be html.encode() exactly,
+    # or None (the parser then encodes html); a text page never carries it.
+    data += b"<p>And a line of ordinary text after it.</p>" * 20  # not binary_kind's share of NUL
+    decoded = decode_text(data)
+    assert decoded.utf8 == (data if kept else None)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "p.html").write_bytes(data)
+    (tmp_path / "in" / "t.txt").write_bytes(data)
+    page, text = sorted(read_all([tmp_path / "in"]), key=lambda d: d.id)
+    assert page.kind == "html" and page.html_utf8 == (page.html.encode() if kept else None)
+    assert text.kind == "text" and text.html_utf8 is None
+
+
+def test_a_page_flattened_by_the_nesting_limit_drops_its_bytes(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "deep.html").write_bytes(("<div>" * 600 + "é" + "</div>" * 600).encode())
+    (page,) = read_all([tmp_path / "in"])
+    assert page.edits[-1].fixer == "html.limit_nesting" and page.html_utf8 is None
+
+
 def test_legacy_code_pages_are_still_guessed_when_the_bytes_are_not_utf8() -> None:
     # Every accent invalid as UTF-8 (and none valid): a legacy code page, as before.
     assert decode_text("Un texte très ordinaire, déjà lu.".encode("cp1252")).encoding == "cp1252"

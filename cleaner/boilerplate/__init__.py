@@ -60,6 +60,7 @@ class HtmlExtract:
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg
         self._cues = ClassCues()  # a pure memo of class-name verdicts, one per worker
+        self._lines = LineCues()  # and one of short lines' verdicts
 
     def setup(self) -> None:
         """Nothing to load ahead: the block scorer is read from package data on first use (milliseconds)."""
@@ -72,10 +73,14 @@ class HtmlExtract:
             from cleaner.boilerplate.html import extract, visible_text  # at the first page: see __getattr__
 
             if not self.cfg.html:
-                yield doc.replace(text=visible_text(doc.html))
+                yield doc.replace(text=visible_text(doc.html, doc.html_utf8), html_utf8=None)
             else:
-                result = extract(doc.html, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown)
-                yield doc.replace(text=result.text, drops=doc.drops + result.drops)
+                result = extract(
+                    doc.html, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown,
+                    utf8=doc.html_utf8, lines=self._lines,
+                )  # fmt: skip
+                # The markup's bytes were for the parser: they go, so spills and later stages never carry them.
+                yield doc.replace(text=result.text, drops=doc.drops + result.drops, html_utf8=None)
 
 
 class TextLines:

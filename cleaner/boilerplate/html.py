@@ -47,6 +47,7 @@ from cleaner.boilerplate.rules import (
     INVISIBLE_TAGS,
     TAG_CUES,
     ClassCues,
+    LineCues,
     line_reason,
 )
 from cleaner.record import Drop, Reason, Unit
@@ -130,8 +131,9 @@ def _cut(nodes: list[LexborNode], reason: Reason, detail: str, drops: list[Drop]
         node.decompose()
 
 
-def _parse(html: str, chrome: bool = True) -> tuple[LexborNode | None, list[Drop]]:
-    """Parse a page, remove what is never visible (and, with ``chrome``, the page chrome).
+def _parse(html: str | bytes, chrome: bool = True) -> tuple[LexborNode | None, list[Drop]]:
+    """Parse a page (or its UTF-8 bytes: the parser reads a str as those, encoding it first), remove
+    what is never visible (and, with ``chrome``, the page chrome).
 
     Script, style and friends go without a Drop (they are code, not text); hidden elements
     hold text a reader never sees, so each leaves a ``boilerplate.markup`` Drop, and each
@@ -286,7 +288,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
     return blocks, elements
 
 
-def visible_text(html: str) -> str:
+def visible_text(html: str, utf8: bytes | None = None) -> str:
     """All visible text of a page, one block element per line.
 
     A page whose body shows no text until a script runs gets what a browser would show where
@@ -296,7 +298,7 @@ def visible_text(html: str) -> str:
     >>> visible_text("<p>One <b>two</b></p><script>x()</script><div>three<br>four</div>")
     'One two\\nthree\\nfour'
     """
-    root, _ = _parse(html, chrome=False)
+    root, _ = _parse(html if utf8 is None else utf8, chrome=False)
     if root is None:
         return ""
     blocks, _ = _walk(root)
@@ -550,9 +552,19 @@ class Analysis:
     kind: str = "other"  # page_kind's verdict
 
 
-def analyse(html: str, cues: ClassCues | None = None, captions: bool = False) -> Analysis | None:
-    """Parse a page and judge its blocks by the rules; None when the page has no text."""
-    root, hidden_drops = _parse(html)
+def analyse(
+    html: str,
+    cues: ClassCues | None = None,
+    captions: bool = False,
+    utf8: bytes | None = None,
+    lines: LineCues | None = None,
+) -> Analysis | None:
+    """Parse a page and judge its blocks by the rules; None when the page has no text.
+
+    ``utf8``: ``html.encode()``, when the caller has it (Document.html_utf8): the parser reads it.
+    ``lines``: a memo of short lines' cue verdicts to reuse across pages (same verdicts, faster).
+    """
+    root, hidden_drops = _parse(html if utf8 is None else utf8)
     if root is None:
         return None
     blocks, elements = _walk(root)
@@ -607,7 +619,7 @@ def analyse(html: str, cues: ClassCues | None = None, captions: bool = False) ->
             if reason is None and _is_teaser(block):
                 reason = Reason.RELATED
             if reason is None and len(block.text) <= LINE_CUE_MAX_CHARS:
-                reason = line_reason(block.text)
+                reason = line_reason(block.text) if lines is None else lines.judge(block.text)
         elif reason is None:
             reason = Reason.LOW_SCORE
         rule_reasons.append(reason)
@@ -751,11 +763,15 @@ def extract(
     learned: bool = True,
     as_markdown: bool = False,
     context: TreeModel | None = None,
+    utf8: bytes | None = None,
+    lines: LineCues | None = None,
 ) -> Extraction:
     """Extract the main content of a page as plain text, with a Drop for every removed block.
 
-    ``cues`` is a class-name judge to reuse across pages (a stage keeps one per worker);
-    the result is the same with or without it, only faster. ``captions`` keeps figure
+    ``cues`` is a class-name judge and ``lines`` a short-line judge to reuse across pages (a stage
+    keeps one of each per worker); ``utf8`` is ``html.encode()`` where the caller has it (a page
+    read as valid UTF-8: Document.html_utf8), which the parser reads instead of encoding the page
+    again. The result is the same with or without them, only faster. ``captions`` keeps figure
     captions (by default they go, as ``boilerplate.caption``: see BoilerplateConfig.captions).
     ``model`` is the block scorer and ``context`` its second stage (default: both as shipped
     with the package; a ``model`` given alone scores in one stage); with ``learned=False``, or
@@ -764,7 +780,7 @@ def extract(
     of the nearest cue above it, else ``boilerplate.low_score``; its detail gives the score.
     ``as_markdown`` writes the kept blocks as Markdown (see ``markdown``) instead of plain text.
     """
-    page = analyse(html, cues, captions)
+    page = analyse(html, cues, captions, utf8, lines)
     if page is None or not page.blocks:
         fallback = _text_without_body(html)
         return Extraction(fallback, tuple(page.hidden_drops) if page is not None else ())

@@ -105,13 +105,17 @@ def make_document(
     fields: tuple[str, ...],
     limits: LimitsConfig,
     edits: tuple[Edit, ...] = (),
+    utf8: bytes | None = None,
 ) -> Document:
     """A document as read: HTML keeps its markup (nesting capped at ``limits.max_html_depth``);
-    ``edits`` are what reading repaired (decoding, see :mod:`cleaner.formats.decode`)."""
+    ``edits`` are what reading repaired (decoding, see :mod:`cleaner.formats.decode`). ``utf8``:
+    the bytes ``content`` is the exact UTF-8 decoding of (decode.Decoded.utf8), which an HTML
+    document keeps for the parser while its markup stays as read (Document.html_utf8)."""
     if kind == "html":
-        markup, flattened = limit_nesting(content, limits.max_html_depth)
+        markup, flattened = limit_nesting(content, limits.max_html_depth, utf8)
         if flattened:
             edits = (*edits, Edit("html.limit_nesting", flattened))
+            utf8 = None
         return Document(
             id=doc_id,
             text="",
@@ -122,6 +126,7 @@ def make_document(
             edits=edits,
             chars_in=len(content),
             fields=fields,
+            html_utf8=utf8,
         )
     return Document(
         id=doc_id, text=content, source=source, metadata=metadata, edits=edits, chars_in=len(content), fields=fields

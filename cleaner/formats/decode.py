@@ -74,6 +74,9 @@ class Decoded:
     text: str
     encoding: str
     edits: tuple[Edit, ...] = ()
+    # The bytes when ``text`` is exactly their UTF-8 decoding (valid UTF-8, no BOM, nothing removed),
+    # so ``text.encode()`` equals them: the HTML parser takes them instead of encoding the text again.
+    utf8: bytes | None = None
 
 
 def decode_text(data: bytes) -> Decoded:
@@ -98,7 +101,7 @@ def decode_text(data: bytes) -> Decoded:
     if kind is not None:
         raise ValueError(f"binary, not text ({kind})")
     try:
-        return _without_nul(data.decode("utf-8"), "utf-8", utf8=data)
+        return _without_nul(data.decode("utf-8"), "utf-8", utf8=data, exact=True)
     except UnicodeDecodeError:
         pass
     escaped = data.decode("utf-8", errors="surrogateescape")
@@ -125,15 +128,19 @@ def _invalid_examples(escaped: str, limit: int = 3) -> tuple[str, ...]:
     return tuple(examples)
 
 
-def _without_nul(text: str, encoding: str, edits: tuple[Edit, ...] = (), utf8: bytes | None = None) -> Decoded:
+def _without_nul(
+    text: str, encoding: str, edits: tuple[Edit, ...] = (), utf8: bytes | None = None, exact: bool = False
+) -> Decoded:
     """``text`` without its NUL characters (a ``decode.nul`` edit). ``utf8``: the bytes ``text`` was
     decoded from as UTF-8, where a NUL character is exactly a NUL byte (invalid bytes become U+FFFD):
-    looking for one in the bytes is a fifth of the cost of counting them in the text (a 2-byte-wide str)."""
+    looking for one in the bytes is a fifth of the cost of counting them in the text (a 2-byte-wide str).
+    ``exact``: ``text`` is their decoding as it stands (valid UTF-8), kept as ``Decoded.utf8`` when no
+    NUL goes."""
     nul = text.count("\x00") if utf8 is None or b"\x00" in utf8 else 0
     if nul:
         text = text.replace("\x00", "")
         edits = (*edits, Edit("decode.nul", nul))
-    return Decoded(text, encoding, edits)
+    return Decoded(text, encoding, edits, utf8 if exact and not nul else None)
 
 
 def decode_labelled(data: bytes, codec: str) -> Decoded:

@@ -56,7 +56,7 @@ def read_page(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
         yield error_document(f.rel, source, Reason.ERROR_DECODE, f"{exc}; remove it from the input or fix its encoding")
         return
     kind: Kind = "html" if f.format.name == "html" else "text"
-    yield make_document(f.rel, decoded.text, kind, source, {}, (), limits, decoded.edits)
+    yield make_document(f.rel, decoded.text, kind, source, {}, (), limits, decoded.edits, decoded.utf8)
 
 
 def _decompress(path: Path, compression: str, most: int) -> bytes:

@@ -60,8 +60,13 @@ class Signals:
         self.detector.release()
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for doc in docs:
-            yield self.apply(doc)
+        stream = iter(docs)
+        # A batch of documents at a time: the numpy passes find their tokens together (measure_arrays).
+        while batch := _batch(stream):
+            langs = [self.detector.detect(doc.text) for doc in batch]
+            values = self.measurer.measure_arrays([doc.text for doc in batch], [lang for lang, _ in langs])
+            for doc, (lang, score), measured in zip(batch, langs, values, strict=True):
+                yield self._judge(doc, lang, score, measured)
 
     def measure(self, text: str) -> dict[str, Any]:
         """``lang``, ``lang_score`` and every quality signal of ``text``, exact (not rounded)."""
@@ -70,7 +75,10 @@ class Signals:
 
     def apply(self, doc: Document) -> Document:
         lang, score = self.detector.detect(doc.text)
-        values = self.measurer.measure_array(doc.text, lang)
+        return self._judge(doc, lang, score, self.measurer.measure_array(doc.text, lang))
+
+    def _judge(self, doc: Document, lang: str, score: float, values: Any) -> Document:
+        """``doc`` with its language and ``values`` (the measured signals), rejected where a filter says so."""
         fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
         doc = doc.replace(
             metadata={**doc.metadata, "lang": lang, "lang_score": score},
@@ -109,6 +117,25 @@ class Signals:
                     detail = f"a line C4 keeps contains {'lorem ipsum' if what == 'lorem_ipsum' else '{'} (drop_{what})"
                 return C4_REASONS[what], detail
         return None
+
+
+# Documents measured together (QualityMeasurer.measure_arrays): at most this many, and no more
+# characters than BATCH_CHARS unless one document alone holds more (the numpy passes keep a few
+# dozen bytes of arrays per character of a batch).
+BATCH_DOCS = 64
+BATCH_CHARS = 1 << 18
+
+
+def _batch(stream: Iterator[Document]) -> list[Document]:
+    """The next documents of ``stream`` to measure together (empty at its end)."""
+    batch: list[Document] = []
+    chars = 0
+    for doc in stream:
+        batch.append(doc)
+        chars += len(doc.text)
+        if len(batch) == BATCH_DOCS or chars >= BATCH_CHARS:
+            break
+    return batch
 
 
 __all__ = ["SIGNALS", "LanguageDetector", "QualityMeasurer", "Signals"]

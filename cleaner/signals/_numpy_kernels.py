@@ -3,7 +3,8 @@
 The loops of ``_kernels`` cost about 14 us per character as plain Python, and their numba twins
 cost about 0.25-0.5 CPU-s to start in each process. These functions take the same arguments and
 return the same values with a few dozen numpy passes per document, so a small run starts no
-compiler and runs no Python loop per character.
+compiler and runs no Python loop per character. ``docs_signals`` measures a batch of texts with
+those passes run once for the whole batch (the per-call cost of numpy is most of a short text's).
 
 **Tokens.** The tokenizer never looks across a space or a line break (a text's start and end
 behave as a space does), so whitespace-separated chunks are tokenized one by one. Most chunks are
@@ -377,27 +378,154 @@ def doc_signals(
     chunk_cache: dict[str, tuple[int, ...]] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Every quality signal of one text, in the order of ``quality.SIGNALS`` (``_kernels.doc_signals``)."""
-    out = np.zeros(k.N_SIGNALS, dtype=np.float64)
-    chars = cps.shape[0]
     if text is None:
         text = cps.tobytes().decode("utf-32-le", "surrogatepass")
     _, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower, text, chunk_cache)
+    gopher = gopher_table[gopher_used]
+    return _signals(text, cps.shape[0], hashes, lowered, lengths, kinds, np.sort(stop_table[stop_used]), gopher,
+                    short_line)  # fmt: skip
+
+
+def docs_signals(
+    texts: list[str],
+    flags: U8,
+    lower: U32,
+    stops: list[tuple[U64, B]],
+    gopher_table: U64,
+    gopher_used: B,
+    short_line: int,
+    chunk_cache: dict[str, tuple[int, ...]] | None = None,
+) -> list[npt.NDArray[np.float64]]:
+    """doc_signals of each of ``texts`` (``stops``: each one's stop-word table and its used slots).
+
+    Their tokens come from one _tokens pass over the texts joined by line breaks: the tokenizer
+    never looks across one, so each text gets the tokens it has alone, and the few dozen numpy
+    calls of a pass (the hashing takes one per character position of the longest token) are
+    paid once for all of them instead of once per text, most of their cost on short texts.
+    """
+    joined = "\n".join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower, joined, chunk_cache)
+    sizes = [len(text) for text in texts]
+    begins = np.cumsum([0, *(size + 1 for size in sizes[:-1])])
+    cuts = [*np.searchsorted(starts, begins).tolist(), starts.shape[0]]  # each text's first token
+    gopher = gopher_table[gopher_used]
+    keys: dict[int, U64] = {}  # each stop-word table's used keys, sorted once for the texts that share it
+    out = []
+    for i, (text, (stop_table, stop_used)) in enumerate(zip(texts, stops, strict=True)):
+        stop_keys = keys.get(id(stop_table))
+        if stop_keys is None:
+            stop_keys = keys[id(stop_table)] = np.sort(stop_table[stop_used])
+        a, b = cuts[i], cuts[i + 1]
+        out.append(_signals(text, sizes[i], hashes[a:b], lowered[a:b], lengths[a:b], kinds[a:b], stop_keys, gopher,
+                            short_line, ngrams=False))  # fmt: skip
+    _ngram_signals_many(hashes, lengths, cuts, sizes, out)
+    return out
+
+
+def _signals(
+    text: str,
+    chars: int,
+    hashes: U64,
+    lowered: U64,
+    lengths: I64,
+    kinds: U8,
+    stop_keys: U64,
+    gopher_hashes: U64,
+    short_line: int,
+    ngrams: bool = True,
+) -> npt.NDArray[np.float64]:
+    """The signals of a text of ``chars`` characters from its tokens (``stop_keys``: the sorted
+    stop-word hashes, ``gopher_hashes`` the Gopher stop words' own); without ``ngrams``, not
+    the n-gram shares (``out[16:25]`` stay 0: _ngram_signals_many fills them for a batch)."""
+    out = np.zeros(k.N_SIGNALS, dtype=np.float64)
     tokens = hashes.shape[0]
     lines = line_stats(text, short_line)
     is_word = (kinds & k.NON_SYMBOL) != 0
     words = int(is_word.sum())
     word_chars = int(lengths[is_word].sum())
     alpha = int(((kinds & k.HAS_ALPHA) != 0).sum())
-    stop_keys = np.sort(stop_table[stop_used])
     stops = 0
     if stop_keys.shape[0]:
         at = np.minimum(np.searchsorted(stop_keys, lowered), stop_keys.shape[0] - 1)
         stops = int((stop_keys[at] == lowered).sum())
-    gopher = int((gopher_table[gopher_used][:, None] == hashes[None, :]).any(axis=1).sum())
+    gopher = int((gopher_hashes[:, None] == hashes[None, :]).any(axis=1).sum())
     k._count_signals(out, words, word_chars, alpha, tokens, stops, gopher, lines, chars)
-    if chars and tokens:
+    if chars and tokens and ngrams:
         _ngram_signals(hashes, lengths, out, chars)
     return out
+
+
+def _ngram_signals_many(
+    hashes: U64, lengths: I64, cuts: list[int], chars: list[int], outs: list[npt.NDArray[np.float64]]
+) -> None:
+    """_ngram_signals of each text of a batch: ``hashes`` and ``lengths`` hold all their tokens,
+    text i's from ``cuts[i]`` to ``cuts[i + 1]``; ``chars`` their characters, ``outs`` their values.
+
+    The same steps for all texts at once, each position's n-grams kept to its own text: the
+    running hashes are extended over the whole batch (a position whose n-gram would run past its
+    text's last token is left out), equal n-grams are grouped by text and then hash (the second
+    sort, on the text numbers, is stable, so each group stays in position order), and the
+    per-text answers are read from the groups; the repeated-n-gram scan runs over each text's
+    own repeats, as for one text.
+    """
+    total = hashes.shape[0]
+    texts = len(outs)
+    starts = np.asarray(cuts[:-1], dtype=np.int64)
+    sizes = np.asarray(cuts[1:], dtype=np.int64) - starts
+    measured = (sizes > 0) & (np.asarray(chars) > 0)  # as _signals: a text without tokens has no n-grams
+    text_of = np.repeat(np.arange(texts), sizes)
+    end_of = np.repeat(starts + sizes, sizes)  # the position past each token's text's last token
+    state = k._GOLDEN + hashes
+    spans = lengths.copy()
+    candidates = np.flatnonzero(measured[text_of])
+    first_tokens = starts.tolist()
+    for n in range(2, 11):
+        grams = total - n + 1
+        if grams <= 0:
+            return
+        state = state[:grams] * k._GOLDEN + hashes[n - 1 :]
+        spans = spans[:grams] + lengths[n - 1 :]
+        candidates = candidates[candidates + n - 1 < end_of[candidates]]
+        g = state[candidates]
+        owner = text_of[candidates]
+        order = np.argsort(g, kind="stable")
+        order = order[np.argsort(owner[order], kind="stable")]
+        ordered, ordered_owner = g[order], owner[order]
+        same_as_next = (ordered[1:] == ordered[:-1]) & (ordered_owner[1:] == ordered_owner[:-1])
+        in_group = np.zeros(ordered.shape[0], dtype=np.bool_)
+        in_group[1:] = same_as_next
+        in_group[:-1] |= same_as_next
+        repeats = np.empty_like(in_group)
+        repeats[order] = in_group
+        multi = candidates[repeats]
+        has_grams = (measured & (sizes >= n)).tolist()
+        if n <= 4:
+            # Per text: the most frequent n-gram, the first to occur among equals (all occur once: the first).
+            best_count, best_first = [1] * texts, list(first_tokens)
+            if multi.shape[0]:
+                group_starts = np.flatnonzero(np.concatenate(([True], ~same_as_next)))
+                counts = np.diff(np.append(group_starts, ordered.shape[0]))
+                group_owner = ordered_owner[group_starts]
+                group_first = candidates[order[group_starts]]
+                most = np.zeros(texts, dtype=np.int64)
+                np.maximum.at(most, group_owner, counts)
+                top = (counts == most[group_owner]) & (counts > 1)
+                first = np.full(texts, total, dtype=np.int64)
+                np.minimum.at(first, group_owner[top], group_first[top])
+                for i in np.flatnonzero(most > 1).tolist():
+                    best_count[i], best_first[i] = int(most[i]), int(first[i])
+            for i in range(texts):
+                if has_grams[i]:
+                    outs[i][16 + n - 2] = (int(spans[best_first[i]]) + n - 1) * best_count[i] / chars[i]
+        else:
+            bounds = [*np.searchsorted(multi, starts).tolist(), multi.shape[0]]
+            repeated_grams = g[repeats]
+            for i in range(texts):
+                if has_grams[i]:
+                    a, b = bounds[i], bounds[i + 1]
+                    outs[i][19 + n - 5] = _dup_ngram(multi[a:b], repeated_grams[a:b], spans, n) / chars[i]
+        candidates = multi
 
 
 def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], chars: int) -> None:

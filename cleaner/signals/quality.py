@@ -178,6 +178,23 @@ class QualityMeasurer:
             return nk.doc_signals(cps, flags, lower, *stops, SHORT_LINE_CHARS, text, self._chunks)
         return loops.doc_signals(cps, flags, lower, stop_table, stop_used, gopher_table, gopher_used, SHORT_LINE_CHARS)
 
+    def measure_arrays(self, texts: list[str], langs: list[str]) -> list[Any]:
+        """measure_array of each text (``langs``: each one's language), the numpy passes' tokens
+        found for all of them at once (_numpy_kernels.docs_signals): the same values."""
+        flags, lower = self.tables
+        if "gopher" not in self._stop_hashes:
+            self._stop_hashes["gopher"] = k.hash_set(self._hashes(GOPHER_STOP_WORDS, folded=False))
+        gopher_table, gopher_used = self._stop_hashes["gopher"]
+        stops = [self.stop_hashes(lang) for lang in langs]
+        loops = self.kernels(sum(map(len, texts)))
+        if loops is nk:
+            gopher = (gopher_table, gopher_used)
+            return nk.docs_signals(texts, flags, lower, stops, *gopher, SHORT_LINE_CHARS, self._chunks)
+        return [
+            loops.doc_signals(self._codepoints(text), flags, lower, *stop, gopher_table, gopher_used, SHORT_LINE_CHARS)
+            for text, stop in zip(texts, stops, strict=True)
+        ]
+
     def measure(self, text: str, lang: str) -> dict[str, float | int]:
         """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""
         return as_dict(self.measure_array(text, lang).tolist())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cleaner.boilerplate import HtmlExtract, Templates, TextLines
-from cleaner.boilerplate.html import visible_text
+from cleaner.boilerplate.html import extract, visible_text
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Reason, Unit
 from cleaner.stage import CorpusStage, Stage
@@ -32,6 +32,19 @@ def test_html_extract_keeps_kind_and_html() -> None:
     assert "Home" not in out.text and "©" not in out.text
     assert all(d.unit is Unit.BLOCK for d in out.drops)
     assert {d.reason for d in out.drops} == {Reason.NAV}
+
+
+def test_html_extract_reads_the_pages_bytes_and_lets_them_go() -> None:
+    # A page read as valid UTF-8 carries its bytes (Document.html_utf8) to the parser: the same
+    # text and drops as from the markup, and the document leaves the stage without them.
+    page = HTML.replace("metre", "mètre")
+    plain = Document(id="p.html", text="", kind="html", html=page)
+    carried = Document(id="p.html", text="", kind="html", html=page, html_utf8=page.encode())
+    for cfg in (BoilerplateConfig(), BoilerplateConfig(html=False)):
+        ours, theirs = next(HtmlExtract(cfg)([carried])), next(HtmlExtract(cfg)([plain]))
+        assert "mètre" in ours.text and ours == theirs and ours.html_utf8 is None
+        # and what the extractor gives without the stage's memos (class and line verdicts) and bytes
+        assert ours.text == (extract(page).text if cfg.html else visible_text(page))
 
 
 def test_html_extract_off_gives_visible_text() -> None:

@@ -201,3 +201,43 @@ def test_ngram_measures_match_the_reference(words: list[str]) -> None:
         assert s[f"top_{n}gram_chars"] == pytest.approx(top_ngram_chars(words, n) / len(text) if text else 0.0)
     for n in range(5, 11):
         assert s[f"dup_{n}gram_chars"] == pytest.approx(dup_ngram_chars(words, n) / len(text) if text else 0.0)
+
+
+# Texts that end and start the way a batch's neighbours meet (a word, punctuation, a clitic, a
+# line break, a hyphen, a pictograph, nothing), repeated words for the n-gram shares.
+BATCH_PIECES = st.sampled_from(
+    ["the", "bank's", "U.S.", "don't", "-v", "e-mail", "1,000", "...", "'s", "J.", "\n", " ", "\n\n", "x",
+     "\N{GRINNING FACE}", "\N{CYRILLIC SMALL LETTER YA}", "same line.\n", "#"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(BATCH_PIECES, max_size=40).map("".join), max_size=8), st.sampled_from(["en", "ru"]))
+def test_a_batch_of_texts_gets_each_texts_own_signals(texts: list[str], lang: str) -> None:
+    # measure_arrays tokenizes a batch joined by line breaks (numpy passes): each text's values must
+    # be the ones it gets alone, bit for bit.
+    from cleaner.signals import _numpy_kernels as numpy_passes
+
+    flags, lower = MEASURER.tables
+    MEASURER.measure("warm", "en")  # fills the Gopher table
+    gopher_table, gopher_used = MEASURER._stop_hashes["gopher"]
+    langs = [lang if i % 2 else "en" for i in range(len(texts))]
+    stops = [MEASURER.stop_hashes(each) for each in langs]
+    alone = [
+        numpy_passes.doc_signals(
+            np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), flags, lower, *stop, gopher_table, gopher_used, 30
+        ).tobytes()
+        for text, stop in zip(texts, stops, strict=True)
+    ]
+    together = numpy_passes.docs_signals(texts, flags, lower, stops, gopher_table, gopher_used, 30)
+    assert [values.tobytes() for values in together] == alone
+
+
+def test_the_stage_measures_in_batches_what_each_document_gets_alone() -> None:
+    from cleaner.record import Document
+    from cleaner.signals import BATCH_DOCS, Signals
+
+    texts = ["Short text.", "Another short text, with the words of a sentence.", "", "Привет, мир! " * 40, "x"]
+    docs = [Document(id=str(i), text=text * (1 + i % 3)) for i, text in enumerate(texts * (BATCH_DOCS // 2))]
+    stage = Signals()
+    assert list(stage(docs)) == [stage.apply(doc) for doc in docs]

@@ -52,7 +52,9 @@ class HtmlToText:
                 # and a run of plain text with boilerplate off (dedup only) never needs it.
                 from cleaner.boilerplate.html import visible_text
 
-                doc = _replace_text(doc, visible_text(doc.html))
+                doc = doc.replace(text=visible_text(doc.html, doc.html_utf8), html_utf8=None)
+            elif doc.html_utf8 is not None:  # the markup's bytes were for the parser only
+                doc = doc.replace(html_utf8=None)
             yield doc
 
 
@@ -101,10 +103,6 @@ class Tidy:
                 removed = doc.text.count("\n") - text.count("\n")
                 doc = doc.with_edits([Edit("layout.blank_lines", removed)]).replace(text=text)
             yield doc
-
-
-def _replace_text(doc: Document, text: str) -> Document:
-    return doc.replace(text=text)
 
 
 def build_steps(cfg: Config) -> list[Step]:

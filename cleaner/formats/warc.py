@@ -138,7 +138,9 @@ def read_warc(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
                     yield error_document(doc_id, source, Reason.ERROR_DECODE, f"{exc}; the page cannot be decoded")
                     continue
                 fields = ("id", "url", "date", "text")
-                yield make_document(doc_id, decoded.text, "html", source, metadata, fields, limits, decoded.edits)
+                yield make_document(
+                    doc_id, decoded.text, "html", source, metadata, fields, limits, decoded.edits, decoded.utf8
+                )
     except (OSError, EOFError, zlib.error) as exc:
         where = Source(rel, position + 1)
         message = f"file is damaged or truncated ({exc}); the records before it were read"

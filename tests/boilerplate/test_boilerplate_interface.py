@@ -60,3 +60,16 @@ def test_text_docs_pass_html_stage_and_html_docs_pass_text_stage() -> None:
     assert next(HtmlExtract(BoilerplateConfig())([text_doc])) is text_doc
     html_doc = Document(id="p.html", text="Leave a Comment\n", kind="html", html=HTML)
     assert next(TextLines(BoilerplateConfig())([html_doc])) is html_doc
+
+
+def test_html_to_text_reads_the_pages_bytes_and_lets_them_go() -> None:
+    # Boilerplate stripping off (pipeline.HtmlToText): the page's bytes give the same visible text,
+    # and no document leaves the step still carrying them (spills and later stages never see them).
+    from cleaner.pipeline import HtmlToText
+
+    page = HTML.replace("metre", "mètre")
+    carried = Document(id="p.html", text="", kind="html", html=page, html_utf8=page.encode())
+    out = next(HtmlToText()([carried]))
+    assert out.text == visible_text(page) and "mètre" in out.text and out.html_utf8 is None
+    already = Document(id="q.html", text="done", kind="html", html=page, html_utf8=page.encode())
+    assert next(HtmlToText()([already])) == already.replace(html_utf8=None)

@@ -605,6 +605,83 @@ def _first(items: Any) -> tuple[set[str] | None, bool]:
     return out, True
 
 
+# How far lead_strings looks into a text, and the widest class it spells out letter by letter (a
+# wider one, such as \w or [\s\W], stands for any character: the strings stop before it). Three
+# characters and twelve: on the 30 MB text dump 6% of the long lines then start as some cue's
+# first part may (two characters: 51%), for tables of a few thousand strings.
+LEAD_SPAN = 3
+_WIDE_CLASS = 12
+_LEAD_FLAGS = re.IGNORECASE | re.DOTALL
+
+
+def lead_strings(pattern: str) -> list[str]:
+    r"""Lower-case ASCII strings, one of which starts the lower-cased form of every ASCII text
+    that ``pattern`` matches from the text's first character (under IGNORECASE and DOTALL), sorted.
+    Each is LEAD_SPAN characters long, or shorter where what may follow is not narrowed down (a
+    class of more than _WIDE_CLASS characters, the pattern's end): then any text starting with
+    it may match. Zero-width assertions are passed over, so the strings may admit more than
+    needed, never less; what the parser cannot read admits every text ("").
+
+    >>> lead_strings(r"(?:by|von) \w+|[ab][0-2]?|\(c\)\s*\d{4}")
+    ['(c)', 'a', 'a0', 'a1', 'a2', 'b', 'b0', 'b1', 'b2', 'by ', 'von']
+    """
+    parsed = sre_parse.parse(pattern, _LEAD_FLAGS)
+    done: set[str] = set()
+    done |= _leads(list(parsed), {""}, done, parsed.state, {})
+    return sorted(done)
+
+
+def _leads(items: Any, heads: set[str], done: set[str], state: Any, letters: dict[str, frozenset[str]]) -> set[str]:
+    """The strings ``heads`` (each shorter than LEAD_SPAN) become after the parsed sequence
+    ``items``, those that reach LEAD_SPAN or stop at a wide class added to ``done`` instead.
+    ``letters``: a memo of each character item's ASCII letters (_item_letters)."""
+    for op, av in items:
+        if not heads:
+            break
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        if op in (sre_constants.LITERAL, sre_constants.NOT_LITERAL, sre_constants.IN, sre_constants.ANY):
+            chars = _item_letters((op, av), state, letters)
+            if len(chars) > _WIDE_CLASS:
+                done |= heads
+                return set()
+            grown = {head + char for head in heads for char in chars}
+            done |= {head for head in grown if len(head) >= LEAD_SPAN}
+            heads = {head for head in grown if len(head) < LEAD_SPAN}
+        elif op is sre_constants.SUBPATTERN and not av[1] and not av[2]:  # a group without flags of its own
+            heads = _leads(av[3], heads, done, state, letters)
+        elif op is sre_constants.BRANCH:
+            heads = set().union(*(_leads(branch, set(heads), done, state, letters) for branch in av[1]))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+            least, most, sub = av
+            after: set[str] = set()  # the heads after each allowed count of repeats
+            count = 0
+            while heads:
+                if count >= least:
+                    if heads <= after:  # more repeats give nothing new
+                        break
+                    after |= heads
+                if count >= most:
+                    break
+                heads = _leads(sub, set(heads), done, state, letters)
+                count += 1
+            heads = after
+        else:  # a group with flags, a back reference...: anything may follow
+            done |= heads
+            return set()
+    return heads
+
+
+def _item_letters(item: tuple[Any, Any], state: Any, letters: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The lower-cased ASCII characters whose upper- or lower-case form a parsed one-character
+    item (a literal, a class, ".") matches, found by matching each with the item compiled alone."""
+    key = repr(item)
+    if key not in letters:
+        alone = re._compiler.compile(sre_parse.SubPattern(state, [item]), _LEAD_FLAGS)  # type: ignore[attr-defined]
+        letters[key] = frozenset(chr(code).lower() for code in range(128) if alone.fullmatch(chr(code)))
+    return letters[key]
+
+
 class _Cue:
     """One line cue, matched in two parts: its alternatives that start at the line's first
     character, then, only where the line holds one of their required literals, those that
@@ -775,6 +852,10 @@ PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
 )
 
 
+# The longest line a PREFIX_CUES is tried on (_line_reason).
+PREFIX_CUE_LONGEST = 199
+
+
 def line_reason(line: str) -> Reason | None:
     """The boilerplate reason a single line's text matches, or None.
 
@@ -797,7 +878,7 @@ def _line_reason(line: str, held: int | None) -> Reason | None:
     if text[0].islower() and text[-1] == "." and len(text.split()) <= 3:
         return None  # "share.", "comment.": the end of a wrapped sentence, not a label
     for reason, pattern in PREFIX_CUES:
-        if pattern.match(text) and len(text) < 200:
+        if pattern.match(text) and len(text) <= PREFIX_CUE_LONGEST:
             return reason
     size = len(text)
     lowered = words_lowered(text)
@@ -877,35 +958,184 @@ class LineCues:
         >>> LineCues().judge_pages([["Leave a Comment"], [], ["Share this"]])
         [[<Reason.COMMENTS: 'boilerplate.comments'>], [], [<Reason.SOCIAL: 'boilerplate.social'>]]
         """
-        held: list[list[int | None]] = [[None] * len(lines) for lines in pages]
+        flat = [line for lines in pages for line in lines]
+        found: list[Reason | None] = [None] * len(flat)
+        rest: Sequence[int] = range(len(flat))  # the lines judged one by one
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
-            long = [
-                (p, k) for p, lines in enumerate(pages) for k, line in enumerate(lines)
-                if len(line) > SHORT_LINE and line.isascii()
-            ]  # fmt: skip
-            masks = trigger_masks([pages[p][k].strip().lower() for p, k in long])
-            if masks is not None:
-                for (p, k), mask in zip(long, masks, strict=True):
-                    held[p][k] = mask
-        return [
-            [
-                (self.judge(line) if mask is None else _line_reason(line, mask)) if line.strip() else None
-                for line, mask in zip(lines, page_held, strict=True)
-            ]
-            for lines, page_held in zip(pages, held, strict=True)
-        ]
+            rest = self._judge_long(flat, found)
+        judge = self.judge
+        for k in rest:
+            line = flat[k]
+            if line.strip():
+                found[k] = judge(line)
+        ends = itertools.accumulate(map(len, pages))
+        return [found[end - len(lines) : end] for lines, end in zip(pages, ends, strict=True)]
+
+    @staticmethod
+    def _judge_long(flat: list[str], found: list[Reason | None]) -> Sequence[int]:
+        """Judge the long ASCII lines of ``flat`` into ``found``, and give the others' places: one
+        compiled pass finds their cue words (trigger_masks), and only those that some cue may
+        match (long_line_candidates: about one in sixteen on the 30 MB text dump) go through
+        _line_reason; the others match none. Their stripping and lower-casing are done on all
+        their bytes at once."""
+        lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        is_long = lengths > SHORT_LINE
+        is_long &= np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat))
+        places = np.flatnonzero(is_long)
+        if not places.size:
+            return range(len(flat))
+        lines = [flat[k] for k in places.tolist()]
+        data = np.frombuffer("\n".join(lines).lower().encode("ascii"), dtype=np.uint8)
+        starts, ends = _stripped_bounds(data, lines, lengths[places])
+        held = _masks_of(data, starts, ends)
+        if held is None:
+            return range(len(flat))
+        maybe = np.flatnonzero(long_line_candidates(data, starts, ends - starts, held))
+        for k in maybe.tolist():
+            line = lines[k]
+            if line.strip():
+                found[places[k]] = _line_reason(line, held[k] & _TRIGGER_BITS)
+        rest: list[int] = np.flatnonzero(~is_long).tolist()
+        return rest
 
 
-# The ASCII trigger words as tables for the compiled pass: the cue bits of the one-byte words
+# str.strip's characters among the ASCII bytes (str.isspace: also the separators 0x1c-0x1f).
+_SPACE_BYTES = np.array([chr(code).isspace() for code in range(256)], dtype=bool)
+
+
+def _stripped_bounds(data: np.ndarray, lines: list[str], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Where each of ``lines`` (ASCII, none empty, of ``lengths``), joined by one separator into
+    the bytes ``data``, starts and ends there once stripped (``line.strip()``). Only lines with
+    space at an end are stripped one by one.
+
+    >>> lines = [" ab ", "c", "  "]
+    >>> data = np.frombuffer("|".join(lines).encode(), np.uint8)
+    >>> [bounds.tolist() for bounds in _stripped_bounds(data, lines, np.array([4, 1, 2]))]
+    [[1, 5, 9], [3, 6, 9]]
+    """
+    starts = np.cumsum(lengths + 1) - lengths - 1
+    ends = starts + lengths
+    for k in np.flatnonzero(_SPACE_BYTES[data[starts]] | _SPACE_BYTES[data[ends - 1]]).tolist():
+        line = lines[k]
+        kept = line.lstrip()
+        starts[k] += len(line) - len(kept)
+        ends[k] = starts[k] + len(kept.rstrip())
+    return starts, ends
+
+
+def _masks_of(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """trigger_masks of the lines ``data[starts[k]:ends[k]]`` (lower-cased ASCII), as an array."""
+    kernel = _trigger_kernel()
+    if kernel is None:
+        return None
+    masks: np.ndarray = kernel(data, starts, ends, *_TRIGGER_TABLE)
+    return masks
+
+
+# The first characters of long lines that each cue's first part may start (lead_strings of its
+# alternatives wide enough for a long line), as tables: for each length j of lead string (0 to
+# LEAD_SPAN), the strings' codes (their bytes read as a big-endian number), sorted, and for each
+# the widest alternative of each cue that it leads (-1: none); the last column is PREFIX_CUES,
+# whose width is the longest line it is tried on.
+_PREFIX_COLUMN = len(_LINE_CUES)
+
+
+def lead_rows() -> list[list[Any]]:
+    """[column, width, lead_strings] of each first-part alternative wider than SHORT_LINE of each
+    cue (column: its place in _LINE_CUES), and of the PREFIX_CUES (column _PREFIX_COLUMN, width
+    PREFIX_CUE_LONGEST)."""
+    rows = [
+        [column, min(width, 1 << 40), lead_strings(alternative)]
+        for column, (_, cue) in enumerate(_CUES)
+        for width, alternative in cue._alternatives
+        if width > SHORT_LINE
+    ]
+    return rows + [[_PREFIX_COLUMN, PREFIX_CUE_LONGEST, lead_strings(pattern.pattern)] for _, pattern in PREFIX_CUES]
+
+
+def _lead_rows() -> list[list[Any]]:
+    """lead_rows through cleaner's cache (deriving them took about 20 ms, reading the entry under
+    one); tests/boilerplate checks that the cached rows equal fresh ones."""
+    entry = cache.key(
+        "leads-1", str(LEAD_SPAN), str(_WIDE_CLASS), str(SHORT_LINE), str(PREFIX_CUE_LONGEST),
+        *(pattern for _, pattern in _LINE_CUES), *(pattern.pattern for _, pattern in PREFIX_CUES),
+    )  # fmt: skip
+    rows: list[list[Any]] = derived("rules-leads", entry, lead_rows)
+    return rows
+
+
+@functools.cache
+def _lead_table() -> tuple[np.ndarray, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The tables of long_line_candidates, from _lead_rows (built once per process): per column,
+    the widest alternative that any text may start (lead string ""), -1 where none; then for each
+    length 1 to LEAD_SPAN, the codes of the lead strings of that length (their bytes read as a
+    big-endian number), sorted, and the row of widths per column of each."""
+    columns = _PREFIX_COLUMN + 1
+    widest: list[dict[int, list[int]]] = [{} for _ in range(LEAD_SPAN + 1)]
+    for column, width, leads in _lead_rows():
+        for lead in leads:
+            row = widest[len(lead)].setdefault(int.from_bytes(lead.encode("ascii"), "big"), [-1] * columns)
+            row[column] = max(row[column], width)
+    anywhere = np.array(widest[0].get(0, [-1] * columns), dtype=np.int64)
+    codes = tuple(np.array(sorted(table), dtype=np.int64) for table in widest[1:])
+    widths = tuple(
+        np.array([table[code] for code in sorted(table)], dtype=np.int64).reshape(-1, columns) for table in widest[1:]
+    )
+    return anywhere, codes, widths
+
+
+_CUE_LONGEST = np.array(LINE_CUE_MAX_LENGTH, dtype=np.int64)
+_CUE_BITS = np.arange(len(_LINE_CUES), dtype=np.int64)
+_UNTRIGGERED = np.array([words is None for words in _TRIGGERS])
+
+
+def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
+    r"""For lower-cased ASCII lines ``data[starts[k]:starts[k] + sizes[k]]`` (stripped, their
+    trigger_masks ``held``), whether _line_reason may find a cue in them: False only where it
+    cannot, a line over SHORT_LINE characters that neither starts as the first part of a cue
+    allowed on it (its size, its trigger words) may, wide enough for it, nor holds a word of its
+    second part, nor starts as a PREFIX_CUES may.
+
+    >>> lines = [b"share this page with a friend" + b"!" * 40, b"x" * 70, b"by using this site, " * 4, b"ab"]
+    >>> data = np.frombuffer(b"\n".join(lines), np.uint8)
+    >>> sizes = np.array([len(line) for line in lines]); starts = np.cumsum(sizes + 1) - sizes - 1
+    >>> held = np.array(trigger_masks([line.decode() for line in lines], compiled=False))
+    >>> long_line_candidates(data, starts, sizes, held)
+    array([ True, False,  True,  True])
+    """
+    anywhere, codes, widths = _lead_table()
+    widest = np.tile(anywhere, (sizes.shape[0], 1))  # per line and column, the widest alternative it may start
+    code = np.zeros(sizes.shape[0], dtype=np.int64)
+    for length, (known, width) in enumerate(zip(codes, widths, strict=True), start=1):
+        code = code << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
+        if known.size:
+            place = np.minimum(np.searchsorted(known, code), known.size - 1)
+            led = (known[place] == code) & (sizes >= length)
+            widest = np.maximum(widest, np.where(led[:, None], width[place], -1))
+    allowed = (sizes[:, None] <= _CUE_LONGEST) & (_UNTRIGGERED | (held[:, None] >> _CUE_BITS & 1).astype(bool))
+    second = (held[:, None] >> (_CUE_BITS + FLOATING_BIT) & 1).astype(bool)
+    cue = allowed & ((widest[:, :_PREFIX_COLUMN] >= sizes[:, None]) | second)
+    return cue.any(axis=1) | (widest[:, _PREFIX_COLUMN] >= sizes) | (sizes <= SHORT_LINE)
+
+
+# The words trigger_masks looks for: bit k, the k-th cue's trigger words (_TRIGGERS); bit
+# FLOATING_BIT + k, the required literals of its second part (_Cue.words), which
+# long_line_candidates reads.
+FLOATING_BIT = len(_LINE_CUES)
+_MASKED_WORDS: tuple[tuple[str, ...] | None, ...] = (*_TRIGGERS, *(cue.words or None for _, cue in _CUES))
+_TRIGGER_BITS = (1 << FLOATING_BIT) - 1
+
+
+# The ASCII words of _MASKED_WORDS as tables for the compiled pass: the bits of the one-byte words
 # per byte value; the longer words' bytes one after another, each word's start (and the end
-# after the last), its cue bit, and where the words starting with each pair of bytes begin
+# after the last), its bit, and where the words starting with each pair of bytes begin
 # (sorted by their first two bytes: at a place in a line, one lookup finds the few to compare).
 # A non-ASCII word is in no ASCII line.
 def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     ascii_words = [
         (word.encode("ascii"), 1 << bit)
-        for bit, triggers in enumerate(_TRIGGERS)
-        for word in (triggers or ())
+        for bit, words in enumerate(_MASKED_WORDS)
+        for word in (words or ())
         if word.isascii()
     ]
     single = np.zeros(256, dtype=np.int64)
@@ -923,15 +1153,16 @@ def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
 
 def trigger_masks(lowered: Sequence[str], compiled: bool = True) -> list[int] | None:
     """For each lower-cased ASCII line, which cues' trigger words it holds: bit k for the k-th
-    of _LINE_CUES (``any(word in line for word in triggers)``, the same answer). With the
-    compiled pass (None without numba), or ``compiled=False``: the searches word by word.
+    of _LINE_CUES (``any(word in line for word in triggers)``, the same answer), and bit
+    FLOATING_BIT + k for the words of the k-th cue's second part. With the compiled pass (None
+    without numba), or ``compiled=False``: the searches word by word.
 
     >>> [bin(mask) for mask in trigger_masks(["all rights reserved 2024", "it rained"], compiled=False)]
-    ['0b100000', '0b0']
+    ['0b1000000000100000', '0b0']
     """
     if not compiled:
         return [
-            sum(1 << bit for bit, words in enumerate(_TRIGGERS) if words and any(map(line.__contains__, words)))
+            sum(1 << bit for bit, words in enumerate(_MASKED_WORDS) if words and any(map(line.__contains__, words)))
             for line in lowered
         ]
     kernel = _trigger_kernel()

@@ -1084,9 +1084,15 @@ def _lead_table() -> tuple[np.ndarray, tuple[np.ndarray, ...], tuple[np.ndarray,
     return anywhere, codes, widths
 
 
-_CUE_LONGEST = np.array(LINE_CUE_MAX_LENGTH, dtype=np.int64)
+# Per size, the cues a stripped line of that size may match (LINE_CUE_MAX_LENGTH), as bits; the
+# cues without trigger words, as bits.
+_CUES_UP_TO = np.array(
+    [sum(1 << bit for bit, longest in enumerate(LINE_CUE_MAX_LENGTH) if size <= longest)
+     for size in range(max(LINE_CUE_MAX_LENGTH) + 2)],
+    dtype=np.int64,
+)  # fmt: skip
+_UNTRIGGERED_BITS = sum(1 << bit for bit, words in enumerate(_TRIGGERS) if words is None)
 _CUE_BITS = np.arange(len(_LINE_CUES), dtype=np.int64)
-_UNTRIGGERED = np.array([words is None for words in _TRIGGERS])
 
 
 def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
@@ -1104,18 +1110,22 @@ def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     array([ True, False,  True,  True])
     """
     anywhere, codes, widths = _lead_table()
-    widest = np.tile(anywhere, (sizes.shape[0], 1))  # per line and column, the widest alternative it may start
+    # The cues each line's size and trigger words allow, as bits.
+    allowed = _CUES_UP_TO[np.minimum(sizes, _CUES_UP_TO.size - 1)] & (held & _TRIGGER_BITS | _UNTRIGGERED_BITS)
+    # Lines as short as an alternative that any text may start (the widest is "name says:", 61)
+    # go to _line_reason whole, as do lines that hold a word of a cue's second part.
+    maybe = (sizes <= max(SHORT_LINE, int(anywhere.max()))) | (held >> FLOATING_BIT & allowed != 0)
     code = np.zeros(sizes.shape[0], dtype=np.int64)
     for length, (known, width) in enumerate(zip(codes, widths, strict=True), start=1):
         code = code << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
-        if known.size:
-            place = np.minimum(np.searchsorted(known, code), known.size - 1)
-            led = (known[place] == code) & (sizes >= length)
-            widest = np.maximum(widest, np.where(led[:, None], width[place], -1))
-    allowed = (sizes[:, None] <= _CUE_LONGEST) & (_UNTRIGGERED | (held[:, None] >> _CUE_BITS & 1).astype(bool))
-    second = (held[:, None] >> (_CUE_BITS + FLOATING_BIT) & 1).astype(bool)
-    cue = allowed & ((widest[:, :_PREFIX_COLUMN] >= sizes[:, None]) | second)
-    return cue.any(axis=1) | (widest[:, _PREFIX_COLUMN] >= sizes) | (sizes <= SHORT_LINE)
+        if not known.size:
+            continue
+        place = np.minimum(np.searchsorted(known, code), known.size - 1)
+        led = np.flatnonzero((known[place] == code) & (sizes >= length))  # the few lines that start a lead string
+        wide = width[place[led]] >= sizes[led, None]  # per line and column: an alternative it leads is wide enough
+        cues = (wide[:, :_PREFIX_COLUMN] << _CUE_BITS).sum(axis=1)
+        maybe[led] |= (cues & allowed[led] != 0) | wide[:, _PREFIX_COLUMN]
+    return maybe
 
 
 # The words trigger_masks looks for: bit k, the k-th cue's trigger words (_TRIGGERS); bit

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -631,6 +631,35 @@ def lead_strings(pattern: str) -> list[str]:
     return sorted(done)
 
 
+def trail_strings(pattern: str) -> list[str]:
+    r"""lead_strings read from the other end: lower-case ASCII strings, one of which ends the
+    lower-cased form of every ASCII text that ``pattern`` matches whole, sorted. For an
+    alternative that any text may start ("name says:"), its end narrows it down.
+
+    >>> trail_strings(r"[\w.]{1,30} (?:says|dice):|x")
+    ['ce:', 'x', 'ys:']
+    """
+    parsed = sre_parse.parse(pattern, _LEAD_FLAGS)
+    done: set[str] = set()
+    done |= _leads(_reversed(list(parsed)), {""}, done, parsed.state, {})
+    return sorted(trail[::-1] for trail in done)
+
+
+def _reversed(items: Any) -> list[Any]:
+    """A parsed sequence read backwards (groups, branches and repeats reversed inside), for
+    _leads; assertions stay as they are, _leads passes over them."""
+    out: list[Any] = []
+    for op, av in reversed(list(items)):
+        if op is sre_constants.SUBPATTERN:
+            av = (av[0], av[1], av[2], _reversed(av[3]))
+        elif op is sre_constants.BRANCH:
+            av = (av[0], [_reversed(branch) for branch in av[1]])
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+            av = (av[0], av[1], _reversed(av[2]))
+        out.append((op, av))
+    return out
+
+
 def _leads(items: Any, heads: set[str], done: set[str], state: Any, letters: dict[str, frozenset[str]]) -> set[str]:
     """The strings ``heads`` (each shorter than LEAD_SPAN) become after the parsed sequence
     ``items``, those that reach LEAD_SPAN or stop at a wide class added to ``done`` instead.
@@ -951,7 +980,7 @@ class LineCues:
         return self.judge_pages([lines])[0]
 
     def judge_pages(self, pages: Sequence[Sequence[str]]) -> list[list[Reason | None]]:
-        """judge_page of each page, with one compiled pass over the long lines of all of them (a
+        """judge_page of each page, with one compiled pass over the ASCII lines of all of them (a
         call of the compiled pass costs about 10 us whatever its size: a page's worth of lines
         each time doubled its cost).
 
@@ -962,7 +991,7 @@ class LineCues:
         found: list[Reason | None] = [None] * len(flat)
         rest: Sequence[int] = range(len(flat))  # the lines judged one by one
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
-            rest = self._judge_long(flat, found)
+            rest = self._judge_ascii(flat, found)
         judge = self.judge
         for k in rest:
             line = flat[k]
@@ -971,17 +1000,16 @@ class LineCues:
         ends = itertools.accumulate(map(len, pages))
         return [found[end - len(lines) : end] for lines, end in zip(pages, ends, strict=True)]
 
-    @staticmethod
-    def _judge_long(flat: list[str], found: list[Reason | None]) -> Sequence[int]:
-        """Judge the long ASCII lines of ``flat`` into ``found``, and give the others' places: one
+    def _judge_ascii(self, flat: list[str], found: list[Reason | None]) -> Sequence[int]:
+        """Judge the ASCII lines of ``flat`` into ``found``, and give the others' places: one
         compiled pass finds their cue words (trigger_masks), and only those that some cue may
-        match (long_line_candidates: about one in sixteen on the 30 MB text dump) go through
-        _line_reason; the others match none. Their stripping and lower-casing are done on all
-        their bytes at once."""
+        match (long_line_candidates, short_line_candidates: on the 30 MB text dump one long line
+        in sixteen, one short line of ten distinct ones) are judged, long lines by _line_reason,
+        short ones through the memo; the others match none. Their stripping and lower-casing are
+        done on all their bytes at once."""
         lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-        is_long = lengths > SHORT_LINE
-        is_long &= np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat))
-        places = np.flatnonzero(is_long)
+        is_ascii = np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat)) & (lengths > 0)
+        places = np.flatnonzero(is_ascii)
         if not places.size:
             return range(len(flat))
         lines = [flat[k] for k in places.tolist()]
@@ -990,12 +1018,21 @@ class LineCues:
         held = _masks_of(data, starts, ends)
         if held is None:
             return range(len(flat))
-        maybe = np.flatnonzero(long_line_candidates(data, starts, ends - starts, held))
-        for k in maybe.tolist():
+        sizes = ends - starts
+        short = sizes <= SHORT_LINE
+        maybe = np.where(
+            short, short_line_candidates(data, starts, sizes, held), long_line_candidates(data, starts, sizes, held)
+        )
+        judge = self.judge
+        for k in np.flatnonzero(maybe).tolist():
             line = lines[k]
-            if line.strip():
+            if len(line) <= SHORT_LINE:
+                found[places[k]] = judge(line)
+            elif not short[k]:
                 found[places[k]] = _line_reason(line, held[k] & _TRIGGER_BITS)
-        rest: list[int] = np.flatnonzero(~is_long).tolist()
+            else:  # a long line of mostly space: as before, without the memo
+                found[places[k]] = _line_reason(line, None)
+        rest: list[int] = np.flatnonzero(~is_ascii).tolist()
         return rest
 
 
@@ -1032,56 +1069,77 @@ def _masks_of(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndar
     return masks
 
 
-# The first characters of long lines that each cue's first part may start (lead_strings of its
-# alternatives wide enough for a long line), as tables: for each length j of lead string (0 to
-# LEAD_SPAN), the strings' codes (their bytes read as a big-endian number), sorted, and for each
-# the widest alternative of each cue that it leads (-1: none); the last column is PREFIX_CUES,
-# whose width is the longest line it is tried on.
+# The first characters that each cue's first part may start a line with (lead_strings of its
+# alternatives), and for the alternatives that any text may start the last ones (trail_strings),
+# as tables: for each length of string (1 to LEAD_SPAN), the strings' codes (their bytes read as
+# a big-endian number), sorted, and for each the widest alternative of each cue that it leads or
+# ends (-1: none). The last column is PREFIX_CUES, whose width is the longest line it is tried on.
 _PREFIX_COLUMN = len(_LINE_CUES)
 
 
 def lead_rows() -> list[list[Any]]:
-    """[column, width, lead_strings] of each first-part alternative wider than SHORT_LINE of each
-    cue (column: its place in _LINE_CUES), and of the PREFIX_CUES (column _PREFIX_COLUMN, width
-    PREFIX_CUE_LONGEST)."""
-    rows = [
-        [column, min(width, 1 << 40), lead_strings(alternative)]
-        for column, (_, cue) in enumerate(_CUES)
-        for width, alternative in cue._alternatives
-        if width > SHORT_LINE
+    """[column, width, lead_strings, trail_strings] of each first-part alternative of each cue
+    (column: its place in _LINE_CUES; trail_strings only where "" is a lead string, else []),
+    and of the PREFIX_CUES (column _PREFIX_COLUMN, width PREFIX_CUE_LONGEST; matched at the
+    start only: no trail strings)."""
+    rows = []
+    for column, (_, cue) in enumerate(_CUES):
+        for width, alternative in cue._alternatives:
+            leads = lead_strings(alternative)
+            rows.append([column, min(width, 1 << 40), leads, trail_strings(alternative) if "" in leads else []])
+    return rows + [
+        [_PREFIX_COLUMN, PREFIX_CUE_LONGEST, lead_strings(pattern.pattern), []] for _, pattern in PREFIX_CUES
     ]
-    return rows + [[_PREFIX_COLUMN, PREFIX_CUE_LONGEST, lead_strings(pattern.pattern)] for _, pattern in PREFIX_CUES]
 
 
 def _lead_rows() -> list[list[Any]]:
-    """lead_rows through cleaner's cache (deriving them took about 20 ms, reading the entry under
-    one); tests/boilerplate checks that the cached rows equal fresh ones."""
+    """lead_rows through cleaner's cache (deriving them took about 30 ms, reading the entry a
+    millisecond); tests/boilerplate checks that the cached rows equal fresh ones."""
     entry = cache.key(
-        "leads-1", str(LEAD_SPAN), str(_WIDE_CLASS), str(SHORT_LINE), str(PREFIX_CUE_LONGEST),
+        "leads-2", str(LEAD_SPAN), str(_WIDE_CLASS), str(PREFIX_CUE_LONGEST),
         *(pattern for _, pattern in _LINE_CUES), *(pattern.pattern for _, pattern in PREFIX_CUES),
     )  # fmt: skip
     rows: list[list[Any]] = derived("rules-leads", entry, lead_rows)
     return rows
 
 
-@functools.cache
-def _lead_table() -> tuple[np.ndarray, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """The tables of long_line_candidates, from _lead_rows (built once per process): per column,
-    the widest alternative that any text may start (lead string ""), -1 where none; then for each
-    length 1 to LEAD_SPAN, the codes of the lead strings of that length (their bytes read as a
-    big-endian number), sorted, and the row of widths per column of each."""
+class _StringTable(NamedTuple):
+    """Lead or trail strings of lengths 1 to LEAD_SPAN: per length, their codes (sorted) and per
+    code its row of widths per column; and the row of the string "" (any text), -1 where none."""
+
+    codes: tuple[np.ndarray, ...]
+    widths: tuple[np.ndarray, ...]
+    anywhere: np.ndarray
+
+
+def _string_table(rows: list[tuple[int, int, list[str]]]) -> _StringTable:
+    """The _StringTable of (column, width, strings) rows."""
     columns = _PREFIX_COLUMN + 1
     widest: list[dict[int, list[int]]] = [{} for _ in range(LEAD_SPAN + 1)]
-    for column, width, leads in _lead_rows():
-        for lead in leads:
-            row = widest[len(lead)].setdefault(int.from_bytes(lead.encode("ascii"), "big"), [-1] * columns)
+    for column, width, strings in rows:
+        for string in strings:
+            row = widest[len(string)].setdefault(int.from_bytes(string.encode("ascii"), "big"), [-1] * columns)
             row[column] = max(row[column], width)
-    anywhere = np.array(widest[0].get(0, [-1] * columns), dtype=np.int64)
-    codes = tuple(np.array(sorted(table), dtype=np.int64) for table in widest[1:])
-    widths = tuple(
-        np.array([table[code] for code in sorted(table)], dtype=np.int64).reshape(-1, columns) for table in widest[1:]
+    return _StringTable(
+        tuple(np.array(sorted(table), dtype=np.int64) for table in widest[1:]),
+        tuple(
+            np.array([table[code] for code in sorted(table)], dtype=np.int64).reshape(-1, columns)
+            for table in widest[1:]
+        ),
+        np.array(widest[0].get(0, [-1] * columns), dtype=np.int64),
     )
-    return anywhere, codes, widths
+
+
+@functools.cache
+def _lead_tables() -> tuple[_StringTable, _StringTable, _StringTable]:
+    """The tables of long_line_candidates (the lead strings of the alternatives wider than
+    SHORT_LINE) and of short_line_candidates (the lead strings of all alternatives, those that
+    any text may start by their trail strings instead), from _lead_rows, built once per process."""
+    rows = _lead_rows()
+    long = _string_table([(column, width, leads) for column, width, leads, _ in rows if width > SHORT_LINE])
+    short_leads = _string_table([(column, width, leads) for column, width, leads, trails in rows if not trails])
+    short_trails = _string_table([(column, width, trails) for column, width, _, trails in rows if trails])
+    return long, short_leads, short_trails
 
 
 # Per size, the cues a stripped line of that size may match (LINE_CUE_MAX_LENGTH), as bits; the
@@ -1109,7 +1167,7 @@ def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     >>> long_line_candidates(data, starts, sizes, held)
     array([ True, False,  True,  True])
     """
-    anywhere, codes, widths = _lead_table()
+    codes, widths, anywhere = _lead_tables()[0]
     # The cues each line's size and trigger words allow, as bits.
     allowed = _CUES_UP_TO[np.minimum(sizes, _CUES_UP_TO.size - 1)] & (held & _TRIGGER_BITS | _UNTRIGGERED_BITS)
     # Lines as short as an alternative that any text may start (the widest is "name says:", 61)
@@ -1126,6 +1184,45 @@ def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray
         cues = (wide[:, :_PREFIX_COLUMN] << _CUE_BITS).sum(axis=1)
         maybe[led] |= (cues & allowed[led] != 0) | wide[:, _PREFIX_COLUMN]
     return maybe
+
+
+def short_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
+    r"""long_line_candidates for lines of at most SHORT_LINE characters (stripped; blank ones are
+    no candidates): such a line is tried on every cue (no trigger words or longest line), so it
+    is a candidate where it starts as an alternative of some cue may, wide enough for it, or ends
+    as one that any text may start may, or holds a word of a cue's second part, or starts as a
+    PREFIX_CUES may.
+
+    >>> lines = [b"share", b"weather", b"jane says:", b"", b"we use cookies"]
+    >>> data = np.frombuffer(b"\n".join(lines), np.uint8)
+    >>> sizes = np.array([len(line) for line in lines]); starts = np.cumsum(sizes + 1) - sizes - 1
+    >>> held = np.array(trigger_masks([line.decode() for line in lines], compiled=False))
+    >>> short_line_candidates(data, starts, sizes, held)
+    array([ True, False,  True, False,  True])
+    """
+    _, leads, trails = _lead_tables()
+    maybe = (sizes > 0) & ((sizes <= max(leads.anywhere.max(), trails.anywhere.max())) | (held >> FLOATING_BIT != 0))
+    lead = np.zeros(sizes.shape[0], dtype=np.int64)
+    for length, (known, width) in enumerate(zip(leads.codes, leads.widths, strict=True), start=1):
+        lead = lead << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
+        maybe |= _wide_enough(known, width, lead, sizes, length)
+    for length, (known, width) in enumerate(zip(trails.codes, trails.widths, strict=True), start=1):
+        trail = np.zeros(sizes.shape[0], dtype=np.int64)
+        for place in range(length):  # the last ``length`` bytes, first to last
+            trail = trail << 8 | data[np.clip(starts + sizes - length + place, 0, data.shape[0] - 1)]
+        maybe |= _wide_enough(known, width, trail, sizes, length)
+    return maybe
+
+
+def _wide_enough(known: np.ndarray, width: np.ndarray, code: np.ndarray, sizes: np.ndarray, length: int) -> np.ndarray:
+    """Which lines' ``code`` (of their first or last ``length`` bytes) is one of the sorted codes
+    ``known`` whose row of ``width`` holds a width of at least the line's size."""
+    found = np.zeros(sizes.shape[0], dtype=bool)
+    if known.size:
+        place = np.minimum(np.searchsorted(known, code), known.size - 1)
+        led = np.flatnonzero((known[place] == code) & (sizes >= length))
+        found[led] = (width[place[led]] >= sizes[led, None]).any(axis=1)
+    return found
 
 
 # The words trigger_masks looks for: bit k, the k-th cue's trigger words (_TRIGGERS); bit

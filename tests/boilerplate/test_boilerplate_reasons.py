@@ -520,13 +520,11 @@ def test_long_lines_try_the_cues_the_loop_would_try() -> None:
 
 
 def _lead_patterns() -> list[tuple[str, bool]]:
-    """Each first-part alternative wider than SHORT_LINE of each cue (matched whole), and the
-    PREFIX_CUES (matched at the start): the patterns whose lead_strings the prefilter reads."""
+    """Each first-part alternative of each cue (matched whole), and the PREFIX_CUES (matched at
+    the start): the patterns whose lead_strings (and trail_strings) the prefilter reads."""
     from cleaner.boilerplate.rules import _CUES, PREFIX_CUES
 
-    patterns = [
-        (alternative, True) for _, cue in _CUES for width, alternative in cue._alternatives if width > SHORT_LINE
-    ]
+    patterns = [(alternative, True) for _, cue in _CUES for _, alternative in cue._alternatives]
     return patterns + [(pattern.pattern, False) for _, pattern in PREFIX_CUES]
 
 
@@ -537,20 +535,31 @@ def test_lead_strings_start_every_text_a_pattern_matches(pattern: str, whole: bo
     # Texts that the alternative matches (whole, or at the start for a prefix cue), made by
     # hypothesis from the pattern itself, each also in lower and upper case: where a text starts
     # with LEAD_SPAN ASCII characters (the prefilter reads ASCII lines), one of the pattern's lead
-    # strings starts the lower-cased text.
-    from cleaner.boilerplate.rules import LEAD_SPAN, lead_strings
+    # strings starts the lower-cased text; where it ends with them, one of its trail strings
+    # ends it (a pattern matched whole).
+    from cleaner.boilerplate.rules import LEAD_SPAN, lead_strings, trail_strings
 
     source = pattern if whole else f"(?:{pattern}).*"
     compiled = re.compile(source, re.IGNORECASE | re.DOTALL)
     text = data.draw(st.from_regex(compiled, fullmatch=True))
     leads = lead_strings(pattern)
+    trails = trail_strings(pattern) if whole else [""]
     for form in (text, text.upper(), text.lower()):
-        if compiled.fullmatch(form) and form[:LEAD_SPAN].isascii():
+        if compiled.fullmatch(form) is None:
+            continue
+        if form[:LEAD_SPAN].isascii():
             assert any(form.lower().startswith(lead) for lead in leads), (pattern, form)
+        if form[-LEAD_SPAN:].isascii():
+            assert any(form.lower().endswith(trail) for trail in trails), (pattern, form)
 
 
 def test_lead_strings_of_patterns() -> None:
-    from cleaner.boilerplate.rules import lead_strings
+    from cleaner.boilerplate.rules import lead_strings, trail_strings
+
+    assert trail_strings(r"(?:please\s+)?(?:follow|like)\s+us") == sorted(
+        {space + "us" for space in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"}
+    )
+    assert trail_strings(r"\w+ (?:says|\u043f\u0438\u0448\u0435\u0442):") == ["ys:"]  # no ASCII text ends "\u0442:"
 
     assert lead_strings(r"(?:please\s+)?(?:follow|like)\s+us") == ["fol", "lik", "ple"]
     assert lead_strings(r"(?!the\b)[a-c]{1,2} says:") == sorted(
@@ -581,6 +590,32 @@ def _long_lines() -> list[str]:
     lines += [f"  {line}\t" for line in lines[::5]] + [" " * 70, "\t" * 61 + "Share"]
     lines += [filler.strip() * 3 for filler in FILLERS]
     return [line for line in lines if line.isascii()]
+
+
+def test_short_lines_ruled_out_match_no_cue() -> None:
+    # The same for lines of at most SHORT_LINE characters (short_line_candidates): the cue cases,
+    # in upper case, cut short, with space around, "name says:" lines, pieces of cue words.
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (judge_pages takes the compiled pass once numba runs)
+    import numpy as np
+
+    from cleaner.boilerplate.rules import LineCues, short_line_candidates, trigger_masks
+
+    lines = [line for _, line in LINE_CASES] + _first_part_lines() + _cue_pieces()
+    lines += [line.upper() for line in lines] + [line[:k] for line in lines for k in (1, 2, 3, 5, 8)]
+    lines += [f" {line}\t" for line in lines[::3]] + ["", " ", "Weather", "x says:", "Jane Doe says:"]
+    lines = [line for line in lines if line.isascii() and len(line) <= SHORT_LINE]
+    found = LineCues().judge_pages([lines[::2], lines[1::2]])
+    expected = [line_reason(line) if line.strip() else None for line in lines]
+    assert found == [expected[::2], expected[1::2]]
+    assert sum(reason is not None for reason in expected) > 100
+    stripped = [line.strip().lower() for line in lines]
+    sizes = np.array([len(line) for line in stripped])
+    starts = np.cumsum(sizes + 1) - sizes - 1
+    data = np.frombuffer("\n".join(stripped).encode("ascii"), dtype=np.uint8)
+    maybe = short_line_candidates(data, starts, sizes, np.array(trigger_masks(stripped, compiled=False)))
+    assert all(maybe[k] for k, reason in enumerate(expected) if reason is not None)
+    assert not maybe.all()
 
 
 def test_long_lines_ruled_out_match_no_cue() -> None:

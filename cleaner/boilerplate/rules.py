@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -605,6 +605,112 @@ def _first(items: Any) -> tuple[set[str] | None, bool]:
     return out, True
 
 
+# How far lead_strings looks into a text, and the widest class it spells out letter by letter (a
+# wider one, such as \w or [\s\W], stands for any character: the strings stop before it). Three
+# characters and twelve: on the 30 MB text dump 6% of the long lines then start as some cue's
+# first part may (two characters: 51%), for tables of a few thousand strings.
+LEAD_SPAN = 3
+_WIDE_CLASS = 12
+_LEAD_FLAGS = re.IGNORECASE | re.DOTALL
+
+
+def lead_strings(pattern: str) -> list[str]:
+    r"""Lower-case ASCII strings, one of which starts the lower-cased form of every ASCII text
+    that ``pattern`` matches from the text's first character (under IGNORECASE and DOTALL), sorted.
+    Each is LEAD_SPAN characters long, or shorter where what may follow is not narrowed down (a
+    class of more than _WIDE_CLASS characters, the pattern's end): then any text starting with
+    it may match. Zero-width assertions are passed over, so the strings may admit more than
+    needed, never less; what the parser cannot read admits every text ("").
+
+    >>> lead_strings(r"(?:by|von) \w+|[ab][0-2]?|\(c\)\s*\d{4}")
+    ['(c)', 'a', 'a0', 'a1', 'a2', 'b', 'b0', 'b1', 'b2', 'by ', 'von']
+    """
+    parsed = sre_parse.parse(pattern, _LEAD_FLAGS)
+    done: set[str] = set()
+    done |= _leads(list(parsed), {""}, done, parsed.state, {})
+    return sorted(done)
+
+
+def trail_strings(pattern: str) -> list[str]:
+    r"""lead_strings read from the other end: lower-case ASCII strings, one of which ends the
+    lower-cased form of every ASCII text that ``pattern`` matches whole, sorted. For an
+    alternative that any text may start ("name says:"), its end narrows it down.
+
+    >>> trail_strings(r"[\w.]{1,30} (?:says|dice):|x")
+    ['ce:', 'x', 'ys:']
+    """
+    parsed = sre_parse.parse(pattern, _LEAD_FLAGS)
+    done: set[str] = set()
+    done |= _leads(_reversed(list(parsed)), {""}, done, parsed.state, {})
+    return sorted(trail[::-1] for trail in done)
+
+
+def _reversed(items: Any) -> list[Any]:
+    """A parsed sequence read backwards (groups, branches and repeats reversed inside), for
+    _leads; assertions stay as they are, _leads passes over them."""
+    out: list[Any] = []
+    for op, av in reversed(list(items)):
+        if op is sre_constants.SUBPATTERN:
+            av = (av[0], av[1], av[2], _reversed(av[3]))
+        elif op is sre_constants.BRANCH:
+            av = (av[0], [_reversed(branch) for branch in av[1]])
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+            av = (av[0], av[1], _reversed(av[2]))
+        out.append((op, av))
+    return out
+
+
+def _leads(items: Any, heads: set[str], done: set[str], state: Any, letters: dict[str, frozenset[str]]) -> set[str]:
+    """The strings ``heads`` (each shorter than LEAD_SPAN) become after the parsed sequence
+    ``items``, those that reach LEAD_SPAN or stop at a wide class added to ``done`` instead.
+    ``letters``: a memo of each character item's ASCII letters (_item_letters)."""
+    for op, av in items:
+        if not heads:
+            break
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        if op in (sre_constants.LITERAL, sre_constants.NOT_LITERAL, sre_constants.IN, sre_constants.ANY):
+            chars = _item_letters((op, av), state, letters)
+            if len(chars) > _WIDE_CLASS:
+                done |= heads
+                return set()
+            grown = {head + char for head in heads for char in chars}
+            done |= {head for head in grown if len(head) >= LEAD_SPAN}
+            heads = {head for head in grown if len(head) < LEAD_SPAN}
+        elif op is sre_constants.SUBPATTERN and not av[1] and not av[2]:  # a group without flags of its own
+            heads = _leads(av[3], heads, done, state, letters)
+        elif op is sre_constants.BRANCH:
+            heads = set().union(*(_leads(branch, set(heads), done, state, letters) for branch in av[1]))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+            least, most, sub = av
+            after: set[str] = set()  # the heads after each allowed count of repeats
+            count = 0
+            while heads:
+                if count >= least:
+                    if heads <= after:  # more repeats give nothing new
+                        break
+                    after |= heads
+                if count >= most:
+                    break
+                heads = _leads(sub, set(heads), done, state, letters)
+                count += 1
+            heads = after
+        else:  # a group with flags, a back reference...: anything may follow
+            done |= heads
+            return set()
+    return heads
+
+
+def _item_letters(item: tuple[Any, Any], state: Any, letters: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The lower-cased ASCII characters whose upper- or lower-case form a parsed one-character
+    item (a literal, a class, ".") matches, found by matching each with the item compiled alone."""
+    key = repr(item)
+    if key not in letters:
+        alone = re._compiler.compile(sre_parse.SubPattern(state, [item]), _LEAD_FLAGS)  # type: ignore[attr-defined]
+        letters[key] = frozenset(chr(code).lower() for code in range(128) if alone.fullmatch(chr(code)))
+    return letters[key]
+
+
 class _Cue:
     """One line cue, matched in two parts: its alternatives that start at the line's first
     character, then, only where the line holds one of their required literals, those that
@@ -775,6 +881,10 @@ PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
 )
 
 
+# The longest line a PREFIX_CUES is tried on (_line_reason).
+PREFIX_CUE_LONGEST = 199
+
+
 def line_reason(line: str) -> Reason | None:
     """The boilerplate reason a single line's text matches, or None.
 
@@ -797,7 +907,7 @@ def _line_reason(line: str, held: int | None) -> Reason | None:
     if text[0].islower() and text[-1] == "." and len(text.split()) <= 3:
         return None  # "share.", "comment.": the end of a wrapped sentence, not a label
     for reason, pattern in PREFIX_CUES:
-        if pattern.match(text) and len(text) < 200:
+        if pattern.match(text) and len(text) <= PREFIX_CUE_LONGEST:
             return reason
     size = len(text)
     lowered = words_lowered(text)
@@ -870,42 +980,269 @@ class LineCues:
         return self.judge_pages([lines])[0]
 
     def judge_pages(self, pages: Sequence[Sequence[str]]) -> list[list[Reason | None]]:
-        """judge_page of each page, with one compiled pass over the long lines of all of them (a
+        """judge_page of each page, with one compiled pass over the ASCII lines of all of them (a
         call of the compiled pass costs about 10 us whatever its size: a page's worth of lines
         each time doubled its cost).
 
         >>> LineCues().judge_pages([["Leave a Comment"], [], ["Share this"]])
         [[<Reason.COMMENTS: 'boilerplate.comments'>], [], [<Reason.SOCIAL: 'boilerplate.social'>]]
         """
-        held: list[list[int | None]] = [[None] * len(lines) for lines in pages]
+        flat = [line for lines in pages for line in lines]
+        found: list[Reason | None] = [None] * len(flat)
+        rest: Sequence[int] = range(len(flat))  # the lines judged one by one
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
-            long = [
-                (p, k) for p, lines in enumerate(pages) for k, line in enumerate(lines)
-                if len(line) > SHORT_LINE and line.isascii()
-            ]  # fmt: skip
-            masks = trigger_masks([pages[p][k].strip().lower() for p, k in long])
-            if masks is not None:
-                for (p, k), mask in zip(long, masks, strict=True):
-                    held[p][k] = mask
-        return [
-            [
-                (self.judge(line) if mask is None else _line_reason(line, mask)) if line.strip() else None
-                for line, mask in zip(lines, page_held, strict=True)
-            ]
-            for lines, page_held in zip(pages, held, strict=True)
-        ]
+            rest = self._judge_ascii(flat, found)
+        judge = self.judge
+        for k in rest:
+            line = flat[k]
+            if line.strip():
+                found[k] = judge(line)
+        ends = itertools.accumulate(map(len, pages))
+        return [found[end - len(lines) : end] for lines, end in zip(pages, ends, strict=True)]
+
+    def _judge_ascii(self, flat: list[str], found: list[Reason | None]) -> Sequence[int]:
+        """Judge the ASCII lines of ``flat`` into ``found``, and give the others' places: one
+        compiled pass finds their cue words (trigger_masks), and only those that some cue may
+        match (long_line_candidates, short_line_candidates: on the 30 MB text dump one long line
+        in sixteen, one short line of ten distinct ones) are judged, long lines by _line_reason,
+        short ones through the memo; the others match none. Their stripping and lower-casing are
+        done on all their bytes at once."""
+        lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        is_ascii = np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat)) & (lengths > 0)
+        places = np.flatnonzero(is_ascii)
+        if not places.size:
+            return range(len(flat))
+        lines = [flat[k] for k in places.tolist()]
+        data = np.frombuffer("\n".join(lines).lower().encode("ascii"), dtype=np.uint8)
+        starts, ends = _stripped_bounds(data, lines, lengths[places])
+        held = _masks_of(data, starts, ends)
+        if held is None:
+            return range(len(flat))
+        sizes = ends - starts
+        short = sizes <= SHORT_LINE
+        maybe = np.where(
+            short, short_line_candidates(data, starts, sizes, held), long_line_candidates(data, starts, sizes, held)
+        )
+        judge = self.judge
+        for k in np.flatnonzero(maybe).tolist():
+            line = lines[k]
+            if len(line) <= SHORT_LINE:
+                found[places[k]] = judge(line)
+            elif not short[k]:
+                found[places[k]] = _line_reason(line, held[k] & _TRIGGER_BITS)
+            else:  # a long line of mostly space: as before, without the memo
+                found[places[k]] = _line_reason(line, None)
+        rest: list[int] = np.flatnonzero(~is_ascii).tolist()
+        return rest
 
 
-# The ASCII trigger words as tables for the compiled pass: the cue bits of the one-byte words
+# str.strip's characters among the ASCII bytes (str.isspace: also the separators 0x1c-0x1f).
+_SPACE_BYTES = np.array([chr(code).isspace() for code in range(256)], dtype=bool)
+
+
+def _stripped_bounds(data: np.ndarray, lines: list[str], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Where each of ``lines`` (ASCII, none empty, of ``lengths``), joined by one separator into
+    the bytes ``data``, starts and ends there once stripped (``line.strip()``). Only lines with
+    space at an end are stripped one by one.
+
+    >>> lines = [" ab ", "c", "  "]
+    >>> data = np.frombuffer("|".join(lines).encode(), np.uint8)
+    >>> [bounds.tolist() for bounds in _stripped_bounds(data, lines, np.array([4, 1, 2]))]
+    [[1, 5, 9], [3, 6, 9]]
+    """
+    starts = np.cumsum(lengths + 1) - lengths - 1
+    ends = starts + lengths
+    for k in np.flatnonzero(_SPACE_BYTES[data[starts]] | _SPACE_BYTES[data[ends - 1]]).tolist():
+        line = lines[k]
+        kept = line.lstrip()
+        starts[k] += len(line) - len(kept)
+        ends[k] = starts[k] + len(kept.rstrip())
+    return starts, ends
+
+
+def _masks_of(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """trigger_masks of the lines ``data[starts[k]:ends[k]]`` (lower-cased ASCII), as an array."""
+    kernel = _trigger_kernel()
+    if kernel is None:
+        return None
+    masks: np.ndarray = kernel(data, starts, ends, *_TRIGGER_TABLE)
+    return masks
+
+
+# The first characters that each cue's first part may start a line with (lead_strings of its
+# alternatives), and for the alternatives that any text may start the last ones (trail_strings),
+# as tables: for each length of string (1 to LEAD_SPAN), the strings' codes (their bytes read as
+# a big-endian number), sorted, and for each the widest alternative of each cue that it leads or
+# ends (-1: none). The last column is PREFIX_CUES, whose width is the longest line it is tried on.
+_PREFIX_COLUMN = len(_LINE_CUES)
+
+
+def lead_rows() -> list[list[Any]]:
+    """[column, width, lead_strings, trail_strings] of each first-part alternative of each cue
+    (column: its place in _LINE_CUES; trail_strings only where "" is a lead string, else []),
+    and of the PREFIX_CUES (column _PREFIX_COLUMN, width PREFIX_CUE_LONGEST; matched at the
+    start only: no trail strings)."""
+    rows = []
+    for column, (_, cue) in enumerate(_CUES):
+        for width, alternative in cue._alternatives:
+            leads = lead_strings(alternative)
+            rows.append([column, min(width, 1 << 40), leads, trail_strings(alternative) if "" in leads else []])
+    return rows + [
+        [_PREFIX_COLUMN, PREFIX_CUE_LONGEST, lead_strings(pattern.pattern), []] for _, pattern in PREFIX_CUES
+    ]
+
+
+def _lead_rows() -> list[list[Any]]:
+    """lead_rows through cleaner's cache (deriving them took about 30 ms, reading the entry a
+    millisecond); tests/boilerplate checks that the cached rows equal fresh ones."""
+    entry = cache.key(
+        "leads-2", str(LEAD_SPAN), str(_WIDE_CLASS), str(PREFIX_CUE_LONGEST),
+        *(pattern for _, pattern in _LINE_CUES), *(pattern.pattern for _, pattern in PREFIX_CUES),
+    )  # fmt: skip
+    rows: list[list[Any]] = derived("rules-leads", entry, lead_rows)
+    return rows
+
+
+class _StringTable(NamedTuple):
+    """Lead or trail strings of lengths 1 to LEAD_SPAN: per length, their codes (sorted) and per
+    code its row of widths per column; and the row of the string "" (any text), -1 where none."""
+
+    codes: tuple[np.ndarray, ...]
+    widths: tuple[np.ndarray, ...]
+    anywhere: np.ndarray
+
+
+def _string_table(rows: list[tuple[int, int, list[str]]]) -> _StringTable:
+    """The _StringTable of (column, width, strings) rows."""
+    columns = _PREFIX_COLUMN + 1
+    widest: list[dict[int, list[int]]] = [{} for _ in range(LEAD_SPAN + 1)]
+    for column, width, strings in rows:
+        for string in strings:
+            row = widest[len(string)].setdefault(int.from_bytes(string.encode("ascii"), "big"), [-1] * columns)
+            row[column] = max(row[column], width)
+    return _StringTable(
+        tuple(np.array(sorted(table), dtype=np.int64) for table in widest[1:]),
+        tuple(
+            np.array([table[code] for code in sorted(table)], dtype=np.int64).reshape(-1, columns)
+            for table in widest[1:]
+        ),
+        np.array(widest[0].get(0, [-1] * columns), dtype=np.int64),
+    )
+
+
+@functools.cache
+def _lead_tables() -> tuple[_StringTable, _StringTable, _StringTable]:
+    """The tables of long_line_candidates (the lead strings of the alternatives wider than
+    SHORT_LINE) and of short_line_candidates (the lead strings of all alternatives, those that
+    any text may start by their trail strings instead), from _lead_rows, built once per process."""
+    rows = _lead_rows()
+    long = _string_table([(column, width, leads) for column, width, leads, _ in rows if width > SHORT_LINE])
+    short_leads = _string_table([(column, width, leads) for column, width, leads, trails in rows if not trails])
+    short_trails = _string_table([(column, width, trails) for column, width, _, trails in rows if trails])
+    return long, short_leads, short_trails
+
+
+# Per size, the cues a stripped line of that size may match (LINE_CUE_MAX_LENGTH), as bits; the
+# cues without trigger words, as bits.
+_CUES_UP_TO = np.array(
+    [sum(1 << bit for bit, longest in enumerate(LINE_CUE_MAX_LENGTH) if size <= longest)
+     for size in range(max(LINE_CUE_MAX_LENGTH) + 2)],
+    dtype=np.int64,
+)  # fmt: skip
+_UNTRIGGERED_BITS = sum(1 << bit for bit, words in enumerate(_TRIGGERS) if words is None)
+_CUE_BITS = np.arange(len(_LINE_CUES), dtype=np.int64)
+
+
+def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
+    r"""For lower-cased ASCII lines ``data[starts[k]:starts[k] + sizes[k]]`` (stripped, their
+    trigger_masks ``held``), whether _line_reason may find a cue in them: False only where it
+    cannot, a line over SHORT_LINE characters that neither starts as the first part of a cue
+    allowed on it (its size, its trigger words) may, wide enough for it, nor holds a word of its
+    second part, nor starts as a PREFIX_CUES may.
+
+    >>> lines = [b"share this page with a friend" + b"!" * 40, b"x" * 70, b"by using this site, " * 4, b"ab"]
+    >>> data = np.frombuffer(b"\n".join(lines), np.uint8)
+    >>> sizes = np.array([len(line) for line in lines]); starts = np.cumsum(sizes + 1) - sizes - 1
+    >>> held = np.array(trigger_masks([line.decode() for line in lines], compiled=False))
+    >>> long_line_candidates(data, starts, sizes, held)
+    array([ True, False,  True,  True])
+    """
+    codes, widths, anywhere = _lead_tables()[0]
+    # The cues each line's size and trigger words allow, as bits.
+    allowed = _CUES_UP_TO[np.minimum(sizes, _CUES_UP_TO.size - 1)] & (held & _TRIGGER_BITS | _UNTRIGGERED_BITS)
+    # Lines as short as an alternative that any text may start (the widest is "name says:", 61)
+    # go to _line_reason whole, as do lines that hold a word of a cue's second part.
+    maybe = (sizes <= max(SHORT_LINE, int(anywhere.max()))) | (held >> FLOATING_BIT & allowed != 0)
+    code = np.zeros(sizes.shape[0], dtype=np.int64)
+    for length, (known, width) in enumerate(zip(codes, widths, strict=True), start=1):
+        code = code << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
+        if not known.size:
+            continue
+        place = np.minimum(np.searchsorted(known, code), known.size - 1)
+        led = np.flatnonzero((known[place] == code) & (sizes >= length))  # the few lines that start a lead string
+        wide = width[place[led]] >= sizes[led, None]  # per line and column: an alternative it leads is wide enough
+        cues = (wide[:, :_PREFIX_COLUMN] << _CUE_BITS).sum(axis=1)
+        maybe[led] |= (cues & allowed[led] != 0) | wide[:, _PREFIX_COLUMN]
+    return maybe
+
+
+def short_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
+    r"""long_line_candidates for lines of at most SHORT_LINE characters (stripped; blank ones are
+    no candidates): such a line is tried on every cue (no trigger words or longest line), so it
+    is a candidate where it starts as an alternative of some cue may, wide enough for it, or ends
+    as one that any text may start may, or holds a word of a cue's second part, or starts as a
+    PREFIX_CUES may.
+
+    >>> lines = [b"share", b"weather", b"jane says:", b"", b"we use cookies"]
+    >>> data = np.frombuffer(b"\n".join(lines), np.uint8)
+    >>> sizes = np.array([len(line) for line in lines]); starts = np.cumsum(sizes + 1) - sizes - 1
+    >>> held = np.array(trigger_masks([line.decode() for line in lines], compiled=False))
+    >>> short_line_candidates(data, starts, sizes, held)
+    array([ True, False,  True, False,  True])
+    """
+    _, leads, trails = _lead_tables()
+    maybe = (sizes > 0) & ((sizes <= max(leads.anywhere.max(), trails.anywhere.max())) | (held >> FLOATING_BIT != 0))
+    lead = np.zeros(sizes.shape[0], dtype=np.int64)
+    for length, (known, width) in enumerate(zip(leads.codes, leads.widths, strict=True), start=1):
+        lead = lead << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
+        maybe |= _wide_enough(known, width, lead, sizes, length)
+    for length, (known, width) in enumerate(zip(trails.codes, trails.widths, strict=True), start=1):
+        trail = np.zeros(sizes.shape[0], dtype=np.int64)
+        for place in range(length):  # the last ``length`` bytes, first to last
+            trail = trail << 8 | data[np.clip(starts + sizes - length + place, 0, data.shape[0] - 1)]
+        maybe |= _wide_enough(known, width, trail, sizes, length)
+    return maybe
+
+
+def _wide_enough(known: np.ndarray, width: np.ndarray, code: np.ndarray, sizes: np.ndarray, length: int) -> np.ndarray:
+    """Which lines' ``code`` (of their first or last ``length`` bytes) is one of the sorted codes
+    ``known`` whose row of ``width`` holds a width of at least the line's size."""
+    found = np.zeros(sizes.shape[0], dtype=bool)
+    if known.size:
+        place = np.minimum(np.searchsorted(known, code), known.size - 1)
+        led = np.flatnonzero((known[place] == code) & (sizes >= length))
+        found[led] = (width[place[led]] >= sizes[led, None]).any(axis=1)
+    return found
+
+
+# The words trigger_masks looks for: bit k, the k-th cue's trigger words (_TRIGGERS); bit
+# FLOATING_BIT + k, the required literals of its second part (_Cue.words), which
+# long_line_candidates reads.
+FLOATING_BIT = len(_LINE_CUES)
+_MASKED_WORDS: tuple[tuple[str, ...] | None, ...] = (*_TRIGGERS, *(cue.words or None for _, cue in _CUES))
+_TRIGGER_BITS = (1 << FLOATING_BIT) - 1
+
+
+# The ASCII words of _MASKED_WORDS as tables for the compiled pass: the bits of the one-byte words
 # per byte value; the longer words' bytes one after another, each word's start (and the end
-# after the last), its cue bit, and where the words starting with each pair of bytes begin
+# after the last), its bit, and where the words starting with each pair of bytes begin
 # (sorted by their first two bytes: at a place in a line, one lookup finds the few to compare).
 # A non-ASCII word is in no ASCII line.
 def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     ascii_words = [
         (word.encode("ascii"), 1 << bit)
-        for bit, triggers in enumerate(_TRIGGERS)
-        for word in (triggers or ())
+        for bit, words in enumerate(_MASKED_WORDS)
+        for word in (words or ())
         if word.isascii()
     ]
     single = np.zeros(256, dtype=np.int64)
@@ -923,15 +1260,16 @@ def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
 
 def trigger_masks(lowered: Sequence[str], compiled: bool = True) -> list[int] | None:
     """For each lower-cased ASCII line, which cues' trigger words it holds: bit k for the k-th
-    of _LINE_CUES (``any(word in line for word in triggers)``, the same answer). With the
-    compiled pass (None without numba), or ``compiled=False``: the searches word by word.
+    of _LINE_CUES (``any(word in line for word in triggers)``, the same answer), and bit
+    FLOATING_BIT + k for the words of the k-th cue's second part. With the compiled pass (None
+    without numba), or ``compiled=False``: the searches word by word.
 
     >>> [bin(mask) for mask in trigger_masks(["all rights reserved 2024", "it rained"], compiled=False)]
-    ['0b100000', '0b0']
+    ['0b1000000000100000', '0b0']
     """
     if not compiled:
         return [
-            sum(1 << bit for bit, words in enumerate(_TRIGGERS) if words and any(map(line.__contains__, words)))
+            sum(1 << bit for bit, words in enumerate(_MASKED_WORDS) if words and any(map(line.__contains__, words)))
             for line in lowered
         ]
     kernel = _trigger_kernel()

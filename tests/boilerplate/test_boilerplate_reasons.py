@@ -516,6 +516,130 @@ def test_long_lines_try_the_cues_the_loop_would_try() -> None:
     assert sum(reason is not None for reason in found) > 100  # cues found by both, not only misses
 
 
+# --- the prefilter of long ASCII lines (rules.lead_strings, long_line_candidates) ---------------
+
+
+def _lead_patterns() -> list[tuple[str, bool]]:
+    """Each first-part alternative of each cue (matched whole), and the PREFIX_CUES (matched at
+    the start): the patterns whose lead_strings (and trail_strings) the prefilter reads."""
+    from cleaner.boilerplate.rules import _CUES, PREFIX_CUES
+
+    patterns = [(alternative, True) for _, cue in _CUES for _, alternative in cue._alternatives]
+    return patterns + [(pattern.pattern, False) for _, pattern in PREFIX_CUES]
+
+
+@pytest.mark.parametrize(("pattern", "whole"), _lead_patterns())
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_lead_strings_start_every_text_a_pattern_matches(pattern: str, whole: bool, data: st.DataObject) -> None:
+    # Texts that the alternative matches (whole, or at the start for a prefix cue), made by
+    # hypothesis from the pattern itself, each also in lower and upper case: where a text starts
+    # with LEAD_SPAN ASCII characters (the prefilter reads ASCII lines), one of the pattern's lead
+    # strings starts the lower-cased text; where it ends with them, one of its trail strings
+    # ends it (a pattern matched whole).
+    from cleaner.boilerplate.rules import LEAD_SPAN, lead_strings, trail_strings
+
+    source = pattern if whole else f"(?:{pattern}).*"
+    compiled = re.compile(source, re.IGNORECASE | re.DOTALL)
+    text = data.draw(st.from_regex(compiled, fullmatch=True))
+    leads = lead_strings(pattern)
+    trails = trail_strings(pattern) if whole else [""]
+    for form in (text, text.upper(), text.lower()):
+        if compiled.fullmatch(form) is None:
+            continue
+        if form[:LEAD_SPAN].isascii():
+            assert any(form.lower().startswith(lead) for lead in leads), (pattern, form)
+        if form[-LEAD_SPAN:].isascii():
+            assert any(form.lower().endswith(trail) for trail in trails), (pattern, form)
+
+
+def test_lead_strings_of_patterns() -> None:
+    from cleaner.boilerplate.rules import lead_strings, trail_strings
+
+    assert trail_strings(r"(?:please\s+)?(?:follow|like)\s+us") == sorted(
+        {space + "us" for space in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"}
+    )
+    assert trail_strings(r"\w+ (?:says|\u043f\u0438\u0448\u0435\u0442):") == ["ys:"]  # no ASCII text ends "\u0442:"
+
+    assert lead_strings(r"(?:please\s+)?(?:follow|like)\s+us") == ["fol", "lik", "ple"]
+    assert lead_strings(r"(?!the\b)[a-c]{1,2} says:") == sorted(
+        {a + b + " " for a in "abc" for b in "abc"} | {a + " s" for a in "abc"}
+    )
+    assert lead_strings(r"\w+ says:") == [""]  # a wide class: any text may start it
+    assert lead_strings(r"\(c\)|\u00e9t\u00e9|ab") == ["(c)", "ab"]  # no ASCII text starts "\u00e9"
+
+
+def test_cached_lead_rows_equal_fresh_ones() -> None:
+    from cleaner.boilerplate.rules import _lead_rows, lead_rows
+
+    assert _lead_rows() == lead_rows()
+
+
+def _long_lines() -> list[str]:
+    """Long ASCII lines: those that some cue matches (made long at sizes around every width where
+    the cues tried change), near misses of them, and prose."""
+    from cleaner.boilerplate.rules import _LONG_SIZES
+
+    bases = _first_part_lines() + [line.strip() for _, line in LINE_CASES]
+    sizes = sorted({size + step for size in _LONG_SIZES if size <= 600 for step in (-1, 0, 1)})
+    lines = []
+    for base in bases:
+        for size in sizes:
+            if size > len(base) and size > SHORT_LINE:
+                lines += [base + "!" * (size - len(base)), base + " x" * ((size - len(base)) // 2)]
+    lines += [f"  {line}\t" for line in lines[::5]] + [" " * 70, "\t" * 61 + "Share"]
+    lines += [filler.strip() * 3 for filler in FILLERS]
+    return [line for line in lines if line.isascii()]
+
+
+def test_short_lines_ruled_out_match_no_cue() -> None:
+    # The same for lines of at most SHORT_LINE characters (short_line_candidates): the cue cases,
+    # in upper case, cut short, with space around, "name says:" lines, pieces of cue words.
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (judge_pages takes the compiled pass once numba runs)
+    import numpy as np
+
+    from cleaner.boilerplate.rules import LineCues, short_line_candidates, trigger_masks
+
+    lines = [line for _, line in LINE_CASES] + _first_part_lines() + _cue_pieces()
+    lines += [line.upper() for line in lines] + [line[:k] for line in lines for k in (1, 2, 3, 5, 8)]
+    lines += [f" {line}\t" for line in lines[::3]] + ["", " ", "Weather", "x says:", "Jane Doe says:"]
+    lines = [line for line in lines if line.isascii() and len(line) <= SHORT_LINE]
+    found = LineCues().judge_pages([lines[::2], lines[1::2]])
+    expected = [line_reason(line) if line.strip() else None for line in lines]
+    assert found == [expected[::2], expected[1::2]]
+    assert sum(reason is not None for reason in expected) > 100
+    stripped = [line.strip().lower() for line in lines]
+    sizes = np.array([len(line) for line in stripped])
+    starts = np.cumsum(sizes + 1) - sizes - 1
+    data = np.frombuffer("\n".join(stripped).encode("ascii"), dtype=np.uint8)
+    maybe = short_line_candidates(data, starts, sizes, np.array(trigger_masks(stripped, compiled=False)))
+    assert all(maybe[k] for k, reason in enumerate(expected) if reason is not None)
+    assert not maybe.all()
+
+
+def test_long_lines_ruled_out_match_no_cue() -> None:
+    # LineCues.judge_pages sends a long ASCII line to _line_reason only where long_line_candidates
+    # says a cue may match it: the verdicts are line_reason's, and some lines are ruled out.
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (judge_pages takes the compiled pass once numba runs)
+    import numpy as np
+
+    from cleaner.boilerplate.rules import LineCues, long_line_candidates, trigger_masks
+
+    lines = _long_lines()
+    found = LineCues().judge_pages([lines[:500], lines[500:]])
+    assert found[0] + found[1] == [line_reason(line) if line.strip() else None for line in lines]
+    assert sum(reason is not None for reason in found[0] + found[1]) > 100
+    stripped = [line.strip().lower() for line in lines]
+    sizes = np.array([len(line) for line in stripped])
+    starts = np.cumsum(sizes + 1) - sizes - 1
+    data = np.frombuffer("\n".join(stripped).encode("ascii"), dtype=np.uint8)
+    maybe = long_line_candidates(data, starts, sizes, np.array(trigger_masks(stripped, compiled=False)))
+    assert all(maybe[k] for k, line in enumerate(lines) if line_reason(line) is not None)
+    assert not maybe.all()
+
+
 def test_first_characters_of_patterns() -> None:
     from cleaner.boilerplate.rules import first_characters
 

@@ -12,10 +12,10 @@ half-written file under a final name.
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from cleaner.atomic import atomic_file
 from cleaner.formats.base import InputFile, display_path
@@ -52,18 +52,21 @@ class ReportPart:
     ``report``, and one line per failed document (naming ``input_path``) into ``errors``.
 
     The part is private to its shard's task; the runner joins the parts with :func:`join_report`.
+    It is written whole or not at all (:func:`cleaner.atomic.atomic_file`): an engine may run a
+    task again after its result was taken (Dask recomputes a lost worker's tasks), and that
+    second run, failing or not, must never leave the first one's part truncated.
     """
 
     def __init__(self, path: Path, report: Report, errors: list[str], input_path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.report, self.errors, self.input_path = path, report, errors, input_path
-        self._fh: io.BufferedWriter = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._file = atomic_file(path)
+        self._fh: IO[bytes] = self._file.__enter__()
 
     def __enter__(self) -> ReportPart:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._fh.close()
+    def __exit__(self, *exc: Any) -> None:
+        self._file.__exit__(*exc)
 
     def record(self, doc: Document) -> None:
         try:

@@ -143,7 +143,7 @@ def test_dask_dedup_barrier_runs_as_tasks_and_equals_local_with_an_index(
     assert runs["local", "2"].rejections.get("dedup.already_indexed", 0) == 120  # all indexed by batch 1
 
 
-def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:
+def test_dask_engine_with_its_own_local_cluster(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "a.jsonl").write_text(
@@ -153,6 +153,10 @@ def test_dask_engine_with_its_own_local_cluster(tmp_path: Path) -> None:
     runners.run([inputs], tmp_path / "dask", Config(jobs=2), engine="dask", shard_bytes=512)  # LocalCluster of 2
     assert tree(tmp_path / "dask") == tree(tmp_path / "local")
     assert (tmp_path / "dask.report.jsonl").read_bytes() == (tmp_path / "local.report.jsonl").read_bytes()
+    # Its workers retire only once the scheduler holds none of the run's tasks: no result still
+    # wanted is "lost" with a worker and computed again (which rewrote a shard's parts as they
+    # were being joined; see DaskExecutor.__exit__).
+    assert not [r.getMessage() for r in caplog.records if "lose already computed" in r.getMessage()]
 
 
 def test_spilled_summaries_stream_back_in_order_and_pickle_as_a_path(tmp_path: Path) -> None:

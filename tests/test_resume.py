@@ -185,3 +185,38 @@ def test_a_work_folder_of_another_format_is_started_afresh(tmp_path: Path, monke
     assert not any(notice.startswith("resuming") for notice in notices)
     runners.run([inputs], tmp_path / "fresh", Config(jobs=1))
     assert tree(out) == tree(tmp_path / "fresh")
+
+
+def test_a_last_task_run_again_never_truncates_its_parts(tmp_path: Path) -> None:
+    # An engine may run a task again after the run took its result: Dask recomputes the results a
+    # retiring or lost worker held while the client still wanted them. The last phase's task of a
+    # split file, run again once the run has deleted its input spill, fails part-way; it must leave
+    # the output and report parts of the first run whole (they were opened "wb" and so truncated:
+    # tests/test_dask.py once saw a shard's nine records vanish from output and report).
+    import json
+
+    from cleaner import runners
+    from cleaner.config import Config
+    from cleaner.pipeline import Pipeline
+    from cleaner.runners import core
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.jsonl").write_text(
+        "".join(json.dumps({"text": f"Document {i} is about the weather in town {i}."}) + "\n" for i in range(30))
+    )
+    out = tmp_path / "out"
+    cfg = Config(jobs=1)
+    runners.run([inputs], out, cfg, shard_bytes=512, keep_intermediate=True)
+    plan = core.plan_run([inputs], out, None, 512)
+    assert len(plan.shards) > 2
+    parts = sorted((out / ".cleaner-work" / "out").iterdir()) + sorted((out / ".cleaner-work" / "report").iterdir())
+    before = {p: p.read_bytes() for p in parts}
+    assert all(before.values())
+    pipeline = Pipeline(cfg)
+    pipeline.setup()
+    last = len(pipeline.segments) - 1
+    for shard in plan.shards:
+        with pytest.raises(FileNotFoundError):  # its input spill went when the run took its result
+            core.run_task(pipeline, core.Task(shard, last, {}, plan.paths))
+    assert {p: p.read_bytes() for p in parts} == before

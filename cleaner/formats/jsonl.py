@@ -397,8 +397,8 @@ def _json_bytes(value: Any) -> bytes:
 def write_jsonl(shard: Shard, docs: Iterable[Document], out: Output) -> None:
     """Write the kept records: to the output file (compressed as the input was), or, for one
     part of a split file (always uncompressed), to its byte part for the runner to join."""
-    if out.parts:
-        with open(_part(out, shard), "wb") as fh:
+    if out.parts:  # whole or not at all, as every output: a task run again never truncates it
+        with atomic_file(_part(out, shard)) as fh:
             _write_lines(docs, fh.write)
         return
     compression = shard.file.format.compression

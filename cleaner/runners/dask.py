@@ -181,8 +181,16 @@ class DaskExecutor:
         # then the client, then the scheduler. A cluster given by --scheduler is not ours to stop.
         if self.cluster is not None and self.client is not None:
             with contextlib.suppress(Exception):  # best effort: closing the cluster stops them anyway
-                self.cluster.scale(0)
                 deadline = time.monotonic() + WORKER_CLOSE_SECONDS
+                if exc[0] is None:
+                    # The client releases the futures the run has read with messages it sends in
+                    # the background. A worker retired before the scheduler has them all "loses"
+                    # results still wanted, and the scheduler runs those tasks again on another
+                    # worker: a last-phase task then rewrote its shard's output and report parts
+                    # while the run was joining them (tests/test_dask.py saw a shard go missing).
+                    while self.client.run_on_scheduler(_task_count) and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                self.cluster.scale(0)
                 while self.client.scheduler_info().get("workers") and time.monotonic() < deadline:
                     time.sleep(0.05)
         if self.client is not None:
@@ -193,6 +201,11 @@ class DaskExecutor:
             self.cluster.close()
             self.cluster = None
         logging.getLogger("tornado.application").removeFilter(_INTERRUPTED_WAIT)
+
+
+def _task_count(dask_scheduler: Any) -> int:
+    """How many tasks the scheduler still holds (run on the scheduler by ``run_on_scheduler``)."""
+    return len(dask_scheduler.tasks)
 
 
 class _InterruptedWait(logging.Filter):

@@ -451,16 +451,23 @@ def _signals(
         stops = int((stop_keys[at] == lowered).sum())
     gopher = int((gopher_hashes[:, None] == hashes[None, :]).any(axis=1).sum())
     k._count_signals(out, words, word_chars, alpha, tokens, stops, gopher, lines, chars)
-    if chars and tokens and ngrams:
-        _ngram_signals(hashes, lengths, out, chars)
+    if ngrams:  # one text: a batch of one (no n-grams where it has no characters or tokens)
+        _ngram_signals_many(hashes, lengths, [0, tokens], [chars], [out])
     return out
 
 
 def _ngram_signals_many(
     hashes: U64, lengths: I64, cuts: list[int], chars: list[int], outs: list[npt.NDArray[np.float64]]
 ) -> None:
-    """_ngram_signals of each text of a batch: ``hashes`` and ``lengths`` hold all their tokens,
-    text i's from ``cuts[i]`` to ``cuts[i + 1]``; ``chars`` their characters, ``outs`` their values.
+    """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]`` of each text of a
+    batch (as ``_kernels._ngram_signals`` gives for each alone): ``hashes`` and ``lengths`` hold all
+    their tokens, text i's from ``cuts[i]`` to ``cuts[i + 1]``; ``chars`` their characters, ``outs``
+    their values. A text without characters or tokens gets none.
+
+    An n-gram can occur twice only where its first n-1 words do, so each n looks only at the
+    positions whose (n-1)-gram occurs more than once. The loops key their table by
+    ``_mix(state ^ n)``; both steps are one-to-one on 64-bit words, so grouping by the running hash
+    itself finds the same groups, without the mixing.
 
     The same steps for all texts at once, each position's n-grams kept to its own text: the
     running hashes are extended over the whole batch (a position whose n-gram would run past its
@@ -525,50 +532,4 @@ def _ngram_signals_many(
                 if has_grams[i]:
                     a, b = bounds[i], bounds[i + 1]
                     outs[i][19 + n - 5] = _dup_ngram(multi[a:b], repeated_grams[a:b], spans, n) / chars[i]
-        candidates = multi
-
-
-def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], chars: int) -> None:
-    """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]`` (``_kernels._ngram_signals``).
-
-    An n-gram can occur twice only where its first n-1 words do, so each n looks only at the
-    positions whose (n-1)-gram occurs more than once; the others hold n-grams that occur once.
-    """
-    tokens = hashes.shape[0]
-    state = k._GOLDEN + hashes  # unmixed running hash of the n-gram starting at each position
-    spans = lengths.copy()  # characters of its words
-    candidates = np.arange(tokens)
-    for n in range(2, 11):
-        grams = tokens - n + 1
-        if grams <= 0:
-            return
-        state = state[:grams] * k._GOLDEN + hashes[n - 1 :]
-        spans = spans[:grams] + lengths[n - 1 :]
-        candidates = candidates[candidates < grams]
-        # The loops key their table by _mix(state ^ n); both steps are one-to-one on 64-bit words,
-        # so the n-grams that are equal under that key are those with equal running hashes: grouping
-        # by the running hash itself finds the same groups and the same repeats, without the mixing.
-        g = state[candidates]
-        # Equal n-grams side by side (a stable sort: each group in position order), and the
-        # positions whose n-gram occurs more than once (np.unique's inverse and counts cost more).
-        order = np.argsort(g, kind="stable")
-        ordered = g[order]
-        same_as_next = ordered[1:] == ordered[:-1]
-        in_group = np.zeros(ordered.shape[0], dtype=np.bool_)
-        in_group[1:] = same_as_next
-        in_group[:-1] |= same_as_next
-        repeats = np.empty_like(in_group)
-        repeats[order] = in_group
-        multi = candidates[repeats]
-        if n <= 4:
-            # The most frequent n-gram, the first to occur among equals (all occur once: the first).
-            best_count, best_first = 1, 0
-            if multi.shape[0]:
-                group_starts = np.flatnonzero(np.concatenate(([True], ~same_as_next)))
-                counts = np.diff(np.append(group_starts, ordered.shape[0]))
-                best_count = int(counts.max())
-                best_first = int(candidates[order[group_starts[counts == best_count]]].min())
-            out[16 + n - 2] = (int(spans[best_first]) + n - 1) * best_count / chars
-        else:
-            out[19 + n - 5] = _dup_ngram(multi, g[repeats], spans, n) / chars
         candidates = multi

@@ -499,16 +499,9 @@ def test_long_lines_try_the_cues_the_loop_would_try() -> None:
     # or second part matches, made long at sizes on each side of every width where the cues
     # tried change, and near misses of them.
     pytest.importorskip("numba")
-    from cleaner.boilerplate.rules import _LONG_SIZES, _line_reason, trigger_masks
+    from cleaner.boilerplate.rules import _line_reason, trigger_masks
 
-    bases = _first_part_lines() + [line.strip() for _, line in LINE_CASES]
-    sizes = sorted({size + step for size in _LONG_SIZES if size <= 600 for step in (-1, 0, 1)})
-    lines = []
-    for base in bases:
-        for size in sizes:
-            if size > len(base) and size > SHORT_LINE:
-                lines += [base + "!" * (size - len(base)), base + " x" * ((size - len(base)) // 2)]
-    lines = [line for line in lines if line.isascii()]
+    lines = _long_lines()
     masks = trigger_masks([line.strip().lower() for line in lines])
     assert masks is not None
     found = [_line_reason(line, mask) for line, mask in zip(lines, masks, strict=True)]

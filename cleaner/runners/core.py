@@ -217,7 +217,15 @@ class TaskResult:
     summaries: list[tuple[str, object]] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     errors: list[str] = field(default_factory=list)  # one line per failed document, for stderr
-    crashed: str | None = None  # the worker died on this shard (set by the executor)
+    crashed: str | None = None  # the worker died on this shard (set by the executor: WORKER_DIED)
+
+
+# What the report and stderr say of a shard whose worker died on it, whatever the engine (a local
+# pool process, a Dask worker): the same words, so both engines' reports stay byte-identical.
+WORKER_DIED = (
+    "a worker process died while cleaning this file (a crash in a parser, or out of memory) and its "
+    "documents were skipped; run it alone with --jobs 2 --debug to investigate"
+)
 
 
 class Executor(Protocol):
@@ -254,6 +262,15 @@ def in_order(submit: Callable[[tuple[Any, ...]], Any], args: Sequence[tuple[Any,
         result = futures[index].result()
         futures[index] = None
         yield result
+
+
+def task_name(fn: Callable[..., object]) -> str:
+    """What an error calls a corpus stage's task function.
+
+    >>> task_name(task_name)
+    'task name'
+    """
+    return getattr(fn, "__name__", "corpus").strip("_").replace("_", " ")
 
 
 def run_task(pipeline: Pipeline, task: Task) -> TaskResult:

@@ -33,13 +33,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cleaner.config import Config
-from cleaner.errors import MissingExtraError
+from cleaner.errors import CleanerError, MissingExtraError
 from cleaner.pipeline import Pipeline
 from cleaner.readers import Shard
-from cleaner.runners.core import RunPaths, Task, TaskResult, in_order, run_task
+from cleaner.runners.core import WORKER_DIED, RunPaths, Task, TaskResult, in_order, run_task, task_name
 
 T = TypeVar("T")
 
@@ -134,10 +134,20 @@ def _run_on_worker(task: Task) -> TaskResult:
 
 
 class DaskExecutor:
-    """Runs a phase's tasks on a Dask cluster and yields their results in task order."""
+    """Runs a phase's tasks on a Dask cluster and yields their results in task order.
 
-    def __init__(self, jobs: int, cfg: Config, scheduler: str | None = None) -> None:
+    Dask runs a task again elsewhere when its worker dies, and gives up on it (KilledWorker) once
+    ``distributed.scheduler.allowed-failures`` workers died while they held it. A phase's task
+    given up on is tried once more, then its shard fails as with the local engine (the same
+    report line, the run goes on, exit 1); a corpus stage's task given up on stops the run with
+    an error that says so (the same command then resumes).
+    """
+
+    def __init__(
+        self, jobs: int, cfg: Config, scheduler: str | None = None, worker: Callable[[Task], TaskResult] | None = None
+    ) -> None:
         self.jobs, self.cfg, self.address = jobs, cfg, scheduler
+        self.worker = worker or _run_on_worker  # a module-level function (tests make it die)
         self.cluster: Any = None
         self.client: Any = None
 
@@ -164,16 +174,46 @@ class DaskExecutor:
     def _execute(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
         if self.address is not None:  # workers of an existing cluster do not share our working folder
             tasks = [absolute(task) for task in tasks]
-        return self.map(_run_on_worker, [(task,) for task in tasks])
+
+        def alone(task: Task) -> TaskResult:
+            # A worker's death counts against every task it held, not only the one that killed it:
+            # a task given up on is tried once more (as the local engine runs it alone) before its
+            # shard is failed.
+            killed = _distributed().KilledWorker
+            try:
+                result: TaskResult = self.client.submit(_call, self.worker, Packed((task,)), pure=False).result()
+            except killed:
+                return TaskResult(task.shard.index, crashed=WORKER_DIED)
+            return result
+
+        return self._submit(self.worker, [(task,) for task in tasks], alone)
 
     def map(self, fn: Callable[..., T], args: Sequence[tuple[Any, ...]]) -> Iterator[T]:
         """``fn(*a)`` for each ``a`` of ``args`` on the cluster, results in order, with a bounded
         window of tasks in flight. The dedup barrier's tasks run through it too
         (``Dedup.file_decisions``, see cleaner.dedup.sharded)."""
+
+        def given_up(*_: Any) -> T:
+            raise CleanerError(
+                f"Dask workers kept dying on the same task of the {task_name(fn)} step (out of memory, or a "
+                "crash): free some memory or use fewer --jobs, then run the same command to resume"
+            )
+
+        return self._submit(fn, args, given_up)
+
+    def _submit(
+        self, fn: Callable[..., T], args: Sequence[tuple[Any, ...]], given_up: Callable[..., T]
+    ) -> Iterator[T]:
+        """The results of ``fn(*a)`` in order; ``given_up(*a)`` for a task Dask gave up on."""
         client = self.client
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = workers * (1 + IN_FLIGHT_PER_WORKER)
-        return in_order(lambda a: client.submit(_call, fn, Packed(a), pure=False), args, window)
+        killed = _distributed().KilledWorker
+
+        def submit(a: tuple[Any, ...]) -> _Outcome[T]:
+            return _Outcome(client.submit(_call, fn, Packed(a), pure=False), killed, lambda: given_up(*a))
+
+        return in_order(submit, args, window)
 
     def __exit__(self, *exc: object) -> None:
         # Our own cluster: its workers are stopped first, while the scheduler still answers, so
@@ -201,6 +241,23 @@ class DaskExecutor:
             self.cluster.close()
             self.cluster = None
         logging.getLogger("tornado.application").removeFilter(_INTERRUPTED_WAIT)
+
+
+class _Outcome(Generic[T]):
+    """A task's future whose ``result()`` is ``given_up()`` when Dask gave up on the task
+    (``killed``: every worker that ran it died)."""
+
+    __slots__ = ("future", "given_up", "killed")
+
+    def __init__(self, future: Any, killed: type[BaseException], given_up: Callable[[], T]) -> None:
+        self.future, self.killed, self.given_up = future, killed, given_up
+
+    def result(self) -> T:
+        try:
+            result: T = self.future.result()
+        except self.killed:
+            return self.given_up()
+        return result
 
 
 def _task_count(dask_scheduler: Any) -> int:

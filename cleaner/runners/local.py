@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from cleaner.config import Config
 from cleaner.errors import CleanerError
 from cleaner.pipeline import Pipeline
-from cleaner.runners.core import GC_YOUNG, Task, TaskResult, in_order, run_task
+from cleaner.runners.core import GC_YOUNG, WORKER_DIED, Task, TaskResult, in_order, run_task, task_name
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -132,7 +132,7 @@ class LocalExecutor:
                 self._stop_pool()
                 if retried == done:
                     raise CleanerError(
-                        f"a worker process died twice on the same task of the {_task_name(fn)} step (out of "
+                        f"a worker process died twice on the same task of the {task_name(fn)} step (out of "
                         "memory, or a crash): free some memory or use fewer --jobs, then run the same command "
                         "to resume"
                     ) from exc
@@ -145,11 +145,7 @@ class LocalExecutor:
         try:
             return pool.submit(self.worker, task).result()
         except BrokenProcessPool:
-            return TaskResult(
-                task.shard.index,
-                crashed="a worker process died while cleaning this file (a crash in a parser, or out of "
-                "memory) and its documents were skipped; run it alone with --jobs 2 --debug to investigate",
-            )
+            return TaskResult(task.shard.index, crashed=WORKER_DIED)
         finally:
             pool.shutdown(cancel_futures=True)
 
@@ -168,11 +164,3 @@ class LocalExecutor:
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[..., T], args: tuple[object, ...]) -> Future[T]:
     return pool.submit(fn, *args)
-
-
-def _task_name(fn: Callable[..., object]) -> str:
-    """
-    >>> _task_name(_task_name)
-    'task name'
-    """
-    return getattr(fn, "__name__", "corpus").strip("_").replace("_", " ")

@@ -638,9 +638,11 @@ def write_owner_piece(
     are values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
     the first rank holding it and whether another document of the shard holds it too, sorted by
     hash. Returns the number of rows. The hashes are sorted one slice of the hash space at a
-    time (OWNER_SLICE), each slice gathered from the parts by the hashes' top bits (one byte
-    per hash, computed once), so the task never sorts the whole shard at once and never reads
-    its shingle file back (it did, once per slice: 8 passes over it on the Reuters bench).
+    time (OWNER_SLICE), so the task never sorts the whole shard at once and never reads its
+    shingle file back (it did, once per slice: 8 passes over it on the Reuters bench). Each
+    part is ordered once by the hashes' top bits (a stable radix sort of one byte a hash; the
+    order kept, 4 bytes a hash), so a slice's hashes in a part are one run of that order, not
+    found by a pass over the part per slice (16 passes of 79 parts on the Reuters bench).
 
     With ``table``, the shard is the run's only one and its hashes one range: the piece is then
     the owner table itself, written as :func:`range_owners` writes it (the hashes two or more
@@ -649,8 +651,15 @@ def write_owner_piece(
     in eight on the Reuters bench). Returns the table's rows then."""
     total = int(offsets[-1])
     bits = _slice_bits(total)
-    top_type = np.min_scalar_type((1 << bits) - 1)
-    tops = [(part >> np.uint64(64 - bits)).astype(top_type) for part in parts] if bits else []
+    slices = 1 << bits
+    orders: list[npt.NDArray[np.signedinteger[Any]]] = []  # by part: its positions by slice, then position
+    bounds: list[list[int]] = []  # by part: where each slice's run of its order starts, then the part's size
+    top_type = np.min_scalar_type(slices - 1)
+    for part in parts:
+        tops = (part >> np.uint64(64 - bits)).astype(top_type) if bits else np.zeros(part.size, dtype=top_type)
+        orders.append(np.argsort(tops, kind="stable").astype(np.int32 if part.size < 2**31 else np.int64))
+        bounds.append([0, *np.cumsum(np.bincount(tops, minlength=slices)).tolist()])
+        del tops
     part_starts = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([part.size for part in parts], out=part_starts[1:])
     # Each value's document is searched in the offsets of its part's documents alone (a few
@@ -665,19 +674,19 @@ def write_owner_piece(
         NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
         NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
     ):
-        for slice_top in range(1 << bits):
+        for slice_top in range(slices):
             values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
             for n, part in enumerate(parts):
-                if not part.size:
+                at = orders[n][bounds[n][slice_top] : bounds[n][slice_top + 1]]
+                if not at.size:
                     continue
-                at = np.flatnonzero(tops[n] == slice_top) if bits else np.arange(part.size)
-                values_parts.append(part[at] if bits else part)
+                values_parts.append(part[at])
                 lo, hi = int(window_lo[n]), int(window_hi[n])
                 rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
             values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts) + first_rank
             del values_parts, rank_parts
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
-            order = argsort_hashes(values)
+            order = argsort_hashes(values, bits)
             values, ranks = values[order], ranks[order]
             del order
             first = np.ones(values.size, dtype=np.bool_)
@@ -812,25 +821,37 @@ def _in_filter(filt: npt.NDArray[np.uint8], hashes: U64) -> npt.NDArray[np.bool_
     return ((byte >> shift) & np.uint8(1)).astype(np.bool_)
 
 
-def _owner_ranks(folder: Path, hashes: U64, ranges: int, own: I64) -> I64:
-    """The owner rank of each of ``hashes`` from the range tables; ``own`` is the rank of the
-    document each was taken from, its owner when no other document holds it (no table row)."""
-    out = own.copy()
-    part_of = np.searchsorted(_range_cuts(ranges)[1:-1], hashes, side="right") if ranges > 1 else None
-    for part in range(ranges):
-        table = np.load(folder / f"o{part}.hashes.npy", mmap_mode="r")
-        if not table.size:
-            continue
-        where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
-        where = where[_in_filter(np.load(folder / f"o{part}.filter.npy"), hashes[where])]
-        order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)
-        where = where[order]
-        needles = hashes[where]
-        at = np.minimum(np.searchsorted(table, needles), table.size - 1)
-        found = table[at] == needles
-        ranks = np.load(folder / f"o{part}.ranks.npy", mmap_mode="r")
-        out[where[found]] = ranks[at[found]]
-    return out
+class _OwnerTables:
+    """The run's owner tables (one per hash range), opened once by a passage task for all its
+    chunks: each table's hashes and ranks memory-mapped, its filter read whole (2 bytes a hash
+    of the table). Reopened per chunk, they cost a tenth of the task on the Reuters bench (10
+    chunks: the maps' pages faulted in again each time, the filters read again)."""
+
+    def __init__(self, folder: Path, ranges: int) -> None:
+        self.cuts = _range_cuts(ranges)[1:-1] if ranges > 1 else None
+        self.tables: list[tuple[int, U64, I64, npt.NDArray[np.uint8]]] = []  # (range, hashes, ranks, filter)
+        for part in range(ranges):
+            hashes = np.load(folder / f"o{part}.hashes.npy", mmap_mode="r")
+            if hashes.size:  # plain arrays over the maps: indexing a memmap makes a memmap of each result
+                ranks = np.load(folder / f"o{part}.ranks.npy", mmap_mode="r")
+                filt = np.load(folder / f"o{part}.filter.npy")
+                self.tables.append((part, np.asarray(hashes), np.asarray(ranks), filt))
+
+    def owner_ranks(self, hashes: U64, own: I64) -> I64:
+        """The owner rank of each of ``hashes``; ``own`` is the rank of the document each was
+        taken from, its owner when no other document holds it (no table row)."""
+        out = own.copy()
+        part_of = None if self.cuts is None else np.searchsorted(self.cuts, hashes, side="right")
+        for part, table, ranks, filt in self.tables:
+            where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
+            where = where[_in_filter(filt, hashes[where])]
+            order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)
+            where = where[order]
+            needles = hashes[where]
+            at = np.minimum(np.searchsorted(table, needles), table.size - 1)
+            found = table[at] == needles
+            out[where[found]] = ranks[at[found]]
+        return out
 
 
 # Passages are checked this many shingle positions at a time (whole documents), the summaries
@@ -862,6 +883,7 @@ def shard_passages(
     index = _read_only(cfg.index, before)
     try:
         sets, others = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
+        tables = _OwnerTables(folder, ranges)
 
         def labels(rank: int) -> str:
             local = rank - first_rank
@@ -880,8 +902,8 @@ def shard_passages(
             chunk = _join_batches(pieces)
             size = len(chunk.keys)
             local_skip = [i - start for i in skipped if start <= i < start + size]
-            flags.extend(_chunk_passages(_Chunk(chunk, first_rank + start, local_skip), cfg, folder, ranges,
-                                         index, sets, labels))  # fmt: skip
+            checked = _Chunk(chunk, first_rank + start, local_skip)
+            flags.extend(_chunk_passages(checked, cfg, tables, index, sets, labels))
 
         for batch in summary_batches(summaries, cfg.num_perm):
             cut = 0  # the batch's first document not in ``pieces`` yet
@@ -965,8 +987,7 @@ class _Chunk:
 def _chunk_passages(
     chunk: _Chunk,
     cfg: DedupConfig,
-    folder: Path,
-    ranges: int,
+    tables: _OwnerTables,
     index: DedupIndex | None,
     sets: _Sets,
     labels: Callable[[int], str],
@@ -984,7 +1005,7 @@ def _chunk_passages(
     hashes = flat_raw[positions]
     del flat_raw, positions
     own_rank = first_rank + passage_doc
-    owners = _owner_ranks(folder, hashes, ranges, own_rank[slot])
+    owners = tables.owner_ranks(hashes, own_rank[slot])
     owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
 

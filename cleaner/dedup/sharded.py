@@ -687,20 +687,20 @@ def write_owner_piece(
             del values_parts, rank_parts
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values, bits)
-            values, ranks = values[order], ranks[order]
-            del order
+            values = values[order]
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])
             shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
             np.logical_not(first[1:], out=shared[:-1])
-            values, ranks, shared = values[first], ranks[first], shared[first]
-            if table:  # the hashes held twice or more: hashes and ranks, as range_owners writes them
-                values, ranks = values[shared], ranks[shared]
+            keep = first & shared if table else first  # a table keeps the hashes held twice or more
+            values, ranks = values[keep], ranks[order[keep]]  # the ranks of the rows kept alone
+            del order
+            if table:  # hashes and ranks, as range_owners writes them
                 owners.write(values)
-                flags.write(ranks.astype(np.int64))
+                flags.write(ranks)
             else:
-                owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
-                flags.write(shared)
+                owners.write(np.stack([values.view(np.int64), ranks], axis=1))
+                flags.write(shared[keep])
             rows += int(values.size)
     return rows
 

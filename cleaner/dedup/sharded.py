@@ -47,10 +47,10 @@ alone:
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
-  the owners of the shard's passage shingles looked up in the range tables (memory-mapped; only
-  shingles that pass the filter are searched), then the owner prefilter and the exact check
-  (:func:`~cleaner.dedup.passages.best_sources`), reading source documents' shingle sets from
-  the shards' files.
+  the owners of the shard's passage shingles looked up in the range tables (memory-mapped,
+  opened once per task for all its chunks; only shingles that pass the filter are searched),
+  then the owner prefilter and the exact check (:func:`~cleaner.dedup.passages.best_sources`),
+  reading source documents' shingle sets from the shards' files.
 
 Only adding the run to a persistent index streams every shard through the driver, one shard at
 a time, because SQLite has one writer. docs/scaling.md says where each step stops fitting.

@@ -47,8 +47,8 @@ alone:
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
-  the owners of the shard's passage shingles looked up in the range tables (memory-mapped,
-  opened once per task for all its chunks; only shingles that pass the filter are searched),
+  the owners of the shard's passage shingles looked up in the range tables (memory-mapped, one
+  at a time, a lone table once for all the chunks; only shingles that pass the filter are searched),
   then the owner prefilter and the exact check (:func:`~cleaner.dedup.passages.best_sources`),
   reading source documents' shingle sets from the shards' files.
 
@@ -822,27 +822,37 @@ def _in_filter(filt: npt.NDArray[np.uint8], hashes: U64) -> npt.NDArray[np.bool_
 
 
 class _OwnerTables:
-    """The run's owner tables (one per hash range), opened once by a passage task for all its
-    chunks: each table's hashes and ranks memory-mapped, its filter read whole (2 bytes a hash
-    of the table). Reopened per chunk, they cost a tenth of the task on the Reuters bench (10
-    chunks: the maps' pages faulted in again each time, the filters read again)."""
+    """The run's owner tables (one per hash range) as a passage task reads them, chunk after
+    chunk: each table's hashes and ranks memory-mapped, its filter read whole (2 bytes a hash
+    of the table), one range's table held at a time (the maps' pages and the filter count in
+    the task's memory). With one range, the table is opened once for all the chunks: reopened
+    per chunk, it cost a tenth of the task on the Reuters bench (10 chunks)."""
 
     def __init__(self, folder: Path, ranges: int) -> None:
+        self.folder, self.ranges = folder, ranges
         self.cuts = _range_cuts(ranges)[1:-1] if ranges > 1 else None
-        self.tables: list[tuple[int, U64, I64, npt.NDArray[np.uint8]]] = []  # (range, hashes, ranks, filter)
-        for part in range(ranges):
-            hashes = np.load(folder / f"o{part}.hashes.npy", mmap_mode="r")
+        self.held: tuple[int, U64, I64, npt.NDArray[np.uint8]] | None = None  # (range, hashes, ranks, filter)
+
+    def _table(self, part: int) -> tuple[U64, I64, npt.NDArray[np.uint8]]:
+        if self.held is None or self.held[0] != part:
+            self.held = None  # the previous range's maps are closed first
+            hashes = np.asarray(np.load(self.folder / f"o{part}.hashes.npy", mmap_mode="r"))
+            ranks, filt = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
             if hashes.size:  # plain arrays over the maps: indexing a memmap makes a memmap of each result
-                ranks = np.load(folder / f"o{part}.ranks.npy", mmap_mode="r")
-                filt = np.load(folder / f"o{part}.filter.npy")
-                self.tables.append((part, np.asarray(hashes), np.asarray(ranks), filt))
+                ranks = np.asarray(np.load(self.folder / f"o{part}.ranks.npy", mmap_mode="r"))
+                filt = np.load(self.folder / f"o{part}.filter.npy")
+            self.held = (part, hashes, ranks, filt)
+        return self.held[1:]
 
     def owner_ranks(self, hashes: U64, own: I64) -> I64:
         """The owner rank of each of ``hashes``; ``own`` is the rank of the document each was
         taken from, its owner when no other document holds it (no table row)."""
         out = own.copy()
         part_of = None if self.cuts is None else np.searchsorted(self.cuts, hashes, side="right")
-        for part, table, ranks, filt in self.tables:
+        for part in range(self.ranges):
+            table, ranks, filt = self._table(part)
+            if not table.size:
+                continue
             where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
             where = where[_in_filter(filt, hashes[where])]
             order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)

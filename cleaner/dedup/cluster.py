@@ -72,18 +72,22 @@ def bucket_pairs(ranks: I64, keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
 _RADIX_MIN = 1 << 16
 
 
-def argsort_hashes(values: U64) -> I64:
+def argsort_hashes(values: U64, shared_bits: int = 0) -> I64:
     """``np.argsort(values, kind="stable")`` for hashes (about uniform 64-bit values), about
     twice as fast on millions: a stable radix sort on the top 16 bits first (numpy sorts 16-bit
     keys by radix), which leaves runs of a few dozen values out of order, then numpy's stable
     sort (a merge sort that finds the runs) of the result. Equal values keep their order.
+    ``shared_bits``: top bits every value has in common (a slice of the hash space), skipped by
+    the radix pass, which then takes the 16 bits below them (on slices of 16 by the top 4 bits,
+    the sort costs a third less).
 
     >>> argsort_hashes(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
     [1, 3, 0, 2]
     """
     if values.size < _RADIX_MIN:
         return np.argsort(values, kind="stable")
-    by_top = np.argsort((values >> np.uint64(48)).astype(np.uint16), kind="stable")
+    shift = np.uint64(max(0, 48 - shared_bits))
+    by_top = np.argsort((values >> shift).astype(np.uint16), kind="stable")  # astype keeps the low 16 bits
     order: I64 = by_top[np.argsort(values[by_top], kind="stable")]
     return order
 

@@ -47,10 +47,10 @@ alone:
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
   range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
-  the owners of the shard's passage shingles looked up in the range tables (memory-mapped; only
-  shingles that pass the filter are searched), then the owner prefilter and the exact check
-  (:func:`~cleaner.dedup.passages.best_sources`), reading source documents' shingle sets from
-  the shards' files.
+  the owners of the shard's passage shingles looked up in the range tables (memory-mapped, one
+  at a time, a lone table once for all the chunks; only shingles that pass the filter are searched),
+  then the owner prefilter and the exact check (:func:`~cleaner.dedup.passages.best_sources`),
+  reading source documents' shingle sets from the shards' files.
 
 Only adding the run to a persistent index streams every shard through the driver, one shard at
 a time, because SQLite has one writer. docs/scaling.md says where each step stops fitting.
@@ -638,9 +638,11 @@ def write_owner_piece(
     are values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
     the first rank holding it and whether another document of the shard holds it too, sorted by
     hash. Returns the number of rows. The hashes are sorted one slice of the hash space at a
-    time (OWNER_SLICE), each slice gathered from the parts by the hashes' top bits (one byte
-    per hash, computed once), so the task never sorts the whole shard at once and never reads
-    its shingle file back (it did, once per slice: 8 passes over it on the Reuters bench).
+    time (OWNER_SLICE), so the task never sorts the whole shard at once and never reads its
+    shingle file back (it did, once per slice: 8 passes over it on the Reuters bench). Each
+    part is ordered once by the hashes' top bits (a stable radix sort of one byte a hash; the
+    order kept, 4 bytes a hash), so a slice's hashes in a part are one run of that order, not
+    found by a pass over the part per slice (16 passes of 79 parts on the Reuters bench).
 
     With ``table``, the shard is the run's only one and its hashes one range: the piece is then
     the owner table itself, written as :func:`range_owners` writes it (the hashes two or more
@@ -649,8 +651,15 @@ def write_owner_piece(
     in eight on the Reuters bench). Returns the table's rows then."""
     total = int(offsets[-1])
     bits = _slice_bits(total)
-    top_type = np.min_scalar_type((1 << bits) - 1)
-    tops = [(part >> np.uint64(64 - bits)).astype(top_type) for part in parts] if bits else []
+    slices = 1 << bits
+    orders: list[npt.NDArray[np.signedinteger[Any]]] = []  # by part: its positions by slice, then position
+    bounds: list[list[int]] = []  # by part: where each slice's run of its order starts, then the part's size
+    top_type = np.min_scalar_type(slices - 1)
+    for part in parts:
+        tops = (part >> np.uint64(64 - bits)).astype(top_type) if bits else np.zeros(part.size, dtype=top_type)
+        orders.append(np.argsort(tops, kind="stable").astype(np.int32 if part.size < 2**31 else np.int64))
+        bounds.append([0, *np.cumsum(np.bincount(tops, minlength=slices)).tolist()])
+        del tops
     part_starts = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([part.size for part in parts], out=part_starts[1:])
     # Each value's document is searched in the offsets of its part's documents alone (a few
@@ -665,33 +674,33 @@ def write_owner_piece(
         NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
         NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
     ):
-        for slice_top in range(1 << bits):
+        for slice_top in range(slices):
             values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
             for n, part in enumerate(parts):
-                if not part.size:
+                at = orders[n][bounds[n][slice_top] : bounds[n][slice_top + 1]]
+                if not at.size:
                     continue
-                at = np.flatnonzero(tops[n] == slice_top) if bits else np.arange(part.size)
-                values_parts.append(part[at] if bits else part)
+                values_parts.append(part[at])
                 lo, hi = int(window_lo[n]), int(window_hi[n])
                 rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
             values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts) + first_rank
             del values_parts, rank_parts
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
-            order = argsort_hashes(values)
-            values, ranks = values[order], ranks[order]
-            del order
+            order = argsort_hashes(values, bits)
+            values = values[order]
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])
             shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
             np.logical_not(first[1:], out=shared[:-1])
-            values, ranks, shared = values[first], ranks[first], shared[first]
-            if table:  # the hashes held twice or more: hashes and ranks, as range_owners writes them
-                values, ranks = values[shared], ranks[shared]
+            keep = first & shared if table else first  # a table keeps the hashes held twice or more
+            values, ranks = values[keep], ranks[order[keep]]  # the ranks of the rows kept alone
+            del order
+            if table:  # hashes and ranks, as range_owners writes them
                 owners.write(values)
-                flags.write(ranks.astype(np.int64))
+                flags.write(ranks)
             else:
-                owners.write(np.stack([values.view(np.int64), ranks.astype(np.int64)], axis=1))
-                flags.write(shared)
+                owners.write(np.stack([values.view(np.int64), ranks], axis=1))
+                flags.write(shared[keep])
             rows += int(values.size)
     return rows
 
@@ -812,25 +821,47 @@ def _in_filter(filt: npt.NDArray[np.uint8], hashes: U64) -> npt.NDArray[np.bool_
     return ((byte >> shift) & np.uint8(1)).astype(np.bool_)
 
 
-def _owner_ranks(folder: Path, hashes: U64, ranges: int, own: I64) -> I64:
-    """The owner rank of each of ``hashes`` from the range tables; ``own`` is the rank of the
-    document each was taken from, its owner when no other document holds it (no table row)."""
-    out = own.copy()
-    part_of = np.searchsorted(_range_cuts(ranges)[1:-1], hashes, side="right") if ranges > 1 else None
-    for part in range(ranges):
-        table = np.load(folder / f"o{part}.hashes.npy", mmap_mode="r")
-        if not table.size:
-            continue
-        where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
-        where = where[_in_filter(np.load(folder / f"o{part}.filter.npy"), hashes[where])]
-        order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)
-        where = where[order]
-        needles = hashes[where]
-        at = np.minimum(np.searchsorted(table, needles), table.size - 1)
-        found = table[at] == needles
-        ranks = np.load(folder / f"o{part}.ranks.npy", mmap_mode="r")
-        out[where[found]] = ranks[at[found]]
-    return out
+class _OwnerTables:
+    """The run's owner tables (one per hash range) as a passage task reads them, chunk after
+    chunk: each table's hashes and ranks memory-mapped, its filter read whole (2 bytes a hash
+    of the table), one range's table held at a time (the maps' pages and the filter count in
+    the task's memory). With one range, the table is opened once for all the chunks: reopened
+    per chunk, it cost a tenth of the task on the Reuters bench (10 chunks)."""
+
+    def __init__(self, folder: Path, ranges: int) -> None:
+        self.folder, self.ranges = folder, ranges
+        self.cuts = _range_cuts(ranges)[1:-1] if ranges > 1 else None
+        self.held: tuple[int, U64, I64, npt.NDArray[np.uint8]] | None = None  # (range, hashes, ranks, filter)
+
+    def _table(self, part: int) -> tuple[U64, I64, npt.NDArray[np.uint8]]:
+        if self.held is None or self.held[0] != part:
+            self.held = None  # the previous range's maps are closed first
+            hashes = np.asarray(np.load(self.folder / f"o{part}.hashes.npy", mmap_mode="r"))
+            ranks, filt = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+            if hashes.size:  # plain arrays over the maps: indexing a memmap makes a memmap of each result
+                ranks = np.asarray(np.load(self.folder / f"o{part}.ranks.npy", mmap_mode="r"))
+                filt = np.load(self.folder / f"o{part}.filter.npy")
+            self.held = (part, hashes, ranks, filt)
+        return self.held[1:]
+
+    def owner_ranks(self, hashes: U64, own: I64) -> I64:
+        """The owner rank of each of ``hashes``; ``own`` is the rank of the document each was
+        taken from, its owner when no other document holds it (no table row)."""
+        out = own.copy()
+        part_of = None if self.cuts is None else np.searchsorted(self.cuts, hashes, side="right")
+        for part in range(self.ranges):
+            table, ranks, filt = self._table(part)
+            if not table.size:
+                continue
+            where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
+            where = where[_in_filter(filt, hashes[where])]
+            order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)
+            where = where[order]
+            needles = hashes[where]
+            at = np.minimum(np.searchsorted(table, needles), table.size - 1)
+            found = table[at] == needles
+            out[where[found]] = ranks[at[found]]
+        return out
 
 
 # Passages are checked this many shingle positions at a time (whole documents), the summaries
@@ -862,6 +893,7 @@ def shard_passages(
     index = _read_only(cfg.index, before)
     try:
         sets, others = _Sets(folder, present, firsts), _Ids(folder, present, firsts)
+        tables = _OwnerTables(folder, ranges)
 
         def labels(rank: int) -> str:
             local = rank - first_rank
@@ -880,8 +912,8 @@ def shard_passages(
             chunk = _join_batches(pieces)
             size = len(chunk.keys)
             local_skip = [i - start for i in skipped if start <= i < start + size]
-            flags.extend(_chunk_passages(_Chunk(chunk, first_rank + start, local_skip), cfg, folder, ranges,
-                                         index, sets, labels))  # fmt: skip
+            checked = _Chunk(chunk, first_rank + start, local_skip)
+            flags.extend(_chunk_passages(checked, cfg, tables, index, sets, labels))
 
         for batch in summary_batches(summaries, cfg.num_perm):
             cut = 0  # the batch's first document not in ``pieces`` yet
@@ -965,8 +997,7 @@ class _Chunk:
 def _chunk_passages(
     chunk: _Chunk,
     cfg: DedupConfig,
-    folder: Path,
-    ranges: int,
+    tables: _OwnerTables,
     index: DedupIndex | None,
     sets: _Sets,
     labels: Callable[[int], str],
@@ -984,7 +1015,7 @@ def _chunk_passages(
     hashes = flat_raw[positions]
     del flat_raw, positions
     own_rank = first_rank + passage_doc
-    owners = _owner_ranks(folder, hashes, ranges, own_rank[slot])
+    owners = tables.owner_ranks(hashes, own_rank[slot])
     owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
 

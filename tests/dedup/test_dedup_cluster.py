@@ -261,6 +261,11 @@ def test_argsort_hashes_is_numpy_s_stable_argsort() -> None:
         base = rng.integers(0, 2**64, max(size // 3, 1), dtype=np.uint64, endpoint=False)
         values = rng.choice(base, size) ^ (rng.integers(0, 4, size, dtype=np.uint64) << np.uint64(20))
         assert np.array_equal(argsort_hashes(values), np.argsort(values, kind="stable"))
+        # A slice of the hash space (the owner pieces sort one at a time): the top bits shared.
+        for shared_bits in (4, 16, 50):
+            in_slice = values >> np.uint64(shared_bits) | np.uint64(5 << (64 - 3))
+            expected = np.argsort(in_slice, kind="stable")
+            assert np.array_equal(argsort_hashes(in_slice, shared_bits), expected)
 
 
 @pytest.mark.parametrize("high", [1_000, 1 << 40, -1])  # packed keys; past 32 bits, negative: lexsort

@@ -248,3 +248,38 @@ def test_verify_blocks_are_cut_by_the_pairs_they_hold(tmp_path: Path, monkeypatc
     )
     assert max(held) <= 2 * 1_000  # the even cut's first block held ~18,000
     assert len(cuts) - 1 >= found // 1_000 // 2
+
+
+@pytest.mark.parametrize("table", [False, True])
+def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool
+) -> None:
+    # Documents' distinct sets in parts of several documents (an empty document, an empty part),
+    # hashes shared within and across parts, cut into 8 slices of the hash space.
+    monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
+    rng = np.random.default_rng(3)
+    pool = rng.integers(0, 2**64, 500, dtype=np.uint64, endpoint=False)
+    docs = [np.unique(rng.choice(pool, int(rng.integers(0, 90)))) for _ in range(17)]
+    docs[4] = np.zeros(0, dtype=np.uint64)
+    cuts = [0, 5, 5, 11, 17]  # the parts' first documents
+    parts = [np.concatenate([np.zeros(0, dtype=np.uint64), *docs[a:b]]) for a, b in itertools.pairwise(cuts)]
+    offsets = np.concatenate([[0], np.cumsum([d.size for d in docs])]).astype(np.int64)
+    assert sharded._slice_bits(int(offsets[-1])) == 3
+    first: dict[int, int] = {}
+    count: dict[int, int] = {}
+    for rank, doc in enumerate(docs, start=100):
+        for h in doc.tolist():
+            first.setdefault(h, rank)
+            count[h] = count.get(h, 0) + 1
+    rows = sharded.write_owner_piece(tmp_path, 2, 100, parts, offsets, table)
+    if table:
+        hashes, ranks = np.load(tmp_path / "o0.hashes.npy"), np.load(tmp_path / "o0.ranks.npy")
+        want = {h: r for h, r in first.items() if count[h] > 1}
+        assert rows == len(want) and dict(zip(hashes.tolist(), ranks.tolist(), strict=True)) == want
+    else:
+        piece, shared = np.load(tmp_path / "s2.owners.npy"), np.load(tmp_path / "s2.owner_shared.npy")
+        hashes = piece[:, 0].view(np.uint64)
+        assert rows == len(first) and np.all(hashes[1:] > hashes[:-1])
+        assert dict(zip(hashes.tolist(), piece[:, 1].tolist(), strict=True)) == first
+        assert shared.tolist() == [count[h] > 1 for h in hashes.tolist()]
+    assert 0 < sum(c > 1 for c in count.values()) < len(count)

@@ -6,6 +6,7 @@ cleaner.runners.dask, whose scheduler gives a task up (KilledWorker) once its wo
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +85,19 @@ def test_a_dask_corpus_task_that_kills_its_workers_says_so(fragile_cluster: str)
     said = r"kept dying on the same task of the always dies step .* run the same command to resume"
     with executor, pytest.raises(CleanerError, match=said):
         list(executor.map(always_dies, [(v,) for v in range(8)]))
+
+
+def test_a_local_dask_cluster_left_without_workers_stops_the_run_with_an_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The scheduler waits for workers forever by default: a run whose workers all died and did not
+    # come back hung with its tasks queued. Our own cluster fails them after NO_WORKERS_SECONDS.
+    monkeypatch.setattr(dask_runner, "NO_WORKERS_SECONDS", 1.0)
+    executor = dask_runner.DaskExecutor(2, Config())
+    said = r"the local Dask cluster had no worker left for 1 s .* run the same command to resume"
+    with pytest.raises(CleanerError, match=said), executor:  # the error leaves the executor, as in a run
+        executor.cluster.scale(0)  # as if every worker and its nanny had died
+        while executor.client.scheduler_info().get("workers"):
+            time.sleep(0.05)
+        list(executor.map(always_dies, [(v,) for v in range(4)]))
+    assert "without any running workers" not in caplog.text  # one line says it, not one per task

@@ -57,6 +57,10 @@ WORKER_CLOSE_SECONDS = 10.0
 # nannies and scheduler do the same in the driver. Nothing of the run reads the profile or the
 # load; a worker past its memory limit is still stopped, within a second. Idle, these settings
 # take a worker from 2.7% to 0.2% of a core, and the driver from 4% to 0.7%.
+# A nanny starts a new worker within seconds of one dying; if none comes back (the nannies died
+# too), the scheduler, which by default waits for workers forever, fails the run's queued tasks
+# after NO_WORKERS_SECONDS and the run stops with an error that says so (the checkpoint is kept).
+NO_WORKERS_SECONDS = 60.0
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "500ms",
@@ -154,10 +158,12 @@ class DaskExecutor:
     def __enter__(self) -> Callable[[Sequence[Task]], Iterator[TaskResult]]:
         distributed = _distributed()
         logging.getLogger("tornado.application").addFilter(_INTERRUPTED_WAIT)
+        logging.getLogger("distributed.scheduler").addFilter(_NO_WORKER_TIMEOUTS)
         if self.address is None:
             import dask
 
-            with _workers_ignore_ctrl_c(), dask.config.set(LOCAL_CLUSTER_CONFIG):  # workers inherit it
+            config = {**LOCAL_CLUSTER_CONFIG, "distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_SECONDS}s"}
+            with _workers_ignore_ctrl_c(), dask.config.set(config):  # workers inherit it
                 self.cluster = distributed.LocalCluster(
                     n_workers=self.jobs,
                     threads_per_worker=1,  # stages are not shared between threads; one task per process
@@ -179,12 +185,9 @@ class DaskExecutor:
             # A worker's death counts against every task it held, not only the one that killed it:
             # a task given up on is tried once more (as the local engine runs it alone) before its
             # shard is failed.
-            killed = _distributed().KilledWorker
-            try:
-                result: TaskResult = self.client.submit(_call, self.worker, Packed((task,)), pure=False).result()
-            except killed:
-                return TaskResult(task.shard.index, crashed=WORKER_DIED)
-            return result
+            future = self.client.submit(_call, self.worker, Packed((task,)), pure=False)
+            outcome = _Outcome(future, lambda: TaskResult(task.shard.index, crashed=WORKER_DIED), self.address)
+            return outcome.result()
 
         return self._submit(self.worker, [(task,) for task in tasks], alone)
 
@@ -208,10 +211,9 @@ class DaskExecutor:
         client = self.client
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = workers * (1 + IN_FLIGHT_PER_WORKER)
-        killed = _distributed().KilledWorker
 
         def submit(a: tuple[Any, ...]) -> _Outcome[T]:
-            return _Outcome(client.submit(_call, fn, Packed(a), pure=False), killed, lambda: given_up(*a))
+            return _Outcome(client.submit(_call, fn, Packed(a), pure=False), lambda: given_up(*a), self.address)
 
         return in_order(submit, args, window)
 
@@ -241,22 +243,31 @@ class DaskExecutor:
             self.cluster.close()
             self.cluster = None
         logging.getLogger("tornado.application").removeFilter(_INTERRUPTED_WAIT)
+        logging.getLogger("distributed.scheduler").removeFilter(_NO_WORKER_TIMEOUTS)
 
 
 class _Outcome(Generic[T]):
-    """A task's future whose ``result()`` is ``given_up()`` when Dask gave up on the task
-    (``killed``: every worker that ran it died)."""
+    """A task's future whose ``result()`` is ``given_up()`` when Dask gave up on the task (every
+    worker that ran it died), and a CleanerError when the cluster had no worker left to run it for
+    the scheduler's ``no-workers-timeout`` (ours sets it: NO_WORKERS_SECONDS)."""
 
-    __slots__ = ("future", "given_up", "killed")
+    __slots__ = ("address", "future", "given_up")
 
-    def __init__(self, future: Any, killed: type[BaseException], given_up: Callable[[], T]) -> None:
-        self.future, self.killed, self.given_up = future, killed, given_up
+    def __init__(self, future: Any, given_up: Callable[[], T], address: str | None) -> None:
+        self.future, self.given_up, self.address = future, given_up, address
 
     def result(self) -> T:
+        distributed = _distributed()
         try:
             result: T = self.future.result()
-        except self.killed:
+        except distributed.KilledWorker:
             return self.given_up()
+        except distributed.scheduler.NoWorkerError as exc:
+            cluster = "the local Dask cluster" if self.address is None else f"the Dask cluster at {self.address}"
+            raise CleanerError(
+                f"{cluster} had no worker left for {exc.timeout:.0f} s (its workers died and none came back): "
+                "check memory and the workers' logs, then run the same command to resume"
+            ) from None
         return result
 
 
@@ -276,6 +287,17 @@ class _InterruptedWait(logging.Filter):
 
 
 _INTERRUPTED_WAIT = _InterruptedWait()
+
+
+class _NoWorkerTimeouts(logging.Filter):
+    """Drops the scheduler's error line per task failed for want of workers: the run stops with
+    one line that says so (``_Outcome.result``), not one line per queued task."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "waiting without any running workers" not in record.getMessage()
+
+
+_NO_WORKER_TIMEOUTS = _NoWorkerTimeouts()
 
 
 @contextlib.contextmanager

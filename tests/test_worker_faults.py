@@ -101,3 +101,27 @@ def test_a_local_dask_cluster_left_without_workers_stops_the_run_with_an_error(
             time.sleep(0.05)
         list(executor.map(always_dies, [(v,) for v in range(4)]))
     assert "without any running workers" not in caplog.text  # one line says it, not one per task
+
+
+def test_a_dask_scheduler_that_cannot_be_reached_is_a_one_line_error(tmp_path: Path) -> None:
+    # It was "internal error: OSError: Timed out trying to connect ... please report it".
+    import dask
+
+    executor = dask_runner.DaskExecutor(1, Config(), "tcp://127.0.0.1:1")
+    said = r"could not use the Dask scheduler at tcp://127.0.0.1:1 \(OSError: .*\): check the address"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(CleanerError, match=said):
+        executor.__enter__()
+    assert executor.client is None and executor.cluster is None
+
+
+def test_a_local_dask_cluster_whose_worker_dies_while_starting_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def dies_while_starting(**kwargs: object) -> None:
+        raise RuntimeError("Nanny failed to start.")  # what distributed raises when a worker process dies at start
+
+    monkeypatch.setattr(distributed, "LocalCluster", dies_while_starting)
+    executor = dask_runner.DaskExecutor(2, Config())
+    said = r"the local Dask cluster of 2 workers did not start \(RuntimeError: Nanny failed to start.\): a worker"
+    with pytest.raises(CleanerError, match=said):
+        executor.__enter__()

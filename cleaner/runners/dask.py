@@ -159,6 +159,23 @@ class DaskExecutor:
         distributed = _distributed()
         logging.getLogger("tornado.application").addFilter(_INTERRUPTED_WAIT)
         logging.getLogger("distributed.scheduler").addFilter(_NO_WORKER_TIMEOUTS)
+        try:
+            self._connect(distributed)
+        except (OSError, RuntimeError) as exc:
+            # Nothing of the run has started: a scheduler that cannot be reached, or a worker that
+            # died while the cluster started (distributed raises RuntimeError "Nanny failed to
+            # start", or the connection closes while the plugin is being registered).
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            if self.address is not None:
+                where = f"could not use the Dask scheduler at {self.address}"
+                todo = "check the address and that the scheduler and its workers are running"
+            else:
+                where = f"the local Dask cluster of {self.jobs} workers did not start"
+                todo = "a worker process died while starting (out of memory?): free some memory or use fewer --jobs"
+            raise CleanerError(f"{where} ({type(exc).__name__}: {exc}): {todo}, then run the same command") from exc
+        return self._execute
+
+    def _connect(self, distributed: Any) -> None:
         if self.address is None:
             import dask
 
@@ -175,7 +192,6 @@ class DaskExecutor:
         else:
             self.client = distributed.Client(self.address)
         self.client.register_plugin(pipeline_plugin(self.cfg), name=PLUGIN_NAME)
-        return self._execute
 
     def _execute(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
         if self.address is not None:  # workers of an existing cluster do not share our working folder

@@ -513,9 +513,10 @@ def _holds_article_run(blocks: Blocks, goods: list[int], elements: Elements) -> 
     holds = [False] * len(elements)
     for eid, run in enumerate(runs):
         if run >= ARTICLE_RUN:
-            while eid >= 0 and not holds[eid]:  # it and its ancestors (marked already: theirs too)
-                holds[eid] = True
-                eid = parents[eid]
+            up = eid
+            while up >= 0 and not holds[up]:  # it and its ancestors (one marked already: theirs too)
+                holds[up] = True
+                up = parents[up]
     return holds
 
 
@@ -543,21 +544,21 @@ def _choose_container(blocks: Blocks, goods: list[int], elements: Elements, cued
         score[own] += good - 0.5 * (len(text) if good == 0 else links)
     # Halves of whole numbers of characters: every sum is exact, in any order.
     ends = elements.ends
-    totals = subtree_sums(np.asarray(score), np.asarray(ends, dtype=np.intp))
-    best = int(np.argmax(totals))  # the first of equals: the lowest id
+    subtree_score = subtree_sums(np.asarray(score), np.asarray(ends, dtype=np.intp))
+    best = int(np.argmax(subtree_score))  # the first of equals: the lowest id
     chosen = [best]
     # A second container outside the first (neither inside it nor around it) that scores
     # close to it: an article split in two by a big widget. Losing half of the article
     # costs more than keeping a block of something else.
-    others = totals > 0
+    others = subtree_score > 0
     others[best : ends[best]] = False
     parent = elements.parents[best]
     while parent >= 0:
         others[parent] = False
         parent = elements.parents[parent]
     if others.any():
-        second = int(np.argmax(np.where(others, totals, -np.inf)))
-        if totals[second] >= SECOND_CONTAINER_SHARE * totals[best]:
+        second = int(np.argmax(np.where(others, subtree_score, -np.inf)))
+        if subtree_score[second] >= SECOND_CONTAINER_SHARE * subtree_score[best]:
             chosen.append(second)
     return chosen
 

@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
 
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from cleaner.boilerplate.features import block_features, context_features, menu_share
+from cleaner.boilerplate.features import block_features, context_features, menu_share, subtree_sums
 from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged, rescue_for
 from cleaner.boilerplate.rules import (
     BLOCK_TAGS,
@@ -76,6 +77,54 @@ class _Element:
     parent: int  # element id of the nearest tracked ancestor, -1 at the root
 
 
+@dataclass(slots=True)
+class Blocks:
+    """A page's blocks as columns, in document order: block ``i`` is ``texts[i]``, ``links[i]``, ...
+    (Block is one of them as a record). The walk fills lists, not one record per block (speed)."""
+
+    texts: list[str]
+    links: list[int]  # characters of link text
+    owners: list[int]  # id of the innermost enclosing (tracked) element, -1 for none
+    tags: list[str]  # the innermost block-level tag
+    joined: list[bool]  # True: continues the previous block's paragraph (<br>, list items)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def records(self) -> list[Block]:
+        return list(map(Block, self.texts, self.links, self.owners, self.tags, self.joined))
+
+    def __iter__(self) -> Iterator[Block]:
+        return iter(self.records())
+
+    def __getitem__(self, i: int) -> Block:
+        return Block(self.texts[i], self.links[i], self.owners[i], self.tags[i], self.joined[i])
+
+
+@dataclass(slots=True)
+class Elements:
+    """A page's tracked elements as columns, in document order (a parent before its children), so
+    the subtree of element ``e`` is the run of ids ``e`` to ``ends[e] - 1``."""
+
+    tags: list[str]
+    names: list[str]  # class/id/role/itemprop as written
+    parents: list[int]  # element id of the nearest tracked ancestor, -1 at the root
+    ends: list[int]  # one past the last element of its subtree
+    cues: list[Reason | None]  # the tag's cue; html._judge_classes adds the class cues
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def records(self) -> list[_Element]:
+        return list(map(_Element, self.tags, self.cues, self.names, self.parents))
+
+    def __iter__(self) -> Iterator[_Element]:
+        return iter(self.records())
+
+    def __getitem__(self, eid: int) -> _Element:
+        return _Element(self.tags[eid], self.cues[eid], self.names[eid], self.parents[eid])
+
+
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """The article text and a Drop for every block left out."""
@@ -98,6 +147,7 @@ _PLAIN_INLINE = frozenset(
      "time", "font", "img", "picture", "source", "wbr", "label", "bdi", "bdo", "var", "kbd", "samp", "tt"}
 )  # fmt: skip
 _STRIP_TAGS = sorted(INVISIBLE_TAGS - {"-comment"})
+_NO_NAMES = (None, None, None)
 
 
 # Page chrome removed before the walk, as whole elements: <nav> anywhere, and <header> or
@@ -156,15 +206,15 @@ def _parse(html: str | bytes, chrome: bool = True) -> tuple[LexborNode | None, l
     return root, drops
 
 
-def _judge_classes(elements: list[_Element], totals: _Totals, cues: ClassCues) -> None:
+def _judge_classes(elements: Elements, totals: _Totals, cues: ClassCues) -> None:
     """Give class cues to the elements that have text under them (the others cannot matter)."""
     verdicts: dict[str, Reason | None] = {}  # class strings repeat within a page
-    for eid, el in enumerate(elements):
-        if el.cue is None and el.names and totals.chars[eid]:
-            names = el.names
+    el_cues = elements.cues
+    for eid, (cue, names, size) in enumerate(zip(el_cues, elements.names, totals.chars, strict=True)):
+        if cue is None and names and size:
             if names not in verdicts:
                 verdicts[names] = _judge_class(cues, names)
-            el.cue = verdicts[names]
+            el_cues[eid] = verdicts[names]
 
 
 def _judge_class(cues: ClassCues, names: str) -> Reason | None:
@@ -177,15 +227,22 @@ def _judge_class(cues: ClassCues, names: str) -> Reason | None:
     return cue
 
 
-def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
-    """Flatten the tree under ``root`` into blocks, in document order.
+def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
+    """Flatten the tree under ``root`` into blocks and elements, as columns, in document order.
 
     One C-level pre-order traversal; the open elements are tracked by comparing each node's
     parent with the top of a stack, which keeps the per-node Python work small (speed is an
     acceptance point: re-check with the benchmark after touching this loop).
     """
-    blocks: list[Block] = []
-    elements: list[_Element] = []
+    texts: list[str] = []
+    link_col: list[int] = []
+    owner_col: list[int] = []
+    block_tag_col: list[str] = []
+    joined_col: list[bool] = []
+    el_tags: list[str] = []
+    el_names: list[str] = []
+    el_parents: list[int] = []
+    el_ends: list[int] = []
     path: list[int] = []  # element ids of the open tracked elements
     # The open elements, innermost last: their lexbor node ids (to detect when we leave
     # them) and their tags; "-a" and "-" mark plain inline elements (a link, or formatting),
@@ -198,14 +255,20 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
     link_depth = 0
     joined = False  # whether the next block continues the previous paragraph
     block_tag_set = BLOCK_TAGS
-    tag_cues = TAG_CUES
     plain_inline = _PLAIN_INLINE
     add_piece = pieces.append
+    add_path, add_parent, add_tag, add_names, add_end = (
+        path.append, el_parents.append, el_tags.append, el_names.append, el_ends.append,
+    )  # fmt: skip
 
     def flush(join_next: bool) -> None:
         nonlocal links, joined
         text = " ".join("".join(pieces).split())
-        blocks.append(Block(text, min(links, len(text)), path[-1] if path else -1, block_tags[-1], joined))
+        texts.append(text)
+        link_col.append(min(links, len(text)))
+        owner_col.append(path[-1] if path else -1)
+        block_tag_col.append(block_tags[-1])
+        joined_col.append(joined)
         joined = join_next
         pieces.clear()
         links = 0
@@ -236,7 +299,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
                     if pieces:
                         flush(closing == "li")  # before the pop: the block belongs to this element
                     block_tags.pop()
-                path.pop()
+                el_ends[path.pop()] = len(el_tags)
                 if not open_mem:
                     break
         if tag == "-text":
@@ -250,7 +313,7 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
             continue
         if tag in plain_inline:
             # Formatting and links: never a container and rarely a widget, so no class check
-            # and no element record (about half of all elements; speed).
+            # and no element of their own (about half of all elements; speed).
             if tag == "a":
                 link_depth += 1
                 open_tags.append("-a")
@@ -259,19 +322,24 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
             open_mem.append(node.mem_id)
             continue
         attrs = node.attributes
+        names = ""
         if attrs:
-            names = " ".join(
-                filter(None, (attrs.get("class"), attrs.get("id"), attrs.get("role"), attrs.get("itemprop")))
-            )
-        else:
-            names = ""
-        # Class cues are judged later, and only for elements with text under them.
-        elements.append(_Element(tag, tag_cues.get(tag), names, path[-1] if path else -1))
+            get = attrs.get
+            others = (get("id"), get("role"), get("itemprop"))
+            if others == _NO_NAMES:  # most elements: a class at most
+                names = get("class") or ""
+            else:
+                names = " ".join(filter(None, (get("class"), *others)))
         if tag in block_tag_set:
             if pieces:
                 flush(False)
             block_tags.append(tag)
-        path.append(len(elements) - 1)
+        eid = len(el_tags)
+        add_parent(path[-1] if path else -1)
+        add_path(eid)
+        add_tag(tag)
+        add_names(names)
+        add_end(0)
         open_mem.append(node.mem_id)
         open_tags.append(tag)
     while open_tags:
@@ -282,10 +350,14 @@ def _walk(root: LexborNode) -> tuple[list[Block], list[_Element]]:
             if pieces:
                 flush(closing == "li")
             block_tags.pop()
-        path.pop()
+        el_ends[path.pop()] = len(el_tags)
     if pieces:
         flush(False)
-    return blocks, elements
+    # Tag cues now; class cues are judged later, and only for elements with text under them.
+    cues = list(map(TAG_CUES.get, el_tags))
+    return Blocks(texts, link_col, owner_col, block_tag_col, joined_col), Elements(
+        el_tags, el_names, el_parents, el_ends, cues
+    )
 
 
 def visible_text(html: str, utf8: bytes | None = None) -> str:
@@ -304,42 +376,41 @@ def visible_text(html: str, utf8: bytes | None = None) -> str:
     blocks, _ = _walk(root)
     if not blocks:
         return _text_without_body(html)
-    return "\n".join(b.text for b in blocks)
+    return "\n".join(blocks.texts)
 
 
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
 
 
-def _is_teaser(block: Block) -> bool:
+def _is_teaser(text: str, link_chars: int) -> bool:
     """A linked headline with a blurb cut short ("... may soon..."): a pointer to another page."""
-    return block.link_chars >= 0.1 * len(block.text) and _TRUNCATED.search(block.text[-8:]) is not None
+    return link_chars >= 0.1 * len(text) and _TRUNCATED.search(text[-8:]) is not None
 
 
-def _link_heavy(block: Block) -> bool:
+def _link_heavy(text: str, link_chars: int) -> bool:
     """Mostly link text: a menu or a list of headlines. A sentence inside the article that
     links half its words ("The suspect, Michael Webb, was convicted ...") stays, unless
     nearly all of it is a link.
 
     # 0.5 / 0.8 link density: re-check with the benchmark (tune half) before changing.
     """
-    n = len(block.text)
-    if block.link_chars <= 0.5 * n:
+    n = len(text)
+    if link_chars <= 0.5 * n:
         return False
-    return block.link_chars > 0.8 * n or n < 60 or _SENTENCE_END.search(block.text) is None
+    return link_chars > 0.8 * n or n < 60 or _SENTENCE_END.search(text) is None
 
 
-def _good_chars(block: Block) -> int:
+def _good_chars(text: str, link_chars: int) -> int:
     """Characters of article-like text in a block: long, few links, sentence punctuation.
 
     # 0.5 link density and 80/30 chars: readability-style cut-offs; re-check with
     # benchmarks/bench_extraction.py on both split halves before changing them.
     """
-    n = len(block.text)
-    own = n - block.link_chars
-    if n == 0 or block.link_chars / n > 0.5 or _is_teaser(block):
+    n = len(text)
+    if n == 0 or link_chars / n > 0.5 or _is_teaser(text, link_chars):
         return 0
-    if n >= 80 or (n >= 30 and _SENTENCE_END.search(block.text)):
-        return own
+    if n >= 80 or (n >= 30 and _SENTENCE_END.search(text)):
+        return n - link_chars
     return 0
 
 
@@ -353,43 +424,42 @@ class _Totals:
     headlines: list[int]  # blocks that are mostly one link: a headline pointing elsewhere
 
 
-def _subtree_sums(values: list[float], elements: list[_Element]) -> None:
-    """Turn per-element values into sums over each element's subtree, in place.
-
-    Elements come in document order, so every child has a larger id than its parent:
-    one pass from the last element up adds each into its parent.
-    """
-    for eid in range(len(elements) - 1, 0, -1):
-        parent = elements[eid].parent
-        if parent >= 0:
-            values[parent] += values[eid]
-
-
-def _totals(blocks: list[Block], goods: list[int], elements: list[_Element]) -> _Totals:
-    n_elements = len(elements)
-    good = [0] * n_elements
-    chars = [0] * n_elements
-    links = [0] * n_elements
-    headlines = [0] * n_elements
-    for block, block_good in zip(blocks, goods, strict=True):
-        own = block.element
+def _totals(blocks: Blocks, goods: list[int], elements: Elements) -> _Totals:
+    n_el = len(elements)
+    good = [0] * n_el
+    chars = [0] * n_el
+    links = [0] * n_el
+    headlines = [0] * n_el
+    for own, text, link_chars, block_good in zip(blocks.owners, blocks.texts, blocks.links, goods, strict=True):
         if own < 0:
             continue
-        size = len(block.text)
+        size = len(text)
         good[own] += block_good
         chars[own] += size
-        links[own] += block.link_chars
-        if size >= 10 and block.link_chars >= 0.6 * size:
+        links[own] += link_chars
+        if size >= 10 and link_chars >= 0.6 * size:
             headlines[own] += 1
-    # Subtree sums of all four in one pass (see _subtree_sums).
-    for eid in range(n_elements - 1, 0, -1):
-        parent = elements[eid].parent
+    # Subtree sums of all four in one pass: elements come in document order, so every child has a
+    # larger id than its parent, and one pass from the last element up adds each into its parent.
+    parents = elements.parents
+    for eid in range(n_el - 1, 0, -1):
+        parent = parents[eid]
         if parent >= 0:
             good[parent] += good[eid]
             chars[parent] += chars[eid]
             links[parent] += links[eid]
             headlines[parent] += headlines[eid]
     return _Totals(good, chars, links, headlines)
+
+
+def _covered(roots: list[int], ends: list[int], n: int) -> list[bool]:
+    """Per element, whether it lies in the subtree of one of ``roots`` (ids in increasing order)."""
+    covered = [False] * n
+    for root in roots:
+        if not covered[root]:  # a root inside an earlier one's subtree adds nothing
+            end = ends[root]
+            covered[root:end] = [True] * (end - root)
+    return covered
 
 
 # Teaser cards: at least this many siblings with the same tag and class, each short and
@@ -401,16 +471,16 @@ CARD_MAX_CHARS = 600
 CARD_MIN_LINK_SHARE = 0.08
 
 
-def _mark_cards(elements: list[_Element], totals: _Totals, total_good: int) -> list[bool]:
+def _mark_cards(elements: Elements, totals: _Totals, total_good: int) -> list[bool]:
     """Elements that are members of a repeated group of teaser cards.
 
     A group holding half of the page's good text is the article itself (a listicle whose
     items each link somewhere), never cards.
     """
     groups: dict[tuple[int, str, str], list[int]] = {}
-    for eid, el in enumerate(elements):
-        if el.parent >= 0 and el.tag != "p" and totals.chars[eid]:
-            groups.setdefault((el.parent, el.tag, el.names), []).append(eid)
+    for eid, key in enumerate(zip(elements.parents, elements.tags, elements.names, strict=True)):
+        if key[0] >= 0 and key[1] != "p" and totals.chars[eid]:
+            groups.setdefault(key, []).append(eid)
     cards = [False] * len(elements)
     for members in groups.values():
         if len(members) < CARD_MIN_SIBLINGS:
@@ -434,18 +504,19 @@ def _mark_cards(elements: list[_Element], totals: _Totals, total_good: int) -> l
 ARTICLE_RUN = 4
 
 
-def _holds_article_run(blocks: list[Block], goods: list[int], elements: list[_Element]) -> list[bool]:
+def _holds_article_run(blocks: Blocks, goods: list[int], elements: Elements) -> list[bool]:
+    parents = elements.parents
     runs = [0] * len(elements)
-    for block, good in zip(blocks, goods, strict=True):
-        if good and block.tag == "p" and block.element >= 0 and elements[block.element].parent >= 0:
-            runs[elements[block.element].parent] += 1
+    for owner, tag, good in zip(blocks.owners, blocks.tags, goods, strict=True):
+        if good and tag == "p" and owner >= 0 and parents[owner] >= 0:
+            runs[parents[owner]] += 1
     holds = [False] * len(elements)
-    for eid in range(len(elements) - 1, -1, -1):
-        if runs[eid] >= ARTICLE_RUN or holds[eid]:
-            holds[eid] = True
-            parent = elements[eid].parent
-            if parent >= 0:
-                holds[parent] = True
+    for eid, run in enumerate(runs):
+        if run >= ARTICLE_RUN:
+            up = eid
+            while up >= 0 and not holds[up]:  # it and its ancestors (one marked already: theirs too)
+                holds[up] = True
+                up = parents[up]
     return holds
 
 
@@ -454,48 +525,40 @@ def _holds_article_run(blocks: list[Block], goods: list[int], elements: list[_El
 SECOND_CONTAINER_SHARE = 0.5
 
 
-def _is_below(eid: int, ancestor: int, elements: list[_Element]) -> bool:
-    parent = elements[eid].parent
-    while parent > ancestor:
-        parent = elements[parent].parent
-    return parent == ancestor
-
-
-def _choose_container(blocks: list[Block], goods: list[int], elements: list[_Element], cued: list[bool]) -> list[int]:
+def _choose_container(blocks: Blocks, goods: list[int], elements: Elements, cued: list[bool]) -> list[int]:
     """The element ids of the article: the best score (good text minus half of the rest),
     and a disjoint second one when it scores close.
 
     # 0.5: the share of non-article text a container pays for; tune-half grid 0.3 -> F1 0.974,
     # 0.5 -> 0.978, 1.0 -> 0.968, 2.0 -> 0.943. Re-check with the benchmark before changing.
     """
-    score = [0.0] * len(elements)
-    for block, good in zip(blocks, goods, strict=True):
-        own = block.element
+    n_el = len(elements)
+    if not n_el:
+        return []
+    score = [0.0] * n_el
+    for own, text, links, good in zip(blocks.owners, blocks.texts, blocks.links, goods, strict=True):
         if own < 0:
             continue
         if good and cued[own]:
             good = 0
-        score[own] += good - 0.5 * (len(block.text) if good == 0 else block.link_chars)
-    _subtree_sums(score, elements)
-    if not score:
-        return []
-    best = max(range(len(score)), key=score.__getitem__)  # max keeps the first of equals: the lowest id
+        score[own] += good - 0.5 * (len(text) if good == 0 else links)
+    # Halves of whole numbers of characters: every sum is exact, in any order.
+    ends = elements.ends
+    subtree_score = subtree_sums(np.asarray(score), np.asarray(ends, dtype=np.intp))
+    best = int(np.argmax(subtree_score))  # the first of equals: the lowest id
     chosen = [best]
     # A second container outside the first (neither inside it nor around it) that scores
     # close to it: an article split in two by a big widget. Losing half of the article
     # costs more than keeping a block of something else.
-    around = set()
-    parent = elements[best].parent
+    others = subtree_score > 0
+    others[best : ends[best]] = False
+    parent = elements.parents[best]
     while parent >= 0:
-        around.add(parent)
-        parent = elements[parent].parent
-    inside_end = best + 1
-    while inside_end < len(elements) and _is_below(inside_end, best, elements):
-        inside_end += 1
-    others = [e for e in range(len(score)) if e not in around and not best <= e < inside_end and score[e] > 0]
-    if others:
-        second = max(others, key=score.__getitem__)
-        if score[second] >= SECOND_CONTAINER_SHARE * score[best]:
+        others[parent] = False
+        parent = elements.parents[parent]
+    if others.any():
+        second = int(np.argmax(np.where(others, subtree_score, -np.inf)))
+        if subtree_score[second] >= SECOND_CONTAINER_SHARE * subtree_score[best]:
             chosen.append(second)
     return chosen
 
@@ -511,17 +574,16 @@ LINE_CUE_MAX_CHARS = 400
 DESCEND_SHARE = 0.8
 
 
-def _descend_to_marked(container: int, elements: list[_Element], totals: _Totals) -> int:
+def _descend_to_marked(container: int, elements: Elements, totals: _Totals) -> int:
     """An <article> or itemprop=articleBody element inside the container that holds nearly
     all of its good text is the tighter, marked-up article: use it instead."""
-    floor = DESCEND_SHARE * totals.good[container]
+    good = totals.good
+    floor = DESCEND_SHARE * good[container]
     best = container
-    for eid in range(container + 1, len(elements)):
-        if not _is_below(eid, container, elements):
-            break
-        el = elements[eid]
-        marked = el.tag == "article" or "articlebody" in el.names.lower()
-        if marked and totals.good[eid] >= floor and totals.good[eid] > 0:
+    tags, names = elements.tags, elements.names
+    for eid in range(container + 1, elements.ends[container]):
+        marked = tags[eid] == "article" or "articlebody" in names[eid].lower()
+        if marked and good[eid] >= floor and good[eid] > 0:
             best = eid  # the deepest such element wins: elements come in document order
     return best
 
@@ -534,8 +596,8 @@ class Analysis:
     reason the rules alone would drop block ``i`` for (None: the rules keep it).
     """
 
-    blocks: list[Block]
-    elements: list[_Element]
+    blocks: Blocks
+    elements: Elements
     goods: list[int]
     totals: _Totals
     cards: list[bool]
@@ -550,6 +612,7 @@ class Analysis:
     in_items: list[bool] = field(default_factory=list)  # per element: inside one of those items
     in_repeated: list[bool] = field(default_factory=list)  # per element: inside an item of any run (not <p>)
     kind: str = "other"  # page_kind's verdict
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 characters per block
 
 
 def analyse(
@@ -569,8 +632,11 @@ def analyse(
         return None
     blocks, elements = _walk(root)
     if not blocks or not elements:
-        return Analysis([], [], [], _Totals([], [], [], []), [], [], [], [], [], [], [], hidden_drops)
-    goods = [_good_chars(b) for b in blocks]
+        return Analysis(Blocks([], [], [], [], []), Elements([], [], [], [], []), [], _Totals([], [], [], []),
+                        [], [], [], [], [], [], [], hidden_drops)  # fmt: skip
+    texts, links = blocks.texts, blocks.links
+    goods = list(map(_good_chars, texts, links))
+    sizes = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
     totals = _totals(blocks, goods, elements)
     _judge_classes(elements, totals, cues if cues is not None else ClassCues())
     total_good = sum(goods)
@@ -579,54 +645,55 @@ def analyse(
     # more than 0.6 of the page's good text (tune half: any share from 0.4 to 0.8 scores the
     # same), or a class cue on one holding a run of article paragraphs.
     holds_body = _holds_article_run(blocks, goods, elements)
+    wrapper = 0.6 * total_good
     active: list[Reason | None] = [
-        (Reason.RELATED if cards[eid] and el.cue is None else el.cue)
-        if totals.good[eid] <= 0.6 * total_good
-        and (not holds_body[eid] or el.cue is Reason.COMMENTS or el.tag in TAG_CUES)
-        and not (captions and el.cue is Reason.CAPTION)
+        (Reason.RELATED if card and cue is None else cue)
+        if good <= wrapper
+        and (not holds or cue is Reason.COMMENTS or tag in TAG_CUES)
+        and not (captions and cue is Reason.CAPTION)
         else None
-        for eid, el in enumerate(elements)
+        for cue, card, good, holds, tag in zip(
+            elements.cues, cards, totals.good, holds_body, elements.tags, strict=True
+        )
     ]
-    # cued[e]: e or an ancestor carries an active cue (elements come in document order, so a
-    # parent is always judged before its children).
-    cued = [False] * len(elements)
-    for eid, el in enumerate(elements):
-        cued[eid] = active[eid] is not None or (el.parent >= 0 and cued[el.parent])
+    # cued[e]: e or an ancestor carries an active cue.
+    ends = elements.ends
+    cued = _covered([eid for eid, cue in enumerate(active) if cue is not None], ends, len(elements))
     containers = _choose_container(blocks, goods, elements, cued)
     containers[0] = _descend_to_marked(containers[0], elements, totals)
 
     # Per element: the container it lies in (or -1), and the nearest active cue between it
     # and that container (or the root, outside every container). Parents come first.
-    chosen = set(containers)
     owner = [-1] * len(elements)
+    for container in containers:  # disjoint subtrees
+        owner[container : ends[container]] = [container] * (ends[container] - container)
     nearest: list[Reason | None] = [None] * len(elements)
-    for eid, el in enumerate(elements):
+    chosen = set(containers)
+    for eid, (parent, own) in enumerate(zip(elements.parents, active, strict=True)):
         if eid in chosen:
-            owner[eid] = eid  # the container's own cue does not count inside it
-            continue
-        parent = el.parent
-        owner[eid] = owner[parent] if parent >= 0 else -1
-        own = active[eid]
-        nearest[eid] = own if own is not None else (nearest[parent] if parent >= 0 else None)
+            continue  # the container's own cue does not count inside it
+        if own is not None:
+            nearest[eid] = own
+        elif parent >= 0:
+            nearest[eid] = nearest[parent]
 
     rule_reasons: list[Reason | None] = []
-    for block in blocks:
-        innermost = block.element
+    for innermost, text, link_chars in zip(blocks.owners, texts, links, strict=True):
         reason = nearest[innermost] if innermost >= 0 else None
         if innermost >= 0 and owner[innermost] >= 0:
-            if reason is None and _link_heavy(block):
-                reason = Reason.NAV if len(block.text) < 40 else Reason.RELATED
-            if reason is None and _is_teaser(block):
+            if reason is None and _link_heavy(text, link_chars):
+                reason = Reason.NAV if len(text) < 40 else Reason.RELATED
+            if reason is None and _is_teaser(text, link_chars):
                 reason = Reason.RELATED
-            if reason is None and len(block.text) <= LINE_CUE_MAX_CHARS:
-                reason = line_reason(block.text) if lines is None else lines.judge(block.text)
+            if reason is None and len(text) <= LINE_CUE_MAX_CHARS:
+                reason = line_reason(text) if lines is None else lines.judge(text)
         elif reason is None:
             reason = Reason.LOW_SCORE
         rule_reasons.append(reason)
     items_share, in_items, in_repeated = _repeated_items(elements, totals)
     page = Analysis(
         blocks, elements, goods, totals, cards, holds_body, active, owner, nearest, containers, rule_reasons,
-        hidden_drops, items_share, in_items, in_repeated,
+        hidden_drops, items_share, in_items, in_repeated, sizes=sizes,
     )  # fmt: skip
     page.kind = page_kind(page)
     return page
@@ -638,7 +705,7 @@ _NO_DIGITS = str.maketrans("", "", "0123456789")
 ITEMS_MIN_SIBLINGS = 3
 
 
-def _repeated_items(elements: list[_Element], totals: _Totals) -> tuple[float, list[bool], list[bool]]:
+def _repeated_items(elements: Elements, totals: _Totals) -> tuple[float, list[bool], list[bool]]:
     """The largest run of repeated items: siblings with one tag and one class (digits aside), at
     least ITEMS_MIN_SIBLINGS of them with text; its share of the page's text, and per element
     whether it lies inside one of its items; and per element whether it lies inside an item of
@@ -649,37 +716,30 @@ def _repeated_items(elements: list[_Element], totals: _Totals) -> tuple[float, l
     >>> round(page.items_share, 2), sum(page.in_items), sum(page.in_repeated)
     (0.9, 8, 8)
     """
-    groups: dict[tuple[int, str, str], list[int]] = {}
+    groups: dict[tuple[int, str, str], list[int]] = {}  # (parent, tag, class string without digits)
     kinds: dict[str, str] = {}  # class strings repeat within a page
     chars = totals.chars
-    for eid, el in enumerate(elements):
-        if chars[eid] and el.parent >= 0:
-            names = el.names
+    columns = zip(elements.parents, elements.tags, elements.names, chars, strict=True)
+    for eid, (parent, tag, names, chars_under) in enumerate(columns):
+        if chars_under and parent >= 0:
             kind = kinds.get(names)
             if kind is None:
                 kind = kinds[names] = names.translate(_NO_DIGITS)
-            groups.setdefault((el.parent, el.tag, kind), []).append(eid)
+            groups.setdefault((parent, tag, kind), []).append(eid)
+    n_el = len(elements)
+    total = chars[0] if chars else 0
     best: list[int] = []
     best_chars = 0
-    in_repeated = [False] * len(elements)
-    for (_, tag, _), members in groups.items():  # dicts keep insertion order: ties go to the first group
-        if len(members) >= ITEMS_MIN_SIBLINGS:
-            size = sum(totals.chars[e] for e in members)
+    repeated: list[int] = []
+    for (_, tag, _), group in groups.items():  # dicts keep insertion order: ties go to the first group
+        if len(group) >= ITEMS_MIN_SIBLINGS:
+            size = sum(chars[e] for e in group)
             if size > best_chars:
-                best, best_chars = members, size
+                best, best_chars = group, size
             if tag != "p":
-                for eid in members:
-                    in_repeated[eid] = True
-    in_items = [False] * len(elements)
-    if best:
-        chosen = set(best)
-        for eid in range(best[0], len(elements)):  # nothing before the first item lies in one
-            parent = elements[eid].parent
-            in_items[eid] = eid in chosen or (parent >= 0 and in_items[parent])
-    for eid, el in enumerate(elements):  # parents come first
-        if not in_repeated[eid] and el.parent >= 0 and in_repeated[el.parent]:
-            in_repeated[eid] = True
-    total = totals.chars[0] if totals.chars else 0
+                repeated += group
+    in_items = _covered(best, elements.ends, n_el) if best else [False] * n_el
+    in_repeated = _covered(sorted(repeated), elements.ends, n_el) if repeated else [False] * n_el
     return (best_chars / total if total else 0.0), in_items, in_repeated
 
 
@@ -715,7 +775,7 @@ def model_keeps(
         scores = model_scores(page, model, context)
     meta = (context if context is not None else model).meta
     rescue, wide_below = rescue_for(meta, page.kind)
-    weights = np.fromiter((len(block.text) for block in page.blocks), np.float64, len(page.blocks)) if rescue else None
+    weights = page.sizes if rescue else None
     wide = bool(rescue and wide_below and menu_share(page) < wide_below)
     return keep_mask(scores, page.rule_reasons, bars_for(meta, page.kind), weights, rescue, wide).tolist()
 
@@ -752,7 +812,7 @@ def page_kind(page: Analysis) -> str:
 
 
 def join_kept(page: Analysis, keep: list[bool]) -> str:
-    return _join([block for block, kept in zip(page.blocks, keep, strict=True) if kept])
+    return _join(page.blocks, [i for i, kept in enumerate(keep) if kept])
 
 
 def extract(
@@ -793,23 +853,26 @@ def extract(
     else:
         scores = model_scores(page, model, context)
         keep = model_keeps(page, model, scores, context)
-    kept: list[Block] = []
+    blocks = page.blocks
     drops: list[Drop] = page.hidden_drops
     # Python floats (the same two decimals as the numpy scalars, without one per block).
     score_of = scores.tolist() if scores is not None else []
-    for i, (block, reason) in enumerate(zip(page.blocks, page.rule_reasons, strict=True)):
-        if captions and block.tag == "figcaption":
-            keep[i] = True
-        if keep[i]:
-            kept.append(block)
+    if captions:
+        keep = [kept or tag == "figcaption" for kept, tag in zip(keep, blocks.tags, strict=True)]
+    for i, (kept, text, reason) in enumerate(zip(keep, blocks.texts, page.rule_reasons, strict=True)):
+        if kept:
             continue
         if scores is None:
-            drops.append(Drop(STAGE, reason or Reason.LOW_SCORE, Unit.BLOCK, block.text))
+            drops.append(Drop(STAGE, reason or Reason.LOW_SCORE, Unit.BLOCK, text))
             continue
         if reason is None:
-            reason = _cue_above(page.elements, block.element) or Reason.LOW_SCORE
-        drops.append(Drop(STAGE, reason, Unit.BLOCK, block.text, detail=f"score {score_of[i]:.2f}"))
-    text = markdown(kept, page.elements) if as_markdown else _join(kept)
+            reason = _cue_above(page.elements, blocks.owners[i]) or Reason.LOW_SCORE
+        drops.append(Drop(STAGE, reason, Unit.BLOCK, text, detail=f"score {score_of[i]:.2f}"))
+    kept_ids = [i for i, kept in enumerate(keep) if kept]
+    if as_markdown:
+        text = markdown([blocks[i] for i in kept_ids], page.elements)
+    else:
+        text = _join(blocks, kept_ids)
     return Extraction(text, tuple(drops))
 
 
@@ -854,20 +917,22 @@ def _text_without_body(html: str) -> str:
     return ""
 
 
-def _cue_above(elements: list[_Element], eid: int) -> Reason | None:
+def _cue_above(elements: Elements, eid: int) -> Reason | None:
     """The cue of the nearest element at or above ``eid`` that has one (tag or class)."""
+    cues, parents = elements.cues, elements.parents
     while eid >= 0:
-        cue = elements[eid].cue
+        cue = cues[eid]
         if cue is not None:
             return cue
-        eid = elements[eid].parent
+        eid = parents[eid]
     return None
 
 
-def _ancestor(elements: list[_Element], eid: int, tags: frozenset[str]) -> int:
+def _ancestor(elements: Elements, eid: int, tags: frozenset[str]) -> int:
     """The nearest element at or above ``eid`` whose tag is in ``tags``, or -1."""
-    while eid >= 0 and elements[eid].tag not in tags:
-        eid = elements[eid].parent
+    el_tags, parents = elements.tags, elements.parents
+    while eid >= 0 and el_tags[eid] not in tags:
+        eid = parents[eid]
     return eid
 
 
@@ -876,7 +941,7 @@ _ROW_TAGS = frozenset({"tr"})
 _TABLE_TAGS = frozenset({"table"})
 
 
-def markdown(blocks: list[Block], elements: list[_Element]) -> str:
+def markdown(blocks: list[Block], elements: Elements) -> str:
     """The kept blocks as Markdown: headings, list items, table rows, quotes and code blocks.
 
     The text of each block is what the plain-text output holds (whitespace collapsed, code
@@ -884,7 +949,7 @@ def markdown(blocks: list[Block], elements: list[_Element]) -> str:
 
     >>> page = analyse("<h2>Steps</h2><ol><li>Mix</li><li>Bake</li></ol><table><tr><th>A</th><th>B</th></tr>"
     ...                "<tr><td>1</td><td>2</td></tr></table>")
-    >>> print(markdown(page.blocks, page.elements))
+    >>> print(markdown(page.blocks.records(), page.elements))
     ## Steps
     <BLANKLINE>
     1. Mix
@@ -917,7 +982,7 @@ def markdown(blocks: list[Block], elements: list[_Element]) -> str:
             pieces.append(("heading", f"{'#' * int(tag[1])} {block.text}"))
         elif tag == "li":
             listed = _ancestor(elements, block.element, _LIST_TAGS)
-            bullet = "1." if listed >= 0 and elements[listed].tag == "ol" else "-"
+            bullet = "1." if listed >= 0 and elements.tags[listed] == "ol" else "-"
             pieces.append(("list", f"{bullet} {block.text}"))
         elif tag == "pre":
             pieces.append(("code", f"```\n{block.text}\n```"))
@@ -947,12 +1012,16 @@ def markdown(blocks: list[Block], elements: list[_Element]) -> str:
     return "".join(out)
 
 
-def _join(blocks: list[Block]) -> str:
-    """One block per line; a blank line between paragraphs (not inside lists or <br> runs)."""
+def _join(blocks: Blocks, kept: list[int]) -> str:
+    """The blocks ``kept`` (ids in increasing order), one per line; a blank line between paragraphs
+    (not inside lists or <br> runs)."""
+    texts, joined, tags = blocks.texts, blocks.joined, blocks.tags
     out: list[str] = []
-    for i, block in enumerate(blocks):
-        if i:
-            same = block.joined and blocks[i - 1].tag not in HEADING_TAGS
+    previous = -1
+    for i in kept:
+        if previous >= 0:
+            same = joined[i] and tags[previous] not in HEADING_TAGS
             out.append("\n" if same else "\n\n")
-        out.append(block.text)
+        out.append(texts[i])
+        previous = i
     return "".join(out)

@@ -123,13 +123,14 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     text_starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=text_starts[1:])
     text_ends = text_starts + lengths
-    space = np.take(_space_table(), cps)  # faster than indexing with the array
-    space[text_ends[:-1]] = True  # the separators
     # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and
-    # ends at ends[k].
-    word = ~space
-    starts = np.flatnonzero(word & np.concatenate(([True], space[:-1])))
-    ends = np.flatnonzero(word & np.concatenate((space[1:], [True]))) + 1
+    # ends at ends[k]. Whitespace padded at both ends, so the runs' edges alternate start, end:
+    # one pass finds both.
+    space = np.ones(cps.size + 2, dtype=np.bool_)
+    np.take(_space_table(), cps, out=space[1:-1])  # faster than indexing with the array
+    space[text_ends[:-1] + 1] = True  # the separators
+    edges = np.flatnonzero(space[1:] != space[:-1])
+    starts, ends = edges[0::2], edges[1::2]
     breaks = _break_spans(joined)
     # Paragraphs: from a text's start or a break's end to the next break's start or the text's
     # end. Every paragraph starts after whitespace and ends at whitespace or its text's end, so

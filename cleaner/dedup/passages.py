@@ -37,6 +37,7 @@ from cleaner.dedup.cluster import containment_distinct, distinct_sorted
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
 
 # 8 words = 4 word 5-grams: the least that can show reuse rather than a stock phrase.
 MIN_WORDS = 8
@@ -361,23 +362,88 @@ def best_sources(
     chosen = within < MAX_CANDIDATES
     tag, named, bound = tag[chosen], named[chosen], bound[chosen]
     order = np.lexsort((named, tag))  # each passage's candidates in rank order
-    tag_list, rank_list, bound_list = tag[order].tolist(), named[order].tolist(), bound[order].tolist()
+    tag, named, bound = tag[order], named[order], bound[order]
+    # The distinct shingles of the passages that have candidates, all at once: passage j of
+    # ``involved`` holds ``values[at[j]:at[j + 1]]``, sorted.
+    involved = tag[np.concatenate(([True], tag[1:] != tag[:-1]))]
+    values, at = _distinct_by_passage(hashes, starts, passages[involved])
+    sizes = np.diff(at)
+    slot = np.searchsorted(involved, tag)  # each candidate's passage in ``involved``
+    # An indexed document's shingles are not all owned, so only the run's are ruled out by the bound.
+    eligible = np.flatnonzero((named < 0) | (bound / sizes[slot] >= threshold))
+    # Rounds: each passage's first candidate not checked yet, all passages together; a passage
+    # leaves once a candidate contains it (the earliest passing one, as in best_source), so the
+    # sets of later candidates are not read.
     found: list[tuple[int, int, float]] = []
-    done = -1  # the last passage whose source was found
-    current, distinct = -1, hashes[:0]
-    for k, rank, most in zip(tag_list, rank_list, bound_list, strict=True):
-        if k == done:
-            continue
-        if k != current:
-            p = int(passages[k])
-            current, distinct = k, distinct_sorted(hashes[starts[p] : starts[p + 1]])
-        if rank >= 0 and most / distinct.size < threshold:  # an indexed document's shingles are not all owned
-            continue
-        score = containment_distinct(distinct, shingles_of(rank))
-        if score >= threshold:
-            found.append((k, rank, score))
-            done = k
+    pending = eligible
+    while pending.size:
+        first = np.concatenate(([True], tag[pending][1:] != tag[pending][:-1]))
+        checked = pending[first]
+        scores = _containments(values, at, slot[checked], named[checked], shingles_of)
+        hit = scores >= threshold
+        found.extend(zip(tag[checked][hit].tolist(), named[checked][hit].tolist(), scores[hit].tolist(), strict=True))
+        pending = pending[~first]
+        pending = pending[~np.isin(tag[pending], tag[checked][hit])]
+    found.sort()
     return found
+
+
+def _distinct_by_passage(hashes: U64, starts: I64, passages: I64) -> tuple[U64, I64]:
+    """The distinct shingles of each of ``passages`` (passage p holds
+    ``hashes[starts[p]:starts[p + 1]]``), sorted, joined, with where each passage's start.
+
+    >>> values, at = _distinct_by_passage(np.array([5, 3, 5, 9, 1], dtype=np.uint64), np.array([0, 3, 5]),
+    ...                                   np.array([1, 0]))
+    >>> values.tolist(), at.tolist()
+    ([1, 9, 3, 5], [0, 2, 4])
+    """
+    lengths = starts[passages + 1] - starts[passages]
+    first = np.zeros(passages.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=first[1:])
+    of = np.repeat(np.arange(passages.size), lengths)
+    values = hashes[np.repeat(starts[passages] - first[:-1], lengths) + np.arange(first[-1])]
+    order = np.lexsort((values, of))
+    of, values = of[order], values[order]
+    new = np.ones(values.size, dtype=np.bool_)
+    new[1:] = (of[1:] != of[:-1]) | (values[1:] != values[:-1])
+    at = np.zeros(passages.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(of[new], minlength=passages.size), out=at[1:])
+    return values[new], at
+
+
+def _containments(values: U64, at: I64, slots: I64, ranks: I64, shingles_of: Callable[[int], U64]) -> F64:
+    """:func:`~cleaner.dedup.cluster.containment_distinct` of passage ``slots[j]`` (its distinct
+    shingles ``values[at[s]:at[s + 1]]``) in the document of rank ``ranks[j]``, for every j in
+    array passes: each document's set read once, the sets joined in rank order, and every
+    shingle looked up in its document's set by one search over keys that put the document
+    first and a hash's top bits after it (the sets are sorted, so the keys are too); the few
+    lookups that land on an equal key with a smaller hash step on to the exact one."""
+    documents, which = np.unique(ranks, return_inverse=True)
+    sets = [shingles_of(rank) for rank in documents.tolist()]
+    joined = np.concatenate([*sets, np.zeros(0, dtype=np.uint64)])
+    doc_bits = max(1, int(documents.size).bit_length())
+    shift = np.uint64(doc_bits)
+    owner = np.repeat(np.arange(documents.size, dtype=np.uint64), [len(one) for one in sets])
+    keys = (owner << np.uint64(64 - doc_bits)) | (joined >> shift)
+    lengths = at[slots + 1] - at[slots]
+    first = np.zeros(slots.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=first[1:])
+    pair = np.repeat(np.arange(slots.size), lengths)
+    wanted = values[np.repeat(at[slots] - first[:-1], lengths) + np.arange(first[-1])]
+    wanted_keys = (which.astype(np.uint64)[pair] << np.uint64(64 - doc_bits)) | (wanted >> shift)
+    found = np.searchsorted(keys, wanted_keys)
+    last = keys.size - 1
+    while True:  # an equal key whose hash is smaller: the set holds another hash with the same top bits
+        near = np.minimum(found, last)
+        behind = (found <= last) & (keys[near] == wanted_keys) & (joined[near] < wanted) if keys.size else found < 0
+        if not behind.any():
+            break
+        found[behind] += 1
+    near = np.minimum(found, last)
+    member = (found <= last) & (joined[near] == wanted) & (keys[near] == wanted_keys) if keys.size else found < 0
+    counts = np.bincount(pair[member], minlength=slots.size)
+    scores: F64 = counts / lengths
+    return scores
 
 
 # Shingle hashes of the run's documents a SourceDocs keeps once read (8 MB).

@@ -315,6 +315,8 @@ def best_sources(
     passes (a Counter and a sort per passage were half of the passage step's time); the
     candidates are then checked exactly in rank order, and the first that contains the passage
     is its source, as in best_source (the earliest passing candidate), so later ones are not read.
+    The checks go in rounds, each passage's next candidate in each, every round's lookups in
+    array passes (:func:`_containments`), not a Python loop with a search per candidate.
 
     >>> docs = {0: np.array([1, 2, 3, 4, 5], dtype=np.uint64), 1: np.array([2, 3], dtype=np.uint64)}
     >>> hashes = np.array([2, 3, 4, 9, 2, 3, 7, 8], dtype=np.uint64)

@@ -178,7 +178,7 @@ class Shingler:
         np.cumsum(lengths + 1, out=text_starts[1:])
         kernels: Any = _kernels.pick(self.use_numba, len(cps), _kernels.NUMBA_MIN_CHARS)
         if kernels is not _kernels.NUMPY:  # compiled for 32-bit code points only
-            cps = cps.astype(np.uint32)
+            cps = cps.astype(np.uint32, copy=False)
         hashes, offsets, bounds, token_offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
         # Word positions relative to their own text's key, not to the joined chunk.
         bounds = bounds - np.repeat(text_starts[:-1], np.diff(token_offsets))[:, None]

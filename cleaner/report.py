@@ -11,7 +11,9 @@ is its identity), so the totals do not depend on how the work was split.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,6 +186,35 @@ class Report:
             self.clusters[doc.duplicate.cluster] += 1
         self.passages_flagged += len(doc.passages)
 
+    def add_documents(self, docs: Sequence[Document]) -> None:
+        """:meth:`add_document` of each of ``docs``, the same counts: the totals by C-level passes
+        over the batch, and only the documents that were dropped, failed or changed looked at one
+        by one (a dedup-only run counts a handful in a batch of 256)."""
+        self.docs_in += len(docs)
+        self.chars_in += sum(map(_CHARS_IN, docs))
+        notable = [
+            d for d in docs if d.rejected is not None or d.drops or d.edits or d.duplicate is not None or d.passages
+        ]
+        kept = [d for d in docs if d.rejected is None]
+        self.docs_kept += len(kept)
+        self.chars_out += sum(map(len, map(_TEXT, kept)))
+        for doc in notable:
+            if doc.rejected is not None:
+                if doc.rejected.is_error:
+                    self.docs_error += 1
+                else:
+                    self.docs_dropped += 1
+                self.rejections[str(doc.rejected.reason)] += 1
+            for d in doc.drops:
+                key = (d.stage, str(d.reason), str(d.unit))
+                self.drops[key] += 1
+                self.drop_chars[key] += len(d.text)
+            for e in doc.edits:
+                self.edits[e.fixer] += e.count
+            if doc.duplicate is not None:
+                self.clusters[doc.duplicate.cluster] += 1
+            self.passages_flagged += len(doc.passages)
+
     def __add__(self, other: Report) -> Report:
         if not isinstance(other, Report):
             return NotImplemented
@@ -261,6 +292,9 @@ class Report:
             rows4 = [(stage, [f"{secs:.2f}"]) for stage, secs in self.seconds.items()]
             out += ["", *_table("seconds per stage (summed over workers)", ["seconds"], rows4)]
         return "\n".join(out)
+
+
+_CHARS_IN, _TEXT = operator.attrgetter("chars_in"), operator.attrgetter("text")
 
 
 def _table(title: str, columns: list[str], rows: list[tuple[str, list[Any]]]) -> list[str]:

@@ -13,7 +13,7 @@ half-written file under a final name.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -79,11 +79,32 @@ class ReportPart:
             where = display_path(self.input_path) + (f":{line}" if line is not None else "")
             self.errors.append(f"{where}: {doc.rejected.detail}")
 
+    def record_many(self, docs: Sequence[Document]) -> None:
+        """:meth:`record` of each of ``docs``: their report lines in one write, their counts in
+        one pass (:meth:`Report.add_documents`)."""
+        try:
+            self._fh.write(b"".join(map(report_line, docs)))
+        except OSError as exc:  # a full disk: name the file
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
+        self.report.add_documents(docs)
+        for doc in docs:
+            if doc.rejected is not None and doc.rejected.is_error:
+                line = doc.source.line
+                where = display_path(self.input_path) + (f":{line}" if line is not None else "")
+                self.errors.append(f"{where}: {doc.rejected.detail}")
+
     def passing(self, docs: Iterable[Document]) -> Iterator[Document]:
         """``docs`` unchanged, each recorded as it passes (a sink then writes the kept ones)."""
         for doc in docs:
             self.record(doc)
             yield doc
+
+    def passing_batches(self, batches: Iterable[Sequence[Document]]) -> Iterator[Document]:
+        """The documents of ``batches`` unchanged, each batch recorded as its first document
+        passes (:meth:`record_many`: a write and a count per batch, not per document)."""
+        for batch in batches:
+            self.record_many(batch)
+            yield from batch
 
 
 def join_report(target: Path, pieces: Iterable[Document | Path]) -> None:

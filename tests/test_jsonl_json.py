@@ -9,12 +9,15 @@ escapes, line breakers, lone surrogates, nesting).
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.formats.jsonl import _loads, jsonl_line
+from cleaner.config import LimitsConfig
+from cleaner.formats import jsonl
+from cleaner.formats.jsonl import _loads, jsonl_line, parse_record
 from cleaner.record import Document, json_line
 
 # Field values of every kind a JSONL record carries: floats orjson writes otherwise (tiny, huge,
@@ -97,3 +100,26 @@ def test_jsonl_line_names_shared_across_records(records: list[dict[str, object]]
         except UnicodeEncodeError:
             continue
         assert jsonl_line(doc, names) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.fixed_dictionaries(
+        {"text": st.one_of(_texts, _values)},
+        optional={
+            "id": st.one_of(_texts, st.integers(), st.booleans(), _values),
+            "html": st.one_of(_texts, _values),
+            "n": st.one_of(st.integers(min_value=2**63, max_value=2**70), _values),
+        },
+    ),
+    ascii_only=st.booleans(),
+)
+def test_plain_records_read_as_the_checked_path_reads_them(value: dict[str, object], ascii_only: bool) -> None:
+    """parse_record's shortcut for records of scalars (no depth, huge-float or surrogate checks)
+    makes the document the checked path makes, field by field, or no shortcut is taken."""
+    line = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    limits = LimitsConfig()
+    fast = parse_record(line, "a.jsonl", 3, limits)
+    with mock.patch.object(jsonl, "_plain_document", return_value=None):
+        checked = parse_record(line, "a.jsonl", 3, limits)
+    assert repr(fast) == repr(checked)  # every field (repr: NaN in the metadata counts as equal)

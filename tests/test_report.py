@@ -67,6 +67,16 @@ def test_addition_is_associative_and_matches_one_pass(a, b, c) -> None:
     assert ra + Report() == ra == Report() + ra
 
 
+@settings(deadline=None)
+@given(st.lists(documents(), max_size=8))
+def test_a_batch_counts_as_its_documents_one_by_one(docs: list[Document]) -> None:
+    one_by_one, batched = Report(), Report()
+    for d in docs:
+        one_by_one.add_document(d)
+    batched.add_documents(docs)
+    assert batched == one_by_one
+
+
 def test_record_of_an_error() -> None:
     doc = Document(id="d:2", text="", source=Source("d", 2)).reject(Reason.ERROR_FORMAT, "bad line; fix it")
     rec = document_record(doc)

@@ -34,9 +34,11 @@ import numpy.typing as npt
 
 from cleaner.cache import code_point_runs
 from cleaner.dedup.cluster import containment_distinct, distinct_sorted
+from cleaner.dedup.shingles import code_points
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
 
 # 8 words = 4 word 5-grams: the least that can show reuse rather than a stock phrase.
 MIN_WORDS = 8
@@ -118,19 +120,20 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     # "\0" keeps the texts apart: no paragraph break runs across it (one can end at it where a
     # text ends with a line break and spaces, which only cuts off an empty paragraph).
     joined = "\0".join(texts)
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cps = code_points(joined)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     text_starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=text_starts[1:])
     text_ends = text_starts + lengths
-    space = np.take(_space_table(), cps)  # faster than indexing with the array
-    space[text_ends[:-1]] = True  # the separators
     # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and
-    # ends at ends[k].
-    word = ~space
-    starts = np.flatnonzero(word & np.concatenate(([True], space[:-1])))
-    ends = np.flatnonzero(word & np.concatenate((space[1:], [True]))) + 1
-    breaks = _break_spans(joined)
+    # ends at ends[k]. Whitespace padded at both ends, so the runs' edges alternate start, end:
+    # one pass finds both.
+    space = np.ones(cps.size + 2, dtype=np.bool_)
+    np.take(_space_table(), cps, out=space[1:-1])  # faster than indexing with the array
+    space[text_ends[:-1] + 1] = True  # the separators
+    edges = np.flatnonzero(space[1:] != space[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    breaks = _break_spans_at(cps, starts, text_ends[:-1])
     # Paragraphs: from a text's start or a break's end to the next break's start or the text's
     # end. Every paragraph starts after whitespace and ends at whitespace or its text's end, so
     # the words starting inside it are the words of its text (str.split of it).
@@ -172,20 +175,74 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     return text_of.astype(np.int64), np.stack([span_starts - base, span_ends - base], axis=1)
 
 
-def _break_spans(joined: str) -> I64:
-    """The (start, end) of each paragraph break in ``joined``, as ``_PARAGRAPH_BREAK.finditer``
-    finds them: from the lengths of the pieces a split that keeps the breaks gives (text, break,
-    text, ...), without a match object per break (a third faster on news text).
+def _break_spans(text: str) -> I64:
+    """The (start, end) of each paragraph break in ``text``, as ``_PARAGRAPH_BREAK.finditer``
+    finds them (:func:`_break_spans_at` on the text's code points).
 
     >>> _break_spans("a\\n\\nb\\n  c").tolist()
     [[1, 3], [4, 5]]
     """
-    pieces = _PARAGRAPH_SPLIT.split(joined)
-    ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
-    return np.stack([ends[0:-1:2], ends[1::2]], axis=1)
+    cps = code_points(text)
+    space = np.ones(cps.size + 2, dtype=np.bool_)
+    np.take(_space_table(), cps, out=space[1:-1])
+    return _break_spans_at(cps, np.flatnonzero(space[1:] != space[:-1])[0::2], np.zeros(0, dtype=np.int64))
 
 
-_PARAGRAPH_SPLIT = re.compile(f"({_PARAGRAPH_BREAK.pattern})")  # never matches "": pieces and breaks alternate
+def _break_spans_at(cps: npt.NDArray[np.uint8] | npt.NDArray[np.uint32], starts: I64, stops: I64) -> I64:
+    """The (start, end) of each paragraph break in the code points ``cps``, as
+    ``_PARAGRAPH_BREAK.finditer`` finds them in their text, from array passes over its line
+    breaks rather than the pattern's search (a third of the batch split's time on news text).
+    ``starts``: where the runs of characters that are not whitespace start (sorted);
+    ``stops``: characters the runs count as whitespace though they are not (the texts'
+    separators), so a break's whitespace ends there too.
+
+    A break is a line break followed by spaces or tabs and another line break, with all the
+    whitespace after that (``\\n[ \\t]*\\n\\s*``), or a lone line break followed by an indent and
+    then something not whitespace (``\\n(?=[ \\t]+\\S)``); a line break inside the whitespace a
+    break took is not another one.
+    """
+    n = cps.size
+    lines = np.flatnonzero(cps == 10)
+    after = lines + 1  # then the first character after each line break that is no space or tab
+    todo = np.arange(lines.size)
+    while todo.size:
+        todo = todo[after[todo] < n]
+        c = cps[after[todo]]
+        todo = todo[(c == 32) | (c == 9)]
+        after[todo] += 1
+    within = after < n
+    following = np.full(lines.size, -1, dtype=np.int64)
+    following[within] = cps[after[within]]
+    double = following == 10
+    indent = ~double & within & (after > lines + 1)
+    indent[indent] = ~_space_table()[following[indent]]
+    ends = lines + 1  # an indent's break is the line break alone
+    if double.any():  # the whitespace after the second line break runs to a word or a stop
+        first = after[double] + 1
+        ends[double] = np.minimum(_next_at(starts, first, n), _next_at(stops, first, n))
+    matched = double | indent
+    reach = np.where(matched, ends, 0)
+    taken = np.zeros(lines.size, dtype=np.int64)  # how far the breaks before each line break reach
+    if lines.size > 1:
+        taken[1:] = np.maximum.accumulate(reach[:-1])
+    keep = matched & (lines >= taken)
+    return np.stack([lines[keep], ends[keep]], axis=1)
+
+
+def _next_at(positions: I64, first: I64, default: int) -> I64:
+    """For each of ``first``, the first of the sorted ``positions`` at or after it (``default``
+    where there is none).
+
+    >>> _next_at(np.array([2, 5]), np.array([0, 3, 6]), 9).tolist()
+    [2, 5, 9]
+    """
+    at = np.searchsorted(positions, first)
+    out = np.full(first.size, default, dtype=np.int64)
+    found = at < positions.size
+    out[found] = positions[at[found]]
+    return out
+
+
 _SENTENCE_PUNCT = np.zeros(0x80, dtype=np.bool_)
 _SENTENCE_PUNCT[[ord(c) for c in ".!?"]] = True
 
@@ -313,6 +370,8 @@ def best_sources(
     passes (a Counter and a sort per passage were half of the passage step's time); the
     candidates are then checked exactly in rank order, and the first that contains the passage
     is its source, as in best_source (the earliest passing candidate), so later ones are not read.
+    The checks go in rounds, each passage's next candidate in each, every round's lookups in
+    array passes (:func:`_containments`), not a Python loop with a search per candidate.
 
     >>> docs = {0: np.array([1, 2, 3, 4, 5], dtype=np.uint64), 1: np.array([2, 3], dtype=np.uint64)}
     >>> hashes = np.array([2, 3, 4, 9, 2, 3, 7, 8], dtype=np.uint64)
@@ -360,23 +419,88 @@ def best_sources(
     chosen = within < MAX_CANDIDATES
     tag, named, bound = tag[chosen], named[chosen], bound[chosen]
     order = np.lexsort((named, tag))  # each passage's candidates in rank order
-    tag_list, rank_list, bound_list = tag[order].tolist(), named[order].tolist(), bound[order].tolist()
+    tag, named, bound = tag[order], named[order], bound[order]
+    # The distinct shingles of the passages that have candidates, all at once: passage j of
+    # ``involved`` holds ``values[at[j]:at[j + 1]]``, sorted.
+    involved = tag[np.concatenate(([True], tag[1:] != tag[:-1]))]
+    values, at = _distinct_by_passage(hashes, starts, passages[involved])
+    sizes = np.diff(at)
+    slot = np.searchsorted(involved, tag)  # each candidate's passage in ``involved``
+    # An indexed document's shingles are not all owned, so only the run's are ruled out by the bound.
+    eligible = np.flatnonzero((named < 0) | (bound / sizes[slot] >= threshold))
+    # Rounds: each passage's first candidate not checked yet, all passages together; a passage
+    # leaves once a candidate contains it (the earliest passing one, as in best_source), so the
+    # sets of later candidates are not read.
     found: list[tuple[int, int, float]] = []
-    done = -1  # the last passage whose source was found
-    current, distinct = -1, hashes[:0]
-    for k, rank, most in zip(tag_list, rank_list, bound_list, strict=True):
-        if k == done:
-            continue
-        if k != current:
-            p = int(passages[k])
-            current, distinct = k, distinct_sorted(hashes[starts[p] : starts[p + 1]])
-        if rank >= 0 and most / distinct.size < threshold:  # an indexed document's shingles are not all owned
-            continue
-        score = containment_distinct(distinct, shingles_of(rank))
-        if score >= threshold:
-            found.append((k, rank, score))
-            done = k
+    pending = eligible
+    while pending.size:
+        first = np.concatenate(([True], tag[pending][1:] != tag[pending][:-1]))
+        checked = pending[first]
+        scores = _containments(values, at, slot[checked], named[checked], shingles_of)
+        hit = scores >= threshold
+        found.extend(zip(tag[checked][hit].tolist(), named[checked][hit].tolist(), scores[hit].tolist(), strict=True))
+        pending = pending[~first]
+        pending = pending[~np.isin(tag[pending], tag[checked][hit])]
+    found.sort()
     return found
+
+
+def _distinct_by_passage(hashes: U64, starts: I64, passages: I64) -> tuple[U64, I64]:
+    """The distinct shingles of each of ``passages`` (passage p holds
+    ``hashes[starts[p]:starts[p + 1]]``), sorted, joined, with where each passage's start.
+
+    >>> values, at = _distinct_by_passage(np.array([5, 3, 5, 9, 1], dtype=np.uint64), np.array([0, 3, 5]),
+    ...                                   np.array([1, 0]))
+    >>> values.tolist(), at.tolist()
+    ([1, 9, 3, 5], [0, 2, 4])
+    """
+    lengths = starts[passages + 1] - starts[passages]
+    first = np.zeros(passages.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=first[1:])
+    of = np.repeat(np.arange(passages.size), lengths)
+    values = hashes[np.repeat(starts[passages] - first[:-1], lengths) + np.arange(first[-1])]
+    order = np.lexsort((values, of))
+    of, values = of[order], values[order]
+    new = np.ones(values.size, dtype=np.bool_)
+    new[1:] = (of[1:] != of[:-1]) | (values[1:] != values[:-1])
+    at = np.zeros(passages.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(of[new], minlength=passages.size), out=at[1:])
+    return values[new], at
+
+
+def _containments(values: U64, at: I64, slots: I64, ranks: I64, shingles_of: Callable[[int], U64]) -> F64:
+    """:func:`~cleaner.dedup.cluster.containment_distinct` of passage ``slots[j]`` (its distinct
+    shingles ``values[at[s]:at[s + 1]]``) in the document of rank ``ranks[j]``, for every j in
+    array passes: each document's set read once, the sets joined in rank order, and every
+    shingle looked up in its document's set by one search over keys that put the document
+    first and a hash's top bits after it (the sets are sorted, so the keys are too); the few
+    lookups that land on an equal key with a smaller hash step on to the exact one."""
+    documents, which = np.unique(ranks, return_inverse=True)
+    sets = [shingles_of(rank) for rank in documents.tolist()]
+    joined = np.concatenate([*sets, np.zeros(0, dtype=np.uint64)])
+    doc_bits = max(1, int(documents.size).bit_length())
+    shift = np.uint64(doc_bits)
+    owner = np.repeat(np.arange(documents.size, dtype=np.uint64), [len(one) for one in sets])
+    keys = (owner << np.uint64(64 - doc_bits)) | (joined >> shift)
+    lengths = at[slots + 1] - at[slots]
+    first = np.zeros(slots.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=first[1:])
+    pair = np.repeat(np.arange(slots.size), lengths)
+    wanted = values[np.repeat(at[slots] - first[:-1], lengths) + np.arange(first[-1])]
+    wanted_keys = (which.astype(np.uint64)[pair] << np.uint64(64 - doc_bits)) | (wanted >> shift)
+    found = np.searchsorted(keys, wanted_keys)
+    last = keys.size - 1
+    while True:  # an equal key whose hash is smaller: the set holds another hash with the same top bits
+        near = np.minimum(found, last)
+        behind = (found <= last) & (keys[near] == wanted_keys) & (joined[near] < wanted) if keys.size else found < 0
+        if not behind.any():
+            break
+        found[behind] += 1
+    near = np.minimum(found, last)
+    member = (found <= last) & (joined[near] == wanted) & (keys[near] == wanted_keys) if keys.size else found < 0
+    counts = np.bincount(pair[member], minlength=slots.size)
+    scores: F64 = counts / lengths
+    return scores
 
 
 # Shingle hashes of the run's documents a SourceDocs keeps once read (8 MB).

@@ -69,6 +69,19 @@ def dedup_key(text: str) -> str:
     return " ".join(_WORD.findall(repair(text).casefold()))
 
 
+def code_points(text: str) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint32]:
+    """The code points of ``text`` as an array: its bytes for an ASCII text (a copy, where the
+    UTF-32 encoding writes four bytes a character: 5x faster, most of a batch's texts being
+    ASCII), else 32-bit values. The same numbers either way.
+
+    >>> code_points("ab").dtype.name, code_points("aé").tolist()
+    ('uint8', [97, 233])
+    """
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
 def word_table() -> npt.NDArray[np.bool_]:
     """A lookup table over all code points: True where ``re``'s ``\\w`` matches.
 
@@ -157,19 +170,21 @@ class Shingler:
     def _hash_keys(self, keys: Sequence[str]) -> tuple[U64, I64, I64, I64]:
         # "\n" is not a word character, so it keeps words of neighbouring texts apart.
         joined = "\n".join(keys)
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        cps = code_points(joined)
         if not joined.isascii():
             self._learn_astral(cps)
         lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
         text_starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=text_starts[1:])
         kernels: Any = _kernels.pick(self.use_numba, len(cps), _kernels.NUMBA_MIN_CHARS)
+        if kernels is not _kernels.NUMPY:  # compiled for 32-bit code points only
+            cps = cps.astype(np.uint32, copy=False)
         hashes, offsets, bounds, token_offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
         # Word positions relative to their own text's key, not to the joined chunk.
         bounds = bounds - np.repeat(text_starts[:-1], np.diff(token_offsets))[:, None]
         return hashes, offsets, bounds, token_offsets
 
-    def _learn_astral(self, cps: npt.NDArray[np.uint32]) -> None:
+    def _learn_astral(self, cps: npt.NDArray[np.uint8] | npt.NDArray[np.uint32]) -> None:
         """Fill the table for characters beyond U+FFFF as they are met (rare; str.isalnum each)."""
         for cp in sorted(set(cps[cps > 0xFFFF].tolist())):  # not np.unique: it imports numpy.ma (7 ms)
             ch = chr(cp)

@@ -328,7 +328,7 @@ def write_outputs(shard: Shard, batches: Iterable[list[Document]], paths: RunPat
     output through the sink of the file's format (cleaner.formats.table)."""
     f = shard.file
     with ReportPart(paths.report_part(shard.index), result.report, result.errors, f.path) as report:
-        handler(f.format).write(shard, report.passing(chain.from_iterable(batches)), paths.output(shard))
+        handler(f.format).write(shard, report.passing_batches(batches), paths.output(shard))
 
 
 def write_group_outputs(

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import passages
+from cleaner.dedup.cluster import containment_distinct
 from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages
 from cleaner.record import Reason, Unit
 
@@ -177,3 +178,19 @@ def test_best_sources_of_many_passages_are_each_one_s_best_source(seed: int, ind
         if found is not None:
             want.append((k, *found))
     assert got == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_containments_find_hashes_that_share_their_top_bits(seed: int) -> None:
+    # Small consecutive hashes: in the joined keys (a document's number, then a hash's top bits)
+    # many hashes of one set share a key, and the lookup must still land on the exact hash.
+    rng = np.random.default_rng(seed)
+    sets = {r: np.unique(rng.integers(0, 64, int(rng.integers(0, 20)))).astype(np.uint64) for r in range(-2, 6)}
+    parts = [np.unique(rng.integers(0, 64, int(rng.integers(1, 12)))).astype(np.uint64) for _ in range(5)]
+    at = np.concatenate(([0], np.cumsum([p.size for p in parts])))
+    slots = rng.integers(0, len(parts), 12)
+    ranks = rng.integers(-2, 6, 12)
+    got = passages._containments(np.concatenate(parts), at, slots, ranks, sets.__getitem__)
+    want = [containment_distinct(parts[s], sets[r]) for s, r in zip(slots.tolist(), ranks.tolist(), strict=True)]
+    assert got.tolist() == want

@@ -7,6 +7,7 @@ import itertools
 import random
 import re
 
+import numpy as np
 import pytest
 from dedup_textgen import docs_from, random_words, run_stage
 from hypothesis import given, settings
@@ -186,3 +187,19 @@ def test_break_spans_are_the_pattern_s_matches(text: str) -> None:
     the pattern's matches, one by one."""
     expected = [m.span() for m in passages._PARAGRAPH_BREAK.finditer(text)]
     assert [tuple(span) for span in passages._break_spans(text).tolist()] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join), min_size=1, max_size=5))
+def test_break_spans_of_joined_texts_stop_at_the_separators(texts: list[str]) -> None:
+    """In a batch the texts are joined by "\\0", which the word runs count as whitespace and the
+    pattern does not: a break's whitespace still ends at a separator."""
+    joined = "\0".join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    stops = np.cumsum([len(t) + 1 for t in texts[:-1]], dtype=np.int64) - 1
+    space = np.ones(cps.size + 2, dtype=np.bool_)
+    space[1:-1] = passages._space_table()[cps]
+    space[stops + 1] = True
+    starts = np.flatnonzero(space[1:] != space[:-1])[0::2]
+    expected = [m.span() for m in passages._PARAGRAPH_BREAK.finditer(joined)]
+    assert [tuple(span) for span in passages._break_spans_at(cps, starts, stops).tolist()] == expected

@@ -32,14 +32,17 @@ one-piece count kept there as a test oracle.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
+import operator
 import os
 import pickle
 import posixpath
 import re
 import shutil
+import struct
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -152,15 +155,21 @@ def line_keys(text: str) -> list[int | None]:
     cores = spaced.translate(None, _ASCII_NOT_KEPT_IN_TEXT).split(b"\n")
     if not text or text.endswith("\n"):
         cores.pop()  # splitlines gives no line after the last line break
-    hashes: dict[bytes, int | None] = {b"": None}
-    keys: list[int | None] = []
-    for core in cores:
-        core = core.strip(b" ")
-        key = hashes.get(core, 0)
-        if key == 0:
-            key = hashes[core] = int.from_bytes(hashlib.blake2b(core, digest_size=8).digest(), "big")
-        keys.append(key)
-    return keys
+    # bytes.strip() takes the spaces at either end: no other white space is left in an ASCII text
+    # here (tabs became spaces, the other breaks went to the per-line form, \n split the lines).
+    cores = list(map(bytes.strip, cores))
+    # Each distinct line hashed once, every call made from C (map), the digests read as
+    # big-endian integers in one unpack: no Python step per line.
+    distinct = dict.fromkeys(cores)
+    distinct.pop(b"", None)
+    digests = b"".join(map(_DIGEST, map(_BLAKE2B_8, distinct)))
+    keys: dict[bytes, int | None] = dict(zip(distinct, struct.unpack(f">{len(distinct)}Q", digests), strict=True))
+    keys[b""] = None  # a blank line
+    return list(map(keys.__getitem__, cores))
+
+
+_BLAKE2B_8 = functools.partial(hashlib.blake2b, digest_size=8)  # line_key's hash
+_DIGEST = operator.methodcaller("digest")
 
 
 # Documents whose sites one counting task merges: the merged counters hold one entry per

@@ -620,6 +620,36 @@ def doc_signals(
 
 
 @kernel
+def docs_signals(
+    cps: U32,
+    offsets: I64,
+    flags: U8,
+    lower: U32,
+    stop_tables: U64,
+    stop_used: npt.NDArray[np.bool_],
+    stop_bounds: I64,
+    gopher_table: U64,
+    gopher_used: npt.NDArray[np.bool_],
+    short_line: int,
+) -> npt.NDArray[np.float64]:
+    """:func:`doc_signals` of each text of a batch, one row each: ``cps`` holds their code points
+    one after another (text k from ``offsets[k]`` to ``offsets[k + 1]``), ``stop_tables`` and
+    ``stop_used`` their stop-word tables one after another (text k's from ``stop_bounds[k, 0]``
+    to ``stop_bounds[k, 1]``). One call for the batch: a call per text cost about 4 us more
+    than its loops on the texts of the 30 MB gen_dump dump (a fifth of the stage's loops there).
+    """
+    texts = offsets.shape[0] - 1
+    out = np.empty((texts, N_SIGNALS), dtype=np.float64)
+    for k in range(texts):
+        a, b = stop_bounds[k, 0], stop_bounds[k, 1]
+        out[k] = doc_signals(
+            cps[offsets[k] : offsets[k + 1]], flags, lower, stop_tables[a:b], stop_used[a:b], gopher_table,
+            gopher_used, short_line,
+        )  # fmt: skip
+    return out
+
+
+@kernel
 def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], chars: int) -> None:
     """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]``.
 

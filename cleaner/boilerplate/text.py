@@ -776,6 +776,27 @@ def _byte_facts_kernel() -> Any:
     return byte_facts
 
 
+@functools.cache
+def _page_sums_kernel() -> Any:
+    """The compiled running sums of _window_means, or None without numba (loaded once per process)."""
+    try:
+        numba = import_numba()
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True)
+    def page_sums(values, starts, lengths):
+        sums = np.empty(values.shape[0])
+        for page in range(starts.shape[0]):
+            total = 0.0
+            for j in range(starts[page], starts[page] + lengths[page]):
+                total += values[j]
+                sums[j] = total
+        return sums
+
+    return page_sums
+
+
 def _char_counts(texts: list[str], byte_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Digits (0-9), punctuation marks (_PUNCT) and CJK characters of each of ``texts`` (none
     empty), as floats: the ASCII counts over the UTF-8 bytes of all of them at once
@@ -955,10 +976,15 @@ def _window_means(
 ) -> np.ndarray:
     """features.window_mean of each page's stretch of ``values``, for all pages at once. The running
     sums restart on each page: one cumsum over all when the values are whole numbers (exact),
-    one per page otherwise (a running sum of fractions rounds by where it starts)."""
+    one per page otherwise (a running sum of fractions rounds by where it starts): in one compiled
+    loop once numba runs (_page_sums_kernel: the same additions in the same order as np.cumsum's),
+    else a cumsum per page."""
+    kernel = None if whole or "numba" not in sys.modules else _page_sums_kernel()
     if whole:
         sums = np.cumsum(values)
         sums -= np.repeat(sums[starts] - values[starts], lengths)
+    elif kernel is not None:
+        sums = kernel(values, starts, lengths)
     else:
         pieces = zip(starts.tolist(), lengths.tolist(), strict=True)
         sums = np.concatenate([np.cumsum(values[a : a + k]) for a, k in pieces])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle_line_features import line_features as oracle_line_features
@@ -16,6 +17,7 @@ from cleaner.boilerplate.text import (
     _joined,
     _judge,
     _line_char_counts,
+    _page_sums_kernel,
     page_features,
 )
 from tests.helpers import SEEDS
@@ -98,3 +100,17 @@ def test_unit_facts_hold_the_byte_facts_of_their_units() -> None:
         texts = [text for text in facts.texts if text]
         assert facts.byte_rows is not None
         assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 8))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.floats(0.0, 20.0), max_size=30), min_size=1, max_size=8))
+def test_compiled_page_sums_are_each_pages_cumsum_bit_for_bit(pages: list[list[float]]) -> None:
+    # window_words_log's running sums restart on each page, fractions added in np.cumsum's order.
+    kernel = _page_sums_kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed")
+    values = np.log1p(np.array([value for page in pages for value in page], dtype=np.float64))
+    lengths = np.array([len(page) for page in pages], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    expected = [np.cumsum(values[a : a + k]) for a, k in zip(starts.tolist(), lengths.tolist(), strict=True)]
+    assert _same_bits(kernel(values, starts, lengths), np.concatenate(expected))

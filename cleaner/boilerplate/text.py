@@ -334,36 +334,37 @@ def article_spans(
     sentence: list[bool] = []  # a paragraph or a short line that ends like a sentence
     if facts is None:
         facts = unit_facts(lines)
-    seen = Counter(facts.texts)
-    for i, text in enumerate(facts.texts):
-        if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
+    texts, paragraphs, sentences, words = facts.texts, facts.paragraph, facts.sentence, facts.words
+    date_line = facts.date_line
+    seen = Counter(texts)
+    for i, text in enumerate(texts):
+        if not text:
             continue
-        if verdicts[i] is Reason.COMMENTS:
-            values.append((i, None))
-            prose.append(False)
-            sentence.append(False)
+        verdict = verdicts[i]
+        if verdict is not None:
+            if verdict is Reason.COMMENTS:
+                values.append((i, None))
+                prose.append(False)
+                sentence.append(False)
             continue
         # A paragraph printed twice on one page is a teaser (slider and list), not the article.
-        paragraph = facts.paragraph[i] and seen[text] == 1
-        short_sentence = not paragraph and facts.sentence[i]
-        if paragraph:
-            value = float(facts.words[i])
-        elif short_sentence:
-            value = 0.0
-        else:
-            value = -(DATE_LINE_COST if facts.date_line(i) else SHORT_LINE_COST)
-        values.append((i, value))
-        prose.append(paragraph)
-        sentence.append(paragraph or short_sentence)
+        if paragraphs[i] and seen[text] == 1:
+            values.append((i, float(words[i])))
+            prose.append(True)
+            sentence.append(True)
+            continue
+        short_sentence = sentences[i]
+        values.append((i, 0.0 if short_sentence else -(DATE_LINE_COST if date_line(i) else SHORT_LINE_COST)))
+        prose.append(False)
+        sentence.append(short_sentence)
     # A paragraph between two lines that are not sentences is how teaser blurbs sit (headline,
     # blurb, byline); article paragraphs usually have prose next to them. The discount only
     # applies when the page has such an article body elsewhere, so a short piece whose
     # paragraphs all sit between headings keeps its full weight.
-    alone = [
-        prose[k] and not (k > 0 and sentence[k - 1]) and not (k + 1 < len(sentence) and sentence[k + 1])
-        for k in range(len(prose))
-    ]
-    connected = sum(1 for k in range(len(prose)) if prose[k] and not alone[k])
+    before = [False, *sentence][:-1]  # the candidate line before is sentence-like
+    after = [*sentence, False][1:]
+    alone = [paragraph and not up and not down for paragraph, up, down in zip(prose, before, after, strict=True)]
+    connected = prose.count(True) - alone.count(True)  # every alone line is prose
     discount_alone = connected >= ISOLATION_MIN_CONNECTED
     runs: list[tuple[float, int, int]] = []  # every run at its best end: (score, start, end)
     run_score, run_start = 0.0, -1
@@ -500,7 +501,7 @@ def _line_verdicts(
             after_comments = True
         if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
             continue
-        if any(start <= i <= end for start, end in others):
+        if others and any(start <= i <= end for start, end in others):
             continue
         introduced_by = listed.get(i)
         if introduced_by is not None and (

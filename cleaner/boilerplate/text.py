@@ -75,6 +75,20 @@ _BYLINE = re.compile(r"(?i)^\W*(?:by|von|par|por|автор:?|posted by|written 
 _CJK = compiled(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A blurb cut short ("... may soon...") points to another page.
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
+# What _TRUNCATED finds at the end of a line that does not end in white space.
+_TRUNCATED_ENDINGS = ("...", "…", "[...]", "[…]")
+
+
+def is_truncated(line: str) -> bool:
+    """``_TRUNCATED.search(line[-6:])``: a line that ends in an ellipsis. Without white space at
+    its end (every stripped unit), the line's last characters say it, without the pattern.
+
+    >>> is_truncated("Read more..."), is_truncated("more […] "), is_truncated("Done.")
+    (True, True, False)
+    """
+    if line[-1:].isspace():
+        return _TRUNCATED.search(line[-6:]) is not None
+    return line.endswith(_TRUNCATED_ENDINGS)
 
 
 _ASCII_DIGIT = re.compile("[0-9]")  # \d on an ASCII line (see is_date_line)
@@ -154,7 +168,7 @@ def is_paragraph(line: str) -> bool:
 
 def _paragraph(line: str, words: int, sentence_end: bool) -> bool:
     """is_paragraph, given the line's word count and whether it ends like a sentence."""
-    if words < 10 or _TRUNCATED.search(line[-6:]) is not None:
+    if words < 10 or is_truncated(line):
         return False
     if sentence_end:
         return True
@@ -598,7 +612,7 @@ def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool,
     its word_count and its count of ASCII digits (an ASCII line without one is no date line)."""
     return (
         text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), is_date_line(text, words, digits),
-        _BYLINE.match(text) is not None, _TRUNCATED.search(text[-6:]) is not None,
+        _BYLINE.match(text) is not None, is_truncated(text),
     )  # fmt: skip
 
 
@@ -656,7 +670,7 @@ def _flag_rows(
         lambda k: is_breadcrumb(texts[k]),
         lambda k: is_date_line(texts[k], words[k]) if known[k] is None else known[k],
         lambda k: _BYLINE.match(texts[k]) is not None,
-        lambda k: _TRUNCATED.search(texts[k][-6:]) is not None,
+        lambda k: is_truncated(texts[k]),
     )
     out = np.zeros((n, 6), dtype=np.float64)
     for column, (check, may_hold) in enumerate(zip(checks, maybe, strict=True)):

@@ -894,7 +894,7 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     dates: list[bool | None] = []  # is_date_line of each line, where the rules asked already
     byte_rows: list[np.ndarray] | None = []  # their _byte_facts, where every page's facts hold them
     for verdicts, facts in pages:
-        rows = [bool(text) for text in facts.texts]
+        rows = facts.texts  # the non-blank units: a text is true when it is not empty
         page_texts = list(itertools.compress(facts.texts, rows))
         if not page_texts:
             continue
@@ -1084,7 +1084,7 @@ def _model_verdicts(
     """The verdicts of pages that show chrome, once the scorer has read all their lines
     (model.keep_masks: each line's score only as far as its bar needs)."""
     features = page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True)
-    units = [[i for i, text in enumerate(facts.texts) if text] for _, _, _, facts in pages]
+    units = [list(itertools.compress(range(len(facts.texts)), facts.texts)) for _, _, _, facts in pages]
     reasons = [verdicts[i] for (_, verdicts, _, _), rows in zip(pages, units, strict=True) for i in rows]
     bars = bars_for(model.meta, "other")  # as for HTML blocks
     masks = keep_masks(model, features, reasons, bars, [len(rows) for rows in units])

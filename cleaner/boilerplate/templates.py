@@ -32,24 +32,31 @@ one-piece count kept there as a test oracle.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
+import operator
 import os
 import pickle
 import posixpath
 import re
 import shutil
+import struct
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from cleaner.boilerplate.text import STAGE, remove_spans
 from cleaner.config import BoilerplateConfig
+from cleaner.jit import import_numba
 from cleaner.record import Document, Drop, Reason, Unit
 from cleaner.stage import TaskMap, gather_decisions, write_decisions
 
@@ -144,6 +151,13 @@ def line_keys(text: str) -> list[int | None]:
     """
     if not text.isascii() or any(map(text.__contains__, _OTHER_BREAKS)):
         return [line_key(line) for line in text.splitlines()]
+    kernel = _keys_kernel() if "numba" in sys.modules else None
+    if kernel is not None:  # once numba runs: the whole text in one compiled pass
+        hashes, blank = kernel(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _KEPT_BYTES, *_BLAKE2B_TABLES)
+        keys: list[int | None] = hashes.tolist()
+        for i in np.flatnonzero(blank).tolist():
+            keys[i] = None
+        return keys
     spaced = text.lower().encode("ascii")
     if b"\t" in spaced:
         spaced = spaced.replace(b"\t", b" ")
@@ -152,15 +166,163 @@ def line_keys(text: str) -> list[int | None]:
     cores = spaced.translate(None, _ASCII_NOT_KEPT_IN_TEXT).split(b"\n")
     if not text or text.endswith("\n"):
         cores.pop()  # splitlines gives no line after the last line break
-    hashes: dict[bytes, int | None] = {b"": None}
-    keys: list[int | None] = []
-    for core in cores:
-        core = core.strip(b" ")
-        key = hashes.get(core, 0)
-        if key == 0:
-            key = hashes[core] = int.from_bytes(hashlib.blake2b(core, digest_size=8).digest(), "big")
-        keys.append(key)
-    return keys
+    # bytes.strip() takes the spaces at either end: no other white space is left in an ASCII text
+    # here (tabs became spaces, the other breaks went to the per-line form, \n split the lines).
+    cores = list(map(bytes.strip, cores))
+    # Each distinct line hashed once, every call made from C (map), the digests read as
+    # big-endian integers in one unpack: no Python step per line.
+    distinct = dict.fromkeys(cores)
+    distinct.pop(b"", None)
+    digests = b"".join(map(_DIGEST, map(_BLAKE2B_8, distinct)))
+    hashed: dict[bytes, int | None] = dict(zip(distinct, struct.unpack(f">{len(distinct)}Q", digests), strict=True))
+    hashed[b""] = None  # a blank line
+    return list(map(hashed.__getitem__, cores))
+
+
+_BLAKE2B_8 = functools.partial(hashlib.blake2b, digest_size=8)  # line_key's hash
+_DIGEST = operator.methodcaller("digest")
+
+# The ASCII bytes a key keeps besides the space: letters and digits (line_key's str.isalnum).
+_KEPT_BYTES = np.array([chr(b).isalnum() if b < 0x80 else False for b in range(256)], dtype=np.bool_)
+# BLAKE2b's initial words (SHA-512's) and its message schedule (RFC 7693, sections 2.6 and 2.7).
+_BLAKE2B_TABLES = (
+    np.array([
+        0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
+        0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179,
+    ], dtype=np.uint64),
+    np.array([
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+        [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+        [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+        [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+        [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+        [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+        [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+        [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+        [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+        [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+    ], dtype=np.intp),
+)  # fmt: skip
+
+
+@functools.cache
+def _keys_kernel() -> Any:
+    """The compiled line_keys of an ASCII text whose only line break is "\\n", or None without
+    numba (loaded once per process): each line's key, and whether the line is blank.
+
+    Each line's core is made as line_keys makes it (lower case, a run of spaces and tabs one
+    space, the characters a key leaves out deleted, then stripped), byte by byte, and hashed
+    with BLAKE2b of 8 bytes (RFC 7693, no key) read as a big-endian number: line_key's hash,
+    bit for bit (tests/boilerplate/test_template_line_keys.py checks it against hashlib on
+    lines of every length up to several blocks). The string passes and a hashlib call per
+    line were 0.3 CPU-s of the 30 MB gen_dump dump's summaries.
+    """
+    try:
+        numba = import_numba()
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True)
+    def line_key_hashes(data, kept, iv, sigma):
+        n = data.shape[0]
+        lines = 0
+        for i in range(n):
+            lines += data[i] == 10
+        if n and data[n - 1] != 10:
+            lines += 1  # a last line without a break (str.splitlines gives none after a final one)
+        keys = np.zeros(lines, dtype=np.uint64)
+        blank = np.zeros(lines, dtype=np.bool_)
+        core = np.empty(n, dtype=np.uint8)
+        m = np.zeros(16, dtype=np.uint64)
+
+        def mix(a, b, c, d, x, y):  # BLAKE2b's G
+            a = a + b + x
+            d = d ^ a
+            d = (d >> np.uint64(32)) | (d << np.uint64(32))
+            c = c + d
+            b = b ^ c
+            b = (b >> np.uint64(24)) | (b << np.uint64(40))
+            a = a + b + y
+            d = d ^ a
+            d = (d >> np.uint64(16)) | (d << np.uint64(48))
+            c = c + d
+            b = b ^ c
+            b = (b >> np.uint64(63)) | (b << np.uint64(1))
+            return a, b, c, d
+
+        line, start = 0, 0
+        for end in range(n + 1):
+            if end < n and data[end] != 10:
+                continue
+            if end == n and start == n:
+                break
+            size = 0
+            space = False  # the byte before (deletions aside) was a space or a tab
+            for i in range(start, end):
+                c = data[i]
+                if c == 32 or c == 9:
+                    if not space:
+                        core[size] = 32
+                        size += 1
+                    space = True
+                else:
+                    space = False
+                    if kept[c]:
+                        core[size] = c + 32 if 65 <= c <= 90 else c
+                        size += 1
+            first, last = 0, size
+            while first < last and core[first] == 32:
+                first += 1
+            while last > first and core[last - 1] == 32:
+                last -= 1
+            if first == last:
+                blank[line] = True
+            else:
+                h0 = iv[0] ^ np.uint64(0x01010008)  # digest length 8, no key, fanout and depth 1
+                h1, h2, h3, h4, h5, h6, h7 = iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]
+                pos, counter = first, 0
+                while True:
+                    take = min(128, last - pos)
+                    final = pos + take == last
+                    m[:] = 0
+                    for k in range(take):
+                        m[k >> 3] |= np.uint64(core[pos + k]) << np.uint64((k & 7) * 8)
+                    counter += take
+                    v0, v1, v2, v3, v4, v5, v6, v7 = h0, h1, h2, h3, h4, h5, h6, h7
+                    v8, v9, v10, v11, v12, v13, v14, v15 = iv[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]
+                    v12 ^= np.uint64(counter)
+                    if final:
+                        v14 = ~v14
+                    for r in range(12):
+                        s = sigma[r % 10]
+                        v0, v4, v8, v12 = mix(v0, v4, v8, v12, m[s[0]], m[s[1]])
+                        v1, v5, v9, v13 = mix(v1, v5, v9, v13, m[s[2]], m[s[3]])
+                        v2, v6, v10, v14 = mix(v2, v6, v10, v14, m[s[4]], m[s[5]])
+                        v3, v7, v11, v15 = mix(v3, v7, v11, v15, m[s[6]], m[s[7]])
+                        v0, v5, v10, v15 = mix(v0, v5, v10, v15, m[s[8]], m[s[9]])
+                        v1, v6, v11, v12 = mix(v1, v6, v11, v12, m[s[10]], m[s[11]])
+                        v2, v7, v8, v13 = mix(v2, v7, v8, v13, m[s[12]], m[s[13]])
+                        v3, v4, v9, v14 = mix(v3, v4, v9, v14, m[s[14]], m[s[15]])
+                    h0 ^= v0 ^ v8
+                    h1 ^= v1 ^ v9
+                    h2 ^= v2 ^ v10
+                    h3 ^= v3 ^ v11
+                    h4 ^= v4 ^ v12
+                    h5 ^= v5 ^ v13
+                    h6 ^= v6 ^ v14
+                    h7 ^= v7 ^ v15
+                    if final:
+                        break
+                    pos += 128
+                key = np.uint64(0)
+                for k in range(8):  # the digest's first 8 bytes (h0, little-endian) read big-endian
+                    key = (key << np.uint64(8)) | ((h0 >> np.uint64(8 * k)) & np.uint64(0xFF))
+                keys[line] = key
+            line += 1
+            start = end + 1
+        return keys, blank
+
+    return line_key_hashes
 
 
 # Documents whose sites one counting task merges: the merged counters hold one entry per

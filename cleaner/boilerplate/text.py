@@ -19,19 +19,22 @@ Each line (or, in hard-wrapped text, each paragraph: see paragraph_units) gets a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_masks, packaged
 from cleaner.boilerplate.rules import LineCues
 from cleaner.cache import compiled
+from cleaner.jit import import_numba
 from cleaner.record import Drop, Reason, Unit
 
 STAGE = "boilerplate"
@@ -72,6 +75,20 @@ _BYLINE = re.compile(r"(?i)^\W*(?:by|von|par|por|автор:?|posted by|written 
 _CJK = compiled(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A blurb cut short ("... may soon...") points to another page.
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[(?:\.\.\.|…)\])\s*$")
+# What _TRUNCATED finds at the end of a line that does not end in white space.
+_TRUNCATED_ENDINGS = ("...", "…", "[...]", "[…]")
+
+
+def is_truncated(line: str) -> bool:
+    """``_TRUNCATED.search(line[-6:])``: a line that ends in an ellipsis. Without white space at
+    its end (every stripped unit), the line's last characters say it, without the pattern.
+
+    >>> is_truncated("Read more..."), is_truncated("more […] "), is_truncated("Done.")
+    (True, True, False)
+    """
+    if line[-1:].isspace():
+        return _TRUNCATED.search(line[-6:]) is not None
+    return line.endswith(_TRUNCATED_ENDINGS)
 
 
 _ASCII_DIGIT = re.compile("[0-9]")  # \d on an ASCII line (see is_date_line)
@@ -151,7 +168,7 @@ def is_paragraph(line: str) -> bool:
 
 def _paragraph(line: str, words: int, sentence_end: bool) -> bool:
     """is_paragraph, given the line's word count and whether it ends like a sentence."""
-    if words < 10 or _TRUNCATED.search(line[-6:]) is not None:
+    if words < 10 or is_truncated(line):
         return False
     if sentence_end:
         return True
@@ -221,7 +238,9 @@ class UnitFacts:
     whether it ends like a sentence, reads as a paragraph (is_paragraph) or as a sentence
     (is_sentence). Blank units: "", 0 and False. ``dates`` remembers is_date_line of the units
     the rules asked about (None: not asked yet; see date_line): the span scoring, the headline
-    check and the scorer's features each ask about many of the same lines.
+    check and the scorer's features each ask about many of the same lines. ``byte_rows``: the
+    _byte_facts of its non-blank units, in order (None where a unit holds a line break of its
+    own), which page_features reads instead of counting the bytes again.
 
     >>> facts = unit_facts(split_lines("Home\\n\\nThe report was quickly removed.\\n"))
     >>> facts.words, facts.sentence, facts.date_line(0)
@@ -234,6 +253,7 @@ class UnitFacts:
     paragraph: list[bool]
     sentence: list[bool]
     dates: list[bool | None]
+    byte_rows: np.ndarray | None = field(default=None, compare=False)
 
     def date_line(self, i: int) -> bool:
         """is_date_line of unit ``i`` (non-blank), remembered."""
@@ -252,34 +272,38 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     """unit_facts of each page, the words of all their ASCII lines counted in one pass over their
     bytes (a word_count call per line was half the cost of the facts)."""
     page_texts = [[line.text.strip() for line in lines] for lines in pages]
-    counts = iter(_word_counts([text for texts in page_texts for text in texts if text]))
+    flat = [text for texts in page_texts for text in texts if text]
+    word_counts, byte_rows = _word_counts(flat)
+    counts = iter(word_counts)
     out = []
+    at = 0  # the first row of the page's non-blank units in byte_rows
     for texts in page_texts:
         words = [next(counts) if text else 0 for text in texts]
         ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, no search
         paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
         sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
-        out.append(UnitFacts(texts, words, ends, paragraph, sentence, [None] * len(texts)))
+        units = len(texts) - texts.count("")
+        rows = None if byte_rows is None else byte_rows[at : at + units]
+        at += units
+        out.append(UnitFacts(texts, words, ends, paragraph, sentence, [None] * len(texts), rows))
     return out
 
 
-def _word_counts(texts: list[str]) -> list[int]:
-    """word_count of each of ``texts`` (none empty): on ASCII lines the runs of \\w are counted
-    over the bytes of all of them joined by "\\n" (no word holds it), on the others line by line."""
+def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None]:
+    """word_count of each of ``texts`` (none empty), and their _byte_facts (None where a text
+    holds a line break): on ASCII lines the runs of \\w are counted over the bytes of all of
+    them joined by "\\n" (no word holds it), on the others line by line."""
     if not texts:
-        return []
+        return [], np.zeros((0, _BYTE_FACTS), dtype=np.int64)
     data, starts, all_ascii = _joined(texts)
     if starts is None:  # a line with a break of its own
-        return list(map(word_count, texts))
-    word = _WORD_BYTES[data]
-    begins = word.copy()
-    begins[1:] &= ~word[:-1]  # a word byte after one that is not
-    counts: list[int] = np.add.reduceat(begins.astype(np.int64), starts).tolist()
+        return list(map(word_count, texts)), None
+    rows = _byte_facts(data, starts)
+    counts: list[int] = rows[:, _RUNS].tolist()
     if not all_ascii:
-        for k, text in enumerate(texts):
-            if not text.isascii():
-                counts[k] = word_count(text)
-    return counts
+        for k in np.flatnonzero(rows[:, _WIDE]).tolist():
+            counts[k] = word_count(texts[k])
+    return counts, rows
 
 
 def _cue_verdicts(lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
@@ -324,36 +348,37 @@ def article_spans(
     sentence: list[bool] = []  # a paragraph or a short line that ends like a sentence
     if facts is None:
         facts = unit_facts(lines)
-    seen = Counter(facts.texts)
-    for i, text in enumerate(facts.texts):
-        if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
+    texts, paragraphs, sentences, words = facts.texts, facts.paragraph, facts.sentence, facts.words
+    date_line = facts.date_line
+    seen = Counter(texts)
+    for i, text in enumerate(texts):
+        if not text:
             continue
-        if verdicts[i] is Reason.COMMENTS:
-            values.append((i, None))
-            prose.append(False)
-            sentence.append(False)
+        verdict = verdicts[i]
+        if verdict is not None:
+            if verdict is Reason.COMMENTS:
+                values.append((i, None))
+                prose.append(False)
+                sentence.append(False)
             continue
         # A paragraph printed twice on one page is a teaser (slider and list), not the article.
-        paragraph = facts.paragraph[i] and seen[text] == 1
-        short_sentence = not paragraph and facts.sentence[i]
-        if paragraph:
-            value = float(facts.words[i])
-        elif short_sentence:
-            value = 0.0
-        else:
-            value = -(DATE_LINE_COST if facts.date_line(i) else SHORT_LINE_COST)
-        values.append((i, value))
-        prose.append(paragraph)
-        sentence.append(paragraph or short_sentence)
+        if paragraphs[i] and seen[text] == 1:
+            values.append((i, float(words[i])))
+            prose.append(True)
+            sentence.append(True)
+            continue
+        short_sentence = sentences[i]
+        values.append((i, 0.0 if short_sentence else -(DATE_LINE_COST if date_line(i) else SHORT_LINE_COST)))
+        prose.append(False)
+        sentence.append(short_sentence)
     # A paragraph between two lines that are not sentences is how teaser blurbs sit (headline,
     # blurb, byline); article paragraphs usually have prose next to them. The discount only
     # applies when the page has such an article body elsewhere, so a short piece whose
     # paragraphs all sit between headings keeps its full weight.
-    alone = [
-        prose[k] and not (k > 0 and sentence[k - 1]) and not (k + 1 < len(sentence) and sentence[k + 1])
-        for k in range(len(prose))
-    ]
-    connected = sum(1 for k in range(len(prose)) if prose[k] and not alone[k])
+    before = [False, *sentence][:-1]  # the candidate line before is sentence-like
+    after = [*sentence, False][1:]
+    alone = [paragraph and not up and not down for paragraph, up, down in zip(prose, before, after, strict=True)]
+    connected = prose.count(True) - alone.count(True)  # every alone line is prose
     discount_alone = connected >= ISOLATION_MIN_CONNECTED
     runs: list[tuple[float, int, int]] = []  # every run at its best end: (score, start, end)
     run_score, run_start = 0.0, -1
@@ -490,7 +515,7 @@ def _line_verdicts(
             after_comments = True
         if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
             continue
-        if any(start <= i <= end for start, end in others):
+        if others and any(start <= i <= end for start, end in others):
             continue
         introduced_by = listed.get(i)
         if introduced_by is not None and (
@@ -587,7 +612,7 @@ def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool,
     its word_count and its count of ASCII digits (an ASCII line without one is no date line)."""
     return (
         text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), is_date_line(text, words, digits),
-        _BYLINE.match(text) is not None, _TRUNCATED.search(text[-6:]) is not None,
+        _BYLINE.match(text) is not None, is_truncated(text),
     )  # fmt: skip
 
 
@@ -605,15 +630,15 @@ def _flag_rows(
     texts: list[str],
     words: list[int],
     digits: np.ndarray,
-    joined: _Joined | None = None,
+    byte_rows: np.ndarray | None = None,
     dates: list[bool | None] | None = None,
 ) -> np.ndarray:
-    """``_line_flags`` of each of ``texts`` (non-blank, no line break in any; ``words`` their
-    word_count, ``digits`` their ASCII digits, ``dates`` their is_date_line where the rules
-    asked already: UnitFacts.dates), as rows of floats: what no line can match is ruled out
-    over the bytes of all lines at once, and each flag is computed line by line only where it
-    may hold (on a page of prose that is a few lines in ten, where the six checks of every line
-    were a tenth of the text stage).
+    """``_line_flags`` of each of ``texts`` (non-blank; ``words`` their word_count, ``digits``
+    their ASCII digits, ``byte_rows`` their _byte_facts where the caller has them, ``dates``
+    their is_date_line where the rules asked already: UnitFacts.dates), as rows of floats:
+    what no line can match is ruled out over the bytes of all lines at once, and each flag is
+    computed line by line only where it may hold (on a page of prose that is a few lines in
+    ten, where the six checks of every line were a tenth of the text stage).
 
     Each test only rules out what the flag's own pattern cannot match on an ASCII line: its
     first byte no lower-case letter (starts_lower), more than four words (is_menu_item), none
@@ -624,23 +649,19 @@ def _flag_rows(
     tests/boilerplate/test_line_features_batch.py checks the rows against the per-line form.
     """
     n = len(texts)
-    data, starts, all_ascii = _joined(texts) if joined is None else joined
-    if starts is None:  # a line with a break of its own: line by line
+    counted = _byte_facts_of(texts) if byte_rows is None else byte_rows
+    if counted is None:  # a line with a break of its own: line by line
         return np.array(list(map(_line_flags, texts, words, digits.tolist())), dtype=np.float64).reshape(-1, 6)
-    last = np.append(starts[1:] - 2, len(data) - 1)  # each line's last byte
-    # Lines beyond ASCII.
-    wide = np.zeros(n, dtype=bool) if all_ascii else np.add.reduceat((data >= 0x80).astype(np.int64), starts) > 0
-    first_byte, last_byte = data[starts], data[last]
+    wide = counted[:, _WIDE] > 0  # lines beyond ASCII
+    first_byte, last_byte = counted[:, _FIRST], counted[:, _LAST]
     count = np.array(words)
     maybe = (
         wide | _LOWER_BYTES[first_byte],
         wide | (count <= 4),
-        wide | (np.add.reduceat(_CRUMB_BYTES[data].astype(np.int64), starts) > 0),
+        wide | (counted[:, _CRUMBS] > 0),
         (count <= DATE_LINE_MAX_WORDS) & (wide | (digits > 0)),
         wide | ~_WORD_BYTES[first_byte] | _BYLINE_FIRST[first_byte],
-        (last_byte == 0x5D)
-        | _SPACE_OR_WIDE_BYTES[last_byte]
-        | ((data[np.maximum(last - 2, 0)] == 0x2E) & (data[np.maximum(last - 1, 0)] == 0x2E) & (last_byte == 0x2E)),
+        (last_byte == 0x5D) | _SPACE_OR_WIDE_BYTES[last_byte] | (counted[:, _DOTS] > 0),
     )
     known = dates if dates is not None else [None] * n
     checks = (
@@ -649,7 +670,7 @@ def _flag_rows(
         lambda k: is_breadcrumb(texts[k]),
         lambda k: is_date_line(texts[k], words[k]) if known[k] is None else known[k],
         lambda k: _BYLINE.match(texts[k]) is not None,
-        lambda k: _TRUNCATED.search(texts[k][-6:]) is not None,
+        lambda k: is_truncated(texts[k]),
     )
     out = np.zeros((n, 6), dtype=np.float64)
     for column, (check, may_hold) in enumerate(zip(checks, maybe, strict=True)):
@@ -680,24 +701,133 @@ def _joined(texts: list[str]) -> _Joined:
     return _Joined(data, starts if len(starts) == len(texts) else None, all_ascii)
 
 
-def _char_counts(texts: list[str], joined: _Joined | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _byte_facts_of(texts: list[str]) -> np.ndarray | None:
+    """_byte_facts of ``texts`` (none empty), or None where one holds a line break of its own."""
+    data, starts, _ = _joined(texts)
+    return None if starts is None else _byte_facts(data, starts)
+
+
+# The columns of _byte_facts: per line, its runs of ASCII word bytes (\w), its ASCII digits, its
+# ASCII marks of _PUNCT, its breadcrumb separators (_CRUMB_BYTES), its bytes beyond ASCII (of
+# characters beyond it), its first and last byte, and whether it ends with "...".
+_RUNS, _DIGIT_COUNT, _PUNCT_COUNT, _CRUMBS, _WIDE, _FIRST, _LAST, _DOTS = range(8)
+_BYTE_FACTS = 8
+# The byte classes _byte_facts counts, one bit each, per byte value.
+_WORD_BIT, _DIGIT_BIT, _PUNCT_BIT, _CRUMB_BIT, _WIDE_BIT = 1, 2, 4, 8, 16
+_BYTE_CLASSES = (
+    _WORD_BYTES * _WORD_BIT + (_DIGIT_BYTES > 0) * _DIGIT_BIT + (_PUNCT_BYTES > 0) * _PUNCT_BIT
+    + _CRUMB_BYTES * _CRUMB_BIT + (np.arange(256) >= 0x80) * _WIDE_BIT
+).astype(np.uint8)  # fmt: skip
+
+
+def _byte_facts(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The byte counts of each line of ``data`` (lines joined by "\\n", each starting at
+    ``starts``: a _Joined's, where it knows them) that the line scorer's
+    features and the word counts read, as rows of int64 (columns _RUNS to _DOTS).
+
+    Once numba runs in the process (the line scorer and the signals stage start it on a large
+    input), one compiled pass over the bytes (_byte_facts_kernel: the batch's bytes were a
+    dozen numpy passes, a tenth of the text stage); before, the numpy passes. The same counts.
+    """
+    kernel = _byte_facts_kernel() if "numba" in sys.modules else None
+    if kernel is not None:
+        rows: np.ndarray = kernel(data, starts, _BYTE_CLASSES)
+        return rows
+    return _byte_facts_numpy(data, starts)
+
+
+def _byte_facts_numpy(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """_byte_facts with numpy passes over the bytes."""
+    rows = np.empty((len(starts), _BYTE_FACTS), dtype=np.int64)
+    classes = _BYTE_CLASSES.take(data)
+    word = (classes & _WORD_BIT) > 0
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]  # a word byte after one that is not
+    rows[:, _RUNS] = np.add.reduceat(begins, starts, dtype=np.int64)
+    counted = ((_DIGIT_COUNT, _DIGIT_BIT), (_PUNCT_COUNT, _PUNCT_BIT), (_CRUMBS, _CRUMB_BIT), (_WIDE, _WIDE_BIT))
+    for column, bit in counted:
+        rows[:, column] = np.add.reduceat((classes & bit) > 0, starts, dtype=np.int64)
+    last = np.append(starts[1:] - 2, len(data) - 1)  # each line's last byte
+    rows[:, _FIRST] = data[starts]
+    rows[:, _LAST] = data[last]
+    dots = data[np.maximum(last - 2, 0)] == 0x2E
+    dots &= data[np.maximum(last - 1, 0)] == 0x2E
+    rows[:, _DOTS] = dots & (data[last] == 0x2E) & (last - starts >= 2)
+    return rows
+
+
+@functools.cache
+def _byte_facts_kernel() -> Any:
+    """The compiled pass of _byte_facts, or None without numba (loaded once per process)."""
+    try:
+        numba = import_numba()
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True)
+    def byte_facts(data, starts, classes):
+        lines = starts.shape[0]
+        rows = np.zeros((lines, 8), dtype=np.int64)
+        for k in range(lines):
+            begin = starts[k]
+            end = starts[k + 1] - 1 if k + 1 < lines else data.shape[0]  # before the "\n" that ends it
+            runs, digits, punct, crumbs, wide = 0, 0, 0, 0, 0
+            previous = 0  # the word bit of the byte before
+            for i in range(begin, end):
+                c = int(classes[data[i]])
+                runs += c & ~previous & 1
+                previous = c
+                digits += (c >> 1) & 1
+                punct += (c >> 2) & 1
+                crumbs += (c >> 3) & 1
+                wide += (c >> 4) & 1
+            rows[k, 0], rows[k, 1], rows[k, 2], rows[k, 3], rows[k, 4] = runs, digits, punct, crumbs, wide
+            last = end - 1
+            rows[k, 5] = data[begin]
+            rows[k, 6] = data[last]
+            rows[k, 7] = last - begin >= 2 and data[last] == 46 and data[last - 1] == 46 and data[last - 2] == 46
+        return rows
+
+    return byte_facts
+
+
+@functools.cache
+def _page_sums_kernel() -> Any:
+    """The compiled running sums of _window_means, or None without numba (loaded once per process)."""
+    try:
+        numba = import_numba()
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True)
+    def page_sums(values, starts, lengths):
+        sums = np.empty(values.shape[0])
+        for page in range(starts.shape[0]):
+            total = 0.0
+            for j in range(starts[page], starts[page] + lengths[page]):
+                total += values[j]
+                sums[j] = total
+        return sums
+
+    return page_sums
+
+
+def _char_counts(texts: list[str], byte_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Digits (0-9), punctuation marks (_PUNCT) and CJK characters of each of ``texts`` (none
-    empty, none holding a line break), as floats: the ASCII counts over the UTF-8 bytes of all of
-    them at once (``joined``: _joined of them, where the caller has it), the other characters
-    line by line where a line has any."""
-    data, starts, all_ascii = _joined(texts) if joined is None else joined
-    if starts is None:  # a line with a break of its own (not from split_lines): one by one
+    empty), as floats: the ASCII counts over the UTF-8 bytes of all of them at once
+    (``byte_rows``: _byte_facts of them, where the caller has them), the other characters line
+    by line where a line has any."""
+    rows = _byte_facts_of(texts) if byte_rows is None else byte_rows
+    if rows is None:  # a line with a break of its own (not from split_lines): one by one
         each = np.array([_line_char_counts(text) for text in texts], dtype=np.float64).reshape(-1, 3)
         return each[:, 0], each[:, 1], each[:, 2]
-    digits = np.add.reduceat(_DIGIT_BYTES[data], starts)
-    punct = np.add.reduceat(_PUNCT_BYTES[data], starts)
-    unspaced = np.zeros(len(texts), dtype=np.int64)
-    if not all_ascii:
-        for k, text in enumerate(texts):
-            if not text.isascii():
-                punct[k] = len(_PUNCT.findall(text))
-                unspaced[k] = len(_CJK.findall(text))
-    return digits.astype(np.float64), punct.astype(np.float64), unspaced.astype(np.float64)
+    digits = rows[:, _DIGIT_COUNT].astype(np.float64)
+    punct = rows[:, _PUNCT_COUNT].astype(np.float64)
+    unspaced = np.zeros(len(texts), dtype=np.float64)
+    for k in np.flatnonzero(rows[:, _WIDE]).tolist():
+        punct[k] = len(_PUNCT.findall(texts[k]))
+        unspaced[k] = len(_CJK.findall(texts[k]))
+    return digits, punct, unspaced
 
 
 def is_menu_item(text: str, words: int) -> bool:
@@ -762,8 +892,9 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     facts_columns: tuple[list[bool], ...] = ([], [], [])  # sentence_end, paragraph, sentence
     rules: list[int] = []
     dates: list[bool | None] = []  # is_date_line of each line, where the rules asked already
+    byte_rows: list[np.ndarray] | None = []  # their _byte_facts, where every page's facts hold them
     for verdicts, facts in pages:
-        rows = [bool(text) for text in facts.texts]
+        rows = facts.texts  # the non-blank units: a text is true when it is not empty
         page_texts = list(itertools.compress(facts.texts, rows))
         if not page_texts:
             continue
@@ -775,16 +906,21 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
             column += itertools.compress(values, rows)
         rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
         dates += itertools.compress(facts.dates, rows)
+        if byte_rows is not None and facts.byte_rows is not None:
+            byte_rows.append(facts.byte_rows)
+        else:
+            byte_rows = None
     n = len(texts)
     out = np.zeros((n, len(LINE_FEATURES)), dtype=np.float64)
     if not n:
         return out
     col = _COLUMN
     # The columns read off each line's text: the patterns line by line, into one array (a list
-    # per column costs more in conversions), the characters counted over all lines at once.
-    joined = _joined(texts)
-    digits, punct, unspaced = _char_counts(texts, joined)
-    out[:, _FLAG_COLUMNS] = _flag_rows(texts, word_counts, digits, joined, dates)
+    # per column costs more in conversions), the characters counted over all lines at once
+    # (unit_facts_many counted their bytes already).
+    counted = _byte_facts_of(texts) if byte_rows is None else np.concatenate(byte_rows)
+    digits, punct, unspaced = _char_counts(texts, counted)
+    out[:, _FLAG_COLUMNS] = _flag_rows(texts, word_counts, digits, counted, dates)
     sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
     words = np.array(word_counts, dtype=np.float64)
     paragraph = np.array(facts_columns[1], dtype=np.float64)
@@ -855,10 +991,15 @@ def _window_means(
 ) -> np.ndarray:
     """features.window_mean of each page's stretch of ``values``, for all pages at once. The running
     sums restart on each page: one cumsum over all when the values are whole numbers (exact),
-    one per page otherwise (a running sum of fractions rounds by where it starts)."""
+    one per page otherwise (a running sum of fractions rounds by where it starts): in one compiled
+    loop once numba runs (_page_sums_kernel: the same additions in the same order as np.cumsum's),
+    else a cumsum per page."""
+    kernel = None if whole or "numba" not in sys.modules else _page_sums_kernel()
     if whole:
         sums = np.cumsum(values)
         sums -= np.repeat(sums[starts] - values[starts], lengths)
+    elif kernel is not None:
+        sums = kernel(values, starts, lengths)
     else:
         pieces = zip(starts.tolist(), lengths.tolist(), strict=True)
         sums = np.concatenate([np.cumsum(values[a : a + k]) for a, k in pieces])
@@ -943,7 +1084,7 @@ def _model_verdicts(
     """The verdicts of pages that show chrome, once the scorer has read all their lines
     (model.keep_masks: each line's score only as far as its bar needs)."""
     features = page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True)
-    units = [[i for i, text in enumerate(facts.texts) if text] for _, _, _, facts in pages]
+    units = [list(itertools.compress(range(len(facts.texts)), facts.texts)) for _, _, _, facts in pages]
     reasons = [verdicts[i] for (_, verdicts, _, _), rows in zip(pages, units, strict=True) for i in rows]
     bars = bars_for(model.meta, "other")  # as for HTML blocks
     masks = keep_masks(model, features, reasons, bars, [len(rows) for rows in units])

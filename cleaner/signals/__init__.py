@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
 from cleaner.config import QualityConfig
 from cleaner.record import Document, Reason
 from cleaner.signals.language import LanguageDetector
@@ -65,8 +67,10 @@ class Signals:
         while batch := _batch(stream):
             langs = [self.detector.detect(doc.text) for doc in batch]
             values = self.measurer.measure_arrays([doc.text for doc in batch], [lang for lang, _ in langs])
-            for doc, (lang, score), measured in zip(batch, langs, values, strict=True):
-                yield self._judge(doc, lang, score, measured)
+            # The report's values of the whole batch rounded in one call (as each text's alone).
+            rounded = np.round(values, REPORT_DECIMALS).tolist()
+            for doc, (lang, score), measured, shown in zip(batch, langs, values, rounded, strict=True):
+                yield self._judge(doc, lang, score, measured, shown)
 
     def measure(self, text: str) -> dict[str, Any]:
         """``lang``, ``lang_score`` and every quality signal of ``text``, exact (not rounded)."""
@@ -77,13 +81,16 @@ class Signals:
         lang, score = self.detector.detect(doc.text)
         return self._judge(doc, lang, score, self.measurer.measure_array(doc.text, lang))
 
-    def _judge(self, doc: Document, lang: str, score: float, values: Any) -> Document:
-        """``doc`` with its language and ``values`` (the measured signals), rejected where a filter says so."""
+    def _judge(self, doc: Document, lang: str, score: float, values: Any, shown: list[float] | None = None) -> Document:
+        """``doc`` with its language and ``values`` (the measured signals; ``shown``: them rounded
+        for the report, where the caller has them), rejected where a filter says so."""
         fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
+        if shown is None:
+            shown = values.round(REPORT_DECIMALS).tolist()
         doc = doc.replace(
             metadata={**doc.metadata, "lang": lang, "lang_score": score},
             fields=fields,
-            signals={"lang": lang, "lang_score": score, **as_dict(values.round(REPORT_DECIMALS).tolist())},
+            signals={"lang": lang, "lang_score": score, **as_dict(shown)},
         )
         if not self._filters:
             return doc

@@ -30,6 +30,7 @@ for _name in _kernels.KERNELS:
 
 tokenize = _globals["tokenize"]
 doc_signals = _globals["doc_signals"]
+docs_signals = _globals["docs_signals"]
 top_ngram_chars = _globals["top_ngram_chars"]
 dup_ngram_chars = _globals["dup_ngram_chars"]
 count_members = _globals["count_members"]

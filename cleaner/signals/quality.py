@@ -190,10 +190,28 @@ class QualityMeasurer:
         if loops is nk:
             gopher = (gopher_table, gopher_used)
             return nk.docs_signals(texts, flags, lower, stops, *gopher, SHORT_LINE_CHARS, self._chunks)
-        return [
-            loops.doc_signals(self._codepoints(text), flags, lower, *stop, gopher_table, gopher_used, SHORT_LINE_CHARS)
-            for text, stop in zip(texts, stops, strict=True)
-        ]
+        if not texts:
+            return []
+        # The compiled loops take the batch in one call: its code points one after another (one
+        # code point per character, lone surrogates too: see _codepoints), and each language's
+        # stop-word table once, each text pointing at its own.
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
+        tables: dict[int, tuple[int, int]] = {}  # where each distinct table sits among the joined ones
+        joined: list[tuple[Any, Any]] = []
+        bounds = np.empty((len(texts), 2), dtype=np.int64)
+        for row, stop in enumerate(stops):
+            at = tables.get(id(stop[0]))
+            if at is None:
+                start = tables[id(joined[-1][0])][1] if joined else 0
+                at = tables[id(stop[0])] = (start, start + len(stop[0]))
+                joined.append(stop)
+            bounds[row] = at
+        values = loops.docs_signals(
+            self._codepoints("".join(texts)), offsets, flags, lower, np.concatenate([t for t, _ in joined]),
+            np.concatenate([u for _, u in joined]), bounds, gopher_table, gopher_used, SHORT_LINE_CHARS,
+        )  # fmt: skip
+        return list(values)
 
     def measure(self, text: str, lang: str) -> dict[str, float | int]:
         """Every signal of ``text``; ``lang`` picks the stop-word list. Ratios of an empty text are 0."""

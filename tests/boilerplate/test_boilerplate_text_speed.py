@@ -64,6 +64,9 @@ def _check_patterns(line: str) -> None:
     assert T.is_breadcrumb(text) is (T._BREADCRUMB.match(text) is not None)
     assert T.is_figures_row(line) is (T._FIGURES.match(line) is not None)
     assert T.is_date_line(text, T.word_count(text)) is (T._DATE_LINE.match(text) is not None)
+    endings = ("", " ", "...", "[...]", "[...]  ", "\N{HORIZONTAL ELLIPSIS}\t", "[\N{HORIZONTAL ELLIPSIS}]", "..]")
+    for each in [text, *(line + ending for ending in endings)]:
+        assert T.is_truncated(each) is (T._TRUNCATED.search(each[-6:]) is not None)
 
 
 def test_pattern_shortcuts_on_known_lines() -> None:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle_line_features import line_features as oracle_line_features
 
 from cleaner.boilerplate.rules import LineCues
-from cleaner.boilerplate.text import _char_counts, _judge, _line_char_counts, page_features
+from cleaner.boilerplate.text import (
+    _BYTE_CLASSES,
+    _byte_facts_kernel,
+    _byte_facts_numpy,
+    _char_counts,
+    _joined,
+    _judge,
+    _line_char_counts,
+    _page_sums_kernel,
+    page_features,
+)
 from tests.helpers import SEEDS
 
 # Lines of the kinds the features tell apart: prose, short labels, cues, dates, blanks, repeats.
@@ -57,3 +68,49 @@ def test_character_counts_of_all_lines_are_each_lines_counts(texts: list[str]) -
     # Over the UTF-8 bytes of all lines at once, or line by line where a line holds a break.
     each = np.array([_line_char_counts(text) for text in texts], dtype=np.float64).reshape(-1, 3)
     assert all(_same_bits(counts, each[:, k]) for k, counts in enumerate(_char_counts(texts)))
+
+
+def _byte_facts_of_line(text: str) -> list[int]:
+    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _DOTS)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    word = [chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in raw]
+    runs = sum(1 for i, w in enumerate(word) if w and (i == 0 or not word[i - 1]))
+    return [
+        runs, sum(b in b"0123456789" for b in raw), sum(b in b".,;:!?" for b in raw), sum(b in b"|>/\\" for b in raw),
+        sum(b >= 0x80 for b in raw), raw[0], raw[-1], int(raw.endswith(b"...")),
+    ]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from([*"aZ_ 09.,;:!?|>/\\\t-", "。", "日", "é", "\udcff"]), min_size=1), min_size=1))
+def test_byte_facts_compiled_and_numpy_are_each_lines_counts(texts: list[str]) -> None:
+    joined = _joined(texts)
+    assert joined.starts is not None
+    expected = np.array([_byte_facts_of_line(text) for text in texts], dtype=np.int64)
+    assert np.array_equal(_byte_facts_numpy(joined.data, joined.starts), expected)
+    kernel = _byte_facts_kernel()
+    if kernel is not None:  # numba installed
+        assert np.array_equal(kernel(joined.data, joined.starts, _BYTE_CLASSES), expected)
+
+
+def test_unit_facts_hold_the_byte_facts_of_their_units() -> None:
+    # page_features reads them there instead of counting the bytes again.
+    pages = _pages(["\n".join(_LINES), "", "Home\n\n\nNews | World\n"])
+    for _, facts in pages:
+        texts = [text for text in facts.texts if text]
+        assert facts.byte_rows is not None
+        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 8))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.floats(0.0, 20.0), max_size=30), min_size=1, max_size=8))
+def test_compiled_page_sums_are_each_pages_cumsum_bit_for_bit(pages: list[list[float]]) -> None:
+    # window_words_log's running sums restart on each page, fractions added in np.cumsum's order.
+    kernel = _page_sums_kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed")
+    values = np.log1p(np.array([value for page in pages for value in page], dtype=np.float64))
+    lengths = np.array([len(page) for page in pages], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    expected = [np.cumsum(values[a : a + k]) for a, k in zip(starts.tolist(), lengths.tolist(), strict=True)]
+    assert _same_bits(kernel(values, starts, lengths), np.concatenate(expected))

@@ -63,3 +63,33 @@ def test_whole_text_keys_on_tricky_texts() -> None:
 
     for text in ["", "\n", "a\n", "a\n\n", " a - b \n\t_x_\t\nShare  this story!", "a\r\nb", "a \x1f b\nc"]:
         assert line_keys(text) == [line_key(line) for line in text.splitlines()], repr(text)
+
+
+def _compiled_keys(text: str) -> list[int | None]:
+    """The compiled line_keys of an ASCII text (numba required)."""
+    import numpy as np
+    import pytest
+
+    from cleaner.boilerplate.templates import _BLAKE2B_TABLES, _KEPT_BYTES, _keys_kernel
+
+    kernel = _keys_kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed")
+    hashes, blank = kernel(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _KEPT_BYTES, *_BLAKE2B_TABLES)
+    return [None if is_blank else int(key) for key, is_blank in zip(hashes.tolist(), blank.tolist(), strict=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aB3 \t\n-_!.Zz9"), max_size=120))
+def test_compiled_keys_are_the_keys_of_its_lines(text: str) -> None:
+    assert _compiled_keys(text) == [line_key(line) for line in text.splitlines()]
+
+
+def test_compiled_keys_hash_lines_of_every_length_as_hashlib() -> None:
+    # BLAKE2b's blocks are 128 bytes: lines of one, two and three blocks and every length between.
+    import random
+
+    rng = random.Random(7)
+    lines = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size)) for size in range(1, 400)]
+    text = "\n".join(lines)
+    assert _compiled_keys(text) == [reference_key(line) for line in lines]

@@ -198,3 +198,24 @@ def test_the_stored_character_tables_are_the_computed_ones() -> None:
     assert flags.dtype == computed_flags.dtype and lower.dtype == computed_lower.dtype, hint
     assert flags.tobytes() == computed_flags.tobytes(), hint
     assert lower.tobytes() == computed_lower.tobytes(), hint
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(st.one_of(CHARS, st.just("\udcff")), max_size=60), max_size=8), st.randoms())
+def test_the_compiled_batch_gives_each_texts_own_signals(texts: list[str], random: object) -> None:
+    # Once compiled, measure_arrays measures a batch in one call (its texts' code points one after
+    # another, each language's stop words once): each text's values are the ones it gets alone.
+    measurer = QualityMeasurer()
+    measurer._compiled = compiled  # the compiled loops, whatever this process measured before
+    langs = [random.choice(["en", "ru", "de", "xx"]) for _ in texts]  # type: ignore[attr-defined]
+    flags, lower = measurer.tables
+    measurer.measure("warm", "en")  # fills the Gopher table
+    gopher_table, gopher_used = measurer._stop_hashes["gopher"]
+    alone = [
+        compiled.doc_signals(
+            np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), flags, lower,
+            *measurer.stop_hashes(lang), gopher_table, gopher_used, 30,
+        ).tobytes()
+        for text, lang in zip(texts, langs, strict=True)
+    ]  # fmt: skip
+    assert [values.tobytes() for values in measurer.measure_arrays(texts, langs)] == alone

@@ -1,0 +1,117 @@
+"""text.article_spans against the form it had before its loops were tightened (kept here as the oracle)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate import text as T
+from cleaner.boilerplate.rules import LineCues
+from cleaner.record import Reason
+
+
+def oracle_article_spans(verdicts: list[Reason | None], facts: T.UnitFacts) -> list[tuple[int, int]]:
+    values: list[tuple[int, float | None]] = []
+    prose: list[bool] = []
+    sentence: list[bool] = []
+    seen = Counter(facts.texts)
+    for i, text in enumerate(facts.texts):
+        if not text or (verdicts[i] is not None and verdicts[i] is not Reason.COMMENTS):
+            continue
+        if verdicts[i] is Reason.COMMENTS:
+            values.append((i, None))
+            prose.append(False)
+            sentence.append(False)
+            continue
+        paragraph = facts.paragraph[i] and seen[text] == 1
+        short_sentence = not paragraph and facts.sentence[i]
+        if paragraph:
+            value = float(facts.words[i])
+        elif short_sentence:
+            value = 0.0
+        else:
+            value = -(T.DATE_LINE_COST if facts.date_line(i) else T.SHORT_LINE_COST)
+        values.append((i, value))
+        prose.append(paragraph)
+        sentence.append(paragraph or short_sentence)
+    alone = [
+        prose[k] and not (k > 0 and sentence[k - 1]) and not (k + 1 < len(sentence) and sentence[k + 1])
+        for k in range(len(prose))
+    ]
+    connected = sum(1 for k in range(len(prose)) if prose[k] and not alone[k])
+    discount_alone = connected >= T.ISOLATION_MIN_CONNECTED
+    runs: list[tuple[float, int, int]] = []
+    run_score, run_start = 0.0, -1
+    gap = 0
+    for k, (i, raw) in enumerate(values):
+        if raw is not None and raw < 0:
+            gap += 1
+            raw *= 1.0 + gap * T.GAP_GROWTH
+        elif raw is not None and raw > 0:
+            gap = 0
+        if raw is None:
+            raw = -(T.COMMENTS_WALL_COST or 0.0)
+        value = raw
+        if prose[k]:
+            value = max(1.0, value - T.PARAGRAPH_DISCOUNT)
+            if alone[k] and discount_alone:
+                value *= T.ALONE_WEIGHT
+        if run_start < 0:
+            if value <= 0:
+                continue
+            run_score, run_start = 0.0, i
+        run_score += value
+        if run_score <= 0:
+            run_score, run_start = 0.0, -1
+        elif runs and runs[-1][1] == run_start:
+            if run_score > runs[-1][0]:
+                runs[-1] = (run_score, run_start, i)
+        else:
+            runs.append((run_score, run_start, i))
+    if not runs:
+        return []
+    best = max(runs, key=lambda run: (run[0], -run[1]))
+    others = [run for run in runs if run is not best and run[0] >= T.SECOND_RUN_SHARE * best[0]]
+    return [(best[1], best[2])] + [(start, end) for _, start, end in others]
+
+
+# Prose of several lengths (alone or beside other prose), short sentences, labels, dates, a
+# comments header, a repeated paragraph, blanks.
+_LINES = [
+    "It rained all day in the city, and the river rose by a metre before dark on Sunday.",
+    "Officials said the bridge would stay closed until engineers had checked every pier of it.",
+    "Shares of the company rose sharply in early trading on Monday after the results, dealers said.",
+    "The council met again on Tuesday evening and voted to repair the old bridge over the river before the "
+    "winter, after engineers warned that two of its piers had cracked in the floods of the spring.",
+    "The report was quickly removed.", "Home", "Rain all week", "November 20, 2019", "By Jane Doe",
+    "Leave a Reply", "Comments", "Share this article", "", "",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), max_size=40))
+def test_spans_are_the_oracles(lines: list[str]) -> None:
+    units = T.split_lines("\n".join(lines))
+    facts = T.unit_facts(units)
+    cued = LineCues().judge_page(facts.texts)
+    verdicts = T._cue_verdicts(units, facts, cued)
+    assert T.article_spans(units, verdicts, facts) == oracle_article_spans(verdicts, facts)
+
+
+def test_a_paragraph_alone_at_the_end_of_a_page_is_discounted() -> None:
+    # Three connected paragraphs, a menu, then one paragraph between a menu line and the page's
+    # end: it is alone, so it weighs ALONE_WEIGHT of its value and stays below SECOND_RUN_SHARE
+    # of the article's run (at full weight it would be kept as a second run).
+    last = (
+        "The council met on Tuesday and voted to repair the old bridge before the winter, "
+        "after engineers warned that two piers had cracked."
+    )
+    lines = [_LINES[0], _LINES[1], _LINES[0].replace("Sunday", "Monday"), *["Rain all week"] * 8, last]
+    units = T.split_lines("\n".join(lines))
+    facts = T.unit_facts(units)
+    verdicts = T._cue_verdicts(units, facts, LineCues().judge_page(facts.texts))
+    spans = T.article_spans(units, verdicts, facts)
+    assert spans == oracle_article_spans(verdicts, facts)
+    assert spans == [(0, 2)]

@@ -93,6 +93,9 @@ def limit_nesting(html: str, max_depth: int, utf8: bytes | None = None) -> tuple
     ``utf8``: ``html.encode()``, when the caller has it (the first pass reads it instead)."""
     # No count of "<" first: that pass over the page cost as much as depth_bound's own scan on the
     # Scrapinghub pages (which all have more tags than max_depth), and depth_bound is as quick on few.
+    # depth_bound's scan (0.25 ms a page there) in numpy instead, a window of bytes after each "<"
+    # classified at once, gave the same bounds in 0.22 ms; a pattern that skips non-nesting tags by
+    # look-ahead took 0.45: not worth the code.
     if depth_bound(html if utf8 is None else utf8) <= max_depth:  # no tag opens deeper than max_depth
         return html, 0
     data = html.encode("utf-8", "surrogatepass") if utf8 is None else utf8

@@ -190,6 +190,8 @@ def _parse(html: str | bytes, chrome: bool = True) -> tuple[LexborNode | None, l
     removed navigation bar, site header or site footer a ``boilerplate.nav`` Drop.
     """
     tree = LexborHTMLParser(html)
+    # One lexbor search per tag (about 0.2 ms a page for the 25); one CSS selector list for all of
+    # them, or "head" searched first, took as long (same trees on 1,678 pages).
     tree.strip_tags(_STRIP_TAGS)
     drops: list[Drop] = []
     root = tree.body or tree.root

@@ -196,6 +196,14 @@ class TreeModel:
         2-D fancy indexing, and a tenth faster than indexing by node: this walk is a fifth of the
         HTML extractor's time without numba). The first level needs no gather per pair: every
         pair of a tree starts at its root, so it compares one column of the rows.
+
+        Tried on the 181 Scrapinghub pages' rows of both HTML models (0.72 ms a page), all slower
+        or no faster: preallocated ``out=`` buffers (0.88-1.13: ``take`` into ``out`` copies, the
+        bool-to-intp add in place casts), ``mode="clip"``/``"wrap"`` (0.71-0.75), features stored
+        column-major (0.77), feature and threshold gathered as one record (0.93). A quarter to a
+        third of the steps move pairs already at a leaf (mostly in the last four levels), but
+        dropping them once, counted in array passes, would save about 5% of the walk. A call costs
+        about 30 us plus 3.2 us a row: little per-call overhead for batching pages to save.
         """
         n, width = x.shape
         feature, threshold, children, value = self._numpy_walk_arrays

@@ -85,7 +85,7 @@ def _counts(folder: Path) -> None:
     templates.shard_site_counts(_counts_summaries(), 0, folder, 1)
 
 
-@pytest.mark.parametrize("writer", ["np.save", "NpyWriter", "pickle"])
+@pytest.mark.parametrize("writer", ["np.save", "NpyWriter", "NpyWriter.close", "pickle"])
 def test_a_barrier_write_that_fails_midway_leaves_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
 ) -> None:
@@ -97,9 +97,30 @@ def test_a_barrier_write_that_fails_midway_leaves_no_file(
             _pairs(tmp_path)
     elif writer == "NpyWriter":  # a writer of parts fails after some of them are written
         monkeypatch.setattr(npyparts, "FLUSH_BYTES", 8)
-        with pytest.raises(ValueError, match="rows of shape"), NpyWriter(tmp_path / "s0.owners.npy", np.int64, (2,)) as out:
+        with (
+            pytest.raises(ValueError, match="rows of shape"),
+            NpyWriter(tmp_path / "s0.owners.npy", np.int64, (2,)) as out,
+        ):
             out.write(np.arange(20, dtype=np.int64).reshape(10, 2))
             out.write(np.zeros((1, 3), dtype=np.int64))
+    elif writer == "NpyWriter.close":  # the last parts meet a full disk as the writer closes
+        flush = NpyWriter._flush
+        flushes: list[int] = []
+
+        def full_the_second_time(self: NpyWriter) -> None:
+            flushes.append(1)
+            if len(flushes) > 1:
+                _full_disk()
+            flush(self)
+
+        monkeypatch.setattr(NpyWriter, "_flush", full_the_second_time)
+        monkeypatch.setattr(npyparts, "FLUSH_BYTES", 80)
+        writer = NpyWriter(tmp_path / "s0.shingles.npy", np.uint64)
+        writer.write(np.arange(10, dtype=np.uint64))  # flushed
+        writer.write(np.arange(3, dtype=np.uint64))  # pending until close
+        with pytest.raises(OSError, match="No space left"):
+            writer.close()
+        assert len(flushes) == 2
     else:  # a template counting task meets a full disk halfway through its counts
         _pickle_dump_midway(monkeypatch, _full_disk)
         with pytest.raises(OSError, match="No space left"):

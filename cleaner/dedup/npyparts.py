@@ -80,13 +80,13 @@ class NpyWriter:
         self.pending, self.pending_bytes = [], 0
 
     def close(self) -> None:
-        self._flush()
-        header = self._header(self.rows, self.header_size)
-        if len(header) != self.header_size:
-            raise ValueError(f"a .npy header of {len(header)} bytes where {self.header_size} were kept")
-        self.fh.seek(0)
-        self.fh.write(header)
-        self.file.close()  # the file takes its name
+        with self.file:  # the file then takes its name; on an error (a full disk) it goes
+            self._flush()
+            header = self._header(self.rows, self.header_size)
+            if len(header) != self.header_size:
+                raise ValueError(f"a .npy header of {len(header)} bytes where {self.header_size} were kept")
+            self.fh.seek(0)
+            self.fh.write(header)
 
     def __enter__(self) -> NpyWriter:
         return self

@@ -1,11 +1,19 @@
 """Write files whole or not at all: the one atomic-write helper every output and checkpoint uses.
 
 A file is written under a temporary name in its final folder and renamed when complete, so a
-crash never leaves a half-written file under a final name. An OSError that names no file (a
-full disk, met by a ``write``) is raised again naming the file being written. Temporary names carry
-:data:`TEMP_PREFIX`, so a later run can sweep the ones a killed run left behind. Compressed
+crash never leaves a half-written file under a final name, and a task run again (an engine
+re-runs a task whose worker died or whose result was lost) never truncates a file another task
+may be reading: a reader sees the old file or the new one, whole. An OSError that names no file
+(a full disk, met by a ``write``) is raised again naming the file being written. Temporary names
+carry :data:`TEMP_PREFIX`, so a later run can sweep the ones a killed run left behind. Compressed
 output is written with a zero timestamp and no file name in the gzip header, so the same input
 gives the same bytes.
+
+It imports nothing of ours, so every layer may use it: the outputs and checkpoints of the
+runners and formats, and the barrier files of the corpus stages (many small files per run,
+hence the temporary name from the process id and a counter, created exclusively, rather than
+``tempfile.mkstemp``'s random one and a chmod: 75 µs a new 2 KB file against 92, and 38 written
+in place, which a task run again would truncate under its reader).
 
 >>> import tempfile
 >>> tmp = tempfile.TemporaryDirectory()
@@ -22,8 +30,8 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import itertools
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,12 +41,6 @@ from isal import igzip
 
 # Temporary files carry this prefix, so a later run can sweep the ones a killed run left behind.
 TEMP_PREFIX = ".cleaner-tmp-"
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 # ISA-L's igzip (python-isal) at its default level 2 of 0-3: on 18 MB of cleaned Reuters JSONL it
@@ -53,11 +55,9 @@ GZIP_LEVEL = 2
 @contextmanager
 def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on error it vanishes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{_temp_stem(path.name)}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
+    tmp, raw = _create_temporary(path)
     try:
-        with os.fdopen(fd, "wb") as raw:
+        with raw:
             if compress:
                 with igzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL) as gz:
                     yield gz  # type: ignore[misc]
@@ -73,9 +73,33 @@ def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
         raise
 
 
-# A temporary name adds TEMP_PREFIX, a dot, mkstemp's 8 random letters and ".tmp" (26 bytes) to the
-# file's name; names are at most 255 bytes, so a long name is cut (and a hash of it keeps it apart).
-_MAX_STEM_BYTES = 255 - 26 - 9
+# Numbers a process's temporary names (with its id); next() on it is atomic, so threads never share one.
+_TEMP_NUMBERS = itertools.count()
+
+
+def _create_temporary(path: Path) -> tuple[str, IO[bytes]]:
+    """A new temporary file beside ``path`` (its folder made when missing), open for writing,
+    with the usual permissions (0666 less the umask) and a name no other writer holds: the
+    process id and a number, created exclusively (a name left by a killed run, or taken by a
+    process of the same id on another host of a shared folder, is passed over)."""
+    stem, made_folder = _temp_stem(path.name), False
+    while True:
+        tmp = os.path.join(path.parent, f"{TEMP_PREFIX}{stem}.{os.getpid()}-{next(_TEMP_NUMBERS)}.tmp")
+        try:
+            return tmp, open(tmp, "xb")  # closed by atomic_file
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            if made_folder:
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made_folder = True
+
+
+# A temporary name adds TEMP_PREFIX, a dot, the process id and a number (up to 7 + 1 + 12 digits)
+# and ".tmp" (38 bytes) to the file's name; names are at most 255 bytes, so a long name is cut
+# (and a hash of it keeps it apart).
+_MAX_STEM_BYTES = 255 - 38
 
 
 def _temp_stem(name: str) -> str:
@@ -83,7 +107,7 @@ def _temp_stem(name: str) -> str:
     long one its first bytes and a short hash of the whole.
 
     >>> _temp_stem("a.txt"), len(_temp_stem("é" * 200).encode())
-    ('a.txt', 219)
+    ('a.txt', 217)
     """
     raw = os.fsencode(name)
     if len(raw) <= _MAX_STEM_BYTES:

@@ -44,7 +44,6 @@ this process (``decide_in_process``).
 from __future__ import annotations
 
 import itertools
-import os
 import pickle
 import shutil
 import tempfile
@@ -52,6 +51,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, overload, runtime_checkable
 
+from cleaner.atomic import atomic_file
 from cleaner.record import Document
 
 TaskMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]]
@@ -201,13 +201,10 @@ def write_decisions(path: Path, decisions: Mapping[str, Any]) -> bool:
     """
     if not decisions:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Beside the file, under a name no other writer uses; the runner removes the folder of a
-    # phase's decisions before it decides again, so a killed write leaves nothing that is read.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as fh:
+    # The runner removes the folder of a phase's decisions before it decides again, so a
+    # temporary file a killed write leaves is never read.
+    with atomic_file(path) as fh:
         pickle.dump(dict(decisions), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
     return True
 
 

@@ -54,6 +54,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from cleaner.atomic import atomic_file
 from cleaner.boilerplate.text import STAGE, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.jit import import_numba
@@ -353,7 +354,7 @@ def shard_site_counts(
     for site, value in counts.items():
         parts[site_partition(site, partitions)][site] = value
     for part, content in enumerate(parts):
-        with open(folder / f"counts.s{shard}.p{part}.pkl", "wb") as fh:
+        with atomic_file(folder / f"counts.s{shard}.p{part}.pkl") as fh:
             pickle.dump(content, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -378,7 +379,7 @@ def partition_templates(folder: Path, shards: Sequence[int], part: int, min_docs
         template = frozenset(h for h, c in counter.items() if c >= floor)
         if template:
             templates[site] = template
-    with open(folder / f"templates.p{part}.pkl", "wb") as fh:
+    with atomic_file(folder / f"templates.p{part}.pkl") as fh:
         pickle.dump(templates, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -49,6 +49,7 @@ import numpy.typing as npt
 from cleaner.config import COMPONENTS
 from cleaner.dedup.cluster import distinct_pairs, point_at_neighbours
 from cleaner.dedup.decisions import write_cluster_decisions
+from cleaner.dedup.npyparts import save_array
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -110,7 +111,7 @@ def _write_by_partition(rows: I64, partitions: int, path_of: Callable[[int], Pat
     for part in range(partitions):
         lo, hi = int(bounds[part]), int(bounds[part + 1])
         if hi > lo:
-            np.save(path_of(part), rows[lo:hi])
+            save_array(path_of(part), rows[lo:hi])
 
 
 def write_edge_pieces(folder: Path, source: int, lo: I64, hi: I64, similarity: F64, partitions: int) -> None:

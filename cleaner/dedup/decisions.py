@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.dedup.npyparts import save_array
+
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
@@ -58,7 +60,7 @@ def write_cluster_decisions(
         rows = np.stack(
             [nodes[lo:hi] - starts[at], roots[lo:hi], duplicate_of[lo:hi], similarity[lo:hi].view(np.int64)], axis=1
         )
-        np.save(_path(folder, shard, piece), rows)
+        save_array(_path(folder, shard, piece), rows)
 
 
 def read_cluster_decisions(folder: Path, shard: int, pieces: int = 0) -> tuple[I64, I64, I64, F64]:

@@ -3,7 +3,9 @@
 ``np.save(path, np.concatenate(parts))`` holds the parts and their concatenation at once: for
 the owner piece of a 30 MB shard (3.6 million rows of 16 bytes), 116 MB at the peak of the
 dedup barrier. :class:`NpyWriter` writes each part as it comes and the header last; the file is
-the one ``np.save`` writes (``np.load`` reads it, memory-mapped or not).
+the one ``np.save`` writes (``np.load`` reads it, memory-mapped or not). Like every barrier file
+(:func:`save_array`) it is written whole or not at all (:func:`~cleaner.atomic.atomic_file`): a
+task run again never truncates the file another task reads.
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
@@ -16,8 +18,8 @@ the one ``np.save`` writes (``np.load`` reads it, memory-mapped or not).
 
 from __future__ import annotations
 
+import contextlib
 import io
-import shutil
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,29 +27,40 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.atomic import atomic_file
+
 # Bytes of small parts joined into one write.
 FLUSH_BYTES = 1 << 22
 
 
 class NpyWriter:
     """Rows of one dtype and row shape appended to a .npy file; the header (its length, the
-    first axis) is written when the writer closes."""
+    first axis) is written when the writer closes, and the file then takes its name."""
 
     def __init__(self, path: Path, dtype: npt.DTypeLike, row_shape: tuple[int, ...] = ()) -> None:
         self.path, self.dtype, self.row_shape = path, np.dtype(dtype), row_shape
         self.rows = 0
         self.pending: list[npt.NDArray[Any]] = []
         self.pending_bytes = 0
-        self.fh = open(path, "wb")  # noqa: SIM115 (closed by close())
-        self.header_size = len(self._header(0))
+        self.file = contextlib.ExitStack()
+        self.fh = self.file.enter_context(atomic_file(path))
+        # Room for the header of the longest first axis: numpy (1.23 and later) leaves room for
+        # it anyway; the header written is padded to this size (_header).
+        self.header_size = len(self._header(np.iinfo(np.int64).max))
         self.fh.write(b"\0" * self.header_size)
 
-    def _header(self, rows: int) -> bytes:
+    def _header(self, rows: int, size: int = 0) -> bytes:
+        """The .npy header for ``rows`` rows, padded with spaces to ``size`` bytes as numpy pads
+        its own (the header's length is in its bytes 8-9, version 1.0)."""
         out = io.BytesIO()
         descr = np.lib.format.dtype_to_descr(self.dtype)
         shape = (rows, *self.row_shape)
         np.lib.format.write_array_header_1_0(out, {"descr": descr, "fortran_order": False, "shape": shape})
-        return out.getvalue()
+        header = out.getvalue()
+        if len(header) < size:
+            body = header[10:-1] + b" " * (size - len(header)) + b"\n"
+            header = header[:8] + len(body).to_bytes(2, "little") + body
+        return header
 
     def write(self, part: npt.NDArray[Any]) -> None:
         if part.shape[1:] != self.row_shape:
@@ -67,21 +80,13 @@ class NpyWriter:
         self.pending, self.pending_bytes = [], 0
 
     def close(self) -> None:
-        self._flush()
-        header = self._header(self.rows)
-        if len(header) == self.header_size:  # numpy pads the header so the first axis can grow
+        with self.file:  # the file then takes its name; on an error (a full disk) it goes
+            self._flush()
+            header = self._header(self.rows, self.header_size)
+            if len(header) != self.header_size:
+                raise ValueError(f"a .npy header of {len(header)} bytes where {self.header_size} were kept")
             self.fh.seek(0)
             self.fh.write(header)
-            self.fh.close()
-            return
-        self.fh.close()  # a numpy that does not: the data moves behind the longer header
-        data = self.path.with_name(self.path.name + ".data")
-        self.path.rename(data)
-        with open(data, "rb") as src, open(self.path, "wb") as dst:
-            dst.write(header)
-            src.seek(self.header_size)
-            shutil.copyfileobj(src, dst, 1 << 20)
-        data.unlink()
 
     def __enter__(self) -> NpyWriter:
         return self
@@ -91,8 +96,14 @@ class NpyWriter:
     ) -> None:
         if kind is None:
             self.close()
-        else:
-            self.fh.close()
+        else:  # the temporary file goes, and nothing takes the name
+            self.file.__exit__(kind, exc, tb)
+
+
+def save_array(path: Path, array: npt.NDArray[Any]) -> None:
+    """``np.save(path, array)``, whole or not at all: what every barrier file of dedup is written with."""
+    with atomic_file(path) as fh:
+        np.save(fh, array)
 
 
 def save_parts(path: Path, parts: list[npt.NDArray[Any]], dtype: npt.DTypeLike) -> None:

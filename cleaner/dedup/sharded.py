@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.atomic import atomic_file
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, cluster_arrays, index_graph, member_decision
 from cleaner.dedup.cluster import (
@@ -99,7 +100,7 @@ from cleaner.dedup.components import (
     write_edge_pieces,
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
-from cleaner.dedup.npyparts import NpyWriter, save_parts
+from cleaner.dedup.npyparts import NpyWriter, save_array, save_parts
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_sources, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
@@ -283,11 +284,11 @@ def shard_bands(
     del distinct_parts
     if owner_table:  # its filter once the sets are gone: ~40 B a hash of the table while it is made
         _write_filter(folder / "o0.filter.npy", np.load(folder / "o0.hashes.npy"))
-    np.save(files["offsets.npy"], offsets)
+    save_array(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
-        np.save(files["bkeys.npy"], bkeys)
-        np.save(files["content.npy"], np.array(contents, dtype=np.int64))
-    with open(files["labels.pkl"], "wb") as fh:
+        save_array(files["bkeys.npy"], bkeys)
+        save_array(files["content.npy"], np.array(contents, dtype=np.int64))
+    with atomic_file(files["labels.pkl"]) as fh:
         pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
     _write_ids(files, [doc_id for _, doc_id in labels])
 
@@ -330,8 +331,8 @@ def write_band_rows(folder: Path, shard: int, ranks: I64, bkeys: U64, partitions
         rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
         bounds = np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1))
         rows_path, bounds_path = _rows_file(folder, shard, group)
-        np.save(rows_path, rows)
-        np.save(bounds_path, bounds.astype(np.int64))
+        save_array(rows_path, rows)
+        save_array(bounds_path, bounds.astype(np.int64))
 
 
 def _read_only(path: str | None, before: int | None = None) -> DedupIndex | None:
@@ -349,7 +350,7 @@ def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int,
     """The pairs task of one band group and partition (step 2): its candidate ``(earlier,
     later)`` rank pairs, sorted and distinct, written to the barrier folder; returns how many."""
     pairs = _bucket_pairs(folder, shards, group, width, partition)
-    np.save(folder / f"pairs.g{group}.p{partition}.npy", pairs)
+    save_array(folder / f"pairs.g{group}.p{partition}.npy", pairs)
     return len(pairs)
 
 
@@ -484,7 +485,7 @@ def save_block_edges(folder: Path, block: int, pairs: I64, similarity: F64) -> i
     edge; no file when there are none) and returns how many there are."""
     if len(pairs):
         edges = np.concatenate([pairs, similarity.astype(np.float64).view(np.int64)[:, None]], axis=1)
-        np.save(_edges_file(folder, block), edges)
+        save_array(_edges_file(folder, block), edges)
     return len(pairs)
 
 
@@ -810,7 +811,7 @@ def _write_filter(path: Path, hashes: U64) -> None:
     if hashes.size:  # slots come sorted: OR together the bits that land in one byte
         starts = np.flatnonzero(np.diff(at, prepend=np.uint64(at[0]) + np.uint64(1)) != 0)
         filt[at[starts]] = np.bitwise_or.reduceat(values, starts)
-    np.save(path, filt)
+    save_array(path, filt)
 
 
 def _in_filter(filt: npt.NDArray[np.uint8], hashes: U64) -> npt.NDArray[np.bool_]:
@@ -1298,8 +1299,10 @@ def _write_ids(files: dict[str, Path], ids: Sequence[str]) -> None:
     encoded = [doc_id.encode("utf-8", "surrogatepass") for doc_id in ids]
     at = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=at[1:])
-    files["ids.bin"].write_bytes(b"".join(encoded))
-    files["ids.at"].write_bytes(at.tobytes())
+    with atomic_file(files["ids.bin"]) as fh:
+        fh.write(b"".join(encoded))
+    with atomic_file(files["ids.at"]) as fh:
+        fh.write(at.tobytes())
 
 
 class _Ids(_OpenShards):

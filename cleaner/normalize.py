@@ -38,7 +38,6 @@ nearly every letter there is a UTF-8 lead byte in cp1251 or cp1253.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import html
 import importlib.util
@@ -49,7 +48,7 @@ import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator
 from html.entities import html5 as html5_entities
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cleaner.cache import compiled, derived
 from cleaner.config import NormalizeConfig
@@ -236,9 +235,9 @@ MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = compiled(_GATE_SOURCES[0]), comp
 _GATE_FIRST, _GATE_BRANCHES = _GATE_SOURCES[2], _GATE_SOURCES[3]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Lead:
-    """A character that is a UTF-8 lead byte in one of ftfy's encodings, and what must follow it there."""
+class _Lead(NamedTuple):
+    """A character that is a UTF-8 lead byte in one of ftfy's encodings, and what must follow it there
+    (a named tuple: hundreds are built at import, where frozen dataclasses cost a millisecond or two)."""
 
     byte: int  # the lead byte it stands for
     length: int  # bytes of the UTF-8 sequence it starts: 2, 3 or 4
@@ -1069,11 +1068,11 @@ _FLAGGED_CLASS = _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + 
 _FLAGGED_RE = compiled(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
 # The same for Cyrillic or Greek text, without its letters and without astral characters (found apart, in
 # the texts that have any): a class of the Basic Multilingual Plane alone is a one-step test.
+_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 _FLAGGED_NOT_FOREIGN_RE = compiled(
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not _FOREIGN_LETTER_RE.match(ch))
 )
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
-_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
 # mojibake gate's places, the flagged characters, Cyrillic and Greek letters (astral characters apart). Clean
 # non-ASCII text (accented European text, English with typographic quotes) is one scan of it.

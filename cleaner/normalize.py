@@ -130,10 +130,9 @@ def _derived_key() -> str | None:
     if spec is None or spec.origin is None:
         return None
     package = Path(spec.origin).parent
-    sources = [Path(__file__), package / "__init__.py", package / "chardata.py", package / "badness.py"]
-    sources.append(package / "bad_codecs" / "sloppy.py")
+    ftfy_files = ("__init__.py", "chardata.py", "badness.py", "bad_codecs/sloppy.py")
     try:
-        texts = [path.read_bytes() for path in sources]
+        texts = [Path(__file__).read_bytes(), *((package / name).read_bytes() for name in ftfy_files)]
     except (OSError, TypeError):
         return None
     versions = "\0".join((unicodedata.unidata_version, sys.version)).encode()

@@ -38,19 +38,17 @@ nearly every letter there is a UTF-8 lead byte in cp1251 or cp1253.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import html
+import importlib.util
 import itertools
 import re
 import sys
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator
 from html.entities import html5 as html5_entities
-from typing import Any
-
-import ftfy
-import ftfy.bad_codecs  # registers the sloppy-windows-* codecs used to build the gate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cleaner.cache import compiled, derived
 from cleaner.config import NormalizeConfig
@@ -66,26 +64,54 @@ from cleaner.homoglyphs import (
 )
 from cleaner.record import Document, Edit
 
-# ftfy with datatrove's reasoning (fix encodings, enforce no formatting) minus what this module does
-# itself: entities (ftfy's "auto" stops unescaping after the first line with "<"), control characters and
-# line breaks. Passed as a config object, never as keyword arguments, so that every option is honoured.
-FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=True,
-    fix_encoding=True,
-    restore_byte_a0=True,
-    replace_lossy_sequences=True,
-    decode_inconsistent_utf8=True,
-    fix_c1_controls=True,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,  # ftfy's default straightens curly quotes: keep typography
-    fix_line_breaks=False,
-    fix_surrogates=True,
-    remove_control_chars=False,
-    normalization=None,
-    explain=True,
-)
+# ftfy is imported where it is used, not with this module: a process whose texts no gate sends to ftfy never
+# pays its import (15-30 ms, a third of this module's), and the tables derived from it come from the cache.
+# ftfy's import registers the sloppy-windows-* codecs (``ftfy.bad_codecs``) that its fixers and the gate use.
+if TYPE_CHECKING:
+    import ftfy
+
+
+FTFY_CONFIG: ftfy.TextFixerConfig  # the module's attribute, set on first use (``_ftfy_config``)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FTFY_CONFIG":
+        return _ftfy_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _ftfy_config() -> ftfy.TextFixerConfig:
+    """``FTFY_CONFIG``, built with ftfy's first import (a test may set the module's attribute)."""
+    config = globals().get("FTFY_CONFIG")
+    if config is None:
+        config = globals()["FTFY_CONFIG"] = _new_ftfy_config()
+    return config
+
+
+def _new_ftfy_config() -> ftfy.TextFixerConfig:
+    # ftfy with datatrove's reasoning (fix encodings, enforce no formatting) minus what this module does
+    # itself: entities (ftfy's "auto" stops unescaping after the first line with "<"), control characters and
+    # line breaks. Passed as a config object, never as keyword arguments, so that every option is honoured.
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=True,
+        fix_encoding=True,
+        restore_byte_a0=True,
+        replace_lossy_sequences=True,
+        decode_inconsistent_utf8=True,
+        fix_c1_controls=True,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,  # ftfy's default straightens curly quotes: keep typography
+        fix_line_breaks=False,
+        fix_surrogates=True,
+        remove_control_chars=False,
+        normalization=None,
+        explain=True,
+    )
+
 
 MAX_EXAMPLES = 3
 # Rounds of the whole fixer chain: a repair can expose another (``&amp;eacute;`` -> ``&eacute;`` -> e-acute;
@@ -97,14 +123,20 @@ MAX_ROUNDS = 4
 def _derived_key() -> str | None:
     """The key of the tables this module derives at import (the gates' patterns, the characters that
     can make a text not NFC): this file's text and what the tables are read from (ftfy's patterns and
-    code pages, Python's Unicode database and codecs). None where the file cannot be read: no cache."""
+    code pages, Python's Unicode database and codecs). None where a file cannot be read: no cache.
+    ftfy's side is the text of its files that hold them (found, not imported: the version is in
+    ``__init__.py``), so that a process with the tables cached need not import ftfy."""
+    spec = importlib.util.find_spec("ftfy")
+    if spec is None or spec.origin is None:
+        return None
+    package = Path(spec.origin).parent
+    ftfy_files = ("__init__.py", "chardata.py", "badness.py", "bad_codecs/sloppy.py")
     try:
-        with open(__file__, "rb") as fh:
-            source = fh.read()
+        texts = [Path(__file__).read_bytes(), *((package / name).read_bytes() for name in ftfy_files)]
     except (OSError, TypeError):
         return None
-    versions = "\0".join((ftfy.__version__, unicodedata.unidata_version, sys.version)).encode()
-    return hashlib.blake2b(source + b"\0" + versions, digest_size=12).hexdigest()
+    versions = "\0".join((unicodedata.unidata_version, sys.version)).encode()
+    return hashlib.blake2b(b"\0".join([*texts, versions]), digest_size=12).hexdigest()
 
 
 _DERIVED_KEY = _derived_key()
@@ -130,6 +162,8 @@ def _mojibake_gate() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
     a0_after_2: set[str] = set()  # C2 C3 C5 CE D0 D9, then a space
     a0_after_3_space_first: set[str] = set()  # E2 E3, then a space and a continuation
     a0_after_3_space_second: set[str] = set()  # E0-E3, then a continuation and a space
+    import ftfy
+
     for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
         for byte in range(0x80, 0xF5):
             ch = bytes([byte]).decode(encoding, errors="ignore")
@@ -200,9 +234,9 @@ MOJIBAKE_GATE, _MOJIBAKE_GATE_BY_CONTINUATION = compiled(_GATE_SOURCES[0]), comp
 _GATE_FIRST, _GATE_BRANCHES = _GATE_SOURCES[2], _GATE_SOURCES[3]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Lead:
-    """A character that is a UTF-8 lead byte in one of ftfy's encodings, and what must follow it there."""
+class _Lead(NamedTuple):
+    """A character that is a UTF-8 lead byte in one of ftfy's encodings, and what must follow it there
+    (a named tuple: hundreds are built at import, where frozen dataclasses cost a millisecond or two)."""
 
     byte: int  # the lead byte it stands for
     length: int  # bytes of the UTF-8 sequence it starts: 2, 3 or 4
@@ -211,20 +245,33 @@ class _Lead:
     lossy: bool  # ftfy replaces lost bytes (U+FFFD, "?") in this encoding: the sloppy codecs
 
 
-def _gate_leads() -> dict[str, tuple[_Lead, ...]]:
-    leads: dict[str, list[_Lead]] = {}
+def _gate_encodings() -> list[list[Any]]:
+    """Per encoding of ftfy's, in its order: its characters for bytes 0x80-0xBF (continuations), its
+    characters for the lead bytes 0xC2-0xF4 with each one's byte, and whether it restores a lost 0xA0
+    byte and is lossy (see ``_Lead``): what the cache keeps of ``_gate_leads``."""
+    import ftfy
+
+    encodings: list[list[Any]] = []
     for encoding in ftfy.chardata.CHARMAP_ENCODINGS:
         chars = {byte: bytes([byte]).decode(encoding, errors="ignore") for byte in range(0x80, 0xF5)}
-        continuations = frozenset(ch for byte, ch in chars.items() if ch and byte <= 0xBF)
-        for byte, ch in chars.items():
-            if ch and byte >= 0xC2:
-                length = 2 if byte <= 0xDF else 3 if byte <= 0xEF else 4
-                lead = _Lead(byte, length, continuations, encoding != "macroman", encoding.startswith("sloppy"))
-                leads.setdefault(ch, []).append(lead)
+        continuations = "".join(sorted({ch for byte, ch in chars.items() if ch and byte <= 0xBF}))
+        leads = [[ch, byte] for byte, ch in chars.items() if ch and byte >= 0xC2]
+        encodings.append([continuations, leads, encoding != "macroman", encoding.startswith("sloppy")])
+    return encodings
+
+
+def _gate_leads(encodings: list[list[Any]]) -> dict[str, tuple[_Lead, ...]]:
+    leads: dict[str, list[_Lead]] = {}
+    for continuation_chars, lead_chars, restores_a0, lossy in encodings:
+        continuations = frozenset(continuation_chars)
+        for ch, byte in lead_chars:
+            length = 2 if byte <= 0xDF else 3 if byte <= 0xEF else 4
+            leads.setdefault(ch, []).append(_Lead(byte, length, continuations, restores_a0, lossy))
     return {ch: tuple(found) for ch, found in leads.items()}
 
 
-_GATE_LEADS = _gate_leads()
+_GATE_LEADS_SOURCE = _derived("leads", _gate_encodings)
+_GATE_LEADS = _gate_leads(_GATE_LEADS_SOURCE)
 _LOST = "\N{REPLACEMENT CHARACTER}\x1a?"
 _GATE_SINGLES = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
 
@@ -590,20 +637,23 @@ def _badness_prefilter(
         return None
 
 
-def _prefilter_sources() -> list[str | None]:
+def _prefilter_sources() -> list[str | int | None]:
     """The two prefilters' pattern texts (None: no prefilter), what the cache keeps: the first for
-    ``BADNESS_RE`` alone, the second with the characters ftfy acts on directly (``_FTFY_DIRECT_RE``)."""
+    ``BADNESS_RE`` alone, the second with the characters ftfy acts on directly (``_FTFY_DIRECT_RE``); then
+    the most characters one match of ``BADNESS_RE`` spans (an anchor counted as one; None: unknown)."""
+    import ftfy
+
     weights: dict[str, int] = {}  # shared by the two
     plain = _badness_prefilter(ftfy.badness.BADNESS_RE, weights=weights)
     direct = _badness_prefilter(ftfy.badness.BADNESS_RE, _FTFY_DIRECT_RE.pattern[1:-1], weights)
-    return [None if found is None else found.pattern for found in (plain, direct)]
+    alternatives = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
+    longest = None if alternatives is None else max(map(len, alternatives))
+    return [*(None if found is None else found.pattern for found in (plain, direct)), longest]
 
 
 _PREFILTER_SOURCES = _derived("prefilters", _prefilter_sources)
 _BADNESS_PREFILTER = None if _PREFILTER_SOURCES[0] is None else compiled(_PREFILTER_SOURCES[0])
-_BADNESS_ALTERNATIVES = _verbose_alternatives(ftfy.badness.BADNESS_RE.pattern)
-# The most characters one match of BADNESS_RE spans (an anchor counted as one).
-_BADNESS_LONGEST = None if _BADNESS_ALTERNATIVES is None else max(map(len, _BADNESS_ALTERNATIVES))
+_BADNESS_LONGEST: int | None = _PREFILTER_SOURCES[2]
 # The prefilter and the characters ftfy acts on directly, in one scan: where ``_mojibake_hits`` starts from
 # in Cyrillic and Greek text.
 _FTFY_HIT_RE = None if _PREFILTER_SOURCES[1] is None else compiled(_PREFILTER_SOURCES[1])
@@ -622,6 +672,8 @@ def _is_bad(line: str) -> bool:
     """``ftfy.badness.is_bad(line)``, with ``BADNESS_RE`` tried only around the places the prefilter finds:
     every match of it holds one, and is at most ``_BADNESS_LONGEST`` characters long (the regex has no
     lookaround, and ``^`` matches only at the line's start). ``BADNESS_RE`` is slow on long lines."""
+    import ftfy
+
     if _BADNESS_PREFILTER is None or _BADNESS_LONGEST is None:
         return ftfy.badness.is_bad(line)
     pos = 0
@@ -661,9 +713,12 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
     hit = next(hits, -1)
     if hit < 0:
         return text
+    import ftfy
+
+    config = _ftfy_config()
     parts: list[str] = []
     pos = 0
-    longest = FTFY_CONFIG.max_decode_length
+    longest = config.max_decode_length
     while hit >= 0:
         start = text.rfind("\n", 0, hit) + 1
         end = text.find("\n", hit + 1)
@@ -675,7 +730,7 @@ def fix_mojibake(text: str, edits: EditLog) -> str:
             start += (hit - start) // longest * longest
             end = min(end, start + longest)
         line = text[start:end]
-        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG) if _ftfy_could_change(line) else (line, None)
+        fixed, steps = ftfy.fix_and_explain(line, config) if _ftfy_could_change(line) else (line, None)
         if fixed != line and not _changes_a_script(line, fixed):
             parts.append(text[pos:start])
             parts.append(fixed)
@@ -1012,11 +1067,11 @@ _FLAGGED_CLASS = _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000)[:-1] + 
 _FLAGGED_RE = compiled(_FLAGGED_CLASS + f"(?:(?<=[{_FOREIGN_LETTERS}])[{_FOREIGN_LETTERS}]*)?")
 # The same for Cyrillic or Greek text, without its letters and without astral characters (found apart, in
 # the texts that have any): a class of the Basic Multilingual Plane alone is a one-step test.
+_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 _FLAGGED_NOT_FOREIGN_RE = compiled(
-    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not re.match(f"[{_FOREIGN_LETTERS}]", ch))
+    _char_class(ch for ch in _FLAGGED if ord(ch) < 0x10000 and not _FOREIGN_LETTER_RE.match(ch))
 )
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
-_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
 # Everything any fixer but the entities could act on, in one regex that starts with one class: the
 # mojibake gate's places, the flagged characters, Cyrillic and Greek letters (astral characters apart). Clean
 # non-ASCII text (accented European text, English with typographic quotes) is one scan of it.

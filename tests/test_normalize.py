@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -529,3 +531,20 @@ def test_cyrillic_mojibake_of_cyrillic_text_is_found_by_the_prefilter_path() -> 
         checked += 1
         assert cleaner.normalize.fix_mojibake(mojibake, cleaner.normalize.EditLog()) == expected
     assert checked >= 3
+
+
+
+def test_ftfy_is_imported_only_for_a_text_a_gate_sends_to_it(tmp_path: Path) -> None:
+    """ftfy's import is a third of this module's: a process whose texts pass the gates (accents, entities,
+    spaces, Cyrillic, but no mojibake) never imports it once the tables are cached; mojibake still reaches it."""
+    clean = "Caf\u00e9 &amp; cr\u00e8me\u00a0br\u00fbl\u00e9e, \u043f\u0440\u0438\u0432\u0435\u0442 \u00ab x \u00bb"
+    code = (
+        "import json, sys; from cleaner.normalize import normalize_text; texts = json.loads(sys.argv[1]);"
+        "clean = normalize_text(texts[0])[0]; before = 'ftfy' in sys.modules; fixed = normalize_text(texts[1])[0];"
+        "print(json.dumps([clean, before, 'ftfy' in sys.modules, fixed]))"
+    )
+    command = [sys.executable, "-c", code, json.dumps([clean, "caf\u00c3\u00a9"])]
+    env = {"CLEANER_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    subprocess.run(command, env=env, check=True, capture_output=True)  # derives the tables (importing ftfy)
+    run = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    assert json.loads(run.stdout) == [clean.replace("&amp;", "&").replace("\u00a0", " "), False, True, "caf\u00e9"]

@@ -2,9 +2,11 @@
 cleaned file goes.
 
 A row maps a file-name suffix (matched case-insensitively, first match wins, so longer suffixes
-come first) to a :class:`Format` (its name and compression), the format module's
+come first) to a :class:`Format` (its name and compression), the format module that offers its
 :class:`FormatHandler` (reader and sink), and the suffix of the output file (None: the output
 keeps the input's name). Adding a format is one module that offers a ``HANDLER`` and a row here.
+A format module is imported when a file of its format is read or written (``handler``), not with
+the table: a run over JSONL files never loads the modules of pages, Parquet and WARC.
 
 >>> fmt = detect_format(Path("crawl/a.jsonl.gz"))
 >>> fmt.name, fmt.compression
@@ -17,10 +19,10 @@ keeps the input's name). Adding a format is one module that offers a ``HANDLER``
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cleaner.formats import jsonl, pages, parquet, warc
 from cleaner.formats.base import Format, FormatHandler
 
 
@@ -28,22 +30,26 @@ from cleaner.formats.base import Format, FormatHandler
 class Row:
     suffix: str
     format: Format
-    handler: FormatHandler
+    module: str  # the module under cleaner.formats whose HANDLER reads and writes the format
     output_suffix: str | None  # None: the output file keeps the input's name
+
+    @property
+    def handler(self) -> FormatHandler:
+        return handler(self.format)
 
 
 FORMATS: tuple[Row, ...] = (
-    Row(".jsonl.gz", Format("jsonl", "gzip"), jsonl.HANDLER, None),
-    Row(".ndjson.gz", Format("jsonl", "gzip"), jsonl.HANDLER, None),
-    Row(".jsonl.zst", Format("jsonl", "zstd"), jsonl.HANDLER, None),
-    Row(".ndjson.zst", Format("jsonl", "zstd"), jsonl.HANDLER, None),
-    Row(".parquet", Format("parquet"), parquet.HANDLER, None),
-    Row(".warc.gz", Format("warc", "gzip"), warc.HANDLER, ".jsonl.gz"),  # WARC in, JSONL out
-    Row(".warc", Format("warc"), warc.HANDLER, ".jsonl"),
-    Row(".jsonl", Format("jsonl"), jsonl.HANDLER, None),
-    Row(".ndjson", Format("jsonl"), jsonl.HANDLER, None),
+    Row(".jsonl.gz", Format("jsonl", "gzip"), "jsonl", None),
+    Row(".ndjson.gz", Format("jsonl", "gzip"), "jsonl", None),
+    Row(".jsonl.zst", Format("jsonl", "zstd"), "jsonl", None),
+    Row(".ndjson.zst", Format("jsonl", "zstd"), "jsonl", None),
+    Row(".parquet", Format("parquet"), "parquet", None),
+    Row(".warc.gz", Format("warc", "gzip"), "warc", ".jsonl.gz"),  # WARC in, JSONL out
+    Row(".warc", Format("warc"), "warc", ".jsonl"),
+    Row(".jsonl", Format("jsonl"), "jsonl", None),
+    Row(".ndjson", Format("jsonl"), "jsonl", None),
     *(
-        Row(inner + outer, Format(name, compression), pages.HANDLER, ".txt")
+        Row(inner + outer, Format(name, compression), "pages", ".txt")
         for inner, name in (
             (".txt", "text"),
             (".text", "text"),
@@ -53,14 +59,15 @@ FORMATS: tuple[Row, ...] = (
         )
         for outer, compression in ((".gz", "gzip"), (".zst", "zstd"))
     ),
-    Row(".txt", Format("text"), pages.HANDLER, ".txt"),
-    Row(".text", Format("text"), pages.HANDLER, ".txt"),
-    Row(".html", Format("html"), pages.HANDLER, ".txt"),
-    Row(".htm", Format("html"), pages.HANDLER, ".txt"),
-    Row(".xhtml", Format("html"), pages.HANDLER, ".txt"),
+    Row(".txt", Format("text"), "pages", ".txt"),
+    Row(".text", Format("text"), "pages", ".txt"),
+    Row(".html", Format("html"), "pages", ".txt"),
+    Row(".htm", Format("html"), "pages", ".txt"),
+    Row(".xhtml", Format("html"), "pages", ".txt"),
 )
 
-_HANDLERS: dict[str, FormatHandler] = {row.format.name: row.handler for row in FORMATS}
+_MODULES: dict[str, str] = {row.format.name: row.module for row in FORMATS}
+_HANDLERS: dict[str, FormatHandler] = {}  # filled as formats are met
 
 
 def _row(name: str) -> Row | None:
@@ -78,8 +85,11 @@ def detect_format(path: Path) -> Format | None:
 
 
 def handler(fmt: Format) -> FormatHandler:
-    """The reader and sink of a format (one handler per format name)."""
-    return _HANDLERS[fmt.name]
+    """The reader and sink of a format (one handler per format name), its module imported on first use."""
+    found = _HANDLERS.get(fmt.name)
+    if found is None:
+        found = _HANDLERS[fmt.name] = importlib.import_module(f"cleaner.formats.{_MODULES[fmt.name]}").HANDLER
+    return found
 
 
 def output_rel(rel: str) -> str:

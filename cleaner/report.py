@@ -174,6 +174,10 @@ class Report:
             self.docs_dropped += 1
         else:
             self.docs_error += 1
+        self._add_details(doc)
+
+    def _add_details(self, doc: Document) -> None:
+        """What a document's rejection, drops, edits, cluster and passages add to the counts."""
         if doc.rejected is not None:
             self.rejections[str(doc.rejected.reason)] += 1
         for d in doc.drops:
@@ -204,16 +208,7 @@ class Report:
                     self.docs_error += 1
                 else:
                     self.docs_dropped += 1
-                self.rejections[str(doc.rejected.reason)] += 1
-            for d in doc.drops:
-                key = (d.stage, str(d.reason), str(d.unit))
-                self.drops[key] += 1
-                self.drop_chars[key] += len(d.text)
-            for e in doc.edits:
-                self.edits[e.fixer] += e.count
-            if doc.duplicate is not None:
-                self.clusters[doc.duplicate.cluster] += 1
-            self.passages_flagged += len(doc.passages)
+            self._add_details(doc)
 
     def __add__(self, other: Report) -> Report:
         if not isinstance(other, Report):

@@ -32,6 +32,7 @@ import glob
 import hashlib
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,6 +117,9 @@ def _temp_stem(name: str) -> str:
     return raw[: _MAX_STEM_BYTES - 9].decode("utf-8", "ignore") + "~" + digest  # a cut character is left out
 
 
+_OWN_SUFFIX = re.compile(r"(?:\d+-\d+|[a-z0-9_]{8})\.tmp")
+
+
 def sweep_temp_files(folder: Path, name: str = "") -> int:
     """Remove temporary files that a killed run left in ``folder`` (and below it, for a whole tree).
 
@@ -123,8 +127,18 @@ def sweep_temp_files(folder: Path, name: str = "") -> int:
     """
     if not folder.is_dir():
         return 0
-    pattern = f"{TEMP_PREFIX}{glob.escape(_temp_stem(name))}.*.tmp" if name else f"{TEMP_PREFIX}*.tmp"
-    found = list(folder.glob(pattern) if name else folder.rglob(pattern))
+    if name:
+        # Only this file's own temporaries: after its stem, a process id and a number (or, from
+        # an older version, mkstemp's 8 letters), not another file's whose name starts with it
+        # ("r.jsonl" must not sweep "r.jsonl.gz"'s temporaries).
+        stem = f"{TEMP_PREFIX}{_temp_stem(name)}."
+        found = [
+            path
+            for path in folder.glob(f"{glob.escape(stem)}*.tmp")
+            if _OWN_SUFFIX.fullmatch(path.name[len(stem) :])
+        ]
+    else:
+        found = list(folder.rglob(f"{TEMP_PREFIX}*.tmp"))
     for path in found:
         path.unlink(missing_ok=True)
     return len(found)

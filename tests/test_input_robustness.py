@@ -206,6 +206,17 @@ def test_a_name_near_the_length_limit_is_written(tmp_path: Path) -> None:
     assert long_target.read_bytes() == b"x" and sweep_temp_files(tmp_path, long_target.name) == 0
 
 
+def test_sweeping_a_files_temporaries_leaves_those_of_a_longer_name(tmp_path: Path) -> None:
+    # A killed run's temporaries of "r.jsonl" (this version's and mkstemp's older names) go; those
+    # of "r.jsonl.gz", whose name starts with the same stem, stay: another run may be writing it.
+    own = [".cleaner-tmp-r.jsonl.4242-0.tmp", ".cleaner-tmp-r.jsonl.k3_x9zqa.tmp"]
+    other = [".cleaner-tmp-r.jsonl.gz.4242-1.tmp", ".cleaner-tmp-r.jsonl.gz.k3_x9zqa.tmp"]
+    for name in own + other:
+        (tmp_path / name).write_bytes(b"part")
+    assert sweep_temp_files(tmp_path, "r.jsonl") == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(other)
+
+
 def test_a_named_pipe_in_an_input_folder_is_skipped(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -77,9 +77,12 @@ NUMPY_BUDGET = _Budget()
 WALK_LANES = 32
 # TreeModel.reaches checks which rows are decided after every DECIDE_BLOCK trees. On the text
 # model (300 trees) a line of the 30 MB gen_dump dump is decided after 186 trees on average
-# (checked after every tree); its 70,705 first lines took 0.30 CPU-s scored whole and 0.26,
-# 0.23, 0.23 decided with blocks of 10, 25, 50 (fewer checks, fuller lanes between them).
-DECIDE_BLOCK = 25
+# (checked after every tree), 188 checked every 5, 198 every 25. Its 70,705 first lines took
+# 0.30 CPU-s scored whole and 0.26, 0.23, 0.23 decided with blocks of 10, 25, 50 (fewer
+# checks, fuller lanes between them) with the walk of 32 lanes over the node arrays; with the
+# walk of eight rows in variables (_deciding_kernel), the dump's 232,692 scored lines took 0.67,
+# 0.58, 0.55, 0.53, 0.53, 0.56, 0.58 CPU-s with blocks of 1, 2, 3, 5, 10, 15, 25.
+DECIDE_BLOCK = 5
 # A row is decided early only when its bounds clear the bar's log-odds by this much (relative):
 # far more than the rounding of the partial sums (about 1e-15), so the answer is always the one
 # the whole sum gives. (The bounds themselves leave more room: what the remaining trees can add
@@ -254,16 +257,34 @@ class TreeModel:
         low = np.where(early, odds - margin, -np.inf)  # the row is dropped once its sum must end below
         high = np.where(early, odds + margin, np.inf)  # and kept once it must end above
         walked = np.flatnonzero(bars != np.inf).astype(np.intp)
-        feature, threshold, children = self._walk_arrays
+        feature, threshold, value = self._heap_arrays
         rest_min, rest_max = self._rest_bounds
         state, sums = kernel(
-            np.ascontiguousarray(x), feature, threshold, children, self.value, self.roots, self.depth,
+            np.ascontiguousarray(x), feature, threshold, value, len(self.roots), self.depth,
             low, high, rest_min, rest_max, walked, DECIDE_BLOCK,
         )  # fmt: skip
         keep = state == 1
         whole = np.flatnonzero(state == 2)
         keep[whole] = 1.0 / (1.0 + np.exp(-(sums[whole] + init))) >= bars[whole]
         return keep
+
+    @functools.cached_property
+    def _heap_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The trees as complete binary trees of ``depth`` levels, for the deciding walk: per tree
+        its 2**depth - 1 inner nodes in heap order (the children of node h are 2h + 1 and 2h + 2,
+        so a step reads no child index) as features and thresholds, one tree after another, and
+        its 2**depth leaf values. A leaf above the last level fills the whole subtree below its
+        place (leaves point to themselves): whichever way those nodes send a row, it lands on
+        that leaf's value, so every row reaches the value the walk of ``raw`` reaches (2**depth
+        values a tree: 1.2 MB for the 300 trees of 8 levels of the text model)."""
+        levels = [self.roots.astype(np.intp)[:, None]]  # the nodes at each place of each level, per tree
+        for _ in range(self.depth):
+            above = levels[-1]
+            levels.append(np.stack([self.left[above], self.right[above]], axis=2).reshape(len(above), -1))
+        inner = np.concatenate(levels[:-1], axis=1)
+        feature = np.maximum(self.feature[inner], 0).astype(np.intp).ravel()
+        threshold = np.ascontiguousarray(self.threshold[inner].ravel())
+        return feature, threshold, np.ascontiguousarray(self.value[levels[-1]].ravel())
 
     @functools.cached_property
     def _rest_bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -489,36 +510,62 @@ def _deciding_kernel() -> Any:
     except ImportError:
         return None
 
-    # _numba_kernel's walk, over the rows still undecided (``active``, compacted after every
-    # ``block`` trees). state: 0 dropped, 1 kept, 2 walked through every tree (sums whole).
+    # The rows still undecided (``active``, compacted after every ``block`` trees) go through the
+    # trees eight at a time, each of the eight held in its own variables (its row's offset, node
+    # and sum), ``depth`` steps down the complete trees of TreeModel._heap_arrays (a step reads
+    # a feature, its value and a threshold; the next node is 2h + 1 or 2h + 2): eight
+    # independent chains of loads, no array of lanes to store to and read back, no child index
+    # to load. A last, partial group fills its lanes with its last row. Each row adds its trees'
+    # values in tree order, as ``raw``. state: 0 dropped, 1 kept, 2 walked through every tree
+    # (sums whole). Measured on the 232,692 lines the text model scores in
+    # the 30 MB gen_dump dump (in process): 0.69 CPU-s with the node arrays and 32 lanes in an
+    # array, blocks of 25 trees; 0.58 with this walk and blocks of 25; 0.53 with blocks of 5.
     @numba.njit(cache=True)
-    def walk_deciding(x, feature, threshold, children, value, roots, depth, low, high, rest_min, rest_max, active,
-                      block):  # fmt: skip
+    def walk_deciding(x, feature, threshold, value, trees, depth, low, high, rest_min, rest_max, active, block):
         n, width = x.shape
         flat = x.ravel()
+        inner = (1 << depth) - 1
         sums = np.zeros(n)
         state = np.zeros(n, dtype=np.int8)
         count = active.shape[0]
         for k in range(count):
             state[active[k]] = 2
-        trees = roots.shape[0]
-        node = np.empty(WALK_LANES, dtype=np.intp)
-        offset = np.empty(WALK_LANES, dtype=np.intp)
         for start in range(0, trees, block):
             stop = min(trees, start + block)
-            for first in range(0, count, WALK_LANES):
-                lanes = min(WALK_LANES, count - first)
-                for j in range(lanes):
-                    offset[j] = active[first + j] * width
+            for first in range(0, count, 8):
+                last = count - 1
+                r0, r1 = active[first], active[min(first + 1, last)]
+                r2, r3 = active[min(first + 2, last)], active[min(first + 3, last)]
+                r4, r5 = active[min(first + 4, last)], active[min(first + 5, last)]
+                r6, r7 = active[min(first + 6, last)], active[min(first + 7, last)]
+                o0, o1, o2, o3 = r0 * width, r1 * width, r2 * width, r3 * width
+                o4, o5, o6, o7 = r4 * width, r5 * width, r6 * width, r7 * width
+                s0, s1, s2, s3 = sums[r0], sums[r1], sums[r2], sums[r3]
+                s4, s5, s6, s7 = sums[r4], sums[r5], sums[r6], sums[r7]
                 for t in range(start, stop):
-                    node[:lanes] = roots[t]
+                    base = t * inner
+                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0
                     for _ in range(depth):
-                        for j in range(lanes):
-                            at = node[j]
-                            goes_right = not flat[offset[j] + feature[at]] <= threshold[at]
-                            node[j] = children[2 * at + goes_right]
-                    for j in range(lanes):
-                        sums[active[first + j]] += value[node[j]]
+                        a0 = 2 * a0 + 1 + (not flat[o0 + feature[base + a0]] <= threshold[base + a0])
+                        a1 = 2 * a1 + 1 + (not flat[o1 + feature[base + a1]] <= threshold[base + a1])
+                        a2 = 2 * a2 + 1 + (not flat[o2 + feature[base + a2]] <= threshold[base + a2])
+                        a3 = 2 * a3 + 1 + (not flat[o3 + feature[base + a3]] <= threshold[base + a3])
+                        a4 = 2 * a4 + 1 + (not flat[o4 + feature[base + a4]] <= threshold[base + a4])
+                        a5 = 2 * a5 + 1 + (not flat[o5 + feature[base + a5]] <= threshold[base + a5])
+                        a6 = 2 * a6 + 1 + (not flat[o6 + feature[base + a6]] <= threshold[base + a6])
+                        a7 = 2 * a7 + 1 + (not flat[o7 + feature[base + a7]] <= threshold[base + a7])
+                    leaves = t * (inner + 1) - inner  # the tree's leaf values, indexed by a leaf's heap place
+                    s0 += value[leaves + a0]
+                    s1 += value[leaves + a1]
+                    s2 += value[leaves + a2]
+                    s3 += value[leaves + a3]
+                    s4 += value[leaves + a4]
+                    s5 += value[leaves + a5]
+                    s6 += value[leaves + a6]
+                    s7 += value[leaves + a7]
+                # (A copy of the last row walks as the row does: it writes back the same sum.)
+                sums[r0], sums[r1], sums[r2], sums[r3] = s0, s1, s2, s3
+                sums[r4], sums[r5], sums[r6], sums[r7] = s4, s5, s6, s7
             if stop == trees:
                 break
             undecided = 0

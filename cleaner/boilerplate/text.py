@@ -238,7 +238,8 @@ class UnitFacts:
     whether it ends like a sentence, reads as a paragraph (is_paragraph) or as a sentence
     (is_sentence). Blank units: "", 0 and False. ``dates`` remembers is_date_line of the units
     the rules asked about (None: not asked yet; see date_line): the span scoring, the headline
-    check and the scorer's features each ask about many of the same lines. ``byte_rows``: the
+    check and the scorer's features each ask about many of the same lines (unit_facts_many sets
+    it False up front where the line's counts rule a date out). ``byte_rows``: the
     _byte_facts of its non-blank units, in order (None where a unit holds a line break of its
     own), which page_features reads instead of counting the bytes again.
 
@@ -275,18 +276,33 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     flat = [text for texts in page_texts for text in texts if text]
     word_counts, byte_rows = _word_counts(flat)
     counts = iter(word_counts)
+    # is_date_line's own first tests, over the counted bytes: more than DATE_LINE_MAX_WORDS
+    # words, or an ASCII line without a digit, is no date line. Those units' dates start False
+    # (the others None: not asked yet), so the span scoring, the headline check and the scorer's
+    # columns never call it on them (on the text dump 58,329 calls in article_spans, 8 dates).
+    no_date = iter(() if byte_rows is None else _no_date_lines(word_counts, byte_rows))
     out = []
     at = 0  # the first row of the page's non-blank units in byte_rows
     for texts in page_texts:
         words = [next(counts) if text else 0 for text in texts]
+        dates: list[bool | None] = [False if text and next(no_date, False) else None for text in texts]
         ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, no search
         paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
         sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
         units = len(texts) - texts.count("")
         rows = None if byte_rows is None else byte_rows[at : at + units]
         at += units
-        out.append(UnitFacts(texts, words, ends, paragraph, sentence, [None] * len(texts), rows))
+        out.append(UnitFacts(texts, words, ends, paragraph, sentence, dates, rows))
     return out
+
+
+def _no_date_lines(words: list[int], byte_rows: np.ndarray) -> list[bool]:
+    """Which lines (their word_count, their _byte_facts) is_date_line rules out by its first
+    tests alone: more than DATE_LINE_MAX_WORDS words, or ASCII without a digit."""
+    ruled_out: list[bool] = (
+        (np.array(words) > DATE_LINE_MAX_WORDS) | ((byte_rows[:, _WIDE] | byte_rows[:, _DIGIT_COUNT]) == 0)
+    ).tolist()
+    return ruled_out
 
 
 def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None]:
@@ -350,7 +366,9 @@ def article_spans(
         facts = unit_facts(lines)
     texts, paragraphs, sentences, words = facts.texts, facts.paragraph, facts.sentence, facts.words
     date_line = facts.date_line
-    seen = Counter(texts)
+    # How often each paragraph's text is on the page (a unit's facts follow from its text: a
+    # paragraph's copies are paragraphs too, so counting the paragraphs alone is enough).
+    seen = Counter(itertools.compress(texts, paragraphs))
     for i, text in enumerate(texts):
         if not text:
             continue
@@ -457,8 +475,10 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFac
     after LIST_MAX_ITEMS lines.
     """
     items: dict[int, int] = {}
-    for i, line in enumerate(lines):
-        if verdicts[i] is not None or not line.text.rstrip().endswith(":"):
+    # A unit's text ends with a colon where its stripped text does, which then ends like a
+    # sentence (facts.sentence_end: the colon is one of _SENTENCE_END_CHARS): only those are looked at.
+    for i in itertools.compress(range(len(lines)), facts.sentence_end):
+        if verdicts[i] is not None or not facts.texts[i].endswith(":"):
             continue
         for j in range(i + 1, min(len(lines), i + 1 + LIST_MAX_ITEMS)):
             text = facts.texts[j]
@@ -545,7 +565,7 @@ def paragraph_units(lines: list[Line]) -> list[Line]:
     >>> [u.text for u in paragraph_units(split_lines(text * 3))][:1]
     ['Shares of the company rose sharply in early trading on Monday after the results, dealers said.']
     """
-    lengths = sorted(len(line.text.rstrip()) for line in lines if line.text.strip())
+    lengths = sorted(map(len, map(str.rstrip, filter(str.strip, [line.text for line in lines]))))
     if len(lengths) < WRAP_MIN_LINES:
         return lines
     width = lengths[(len(lengths) - 1) * 9 // 10]

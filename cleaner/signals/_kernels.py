@@ -430,45 +430,78 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
     (Gopher quality); pieces between runs of breaks, repeated ones and their characters; paragraphs
     of the stripped text split at two or more breaks, repeated ones and their characters (Gopher
     repetition).
+
+    One pass over the characters hashes each line and each paragraph side by side (two
+    independent chains of multiplications) and counts the marks; only the line breaks are counted
+    before it, to size the arrays. (It was a pass for the counts, one to find the lines, one to
+    hash them, one to find the paragraphs and one to hash them: 0.120 CPU-s for the 25 million
+    characters the 30 MB gen_dump dump leaves to the signals stage, compiled, against 0.097 now.)
     """
     n = cps.shape[0]
     out = np.zeros(18, dtype=np.int64)
-    # Whole-text counts.
-    i = 0
-    while i < n:
-        c = cps[i]
-        if c == 10:
-            out[0] += 1
-        elif c == 35:  # '#'
-            out[1] += 1
-        elif c == 0x2026:  # '…'
-            out[2] += 1
-        elif c == 46 and i + 2 < n and cps[i + 1] == 46 and cps[i + 2] == 46:
-            out[2] += 1
-            i += 3
-            continue
-        i += 1
-    pieces = out[0] + 1
-    hashes = np.empty(pieces, dtype=np.uint64)
+    breaks = 0
+    for i in range(n):
+        breaks += cps[i] == 10
+    out[0] = breaks
+    pieces = breaks + 1
+    hashes = np.empty(pieces, dtype=np.uint64)  # the non-blank lines'
     lengths = np.empty(pieces, dtype=np.int64)
     # The pieces between runs of breaks (re.split("\n+", text)) are the lines below that are not
-    # empty, the first line even when it is, and an empty piece after a final break: their
-    # hashes are taken as the lines are walked (one pass over the characters, not two).
+    # empty, the first line even when it is, and an empty piece after a final break.
     piece_hashes = np.empty(pieces, dtype=np.uint64)
     piece_lengths = np.empty(pieces, dtype=np.int64)
-    count = 0
-    # Lines split at every break: FineWeb's non-blank lines and Gopher's splitlines() lines.
+    paragraph_hashes = np.empty(pieces, dtype=np.uint64)
+    paragraph_lengths = np.empty(pieces, dtype=np.int64)
+    # Paragraphs: the text stripped of surrounding white space (lo to hi), split at runs of two or
+    # more breaks. A break is added to the paragraph's hash only when the next character is no
+    # break (``pending``: the breaks seen since the paragraph's last other character).
+    lo, hi = 0, n
+    while lo < hi and _flag(int(cps[lo]), flags) & (SPACE | NEWLINE):
+        lo += 1
+    while hi > lo and _flag(int(cps[hi - 1]), flags) & (SPACE | NEWLINE):
+        hi -= 1
+    paragraphs = 0
+    paragraph_hash = np.uint64(0xCBF29CE484222325)
+    paragraph_start = lo
+    pending = 0
+    count = 0  # pieces
     nonblank = 0
+    dots = 0  # the run of full stops so far: a run of k holds k // 3 ellipses
+    line_hash = np.uint64(0xCBF29CE484222325)
     start = 0
     for end in range(n + 1):
-        if end < n and cps[end] != 10:
+        c = np.uint64(cps[end]) if end < n else np.uint64(10)
+        if c == 46:
+            dots += 1
+        else:
+            out[2] += dots // 3
+            dots = 0
+            if c == 35:  # '#'
+                out[1] += 1
+            elif c == 0x2026:  # '…'
+                out[2] += 1
+        if lo <= end < hi:
+            if c == 10:
+                pending += 1
+            else:
+                if pending >= 2:  # the paragraph ended at the first of those breaks
+                    paragraph_hashes[paragraphs] = _mix(paragraph_hash ^ np.uint64(end - pending - paragraph_start))
+                    paragraph_lengths[paragraphs] = end - pending - paragraph_start
+                    paragraphs += 1
+                    paragraph_hash = np.uint64(0xCBF29CE484222325)
+                    paragraph_start = end
+                elif pending == 1:
+                    paragraph_hash = (paragraph_hash ^ np.uint64(10)) * _FNV
+                pending = 0
+                paragraph_hash = (paragraph_hash ^ c) * _FNV
+        if c != 10:
+            line_hash = (line_hash ^ c) * _FNV
             continue
-        if end == n and start == n and n > 0:
-            break  # splitlines() gives no line after a final break
-        if n == 0:
-            break
-        out[7] += 1  # a splitlines() line
-        line_hash = _piece_hash(cps, start, end)
+        if end == n and start == n:
+            break  # no line after a final break (nor in "")
+        # The line from start to end: a splitlines() line and, unless empty, a piece.
+        out[7] += 1
+        line_hash = _mix(line_hash ^ np.uint64(end - start))
         if end > start or start == 0:
             piece_hashes[count] = line_hash
             piece_lengths[count] = end - start
@@ -495,38 +528,21 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
             hashes[nonblank] = line_hash
             lengths[nonblank] = end - start
             nonblank += 1
+        line_hash = np.uint64(0xCBF29CE484222325)
         start = end + 1
-    out[6], lengths_sum = _duplicates(hashes, lengths, nonblank)
-    out[17] = lengths_sum
+    out[6], out[17] = _duplicates(hashes, lengths, nonblank)
     if n == 0 or cps[n - 1] == 10:  # the empty piece after a final break (the only one of "")
         piece_hashes[count] = _piece_hash(cps, n, n)
         piece_lengths[count] = 0
         count += 1
     out[10] = count
     out[11], out[12] = _duplicates(piece_hashes, piece_lengths, count)
-    # Paragraphs: strip surrounding whitespace, then split at runs of two or more breaks.
-    lo, hi = 0, n
-    while lo < hi and _flag(int(cps[lo]), flags) & (SPACE | NEWLINE):
-        lo += 1
-    while hi > lo and _flag(int(cps[hi - 1]), flags) & (SPACE | NEWLINE):
-        hi -= 1
-    count = 0
-    start = lo
-    i = lo
-    while i <= hi:
-        if i < hi and not (cps[i] == 10 and i + 1 < hi and cps[i + 1] == 10):
-            i += 1
-            continue
-        hashes[count] = _piece_hash(cps, start, i)
-        lengths[count] = i - start
-        count += 1
-        while i < hi and cps[i] == 10:
-            i += 1
-        start = i
-        if i >= hi:
-            break
-    out[13] = count
-    out[14], out[15] = _duplicates(hashes, lengths, count)
+    # The last paragraph (the only one, empty, of a text of white space alone).
+    paragraph_hashes[paragraphs] = _mix(paragraph_hash ^ np.uint64(hi - paragraph_start))
+    paragraph_lengths[paragraphs] = hi - paragraph_start
+    paragraphs += 1
+    out[13] = paragraphs
+    out[14], out[15] = _duplicates(paragraph_hashes, paragraph_lengths, paragraphs)
     return out
 
 

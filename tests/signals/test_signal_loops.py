@@ -119,6 +119,15 @@ def test_the_same_bits_on_real_scripts_and_edge_cases(text: str) -> None:
     _tokens_agree(text)
 
 
+def test_paragraphs_that_differ_by_the_place_of_a_break_are_no_repeats() -> None:
+    # A single break inside a paragraph is part of it: "ab\nc" and "a\nbc" hold the same letters
+    # and are as long, only the break's place tells them apart; the second "ab\nc" repeats the first.
+    text = "ab\nc\n\na\nbc\n\nab\nc"
+    for measured in _all(text, "en"):
+        assert measured[12] == 1 / 3  # dup_para_share
+        assert measured[14] == 4 / len(text)  # dup_para_chars
+
+
 def test_stop_word_hashes_are_the_same_from_numpy_and_compiled_tokens() -> None:
     fresh = QualityMeasurer()
     by_numpy = [fresh.stop_hashes(lang)[0].tobytes() for lang in ("en", "de", "ru", "zh", "ja")]

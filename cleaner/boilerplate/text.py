@@ -58,6 +58,11 @@ DATE_LINE_COST = 8.0
 # pattern (1.2 us a line, most of it on the long lines of prose that hold a figure);
 # tests/boilerplate/test_boilerplate_text_speed.py matches a line at the bound.
 DATE_LINE_MAX_WORDS = 19
+# A date line holds at least this many digits: each of the pattern's dates does (1.2.87 four,
+# "May 1, 2019" and "1 May 2019" five), so an ASCII line with fewer (\d is 0-9 there) is no
+# date line, without running the pattern (tests/boilerplate/test_boilerplate_text_speed.py
+# checks it on lines built from dates).
+DATE_LINE_MIN_DIGITS = 4
 # Sentence ends; ")" and "]" are left out: "Week 12 power rankings (133)" is a headline. A
 # colon counts: "You will need:" opens what follows (tune half: recall 0.962 -> 0.971).
 _SENTENCE_END = re.compile(r"[.!?…。！？।۔؟:»”\"']\s*$")
@@ -107,9 +112,10 @@ def is_date_line(text: str, words: int, digits: float | None = None) -> bool:
     """
     if words > DATE_LINE_MAX_WORDS:
         return False
-    # Every date holds a digit, and in ASCII text \d is 0-9: most short lines have none, and one
-    # search for it costs a fraction of the pattern's backtracking over the month names.
-    if text.isascii() and (_ASCII_DIGIT.search(text) is None if digits is None else digits == 0):
+    # Every date holds a digit (DATE_LINE_MIN_DIGITS, where they are counted), and in ASCII text
+    # \d is 0-9: most short lines have none, and one search for it costs a fraction of the
+    # pattern's backtracking over the month names.
+    if text.isascii() and (_ASCII_DIGIT.search(text) is None if digits is None else digits < DATE_LINE_MIN_DIGITS):
         return False
     return _DATE_LINE.match(text) is not None
 
@@ -277,7 +283,7 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     word_counts, byte_rows = _word_counts(flat)
     counts = iter(word_counts)
     # is_date_line's own first tests, over the counted bytes: more than DATE_LINE_MAX_WORDS
-    # words, or an ASCII line without a digit, is no date line. Those units' dates start False
+    # words, or an ASCII line of fewer than DATE_LINE_MIN_DIGITS digits, is no date line. Those units' dates start False
     # (the others None: not asked yet), so the span scoring, the headline check and the scorer's
     # columns never call it on them (on the text dump 58,329 calls in article_spans, 8 dates).
     no_date = iter(() if byte_rows is None else _no_date_lines(word_counts, byte_rows))
@@ -298,10 +304,9 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
 
 def _no_date_lines(words: list[int], byte_rows: np.ndarray) -> list[bool]:
     """Which lines (their word_count, their _byte_facts) is_date_line rules out by its first
-    tests alone: more than DATE_LINE_MAX_WORDS words, or ASCII without a digit."""
-    ruled_out: list[bool] = (
-        (np.array(words) > DATE_LINE_MAX_WORDS) | ((byte_rows[:, _WIDE] | byte_rows[:, _DIGIT_COUNT]) == 0)
-    ).tolist()
+    tests alone: more than DATE_LINE_MAX_WORDS words, or ASCII with fewer than DATE_LINE_MIN_DIGITS digits."""
+    ascii_few_digits = (byte_rows[:, _WIDE] == 0) & (byte_rows[:, _DIGIT_COUNT] < DATE_LINE_MIN_DIGITS)
+    ruled_out: list[bool] = ((np.array(words) > DATE_LINE_MAX_WORDS) | ascii_few_digits).tolist()
     return ruled_out
 
 
@@ -629,7 +634,8 @@ _PUNCT_BYTES[list(b".,;:!?")] = 1
 
 def _line_flags(text: str, words: int, digits: float) -> tuple[bool, bool, bool, bool, bool, bool]:
     """A non-blank line's pattern columns for line_features, in the order of _FLAG_COLUMNS, given
-    its word_count and its count of ASCII digits (an ASCII line without one is no date line)."""
+    its word_count and its count of ASCII digits (an ASCII line of fewer than
+    DATE_LINE_MIN_DIGITS is no date line)."""
     return (
         text[0].islower(), is_menu_item(text, words), is_breadcrumb(text), is_date_line(text, words, digits),
         _BYLINE.match(text) is not None, is_truncated(text),
@@ -662,10 +668,11 @@ def _flag_rows(
 
     Each test only rules out what the flag's own pattern cannot match on an ASCII line: its
     first byte no lower-case letter (starts_lower), more than four words (is_menu_item), none
-    of the separators (is_breadcrumb), more than DATE_LINE_MAX_WORDS words or no digit
-    (is_date_line), a first byte that is a word character and starts none of the byline words
-    (_BYLINE: ``\\W*`` matches nothing then), and a line that ends neither with "...", "]" nor
-    white space nor a character beyond ASCII (_TRUNCATED: "...", "…" or "]", then white space).
+    of the separators (is_breadcrumb), more than DATE_LINE_MAX_WORDS words or fewer than
+    DATE_LINE_MIN_DIGITS digits (is_date_line), a first byte that is a word character and
+    starts none of the byline words (_BYLINE: ``\\W*`` matches nothing then), and a line that
+    ends neither with "...", "]" nor white space nor a character beyond ASCII (_TRUNCATED:
+    "...", "…" or "]", then white space).
     tests/boilerplate/test_line_features_batch.py checks the rows against the per-line form.
     """
     n = len(texts)
@@ -679,7 +686,7 @@ def _flag_rows(
         wide | _LOWER_BYTES[first_byte],
         wide | (count <= 4),
         wide | (counted[:, _CRUMBS] > 0),
-        (count <= DATE_LINE_MAX_WORDS) & (wide | (digits > 0)),
+        (count <= DATE_LINE_MAX_WORDS) & (wide | (digits >= DATE_LINE_MIN_DIGITS)),
         wide | ~_WORD_BYTES[first_byte] | _BYLINE_FIRST[first_byte],
         (last_byte == 0x5D) | _SPACE_OR_WIDE_BYTES[last_byte] | (counted[:, _DOTS] > 0),
     )

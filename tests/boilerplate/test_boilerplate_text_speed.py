@@ -206,3 +206,14 @@ _DATE_PIECES = st.sampled_from(["Mon,", " ", "  ", "12/05/2019", "May", "12th", 
 @given(st.lists(_DATE_PIECES, min_size=1, max_size=40).map("".join))
 def test_date_lines_never_exceed_the_word_bound(line: str) -> None:
     assert T.is_date_line(line, T.word_count(line)) is (T._DATE_LINE.match(line) is not None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DATE_PIECES | st.sampled_from(["1", "5/", "05.", "3 ", "Dec", "1st"]), max_size=30).map("".join))
+def test_an_ascii_date_line_holds_the_fewest_digits(line: str) -> None:
+    # is_date_line, given the digits, rules out an ASCII line with fewer than DATE_LINE_MIN_DIGITS.
+    digits = sum(map(line.count, "0123456789"))
+    matches = T._DATE_LINE.match(line) is not None
+    if line.isascii() and matches:
+        assert digits >= T.DATE_LINE_MIN_DIGITS
+    assert T.is_date_line(line, T.word_count(line), digits) is matches

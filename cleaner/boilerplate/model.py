@@ -450,11 +450,16 @@ def keep_masks(
     no unit reaches its bar gets its scores, for the rescue. The same masks as keep_mask on
     ``model.predict(rows)``."""
     reached = model.reaches(rows, bar_levels(reasons, bars))
+    # Which pages have a unit that reaches its bar, for all pages at once (a call per page cost
+    # more). reduceat gives a page without units the next page's first value: never read.
+    sizes = np.asarray(lengths, dtype=np.intp)
+    firsts = np.minimum(np.cumsum(sizes) - sizes, max(reached.size - 1, 0))
+    held = np.add.reduceat(reached, firsts) > 0 if reached.size else np.zeros(len(sizes), dtype=bool)
     masks: list[np.ndarray] = []
     at = 0
-    for length in lengths:
+    for length, any_kept in zip(lengths, held.tolist(), strict=True):
         keep = reached[at : at + length]
-        if length and not keep.any():
+        if length and not any_kept:
             scores = model.predict(rows[at : at + length])
             keep = scores >= EMPTY_RESCUE * float(scores.max())
         masks.append(keep)

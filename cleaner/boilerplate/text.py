@@ -1121,7 +1121,7 @@ def _model_verdicts(
             out.append(verdicts)
             continue
         page = list(verdicts)
-        for i, value in zip(rows, keep, strict=True):
+        for i, value in zip(rows, keep.tolist(), strict=True):  # Python bools: no numpy scalar per line
             if value:
                 page[i] = None
             elif page[i] is None:

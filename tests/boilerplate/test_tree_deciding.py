@@ -73,3 +73,16 @@ def test_keep_masks_are_keep_mask_on_the_whole_scores(bars: tuple[float, float, 
     assert [mask.tolist() for mask in got] == [mask.tolist() for mask in expected]
     assert np.array_equal(bar_levels(reasons, bars)[: lengths[0]] == np.inf,
                           np.array([r in (Reason.LEGAL, Reason.SOURCE) for r in reasons[: lengths[0]]]))  # fmt: skip
+
+
+def test_keep_masks_take_pages_without_units_anywhere() -> None:
+    # A page of no units gets an empty mask, first, between and after pages that have some (high
+    # bars: pages where no unit reaches its bar go to the rescue).
+    model = _model()
+    rows, reasons, lengths = _seed_rows()
+    bars = (0.999, 0.999, 0.999)
+    with_empty = [0, lengths[0], 0, 0, *lengths[1:], 0]
+    got = keep_masks(model, rows, reasons, bars, with_empty)
+    expected = keep_masks(model, rows, reasons, bars, lengths)
+    assert [mask.tolist() for mask in got if mask.size] == [mask.tolist() for mask in expected if mask.size]
+    assert [mask.size for mask in got] == with_empty

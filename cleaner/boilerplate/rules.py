@@ -1295,7 +1295,10 @@ def _trigger_kernel() -> Any:
     except ImportError:
         return None
 
-    # At each place in a line, only the words starting with its two bytes are compared.
+    # At each place in a line, only the words starting with its two bytes are compared. (Tried:
+    # a bit table of the 34 pairs that start a word, read before ``first``, and the last byte
+    # outside the loop: 0.106 and 0.110 against 0.106 CPU-s on the dump's 28 million bytes; a
+    # tenth of the places start a candidate, " c", " s", " y" among them.)
     @numba.njit(cache=True)
     def masks(text, starts, ends, single, data, bounds, bits, first):
         out = np.zeros(starts.shape[0], dtype=np.int64)

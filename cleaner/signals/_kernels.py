@@ -671,7 +671,10 @@ def _ngram_signals(hashes: U64, lengths: I64, out: npt.NDArray[np.float64], char
     """Top 2-4-gram and repeated 5-10-gram character shares into ``out[16:25]``.
 
     The same results as :func:`top_ngram_chars` and :func:`dup_ngram_chars`, with the n-gram hashes
-    extended one word at a time and one table reused for every n.
+    extended one word at a time and one table reused for every n. On the dump's 4.5 million tokens
+    the 2-, 3- and 4-gram counts take 0.109 of its 0.14 CPU-s (the repeated 5-10-grams stop early:
+    20% of the texts have a repeated 5-gram); counting the three in one pass, three tables, took
+    0.112.
     """
     tokens = hashes.shape[0]
     size = _table_size(tokens)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 
@@ -763,6 +763,23 @@ def model_scores(page: Analysis, model: TreeModel, context: TreeModel | None = N
     return scores
 
 
+def model_scores_many(
+    pages: Sequence[Analysis], model: TreeModel, context: TreeModel | None = None
+) -> list[np.ndarray]:
+    """model_scores of each page (each with blocks), the same values, with one walk of each model
+    over all their blocks: a walk costs about 30 us a call besides its rows, and pages have a
+    hundred blocks each (a row's sum never depends on the other rows)."""
+    rows = [block_features(page, model.tokens, model.class_scores) for page in pages]
+    cuts = np.cumsum([len(page_rows) for page_rows in rows])[:-1]
+    stacked = np.concatenate(rows) if len(rows) > 1 else rows[0]
+    scores = model.predict(stacked)
+    if context is None:
+        return np.split(scores, cuts)
+    firsts = np.split(scores, cuts)
+    around = [context_features(page, page_scores) for page, page_scores in zip(pages, firsts, strict=True)]
+    return np.split(context.predict(np.concatenate([stacked, np.concatenate(around)], axis=1)), cuts)
+
+
 def model_keeps(
     page: Analysis, model: TreeModel, scores: np.ndarray | None = None, context: TreeModel | None = None
 ) -> list[bool]:
@@ -842,18 +859,54 @@ def extract(
     of the nearest cue above it, else ``boilerplate.low_score``; its detail gives the score.
     ``as_markdown`` writes the kept blocks as Markdown (see ``markdown``) instead of plain text.
     """
-    page = analyse(html, cues, captions, utf8, lines)
-    if page is None or not page.blocks:
-        fallback = _text_without_body(html)
-        return Extraction(fallback, tuple(page.hidden_drops) if page is not None else ())
+    (result,) = extract_many([(html, utf8)], cues, captions, model, learned, as_markdown, context, lines)
+    return result
+
+
+def extract_many(
+    pages: Sequence[tuple[str, bytes | None]],
+    cues: ClassCues | None = None,
+    captions: bool = False,
+    model: TreeModel | None = None,
+    learned: bool = True,
+    as_markdown: bool = False,
+    context: TreeModel | None = None,
+    lines: LineCues | None = None,
+) -> list[Extraction]:
+    """``extract`` of each page (its markup and, where the caller has them, its UTF-8 bytes), the
+    same results; the scorer's models walk the blocks of all the pages at once
+    (model_scores_many), so a stage hands its pages over in batches."""
+    analysed = [analyse(html, cues, captions, utf8, lines) for html, utf8 in pages]
+    with_blocks = [page for page in analysed if page is not None and page.blocks]
     if model is None and learned:
         model = packaged(HTML_MODEL)
         context = packaged(CONTEXT_MODEL)
-    if model is None or not learned or not page.blocks:
+    scored: list[np.ndarray | None]
+    if model is None or not learned or not with_blocks:
+        scored = []
+    else:
+        scored = list(model_scores_many(with_blocks, model, context))
+    found = iter(scored)
+    out = []
+    for (html, _), page in zip(pages, analysed, strict=True):
+        if page is None or not page.blocks:
+            fallback = _text_without_body(html)
+            out.append(Extraction(fallback, tuple(page.hidden_drops) if page is not None else ()))
+            continue
+        scores = next(found, None)
+        out.append(_extraction(page, model if scores is not None else None, scores, context, captions, as_markdown))
+    return out
+
+
+def _extraction(
+    page: Analysis, model: TreeModel | None, scores: np.ndarray | None, context: TreeModel | None, captions: bool,
+    as_markdown: bool,
+) -> Extraction:  # fmt: skip
+    """A page's text and drops: the rules' verdicts, or with ``model`` and its ``scores`` the scorer's."""
+    if model is None or scores is None:
         keep = [reason is None for reason in page.rule_reasons]
         scores = None
     else:
-        scores = model_scores(page, model, context)
         keep = model_keeps(page, model, scores, context)
     blocks = page.blocks
     drops: list[Drop] = page.hidden_drops

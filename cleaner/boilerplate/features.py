@@ -642,37 +642,67 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     >>> rows[:, [0, 1, 3]].round(2).tolist()  # score, its <p>'s mean, the <div>'s (or the root's)
     [[1.0, 1.0, 0.82], [0.5, 0.5, 0.82], [0.0, 0.0, 0.71]]
     """
-    blocks, elements = page.blocks, page.elements
-    n, n_el = len(blocks), len(elements)
-    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
-    if not n:
-        return out
-    size = np.maximum(page.sizes, 1.0)
+    return context_features_many([page], np.asarray(scores, dtype=np.float64))
+
+
+def context_features_many(pages: Sequence[Analysis], scores: np.ndarray) -> np.ndarray:
+    """context_features of each page, the first stage's ``scores`` and the rows of one page after
+    another's, the same values: array passes over all the pages' blocks and elements at once
+    (their slots as in block_features_many), the sums of floats and the windows page by page in
+    the same order (tests/boilerplate/test_block_features_many.py compares them with the
+    one-page form's)."""
+    pages = [page for page in pages if len(page.blocks)]
     scores = np.asarray(scores, dtype=np.float64)
+    if not pages:
+        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
+    count = len(pages)
+    n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
+    widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
+    n, n_slots = int(n_blocks.sum()), int(widths.sum())
+    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
+    base = np.zeros(count, dtype=np.intp)  # each page's first slot; its root's slot is base + width - 1
+    np.cumsum(widths[:-1], out=base[1:])
+    roots = base + widths - 1
+    first = np.zeros(count, dtype=np.intp)  # each page's first block
+    np.cumsum(n_blocks[:-1], out=first[1:])
+    page_of_slot = np.repeat(np.arange(count), widths)
+    page_of_block = np.repeat(np.arange(count), n_blocks)
+    local_parents: list[int] = []
+    local_ends: list[int] = []
+    owners: list[int] = []
+    for page in pages:
+        local_parents += page.elements.parents
+        local_parents.append(-2)
+        local_ends += page.elements.ends
+        local_ends.append(0)
+        owners += page.blocks.owners
+    size = np.maximum(np.concatenate([page.sizes for page in pages]) if count > 1 else pages[0].sizes, 1.0)
     weighted = scores * size
-    # Per element (the root at index n_el): sums of score x chars and of chars over its subtree.
-    where = np.asarray(blocks.owners, dtype=np.intp)
-    where[where < 0] = n_el
-    parent = np.empty(n_el + 1, dtype=np.intp)
-    parent[:n_el] = elements.parents
-    parent[parent < 0] = n_el
-    parent[n_el] = n_el
+    # Per slot (a page's root's slot last): sums of score x chars and of chars over its subtree.
+    owner = np.array(owners, dtype=np.intp)
+    where = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])
+    local_parent = np.array(local_parents, dtype=np.intp)
+    parent = np.where(local_parent >= 0, local_parent + base[page_of_slot], roots[page_of_slot])
+    ends = np.array(local_ends, dtype=np.intp) + base[page_of_slot]
+    is_root = local_parent == -2
+    ends[is_root] = roots + 1  # a root's slot: the run of its page
     # Summed up the tree on Python floats (the same additions in the same order as on the
     # arrays' elements, without a numpy scalar per access: a third of this function's time).
-    # The characters are whole numbers: summed over each subtree (a run of ids) in any order.
-    chars_own = np.bincount(where, size, minlength=n_el + 1)
-    char_sum = np.empty(n_el + 1, dtype=np.float64)
-    char_sum[:n_el] = subtree_sums(chars_own[:n_el], np.asarray(elements.ends, dtype=np.intp))
-    char_sum[n_el] = chars_own.sum()
+    # The characters are whole numbers: summed over each subtree (a run of slots) in any order.
+    chars_own = np.bincount(where, size, minlength=n_slots)
+    char_sum = subtree_sums(chars_own, ends)
+    char_sum[roots] = np.bincount(page_of_slot, chars_own, minlength=count)
     # The scores are not: added up the tree, children last to first. An element without blocks
-    # under it adds 0.0, which changes no sum: only those with blocks are visited.
-    scores_up = np.bincount(where, weighted, minlength=n_el + 1).tolist()
+    # under it adds 0.0, which changes no sum: only those with blocks are visited (a page's
+    # additions stay in its slots: the pages' order between them changes nothing).
+    scores_up = np.bincount(where, weighted, minlength=n_slots).tolist()
     parents = parent.tolist()
-    for eid in np.flatnonzero(char_sum[:n_el])[::-1].tolist():
+    for eid in np.flatnonzero((char_sum != 0) & ~is_root)[::-1].tolist():
         scores_up[parents[eid]] += scores_up[eid]
     score_sum = np.array(scores_up)
     mean = score_sum / np.maximum(char_sum, 1.0)
-    total = float(size.sum())
+    page_chars = np.bincount(page_of_block, size, minlength=count)  # whole numbers
+    total = page_chars[page_of_block]
     out[:, 0] = scores
     # The block's element and its next ancestors (the root's slot is its own parent), all levels at once.
     levels = np.empty((CONTEXT_LEVELS, n), dtype=np.int64)
@@ -682,30 +712,42 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     out[:, 1 : 1 + 2 * CONTEXT_LEVELS : 2] = mean[levels].T
     out[:, 2 : 2 + 2 * CONTEXT_LEVELS : 2] = (char_sum[levels] / total).T
     column = 1 + 2 * CONTEXT_LEVELS
-    cumulative = np.concatenate([[0.0], np.cumsum(weighted)])
-    chars = np.concatenate([[0.0], np.cumsum(size)])
     radii = np.array(CONTEXT_WINDOWS)[:, None]
-    lo = np.maximum(np.arange(n) - radii, 0)
-    hi = np.minimum(np.arange(n) + radii + 1, n)
-    out[:, column : column + len(CONTEXT_WINDOWS)] = ((cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])).T
+    page_wide = np.zeros((count, 6), dtype=np.float64)
+    at_best = np.zeros(n_slots, dtype=bool)
+    sure = np.bincount(page_of_block, np.where(scores >= SURE_SCORE, size, 0.0), minlength=count).tolist()
+    kept = np.bincount(page_of_block, np.where(scores >= 0.5, size, 0.0), minlength=count).tolist()
+    highest = np.maximum.reduceat(scores, first).tolist()
+    spans = zip(first.tolist(), (first + n_blocks).tolist(), base.tolist(), roots.tolist(), strict=True)
+    for k, (start, stop, page_base, root) in enumerate(spans):
+        # The windows and the page's expected content: sums of floats, the page's own.
+        page_weighted = weighted[start:stop]
+        length = stop - start
+        cumulative = np.concatenate([[0.0], np.cumsum(page_weighted)])
+        chars = np.concatenate([[0.0], np.cumsum(size[start:stop])])
+        lo = np.maximum(np.arange(length) - radii, 0)
+        hi = np.minimum(np.arange(length) + radii + 1, length)
+        windows = (cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])
+        out[start:stop, column : column + len(CONTEXT_WINDOWS)] = windows.T
+        expected = float(page_weighted.sum())
+        page_total = float(page_chars[k])
+        values = [expected / page_total, kept[k] / page_total, highest[k]]
+        # How concentrated the content the scores expect is in one subtree: the element whose
+        # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
+        # the page's expected content), that F1, its share of the page, and whether each block lies
+        # in it; and the share of the expected content in blocks scored at least SURE_SCORE.
+        if root > page_base:
+            subtree_f1 = 2.0 * score_sum[page_base:root] / np.maximum(char_sum[page_base:root] + expected, 1e-12)
+            best = int(np.argmax(subtree_f1))
+            at_best[page_base + best : ends[page_base + best]] = True  # a subtree is a run of slots
+            values += [subtree_f1[best], char_sum[page_base + best] / page_total]
+        else:
+            values += [0.0, 0.0]
+        values.append(sure[k] / max(expected, 1e-12))
+        page_wide[k] = values
     column += len(CONTEXT_WINDOWS)
-    expected = float(weighted.sum())
-    page_wide = [expected / total, float(size[scores >= 0.5].sum()) / total, float(scores.max())]
-    # How concentrated the content the scores expect is in one subtree: the element whose
-    # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
-    # the page's expected content), that F1, its share of the page, and whether each block lies
-    # in it; and the share of the expected content in blocks scored at least SURE_SCORE.
-    if n_el:
-        subtree_f1 = 2.0 * score_sum[:n_el] / np.maximum(char_sum[:n_el] + expected, 1e-12)
-        best = int(np.argmax(subtree_f1))
-        inside = np.zeros(n_el + 1, dtype=bool)
-        inside[best : elements.ends[best]] = True  # a subtree is a run of elements in document order
-        page_wide += [subtree_f1[best], char_sum[best] / total]
-        out[:, column + 5] = inside[where]
-    else:
-        page_wide += [0.0, 0.0]
-    page_wide.append(float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12))
-    out[:, [column, column + 1, column + 2, column + 3, column + 4, column + 6]] = np.array(page_wide)
+    out[:, column + 5] = at_best[where]
+    out[:, [column, column + 1, column + 2, column + 3, column + 4, column + 6]] = page_wide[page_of_block]
     return out
 
 

@@ -44,6 +44,7 @@ from cleaner.boilerplate.features import (
     block_features,
     block_features_many,
     context_features,
+    context_features_many,
     menu_share,
     subtree_sums,
 )
@@ -781,9 +782,8 @@ def model_scores_many(
     scores = model.predict(stacked)
     if context is None:
         return np.split(scores, cuts)
-    firsts = np.split(scores, cuts)
-    around = [context_features(page, page_scores) for page, page_scores in zip(pages, firsts, strict=True)]
-    return np.split(context.predict(np.concatenate([stacked, np.concatenate(around)], axis=1)), cuts)
+    around = context_features_many(pages, scores)
+    return np.split(context.predict(np.concatenate([stacked, around], axis=1)), cuts)
 
 
 def model_keeps(

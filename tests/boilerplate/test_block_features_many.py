@@ -1,5 +1,5 @@
-"""features.block_features_many (the rows of a batch of pages in one set of array passes) gives each
-page the rows the one-page form gave it (tests/boilerplate/oracle_block_features.py), value for
+"""features.block_features_many and context_features_many (the rows of a batch of pages in one set of
+array passes) give each page the rows the one-page forms gave it (tests/boilerplate/oracle_block_features.py), value for
 value, whatever the batch: pages of one block, pages without elements around their blocks,
 repeated items, deep nesting, scripts without spaces."""
 
@@ -9,9 +9,9 @@ import gzip
 from pathlib import Path
 
 import numpy as np
-from oracle_block_features import one_page_block_features
+from oracle_block_features import one_page_block_features, one_page_context_features
 
-from cleaner.boilerplate.features import block_features, block_features_many
+from cleaner.boilerplate.features import block_features, block_features_many, context_features, context_features_many
 from cleaner.boilerplate.html import analyse
 from cleaner.boilerplate.model import HTML_MODEL, packaged
 
@@ -48,3 +48,16 @@ def test_a_batch_gives_each_page_the_rows_of_the_one_page_form() -> None:
         assert np.array_equal(block_features(page, model.tokens), rows)
     assert np.array_equal(block_features_many(pages[3:6], model.tokens), np.concatenate(expected[3:6]))
     assert block_features_many([], model.tokens).shape == (0, batch.shape[1])
+
+
+def test_a_batch_gives_each_page_the_context_rows_of_the_one_page_form() -> None:
+    pages = [page for page in _pages() if len(page.blocks)]
+    rng = np.random.default_rng(5)
+    scores = [rng.random(len(page.blocks)) for page in pages]
+    scores[1][:] = 0.0  # nothing expected on a page
+    expected = [one_page_context_features(page, page_scores) for page, page_scores in zip(pages, scores, strict=True)]
+    batch = context_features_many(pages, np.concatenate(scores))
+    assert batch.dtype == np.float32
+    assert np.array_equal(batch, np.concatenate(expected))
+    for page, page_scores, rows in zip(pages, scores, expected, strict=True):
+        assert np.array_equal(context_features(page, page_scores), rows)

@@ -260,6 +260,7 @@ def block_features_many(
     local_ends: list[int] = []
     tags: list[str] = []
     names: list[str] = []
+    chars_list: list[int] = []
     owners: list[int] = []
     for page in pages:
         elements = page.elements
@@ -271,6 +272,8 @@ def block_features_many(
         tags.append("")
         names += elements.names
         names.append("")
+        chars_list += page.totals.chars
+        chars_list.append(0)
         owners += page.blocks.owners
     slot_base = base[page_of_slot]
     local_parent = np.array(local_parents, dtype=np.intp)
@@ -283,26 +286,18 @@ def block_features_many(
     ends = np.array(local_ends, dtype=np.intp)[element_slots] + slot_base[element_slots]
     owner = np.array(owners, dtype=np.intp)
     eids = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])  # each block's slot
-    # Sibling groups: (names, tag, parent) -> [members with text, their characters], one lookup per
-    # element (a Counter's ``+=`` on a new key goes through its Python __missing__; most keys are
-    # new), page by page; then keyed by slots (-1 - base for a top element: no two pages share a key).
-    groups: dict[tuple[str, str, int], list[int]] = {}
-    largest_group: list[int] = []
-    for page, page_base in zip(pages, base.tolist(), strict=True):
-        elements = page.elements
-        page_groups: dict[tuple[str, str, int], list[int]] = {}
-        keys = zip(elements.names, elements.tags, elements.parents, strict=True)
-        for key, size in zip(keys, page.totals.chars, strict=True):
-            if size:
-                group = page_groups.get(key)
-                if group is None:
-                    page_groups[key] = [1, size]
-                else:
-                    group[0] += 1
-                    group[1] += size
-        largest_group.append(max((group[0] for group in page_groups.values()), default=0))
-        for (el_names, tag, el_parent), group in page_groups.items():
-            groups[(el_names, tag, el_parent + page_base if el_parent >= 0 else -1 - page_base)] = group
+    # Sibling groups: (names, tag, parent) -> members with text and their characters. Each slot's
+    # key gets the number of its first slot (one dict.setdefault a slot, from C; a top element's
+    # parent in the key is -1 - base, a root's slot's is alone: no two pages share a key); the
+    # counts and sums are then array passes, read at every slot, and the largest group of a page
+    # is the largest count of its slots.
+    first_slot: dict[tuple[str, str, int], int] = {}
+    keys = zip(names, tags, group_parents, strict=True)
+    key_ids = np.fromiter(map(first_slot.setdefault, keys, itertools.count()), dtype=np.intp, count=n_slots)
+    el_chars = np.array(chars_list, dtype=np.float64)  # characters under each slot (0 at a root's)
+    members = np.bincount(key_ids, el_chars > 0, minlength=n_slots)[key_ids].astype(np.int64)
+    group_chars = np.bincount(key_ids, el_chars, minlength=n_slots)[key_ids]  # whole numbers: exact
+    largest_group = np.maximum.reduceat(members, base).tolist()
     # Per slot: depth, the ancestor tags (itself included) as bits, token scores along the path,
     # repeated-group size (zeros at a root's slot). A subtree is a run of slots (Elements.ends): an
     # element's ancestors-or-self are the runs that cover it. An element's depth is its place in its
@@ -324,13 +319,10 @@ def block_features_many(
     running = np.zeros(n_slots + 1, dtype=np.int64)
     np.cumsum(per_slot, out=running[1:])
     needed = element_slots[running[ends] > running[element_slots]].tolist()
-    # Per needed element: its own token score and its sibling group (size, characters) if it has 3
-    # members or more; the path's values are then scanned down from the root (the root's slot holds
-    # zeros).
+    # Per needed element: its own token score; the path's values are then scanned down from the
+    # root (the root's slot holds zeros).
     own_of = class_scores if class_scores is not None else {}  # class strings repeat within a page
     t_own = [0.0] * n_slots
-    size_of = [0] * n_slots
-    share_of = [0] * n_slots
     for eid in needed:
         el_names = names[eid]
         if el_names and token_scores:
@@ -341,9 +333,6 @@ def block_features_many(
                 if len(own_of) < CLASS_SCORES_KEPT:
                     own_of[el_names] = own
             t_own[eid] = own
-        group = groups.get((el_names, tags[eid], group_parents[eid]))
-        if group is not None and group[0] >= 3:
-            size_of[eid], share_of[eid] = group
     # The sum along the path, root first: floats, so added in that order, one element at a time.
     t_sum = t_own.copy()
     for eid in needed:
@@ -356,7 +345,10 @@ def block_features_many(
     own_arr = np.array(t_own)
     t_min = np.where(own_arr < 0.0, own_arr, 0.0)  # as min(0.0, ...) keeps the first of equals: never -0.0
     t_max = np.where(own_arr > 0.0, own_arr, 0.0)
-    size_array = np.array(size_of, dtype=np.int64)
+    # A slot's sibling group (size, characters) where it has 3 members or more (only the needed
+    # slots' are ever read: a path of needed slots holds only needed slots).
+    grouped = members >= 3
+    size_array = np.where(grouped, members, 0)
     rank = size_array * int(widths.max())  # by size, then depth (unique on a path)
     rank[rank > 0] += depth[rank > 0].astype(np.int64)
     source = np.arange(n_slots, dtype=np.intp)
@@ -369,7 +361,7 @@ def block_features_many(
         source = np.where(higher, source[jump], source)
         jump = jump[jump]
     group_size = size_array[source]
-    group_share_raw = np.array(share_of, dtype=np.int64)[source]
+    group_share_raw = np.where(grouped, group_chars, 0.0)[source]
 
     col = _COL
     texts: list[str] = []
@@ -419,7 +411,6 @@ def block_features_many(
     out[:, col["repeats_on_page"]] = repeats
     # Per element, then picked by each block's innermost element (root values for -1).
     page_links = link_total / total_chars
-    el_chars_list: list[int] = []
     el_links_list: list[int] = []
     el_good_list: list[int] = []
     cards: list[bool] = []
@@ -431,8 +422,6 @@ def block_features_many(
     in_repeated: list[bool] = []
     for page in pages:
         totals, n_el = page.totals, len(page.elements)
-        el_chars_list += totals.chars
-        el_chars_list.append(0)
         el_links_list += totals.links
         el_links_list.append(0)
         el_good_list += totals.good
@@ -451,7 +440,6 @@ def block_features_many(
         in_items.append(False)
         in_repeated += page.in_repeated or [False] * n_el
         in_repeated.append(False)
-    el_chars = np.array(el_chars_list, dtype=np.float64)
     slot_chars = total_chars[page_of_slot]
     # The element's, its parent's and its grandparent's share, link density and good share, with
     # its root's values (1, the page's, 1) in a root's slot (its own parent).

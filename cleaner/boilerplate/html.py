@@ -434,6 +434,8 @@ class _Totals:
 
 
 def _totals(blocks: Blocks, goods: list[int], elements: Elements) -> _Totals:
+    # The same sums by bincount and features.subtree_sums took 15.3 ms for the 181 Scrapinghub
+    # pages against these loops' 14.0 (in process): too few elements a page for numpy's cost per call.
     n_el = len(elements)
     good = [0] * n_el
     chars = [0] * n_el
@@ -724,6 +726,11 @@ def _repeated_items(elements: Elements, totals: _Totals) -> tuple[float, list[bo
     ...                                  for i in range(4)) + "</div><p>Footer line</p>")
     >>> round(page.items_share, 2), sum(page.in_items), sum(page.in_repeated)
     (0.9, 8, 8)
+
+    Measured slower on the 181 Scrapinghub pages (23 ms for all in process, same results on
+    1,678 pages): the keys numbered by dict.setdefault from C with the runs counted and covered
+    in numpy (44 ms), and every key made from C then counted by a Counter, grouping only the runs
+    (34 ms). A page's few hundred elements are too few for numpy's cost per call.
     """
     groups: dict[tuple[int, str, str], list[int]] = {}  # (parent, tag, class string without digits)
     kinds: dict[str, str] = {}  # class strings repeat within a page

@@ -9,7 +9,7 @@ Three pieces the pipeline composes:
 Every removal is a Drop with a ``boilerplate.*`` reason and the removed text.
 
 >>> from cleaner.config import BoilerplateConfig
->>> from cleaner.record import Document
+>>> from cleaner.record import Document, Drop
 >>> text = "A long enough line of article text, written as a sentence.\\nLeave a Reply\\n"
 >>> doc = Document(id="a", text=text)
 >>> out = next(TextLines(BoilerplateConfig())([doc]))
@@ -27,13 +27,15 @@ from cleaner.boilerplate.rules import ClassCues, LineCues
 from cleaner.boilerplate.templates import Templates, site_of
 from cleaner.boilerplate.text import classify_lines, classify_many, remove_spans
 from cleaner.config import BoilerplateConfig
-from cleaner.record import Document
+from cleaner.record import Document, Drop
 
 if TYPE_CHECKING:
     from cleaner.boilerplate.html import extract, visible_text
 
 # Documents TextLines classifies together (text.classify_many): ~20 scored lines each.
 LINES_BATCH = 128
+# HTML pages HtmlExtract extracts together (html.extract_many): ~100 blocks each.
+HTML_BATCH = 16
 
 __all__ = ["HtmlExtract", "Templates", "TextLines", "classify_lines", "extract", "site_of", "visible_text"]
 
@@ -66,21 +68,30 @@ class HtmlExtract:
         """Nothing to load ahead: the block scorer is read from package data on first use (milliseconds)."""
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for doc in docs:
-            if doc.kind != "html" or doc.html is None:
-                yield doc
+        stream = iter(docs)
+        # HTML_BATCH documents at a time: the block scorer walks all their pages' blocks at once.
+        while chunk := list(itertools.islice(stream, HTML_BATCH)):
+            pages = [(doc.html, doc.html_utf8) for doc in chunk if doc.kind == "html" and doc.html is not None]
+            if not pages:
+                yield from chunk
                 continue
-            from cleaner.boilerplate.html import extract, visible_text  # at the first page: see __getattr__
+            from cleaner.boilerplate.html import extract_many, visible_text  # at the first page: see __getattr__
 
+            found: Iterator[tuple[str, tuple[Drop, ...]]]
             if not self.cfg.html:
-                yield doc.replace(text=visible_text(doc.html, doc.html_utf8), html_utf8=None)
+                found = iter([(visible_text(html, utf8), ()) for html, utf8 in pages])
             else:
-                result = extract(
-                    doc.html, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown,
-                    utf8=doc.html_utf8, lines=self._lines,
-                )  # fmt: skip
+                results = extract_many(
+                    pages, self._cues, captions=self.cfg.captions, as_markdown=self.cfg.markdown, lines=self._lines
+                )
+                found = iter([(result.text, result.drops) for result in results])
+            for doc in chunk:
+                if doc.kind != "html" or doc.html is None:
+                    yield doc
+                    continue
+                text, drops = next(found)
                 # The markup's bytes were for the parser: they go, so spills and later stages never carry them.
-                yield doc.replace(text=result.text, drops=doc.drops + result.drops, html_utf8=None)
+                yield doc.replace(text=text, drops=doc.drops + drops, html_utf8=None)
 
 
 class TextLines:

@@ -18,7 +18,7 @@ import functools
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -211,61 +211,118 @@ _COUNTED_BITS = np.array([[_IS_UNSPACED], [_IS_PUNCT], [_IS_DIGIT]], dtype=np.ui
 def block_features(
     page: Analysis, token_scores: Mapping[str, float], class_scores: dict[str, float] | None = None
 ) -> np.ndarray:
-    """One row of FEATURE_NAMES per block of ``page`` (float32).
+    """One row of FEATURE_NAMES per block of ``page`` (float32): block_features_many of one page.
 
     ``class_scores``: a memo of each class string's own score under ``token_scores`` that the
     caller keeps across pages (model.TreeModel.class_scores); strings repeat from page to page
     (a run's pages hold a third as many distinct ones as they hold per page, summed). It only
     saves time: the rows are the same without it.
     """
-    blocks, elements, totals = page.blocks, page.elements, page.totals
-    n = len(blocks)
-    n_el = len(elements)
+    return block_features_many([page], token_scores, class_scores)
+
+
+# Characters texts_stats counts in one call (its running sums are 32-bit).
+_STATS_CHARS = 1 << 30
+
+
+def block_features_many(
+    pages: Sequence[Analysis], token_scores: Mapping[str, float], class_scores: dict[str, float] | None = None
+) -> np.ndarray:
+    """block_features of each page, the rows of one page after another's (float32), the same values.
+
+    The array passes run once over the blocks and elements of all the pages (a page's hundred
+    numpy calls cost about 0.2 ms whatever its size); the loops over elements, the sums of
+    floats and the sliding windows still go page by page, in the same order. Each page's
+    elements take a run of *slots*, its root's slot last (the slot of blocks outside every
+    element, the parent of its top elements and of itself), so a subtree is still a run of
+    slots, and a path never leaves its page. (tests/boilerplate/test_block_features_many.py
+    compares the rows with the former one-page form's.)
+    """
+    pages = [page for page in pages if len(page.blocks)]
+    if not pages:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    count = len(pages)
+    n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
+    widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
+    n = int(n_blocks.sum())
+    n_slots = int(widths.sum())
     out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
-    if not n:
-        return out
-    parents, tags, names = elements.parents, elements.tags, elements.names
-    ends = np.asarray(elements.ends, dtype=np.intp)
-    # Sibling groups: (names, tag, parent) -> [members with text, their characters], one lookup per
-    # element (a Counter's ``+=`` on a new key goes through its Python __missing__; most keys are new).
-    groups: dict[tuple[str, str, int], list[int]] = {}
-    chars = totals.chars
-    for key, size in zip(zip(names, tags, parents, strict=True), chars, strict=True):
-        if size:
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [1, size]
-            else:
-                group[0] += 1
-                group[1] += size
-    # Per element (the root's slot, for blocks outside every element, last): depth, the ancestor
-    # tags (itself included) as bits, token scores along the path, repeated-group size. A subtree is
-    # a run of ids (Elements.ends): an element's ancestors-or-self are the runs that cover it.
-    eids = np.asarray(blocks.owners, dtype=np.intp)  # -1 picks the root's slot
-    starts = np.arange(n_el, dtype=np.intp)
-    depth = np.zeros(n_el + 1, dtype=np.float64)
-    depth[:n_el] = starts - np.cumsum(np.bincount(ends, minlength=n_el + 1)[:n_el])
-    code = np.fromiter(map(_ANCESTOR_INDEX.get, tags, itertools.repeat(len(ANCESTOR_TAGS))), np.intp, n_el)
-    width = n_el + 1
-    edges = np.bincount(code * width + starts, minlength=(len(ANCESTOR_TAGS) + 1) * width)
-    edges -= np.bincount(code * width + ends, minlength=edges.shape[0])
-    covers = np.cumsum(edges.reshape(-1, width)[: len(ANCESTOR_TAGS)], axis=1) > 0
-    anc = np.zeros(n_el + 1, dtype=np.int64)
-    anc[:n_el] = (covers[:, :n_el] << np.arange(len(ANCESTOR_TAGS))[:, None]).sum(axis=0)
+    base = np.zeros(count, dtype=np.intp)  # each page's first slot; its root's slot is base + width - 1
+    np.cumsum(widths[:-1], out=base[1:])
+    roots = base + widths - 1
+    first = np.zeros(count, dtype=np.intp)  # each page's first block
+    np.cumsum(n_blocks[:-1], out=first[1:])
+    page_of_slot = np.repeat(np.arange(count), widths)
+    page_of_block = np.repeat(np.arange(count), n_blocks)
+    # The pages' columns one after another, a root's slot with no element: parent and end -2, tag
+    # and names "", zeros.
+    local_parents: list[int] = []
+    local_ends: list[int] = []
+    tags: list[str] = []
+    names: list[str] = []
+    chars_list: list[int] = []
+    owners: list[int] = []
+    for page in pages:
+        elements = page.elements
+        local_parents += elements.parents
+        local_parents.append(-2)
+        local_ends += elements.ends
+        local_ends.append(-2)
+        tags += elements.tags
+        tags.append("")
+        names += elements.names
+        names.append("")
+        chars_list += page.totals.chars
+        chars_list.append(0)
+        owners += page.blocks.owners
+    slot_base = base[page_of_slot]
+    local_parent = np.array(local_parents, dtype=np.intp)
+    element_slots = np.flatnonzero(local_parent != -2)
+    # A slot's parent slot (the root's slot for a top element and for the root's slot itself); and
+    # for the loops, -1 at a top element (its path starts there) and the groups' key of its parent.
+    parent = np.where(local_parent >= 0, local_parent + slot_base, roots[page_of_slot])
+    parents = np.where(local_parent >= 0, parent, -1).tolist()
+    group_parents = np.where(local_parent >= 0, parent, -1 - slot_base).tolist()
+    ends = np.array(local_ends, dtype=np.intp)[element_slots] + slot_base[element_slots]
+    owner = np.array(owners, dtype=np.intp)
+    eids = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])  # each block's slot
+    # Sibling groups: (names, tag, parent) -> members with text and their characters. Each slot's
+    # key gets the number of its first slot (one dict.setdefault a slot, from C; a top element's
+    # parent in the key is -1 - base, a root's slot's is alone: no two pages share a key); the
+    # counts and sums are then array passes, read at every slot, and the largest group of a page
+    # is the largest count of its slots.
+    first_slot: dict[tuple[str, str, int], int] = {}
+    keys = zip(names, tags, group_parents, strict=True)
+    key_ids = np.fromiter(map(first_slot.setdefault, keys, itertools.count()), dtype=np.intp, count=n_slots)
+    el_chars = np.array(chars_list, dtype=np.float64)  # characters under each slot (0 at a root's)
+    members = np.bincount(key_ids, el_chars > 0, minlength=n_slots)[key_ids].astype(np.int64)
+    group_chars = np.bincount(key_ids, el_chars, minlength=n_slots)[key_ids]  # whole numbers: exact
+    largest_group = np.maximum.reduceat(members, base).tolist()
+    # Per slot: depth, the ancestor tags (itself included) as bits, token scores along the path,
+    # repeated-group size (zeros at a root's slot). A subtree is a run of slots (Elements.ends): an
+    # element's ancestors-or-self are the runs that cover it. An element's depth is its place in its
+    # page less its page's elements closed before it; before a slot, every element of the earlier
+    # pages has closed (base - k of them).
+    closed = np.zeros(n_slots + 1, dtype=np.intp)
+    np.cumsum(np.bincount(ends, minlength=n_slots + 1)[:n_slots], out=closed[1:])
+    depth = np.zeros(n_slots, dtype=np.float64)
+    depth[element_slots] = element_slots - closed[element_slots + 1] - page_of_slot[element_slots]
+    code = np.fromiter(map(_ANCESTOR_INDEX.get, tags, itertools.repeat(len(ANCESTOR_TAGS))), np.intp, n_slots)
+    width = n_slots + 1
+    edges = np.bincount(code[element_slots] * width + element_slots, minlength=(len(ANCESTOR_TAGS) + 1) * width)
+    edges -= np.bincount(code[element_slots] * width + ends, minlength=edges.shape[0])
+    covers = np.cumsum(edges.reshape(-1, width)[: len(ANCESTOR_TAGS), :n_slots], axis=1) > 0
+    anc = (covers << np.arange(len(ANCESTOR_TAGS))[:, None]).sum(axis=0)
     # Only elements that hold a block, and their ancestors, are ever read (a third of a page's
     # elements hold no text at all): the others keep zeros.
-    slots = np.where(eids >= 0, eids, n_el)
-    per_slot = np.bincount(slots, minlength=n_el + 1)  # blocks per element
-    running = np.zeros(n_el + 1, dtype=np.int64)
-    np.cumsum(per_slot[:n_el], out=running[1:])
-    needed = np.flatnonzero(running[ends] > running[:-1]).tolist()
-    # Per needed element: its own token score and its sibling group (size, characters) if it has 3
-    # members or more; the path's values are then scanned down from the root (the root's slot,
-    # last, holds zeros).
+    per_slot = np.bincount(eids, minlength=n_slots)  # blocks per element
+    running = np.zeros(n_slots + 1, dtype=np.int64)
+    np.cumsum(per_slot, out=running[1:])
+    needed = element_slots[running[ends] > running[element_slots]].tolist()
+    # Per needed element: its own token score; the path's values are then scanned down from the
+    # root (the root's slot holds zeros).
     own_of = class_scores if class_scores is not None else {}  # class strings repeat within a page
-    t_own = [0.0] * (n_el + 1)
-    size_of = [0] * (n_el + 1)
-    share_of = [0] * (n_el + 1)
+    t_own = [0.0] * n_slots
     for eid in needed:
         el_names = names[eid]
         if el_names and token_scores:
@@ -276,28 +333,26 @@ def block_features(
                 if len(own_of) < CLASS_SCORES_KEPT:
                     own_of[el_names] = own
             t_own[eid] = own
-        group = groups.get((el_names, tags[eid], parents[eid]))
-        if group is not None and group[0] >= 3:
-            size_of[eid], share_of[eid] = group
     # The sum along the path, root first: floats, so added in that order, one element at a time.
     t_sum = t_own.copy()
     for eid in needed:
-        parent = parents[eid]
-        if parent >= 0:
-            t_sum[eid] = t_sum[parent] + t_own[eid]
+        parent_eid = parents[eid]
+        if parent_eid >= 0:
+            t_sum[eid] = t_sum[parent_eid] + t_own[eid]
     # The least and the most along the path (0 included), and the largest group along it (the
-    # deepest of equals), by pointer jumping: each round doubles the stretch of ancestors seen.
+    # deepest of equals), by pointer jumping: each round doubles the stretch of ancestors seen (a
+    # path that reached its root's slot stays there: zeros, and rank 0).
     own_arr = np.array(t_own)
     t_min = np.where(own_arr < 0.0, own_arr, 0.0)  # as min(0.0, ...) keeps the first of equals: never -0.0
     t_max = np.where(own_arr > 0.0, own_arr, 0.0)
-    size_array = np.array(size_of, dtype=np.int64)
-    rank = size_array * (n_el + 1)  # by size, then depth (unique on a path)
+    # A slot's sibling group (size, characters) where it has 3 members or more (only the needed
+    # slots' are ever read: a path of needed slots holds only needed slots).
+    grouped = members >= 3
+    size_array = np.where(grouped, members, 0)
+    rank = size_array * int(widths.max())  # by size, then depth (unique on a path)
     rank[rank > 0] += depth[rank > 0].astype(np.int64)
-    source = np.arange(n_el + 1, dtype=np.intp)
-    jump = np.empty(n_el + 1, dtype=np.intp)
-    jump[:n_el] = parents
-    jump[jump < 0] = n_el
-    jump[n_el] = n_el
+    source = np.arange(n_slots, dtype=np.intp)
+    jump = parent
     for _ in range(int(depth.max()).bit_length()):
         np.minimum(t_min, t_min[jump], out=t_min)
         np.maximum(t_max, t_max[jump], out=t_max)
@@ -306,20 +361,39 @@ def block_features(
         source = np.where(higher, source[jump], source)
         jump = jump[jump]
     group_size = size_array[source]
-    group_share_raw = np.array(share_of, dtype=np.int64)[source]
+    group_share_raw = np.where(grouped, group_chars, 0.0)[source]
 
     col = _COL
-    texts = blocks.texts
-    sizes = page.sizes
-    link_chars = np.asarray(blocks.links, dtype=np.float64)
-    stats = texts_stats(texts)
+    texts: list[str] = []
+    block_tags: list[str] = []
+    joined: list[bool] = []
+    links: list[int] = []
+    goods_list: list[int] = []
+    reasons: list[Reason | None] = []
+    repeats: list[int] = []
+    for page in pages:
+        blocks = page.blocks
+        texts += blocks.texts
+        block_tags += blocks.tags
+        joined += blocks.joined
+        links += blocks.links
+        goods_list += page.goods
+        reasons += page.rule_reasons
+        counts = Counter(blocks.texts)
+        repeats += [counts[text] - 1 for text in blocks.texts]
+    sizes = np.concatenate([page.sizes for page in pages]) if count > 1 else pages[0].sizes
+    link_chars = np.array(links, dtype=np.float64)
+    stats = _texts_stats_of(pages, texts)
     words = stats[:, 0]
-    total_chars = max(1.0, float(sizes.sum()))
-    goods = np.asarray(page.goods, dtype=np.float64)
-    total_good = max(1.0, float(goods.sum()))
-    link_total = float(link_chars.sum())
-    counts = Counter(texts)
-    rule = np.fromiter(map(_REASON_CODE.get, page.rule_reasons), dtype=np.float64, count=n)
+    # Page sums: of whole numbers, so exact in any order.
+    page_chars = np.bincount(page_of_block, sizes, minlength=count)
+    total_chars = np.maximum(1.0, page_chars)
+    goods = np.array(goods_list, dtype=np.float64)
+    page_good = np.bincount(page_of_block, goods, minlength=count)
+    total_good = np.maximum(1.0, page_good)
+    link_total = np.bincount(page_of_block, link_chars, minlength=count)
+    rule = np.fromiter(map(_REASON_CODE.get, reasons), dtype=np.float64, count=n)
+    block_chars = total_chars[page_of_block]
     out[:, col["chars_log"]] = np.log1p(sizes)
     out[:, col["words_log"]] = np.log1p(words)
     out[:, col["link_density"]] = link_chars / np.maximum(1.0, sizes)
@@ -327,87 +401,143 @@ def block_features(
     out[:, col["punct_per_word"]] = stats[:, 1] / np.maximum(1.0, words)
     out[:, col["digit_share"]] = stats[:, 2] / np.maximum(1.0, sizes)
     out[:, col["unspaced_share"]] = stats[:, 3] / np.maximum(1.0, sizes)
-    out[:, col["tag"]] = list(map(_TAG_CODE.get, blocks.tags, itertools.repeat(0)))
-    out[:, col["joined"]] = blocks.joined
-    out[:, col["position"]] = np.arange(n) / n
-    out[:, col["char_position"]] = (np.cumsum(sizes) - sizes) / total_chars
+    out[:, col["tag"]] = list(map(_TAG_CODE.get, block_tags, itertools.repeat(0)))
+    out[:, col["joined"]] = joined
+    out[:, col["position"]] = (np.arange(n) - first[page_of_block]) / n_blocks[page_of_block]
+    before = np.cumsum(sizes) - sizes  # whole numbers: a page's own is the difference, exactly
+    out[:, col["char_position"]] = (before - before[first][page_of_block]) / block_chars
     out[:, col["good"]] = goods > 0
     out[:, col["rule_reason"]] = rule
-    out[:, col["repeats_on_page"]] = [counts[text] - 1 for text in texts]
+    out[:, col["repeats_on_page"]] = repeats
     # Per element, then picked by each block's innermost element (root values for -1).
     page_links = link_total / total_chars
-
-    el_chars = np.asarray(chars, dtype=np.float64)
-    el_links = np.asarray(totals.links, dtype=np.float64)
-    el_good = np.asarray(totals.good, dtype=np.float64)
-    share = el_chars / total_chars
-    density = el_links / np.maximum(1.0, el_chars)
-    good_share = el_good / total_good
+    el_links_list: list[int] = []
+    el_good_list: list[int] = []
+    cards: list[bool] = []
+    holds: list[bool] = []
+    inside: list[bool] = []
+    nearest: list[Reason | None] = []
+    cues: list[Reason | None] = []
+    in_items: list[bool] = []
+    in_repeated: list[bool] = []
+    for page in pages:
+        totals, n_el = page.totals, len(page.elements)
+        el_links_list += totals.links
+        el_links_list.append(0)
+        el_good_list += totals.good
+        el_good_list.append(0)
+        cards += page.cards
+        cards.append(False)
+        holds += page.holds_body
+        holds.append(False)
+        inside += [container >= 0 for container in page.owner]
+        inside.append(False)
+        nearest += page.nearest
+        nearest.append(None)
+        cues += page.elements.cues
+        cues.append(None)
+        in_items += page.in_items or [False] * n_el
+        in_items.append(False)
+        in_repeated += page.in_repeated or [False] * n_el
+        in_repeated.append(False)
+    slot_chars = total_chars[page_of_slot]
     # The element's, its parent's and its grandparent's share, link density and good share, with
-    # the root's values (1, the page's, 1) in the last slot, where -1 (no such element) points.
-    up = np.full((3, n_el + 1), n_el, dtype=np.intp)  # the root's slot is its own parent
-    up[0, :n_el] = starts
-    up[1, :n_el] = parents
-    up[1, :n_el][up[1, :n_el] < 0] = n_el
-    up[2] = up[1][up[1]]
-    values = np.empty((3, n_el + 1), dtype=np.float64)
-    values[0, :n_el], values[1, :n_el], values[2, :n_el] = share, density, good_share
-    values[:, n_el] = (1.0, page_links, 1.0)
+    # its root's values (1, the page's, 1) in a root's slot (its own parent).
+    values = np.empty((3, n_slots), dtype=np.float64)
+    values[0] = el_chars / slot_chars
+    values[1] = np.array(el_links_list, dtype=np.float64) / np.maximum(1.0, el_chars)
+    values[2] = np.array(el_good_list, dtype=np.float64) / total_good[page_of_slot]
+    values[0, roots], values[1, roots], values[2, roots] = 1.0, page_links, 1.0
+    up = np.empty((3, n_slots), dtype=np.intp)
+    up[0] = np.arange(n_slots)
+    up[1] = parent
+    up[2] = parent[parent]
     out[:, _UP_COLUMNS] = values[:, up[:, eids]].transpose(2, 1, 0).reshape(n, 9)
-    # The other per-element columns, one row each (the root's slot last: zeros but for the blocks
-    # it holds), picked by each block's element at once.
-    table = np.zeros((len(_ELEMENT_COLUMNS), n_el + 1), dtype=np.float64)
+    # The other per-element columns, one row each (a root's slot: zeros but for the blocks it
+    # holds), picked by each block's element at once.
+    table = np.zeros((len(_ELEMENT_COLUMNS), n_slots), dtype=np.float64)
     table[0] = depth
-    table[1, :n_el] = page.cards
-    table[2, :n_el] = page.holds_body
-    table[3, :n_el] = np.asarray(page.owner) >= 0
-    table[4, :n_el] = list(map(_REASON_CODE.get, page.nearest))
-    table[5, :n_el] = list(map(_REASON_CODE.get, elements.cues))
+    table[1] = cards
+    table[2] = holds
+    table[3] = inside
+    table[4] = list(map(_REASON_CODE.get, nearest))
+    table[5] = list(map(_REASON_CODE.get, cues))
     table[6] = np.log1p(group_size)
-    table[7] = group_share_raw / total_chars
+    table[7] = group_share_raw / slot_chars
     table[8], table[9], table[10], table[11] = own_arr, t_min, t_max, t_sum
-    table[12, :n_el] = page.in_items
+    table[12] = in_items
     table[13] = np.log1p(per_slot)  # blocks per element (how much the innermost element holds)
     out[:, _ELEMENT_COLUMNS] = table[:, eids].T
     bits = anc[eids]
     out[:, _IN_TAGS] = (bits[:, None] >> np.arange(len(ANCESTOR_TAGS))) & 1
-    container = page.containers[0] if page.containers else -1
-    headlines = totals.headlines[0] if n_el else 0
-    kept_chars = float(sizes[rule == 0].sum())
-    # Neighbours.
+    kept_chars = np.bincount(page_of_block, np.where(rule == 0, sizes, 0.0), minlength=count)
+    # Neighbours, within each page.
     chars_log = out[:, col["chars_log"]]
     densities = out[:, col["link_density"]]
-    out[1:, col["prev_chars_log"]] = chars_log[:-1]
-    out[1:, col["prev_link_density"]] = densities[:-1]
-    out[1:, col["prev_rule_reason"]] = rule[:-1]
-    out[:-1, col["next_chars_log"]] = chars_log[1:]
-    out[:-1, col["next_link_density"]] = densities[1:]
-    out[:-1, col["next_rule_reason"]] = rule[1:]
+    last = first + n_blocks - 1
+    prev_columns = [col[name] for name in ("prev_chars_log", "prev_link_density", "prev_rule_reason")]
+    next_columns = [col[name] for name in ("next_chars_log", "next_link_density", "next_rule_reason")]
+    out[1:, prev_columns[0]] = chars_log[:-1]
+    out[1:, prev_columns[1]] = densities[:-1]
+    out[1:, prev_columns[2]] = rule[:-1]
+    out[:-1, next_columns[0]] = chars_log[1:]
+    out[:-1, next_columns[1]] = densities[1:]
+    out[:-1, next_columns[2]] = rule[1:]
     out[1:, col["same_element_prev"]] = eids[1:] == eids[:-1]
     out[:-1, col["same_element_next"]] = eids[:-1] == eids[1:]
-    # The page as a whole (written with the other page-wide columns, at the end).
-    page_values = {
-        "container_share": (chars[container] if container >= 0 else 0) / total_chars,
-        "page_blocks_log": np.log1p(n),
-        "page_chars_log": np.log1p(total_chars),
-        "page_link_density": link_total / total_chars,
-        "page_good_share": float(goods.sum()) / total_chars,
-        "page_kept_share": kept_chars / total_chars,
-        "page_headlines_log": np.log1p(headlines),
-        "page_max_group_log": np.log1p(max((group[0] for group in groups.values()), default=0)),
-    }
-    # The neighbourhood: a block among link lists is a link list, one among paragraphs is prose.
+    out[np.ix_(first, np.array([*prev_columns, col["same_element_prev"]]))] = 0.0
+    out[np.ix_(last, np.array([*next_columns, col["same_element_next"]]))] = 0.0
+    # The neighbourhood: a block among link lists is a link list, one among paragraphs is prose
+    # (each page's running sums its own, as they are floats).
     series = np.empty((4, n), dtype=np.float64)
     series[0], series[1], series[2], series[3] = densities, out[:, col["good"]], rule == 0, chars_log
-    out[:, _WINDOW_COLUMNS] = window_means(series, 3).T
-    out[:, _WIDE_COLUMNS] = window_means(series[:3], 10).T
-    # The run of repeated items (forum posts, results, tiles): the page's share in it, and whether
-    # each block lies in one of its items; and the page's kind (html.page_kind), which sets the bars too.
-    page_values["items_share"] = page.items_share
-    page_values["page_kind"] = PAGE_KINDS.index(page.kind)
-    _page_shape(page, out, page_values, eids, sizes, link_chars, stats[:, 4] > 0, total_chars)
-    out[:, [col[name] for name in page_values]] = np.array(list(page_values.values()), dtype=np.float64)
+    for start, stop in zip(first.tolist(), (first + n_blocks).tolist(), strict=True):
+        page_series = series[:, start:stop]
+        out[start:stop, _WINDOW_COLUMNS] = window_means(page_series, 3).T
+        out[start:stop, _WIDE_COLUMNS] = window_means(page_series[:3], 10).T
+    # The page as a whole; the run of repeated items (forum posts, results, tiles): the page's
+    # share in it, and whether each block lies in one of its items; and the page's kind
+    # (html.page_kind), which sets the bars too.
+    repeated = np.array(in_repeated, dtype=bool)[eids]
+    out[:, col["in_repeated"]] = repeated
+    shapes = _page_shapes(out, first, sizes, link_chars, repeated, stats[:, 4] > 0)
+    rows = []
+    for k, (page, total) in enumerate(zip(pages, total_chars.tolist(), strict=True)):
+        container = page.containers[0] if page.containers else -1
+        headlines = page.totals.headlines[0] if len(page.elements) else 0
+        page_values = {
+            "container_share": (page.totals.chars[container] if container >= 0 else 0) / total,
+            "page_blocks_log": np.log1p(int(n_blocks[k])),
+            "page_chars_log": np.log1p(total),
+            "page_link_density": float(link_total[k]) / total,
+            "page_good_share": float(page_good[k]) / total,
+            "page_kept_share": float(kept_chars[k]) / total,
+            "page_headlines_log": np.log1p(headlines),
+            "page_max_group_log": np.log1p(largest_group[k]),
+            "items_share": page.items_share,
+            "page_kind": PAGE_KINDS.index(page.kind),
+        }
+        _page_shape_values(page_values, shapes[k], total)
+        rows.append(list(page_values.values()))
+    out[:, [col[name] for name in _PAGE_COLUMNS]] = np.array(rows, dtype=np.float64)[page_of_block]
     return out
+
+
+# The page-wide columns, in the order block_features_many writes them.
+_PAGE_COLUMNS = (
+    "container_share", "page_blocks_log", "page_chars_log", "page_link_density", "page_good_share",
+    "page_kept_share", "page_headlines_log", "page_max_group_log", "items_share", "page_kind",
+    "container_link_density", "outside_link_density", "page_stop_share", "container_stop_share",
+    "outside_stop_share", "menu_share", "outside_menu_share", "repeated_share", "repeated_link_density",
+)  # fmt: skip
+
+
+def _texts_stats_of(pages: Sequence[Analysis], texts: list[str]) -> np.ndarray:
+    """texts_stats of the pages' block texts (``texts``, one page's after another's): in one call,
+    or page by page where they hold too many characters for its 32-bit running sums."""
+    if sum(map(len, texts)) + len(texts) < _STATS_CHARS:
+        return texts_stats(texts)
+    return np.concatenate([texts_stats(page.blocks.texts) for page in pages])
 
 
 # A menu entry: a block this short, (nearly) all of it link text (see _page_shape).
@@ -435,28 +565,17 @@ def menu_share(page: Analysis) -> float:
     return float(sizes[menu_entries(sizes, links)].sum()) / max(1.0, float(sizes.sum()))
 
 
-def _page_shape(
-    page: Analysis, out: np.ndarray, page_values: dict[str, float], eids: np.ndarray, sizes: np.ndarray,
-    link_chars: np.ndarray, stop: np.ndarray, total_chars: float,
-) -> None:  # fmt: skip
-    """The page-level columns that tell a short article under a big menu or teaser grid from a
-    listing: link density and sentence stops inside the rules' container and outside it; the
-    share of text in repeated siblings (html._repeated_items: one tag and class, digits aside, at
-    least three of them; paragraphs aside: an article's own run of <p>) and its link
-    density, and whether each block lies in such a sibling; the share of text in menu entries
-    (short, all link), on the page and outside the container. The per-block column is written
-    into ``out``, the page-wide ones into ``page_values`` (by name)."""
-    n_el = len(page.elements)
-    # Repeated siblings (html._repeated_items): the root's slot (-1, the last) is not in one.
-    member = np.zeros(n_el + 1, dtype=bool)
-    if page.in_repeated:
-        member[:n_el] = page.in_repeated
-    repeated = member[eids]
-    out[:, _COL["in_repeated"]] = repeated
-    # Every sum below is of whole numbers of characters, so one pass adds them all exactly, whatever
-    # its order (not a matrix product: BLAS may start threads): rows inside the container, outside
-    # it, in repeated siblings, anywhere; columns link characters, characters, characters of blocks
-    # ending in a stop, of menu entries.
+def _page_shapes(
+    out: np.ndarray, first: np.ndarray, sizes: np.ndarray, link_chars: np.ndarray, repeated: np.ndarray,
+    stop: np.ndarray,
+) -> list[list[list[float]]]:  # fmt: skip
+    """Per page (its blocks from ``first``), the sums behind the page-level columns that tell a short
+    article under a big menu or teaser grid from a listing (_page_shape_values): rows inside the
+    rules' container, outside it, in repeated siblings (html._repeated_items: one tag and class,
+    digits aside, at least three of them; paragraphs aside: an article's own run of <p>),
+    anywhere; columns link characters, characters, characters of blocks ending in a stop, of menu
+    entries (short, all link). Every sum is of whole numbers of characters, so one pass adds them
+    all exactly, whatever its order (not a matrix product: BLAS may start threads)."""
     inside = out[:, _COL["in_container"]] > 0
     where = np.empty((4, len(sizes)), dtype=np.float64)
     where[0], where[1], where[2], where[3] = inside, ~inside, repeated, 1.0
@@ -464,8 +583,16 @@ def _page_shape(
     what[0], what[1] = link_chars, sizes
     what[2] = np.where(stop, sizes, 0.0)
     what[3] = np.where(menu_entries(sizes, link_chars), sizes, 0.0)
+    sums: list[list[list[float]]] = np.add.reduceat(where[:, None, :] * what, first, axis=2).transpose(2, 0, 1).tolist()
+    return sums
+
+
+def _page_shape_values(page_values: dict[str, float], sums: list[list[float]], total_chars: float) -> None:
+    """A page's link density and sentence stops inside the rules' container and outside it, its
+    share of text in repeated siblings and their link density, its share of text in menu entries,
+    on the page and outside the container, into ``page_values`` (by name), from its _page_shapes."""
     (in_links, in_chars, in_stops, _), (out_links, out_chars, out_stops, out_menu), (rep_links, rep_chars, _, _), (
-        _, _, all_stops, all_menu) = (where[:, None, :] * what).sum(axis=2).tolist()  # fmt: skip
+        _, _, all_stops, all_menu) = sums  # fmt: skip
     page_values["container_link_density"] = in_links / max(1.0, in_chars)
     page_values["outside_link_density"] = out_links / max(1.0, out_chars)
     page_values["page_stop_share"] = all_stops / total_chars
@@ -503,37 +630,67 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     >>> rows[:, [0, 1, 3]].round(2).tolist()  # score, its <p>'s mean, the <div>'s (or the root's)
     [[1.0, 1.0, 0.82], [0.5, 0.5, 0.82], [0.0, 0.0, 0.71]]
     """
-    blocks, elements = page.blocks, page.elements
-    n, n_el = len(blocks), len(elements)
-    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
-    if not n:
-        return out
-    size = np.maximum(page.sizes, 1.0)
+    return context_features_many([page], np.asarray(scores, dtype=np.float64))
+
+
+def context_features_many(pages: Sequence[Analysis], scores: np.ndarray) -> np.ndarray:
+    """context_features of each page, the first stage's ``scores`` and the rows of one page after
+    another's, the same values: array passes over all the pages' blocks and elements at once
+    (their slots as in block_features_many), the sums of floats and the windows page by page in
+    the same order (tests/boilerplate/test_block_features_many.py compares them with the
+    one-page form's)."""
+    pages = [page for page in pages if len(page.blocks)]
     scores = np.asarray(scores, dtype=np.float64)
+    if not pages:
+        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
+    count = len(pages)
+    n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
+    widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
+    n, n_slots = int(n_blocks.sum()), int(widths.sum())
+    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
+    base = np.zeros(count, dtype=np.intp)  # each page's first slot; its root's slot is base + width - 1
+    np.cumsum(widths[:-1], out=base[1:])
+    roots = base + widths - 1
+    first = np.zeros(count, dtype=np.intp)  # each page's first block
+    np.cumsum(n_blocks[:-1], out=first[1:])
+    page_of_slot = np.repeat(np.arange(count), widths)
+    page_of_block = np.repeat(np.arange(count), n_blocks)
+    local_parents: list[int] = []
+    local_ends: list[int] = []
+    owners: list[int] = []
+    for page in pages:
+        local_parents += page.elements.parents
+        local_parents.append(-2)
+        local_ends += page.elements.ends
+        local_ends.append(0)
+        owners += page.blocks.owners
+    size = np.maximum(np.concatenate([page.sizes for page in pages]) if count > 1 else pages[0].sizes, 1.0)
     weighted = scores * size
-    # Per element (the root at index n_el): sums of score x chars and of chars over its subtree.
-    where = np.asarray(blocks.owners, dtype=np.intp)
-    where[where < 0] = n_el
-    parent = np.empty(n_el + 1, dtype=np.intp)
-    parent[:n_el] = elements.parents
-    parent[parent < 0] = n_el
-    parent[n_el] = n_el
+    # Per slot (a page's root's slot last): sums of score x chars and of chars over its subtree.
+    owner = np.array(owners, dtype=np.intp)
+    where = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])
+    local_parent = np.array(local_parents, dtype=np.intp)
+    parent = np.where(local_parent >= 0, local_parent + base[page_of_slot], roots[page_of_slot])
+    ends = np.array(local_ends, dtype=np.intp) + base[page_of_slot]
+    is_root = local_parent == -2
+    ends[is_root] = roots + 1  # a root's slot: the run of its page
     # Summed up the tree on Python floats (the same additions in the same order as on the
     # arrays' elements, without a numpy scalar per access: a third of this function's time).
-    # The characters are whole numbers: summed over each subtree (a run of ids) in any order.
-    chars_own = np.bincount(where, size, minlength=n_el + 1)
-    char_sum = np.empty(n_el + 1, dtype=np.float64)
-    char_sum[:n_el] = subtree_sums(chars_own[:n_el], np.asarray(elements.ends, dtype=np.intp))
-    char_sum[n_el] = chars_own.sum()
+    # The characters are whole numbers: summed over each subtree (a run of slots) in any order.
+    chars_own = np.bincount(where, size, minlength=n_slots)
+    char_sum = subtree_sums(chars_own, ends)
+    char_sum[roots] = np.bincount(page_of_slot, chars_own, minlength=count)
     # The scores are not: added up the tree, children last to first. An element without blocks
-    # under it adds 0.0, which changes no sum: only those with blocks are visited.
-    scores_up = np.bincount(where, weighted, minlength=n_el + 1).tolist()
+    # under it adds 0.0, which changes no sum: only those with blocks are visited (a page's
+    # additions stay in its slots: the pages' order between them changes nothing).
+    scores_up = np.bincount(where, weighted, minlength=n_slots).tolist()
     parents = parent.tolist()
-    for eid in np.flatnonzero(char_sum[:n_el])[::-1].tolist():
+    for eid in np.flatnonzero((char_sum != 0) & ~is_root)[::-1].tolist():
         scores_up[parents[eid]] += scores_up[eid]
     score_sum = np.array(scores_up)
     mean = score_sum / np.maximum(char_sum, 1.0)
-    total = float(size.sum())
+    page_chars = np.bincount(page_of_block, size, minlength=count)  # whole numbers
+    total = page_chars[page_of_block]
     out[:, 0] = scores
     # The block's element and its next ancestors (the root's slot is its own parent), all levels at once.
     levels = np.empty((CONTEXT_LEVELS, n), dtype=np.int64)
@@ -543,30 +700,42 @@ def context_features(page: Analysis, scores: np.ndarray) -> np.ndarray:
     out[:, 1 : 1 + 2 * CONTEXT_LEVELS : 2] = mean[levels].T
     out[:, 2 : 2 + 2 * CONTEXT_LEVELS : 2] = (char_sum[levels] / total).T
     column = 1 + 2 * CONTEXT_LEVELS
-    cumulative = np.concatenate([[0.0], np.cumsum(weighted)])
-    chars = np.concatenate([[0.0], np.cumsum(size)])
     radii = np.array(CONTEXT_WINDOWS)[:, None]
-    lo = np.maximum(np.arange(n) - radii, 0)
-    hi = np.minimum(np.arange(n) + radii + 1, n)
-    out[:, column : column + len(CONTEXT_WINDOWS)] = ((cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])).T
+    page_wide = np.zeros((count, 6), dtype=np.float64)
+    at_best = np.zeros(n_slots, dtype=bool)
+    sure = np.bincount(page_of_block, np.where(scores >= SURE_SCORE, size, 0.0), minlength=count).tolist()
+    kept = np.bincount(page_of_block, np.where(scores >= 0.5, size, 0.0), minlength=count).tolist()
+    highest = np.maximum.reduceat(scores, first).tolist()
+    spans = zip(first.tolist(), (first + n_blocks).tolist(), base.tolist(), roots.tolist(), strict=True)
+    for k, (start, stop, page_base, root) in enumerate(spans):
+        # The windows and the page's expected content: sums of floats, the page's own.
+        page_weighted = weighted[start:stop]
+        length = stop - start
+        cumulative = np.concatenate([[0.0], np.cumsum(page_weighted)])
+        chars = np.concatenate([[0.0], np.cumsum(size[start:stop])])
+        lo = np.maximum(np.arange(length) - radii, 0)
+        hi = np.minimum(np.arange(length) + radii + 1, length)
+        windows = (cumulative[hi] - cumulative[lo]) / (chars[hi] - chars[lo])
+        out[start:stop, column : column + len(CONTEXT_WINDOWS)] = windows.T
+        expected = float(page_weighted.sum())
+        page_total = float(page_chars[k])
+        values = [expected / page_total, kept[k] / page_total, highest[k]]
+        # How concentrated the content the scores expect is in one subtree: the element whose
+        # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
+        # the page's expected content), that F1, its share of the page, and whether each block lies
+        # in it; and the share of the expected content in blocks scored at least SURE_SCORE.
+        if root > page_base:
+            subtree_f1 = 2.0 * score_sum[page_base:root] / np.maximum(char_sum[page_base:root] + expected, 1e-12)
+            best = int(np.argmax(subtree_f1))
+            at_best[page_base + best : ends[page_base + best]] = True  # a subtree is a run of slots
+            values += [subtree_f1[best], char_sum[page_base + best] / page_total]
+        else:
+            values += [0.0, 0.0]
+        values.append(sure[k] / max(expected, 1e-12))
+        page_wide[k] = values
     column += len(CONTEXT_WINDOWS)
-    expected = float(weighted.sum())
-    page_wide = [expected / total, float(size[scores >= 0.5].sum()) / total, float(scores.max())]
-    # How concentrated the content the scores expect is in one subtree: the element whose
-    # subtree, kept alone, has the best expected F1 (2 x its expected content over its size plus
-    # the page's expected content), that F1, its share of the page, and whether each block lies
-    # in it; and the share of the expected content in blocks scored at least SURE_SCORE.
-    if n_el:
-        subtree_f1 = 2.0 * score_sum[:n_el] / np.maximum(char_sum[:n_el] + expected, 1e-12)
-        best = int(np.argmax(subtree_f1))
-        inside = np.zeros(n_el + 1, dtype=bool)
-        inside[best : elements.ends[best]] = True  # a subtree is a run of elements in document order
-        page_wide += [subtree_f1[best], char_sum[best] / total]
-        out[:, column + 5] = inside[where]
-    else:
-        page_wide += [0.0, 0.0]
-    page_wide.append(float(size[scores >= SURE_SCORE].sum()) / max(expected, 1e-12))
-    out[:, [column, column + 1, column + 2, column + 3, column + 4, column + 6]] = np.array(page_wide)
+    out[:, column + 5] = at_best[where]
+    out[:, [column, column + 1, column + 2, column + 3, column + 4, column + 6]] = page_wide[page_of_block]
     return out
 
 

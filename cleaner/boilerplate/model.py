@@ -224,7 +224,14 @@ class TreeModel:
         node = children.take(roots + (x[:, feature.take(roots)] <= threshold.take(roots)))
         for _ in range(self.depth - 1):
             node = children.take(node + (flat.take(row_start + feature.take(node)) <= threshold.take(node)))
-        return np.cumsum(value.take(node), axis=1)[:, -1]
+        # The trees' values added in tree order, row by row, as the compiled walk adds them: summed
+        # over the first axis of the (trees, rows) gather, whose inner loop then runs along the rows
+        # and adds one tree's values to the running sums (a third of the time of the running sum
+        # np.cumsum(..., axis=1)[:, -1], the same bits). One row is one contiguous run, which numpy
+        # would add pairwise: it keeps the running sum.
+        if n == 1:
+            return np.cumsum(value.take(node), axis=1)[:, -1]
+        return value.take(node.T).sum(axis=0)
 
     def predict(self, rows: Any) -> np.ndarray:
         """Probability of the positive class (content) per row."""

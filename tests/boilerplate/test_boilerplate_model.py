@@ -67,7 +67,7 @@ def test_compiled_walk_agrees_on_partial_lanes_and_nan() -> None:
     rng = np.random.default_rng(1)
     rows = rng.normal(0, 2, (2 * WALK_LANES + 7, len(model.names)))
     rows[::5, rng.integers(0, len(model.names), 3)] = np.nan
-    for n in (1, WALK_LANES, len(rows)):
+    for n in (1, 2, 3, WALK_LANES, len(rows)):
         expected = model._raw_numpy(rows[:n]) + float(model.meta.get("init_score", 0.0))
         assert np.array_equal(model.raw(rows[:n], compiled=True), expected)
 

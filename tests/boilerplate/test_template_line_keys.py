@@ -93,3 +93,21 @@ def test_compiled_keys_hash_lines_of_every_length_as_hashlib() -> None:
     lines = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size)) for size in range(1, 400)]
     text = "\n".join(lines)
     assert _compiled_keys(text) == [reference_key(line) for line in lines]
+
+
+# Characters beyond ASCII of every kind line_keys treats apart: white space (no-break, em,
+# ideographic), signs and punctuation it deletes, letters that case-fold to other letters or to
+# several (ß, ǅ, İ, ﬃ, Σ), a combining mark, full-width letters, CJK, a lone surrogate.
+_WIDE_TEXTS = st.text(
+    alphabet=st.sampled_from("aB3 \t\n-_!.\u00a0\u2003\u3000\u2014\u201c\u2019\u00e9\u00df\u01c5\u0130\ufb03\u03a3"
+                             "\u03c2\u0301\uff21\u65e5\u00a9\udcff"),
+    max_size=80,
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WIDE_TEXTS)
+def test_whole_text_keys_of_text_beyond_ascii_are_the_keys_of_its_lines(text: str) -> None:
+    from cleaner.boilerplate.templates import line_keys
+
+    assert line_keys(text) == [line_key(line) for line in text.splitlines()]

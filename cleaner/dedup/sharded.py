@@ -682,10 +682,19 @@ def write_owner_piece(
                 if not at.size:
                     continue
                 values_parts.append(part[at])
+                if table:  # positions in the shard: ranks for the few rows kept below
+                    rank_parts.append(at + part_starts[n])
+                    continue
                 lo, hi = int(window_lo[n]), int(window_hi[n])
                 rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
-            values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts) + first_rank
+            values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts)
             del values_parts, rank_parts
+            if table:
+                # A table keeps only the hashes held twice or more: those whose bucket holds one
+                # other value are sorted alone (in position order still), not the slice's every hash.
+                maybe = _maybe_repeated(values, bits)
+                values, ranks = values[maybe], np.searchsorted(offsets, ranks[maybe], side="right") - 1
+            ranks += first_rank
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values, bits)
             values = values[order]
@@ -704,6 +713,25 @@ def write_owner_piece(
                 flags.write(shared[keep])
             rows += int(values.size)
     return rows
+
+
+# Bits of the buckets _maybe_repeated counts a slice's hashes in, at most (8 B a bucket: 8 MB).
+REPEAT_BUCKET_BITS = 20
+
+
+def _maybe_repeated(values: U64, shared_bits: int) -> npt.NDArray[np.bool_]:
+    """Which of ``values`` (hashes that share their top ``shared_bits`` bits) may occur twice or
+    more: those whose bucket, the bits below the shared ones, holds another value too. Every
+    repeated value is marked, and about ``1 - exp(-values / buckets)`` of the others (a
+    bucket count is 4 to 8 times the values, up to 2**REPEAT_BUCKET_BITS).
+
+    >>> _maybe_repeated(np.array([5 << 60, 1 << 60, 5 << 60], dtype=np.uint64), 0).tolist()
+    [True, False, True]
+    """
+    bits = min(REPEAT_BUCKET_BITS, values.size.bit_length() + 2, 64 - shared_bits)
+    buckets = ((values >> np.uint64(64 - shared_bits - bits)) & np.uint64((1 << bits) - 1)).astype(np.intp)
+    repeated: npt.NDArray[np.bool_] = np.bincount(buckets, minlength=1 << bits)[buckets] > 1
+    return repeated
 
 
 def range_owners(folder: Path, shards: Sequence[int], part: int, ranges: int) -> int:

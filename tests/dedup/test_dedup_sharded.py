@@ -250,13 +250,16 @@ def test_verify_blocks_are_cut_by_the_pairs_they_hold(tmp_path: Path, monkeypatc
     assert len(cuts) - 1 >= found // 1_000 // 2
 
 
-@pytest.mark.parametrize("table", [False, True])
+@pytest.mark.parametrize(("table", "buckets"), [(False, 20), (True, 20), (True, 2)])
 def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool, buckets: int
 ) -> None:
     # Documents' distinct sets in parts of several documents (an empty document, an empty part),
-    # hashes shared within and across parts, cut into 8 slices of the hash space.
+    # hashes shared within and across parts, cut into 8 slices of the hash space. A table sorts
+    # the hashes whose bucket holds another (2 bits: nearly all of them; 20: about 7 in 8 of the
+    # hashes held once are left out first).
     monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
+    monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
     rng = np.random.default_rng(3)
     pool = rng.integers(0, 2**64, 500, dtype=np.uint64, endpoint=False)
     docs = [np.unique(rng.choice(pool, int(rng.integers(0, 90)))) for _ in range(17)]

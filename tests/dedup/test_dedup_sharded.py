@@ -24,8 +24,9 @@ from oracle_dedup import one_piece_decide
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, components, sharded
-from cleaner.record import Document
-from cleaner.stage import decide_in_process
+from cleaner.dedup.apply import Decision, PassageFlag
+from cleaner.record import Document, DuplicateOf
+from cleaner.stage import decide_in_process, read_decisions, write_decisions
 
 
 def pickled_map(calls: list[str]) -> Callable[..., Iterator[Any]]:
@@ -286,3 +287,18 @@ def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
         assert dict(zip(hashes.tolist(), piece[:, 1].tolist(), strict=True)) == first
         assert shared.tolist() == [count[h] > 1 for h in hashes.tolist()]
     assert 0 < sum(c > 1 for c in count.values()) < len(count)
+
+
+def test_a_decisions_file_gives_back_each_decision_field_by_field(tmp_path: Path) -> None:
+    # Decisions pickle as their constructors' arguments (no per-object __setstate__): every field,
+    # in its place, whatever is set.
+    flags = (PassageFlag(3, 40, "src-1", 0.75), PassageFlag(41, 90, "src-2", 1.0))
+    decisions = {
+        "a": Decision(DuplicateOf("c", "d", 0.91, "run 2"), flags, "run 1 at noon"),
+        "b": Decision(),
+        "c": Decision(passages=flags[1:]),
+    }
+    assert write_decisions(tmp_path / "0.pkl", decisions)
+    back = read_decisions(tmp_path / "0.pkl")
+    assert back == decisions
+    assert [type(p) for d in back.values() for p in d.passages] == [PassageFlag] * 3

@@ -184,7 +184,11 @@ class Shingler:
         kernels: Any = _kernels.pick(self.use_numba, len(cps), _kernels.NUMBA_MIN_CHARS)
         if kernels is not _kernels.NUMPY:  # compiled for 32-bit code points only
             cps = cps.astype(np.uint32, copy=False)
-        hashes, offsets, bounds, token_offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
+        if kernels is _kernels.NUMPY:
+            found = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram, words)
+        else:
+            found = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
+        hashes, offsets, bounds, token_offsets = found
         if not words:
             return hashes, offsets, np.zeros((0, 2), dtype=np.int64), token_offsets
         # Word positions relative to their own text's key, not to the joined chunk.

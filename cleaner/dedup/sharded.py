@@ -882,8 +882,11 @@ class _OwnerTables:
             table, ranks, filt = self._table(part)
             if not table.size:
                 continue
-            where = np.arange(hashes.size) if part_of is None else np.flatnonzero(part_of == part)
-            where = where[_in_filter(filt, hashes[where])]
+            if part_of is None:  # one range: every hash is the table's to look up
+                where = np.flatnonzero(_in_filter(filt, hashes))
+            else:
+                where = np.flatnonzero(part_of == part)
+                where = where[_in_filter(filt, hashes[where])]
             order = argsort_hashes(hashes[where])  # sorted needles: searchsorted walks the table forward (3x faster)
             where = where[order]
             needles = hashes[where]

@@ -1043,12 +1043,16 @@ def _chunk_passages(
     starts = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     slot = np.repeat(np.arange(sizes.size), sizes)
-    positions = (doc_offsets[passage_doc] + table[:, 2])[slot] + (np.arange(starts[-1]) - starts[slot])
+    # A position's place in the raw shingles: its number plus its passage's shift (one gather).
+    positions = np.arange(starts[-1])
+    positions += (doc_offsets[passage_doc] + table[:, 2] - starts[:-1])[slot]
     hashes = flat_raw[positions]
     del flat_raw, positions
     own_rank = first_rank + passage_doc
-    owners = tables.owner_ranks(hashes, own_rank[slot])
-    owned = np.bincount(slot[owners < own_rank[slot]], minlength=sizes.size)
+    own = own_rank[slot]  # the rank of each position's document
+    owners = tables.owner_ranks(hashes, own)
+    owned = np.bincount(slot[owners < own], minlength=sizes.size)
+    del own
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
 
     offset = 0

@@ -669,6 +669,7 @@ def write_owner_piece(
     window_lo = np.searchsorted(offsets, part_starts[:-1], side="right") - 1
     window_hi = np.searchsorted(offsets, part_starts[1:], side="right")
     rows = 0
+    sift = table  # whether a slice's hashes held once are sifted out before its sort (see below)
     names = ("o0.hashes.npy", "o0.ranks.npy") if table else (f"s{shard}.owners.npy", f"s{shard}.owner_shared.npy")
     first_file, second_file = (folder / name for name in names)
     with (
@@ -690,10 +691,13 @@ def write_owner_piece(
             values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts)
             del values_parts, rank_parts
             if table:
-                # A table keeps only the hashes held twice or more: those whose bucket holds one
-                # other value are sorted alone (in position order still), not the slice's every hash.
-                maybe = _maybe_repeated(values, bits)
-                values, ranks = values[maybe], np.searchsorted(offsets, ranks[maybe], side="right") - 1
+                if sift:
+                    # A table keeps only the hashes held twice or more: those whose bucket holds
+                    # no other value are left out before the sort (the rest stay in position order).
+                    maybe = _maybe_repeated(values, bits)
+                    values, ranks = values[maybe], ranks[maybe]
+                    sift = 2 * values.size <= maybe.size  # see REPEAT_BUCKET_BITS
+                ranks = np.searchsorted(offsets, ranks, side="right") - 1
             ranks += first_rank
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values, bits)
@@ -716,6 +720,10 @@ def write_owner_piece(
 
 
 # Bits of the buckets _maybe_repeated counts a slice's hashes in, at most (8 B a bucket: 8 MB).
+# The sifting pays while it leaves out most of a slice: on the Reuters bench it keeps 37% of the
+# hashes (one in nine is held twice or more) and the owner table took 0.21 -> 0.14 CPU-s; on the
+# 30 MB dump's raw texts it keeps 54% and took 0.27 -> 0.31. The slices are hash ranges, alike,
+# so once one keeps over half, the next ones are sorted whole (0.27 again there).
 REPEAT_BUCKET_BITS = 20
 
 

@@ -251,18 +251,25 @@ def test_verify_blocks_are_cut_by_the_pairs_they_hold(tmp_path: Path, monkeypatc
     assert len(cuts) - 1 >= found // 1_000 // 2
 
 
-@pytest.mark.parametrize(("table", "buckets"), [(False, 20), (True, 20), (True, 2)])
+@pytest.mark.parametrize(
+    ("table", "buckets", "pool_size", "sifted"),
+    [(False, 20, 500, 0), (True, 20, 500, 1), (True, 2, 500, 1), (True, 20, 5000, 8)],
+)
 def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool, buckets: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool, buckets: int, pool_size: int, sifted: int
 ) -> None:
     # Documents' distinct sets in parts of several documents (an empty document, an empty part),
-    # hashes shared within and across parts, cut into 8 slices of the hash space. A table sorts
-    # the hashes whose bucket holds another (2 bits: nearly all of them; 20: about 7 in 8 of the
-    # hashes held once are left out first).
+    # hashes shared within and across parts, cut into 8 slices of the hash space. A table sifts
+    # out the hashes whose bucket holds no other before the sort while that leaves out half a
+    # slice or more: from a pool of 5,000 hashes most are held once, and every slice is sifted;
+    # from 500 (or with 2-bit buckets) the first slice keeps most and the rest are sorted whole.
     monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
     monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
+    calls: list[int] = []
+    sift = sharded._maybe_repeated
+    monkeypatch.setattr(sharded, "_maybe_repeated", lambda values, bits: calls.append(1) or sift(values, bits))
     rng = np.random.default_rng(3)
-    pool = rng.integers(0, 2**64, 500, dtype=np.uint64, endpoint=False)
+    pool = rng.integers(0, 2**64, pool_size, dtype=np.uint64, endpoint=False)
     docs = [np.unique(rng.choice(pool, int(rng.integers(0, 90)))) for _ in range(17)]
     docs[4] = np.zeros(0, dtype=np.uint64)
     cuts = [0, 5, 5, 11, 17]  # the parts' first documents
@@ -287,6 +294,7 @@ def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
         assert dict(zip(hashes.tolist(), piece[:, 1].tolist(), strict=True)) == first
         assert shared.tolist() == [count[h] > 1 for h in hashes.tolist()]
     assert 0 < sum(c > 1 for c in count.values()) < len(count)
+    assert len(calls) == sifted
 
 
 def test_a_decisions_file_gives_back_each_decision_field_by_field(tmp_path: Path) -> None:

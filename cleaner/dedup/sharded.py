@@ -649,7 +649,9 @@ def write_owner_piece(
     the owner table itself, written as :func:`range_owners` writes it (the hashes two or more
     documents hold and their first ranks; the caller adds the filter), not the piece for
     range_owners to read back (a row per distinct hash, 17 bytes each, where the table keeps one
-    in eight on the Reuters bench). Returns the table's rows then."""
+    in eight on the Reuters bench). Returns the table's rows then. A table's slices are sifted
+    first (:func:`_maybe_repeated`): the hashes no other hash of the slice shares a bucket with
+    are held once, and left out of the sort, while that leaves out half a slice or more."""
     total = int(offsets[-1])
     bits = _slice_bits(total)
     slices = 1 << bits

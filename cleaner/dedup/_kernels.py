@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from cleaner.dedup._hashing import _MASK32, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
 
+U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
@@ -85,27 +86,35 @@ def _powers_of(base: int, size: int) -> U64:
 
 
 def _np_shingle_hashes(
-    cps: U32, table: npt.NDArray[np.bool_], text_starts: I64, ngram: int
+    cps: U8 | U32, table: npt.NDArray[np.bool_], text_starts: I64, ngram: int, words: bool = True
 ) -> tuple[U64, I64, I64, I64]:
+    """The numba twin's results; without ``words`` (a caller that reads no word bounds), the
+    bounds come as an empty array (their rows were 8% of this kernel)."""
     n_texts = len(text_starts) - 1
     # Words are the runs of word characters: where the mask steps up a word starts, where it
-    # steps down one ends. (np.take and a comparison of booleans: the fancy index and an int8
-    # np.diff took 4 ms of a 1 MB chunk's 11, these 1.2.)
-    mask = np.zeros(cps.size + 2, dtype=np.bool_)
-    np.take(table, cps, out=mask[1:-1])
+    # steps down one ends. One byte a character (an ASCII chunk, most of them): the mask is the
+    # bytes translated through the table's first 256 entries, a C pass with no index array
+    # (np.take widens each byte to an 8-byte index first: 0.08 of the 0.15 CPU-s of the Reuters
+    # bench's hashing, in process); else np.take and a comparison of booleans (the fancy index
+    # and an int8 np.diff took 4 ms of a 1 MB chunk's 11, these 1.2).
+    if cps.dtype == np.uint8:
+        lut = table[:256].view(np.uint8).tobytes()
+        mask = np.frombuffer((b"\0" + cps.tobytes() + b"\0").translate(lut), dtype=np.bool_)
+    else:
+        mask = np.zeros(cps.size + 2, dtype=np.bool_)
+        np.take(table, cps, out=mask[1:-1])
     steps = np.flatnonzero(mask[1:] != mask[:-1])
     del mask
     if steps.size == 0:
         zeros = np.zeros(n_texts + 1, dtype=np.int64)
         return np.zeros(0, dtype=np.uint64), zeros, np.zeros((0, 2), dtype=np.int64), zeros.copy()
     starts, ends = steps[0::2], steps[1::2]
-    tok_len = ends - starts
     # Horner's rule over a word's code points c_s .. c_(e-1) is sum c_j K^(e-1-j)
     # = K^(e-1) * sum c_j K^-j (K is odd, so invertible mod 2**64): one running sum of
-    # c_j K^-j over the whole chunk, then two lookups and a product per word.
+    # c_j K^-j over the whole chunk (the code points widened inside the product: no copy), then
+    # two lookups and a product per word.
     up, down = _char_powers(cps.size)
-    running = cps.astype(np.uint64)
-    np.multiply(running, down[: cps.size], out=running)
+    running = np.multiply(cps, down[: cps.size], dtype=np.uint64)
     np.cumsum(running, out=running)
     sums = running[ends - 1]
     sums[1:] -= running[starts[1:] - 1]
@@ -113,34 +122,48 @@ def _np_shingle_hashes(
         sums[:1] -= running[starts[0] - 1 : starts[0]]
     del running
     sums *= up[ends - 1]
-    tokens = _np_fmix64(sums + tok_len.astype(np.uint64) * K_LENGTH)
+    lengths = (ends - starts).view(np.uint64)
+    lengths *= K_LENGTH
+    sums += lengths
+    tokens = _np_fmix64(sums)
     # No word runs across a text's end, so text i's words are those starting in its span.
     tok_start = np.searchsorted(starts, text_starts).astype(np.int64)
     ntok = np.diff(tok_start)
-    tok_text = np.repeat(np.arange(n_texts, dtype=np.int64), ntok)
     counts = np.where(ntok >= ngram, ntok - ngram + 1, np.minimum(ntok, 1))
     offsets = np.zeros(n_texts + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    out = np.empty(int(offsets[-1]), dtype=np.uint64)
     n_windows = tokens.size - ngram + 1
+    kept = np.zeros(0, dtype=np.uint64)
     if n_windows > 0:
         h = tokens[:n_windows].copy()
         for j in range(1, ngram):
             h *= K_SHINGLE
             h += tokens[j : j + n_windows]
         h = _np_fmix64(h)
-        win_text = tok_text[:n_windows]
-        valid = win_text == tok_text[ngram - 1 :]
-        idx = np.flatnonzero(valid)
-        wt = win_text[idx]
-        out[offsets[wt] + (idx - tok_start[wt])] = h[idx]
-    for t in np.flatnonzero((ntok > 0) & (ntok < ngram)).tolist():
-        # Python ints masked to 64 bits: numpy scalars would warn on the intended wrap-around.
-        acc = 0
-        for value in tokens[tok_start[t] : tok_start[t + 1]].tolist():
-            acc = (acc * int(K_SHINGLE) + value) & 0xFFFFFFFFFFFFFFFF
-        out[offsets[t]] = _np_fmix64(np.array([acc], dtype=np.uint64))[0]
-    bounds = np.stack([starts, ends], axis=1).astype(np.int64)
+        # A window is its text's when no text's words start among its last ngram - 1 words: the
+        # few windows around each text's start are struck out (a handful per text, not a text
+        # number per word compared), and the rest, in order, are the texts' shingles.
+        valid = np.ones(n_windows, dtype=np.bool_)
+        firsts = tok_start[1:-1]
+        for back in range(1, ngram):
+            at = firsts - back
+            valid[at[(at >= 0) & (at < n_windows)]] = False
+        kept = h[valid]
+    short = np.flatnonzero((ntok > 0) & (ntok < ngram))
+    if not short.size:
+        out = kept
+    else:  # a text with fewer words than ngram: one shingle of all of them, in its slot
+        out = np.empty(int(offsets[-1]), dtype=np.uint64)
+        windowed = np.ones(out.size, dtype=np.bool_)
+        windowed[offsets[short]] = False
+        out[windowed] = kept
+        for t in short.tolist():
+            # Python ints masked to 64 bits: numpy scalars would warn on the intended wrap-around.
+            acc = 0
+            for value in tokens[tok_start[t] : tok_start[t + 1]].tolist():
+                acc = (acc * int(K_SHINGLE) + value) & 0xFFFFFFFFFFFFFFFF
+            out[offsets[t]] = _np_fmix64(np.array([acc], dtype=np.uint64))[0]
+    bounds = np.stack([starts, ends], axis=1).astype(np.int64) if words else np.zeros((0, 2), dtype=np.int64)
     return out, offsets, bounds, tok_start
 
 

@@ -42,6 +42,12 @@ class PassageFlag:
     duplicate_of: str
     similarity: float
 
+    def __reduce__(self) -> tuple[type[PassageFlag], tuple[int, int, str, float]]:
+        # Pickled as the constructor's arguments: a frozen slots dataclass otherwise pickles
+        # through dataclasses' Python __getstate__ and __setstate__ per object, half of the
+        # round trip of a shard's decisions file (a flag per flagged passage).
+        return (PassageFlag, (self.start, self.end, self.duplicate_of, self.similarity))
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -52,6 +58,9 @@ class Decision:
     # The same id and content are in the persistent index from an earlier run: where (run, time).
     # ``duplicate`` then says what that run decided (kept: its own cluster; else its duplicate_of).
     indexed: str | None = None
+
+    def __reduce__(self) -> tuple[type[Decision], tuple[DuplicateOf | None, tuple[PassageFlag, ...], str | None]]:
+        return (Decision, (self.duplicate, self.passages, self.indexed))  # as PassageFlag's
 
     @property
     def is_near_duplicate(self) -> bool:

@@ -119,6 +119,8 @@ def distinct_runs(values: U64, offsets: I64) -> tuple[U64, I64]:
     """
     ordered = values.copy()
     bounds = offsets.tolist()
+    # A sort per run: the runs padded into a matrix per size class (powers of two) and each sorted
+    # along its rows in one call took twice as long on the Reuters bench's batches (measured).
     for lo, hi in itertools.pairwise(bounds):
         if hi - lo > 1:
             ordered[lo:hi].sort()

@@ -128,6 +128,8 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and
     # ends at ends[k]. Whitespace padded at both ends, so the runs' edges alternate start, end:
     # one pass finds both.
+    # (An ASCII chunk's mask by bytes.translate, as the shingle kernel makes its word mask, left
+    # this split's time as it was: measured on the Reuters bench.)
     space = np.ones(cps.size + 2, dtype=np.bool_)
     np.take(_space_table(), cps, out=space[1:-1])  # faster than indexing with the array
     space[text_ends[:-1] + 1] = True  # the separators

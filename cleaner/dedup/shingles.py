@@ -127,7 +127,7 @@ class Shingler:
     def hash_batch(self, texts: Sequence[str]) -> tuple[U64, I64]:
         """Shingle hashes of many texts, concatenated, and offsets: text i owns
         ``hashes[offsets[i]:offsets[i + 1]]``. Shingles may repeat within a text."""
-        hashes, offsets, _, _ = self.hash_batch_tokens(texts)
+        hashes, offsets, _, _ = self._hash_batch(texts, words=False)
         return hashes, offsets
 
     def hash_batch_tokens(self, texts: Sequence[str]) -> tuple[U64, I64, I64, I64]:
@@ -140,6 +140,11 @@ class Shingler:
         >>> bounds.tolist(), t.tolist(), o.tolist()
         ([[0, 1], [2, 4], [0, 1]], [0, 2, 3], [0, 1, 2])
         """
+        return self._hash_batch(texts, words=True)
+
+    def _hash_batch(self, texts: Sequence[str], words: bool) -> tuple[U64, I64, I64, I64]:
+        """:meth:`hash_batch_tokens`; without ``words``, the bounds come empty (no rows: only
+        passages read them, and placing each in its text was a tenth of the hashing)."""
         keys = self.keys(texts)
         parts: list[U64] = []
         bound_parts: list[I64] = []
@@ -155,19 +160,19 @@ class Shingler:
             while end < len(keys) and (end == start or size + len(keys[end]) <= _CHUNK_CHARS):
                 size += len(keys[end]) + 1
                 end += 1
-            hashes, chunk_offsets, bounds, chunk_tokens = self._hash_keys(keys[start:end])
+            hashes, chunk_offsets, bounds, chunk_tokens = self._hash_keys(keys[start:end], words)
             parts.append(hashes)
             offsets.append(chunk_offsets[1:] + base)
             token_offsets.append(chunk_tokens[1:] + token_base)
             bound_parts.append(bounds)
             base += len(hashes)
-            token_base += len(bounds)
+            token_base += int(chunk_tokens[-1])
             start = end
         all_hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
         all_bounds = np.concatenate(bound_parts) if bound_parts else np.zeros((0, 2), dtype=np.int64)
         return all_hashes, np.concatenate(offsets), all_bounds, np.concatenate(token_offsets)
 
-    def _hash_keys(self, keys: Sequence[str]) -> tuple[U64, I64, I64, I64]:
+    def _hash_keys(self, keys: Sequence[str], words: bool = True) -> tuple[U64, I64, I64, I64]:
         # "\n" is not a word character, so it keeps words of neighbouring texts apart.
         joined = "\n".join(keys)
         cps = code_points(joined)
@@ -179,7 +184,13 @@ class Shingler:
         kernels: Any = _kernels.pick(self.use_numba, len(cps), _kernels.NUMBA_MIN_CHARS)
         if kernels is not _kernels.NUMPY:  # compiled for 32-bit code points only
             cps = cps.astype(np.uint32, copy=False)
-        hashes, offsets, bounds, token_offsets = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
+        if kernels is _kernels.NUMPY:
+            found = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram, words)
+        else:
+            found = kernels.shingle_hashes(cps, self.table, text_starts, self.ngram)
+        hashes, offsets, bounds, token_offsets = found
+        if not words:
+            return hashes, offsets, np.zeros((0, 2), dtype=np.int64), token_offsets
         # Word positions relative to their own text's key, not to the joined chunk.
         bounds = bounds - np.repeat(text_starts[:-1], np.diff(token_offsets))[:, None]
         return hashes, offsets, bounds, token_offsets

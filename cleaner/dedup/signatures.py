@@ -106,11 +106,12 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
     >>> bool(k[0, 0] == k[1, 0]), bool(k[0, 1] == k[1, 1])
     (True, False)
     """
-    n = signatures.shape[0]
-    parts = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    h = np.broadcast_to(np.arange(bands, dtype=np.uint64) * _BAND_MIX, (n, bands)).copy()
-    for r in range(rows):
-        h = h * _kernels.K_SHINGLE + parts[:, :, r]
+    h = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    h[:] = np.arange(bands, dtype=np.uint64) * _BAND_MIX
+    used = signatures[:, : bands * rows]
+    for r in range(rows):  # in place, each band's r-th value widened as it is added (no 64-bit copy)
+        h *= _kernels.K_SHINGLE
+        h += used[:, r::rows]
     result: U64 = _kernels.NUMPY.fmix64(h)
     return result
 

@@ -112,6 +112,20 @@ def test_numpy_and_numba_agree_on_any_text(texts: list[str]) -> None:
         assert bounds_list[token_list[i] : token_list[i + 1]] == words
 
 
+@pytest.mark.parametrize("ngram", [1, 2, 5])
+def test_ascii_batches_match_reference(ngram: int) -> None:
+    # An all-ASCII chunk takes the numpy kernel's byte path (its word mask by bytes.translate);
+    # texts of 0 to 7 words side by side put a text's start at every place in a window near it.
+    words = ["a", "bc_d", "42", "x9y"]
+    texts = [" ".join(words[(i + j) % 4] for j in range(i % 8)) + (", ." if i % 3 else "") for i in range(40)]
+    assert all(text.isascii() for text in texts)
+    hashes, offsets, bounds, token_offsets = Shingler(ngram, use_numba=False).hash_batch_tokens(texts)
+    for i, text in enumerate(texts):
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == reference_hashes(text, ngram), text
+        words_at = [list(m.span()) for m in re.finditer(r"\w+", text)]
+        assert bounds[token_offsets[i] : token_offsets[i + 1]].tolist() == words_at
+
+
 def test_chunking_does_not_change_hashes() -> None:
     # 3,000 texts of ~700 characters span several 1 MB chunks.
     texts = [f"document {i} " + " ".join(f"word{(i * 7 + j) % 500}" for j in range(100)) for i in range(3000)]

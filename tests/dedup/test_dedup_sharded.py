@@ -24,8 +24,9 @@ from oracle_dedup import one_piece_decide
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, components, sharded
-from cleaner.record import Document
-from cleaner.stage import decide_in_process
+from cleaner.dedup.apply import Decision, PassageFlag
+from cleaner.record import Document, DuplicateOf
+from cleaner.stage import decide_in_process, read_decisions, write_decisions
 
 
 def pickled_map(calls: list[str]) -> Callable[..., Iterator[Any]]:
@@ -250,15 +251,25 @@ def test_verify_blocks_are_cut_by_the_pairs_they_hold(tmp_path: Path, monkeypatc
     assert len(cuts) - 1 >= found // 1_000 // 2
 
 
-@pytest.mark.parametrize("table", [False, True])
+@pytest.mark.parametrize(
+    ("table", "buckets", "pool_size", "sifted"),
+    [(False, 20, 500, 0), (True, 20, 500, 1), (True, 2, 500, 1), (True, 20, 5000, 8)],
+)
 def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: bool, buckets: int, pool_size: int, sifted: int
 ) -> None:
     # Documents' distinct sets in parts of several documents (an empty document, an empty part),
-    # hashes shared within and across parts, cut into 8 slices of the hash space.
+    # hashes shared within and across parts, cut into 8 slices of the hash space. A table sifts
+    # out the hashes whose bucket holds no other before the sort while that leaves out half a
+    # slice or more: from a pool of 5,000 hashes most are held once, and every slice is sifted;
+    # from 500 (or with 2-bit buckets) the first slice keeps most and the rest are sorted whole.
     monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
+    monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
+    calls: list[int] = []
+    sift = sharded._maybe_repeated
+    monkeypatch.setattr(sharded, "_maybe_repeated", lambda values, bits: calls.append(1) or sift(values, bits))
     rng = np.random.default_rng(3)
-    pool = rng.integers(0, 2**64, 500, dtype=np.uint64, endpoint=False)
+    pool = rng.integers(0, 2**64, pool_size, dtype=np.uint64, endpoint=False)
     docs = [np.unique(rng.choice(pool, int(rng.integers(0, 90)))) for _ in range(17)]
     docs[4] = np.zeros(0, dtype=np.uint64)
     cuts = [0, 5, 5, 11, 17]  # the parts' first documents
@@ -283,3 +294,19 @@ def test_owner_piece_holds_each_hash_s_first_rank_whatever_the_slices(
         assert dict(zip(hashes.tolist(), piece[:, 1].tolist(), strict=True)) == first
         assert shared.tolist() == [count[h] > 1 for h in hashes.tolist()]
     assert 0 < sum(c > 1 for c in count.values()) < len(count)
+    assert len(calls) == sifted
+
+
+def test_a_decisions_file_gives_back_each_decision_field_by_field(tmp_path: Path) -> None:
+    # Decisions pickle as their constructors' arguments (no per-object __setstate__): every field,
+    # in its place, whatever is set.
+    flags = (PassageFlag(3, 40, "src-1", 0.75), PassageFlag(41, 90, "src-2", 1.0))
+    decisions = {
+        "a": Decision(DuplicateOf("c", "d", 0.91, "run 2"), flags, "run 1 at noon"),
+        "b": Decision(),
+        "c": Decision(passages=flags[1:]),
+    }
+    assert write_decisions(tmp_path / "0.pkl", decisions)
+    back = read_decisions(tmp_path / "0.pkl")
+    assert back == decisions
+    assert [type(p) for d in back.values() for p in d.passages] == [PassageFlag] * 3

@@ -10,8 +10,9 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 from dedup_textgen import edit_words, random_words
 
+from cleaner.dedup import _kernels
 from cleaner.dedup.shingles import Shingler
-from cleaner.dedup.signatures import SCHEME, Signer, band_keys, permutations, to_lean_minhash
+from cleaner.dedup.signatures import _BAND_MIX, SCHEME, Signer, band_keys, permutations, to_lean_minhash
 
 
 def test_permutations_are_datasketchs() -> None:
@@ -61,6 +62,29 @@ def test_lean_minhash_feeds_datasketch_lsh() -> None:
         lsh.insert(key, m)
     assert sorted(lsh.query(lean[0])) == ["a", "b"]
     assert lean[0].jaccard(lean[1]) > 0.7 > lean[0].jaccard(lean[2])
+
+
+def test_band_keys_are_the_spec_s_hash_of_each_band() -> None:
+    # fmix64 of Horner's rule (K_SHINGLE, mod 2**64) over the band's values, started from the
+    # band number times _BAND_MIX: the persistent index keeps these keys, so they may not change.
+    m64 = (1 << 64) - 1
+
+    def fmix64(x: int) -> int:
+        x ^= x >> 33
+        x = (x * 0xFF51AFD7ED558CCD) & m64
+        x ^= x >> 33
+        x = (x * 0xC4CEB9FE1A85EC53) & m64
+        return x ^ (x >> 33)
+
+    sigs = np.random.default_rng(5).integers(0, 2**32, size=(3, 14), dtype=np.uint64).astype(np.uint32)
+    for bands, rows in ((4, 3), (2, 7), (14, 1)):
+        keys = band_keys(sigs, bands, rows)
+        for doc in range(3):
+            for band in range(bands):
+                h = band * int(_BAND_MIX) & m64
+                for value in sigs[doc, band * rows : (band + 1) * rows].tolist():
+                    h = (h * int(_kernels.K_SHINGLE) + value) & m64
+                assert int(keys[doc, band]) == fmix64(h)
 
 
 def test_band_keys_equal_exactly_when_band_rows_equal() -> None:

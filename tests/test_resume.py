@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,9 +39,12 @@ def tree(root: Path) -> dict[str, str]:
 
 
 def command(inputs: Path, out: Path, report: Path) -> list[str]:
-    exe = shutil.which("cleaner")
-    assert exe, "the cleaner command is not installed: pip install -e ."
-    return [exe, "clean", str(inputs), "-o", str(out), "--report", str(report), "--jobs", "2", "--quiet"]
+    # ``python -m cleaner`` runs the code under test (the checkout on PYTHONPATH, or the installed
+    # package), where the console script would run whichever checkout installed it.
+    return [
+        sys.executable, "-m", "cleaner", "clean", str(inputs), "-o", str(out), "--report", str(report), "--jobs", "2",
+        "--quiet",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("kill_when", ["done/0", "done/1", "done/2"])

@@ -143,6 +143,24 @@ def test_the_same_bits_on_repeated_words(words: list[str]) -> None:
     assert as_python.tobytes() == as_numpy.tobytes() == as_compiled.tobytes()
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 10**6).map(lambda k: f"w{k}"),  # a word that (almost surely) occurs once
+            st.sampled_from(["a b", "a b c", "b c d e", "a b c d e f", "c d e f g h i j k", "a"]),
+        ),
+        max_size=60,
+    )
+)
+def test_the_same_bits_where_repeated_ngrams_sit_among_words_that_occur_once(pieces: list[str]) -> None:
+    # The compiled n-gram counts look up only n-grams whose shorter n-grams repeat (the others
+    # occur once): phrases that repeat, overlap and meet, between words that do not, and texts
+    # where no n-gram repeats at all (the top n-gram is then the first).
+    as_python, as_numpy, as_compiled = _all(" ".join(pieces), "en")
+    assert as_python.tobytes() == as_numpy.tobytes() == as_compiled.tobytes(), (as_numpy[16:], as_compiled[16:])
+
+
 # The characters of the chunks the numpy passes hand to the loop's boundaries (no whitespace): the
 # letters of the clitics ("'s", "n't") in both cases, digits and the punctuation its rules name.
 CHUNK_CHARS = st.sampled_from(

@@ -965,18 +965,32 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     dates: list[bool | None] = []  # is_date_line of each line, where the rules asked already
     byte_rows: list[np.ndarray] | None = []  # their _byte_facts, where every page's facts hold them
     for verdicts, facts in pages:
-        rows = facts.texts  # the non-blank units: a text is true when it is not empty
-        page_texts = list(itertools.compress(facts.texts, rows))
-        if not page_texts:
-            continue
+        values_of = (facts.sentence_end, facts.paragraph, facts.sentence)
+        if "" not in facts.texts:  # no blank unit (most pages): each column whole
+            page_texts = facts.texts
+            if not page_texts:
+                continue
+            word_counts += facts.words
+            for column, values in zip(facts_columns, values_of, strict=True):
+                column += values
+            rules += map(_REASON_CODE.__getitem__, verdicts)
+            dates += facts.dates
+        else:
+            rows = facts.texts  # the non-blank units: a text is true when it is not empty
+            page_texts = list(itertools.compress(facts.texts, rows))
+            if not page_texts:
+                continue
+            word_counts += itertools.compress(facts.words, rows)
+            for column, values in zip(facts_columns, values_of, strict=True):
+                column += itertools.compress(values, rows)
+            rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
+            dates += itertools.compress(facts.dates, rows)
         counts.append(len(page_texts))
         texts += page_texts
-        repeats += map(Counter(page_texts).__getitem__, page_texts)
-        word_counts += itertools.compress(facts.words, rows)
-        for column, values in zip(facts_columns, (facts.sentence_end, facts.paragraph, facts.sentence), strict=True):
-            column += itertools.compress(values, rows)
-        rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
-        dates += itertools.compress(facts.dates, rows)
+        if len(set(page_texts)) == len(page_texts):  # no text twice: a set costs a third of a Counter
+            repeats += itertools.repeat(1, len(page_texts))
+        else:
+            repeats += map(Counter(page_texts).__getitem__, page_texts)
         if byte_rows is not None and facts.byte_rows is not None:
             byte_rows.append(facts.byte_rows)
         else:

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -277,37 +278,80 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
 
 def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     """unit_facts of each page, the words of all their ASCII lines counted in one pass over their
-    bytes (a word_count call per line was half the cost of the facts)."""
-    page_texts = [[line.text.strip() for line in lines] for lines in pages]
-    flat = [text for texts in page_texts for text in texts if text]
+    bytes (a word_count call per line was half the cost of the facts), and each column of facts
+    worked out for the non-blank units of all pages at once (_flat_facts): a page without blank
+    units (all but a few of the text dump's) takes its stretch of each, the others are filled
+    in unit by unit."""
+    page_texts = [list(map(str.strip, map(_LINE_TEXT, lines))) for lines in pages]
+    flat = list(filter(None, itertools.chain.from_iterable(page_texts)))
     word_counts, byte_rows = _word_counts(flat)
-    counts = iter(word_counts)
-    # is_date_line's own first tests, over the counted bytes: more than DATE_LINE_MAX_WORDS
-    # words, or an ASCII line of fewer than DATE_LINE_MIN_DIGITS digits, is no date line. Those units' dates start False
-    # (the others None: not asked yet), so the span scoring, the headline check and the scorer's
-    # columns never call it on them (on the text dump 58,329 calls in article_spans, 8 dates).
-    no_date = iter(() if byte_rows is None else _no_date_lines(word_counts, byte_rows))
+    word_column, end_column, paragraph_column, sentence_column, date_column = _flat_facts(flat, word_counts, byte_rows)
     out = []
-    at = 0  # the first row of the page's non-blank units in byte_rows
+    at = 0  # the first row of the page's non-blank units in the flat columns and byte_rows
     for texts in page_texts:
-        words = [next(counts) if text else 0 for text in texts]
-        dates: list[bool | None] = [False if text and next(no_date, False) else None for text in texts]
-        ends = [text[-1:] in _SENTENCE_END_CHARS for text in texts]  # _SENTENCE_END on stripped text, no search
-        paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
-        sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
         units = len(texts) - texts.count("")
-        rows = None if byte_rows is None else byte_rows[at : at + units]
-        at += units
+        stop = at + units
+        words, ends = word_column[at:stop], end_column[at:stop]
+        paragraph, sentence, dates = paragraph_column[at:stop], sentence_column[at:stop], date_column[at:stop]
+        if units < len(texts):  # blank units: "", 0, False, False, False and None (never asked)
+            words, ends = _with_blanks(texts, words, 0), _with_blanks(texts, ends, False)
+            paragraph, sentence = _with_blanks(texts, paragraph, False), _with_blanks(texts, sentence, False)
+            dates = _with_blanks(texts, dates, None)
+        rows = None if byte_rows is None else byte_rows[at:stop]
+        at = stop
         out.append(UnitFacts(texts, words, ends, paragraph, sentence, dates, rows))
     return out
 
 
-def _no_date_lines(words: list[int], byte_rows: np.ndarray) -> list[bool]:
-    """Which lines (their word_count, their _byte_facts) is_date_line rules out by its first
-    tests alone: more than DATE_LINE_MAX_WORDS words, or ASCII with fewer than DATE_LINE_MIN_DIGITS digits."""
+_LINE_TEXT = operator.itemgetter(0)  # Line.text, from C
+_LAST_CHARACTER = operator.itemgetter(-1)
+# A unit's dates as _flat_facts starts them, by whether its counted bytes rule a date out.
+_DATES_FROM_RULED_OUT = np.array([None, False], dtype=object)
+
+_Fact = TypeVar("_Fact", int, bool, bool | None)
+
+
+def _with_blanks(texts: list[str], values: list[_Fact], blank: _Fact) -> list[_Fact]:
+    """``values`` (one per non-blank text of ``texts``) with ``blank`` at each blank text's place."""
+    found = iter(values)
+    return [next(found) if text else blank for text in texts]
+
+
+def _flat_facts(
+    texts: list[str], words: list[int], byte_rows: np.ndarray | None
+) -> tuple[list[int], list[bool], list[bool], list[bool], list[bool | None]]:
+    """The facts of each of ``texts`` (non-blank, stripped; ``words`` their word_count,
+    ``byte_rows`` their _byte_facts or None): words, sentence end, paragraph, sentence, and
+    their dates as UnitFacts starts them.
+
+    The sentence ends and words give the sentences in one array pass; an ASCII line's counted
+    bytes give _paragraph's answer (a stripped line is truncated exactly when it ends with
+    "...", _DOTS, unless its last byte is "]"; its marks of _PUNCT are _PUNCT_COUNT), so
+    _paragraph runs only on the lines of ten words or more beyond ASCII or ending in "]".
+    Dates start False where is_date_line's own first tests rule a date out over the counted
+    bytes: more than DATE_LINE_MAX_WORDS words, or an ASCII line of fewer than
+    DATE_LINE_MIN_DIGITS digits (on the text dump 58,329 calls in article_spans, 8 dates);
+    the others None (not asked yet), so the span scoring, the headline check and the
+    scorer's columns never call it on the first ones.
+    """
+    # _SENTENCE_END on stripped text: its last character, no search.
+    ends = list(map(_SENTENCE_END_CHARS.__contains__, map(_LAST_CHARACTER, texts)))
+    if byte_rows is None:  # a line with a break of its own: line by line
+        paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
+        sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
+        return words, ends, paragraph, sentence, [None] * len(texts)
+    count = np.array(words, dtype=np.int64)
+    end = np.array(ends, dtype=bool)
+    long = count >= 10
+    marks = byte_rows[:, _PUNCT_COUNT]
+    paragraph = (long & (byte_rows[:, _DOTS] == 0) & (end | ((count >= 25) & (marks * 40 >= count)))).tolist()
+    for k in np.flatnonzero(long & ((byte_rows[:, _WIDE] > 0) | (byte_rows[:, _LAST] == 0x5D))).tolist():
+        paragraph[k] = _paragraph(texts[k], words[k], ends[k])
+    sentence = ((count >= SENTENCE_MIN_WORDS) & end).tolist()
     ascii_few_digits = (byte_rows[:, _WIDE] == 0) & (byte_rows[:, _DIGIT_COUNT] < DATE_LINE_MIN_DIGITS)
-    ruled_out: list[bool] = ((np.array(words) > DATE_LINE_MAX_WORDS) | ascii_few_digits).tolist()
-    return ruled_out
+    ruled_out = (count > DATE_LINE_MAX_WORDS) | ascii_few_digits
+    dates: list[bool | None] = _DATES_FROM_RULED_OUT[ruled_out.astype(np.intp)].tolist()
+    return words, ends, paragraph, sentence, dates
 
 
 def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None]:
@@ -921,18 +965,32 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     dates: list[bool | None] = []  # is_date_line of each line, where the rules asked already
     byte_rows: list[np.ndarray] | None = []  # their _byte_facts, where every page's facts hold them
     for verdicts, facts in pages:
-        rows = facts.texts  # the non-blank units: a text is true when it is not empty
-        page_texts = list(itertools.compress(facts.texts, rows))
-        if not page_texts:
-            continue
+        values_of = (facts.sentence_end, facts.paragraph, facts.sentence)
+        if "" not in facts.texts:  # no blank unit (most pages): each column whole
+            page_texts = facts.texts
+            if not page_texts:
+                continue
+            word_counts += facts.words
+            for column, values in zip(facts_columns, values_of, strict=True):
+                column += values
+            rules += map(_REASON_CODE.__getitem__, verdicts)
+            dates += facts.dates
+        else:
+            rows = facts.texts  # the non-blank units: a text is true when it is not empty
+            page_texts = list(itertools.compress(facts.texts, rows))
+            if not page_texts:
+                continue
+            word_counts += itertools.compress(facts.words, rows)
+            for column, values in zip(facts_columns, values_of, strict=True):
+                column += itertools.compress(values, rows)
+            rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
+            dates += itertools.compress(facts.dates, rows)
         counts.append(len(page_texts))
         texts += page_texts
-        repeats += map(Counter(page_texts).__getitem__, page_texts)
-        word_counts += itertools.compress(facts.words, rows)
-        for column, values in zip(facts_columns, (facts.sentence_end, facts.paragraph, facts.sentence), strict=True):
-            column += itertools.compress(values, rows)
-        rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
-        dates += itertools.compress(facts.dates, rows)
+        if len(set(page_texts)) == len(page_texts):  # no text twice: a set costs a third of a Counter
+            repeats += itertools.repeat(1, len(page_texts))
+        else:
+            repeats += map(Counter(page_texts).__getitem__, page_texts)
         if byte_rows is not None and facts.byte_rows is not None:
             byte_rows.append(facts.byte_rows)
         else:

@@ -107,6 +107,52 @@ def test_facts_of_many_pages_are_each_pages_facts(pages: list[list[str]]) -> Non
         assert facts.paragraph == [bool(text) and T.is_paragraph(text) for text in texts]
 
 
+# Lines of many words (LINE is too short for most paragraphs): words ASCII or not, gaps with
+# or without a mark of _PUNCT, and the endings that decide a paragraph (a sentence end, an
+# ellipsis of dots or "…", bracketed or not, a bare "]").
+ASCII_WORDS = ["word", "a1", "x_y", "12", "co-op", "1987"]
+PROSE_GAP = st.sampled_from([" ", " ", " ", ", ", "; ", " | "])
+PROSE_END = st.sampled_from(["", ".", "!", ":", "\"", "...", "..", "[...]", "[\N{HORIZONTAL ELLIPSIS}]",
+                             "\N{HORIZONTAL ELLIPSIS}", "]", "..]", " ...", "。", "»"])  # fmt: skip
+
+
+@st.composite
+def prose_lines(draw: st.DrawFn) -> str:
+    # Mostly ASCII lines (the counted bytes decide them), some with a word or gap beyond ASCII.
+    beyond = draw(st.booleans()) and draw(st.booleans())
+    word = st.sampled_from([*ASCII_WORDS, "Wörd", "日本語"] if beyond else ASCII_WORDS)
+    gap = st.one_of(PROSE_GAP, st.just("\u00a0")) if beyond else PROSE_GAP
+    words = draw(st.lists(word, min_size=1, max_size=90))
+    gaps = draw(st.lists(gap, min_size=len(words), max_size=len(words)))
+    return "".join(word + gap for word, gap in zip(words, gaps, strict=True)).rstrip() + draw(PROSE_END)
+
+
+def test_facts_of_long_lines_at_the_bounds() -> None:
+    # Ten words; 25 words; one mark per 40 words exactly, and one word more.
+    lines = [" ".join(["word"] * n) + end for n in (9, 10, 24, 25, 40, 41, 80, 81) for end in ("", ".", "...", "[...]")]
+    lines += [" ".join(["word"] * n) + ", " + " ".join(["word"] * m) for n, m in ((20, 20), (20, 21), (39, 40))]
+    lines += ["word " * 39 + "end [...]", "word " * 39 + "end [...]]", "word " * 12 + "ends…", "word " * 12 + "x]"]
+    units = [T.split_lines("\n".join(lines))]
+    facts = T.unit_facts_many(units)[0]
+    assert facts.paragraph == [T.is_paragraph(text) for text in facts.texts]
+    assert facts.paragraph.count(True) not in (0, len(lines))
+
+
+@given(st.lists(st.lists(st.one_of(prose_lines(), LINE, st.just("")), max_size=6), min_size=1, max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_facts_of_long_lines_are_the_public_functions(pages: list[list[str]]) -> None:
+    # unit_facts_many reads paragraphs, sentences and the dates it rules out off the counted bytes.
+    units = [T.split_lines("\n".join(parts)) for parts in pages]
+    for facts in T.unit_facts_many(units):
+        for i, text in enumerate(facts.texts):
+            assert facts.sentence_end[i] is (bool(text) and T._SENTENCE_END.search(text) is not None)
+            assert facts.paragraph[i] is (bool(text) and T.is_paragraph(text)), text
+            assert facts.sentence[i] is (bool(text) and T.is_sentence(text))
+            assert facts.dates[i] in (None, False)
+            if text:
+                assert facts.date_line(i) is (T._DATE_LINE.match(text) is not None), text
+
+
 def reference_line_features(lines: list[T.Line], verdicts: list[Reason | None], chrome: bool) -> np.ndarray:
     """The scorer's first 36 columns as first written: a list per column, every pattern run."""
     names = T.LINE_FEATURES[:36]

@@ -367,3 +367,42 @@ def test_ctrl_c_on_a_dask_run_prints_no_worker_traceback(tmp_path: Path) -> None
     assert "interrupted: run the same command to resume" in stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert left == []
+
+
+def test_ctrl_c_while_the_workers_start_prints_no_traceback(tmp_path: Path) -> None:
+    """A Ctrl-C that reaches the process group while a worker process is still starting (before
+    its initializer ignores SIGINT) is held there and dropped, not raised in the middle of an
+    import: the workers start with SIGINT blocked (runners.local._held). A sitecustomize on the
+    workers' path holds each worker at its start until the signal has been sent."""
+    import signal
+    import time
+
+    hook, started = tmp_path / "hook", tmp_path / "started"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal, sys, time\n"
+        "if '--multiprocessing-fork' in sys.argv:\n"
+        "    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopped by the driver, not killed first\n"
+        f"    open({str(started)!r} + str(os.getpid()), 'w').close()\n"
+        "    time.sleep(1.5)\n",
+        encoding="utf-8",
+    )
+    inputs = small_texts(tmp_path / "in", 40)
+    args = [sys.executable, "-m", "cleaner", "clean", str(inputs), "-o", str(tmp_path / "out"), "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(REPO)])}
+    proc = subprocess.Popen(
+        args, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and not list(tmp_path.glob("started*")):
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert list(tmp_path.glob("started*")), stderr  # a worker was held at its start
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr

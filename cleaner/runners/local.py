@@ -8,6 +8,7 @@ pickle, which the Dask engine needs too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import signal
@@ -36,12 +37,32 @@ def _init_worker(cfg: Config) -> None:
     global _worker_pipeline
     # Ctrl-C reaches every process of the terminal's process group: the driver handles it and
     # stops the workers, which would otherwise each print a KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # discards a Ctrl-C held pending since the start (_held)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker_pipeline = Pipeline(cfg)
     _worker_pipeline.setup()
     # A worker lives for the run: collect as its driver does (see fewer_collections).
     gc.freeze()
     gc.set_threshold(max(GC_YOUNG, gc.get_threshold()[0]), *gc.get_threshold()[1:])
+
+
+@contextlib.contextmanager
+def _held() -> Iterator[None]:
+    """SIGINT blocked while a submit may start worker processes (the pool starts them as tasks
+    are submitted). A started process inherits the mask, so a Ctrl-C that reaches the process
+    group while a worker is still importing stays pending there until _init_worker ignores it
+    (setting SIG_IGN discards it), instead of printing a KeyboardInterrupt traceback from the
+    middle of an import (seen under load: tests/test_faults.py). In this process it is
+    delivered when the submit returns. (multiprocessing's resource tracker starts the same way.)"""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups, no signal masks
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _run_in_worker(task: Task) -> TaskResult:
@@ -89,7 +110,8 @@ class LocalExecutor:
         while pending:
             if self.pool is None:
                 self.pool = self._new_pool(self.jobs)
-            futures = [self.pool.submit(self.worker, t) for t in pending]
+            with _held():
+                futures = [self.pool.submit(self.worker, t) for t in pending]
             for position, future in enumerate(futures):
                 try:
                     result = future.result()
@@ -143,7 +165,9 @@ class LocalExecutor:
 
         pool = self._new_pool(1)
         try:
-            return pool.submit(self.worker, task).result()
+            with _held():
+                future = pool.submit(self.worker, task)
+            return future.result()
         except BrokenProcessPool:
             return TaskResult(task.shard.index, crashed=WORKER_DIED)
         finally:
@@ -163,4 +187,5 @@ class LocalExecutor:
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[..., T], args: tuple[object, ...]) -> Future[T]:
-    return pool.submit(fn, *args)
+    with _held():
+        return pool.submit(fn, *args)

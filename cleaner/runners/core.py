@@ -604,7 +604,8 @@ class Checkpoint:
 # decisions): bump it when one changes, so a folder an earlier build left is started afresh,
 # never resumed by code that reads it another way (the version stays 0.1.0 between commits).
 # 2: the site-template summaries keep a hash per line, their decisions are line indices.
-WORK_FORMAT = 2
+# 3: dedup's band rows in one barrier file per shard (all groups and their bounds).
+WORK_FORMAT = 3
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:

@@ -171,11 +171,15 @@ def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
     shards = split(keyed, [20])
     for s, part in enumerate(shards):
         sharded.shard_bands(part, s, 0 if s == 0 else 20, cfg, tmp_path, partitions=3)
-    for group in range(len(sharded.groups_of(cfg.lsh_bands))):
+    for group, (start, end) in enumerate(sharded.groups_of(cfg.lsh_bands)):
         seen: dict[int, int] = {}
         for s in range(len(shards)):
-            rows = np.load(tmp_path / f"s{s}.g{group}.rows.npy")
-            bounds = np.load(tmp_path / f"s{s}.g{group}.bounds.npy")
+            rows, bounds = sharded._read_band_rows(tmp_path / f"s{s}.bands.npy", group, end - start, 0)
+            assert bounds[0] == 0 and len(bounds) == 3 * (end - start) + 1
+            bounds = bounds[:: end - start]  # the partitions' bounds
+            rows = np.concatenate(
+                [sharded._read_band_rows(tmp_path / f"s{s}.bands.npy", group, end - start, p)[0] for p in range(3)]
+            )
             cell_of = np.searchsorted(bounds, np.arange(len(rows)), side="right") - 1
             for key, cell in zip(rows[:, 1].tolist(), cell_of.tolist(), strict=True):
                 assert seen.setdefault(key, cell) == cell

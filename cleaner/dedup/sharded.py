@@ -229,7 +229,7 @@ def _joined(column: Any, dtype: npt.DTypeLike, tail: tuple[int, ...], n: int) ->
 
 
 def _files(folder: Path, shard: int) -> dict[str, Path]:
-    names = ("bkeys.npy", "shingles.npy", "labels.pkl", "content.npy", "ids")
+    names = ("bkeys.npy", "shingles.npy", "content.npy", "ids")
     return {name: folder / f"s{shard}.{name}" for name in names}
 
 
@@ -288,9 +288,7 @@ def shard_bands(
     if cfg.index:  # for _add_to_index
         save_array(files["bkeys.npy"], bkeys)
         save_array(files["content.npy"], np.array(contents, dtype=np.int64))
-    with atomic_file(files["labels.pkl"]) as fh:
-        pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_ids(files, [doc_id for _, doc_id in labels])
+    _write_ids(files, labels)
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
@@ -1112,7 +1110,12 @@ def _chunk_passages(
 
 
 def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:
-    with open(_files(folder, shard)["labels.pkl"], "rb") as fh:
+    """A shard's ``(key, id)`` labels, pickled after its ids (:func:`_write_ids`)."""
+    with open(_files(folder, shard)["ids"], "rb") as fh:
+        (count,) = np.frombuffer(fh.read(8), dtype=np.int64).tolist()
+        fh.seek(8 * (count + 1))
+        (size,) = np.frombuffer(fh.read(8), dtype=np.int64).tolist()
+        fh.seek(8 * (count + 2) + size)
         labels: list[tuple[str, str]] = pickle.load(fh)
     return labels
 
@@ -1360,18 +1363,19 @@ def shard_decisions(
     return write_decisions(filed, {labels[i][0]: by_position[i] for i in sorted(by_position)})
 
 
-def _write_ids(files: dict[str, Path], ids: Sequence[str]) -> None:
-    """A shard's document ids, for reading one at a time by position (:class:`_Ids`), in one file
-    (one file fewer to create, open and remove a shard than ids and offsets apart): how many
-    (int64), where each starts (n + 1 int64) in the bytes that follow, their UTF-8 bytes one after
-    another."""
-    encoded = [doc_id.encode("utf-8", "surrogatepass") for doc_id in ids]
+def _write_ids(files: dict[str, Path], labels: Sequence[tuple[str, str]]) -> None:
+    """A shard's document ids, for reading one at a time by position (:class:`_Ids`), and its
+    ``(key, id)`` labels (:func:`_load_labels`), in one file (two fewer to create, open and remove
+    a shard than ids, their offsets and labels apart): how many (int64), where each id starts (n + 1
+    int64) in the bytes that follow, their UTF-8 bytes one after another, then the labels pickled."""
+    encoded = [doc_id.encode("utf-8", "surrogatepass") for _, doc_id in labels]
     at = np.zeros(len(encoded) + 2, dtype=np.int64)
     at[0] = len(encoded)
     np.cumsum([len(e) for e in encoded], out=at[2:])
     with atomic_file(files["ids"]) as fh:
         fh.write(at.tobytes())
         fh.write(b"".join(encoded))
+        pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Ids(_OpenShards):

@@ -604,7 +604,8 @@ class Checkpoint:
 # decisions): bump it when one changes, so a folder an earlier build left is started afresh,
 # never resumed by code that reads it another way (the version stays 0.1.0 between commits).
 # 2: the site-template summaries keep a hash per line, their decisions are line indices.
-# 3: dedup's band rows in one barrier file per shard (all groups and their bounds).
+# 3: dedup's band rows in one barrier file per shard (all groups and their bounds), labels and
+#    ids in one file, offsets after the shingle sets; page groups of up to 16 MB (other tasks).
 WORK_FORMAT = 3
 
 

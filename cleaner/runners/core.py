@@ -647,12 +647,8 @@ class Plan:
 # each: a task per page costs a spill, a summaries file, a checkpoint file and a dozen barrier
 # files (181 pages made 13k openat and 39k stat calls, and half the run's CPU went to them).
 # A group is one task; each page still gets its own output file. Groups follow from the files
-# alone (never from --jobs: a resumed run finds the same tasks), and decisions never depend on how
-# documents are cut into tasks (ranks are input positions). 16 MB (was 4): every group still costs
-# about 30 work files, and a group stays half a file shard (readers.SHARD_BYTES); the 181
-# Scrapinghub pages (31 MB) are 2 groups, not 8: 313 -> 224 files made, at --jobs 1 1.614 ->
-# 1.498 CPU s (medians of 14 alternated), at --jobs 2 2.31 -> 2.22 CPU s and 3.52 -> 3.61 s wall.
-GROUP_BYTES = 16 * 1024 * 1024
+# alone, and decisions never depend on how documents are cut into tasks (ranks are input positions).
+GROUP_BYTES = 4 * 1024 * 1024
 GROUP_FILES = 256
 
 

@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cleaner.dedup import sharded
+from cleaner.dedup.npyparts import save_parts
 
 SHARDS, PER_SHARD, PAIRS = 20, 20_000, sharded.PAIRS_PER_BLOCK
 
@@ -44,8 +45,7 @@ def make(folder: Path) -> None:
         np.cumsum(sizes, out=offsets[1:])
         values = np.concatenate([np.sort(rng.integers(0, 2**62, k).astype(np.uint64)) for k in sizes])
         files = sharded._files(folder, shard)
-        np.save(files["shingles.npy"], values)
-        np.save(files["offsets.npy"], offsets)
+        save_parts(files["shingles.npy"], [values], np.uint64, after=[offsets])
     n = SHARDS * PER_SHARD
     first = rng.integers(0, n - 1, PAIRS)
     later = first + 1 + (rng.random(PAIRS) * (n - 1 - first)).astype(np.int64)

@@ -8,10 +8,10 @@ library API and ``explain``), each bounded in memory, with only compact integer 
 driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
-   write into the barrier's folder its distinct shingle sets (one flat array and offsets,
-   memory-mapped later), ``(key, id)`` labels and the ids alone (read one at a time by other
-   shards' tasks, :class:`_Ids`); then its band rows ``(rank, key)``, one file
-   per group of bands, ordered by partition (``key % partitions``). With a persistent index,
+   write into the barrier's folder its distinct shingle sets (one flat array and its offsets in
+   one file, read a set at a time later), ``(key, id)`` labels and the ids alone (read one at a
+   time by other shards' tasks, :class:`_Ids`); then its band rows ``(rank, key)``, one file for
+   all groups of bands, each ordered by partition (``key % partitions``). With a persistent index,
    also its band keys and content hashes (for adding the run to the index), and query and
    verify each document against the index (read-only).
 2. **pairs**, one task per (band group, partition) (:func:`partition_pairs`): that partition's
@@ -100,7 +100,7 @@ from cleaner.dedup.components import (
     write_edge_pieces,
 )
 from cleaner.dedup.decisions import read_cluster_decisions, write_cluster_decisions
-from cleaner.dedup.npyparts import NpyWriter, save_array, save_parts
+from cleaner.dedup.npyparts import NpyWriter, load_after, rows_span, save_array, save_parts
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_sources, sampled
 from cleaner.dedup.signatures import band_keys
 from cleaner.errors import UsageError
@@ -229,12 +229,12 @@ def _joined(column: Any, dtype: npt.DTypeLike, tail: tuple[int, ...], n: int) ->
 
 
 def _files(folder: Path, shard: int) -> dict[str, Path]:
-    names = ("bkeys.npy", "shingles.npy", "offsets.npy", "labels.pkl", "content.npy", "ids.bin", "ids.at")
+    names = ("bkeys.npy", "shingles.npy", "content.npy", "ids")
     return {name: folder / f"s{shard}.{name}" for name in names}
 
 
-def _rows_file(folder: Path, shard: int, group: int) -> tuple[Path, Path]:
-    return folder / f"s{shard}.g{group}.rows.npy", folder / f"s{shard}.g{group}.bounds.npy"
+def _rows_file(folder: Path, shard: int) -> Path:
+    return folder / f"s{shard}.bands.npy"
 
 
 def shard_bands(
@@ -276,7 +276,8 @@ def shard_bands(
     offsets = np.zeros(n + 1, dtype=np.int64)
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
-    save_parts(files["shingles.npy"], distinct_parts, np.uint64)  # not concatenated first: 8 B per shingle less
+    # Not concatenated first (8 B per shingle less); the sets' offsets saved after them (load_after).
+    save_parts(files["shingles.npy"], distinct_parts, np.uint64, after=[offsets])
     owner_table = False
     if cfg.passages:
         owner_table = alone and ranges_for(int(offsets[-1])) == 1
@@ -284,13 +285,10 @@ def shard_bands(
     del distinct_parts
     if owner_table:  # its filter once the sets are gone: ~40 B a hash of the table while it is made
         _write_filter(folder / "o0.filter.npy", np.load(folder / "o0.hashes.npy"))
-    save_array(files["offsets.npy"], offsets)
     if cfg.index:  # for _add_to_index
         save_array(files["bkeys.npy"], bkeys)
         save_array(files["content.npy"], np.array(contents, dtype=np.int64))
-    with atomic_file(files["labels.pkl"]) as fh:
-        pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_ids(files, [doc_id for _, doc_id in labels])
+    _write_ids(files, labels)
 
     worded = np.flatnonzero(np.diff(offsets) > 0)  # a document without words is nobody's duplicate
     write_band_rows(folder, shard, first_rank + worded, bkeys[worded], partitions)
@@ -320,19 +318,46 @@ def shard_bands(
 
 
 def write_band_rows(folder: Path, shard: int, ranks: I64, bkeys: U64, partitions: int) -> None:
-    """A shard's band rows ``(rank, key)`` (``bkeys``: one row of band keys per rank), one file per
-    group of bands, ordered by partition (``key % partitions``) then band, with the bounds of each
-    (partition, band) cell: what the pairs tasks read (benchmarks/sim_barrier.py calls it too)."""
-    for group, (start, end) in enumerate(groups_of(bkeys.shape[1])):
-        width = end - start
-        keys = bkeys[:, start:end]  # rows: documents, columns: bands of the group
-        cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
-        order = np.argsort(cell, axis=None, kind="stable")
-        rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
-        bounds = np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1))
-        rows_path, bounds_path = _rows_file(folder, shard, group)
-        save_array(rows_path, rows)
-        save_array(bounds_path, bounds.astype(np.int64))
+    """A shard's band rows ``(rank, key)`` (``bkeys``: one row of band keys per rank), for each
+    group of bands ordered by partition (``key % partitions``) then band, with the bounds of each
+    (partition, band) cell: what the pairs tasks read (benchmarks/sim_barrier.py calls it too).
+
+    One file per shard, not two per group (the 181 Scrapinghub pages: 64 barrier files -> 8, each
+    a file created, renamed, opened and removed): a .npy of the rows of every group one after
+    another, then (:func:`~cleaner.dedup.npyparts.load_after`) where each group's bounds start in
+    the next array, and the groups' bounds (positions in the rows). :func:`_read_band_rows` reads
+    one group's partition; ``np.load`` reads the rows.
+    """
+    groups = groups_of(bkeys.shape[1])
+    bounds: list[I64] = []
+    at = 0
+    with NpyWriter(_rows_file(folder, shard), np.int64, (2,)) as out:
+        for start, end in groups:  # one group's rows at a time, as they are made
+            width = end - start
+            keys = bkeys[:, start:end]  # rows: documents, columns: bands of the group
+            cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
+            order = np.argsort(cell, axis=None, kind="stable")
+            rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
+            bounds.append(at + np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1)))
+            at += len(rows)
+            out.write(rows)
+        starts = np.zeros(len(groups) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in bounds], out=starts[1:])
+        out.after += [starts, np.concatenate(bounds).astype(np.int64)]
+
+
+def _read_band_rows(path: Path, group: int, width: int, partition: int) -> tuple[I64, I64]:
+    """The rows of one group's partition in a shard's band rows file (:func:`write_band_rows`),
+    and that group's bounds shifted to them: only those rows are read."""
+    with open(path, "rb") as fh:
+        starts, all_bounds = load_after(fh, 2)
+        bounds = all_bounds[starts[group] : starts[group + 1]]
+        fh.seek(0)
+        data, _ = rows_span(fh)
+        first, last = int(bounds[partition * width]), int(bounds[(partition + 1) * width])
+        fh.seek(data + first * 16)
+        rows = np.fromfile(fh, dtype=np.int64, count=(last - first) * 2).reshape(-1, 2)
+    return rows, bounds - first
 
 
 def _read_only(path: str | None, before: int | None = None) -> DedupIndex | None:
@@ -356,17 +381,10 @@ def partition_pairs(folder: Path, shards: Sequence[int], group: int, width: int,
 
 def _bucket_pairs(folder: Path, shards: Sequence[int], group: int, width: int, partition: int) -> I64:
     found: list[I64] = []
-    # The partition's rows of every shard (its cells are contiguous in a shard's file), copied out
-    # one file at a time: a memory map holds a descriptor, and a run may have more shards than
-    # the process may open files (1,024 is a common limit). The rows of a partition are bounded
-    # by ROWS_PER_PARTITION, so the copies are too.
-    tables: list[tuple[I64, I64]] = []
-    for rows_path, bounds_path in (_rows_file(folder, shard, group) for shard in shards):
-        bounds = np.load(bounds_path)
-        first, last = int(bounds[partition * width]), int(bounds[(partition + 1) * width])
-        mapped = np.load(rows_path, mmap_mode="r")
-        tables.append((np.array(mapped[first:last]), bounds - first))
-        del mapped  # closes the map and its descriptor
+    # The partition's rows of every shard (its cells are contiguous in a shard's file), read
+    # one file at a time (a run may have more shards than the process may open files, 1,024 is a
+    # common limit). The rows of a partition are bounded by ROWS_PER_PARTITION, so the copies are too.
+    tables = [_read_band_rows(_rows_file(folder, shard), group, width, partition) for shard in shards]
     for band in range(width):
         cell = partition * width + band
         pieces = []
@@ -439,9 +457,11 @@ class _Sets(_OpenShards):
     sets all over the run would then hold them all (1.1 GB for 200k pairs, measured)."""
 
     def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
-        data_at = np.load(files["shingles.npy"], mmap_mode="r").offset  # after the header; no page read
         handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
-        return (handle,), (data_at, np.load(files["offsets.npy"]))
+        (offsets,) = load_after(handle, 1)
+        handle.seek(0)
+        data_at, _ = rows_span(handle)
+        return (handle,), (data_at, offsets)
 
     def get(self, rank: int) -> U64:
         (fh,), (data_at, offsets), local = self.opened(rank)
@@ -1090,7 +1110,12 @@ def _chunk_passages(
 
 
 def _load_labels(folder: Path, shard: int) -> list[tuple[str, str]]:
-    with open(_files(folder, shard)["labels.pkl"], "rb") as fh:
+    """A shard's ``(key, id)`` labels, pickled after its ids (:func:`_write_ids`)."""
+    with open(_files(folder, shard)["ids"], "rb") as fh:
+        (count,) = np.frombuffer(fh.read(8), dtype=np.int64).tolist()
+        fh.seek(8 * (count + 1))
+        (size,) = np.frombuffer(fh.read(8), dtype=np.int64).tolist()
+        fh.seek(8 * (count + 2) + size)
         labels: list[tuple[str, str]] = pickle.load(fh)
     return labels
 
@@ -1338,33 +1363,38 @@ def shard_decisions(
     return write_decisions(filed, {labels[i][0]: by_position[i] for i in sorted(by_position)})
 
 
-def _write_ids(files: dict[str, Path], ids: Sequence[str]) -> None:
-    """A shard's document ids, for reading one at a time by position (:class:`_Ids`): their UTF-8
-    bytes one after another, and where each starts (n + 1 int64, raw)."""
-    encoded = [doc_id.encode("utf-8", "surrogatepass") for doc_id in ids]
-    at = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(e) for e in encoded], out=at[1:])
-    with atomic_file(files["ids.bin"]) as fh:
-        fh.write(b"".join(encoded))
-    with atomic_file(files["ids.at"]) as fh:
+def _write_ids(files: dict[str, Path], labels: Sequence[tuple[str, str]]) -> None:
+    """A shard's document ids, for reading one at a time by position (:class:`_Ids`), and its
+    ``(key, id)`` labels (:func:`_load_labels`), in one file (two fewer to create, open and remove
+    a shard than ids, their offsets and labels apart): how many (int64), where each id starts (n + 1
+    int64) in the bytes that follow, their UTF-8 bytes one after another, then the labels pickled."""
+    encoded = [doc_id.encode("utf-8", "surrogatepass") for _, doc_id in labels]
+    at = np.zeros(len(encoded) + 2, dtype=np.int64)
+    at[0] = len(encoded)
+    np.cumsum([len(e) for e in encoded], out=at[2:])
+    with atomic_file(files["ids"]) as fh:
         fh.write(at.tobytes())
+        fh.write(b"".join(encoded))
+        pickle.dump(labels, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Ids(_OpenShards):
-    """Document ids by rank, each read alone from its shard's id files (two seeks and reads of
+    """Document ids by rank, each read alone from its shard's id file (two seeks and reads of
     a few bytes): a task that names documents of many shards reads what it names, never their
     whole label files (on a web crawl, where pages are copied from everywhere, a shard's rows
     may name most shards: reading their labels whole made the run's reads grow as shards²)."""
 
     def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
-        return (open(files["ids.at"], "rb"), open(files["ids.bin"], "rb")), None  # closed on eviction
+        fh = open(files["ids"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
+        (count,) = np.frombuffer(fh.read(8), dtype=np.int64).tolist()
+        return (fh,), 8 * (count + 2)  # where the ids' bytes start
 
     def get(self, rank: int) -> str:
-        (at, data), _, local = self.opened(rank)
-        at.seek(local * 8)
-        lo, hi = np.frombuffer(at.read(16), dtype=np.int64).tolist()
-        data.seek(lo)
-        return data.read(hi - lo).decode("utf-8", "surrogatepass")
+        (fh,), data_at, local = self.opened(rank)
+        fh.seek(8 + local * 8)
+        lo, hi = np.frombuffer(fh.read(16), dtype=np.int64).tolist()
+        fh.seek(data_at + lo)
+        return fh.read(hi - lo).decode("utf-8", "surrogatepass")
 
 
 def _add_to_index(
@@ -1379,7 +1409,9 @@ def _add_to_index(
             decisions: dict[str, Decision] = read_decisions(decided) if decided is not None else {}
             files = _files(folder, s)
             bkeys = np.load(files["bkeys.npy"])
-            values, offsets = np.load(files["shingles.npy"], mmap_mode="r"), np.load(files["offsets.npy"])
+            values = np.load(files["shingles.npy"], mmap_mode="r")
+            with open(files["shingles.npy"], "rb") as fh:
+                (offsets,) = load_after(fh, 1)
             contents = np.load(files["content.npy"])
             for i, (key, doc_id) in enumerate(_load_labels(folder, s)):
                 decision = decisions.get(key)

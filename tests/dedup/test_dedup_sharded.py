@@ -152,14 +152,17 @@ def test_ids_are_read_one_at_a_time_as_the_labels_hold_them(tmp_path: Path, monk
     # Ids of other shards' documents are read alone (two seeks), never from a whole label file.
     ids = [["a", "", "\u00e9t\u00e9/\U0001f600", "x" * 300], ["\udcff-surrogate", "b"], ["c"]]
     firsts = [0, 4, 6]
-    for shard, shard_ids in enumerate(ids):
-        sharded._write_ids(sharded._files(tmp_path, shard), shard_ids)
+    labels = [[(f"key{s}.{i}", doc_id) for i, doc_id in enumerate(shard_ids)] for s, shard_ids in enumerate(ids)]
+    for shard, shard_labels in enumerate(labels):
+        sharded._write_ids(sharded._files(tmp_path, shard), shard_labels)
     monkeypatch.setattr(sharded._Ids, "MAX_OPEN", 1)  # every change of shard closes the last one's files
     reader = sharded._Ids(tmp_path, [0, 1, 2], firsts)
     flat = [doc_id for shard_ids in ids for doc_id in shard_ids]
     for rank in [6, 0, 5, 3, 2, 4, 1, 0]:
         assert reader.get(rank) == flat[rank]
     assert list(reader.open) == [0]
+    # the labels are in the same file, after the ids
+    assert [sharded._load_labels(tmp_path, shard) for shard in range(3)] == labels
 
 
 def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
@@ -171,11 +174,15 @@ def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
     shards = split(keyed, [20])
     for s, part in enumerate(shards):
         sharded.shard_bands(part, s, 0 if s == 0 else 20, cfg, tmp_path, partitions=3)
-    for group in range(len(sharded.groups_of(cfg.lsh_bands))):
+    for group, (start, end) in enumerate(sharded.groups_of(cfg.lsh_bands)):
         seen: dict[int, int] = {}
         for s in range(len(shards)):
-            rows = np.load(tmp_path / f"s{s}.g{group}.rows.npy")
-            bounds = np.load(tmp_path / f"s{s}.g{group}.bounds.npy")
+            rows, bounds = sharded._read_band_rows(tmp_path / f"s{s}.bands.npy", group, end - start, 0)
+            assert bounds[0] == 0 and len(bounds) == 3 * (end - start) + 1
+            bounds = bounds[:: end - start]  # the partitions' bounds
+            rows = np.concatenate(
+                [sharded._read_band_rows(tmp_path / f"s{s}.bands.npy", group, end - start, p)[0] for p in range(3)]
+            )
             cell_of = np.searchsorted(bounds, np.arange(len(rows)), side="right") - 1
             for key, cell in zip(rows[:, 1].tolist(), cell_of.tolist(), strict=True):
                 assert seen.setdefault(key, cell) == cell
@@ -310,3 +317,28 @@ def test_a_decisions_file_gives_back_each_decision_field_by_field(tmp_path: Path
     back = read_decisions(tmp_path / "0.pkl")
     assert back == decisions
     assert [type(p) for d in back.values() for p in d.passages] == [PassageFlag] * 3
+
+
+def test_band_rows_of_each_group_and_partition_read_back_from_one_file(tmp_path: Path) -> None:
+    # A shard's band rows of every group share one file: each (group, partition) reads back its own
+    # cells, band by band in rank order, and nothing else (groups of unequal width: 3, 3, 3, 1).
+    rng = np.random.default_rng(11)
+    bands, partitions = 10, 3
+    ranks = np.array([2, 3, 5, 7, 8, 13], dtype=np.int64)
+    bkeys = rng.integers(0, 2**64 - 1, size=(len(ranks), bands), dtype=np.uint64, endpoint=True)
+    sharded.write_band_rows(tmp_path, 4, ranks, bkeys, partitions)
+    groups = sharded.groups_of(bands)
+    assert [end - start for start, end in groups] == [3, 3, 3, 1]
+    path = tmp_path / "s4.bands.npy"
+    assert np.load(path).shape == (len(ranks) * bands, 2)
+    for group, (start, end) in enumerate(groups):
+        width = end - start
+        for partition in range(partitions):
+            rows, bounds = sharded._read_band_rows(path, group, width, partition)
+            for band in range(start, end):
+                cell = partition * width + band - start
+                pairs = zip(ranks.tolist(), bkeys[:, band].tolist(), strict=True)
+                expected = [(r, k) for r, k in pairs if k % partitions == partition]
+                got = rows[bounds[cell] : bounds[cell + 1]]
+                assert [(r, k & 0xFFFF_FFFF_FFFF_FFFF) for r, k in got.tolist()] == expected
+            assert bounds[partition * width] == 0 and bounds[(partition + 1) * width] == len(rows)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from cleaner.dedup import sharded
+from cleaner.dedup.npyparts import save_parts
 
 
 def test_sets_are_read_whole_and_right_not_mapped(tmp_path: Path) -> None:
@@ -17,8 +18,7 @@ def test_sets_are_read_whole_and_right_not_mapped(tmp_path: Path) -> None:
         files = sharded._files(tmp_path, shard)
         offsets = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum([d.size for d in docs], out=offsets[1:])
-        np.save(files["shingles.npy"], np.concatenate(docs))
-        np.save(files["offsets.npy"], offsets)
+        save_parts(files["shingles.npy"], [np.concatenate(docs)], np.uint64, after=[offsets])
     reader = sharded._Sets(tmp_path, [0, 1], [0, 3])
     for rank in range(6):
         got = reader.get(rank)

@@ -19,7 +19,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -225,6 +225,35 @@ def block_features(
 _STATS_CHARS = 1 << 30
 
 
+class _Slots(NamedTuple):
+    """Where each page of a batch sits among the batch's slots and blocks (block_features_many)."""
+
+    pages: int
+    n_blocks: np.ndarray  # blocks per page
+    widths: np.ndarray  # slots per page: its elements and its root's slot
+    n: int  # blocks in all
+    n_slots: int  # slots in all
+    base: np.ndarray  # each page's first slot
+    roots: np.ndarray  # each page's root slot: base + width - 1
+    first: np.ndarray  # each page's first block
+    page_of_slot: np.ndarray
+    page_of_block: np.ndarray
+
+
+def _slots(pages: Sequence[Analysis]) -> _Slots:
+    count = len(pages)
+    n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
+    widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
+    base = np.zeros(count, dtype=np.intp)
+    np.cumsum(widths[:-1], out=base[1:])
+    first = np.zeros(count, dtype=np.intp)
+    np.cumsum(n_blocks[:-1], out=first[1:])
+    return _Slots(
+        count, n_blocks, widths, int(n_blocks.sum()), int(widths.sum()), base, base + widths - 1, first,
+        np.repeat(np.arange(count), widths), np.repeat(np.arange(count), n_blocks),
+    )  # fmt: skip
+
+
 def block_features_many(
     pages: Sequence[Analysis], token_scores: Mapping[str, float], class_scores: dict[str, float] | None = None
 ) -> np.ndarray:
@@ -241,19 +270,8 @@ def block_features_many(
     pages = [page for page in pages if len(page.blocks)]
     if not pages:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    count = len(pages)
-    n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
-    widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
-    n = int(n_blocks.sum())
-    n_slots = int(widths.sum())
+    count, n_blocks, widths, n, n_slots, base, roots, first, page_of_slot, page_of_block = _slots(pages)
     out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
-    base = np.zeros(count, dtype=np.intp)  # each page's first slot; its root's slot is base + width - 1
-    np.cumsum(widths[:-1], out=base[1:])
-    roots = base + widths - 1
-    first = np.zeros(count, dtype=np.intp)  # each page's first block
-    np.cumsum(n_blocks[:-1], out=first[1:])
-    page_of_slot = np.repeat(np.arange(count), widths)
-    page_of_block = np.repeat(np.arange(count), n_blocks)
     # The pages' columns one after another, a root's slot with no element: parent and end -2, tag
     # and names "", zeros.
     local_parents: list[int] = []
@@ -643,18 +661,8 @@ def context_features_many(pages: Sequence[Analysis], scores: np.ndarray) -> np.n
     scores = np.asarray(scores, dtype=np.float64)
     if not pages:
         return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
-    count = len(pages)
-    n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
-    widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
-    n, n_slots = int(n_blocks.sum()), int(widths.sum())
+    count, n_blocks, _, n, n_slots, base, roots, first, page_of_slot, page_of_block = _slots(pages)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
-    base = np.zeros(count, dtype=np.intp)  # each page's first slot; its root's slot is base + width - 1
-    np.cumsum(widths[:-1], out=base[1:])
-    roots = base + widths - 1
-    first = np.zeros(count, dtype=np.intp)  # each page's first block
-    np.cumsum(n_blocks[:-1], out=first[1:])
-    page_of_slot = np.repeat(np.arange(count), widths)
-    page_of_block = np.repeat(np.arange(count), n_blocks)
     local_parents: list[int] = []
     local_ends: list[int] = []
     owners: list[int] = []

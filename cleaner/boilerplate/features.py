@@ -238,19 +238,34 @@ class _Slots(NamedTuple):
     first: np.ndarray  # each page's first block
     page_of_slot: np.ndarray
     page_of_block: np.ndarray
+    local_parent: np.ndarray  # each slot's parent within its page; -1 at a top element, -2 at the root's slot
+    parent: np.ndarray  # each slot's parent slot (the root's slot for a top element and for itself)
+    block_slot: np.ndarray  # each block's element's slot (its page's root slot outside every element)
 
 
 def _slots(pages: Sequence[Analysis]) -> _Slots:
     count = len(pages)
+    local_parents: list[int] = []
+    owners: list[int] = []
+    for page in pages:
+        local_parents += page.elements.parents
+        local_parents.append(-2)
+        owners += page.blocks.owners
     n_blocks = np.array([len(page.blocks) for page in pages], dtype=np.intp)
     widths = np.array([len(page.elements) + 1 for page in pages], dtype=np.intp)
     base = np.zeros(count, dtype=np.intp)
     np.cumsum(widths[:-1], out=base[1:])
     first = np.zeros(count, dtype=np.intp)
     np.cumsum(n_blocks[:-1], out=first[1:])
+    roots = base + widths - 1
+    page_of_slot, page_of_block = np.repeat(np.arange(count), widths), np.repeat(np.arange(count), n_blocks)
+    local_parent = np.array(local_parents, dtype=np.intp)
+    parent = np.where(local_parent >= 0, local_parent + base[page_of_slot], roots[page_of_slot])
+    owner = np.array(owners, dtype=np.intp)
+    block_slot = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])
     return _Slots(
-        count, n_blocks, widths, int(n_blocks.sum()), int(widths.sum()), base, base + widths - 1, first,
-        np.repeat(np.arange(count), widths), np.repeat(np.arange(count), n_blocks),
+        count, n_blocks, widths, int(n_blocks.sum()), int(widths.sum()), base, roots, first, page_of_slot,
+        page_of_block, local_parent, parent, block_slot,
     )  # fmt: skip
 
 
@@ -270,20 +285,17 @@ def block_features_many(
     pages = [page for page in pages if len(page.blocks)]
     if not pages:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    count, n_blocks, widths, n, n_slots, base, roots, first, page_of_slot, page_of_block = _slots(pages)
+    count, n_blocks, widths, n, n_slots, base, roots, first, page_of_slot, page_of_block, local_parent, parent, eids = (
+        _slots(pages)
+    )
     out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
-    # The pages' columns one after another, a root's slot with no element: parent and end -2, tag
-    # and names "", zeros.
-    local_parents: list[int] = []
+    # The pages' columns one after another, a root's slot with no element: end -2, tag and names "", zeros.
     local_ends: list[int] = []
     tags: list[str] = []
     names: list[str] = []
     chars_list: list[int] = []
-    owners: list[int] = []
     for page in pages:
         elements = page.elements
-        local_parents += elements.parents
-        local_parents.append(-2)
         local_ends += elements.ends
         local_ends.append(-2)
         tags += elements.tags
@@ -292,18 +304,12 @@ def block_features_many(
         names.append("")
         chars_list += page.totals.chars
         chars_list.append(0)
-        owners += page.blocks.owners
     slot_base = base[page_of_slot]
-    local_parent = np.array(local_parents, dtype=np.intp)
     element_slots = np.flatnonzero(local_parent != -2)
-    # A slot's parent slot (the root's slot for a top element and for the root's slot itself); and
-    # for the loops, -1 at a top element (its path starts there) and the groups' key of its parent.
-    parent = np.where(local_parent >= 0, local_parent + slot_base, roots[page_of_slot])
+    # For the loops, -1 at a top element (its path starts there) and the groups' key of its parent.
     parents = np.where(local_parent >= 0, parent, -1).tolist()
     group_parents = np.where(local_parent >= 0, parent, -1 - slot_base).tolist()
     ends = np.array(local_ends, dtype=np.intp)[element_slots] + slot_base[element_slots]
-    owner = np.array(owners, dtype=np.intp)
-    eids = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])  # each block's slot
     # Sibling groups: (names, tag, parent) -> members with text and their characters. Each slot's
     # key gets the number of its first slot (one dict.setdefault a slot, from C; a top element's
     # parent in the key is -1 - base, a root's slot's is alone: no two pages share a key); the
@@ -661,24 +667,17 @@ def context_features_many(pages: Sequence[Analysis], scores: np.ndarray) -> np.n
     scores = np.asarray(scores, dtype=np.float64)
     if not pages:
         return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
-    count, n_blocks, _, n, n_slots, base, roots, first, page_of_slot, page_of_block = _slots(pages)
+    count, n_blocks, _, n, n_slots, base, roots, first, page_of_slot, page_of_block, local_parent, parent, where = (
+        _slots(pages)
+    )
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
-    local_parents: list[int] = []
     local_ends: list[int] = []
-    owners: list[int] = []
     for page in pages:
-        local_parents += page.elements.parents
-        local_parents.append(-2)
         local_ends += page.elements.ends
         local_ends.append(0)
-        owners += page.blocks.owners
     size = np.maximum(np.concatenate([page.sizes for page in pages]) if count > 1 else pages[0].sizes, 1.0)
     weighted = scores * size
     # Per slot (a page's root's slot last): sums of score x chars and of chars over its subtree.
-    owner = np.array(owners, dtype=np.intp)
-    where = np.where(owner >= 0, owner + base[page_of_block], roots[page_of_block])
-    local_parent = np.array(local_parents, dtype=np.intp)
-    parent = np.where(local_parent >= 0, local_parent + base[page_of_slot], roots[page_of_slot])
     ends = np.array(local_ends, dtype=np.intp) + base[page_of_slot]
     is_root = local_parent == -2
     ends[is_root] = roots + 1  # a root's slot: the run of its page

@@ -465,10 +465,12 @@ def keep_masks(
     ``model.predict(rows)``."""
     reached = model.reaches(rows, bar_levels(reasons, bars))
     # Which pages have a unit that reaches its bar, for all pages at once (a call per page cost
-    # more). reduceat gives a page without units the next page's first value: never read.
+    # more): reduceat over the pages with units, whose starts rise strictly, so each sums its own.
     sizes = np.asarray(lengths, dtype=np.intp)
-    firsts = np.minimum(np.cumsum(sizes) - sizes, max(reached.size - 1, 0))
-    held = np.add.reduceat(reached, firsts) > 0 if reached.size else np.zeros(len(sizes), dtype=bool)
+    with_units = sizes > 0
+    held = np.zeros(len(sizes), dtype=bool)
+    if reached.size:
+        held[with_units] = np.add.reduceat(reached, (np.cumsum(sizes) - sizes)[with_units]) > 0
     masks: list[np.ndarray] = []
     at = 0
     for length, any_kept in zip(lengths, held.tolist(), strict=True):

@@ -86,3 +86,26 @@ def test_keep_masks_take_pages_without_units_anywhere() -> None:
     expected = keep_masks(model, rows, reasons, bars, lengths)
     assert [mask.tolist() for mask in got if mask.size] == [mask.tolist() for mask in expected if mask.size]
     assert [mask.size for mask in got] == with_empty
+
+
+class _Answers:
+    """A stand-in scorer: ``reaches`` gives fixed answers, ``predict`` fixed scores."""
+
+    def __init__(self, reached: list[bool], scores: list[float]) -> None:
+        self.reached, self.scores = np.array(reached), np.array(scores)
+
+    def reaches(self, rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        return self.reached
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        return self.scores[: len(rows)]
+
+
+@pytest.mark.parametrize("lengths", [[3, 0], [3, 0, 0], [0, 3, 0], [3]])
+def test_a_page_whose_last_unit_alone_reaches_its_bar_needs_no_rescue(lengths: list[int]) -> None:
+    # Pages without units after it must not cut the page's last unit out of its answer.
+    model = _Answers([False, False, True], [0.9, 0.8, 0.1])
+    rows = np.zeros((3, 1))
+    masks = keep_masks(model, rows, [None] * 3, (0.5, 0.5, 0.5), lengths)  # type: ignore[arg-type]
+    assert [mask.tolist() for mask in masks if mask.size] == [[False, False, True]]
+    assert [mask.size for mask in masks] == lengths

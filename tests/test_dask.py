@@ -221,6 +221,39 @@ def test_dask_engine_starts_its_workers_without_the_stack_profiler() -> None:
     assert dask.config.get("distributed.worker.profile.enabled") is True  # the driver's own setting is restored
 
 
+def _heartbeat_lines_a_worker_logs() -> list[str]:
+    """Log, on a worker, the error a heartbeat to a closed scheduler logs, and another one; return
+    what reaches a handler of the worker's logger."""
+    import logging
+
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("distributed.worker")
+    logger.addHandler(handler)
+    try:
+        logger.error("Failed to communicate with scheduler during heartbeat.")
+        logger.error("Some other worker error.")
+    finally:
+        logger.removeHandler(handler)
+    return seen
+
+
+def test_local_workers_leave_out_the_heartbeat_error_of_their_closing_scheduler(cluster: str) -> None:
+    """Our own cluster's workers drop it (a Ctrl-C run printed its traceback about once in ten on a
+    loaded machine: a worker still busy when the driver closed the scheduler); the workers of a
+    cluster given by --scheduler keep their logs as they are. Other errors pass in both."""
+    executor = dask_runner.DaskExecutor(1, Config())
+    with executor:
+        (own,) = executor.client.run(_heartbeat_lines_a_worker_logs).values()
+    remote = dask_runner.DaskExecutor(1, Config(), scheduler=cluster)
+    with remote:
+        given = list(remote.client.run(_heartbeat_lines_a_worker_logs).values())
+    assert own == ["Some other worker error."]
+    both = ["Failed to communicate with scheduler during heartbeat.", "Some other worker error."]
+    assert given and all(lines == both for lines in given)
+
+
 def test_cli_engine_dask_with_a_scheduler_address(tmp_path: Path, cluster: str) -> None:
     from click.testing import CliRunner
 

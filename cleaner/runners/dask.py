@@ -77,8 +77,12 @@ def _distributed() -> Any:
     return distributed
 
 
-def pipeline_plugin(cfg: Config) -> Any:
+def pipeline_plugin(cfg: Config, local: bool = False) -> Any:
     """A worker plugin that builds the configured Pipeline once per worker process.
+
+    ``local``: the workers are our own LocalCluster's, whose scheduler lives in this process;
+    they then leave out the traceback of a heartbeat that found the scheduler gone
+    (_SchedulerGone), which is this process shutting the cluster down.
 
     The class is made here, not at import, because Dask only accepts subclasses of its
     WorkerPlugin and distributed is an optional dependency; Dask pickles it by value.
@@ -88,18 +92,23 @@ def pipeline_plugin(cfg: Config) -> Any:
     base: Any = distributed.WorkerPlugin
 
     class PipelinePlugin(base):
-        def __init__(self, cfg: Config) -> None:
-            self.cfg = cfg
+        def __init__(self, cfg: Config, local: bool) -> None:
+            self.cfg, self.local = cfg, local
             self.pipeline: Pipeline | None = None
 
         def setup(self, worker: Any) -> None:
+            if self.local:
+                logging.getLogger("distributed.worker").addFilter(_SCHEDULER_GONE)
             self.pipeline = Pipeline(self.cfg)
             self.pipeline.setup()
 
         def teardown(self, worker: Any) -> None:
+            # The filter stays: a worker tears its plugins down first when it closes, and the
+            # heartbeat it may still have in flight fails after that (seen: the filter removed
+            # here let the traceback through). Our workers are processes that end right after.
             self.pipeline = None
 
-    return PipelinePlugin(cfg)
+    return PipelinePlugin(cfg, local)
 
 
 class Packed:
@@ -191,7 +200,7 @@ class DaskExecutor:
             self.client = distributed.Client(self.cluster)
         else:
             self.client = distributed.Client(self.address)
-        self.client.register_plugin(pipeline_plugin(self.cfg), name=PLUGIN_NAME)
+        self.client.register_plugin(pipeline_plugin(self.cfg, local=self.address is None), name=PLUGIN_NAME)
 
     def _execute(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
         if self.address is not None:  # workers of an existing cluster do not share our working folder
@@ -314,6 +323,22 @@ class _NoWorkerTimeouts(logging.Filter):
 
 
 _NO_WORKER_TIMEOUTS = _NoWorkerTimeouts()
+
+
+class _SchedulerGone(logging.Filter):
+    """Drops a local worker's "Failed to communicate with scheduler during heartbeat" and its
+    traceback. Our LocalCluster's scheduler runs in the driver, so a heartbeat that cannot reach
+    it means the driver is closing the cluster: after a Ctrl-C, a worker still finishing its task
+    when the scheduler closed logged it (about 1 run in 10 on a loaded machine, with the run's
+    own "interrupted" line right after). The driver reports whatever ended the run itself. Set
+    by the pipeline plugin on our own cluster's workers only: a cluster given by --scheduler
+    keeps its workers' logs as they are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to communicate with scheduler during heartbeat")
+
+
+_SCHEDULER_GONE = _SchedulerGone()
 
 
 @contextlib.contextmanager

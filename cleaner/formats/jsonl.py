@@ -266,9 +266,14 @@ def _plain(obj: dict[str, Any]) -> bool:
     (True, False, False)
     """
     values = obj.values()
-    return _SCALARS.issuperset(map(type, values)) and not any(
-        type(v) is float and not -_HUGE < v < _HUGE for v in values
-    )
+    kinds = set(map(type, values))
+    if not _SCALARS.issuperset(kinds):
+        return False
+    if float in kinds:  # a loop, not any() over a generator: 1.4 against 2.0 us a Reuters record
+        for v in values:
+            if type(v) is float and not -_HUGE < v < _HUGE:
+                return False
+    return True
 
 
 # What _loads is given when the line was not read yet, or orjson refused it.
@@ -437,8 +442,10 @@ MAX_NAMES = 1024
 
 def _json_bytes(value: Any) -> bytes:
     """``json.dumps(value, ensure_ascii=False)`` in UTF-8; by orjson for the types where its bytes are those."""
+    if value is None:  # the commonest value after strings in records (a third of this call's cost)
+        return b"null"
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None or (kind is float and plain_float(value)):
+    if kind is str or kind is int or kind is bool or (kind is float and plain_float(value)):
         try:
             return orjson.dumps(value)
         except TypeError:  # orjson.JSONEncodeError: an int beyond 64 bits, a lone surrogate

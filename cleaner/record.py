@@ -287,10 +287,11 @@ def _store_through_slots(cls: type) -> None:
     """Give a frozen slots dataclass an ``__init__`` that stores each field with its slot's own
     setter (``Document.__dict__["id"].__set__``), bound once, instead of the generated
     ``object.__setattr__(self, "id", id)`` that looks the setter up again for every field of
-    every record. Same parameters, defaults, factories and ``__post_init__``; a third faster
-    (a Document: 3.1 us -> 2.1 us): records are made for every document by the reader, by every
-    spill between phases and by each stage's ``replace``, 40,000 Documents in a dedup-only run
-    of the Reuters bench. The records stay frozen (their ``__setattr__`` still refuses).
+    every record, or, for a record of SWITCH_FIELDS fields or more, by plain attribute stores
+    while its class is switched (see below). Same parameters, defaults, factories and
+    ``__post_init__``: records are made for every document by the reader, by every spill
+    between phases and by each stage's ``replace``, 40,000 Documents in a dedup-only run of the
+    Reuters bench. The records stay frozen (their ``__setattr__`` still refuses).
     tests/test_record.py checks that instances and signatures equal the dataclass's own.
     """
     env: dict[str, Any] = {"_no_value": _NO_VALUE}

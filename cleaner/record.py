@@ -287,14 +287,15 @@ def _store_through_slots(cls: type) -> None:
     """Give a frozen slots dataclass an ``__init__`` that stores each field with its slot's own
     setter (``Document.__dict__["id"].__set__``), bound once, instead of the generated
     ``object.__setattr__(self, "id", id)`` that looks the setter up again for every field of
-    every record. Same parameters, defaults, factories and ``__post_init__``; a third faster
-    (a Document: 3.1 us -> 2.1 us): records are made for every document by the reader, by every
-    spill between phases and by each stage's ``replace``, 40,000 Documents in a dedup-only run
-    of the Reuters bench. The records stay frozen (their ``__setattr__`` still refuses).
+    every record, or, for a record of SWITCH_FIELDS fields or more, by plain attribute stores
+    while its class is switched (see below). Same parameters, defaults, factories and
+    ``__post_init__``: records are made for every document by the reader, by every spill
+    between phases and by each stage's ``replace``, 40,000 Documents in a dedup-only run of the
+    Reuters bench. The records stay frozen (their ``__setattr__`` still refuses).
     tests/test_record.py checks that instances and signatures equal the dataclass's own.
     """
     env: dict[str, Any] = {"_no_value": _NO_VALUE}
-    params, body = [], []
+    params, body, stores, setters = [], [], [], []
     for f in dataclasses.fields(cls):
         env[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
         if f.default is not dataclasses.MISSING:
@@ -306,7 +307,21 @@ def _store_through_slots(cls: type) -> None:
             body.append(f"    if {f.name} is _no_value:\n        {f.name} = _factory_{f.name}()")
         else:
             params.append(f.name)
-        body.append(f"    _set_{f.name}(self, {f.name})")
+        stores.append(f"        self.{f.name} = {f.name}")
+        setters.append(f"        _set_{f.name}(self, {f.name})")
+    # A record of many fields is built with its class switched to a plain class of the same
+    # slots while they are stored (object.__setattr__ allows that between classes of one layout):
+    # each store is then the interpreter's own slot store, not a call of the slot's setter (a
+    # Document: 2.8 -> 1.6 us, two per document in a dedup-only run). A subclass, whose layout
+    # may differ, and a record of a few fields, where the two switches cost what they save (a
+    # Source), go through the setters. The record is its class again before __post_init__.
+    if len(stores) >= SWITCH_FIELDS:
+        env["_cls"], env["_switch"] = cls, object.__setattr__
+        env["_slots"] = type(f"_{cls.__name__}Slots", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+        body += ["    if type(self) is _cls:", "        _switch(self, '__class__', _slots)", *stores]
+        body += ["        self.__class__ = _cls", "    else:", *setters]
+    else:
+        body += [line[4:] for line in setters]
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), env)  # the fields above, nothing else
@@ -314,6 +329,10 @@ def _store_through_slots(cls: type) -> None:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = dict(cls.__init__.__annotations__)  # type: ignore[misc]
     cls.__init__ = init  # type: ignore[misc]
+
+
+# Fields from which a record is built with its class switched (see _store_through_slots).
+SWITCH_FIELDS = 4
 
 
 class _NoValue:

@@ -235,15 +235,18 @@ def test_depth_bound_never_undercuts_the_exact_walk() -> None:
             assert limit_nesting(html, limit, html.encode()) == exact
 
 
-def test_depth_bound_is_the_same_once_its_memo_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleaner.htmlguard as guard
+def test_depth_bound_reads_each_tag_name_whole() -> None:
+    # depth_bound classifies the 8 bytes after each "<" (or "</") at once: names of 8 and 9
+    # characters, any case, digits and ":"/"-" in them, and a name cut by the end of the markup.
+    from cleaner.htmlguard import depth_bound
 
-    html = "<div><P>x<li-a><DIV class='a'>" * 5 + "</div>" * 3 + "<br></DiV>"
-    monkeypatch.setattr(guard, "_STEPS", guard._Steps())
-    monkeypatch.setattr(guard._Steps, "KEPT", 2)  # two tag starts remembered, the others judged each time
-    # Three tags of each repeat open a level (<P> does not nest), none of them closed before the last.
-    assert [guard.depth_bound(html), guard.depth_bound(html.encode())] == [15, 15]
-    assert len(guard._STEPS) == 2
+    cases = {
+        "<optgroup><colgroup>": 0, "<OPTGROUP><optgroupx>": 1, "<optgroup1><colgroup-a><tbody:x>": 3,
+        "<br2><Td><tD x><TH/>": 1, "<div><div></div": 2, "<div": 1, "<optgroup": 0, "<optgrou": 1,
+        "</div><div>": 1, "<1><é><-a></><": 0, "<a\n><a\r><a\t>": 3,
+    }  # fmt: skip
+    for html, depth in cases.items():
+        assert [depth_bound(html), depth_bound(html.encode())] == [depth, depth], html
 
 
 def _exact_limit_nesting(html: str, max_depth: int) -> tuple[str, int]:

@@ -187,15 +187,17 @@ def texts_stats(texts: list[str]) -> np.ndarray:
     starts[1:] &= ~word[:-1]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     begin = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-    end = begin + lengths
 
-    # Word starts and the unspaced, punctuation and digit characters counted per text from one
-    # running sum of the four rows (a leading 0 column: total[:, j] counts the marks before j).
-    marks = np.zeros((4, classes.shape[0] + 1), dtype=np.int32)  # a page's characters: far below 2**31
-    marks[0, 1:] = starts
-    marks[1:, 1:] = (classes & _COUNTED_BITS) != 0
-    total = np.cumsum(marks, axis=1, dtype=np.int32)
-    words, unspaced, punct, digits = (total[:, end] - total[:, begin]).astype(np.float64)
+    # Word starts and the unspaced, punctuation and digit characters counted per text: the four
+    # rows summed over each text and the "\n" after it (in no class) by one reduceat, a text's run
+    # from its start to the next one's (a last 0 column: the last text's run, empty or not, ends
+    # there). Whole numbers: the same counts as the difference of running sums this replaced
+    # (22 -> 6 ms for the 181 Scrapinghub pages' blocks, in process).
+    marks = np.empty((4, classes.shape[0] + 1), dtype=np.int32)  # a page's characters: far below 2**31
+    marks[0, :-1] = starts
+    marks[1:, :-1] = (classes & _COUNTED_BITS) != 0
+    marks[:, -1] = 0
+    words, unspaced, punct, digits = np.add.reduceat(marks, begin, axis=1).astype(np.float64)
     out[:, 0] = np.maximum(words, unspaced)
     out[:, 1] = punct
     out[:, 2] = digits
@@ -515,10 +517,7 @@ def block_features_many(
     # (each page's running sums its own, as they are floats).
     series = np.empty((4, n), dtype=np.float64)
     series[0], series[1], series[2], series[3] = densities, out[:, col["good"]], rule == 0, chars_log
-    for start, stop in zip(first.tolist(), (first + n_blocks).tolist(), strict=True):
-        page_series = series[:, start:stop]
-        out[start:stop, _WINDOW_COLUMNS] = window_means(page_series, 3).T
-        out[start:stop, _WIDE_COLUMNS] = window_means(page_series[:3], 10).T
+    out[:, _WINDOW_COLUMNS], out[:, _WIDE_COLUMNS] = _page_windows(series, first, n_blocks, page_of_block)
     # The page as a whole; the run of repeated items (forum posts, results, tiles): the page's
     # share in it, and whether each block lies in one of its items; and the page's kind
     # (html.page_kind), which sets the bars too.
@@ -761,6 +760,44 @@ def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     lo = np.maximum(positions - radius, 0)
     hi = np.minimum(positions + radius + 1, len(values))
     return (padded[hi] - padded[lo]) / (hi - lo)
+
+
+# _page_windows lays a batch's pages out as rows of one grid when it holds at most this many cells per
+# block (a batch of pages of like lengths), else goes page by page.
+WINDOW_GRID_CELLS = 8
+
+
+def _page_windows(
+    series: np.ndarray, first: np.ndarray, n_blocks: np.ndarray, page_of_block: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """window_means of each page's run of ``series`` (rows by block, pages one after another), radius 3,
+    and of its first three rows, radius 10; as (blocks, rows) arrays.
+
+    Each page's running sums are its own (floats): in one grid of the pages' rows, padded with
+    zeros after each page's end, whose running sums along a page are those of the page alone, and
+    read only up to its end (the 181 Scrapinghub pages: 44 -> 12 ms in process, against two calls
+    of window_means a page).
+    """
+    n = series.shape[1]
+    count, width = len(first), int(n_blocks.max())
+    if count * width > WINDOW_GRID_CELLS * n:
+        near, wide = np.empty((n, 4)), np.empty((n, 3))
+        for start, stop in zip(first.tolist(), (first + n_blocks).tolist(), strict=True):
+            page_series = series[:, start:stop]
+            near[start:stop] = window_means(page_series, 3).T
+            wide[start:stop] = window_means(page_series[:3], 10).T
+        return near, wide
+    local = np.arange(n) - first[page_of_block]
+    grid = np.zeros((series.shape[0], count, width + 1), dtype=np.float64)
+    grid[:, page_of_block, local + 1] = series
+    np.cumsum(grid[:, :, 1:], axis=2, out=grid[:, :, 1:])
+    ends = n_blocks[page_of_block]
+    means = []
+    for rows, radius in ((grid, 3), (grid[:3], 10)):
+        lo = np.maximum(local - radius, 0)
+        hi = np.minimum(local + radius + 1, ends)
+        means.append(((rows[:, page_of_block, hi] - rows[:, page_of_block, lo]) / (hi - lo)).T)
+    return means[0], means[1]
 
 
 def window_means(rows: np.ndarray, radius: int) -> np.ndarray:

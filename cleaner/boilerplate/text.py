@@ -156,7 +156,8 @@ def split_lines(text: str) -> list[Line]:
     # Each Line made by tuple.__new__ from C (the named tuple's own __new__ is a Python function):
     # a fifth less time on the text dump's 236,019 lines.
     texts = map(str.rstrip, raws, itertools.repeat(_LINE_ENDS))
-    return list(map(tuple.__new__, itertools.repeat(Line), zip(texts, itertools.chain((0,), ends), ends)))
+    starts = itertools.chain((0,), ends)  # one more than the lines: the last end starts nothing
+    return list(map(tuple.__new__, itertools.repeat(Line), zip(texts, starts, ends, strict=False)))
 
 
 _LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines ends a line at

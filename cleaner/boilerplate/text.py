@@ -863,11 +863,13 @@ def _span_verdicts(
             break
         if _looks_like_title(facts, i):
             keep_above.add(i)
-    after_comments = False
-    for i, text in enumerate(facts.texts):
+    texts, paragraph = facts.texts, facts.paragraph
+    after_comments = False  # only below the span: the lines above it are never under the comments
+    # The lines outside the span, above it then below it (the span's own lines are kept).
+    for i in itertools.chain(range(first), range(last + 1, n)):
         if verdicts[i] is Reason.COMMENTS and i > last:
             after_comments = True
-        if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
+        if not texts[i] or verdicts[i] is not None or i in keep_above:
             continue
         if others and any(start <= i <= end for start, end in others):
             continue
@@ -878,7 +880,7 @@ def _span_verdicts(
             continue  # an item of a list the article introduces ("It takes two approaches:")
         if after_comments:
             verdicts[i] = Reason.COMMENTS
-        elif facts.paragraph[i]:
+        elif paragraph[i]:
             verdicts[i] = Reason.LOW_SCORE
         else:
             verdicts[i] = Reason.SHORT

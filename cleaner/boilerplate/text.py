@@ -151,13 +151,16 @@ def split_lines(text: str) -> list[Line]:
     >>> [(x.text, x.start, x.end) for x in split_lines("a\\nbc")]
     [('a', 0, 2), ('bc', 2, 4)]
     """
-    lines: list[Line] = []
-    pos = 0
-    for raw in text.splitlines(keepends=True):
-        stripped = raw.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-        lines.append(Line(stripped, pos, pos + len(raw)))
-        pos += len(raw)
-    return lines
+    raws = text.splitlines(keepends=True)
+    ends = list(itertools.accumulate(map(len, raws)))
+    # Each Line made by tuple.__new__ from C (the named tuple's own __new__ is a Python function):
+    # a fifth less time on the text dump's 236,019 lines.
+    texts = map(str.rstrip, raws, itertools.repeat(_LINE_ENDS))
+    starts = itertools.chain((0,), ends)  # one more than the lines: the last end starts nothing
+    return list(map(tuple.__new__, itertools.repeat(Line), zip(texts, starts, ends, strict=False)))
+
+
+_LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines ends a line at
 
 
 def is_paragraph(line: str) -> bool:
@@ -277,7 +280,13 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
 
 
 def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
-    """unit_facts of each page, the words of all their ASCII lines counted in one pass over their
+    """unit_facts of each page (see _unit_facts_batch)."""
+    return _unit_facts_batch(pages)[0]
+
+
+def _unit_facts_batch(pages: Sequence[list[Line]]) -> tuple[list[UnitFacts], _FlatFacts | None]:
+    """unit_facts of each page, and the _FlatFacts of their non-blank units (None where a unit
+    holds a line break of its own), the words of all their ASCII lines counted in one pass over their
     bytes (a word_count call per line was half the cost of the facts), and each column of facts
     worked out for the non-blank units of all pages at once (_flat_facts): a page without blank
     units (all but a few of the text dump's) takes its stretch of each, the others are filled
@@ -285,11 +294,15 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     page_texts = [list(map(str.strip, map(_LINE_TEXT, lines))) for lines in pages]
     flat = list(filter(None, itertools.chain.from_iterable(page_texts)))
     word_counts, byte_rows = _word_counts(flat)
-    word_column, end_column, paragraph_column, sentence_column, date_column = _flat_facts(flat, word_counts, byte_rows)
+    word_column, end_column, paragraph_column, sentence_column, date_column, arrays = _flat_facts(
+        flat, word_counts, byte_rows
+    )
     out = []
+    units_per_page = []
     at = 0  # the first row of the page's non-blank units in the flat columns and byte_rows
     for texts in page_texts:
         units = len(texts) - texts.count("")
+        units_per_page.append(units)
         stop = at + units
         words, ends = word_column[at:stop], end_column[at:stop]
         paragraph, sentence, dates = paragraph_column[at:stop], sentence_column[at:stop], date_column[at:stop]
@@ -300,7 +313,10 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
         rows = None if byte_rows is None else byte_rows[at:stop]
         at = stop
         out.append(UnitFacts(texts, words, ends, paragraph, sentence, dates, rows))
-    return out
+    if arrays is None:
+        return out, None
+    counts, paragraphs, sentences, ruled_out = arrays
+    return out, _FlatFacts(counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64))
 
 
 _LINE_TEXT = operator.itemgetter(0)  # Line.text, from C
@@ -317,12 +333,28 @@ def _with_blanks(texts: list[str], values: list[_Fact], blank: _Fact) -> list[_F
     return [next(found) if text else blank for text in texts]
 
 
+class _FlatFacts(NamedTuple):
+    """Columns of UnitFacts for the non-blank units of a batch of pages, one after another, as
+    arrays (_flat_facts makes them when it has the units' byte rows): words, paragraph, sentence,
+    whether the counted bytes rule a date line out; and each page's number of non-blank units."""
+
+    words: np.ndarray
+    paragraph: np.ndarray
+    sentence: np.ndarray
+    ruled_out: np.ndarray
+    units: np.ndarray
+
+
 def _flat_facts(
     texts: list[str], words: list[int], byte_rows: np.ndarray | None
-) -> tuple[list[int], list[bool], list[bool], list[bool], list[bool | None]]:
+) -> tuple[
+    list[int], list[bool], list[bool], list[bool], list[bool | None],
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None,
+]:  # fmt: skip
     """The facts of each of ``texts`` (non-blank, stripped; ``words`` their word_count,
     ``byte_rows`` their _byte_facts or None): words, sentence end, paragraph, sentence, and
-    their dates as UnitFacts starts them.
+    their dates as UnitFacts starts them; and where it has the byte rows, the columns of a
+    _FlatFacts (words, paragraph, sentence, ruled out) as arrays.
 
     The sentence ends and words give the sentences in one array pass; an ASCII line's counted
     bytes give _paragraph's answer (a stripped line is truncated exactly when it ends with
@@ -339,19 +371,21 @@ def _flat_facts(
     if byte_rows is None:  # a line with a break of its own: line by line
         paragraph = [n >= 10 and _paragraph(text, n, end) for text, n, end in zip(texts, words, ends, strict=True)]
         sentence = [n >= SENTENCE_MIN_WORDS and end for n, end in zip(words, ends, strict=True)]
-        return words, ends, paragraph, sentence, [None] * len(texts)
+        return words, ends, paragraph, sentence, [None] * len(texts), None
     count = np.array(words, dtype=np.int64)
     end = np.array(ends, dtype=bool)
     long = count >= 10
     marks = byte_rows[:, _PUNCT_COUNT]
-    paragraph = (long & (byte_rows[:, _DOTS] == 0) & (end | ((count >= 25) & (marks * 40 >= count)))).tolist()
+    paragraphs = long & (byte_rows[:, _DOTS] == 0) & (end | ((count >= 25) & (marks * 40 >= count)))
+    paragraph = paragraphs.tolist()
     for k in np.flatnonzero(long & ((byte_rows[:, _WIDE] > 0) | (byte_rows[:, _LAST] == 0x5D))).tolist():
-        paragraph[k] = _paragraph(texts[k], words[k], ends[k])
-    sentence = ((count >= SENTENCE_MIN_WORDS) & end).tolist()
+        paragraphs[k] = paragraph[k] = _paragraph(texts[k], words[k], ends[k])
+    sentences = (count >= SENTENCE_MIN_WORDS) & end
+    sentence = sentences.tolist()
     ascii_few_digits = (byte_rows[:, _WIDE] == 0) & (byte_rows[:, _DIGIT_COUNT] < DATE_LINE_MIN_DIGITS)
     ruled_out = (count > DATE_LINE_MAX_WORDS) | ascii_few_digits
     dates: list[bool | None] = _DATES_FROM_RULED_OUT[ruled_out.astype(np.intp)].tolist()
-    return words, ends, paragraph, sentence, dates
+    return words, ends, paragraph, sentence, dates, (count, paragraphs, sentences, ruled_out)
 
 
 def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None]:
@@ -485,6 +519,246 @@ def article_spans(
     return [(best[1], best[2])] + [(start, end) for _, start, end in others]
 
 
+# The kinds of unit article_spans scores (_span_kinds), as the compiled scan reads them: not a
+# candidate (blank, or dropped by a cue other than the comments header), a comments wall, a
+# paragraph (its text once on the page), a short sentence, another short line, a date line.
+_SKIP, _WALL, _PROSE, _SHORT_SENTENCE, _SHORT, _DATE = range(6)
+
+
+def article_spans_many(pages: Sequence[tuple[list[Reason | None], UnitFacts]]) -> list[list[tuple[int, int]]]:
+    """article_spans of each page (its verdicts and facts). Once numba runs in the process, each
+    unit's kind is worked out for all pages' units at once (_span_kinds) and one compiled scan
+    (_spans_kernel) scores the runs of every page: the per-line loops of article_spans were a
+    tenth of the text stage. The same spans, the same additions in the same order
+    (tests/boilerplate/test_article_spans.py)."""
+    kernel = _spans_kernel() if "numba" in sys.modules and COMMENTS_WALL_COST is not None else None
+    if kernel is None or not pages:
+        return [article_spans([], verdicts, facts) for verdicts, facts in pages]
+    kinds, words, lengths = _span_kinds(pages)
+    local = np.arange(len(kinds)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return _scan_spans(kernel, kinds, words, lengths, local)
+
+
+def _scored_spans(
+    verdicts: list[list[Reason | None]], facts: list[UnitFacts], flat: _FlatFacts | None, scored: list[int]
+) -> list[list[tuple[int, int]]]:
+    """article_spans_many of the pages ``scored`` of a batch (``verdicts`` and ``facts`` of all its
+    pages), the kinds worked out on the batch's _FlatFacts where _judge_many has them: turning
+    the facts' lists into arrays again cost half as much as the scan saved."""
+    kernel = _spans_kernel() if "numba" in sys.modules and COMMENTS_WALL_COST is not None else None
+    if kernel is None or flat is None or not scored:
+        return article_spans_many([(verdicts[k], facts[k]) for k in scored])
+    units = flat.units
+    firsts = np.cumsum(units) - units  # each page's first row among the non-blank units
+    local = np.arange(len(flat.words)) - np.repeat(firsts, units)  # a row's unit on its page
+    chosen = np.zeros(len(facts), dtype=bool)
+    chosen[scored] = True
+    blanks = [k for k, page_facts in enumerate(facts) if units[k] < len(page_facts.texts)]
+    codes = [
+        verdicts[k] if units[k] == len(page_facts.texts) else list(itertools.compress(verdicts[k], page_facts.texts))
+        for k, page_facts in enumerate(facts)
+    ]
+    for k in blanks:
+        local[firsts[k] : firsts[k] + units[k]] = list(itertools.compress(range(len(facts[k].texts)), facts[k].texts))
+    verdict = _bytes_column(map(_SPAN_VERDICT.__getitem__, itertools.chain.from_iterable(codes)))
+    rows = np.repeat(chosen, units)
+    paragraph = flat.paragraph.copy()
+    for k in scored:  # A paragraph printed twice on one page is a teaser (see article_spans): not prose.
+        page_facts = facts[k]
+        printed = list(itertools.compress(page_facts.texts, page_facts.paragraph))
+        if len(set(printed)) < len(printed):
+            seen = Counter(printed)
+            first = int(firsts[k])
+            for j, text in enumerate(filter(None, page_facts.texts)):
+                if seen[text] > 1:
+                    paragraph[first + j] = False
+    free = (verdict == 0) & rows
+    prose = free & paragraph
+    short_sentence = free & ~prose & flat.sentence
+    short = free & ~prose & ~flat.sentence
+    date = np.zeros(len(verdict), dtype=bool)
+    asked = np.flatnonzero(short & ~flat.ruled_out)
+    if asked.size:
+        pages_of = np.searchsorted(firsts, asked, side="right") - 1
+        for k, page, i in zip(asked.tolist(), pages_of.tolist(), local[asked].tolist(), strict=True):
+            date[k] = facts[page].date_line(i)
+    kinds = np.zeros(len(verdict), dtype=np.int8)
+    kinds[(verdict == 1) & rows] = _WALL
+    kinds[prose] = _PROSE
+    kinds[short_sentence] = _SHORT_SENTENCE
+    kinds[short] = np.where(date[short], _DATE, _SHORT)
+    spans = _scan_spans(kernel, kinds, flat.words.astype(np.float64), units, local)
+    return [spans[k] for k in scored]
+
+
+def _scan_spans(
+    kernel: Any, kinds: np.ndarray, words: np.ndarray, lengths: np.ndarray, local: np.ndarray
+) -> list[list[tuple[int, int]]]:
+    """The compiled scan (_spans_kernel) of units of the ``kinds`` and ``words``, ``lengths`` of them
+    a page, each the unit ``local`` of its page."""
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    found, counts = kernel(
+        kinds, words, starts, local, SHORT_LINE_COST, DATE_LINE_COST, float(COMMENTS_WALL_COST or 0.0), GAP_GROWTH,
+        PARAGRAPH_DISCOUNT, ALONE_WEIGHT, ISOLATION_MIN_CONNECTED, SECOND_RUN_SHARE,
+    )  # fmt: skip
+    pairs = list(zip(found[:, 0].tolist(), found[:, 1].tolist(), strict=True))
+    ends = np.cumsum(counts).tolist()
+    return [pairs[end - count : end] for end, count in zip(ends, counts.tolist(), strict=True)]
+
+
+def _span_kinds(pages: Sequence[tuple[list[Reason | None], UnitFacts]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kind of each unit of all ``pages`` (_SKIP to _DATE) as article_spans scores it, their
+    word counts, and the pages' numbers of units. The date lines are asked (UnitFacts.date_line)
+    of the same units article_spans asks, so the facts remember the same answers."""
+    facts = [page_facts for _, page_facts in pages]
+    lengths = np.fromiter(map(len, (page_facts.texts for page_facts in facts)), dtype=np.int64, count=len(facts))
+    chain = itertools.chain.from_iterable
+    # Each column through bytes (a Python bool is 0 or 1): half the time of np.fromiter's.
+    verdicts = _bytes_column(map(_SPAN_VERDICT.__getitem__, chain(page_verdicts for page_verdicts, _ in pages)))
+    filled = _bytes_column(map(bool, chain(page_facts.texts for page_facts in facts))).view(bool)
+    free = (verdicts == 0) & filled
+    wall = verdicts == 1
+    paragraph = _bytes_column(chain(page_facts.paragraph for page_facts in facts)).view(bool).copy()
+    sentence = _bytes_column(chain(page_facts.sentence for page_facts in facts)).view(bool)
+    # A paragraph printed twice on one page is a teaser (see article_spans): not prose.
+    at = 0
+    for page_facts, length in zip(facts, lengths.tolist(), strict=True):
+        texts = page_facts.texts
+        printed = list(itertools.compress(texts, page_facts.paragraph))
+        if len(set(printed)) < len(printed):
+            seen = Counter(printed)
+            for i in itertools.compress(range(length), page_facts.paragraph):
+                if seen[texts[i]] > 1:
+                    paragraph[at + i] = False
+        at += length
+    prose = free & paragraph
+    short_sentence = free & ~prose & sentence
+    short = free & ~prose & ~sentence
+    dates = _bytes_column(map(_DATE_CODE.__getitem__, chain(page_facts.dates for page_facts in facts)))
+    unknown = dates == 2
+    date = dates == 1
+    asked = np.flatnonzero(short & unknown)
+    if asked.size:
+        page_starts = np.cumsum(lengths) - lengths
+        pages_of = np.searchsorted(page_starts, asked, side="right") - 1
+        for k, page, i in zip(asked.tolist(), pages_of.tolist(), (asked - page_starts[pages_of]).tolist(), strict=True):
+            date[k] = facts[page].date_line(i)
+    kinds = np.zeros(len(verdicts), dtype=np.int8)
+    kinds[wall & filled] = _WALL
+    kinds[prose] = _PROSE
+    kinds[short_sentence] = _SHORT_SENTENCE
+    kinds[short] = np.where(date[short], _DATE, _SHORT)
+    words = np.fromiter(chain(page_facts.words for page_facts in facts), dtype=np.float64, count=len(kinds))
+    return kinds, words, lengths
+
+
+# _span_kinds' codes of a verdict (0: none, 1: the comments header, 2: another cue's) and of a
+# remembered date line (UnitFacts.dates: 0 no, 1 yes, 2 not asked yet).
+_SPAN_VERDICT = MappingProxyType({None: 0, **{reason: 1 if reason is Reason.COMMENTS else 2 for reason in Reason}})
+_DATE_CODE = MappingProxyType({False: 0, True: 1, None: 2})
+
+
+def _bytes_column(values: Any) -> np.ndarray:
+    """Small whole numbers (0 to 255, bools among them) as an array of uint8, through bytes."""
+    return np.frombuffer(bytes(values), dtype=np.uint8)
+
+
+@functools.cache
+def _spans_kernel() -> Any:
+    """The compiled scan of article_spans_many, or None without numba (loaded once per process)."""
+    try:
+        numba = import_numba()
+    except ImportError:
+        return None
+
+    # Per page: the candidates (every unit but _SKIP) in order, whether each is alone (prose
+    # between two candidates that are not sentence-like), then article_spans' run scan over
+    # them, with the same operations on the same doubles in the same order. Out: each page's
+    # spans (best first, then the runs within SECOND_RUN_SHARE of it, in order) one page
+    # after another, and their number per page.
+    @numba.njit(cache=True)
+    def spans(kinds, words, starts, local, short_cost, date_cost, wall_cost, growth, discount, alone_weight,
+              min_connected, share):  # fmt: skip
+        pages = starts.shape[0] - 1
+        n = kinds.shape[0]
+        found = np.empty((n, 2), dtype=np.int64)
+        counts = np.zeros(pages, dtype=np.int64)
+        places = np.empty(n, dtype=np.int64)  # a page's candidates
+        run_scores = np.empty(n)
+        run_starts = np.empty(n, dtype=np.int64)
+        run_ends = np.empty(n, dtype=np.int64)
+        out = 0
+        for page in range(pages):
+            m = 0
+            for i in range(starts[page], starts[page + 1]):
+                if kinds[i] != 0:
+                    places[m] = i
+                    m += 1
+            connected = 0
+            for k in range(m):
+                if kinds[places[k]] == 2:
+                    up = k > 0 and (kinds[places[k - 1]] == 2 or kinds[places[k - 1]] == 3)
+                    down = k + 1 < m and (kinds[places[k + 1]] == 2 or kinds[places[k + 1]] == 3)
+                    if up or down:
+                        connected += 1
+            discount_alone = connected >= min_connected
+            runs = 0
+            run_score, run_start = 0.0, -1
+            gap = 0
+            for k in range(m):
+                i = places[k]
+                kind = kinds[i]
+                if kind == 1:
+                    value = -wall_cost
+                elif kind == 2:
+                    gap = 0
+                    value = max(1.0, words[i] - discount)
+                    up = k > 0 and (kinds[places[k - 1]] == 2 or kinds[places[k - 1]] == 3)
+                    down = k + 1 < m and (kinds[places[k + 1]] == 2 or kinds[places[k + 1]] == 3)
+                    if discount_alone and not up and not down:
+                        value *= alone_weight
+                elif kind == 3:
+                    value = 0.0
+                else:
+                    gap += 1
+                    value = -(date_cost if kind == 5 else short_cost) * (1.0 + gap * growth)
+                unit = local[i]
+                if run_start < 0:
+                    if value <= 0:
+                        continue
+                    run_score, run_start = 0.0, unit
+                run_score += value
+                if run_score <= 0:
+                    run_score, run_start = 0.0, -1
+                elif runs > 0 and run_starts[runs - 1] == run_start:
+                    if run_score > run_scores[runs - 1]:
+                        run_scores[runs - 1] = run_score
+                        run_ends[runs - 1] = unit
+                else:
+                    run_scores[runs] = run_score
+                    run_starts[runs] = run_start
+                    run_ends[runs] = unit
+                    runs += 1
+            if runs == 0:
+                continue
+            first = out
+            best = 0
+            for r in range(1, runs):
+                if run_scores[r] > run_scores[best]:
+                    best = r
+            found[out, 0], found[out, 1] = run_starts[best], run_ends[best]
+            out += 1
+            for r in range(runs):
+                if r != best and run_scores[r] >= share * run_scores[best]:
+                    found[out, 0], found[out, 1] = run_starts[r], run_ends[r]
+                    out += 1
+            counts[page] = out - first
+        return found[:out], counts
+
+    return spans
+
+
 def is_sentence(line: str) -> bool:
     """A short line that still reads as a sentence: a few words and a sentence end.
 
@@ -537,9 +811,12 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFac
     return items
 
 
-def _line_verdicts(
+def _cued_verdicts(
     lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]
-) -> tuple[list[Reason | None], bool]:
+) -> tuple[list[Reason | None], dict[int, int] | None, bool]:
+    """A page's verdicts as far as the cues go: the cues' verdicts, the list items (None where the
+    text shows no page chrome: then only cues may drop anything), and whether the page's
+    article spans are to be scored (then _span_verdicts finishes its verdicts)."""
     verdicts = _cue_verdicts(lines, facts, cue_reasons)
     cued = sum(1 for verdict in verdicts if verdict is not None)
     listed = _list_items(lines, verdicts, facts)
@@ -554,13 +831,21 @@ def _line_verdicts(
         if menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= sum(1 for line in lines if is_figures_row(line.text)):
             # No sign of page chrome (a newswire story, a book, a clean article): short lines
             # here are tables, lists and headings, so only cues may drop anything.
-            return verdicts, False
-    spans = article_spans(lines, verdicts, facts)
+            return verdicts, None, False
+    return verdicts, listed, True
+
+
+def _span_verdicts(
+    facts: UnitFacts, verdicts: list[Reason | None], listed: dict[int, int], spans: list[tuple[int, int]]
+) -> list[Reason | None]:
+    """The verdicts of a page that shows chrome, from its _cued_verdicts (``verdicts``, changed in
+    place, and ``listed``) and its article_spans."""
     if not spans:
-        return verdicts, True  # no prose at all: only cues can tell; keep the rest
+        return verdicts  # no prose at all: only cues can tell; keep the rest
+    n = len(verdicts)
     first, last = spans[0]
     # A second run below a comments header after the article is the discussion, not more article.
-    comments_at = next((i for i in range(last + 1, len(lines)) if verdicts[i] is Reason.COMMENTS), len(lines))
+    comments_at = next((i for i in range(last + 1, n) if verdicts[i] is Reason.COMMENTS), n)
     others = [(start, end) for start, end in spans[1:] if start < comments_at]
     # Short closing sentences ("For a response, Newsweek contacted the ministry.") and short
     # opening ones belong to the article: grow the span over sentence-like lines, stopping
@@ -578,11 +863,13 @@ def _line_verdicts(
             break
         if _looks_like_title(facts, i):
             keep_above.add(i)
-    after_comments = False
-    for i, text in enumerate(facts.texts):
+    texts, paragraph = facts.texts, facts.paragraph
+    after_comments = False  # only below the span: the lines above it are never under the comments
+    # The lines outside the span, above it then below it (the span's own lines are kept).
+    for i in itertools.chain(range(first), range(last + 1, n)):
         if verdicts[i] is Reason.COMMENTS and i > last:
             after_comments = True
-        if not text or verdicts[i] is not None or first <= i <= last or i in keep_above:
+        if not texts[i] or verdicts[i] is not None or i in keep_above:
             continue
         if others and any(start <= i <= end for start, end in others):
             continue
@@ -593,11 +880,11 @@ def _line_verdicts(
             continue  # an item of a list the article introduces ("It takes two approaches:")
         if after_comments:
             verdicts[i] = Reason.COMMENTS
-        elif facts.paragraph[i]:
+        elif paragraph[i]:
             verdicts[i] = Reason.LOW_SCORE
         else:
             verdicts[i] = Reason.SHORT
-    return verdicts, True
+    return verdicts
 
 
 def paragraph_units(lines: list[Line]) -> list[Line]:
@@ -1110,14 +1397,23 @@ def _judge(text: str, cues: LineCues) -> tuple[list[Line], list[Reason | None], 
 
 
 def _judge_many(texts: Sequence[str], cues: LineCues) -> list[tuple[list[Line], list[Reason | None], bool, UnitFacts]]:
-    """_judge of each text, the cues of all their lines judged together (LineCues.judge_pages)."""
+    """_judge of each text, the cues of all their lines judged together (LineCues.judge_pages) and
+    the article spans of all the pages that show chrome scored together (article_spans_many)."""
     pages = [paragraph_units(split_lines(text)) for text in texts]
-    facts = unit_facts_many(pages)
+    facts, flat = _unit_facts_batch(pages)
     cued = cues.judge_pages([page_facts.texts for page_facts in facts])
+    first = [
+        _cued_verdicts(lines, page_facts, page_cued)
+        for lines, page_facts, page_cued in zip(pages, facts, cued, strict=True)
+    ]
+    scored = [k for k, (_, _, scores) in enumerate(first) if scores]
+    spans = iter(_scored_spans([verdicts for verdicts, _, _ in first], facts, flat, scored))
     judged = []
-    for lines, page_facts, page_cued in zip(pages, facts, cued, strict=True):
-        verdicts, chrome = _line_verdicts(lines, page_facts, page_cued)
-        judged.append((lines, verdicts, chrome, page_facts))
+    for lines, page_facts, (verdicts, listed, scores) in zip(pages, facts, first, strict=True):
+        if scores:
+            assert listed is not None
+            verdicts = _span_verdicts(page_facts, verdicts, listed, next(spans))
+        judged.append((lines, verdicts, listed is not None, page_facts))
     return judged
 
 

@@ -115,3 +115,50 @@ def test_a_paragraph_alone_at_the_end_of_a_page_is_discounted() -> None:
     spans = T.article_spans(units, verdicts, facts)
     assert spans == oracle_article_spans(verdicts, facts)
     assert spans == [(0, 2)]
+
+
+def _cued_page(lines: list[str]) -> tuple[list[Reason | None], T.UnitFacts]:
+    units = T.split_lines("\n".join(lines))
+    facts = T.unit_facts(units)
+    return T._cue_verdicts(units, facts, LineCues().judge_page(facts.texts)), facts
+
+
+# A short sentence that holds a date: article_spans never asks whether it is a date line.
+_DATED_SENTENCE = "Filed on 12.11.2019, the report was removed."
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*_LINES, _DATED_SENTENCE]), max_size=30), max_size=6))
+def test_the_spans_of_many_pages_are_each_pages_oracle_spans(pages: list[list[str]]) -> None:
+    # The compiled scan over all pages at once (once numba runs), page by page otherwise.
+    T._spans_kernel()
+    cued = [_cued_page(lines) for lines in pages]
+    expected = [oracle_article_spans(*_cued_page(lines)) for lines in pages]
+    assert T.article_spans_many(cued) == expected
+    # The date lines asked are those article_spans asks: the facts remember the same answers.
+    for (_, facts), lines in zip(cued, pages, strict=True):
+        fresh_verdicts, fresh = _cued_page(lines)
+        T.article_spans([], fresh_verdicts, fresh)
+        assert facts.dates == fresh.dates
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(st.sampled_from([*_LINES, _DATED_SENTENCE]), max_size=30), st.booleans()), max_size=6)
+)
+def test_the_spans_of_a_batchs_scored_pages_are_their_oracle_spans(pages: list[tuple[list[str], bool]]) -> None:
+    # _judge_many's form: the kinds from the batch's flat facts, some pages left out.
+    T._spans_kernel()
+    units = [T.split_lines("\n".join(lines)) for lines, _ in pages]
+    facts, flat = T._unit_facts_batch(units)
+    verdicts = [
+        T._cue_verdicts(page, page_facts, LineCues().judge_page(page_facts.texts))
+        for page, page_facts in zip(units, facts, strict=True)
+    ]
+    scored = [k for k, (_, chosen) in enumerate(pages) if chosen]
+    expected = [oracle_article_spans(*_cued_page(pages[k][0])) for k in scored]
+    assert T._scored_spans(verdicts, facts, flat, scored) == expected
+    for k in scored:
+        fresh_verdicts, fresh = _cued_page(pages[k][0])
+        T.article_spans([], fresh_verdicts, fresh)
+        assert facts[k].dates == fresh.dates

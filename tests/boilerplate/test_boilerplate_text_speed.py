@@ -263,3 +263,21 @@ def test_an_ascii_date_line_holds_the_fewest_digits(line: str) -> None:
     if line.isascii() and matches:
         assert digits >= T.DATE_LINE_MIN_DIGITS
     assert T.is_date_line(line, T.word_count(line), digits) is matches
+
+
+def _split_lines_oracle(text: str) -> list[tuple[str, int, int]]:
+    lines = []
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        lines.append((raw.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), pos, pos + len(raw)))
+        pos += len(raw)
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab \t\r\né", "\r\n", *"\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"])).map("".join))
+def test_split_lines_is_the_loop_over_splitlines(text: str) -> None:
+    # Lines made by tuple.__new__ from C: the same Lines as the loop that built them one by one.
+    lines = T.split_lines(text)
+    assert [tuple(line) for line in lines] == _split_lines_oracle(text)
+    assert all(type(line) is T.Line for line in lines)

@@ -336,7 +336,10 @@ def write_band_rows(folder: Path, shard: int, ranks: I64, bkeys: U64, partitions
             width = end - start
             keys = bkeys[:, start:end]  # rows: documents, columns: bands of the group
             cell = (keys % np.uint64(partitions)).astype(np.int64) * width + np.arange(width, dtype=np.int64)
-            order = np.argsort(cell, axis=None, kind="stable")
+            # Cells fit 16 bits at most partition counts: numpy's stable sort of 16-bit keys is a
+            # radix sort, 3-4x faster than its merge sort of the int64 ones (same order).
+            keyed = cell.astype(np.uint16) if partitions * width <= 1 << 16 else cell
+            order = np.argsort(keyed, axis=None, kind="stable")
             rows = np.stack([np.repeat(ranks, width)[order], keys.reshape(-1)[order].view(np.int64)], axis=1)
             bounds.append(at + np.searchsorted(cell.reshape(-1)[order], np.arange(partitions * width + 1)))
             at += len(rows)

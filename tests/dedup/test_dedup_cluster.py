@@ -255,7 +255,7 @@ def test_clusters_do_not_depend_on_input_order(order: list[int], passages: bool)
 
 def test_argsort_hashes_is_numpy_s_stable_argsort() -> None:
     rng = np.random.default_rng(11)
-    for size in (0, 5, 70_000, 300_000):  # below and above the radix pass's threshold
+    for size in (0, 5, 2_000, 70_000, 300_000):  # below and above the radix pass's threshold
         # Many repeats (each in several places, the way shards hold shared shingles), and hashes
         # that share their top 16 bits but differ below.
         base = rng.integers(0, 2**64, max(size // 3, 1), dtype=np.uint64, endpoint=False)

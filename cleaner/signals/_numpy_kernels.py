@@ -382,9 +382,10 @@ def doc_signals(
     if text is None:
         text = cps.tobytes().decode("utf-32-le", "surrogatepass")
     _, hashes, lowered, lengths, kinds = _tokens(cps, flags, lower, text, chunk_cache)
-    gopher = gopher_table[gopher_used]
-    return _signals(text, cps.shape[0], hashes, lowered, lengths, kinds, np.sort(stop_table[stop_used]), gopher,
-                    short_line)  # fmt: skip
+    tokens = (hashes, lowered, lengths, kinds)
+    (values,) = _batch_values([text], [cps.shape[0]], [0, hashes.shape[0]], tokens, [(stop_table, stop_used)],
+                              gopher_table[gopher_used], short_line)  # fmt: skip
+    return values
 
 
 def docs_signals(
@@ -412,12 +413,30 @@ def docs_signals(
     sizes = [len(text) for text in texts]
     begins = np.cumsum([0, *(size + 1 for size in sizes[:-1])])
     cuts = [*np.searchsorted(starts, begins).tolist(), starts.shape[0]]  # each text's first token
-    counts = _counts_many(hashes, lowered, lengths, kinds, cuts, stops, gopher_table[gopher_used])
+    return _batch_values(texts, sizes, cuts, (hashes, lowered, lengths, kinds), stops, gopher_table[gopher_used],
+                         short_line)  # fmt: skip
+
+
+def _batch_values(
+    texts: list[str],
+    sizes: list[int],
+    cuts: list[int],
+    tokens: tuple[U64, U64, I64, U8],
+    stops: list[tuple[U64, B]],
+    gopher: U64,
+    short_line: int,
+) -> list[npt.NDArray[np.float64]]:
+    """The signals of each text of a batch from the batch's tokens (``tokens``: their hashes,
+    case-folded hashes, lengths and kinds; text i's from ``cuts[i]`` to ``cuts[i + 1]``;
+    ``sizes`` the texts' characters, ``gopher`` the Gopher stop words' hashes). One text is a
+    batch of one (doc_signals)."""
+    hashes, lowered, lengths, kinds = tokens
+    counts = _counts_many(hashes, lowered, lengths, kinds, cuts, stops, gopher)
     out = []
-    for i, (text, (words, word_chars, alpha, stop_count, gopher)) in enumerate(zip(texts, counts, strict=True)):
+    for i, (text, (words, word_chars, alpha, stop_count, held)) in enumerate(zip(texts, counts, strict=True)):
         values = np.zeros(k.N_SIGNALS, dtype=np.float64)
         lines = line_stats(text, short_line)
-        k._count_signals(values, words, word_chars, alpha, cuts[i + 1] - cuts[i], stop_count, gopher, lines, sizes[i])
+        k._count_signals(values, words, word_chars, alpha, cuts[i + 1] - cuts[i], stop_count, held, lines, sizes[i])
         out.append(values)
     _ngram_signals_many(hashes, lengths, cuts, sizes, out)
     return out
@@ -429,7 +448,7 @@ def _counts_many(
     """Per text of a batch (its tokens from ``cuts[i]`` to ``cuts[i + 1]``): its words, their
     characters, its tokens with a letter, its stop words (``stops``: each text's table and used
     slots) and how many of the Gopher stop words (``gopher``: their hashes) it holds, as
-    _signals counts them for one text. The sums are differences of running sums over the whole
+    the loops count them for each text alone. The sums are differences of running sums over the whole
     batch, and the Gopher words' rare places are found once: a few numpy calls for all the
     texts instead of a dozen per text.
     """
@@ -487,39 +506,6 @@ def _in_hash_set(table: U64, used: B, keys: U64) -> B:
     return found
 
 
-def _signals(
-    text: str,
-    chars: int,
-    hashes: U64,
-    lowered: U64,
-    lengths: I64,
-    kinds: U8,
-    stop_keys: U64,
-    gopher_hashes: U64,
-    short_line: int,
-    ngrams: bool = True,
-) -> npt.NDArray[np.float64]:
-    """The signals of a text of ``chars`` characters from its tokens (``stop_keys``: the sorted
-    stop-word hashes, ``gopher_hashes`` the Gopher stop words' own); without ``ngrams``, not
-    the n-gram shares (``out[16:25]`` stay 0: _ngram_signals_many fills them for a batch)."""
-    out = np.zeros(k.N_SIGNALS, dtype=np.float64)
-    tokens = hashes.shape[0]
-    lines = line_stats(text, short_line)
-    is_word = (kinds & k.NON_SYMBOL) != 0
-    words = int(is_word.sum())
-    word_chars = int(lengths[is_word].sum())
-    alpha = int(((kinds & k.HAS_ALPHA) != 0).sum())
-    stops = 0
-    if stop_keys.shape[0]:
-        at = np.minimum(np.searchsorted(stop_keys, lowered), stop_keys.shape[0] - 1)
-        stops = int((stop_keys[at] == lowered).sum())
-    gopher = int((gopher_hashes[:, None] == hashes[None, :]).any(axis=1).sum())
-    k._count_signals(out, words, word_chars, alpha, tokens, stops, gopher, lines, chars)
-    if ngrams:  # one text: a batch of one (no n-grams where it has no characters or tokens)
-        _ngram_signals_many(hashes, lengths, [0, tokens], [chars], [out])
-    return out
-
-
 def _ngram_signals_many(
     hashes: U64, lengths: I64, cuts: list[int], chars: list[int], outs: list[npt.NDArray[np.float64]]
 ) -> None:
@@ -544,7 +530,7 @@ def _ngram_signals_many(
     texts = len(outs)
     starts = np.asarray(cuts[:-1], dtype=np.int64)
     sizes = np.asarray(cuts[1:], dtype=np.int64) - starts
-    measured = (sizes > 0) & (np.asarray(chars) > 0)  # as _signals: a text without tokens has no n-grams
+    measured = (sizes > 0) & (np.asarray(chars) > 0)  # a text without tokens has no n-grams (as the loops)
     text_of = np.repeat(np.arange(texts), sizes)
     end_of = np.repeat(starts + sizes, sizes)  # the position past each token's text's last token
     state = k._GOLDEN + hashes

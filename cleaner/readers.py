@@ -62,6 +62,9 @@ NOT_REGULAR = "not a regular file (a named pipe, socket or device)"
 
 @dataclass(frozen=True, slots=True)
 class Discovery:
+    """What walking the inputs found: the files to read, the files skipped, and the inputs that
+    could not be listed."""
+
     files: tuple[InputFile, ...]
     skipped: tuple[str, ...]  # files found in folders that cleaner does not read (see skipped_why)
     errors: tuple[tuple[str, str], ...]  # (path, message) for inputs that cannot be listed

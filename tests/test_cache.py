@@ -48,16 +48,17 @@ def test_normalize_tables_read_from_the_cache_equal_their_derivation(tmp_path: P
     """A process that reads normalize's tables from the cache gets what another derived."""
     code = (
         "from cleaner import normalize as n; import json, sys;"
-        "json.dump([n._GATE_SOURCES, n._PREFILTER_SOURCES, sorted(n._NFC_MAYBE), n._GATE_LEADS_SOURCE], sys.stdout)"
+        "json.dump([n._GATE_SOURCES, n._PREFILTER_SOURCES, sorted(n._NFC_MAYBE), n._GATE_LEADS_SOURCE,"
+        " [n._FLAGGED_CLASS, n._FLAGGED_NOT_FOREIGN_CLASS]], sys.stdout)"
     )
     env = {"CLEANER_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     entries = sorted(p.name.split("-")[1] for p in tmp_path.glob("normalize-*.json"))
-    assert entries == ["gate", "leads", "nfc", "prefilters"]
+    assert entries == ["flagged", "gate", "leads", "nfc", "prefilters"]
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     derived_now = [
         normalize._mojibake_gate_sources(), normalize._prefilter_sources(), sorted(normalize._nfc_maybe()),
-        normalize._gate_encodings(),
+        normalize._gate_encodings(), normalize._flagged_classes(),
     ]  # fmt: skip
     assert json.loads(first.stdout) == json.loads(second.stdout) == json.loads(json.dumps(derived_now))
 

@@ -24,6 +24,8 @@ from cleaner.record import Document, Edit, Kind, Reason, Source
 
 @dataclass(frozen=True, slots=True)
 class Format:
+    """A file format as its name tells it: the format, and the compression around it."""
+
     name: str  # "text" | "html" | "jsonl" | "parquet" | "warc": a row of cleaner.formats.table
     compression: str | None = None  # None | "gzip" | "zstd"
 

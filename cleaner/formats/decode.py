@@ -71,6 +71,8 @@ def binary_kind(data: bytes) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
+    """A file's text, the encoding it was read in, and what decoding repaired."""
+
     text: str
     encoding: str
     edits: tuple[Edit, ...] = ()

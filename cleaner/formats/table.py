@@ -28,6 +28,9 @@ from cleaner.formats.base import Format, FormatHandler
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """One file name ending of the table: the format it means, the module that reads and writes it,
+    and the suffix of its output."""
+
     suffix: str
     format: Format
     module: str  # the module under cleaner.formats whose HANDLER reads and writes the format

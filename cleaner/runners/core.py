@@ -197,6 +197,8 @@ def check_writable_paths(outdir: Path, report: Path, also_writes: Sequence[Path]
 
 @dataclass(frozen=True)
 class Task:
+    """One unit of work: a shard (or a group of small pages) through one segment of the pipeline."""
+
     shard: Shard
     segment: int
     # Decisions of the corpus stage before this segment, for this shard: a file of the work folder
@@ -213,6 +215,9 @@ class Task:
 
 @dataclass
 class TaskResult:
+    """What a task hands back to the driver: its corpus stages' summaries, its report counts and
+    its error lines."""
+
     shard_index: int
     summaries: list[tuple[str, object]] = field(default_factory=list)
     report: Report = field(default_factory=Report)

@@ -521,10 +521,11 @@ def _ngram_signals_many(
 
     The same steps for all texts at once, each position's n-grams kept to its own text: the
     running hashes are extended over the whole batch (a position whose n-gram would run past its
-    text's last token is left out), equal n-grams are grouped by text and then hash (the second
-    sort, on the text numbers, is stable, so each group stays in position order), and the
-    per-text answers are read from the groups; the repeated-n-gram scan runs over each text's
-    own repeats, as for one text.
+    text's last token is left out), equal n-grams are grouped by hash and then text: one stable
+    sort of the hashes does both, the positions (and so the texts, which follow each other) staying
+    in order among equal hashes, so each group is one run, in position order (a second sort by text
+    cost a fifth of the n-gram passes). The per-text answers are read from the groups, in whatever
+    order they come; the repeated-n-gram scan runs over each text's own repeats, as for one text.
     """
     total = hashes.shape[0]
     texts = len(outs)
@@ -546,8 +547,7 @@ def _ngram_signals_many(
         candidates = candidates[candidates + n - 1 < end_of[candidates]]
         g = state[candidates]
         owner = text_of[candidates]
-        order = np.argsort(g, kind="stable")
-        order = order[np.argsort(owner[order], kind="stable")]
+        order = np.argsort(g, kind="stable")  # candidates ascend, so their texts do: see above
         ordered, ordered_owner = g[order], owner[order]
         same_as_next = (ordered[1:] == ordered[:-1]) & (ordered_owner[1:] == ordered_owner[:-1])
         in_group = np.zeros(ordered.shape[0], dtype=np.bool_)

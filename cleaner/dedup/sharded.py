@@ -8,9 +8,11 @@ library API and ``explain``), each bounded in memory, with only compact integer 
 driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
-   write into the barrier's folder its distinct shingle sets (one flat array and its offsets in
-   one file, read a set at a time later), ``(key, id)`` labels and the ids alone (read one at a
-   time by other shards' tasks, :class:`_Ids`); then its band rows ``(rank, key)``, one file for
+   write into the barrier's folder its shingle sets (one flat array and its offsets in one file,
+   read a set at a time later: distinct and sorted where the task needs them so, with passages
+   or an index; else as the summaries hold them, made distinct when read, see :class:`_Sets`),
+   ``(key, id)`` labels and the ids alone (read one at a time by other shards' tasks,
+   :class:`_Ids`); then its band rows ``(rank, key)``, one file for
    all groups of bands, each ordered by partition (``key % partitions``). With a persistent index,
    also its band keys and content hashes (for adding the run to the index), and query and
    verify each document against the index (read-only).
@@ -89,6 +91,7 @@ from cleaner.dedup.cluster import (
     bucket_pairs,
     distinct_pairs,
     distinct_runs,
+    distinct_sorted,
     jaccard_distinct,
 )
 from cleaner.dedup.components import (
@@ -256,10 +259,18 @@ def shard_bands(
     size_parts: list[I64] = []
     distinct: list[U64] = []  # by document: only a persistent index uses them (its queries)
     contents: list[int] = []  # only a persistent index uses them (known versions, new rows)
+    # Only passages (the owner pieces) and an index need every document's distinct set here;
+    # verification reads the sets of the few documents in candidate pairs (1,250 pairs of 20k
+    # documents on the Reuters bench), so without them the sets are filed as they come and made
+    # distinct when read (_Sets): sorting every set was 0.1 CPU-s, 5% of a --no-passages run.
+    distinct_now = cfg.passages or bool(cfg.index)
     for batch in summary_batches(summaries, cfg.num_perm):
         labels.extend(zip(batch.keys, batch.ids, strict=True))
         sigs.append(batch.signatures)
-        values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
+        if distinct_now:
+            values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
+        else:
+            values, value_offsets = batch.shingles, batch.offsets
         distinct_parts.append(values)
         size_parts.append(np.diff(value_offsets))
         if cfg.index:
@@ -276,8 +287,9 @@ def shard_bands(
     offsets = np.zeros(n + 1, dtype=np.int64)
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
-    # Not concatenated first (8 B per shingle less); the sets' offsets saved after them (load_after).
-    save_parts(files["shingles.npy"], distinct_parts, np.uint64, after=[offsets])
+    # Not concatenated first (8 B per shingle less); the sets' offsets saved after them
+    # (load_after), then whether they are distinct and sorted (_Sets).
+    save_parts(files["shingles.npy"], distinct_parts, np.uint64, after=[offsets, np.array([distinct_now])])
     owner_table = False
     if cfg.passages:
         owner_table = alone and ranges_for(int(offsets[-1])) == 1
@@ -458,21 +470,23 @@ class _Sets(_OpenShards):
 
     Each set is read from the file into its own array, never through a memory map: pages of
     a map that a task touches count in its RSS until the map closes, and a verify task touching
-    sets all over the run would then hold them all (1.1 GB for 200k pairs, measured)."""
+    sets all over the run would then hold them all (1.1 GB for 200k pairs, measured). A shard
+    whose bands task filed its documents' shingles as they came (no passages, no index: see
+    :func:`shard_bands`) has each set made distinct and sorted here, as it is read."""
 
     def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
         handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
-        (offsets,) = load_after(handle, 1)
+        offsets, distinct = load_after(handle, 2)
         handle.seek(0)
         data_at, _ = rows_span(handle)
-        return (handle,), (data_at, offsets)
+        return (handle,), (data_at, offsets, bool(distinct[0]))
 
     def get(self, rank: int) -> U64:
-        (fh,), (data_at, offsets), local = self.opened(rank)
+        (fh,), (data_at, offsets, distinct), local = self.opened(rank)
         lo, hi = int(offsets[local]), int(offsets[local + 1])
         fh.seek(data_at + lo * 8)
         values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
-        return values
+        return values if distinct else distinct_sorted(values)
 
 
 def verify_block(

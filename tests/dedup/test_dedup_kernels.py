@@ -145,10 +145,11 @@ def test_key_folds_case_lookalikes_and_punctuation() -> None:
 
 
 def test_numpy_kernels_past_their_blocks_and_kept_powers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A document longer than a MinHash block (and documents spread over several blocks), and a
-    # chunk longer than the kept powers of K_CHAR (computed for that chunk alone), against the
-    # written-out reference.
+    # A document longer than a MinHash block (and documents spread over several blocks, each
+    # taken 3 of the 8 permutations at a time: the last take has 2), and a chunk longer than
+    # the kept powers of K_CHAR (computed for that chunk alone), against the written-out reference.
     monkeypatch.setattr(_kernels, "_BLOCK_SHINGLES", 64)
+    monkeypatch.setattr(_kernels, "_BLOCK_PERMS", 3)
     monkeypatch.setattr(_kernels, "_POWERS_KEPT", 256)
     monkeypatch.setattr(_kernels, "_powers", (np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64)))
     long_text = " ".join(f"w{i % 97}x{i % 13}" for i in range(300))

@@ -45,7 +45,7 @@ def make(folder: Path) -> None:
         np.cumsum(sizes, out=offsets[1:])
         values = np.concatenate([np.sort(rng.integers(0, 2**62, k).astype(np.uint64)) for k in sizes])
         files = sharded._files(folder, shard)
-        save_parts(files["shingles.npy"], [values], np.uint64, after=[offsets])
+        save_parts(files["shingles.npy"], [values], np.uint64, after=[offsets, np.array([True])])
     n = SHARDS * PER_SHARD
     first = rng.integers(0, n - 1, PAIRS)
     later = first + 1 + (rng.random(PAIRS) * (n - 1 - first)).astype(np.int64)

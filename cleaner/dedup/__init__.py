@@ -225,7 +225,7 @@ class Dedup:
             hashes, offsets = shingler.hash_batch(texts)
             table, cuts = _NO_PASSAGES, np.zeros(len(texts) + 1, dtype=np.int64)
         else:
-            hashes, offsets, bounds, token_offsets = shingler.hash_batch_tokens(texts)
+            hashes, offsets, bounds, token_offsets = shingler.hash_batch_tokens(texts, joined=True)
             text_of, spans = split_passages_batch(texts)
             cuts = np.searchsorted(text_of, np.arange(len(texts) + 1))  # text i's passages: cuts[i]:cuts[i + 1]
             windows = self._windows(texts, text_of, spans, cuts.tolist(), bounds, token_offsets)
@@ -242,10 +242,10 @@ class Dedup:
         """(first shingle, count) of each passage (``spans``, of text ``text_of``, text i's at
         rows ``cuts[i]:cuts[i + 1]``): the shingles whose words all lie inside it.
 
-        Word positions are in the dedup key, so passage spans are mapped from the text to the
-        key first (the same offsets for ASCII text; case folding can change lengths otherwise).
-        One search over the whole batch: each text's positions are shifted past the previous
-        texts'.
+        Word positions (``bounds``) are in the dedup keys joined by "\\n" (Shingler's
+        ``joined``), so passage spans are mapped from the text to its key first (the same
+        offsets for ASCII text; case folding can change lengths otherwise), then shifted past
+        the previous texts' keys: one search over the whole batch.
         """
         if not len(spans):
             return np.zeros((0, 2), dtype=np.int64)
@@ -261,9 +261,8 @@ class Dedup:
         base = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.array(key_lengths, dtype=np.int64) + 1, out=base[1:])
         shifted = key_spans + base[text_of][:, None]
-        words = bounds + np.repeat(base[:-1], np.diff(token_offsets))[:, None]
-        first = np.searchsorted(words[:, 0], shifted[:, 0], side="left")
-        last = np.searchsorted(words[:, 1], shifted[:, 1], side="right")  # words ending inside
+        first = np.searchsorted(bounds[:, 0], shifted[:, 0], side="left")
+        last = np.searchsorted(bounds[:, 1], shifted[:, 1], side="right")  # words ending inside
         count = np.maximum(last - first - self.cfg.ngram + 1, 0)
         first_local = first - token_offsets[text_of]
         return np.stack([first_local, count], axis=1).astype(np.int64)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cleaner.dedup._hashing import _MASK32, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
+from cleaner.dedup._hashing import K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -31,12 +31,16 @@ I64 = npt.NDArray[np.int64]
 # datasketch's MurmurHash3 32-bit finalizer (datasketch.minhash._FMIX_CONSTANTS[32]).
 _F1 = np.uint32(0x85EBCA6B)
 _F2 = np.uint32(0xC2B2AE35)
-# Shingles per block of the numpy MinHash: the block is (permutations x shingles), 8192 x 128 x
-# 4 bytes = 4 MB, so each permutation's row is contiguous and the per-document minimum is a
-# reduceat along rows (reducing along the other axis of a (shingles x permutations) block was
-# 16x slower, most of the kernel's time). 8192 measured fastest of 1K-64K on the Reuters bench;
-# re-check with benchmarks/bench_dedup.py, cleaner_numpy_only row.
-_BLOCK_SHINGLES = 8192
+# The numpy MinHash works on blocks of (permutations x shingles): each permutation's row is
+# contiguous and the per-document minimum is a reduceat along rows (reducing along the other axis
+# of a (shingles x permutations) block was 16x slower, most of the kernel's time). A block holds
+# whole documents, about _BLOCK_SHINGLES shingles, and is taken _BLOCK_PERMS permutations at a
+# time: 16 x 16384 x 4 bytes = 1 MB, where all 128 permutations of 8192 shingles (4 MB, past
+# this machine's 512 KB L2) took 0.35 against 0.29 CPU-s for the Reuters bench's 2.9 million
+# shingles (1-32 rows of 4K-128K shingles measured: flat from 0.5 to 2 MB). Re-check with
+# benchmarks/bench_dedup.py, cleaner_numpy_only row.
+_BLOCK_SHINGLES = 16384
+_BLOCK_PERMS = 16
 # Powers of K_CHAR and of its inverse by position in a chunk of code points (_char_powers), kept
 # for chunks up to this many code points (16 bytes each: 16 MB at most; shingles.py cuts 1 MB
 # chunks); a longer chunk computes its own.
@@ -168,12 +172,13 @@ def _np_shingle_hashes(
 
 
 def _np_minhash(hashes: U64, offsets: I64, a: U32, b: U32) -> U32:
-    n_docs = len(offsets) - 1
-    sig = np.full((n_docs, len(a)), 0xFFFFFFFF, dtype=np.uint32)
-    x = _np_fmix32((hashes & _MASK32).astype(np.uint32))
+    n_docs, n_perm = len(offsets) - 1, len(a)
+    sig = np.full((n_docs, n_perm), 0xFFFFFFFF, dtype=np.uint32)
+    x = _np_fmix32(hashes.astype(np.uint32))  # the low 32 bits
     nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
     ends = offsets[nonempty + 1]
-    buffer = np.empty(len(a) * _BLOCK_SHINGLES, dtype=np.uint32)  # reused: no allocation per block
+    rows = min(_BLOCK_PERMS, n_perm)
+    buffer = np.empty(rows * _BLOCK_SHINGLES, dtype=np.uint32)  # reused: no allocation per block
     a_col, b_col = a[:, None], b[:, None]
     i = 0
     while i < nonempty.size:
@@ -184,12 +189,17 @@ def _np_minhash(hashes: U64, offsets: I64, a: U32, b: U32) -> U32:
         hi = offsets[docs[-1] + 1]
         width = int(hi - lo)
         if width <= _BLOCK_SHINGLES:
-            block = buffer[: len(a) * width].reshape(len(a), width)
+            block = buffer[: rows * width].reshape(rows, width)
         else:  # one document longer than a block
-            block = np.empty((len(a), width), dtype=np.uint32)
-        np.multiply(a_col, x[None, lo:hi], out=block)
-        np.add(block, b_col, out=block)
-        sig[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T
+            block = np.empty((rows, width), dtype=np.uint32)
+        x_row, starts = x[None, lo:hi], offsets[docs] - lo
+        mins = np.empty((n_perm, docs.size), dtype=np.uint32)
+        for r in range(0, n_perm, rows):
+            part = block[: min(rows, n_perm - r)]
+            np.multiply(a_col[r : r + rows], x_row, out=part)
+            np.add(part, b_col[r : r + rows], out=part)
+            np.minimum.reduceat(part, starts, axis=1, out=mins[r : r + rows])
+        sig[docs] = mins.T
         i = j
     return sig
 

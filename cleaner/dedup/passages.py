@@ -100,9 +100,12 @@ def split_passages_batch(texts: Sequence[str]) -> tuple[I64, I64]:
     """
     # Texts of about CHUNK_CHARS at a time: the arrays below take about 14 bytes per character.
     text_parts, span_parts = [np.zeros(0, dtype=np.int64)], [np.zeros((0, 2), dtype=np.int64)]
+    whole = sum(map(len, texts)) + len(texts) <= CHUNK_CHARS  # one chunk (a runner's batch): no walk
     start = 0
     while start < len(texts):
         end, size = start + 1, len(texts[start])
+        if whole:  # over its texts, a Python step each (0.02 CPU-s of the Reuters bench)
+            end = len(texts)
         while end < len(texts) and size + len(texts[end]) <= CHUNK_CHARS:
             size += len(texts[end]) + 1
             end += 1

@@ -8,9 +8,11 @@ library API and ``explain``), each bounded in memory, with only compact integer 
 driver:
 
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
-   write into the barrier's folder its distinct shingle sets (one flat array and its offsets in
-   one file, read a set at a time later), ``(key, id)`` labels and the ids alone (read one at a
-   time by other shards' tasks, :class:`_Ids`); then its band rows ``(rank, key)``, one file for
+   write into the barrier's folder its shingle sets (one flat array and its offsets in one file,
+   read a set at a time later: distinct and sorted with an index, which needs them so; else as
+   the summaries hold them, made distinct when read, see :class:`_Sets`),
+   ``(key, id)`` labels and the ids alone (read one at a time by other shards' tasks,
+   :class:`_Ids`); then its band rows ``(rank, key)``, one file for
    all groups of bands, each ordered by partition (``key % partitions``). With a persistent index,
    also its band keys and content hashes (for adding the run to the index), and query and
    verify each document against the index (read-only).
@@ -38,9 +40,9 @@ step 5: the owner of a shingle (the first rank holding its hash) depends only on
 holding that same hash, so the hash space is cut into ranges and each range's owners are found
 alone:
 
-- **owner pieces**, per shard, in its bands task (:func:`write_owner_piece`, from the distinct
-  shingle sets the task holds): each distinct hash of the shard with the first rank holding it
-  (and whether a second document of the shard holds it), sorted by hash;
+- **owner pieces**, per shard, in its bands task (:func:`write_owner_piece`, from the shingles
+  the task holds): each distinct hash of the shard with the first rank holding it (and whether
+  it is held again: by a second document of the shard, or twice by the one), sorted by hash;
 - **owner tables**, per hash range (:func:`range_owners`): every shard's piece of the range
   (found by binary search in the piece; a run with one shard of documents, whose hashes make
   one range, has its bands task write the table instead of the piece, and no such task),
@@ -89,6 +91,7 @@ from cleaner.dedup.cluster import (
     bucket_pairs,
     distinct_pairs,
     distinct_runs,
+    distinct_sorted,
     jaccard_distinct,
 )
 from cleaner.dedup.components import (
@@ -161,7 +164,7 @@ class ShardBands:
 
     shard: int
     count: int
-    shingles: int = 0  # distinct shingles summed over the shard's documents
+    shingles: int = 0  # shingles summed over the shard's documents (distinct ones with an index)
     owner_table: bool = False  # it wrote the run's one owner table (write_owner_piece)
     # (rowid, run rank, similarity) of verified index matches, and (id, cluster) of those rowids.
     index_edges: list[tuple[int, int, float]] = field(default_factory=list)
@@ -252,14 +255,24 @@ def shard_bands(
     :func:`write_owner_piece`)."""
     labels: list[tuple[str, str]] = []
     sigs: list[U32] = []
-    distinct_parts: list[U64] = []  # each batch's distinct shingle sets, joined
+    distinct_parts: list[U64] = []  # each batch's shingle sets, joined (distinct ones with an index)
     size_parts: list[I64] = []
     distinct: list[U64] = []  # by document: only a persistent index uses them (its queries)
     contents: list[int] = []  # only a persistent index uses them (known versions, new rows)
+    # Only an index needs every document's distinct set here (its queries, content hashes and
+    # rows). Verification and the passage check read the sets of the few documents in candidate
+    # pairs or named as sources (1,250 pairs of 20k documents on the Reuters bench), so without
+    # an index the sets are filed as they come and made distinct when read (_Sets); the owner
+    # pieces take them as they come too (see write_owner_piece). Sorting every set was about
+    # 0.1 CPU-s a run, 5% of a --no-passages run.
+    distinct_now = bool(cfg.index)
     for batch in summary_batches(summaries, cfg.num_perm):
         labels.extend(zip(batch.keys, batch.ids, strict=True))
         sigs.append(batch.signatures)
-        values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
+        if distinct_now:
+            values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
+        else:
+            values, value_offsets = batch.shingles, batch.offsets
         distinct_parts.append(values)
         size_parts.append(np.diff(value_offsets))
         if cfg.index:
@@ -276,8 +289,9 @@ def shard_bands(
     offsets = np.zeros(n + 1, dtype=np.int64)
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
-    # Not concatenated first (8 B per shingle less); the sets' offsets saved after them (load_after).
-    save_parts(files["shingles.npy"], distinct_parts, np.uint64, after=[offsets])
+    # Not concatenated first (8 B per shingle less); the sets' offsets saved after them
+    # (load_after), then whether they are distinct and sorted (_Sets).
+    save_parts(files["shingles.npy"], distinct_parts, np.uint64, after=[offsets, np.array([distinct_now])])
     owner_table = False
     if cfg.passages:
         owner_table = alone and ranges_for(int(offsets[-1])) == 1
@@ -458,21 +472,23 @@ class _Sets(_OpenShards):
 
     Each set is read from the file into its own array, never through a memory map: pages of
     a map that a task touches count in its RSS until the map closes, and a verify task touching
-    sets all over the run would then hold them all (1.1 GB for 200k pairs, measured)."""
+    sets all over the run would then hold them all (1.1 GB for 200k pairs, measured). A shard
+    whose bands task filed its documents' shingles as they came (no passages, no index: see
+    :func:`shard_bands`) has each set made distinct and sorted here, as it is read."""
 
     def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
         handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
-        (offsets,) = load_after(handle, 1)
+        offsets, distinct = load_after(handle, 2)
         handle.seek(0)
         data_at, _ = rows_span(handle)
-        return (handle,), (data_at, offsets)
+        return (handle,), (data_at, offsets, bool(distinct[0]))
 
     def get(self, rank: int) -> U64:
-        (fh,), (data_at, offsets), local = self.opened(rank)
+        (fh,), (data_at, offsets, distinct), local = self.opened(rank)
         lo, hi = int(offsets[local]), int(offsets[local + 1])
         fh.seek(data_at + lo * 8)
         values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
-        return values
+        return values if distinct else distinct_sorted(values)
 
 
 def verify_block(
@@ -659,10 +675,13 @@ def write_owner_piece(
     folder: Path, shard: int, first_rank: int, parts: Sequence[U64], offsets: I64, table: bool = False
 ) -> int:
     """The owner piece of one shard (passages, step 1), written by its bands task from the
-    distinct shingle sets it holds (``parts``: consecutive documents' sets, joined; document i's
-    are values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
-    the first rank holding it and whether another document of the shard holds it too, sorted by
-    hash. Returns the number of rows. The hashes are sorted one slice of the hash space at a
+    shingles it holds (``parts``: consecutive documents' shingles, joined; document i's are
+    values ``offsets[i]:offsets[i + 1]`` of them all): each distinct hash of the shard with
+    the first rank holding it and whether it is held again, sorted by hash. A document may hold
+    a hash twice (the bands task files its shingles as they came, without an index): the hash
+    then counts as held again, and the owner table may keep it under that document's own rank,
+    which owns it anyway, so no owner changes (a hash not in the table is owned by its own
+    document). Returns the number of rows. The hashes are sorted one slice of the hash space at a
     time (OWNER_SLICE), so the task never sorts the whole shard at once and never reads its
     shingle file back (it did, once per slice: 8 passes over it on the Reuters bench). Each
     part is ordered once by the hashes' top bits (a stable radix sort of one byte a hash; the

@@ -130,37 +130,52 @@ class Shingler:
         hashes, offsets, _, _ = self._hash_batch(texts, words=False)
         return hashes, offsets
 
-    def hash_batch_tokens(self, texts: Sequence[str]) -> tuple[U64, I64, I64, I64]:
+    def hash_batch_tokens(self, texts: Sequence[str], joined: bool = False) -> tuple[U64, I64, I64, I64]:
         """Like :meth:`hash_batch`, plus where the words are: ``bounds[k]`` is the (start, end)
         of word k in its text's key (:meth:`keys`), and text i owns words
         ``token_offsets[i]:token_offsets[i + 1]``. Shingle w of a text with at least ``ngram``
-        words covers its words w .. w + ngram - 1.
+        words covers its words w .. w + ngram - 1. With ``joined``, the bounds are positions in
+        all the keys joined by "\\n" instead (see :meth:`_hash_batch`).
 
         >>> h, o, bounds, t = Shingler(ngram=2).hash_batch_tokens(["a bc", "d"])
         >>> bounds.tolist(), t.tolist(), o.tolist()
         ([[0, 1], [2, 4], [0, 1]], [0, 2, 3], [0, 1, 2])
+        >>> Shingler(ngram=2).hash_batch_tokens(["a bc", "d"], joined=True)[2].tolist()
+        [[0, 1], [2, 4], [5, 6]]
         """
-        return self._hash_batch(texts, words=True)
+        return self._hash_batch(texts, words=True, joined=joined)
 
-    def _hash_batch(self, texts: Sequence[str], words: bool) -> tuple[U64, I64, I64, I64]:
+    def _hash_batch(self, texts: Sequence[str], words: bool, joined: bool = False) -> tuple[U64, I64, I64, I64]:
         """:meth:`hash_batch_tokens`; without ``words``, the bounds come empty (no rows: only
-        passages read them, and placing each in its text was a tenth of the hashing)."""
+        passages read them, and placing each in its text was a tenth of the hashing). With
+        ``joined``, the bounds are positions in all the keys joined by "\\n" (text i's key
+        starts at ``sum(len(key) + 1)`` over the keys before it), as the kernel finds them:
+        not moved into each text and back by a caller that wants them so (the dedup stage's
+        passage windows)."""
         keys = self.keys(texts)
         parts: list[U64] = []
         bound_parts: list[I64] = []
         offsets = [np.zeros(1, dtype=np.int64)]
         token_offsets = [np.zeros(1, dtype=np.int64)]
-        base = token_base = 0
+        base = token_base = char_base = 0
+        total = sum(map(len, keys)) + len(keys)
         start = 0
         while start < len(keys):
             # Chunks of about _CHUNK_CHARS keep every temporary array in cache: one 17 MB
             # batch runs 3x slower than the same text in 1 MB chunks (re-check with
-            # benchmarks/bench_dedup.py when changing it).
+            # benchmarks/bench_dedup.py when changing it). A batch within one chunk (a
+            # runner's) is taken whole, not walked over a key at a time (0.02 CPU-s of the
+            # Reuters bench).
             end, size = start, 0
+            if start == 0 and total <= _CHUNK_CHARS:
+                end, size = len(keys), total
             while end < len(keys) and (end == start or size + len(keys[end]) <= _CHUNK_CHARS):
                 size += len(keys[end]) + 1
                 end += 1
-            hashes, chunk_offsets, bounds, chunk_tokens = self._hash_keys(keys[start:end], words)
+            hashes, chunk_offsets, bounds, chunk_tokens = self._hash_keys(keys[start:end], words, joined)
+            if joined and char_base:
+                bounds += char_base
+            char_base += size
             parts.append(hashes)
             offsets.append(chunk_offsets[1:] + base)
             token_offsets.append(chunk_tokens[1:] + token_base)
@@ -172,7 +187,7 @@ class Shingler:
         all_bounds = np.concatenate(bound_parts) if bound_parts else np.zeros((0, 2), dtype=np.int64)
         return all_hashes, np.concatenate(offsets), all_bounds, np.concatenate(token_offsets)
 
-    def _hash_keys(self, keys: Sequence[str], words: bool = True) -> tuple[U64, I64, I64, I64]:
+    def _hash_keys(self, keys: Sequence[str], words: bool = True, in_join: bool = False) -> tuple[U64, I64, I64, I64]:
         # "\n" is not a word character, so it keeps words of neighbouring texts apart.
         joined = "\n".join(keys)
         cps = code_points(joined)
@@ -191,6 +206,8 @@ class Shingler:
         hashes, offsets, bounds, token_offsets = found
         if not words:
             return hashes, offsets, np.zeros((0, 2), dtype=np.int64), token_offsets
+        if in_join:  # positions in the joined keys, as found
+            return hashes, offsets, bounds, token_offsets
         # Word positions relative to their own text's key, not to the joined chunk.
         bounds = bounds - np.repeat(text_starts[:-1], np.diff(token_offsets))[:, None]
         return hashes, offsets, bounds, token_offsets

@@ -418,25 +418,41 @@ def jsonl_line(doc: Document, names: dict[str, bytes] | None = None) -> bytes:
     >>> jsonl_line(Document(id="a", text="b\u2028", fields=("id", "n", "text"), metadata={"id": "a", "n": [1e-05]}))
     b'{"id": "a", "n": [1e-05], "text": "b\\u2028"}\n'
     """
-    parts = []
     if names is None:
         names = {}
-    for name in doc.fields or (*doc.metadata.keys(), "text"):
+    # One flat list of pieces joined once (a name's bytes, its value's, a separator), with a
+    # string's bytes from orjson inline: joining each field's pair first, then the fields, then
+    # the braces copied a line's text three times more (the lines took 0.12 -> 0.107 CPU-s on
+    # the Reuters bench's 20k records, in process).
+    parts: list[bytes] = []
+    metadata = doc.metadata
+    for name in doc.fields or (*metadata.keys(), "text"):
         if name == "text":
             value: Any = doc.text
         elif name == "html":
             value = doc.html
         else:
-            value = doc.metadata.get(name)
+            value = metadata.get(name)
         prefix = names.get(name)
         if prefix is None:
             prefix = _json_bytes(name) + b": "
             if len(names) < MAX_NAMES:  # records whose names never repeat do not grow it
                 names[name] = prefix
-        parts.append(prefix + _json_bytes(value))
+        parts.append(prefix)
+        if type(value) is str:
+            try:
+                parts.append(orjson.dumps(value))
+            except TypeError:  # a lone surrogate: json.dumps writes its escape
+                parts.append(_json_bytes(value))
+        else:
+            parts.append(_json_bytes(value))
+        parts.append(b", ")
     if "text" not in doc.fields and doc.fields:  # records that came with html only get their text added
-        parts.append(b'"text": ' + _json_bytes(doc.text))
-    return escape_line_breakers(b"{" + b", ".join(parts) + b"}\n")
+        parts += (b'"text": ', _json_bytes(doc.text), b", ")
+    if not parts:
+        return b"{}\n"
+    parts[-1] = b"}\n"  # the last separator
+    return escape_line_breakers(b"{" + b"".join(parts))
 
 
 # Field names a writer keeps the bytes of (see jsonl_line).

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.dedup import _kernels
+from cleaner.dedup import _kernels, shingles
 from cleaner.dedup.shingles import Shingler, dedup_key, repair
 from cleaner.dedup.signatures import Signer
 
@@ -145,10 +145,11 @@ def test_key_folds_case_lookalikes_and_punctuation() -> None:
 
 
 def test_numpy_kernels_past_their_blocks_and_kept_powers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A document longer than a MinHash block (and documents spread over several blocks), and a
-    # chunk longer than the kept powers of K_CHAR (computed for that chunk alone), against the
-    # written-out reference.
+    # A document longer than a MinHash block (and documents spread over several blocks, each
+    # taken 3 of the 8 permutations at a time: the last take has 2), and a chunk longer than
+    # the kept powers of K_CHAR (computed for that chunk alone), against the written-out reference.
     monkeypatch.setattr(_kernels, "_BLOCK_SHINGLES", 64)
+    monkeypatch.setattr(_kernels, "_BLOCK_PERMS", 3)
     monkeypatch.setattr(_kernels, "_POWERS_KEPT", 256)
     monkeypatch.setattr(_kernels, "_powers", (np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64)))
     long_text = " ".join(f"w{i % 97}x{i % 13}" for i in range(300))
@@ -183,3 +184,18 @@ def test_powers_by_doubling_are_the_powers_mod_2_64(size: int) -> None:
     for base in (int(_kernels.K_CHAR), int(_kernels._K_CHAR_INVERSE)):
         expected = [pow(base, i, 1 << 64) for i in range(size)]
         assert _kernels._powers_of(base, size).tolist() == expected
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 4])
+def test_joined_word_bounds_are_positions_in_all_keys_joined(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # The passage windows read word bounds in the batch's keys joined by "\n": each text's own
+    # bounds shifted by where its key starts there, whatever chunks the batch is hashed in.
+    texts = ["Stra\N{LATIN SMALL LETTER SHARP S}e und mehr", "a bc", "", "d e f g h i"]
+    texts.append("\N{LATIN CAPITAL LETTER E WITH ACUTE}cole x")
+    shingler = Shingler(2, use_numba=False)
+    _, _, own, tokens = shingler.hash_batch_tokens(texts)
+    key_starts = np.cumsum([0] + [len(key) + 1 for key in shingler.keys(texts)[:-1]])
+    expected = own + np.repeat(key_starts, np.diff(tokens))[:, None]
+    monkeypatch.setattr(shingles, "_CHUNK_CHARS", chunk)  # 4: a chunk per text
+    assert shingler.hash_batch_tokens(texts, joined=True)[2].tolist() == expected.tolist()
+    assert shingler.hash_batch_tokens(texts)[2].tolist() == own.tolist()

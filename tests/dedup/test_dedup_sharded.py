@@ -342,3 +342,39 @@ def test_band_rows_of_each_group_and_partition_read_back_from_one_file(tmp_path:
                 got = rows[bounds[cell] : bounds[cell + 1]]
                 assert [(r, k & 0xFFFF_FFFF_FFFF_FFFF) for r, k in got.tolist()] == expected
             assert bounds[partition * width] == 0 and bounds[(partition + 1) * width] == len(rows)
+
+
+@pytest.mark.parametrize("passages", [True, False])
+def test_shingles_a_document_repeats_change_no_decision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passages: bool
+) -> None:
+    # Without an index, a bands task files the summaries' shingles as they came (repeats and
+    # all): verification makes the sets it reads distinct, and an owner table may hold a hash
+    # one document repeats, under that document's own rank, which owns it anyway. Documents
+    # repeating paragraphs, near-duplicates of them and a passage copied from one: the same
+    # decisions as the oracle's (one shard: its piece the table; several ranges; several shards).
+    monkeypatch.setattr(sharded, "SUMMARY_BATCH", 3)
+    para, other, own = random_words(41, 45), random_words(42, 30), random_words(43, 70)
+    doubled = " ".join(para) + "\n\n" + " ".join(own) + "\n\n" + " ".join(para)
+    texts = [
+        ("r0", doubled),
+        ("n0", " ".join(random_words(44, 80))),
+        ("r1", " ".join(edit_words(doubled.split(" "), 5, 1))),  # a near-duplicate, repeats and all
+        ("r2", " ".join(random_words(45, 60)) + "\n\n" + " ".join(para)),  # r0's paragraph, copied
+        ("r3", "\n\n".join([" ".join(other)] * 3)),  # repeats only itself
+        ("r4", " ".join(random_words(46, 60)) + "\n\n" + " ".join(other)),  # r3's paragraph, copied
+    ]
+    cfg = DedupConfig(passages=passages)
+    keyed = summaries(Dedup(cfg), docs_from(texts))
+    expected = one_piece_decide(Dedup(cfg), keyed)
+    near = expected["r1.txt"].duplicate
+    assert near is not None and near.duplicate_of == "r0" and near.similarity < 1.0
+    if passages:
+        assert [flag.duplicate_of for flag in expected["r2.txt"].passages] == ["r0"]
+        assert [flag.duplicate_of for flag in expected["r4.txt"].passages] == ["r3"]
+        assert "r3.txt" not in expected  # its repeats are its own: no earlier source
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected
+    monkeypatch.setattr(sharded, "OWNER_ROWS_PER_RANGE", 20)
+    assert decide_in_process(Dedup(cfg), [keyed]) == expected
+    got = Dedup(cfg).decide_sharded(split(keyed, [2, 2]), pickled_map([]), tmp_path / "barrier")
+    assert got == expected

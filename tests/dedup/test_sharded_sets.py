@@ -18,9 +18,20 @@ def test_sets_are_read_whole_and_right_not_mapped(tmp_path: Path) -> None:
         files = sharded._files(tmp_path, shard)
         offsets = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum([d.size for d in docs], out=offsets[1:])
-        save_parts(files["shingles.npy"], [np.concatenate(docs)], np.uint64, after=[offsets])
+        save_parts(files["shingles.npy"], [np.concatenate(docs)], np.uint64, after=[offsets, np.array([True])])
     reader = sharded._Sets(tmp_path, [0, 1], [0, 3])
     for rank in range(6):
         got = reader.get(rank)
         assert got.tolist() == sets[rank // 3][rank % 3].tolist()
         assert not isinstance(got.base, np.memmap) and not isinstance(got, np.memmap)
+
+
+def test_sets_filed_as_they_came_are_read_distinct_and_sorted(tmp_path: Path) -> None:
+    # Without passages or an index, a bands task files the summaries' shingles unsorted, with
+    # repeats (and says so after the offsets): verification must still see distinct sorted sets.
+    docs = [np.array([9, 3, 9, 1], dtype=np.uint64), np.zeros(0, dtype=np.uint64), np.array([5, 5], dtype=np.uint64)]
+    files = sharded._files(tmp_path, 0)
+    offsets = np.array([0, 4, 4, 6], dtype=np.int64)
+    save_parts(files["shingles.npy"], [np.concatenate(docs)], np.uint64, after=[offsets, np.array([False])])
+    reader = sharded._Sets(tmp_path, [0], [0])
+    assert [reader.get(rank).tolist() for rank in range(3)] == [[1, 3, 9], [], [5]]

@@ -319,7 +319,7 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
             continue
         if open_mem:
             # Every node below the root has a parent (and the root comes first, with none open).
-            parent_mem = node.parent.mem_id
+            parent_mem = node.parent.mem_id  # type: ignore[union-attr]
             while open_mem[-1] != parent_mem:
                 open_mem.pop()
                 closing = open_kinds.pop()
@@ -366,11 +366,11 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
         if kind != _ELEMENT:  # a block-level element
             if pieces:
                 flush(False)
-            block_tags.append(tag)
+            block_tags.append(tag)  # type: ignore[arg-type]  # an element's tag: _NODE_KINDS skips None
         eid = len(el_tags)
         add_parent(path[-1] if path else -1)
         add_path(eid)
-        add_tag(tag)
+        add_tag(tag)  # type: ignore[arg-type]
         add_names(names)
         add_end(0)
         open_mem.append(node.mem_id)

@@ -55,7 +55,9 @@ _WORD = re.compile(r"\w+")
 _UNSPACED = cache.compiled(
     r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 )
-_TOKEN_SPLIT = re.compile(r"[^a-z]+")
+# A class_tokens word: a whole run of 2 to 30 ASCII letters (the runs between non-letters, found
+# from C rather than split and filtered by length in Python).
+_TOKEN = re.compile(r"(?<![a-z])[a-z]{2,30}(?![a-z])")
 
 FEATURE_NAMES: tuple[str, ...] = (
     "chars_log", "words_log", "link_density", "sentence_end", "punct_per_word", "digit_share", "tag",
@@ -98,7 +100,7 @@ def class_tokens(names: str) -> list[str]:
     >>> class_tokens("elementor-widget-container post_body2")
     ['elementor', 'widget', 'container', 'post', 'body']
     """
-    return [token for token in _TOKEN_SPLIT.split(names.lower()) if 2 <= len(token) <= 30]
+    return _TOKEN.findall(names.lower())
 
 
 def text_stats(text: str) -> tuple[int, int, int, int, bool]:
@@ -354,7 +356,7 @@ def block_features_many(
         if el_names and token_scores:
             own = own_of.get(el_names)
             if own is None:
-                scores = [token_scores.get(token, 0.0) for token in class_tokens(el_names)]
+                scores = list(map(token_scores.get, class_tokens(el_names), itertools.repeat(0.0)))
                 own = max(scores, key=abs) if scores else 0.0
                 if len(own_of) < CLASS_SCORES_KEPT:
                     own_of[el_names] = own

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
+from types import MappingProxyType
 
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -46,7 +47,6 @@ from cleaner.boilerplate.features import (
     context_features,
     context_features_many,
     menu_share,
-    subtree_sums,
 )
 from cleaner.boilerplate.model import HTML_MODEL, TreeModel, bars_for, keep_mask, packaged, rescue_for
 from cleaner.boilerplate.rules import (
@@ -154,6 +154,24 @@ _PLAIN_INLINE = frozenset(
      "time", "font", "img", "picture", "source", "wbr", "label", "bdi", "bdo", "var", "kbd", "samp", "tt"}
 )  # fmt: skip
 _STRIP_TAGS = sorted(INVISIBLE_TAGS - {"-comment"})
+# What _walk does with a node, by its tag, in one dict lookup (any other element: _ELEMENT). The
+# kinds of open elements are kept on its stack: _FORMAT and _LINK (plain inline: 0 and 1, the
+# link depth they add) are no element of their own; _ELEMENT, _BLOCK and _LI are; _LI is the
+# block whose next block continues its paragraph.
+_FORMAT, _LINK, _ELEMENT, _BLOCK, _LI, _TEXT, _BR, _SKIP = range(8)
+_NODE_KINDS: Mapping[str | None, int] = MappingProxyType(
+    {
+        **dict.fromkeys(BLOCK_TAGS, _BLOCK),
+        **dict.fromkeys(_PLAIN_INLINE, _FORMAT),
+        "a": _LINK,
+        "li": _LI,
+        "br": _BR,
+        "-text": _TEXT,
+        # Comments, doctypes and nodes without a tag: nothing of theirs is text (no element tag
+        # starts with "-").
+        **dict.fromkeys(("-comment", "-doctype", "-document", None), _SKIP),
+    }
+)
 _NO_NAMES = (None, None, None)
 
 
@@ -219,8 +237,9 @@ def _judge_classes(elements: Elements, totals: _Totals, cues: ClassCues) -> None
     """Give class cues to the elements that have text under them (the others cannot matter)."""
     verdicts: dict[str, Reason | None] = {}  # class strings repeat within a page
     el_cues = elements.cues
-    for eid, (cue, names, size) in enumerate(zip(el_cues, elements.names, totals.chars, strict=True)):
-        if cue is None and names and size:
+    chars = totals.chars
+    for eid, names in enumerate(elements.names):
+        if names and el_cues[eid] is None and chars[eid]:  # most elements have no class or id
             if names not in verdicts:
                 verdicts[names] = _judge_class(cues, names)
             el_cues[eid] = verdicts[names]
@@ -254,17 +273,14 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     el_ends: list[int] = []
     path: list[int] = []  # element ids of the open tracked elements
     # The open elements, innermost last: their lexbor node ids (to detect when we leave
-    # them) and their tags; "-a" and "-" mark plain inline elements (a link, or formatting),
-    # which are not in path (no element tag starts with "-").
+    # them) and their kinds (_NODE_KINDS); plain inline elements (_FORMAT, _LINK) are not in path.
     open_mem: list[int] = []
-    open_tags: list[str] = []
+    open_kinds: list[int] = []
     block_tags: list[str] = [""]
     pieces: list[str] = []  # text of the block being built; only real text makes it non-empty
     links = 0  # characters of link text in it
     link_depth = 0
     joined = False  # whether the next block continues the previous paragraph
-    block_tag_set = BLOCK_TAGS
-    plain_inline = _PLAIN_INLINE
     add_piece = pieces.append
     add_path, add_parent, add_tag, add_names, add_end = (
         path.append, el_parents.append, el_tags.append, el_names.append, el_ends.append,
@@ -287,9 +303,11 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     # that do not already meet at a space, where _blank_between looks for one (walk 377 -> 347 ms
     # over the 181 Scrapinghub pages, in process; same blocks).
     last_text = root  # the node of pieces[-1] when that is text
+    kind_of = dict(_NODE_KINDS).get  # a dict of our own: a mappingproxy's get is slower
     for node in root.traverse(include_text=True, skip_empty=True):
         tag = node.tag
-        if tag == "-text":
+        kind = kind_of(tag, _ELEMENT)
+        if kind == _TEXT:
             value = node.text_content or ""
             if value.isspace():
                 # Other whitespace (no-break spaces): a space is all it adds, and which element it
@@ -297,26 +315,26 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
                 if pieces:
                     add_piece(" ")
                 continue
-        elif tag is None or tag[0] == "-":
+        elif kind == _SKIP:
             continue
         if open_mem:
-            parent = node.parent
-            parent_mem = parent.mem_id if parent is not None else -1
+            # Every node below the root has a parent (and the root comes first, with none open).
+            parent_mem = node.parent.mem_id  # type: ignore[union-attr]
             while open_mem[-1] != parent_mem:
                 open_mem.pop()
-                closing = open_tags.pop()
-                if closing[0] == "-":  # a plain inline element: "-a" a link, "-" formatting
-                    if closing == "-a":
+                closing = open_kinds.pop()
+                if closing <= _LINK:  # a plain inline element: a link, or formatting
+                    if closing:
                         link_depth -= 1
                     continue
-                if closing in block_tag_set:
+                if closing != _ELEMENT:  # a block (_BLOCK or _LI)
                     if pieces:
-                        flush(closing == "li")  # before the pop: the block belongs to this element
+                        flush(closing == _LI)  # before the pop: the block belongs to this element
                     block_tags.pop()
                 el_ends[path.pop()] = len(el_tags)
                 if not open_mem:
                     break
-        if tag == "-text":
+        if kind == _TEXT:
             if pieces and not pieces[-1][-1:].isspace() and not value[:1].isspace() and _blank_between(last_text, node):
                 add_piece(" ")
             add_piece(value)
@@ -324,19 +342,16 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
             if link_depth:
                 links += len(value.strip())
             continue
-        if tag == "br":
-            if pieces:
-                flush(True)
-            continue
-        if tag in plain_inline:
+        if kind <= _LINK:
             # Formatting and links: never a container and rarely a widget, so no class check
             # and no element of their own (about half of all elements; speed).
-            if tag == "a":
-                link_depth += 1
-                open_tags.append("-a")
-            else:
-                open_tags.append("-")
+            link_depth += kind
+            open_kinds.append(kind)
             open_mem.append(node.mem_id)
+            continue
+        if kind == _BR:
+            if pieces:
+                flush(True)
             continue
         attrs = node.attributes
         names = ""
@@ -348,25 +363,25 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
                 others = (get("id"), get("role"), get("itemprop"))
                 if others != _NO_NAMES:
                     names = " ".join(filter(None, (cls, *others)))
-        if tag in block_tag_set:
+        if kind != _ELEMENT:  # a block-level element
             if pieces:
                 flush(False)
-            block_tags.append(tag)
+            block_tags.append(tag)  # type: ignore[arg-type]  # an element's tag: _NODE_KINDS skips None
         eid = len(el_tags)
         add_parent(path[-1] if path else -1)
         add_path(eid)
-        add_tag(tag)
+        add_tag(tag)  # type: ignore[arg-type]
         add_names(names)
         add_end(0)
         open_mem.append(node.mem_id)
-        open_tags.append(tag)
-    while open_tags:
-        closing = open_tags.pop()
-        if closing[0] == "-":
+        open_kinds.append(kind)
+    while open_kinds:
+        closing = open_kinds.pop()
+        if closing <= _LINK:
             continue
-        if closing in block_tag_set:
+        if closing != _ELEMENT:
             if pieces:
-                flush(closing == "li")
+                flush(closing == _LI)
             block_tags.pop()
         el_ends[path.pop()] = len(el_tags)
     if pieces:
@@ -456,6 +471,10 @@ def _good_chars(text: str, link_chars: int) -> int:
     return 0
 
 
+# Sibling groups (_sibling_groups): (parent, tag, class string without digits) -> element ids.
+_Groups = dict[tuple[int, str, str], list[int]]
+
+
 @dataclass(slots=True)
 class _Totals:
     """Per-element sums over the blocks beneath it."""
@@ -515,30 +534,35 @@ CARD_MAX_CHARS = 600
 CARD_MIN_LINK_SHARE = 0.08
 
 
-def _mark_cards(elements: Elements, totals: _Totals, total_good: int) -> list[bool]:
+def _mark_cards(elements: Elements, totals: _Totals, total_good: int, groups: _Groups) -> list[bool]:
     """Elements that are members of a repeated group of teaser cards.
 
     A group holding half of the page's good text is the article itself (a listicle whose
-    items each link somewhere), never cards.
+    items each link somewhere), never cards. ``groups``: _sibling_groups, whose groups a group of
+    cards lies in (one class string has one form without digits): only those of three or more
+    members are split by class string, not every element looked at again.
     """
-    groups: dict[tuple[int, str, str], list[int]] = {}
-    for eid, key in enumerate(zip(elements.parents, elements.tags, elements.names, strict=True)):
-        if key[0] >= 0 and key[1] != "p" and totals.chars[eid]:
-            groups.setdefault(key, []).append(eid)
     cards = [False] * len(elements)
-    for members in groups.values():
-        if len(members) < CARD_MIN_SIBLINGS:
+    names = elements.names
+    for (_, tag, _), siblings in groups.items():
+        if len(siblings) < CARD_MIN_SIBLINGS or tag == "p":
             continue
-        if sum(totals.good[e] for e in members) >= 0.5 * total_good:
-            continue
-        if all(
-            totals.chars[e] <= CARD_MAX_CHARS
-            and totals.links[e] >= CARD_MIN_LINK_SHARE * totals.chars[e]
-            and totals.headlines[e] > 0
-            for e in members
-        ):
-            for e in members:
-                cards[e] = True
+        same: dict[str, list[int]] = {}
+        for eid in siblings:
+            same.setdefault(names[eid], []).append(eid)
+        for members in same.values():
+            if len(members) < CARD_MIN_SIBLINGS:
+                continue
+            if sum(totals.good[e] for e in members) >= 0.5 * total_good:
+                continue
+            if all(
+                totals.chars[e] <= CARD_MAX_CHARS
+                and totals.links[e] >= CARD_MIN_LINK_SHARE * totals.chars[e]
+                and totals.headlines[e] > 0
+                for e in members
+            ):
+                for e in members:
+                    cards[e] = True
     return cards
 
 
@@ -586,24 +610,36 @@ def _choose_container(blocks: Blocks, goods: list[int], elements: Elements, cued
         if good and cued[own]:
             good = 0
         score[own] += good - 0.5 * (len(text) if good == 0 else links)
-    # Halves of whole numbers of characters: every sum is exact, in any order.
-    ends = elements.ends
-    subtree_score = subtree_sums(np.asarray(score), np.asarray(ends, dtype=np.intp))
-    best = int(np.argmax(subtree_score))  # the first of equals: the lowest id
+    # Subtree sums, each element added into its parent from the last one up (children come after
+    # their parent), as in _totals: halves of whole numbers of characters, so every sum is exact,
+    # in any order. Plain lists: a page's few hundred elements are too few for numpy's cost per
+    # call (the running sums, argmax and masks of features.subtree_sums took 35 -> 20 ms for the
+    # 181 Scrapinghub pages, in process).
+    parents = elements.parents
+    for eid in range(n_el - 1, 0, -1):
+        parent = parents[eid]
+        if parent >= 0:
+            score[parent] += score[eid]
+    top = max(score)
+    best = score.index(top)  # the first of equals: the lowest id
     chosen = [best]
     # A second container outside the first (neither inside it nor around it) that scores
     # close to it: an article split in two by a big widget. Losing half of the article
-    # costs more than keeping a block of something else.
-    others = subtree_score > 0
-    others[best : ends[best]] = False
-    parent = elements.parents[best]
+    # costs more than keeping a block of something else. Its ancestors come before it.
+    around = set()
+    parent = parents[best]
     while parent >= 0:
-        others[parent] = False
-        parent = elements.parents[parent]
-    if others.any():
-        second = int(np.argmax(np.where(others, subtree_score, -np.inf)))
-        if subtree_score[second] >= SECOND_CONTAINER_SHARE * subtree_score[best]:
-            chosen.append(second)
+        around.add(parent)
+        parent = parents[parent]
+    second, second_score = -1, 0.0  # the first of equals again, among those scoring above 0
+    for eid in range(best):
+        if score[eid] > second_score and eid not in around:
+            second, second_score = eid, score[eid]
+    for eid in range(elements.ends[best], n_el):
+        if score[eid] > second_score:
+            second, second_score = eid, score[eid]
+    if second >= 0 and second_score >= SECOND_CONTAINER_SHARE * top:
+        chosen.append(second)
     return chosen
 
 
@@ -684,7 +720,8 @@ def analyse(
     totals = _totals(blocks, goods, elements)
     _judge_classes(elements, totals, cues if cues is not None else ClassCues())
     total_good = sum(goods)
-    cards = _mark_cards(elements, totals, total_good)
+    groups = _sibling_groups(elements, totals)
+    cards = _mark_cards(elements, totals, total_good, groups)
     # A cue is ignored on an element that is a page wrapper rather than a widget: one holding
     # more than 0.6 of the page's good text (tune half: any share from 0.4 to 0.8 scores the
     # same), or a class cue on one holding a run of article paragraphs.
@@ -734,7 +771,7 @@ def analyse(
         elif reason is None:
             reason = Reason.LOW_SCORE
         rule_reasons.append(reason)
-    items_share, in_items, in_repeated = _repeated_items(elements, totals)
+    items_share, in_items, in_repeated = _repeated_items(elements, totals, groups)
     page = Analysis(
         blocks, elements, goods, totals, cards, holds_body, active, owner, nearest, containers, rule_reasons,
         hidden_drops, items_share, in_items, in_repeated, sizes=sizes,
@@ -750,26 +787,19 @@ _DIGIT_BYTES = b"0123456789"
 ITEMS_MIN_SIBLINGS = 3
 
 
-def _repeated_items(elements: Elements, totals: _Totals) -> tuple[float, list[bool], list[bool]]:
-    """The largest run of repeated items: siblings with one tag and one class (digits aside), at
-    least ITEMS_MIN_SIBLINGS of them with text; its share of the page's text, and per element
-    whether it lies inside one of its items; and per element whether it lies inside an item of
-    any such run but a run of <p> (an article's paragraphs): menus, cards, rows.
-
-    >>> page = analyse("<div>" + "".join(f"<div class='post-{i}'><p>Post number {i} says hello.</p></div>"
-    ...                                  for i in range(4)) + "</div><p>Footer line</p>")
-    >>> round(page.items_share, 2), sum(page.in_items), sum(page.in_repeated)
-    (0.9, 8, 8)
+def _sibling_groups(elements: Elements, totals: _Totals) -> _Groups:
+    """The elements with text under them (and a parent), grouped by parent, tag and class string
+    without digits, in document order: _repeated_items' runs and, split by class string,
+    _mark_cards' groups.
 
     Measured slower on the 181 Scrapinghub pages (23 ms for all in process, same results on
     1,678 pages): the keys numbered by dict.setdefault from C with the runs counted and covered
     in numpy (44 ms), and every key made from C then counted by a Counter, grouping only the runs
     (34 ms). A page's few hundred elements are too few for numpy's cost per call.
     """
-    groups: dict[tuple[int, str, str], list[int]] = {}  # (parent, tag, class string without digits)
+    groups: _Groups = {}
     kinds: dict[str, str] = {}  # class strings repeat within a page
-    chars = totals.chars
-    columns = zip(elements.parents, elements.tags, elements.names, chars, strict=True)
+    columns = zip(elements.parents, elements.tags, elements.names, totals.chars, strict=True)
     for eid, (parent, tag, names, chars_under) in enumerate(columns):
         if chars_under and parent >= 0:
             kind = kinds.get(names)
@@ -781,6 +811,22 @@ def _repeated_items(elements: Elements, totals: _Totals) -> tuple[float, list[bo
                     else names.translate(_NO_DIGITS)
                 )
             groups.setdefault((parent, tag, kind), []).append(eid)
+    return groups
+
+
+def _repeated_items(elements: Elements, totals: _Totals, groups: _Groups) -> tuple[float, list[bool], list[bool]]:
+    """The largest run of repeated items: siblings with one tag and one class (digits aside), at
+    least ITEMS_MIN_SIBLINGS of them with text (``groups``: _sibling_groups); its share of the
+    page's text, and per element whether it lies inside one of its items; and per element whether
+    it lies inside an item of any such run but a run of <p> (an article's paragraphs): menus,
+    cards, rows.
+
+    >>> page = analyse("<div>" + "".join(f"<div class='post-{i}'><p>Post number {i} says hello.</p></div>"
+    ...                                  for i in range(4)) + "</div><p>Footer line</p>")
+    >>> round(page.items_share, 2), sum(page.in_items), sum(page.in_repeated)
+    (0.9, 8, 8)
+    """
+    chars = totals.chars
     n_el = len(elements)
     total = chars[0] if chars else 0
     best: list[int] = []
@@ -974,7 +1020,8 @@ def _extraction(
             continue
         if reason is None:
             reason = _cue_above(page.elements, blocks.owners[i]) or Reason.LOW_SCORE
-        drops.append(Drop(STAGE, reason, Unit.BLOCK, text, detail=f"score {score_of[i]:.2f}"))
+        # Positional: a keyword argument costs the dataclass's __init__ a fifth more (a Drop per block dropped).
+        drops.append(Drop(STAGE, reason, Unit.BLOCK, text, None, None, f"score {score_of[i]:.2f}"))
     kept_ids = [i for i, kept in enumerate(keep) if kept]
     if as_markdown:
         text = markdown([blocks[i] for i in kept_ids], page.elements)

@@ -149,7 +149,9 @@ class TreeModel:
 
     def raw(self, rows: Any, compiled: bool = False) -> np.ndarray:
         """The summed leaf values (log-odds) per row; ``compiled``: with numba where installed (same bits)."""
-        x = np.asarray(rows, dtype=np.float64)
+        x = np.asarray(rows)
+        if x.dtype != np.float32:  # float32 rows (the HTML features) stay so for the numpy walk
+            x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != len(self.names):
             raise CleanerError(f"the model wants {len(self.names)} features per row, got shape {x.shape}")
         n = x.shape[0]
@@ -161,7 +163,8 @@ class TreeModel:
         kernel = _numba_kernel() if compiled or self._numba_pays(n, NUMPY_STEPS) else None
         if kernel is not None:
             feature, threshold, children = self._walk_arrays
-            sums = kernel(np.ascontiguousarray(x), feature, threshold, children, self.value, self.roots, self.depth)
+            x = np.ascontiguousarray(x, dtype=np.float64)
+            sums = kernel(x, feature, threshold, children, self.value, self.roots, self.depth)
         else:
             sums = self._raw_numpy(x)
         return sums + float(self.meta.get("init_score", 0.0))
@@ -204,6 +207,18 @@ class TreeModel:
         feature = np.repeat(np.maximum(self.feature, 0).astype(np.intp), 2)
         return feature, np.repeat(self.threshold, 2), children, np.repeat(self.value, 2)
 
+    @functools.cached_property
+    def _float32_thresholds(self) -> np.ndarray:
+        """_numpy_walk_arrays' thresholds as float32, each the largest float32 at or below its float64
+        value: for a float32 x, ``x <= t`` exactly when ``x <= float64 t`` (any float32 at or
+        below t is at or below that one), so float32 rows walk to the same leaves."""
+        threshold = self._numpy_walk_arrays[1]
+        with np.errstate(over="ignore"):  # beyond float32's range: +-inf, then the largest below
+            down = threshold.astype(np.float32)
+        above = down.astype(np.float64) > threshold
+        down[above] = np.nextafter(down[above], np.float32(-np.inf))
+        return down
+
     def _raw_numpy(self, x: np.ndarray) -> np.ndarray:
         """The numpy twin of the compiled kernel (same values, same order of additions).
 
@@ -224,7 +239,13 @@ class TreeModel:
         """
         n, width = x.shape
         feature, threshold, children, value = self._numpy_walk_arrays
-        x = np.ascontiguousarray(x, dtype=np.float64)
+        if x.dtype == np.float32:
+            # Float32 rows against float32 thresholds (_float32_thresholds: the same comparisons):
+            # half the bytes gathered and compared, 5% of the walk.
+            threshold = self._float32_thresholds
+            x = np.ascontiguousarray(x)
+        else:
+            x = np.ascontiguousarray(x, dtype=np.float64)
         roots = 2 * self.roots.astype(np.intp)
         root_feature, root_threshold = feature.take(roots), threshold.take(roots)
         sums = np.empty(n, dtype=np.float64)

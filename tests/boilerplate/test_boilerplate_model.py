@@ -83,6 +83,24 @@ def test_a_value_equal_to_the_threshold_goes_left_in_both_walks() -> None:
     assert model._raw_numpy(rows).tolist() == [-1.0, -1.0, 1.0]
 
 
+def test_float32_rows_walk_as_their_float64_values() -> None:
+    # The numpy walk compares float32 rows (the HTML features) with float32 thresholds: 0.1 and
+    # -0.1 lie between two float32 values, and +-1e39 beyond float32's range; a threshold merely
+    # rounded to float32 would send float32(0.1), which is above 0.1, left.
+    thresholds = [0.1, -0.1, 1e39, -1e39]
+    for threshold in thresholds:
+        model = TreeModel.from_arrays(
+            feature=[0, -1, -1], threshold=[threshold, 0, 0], left=[1, 1, 2], right=[2, 1, 2],
+            value=[0.0, -1.0, 1.0], roots=[0], depth=1, names=("x",), meta={},
+        )  # fmt: skip
+        near = np.float32(threshold) if abs(threshold) < 1e38 else np.float32(np.copysign(3e38, threshold))
+        values = [near, np.nextafter(near, np.float32(-np.inf)), np.nextafter(near, np.float32(np.inf))]
+        rows = np.array([[v] for v in [*values, np.nan, np.inf, -np.inf]], dtype=np.float32)
+        expected = [-1.0 if value <= threshold else 1.0 for value in rows[:, 0].astype(np.float64)]
+        assert model.raw(rows).tolist() == expected
+        assert model.raw(rows.astype(np.float64)).tolist() == expected
+
+
 def test_model_round_trips_through_its_file(tmp_path: Path) -> None:
     model = TreeModel.from_arrays(
         feature=[0, -1, -1], threshold=[0.5, 0, 0], left=[1, 1, 2], right=[2, 1, 2], value=[0.0, -1.0, 1.0],

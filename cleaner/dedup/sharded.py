@@ -765,26 +765,29 @@ def write_owner_piece(
                     kept_at = np.flatnonzero(maybe)  # one pass over the mask, not one per array
                     values, ranks = values[kept_at], ranks[kept_at]
                     sift = 2 * values.size <= maybe.size  # see REPEAT_BUCKET_BITS
-                at_shard = ranks
-                ranks = np.searchsorted(offsets, at_shard, side="right") - 1
-            ranks += first_rank
+                if owned is None:  # with positions, the ranks stay positions in the shard
+                    ranks = np.searchsorted(offsets, ranks, side="right") - 1
+            if owned is None:
+                ranks += first_rank
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values, bits)
             values = values[order]
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])
-            shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
-            np.logical_not(first[1:], out=shared[:-1])
             if owned is not None:
-                # Only a hash's later rows may name another document: each takes the rank of
-                # the hash's first row. No table is written (its files stay empty): the passage
-                # task reads the positions. Rows: the hashes held twice or more, as a table's.
+                # Only a hash's later rows may name another document: each takes the owner of
+                # the hash's first row, its own document's (filled in above: a position is one
+                # hash's row), so no row's rank is searched. No table is written (its files stay
+                # empty): the passage task reads the positions. Rows: the hashes held twice or
+                # more, as a table's.
                 later = np.flatnonzero(~first)
                 heads = np.flatnonzero(first)
                 heads = heads[np.searchsorted(heads, later, side="right") - 1]  # each later row's first
-                owned[at_shard[order[later]]] = ranks[order[heads]]
+                owned[ranks[order[later]]] = owned[ranks[order[heads]]]
                 rows += int(np.count_nonzero(np.diff(heads, prepend=-1)))
                 continue
+            shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
+            np.logical_not(first[1:], out=shared[:-1])
             keep = first & shared if table else first  # a table keeps the hashes held twice or more
             values, ranks = values[keep], ranks[order[keep]]  # the ranks of the rows kept alone
             del order

@@ -47,10 +47,13 @@ alone:
   (found by binary search in the piece; a run with one shard of documents, whose hashes make
   one range, has its bands task write the table instead of the piece, and no such task),
   and for each hash two or more documents hold, the smallest rank: the run's owner map, one
-  range per task, with a bit filter of its hashes (a hash held by one document is owned by it);
+  range per task, with a bit filter of its hashes (a hash held by one document is owned by it).
+  That lone bands task, without a persistent index, files each shingle position's owner rank
+  instead (``o0.positions.npy``, the table's files left empty);
 - **passages**, per shard (:func:`shard_passages`, inside the shard's decisions task of step 5):
   the owners of the shard's passage shingles looked up in the range tables (memory-mapped, one
   at a time, a lone table once for all the chunks; only shingles that pass the filter are searched),
+  or read by position where they were filed so,
   then the owner prefilter and the exact check (:func:`~cleaner.dedup.passages.best_sources`),
   reading source documents' shingle sets from the shards' files.
 
@@ -295,9 +298,12 @@ def shard_bands(
     owner_table = False
     if cfg.passages:
         owner_table = alone and ranges_for(int(offsets[-1])) == 1
-        write_owner_piece(folder, shard, first_rank, distinct_parts, offsets, owner_table)
+        # The sets as they came are the passage task's shingles, position for position: the
+        # table then files every position's owner too (see _OwnerTables), and needs no filter.
+        positions = owner_table and not distinct_now
+        write_owner_piece(folder, shard, first_rank, distinct_parts, offsets, owner_table, positions)
     del distinct_parts
-    if owner_table:  # its filter once the sets are gone: ~40 B a hash of the table while it is made
+    if owner_table and not positions:  # its filter once the sets are gone: ~40 B a hash of the table while it is made
         _write_filter(folder / "o0.filter.npy", np.load(folder / "o0.hashes.npy"))
     if cfg.index:  # for _add_to_index
         save_array(files["bkeys.npy"], bkeys)
@@ -672,7 +678,13 @@ def _slice_bits(values: int) -> int:
 
 
 def write_owner_piece(
-    folder: Path, shard: int, first_rank: int, parts: Sequence[U64], offsets: I64, table: bool = False
+    folder: Path,
+    shard: int,
+    first_rank: int,
+    parts: Sequence[U64],
+    offsets: I64,
+    table: bool = False,
+    positions: bool = False,
 ) -> int:
     """The owner piece of one shard (passages, step 1), written by its bands task from the
     shingles it holds (``parts``: consecutive documents' shingles, joined; document i's are
@@ -694,8 +706,18 @@ def write_owner_piece(
     range_owners to read back (a row per distinct hash, 17 bytes each, where the table keeps one
     in eight on the Reuters bench). Returns the table's rows then. A table's slices are sifted
     first (:func:`_maybe_repeated`): the hashes no other hash of the slice shares a bucket with
-    are held once, and left out of the sort, while that leaves out half a slice or more."""
+    are held once, and left out of the sort, while that leaves out half a slice or more.
+
+    With ``positions`` too (a table; ``parts`` are the shingles as the passage task reads them),
+    the owner rank of every position of ``parts`` is written to ``o0.positions.npy`` instead of
+    the table (its files are left empty; the count returned is still the table's): a rank per
+    shingle (4 bytes, 8 past 2**31 ranks), so the passage task gathers its owners where it
+    looked each up in the table (a sort and a search: ~0.15 CPU-s of the Reuters bench)."""
     total = int(offsets[-1])
+    owned = None  # with positions: each position's owner rank, its own document's until found
+    if positions:
+        rank_type = np.int32 if first_rank + offsets.size < 2**31 else np.int64
+        owned = np.repeat(np.arange(first_rank, first_rank + offsets.size - 1, dtype=rank_type), np.diff(offsets))
     bits = _slice_bits(total)
     slices = 1 << bits
     orders: list[npt.NDArray[np.signedinteger[Any]]] = []  # by part: its positions by slice, then position
@@ -743,13 +765,27 @@ def write_owner_piece(
                     kept_at = np.flatnonzero(maybe)  # one pass over the mask, not one per array
                     values, ranks = values[kept_at], ranks[kept_at]
                     sift = 2 * values.size <= maybe.size  # see REPEAT_BUCKET_BITS
-                ranks = np.searchsorted(offsets, ranks, side="right") - 1
-            ranks += first_rank
+                if owned is None:  # with positions, the ranks stay positions in the shard
+                    ranks = np.searchsorted(offsets, ranks, side="right") - 1
+            if owned is None:
+                ranks += first_rank
             # stable: equal hashes stay in position order, so in rank order; the first is the owner
             order = argsort_hashes(values, bits)
             values = values[order]
             first = np.ones(values.size, dtype=np.bool_)
             np.not_equal(values[1:], values[:-1], out=first[1:])
+            if owned is not None:
+                # Only a hash's later rows may name another document: each takes the owner of
+                # the hash's first row, its own document's (filled in above: a position is one
+                # hash's row), so no row's rank is searched. No table is written (its files stay
+                # empty): the passage task reads the positions. Rows: the hashes held twice or
+                # more, as a table's.
+                later = np.flatnonzero(~first)
+                heads = np.flatnonzero(first)
+                heads = heads[np.searchsorted(heads, later, side="right") - 1]  # each later row's first
+                owned[ranks[order[later]]] = owned[ranks[order[heads]]]
+                rows += int(np.count_nonzero(np.diff(heads, prepend=-1)))
+                continue
             shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
             np.logical_not(first[1:], out=shared[:-1])
             keep = first & shared if table else first  # a table keeps the hashes held twice or more
@@ -762,6 +798,8 @@ def write_owner_piece(
                 owners.write(np.stack([values.view(np.int64), ranks], axis=1))
                 flags.write(shared[keep])
             rows += int(values.size)
+    if owned is not None:
+        save_array(folder / "o0.positions.npy", owned)
     return rows
 
 
@@ -921,6 +959,10 @@ class _OwnerTables:
         self.folder, self.ranges = folder, ranges
         self.cuts = _range_cuts(ranges)[1:-1] if ranges > 1 else None
         self.held: tuple[int, U64, I64, npt.NDArray[np.uint8]] | None = None  # (range, hashes, ranks, filter)
+        # The owner of each shingle position of the run's one shard, where its bands task could
+        # file them (write_owner_piece): then read by position, not looked up by hash.
+        path = folder / "o0.positions.npy"
+        self.positions = np.asarray(np.load(path, mmap_mode="r")) if ranges == 1 and path.exists() else None
 
     def _table(self, part: int) -> tuple[U64, I64, npt.NDArray[np.uint8]]:
         if self.held is None or self.held[0] != part:
@@ -933,9 +975,12 @@ class _OwnerTables:
             self.held = (part, hashes, ranks, filt)
         return self.held[1:]
 
-    def owner_ranks(self, hashes: U64, own: I64) -> I64:
+    def owner_ranks(self, hashes: U64, own: I64, at: I64) -> I64:
         """The owner rank of each of ``hashes``; ``own`` is the rank of the document each was
-        taken from, its owner when no other document holds it (no table row)."""
+        taken from, its owner when no other document holds it (no table row); ``at``, its
+        position in the shard's shingles (read where the positions' owners were filed)."""
+        if self.positions is not None:
+            return self.positions[at].astype(np.int64)
         out = own.copy()
         part_of = None if self.cuts is None else np.searchsorted(self.cuts, hashes, side="right")
         for part in range(self.ranges):
@@ -999,12 +1044,13 @@ def shard_passages(
         # it is (the runner spills 256 summaries a batch).
         pieces: list[SummaryBatch] = []  # the chunk so far: slices of batches
         start = done = positions = 0  # the chunk's and the batch's first document in the shard
+        shingle_start = shingles_done = 0  # the chunk's and the batch's first shingle in the shard
 
         def check() -> None:
             chunk = _join_batches(pieces)
             size = len(chunk.keys)
             local_skip = [i - start for i in skipped if start <= i < start + size]
-            checked = _Chunk(chunk, first_rank + start, local_skip)
+            checked = _Chunk(chunk, first_rank + start, local_skip, shingle_start)
             flags.extend(_chunk_passages(checked, cfg, tables, index, sets, labels))
 
         for batch in summary_batches(summaries, cfg.num_perm):
@@ -1015,10 +1061,12 @@ def shard_passages(
                         pieces.append(_slice_batch(batch, cut, i))
                     check()
                     pieces, positions, start, cut = [], 0, done + i, i
+                    shingle_start = shingles_done + int(batch.offsets[i])
                 positions += size
             if len(batch.keys) > cut:
                 pieces.append(_slice_batch(batch, cut, len(batch.keys)))
             done += len(batch.keys)
+            shingles_done += int(batch.offsets[-1])
         if pieces:
             check()
         return flags
@@ -1084,6 +1132,7 @@ class _Chunk:
     batch: SummaryBatch
     first_rank: int
     skip: list[int]  # local positions in the chunk (others are outside it)
+    first_shingle: int  # the place of the chunk's first shingle in the shard's
 
 
 def _chunk_passages(
@@ -1107,10 +1156,12 @@ def _chunk_passages(
     positions = np.arange(starts[-1])
     positions += (doc_offsets[passage_doc] + table[:, 2] - starts[:-1])[slot]
     hashes = flat_raw[positions]
-    del flat_raw, positions
+    del flat_raw
     own_rank = first_rank + passage_doc
     own = own_rank[slot]  # the rank of each position's document
-    owners = tables.owner_ranks(hashes, own)
+    positions += chunk.first_shingle
+    owners = tables.owner_ranks(hashes, own, positions)
+    del positions
     owned = np.bincount(slot[owners < own], minlength=sizes.size)
     del own
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)

@@ -378,3 +378,37 @@ def test_shingles_a_document_repeats_change_no_decision(
     assert decide_in_process(Dedup(cfg), [keyed]) == expected
     got = Dedup(cfg).decide_sharded(split(keyed, [2, 2]), pickled_map([]), tmp_path / "barrier")
     assert got == expected
+
+
+@pytest.mark.parametrize("buckets", [20, 2])
+def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buckets: int
+) -> None:
+    # The run's one shard files the owner of every shingle position (its sets as they came:
+    # repeats within a document, an empty document, an empty part), across 8 slices of the hash
+    # space, sifted (20-bit buckets) or sorted whole (2-bit buckets keep most of a slice): each
+    # position names the first rank holding its hash, and the count is the table's.
+    monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
+    monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
+    rng = np.random.default_rng(7)
+    pool = rng.integers(0, 2**64, 5000, dtype=np.uint64, endpoint=False)
+    docs = [rng.choice(pool[: int(rng.integers(50, 5000))], int(rng.integers(0, 90))) for _ in range(17)]
+    docs[4] = np.zeros(0, dtype=np.uint64)
+    docs[9] = np.concatenate([docs[9], docs[9][:5], pool[4990:]])  # repeats within a document
+    docs[10] = np.concatenate([docs[10], pool[4999:]])
+    cuts = [0, 5, 5, 11, 17]
+    parts = [np.concatenate([np.zeros(0, dtype=np.uint64), *docs[a:b]]) for a, b in itertools.pairwise(cuts)]
+    offsets = np.concatenate([[0], np.cumsum([d.size for d in docs])]).astype(np.int64)
+    assert sharded._slice_bits(int(offsets[-1])) == 3
+    first: dict[int, int] = {}
+    count: dict[int, int] = {}  # positions holding each hash
+    for rank, doc in enumerate(docs, start=100):
+        for h in doc.tolist():
+            first.setdefault(h, rank)
+            count[h] = count.get(h, 0) + 1
+    rows = sharded.write_owner_piece(tmp_path, 0, 100, parts, offsets, table=True, positions=True)
+    owners = np.load(tmp_path / "o0.positions.npy")
+    assert owners.tolist() == [first[h] for h in np.concatenate(docs).tolist()]
+    assert rows == sum(c > 1 for c in count.values())
+    own = np.repeat(np.arange(100, 117), [d.size for d in docs])
+    assert 0 < np.count_nonzero(owners < own) < owners.size  # earlier owners and own ones

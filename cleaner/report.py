@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from cleaner.record import Document, json_line
+from cleaner.record import Document, Reason, Unit, json_line
 
 
 def document_record(doc: Document) -> dict[str, Any]:
@@ -180,10 +180,23 @@ class Report:
         """What a document's rejection, drops, edits, cluster and passages add to the counts."""
         if doc.rejected is not None:
             self.rejections[str(doc.rejected.reason)] += 1
+        # The drops counted by their own (stage, reason, unit) first, each distinct one's strings
+        # made once: a page of the HTML mode has dozens of drops of a few kinds, and str() of an
+        # enum is a Python call (24.6 -> 6.6 ms for 14k drops, in process). The keys reach the
+        # counters in the order of their first drop, as one by one.
+        counts: dict[tuple[str, Reason, Unit], list[int]] = {}
         for d in doc.drops:
-            key = (d.stage, str(d.reason), str(d.unit))
-            self.drops[key] += 1
-            self.drop_chars[key] += len(d.text)
+            kind = (d.stage, d.reason, d.unit)
+            entry = counts.get(kind)
+            if entry is None:
+                counts[kind] = [1, len(d.text)]
+            else:
+                entry[0] += 1
+                entry[1] += len(d.text)
+        for (stage, reason, unit), (n, chars) in counts.items():
+            key = (stage, str(reason), str(unit))
+            self.drops[key] += n
+            self.drop_chars[key] += chars
         for e in doc.edits:
             self.edits[e.fixer] += e.count
         if doc.duplicate is not None:

@@ -420,10 +420,9 @@ def jsonl_line(doc: Document, names: dict[str, bytes] | None = None) -> bytes:
     """
     if names is None:
         names = {}
-    # One flat list of pieces joined once (a name's bytes, its value's, a separator), with a
-    # string's bytes from orjson inline: joining each field's pair first, then the fields, then
-    # the braces copied a line's text three times more (the lines took 0.12 -> 0.107 CPU-s on
-    # the Reuters bench's 20k records, in process).
+    # One flat list of pieces joined once (a name's bytes, its value's, a separator): joining
+    # each field's pair first, then the fields, then the braces copied a line's text three times
+    # more (the lines took 0.12 -> 0.107 CPU-s on the Reuters bench's 20k records, in process).
     parts: list[bytes] = []
     metadata = doc.metadata
     for name in doc.fields or (*metadata.keys(), "text"):
@@ -438,15 +437,7 @@ def jsonl_line(doc: Document, names: dict[str, bytes] | None = None) -> bytes:
             prefix = _json_bytes(name) + b": "
             if len(names) < MAX_NAMES:  # records whose names never repeat do not grow it
                 names[name] = prefix
-        parts.append(prefix)
-        if type(value) is str:
-            try:
-                parts.append(orjson.dumps(value))
-            except TypeError:  # a lone surrogate: json.dumps writes its escape
-                parts.append(_json_bytes(value))
-        else:
-            parts.append(_json_bytes(value))
-        parts.append(b", ")
+        parts += (prefix, _json_bytes(value), b", ")
     if "text" not in doc.fields and doc.fields:  # records that came with html only get their text added
         parts += (b'"text": ', _json_bytes(doc.text), b", ")
     if not parts:

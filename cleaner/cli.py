@@ -28,15 +28,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from cleaner import __version__
-from cleaner.config import Config
+from cleaner import __version__, cache
 from cleaner.errors import CleanerError, ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from cleaner.config import Config
     from cleaner.config_file import RunOptions
     from cleaner.record import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The library's dataclasses compile their methods' source when their modules are imported, which
+# happens from here on (the options' defaults, the formats' help, the run): this process reads the
+# compiled code from cleaner's cache instead, ~45 ms of CPU sooner (cache.DataclassCode).
+cache.cache_dataclass_code()
 
 
 def _err(line: str) -> None:
@@ -206,6 +211,8 @@ def pipeline_options(index_help: str = INDEX_HELP) -> Callable[[F], F]:
 
 
 def _add_pipeline_options(func: F, index_help: str) -> F:
+    from cleaner.config import Config
+
     options = [
         click.option(
             "--config",

@@ -8,7 +8,8 @@ decision depends on the cache: its values are the ones a process would compute.
 
 Besides JSON values (:func:`derived`), the cache keeps the compiled programs of long regular expressions
 (:func:`compiled`): Python compiles a pattern with Python code, a few milliseconds for the generated
-patterns of ``normalize`` and the line cues, and every process starts by compiling them.
+patterns of ``normalize`` and the line cues, and every process starts by compiling them. The command
+line also takes the compiled methods of dataclasses from it (:func:`cache_dataclass_code`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ import _sre
 import array
 import base64
 import contextlib
+import dataclasses
+import functools
 import hashlib
+import importlib.util
 import json
+import marshal
 import os
 import re
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 try:  # re's private compiler (Python 3.11+); a Python without it compiles every pattern with re.compile
@@ -38,10 +44,17 @@ CACHE_ENV = "CLEANER_CACHE_DIR"  # a folder for the cache; empty: no cache
 def cache_folder() -> Path | None:
     """The folder of cleaner's cache: ``$CLEANER_CACHE_DIR`` (None where it is set empty), else
     ``$XDG_CACHE_HOME/cleaner``, else ``~/.cache/cleaner``."""
-    explicit = os.environ.get(CACHE_ENV)
+    environ = os.environ
+    return _folder_of(environ.get(CACHE_ENV), environ.get("XDG_CACHE_HOME"), environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _folder_of(explicit: str | None, xdg_cache_home: str | None, home: str | None) -> Path | None:
+    """:func:`cache_folder` for these values of the variables it reads, made once each: a start reads
+    the folder about a hundred times (each pattern, each table), and making the path took 24 us."""
     if explicit is not None:
         return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = xdg_cache_home or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "cleaner"
 
 
@@ -65,8 +78,8 @@ def derived(name: str, key: str, compute: Callable[[], Any], folder: Path | None
         return compute()
     path = folder / f"{name}-{key}.json"
     try:
-        with open(path, encoding="ascii") as fh:
-            return json.load(fh)
+        with open(path, "rb") as fh:
+            return json.loads(fh.read())  # bytes: a third quicker than json.load of a text file
     except (OSError, ValueError):
         pass  # not there yet, or unreadable: derive it
     value = compute()
@@ -140,8 +153,8 @@ def compiled(source: str, flags: int = 0, folder: Path | None = None) -> re.Patt
         return re.compile(source, flags)
     path = folder / f"re-{key(source, str(int(flags)), str(_sre.MAGIC))}.json"
     try:
-        with open(path, encoding="ascii") as fh:
-            kept = json.load(fh)
+        with open(path, "rb") as fh:
+            kept = json.loads(fh.read())
         if kept is None:
             return re.compile(source, flags)  # this Python builds patterns another way
         return _from_program(source, kept)
@@ -187,3 +200,96 @@ def _from_program(source: str, program: list[Any]) -> re.Pattern[str]:
     code = array.array(_CODE_TYPE or "I", base64.b64decode(words, validate=True)).tolist()
     pattern: re.Pattern[str] = _sre.compile(source, flags, code, groups, groupindex, tuple(indexgroup))
     return pattern
+
+
+class DataclassCode:
+    """``exec`` for :mod:`dataclasses`, the code of the methods' sources it runs read from the cache.
+
+    A dataclass writes its methods (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, and a frozen
+    one's ``__setattr__`` and ``__delattr__``) as Python source and runs it with ``exec`` when the class
+    is defined, so every process compiles them again: about 250 sources for the ~50 dataclasses a
+    ``cleaner clean`` run imports, ~55 of a one-page run's ~400 ms of CPU, most of it compiling.
+    Here the compiled code comes from the cache: one entry for each module (``dc-KEY.marshal``, KEY
+    a hash of the module's name and the exact Python), a marshalled dict of each source the module's
+    dataclasses ran and its code, as ``compile`` makes it; a source not there yet is compiled and
+    the entry rewritten. The code is looked up by its whole source, so it is always the code of that
+    source (a module whose dataclasses changed adds entries). A source run with no module's globals
+    is compiled as ``exec`` would.
+
+    >>> namespace: dict[str, Any] = {}
+    >>> DataclassCode(None)("y = 2 * x", {"__name__": "example", "x": 3}, namespace)
+    >>> namespace["y"]
+    6
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.modules: dict[str, tuple[Path, dict[str, CodeType]]] = {}  # a module's entry: its path, its code
+
+    def __call__(self, source: str | CodeType, globals: dict[str, Any] | None = None, locals: Any = None, /) -> None:
+        module = globals.get("__name__") if globals is not None else None
+        if isinstance(source, str) and isinstance(module, str) and self.folder is not None:
+            source = self._code(self.folder, module, source)
+        exec(source, globals, locals)
+
+    def _code(self, folder: Path, module: str, source: str) -> CodeType:
+        entry = self.modules.get(module)
+        if entry is None:
+            path = folder / f"dc-{_module_key(module)}.marshal"
+            entry = self.modules[module] = (path, self._read(path))
+        path, codes = entry
+        code = codes.get(source)
+        if code is None:
+            # What exec(source) compiles: dataclasses has no __future__ import to pass on.
+            code = codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            _write_codes(path, codes)
+        return code
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, CodeType]:
+        """A module's entry; empty where there is none yet or it cannot be read."""
+        try:
+            with open(path, "rb") as fh:
+                codes = marshal.loads(fh.read())  # marshal.load(fh) reads a file in pieces of a few bytes
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        if not isinstance(codes, dict) or not all(
+            isinstance(source, str) and isinstance(code, CodeType) for source, code in codes.items()
+        ):
+            return {}
+        return codes
+
+
+def _module_key(module: str) -> str:
+    """The key of a module's dataclass code: its name and what the code depends on besides its sources
+    (the exact Python, its bytecode's magic number, ``-O``)."""
+    return key(module, importlib.util.MAGIC_NUMBER.hex(), str(sys.flags.optimize))
+
+
+def _write_codes(path: Path, codes: dict[str, CodeType]) -> None:
+    """A module's dataclass code as the entry ``path``, written whole under a temporary name and
+    renamed (or not at all)."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                marshal.dump(codes, fh)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def cache_dataclass_code() -> None:
+    """Have :mod:`dataclasses` compile through a :class:`DataclassCode` in the cache folder, for the
+    rest of the process (nothing where there is no cache folder, or where it already does).
+
+    The command line calls it before it imports the library: its dataclasses are then defined with
+    the code read back, the same classes with the same methods, ~45 ms of CPU sooner. A program
+    that imports cleaner as a library keeps its own ``dataclasses``; this changes another module's
+    name space, which is the whole process's business, as the command line's is.
+    """
+    folder = cache_folder()
+    if folder is not None and not isinstance(getattr(dataclasses, "exec", None), DataclassCode):
+        setattr(dataclasses, "exec", DataclassCode(folder))  # noqa: B010 - the name is dataclasses' builtin

@@ -28,15 +28,27 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from cleaner import __version__
-from cleaner.config import Config
+from cleaner import __version__, cache
 from cleaner.errors import CleanerError, ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from cleaner.config import Config
     from cleaner.config_file import RunOptions
     from cleaner.record import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The library's dataclasses compile their methods' source when their modules are imported, which
+# happens from here on (the options' defaults, the formats' help, the run): this process reads the
+# compiled code from cleaner's cache instead, ~45 ms of CPU sooner (cache.DataclassCode).
+cache.cache_dataclass_code()
+
+# The types of the path options and arguments, one of each for every command: click names a path
+# type through gettext when it is made, and gettext looks for a catalog on disk at each call (75 us
+# each, after a first of 1.5 ms or more): 3 calls where each option making its own took 17.
+_PATH = click.Path(path_type=Path)
+_FILE = click.Path(path_type=Path, dir_okay=False)
+_EXISTING_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
 
 def _err(line: str) -> None:
@@ -138,21 +150,21 @@ def output_options(func: F) -> F:
             "-o",
             "--output",
             "outdir",
-            type=click.Path(path_type=Path),
+            type=_PATH,
             default=None,
             help="Output folder (required here or as run.output in --config); mirrors the input tree.",
         ),
         click.option(
             "--report",
             "report_path",
-            type=click.Path(path_type=Path),
+            type=_PATH,
             default=None,
             help="Per-document report (JSONL). Default: OUTPUT.report.jsonl beside the output folder.",
         ),
         click.option(
             "--html-report",
             "html_report",
-            type=click.Path(path_type=Path, dir_okay=False),
+            type=_FILE,
             default=None,
             help="Also write one self-contained HTML page with charts and samples of what was removed.",
         ),
@@ -206,11 +218,13 @@ def pipeline_options(index_help: str = INDEX_HELP) -> Callable[[F], F]:
 
 
 def _add_pipeline_options(func: F, index_help: str) -> F:
+    from cleaner.config import Config
+
     options = [
         click.option(
             "--config",
             "config_path",
-            type=click.Path(path_type=Path, dir_okay=False),
+            type=_FILE,
             default=None,
             help="TOML file with any of these options (see `cleaner config show`); the command line overrides it.",
         ),
@@ -231,7 +245,7 @@ def _add_pipeline_options(func: F, index_help: str) -> F:
         click.option(
             "--index",
             "index_path",
-            type=click.Path(path_type=Path),
+            type=_PATH,
             default=None,
             help=index_help,
         ),
@@ -365,7 +379,8 @@ def build_config(config_path: Path | None) -> tuple[Config, RunOptions]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="cleaner")
+# click's own message, given here so that click does not look it up through gettext (see _PATH).
+@click.version_option(__version__, "-V", "--version", prog_name="cleaner", message="%(prog)s, version %(version)s")
 def main() -> None:
     """Clean scraped web text and HTML: normalize, strip boilerplate, drop near-duplicates.
 
@@ -682,7 +697,7 @@ def _index_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Callabl
         func = click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")(func)
         for decorate in reversed(extra):
             func = decorate(func)
-        func = click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))(func)
+        func = click.argument("path", type=_EXISTING_FILE)(func)
         return index.command(name)(func)
 
     return wrap

@@ -202,10 +202,10 @@ GREEK_SYMBOL_LETTERS = frozenset(
 _CYRILLIC = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
 _GREEK = "\u0370-\u03ff\u1f00-\u1fff"
 # Any Cyrillic or Greek character: text without one needs no repair at all (the fast path).
-_FOREIGN_RE = re.compile(f"[{_CYRILLIC}{_GREEK}]")
+_FOREIGN_RE = compiled(f"[{_CYRILLIC}{_GREEK}]")
 # A word: letters, with combining marks (stress marks, diacritics) kept inside it; or an abbreviation of
 # single letters with dots ("e.g.", "i.e."), judged as one word.
-_WORD_RE = re.compile(r"(?:[^\W\d_]\.){1,3}[^\W\d_]\.?(?![^\W\d_])|[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
+_WORD_RE = compiled(r"(?:[^\W\d_]\.){1,3}[^\W\d_]\.?(?![^\W\d_])|[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489])*")
 # A Latin letter next to a Cyrillic or Greek letter (combining marks between them allowed): every word
 # that mixes the two scripts, and has no letter of a third, has such a pair. Every repair needs one such
 # word (repairs of lookalike-only words need a repaired mixed word as evidence), so text without one is
@@ -309,7 +309,7 @@ _FOREIGN_OR_MARK = f"[{_CYRILLIC}{_GREEK}\u0300-\u036f]"
 _GENUINE_WORD_RE = compiled(f"(?<![^\\W\\d_]){_FOREIGN_OR_MARK}*[{_GENUINE_LETTERS}]{_FOREIGN_OR_MARK}*(?![^\\W\\d_])")
 
 
-_GENUINE_LETTER_RE = re.compile(f"[{_GENUINE_LETTERS}]")
+_GENUINE_LETTER_RE = compiled(f"[{_GENUINE_LETTERS}]")
 
 
 def _has_genuine_word(text: str, start: int, end: int) -> bool:

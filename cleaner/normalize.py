@@ -273,7 +273,7 @@ def _gate_leads(encodings: list[list[Any]]) -> dict[str, tuple[_Lead, ...]]:
 _GATE_LEADS_SOURCE = _derived("leads", _gate_encodings)
 _GATE_LEADS = _gate_leads(_GATE_LEADS_SOURCE)
 _LOST = "\N{REPLACEMENT CHARACTER}\x1a?"
-_GATE_SINGLES = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
+_GATE_SINGLES = compiled("[\x80-\x9f\ud800-\udfff\x1b]")
 
 
 def _could_decode(text: str, start: int) -> bool:
@@ -353,7 +353,7 @@ def _ascii_needs_nothing(text: str) -> bool:
 
 
 # Complete entities only: "AT&T" and "&para" without a semicolon stay as written.
-_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY_RE = compiled(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 # Always removed. C0 controls except tab and line breaks, DEL, C1 controls except NEL (a line break),
 # soft hyphen, Arabic letter mark, LRM/RLM, bidi embeddings/overrides/isolates, invisible
@@ -371,7 +371,7 @@ _INVISIBLE_CLASS = (
     "\N{ZERO WIDTH NO-BREAK SPACE}"
     "\N{INTERLINEAR ANNOTATION ANCHOR}-\N{OBJECT REPLACEMENT CHARACTER}"
 )
-_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CLASS}]")
+_INVISIBLE_RE = compiled(f"[{_INVISIBLE_CLASS}]")
 # A vertical tab inside a word ("Dow" VT "nload", a form field's line break pasted into text) is removed,
 # as ftfy removes every vertical tab; between lines or words it stays a line break (see line_breaks).
 _VT_IN_WORD_RE = re.compile(r"(?<=\w)\x0b+(?=\w)")
@@ -403,11 +403,11 @@ _SPACE_CLASS = (
     "\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\N{EN QUAD}-\N{HAIR SPACE}"
     "\N{NARROW NO-BREAK SPACE}\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}"
 )
-_SPACE_RE = re.compile(f"[{_SPACE_CLASS}]")
-_LINE_BREAK_RE = re.compile("\r\n?|[\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
+_SPACE_RE = compiled(f"[{_SPACE_CLASS}]")
+_LINE_BREAK_RE = compiled("\r\n?|[\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}]")
 # A character class alone scans several times faster than the alternation above: search with it first.
 _LINE_BREAK_CLASS = "\r\x0b\x0c\x85\N{LINE SEPARATOR}\N{PARAGRAPH SEPARATOR}"
-_LINE_BREAK_CHAR_RE = re.compile(f"[{_LINE_BREAK_CLASS}]")
+_LINE_BREAK_CHAR_RE = compiled(f"[{_LINE_BREAK_CLASS}]")
 
 
 def _char_label(ch: str) -> str:
@@ -482,7 +482,7 @@ _ASCII_LETTER_RE = re.compile("[A-Za-z]")
 
 # With FTFY_CONFIG, ftfy changes a line only through these characters or when its badness heuristic
 # fires: its encoding repair starts with ``is_bad`` and every other enabled fixer needs one of them.
-_FTFY_DIRECT_RE = re.compile("[\x80-\x9f\ud800-\udfff\x1b]")
+_FTFY_DIRECT_RE = _GATE_SINGLES  # the gate's single characters are these: one pattern, compiled once
 
 
 def _char_weight(ch: str) -> int:
@@ -1063,7 +1063,7 @@ _FLAGGED = _INVISIBLE_CHARS | _SPACE_CHARS | _LINE_BREAK_CHARS | _NFC_MAYBE
 # Runs of Cyrillic and Greek letters come out of the same scan whole (one item per word, not per letter):
 # without any, the lookalike repair has nothing to look at.
 _FOREIGN_LETTERS = "\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f"
-_FOREIGN_LETTER_RE = re.compile(f"[{_FOREIGN_LETTERS}]")
+_FOREIGN_LETTER_RE = compiled(f"[{_FOREIGN_LETTERS}]")
 
 
 def _flagged_classes() -> list[str]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import array
 import base64
+import dataclasses
 import json
+import marshal
 import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -153,3 +156,79 @@ def test_code_point_tables_from_the_cache_equal_the_characters_properties(tmp_pa
     assert cache.code_point_runs("t", lambda char: char == "a", tmp_path) == [[97, 98]]
     assert shingles.word_table()[:0x10000].tolist() == word  # the tables the stage uses
     assert passages._space_table()[:0x10000].tolist() == space
+
+
+def _point_class() -> type:
+    """A dataclass with every kind of generated method (a frozen one's, defaults, a factory)."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Point:
+        """A point."""
+
+        x: int
+        y: int = 2
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    return Point
+
+
+def _methods(cls: type) -> dict[str, types.CodeType]:
+    names = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__")
+    return {name: getattr(cls, name).__code__ for name in names}
+
+
+def test_dataclass_code_read_back_equals_what_dataclasses_compiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(dataclasses, "exec", raising=False)  # the plain dataclasses (the CLI may have set one)
+    expected = _methods(_point_class())
+    monkeypatch.setattr(dataclasses, "exec", cache.DataclassCode(tmp_path), raising=False)
+    assert _methods(_point_class()) == expected  # compiled here, and the module's entry written
+    (entry,) = tmp_path.glob("dc-*.marshal")
+    assert len(marshal.loads(entry.read_bytes())) == len(expected)
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled a source the entry holds")
+
+    monkeypatch.setattr(cache, "compile", no_compiling, raising=False)
+    monkeypatch.setattr(dataclasses, "exec", cache.DataclassCode(tmp_path), raising=False)  # a later process
+    point = _point_class()
+    assert _methods(point) == expected
+    assert repr(point(1)).endswith(".Point(x=1, y=2, tags=[])") and point(1) == point(1, 2) and hash(point(1, 3, ()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point(1).x = 2  # type: ignore[attr-defined]
+
+
+def test_a_broken_dataclass_code_entry_is_compiled_again_and_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(dataclasses, "exec", raising=False)
+    expected = _methods(_point_class())
+    monkeypatch.setattr(dataclasses, "exec", cache.DataclassCode(tmp_path), raising=False)
+    _point_class()
+    (entry,) = tmp_path.glob("dc-*.marshal")
+    written = entry.read_bytes()
+    for broken in (written[:50], b"", marshal.dumps({"source": "not code"}), marshal.dumps([1, 2])):
+        entry.write_bytes(broken)
+        monkeypatch.setattr(dataclasses, "exec", cache.DataclassCode(tmp_path), raising=False)
+        assert _methods(_point_class()) == expected
+        assert marshal.loads(entry.read_bytes()) == marshal.loads(written)  # rewritten whole
+    (tmp_path / "file").write_text("", encoding="ascii")
+    monkeypatch.setattr(dataclasses, "exec", cache.DataclassCode(tmp_path / "file" / "cache"), raising=False)
+    assert _methods(_point_class()) == expected  # a folder under a file: compiled, nothing written
+
+
+def test_the_command_line_defines_dataclasses_through_the_cache_and_the_library_does_not(tmp_path: Path) -> None:
+    check = "import dataclasses, sys, {module}; print(type(getattr(dataclasses, 'exec', None)).__name__)"
+
+    def exec_after(module: str, cache_dir: str) -> str:
+        env = {**os.environ, "CLEANER_CACHE_DIR": cache_dir}
+        run = subprocess.run(
+            [sys.executable, "-c", check.format(module=module)], env=env, capture_output=True, text=True, check=True
+        )
+        return run.stdout.strip()
+
+    assert exec_after("cleaner.api", str(tmp_path)) == "NoneType"  # a library user's dataclasses are their own
+    assert exec_after("cleaner.cli", str(tmp_path)) == "DataclassCode"
+    assert any(tmp_path.glob("dc-*.marshal"))  # the CLI's own dataclasses (the config's)
+    assert exec_after("cleaner.cli", "") == "NoneType"  # no cache folder

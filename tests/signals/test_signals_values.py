@@ -4,8 +4,12 @@ bench extra: datatrove and spaCy)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections import Counter
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -150,6 +154,15 @@ def test_stop_words_follow_the_language() -> None:
     assert measure(text, "de")["stop_words"] >= 5
     assert measure(text, "en")["stop_words"] == 0
     assert measure(text, "und")["stop_words"] == 0  # no list: no stop words, no error
+
+
+def test_stop_words_read_back_from_the_cache_equal_the_packaged_lists() -> None:
+    packaged = json.loads(resources.files("cleaner.signals").joinpath("stopwords.json").read_text(encoding="utf-8"))
+    languages = {**packaged["languages"], "und": []}  # "und": no list
+    for _ in range(2):  # derived, then read back by another measurer
+        measurer = QualityMeasurer()
+        assert {lang: measurer._stop_words(lang) for lang in languages} == languages
+    assert len(list(Path(os.environ["CLEANER_CACHE_DIR"]).glob("stopwords-*.json"))) >= len(languages)
 
 
 def test_tokens_split_as_spacy_does() -> None:

@@ -226,11 +226,14 @@ class DataclassCode:
         self.folder = folder
         self.modules: dict[str, tuple[Path, dict[str, CodeType]]] = {}  # a module's entry: its path, its code
 
-    def __call__(self, source: str | CodeType, globals: dict[str, Any] | None = None, locals: Any = None, /) -> None:
+    def __call__(
+        self, source: str | CodeType, globals: dict[str, Any] | None = None, locals: Any = None, /, **options: Any
+    ) -> None:
         module = globals.get("__name__") if globals is not None else None
         if isinstance(source, str) and isinstance(module, str) and self.folder is not None:
             source = self._code(self.folder, module, source)
-        exec(source, globals, locals)
+        # exec's keywords (closure=, Python 3.11+) passed on: a later dataclasses may use them.
+        exec(source, globals, locals, **options)
 
     def _code(self, folder: Path, module: str, source: str) -> CodeType:
         entry = self.modules.get(module)

@@ -49,7 +49,17 @@ from cleaner.formats.table import handler
 from cleaner.pipeline import Pipeline, run_segment
 from cleaner.progress import ProgressEvent
 from cleaner.readers import SHARD_BYTES, Discovery, Shard, discover, plan_shards, read_shard
-from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source
+from cleaner.record import (
+    Document,
+    Drop,
+    DuplicateOf,
+    Edit,
+    PassageMatch,
+    Reason,
+    Rejection,
+    Source,
+    assemble_document,
+)
 from cleaner.report import Report
 from cleaner.runners.outdir import WORK_DIR, OutputLock, check_owned, check_writable, claim_outputs
 from cleaner.stage import CorpusStage, KeyedSummaries
@@ -408,7 +418,7 @@ def _unspill_rows(columns: list[list[Any]]) -> list[Document]:
             columns[at] = [tuple(starmap(cls, rows)) if rows else () for rows in columns[at]]
         else:
             columns[at] = [None if row is None else cls(*row) for row in columns[at]]
-    return list(starmap(Document, zip(*columns, strict=True)))
+    return list(starmap(assemble_document, zip(*columns, strict=True)))  # spilled documents passed their checks
 
 
 # --- spilled summaries -------------------------------------------------------------------------

@@ -175,8 +175,9 @@ def os_error_message(path: Path, exc: OSError) -> str:
 
 
 def kept(docs: Iterable[Document]) -> Iterator[Document]:
-    """The kept documents of ``docs``, consuming every one (sinks use it)."""
-    return (doc for doc in docs if doc.status == "kept")
+    """The kept documents of ``docs``, consuming every one (sinks use it): those not rejected
+    (``status == "kept"``, without the property's call for each)."""
+    return (doc for doc in docs if doc.rejected is None)
 
 
 class DataTooLarge(Exception):

@@ -73,7 +73,7 @@ def test_layout_writes_jsonl_line_bytes(fields: dict[str, object], text: str, at
     names.insert(min(at, len(names)), "text")
     metadata = dict(list(fields.items())[1:]) if lacking and fields else fields  # one field missing
     doc = Document(id="x", text=text, fields=tuple(names), metadata=metadata)
-    layout = jsonl._layout(tuple(names))
+    layout = jsonl._layout(tuple(names), {})
     assert layout is not None
     line = layout(metadata, text)
     if line is not None:

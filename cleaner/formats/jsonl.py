@@ -24,6 +24,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from types import CodeType, FunctionType
 from typing import Any, BinaryIO
 
 import orjson
@@ -404,6 +405,8 @@ def _replace_lone_surrogates(obj: Any) -> tuple[Any, int]:
 # telling so costs the same encoding (orjson of every value, ~1.5 us of the ~2.5 us a line), while
 # carrying the line's bytes through the spill between phases doubles what is pickled; one orjson
 # call per record with OPT_INDENT_2 and its separators rewritten: the same 2.5-3.5 us a line.
+# (dedup20: OPT_INDENT_2 on the record's dict was 1.4x slower than jsonl_line here; the sink writes
+# the common record by its field order's layout instead, see _layout.)
 
 
 def jsonl_line(doc: Document, names: dict[str, bytes] | None = None) -> bytes:
@@ -474,7 +477,7 @@ _NO_LAYOUT: Any = object()
 _LAYOUT_TYPES = frozenset((str, int, bool, type(None)))
 
 
-def _layout(fields: tuple[str, ...]) -> _Layout | None:
+def _layout(fields: tuple[str, ...], codes: dict[tuple[int, int], CodeType]) -> _Layout | None:
     """The writer of ``jsonl_line``'s bytes for the common record whose fields are ``fields``
     (a text, none named ``html``, no name twice; else None): a function of the metadata and the
     text that fills a template of the names with orjson's bytes of each value, a function made
@@ -482,21 +485,32 @@ def _layout(fields: tuple[str, ...]) -> _Layout | None:
     -> 99 ms for the Reuters bench's 20k records, in process). It gives None for a record it
     does not write as jsonl_line does: a value of another type than :data:`_LAYOUT_TYPES` or a
     plain float, a field the metadata lacks, what orjson refuses (an int beyond 64 bits, a lone
-    surrogate). tests/test_jsonl_json.py checks its lines are jsonl_line's.
+    surrogate). tests/test_jsonl_json.py checks its lines are jsonl_line's. Its code depends only
+    on how many fields there are and where the text is: ``codes`` keeps it compiled by that
+    shape between a writer's calls (compiling took 0.9 ms, making the function from it a few us).
 
-    >>> _layout(("id", "text", "n%"))({"id": "a", "n%": 1.5}, "t")
+    >>> _layout(("id", "text", "n%"), {})({"id": "a", "n%": 1.5}, "t")
     b'{"id": "a", "text": "t", "n%": 1.5}\\n'
-    >>> _layout(("id", "text"))({"id": ["a"]}, "t") is None, _layout(("id", "html")) is None
+    >>> _layout(("id", "text"), {})({"id": ["a"]}, "t") is None, _layout(("id", "html"), {}) is None
     (True, True)
     """
     if "text" not in fields or "html" in fields or len(set(fields)) != len(fields):
         return None
+    at = fields.index("text")
+    code = codes.get((len(fields), at))
+    if code is None:
+        values = ", ".join("_dumps(text)" if i == at else f"_dumps(metadata[_name{i}])" for i in range(len(fields)))
+        module = compile(_LAYOUT_CODE.format(values=values), "<jsonl layout>", "exec")
+        code = codes[len(fields), at] = next(c for c in module.co_consts if isinstance(c, CodeType))
     template = b", ".join(_json_bytes(name).replace(b"%", b"%%") + b": %b" for name in fields)
     env: dict[str, Any] = {"_dumps": orjson.dumps, "_escape": escape_line_breakers, "_plain_types": _LAYOUT_TYPES}
     env |= {"_scalars": _SCALARS, "_template": b"{" + template + b"}\n"}
     env |= {f"_name{i}": name for i, name in enumerate(fields)}  # names as values, never as code
-    values = ", ".join("_dumps(text)" if n == "text" else f"_dumps(metadata[_name{i}])" for i, n in enumerate(fields))
-    code = f"""def layout(metadata, text):
+    layout: _Layout = FunctionType(code, env)
+    return layout
+
+
+_LAYOUT_CODE = """def layout(metadata, text):
     kinds = set(map(type, metadata.values()))
     if not _plain_types.issuperset(kinds):
         if not _scalars.issuperset(kinds):
@@ -509,9 +523,6 @@ def _layout(fields: tuple[str, ...]) -> _Layout | None:
     except (KeyError, TypeError):  # a field the metadata lacks; orjson.JSONEncodeError
         return None
 """
-    exec(code, env)  # the names are env values, not code
-    layout: _Layout = env["layout"]
-    return layout
 
 
 def write_jsonl(shard: Shard, docs: Iterable[Document], out: Output) -> None:
@@ -548,13 +559,14 @@ def _write_lines(docs: Iterable[Document], write: Callable[[bytes], object]) -> 
     size = 0
     names: dict[str, bytes] = {}  # field names' bytes, shared by the lines of this file
     layouts: dict[tuple[str, ...], _Layout | None] = {}  # and the layouts of its records' fields
+    codes: dict[tuple[int, int], CodeType] = {}  # and their code
     for doc in kept(docs):
         fields = doc.fields
         layout = layouts.get(fields, _NO_LAYOUT)
         if layout is _NO_LAYOUT:
-            layout = _layout(fields)
+            layout = None
             if len(layouts) < MAX_NAMES:  # records whose fields never repeat do not grow it
-                layouts[fields] = layout
+                layout = layouts[fields] = _layout(fields, codes)
         line = None if layout is None else layout(doc.metadata, doc.text)
         if line is None:
             line = jsonl_line(doc, names)

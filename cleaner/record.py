@@ -231,7 +231,9 @@ class Document:
         # Checked here, so a wrong field fails where it is made, with its name, and not later deep
         # in a stage or the index (an id of None silently stopped exact copies being dropped).
         # The plain text document every reader, spill and replace makes passes on exact types
-        # (the checks below cost 2.5 us a document, 0.09 CPU-s of a dedup-only run on Reuters).
+        # (the checks below cost 2.5 us a document, 0.09 CPU-s of a dedup-only run on Reuters);
+        # Document.replace makes the documents that pass this first test without the call
+        # (_replacing_document has its copy: change both together).
         if (
             type(self.id) is str
             and type(self.text) is str
@@ -266,7 +268,7 @@ class Document:
 
     def replace(self, **changes: Any) -> Document:
         """``dataclasses.replace(self, **changes)``, a quarter of its cost: a function made once
-        for Document's fields (_replacing) reads each unchanged field from its slot, where
+        for Document's fields (_replacing_document) reads each unchanged field from its slot, where
         dataclasses.replace walks ``fields()`` and builds a keyword dict on every call. Every
         stage replaces each document it changes (about 5 times a document on the text dump).
         tests/test_record.py checks it against dataclasses.replace.
@@ -348,16 +350,47 @@ for _record in (Source, Drop, Edit, Rejection, DuplicateOf, PassageMatch, Docume
     _store_through_slots(_record)
 
 
-def _replacing(cls: type) -> Any:
-    """A function ``(obj, *, field=..., ...)`` that makes a ``cls`` with the given fields
-    changed and the others read from ``obj``'s slots, positionally (fields with ``init=False``
-    have none here: ``cls`` has no such field)."""
+def _assembling(cls: type) -> Any:
+    """A function ``(value, ...)`` of every field of ``cls`` in order that makes the record
+    without its checks: an instance of a plain class of the same slots takes the values by the
+    interpreter's own slot stores and is switched to ``cls`` once. :func:`_store_through_slots`'s
+    ``__init__`` switches twice (``type.__call__`` made the instance a ``cls`` already) and calls
+    ``__post_init__``."""
     names = [f.name for f in dataclasses.fields(cls)]
-    env: dict[str, Any] = {"_cls": cls, "_keep": _NO_VALUE}
+    slots = type(f"_{cls.__name__}Values", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+    env: dict[str, Any] = {"_new": object.__new__, "_slots": slots, "_switch": object.__setattr__, "_cls": cls}
+    body = ["    obj = _new(_slots)", *(f"    obj.{name} = {name}" for name in names)]
+    body += ["    _switch(obj, '__class__', _cls)", "    return obj"]
+    exec(f"def assemble({', '.join(names)}):\n" + "\n".join(body), env)  # the fields above, nothing else
+    return env["assemble"]
+
+
+assemble_document = _assembling(Document)
+"""``Document(*values)`` for the values of every field in order (``signals`` and ``html_utf8``
+too), without the constructor's checks: for values taken from documents (a spill read back
+between phases) or made of the checked types (a reader's plain record). About 1 us a document
+less than the constructor (1.9 -> 0.9 us); the Reuters bench makes two per record.
+tests/test_record.py checks that it makes what the constructor makes."""
+
+
+def _replacing_document() -> Any:
+    """A function ``(obj, *, field=..., ...)`` that makes a Document with the given fields
+    changed and the others read from ``obj``'s slots. The common document, a text one whose
+    fields pass __post_init__'s first test (the same test, here), is made by
+    :data:`assemble_document`, any other by the constructor and its checks: 3.2 -> 2.4 us a
+    replace (each stage replaces each document it changes, about 5 times a document on the
+    text dump)."""
+    names = [f.name for f in dataclasses.fields(Document)]
+    env: dict[str, Any] = {"_cls": Document, "_keep": _NO_VALUE, "_assemble": assemble_document, "_Source": Source}
+    body = [f"    if {name} is _keep:\n        {name} = obj.{name}" for name in names]
+    body.append(
+        "    if (type(id) is str and type(text) is str and html is None and kind == 'text' and type(source) is _Source"
+        " and type(metadata) is dict and type(chars_in) is int):"
+    )
+    body += [f"        return _assemble({', '.join(names)})", f"    return _cls({', '.join(names)})"]
     params = ", ".join(f"{name}=_keep" for name in names)
-    values = ", ".join(f"obj.{name} if {name} is _keep else {name}" for name in names)
-    exec(f"def replace(obj, *, {params}):\n    return _cls({values})", env)  # the fields above, nothing else
+    exec(f"def replace(obj, *, {params}):\n" + "\n".join(body), env)  # the fields above, nothing else
     return env["replace"]
 
 
-_replace_document = _replacing(Document)
+_replace_document = _replacing_document()

@@ -19,6 +19,7 @@ from cleaner.config import LimitsConfig
 from cleaner.formats import jsonl
 from cleaner.formats.jsonl import _loads, jsonl_line, parse_record
 from cleaner.record import Document, json_line
+from cleaner.report import plain_float
 
 # Field values of every kind a JSONL record carries: floats orjson writes otherwise (tiny, huge,
 # NaN), integers beyond 64 bits, strings with escapes, line breakers and lone surrogates, nesting.
@@ -56,6 +57,51 @@ def test_jsonl_line_writes_json_line_bytes(fields: dict[str, object], text: str,
             jsonl_line(doc)
         return
     assert jsonl_line(doc) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fields=st.dictionaries(st.text(min_size=1).filter(lambda k: k not in ("text", "html")), _values, max_size=4),
+    text=_texts,
+    at=st.integers(0, 4),
+    lacking=st.booleans(),
+)
+def test_layout_writes_jsonl_line_bytes(fields: dict[str, object], text: str, at: int, lacking: bool) -> None:
+    """A writer's layout of a field order writes jsonl_line's bytes, or leaves the record to it
+    (None); a record of strings, small integers, booleans, nulls and plain floats it writes."""
+    names = list(fields)
+    names.insert(min(at, len(names)), "text")
+    metadata = dict(list(fields.items())[1:]) if lacking and fields else fields  # one field missing
+    doc = Document(id="x", text=text, fields=tuple(names), metadata=metadata)
+    layout = jsonl._layout(tuple(names), {})
+    assert layout is not None
+    line = layout(metadata, text)
+    if line is not None:
+        assert line == jsonl_line(doc)
+    small = (str, bool, type(None))
+    plain = all(
+        type(v) in small or (type(v) is int and abs(v) < 2**63) or (type(v) is float and plain_float(v))
+        for v in metadata.values()
+    )
+    surrogate = any("\ud800" in v for v in (text, *metadata.values(), *names) if isinstance(v, str))
+    if plain and not surrogate and metadata is fields:
+        assert line is not None
+
+
+def test_lines_written_by_layouts_and_by_jsonl_line_are_one_file() -> None:
+    """The sink writes each record by its layout or by jsonl_line: the lines of a file whose
+    records change field order, miss a field or hold what a layout leaves, are jsonl_line's."""
+    docs = [
+        Document(id="a", text="one", fields=("id", "text", "n"), metadata={"id": "a", "n": 1}),
+        Document(id="b", text="two", fields=("id", "text", "n"), metadata={"id": "b"}),
+        Document(id="c", text="3", fields=("text", "id"), metadata={"id": "c", "n": [1, 2]}),
+        Document(id="d", text="4", fields=("id", "text", "n"), metadata={"id": "d", "n": 1e-05}),
+        Document(id="e", text="5", fields=("id", "html"), metadata={"id": "e"}, kind="html", html="<p>5</p>"),
+        Document(id="f", text="6\u2028", fields=("id", "text", "n"), metadata={"id": "f", "n": 2**64}),
+    ]
+    out: list[bytes] = []
+    jsonl._write_lines(docs, out.append)
+    assert b"".join(out) == b"".join(jsonl_line(doc) for doc in docs)
 
 
 @settings(max_examples=300, deadline=None)

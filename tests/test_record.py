@@ -9,7 +9,18 @@ import pickle
 
 import pytest
 
-from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source, Unit
+from cleaner.record import (
+    Document,
+    Drop,
+    DuplicateOf,
+    Edit,
+    PassageMatch,
+    Reason,
+    Rejection,
+    Source,
+    Unit,
+    assemble_document,
+)
 
 RECORDS = [Source, Drop, Edit, Rejection, DuplicateOf, PassageMatch, Document]
 
@@ -92,3 +103,38 @@ def test_replace_checks_like_the_constructor() -> None:
         doc.replace(txt="c")
     with pytest.raises(TypeError, match=r"Document\.id must be a str"):
         doc.replace(id=None)
+    # A text document's replace takes the unchecked way only when the first test passes.
+    for bad in ({"source": "f.txt"}, {"metadata": [1]}, {"chars_in": 1.0}, {"text": None}):
+        with pytest.raises(TypeError, match=f"Document\\.{next(iter(bad))} must be"):
+            doc.replace(**bad)
+    with pytest.raises(ValueError, match="kind"):
+        doc.replace(kind="pdf")
+    with pytest.raises(ValueError, match="html"):
+        doc.replace(kind="html")
+    with pytest.raises(ValueError, match="html"):
+        Document("a", "", "html", "<p>b</p>").replace(html=None)
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(Document)])
+def test_replace_of_a_text_document_is_dataclasses_replace(name: str) -> None:
+    doc = _full_document().replace(kind="text", html=None)
+    assert doc.kind == "text"
+    other = Document("z", "y", source=Source("g.txt"), chars_in=3, fields=("x",), signals={"lang": "fr"})
+    new = getattr(other, name)
+    mine, theirs = doc.replace(**{name: new}), dataclasses.replace(doc, **{name: new})
+    assert type(mine) is Document
+    assert all(getattr(mine, f.name) is getattr(theirs, f.name) for f in dataclasses.fields(Document))
+
+
+def test_assemble_document_makes_what_the_constructor_makes() -> None:
+    doc = _full_document()
+    values = [getattr(doc, f.name) for f in dataclasses.fields(Document)]
+    made = assemble_document(*values)
+    assert type(made) is Document
+    assert all(getattr(made, f.name) is v for f, v in zip(dataclasses.fields(Document), values, strict=True))
+    assert made == doc and hash(made.source) == hash(doc.source)
+    assert pickle.loads(pickle.dumps(made)) == doc
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.text = "c"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        assemble_document(*values[:-1])  # every field is given

@@ -6,6 +6,7 @@ import dataclasses
 import pickle
 
 import numpy as np
+import pytest
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import Dedup, Summary
@@ -38,8 +39,12 @@ def _full_document() -> Document:
     )
 
 
-def test_spilled_documents_come_back_equal() -> None:
-    docs = [_full_document(), Document(id="plain", text="t")]
+@pytest.mark.parametrize("shape", ["full plain", "plain full", "full full", "plain plain", "full", "plain"])
+def test_spilled_documents_come_back_equal(shape: str) -> None:
+    """Batches of documents with and without each record: a column of no records at all, or of
+    one in every document, is spilled as it is or by a C-level map."""
+    made = {"full": _full_document, "plain": lambda: Document(id="plain", text="t")}
+    docs = [made[name]() for name in shape.split()]
     back = _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(docs), protocol=pickle.HIGHEST_PROTOCOL)))
     assert back == docs
     for before, after in zip(docs, back, strict=True):

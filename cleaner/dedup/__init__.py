@@ -289,4 +289,6 @@ class Dedup:
         return gather_decisions(self, shards, run, folder)
 
     def apply(self, doc: Document, decision: Decision | None) -> Document:
+        if decision is None:  # most documents: no call of apply_decision for each
+            return doc
         return apply_decision(doc, decision, self.cfg)

@@ -175,8 +175,9 @@ def os_error_message(path: Path, exc: OSError) -> str:
 
 
 def kept(docs: Iterable[Document]) -> Iterator[Document]:
-    """The kept documents of ``docs``, consuming every one (sinks use it)."""
-    return (doc for doc in docs if doc.status == "kept")
+    """The kept documents of ``docs``, consuming every one (sinks use it): those not rejected
+    (``status == "kept"``, without the property's call for each)."""
+    return (doc for doc in docs if doc.rejected is None)
 
 
 class DataTooLarge(Exception):
@@ -212,23 +213,44 @@ class LimitedReader:
             self.remaining -= len(line)
         self.total += len(line)
         if self.total > self.cap:
-            raise DataTooLarge(
-                f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
-                "(a decompression bomb?); raise the limit if the file is genuine"
-            )
+            raise self._too_large()
         return line
+
+    def _too_large(self) -> DataTooLarge:
+        return DataTooLarge(
+            f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
+            "(a decompression bomb?); raise the limit if the file is genuine"
+        )
 
     def __iter__(self) -> Iterator[bytes]:
         chunk = None if self.max_line is None else self.max_line + 1
+        if self.remaining is None and chunk is not None:
+            # A whole stream (a compressed file): _readline's steps inline, a call less a line.
+            readline, cap = self.raw.readline, self.cap
+            while True:
+                line = readline(chunk)
+                self.total += len(line)
+                if self.total > cap:
+                    raise self._too_large()
+                if not line:
+                    return
+                self.last_length = len(line)
+                if len(line) == chunk and not line.endswith(b"\n"):
+                    self._skip_rest()
+                yield line
         while self.remaining is None or self.remaining > 0:
             line = self._readline(chunk)
             if not line:
                 return
             self.last_length = len(line)
             if chunk is not None and len(line) == chunk and not line.endswith(b"\n"):
-                while True:  # skip the rest of an over-long line, a chunk at a time
-                    rest = self._readline(1 << 20)
-                    self.last_length += len(rest)
-                    if not rest or rest.endswith(b"\n") or (self.remaining is not None and self.remaining <= 0):
-                        break
+                self._skip_rest()
             yield line
+
+    def _skip_rest(self) -> None:
+        """Read past the rest of an over-long line, a chunk at a time, adding to ``last_length``."""
+        while True:
+            rest = self._readline(1 << 20)
+            self.last_length += len(rest)
+            if not rest or rest.endswith(b"\n") or (self.remaining is not None and self.remaining <= 0):
+                break

@@ -503,7 +503,8 @@ def _layout(fields: tuple[str, ...], codes: dict[tuple[int, int], CodeType]) -> 
         module = compile(_LAYOUT_CODE.format(values=values), "<jsonl layout>", "exec")
         code = codes[len(fields), at] = next(c for c in module.co_consts if isinstance(c, CodeType))
     template = b", ".join(_json_bytes(name).replace(b"%", b"%%") + b": %b" for name in fields)
-    env: dict[str, Any] = {"_dumps": orjson.dumps, "_escape": escape_line_breakers, "_plain_types": _LAYOUT_TYPES}
+    env: dict[str, Any] = {"_dumps": orjson.dumps, "_escape": escape_line_breakers, "_plain_float": plain_float}
+    env["_plain_types"] = _LAYOUT_TYPES
     env |= {"_scalars": _SCALARS, "_template": b"{" + template + b"}\n"}
     env |= {f"_name{i}": name for i, name in enumerate(fields)}  # names as values, never as code
     layout: _Layout = FunctionType(code, env)
@@ -513,11 +514,8 @@ def _layout(fields: tuple[str, ...], codes: dict[tuple[int, int], CodeType]) -> 
 _LAYOUT_CODE = """def layout(metadata, text):
     kinds = set(map(type, metadata.values()))
     if not _plain_types.issuperset(kinds):
-        if not _scalars.issuperset(kinds):
+        if not _scalars.issuperset(kinds) or not all(map(_plain_float, metadata.values())):
             return None
-        for value in metadata.values():  # plain_float, inline
-            if type(value) is float and not (value == 0.0 or 1e-4 <= abs(value) < 1e16):
-                return None
     try:
         return _escape(_template % ({values},))
     except (KeyError, TypeError):  # a field the metadata lacks; orjson.JSONEncodeError

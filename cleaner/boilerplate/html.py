@@ -556,13 +556,16 @@ def _totals(blocks: Blocks, goods: list[int], elements: Elements) -> _Totals:
     # Subtree sums of all four in one pass: elements come in document order, so every child has a
     # larger id than its parent, and one pass from the last element up adds each into its parent.
     parents = elements.parents
+    # An element without characters under it has none of the four (a block has text), and a third of
+    # a page's elements hold no text: they add nothing.
     for eid in range(n_el - 1, 0, -1):
-        parent = parents[eid]
-        if parent >= 0:
-            good[parent] += good[eid]
-            chars[parent] += chars[eid]
-            links[parent] += links[eid]
-            headlines[parent] += headlines[eid]
+        if chars[eid]:
+            parent = parents[eid]
+            if parent >= 0:
+                good[parent] += good[eid]
+                chars[parent] += chars[eid]
+                links[parent] += links[eid]
+                headlines[parent] += headlines[eid]
     return _Totals(good, chars, links, headlines)
 
 

@@ -322,14 +322,19 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
         path.append, el_parents.append, el_tags.append, el_names.append, el_ends.append,
     )  # fmt: skip
 
+    add_text, add_links, add_owner, add_block_tag, add_joined = (
+        texts.append, link_col.append, owner_col.append, block_tag_col.append, joined_col.append,
+    )  # fmt: skip
+
     def flush(join_next: bool) -> None:
         nonlocal links, joined
         text = " ".join("".join(pieces).split())
-        texts.append(text)
-        link_col.append(min(links, len(text)))
-        owner_col.append(path[-1] if path else -1)
-        block_tag_col.append(block_tags[-1])
-        joined_col.append(joined)
+        add_text(text)
+        size = len(text)
+        add_links(links if links < size else size)
+        add_owner(path[-1] if path else -1)
+        add_block_tag(block_tags[-1])
+        add_joined(joined)
         joined = join_next
         pieces.clear()
         links = 0
@@ -349,7 +354,6 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     for node in root.traverse(include_text=True, skip_empty=True):
         tag_id = node.tag_id
         kind = kind_of(tag_id)
-        tag = None
         if kind is None:
             tag = node.tag
             kind = kind_of_tag(tag, _ELEMENT)
@@ -412,16 +416,15 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
                 others = (get("id"), get("role"), get("itemprop"))
                 if others != _NO_NAMES:
                     names = " ".join(filter(None, (cls, *others)))
-        if tag is None:
-            tag = tag_names[tag_id]
+        tag = tag_names.get(tag_id) or node.tag  # by name: a tag lexbor does not know
         if kind != _ELEMENT:  # a block-level element
             if pieces:
                 flush(False)
-            block_tags.append(tag)
+            block_tags.append(tag)  # type: ignore[arg-type]  # an element's tag: _NODE_KINDS skips None
         eid = len(el_tags)
         add_parent(path[-1] if path else -1)
         add_path(eid)
-        add_tag(tag)
+        add_tag(tag)  # type: ignore[arg-type]
         add_names(names)
         add_end(0)
         open_mem.append(node.mem_id)

@@ -31,6 +31,7 @@ More rain is expected tomorrow, forecasters warned on Monday.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -206,6 +207,43 @@ def _cut(nodes: list[LexborNode], reason: Reason, detail: str, drops: list[Drop]
         node.decompose()
 
 
+@functools.cache
+def _strip_ids() -> tuple[frozenset[int], frozenset[str]]:
+    """The lexbor tag ids of _STRIP_TAGS (fixed numbers for the tags lexbor knows), and the names of
+    those it does not know ("annotation"), whose ids differ from document to document."""
+    tree = LexborHTMLParser("")
+    ids = {name: tree.create_node(name).tag_id for name in _STRIP_TAGS}
+    known = frozenset(tag_id for tag_id in ids.values() if tag_id < _DYNAMIC_TAG_IDS)
+    return known, frozenset(name for name, tag_id in ids.items() if tag_id >= _DYNAMIC_TAG_IDS)
+
+
+# Lexbor numbers the tags it knows from 0 to a few hundred; a tag it does not know gets the address
+# of its entry in the document's tag table as its id.
+_DYNAMIC_TAG_IDS = 1 << 16
+
+
+def _strip(tree: LexborHTMLParser) -> None:
+    """``tree.strip_tags(_STRIP_TAGS)``, the same tree: each element of those tags unlinked from it.
+
+    One walk of the elements, comparing tag ids, instead of one lexbor search per tag (25 searches,
+    0.3 ms a page; one CSS selector list for all of them, or "head" searched first, took as long):
+    50 -> 25 ms for the 181 Scrapinghub pages, in process. The last found goes first, so every
+    element is unlinked before any element around it (as strip_tags unlinks them, without freeing
+    the subtree: a later element of a list may lie inside an earlier one).
+    """
+    root = tree.root
+    if root is None:
+        return
+    ids, unknown = _strip_ids()
+    found = [
+        node
+        for node in root.traverse()
+        if (tag_id := node.tag_id) in ids or (tag_id >= _DYNAMIC_TAG_IDS and node.tag in unknown)
+    ]
+    for node in reversed(found):
+        node.decompose(recursive=False)
+
+
 def _parse(html: str | bytes, chrome: bool = True) -> tuple[LexborNode | None, list[Drop]]:
     """Parse a page (or its UTF-8 bytes: the parser reads a str as those, encoding it first), remove
     what is never visible (and, with ``chrome``, the page chrome).
@@ -215,9 +253,7 @@ def _parse(html: str | bytes, chrome: bool = True) -> tuple[LexborNode | None, l
     removed navigation bar, site header or site footer a ``boilerplate.nav`` Drop.
     """
     tree = LexborHTMLParser(html)
-    # One lexbor search per tag (about 0.2 ms a page for the 25); one CSS selector list for all of
-    # them, or "head" searched first, took as long (same trees on 1,678 pages).
-    tree.strip_tags(_STRIP_TAGS)
+    _strip(tree)
     drops: list[Drop] = []
     root = tree.body or tree.root
     if root is None:
@@ -286,14 +322,19 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
         path.append, el_parents.append, el_tags.append, el_names.append, el_ends.append,
     )  # fmt: skip
 
+    add_text, add_links, add_owner, add_block_tag, add_joined = (
+        texts.append, link_col.append, owner_col.append, block_tag_col.append, joined_col.append,
+    )  # fmt: skip
+
     def flush(join_next: bool) -> None:
         nonlocal links, joined
         text = " ".join("".join(pieces).split())
-        texts.append(text)
-        link_col.append(min(links, len(text)))
-        owner_col.append(path[-1] if path else -1)
-        block_tag_col.append(block_tags[-1])
-        joined_col.append(joined)
+        add_text(text)
+        size = len(text)
+        add_links(links if links < size else size)
+        add_owner(path[-1] if path else -1)
+        add_block_tag(block_tags[-1])
+        add_joined(joined)
         joined = join_next
         pieces.clear()
         links = 0
@@ -303,10 +344,22 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     # that do not already meet at a space, where _blank_between looks for one (walk 377 -> 347 ms
     # over the 181 Scrapinghub pages, in process; same blocks).
     last_text = root  # the node of pieces[-1] when that is text
-    kind_of = dict(_NODE_KINDS).get  # a dict of our own: a mappingproxy's get is slower
+    kind_of_tag = dict(_NODE_KINDS).get  # a dict of our own: a mappingproxy's get is slower
+    # Kinds and tags by lexbor tag id, learned as the walk meets them (a node's ``tag`` decodes its
+    # name every time): only elements of tags lexbor does not know, whose ids are their entries'
+    # addresses in the document's tag table, go by name every time.
+    kinds: dict[int, int] = {}
+    tag_names: dict[int, str] = {}
+    kind_of = kinds.get
     for node in root.traverse(include_text=True, skip_empty=True):
-        tag = node.tag
-        kind = kind_of(tag, _ELEMENT)
+        tag_id = node.tag_id
+        kind = kind_of(tag_id)
+        if kind is None:
+            tag = node.tag
+            kind = kind_of_tag(tag, _ELEMENT)
+            if tag is not None and tag_id < _DYNAMIC_TAG_IDS:
+                kinds[tag_id] = kind
+                tag_names[tag_id] = tag
         if kind == _TEXT:
             value = node.text_content or ""
             if value.isspace():
@@ -363,6 +416,7 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
                 others = (get("id"), get("role"), get("itemprop"))
                 if others != _NO_NAMES:
                     names = " ".join(filter(None, (cls, *others)))
+        tag = tag_names.get(tag_id) or node.tag  # by name: a tag lexbor does not know
         if kind != _ELEMENT:  # a block-level element
             if pieces:
                 flush(False)
@@ -505,13 +559,16 @@ def _totals(blocks: Blocks, goods: list[int], elements: Elements) -> _Totals:
     # Subtree sums of all four in one pass: elements come in document order, so every child has a
     # larger id than its parent, and one pass from the last element up adds each into its parent.
     parents = elements.parents
+    # An element without characters under it has none of the four (a block has text), and a third of
+    # a page's elements hold no text: they add nothing.
     for eid in range(n_el - 1, 0, -1):
-        parent = parents[eid]
-        if parent >= 0:
-            good[parent] += good[eid]
-            chars[parent] += chars[eid]
-            links[parent] += links[eid]
-            headlines[parent] += headlines[eid]
+        if chars[eid]:
+            parent = parents[eid]
+            if parent >= 0:
+                good[parent] += good[eid]
+                chars[parent] += chars[eid]
+                links[parent] += links[eid]
+                headlines[parent] += headlines[eid]
     return _Totals(good, chars, links, headlines)
 
 

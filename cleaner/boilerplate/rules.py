@@ -108,7 +108,77 @@ _CLASS_CUES: tuple[tuple[Reason, str], ...] = (
 CLASS_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = tuple(
     (reason, compiled(pattern)) for reason, pattern in _CLASS_CUES
 )
-ANY_CLASS_CUE = compiled("|".join(f"(?:{pattern})" for _, pattern in _CLASS_CUES))
+
+
+def _literal_strings(alternative: str) -> list[str] | None:
+    """The strings an alternative of plain characters, each optional (``?`` after it) or not, matches;
+    None for an alternative with any other syntax."""
+    strings = [""]
+    for k, char in enumerate(alternative):
+        if char == "?":
+            continue
+        if char in _REGEX_SYNTAX:
+            return None
+        if alternative[k + 1 : k + 2] == "?":
+            strings += [string + char for string in strings]
+        else:
+            strings = [string + char for string in strings]
+    return strings
+
+
+_REGEX_SYNTAX = frozenset("\\.^$*+()[]{}|")
+
+
+def _prefix_tree(strings: list[str]) -> str:
+    """A pattern that ``search`` finds in a text exactly when one of ``strings`` (none empty) occurs in it:
+    their alternation factored by first characters, level by level (a string that another one starts
+    with stands for both)."""
+    kept: list[str] = []
+    for string in sorted(set(strings)):
+        if not kept or not string.startswith(kept[-1]):  # sorted: a string's prefixes come just before it
+            kept.append(string)
+    return _factored(kept)
+
+
+def _factored(strings: list[str]) -> str:
+    """_prefix_tree of sorted strings, none empty, none a prefix of another."""
+    parts = []
+    start = 0
+    while start < len(strings):
+        stop = start + 1
+        while stop < len(strings) and strings[stop][0] == strings[start][0]:
+            stop += 1
+        if stop == start + 1:
+            parts.append(re.escape(strings[start]))
+        else:
+            first, last = strings[start], strings[stop - 1]  # sorted: theirs is every string's common prefix
+            size = 1
+            while size < len(first) and first[size] == last[size]:
+                size += 1
+            common = first[:size]
+            rests = [string[len(common) :] for string in strings[start:stop]]
+            parts.append(f"{re.escape(common)}(?:{_factored(rests)})")
+        start = stop
+    return "|".join(parts)
+
+
+def _any_class_cue() -> str:
+    """The pattern of ANY_CLASS_CUE: any of CLASS_CUES matches. Their alternatives are strings with
+    optional characters ("read ?more"), so it is a prefix tree of those strings (the regex engine
+    tries an alternation's branches one by one at every position: a class word took 5.1 us against
+    1.3 with the tree, 26,246 words and word pairs of the 181 Scrapinghub pages); the plain
+    alternation of the patterns where one is more than that."""
+    strings: list[str] = []
+    for _, pattern in _CLASS_CUES:
+        for alternative in pattern.split("|"):
+            found = _literal_strings(alternative)
+            if not found or "" in found:
+                return "|".join(f"(?:{pattern})" for _, pattern in _CLASS_CUES)
+            strings += found
+    return _prefix_tree(strings)
+
+
+ANY_CLASS_CUE = compiled(_any_class_cue())
 _CLASS_SEPARATORS = str.maketrans("_-", "  ")
 
 

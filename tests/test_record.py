@@ -20,6 +20,7 @@ from cleaner.record import (
     Source,
     Unit,
     assemble_document,
+    assemble_drop,
 )
 
 RECORDS = [Source, Drop, Edit, Rejection, DuplicateOf, PassageMatch, Document]
@@ -138,3 +139,16 @@ def test_assemble_document_makes_what_the_constructor_makes() -> None:
         made.text = "c"  # type: ignore[misc]
     with pytest.raises(TypeError):
         assemble_document(*values[:-1])  # every field is given
+
+
+def test_assemble_drop_makes_what_the_constructor_makes() -> None:
+    values = ["boilerplate", Reason.NAV, Unit.LINE, "Home | World", 3, 15, "score 0.12"]
+    made = assemble_drop(*values)
+    assert type(made) is Drop
+    assert all(getattr(made, f.name) is v for f, v in zip(dataclasses.fields(Drop), values, strict=True))
+    assert made == Drop(*values) and hash(made) == hash(Drop(*values))
+    assert pickle.loads(pickle.dumps(made)) == made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.text = "c"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        assemble_drop(*values[:-1])  # every field is given

@@ -223,6 +223,20 @@ HIDING_CLASSES: frozenset[str] = frozenset({"hidden", "is-hidden", "d-none", "hi
 BUILDER_PREFIXES: frozenset[str] = frozenset({"elementor", "et", "fl", "vc", "wpb", "wp", "jet", "uagb", "kb"})
 
 
+def _may_hide(lowered: str) -> bool:
+    """Whether a lower-cased class string holds one of HIDING_CLASSES as a whole name. Each of them
+    holds "hid", "none" or "invisible", looked for first: most strings hold none of the three, and
+    a second split of every string cost more than its judging by words did (9.3 -> 3.6 ms over
+    the 6,761 class strings of the 181 Scrapinghub pages, in process).
+
+    >>> _may_hide("nav d-none"), _may_hide("d-none-ish hidden-xs")
+    (True, False)
+    """
+    return ("hid" in lowered or "none" in lowered or "invisible" in lowered) and not HIDING_CLASSES.isdisjoint(
+        lowered.split()
+    )
+
+
 _SHOWN = compiled(
     r"(?:^|\s)(?:[a-z0-9]+:(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)"
     r"|d-(?:sm|md|lg|xl|xxl)-(?:block|flex|grid|inline|inline-block|inline-flex|table))(?=\s|$)"
@@ -293,7 +307,7 @@ class ClassCues:
                 known = masks.get(word)
                 mask |= self._mask(word) if known is None else known
             previous = word
-        if not mask and not HIDING_CLASSES.isdisjoint(lowered.split()) and not _shown_on_wide_screens(lowered):
+        if not mask and _may_hide(lowered) and not _shown_on_wide_screens(lowered):
             return Reason.MARKUP
         if not _PAIR_STARTS.isdisjoint(words):  # most strings hold none
             for left, right in itertools.pairwise(words):

@@ -58,7 +58,7 @@ from cleaner.atomic import atomic_file
 from cleaner.boilerplate.text import STAGE, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.jit import import_numba
-from cleaner.record import Document, Drop, Reason, Unit
+from cleaner.record import Document, Reason, Unit, assemble_drop
 from cleaner.stage import TaskMap, gather_decisions, write_decisions
 
 
@@ -535,5 +535,7 @@ class Templates:
                 "taken for another text; apply a decision to the text that was summarized"
             )
         starts = [0, *itertools.accumulate(map(len, lines))]
-        drops = tuple(Drop(STAGE, Reason.TEMPLATE, Unit.LINE, lines[i], starts[i], starts[i + 1]) for i in decision)
+        drops = tuple(
+            assemble_drop(STAGE, Reason.TEMPLATE, Unit.LINE, lines[i], starts[i], starts[i + 1], "") for i in decision
+        )
         return doc.replace(text=remove_spans(text, list(drops)), drops=doc.drops + drops)

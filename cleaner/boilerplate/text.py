@@ -36,7 +36,7 @@ from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_mask
 from cleaner.boilerplate.rules import LineCues
 from cleaner.cache import compiled
 from cleaner.jit import import_numba
-from cleaner.record import Drop, Reason, Unit
+from cleaner.record import Drop, Reason, Unit, assemble_drop
 
 STAGE = "boilerplate"
 _WORD = re.compile(r"\w+")
@@ -1451,7 +1451,7 @@ def classify_many(
                 verdicts[k] = page_verdicts
     return [
         [
-            Drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end)
+            assemble_drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end, "")
             for line, reason in zip(lines, page_verdicts, strict=True)
             if reason is not None
         ]

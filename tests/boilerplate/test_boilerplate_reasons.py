@@ -201,6 +201,15 @@ def test_class_cues_in_five_languages(names: str, reason: Reason | None) -> None
     assert ClassCues().judge(names) is reason
 
 
+def test_may_hide_finds_every_hiding_class_and_only_whole_names() -> None:
+    from cleaner.boilerplate.rules import HIDING_CLASSES, ClassCues, _may_hide
+
+    for name in HIDING_CLASSES:  # the substrings _may_hide looks for first must cover every one
+        assert _may_hide(f"card {name} x"), name
+        assert ClassCues().judge(f"card {name.upper()}") is Reason.MARKUP, name
+    assert not _may_hide("hidden-xs nonexistent invisible-on-print")
+
+
 def test_html_low_score_outside_the_article() -> None:
     page = _html("") + "<div>Weather: 12°C</div>"
     page = page.replace(

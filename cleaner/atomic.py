@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import hashlib
 import itertools
 import os
 import re
@@ -113,6 +112,8 @@ def _temp_stem(name: str) -> str:
     raw = os.fsencode(name)
     if len(raw) <= _MAX_STEM_BYTES:
         return name
+    import hashlib  # here: a long name is rare, and hashlib loads OpenSSL (~3.5 ms)
+
     digest = hashlib.sha1(raw).hexdigest()[:8]
     return raw[: _MAX_STEM_BYTES - 9].decode("utf-8", "ignore") + "~" + digest  # a cut character is left out
 

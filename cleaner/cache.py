@@ -20,7 +20,6 @@ import base64
 import contextlib
 import dataclasses
 import functools
-import hashlib
 import importlib.util
 import json
 import marshal
@@ -32,6 +31,11 @@ from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+try:  # hashlib's own blake2b, without importing hashlib: that loads OpenSSL (_hashlib, ~3.5 ms)
+    from _blake2 import blake2b  # for digests a dedup-only run never makes
+except ImportError:  # an interpreter built without it
+    from hashlib import blake2b
 
 try:  # re's private compiler (Python 3.11+); a Python without it compiles every pattern with re.compile
     from re import _compiler, _parser  # type: ignore[attr-defined]
@@ -66,7 +70,7 @@ def key(*parts: str) -> str:
     (24, False)
     """
     identity = "\0".join((*parts, sys.version)).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(identity, digest_size=12).hexdigest()
+    return blake2b(identity, digest_size=12).hexdigest()
 
 
 def derived(name: str, key: str, compute: Callable[[], Any], folder: Path | None = None) -> Any:

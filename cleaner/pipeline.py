@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from cleaner.config import Config
 from cleaner.record import Document, Edit, Reason
 from cleaner.report import Report
-from cleaner.stage import CorpusStage, KeyedSummaries, Stage, SummaryColumns, decide_in_process, doc_key
+from cleaner.stage import CorpusStage, KeyedSummaries, Stage, SummaryColumns, decide_in_process, doc_key, doc_keys
 
 Step = Stage | CorpusStage
 StepObserver = Callable[[Step, Sequence[Document], Sequence[Document]], None]
@@ -305,7 +305,7 @@ def summarize(
         if many is None:
             raise NotImplementedError
         summaries = many(kept)
-        keys = [doc_key(d) for d in kept]
+        keys = doc_keys(kept)
         if isinstance(summaries, SummaryColumns):  # kept as columns: see SummaryColumns
             out = KeyedSummaries(keys, summaries)
         else:
@@ -334,10 +334,12 @@ def apply_decisions(
     started = time.perf_counter()
     apply, decision_of = corpus.apply, decisions.get
     out = []
-    for d in docs:  # a loop, not a lambda and a call per document (what _isolated does, inline)
+    # A loop, not a lambda and a call per document (what _isolated does, inline); the keys of the
+    # rejected documents too, made by one call (see doc_keys).
+    for d, key in zip(docs, doc_keys(docs), strict=True):
         if d.rejected is None:
             try:
-                d = apply(d, decision_of(doc_key(d)))
+                d = apply(d, decision_of(key))
             except Exception as exc:
                 d = _internal_error(d, corpus.name, exc)
             d = reject_if_empty(d)

@@ -165,3 +165,27 @@ def test_threshold_picks_bands_that_find_its_pairs(tmp_path: Path) -> None:
 def test_no_passages_switches_passage_detection_off() -> None:
     result = invoke("config", "show", "--no-passages")
     assert result.exit_code == 0 and "passages = false" in result.output
+
+
+def test_imports_uncollected_pauses_collections_and_leaves_the_young_generation_empty() -> None:
+    import gc
+
+    from cleaner.cli import imports_uncollected
+
+    threshold, was_enabled = gc.get_threshold(), gc.isenabled()
+    gc.enable()
+    try:
+        with imports_uncollected():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(5 * threshold[0])]  # what a module's import leaves alive
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert gc.get_count()[0] < threshold[0] // 2  # moved on, not collected young later
+        gc.freeze()  # a caller's frozen objects stay frozen
+        with imports_uncollected():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if not was_enabled:
+            gc.disable()
+    assert len(kept) == 5 * threshold[0]

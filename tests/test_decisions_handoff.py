@@ -142,3 +142,11 @@ def test_the_drivers_memory_at_the_barriers_does_not_grow_with_the_documents(
     for name, small, large in zip(("templates", "dedup"), grown[1500], grown[6000], strict=True):
         per_doc = (large - small) / (6000 - 1500)
         assert per_doc < 100, f"the driver's memory in the {name} barrier grows by {per_doc:.0f} bytes per document"
+
+
+def test_doc_keys_are_the_doc_key_of_each_document() -> None:
+    from cleaner.record import Document, Source
+    from cleaner.stage import doc_key, doc_keys
+
+    docs = [Document("a", "x", source=Source("in/a.jsonl", 3)), Document("b", "y", source=Source("in/b.txt"))]
+    assert doc_keys(docs) == [doc_key(d) for d in docs] == ["in/a.jsonl:3", "in/b.txt"]

@@ -41,6 +41,7 @@ def test_a_dedup_only_run_over_jsonl_loads_no_other_format(tmp_path: Path) -> No
     # The other stages' modules: tests/test_run_costs.py (through the library).
     unneeded = {"cleaner.formats.pages", "cleaner.formats.parquet", "cleaner.formats.warc", "cleaner.formats.decode"}
     assert loaded & unneeded == set()
+    assert "_hashlib" not in loaded  # OpenSSL (~3.5 ms): the run's digests are built-in ones
 
 
 def test_a_page_run_without_mojibake_loads_neither_ftfy_nor_other_formats(tmp_path: Path) -> None:

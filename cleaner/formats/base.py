@@ -213,44 +213,23 @@ class LimitedReader:
             self.remaining -= len(line)
         self.total += len(line)
         if self.total > self.cap:
-            raise self._too_large()
+            raise DataTooLarge(
+                f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
+                "(a decompression bomb?); raise the limit if the file is genuine"
+            )
         return line
-
-    def _too_large(self) -> DataTooLarge:
-        return DataTooLarge(
-            f"decompressed data exceeds limits.max_decompressed_bytes={self.cap:,} "
-            "(a decompression bomb?); raise the limit if the file is genuine"
-        )
 
     def __iter__(self) -> Iterator[bytes]:
         chunk = None if self.max_line is None else self.max_line + 1
-        if self.remaining is None and chunk is not None:
-            # A whole stream (a compressed file): _readline's steps inline, a call less a line.
-            readline, cap = self.raw.readline, self.cap
-            while True:
-                line = readline(chunk)
-                self.total += len(line)
-                if self.total > cap:
-                    raise self._too_large()
-                if not line:
-                    return
-                self.last_length = len(line)
-                if len(line) == chunk and not line.endswith(b"\n"):
-                    self._skip_rest()
-                yield line
         while self.remaining is None or self.remaining > 0:
             line = self._readline(chunk)
             if not line:
                 return
             self.last_length = len(line)
             if chunk is not None and len(line) == chunk and not line.endswith(b"\n"):
-                self._skip_rest()
+                while True:  # skip the rest of an over-long line, a chunk at a time
+                    rest = self._readline(1 << 20)
+                    self.last_length += len(rest)
+                    if not rest or rest.endswith(b"\n") or (self.remaining is not None and self.remaining <= 0):
+                        break
             yield line
-
-    def _skip_rest(self) -> None:
-        """Read past the rest of an over-long line, a chunk at a time, adding to ``last_length``."""
-        while True:
-            rest = self._readline(1 << 20)
-            self.last_length += len(rest)
-            if not rest or rest.endswith(b"\n") or (self.remaining is not None and self.remaining <= 0):
-                break

@@ -131,15 +131,16 @@ BAND_GROUPS = 4
 ROWS_PER_PARTITION = 4 * 1024 * 1024
 # (hash, rank) rows of the owner table one owners task builds: 16M rows = 256 MB, plus its sort.
 OWNER_ROWS_PER_RANGE = 16 * 1024 * 1024
-# Candidate pairs per verify task; their shingle sets are read from memory maps, a few MB each.
+# Candidate pairs per verify task; their shingle sets are read into arrays (VERIFY_VALUES at a time).
 # The blocks are cut by the pairs they hold (block_cuts), not by even rank ranges: the early
 # ranks of large clusters hold many more pairs than the rest (at 100 M simulated documents an
 # even cut gave one verify task 909 MB).
 PAIRS_PER_BLOCK = 200_000
 # Rank bins per verify block when the blocks are cut: a cut falls on a bin's edge.
 BINS_PER_BLOCK = 4
-# Shingle hashes of the sets a verify task holds at once (8 B each: 32 MB), see verify_block.
-VERIFY_VALUES = 4 * 1024 * 1024
+# Shingle hashes of the sets a verify task holds at once (8 B each: 16 MB, about four times that
+# while distinct_runs makes them distinct), see verify_block.
+VERIFY_VALUES = 2 * 1024 * 1024
 # Tasks that count the pairs per bin (each sums its share of the pairs files' counts).
 COUNT_TASKS = 16
 
@@ -498,26 +499,28 @@ class _Sets(_OpenShards):
         values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
         return values if distinct else distinct_sorted(values)
 
-    def spans(self, ranks: Sequence[int]) -> list[tuple[int, int, int]]:
-        """Where the sets of ``ranks`` (ascending) lie: (rank, byte offset in its shard's file,
-        length); the files are not read."""
-        out = []
+    def spans(self, ranks: Sequence[int]) -> I64:
+        """Where the sets of ``ranks`` (ascending) lie, a row each: the rank, its set's byte
+        offset in its shard's file and its length; the files are not read."""
+        starts, lengths = [], []
         for rank in ranks:
             _, (data_at, offsets, _), local = self.opened(rank)
             lo, hi = offsets[local : local + 2].tolist()
-            out.append((rank, data_at + lo * 8, hi - lo))
-        return out
+            starts.append(data_at + lo * 8)
+            lengths.append(hi - lo)
+        return np.array([list(ranks), starts, lengths], dtype=np.int64).reshape(3, -1).T
 
-    def many(self, spans: Sequence[tuple[int, int, int]]) -> tuple[U64, list[int]]:
-        """The sets at ``spans`` (see :meth:`spans`), each as :meth:`get` gives it, joined, and
-        their bounds: read into one array, then made distinct and sorted in one pass
+    def many(self, spans: I64) -> tuple[U64, list[int]]:
+        """The sets at ``spans`` (rows of :meth:`spans`), each as :meth:`get` gives it, joined,
+        and their bounds: read into one array, then made distinct and sorted in one pass
         (:func:`~cleaner.dedup.cluster.distinct_runs`), not a few numpy calls per set."""
+        rows = spans.tolist()
         bounds = [0]
-        for _, _, length in spans:
+        for _, _, length in rows:
             bounds.append(bounds[-1] + length)
         values = np.empty(bounds[-1], dtype=np.uint64)
         all_distinct = True
-        for (rank, at, length), lo in zip(spans, bounds, strict=False):
+        for (rank, at, length), lo in zip(rows, bounds, strict=False):
             (fh,), (_, _, distinct), _ = self.opened(rank)
             all_distinct = all_distinct and distinct
             fh.seek(at)
@@ -549,22 +552,23 @@ def verify_block(
     sets = _Sets(folder, shards, firsts)
     out = np.empty(len(pairs), dtype=np.float64)
     # The pairs are taken in runs whose documents' sets are read together (_Sets.many: a few
-    # numpy calls per set less), each document once a run, however many pairs it is in; a run
-    # holds at most VERIFY_VALUES hashes of sets, halved until it does (a single pair holds its
-    # two sets, however large). Reading the two sets of each pair one at a time took 87 of the
-    # Reuters bench's ~2,000 CPU-ms, this 45.
-    start, step = 0, len(pairs)
+    # numpy calls per set less), each document once a run, however many pairs it is in. A run
+    # holds at most VERIFY_VALUES hashes of sets, counted twice per pair (so what it holds is
+    # at most that), and one pair at least, however large its sets. Reading the two sets of
+    # each pair one at a time took 87 of the Reuters bench's ~2,000 CPU-ms, this 45.
+    # Not np.unique: it imports numpy.ma (16 ms). Ranks and rows are not negative: as uint64 they sort alike.
+    needed = distinct_sorted(pairs.reshape(-1).view(np.uint64)).view(np.int64)
+    spans = sets.spans(needed.tolist())
+    where = np.searchsorted(needed, pairs)  # each pair's two documents, as rows of spans
+    cost = np.cumsum(spans[:, 2][where].sum(axis=1))
+    start = 0
     while start < len(pairs):
-        stop = min(start + step, len(pairs))
-        chunk = pairs[start:stop]
-        # Not np.unique: it imports numpy.ma (16 ms). Ranks are not negative: as uint64 they sort alike.
-        needed = distinct_sorted(chunk.reshape(-1).view(np.uint64)).view(np.int64)
-        spans = sets.spans(needed.tolist())
-        if stop - start > 1 and sum(length for _, _, length in spans) > VERIFY_VALUES:
-            step = max(1, (stop - start) // 2)
-            continue
-        values, bounds = sets.many(spans)
-        for row, (x, y) in enumerate(np.searchsorted(needed, chunk).tolist(), start):
+        before = int(cost[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(cost, before + VERIFY_VALUES, side="right")))
+        at = where[start:stop]
+        rows = distinct_sorted(at.reshape(-1).view(np.uint64)).view(np.int64)
+        values, bounds = sets.many(spans[rows])
+        for row, (x, y) in enumerate(np.searchsorted(rows, at).tolist(), start):
             out[row] = jaccard_distinct(values[bounds[x] : bounds[x + 1]], values[bounds[y] : bounds[y + 1]])
         start = stop
     kept = out >= threshold

@@ -56,6 +56,8 @@ def test_sets_read_together_are_those_read_one_at_a_time(tmp_path: Path, monkeyp
     monkeypatch.setattr(sharded._Sets, "MAX_OPEN", 1)
     reader = sharded._Sets(tmp_path, [0, 1, 2], firsts[:-1])
     for ranks in ([0, 1, 2, 3], [1, 5, 6, 11], list(range(12)), [4]):
-        values, bounds = reader.many(reader.spans(ranks))
+        spans = reader.spans(ranks)
+        assert spans[:, 0].tolist() == ranks
+        values, bounds = reader.many(spans)
         got = [values[bounds[at] : bounds[at + 1]].tolist() for at in range(len(ranks))]
         assert got == [expected[rank] for rank in ranks] == [reader.get(rank).tolist() for rank in ranks]

@@ -49,7 +49,14 @@ def bucket_pairs(ranks: I64, keys: U64, bucket_cap: int = BUCKET_CAP) -> I64:
     n = ranks.size
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((ranks, keys))  # by key, rank order inside each bucket
+    # By key, rank order inside each bucket. Rows in rank order already (a pairs task's: each
+    # shard's rows of a cell are, and the shards come in rank order) need only a stable sort by
+    # key, the radix-first argsort_hashes (0.43 against lexsort's 1.45 ms for 20k rows; the
+    # Reuters bench sorts 16 such bands); ties keep their order, the one lexsort gives.
+    if keys.dtype == np.uint64 and bool((ranks[1:] >= ranks[:-1]).all()):
+        order = argsort_hashes(keys)
+    else:
+        order = np.lexsort((ranks, keys))
     sorted_keys = keys[order]
     new_bucket = np.empty(n, dtype=np.bool_)
     new_bucket[0] = True
@@ -180,7 +187,12 @@ def jaccard_distinct(a: U64, b: U64) -> float:
     >>> jaccard_distinct(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4], dtype=np.uint64))
     0.5
     """
-    inter = np.intersect1d(a, b, assume_unique=True).size
+    # Both are sorted, so their concatenation is two runs that a stable sort (timsort) merges in
+    # one pass, and each shared hash is one equal neighbour: intersect1d's unstable sort of the
+    # concatenation and its wrapper's calls took twice as long on the Reuters bench's 1,250 pairs.
+    both = np.concatenate((a, b))
+    both.sort(kind="stable")
+    inter = int(np.count_nonzero(both[1:] == both[:-1]))
     return inter / (a.size + b.size - inter)
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from oracle_cluster import Assignment, OnlineBuckets, candidate_pairs, cluster_batch, cluster_online, resolve
 
 from cleaner.config import DedupConfig
-from cleaner.dedup import Dedup
+from cleaner.dedup import Dedup, cluster
 from cleaner.dedup.cluster import (
     argsort_hashes,
     bucket_pairs,
@@ -226,6 +226,21 @@ def test_shuffled_partitions_give_the_same_pairs() -> None:
             mine = rows[keys[rows, band] % 3 == part]
             found.update(map(tuple, bucket_pairs(mine, keys[mine, band], bucket_cap=3).tolist()))
     assert sorted(found) == [tuple(p) for p in expected]
+
+
+def test_rows_in_rank_order_are_sorted_by_key_alone_with_the_same_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pairs task's rows come in rank order (repeats too): bucket_pairs sorts them by key alone
+    # (argsort_hashes, stable), and gives the pairs the two-key sort gives rows in any order.
+    rng = np.random.default_rng(7)
+    ranks = np.sort(rng.integers(0, 900, size=3000)).astype(np.int64)
+    keys = rng.integers(0, 40, size=3000).astype(np.uint64) << np.uint64(58)  # top bits: radix ties
+    sorts: list[int] = []
+    monkeypatch.setattr(cluster, "argsort_hashes", lambda values: sorts.append(1) or argsort_hashes(values))
+    shuffled = rng.permutation(3000)
+    expected = bucket_pairs(ranks[shuffled], keys[shuffled], bucket_cap=5)
+    assert not sorts  # out of rank order: the two-key sort
+    assert bucket_pairs(ranks, keys, bucket_cap=5).tolist() == expected.tolist()
+    assert sorts == [1]
 
 
 @settings(max_examples=25, deadline=None)

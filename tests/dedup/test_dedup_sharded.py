@@ -91,6 +91,7 @@ def test_sharded_equals_one_shard_and_the_oracle(
     monkeypatch.setattr(sharded, "OWNER_SLICE", owner_slice)  # 300: owners sorted a few hundred hashes at a time
     monkeypatch.setattr(sharded, "ROWS_PER_PARTITION", 50)  # several partitions per band group
     monkeypatch.setattr(sharded, "PAIRS_PER_BLOCK", 40)  # several verify blocks
+    monkeypatch.setattr(sharded, "VERIFY_VALUES", 300)  # each verified in runs of a few pairs
     monkeypatch.setattr(sharded, "partitions_for_edges", lambda edges: 3)  # several partitions of edges
     monkeypatch.setattr(components, "DRIVER_EDGES", 50)  # "auto" takes the tasks past 50 edges
     cfg = DedupConfig(passages=passages, components=on)
@@ -354,6 +355,7 @@ def test_shingles_a_document_repeats_change_no_decision(
     # repeating paragraphs, near-duplicates of them and a passage copied from one: the same
     # decisions as the oracle's (one shard: its piece the table; several ranges; several shards).
     monkeypatch.setattr(sharded, "SUMMARY_BATCH", 3)
+    monkeypatch.setattr(sharded, "VERIFY_VALUES", 1)  # a pair at a time: its two sets
     para, other, own = random_words(41, 45), random_words(42, 30), random_words(43, 70)
     doubled = " ".join(para) + "\n\n" + " ".join(own) + "\n\n" + " ".join(para)
     texts = [

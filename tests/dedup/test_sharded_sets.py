@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cleaner.dedup import sharded
 from cleaner.dedup.npyparts import save_parts
@@ -35,3 +36,28 @@ def test_sets_filed_as_they_came_are_read_distinct_and_sorted(tmp_path: Path) ->
     save_parts(files["shingles.npy"], [np.concatenate(docs)], np.uint64, after=[offsets, np.array([False])])
     reader = sharded._Sets(tmp_path, [0], [0])
     assert [reader.get(rank).tolist() for rank in range(3)] == [[1, 3, 9], [], [5]]
+
+
+def test_sets_read_together_are_those_read_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # verify_block reads a run of pairs' sets in one array (_Sets.many): each as get gives it,
+    # from shards filed distinct and not, with a shard's files closed between the two passes.
+    rng = np.random.default_rng(5)
+    firsts, expected = [0], []
+    for shard, distinct in ((0, True), (1, False), (2, False)):
+        docs = [rng.integers(0, 50, size=k).astype(np.uint64) for k in (7, 0, 1, 12)]
+        if distinct:
+            docs = [np.unique(d) for d in docs]
+        expected += [np.unique(d).tolist() for d in docs]
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([d.size for d in docs], out=offsets[1:])
+        after = [offsets, np.array([distinct])]
+        save_parts(sharded._files(tmp_path, shard)["shingles.npy"], [np.concatenate(docs)], np.uint64, after=after)
+        firsts.append(firsts[-1] + len(docs))
+    monkeypatch.setattr(sharded._Sets, "MAX_OPEN", 1)
+    reader = sharded._Sets(tmp_path, [0, 1, 2], firsts[:-1])
+    for ranks in ([0, 1, 2, 3], [1, 5, 6, 11], list(range(12)), [4]):
+        spans = reader.spans(ranks)
+        assert spans[:, 0].tolist() == ranks
+        values, bounds = reader.many(spans)
+        got = [values[bounds[at] : bounds[at + 1]].tolist() for at in range(len(ranks))]
+        assert got == [expected[rank] for rank in ranks] == [reader.get(rank).tolist() for rank in ranks]

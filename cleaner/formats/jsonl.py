@@ -474,9 +474,6 @@ def _json_bytes(value: Any) -> bytes:
 # None when it cannot (see _layout); jsonl_line then writes it.
 _Layout = Callable[[Mapping[str, Any], str], "bytes | None"]
 _NO_LAYOUT: Any = object()
-# The types of the values a layout writes by orjson as they are; floats only where plain_float
-# (the layout's code compares each value's type with these in turn: no set made a record).
-_LAYOUT_TYPES = frozenset((str, int, bool, type(None)))
 
 
 def _layout(fields: tuple[str, ...], codes: dict[tuple[int, int], CodeType]) -> _Layout | None:
@@ -485,7 +482,7 @@ def _layout(fields: tuple[str, ...], codes: dict[tuple[int, int], CodeType]) -> 
     text that fills a template of the names with orjson's bytes of each value, a function made
     for the field order, where jsonl_line puts a line together name by name (the lines took 121
     -> 99 ms for the Reuters bench's 20k records, in process). It gives None for a record it
-    does not write as jsonl_line does: a value of another type than :data:`_LAYOUT_TYPES` or a
+    does not write as jsonl_line does: a value other than a str, int, bool, None or
     plain float, a field the metadata lacks, what orjson refuses (an int beyond 64 bits, a lone
     surrogate). tests/test_jsonl_json.py checks its lines are jsonl_line's. Its code depends only
     on how many fields there are and where the text is: ``codes`` keeps it compiled by that
@@ -505,7 +502,7 @@ def _layout(fields: tuple[str, ...], codes: dict[tuple[int, int], CodeType]) -> 
         module = compile(_LAYOUT_CODE.format(values=values), "<jsonl layout>", "exec")
         code = codes[len(fields), at] = next(c for c in module.co_consts if isinstance(c, CodeType))
     template = b", ".join(_json_bytes(name).replace(b"%", b"%%") + b": %b" for name in fields)
-    env: dict[str, Any] = {"_dumps": orjson.dumps, "_escape": escape_line_breakers}
+    env: dict[str, Any] = {"_dumps": orjson.dumps, "_escape": escape_line_breakers, "_plain_float": plain_float}
     env |= {"_none": _NONE, "_template": b"{" + template + b"}\n"}
     env |= {f"_name{i}": name for i, name in enumerate(fields)}  # names as values, never as code
     layout: _Layout = FunctionType(code, env)
@@ -516,8 +513,7 @@ _LAYOUT_CODE = """def layout(metadata, text):
     for value in metadata.values():  # one look at each value's type, not a set of them
         kind = type(value)
         if kind is not str and kind is not _none and kind is not int and kind is not bool:
-            # a float where plain_float says orjson writes it as json.dumps does; nothing else
-            if kind is not float or not (value == 0.0 or 1e-4 <= abs(value) < 1e16):
+            if kind is not float or not _plain_float(value):  # nothing else; floats where plain_float
                 return None
     try:
         line = _template % ({values},)

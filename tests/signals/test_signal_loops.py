@@ -187,13 +187,13 @@ def test_a_chunks_token_starts_are_the_loops(chunk: str) -> None:
 
 
 # Word runs joined inside a chunk by punctuation: by punctuation the loop never keeps inside a word
-# ("far-flung", "and/or", "day\N{EM DASH}and") and by the punctuation it may keep there ("U.S.",
-# "don't", "1,000", "a-1", "me@x").
+# ("far-flung", "and/or", "day\N{EM DASH}and"), by one apostrophe ("we're", "it's", "don't",
+# "n't") and by the punctuation the loop may keep there ("U.S.", "1,000", "a-1", "me@x").
 JOINERS = st.sampled_from(
     [*"-/,:'.@_=(&", "--", "~~", "\N{EM DASH}", "\N{MINUS SIGN}", "\N{RIGHT SINGLE QUOTATION MARK}"]
 )
 JOINED_WORDS = st.sampled_from(
-    ["ab", "N", "t", "s", "19", "x", "n", "\N{CYRILLIC SMALL LETTER YA}", "\N{GRINNING FACE}"]
+    ["ab", "don", "N", "t", "T", "s", "S", "so", "19", "x", "n", "\N{CYRILLIC SMALL LETTER YA}", "\N{GRINNING FACE}"]
 )
 
 
@@ -208,11 +208,16 @@ def test_the_same_tokens_where_punctuation_joins_word_runs(chunks: list[tuple[li
 def test_word_runs_joined_by_punctuation_the_loop_splits_at_skip_the_loop() -> None:
     # Only the chunks where the loop's special cases can apply go through chunk_token_starts.
     flags, lower = MEASURER.tables
-    text = "far-flung and/or day\N{EM DASH}and 2-liter (re)write U.S. don't 1,000 a-1 me@x snake_case 3:45 J."
+    text = (
+        "far-flung and/or day\N{EM DASH}and 2-liter (re)write we're it\N{RIGHT SINGLE QUOTATION MARK}s don't"
+        " n't O'Brien's U.S. rock'n'roll 1,000 a-1 me@x snake_case 3:45 J."
+    )
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     handed: dict[str, tuple[int, ...]] = {}
     numpy_passes._tokens(cps, flags, lower, text, handed)
-    assert sorted(handed) == sorted(["U.S.", "don't", "1,000", "a-1", "me@x", "snake_case", "3:45", "J."])
+    assert sorted(handed) == sorted(
+        ["O'Brien's", "U.S.", "rock'n'roll", "1,000", "a-1", "me@x", "snake_case", "3:45", "J."]
+    )
     _tokens_agree(text)
 
 

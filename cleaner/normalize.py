@@ -38,7 +38,6 @@ nearly every letter there is a UTF-8 lead byte in cp1251 or cp1253.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import importlib.util
 import itertools
@@ -50,7 +49,7 @@ from html.entities import html5 as html5_entities
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cleaner.cache import compiled, derived
+from cleaner.cache import blake2b, compiled, derived
 from cleaner.config import NormalizeConfig
 from cleaner.homoglyphs import (
     CYRILLIC,
@@ -136,7 +135,7 @@ def _derived_key() -> str | None:
     except (OSError, TypeError):
         return None
     versions = "\0".join((unicodedata.unidata_version, sys.version)).encode()
-    return hashlib.blake2b(b"\0".join([*texts, versions]), digest_size=12).hexdigest()
+    return blake2b(b"\0".join([*texts, versions]), digest_size=12).hexdigest()
 
 
 _DERIVED_KEY = _derived_key()

@@ -33,7 +33,6 @@ one-piece count kept there as a test oracle.
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import math
 import operator
@@ -56,6 +55,7 @@ import numpy as np
 
 from cleaner.atomic import atomic_file
 from cleaner.boilerplate.text import STAGE, remove_spans
+from cleaner.cache import blake2b  # hashlib's own, without loading OpenSSL (~4 ms of a start)
 from cleaner.config import BoilerplateConfig
 from cleaner.jit import import_numba
 from cleaner.record import Document, Reason, Unit, assemble_drop
@@ -125,7 +125,7 @@ def line_key(line: str) -> int | None:
         core = _NOT_KEPT.sub("", words).strip().encode("utf-8")
     if not core:
         return None
-    return int.from_bytes(hashlib.blake2b(core, digest_size=8).digest(), "big")
+    return int.from_bytes(blake2b(core, digest_size=8).digest(), "big")
 
 
 # line_keys on a whole text: what it keeps of the text's ASCII bytes (the line breaks too), and the
@@ -237,7 +237,7 @@ def line_keys(text: str) -> list[int | None]:
     return list(map(hashed.__getitem__, cores))
 
 
-_BLAKE2B_8 = functools.partial(hashlib.blake2b, digest_size=8)  # line_key's hash
+_BLAKE2B_8 = functools.partial(blake2b, digest_size=8)  # line_key's hash
 _DIGEST = operator.methodcaller("digest")
 
 # The ASCII bytes a key keeps besides the space: letters and digits (line_key's str.isalnum).

@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import re
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.cache import derived
+from cleaner.cache import blake2b, derived
 from cleaner.cache import key as cache_key
 from cleaner.signals import _kernels as k
 from cleaner.signals import _numpy_kernels as nk
@@ -170,7 +169,7 @@ class QualityMeasurer:
                 self._stop_lists = json.loads(data.decode("utf-8"))["languages"]
             return self._stop_lists.get(lang, [])
 
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()  # the key of the file's bytes, not decoded
+        digest = blake2b(data, digest_size=16).hexdigest()  # the key of the file's bytes, not decoded
         words: list[str] = derived("stopwords", cache_key(digest, lang), parse)
         return words
 

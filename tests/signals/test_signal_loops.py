@@ -186,6 +186,41 @@ def test_a_chunks_token_starts_are_the_loops(chunk: str) -> None:
     assert numpy_passes.chunk_token_starts(chunk, flags.tobytes()) == expected
 
 
+# Word runs joined inside a chunk by punctuation: by punctuation the loop never keeps inside a word
+# ("far-flung", "and/or", "day\N{EM DASH}and"), by one apostrophe ("we're", "it's", "don't",
+# "n't") and by the punctuation the loop may keep there ("U.S.", "1,000", "a-1", "me@x").
+JOINERS = st.sampled_from(
+    [*"-/,:'.@_=(&", "--", "~~", "\N{EM DASH}", "\N{MINUS SIGN}", "\N{RIGHT SINGLE QUOTATION MARK}"]
+)
+JOINED_WORDS = st.sampled_from(
+    ["ab", "don", "N", "t", "T", "s", "S", "so", "19", "x", "n", "\N{CYRILLIC SMALL LETTER YA}", "\N{GRINNING FACE}"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(st.tuples(JOINED_WORDS, JOINERS), max_size=4), JOINED_WORDS), min_size=1, max_size=12)
+)
+def test_the_same_tokens_where_punctuation_joins_word_runs(chunks: list[tuple[list[tuple[str, str]], str]]) -> None:
+    _tokens_agree(" ".join("".join(word + joiner for word, joiner in pairs) + last for pairs, last in chunks) + ".")
+
+
+def test_word_runs_joined_by_punctuation_the_loop_splits_at_skip_the_loop() -> None:
+    # Only the chunks where the loop's special cases can apply go through chunk_token_starts.
+    flags, lower = MEASURER.tables
+    text = (
+        "far-flung and/or day\N{EM DASH}and 2-liter (re)write we're it\N{RIGHT SINGLE QUOTATION MARK}s don't"
+        " n't O'Brien's U.S. rock'n'roll 1,000 a-1 me@x snake_case 3:45 J."
+    )
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    handed: dict[str, tuple[int, ...]] = {}
+    numpy_passes._tokens(cps, flags, lower, text, handed)
+    assert sorted(handed) == sorted(
+        ["O'Brien's", "U.S.", "rock'n'roll", "1,000", "a-1", "me@x", "snake_case", "3:45", "J."]
+    )
+    _tokens_agree(text)
+
+
 def test_a_measurer_switches_to_the_compiled_loops_after_its_budget() -> None:
     measurer = QualityMeasurer()
     first = measurer.kernels(10)

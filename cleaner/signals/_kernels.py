@@ -240,6 +240,7 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
         else:
             kind = NON_SYMBOL
             has_dot = False
+            first = i  # past the hyphens of an attached hyphen
             while i < n:
                 c = int(cps[i])
                 g = _flag(c, flags)
@@ -282,6 +283,10 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
                 low = int(lower[c]) if c < 0x10000 else c
                 hl = (hl ^ np.uint64(low)) * _FNV
                 i += 1
+            if i == first:
+                # Hyphens that "n't" follows at once ("-n't"): the hyphens alone, punctuation
+                # only, as the numpy passes judge a token by its characters.
+                kind = 0
         length = i - start
         hashes[count] = _mix(h ^ np.uint64(length))
         lowered[count] = _mix(hl ^ np.uint64(length))

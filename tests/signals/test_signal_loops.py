@@ -91,6 +91,8 @@ SCRIPTS = [
     "\n",
     "a",
     "-",
+    # Hyphens that open a word, then "n't" at once: the hyphens are a token of punctuation alone.
+    "-n't --N'T x-n't",
 ]
 
 

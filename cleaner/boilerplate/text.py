@@ -820,13 +820,14 @@ def _cued_verdicts(
     text shows no page chrome: then only cues may drop anything), and whether the page's
     article spans are to be scored (then _span_verdicts finishes its verdicts)."""
     verdicts = _cue_verdicts(lines, facts, cue_reasons)
-    cued = sum(1 for verdict in verdicts if verdict is not None)
+    cued = len(verdicts) - verdicts.count(None)
     listed = _list_items(lines, verdicts, facts)
     if cued < CHROME_MIN_CUES:  # the menu and its figures are counted only where the cues do not decide
+        words = facts.words
         menu_items = sum(
             1
             for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
-            if verdict is None and i not in listed and is_menu_item(line.text, facts.words[i])
+            if verdict is None and i not in listed and is_menu_item(line.text, words[i])
         )
         # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
         # more rows of figures than titles.

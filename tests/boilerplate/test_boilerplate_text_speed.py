@@ -32,6 +32,8 @@ LINES = [
     "Tsarizm / Eastern Europe", "Home > News > Business", "Back \\ Forth", "Sport and Leisure Time",
     "Net profit 12.5 mln vs 9.8 mln", "1987", "Shr 1.20 dlrs", "a1b2c3d4",
     "Posted Jan 9th, 1999 at 9:09", "Monday, March the ninth", "9 März 1999", "September 99, 99",
+    # Breadcrumbs whose separator follows white space other than " " (is_breadcrumb's printable test).
+    "Home\t| World", "News\x1c> Local", "Home\x0b/ Sport / Results", "Home |World",
 ]  # fmt: skip
 
 # Lines drawn from characters that matter to the patterns: separators, digits, punctuation,

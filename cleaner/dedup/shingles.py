@@ -60,6 +60,23 @@ def repair(text: str) -> str:
     return repair_lookalikes(text)[0]
 
 
+def repairs_nothing(text: str) -> bool:
+    """Whether :func:`repair` leaves ``text`` and every piece of it as they are: it is ASCII,
+    or holds no Cyrillic or Greek character (the only lookalikes repaired), or there is no
+    homoglyphs module. A sufficient test, one scan of the text.
+
+    >>> repairs_nothing("caf\\N{LATIN SMALL LETTER E WITH ACUTE}"), repairs_nothing("P\\N{CYRILLIC SMALL LETTER A}ris")
+    (True, False)
+    """
+    if text.isascii():
+        return True
+    try:
+        from cleaner.homoglyphs import _FOREIGN_RE  # what repair_lookalikes tests first
+    except ImportError:
+        return True
+    return _FOREIGN_RE.search(text) is None
+
+
 def dedup_key(text: str) -> str:
     """The normalized text that shingles are cut from: words of the repaired, case-folded text.
 
@@ -130,12 +147,15 @@ class Shingler:
         hashes, offsets, _, _ = self._hash_batch(texts, words=False)
         return hashes, offsets
 
-    def hash_batch_tokens(self, texts: Sequence[str], joined: bool = False) -> tuple[U64, I64, I64, I64]:
+    def hash_batch_tokens(
+        self, texts: Sequence[str], joined: bool = False, keys: Sequence[str] | None = None
+    ) -> tuple[U64, I64, I64, I64]:
         """Like :meth:`hash_batch`, plus where the words are: ``bounds[k]`` is the (start, end)
         of word k in its text's key (:meth:`keys`), and text i owns words
         ``token_offsets[i]:token_offsets[i + 1]``. Shingle w of a text with at least ``ngram``
         words covers its words w .. w + ngram - 1. With ``joined``, the bounds are positions in
-        all the keys joined by "\\n" instead (see :meth:`_hash_batch`).
+        all the keys joined by "\\n" instead (see :meth:`_hash_batch`). ``keys``: the texts'
+        :meth:`keys`, when the caller has them (they are not made again).
 
         >>> h, o, bounds, t = Shingler(ngram=2).hash_batch_tokens(["a bc", "d"])
         >>> bounds.tolist(), t.tolist(), o.tolist()
@@ -143,16 +163,19 @@ class Shingler:
         >>> Shingler(ngram=2).hash_batch_tokens(["a bc", "d"], joined=True)[2].tolist()
         [[0, 1], [2, 4], [5, 6]]
         """
-        return self._hash_batch(texts, words=True, joined=joined)
+        return self._hash_batch(texts, words=True, joined=joined, keys=keys)
 
-    def _hash_batch(self, texts: Sequence[str], words: bool, joined: bool = False) -> tuple[U64, I64, I64, I64]:
+    def _hash_batch(
+        self, texts: Sequence[str], words: bool, joined: bool = False, keys: Sequence[str] | None = None
+    ) -> tuple[U64, I64, I64, I64]:
         """:meth:`hash_batch_tokens`; without ``words``, the bounds come empty (no rows: only
         passages read them, and placing each in its text was a tenth of the hashing). With
         ``joined``, the bounds are positions in all the keys joined by "\\n" (text i's key
         starts at ``sum(len(key) + 1)`` over the keys before it), as the kernel finds them:
         not moved into each text and back by a caller that wants them so (the dedup stage's
         passage windows)."""
-        keys = self.keys(texts)
+        if keys is None:
+            keys = self.keys(texts)
         parts: list[U64] = []
         bound_parts: list[I64] = []
         offsets = [np.zeros(1, dtype=np.int64)]

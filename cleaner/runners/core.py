@@ -683,10 +683,12 @@ class Plan:
 # files (181 pages made 13k openat and 39k stat calls, and half the run's CPU went to them).
 # A group is one task; each page still gets its own output file. Groups follow from the files
 # alone, and decisions never depend on how documents are cut into tasks (ranks are input positions).
-# Measured and left (session 13): groups of 16 MB (the 181 Scrapinghub pages in 2 tasks, not 8:
-# 313 -> 224 files made) gave -7% to +2% CPU at --jobs 1 over five alternated A/B runs (load 1.8-4),
-# within the noise, and fewer tasks for more workers.
-GROUP_BYTES = 4 * 1024 * 1024
+# 16 MB, not 4: the 181 Scrapinghub pages (31 MB) in 2 tasks, not 8, and the dedup barrier's work
+# per shard (its files, a passage chunk and the owner lookups of each) a quarter as often: 2.84 ->
+# 2.78 and 2.97 -> 2.87 CPU s at --jobs 1 (medians of 9 and 11 alternated runs, load 2-2.5; in
+# session 13, before the passage and owner files, it was within the noise). The price is fewer
+# tasks for more workers on a small run of large pages; 256 pages cap a group anyway.
+GROUP_BYTES = 16 * 1024 * 1024
 GROUP_FILES = 256
 
 

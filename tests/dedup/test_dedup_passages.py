@@ -107,6 +107,11 @@ def test_passage_windows_equal_the_passages_own_shingles() -> None:
         + _para(8)
         + "\n\nTiny one.",
         "P\N{CYRILLIC SMALL LETTER A}ris " + " ".join(random_words(9, 200)) + ".",
+        # Not ASCII, but its key has its offsets (no lookalike script, folding keeps lengths).
+        "\N{LEFT DOUBLE QUOTATION MARK}Caf\N{LATIN SMALL LETTER E WITH ACUTE}\N{RIGHT DOUBLE QUOTATION MARK} "
+        + _para(9)
+        + "\n\nSTRA\N{LATIN CAPITAL LETTER SHARP S}E "
+        + _para(10),
     ]
     stage = Dedup(DedupConfig())
     shingler = Shingler(5)

@@ -641,7 +641,8 @@ class Checkpoint:
 # 2: the site-template summaries keep a hash per line, their decisions are line indices.
 # 3: dedup's band rows in one barrier file per shard (all groups and their bounds), labels and
 #    ids in one file, offsets after the shingle sets.
-WORK_FORMAT = 3
+# 4: page groups of up to 16 MB, not 4 (GROUP_BYTES): an earlier folder's tasks hold other pages.
+WORK_FORMAT = 4
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:

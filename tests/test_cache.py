@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import array
-import base64
 import dataclasses
 import json
 import marshal
@@ -80,9 +79,11 @@ def test_a_compiled_pattern_read_back_equals_re_compile(tmp_path: Path) -> None:
     matches as it does; a second process reads them back."""
     sources = [(p.pattern, p.flags) for p in _module_patterns()] + [(r"(?s)a.b", 0), (r"(?x) a b # c", 0)]
     fresh = [cache.compiled(source, flags, tmp_path) for source, flags in sources]
-    entries = list(tmp_path.glob("re-*.json"))
-    assert len(entries) == len(set(sources))
-    assert None not in [json.loads(entry.read_text(encoding="ascii")) for entry in entries]  # programs kept
+    (entry,) = tmp_path.glob("re-*.marshal")  # one entry for all the folder's patterns
+    kept = marshal.loads(entry.read_bytes())
+    assert len(kept) == len(set(sources))
+    assert None not in kept.values()  # programs kept
+    cache._programs.cache_clear()  # read back from the entry, as a new process does
     read_back = [cache.compiled(source, flags, tmp_path) for source, flags in sources]
     expected = [re.compile(source, flags) for source, flags in sources]
     assert fresh == read_back == expected
@@ -103,29 +104,38 @@ def test_a_compiled_pattern_read_back_equals_re_compile(tmp_path: Path) -> None:
 
 def test_a_broken_compiled_entry_is_compiled_again_and_rewritten(tmp_path: Path) -> None:
     source, flags = rules.LINE_CUES[0][1].pattern, rules.LINE_CUES[0][1].flags
+    other = r"(?P<year>\d{4})-\d\d"
     expected = re.compile(source, flags)
     assert cache.compiled(source, flags, tmp_path) == expected
-    (entry,) = tmp_path.glob("re-*.json")
-    program = json.loads(entry.read_text(encoding="ascii"))
-    words = array.array("I", base64.b64decode(program[1]))
+    assert cache.compiled(other, 0, tmp_path) == re.compile(other)
+    (entry,) = tmp_path.glob("re-*.marshal")
+    kept = marshal.loads(entry.read_bytes())
+    name = cache.key(source, str(int(flags)), str(cache._sre.MAGIC))  # the line cue's entry, beside another
+    program = kept[name]
+    words = array.array("I", program[1])
     assert words.tolist() == re._compiler._code(re._parser.parse(source, flags), flags)  # type: ignore[attr-defined]
 
-    def with_words(changed: list[int]) -> str:
-        return json.dumps([program[0], base64.b64encode(array.array("I", changed).tobytes()).decode(), *program[2:]])
+    def with_program(changed: list[object]) -> bytes:
+        return marshal.dumps({**kept, name: changed})
 
-    broken_programs = [
-        entry.read_text(encoding="ascii")[:100],  # cut short
+    def with_words(changed: list[int]) -> bytes:
+        return with_program([program[0], array.array("I", changed).tobytes(), *program[2:]])
+
+    broken_entries = [
+        entry.read_bytes()[:100],  # cut short
         with_words([*words[:5], 999_999, *words[6:]]),  # an opcode sre refuses
         with_words(words[:-1].tolist()),  # a program without its end
-        json.dumps([program[0], program[1][:-3], *program[2:]]),  # words cut inside one
-        json.dumps([program[0], "not base64!", *program[2:]]),
-        json.dumps(program[:3]),  # a record of another shape
-        json.dumps({"not": "a program"}),
+        with_program([program[0], program[1][:-3], *program[2:]]),  # words cut inside one
+        with_program([program[0], "not bytes", *program[2:]]),
+        with_program(program[:3]),  # a record of another shape
+        with_program({"not": "a program"}),  # type: ignore[list-item]
+        marshal.dumps(["not", "a dict"]),
     ]
-    for broken in broken_programs:
-        entry.write_text(broken, encoding="ascii")
+    for broken in broken_entries:
+        entry.write_bytes(broken)
+        cache._programs.cache_clear()  # read as a new process does
         assert cache.compiled(source, flags, tmp_path) == expected
-        assert json.loads(entry.read_text(encoding="ascii")) == program  # rewritten whole
+        assert marshal.loads(entry.read_bytes())[name] == program  # compiled again and kept
     (tmp_path / "file").write_text("", encoding="ascii")
     assert cache.compiled(source, flags, tmp_path / "file" / "cache") == expected  # a folder under a file
 

@@ -1239,11 +1239,16 @@ def _lead_tables() -> tuple[_StringTable, _StringTable, _StringTable]:
 
 # Per size, the cues a stripped line of that size may match (LINE_CUE_MAX_LENGTH), as bits; the
 # cues without trigger words, as bits.
-_CUES_UP_TO = np.array(
-    [sum(1 << bit for bit, longest in enumerate(LINE_CUE_MAX_LENGTH) if size <= longest)
-     for size in range(max(LINE_CUE_MAX_LENGTH) + 2)],
-    dtype=np.int64,
-)  # fmt: skip
+def _cues_up_to() -> np.ndarray:
+    """_CUES_UP_TO: each cue's bit set on the sizes up to its LINE_CUE_MAX_LENGTH, one slice per cue
+    (the sum over the cues for each size, in Python, took ~1.5 ms of every start)."""
+    bits = np.zeros(max(LINE_CUE_MAX_LENGTH) + 2, dtype=np.int64)
+    for bit, longest in enumerate(LINE_CUE_MAX_LENGTH):
+        bits[: longest + 1] |= 1 << bit
+    return bits
+
+
+_CUES_UP_TO = _cues_up_to()
 _UNTRIGGERED_BITS = sum(1 << bit for bit, words in enumerate(_TRIGGERS) if words is None)
 _CUE_BITS = np.arange(len(_LINE_CUES), dtype=np.int64)
 

@@ -558,14 +558,25 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
 def hash_set(keys: U64) -> tuple[U64, npt.NDArray[np.bool_]]:
     """An open-addressing table of ``keys`` for :func:`doc_signals` (slots, and which are used)."""
     size = _table_size(len(keys))
+    mask = size - 1
+    # The distinct keys in ascending order (np.unique's; not np.unique: it imports numpy.ma, 7 ms),
+    # each placed at its home slot or the first free one after it, in that order. The probing runs
+    # on the home slots as small Python ints and a list; the keys are written in one assignment
+    # (a loop over the keys as Python ints, sorting them and writing them one slot at a time, cost
+    # four times as much: 3.6 ms for the stop words of the 181 Scrapinghub pages' eight languages).
+    ordered = np.sort(keys.astype(np.uint64, copy=False))
+    if ordered.shape[0] > 1:
+        ordered = ordered[np.append(True, ordered[1:] != ordered[:-1])]
+    taken = [False] * size
+    places = []
+    for slot in (ordered & np.uint64(mask)).tolist():
+        while taken[slot]:
+            slot = (slot + 1) & mask
+        taken[slot] = True
+        places.append(slot)
     table = np.zeros(size, dtype=np.uint64)
-    used = np.zeros(size, dtype=np.bool_)
-    for key in sorted(set(keys.tolist())):  # np.unique's order; not np.unique: it imports numpy.ma (7 ms)
-        slot = int(key) & (size - 1)
-        while used[slot]:
-            slot = (slot + 1) & (size - 1)
-        table[slot], used[slot] = key, True
-    return table, used
+    table[places] = ordered
+    return table, np.array(taken, dtype=np.bool_)
 
 
 @kernel

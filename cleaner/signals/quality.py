@@ -104,6 +104,7 @@ class QualityMeasurer:
         self._tables: tuple[Any, Any] | None = None
         self._stop_hashes: dict[str, Any] = {}
         self._stop_lists: dict[str, list[str]] | None = None
+        self._stop_file: tuple[bytes, str] | None = None  # stopwords.json's bytes and their digest
         self._compiled: Any = None
         self._chunks: dict[str, tuple[int, ...]] = {}  # token starts of the chunks the numpy passes hand to the loop
 
@@ -162,14 +163,16 @@ class QualityMeasurer:
         """The stop words of ``lang`` in the package's stopwords.json, read back from cleaner's cache
         after the first process: parsing the whole file (200 KB, every language) took 3 ms of each
         process, a language's entry takes a tenth of a millisecond."""
-        data = resources.files("cleaner.signals").joinpath("stopwords.json").read_bytes()
+        if self._stop_file is None:  # read and hashed once, not once per language (0.5 ms each)
+            data = resources.files("cleaner.signals").joinpath("stopwords.json").read_bytes()
+            self._stop_file = data, blake2b(data, digest_size=16).hexdigest()  # the key of its bytes, not decoded
+        data, digest = self._stop_file
 
         def parse() -> list[str]:
             if self._stop_lists is None:
                 self._stop_lists = json.loads(data.decode("utf-8"))["languages"]
             return self._stop_lists.get(lang, [])
 
-        digest = blake2b(data, digest_size=16).hexdigest()  # the key of the file's bytes, not decoded
         words: list[str] = derived("stopwords", cache_key(digest, lang), parse)
         return words
 

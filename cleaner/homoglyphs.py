@@ -735,6 +735,16 @@ _DIGIT_SUFFIXES = frozenset(
 )
 
 
+def may_hold_lookalikes(text: str) -> bool:
+    """Whether ``text`` holds a Cyrillic or Greek letter, the only lookalikes repaired: without
+    one, :func:`find_lookalike_repairs` finds nothing (its first test).
+
+    >>> may_hold_lookalikes("caf\N{LATIN SMALL LETTER E WITH ACUTE}"), may_hold_lookalikes("x\N{GREEK SMALL LETTER MU}")
+    (False, True)
+    """
+    return not text.isascii() and _FOREIGN_RE.search(text) is not None
+
+
 def find_lookalike_repairs(text: str) -> list[Repair]:
     """The words of ``text`` that carry lookalike letters, with their repaired spelling, in text order.
 
@@ -886,5 +896,6 @@ __all__ = [
     "apply_repairs",
     "find_lookalike_repairs",
     "letter_script",
+    "may_hold_lookalikes",
     "repair_lookalikes",
 ]

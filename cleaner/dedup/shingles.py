@@ -71,10 +71,10 @@ def repairs_nothing(text: str) -> bool:
     if text.isascii():
         return True
     try:
-        from cleaner.homoglyphs import _FOREIGN_RE  # what repair_lookalikes tests first
+        from cleaner.homoglyphs import may_hold_lookalikes  # what repair_lookalikes tests first
     except ImportError:
         return True
-    return _FOREIGN_RE.search(text) is None
+    return not may_hold_lookalikes(text)
 
 
 def dedup_key(text: str) -> str:

@@ -91,7 +91,7 @@ def report_line(doc: Document) -> bytes:
         except TypeError:  # what orjson refuses: the general path decides
             pass
         else:
-            return line if line.isascii() else escape_line_breakers(line)  # its first test, inline
+            return escape_line_breakers(line)
     record = document_record(doc)
     dup = doc.duplicate
     if (

@@ -265,7 +265,7 @@ class Dedup:
             # is, has the key's offsets: each character folds to one or more, never to none, so
             # the same length means one each. ASCII texts, and most others ("é", curly quotes):
             # 27 ms of _key_spans' repairs piece by piece over the 181 Scrapinghub pages.
-            if key_lengths[i] == len(text) and (text.isascii() or repairs_nothing(text)):
+            if key_lengths[i] == len(text) and repairs_nothing(text):
                 continue
             if key_spans is spans:
                 key_spans = spans.copy()

@@ -519,7 +519,7 @@ _LAYOUT_CODE = """def layout(metadata, text):
         line = _template % ({values},)
     except (KeyError, TypeError):  # a field the metadata lacks; orjson.JSONEncodeError
         return None
-    return line if line.isascii() else _escape(line)  # escape_line_breakers' first test, inline
+    return _escape(line)
 """
 
 

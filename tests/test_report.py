@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Source, Unit
-from cleaner.report import Report, document_record, dumps_record, report_line
+from cleaner.report import Report, document_record, dumps_record, plain_float, plain_floats, report_line
 
 reasons = st.sampled_from([Reason.NAV, Reason.AD, Reason.TEMPLATE])
 
@@ -21,8 +21,10 @@ reasons = st.sampled_from([Reason.NAV, Reason.AD, Reason.TEMPLATE])
 def documents(draw) -> Document:
     text = draw(st.text(max_size=20))
     drops = tuple(
-        Drop("boilerplate", r, Unit.LINE, draw(st.text(max_size=5))) for r in draw(st.lists(reasons, max_size=3))
-    )
+        Drop(draw(st.sampled_from(["boilerplate", "dedup"])), r, draw(st.sampled_from([Unit.LINE, Unit.BLOCK])),
+             draw(st.text(max_size=5)))
+        for r in draw(st.lists(reasons, max_size=3))
+    )  # fmt: skip
     edits = tuple(Edit(f, n) for f, n in draw(st.dictionaries(st.sampled_from(["a", "b"]), st.integers(1, 9))).items())
     passages = tuple(
         PassageMatch(0, 5, "words", draw(st.sampled_from(["p", "q"])), 0.9) for _ in range(draw(st.integers(0, 2)))
@@ -75,6 +77,8 @@ def test_a_batch_counts_as_its_documents_one_by_one(docs: list[Document]) -> Non
         one_by_one.add_document(d)
     batched.add_documents(docs)
     assert batched == one_by_one
+    for name in ("drops", "drop_chars", "rejections", "edits", "clusters"):  # keys in the same order too
+        assert list(getattr(batched, name).items()) == list(getattr(one_by_one, name).items()), name
 
 
 def test_record_of_an_error() -> None:
@@ -100,10 +104,14 @@ _texts = st.text(alphabet=st.one_of(st.characters(), st.sampled_from('"\\\x00\x1
 _values = st.one_of(_floats, st.integers(), st.integers(min_value=2**63), st.text(max_size=4), st.none())
 
 
+_offsets = st.one_of(st.tuples(st.integers(0, 2**70), st.integers(0, 9)), st.just((None, None)), st.just((2, None)))
+
+
 @st.composite
 def report_documents(draw) -> Document:
     drops = tuple(
-        Drop("boilerplate", Reason.NAV, Unit.LINE, draw(_texts), 0, 3) for _ in range(draw(st.integers(0, 2)))
+        Drop("boilerplate", Reason.NAV, Unit.LINE, draw(_texts), *draw(_offsets), draw(st.sampled_from(["", "d"])))
+        for _ in range(draw(st.integers(0, 2)))
     )
     edits = tuple(
         Edit(draw(_texts), draw(st.integers(0, 2**70)), (draw(_texts),)) for _ in range(draw(st.integers(0, 1)))
@@ -111,10 +119,17 @@ def report_documents(draw) -> Document:
     passages = tuple(PassageMatch(0, 5, draw(_texts), "p", draw(_floats)) for _ in range(draw(st.integers(0, 2))))
     duplicate = draw(st.one_of(st.none(), st.builds(DuplicateOf, st.just("c"), st.just("d"), _floats)))
     signals = draw(st.dictionaries(st.sampled_from(["lang", "lang_score", "words", "ratio"]), _values))
-    return Document(
+    doc = Document(
         id=draw(_texts), text=draw(_texts), source=Source(draw(_texts), draw(st.none() | st.integers(1, 9))),
         drops=drops, edits=edits, passages=passages, duplicate=duplicate, signals=signals,
     )  # fmt: skip
+    return doc.reject(Reason.QUALITY_TOO_SHORT, draw(_texts)) if draw(st.booleans()) else doc
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_values, st.booleans(), st.integers(-(2**70), 2**70)), max_size=6))
+def test_plain_floats_is_plain_float_of_each(values: list[object]) -> None:
+    assert plain_floats(values) == all(map(plain_float, values))
 
 
 @settings(max_examples=500, deadline=None)

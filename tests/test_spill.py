@@ -54,6 +54,16 @@ def test_spilled_documents_come_back_equal(shape: str) -> None:
         assert all(type(p) is PassageMatch for p in after.passages)
 
 
+def test_a_batch_of_drops_is_spilled_flat() -> None:
+    """A column of tuples of records goes as each document's count and every record's values,
+    not as a list per document (and comes back as each document's tuple)."""
+    docs = [_full_document(), Document(id="plain", text="t"), _full_document()]
+    columns = _spill_rows(docs)
+    drops = columns[[f.name for f in dataclasses.fields(Document)].index("drops")]
+    assert list(drops.counts) == [2, 0, 2] and len(drops.rows) == 4
+    assert _unspill_rows(pickle.loads(pickle.dumps(columns))) == docs
+
+
 def test_markup_a_sink_never_writes_is_left_out_of_the_spill() -> None:
     doc = _full_document()
     (back,) = _unspill_rows(_spill_rows([doc], keep_html=False))

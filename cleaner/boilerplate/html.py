@@ -267,7 +267,7 @@ def _parse(html: str | bytes, chrome: bool = True) -> tuple[LexborNode | None, l
     hold text a reader never sees, so each leaves a ``boilerplate.markup`` Drop, and each
     removed navigation bar, site header or site footer a ``boilerplate.nav`` Drop.
     """
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(html, options=_WITHOUT_EVENTS)
     _strip(tree)
     drops: list[Drop] = []
     root = tree.body or tree.root
@@ -309,9 +309,12 @@ def _judge_class(cues: ClassCues, names: str) -> Reason | None:
 def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     """Flatten the tree under ``root`` into blocks and elements, as columns, in document order.
 
-    One C-level pre-order traversal; the open elements are tracked by comparing each node's
-    parent with the top of a stack, which keeps the per-node Python work small (speed is an
-    acceptance point: re-check with the benchmark after touching this loop).
+    The children of each open element are read by an iterator of lexbor's (whitespace-only text
+    skipped in C), one iterator a level on a stack: an element closes when its iterator runs out,
+    so no node's parent is looked up, and the per-node Python work stays small (speed is an
+    acceptance point: re-check with the benchmark after touching this loop). Against one
+    pre-order traversal that compared each node's parent with the top of a stack of open
+    elements: 303 -> 280 ms over the 181 Scrapinghub pages, in process; the same blocks.
     """
     texts: list[str] = []
     link_col: list[int] = []
@@ -323,10 +326,11 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     el_parents: list[int] = []
     el_ends: list[int] = []
     path: list[int] = []  # element ids of the open tracked elements
-    # The open elements, innermost last: their lexbor node ids (to detect when we leave
-    # them) and their kinds (_NODE_KINDS); plain inline elements (_FORMAT, _LINK) are not in path.
-    open_mem: list[int] = []
+    # The open elements' kinds (_NODE_KINDS), innermost last, and the iterators of their parents'
+    # children, where the walk goes on when they close (one fewer: the root's is ``it`` at the
+    # start); plain inline elements (_FORMAT, _LINK) are not in path.
     open_kinds: list[int] = []
+    iterators: list[Iterator[LexborNode]] = []
     block_tags: list[str] = [""]
     pieces: list[str] = []  # text of the block being built; only real text makes it non-empty
     links = 0  # characters of link text in it
@@ -336,6 +340,7 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     add_path, add_parent, add_tag, add_names, add_end = (
         path.append, el_parents.append, el_tags.append, el_names.append, el_ends.append,
     )  # fmt: skip
+    add_kind, add_iterator = open_kinds.append, iterators.append
 
     add_text, add_links, add_owner, add_block_tag, add_joined = (
         texts.append, link_col.append, owner_col.append, block_tag_col.append, joined_col.append,
@@ -355,7 +360,7 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
         links = 0
 
     # Text nodes of ASCII whitespace alone (indentation between tags: two fifths of a page's nodes)
-    # are skipped by the traversal; the space one adds matters only between two pieces of text
+    # are skipped by the iterators; the space one adds matters only between two pieces of text
     # that do not already meet at a space, where _blank_between looks for one (walk 377 -> 347 ms
     # over the 181 Scrapinghub pages, in process; same blocks).
     last_text = root  # the node of pieces[-1] when that is text
@@ -366,93 +371,89 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     kinds: dict[int, int] = {}
     tag_names: dict[int, str] = {}
     kind_of = kinds.get
-    for node in root.traverse(include_text=True, skip_empty=True):
-        tag_id = node.tag_id
-        kind = kind_of(tag_id)
-        if kind is None:
-            tag = node.tag
-            kind = kind_of_tag(tag, _ELEMENT)
-            if tag is not None and tag_id < _DYNAMIC_TAG_IDS:
-                kinds[tag_id] = kind
-                tag_names[tag_id] = tag
-        if kind == _TEXT:
-            value = node.text_content or ""
-            if value.isspace():
-                # Other whitespace (no-break spaces): a space is all it adds, and which element it
-                # belongs to cannot change the text, so skip the (costly) parent lookup.
-                if pieces:
-                    add_piece(" ")
-                continue
-        elif kind == _SKIP:
-            continue
-        if open_mem:
-            # Every node below the root has a parent (and the root comes first, with none open).
-            parent_mem = node.parent.mem_id  # type: ignore[union-attr]
-            while open_mem[-1] != parent_mem:
-                open_mem.pop()
-                closing = open_kinds.pop()
-                if closing <= _LINK:  # a plain inline element: a link, or formatting
-                    if closing:
-                        link_depth -= 1
-                    continue
-                if closing != _ELEMENT:  # a block (_BLOCK or _LI)
+    it: Iterator[LexborNode] = iter((root,))  # the root is the first node, as in a pre-order walk
+    while True:
+        for node in it:
+            tag_id = node.tag_id
+            kind = kind_of(tag_id)
+            if kind is None:
+                tag = node.tag
+                kind = kind_of_tag(tag, _ELEMENT)
+                if tag is not None and tag_id < _DYNAMIC_TAG_IDS:
+                    kinds[tag_id] = kind
+                    tag_names[tag_id] = tag
+            if kind == _TEXT:
+                value = node.text_content or ""
+                if value.isspace():
+                    # Other whitespace (no-break spaces): a space is all it adds.
                     if pieces:
-                        flush(closing == _LI)  # before the pop: the block belongs to this element
-                    block_tags.pop()
-                el_ends[path.pop()] = len(el_tags)
-                if not open_mem:
-                    break
-        if kind == _TEXT:
-            if pieces and not pieces[-1][-1:].isspace() and not value[:1].isspace() and _blank_between(last_text, node):
-                add_piece(" ")
-            add_piece(value)
-            last_text = node
-            if link_depth:
-                links += len(value.strip())
-            continue
-        if kind <= _LINK:
-            # Formatting and links: never a container and rarely a widget, so no class check
-            # and no element of their own (about half of all elements; speed).
-            link_depth += kind
-            open_kinds.append(kind)
-            open_mem.append(node.mem_id)
-            continue
-        if kind == _BR:
-            if pieces:
-                flush(True)
-            continue
-        attrs = node.attributes
-        names = ""
-        if attrs:
-            cls = attrs.get("class")
-            names = cls or ""
-            if len(attrs) != (cls is not None):  # attributes besides a class (most elements: none)
-                get = attrs.get
-                others = (get("id"), get("role"), get("itemprop"))
-                if others != _NO_NAMES:
-                    names = " ".join(filter(None, (cls, *others)))
-        tag = tag_names.get(tag_id) or node.tag  # by name: a tag lexbor does not know
-        if kind != _ELEMENT:  # a block-level element
-            if pieces:
-                flush(False)
-            block_tags.append(tag)  # type: ignore[arg-type]  # an element's tag: _NODE_KINDS skips None
-        eid = len(el_tags)
-        add_parent(path[-1] if path else -1)
-        add_path(eid)
-        add_tag(tag)  # type: ignore[arg-type]
-        add_names(names)
-        add_end(0)
-        open_mem.append(node.mem_id)
-        open_kinds.append(kind)
-    while open_kinds:
-        closing = open_kinds.pop()
-        if closing <= _LINK:
-            continue
-        if closing != _ELEMENT:
-            if pieces:
-                flush(closing == _LI)
-            block_tags.pop()
-        el_ends[path.pop()] = len(el_tags)
+                        add_piece(" ")
+                    continue
+                if (
+                    pieces
+                    and not pieces[-1][-1:].isspace()
+                    and not value[:1].isspace()
+                    and _blank_between(last_text, node)
+                ):
+                    add_piece(" ")
+                add_piece(value)
+                last_text = node
+                if link_depth:
+                    links += len(value.strip())
+                continue
+            if kind == _SKIP:
+                continue
+            if kind <= _LINK:
+                # Formatting and links: never a container and rarely a widget, so no class check
+                # and no element of their own (about half of all elements; speed).
+                link_depth += kind
+                add_kind(kind)
+                add_iterator(it)
+                it = node.iter(True, True)  # its children, text included, whitespace-only text skipped
+                break
+            if kind == _BR:
+                if pieces:
+                    flush(True)
+                continue
+            attrs = node.attributes
+            names = ""
+            if attrs:
+                cls = attrs.get("class")
+                names = cls or ""
+                if len(attrs) != (cls is not None):  # attributes besides a class (most elements: none)
+                    get = attrs.get
+                    others = (get("id"), get("role"), get("itemprop"))
+                    if others != _NO_NAMES:
+                        names = " ".join(filter(None, (cls, *others)))
+            tag = tag_names.get(tag_id) or node.tag  # by name: a tag lexbor does not know
+            if kind != _ELEMENT:  # a block-level element
+                if pieces:
+                    flush(False)
+                block_tags.append(tag)  # type: ignore[arg-type]  # an element's tag: _NODE_KINDS skips None
+            eid = len(el_tags)
+            add_parent(path[-1] if path else -1)
+            add_path(eid)
+            add_tag(tag)  # type: ignore[arg-type]
+            add_names(names)
+            add_end(0)
+            add_kind(kind)
+            add_iterator(it)
+            it = node.iter(True, True)
+            break
+        else:
+            # ``it`` ran out: the innermost open element closes (none: the walk is done).
+            if not iterators:
+                break
+            it = iterators.pop()
+            closing = open_kinds.pop()
+            if closing <= _LINK:  # a plain inline element: a link, or formatting
+                link_depth -= closing
+                continue
+            if closing != _ELEMENT:  # a block (_BLOCK or _LI)
+                if pieces:
+                    flush(closing == _LI)  # before the pop: the block belongs to this element
+                block_tags.pop()
+            el_ends[path.pop()] = len(el_tags)
     if pieces:
         flush(False)
     # Tag cues now; class cues are judged later, and only for elements with text under them.
@@ -462,7 +463,7 @@ def _walk(root: LexborNode) -> tuple[Blocks, Elements]:
     )
 
 
-_ASCII_SPACE = " \t\n\x0c\r"  # what traverse(skip_empty=True) counts as whitespace
+_ASCII_SPACE = " \t\n\x0c\r"  # what iter(skip_empty=True) counts as whitespace
 
 
 def _blank_between(first: LexborNode, last: LexborNode) -> bool:

@@ -682,20 +682,30 @@ def context_features_many(pages: Sequence[Analysis], scores: np.ndarray) -> np.n
     ends = np.array(local_ends, dtype=np.intp) + base[page_of_slot]
     is_root = local_parent == -2
     ends[is_root] = roots + 1  # a root's slot: the run of its page
-    # Summed up the tree on Python floats (the same additions in the same order as on the
-    # arrays' elements, without a numpy scalar per access: a third of this function's time).
     # The characters are whole numbers: summed over each subtree (a run of slots) in any order.
     chars_own = np.bincount(where, size, minlength=n_slots)
     char_sum = subtree_sums(chars_own, ends)
     char_sum[roots] = np.bincount(page_of_slot, chars_own, minlength=count)
-    # The scores are not: added up the tree, children last to first. An element without blocks
-    # under it adds 0.0, which changes no sum: only those with blocks are visited (a page's
-    # additions stay in its slots: the pages' order between them changes nothing).
-    scores_up = np.bincount(where, weighted, minlength=n_slots).tolist()
-    parents = parent.tolist()
-    for eid in np.flatnonzero((char_sum != 0) & ~is_root)[::-1].tolist():
-        scores_up[parents[eid]] += scores_up[eid]
-    score_sum = np.array(scores_up)
+    # The scores are not: added up the tree, each element into its parent once its own subtree is
+    # summed, a parent's children last to first. An element without blocks under it adds 0.0, which
+    # changes no sum: only those with blocks are visited (a page's additions stay in its slots: the
+    # pages' order between them changes nothing). All the elements of one depth at once, the deepest
+    # first: np.add.at adds in the order given, so each parent gets the additions of the loop from
+    # the last element up, in its order (context_features_many 37.1 -> 34.7 ms for the 181
+    # Scrapinghub pages, in process, medians of 7 alternated runs; the same bits there and on the
+    # WCXB pages).
+    # An element's depth is the number of slots before it less those closed by then (the
+    # elements before it that are not its ancestors, and earlier pages' slots).
+    score_sum = np.bincount(where, weighted, minlength=n_slots)
+    visited = np.flatnonzero((char_sum != 0) & ~is_root)
+    if visited.size:
+        closed = np.cumsum(np.bincount(ends, minlength=n_slots + 1)[: n_slots])
+        depth = visited - closed[visited]
+        order = np.lexsort((-visited, -depth))  # deepest first; in a depth, the last first
+        visited, depth = visited[order], depth[order]
+        cuts = np.flatnonzero(depth[1:] != depth[:-1]) + 1
+        for level in np.split(visited, cuts):
+            np.add.at(score_sum, parent[level], score_sum[level])
     mean = score_sum / np.maximum(char_sum, 1.0)
     page_chars = np.bincount(page_of_block, size, minlength=count)  # whole numbers
     total = page_chars[page_of_block]

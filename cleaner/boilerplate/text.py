@@ -164,6 +164,33 @@ def split_lines(text: str) -> list[Line]:
 _LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines ends a line at
 
 
+def _split_columns(text: str) -> tuple[list[str], list[int]]:
+    """split_lines of ``text`` as columns: each line's text and its end (a line starts where the
+    one before ends). Without a Line per line (a tuple each, a third of split_lines' time on the
+    text dump): where every line ends with a one-character break (all but the texts with
+    "\\r\\n"), its text is str.splitlines' and its end one more than the sum of the lengths so far.
+
+    >>> _split_columns("a\\nbc"), _split_columns("a\\r\\nb\\n")
+    ((['a', 'bc'], [2, 4]), (['a', 'b'], [3, 5]))
+    """
+    texts = text.splitlines()
+    lengths = list(map(len, texts))
+    # The lines that end with a break: all but the last where the text does not end with one.
+    ended = len(texts) - (text[-1:] not in _LINE_ENDS) if texts else 0
+    if len(text) - sum(lengths) != ended:  # some break of two characters ("\r\n")
+        lines = split_lines(text)
+        return list(map(_LINE_TEXT, lines)), list(map(_LINE_END, lines))
+    ends = list(map(operator.add, itertools.accumulate(lengths), itertools.count(1)))
+    if ended < len(texts):
+        ends[-1] -= 1
+    return texts, ends
+
+
+def _lines_of(texts: list[str], ends: list[int]) -> list[Line]:
+    """The Lines of columns (_split_columns, _unit_columns): each starts where the one before ends."""
+    return list(map(Line, texts, itertools.chain((0,), ends), ends))
+
+
 def is_paragraph(line: str) -> bool:
     """A line that reads like article prose: ten words ending like a sentence, or 25 words
     with some punctuation; a blurb cut short with "..." is not prose. (Sentence-length
@@ -282,17 +309,18 @@ def unit_facts(lines: list[Line]) -> UnitFacts:
 
 def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     """unit_facts of each page (see _unit_facts_batch)."""
-    return _unit_facts_batch(pages)[0]
+    return _unit_facts_batch([list(map(_LINE_TEXT, lines)) for lines in pages])[0]
 
 
-def _unit_facts_batch(pages: Sequence[list[Line]]) -> tuple[list[UnitFacts], _FlatFacts | None]:
-    """unit_facts of each page, and the _FlatFacts of their non-blank units (None where a unit
-    holds a line break of its own), the words of all their ASCII lines counted in one pass over their
-    bytes (a word_count call per line was half the cost of the facts), and each column of facts
+def _unit_facts_batch(pages: Sequence[list[str]]) -> tuple[list[UnitFacts], _FlatFacts | None]:
+    """unit_facts of each page (the texts of its units), and the _FlatFacts of their non-blank
+    units (None where a unit holds a line break of its own), the words of all their ASCII lines
+    counted in one pass over their bytes (a word_count call per line was half the cost of the
+    facts), and each column of facts
     worked out for the non-blank units of all pages at once (_flat_facts): a page without blank
     units (all but a few of the text dump's) takes its stretch of each, the others are filled
     in unit by unit."""
-    page_texts = [list(map(str.strip, map(_LINE_TEXT, lines))) for lines in pages]
+    page_texts = [list(map(str.strip, texts)) for texts in pages]
     flat = list(filter(None, itertools.chain.from_iterable(page_texts)))
     word_counts, byte_rows = _word_counts(flat)
     word_column, end_column, paragraph_column, sentence_column, date_column, arrays = _flat_facts(
@@ -321,6 +349,7 @@ def _unit_facts_batch(pages: Sequence[list[Line]]) -> tuple[list[UnitFacts], _Fl
 
 
 _LINE_TEXT = operator.itemgetter(0)  # Line.text, from C
+_LINE_END = operator.itemgetter(2)  # Line.end
 _LAST_CHARACTER = operator.itemgetter(-1)
 # A unit's dates as _flat_facts starts them, by whether its counted bytes rule a date out.
 _DATES_FROM_RULED_OUT = np.array([None, False], dtype=object)
@@ -406,9 +435,9 @@ def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None]:
     return counts, rows
 
 
-def _cue_verdicts(lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
+def _cue_verdicts(lines: Sequence[object], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
     """Verdicts from cues alone: line texts (``cue_reasons``: LineCues.judge_page of them),
-    breadcrumbs, and teaser runs after a header."""
+    breadcrumbs, and teaser runs after a header (of the units ``lines``: only their number is read)."""
     verdicts: list[Reason | None] = [None] * len(lines)
     paragraph, words, related = facts.paragraph, facts.words, Reason.RELATED
     in_related = 0  # how many more lines a related-articles header may still take
@@ -792,8 +821,9 @@ def _looks_like_title(facts: UnitFacts, i: int) -> bool:
     )
 
 
-def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFacts) -> dict[int, int]:
-    """Short lines that follow a line ending with a colon, mapped to that line's index.
+def _list_items(lines: Sequence[object], verdicts: list[Reason | None], facts: UnitFacts) -> dict[int, int]:
+    """Short lines that follow a line ending with a colon, mapped to that line's index (of the
+    units ``lines``: only their number is read).
 
     "Dynamic programming makes use of:" then "Memoization", "Optimal substructure": a list
     the text introduces, not a menu. The list ends at a blank line, a cue, a paragraph, or
@@ -815,11 +845,12 @@ def _list_items(lines: list[Line], verdicts: list[Reason | None], facts: UnitFac
 
 
 def _cued_verdicts(
-    lines: list[Line], facts: UnitFacts, cue_reasons: list[Reason | None]
+    lines: list[str], facts: UnitFacts, cue_reasons: list[Reason | None]
 ) -> tuple[list[Reason | None], dict[int, int] | None, bool]:
-    """A page's verdicts as far as the cues go: the cues' verdicts, the list items (None where the
-    text shows no page chrome: then only cues may drop anything), and whether the page's
-    article spans are to be scored (then _span_verdicts finishes its verdicts)."""
+    """A page's verdicts (of its units' texts ``lines``) as far as the cues go: the cues'
+    verdicts, the list items (None where the text shows no page chrome: then only cues may drop
+    anything), and whether the page's article spans are to be scored (then _span_verdicts
+    finishes its verdicts)."""
     verdicts = _cue_verdicts(lines, facts, cue_reasons)
     cued = len(verdicts) - verdicts.count(None)
     listed = _list_items(lines, verdicts, facts)
@@ -828,11 +859,11 @@ def _cued_verdicts(
         menu_items = sum(
             1
             for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
-            if verdict is None and i not in listed and is_menu_item(line.text, words[i])
+            if verdict is None and i not in listed and is_menu_item(line, words[i])
         )
         # Section titles of a table ("CORN", "Fob Paranagua") look like menu items; a table has
         # more rows of figures than titles.
-        if menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= sum(1 for line in lines if is_figures_row(line.text)):
+        if menu_items < CHROME_MIN_MENU_ITEMS or menu_items <= sum(1 for line in lines if is_figures_row(line)):
             # No sign of page chrome (a newswire story, a book, a clean article): short lines
             # here are tables, lists and headings, so only cues may drop anything.
             return verdicts, None, False
@@ -908,17 +939,38 @@ def paragraph_units(lines: list[Line]) -> list[Line]:
     >>> [u.text for u in paragraph_units(split_lines(text * 3))][:1]
     ['Shares of the company rose sharply in early trading on Monday after the results, dealers said.']
     """
-    lengths = sorted(map(len, map(str.rstrip, filter(str.strip, map(_LINE_TEXT, lines)))))
+    width = _wrap_width(list(map(_LINE_TEXT, lines)))
+    return lines if width is None else _joined_units(lines, width)
+
+
+def _unit_columns(text: str) -> tuple[list[str], list[int]]:
+    """paragraph_units of split_lines(text) as columns (see _split_columns): each unit's text and end."""
+    texts, ends = _split_columns(text)
+    width = _wrap_width(texts)
+    if width is None:
+        return texts, ends
+    units = _joined_units(_lines_of(texts, ends), width)
+    return list(map(_LINE_TEXT, units)), list(map(_LINE_END, units))
+
+
+def _wrap_width(texts: list[str]) -> int | None:
+    """The width the lines of ``texts`` are hard-wrapped at (see paragraph_units), or None."""
+    lengths = sorted(map(len, map(str.rstrip, filter(str.strip, texts))))
     if len(lengths) < WRAP_MIN_LINES:
-        return lines
+        return None
     width = lengths[(len(lengths) - 1) * 9 // 10]
     if not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
-        return lines
+        return None
     # Wrapped text breaks lines mid-sentence; one-block-per-line text ends them with a stop.
-    full = [line.text.rstrip() for line in lines if len(line.text.rstrip()) >= 0.5 * width]
+    full = [text.rstrip() for text in texts if len(text.rstrip()) >= 0.5 * width]
     broken = sum(1 for body in full if _SENTENCE_END.search(body) is None)
     if len(full) < 0.5 * len(lengths) or broken < 0.5 * len(full):
-        return lines
+        return None
+    return width
+
+
+def _joined_units(lines: list[Line], width: int) -> list[Line]:
+    """The units of hard-wrapped ``lines`` (wrapped at ``width``: see paragraph_units)."""
     units: list[Line] = []
     group: list[Line] = []
 
@@ -1407,27 +1459,40 @@ def judge_lines(text: str) -> tuple[list[Line], list[Reason | None], bool]:
 
 
 def _judge(text: str, cues: LineCues) -> tuple[list[Line], list[Reason | None], bool, UnitFacts]:
-    return _judge_many([text], cues)[0]
+    units, ends, verdicts, chrome, facts = _judge_many([text], cues)[0]
+    return _lines_of(units, ends), verdicts, chrome, facts
 
 
-def _judge_many(texts: Sequence[str], cues: LineCues) -> list[tuple[list[Line], list[Reason | None], bool, UnitFacts]]:
-    """_judge of each text, the cues of all their lines judged together (LineCues.judge_pages) and
-    the article spans of all the pages that show chrome scored together (article_spans_many)."""
-    pages = [paragraph_units(split_lines(text)) for text in texts]
-    facts, flat = _unit_facts_batch(pages)
+class _Judged(NamedTuple):
+    """A text as _judge_many leaves it: its units (paragraph_units) as columns (_unit_columns: each
+    unit's text and end), their verdicts, whether the text shows page chrome, and their facts."""
+
+    texts: list[str]
+    ends: list[int]
+    verdicts: list[Reason | None]
+    chrome: bool
+    facts: UnitFacts
+
+
+def _judge_many(texts: Sequence[str], cues: LineCues) -> list[_Judged]:
+    """_judge of each text (its units as columns), the cues of all their lines judged together
+    (LineCues.judge_pages) and the article spans of all the pages that show chrome scored
+    together (article_spans_many)."""
+    pages = [_unit_columns(text) for text in texts]
+    facts, flat = _unit_facts_batch([units for units, _ in pages])
     cued = cues.judge_pages([page_facts.texts for page_facts in facts])
     first = [
-        _cued_verdicts(lines, page_facts, page_cued)
-        for lines, page_facts, page_cued in zip(pages, facts, cued, strict=True)
+        _cued_verdicts(units, page_facts, page_cued)
+        for (units, _), page_facts, page_cued in zip(pages, facts, cued, strict=True)
     ]
     scored = [k for k, (_, _, scores) in enumerate(first) if scores]
     spans = iter(_scored_spans([verdicts for verdicts, _, _ in first], facts, flat, scored))
     judged = []
-    for lines, page_facts, (verdicts, listed, scores) in zip(pages, facts, first, strict=True):
+    for (units, ends), page_facts, (verdicts, listed, scores) in zip(pages, facts, first, strict=True):
         if scores:
             assert listed is not None
             verdicts = _span_verdicts(page_facts, verdicts, listed, next(spans))
-        judged.append((lines, verdicts, listed is not None, page_facts))
+        judged.append(_Judged(units, ends, verdicts, listed is not None, page_facts))
     return judged
 
 
@@ -1455,8 +1520,8 @@ def classify_many(
     texts' pages at once (page_features): the same Drops, at a fraction of the per-page cost."""
     cues = LineCues() if cues is None else cues
     judged = _judge_many(texts, cues)
-    verdicts = [page_verdicts for _, page_verdicts, _, _ in judged]
-    chrome = [k for k, (_, _, shows_chrome, _) in enumerate(judged) if shows_chrome]
+    verdicts = [page.verdicts for page in judged]
+    chrome = [k for k, page in enumerate(judged) if page.chrome]
     if chrome and learned:
         if model is None:
             model = packaged(TEXT_MODEL)
@@ -1464,35 +1529,38 @@ def classify_many(
             for k, page_verdicts in zip(chrome, _model_verdicts([judged[k] for k in chrome], model), strict=True):
                 verdicts[k] = page_verdicts
     return [
-        [
-            assemble_drop(STAGE, reason, Unit.LINE, text[line.start : line.end], line.start, line.end, "")
-            for line, reason in zip(lines, page_verdicts, strict=True)
-            if reason is not None
-        ]
-        for text, (lines, _, _, _), page_verdicts in zip(texts, judged, verdicts, strict=True)
+        _drops(text, page.ends, page_verdicts)
+        for text, page, page_verdicts in zip(texts, judged, verdicts, strict=True)
     ]
 
 
-def _model_verdicts(
-    pages: list[tuple[list[Line], list[Reason | None], bool, UnitFacts]], model: TreeModel
-) -> list[list[Reason | None]]:
+def _drops(text: str, ends: list[int], verdicts: list[Reason | None]) -> list[Drop]:
+    """The Drops of the units (that end at ``ends``) of ``text`` with a verdict, in order."""
+    drops = []
+    for i in itertools.compress(range(len(verdicts)), verdicts):  # (a Reason is a non-empty string: true)
+        start, end = ends[i - 1] if i else 0, ends[i]
+        drops.append(assemble_drop(STAGE, verdicts[i], Unit.LINE, text[start:end], start, end, ""))
+    return drops
+
+
+def _model_verdicts(pages: list[_Judged], model: TreeModel) -> list[list[Reason | None]]:
     """The verdicts of pages that show chrome, once the scorer has read all their lines
     (model.keep_masks: each line's score only as far as its bar needs). A page without blank
     units (all but a few) starts with no verdict and gets one at each line the scorer drops,
     found for the whole batch at once: on the text dump it keeps 162,555 of its 232,692 lines,
     which a loop over every line set to None one by one."""
-    features = page_features([(verdicts, facts) for _, verdicts, _, facts in pages], True)
+    features = page_features([(page.verdicts, page.facts) for page in pages], True)
     # Each page's non-blank units: all of them where it has no blank one (a range, no list).
     units: list[Sequence[int]] = [
         range(len(facts.texts))
         if "" not in facts.texts
         else list(itertools.compress(range(len(facts.texts)), facts.texts))
-        for _, _, _, facts in pages
+        for facts in (page.facts for page in pages)
     ]
     reasons = list(
         itertools.chain.from_iterable(
-            verdicts if type(rows) is range else [verdicts[i] for i in rows]
-            for (_, verdicts, _, _), rows in zip(pages, units, strict=True)
+            page.verdicts if type(rows) is range else [page.verdicts[i] for i in rows]
+            for page, rows in zip(pages, units, strict=True)
         )
     )
     bars = bars_for(model.meta, "other")  # as for HTML blocks
@@ -1501,7 +1569,7 @@ def _model_verdicts(
     dropped: list[int] = np.flatnonzero(~np.concatenate(masks)).tolist() if masks else []  # rows of all pages
     out: list[list[Reason | None]] = []
     at = lo = 0  # the page's first row, and its first dropped one's place in ``dropped``
-    for (lines, verdicts, _, facts), rows, keep, length in zip(pages, units, masks, lengths, strict=True):
+    for (lines, _, verdicts, _, facts), rows, keep, length in zip(pages, units, masks, lengths, strict=True):
         stop = at + length
         hi = bisect.bisect_left(dropped, stop, lo)
         if not rows:
@@ -1520,7 +1588,7 @@ def _model_verdicts(
             if verdict is None:
                 # is_paragraph of the line: its facts say it, unless trailing space moves the end
                 # that _TRUNCATED reads.
-                text = lines[i].text
+                text = lines[i]
                 paragraph = is_paragraph(text) if text[-1:].isspace() else facts.paragraph[i]
                 verdict = Reason.LOW_SCORE if paragraph else Reason.SHORT
             page[i] = verdict

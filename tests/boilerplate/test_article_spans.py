@@ -150,7 +150,7 @@ def test_the_spans_of_a_batchs_scored_pages_are_their_oracle_spans(pages: list[t
     # _judge_many's form: the kinds from the batch's flat facts, some pages left out.
     T._spans_kernel()
     units = [T.split_lines("\n".join(lines)) for lines, _ in pages]
-    facts, flat = T._unit_facts_batch(units)
+    facts, flat = T._unit_facts_batch([[line.text for line in page] for page in units])
     verdicts = [
         T._cue_verdicts(page, page_facts, LineCues().judge_page(page_facts.texts))
         for page, page_facts in zip(units, facts, strict=True)

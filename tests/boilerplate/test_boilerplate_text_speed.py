@@ -283,3 +283,29 @@ def test_split_lines_is_the_loop_over_splitlines(text: str) -> None:
     lines = T.split_lines(text)
     assert [tuple(line) for line in lines] == _split_lines_oracle(text)
     assert all(type(line) is T.Line for line in lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab \t\r\né", "\r\n", *"\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"])).map("".join))
+def test_split_columns_are_the_lines_texts_and_ends(text: str) -> None:
+    # _judge_many's columns, made without a Line per line: split_lines' texts and ends.
+    lines = _split_lines_oracle(text)
+    assert T._split_columns(text) == ([line for line, _, _ in lines], [end for _, _, end in lines])
+
+
+_WRAPPED = (
+    "Shares of the company rose sharply in early\ntrading on Monday after the results, dealers said.\n\n"
+    "The board said it would\n  consider a buyback of its shares\nlater in the year, without a date.\n"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([_WRAPPED, _WRAPPED.replace("\n", "\r\n"), "Home\n", "\n", "Short line"]), max_size=6))
+def test_unit_columns_are_the_paragraph_units(parts: list[str]) -> None:
+    # Hard-wrapped or not, the units' texts and ends are paragraph_units', and each starts where
+    # the one before ends (the columns keep no starts).
+    text = "".join(parts)
+    units = T.paragraph_units(T.split_lines(text))
+    assert T._unit_columns(text) == ([unit.text for unit in units], [unit.end for unit in units])
+    assert [unit.start for unit in units] == [0, *(unit.end for unit in units)][: len(units)]
+    assert T._lines_of(*T._unit_columns(text)) == units

@@ -1040,6 +1040,7 @@ _LOWER_BYTES = np.array([ord("a") <= b <= ord("z") for b in range(256)])
 _CRUMB_BYTES = np.array([b in b"|>/\\" for b in range(256)])
 _SPACE_OR_WIDE_BYTES = np.array([b >= 0x80 or chr(b).isspace() for b in range(256)])
 _BYLINE_FIRST = np.array([chr(b) in "bBpPvVwW" for b in range(256)])  # by, von, par, por, posted, written
+_ASCII_LETTER_BYTES = np.array([b < 0x80 and chr(b).isalpha() for b in range(256)])  # [^\W\d_] on ASCII
 
 
 def _flag_rows(
@@ -1057,9 +1058,11 @@ def _flag_rows(
     ten, where the six checks of every line were a tenth of the text stage).
 
     Each test only rules out what the flag's own pattern cannot match on an ASCII line: its
-    first byte no lower-case letter (starts_lower), more than four words (is_menu_item), none
-    of the separators (is_breadcrumb), more than DATE_LINE_MAX_WORDS words or fewer than
-    DATE_LINE_MIN_DIGITS digits (is_date_line), a first byte that is a word character and
+    first byte no lower-case letter (starts_lower), more than four words, a first byte that is
+    no letter, or a digit, a mark of _PUNCT or a separator anywhere (is_menu_item: letters
+    joined by " ", "-", "'" or "&"), none of the separators (is_breadcrumb), more than
+    DATE_LINE_MAX_WORDS words or fewer than DATE_LINE_MIN_DIGITS digits (is_date_line), a
+    first byte that is a word character and
     starts none of the byline words (_BYLINE: ``\\W*`` matches nothing then), and a line that
     ends neither with "...", "]" nor white space nor a character beyond ASCII (_TRUNCATED:
     "...", "…" or "]", then white space).
@@ -1074,7 +1077,14 @@ def _flag_rows(
     count = np.array(words)
     maybe = (
         wide | _LOWER_BYTES[first_byte],
-        wide | (count <= 4),
+        wide
+        | (
+            (count <= 4)
+            & _ASCII_LETTER_BYTES[first_byte]
+            & (counted[:, _DIGIT_COUNT] == 0)
+            & (counted[:, _PUNCT_COUNT] == 0)
+            & (counted[:, _CRUMBS] == 0)
+        ),
         wide | (counted[:, _CRUMBS] > 0),
         (count <= DATE_LINE_MAX_WORDS) & (wide | (digits >= DATE_LINE_MIN_DIGITS)),
         wide | ~_WORD_BYTES[first_byte] | _BYLINE_FIRST[first_byte],
@@ -1085,7 +1095,8 @@ def _flag_rows(
         lambda k: texts[k][0].islower(),
         lambda k: is_menu_item(texts[k], words[k]),
         lambda k: is_breadcrumb(texts[k]),
-        lambda k: is_date_line(texts[k], words[k]) if known[k] is None else known[k],
+        # (An ASCII line gets here with DATE_LINE_MIN_DIGITS digits or more: no search for one.)
+        lambda k: is_date_line(texts[k], words[k], DATE_LINE_MIN_DIGITS) if known[k] is None else known[k],
         lambda k: _BYLINE.match(texts[k]) is not None,
         lambda k: is_truncated(texts[k]),
     )

@@ -1558,8 +1558,8 @@ def _model_verdicts(pages: list[_Judged], model: TreeModel) -> list[list[Reason 
     """The verdicts of pages that show chrome, once the scorer has read all their lines
     (model.keep_masks: each line's score only as far as its bar needs). A page without blank
     units (all but a few) starts with no verdict and gets one at each line the scorer drops,
-    found for the whole batch at once: on the text dump it keeps 162,555 of its 232,692 lines,
-    which a loop over every line set to None one by one."""
+    found for the whole batch at once (on the text dump the scorer keeps 162,555 of 232,692
+    lines, whose verdicts a loop over every line used to set to None one by one)."""
     features = page_features([(page.verdicts, page.facts) for page in pages], True)
     # Each page's non-blank units: all of them where it has no blank one (a range, no list).
     units: list[Sequence[int]] = [

@@ -130,6 +130,33 @@ def test_paragraphs_that_differ_by_the_place_of_a_break_are_no_repeats() -> None
         assert measured[14] == 4 / len(text)  # dup_para_chars
 
 
+@pytest.mark.parametrize(
+    ("text", "share", "repeated"),
+    [
+        # The stripping cuts the first and the last line: their parts are what repeats.
+        ("  ab\ncd\n\nab\ncd\n\nab\ncd  \n ", 2 / 3, 10),
+        ("\n \t ab\n\nab \n\n", 1 / 2, 2),
+        # A line of spaces alone is no break between paragraphs: " \n" keeps them one.
+        ("ab\n \ncd\n\nab\n \ncd\n\nab\ncd", 1 / 3, 7),
+    ],
+)
+def test_paragraphs_cut_by_the_stripping_are_their_stripped_parts(text: str, share: float, repeated: int) -> None:
+    # The loops hash a paragraph from its lines' hashes: the lines the stripping cuts are hashed
+    # again for their parts, an empty line ends a paragraph and a line of spaces does not.
+    for measured in _all(text, "en"):
+        assert measured[12] == share  # dup_para_share
+        assert measured[14] == repeated / len(text)  # dup_para_chars
+
+
+def test_the_gopher_words_are_counted_in_text_of_any_stop_word_list() -> None:
+    # The compiled loop probes the Gopher table only for the stop words where these hold every
+    # Gopher word (English), and for every token where they do not.
+    text = "The cat and the dog, with THE hat: to be or not to be. Das ist der Hund und die Katze."
+    for lang in ("en", "de", "xx"):
+        for measured in _all(text, lang):
+            assert measured[6] == 5  # gopher_stop_words: the, and, with, to, be (not "THE")
+
+
 def test_stop_word_hashes_are_the_same_from_numpy_and_compiled_tokens() -> None:
     fresh = QualityMeasurer()
     by_numpy = [fresh.stop_hashes(lang)[0].tobytes() for lang in ("en", "de", "ru", "zh", "ja")]

@@ -31,7 +31,7 @@ import numpy as np
 from cleaner.config import QualityConfig
 from cleaner.record import Document, Reason
 from cleaner.signals.language import LanguageDetector
-from cleaner.signals.quality import SIGNALS, QualityMeasurer, as_dict, c4_verdict
+from cleaner.signals.quality import SIGNALS, QualityMeasurer, c4_verdict, with_language
 from cleaner.signals.rules import C4_REASONS, RULE_REASONS, active_rules, fmt, threshold_rules
 
 # Metadata keys (and JSONL fields) the stage writes. A record's own field of the same name is replaced.
@@ -83,18 +83,19 @@ class Signals:
 
     def _judge(self, doc: Document, lang: str, score: float, values: Any, shown: list[float] | None = None) -> Document:
         """``doc`` with its language and ``values`` (the measured signals; ``shown``: them rounded
-        for the report, where the caller has them), rejected where a filter says so."""
+        for the report, where the caller has them, a list this call may change), rejected where a
+        filter says so."""
         fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
         if shown is None:
             shown = values.round(REPORT_DECIMALS).tolist()
         doc = doc.replace(
             metadata={**doc.metadata, "lang": lang, "lang_score": score},
             fields=fields,
-            signals={"lang": lang, "lang_score": score, **as_dict(shown)},
+            signals=with_language(lang, score, shown),
         )
         if not self._filters:
             return doc
-        verdict = self.verdict({"lang": lang, "lang_score": score, **as_dict(values.tolist())}, doc.text)
+        verdict = self.verdict(with_language(lang, score, values.tolist()), doc.text)
         return doc if verdict is None else doc.reject(*verdict)
 
     def verdict(self, signals: dict[str, Any], text: str) -> tuple[Reason, str] | None:

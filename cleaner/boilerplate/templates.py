@@ -83,6 +83,14 @@ class TemplateSummary:
 _BLANK = frozenset([None])  # a blank line's key
 
 
+# A URL whose host urlsplit would find as it is: a scheme, "//", a host of letters, digits, dots
+# and hyphens, maybe a port, then the end or one of the characters that end it. No white space or
+# control character (urlsplit strips or deletes those first), no user part ("@"), no brackets,
+# no "%": what urlsplit(url).hostname gives is this host, lower-cased. urlsplit takes ~10 us a
+# URL (0.13 CPU-s of the 13,148 documents of the 30 MB gen_dump dump); others go to it.
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
 def site_of(doc: Document) -> str:
     """The site a document belongs to: metadata host, else the URL's host, else its folder.
 
@@ -97,6 +105,9 @@ def site_of(doc: Document) -> str:
         return host.lower()
     url = doc.metadata.get("url")
     if isinstance(url, str) and url:
+        plain = _PLAIN_URL.match(url)
+        if plain is not None:
+            return plain[1].lower()
         netloc = urlsplit(url).hostname
         if netloc:
             return netloc.lower()
@@ -136,6 +147,11 @@ _ASCII_NOT_KEPT_IN_TEXT = _ASCII_NOT_KEPT.replace(b"\n", b"")
 _OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _OTHER_BREAKS_WIDE = _OTHER_BREAKS + "\x85\u2028\u2029"
 _ASCII_BYTES = bytes(range(128))
+
+
+def _other_breaks(text: str) -> bool:
+    """Whether an ASCII text holds a line break other than "\\n"."""
+    return any(map(text.__contains__, _OTHER_BREAKS))
 
 
 def _beyond_ascii(text: str) -> set[str]:
@@ -202,15 +218,11 @@ def line_keys(text: str) -> list[int | None]:
     True
     """
     if text.isascii():
-        if any(map(text.__contains__, _OTHER_BREAKS)):
+        if _other_breaks(text):
             return [line_key(line) for line in text.splitlines()]
         kernel = _keys_kernel() if "numba" in sys.modules else None
         if kernel is not None:  # once numba runs: the whole text in one compiled pass
-            hashes, blank = kernel(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _KEPT_BYTES, *_BLAKE2B_TABLES)
-            keys: list[int | None] = hashes.tolist()
-            for i in np.flatnonzero(blank).tolist():
-                keys[i] = None
-            return keys
+            return _compiled_keys(kernel, [text])[0]
         spaced = text.lower().encode("ascii")
         if b"\t" in spaced:
             spaced = spaced.replace(b"\t", b" ")
@@ -240,40 +252,56 @@ def line_keys(text: str) -> list[int | None]:
 _BLAKE2B_8 = functools.partial(blake2b, digest_size=8)  # line_key's hash
 _DIGEST = operator.methodcaller("digest")
 
-# The ASCII bytes a key keeps besides the space: letters and digits (line_key's str.isalnum).
-_KEPT_BYTES = np.array([chr(b).isalnum() if b < 0x80 else False for b in range(256)], dtype=np.bool_)
-# BLAKE2b's initial words (SHA-512's) and its message schedule (RFC 7693, sections 2.6 and 2.7).
-_BLAKE2B_TABLES = (
-    np.array([
-        0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
-        0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179,
-    ], dtype=np.uint64),
-    np.array([
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
-        [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
-        [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
-        [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
-        [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
-        [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
-        [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
-        [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
-        [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
-        [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
-    ], dtype=np.intp),
-)  # fmt: skip
+# What the compiled line_keys makes of each ASCII byte: a letter or digit (line_key's str.isalnum)
+# itself, lower-cased; a space or a tab a space (32); any other byte nothing (0).
+_KEY_BYTES = np.array(
+    [
+        (b | 0x20 if chr(b).isalpha() else b) if b < 0x80 and chr(b).isalnum() else 32 if b in (9, 32) else 0
+        for b in range(256)
+    ],
+    dtype=np.uint8,
+)
+# BLAKE2b's initial words (SHA-512's), RFC 7693, section 2.6; its message schedule (section 2.7)
+# is written out in the kernel's rounds.
+_BLAKE2B_IV = np.array([
+    0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
+    0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179,
+], dtype=np.uint64)  # fmt: skip
+
+
+def _compiled_keys(kernel: Any, texts: Sequence[str]) -> list[list[int | None]]:
+    """line_keys of ASCII texts whose only line break is "\\n", by the compiled kernel in one
+    call for them all (one call costs ~5 us, and a list and a blank search each)."""
+    ends = np.fromiter(itertools.accumulate(map(len, texts)), dtype=np.int64, count=len(texts))
+    data = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
+    hashes, blank, counts = kernel(data, ends, _KEY_BYTES, _BLAKE2B_IV)
+    keys: list[int | None] = hashes.tolist()
+    for i in np.flatnonzero(blank).tolist():
+        keys[i] = None
+    if len(texts) == 1:
+        return [keys]
+    cuts = [0, *itertools.accumulate(counts.tolist())]
+    return [keys[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 @functools.cache
 def _keys_kernel() -> Any:
-    """The compiled line_keys of an ASCII text whose only line break is "\\n", or None without
-    numba (loaded once per process): each line's key, and whether the line is blank.
+    """The compiled line_keys of ASCII texts whose only line break is "\\n", laid end to end
+    (``ends``: where each one ends), or None without numba (loaded once per process): each
+    line's key, whether the line is blank, and each text's number of lines.
 
     Each line's core is made as line_keys makes it (lower case, a run of spaces and tabs one
-    space, the characters a key leaves out deleted, then stripped), byte by byte, and hashed
-    with BLAKE2b of 8 bytes (RFC 7693, no key) read as a big-endian number: line_key's hash,
-    bit for bit (tests/boilerplate/test_template_line_keys.py checks it against hashlib on
-    lines of every length up to several blocks). The string passes and a hashlib call per
-    line were 0.3 CPU-s of the 30 MB gen_dump dump's summaries.
+    space, the characters a key leaves out deleted, then stripped), byte by byte without a
+    branch (a table gives each byte's part, _KEY_BYTES), and hashed with BLAKE2b of 8 bytes
+    (RFC 7693, no key) read as a big-endian number: line_key's hash, bit for bit
+    (tests/boilerplate/test_template_line_keys.py checks it against hashlib on lines of every
+    length up to several blocks). The core is built in a buffer of 64-bit words, zero-padded
+    to its last block, so that the message words are read whole; the rounds are written out,
+    each with its permutation of them. Over the 30 MB gen_dump dump's texts the kernel took
+    0.38 CPU-s with a branch per byte (space, kept, deleted) and rounds that looped over the
+    schedule's table, reading it and the message words at run time; 0.28 without the branches,
+    0.22 with the rounds written out. The string passes and a hashlib call per line were 0.3
+    CPU-s of that dump's summaries.
     """
     try:
         numba = import_numba()
@@ -281,17 +309,21 @@ def _keys_kernel() -> Any:
         return None
 
     @numba.njit(cache=True)
-    def line_key_hashes(data, kept, iv, sigma):
+    def line_key_hashes(data, ends, table, iv):
         n = data.shape[0]
         lines = 0
         for i in range(n):
             lines += data[i] == 10
-        if n and data[n - 1] != 10:
-            lines += 1  # a last line without a break (str.splitlines gives none after a final one)
+        start = 0
+        for end in ends:
+            if end > start and data[end - 1] != 10:
+                lines += 1  # a last line without a break (str.splitlines gives none after a final one)
+            start = end
         keys = np.zeros(lines, dtype=np.uint64)
         blank = np.zeros(lines, dtype=np.bool_)
-        core = np.empty(n, dtype=np.uint8)
-        m = np.zeros(16, dtype=np.uint64)
+        counts = np.zeros(len(ends), dtype=np.int64)
+        words = np.zeros(n // 8 + 18, dtype=np.uint64)  # a line's core, padded to a whole block
+        core = words.view(np.uint8)
 
         def mix(a, b, c, d, x, y):  # BLAKE2b's G
             a = a + b + x
@@ -308,77 +340,88 @@ def _keys_kernel() -> Any:
             b = (b >> np.uint64(63)) | (b << np.uint64(1))
             return a, b, c, d
 
+        def rnd(v, x):  # one round: G on the columns, then on the diagonals
+            v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15 = v
+            v0, v4, v8, v12 = mix(v0, v4, v8, v12, x[0], x[1])
+            v1, v5, v9, v13 = mix(v1, v5, v9, v13, x[2], x[3])
+            v2, v6, v10, v14 = mix(v2, v6, v10, v14, x[4], x[5])
+            v3, v7, v11, v15 = mix(v3, v7, v11, v15, x[6], x[7])
+            v0, v5, v10, v15 = mix(v0, v5, v10, v15, x[8], x[9])
+            v1, v6, v11, v12 = mix(v1, v6, v11, v12, x[10], x[11])
+            v2, v7, v8, v13 = mix(v2, v7, v8, v13, x[12], x[13])
+            v3, v4, v9, v14 = mix(v3, v4, v9, v14, x[14], x[15])
+            return v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15
+
         line, start = 0, 0
-        for end in range(n + 1):
-            if end < n and data[end] != 10:
-                continue
-            if end == n and start == n:
-                break
-            size = 0
-            space = False  # the byte before (deletions aside) was a space or a tab
-            for i in range(start, end):
-                c = data[i]
-                if c == 32 or c == 9:
-                    if not space:
-                        core[size] = 32
-                        size += 1
-                    space = True
+        for t in range(len(ends)):
+            stop = ends[t]
+            first_line = line
+            while start < stop:
+                size = 0
+                space = True  # the last byte (deletions aside) was a space, or none is kept yet
+                i = start
+                while i < stop and data[i] != 10:
+                    c = table[data[i]]
+                    is_space = c == 32
+                    core[size] = c
+                    # kept: a letter or digit, or a space after something else (a deletion too);
+                    # (c != 0) is 1 for every space, so the xor drops the spaces that follow one
+                    size += (c != 0) ^ (is_space & space)
+                    space = is_space | (space & (size == 0))
+                    i += 1
+                while size and core[size - 1] == 32:
+                    size -= 1
+                if size == 0:
+                    blank[line] = True
                 else:
-                    space = False
-                    if kept[c]:
-                        core[size] = c + 32 if 65 <= c <= 90 else c
-                        size += 1
-            first, last = 0, size
-            while first < last and core[first] == 32:
-                first += 1
-            while last > first and core[last - 1] == 32:
-                last -= 1
-            if first == last:
-                blank[line] = True
-            else:
-                h0 = iv[0] ^ np.uint64(0x01010008)  # digest length 8, no key, fanout and depth 1
-                h1, h2, h3, h4, h5, h6, h7 = iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]
-                pos, counter = first, 0
-                while True:
-                    take = min(128, last - pos)
-                    final = pos + take == last
-                    m[:] = 0
-                    for k in range(take):
-                        m[k >> 3] |= np.uint64(core[pos + k]) << np.uint64((k & 7) * 8)
-                    counter += take
-                    v0, v1, v2, v3, v4, v5, v6, v7 = h0, h1, h2, h3, h4, h5, h6, h7
-                    v8, v9, v10, v11, v12, v13, v14, v15 = iv[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]
-                    v12 ^= np.uint64(counter)
-                    if final:
-                        v14 = ~v14
-                    for r in range(12):
-                        s = sigma[r % 10]
-                        v0, v4, v8, v12 = mix(v0, v4, v8, v12, m[s[0]], m[s[1]])
-                        v1, v5, v9, v13 = mix(v1, v5, v9, v13, m[s[2]], m[s[3]])
-                        v2, v6, v10, v14 = mix(v2, v6, v10, v14, m[s[4]], m[s[5]])
-                        v3, v7, v11, v15 = mix(v3, v7, v11, v15, m[s[6]], m[s[7]])
-                        v0, v5, v10, v15 = mix(v0, v5, v10, v15, m[s[8]], m[s[9]])
-                        v1, v6, v11, v12 = mix(v1, v6, v11, v12, m[s[10]], m[s[11]])
-                        v2, v7, v8, v13 = mix(v2, v7, v8, v13, m[s[12]], m[s[13]])
-                        v3, v4, v9, v14 = mix(v3, v4, v9, v14, m[s[14]], m[s[15]])
-                    h0 ^= v0 ^ v8
-                    h1 ^= v1 ^ v9
-                    h2 ^= v2 ^ v10
-                    h3 ^= v3 ^ v11
-                    h4 ^= v4 ^ v12
-                    h5 ^= v5 ^ v13
-                    h6 ^= v6 ^ v14
-                    h7 ^= v7 ^ v15
-                    if final:
-                        break
-                    pos += 128
-                key = np.uint64(0)
-                for k in range(8):  # the digest's first 8 bytes (h0, little-endian) read big-endian
-                    key = (key << np.uint64(8)) | ((h0 >> np.uint64(8 * k)) & np.uint64(0xFF))
-                keys[line] = key
-            line += 1
-            start = end + 1
-        return keys, blank
+                    for k in range(size, (size + 127) // 128 * 128):
+                        core[k] = 0
+                    h0 = iv[0] ^ np.uint64(0x01010008)  # digest length 8, no key, fanout and depth 1
+                    h1, h2, h3, h4, h5, h6, h7 = iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]
+                    pos = 0
+                    while True:
+                        take = min(128, size - pos)
+                        final = pos + take == size
+                        w = pos >> 3
+                        m = (words[w], words[w + 1], words[w + 2], words[w + 3], words[w + 4], words[w + 5],
+                             words[w + 6], words[w + 7], words[w + 8], words[w + 9], words[w + 10], words[w + 11],
+                             words[w + 12], words[w + 13], words[w + 14], words[w + 15])  # fmt: skip
+                        m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15 = m
+                        v14 = ~iv[6] if final else iv[6]
+                        v = (h0, h1, h2, h3, h4, h5, h6, h7, iv[0], iv[1], iv[2], iv[3],
+                             iv[4] ^ np.uint64(pos + take), iv[5], v14, iv[7])  # fmt: skip
+                        v = rnd(v, m)
+                        v = rnd(v, (m14, m10, m4, m8, m9, m15, m13, m6, m1, m12, m0, m2, m11, m7, m5, m3))
+                        v = rnd(v, (m11, m8, m12, m0, m5, m2, m15, m13, m10, m14, m3, m6, m7, m1, m9, m4))
+                        v = rnd(v, (m7, m9, m3, m1, m13, m12, m11, m14, m2, m6, m5, m10, m4, m0, m15, m8))
+                        v = rnd(v, (m9, m0, m5, m7, m2, m4, m10, m15, m14, m1, m11, m12, m6, m8, m3, m13))
+                        v = rnd(v, (m2, m12, m6, m10, m0, m11, m8, m3, m4, m13, m7, m5, m15, m14, m1, m9))
+                        v = rnd(v, (m12, m5, m1, m15, m14, m13, m4, m10, m0, m7, m6, m3, m9, m2, m8, m11))
+                        v = rnd(v, (m13, m11, m7, m14, m12, m1, m3, m9, m5, m0, m15, m4, m8, m6, m2, m10))
+                        v = rnd(v, (m6, m15, m14, m9, m11, m3, m0, m8, m12, m2, m13, m7, m1, m4, m10, m5))
+                        v = rnd(v, (m10, m2, m8, m4, m7, m6, m1, m5, m15, m11, m9, m14, m3, m12, m13, m0))
+                        v = rnd(v, m)  # rounds 11 and 12 take the schedule's first two rows again
+                        v = rnd(v, (m14, m10, m4, m8, m9, m15, m13, m6, m1, m12, m0, m2, m11, m7, m5, m3))
+                        h0 ^= v[0] ^ v[8]
+                        h1 ^= v[1] ^ v[9]
+                        h2 ^= v[2] ^ v[10]
+                        h3 ^= v[3] ^ v[11]
+                        h4 ^= v[4] ^ v[12]
+                        h5 ^= v[5] ^ v[13]
+                        h6 ^= v[6] ^ v[14]
+                        h7 ^= v[7] ^ v[15]
+                        if final:
+                            break
+                        pos += 128
+                    key = np.uint64(0)
+                    for k in range(8):  # the digest's first 8 bytes (h0, little-endian) read big-endian
+                        key = (key << np.uint64(8)) | ((h0 >> np.uint64(8 * k)) & np.uint64(0xFF))
+                    keys[line] = key
+                line += 1
+                start = i + 1
+            counts[t] = line - first_line
+            start = stop
+        return keys, blank, counts
 
     return line_key_hashes
 
@@ -482,6 +525,21 @@ class Templates:
 
     def summarize(self, doc: Document) -> TemplateSummary:
         return TemplateSummary(site_of(doc), tuple(line_keys(doc.text)))
+
+    def summarize_many(self, docs: Sequence[Document]) -> list[TemplateSummary]:
+        """``[summarize(d) for d in docs]``: once numba runs, the texts the compiled line_keys
+        takes go to it in one call (_compiled_keys), the others one by one."""
+        texts = [d.text for d in docs]
+        kernel = _keys_kernel() if "numba" in sys.modules else None
+        keys: list[Sequence[int | None] | None] = [None] * len(texts)
+        if kernel is not None:
+            ascii_ = [i for i, text in enumerate(texts) if text.isascii() and not _other_breaks(text)]
+            for i, text_keys in zip(ascii_, _compiled_keys(kernel, [texts[i] for i in ascii_]), strict=True):
+                keys[i] = text_keys
+        return [
+            TemplateSummary(site_of(doc), tuple(line_keys(doc.text) if k is None else k))
+            for doc, k in zip(docs, keys, strict=True)
+        ]
 
     def file_decisions(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from oracle_templates import one_piece_templates
 
@@ -87,6 +87,33 @@ def test_site_prefers_host_then_url_then_folder() -> None:
     )
     assert site_of(Document(id="x", text="", metadata={"url": "https://o.org/a"})) == "o.org"
     assert site_of(Document(id="x", text="", source=Source("dump/s1/p.txt"))) == "dump/s1"
+
+
+_URLS = st.text(alphabet=st.sampled_from("aZ09.-+:/?#@[]%_ \t\n\x00\u00e9"), max_size=16) | st.tuples(
+    st.sampled_from(["http://", "hTTps://", "x-1://", "http:/", " http://", "http://u@"]),
+    st.text(alphabet=st.sampled_from("aZ09.-:/?#@[]%_ \t\n\u00e9"), max_size=16),
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_URLS)
+@example("HTTP://News.Example.ORG:8080/a")
+@example("http://user:pass@example.org/")
+@example("http://user:pass@localhost/")
+@example("http://a.org:80@b.org/")
+@example(" http://a.org/")
+@example("http://a.org\t.b/")
+@example("http://[::1]:80/")
+def test_site_of_a_url_is_urlsplit_s_host(url: str) -> None:
+    # site_of reads plain URLs without urlsplit: the same host for every URL.
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return  # site_of raises as urlsplit does
+    doc = Document(id="x", text="", metadata={"url": url}, source=Source("dump/s1/p.txt"))
+    assert site_of(doc) == (host.lower() if host else "dump/s1")
 
 
 LINES = st.sampled_from(

@@ -65,24 +65,31 @@ def test_whole_text_keys_on_tricky_texts() -> None:
         assert line_keys(text) == [line_key(line) for line in text.splitlines()], repr(text)
 
 
-def _compiled_keys(text: str) -> list[int | None]:
-    """The compiled line_keys of an ASCII text (numba required)."""
-    import numpy as np
+def _compiled_keys(*texts: str) -> list[list[int | None]]:
+    """The compiled line_keys of ASCII texts, in one call (numba required)."""
     import pytest
 
-    from cleaner.boilerplate.templates import _BLAKE2B_TABLES, _KEPT_BYTES, _keys_kernel
+    from cleaner.boilerplate.templates import _compiled_keys as compiled
+    from cleaner.boilerplate.templates import _keys_kernel
 
     kernel = _keys_kernel()
     if kernel is None:
         pytest.skip("numba is not installed")
-    hashes, blank = kernel(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _KEPT_BYTES, *_BLAKE2B_TABLES)
-    return [None if is_blank else int(key) for key, is_blank in zip(hashes.tolist(), blank.tolist(), strict=True)]
+    return compiled(kernel, texts)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("aB3 \t\n-_!.Zz9"), max_size=120))
 def test_compiled_keys_are_the_keys_of_its_lines(text: str) -> None:
-    assert _compiled_keys(text) == [line_key(line) for line in text.splitlines()]
+    assert _compiled_keys(text) == [[line_key(line) for line in text.splitlines()]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aB3 \t\n-_!.Zz9"), max_size=40), max_size=6))
+def test_compiled_keys_of_texts_end_to_end_are_each_text_s_keys(texts: list[str]) -> None:
+    # One call for a batch's texts laid end to end: a text's last line ends where the text
+    # does, with or without its line break, and an empty text has no line.
+    assert _compiled_keys(*texts) == [[line_key(line) for line in text.splitlines()] for text in texts]
 
 
 def test_compiled_keys_hash_lines_of_every_length_as_hashlib() -> None:
@@ -92,7 +99,7 @@ def test_compiled_keys_hash_lines_of_every_length_as_hashlib() -> None:
     rng = random.Random(7)
     lines = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size)) for size in range(1, 400)]
     text = "\n".join(lines)
-    assert _compiled_keys(text) == [reference_key(line) for line in lines]
+    assert _compiled_keys(text) == [[reference_key(line) for line in lines]]
 
 
 # Characters beyond ASCII of every kind line_keys treats apart: white space (no-break, em,

@@ -10,11 +10,12 @@ import re
 import numpy as np
 import pytest
 from dedup_textgen import docs_from, random_words, run_stage
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import passages
+from cleaner.dedup._kernels import numba_available
 from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages, split_passages_batch
 
 
@@ -92,9 +93,22 @@ _PIECES = ["a", "bb", "c.", "d!", "e?", "f.g", ".", " ", "  ", "\n", "\n\n", "\n
            "\x1c", "\x85", "\u00a0", "\u2003", "\x00", "\U0001f600", "é", "Straße"]  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+# The batch split's two paths: numpy's array passes (False) and the compiled walk (True), which
+# _split_chunk takes where numba already runs in the process; both must give split_passages' spans.
+_PATHS = [False, pytest.param(True, marks=pytest.mark.skipif(not numba_available(), reason="numba not installed"))]
+
+
+def _use_path(monkeypatch: pytest.MonkeyPatch, compiled: bool) -> None:
+    monkeypatch.setattr(passages, "numba_started", lambda: compiled)
+
+
+@pytest.mark.parametrize("compiled", _PATHS)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=200).map("".join), max_size=6))
-def test_the_batch_split_gives_each_text_s_passages(texts: list[str]) -> None:
+def test_the_batch_split_gives_each_text_s_passages(
+    monkeypatch: pytest.MonkeyPatch, compiled: bool, texts: list[str]
+) -> None:
+    _use_path(monkeypatch, compiled)
     text_of, spans = split_passages_batch(texts)
     got: list[list[tuple[int, int]]] = [[] for _ in texts]
     for t, (s, e) in zip(text_of.tolist(), spans.tolist(), strict=True):
@@ -102,8 +116,12 @@ def test_the_batch_split_gives_each_text_s_passages(texts: list[str]) -> None:
     assert got == [split_passages(t) for t in texts]
 
 
+@pytest.mark.parametrize("compiled", _PATHS)
 @pytest.mark.parametrize("chunk", [1 << 20, 1])  # 1: each text in a chunk of its own
-def test_the_batch_split_on_long_paragraphs_and_tails(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+def test_the_batch_split_on_long_paragraphs_and_tails(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, compiled: bool
+) -> None:
+    _use_path(monkeypatch, compiled)
     monkeypatch.setattr(passages, "CHUNK_CHARS", chunk)
     rng = random.Random(3)
     texts = [
@@ -116,6 +134,28 @@ def test_the_batch_split_on_long_paragraphs_and_tails(monkeypatch: pytest.Monkey
         got[t].append((s, e))
     assert got == [[], *(split_passages(t) for t in texts), []]
     assert [len(p) for p in got] == [0, 3, 3, 2, 0]  # windows; a tail joined, a tail of its own; tails joined
+
+
+@pytest.mark.parametrize("compiled", _PATHS)
+def test_the_batch_split_on_many_random_texts(monkeypatch: pytest.MonkeyPatch, compiled: bool) -> None:
+    """Long texts of words, sentence ends and every kind of break, many in one chunk."""
+    _use_path(monkeypatch, compiled)
+    rng = random.Random(5)
+    words = ["w ", "word. ", "q? ", "x!\n", "a", "b."]
+    texts = ["".join(rng.choice(_PIECES + words * 3) for _ in range(rng.randrange(400))) for _ in range(300)]
+    text_of, spans = split_passages_batch(texts)
+    got: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for t, (s, e) in zip(text_of.tolist(), spans.tolist(), strict=True):
+        got[t].append((s, e))
+    assert got == [split_passages(t) for t in texts]
+    assert sum(map(len, got)) > 300  # windows and tails, not only empty texts
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba not installed")
+def test_the_compiled_walk_uses_the_passage_word_limits() -> None:
+    from cleaner.dedup import _passage_kernels
+
+    assert (_passage_kernels.MIN_WORDS, _passage_kernels.WINDOW_WORDS) == (MIN_WORDS, WINDOW_WORDS)
 
 
 def _source() -> tuple[str, list[str]]:

@@ -23,10 +23,44 @@ MIN_WORDS = 8
 WINDOW_WORDS = 40
 
 
+@numba.njit(cache=True, inline="always")
+def _close_paragraph(
+    text_of: Any,
+    spans: Any,
+    n: int,
+    first_n: int,
+    t: int,
+    base: int,
+    words: int,
+    win_words: int,
+    win_start: int,
+    last_end: int,
+) -> int:  # pragma: no cover - compiled
+    """The passages so far once a paragraph ends: none of it under MIN_WORDS words, else its
+    open window added, or joined to the one before where it holds under MIN_WORDS words."""
+    if words < MIN_WORDS:
+        return first_n
+    if win_words > 0:
+        if win_words < MIN_WORDS and n > first_n:
+            spans[n - 1, 1] = last_end - base
+        else:
+            text_of[n] = t
+            spans[n, 0] = win_start - base
+            spans[n, 1] = last_end - base
+            n += 1
+    return n
+
+
 @numba.njit(cache=True)
 def split_spans(cps: Any, space: Any, text_starts: Any, lengths: Any) -> Any:  # pragma: no cover - compiled
     """``(text_of, spans)`` as ``passages._split_chunk`` gives them for the texts at
-    ``text_starts`` (``lengths`` long) in the code points ``cps``; ``space``: the whitespace table."""
+    ``text_starts`` (``lengths`` long) in the code points ``cps``; ``space``: the whitespace table.
+
+    One pass over each text: a word (a run of characters that are not whitespace) goes into the
+    open window, which closes at a word ending in . ! or ? once it holds WINDOW_WORDS words; a
+    paragraph break (the pattern \\n[ \\t]*\\n\\s*|\\n(?=[ \\t]+\\S), looked for at each line
+    break between words) or the text's end closes the paragraph.
+    """
     # A passage holds at least MIN_WORDS words, each a character and a space apart, and passages
     # never overlap: at most len(cps) // (2 * MIN_WORDS - 1) + 1 of them, bounded generously.
     cap = len(cps) // MIN_WORDS + 1
@@ -36,68 +70,49 @@ def split_spans(cps: Any, space: Any, text_starts: Any, lengths: Any) -> Any:  #
     for t in range(len(text_starts)):
         base = text_starts[t]
         te = base + lengths[t]
-        pos = base  # where the current paragraph starts
+        first_n = n  # the current paragraph's first passage
+        words = win_words = 0
+        win_start = last_end = -1
         i = base
-        while True:
-            # The next paragraph break at or after i (the pattern \n[ \t]*\n\s*|\n(?=[ \t]+\S)),
-            # or the text's end.
-            brk_start, brk_end = te, te
-            while i < te:
-                if cps[i] == 10:
+        while i < te:
+            c = cps[i]
+            if space[c]:
+                if c == 10:
                     j = i + 1
                     while j < te and (cps[j] == 32 or cps[j] == 9):
                         j += 1
-                    if j < te and cps[j] == 10:
-                        k = j + 1
-                        while k < te and space[cps[k]]:
-                            k += 1
-                        brk_start, brk_end = i, k
-                        break
-                    if j > i + 1 and j < te and not space[cps[j]]:
-                        brk_start, brk_end = i, i + 1
-                        break
+                    brk_end = -1
+                    if j < te and cps[j] == 10:  # a blank line, with all the whitespace after it
+                        brk_end = j + 1
+                        while brk_end < te and space[cps[brk_end]]:
+                            brk_end += 1
+                    elif j > i + 1 and j < te and not space[cps[j]]:  # an indent: the line break alone
+                        brk_end = i + 1
+                    if brk_end >= 0:
+                        n = _close_paragraph(text_of, spans, n, first_n, t, base, words, win_words, win_start, last_end)
+                        first_n = n
+                        words = win_words = 0
+                        win_start = -1
+                        i = brk_end
+                        continue
                 i += 1
-            # The paragraph [pos, brk_start): its words, windows closed at the first word
-            # ending in . ! or ? once they hold WINDOW_WORDS words, a last window under
-            # MIN_WORDS joined to the one before.
-            first_n = n
-            words = 0  # in the paragraph
-            win_words = 0
-            win_start = -1
-            last_end = -1
-            p = pos
-            while p < brk_start:
-                if space[cps[p]]:
-                    p += 1
-                    continue
-                s = p
-                while p < brk_start and not space[cps[p]]:
-                    p += 1
-                words += 1
-                win_words += 1
-                if win_start < 0:
-                    win_start = s
-                last_end = p
-                c = cps[p - 1]
-                if win_words >= WINDOW_WORDS and (c == 46 or c == 33 or c == 63):
-                    text_of[n] = t
-                    spans[n, 0] = win_start - base
-                    spans[n, 1] = p - base
-                    n += 1
-                    win_words = 0
-                    win_start = -1
-            if words < MIN_WORDS:
-                n = first_n
-            elif win_words > 0:
-                if win_words < MIN_WORDS and n > first_n:
-                    spans[n - 1, 1] = last_end - base
-                else:
-                    text_of[n] = t
-                    spans[n, 0] = win_start - base
-                    spans[n, 1] = last_end - base
-                    n += 1
-            if brk_start >= te:
-                break
-            pos = brk_end
-            i = brk_end
+                continue
+            start = i
+            i += 1
+            while i < te and not space[cps[i]]:
+                i += 1
+            words += 1
+            win_words += 1
+            if win_start < 0:
+                win_start = start
+            last_end = i
+            c = cps[i - 1]
+            if win_words >= WINDOW_WORDS and (c == 46 or c == 33 or c == 63):  # . ! ?
+                text_of[n] = t
+                spans[n, 0] = win_start - base
+                spans[n, 1] = i - base
+                n += 1
+                win_words = 0
+                win_start = -1
+        n = _close_paragraph(text_of, spans, n, first_n, t, base, words, win_words, win_start, last_end)
     return text_of[:n].copy(), spans[:n].copy()

@@ -23,7 +23,7 @@ from dedup_textgen import docs_from, edit_words, random_words
 from oracle_dedup import one_piece_decide
 
 from cleaner.config import DedupConfig
-from cleaner.dedup import Dedup, components, sharded
+from cleaner.dedup import Dedup, _kernels, components, sharded
 from cleaner.dedup.apply import Decision, PassageFlag
 from cleaner.record import Document, DuplicateOf
 from cleaner.stage import decide_in_process, read_decisions, write_decisions
@@ -382,9 +382,10 @@ def test_shingles_a_document_repeats_change_no_decision(
     assert got == expected
 
 
+@pytest.mark.parametrize("use_numba", [False, True] if _kernels.numba_available() else [False])
 @pytest.mark.parametrize("buckets", [20, 2])
 def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buckets: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buckets: int, use_numba: bool
 ) -> None:
     # The run's one shard files the owner of every shingle position (its sets as they came:
     # repeats within a document, an empty document, an empty part), across 8 slices of the hash
@@ -408,7 +409,8 @@ def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(
         for h in doc.tolist():
             first.setdefault(h, rank)
             count[h] = count.get(h, 0) + 1
-    rows = sharded.write_owner_piece(tmp_path, 0, 100, parts, offsets, table=True, positions=True)
+    rows = sharded.write_owner_piece(tmp_path, 0, 100, parts, offsets, table=True, positions=True, use_numba=use_numba)
+    assert np.load(tmp_path / "o0.hashes.npy").size == np.load(tmp_path / "o0.ranks.npy").size == 0
     owners = np.load(tmp_path / "o0.positions.npy")
     assert owners.tolist() == [first[h] for h in np.concatenate(docs).tolist()]
     assert rows == sum(c > 1 for c in count.values())

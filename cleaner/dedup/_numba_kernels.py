@@ -1,6 +1,7 @@
 """The numba twins of ``_kernels.NUMPY``, compiled once per machine and loaded from numba's disk cache.
 
 Imported only on first use (``_kernels.NUMBA``), so importing cleaner never imports numba.
+``owner_positions``' numpy twin is the sort in ``sharded.write_owner_piece`` itself.
 Every kernel is a module-level function whose globals are plain constants or other module-level
 dispatchers, never closure cells: numba keys its on-disk cache on the bytecode *and the pickled
 closure cells*, and a dispatcher in a cell pickles differently in every process, so a kernel

@@ -223,42 +223,41 @@ class Report:
             self.docs_dropped += 1
         else:
             self.docs_error += 1
-        self._add_details(doc)
+        self._add_details((doc,))
 
-    def _add_details(self, doc: Document) -> None:
-        """What a document's rejection, drops, edits, cluster and passages add to the counts."""
-        if doc.rejected is not None:
-            self.rejections[str(doc.rejected.reason)] += 1
-        # The drops counted by their own (stage, reason, unit) first, each distinct one's strings
-        # made once: a page of the HTML mode has dozens of drops of a few kinds, and str() of an
-        # enum is a Python call (24.6 -> 6.6 ms for 14k drops, in process). The keys reach the
-        # counters in the order of their first drop, as one by one.
+    def _add_details(self, docs: Sequence[Document]) -> None:
+        """What the rejections, drops, edits, clusters and passages of ``docs`` add to the counts,
+        counted over them at once. The drops are counted by their own (stage, reason, unit) first,
+        each distinct one's strings made once: str() of an enum is a Python call, and a page of the
+        HTML mode has dozens of drops of a few kinds, a document of the 30 MB text dump 5 or 6 of 4
+        or 5 (24.6 -> 6.6 ms for 14k drops in process; counted over a batch, not document by
+        document, 0.19 -> 0.06 CPU-s of the dump's run). The keys reach the counters in the order
+        of their first drop, as one by one."""
+        for doc in docs:
+            if doc.rejected is not None:
+                self.rejections[str(doc.rejected.reason)] += 1
+        drops = list(chain.from_iterable(map(_DROPS, docs)))
         counts: dict[tuple[str, Reason, Unit], list[int]] = {}
-        for d in doc.drops:
-            kind = (d.stage, d.reason, d.unit)
+        for kind, size in zip(map(_DROP_KIND, drops), map(len, map(_TEXT, drops)), strict=True):
             entry = counts.get(kind)
             if entry is None:
-                counts[kind] = [1, len(d.text)]
+                counts[kind] = [1, size]
             else:
                 entry[0] += 1
-                entry[1] += len(d.text)
+                entry[1] += size
         for (stage, reason, unit), (n, chars) in counts.items():
             key = (stage, str(reason), str(unit))
             self.drops[key] += n
             self.drop_chars[key] += chars
-        for e in doc.edits:
+        for e in chain.from_iterable(map(_EDITS, docs)):
             self.edits[e.fixer] += e.count
-        if doc.duplicate is not None:
-            self.clusters[doc.duplicate.cluster] += 1
-        self.passages_flagged += len(doc.passages)
+        self.clusters.update(d.duplicate.cluster for d in docs if d.duplicate is not None)
+        self.passages_flagged += sum(map(len, map(_PASSAGES, docs)))
 
     def add_documents(self, docs: Sequence[Document]) -> None:
         """:meth:`add_document` of each of ``docs``, the same counts (the counters' keys in the
         same order): the totals by C-level passes over the batch, and what the documents that
-        were dropped, failed or changed add counted over the batch at once, not document by
-        document (:meth:`_add_details`: each document's drops counted by kind, then each kind's
-        strings made and added to two counters; 5 or 6 drops a document of the 30 MB text dump,
-        of 4 or 5 kinds: 0.19 -> 0.06 CPU-s of its run, in process)."""
+        were dropped, failed or changed add counted over the batch at once (:meth:`_add_details`)."""
         self.docs_in += len(docs)
         self.chars_in += sum(map(_CHARS_IN, docs))
         notable = [
@@ -275,24 +274,7 @@ class Report:
                     self.docs_error += 1
                 else:
                     self.docs_dropped += 1
-                self.rejections[str(doc.rejected.reason)] += 1
-        drops = list(chain.from_iterable(map(_DROPS, notable)))
-        counts: dict[tuple[str, Reason, Unit], list[int]] = {}  # as _add_details, over the batch
-        for kind, size in zip(map(_DROP_KIND, drops), map(len, map(_TEXT, drops)), strict=True):
-            entry = counts.get(kind)
-            if entry is None:
-                counts[kind] = [1, size]
-            else:
-                entry[0] += 1
-                entry[1] += size
-        for (stage, reason, unit), (n, chars) in counts.items():
-            key = (stage, str(reason), str(unit))
-            self.drops[key] += n
-            self.drop_chars[key] += chars
-        for e in chain.from_iterable(map(_EDITS, notable)):
-            self.edits[e.fixer] += e.count
-        self.clusters.update(d.duplicate.cluster for d in notable if d.duplicate is not None)
-        self.passages_flagged += sum(map(len, map(_PASSAGES, notable)))
+        self._add_details(notable)
 
     def __add__(self, other: Report) -> Report:
         if not isinstance(other, Report):

@@ -775,13 +775,34 @@ def write_owner_piece(
     if positions:
         rank_type = np.int32 if first_rank + offsets.size < 2**31 else np.int64
         owned = np.repeat(np.arange(first_rank, first_rank + offsets.size - 1, dtype=rank_type), np.diff(offsets))
-        if _kernels.numba_started() if use_numba is None else use_numba:
-            rows = _kernels.NUMBA.owner_positions(parts, bits, owned)
-            for name in ("o0.hashes.npy", "o0.ranks.npy"):  # left empty, as below
-                with NpyWriter(folder / name, np.uint64 if name == "o0.hashes.npy" else np.int64):
-                    pass
-            save_array(folder / "o0.positions.npy", owned)
-            return int(rows)
+    names = ("o0.hashes.npy", "o0.ranks.npy") if table else (f"s{shard}.owners.npy", f"s{shard}.owner_shared.npy")
+    first_file, second_file = (folder / name for name in names)
+    with (
+        NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
+        NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
+    ):
+        if owned is not None and (_kernels.numba_started() if use_numba is None else use_numba):
+            rows = int(_kernels.NUMBA.owner_positions(parts, bits, owned))  # the table's files stay empty
+        else:
+            rows = _sorted_owner_slices(parts, offsets, first_rank, bits, table, owned, owners, flags)
+    if owned is not None:
+        save_array(folder / "o0.positions.npy", owned)
+    return rows
+
+
+def _sorted_owner_slices(
+    parts: Sequence[U64],
+    offsets: I64,
+    first_rank: int,
+    bits: int,
+    table: bool,
+    owned: npt.NDArray[Any] | None,
+    owners: NpyWriter,
+    flags: NpyWriter,
+) -> int:
+    """write_owner_piece's numpy path: the hashes sorted a slice at a time, each slice's rows
+    written to ``owners`` and ``flags`` (or, with ``owned``, each position's owner filled in and
+    nothing written). Returns the rows, as write_owner_piece."""
     slices = 1 << bits
     orders: list[npt.NDArray[np.signedinteger[Any]]] = []  # by part: its positions by slice, then position
     bounds: list[list[int]] = []  # by part: where each slice's run of its order starts, then the part's size
@@ -800,69 +821,61 @@ def write_owner_piece(
     window_hi = np.searchsorted(offsets, part_starts[1:], side="right")
     rows = 0
     sift = table  # whether a slice's hashes held once are sifted out before its sort (see below)
-    names = ("o0.hashes.npy", "o0.ranks.npy") if table else (f"s{shard}.owners.npy", f"s{shard}.owner_shared.npy")
-    first_file, second_file = (folder / name for name in names)
-    with (
-        NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
-        NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
-    ):
-        for slice_top in range(slices):
-            values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
-            for n, part in enumerate(parts):
-                at = orders[n][bounds[n][slice_top] : bounds[n][slice_top + 1]]
-                if not at.size:
-                    continue
-                values_parts.append(part[at])
-                if table:  # positions in the shard: ranks for the few rows kept below
-                    rank_parts.append(at + part_starts[n])
-                    continue
-                lo, hi = int(window_lo[n]), int(window_hi[n])
-                rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
-            values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts)
-            del values_parts, rank_parts
-            if table:
-                if sift:
-                    # A table keeps only the hashes held twice or more: those whose bucket holds
-                    # no other value are left out before the sort (the rest stay in position order).
-                    maybe = _maybe_repeated(values, bits)
-                    kept_at = np.flatnonzero(maybe)  # one pass over the mask, not one per array
-                    values, ranks = values[kept_at], ranks[kept_at]
-                    sift = 2 * values.size <= maybe.size  # see REPEAT_BUCKET_BITS
-                if owned is None:  # with positions, the ranks stay positions in the shard
-                    ranks = np.searchsorted(offsets, ranks, side="right") - 1
-            if owned is None:
-                ranks += first_rank
-            # stable: equal hashes stay in position order, so in rank order; the first is the owner
-            order = argsort_hashes(values, bits)
-            values = values[order]
-            first = np.ones(values.size, dtype=np.bool_)
-            np.not_equal(values[1:], values[:-1], out=first[1:])
-            if owned is not None:
-                # Only a hash's later rows may name another document: each takes the owner of
-                # the hash's first row, its own document's (filled in above: a position is one
-                # hash's row), so no row's rank is searched. No table is written (its files stay
-                # empty): the passage task reads the positions. Rows: the hashes held twice or
-                # more, as a table's.
-                later = np.flatnonzero(~first)
-                heads = np.flatnonzero(first)
-                heads = heads[np.searchsorted(heads, later, side="right") - 1]  # each later row's first
-                owned[ranks[order[later]]] = owned[ranks[order[heads]]]
-                rows += int(np.count_nonzero(np.diff(heads, prepend=-1)))
+    for slice_top in range(slices):
+        values_parts, rank_parts = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
+        for n, part in enumerate(parts):
+            at = orders[n][bounds[n][slice_top] : bounds[n][slice_top + 1]]
+            if not at.size:
                 continue
-            shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
-            np.logical_not(first[1:], out=shared[:-1])
-            keep = first & shared if table else first  # a table keeps the hashes held twice or more
-            values, ranks = values[keep], ranks[order[keep]]  # the ranks of the rows kept alone
-            del order
-            if table:  # hashes and ranks, as range_owners writes them
-                owners.write(values)
-                flags.write(ranks)
-            else:
-                owners.write(np.stack([values.view(np.int64), ranks], axis=1))
-                flags.write(shared[keep])
-            rows += int(values.size)
-    if owned is not None:
-        save_array(folder / "o0.positions.npy", owned)
+            values_parts.append(part[at])
+            if table:  # positions in the shard: ranks for the few rows kept below
+                rank_parts.append(at + part_starts[n])
+                continue
+            lo, hi = int(window_lo[n]), int(window_hi[n])
+            rank_parts.append(np.searchsorted(offsets[lo:hi], at + part_starts[n], side="right") + (lo - 1))
+        values, ranks = np.concatenate(values_parts), np.concatenate(rank_parts)
+        del values_parts, rank_parts
+        if table:
+            if sift:
+                # A table keeps only the hashes held twice or more: those whose bucket holds
+                # no other value are left out before the sort (the rest stay in position order).
+                maybe = _maybe_repeated(values, bits)
+                kept_at = np.flatnonzero(maybe)  # one pass over the mask, not one per array
+                values, ranks = values[kept_at], ranks[kept_at]
+                sift = 2 * values.size <= maybe.size  # see REPEAT_BUCKET_BITS
+            if owned is None:  # with positions, the ranks stay positions in the shard
+                ranks = np.searchsorted(offsets, ranks, side="right") - 1
+        if owned is None:
+            ranks += first_rank
+        # stable: equal hashes stay in position order, so in rank order; the first is the owner
+        order = argsort_hashes(values, bits)
+        values = values[order]
+        first = np.ones(values.size, dtype=np.bool_)
+        np.not_equal(values[1:], values[:-1], out=first[1:])
+        if owned is not None:
+            # Only a hash's later rows may name another document: each takes the owner of
+            # the hash's first row, its own document's (filled in above: a position is one
+            # hash's row), so no row's rank is searched. No table is written (its files stay
+            # empty): the passage task reads the positions. Rows: the hashes held twice or
+            # more, as a table's.
+            later = np.flatnonzero(~first)
+            heads = np.flatnonzero(first)
+            heads = heads[np.searchsorted(heads, later, side="right") - 1]  # each later row's first
+            owned[ranks[order[later]]] = owned[ranks[order[heads]]]
+            rows += int(np.count_nonzero(np.diff(heads, prepend=-1)))
+            continue
+        shared = np.zeros(values.size, dtype=np.bool_)  # at a hash's first row: the next row holds it too
+        np.logical_not(first[1:], out=shared[:-1])
+        keep = first & shared if table else first  # a table keeps the hashes held twice or more
+        values, ranks = values[keep], ranks[order[keep]]  # the ranks of the rows kept alone
+        del order
+        if table:  # hashes and ranks, as range_owners writes them
+            owners.write(values)
+            flags.write(ranks)
+        else:
+            owners.write(np.stack([values.view(np.int64), ranks], axis=1))
+            flags.write(shared[keep])
+        rows += int(values.size)
     return rows
 
 

@@ -253,14 +253,18 @@ def _sorted_distinct(values: Any) -> Any:
 
 def as_dict(values: list[float]) -> dict[str, float | int]:
     """Signal values (in :data:`SIGNALS` order) by name, the counts as integers."""
-    out: dict[str, float | int] = dict(zip(SIGNALS, values, strict=True))
-    for name in _COUNTS:
-        out[name] = int(out[name])
-    return out
+    return dict(zip(SIGNALS, _counts_made_ints(list(values)), strict=True))
 
 
 _COUNTS = frozenset({"words", "stop_words", "gopher_stop_words"})
 _COUNT_PLACES = tuple(i for i, name in enumerate(SIGNALS) if name in _COUNTS)
+
+
+def _counts_made_ints(values: list[Any]) -> list[Any]:
+    """``values`` (in SIGNALS order) with the counts among them made integers, in place."""
+    for place in _COUNT_PLACES:
+        values[place] = int(values[place])
+    return values
 
 
 def with_language(lang: str, score: float, values: list[float]) -> dict[str, Any]:
@@ -271,10 +275,8 @@ def with_language(lang: str, score: float, values: list[float]) -> dict[str, Any
     >>> with_language("en", 0.99, [3.0] + [0.5] * 24)["words"]
     3
     """
-    for place in _COUNT_PLACES:
-        values[place] = int(values[place])
     out: dict[str, Any] = {"lang": lang, "lang_score": score}
-    out.update(zip(SIGNALS, values, strict=True))
+    out.update(zip(SIGNALS, _counts_made_ints(values), strict=True))
     return out
 
 

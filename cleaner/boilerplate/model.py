@@ -331,7 +331,7 @@ class TreeModel:
             above = levels[-1]
             levels.append(np.stack([self.left[above], self.right[above]], axis=2).reshape(len(above), -1))
         inner = np.concatenate(levels[:-1], axis=1)
-        feature = np.maximum(self.feature[inner], 0).astype(np.intp).ravel()
+        feature = np.maximum(self.feature[inner], 0).astype(np.uint64).ravel()  # unsigned: see _deciding_kernel
         threshold = np.ascontiguousarray(self.threshold[inner].ravel())
         return feature, threshold, np.ascontiguousarray(self.value[levels[-1]].ravel())
 
@@ -576,11 +576,17 @@ def _deciding_kernel() -> Any:
     # (sums whole). Measured on the 232,692 lines the text model scores in
     # the 30 MB gen_dump dump (in process): 0.69 CPU-s with the node arrays and 32 lanes in an
     # array, blocks of 25 trees; 0.58 with this walk and blocks of 25; 0.53 with blocks of 5.
+    # The step's indices (row offsets, heap places, features) are unsigned: numba wraps every
+    # signed index (adds the length where it is negative: a sar, an and and an add per load), and
+    # with three loads a step in eight lanes those ran out of registers and spilled to the stack;
+    # 1.17 -> 0.58 CPU-s with another process on the second core (session 19, same answers and
+    # sums; features as uint8 or uint16 no faster, blocks of 8 trees 3% faster: noise).
     @numba.njit(cache=True)
     def walk_deciding(x, feature, threshold, value, trees, depth, low, high, rest_min, rest_max, active, block):
         n, width = x.shape
         flat = x.ravel()
         inner = (1 << depth) - 1
+        zero, one, two, unsigned_inner = np.uint64(0), np.uint64(1), np.uint64(2), np.uint64(inner)
         sums = np.zeros(n)
         state = np.zeros(n, dtype=np.int8)
         count = active.shape[0]
@@ -594,31 +600,33 @@ def _deciding_kernel() -> Any:
                 r2, r3 = active[min(first + 2, last)], active[min(first + 3, last)]
                 r4, r5 = active[min(first + 4, last)], active[min(first + 5, last)]
                 r6, r7 = active[min(first + 6, last)], active[min(first + 7, last)]
-                o0, o1, o2, o3 = r0 * width, r1 * width, r2 * width, r3 * width
-                o4, o5, o6, o7 = r4 * width, r5 * width, r6 * width, r7 * width
+                o0, o1 = np.uint64(r0 * width), np.uint64(r1 * width)
+                o2, o3 = np.uint64(r2 * width), np.uint64(r3 * width)
+                o4, o5 = np.uint64(r4 * width), np.uint64(r5 * width)
+                o6, o7 = np.uint64(r6 * width), np.uint64(r7 * width)
                 s0, s1, s2, s3 = sums[r0], sums[r1], sums[r2], sums[r3]
                 s4, s5, s6, s7 = sums[r4], sums[r5], sums[r6], sums[r7]
                 for t in range(start, stop):
-                    base = t * inner
-                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0
+                    base = np.uint64(t * inner)
+                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
                     for _ in range(depth):
-                        a0 = 2 * a0 + 1 + (not flat[o0 + feature[base + a0]] <= threshold[base + a0])
-                        a1 = 2 * a1 + 1 + (not flat[o1 + feature[base + a1]] <= threshold[base + a1])
-                        a2 = 2 * a2 + 1 + (not flat[o2 + feature[base + a2]] <= threshold[base + a2])
-                        a3 = 2 * a3 + 1 + (not flat[o3 + feature[base + a3]] <= threshold[base + a3])
-                        a4 = 2 * a4 + 1 + (not flat[o4 + feature[base + a4]] <= threshold[base + a4])
-                        a5 = 2 * a5 + 1 + (not flat[o5 + feature[base + a5]] <= threshold[base + a5])
-                        a6 = 2 * a6 + 1 + (not flat[o6 + feature[base + a6]] <= threshold[base + a6])
-                        a7 = 2 * a7 + 1 + (not flat[o7 + feature[base + a7]] <= threshold[base + a7])
-                    leaves = t * (inner + 1) - inner  # the tree's leaf values, indexed by a leaf's heap place
-                    s0 += value[leaves + a0]
-                    s1 += value[leaves + a1]
-                    s2 += value[leaves + a2]
-                    s3 += value[leaves + a3]
-                    s4 += value[leaves + a4]
-                    s5 += value[leaves + a5]
-                    s6 += value[leaves + a6]
-                    s7 += value[leaves + a7]
+                        a0 = two * a0 + one + np.uint64(not flat[o0 + feature[base + a0]] <= threshold[base + a0])
+                        a1 = two * a1 + one + np.uint64(not flat[o1 + feature[base + a1]] <= threshold[base + a1])
+                        a2 = two * a2 + one + np.uint64(not flat[o2 + feature[base + a2]] <= threshold[base + a2])
+                        a3 = two * a3 + one + np.uint64(not flat[o3 + feature[base + a3]] <= threshold[base + a3])
+                        a4 = two * a4 + one + np.uint64(not flat[o4 + feature[base + a4]] <= threshold[base + a4])
+                        a5 = two * a5 + one + np.uint64(not flat[o5 + feature[base + a5]] <= threshold[base + a5])
+                        a6 = two * a6 + one + np.uint64(not flat[o6 + feature[base + a6]] <= threshold[base + a6])
+                        a7 = two * a7 + one + np.uint64(not flat[o7 + feature[base + a7]] <= threshold[base + a7])
+                    leaves = np.uint64(t * (inner + 1))  # the tree's leaf values, by heap place - inner
+                    s0 += value[leaves + (a0 - unsigned_inner)]
+                    s1 += value[leaves + (a1 - unsigned_inner)]
+                    s2 += value[leaves + (a2 - unsigned_inner)]
+                    s3 += value[leaves + (a3 - unsigned_inner)]
+                    s4 += value[leaves + (a4 - unsigned_inner)]
+                    s5 += value[leaves + (a5 - unsigned_inner)]
+                    s6 += value[leaves + (a6 - unsigned_inner)]
+                    s7 += value[leaves + (a7 - unsigned_inner)]
                 # (A copy of the last row walks as the row does: it writes back the same sum.)
                 sums[r0], sums[r1], sums[r2], sums[r3] = s0, s1, s2, s3
                 sums[r4], sums[r5], sums[r6], sums[r7] = s4, s5, s6, s7

@@ -498,7 +498,13 @@ def keep_masks(
     each), without scoring every unit: ``model.reaches`` answers the bars, and only a page where
     no unit reaches its bar gets its scores, for the rescue. The same masks as keep_mask on
     ``model.predict(rows)``."""
-    reached = model.reaches(rows, bar_levels(reasons, bars))
+    return level_masks(model, rows, bar_levels(reasons, bars), lengths)
+
+
+def level_masks(model: TreeModel, rows: np.ndarray, levels: np.ndarray, lengths: Sequence[int]) -> list[np.ndarray]:
+    """keep_masks with each unit's bar given as its level (bar_levels of its verdict), where the
+    caller has them without a list of verdicts (text._model_verdicts: from its rows' codes)."""
+    reached = model.reaches(rows, levels)
     # Which pages have a unit that reaches its bar, for all pages at once (a call per page cost
     # more): reduceat over the pages with units, whose starts rise strictly, so each sums its own.
     sizes = np.asarray(lengths, dtype=np.intp)

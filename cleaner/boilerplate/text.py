@@ -33,7 +33,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
-from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bars_for, keep_masks, packaged
+from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bar_levels, bars_for, level_masks, packaged
 from cleaner.boilerplate.rules import LineCues
 from cleaner.cache import compiled
 from cleaner.jit import import_numba
@@ -1322,21 +1322,23 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     """
     texts: list[str] = []  # the non-blank lines of all pages, one after another
     counts: list[int] = []  # non-blank lines per page
-    repeats: list[int] = []  # how often each line's text is on its page
+    repeated: list[tuple[int, list[int]]] = []  # a page with a text twice: its first row, each text's count
     word_counts: list[int] = []
-    facts_columns: tuple[list[bool], ...] = ([], [], [])  # sentence_end, paragraph, sentence
+    ends: list[bool] = []  # sentence_end
+    paragraphs: list[bool] = []
+    sentences: list[bool] = []
     rules: list[int] = []
     dates: list[bool | None] = []  # is_date_line of each line, where the rules asked already
     byte_rows: list[np.ndarray] | None = []  # their _byte_facts, where every page's facts hold them
     for verdicts, facts in pages:
-        values_of = (facts.sentence_end, facts.paragraph, facts.sentence)
         if "" not in facts.texts:  # no blank unit (most pages): each column whole
             page_texts = facts.texts
             if not page_texts:
                 continue
             word_counts += facts.words
-            for column, values in zip(facts_columns, values_of, strict=True):
-                column += values
+            ends += facts.sentence_end
+            paragraphs += facts.paragraph
+            sentences += facts.sentence
             rules += map(_REASON_CODE.__getitem__, verdicts)
             dates += facts.dates
         else:
@@ -1345,16 +1347,15 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
             if not page_texts:
                 continue
             word_counts += itertools.compress(facts.words, rows)
-            for column, values in zip(facts_columns, values_of, strict=True):
-                column += itertools.compress(values, rows)
+            ends += itertools.compress(facts.sentence_end, rows)
+            paragraphs += itertools.compress(facts.paragraph, rows)
+            sentences += itertools.compress(facts.sentence, rows)
             rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
             dates += itertools.compress(facts.dates, rows)
+        if len(set(page_texts)) != len(page_texts):  # a text twice (a set costs a third of a Counter)
+            repeated.append((len(texts), list(map(Counter(page_texts).__getitem__, page_texts))))
         counts.append(len(page_texts))
         texts += page_texts
-        if len(set(page_texts)) == len(page_texts):  # no text twice: a set costs a third of a Counter
-            repeats += itertools.repeat(1, len(page_texts))
-        else:
-            repeats += map(Counter(page_texts).__getitem__, page_texts)
         if byte_rows is not None and facts.byte_rows is not None:
             byte_rows.append(facts.byte_rows)
         else:
@@ -1370,15 +1371,19 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     counted = _byte_facts_of(texts) if byte_rows is None else np.concatenate(byte_rows)
     digits, punct, unspaced = _char_counts(texts, counted)
     out[:, _FLAG_COLUMNS] = _flag_rows(texts, word_counts, digits, counted, dates)
-    sizes = np.fromiter(map(len, texts), dtype=np.float64, count=n)
-    words = np.array(word_counts, dtype=np.float64)
-    paragraph = np.array(facts_columns[1], dtype=np.float64)
-    rule = np.array(rules, dtype=np.float64)
-    out[:, col["sentence_end"]] = facts_columns[0]
+    # The lists of Python bools and small whole numbers become arrays through bytes (bytes() reads
+    # them in C, a quarter of np.array's time; a rule code is under 256: _REASON_CODE), the
+    # others through int64 arrays (half of np.array's time to float64): the same values.
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n).astype(np.float64)
+    words = np.array(word_counts, dtype=np.int64).astype(np.float64)
+    paragraph = np.frombuffer(bytes(paragraphs), dtype=np.uint8).astype(np.float64)
+    rule = np.frombuffer(bytes(rules), dtype=np.uint8).astype(np.float64)
+    out[:, col["sentence_end"]] = np.frombuffer(bytes(ends), dtype=np.uint8)
     out[:, col["paragraph"]] = paragraph
-    out[:, col["sentence"]] = facts_columns[2]
+    out[:, col["sentence"]] = np.frombuffer(bytes(sentences), dtype=np.uint8)
     out[:, col["rule_reason"]] = rule
-    out[:, col["repeats"]] = np.array(repeats, dtype=np.float64) - 1.0
+    for at, repeats in repeated:  # how often each line's text is on its page, but for itself
+        out[at : at + len(repeats), col["repeats"]] = np.array(repeats, dtype=np.float64) - 1.0
     # Each row's page: its first row, its number of rows, and the row's place in it.
     lengths = np.array(counts)
     starts = np.cumsum(lengths) - lengths
@@ -1554,9 +1559,13 @@ def _drops(text: str, ends: list[int], verdicts: list[Reason | None]) -> list[Dr
     return drops
 
 
+# The verdict of each rule_reason code (_REASON_CODE's keys, in order).
+_VERDICT_OF_CODE: tuple[Reason | None, ...] = tuple(_REASON_CODE)
+
+
 def _model_verdicts(pages: list[_Judged], model: TreeModel) -> list[list[Reason | None]]:
     """The verdicts of pages that show chrome, once the scorer has read all their lines
-    (model.keep_masks: each line's score only as far as its bar needs). A page without blank
+    (model.level_masks: each line's score only as far as its bar needs). A page without blank
     units (all but a few) starts with no verdict and gets one at each line the scorer drops,
     found for the whole batch at once (on the text dump the scorer keeps 162,555 of 232,692
     lines, whose verdicts a loop over every line used to set to None one by one)."""
@@ -1568,15 +1577,11 @@ def _model_verdicts(pages: list[_Judged], model: TreeModel) -> list[list[Reason 
         else list(itertools.compress(range(len(facts.texts)), facts.texts))
         for facts in (page.facts for page in pages)
     ]
-    reasons = list(
-        itertools.chain.from_iterable(
-            page.verdicts if type(rows) is range else [page.verdicts[i] for i in rows]
-            for page, rows in zip(pages, units, strict=True)
-        )
-    )
-    bars = bars_for(model.meta, "other")  # as for HTML blocks
+    # Each line's bar (keep_masks' bar_levels of its verdict) by its verdict's code, the
+    # rule_reason column: one gather, no list of the verdicts of all lines.
+    levels = bar_levels(_VERDICT_OF_CODE, bars_for(model.meta, "other"))  # as for HTML blocks
     lengths = [len(rows) for rows in units]
-    masks = keep_masks(model, features, reasons, bars, lengths)
+    masks = level_masks(model, features, levels[features[:, _COLUMN["rule_reason"]].astype(np.intp)], lengths)
     dropped: list[int] = np.flatnonzero(~np.concatenate(masks)).tolist() if masks else []  # rows of all pages
     out: list[list[Reason | None]] = []
     at = lo = 0  # the page's first row, and its first dropped one's place in ``dropped``

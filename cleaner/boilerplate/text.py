@@ -1060,7 +1060,9 @@ def _flag_rows(
     Each test only rules out what the flag's own pattern cannot match on an ASCII line: its
     first byte no lower-case letter (starts_lower), more than four words, a first byte that is
     no letter, or a digit, a mark of _PUNCT or a separator anywhere (is_menu_item: letters
-    joined by " ", "-", "'" or "&"), none of the separators (is_breadcrumb), more than
+    joined by " ", "-", "'" or "&"), no separator right after white space (is_breadcrumb:
+    _BREADCRUMB has ``\\s+`` before each; on the text dump it ran on the 23,394 lines with a
+    separator, and now on the 6,546 with one after a space, all breadcrumbs), more than
     DATE_LINE_MAX_WORDS words or fewer than DATE_LINE_MIN_DIGITS digits (is_date_line), a
     first byte that is a word character and
     starts none of the byline words (_BYLINE: ``\\W*`` matches nothing then), and a line that
@@ -1085,7 +1087,7 @@ def _flag_rows(
             & (counted[:, _PUNCT_COUNT] == 0)
             & (counted[:, _CRUMBS] == 0)
         ),
-        wide | (counted[:, _CRUMBS] > 0),
+        wide | (counted[:, _SPACED_CRUMBS] > 0),
         (count <= DATE_LINE_MAX_WORDS) & (wide | (digits >= DATE_LINE_MIN_DIGITS)),
         wide | ~_WORD_BYTES[first_byte] | _BYLINE_FIRST[first_byte],
         (last_byte == 0x5D) | _SPACE_OR_WIDE_BYTES[last_byte] | (counted[:, _DOTS] > 0),
@@ -1137,21 +1139,23 @@ def _byte_facts_of(texts: list[str]) -> np.ndarray | None:
 
 # The columns of _byte_facts: per line, its runs of ASCII word bytes (\w), its ASCII digits, its
 # ASCII marks of _PUNCT, its breadcrumb separators (_CRUMB_BYTES), its bytes beyond ASCII (of
-# characters beyond it), its first and last byte, and whether it ends with "...".
-_RUNS, _DIGIT_COUNT, _PUNCT_COUNT, _CRUMBS, _WIDE, _FIRST, _LAST, _DOTS = range(8)
-_BYTE_FACTS = 8
+# characters beyond it), its first and last byte, whether it ends with "...", and its
+# breadcrumb separators right after an ASCII white space (\s) of the line.
+_RUNS, _DIGIT_COUNT, _PUNCT_COUNT, _CRUMBS, _WIDE, _FIRST, _LAST, _DOTS, _SPACED_CRUMBS = range(9)
+_BYTE_FACTS = 9
 # The byte classes _byte_facts counts, one bit each, per byte value.
-_WORD_BIT, _DIGIT_BIT, _PUNCT_BIT, _CRUMB_BIT, _WIDE_BIT = 1, 2, 4, 8, 16
+_WORD_BIT, _DIGIT_BIT, _PUNCT_BIT, _CRUMB_BIT, _WIDE_BIT, _SPACE_BIT = 1, 2, 4, 8, 16, 32
 _BYTE_CLASSES = (
     _WORD_BYTES * _WORD_BIT + (_DIGIT_BYTES > 0) * _DIGIT_BIT + (_PUNCT_BYTES > 0) * _PUNCT_BIT
     + _CRUMB_BYTES * _CRUMB_BIT + (np.arange(256) >= 0x80) * _WIDE_BIT
+    + np.array([b < 0x80 and chr(b).isspace() for b in range(256)]) * _SPACE_BIT
 ).astype(np.uint8)  # fmt: skip
 
 
 def _byte_facts(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """The byte counts of each line of ``data`` (lines joined by "\\n", each starting at
     ``starts``: a _Joined's, where it knows them) that the line scorer's
-    features and the word counts read, as rows of int64 (columns _RUNS to _DOTS).
+    features and the word counts read, as rows of int64 (columns _RUNS to _SPACED_CRUMBS).
 
     Once numba runs in the process (the line scorer and the signals stage start it on a large
     input), one compiled pass over the bytes (_byte_facts_kernel: the batch's bytes were a
@@ -1181,6 +1185,10 @@ def _byte_facts_numpy(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     dots = data[np.maximum(last - 2, 0)] == 0x2E
     dots &= data[np.maximum(last - 1, 0)] == 0x2E
     rows[:, _DOTS] = dots & (data[last] == 0x2E) & (last - starts >= 2)
+    spaced = np.zeros(len(data), dtype=bool)  # a separator after white space (not the "\n" before the line)
+    spaced[1:] = ((classes[1:] & _CRUMB_BIT) > 0) & ((classes[:-1] & _SPACE_BIT) > 0)
+    spaced[starts] = False
+    rows[:, _SPACED_CRUMBS] = np.add.reduceat(spaced, starts, dtype=np.int64)
     return rows
 
 
@@ -1195,15 +1203,16 @@ def _byte_facts_kernel() -> Any:
     @numba.njit(cache=True)
     def byte_facts(data, starts, classes):
         lines = starts.shape[0]
-        rows = np.zeros((lines, 8), dtype=np.int64)
+        rows = np.zeros((lines, 9), dtype=np.int64)
         for k in range(lines):
             begin = starts[k]
             end = starts[k + 1] - 1 if k + 1 < lines else data.shape[0]  # before the "\n" that ends it
-            runs, digits, punct, crumbs, wide = 0, 0, 0, 0, 0
-            previous = 0  # the word bit of the byte before
+            runs, digits, punct, crumbs, wide, spaced = 0, 0, 0, 0, 0, 0
+            previous = 0  # the classes of the byte before (none before the line's first)
             for i in range(begin, end):
                 c = int(classes[data[i]])
                 runs += c & ~previous & 1
+                spaced += (c >> 3) & (previous >> 5) & 1
                 previous = c
                 digits += (c >> 1) & 1
                 punct += (c >> 2) & 1
@@ -1214,6 +1223,7 @@ def _byte_facts_kernel() -> Any:
             rows[k, 5] = data[begin]
             rows[k, 6] = data[last]
             rows[k, 7] = last - begin >= 2 and data[last] == 46 and data[last - 1] == 46 and data[last - 2] == 46
+            rows[k, 8] = spaced
         return rows
 
     return byte_facts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -34,6 +36,8 @@ _LINES = [
     # endings of a blurb cut short, one-byte lines, separators, a menu of four words
     "-- by the editors of the paper", "posted by admin", "read on [...]", "and more \u2026", "x", ".",
     "Page 1 / 2", "Home > News", "Contact us and more", "12.11.2019",
+    # separators after white space or not: after a tab, in a date or a URL, at the start
+    "Home\t/ News", "Home\t>\tNews", "Rose 1-1/8 to 20", "see example.com/news | more", "/ News",
 ]  # fmt: skip
 
 
@@ -71,13 +75,14 @@ def test_character_counts_of_all_lines_are_each_lines_counts(texts: list[str]) -
 
 
 def _byte_facts_of_line(text: str) -> list[int]:
-    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _DOTS)."""
+    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _SPACED_CRUMBS)."""
     raw = text.encode("utf-8", "surrogatepass")
     word = [chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in raw]
     runs = sum(1 for i, w in enumerate(word) if w and (i == 0 or not word[i - 1]))
     return [
         runs, sum(b in b"0123456789" for b in raw), sum(b in b".,;:!?" for b in raw), sum(b in b"|>/\\" for b in raw),
         sum(b >= 0x80 for b in raw), raw[0], raw[-1], int(raw.endswith(b"...")),
+        sum(b in b"|>/\\" and a < 0x80 and chr(a).isspace() for a, b in itertools.pairwise(raw)),
     ]  # fmt: skip
 
 
@@ -99,7 +104,7 @@ def test_unit_facts_hold_the_byte_facts_of_their_units() -> None:
     for _, facts in pages:
         texts = [text for text in facts.texts if text]
         assert facts.byte_rows is not None
-        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 8))
+        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 9))
 
 
 @settings(max_examples=200, deadline=None)

@@ -1074,10 +1074,14 @@ class LineCues:
         """
         return self.judge_pages([lines])[0]
 
-    def judge_pages(self, pages: Sequence[Sequence[str]]) -> list[list[Reason | None]]:
+    def judge_pages(
+        self, pages: Sequence[Sequence[str]], joined: JoinedLines | None = None
+    ) -> list[list[Reason | None]]:
         """judge_page of each page, with one compiled pass over the ASCII lines of all of them (a
         call of the compiled pass costs about 10 us whatever its size: a page's worth of lines
-        each time doubled its cost).
+        each time doubled its cost). ``joined``: the pages' non-empty lines as JoinedLines, where
+        the caller has them (the compiled pass then reads their bytes, without joining the
+        lines again).
 
         >>> LineCues().judge_pages([["Leave a Comment"], [], ["Share this"]])
         [[<Reason.COMMENTS: 'boilerplate.comments'>], [], [<Reason.SOCIAL: 'boilerplate.social'>]]
@@ -1086,7 +1090,7 @@ class LineCues:
         found: list[Reason | None] = [None] * len(flat)
         rest: Sequence[int] = range(len(flat))  # the lines judged one by one
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
-            rest = self._judge_ascii(flat, found)
+            rest = self._judge_ascii(flat, found, joined)
         judge = self.judge
         for k in rest:
             line = flat[k]
@@ -1095,21 +1099,40 @@ class LineCues:
         ends = itertools.accumulate(map(len, pages))
         return [found[end - len(lines) : end] for lines, end in zip(pages, ends, strict=True)]
 
-    def _judge_ascii(self, flat: list[str], found: list[Reason | None]) -> Sequence[int]:
+    def _judge_ascii(self, flat: list[str], found: list[Reason | None], joined: JoinedLines | None) -> Sequence[int]:
         """Judge the ASCII lines of ``flat`` into ``found``, and give the others' places: one
         compiled pass finds their cue words (trigger_masks), and only those that some cue may
         match (long_line_candidates, short_line_candidates: on the 30 MB text dump one long line
         in sixteen, one short line of ten distinct ones) are judged, long lines by _line_reason,
         short ones through the memo; the others match none. Their stripping and lower-casing are
-        done on all their bytes at once."""
-        lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-        is_ascii = np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat)) & (lengths > 0)
-        places = np.flatnonzero(is_ascii)
-        if not places.size:
-            return range(len(flat))
-        lines = [flat[k] for k in places.tolist()]
-        data = np.frombuffer("\n".join(lines).lower().encode("ascii"), dtype=np.uint8)
-        starts, ends = _stripped_bounds(data, lines, lengths[places])
+        done on all their bytes at once (the bytes of ``joined`` where given)."""
+        if joined is None:
+            lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+            is_ascii = np.fromiter(map(str.isascii, flat), dtype=bool, count=len(flat)) & (lengths > 0)
+            places = np.flatnonzero(is_ascii)
+            if not places.size:
+                return range(len(flat))
+            data = np.frombuffer("\n".join([flat[k] for k in places.tolist()]).encode("ascii"), dtype=np.uint8)
+            sizes = lengths[places]
+            starts = np.cumsum(sizes + 1) - sizes - 1
+            ends = starts + sizes
+            others = ~is_ascii
+        else:
+            rows = joined.starts.shape[0]
+            # The places of the non-empty lines (all of them on a page without blank units).
+            filled = (
+                np.arange(rows)
+                if rows == len(flat)
+                else np.fromiter(itertools.compress(itertools.count(), flat), dtype=np.int64, count=rows)
+            )
+            places = filled[joined.ascii]
+            if not places.size:
+                return range(len(flat))
+            data, starts, ends = joined.data, joined.starts[joined.ascii], joined.ends[joined.ascii]
+            others = np.zeros(len(flat), dtype=bool)
+            others[filled[~joined.ascii]] = True
+        at: list[int] = places.tolist()
+        starts, ends = _stripped_bounds(data, starts, ends, flat, at)
         held = _masks_of(data, starts, ends)
         if held is None:
             return range(len(flat))
@@ -1124,35 +1147,51 @@ class LineCues:
             maybe[rows] = candidates(data, starts[rows], sizes[rows], held[rows])
         judge = self.judge
         for k in np.flatnonzero(maybe).tolist():
-            line = lines[k]
+            place = at[k]
+            line = flat[place]
             if len(line) <= SHORT_LINE:
-                found[places[k]] = judge(line)
+                found[place] = judge(line)
             elif not short[k]:
-                found[places[k]] = _line_reason(line, held[k] & _TRIGGER_BITS)
+                found[place] = _line_reason(line, held[k] & _TRIGGER_BITS)
             else:  # a long line of mostly space: as before, without the memo
-                found[places[k]] = _line_reason(line, None)
-        rest: list[int] = np.flatnonzero(~is_ascii).tolist()
+                found[place] = _line_reason(line, None)
+        rest: list[int] = np.flatnonzero(others).tolist()
         return rest
+
+
+class JoinedLines(NamedTuple):
+    """Non-empty lines as one buffer: their UTF-8 bytes joined by "\\n" (as they are, not
+    lower-cased), where each starts and ends there, and which of them are ASCII."""
+
+    data: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    ascii: np.ndarray
 
 
 # str.strip's characters among the ASCII bytes (str.isspace: also the separators 0x1c-0x1f).
 _SPACE_BYTES = np.array([chr(code).isspace() for code in range(256)], dtype=bool)
+# Each byte lower-cased as str.lower does in ASCII text ("A" to "Z"; the others as they are): the
+# bytes of a line are read through it, not lower-cased all before.
+_LOWER_BYTES = np.frombuffer(bytes(range(256)).lower(), dtype=np.uint8)
 
 
-def _stripped_bounds(data: np.ndarray, lines: list[str], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Where each of ``lines`` (ASCII, none empty, of ``lengths``), joined by one separator into
-    the bytes ``data``, starts and ends there once stripped (``line.strip()``). Only lines with
-    space at an end are stripped one by one.
+def _stripped_bounds(
+    data: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: list[str], places: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Where each line ``lines[places[k]]`` (ASCII, not empty), at ``data[starts[k]:ends[k]]``,
+    starts and ends there once stripped (``line.strip()``). Only lines with space at an end are
+    stripped one by one (into copies: ``starts`` and ``ends`` stay as they are).
 
     >>> lines = [" ab ", "c", "  "]
     >>> data = np.frombuffer("|".join(lines).encode(), np.uint8)
-    >>> [bounds.tolist() for bounds in _stripped_bounds(data, lines, np.array([4, 1, 2]))]
+    >>> bounds = _stripped_bounds(data, np.array([0, 5, 7]), np.array([4, 6, 9]), lines, [0, 1, 2])
+    >>> [column.tolist() for column in bounds]
     [[1, 5, 9], [3, 6, 9]]
     """
-    starts = np.cumsum(lengths + 1) - lengths - 1
-    ends = starts + lengths
+    starts, ends = starts.copy(), ends.copy()
     for k in np.flatnonzero(_SPACE_BYTES[data[starts]] | _SPACE_BYTES[data[ends - 1]]).tolist():
-        line = lines[k]
+        line = lines[places[k]]
         kept = line.lstrip()
         starts[k] += len(line) - len(kept)
         ends[k] = starts[k] + len(kept.rstrip())
@@ -1160,7 +1199,7 @@ def _stripped_bounds(data: np.ndarray, lines: list[str], lengths: np.ndarray) ->
 
 
 def _masks_of(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """trigger_masks of the lines ``data[starts[k]:ends[k]]`` (lower-cased ASCII), as an array."""
+    """trigger_masks of the lines ``data[starts[k]:ends[k]]`` (ASCII, read lower-cased), as an array."""
     kernel = _trigger_kernel()
     if kernel is None:
         return None
@@ -1258,7 +1297,7 @@ _CUE_BITS = np.arange(len(_LINE_CUES), dtype=np.int64)
 
 
 def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
-    r"""For lower-cased ASCII lines ``data[starts[k]:starts[k] + sizes[k]]`` (stripped, their
+    r"""For ASCII lines ``data[starts[k]:starts[k] + sizes[k]]`` (stripped, read lower-cased, their
     trigger_masks ``held``), whether _line_reason may find a cue in them: False only where it
     cannot, a line over SHORT_LINE characters that neither starts as the first part of a cue
     allowed on it (its size, its trigger words) may, wide enough for it, nor holds a word of its
@@ -1279,7 +1318,7 @@ def long_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     maybe = (sizes <= max(SHORT_LINE, int(anywhere.max()))) | (held >> FLOATING_BIT & allowed != 0)
     code = np.zeros(sizes.shape[0], dtype=np.int64)
     for length, (known, width) in enumerate(zip(codes, widths, strict=True), start=1):
-        code = code << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
+        code = code << 8 | _LOWER_BYTES[data[np.minimum(starts + length - 1, data.shape[0] - 1)]]
         if not known.size:
             continue
         place = np.minimum(np.searchsorted(known, code), known.size - 1)
@@ -1308,12 +1347,12 @@ def short_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarra
     maybe = (sizes > 0) & ((sizes <= max(leads.anywhere.max(), trails.anywhere.max())) | (held >> FLOATING_BIT != 0))
     lead = np.zeros(sizes.shape[0], dtype=np.int64)
     for length, (known, width) in enumerate(zip(leads.codes, leads.widths, strict=True), start=1):
-        lead = lead << 8 | data[np.minimum(starts + length - 1, data.shape[0] - 1)]
+        lead = lead << 8 | _LOWER_BYTES[data[np.minimum(starts + length - 1, data.shape[0] - 1)]]
         maybe |= _wide_enough(known, width, lead, sizes, length)
     for length, (known, width) in enumerate(zip(trails.codes, trails.widths, strict=True), start=1):
         trail = np.zeros(sizes.shape[0], dtype=np.int64)
         for place in range(length):  # the last ``length`` bytes, first to last
-            trail = trail << 8 | data[np.clip(starts + sizes - length + place, 0, data.shape[0] - 1)]
+            trail = trail << 8 | _LOWER_BYTES[data[np.clip(starts + sizes - length + place, 0, data.shape[0] - 1)]]
         maybe |= _wide_enough(known, width, trail, sizes, length)
     return maybe
 
@@ -1341,9 +1380,10 @@ _TRIGGER_BITS = (1 << FLOATING_BIT) - 1
 # per byte value; the longer words' bytes one after another, each word's start (and the end
 # after the last), its bit, and where the words starting with each pair of bytes begin
 # (sorted by their first two bytes: at a place in a line, one lookup finds the few to compare);
-# and which _triple_key of three bytes starts one of them (none is shorter). A non-ASCII word
-# is in no ASCII line.
-def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+# and which _triple_key of three bytes starts one of them (none is shorter); and _LOWER_BYTES,
+# which the pass reads the lines' bytes through (the one-byte words' table takes both cases). A
+# non-ASCII word is in no ASCII line.
+def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     ascii_words = [
         (word.encode("ascii"), 1 << bit)
         for bit, words in enumerate(_MASKED_WORDS)
@@ -1364,13 +1404,13 @@ def _trigger_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
         raise ValueError("a cue word of two bytes: the compiled pass looks for words of three or more")
     triples = np.zeros(1 << 15, dtype=np.uint8)
     triples[[_triple_key(*word[:3]) for word, _ in words]] = 1
-    return single, data, bounds, bits, first, triples
+    return single[_LOWER_BYTES], data, bounds, bits, first, triples, _LOWER_BYTES
 
 
 def _triple_key(a: int, b: int, c: int) -> int:
-    """Three bytes as the compiled pass of trigger_masks keys them: the low five bits of each (the
-    lower-case letters keep apart, a space and "@" share 0), fifteen bits in all. Unlike bytes may
-    share a key: it only tells where no word can start."""
+    """Three bytes as the compiled pass of trigger_masks keys them: the low five bits of each, fifteen
+    bits in all (the letters keep apart, and each letter's two cases share its bits; a space and
+    "@" share 0). Unlike bytes may share a key: it only tells where no word can start."""
     return (a & 31) << 10 | (b & 31) << 5 | (c & 31)
 
 
@@ -1413,13 +1453,14 @@ def _trigger_kernel() -> Any:
 
     # At each place in a line, the words are compared only where its three bytes have the key
     # (_triple_key, kept rolling) of some word's first three (2% of the places of the text
-    # dump's lines), then only those starting with its two bytes. (Before, each place looked up
+    # dump's lines), then only those starting with its two bytes. The bytes are read through
+    # ``lower`` only there: the key is the same for either case. (Before, each place looked up
     # the words of its pair: a tenth of the places, " c", " s", " y" among them, with a branch
     # the processor could not foresee: 0.198 -> 0.110 CPU-s for the dump's 28 million bytes.
     # Tried before that: a bit table of the 34 pairs that start a word, read before ``first``,
     # and the last byte outside the loop: no faster.)
     @numba.njit(cache=True)
-    def masks(text, starts, ends, single, data, bounds, bits, first, triples):
+    def masks(text, starts, ends, single, data, bounds, bits, first, triples, lower):
         out = np.zeros(starts.shape[0], dtype=np.int64)
         for k in range(starts.shape[0]):
             begin, end = starts[k], ends[k]
@@ -1437,14 +1478,14 @@ def _trigger_kernel() -> Any:
                 key = (key << 5 | (np.int64(third) & 31)) & 32767
                 if not triples[key]:
                     continue
-                pair = np.int64(text[i]) * 256 + text[i + 1]
+                pair = np.int64(lower[text[i]]) * 256 + lower[text[i + 1]]
                 for w in range(first[pair], first[pair + 1]):
                     size = bounds[w + 1] - bounds[w]
                     if i + size > end or mask & bits[w]:
                         continue
                     same = True
                     for q in range(2, size):
-                        if text[i + q] != data[bounds[w] + q]:
+                        if lower[text[i + q]] != data[bounds[w] + q]:
                             same = False
                             break
                     if same:

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 
 from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bar_levels, bars_for, level_masks, packaged
-from cleaner.boilerplate.rules import LineCues
+from cleaner.boilerplate.rules import JoinedLines, LineCues
 from cleaner.cache import compiled
 from cleaner.jit import import_numba
 from cleaner.record import Drop, Reason, Unit, assemble_drop
@@ -316,13 +316,13 @@ def _unit_facts_batch(pages: Sequence[list[str]]) -> tuple[list[UnitFacts], _Fla
     """unit_facts of each page (the texts of its units), and the _FlatFacts of their non-blank
     units (None where a unit holds a line break of its own), the words of all their ASCII lines
     counted in one pass over their bytes (a word_count call per line was half the cost of the
-    facts), and each column of facts
+    facts; the bytes go on to LineCues.judge_pages in the _FlatFacts), and each column of facts
     worked out for the non-blank units of all pages at once (_flat_facts): a page without blank
     units (all but a few of the text dump's) takes its stretch of each, the others are filled
     in unit by unit."""
     page_texts = [list(map(str.strip, texts)) for texts in pages]
     flat = list(filter(None, itertools.chain.from_iterable(page_texts)))
-    word_counts, byte_rows = _word_counts(flat)
+    word_counts, byte_rows, joined = _word_counts(flat)
     word_column, end_column, paragraph_column, sentence_column, date_column, arrays = _flat_facts(
         flat, word_counts, byte_rows
     )
@@ -345,7 +345,10 @@ def _unit_facts_batch(pages: Sequence[list[str]]) -> tuple[list[UnitFacts], _Fla
     if arrays is None:
         return out, None
     counts, paragraphs, sentences, ruled_out = arrays
-    return out, _FlatFacts(counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64))
+    assert joined is not None  # (byte rows come from joined lines)
+    return out, _FlatFacts(
+        counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64), joined
+    )
 
 
 _LINE_TEXT = operator.itemgetter(0)  # Line.text, from C
@@ -366,13 +369,15 @@ def _with_blanks(texts: list[str], values: list[_Fact], blank: _Fact) -> list[_F
 class _FlatFacts(NamedTuple):
     """Columns of UnitFacts for the non-blank units of a batch of pages, one after another, as
     arrays (_flat_facts makes them when it has the units' byte rows): words, paragraph, sentence,
-    whether the counted bytes rule a date line out; and each page's number of non-blank units."""
+    whether the counted bytes rule a date line out; each page's number of non-blank units; and
+    the units' texts as the JoinedLines they were counted on."""
 
     words: np.ndarray
     paragraph: np.ndarray
     sentence: np.ndarray
     ruled_out: np.ndarray
     units: np.ndarray
+    lines: JoinedLines
 
 
 def _flat_facts(
@@ -418,21 +423,25 @@ def _flat_facts(
     return words, ends, paragraph, sentence, dates, (count, paragraphs, sentences, ruled_out)
 
 
-def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None]:
-    """word_count of each of ``texts`` (none empty), and their _byte_facts (None where a text
-    holds a line break): on ASCII lines the runs of \\w are counted over the bytes of all of
-    them joined by "\\n" (no word holds it), on the others line by line."""
+def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None, JoinedLines | None]:
+    """word_count of each of ``texts`` (none empty), their _byte_facts and the JoinedLines they
+    were counted on (None where a text holds a line break): on ASCII lines the runs of \\w are
+    counted over the bytes of all of them joined by "\\n" (no word holds it), on the others line
+    by line."""
     if not texts:
-        return [], np.zeros((0, _BYTE_FACTS), dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        lines = JoinedLines(np.zeros(0, dtype=np.uint8), empty, empty, np.zeros(0, dtype=bool))
+        return [], np.zeros((0, _BYTE_FACTS), dtype=np.int64), lines
     data, starts, all_ascii = _joined(texts)
     if starts is None:  # a line with a break of its own
-        return list(map(word_count, texts)), None
+        return list(map(word_count, texts)), None, None
     rows = _byte_facts(data, starts)
     counts: list[int] = rows[:, _RUNS].tolist()
     if not all_ascii:
         for k in np.flatnonzero(rows[:, _WIDE]).tolist():
             counts[k] = word_count(texts[k])
-    return counts, rows
+    ends = np.append(starts[1:] - 1, data.shape[0])  # each line's end, before the "\n" after it
+    return counts, rows, JoinedLines(data, starts, ends, rows[:, _WIDE] == 0)
 
 
 def _cue_verdicts(lines: Sequence[object], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
@@ -1506,7 +1515,7 @@ def _judge_many(texts: Sequence[str], cues: LineCues) -> list[_Judged]:
     together (article_spans_many)."""
     pages = [_unit_columns(text) for text in texts]
     facts, flat = _unit_facts_batch([units for units, _ in pages])
-    cued = cues.judge_pages([page_facts.texts for page_facts in facts])
+    cued = cues.judge_pages([page_facts.texts for page_facts in facts], None if flat is None else flat.lines)
     first = [
         _cued_verdicts(units, page_facts, page_cued)
         for (units, _), page_facts, page_cued in zip(pages, facts, cued, strict=True)

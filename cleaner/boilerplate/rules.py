@@ -1349,10 +1349,14 @@ def short_line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarra
     for length, (known, width) in enumerate(zip(leads.codes, leads.widths, strict=True), start=1):
         lead = lead << 8 | _LOWER_BYTES[data[np.minimum(starts + length - 1, data.shape[0] - 1)]]
         maybe |= _wide_enough(known, width, lead, sizes, length)
+    ends = starts + sizes
     for length, (known, width) in enumerate(zip(trails.codes, trails.widths, strict=True), start=1):
+        if not known.size:  # (no trail string of this length: none of its bytes gathered)
+            continue
         trail = np.zeros(sizes.shape[0], dtype=np.int64)
         for place in range(length):  # the last ``length`` bytes, first to last
-            trail = trail << 8 | _LOWER_BYTES[data[np.clip(starts + sizes - length + place, 0, data.shape[0] - 1)]]
+            at = np.minimum(np.maximum(ends - (length - place), 0), data.shape[0] - 1)
+            trail = trail << 8 | _LOWER_BYTES[data[at]]
         maybe |= _wide_enough(known, width, trail, sizes, length)
     return maybe
 

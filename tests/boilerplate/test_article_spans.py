@@ -162,3 +162,18 @@ def test_the_spans_of_a_batchs_scored_pages_are_their_oracle_spans(pages: list[t
         fresh_verdicts, fresh = _cued_page(pages[k][0])
         T.article_spans([], fresh_verdicts, fresh)
         assert facts[k].dates == fresh.dates
+
+
+_CRUMB_PIECES = st.sampled_from(["Home", "World", "1", ""])
+_CRUMB_SEPARATORS = st.sampled_from([" | ", " › ", " » ", " / ", " \\ ", " > ", " · ", "|", "/", " - ", " "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.tuples(_CRUMB_PIECES, _CRUMB_SEPARATORS), max_size=4), max_size=12))
+def test_a_unit_ruled_out_as_a_breadcrumb_is_none(lines: list[list[tuple[str, str]]]) -> None:
+    # UnitFacts.crumbs is False only where is_breadcrumb cannot hold (the cue verdicts and the
+    # headline check ask it only elsewhere).
+    texts = ["".join(piece + separator for piece, separator in line) + "News" for line in lines]
+    facts = T.unit_facts(T.split_lines("\n".join(texts)))
+    for text, may_be in zip(facts.texts, facts.crumbs, strict=True):
+        assert may_be or not T.is_breadcrumb(text)

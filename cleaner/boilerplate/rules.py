@@ -1138,13 +1138,7 @@ class LineCues:
             return range(len(flat))
         sizes = ends - starts
         short = sizes <= SHORT_LINE
-        # Each kind of line through its own test only (both tests over all lines: a third more time).
-        maybe = np.empty(sizes.shape[0], dtype=bool)
-        for rows, candidates in (
-            (np.flatnonzero(short), short_line_candidates),
-            (np.flatnonzero(~short), long_line_candidates),
-        ):
-            maybe[rows] = candidates(data, starts[rows], sizes[rows], held[rows])
+        maybe = line_candidates(data, starts, sizes, held)
         judge = self.judge
         for k in np.flatnonzero(maybe).tolist():
             place = at[k]
@@ -1370,6 +1364,126 @@ def _wide_enough(known: np.ndarray, width: np.ndarray, code: np.ndarray, sizes: 
         led = np.flatnonzero((known[place] == code) & (sizes >= length))
         found[led] = (width[place[led]] >= sizes[led, None]).any(axis=1)
     return found
+
+
+def line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """short_line_candidates of the lines of at most SHORT_LINE characters and long_line_candidates
+    of the others, in one compiled pass over all lines once numba runs (_candidates_kernel: the
+    same tests line by line, where the two functions' dozens of numpy passes over the lines cost
+    0.095 CPU-s on the text dump, 103 batches; tests/boilerplate checks both forms agree).
+
+    >>> lines = [b"share", b"x" * 70, b"weather", b"by using this site, " * 4]
+    >>> data = np.frombuffer(b"\\n".join(lines), np.uint8)
+    >>> sizes = np.array([len(line) for line in lines]); starts = np.cumsum(sizes + 1) - sizes - 1
+    >>> held = np.array(trigger_masks([line.decode() for line in lines], compiled=False))
+    >>> line_candidates(data, starts, sizes, held)
+    array([ True, False, False,  True])
+    """
+    kernel = _candidates_kernel() if "numba" in sys.modules else None
+    if kernel is not None:
+        found: np.ndarray = kernel(
+            data, starts, sizes, held, *_candidate_tables(), FLOATING_BIT, _PREFIX_COLUMN, SHORT_LINE
+        )
+        return found
+    short = sizes <= SHORT_LINE
+    # Each kind of line through its own test only (both tests over all lines: a third more time).
+    maybe = np.empty(sizes.shape[0], dtype=bool)
+    for rows, candidates in (
+        (np.flatnonzero(short), short_line_candidates),
+        (np.flatnonzero(~short), long_line_candidates),
+    ):
+        maybe[rows] = candidates(data, starts[rows], sizes[rows], held[rows])
+    return maybe
+
+
+@functools.cache
+def _candidate_tables() -> tuple[Any, ...]:
+    """_lead_tables for the compiled pass: each table's codes of all lengths one after another,
+    their rows of widths likewise, and where each length's codes start (and the last end); then
+    the widest line each kind of line's "any text" strings allow, _CUES_UP_TO, the trigger and
+    untriggered bits, and _LOWER_BYTES."""
+    tables = []
+    for table in _lead_tables():
+        bounds = np.cumsum([0, *(codes.size for codes in table.codes)]).astype(np.int64)
+        codes = np.concatenate(table.codes).astype(np.int64)
+        widths = np.concatenate(table.widths).astype(np.int64).reshape(-1, _PREFIX_COLUMN + 1)
+        tables += [codes, widths, bounds]
+    long, leads, trails = _lead_tables()
+    long_any = max(SHORT_LINE, int(long.anywhere.max()))
+    short_any = max(int(leads.anywhere.max()), int(trails.anywhere.max()))
+    return (*tables, long_any, short_any, _CUES_UP_TO, _TRIGGER_BITS, _UNTRIGGERED_BITS, _LOWER_BYTES)
+
+
+@functools.cache
+def _candidates_kernel() -> Any:
+    """The compiled pass of line_candidates, or None without numba (built once per process)."""
+    try:
+        numba = import_numba()
+    except ImportError:
+        return None
+
+    # Per line, long_line_candidates' or short_line_candidates' tests in their order, each byte
+    # read through ``lower`` (codes of up to three bytes, big-endian, as the tables'). Tables of
+    # three kinds ("long", leads, trails) in one set of arrays: a code's row is looked up among
+    # its kind's codes of its length, and a line is a candidate where that row holds a width of
+    # at least its size, in any column (``allowed`` < 0) or in a column of ``allowed``'s bits or
+    # the PREFIX_CUES' (``prefix``). (No jitted helper: a kernel that calls one from its closure
+    # is compiled again in every process, its cache never found.)
+    @numba.njit(cache=True)
+    def candidates(data, starts, sizes, held, long_codes, long_widths, long_bounds, lead_codes, lead_widths,
+                   lead_bounds, trail_codes, trail_widths, trail_bounds, long_any, short_any, up_to, trigger_bits,
+                   untriggered, lower, floating, prefix, short_line):  # fmt: skip
+        n = starts.shape[0]
+        last = data.shape[0] - 1
+        out = np.zeros(n, dtype=np.bool_)
+        for k in range(n):
+            start, size, mask = starts[k], sizes[k], held[k]
+            long = size > short_line
+            if long:
+                allowed = up_to[min(size, up_to.shape[0] - 1)] & ((mask & trigger_bits) | untriggered)
+                if size <= long_any or (mask >> floating) & allowed != 0:
+                    out[k] = True
+                    continue
+            elif size <= 0:
+                continue
+            elif size <= short_any or mask >> floating != 0:
+                out[k] = True
+                continue
+            else:
+                allowed = -1
+            # kind 0: the lead strings (long_codes for a long line, lead_codes for a short one); kind 1: the trail
+            # strings (short lines only).
+            for kind in range(2 if not long else 1):
+                if kind == 0:
+                    codes, widths, bounds = (long_codes, long_widths, long_bounds) if long else (
+                        lead_codes, lead_widths, lead_bounds)  # fmt: skip
+                else:
+                    codes, widths, bounds = trail_codes, trail_widths, trail_bounds
+                code = np.int64(0)
+                for length in range(1, bounds.shape[0]):
+                    if kind == 0:
+                        code = code << 8 | np.int64(lower[data[min(start + length - 1, last)]])
+                    else:
+                        code = np.int64(0)
+                        for place in range(length):  # the last ``length`` bytes, first to last
+                            code = code << 8 | np.int64(lower[data[min(max(start + size - length + place, 0), last)]])
+                    lo, hi = bounds[length - 1], bounds[length]
+                    if lo == hi or size < length:
+                        continue
+                    row = lo + np.searchsorted(codes[lo:hi], code)
+                    if row == hi or codes[row] != code:
+                        continue
+                    for column in range(widths.shape[1]):
+                        if widths[row, column] >= size and (allowed < 0 or column == prefix or (allowed >> column) & 1):
+                            out[k] = True
+                            break
+                    if out[k]:
+                        break
+                if out[k]:
+                    break
+        return out
+
+    return candidates
 
 
 # The words trigger_masks looks for: bit k, the k-th cue's trigger words (_TRIGGERS); bit

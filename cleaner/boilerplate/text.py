@@ -605,9 +605,10 @@ def _scored_spans(
     local = np.arange(len(flat.words)) - np.repeat(firsts, units)  # a row's unit on its page
     chosen = np.zeros(len(facts), dtype=bool)
     chosen[scored] = True
-    blanks = [k for k, page_facts in enumerate(facts) if units[k] < len(page_facts.texts)]
+    counts = units.tolist()  # (Python ints: no numpy scalar per page)
+    blanks = [k for k, page_facts in enumerate(facts) if counts[k] < len(page_facts.texts)]
     codes = [
-        verdicts[k] if units[k] == len(page_facts.texts) else list(itertools.compress(verdicts[k], page_facts.texts))
+        verdicts[k] if counts[k] == len(page_facts.texts) else list(itertools.compress(verdicts[k], page_facts.texts))
         for k, page_facts in enumerate(facts)
     ]
     for k in blanks:
@@ -851,7 +852,7 @@ def _list_items(lines: Sequence[object], verdicts: list[Reason | None], facts: U
     after LIST_MAX_ITEMS lines.
     """
     items: dict[int, int] = {}
-    texts = facts.texts
+    texts, paragraph = facts.texts, facts.paragraph
     # A unit's text ends with a colon where its stripped text does, which then ends like a
     # sentence (facts.sentence_end: the colon is one of _SENTENCE_END_CHARS): only those are looked at.
     for i in itertools.compress(range(len(lines)), facts.sentence_end):
@@ -859,7 +860,7 @@ def _list_items(lines: Sequence[object], verdicts: list[Reason | None], facts: U
             continue
         for j in range(i + 1, min(len(lines), i + 1 + LIST_MAX_ITEMS)):
             text = texts[j]
-            if not text or verdicts[j] is not None or facts.paragraph[j] or text.endswith(":"):
+            if not text or verdicts[j] is not None or paragraph[j] or text.endswith(":"):
                 break
             items[j] = i
     return items
@@ -908,7 +909,8 @@ def _span_verdicts(
         comments_at = verdicts.index(Reason.COMMENTS, last + 1) if Reason.COMMENTS in verdicts else n
     except ValueError:
         comments_at = n
-    others = [(start, end) for start, end in spans[1:] if start < comments_at]
+    # (Most pages have one span: no list comprehension, a function of its own in this Python.)
+    others = [(start, end) for start, end in spans[1:] if start < comments_at] if len(spans) > 1 else []
     # Short closing sentences ("For a response, Newsweek contacted the ministry.") and short
     # opening ones belong to the article: grow the span over sentence-like lines, stopping
     # at the first line that is not one.

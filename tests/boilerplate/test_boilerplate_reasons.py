@@ -642,6 +642,42 @@ def test_long_lines_ruled_out_match_no_cue() -> None:
     assert not maybe.all()
 
 
+def test_the_compiled_candidates_are_the_numpy_tests() -> None:
+    # line_candidates' compiled pass (what judge_pages runs) against short_line_candidates and
+    # long_line_candidates: the lines of the two tests above, mixed, upper-cased or not (the
+    # bytes are read lower-cased), as the stripped bytes of a batch, and in a few orders.
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (line_candidates takes the compiled pass once numba runs)
+    import numpy as np
+
+    from cleaner.boilerplate.rules import (
+        _candidates_kernel,
+        line_candidates,
+        long_line_candidates,
+        short_line_candidates,
+        trigger_masks,
+    )
+
+    assert _candidates_kernel() is not None
+    lines = [line for _, line in LINE_CASES] + _first_part_lines() + _cue_pieces() + _long_lines()
+    lines += [line[:k] for line in lines[::4] for k in (1, 2, 3, 5, 8, 61, 62)] + ["x says:", "Jane Doe says:"]
+    headline = " the council voted on Tuesday to repair the old bridge before the winter"
+    lines += [f"{prefix}{headline * times}" for prefix in ("Read more:", "Lesen Sie auch:") for times in (1, 3)]
+    lines = [line.strip() for line in lines if line.isascii() and line.strip()]
+    for order in (lines, lines[::-1], [line.upper() for line in lines[::3]]):
+        sizes = np.array([len(line) for line in order])
+        starts = np.cumsum(sizes + 1) - sizes - 1
+        data = np.frombuffer("\n".join(order).encode("ascii"), dtype=np.uint8)
+        held = np.array(trigger_masks([line.lower() for line in order], compiled=False))
+        short = sizes <= SHORT_LINE
+        expected = np.empty(len(order), dtype=bool)
+        for rows, candidates in ((short, short_line_candidates), (~short, long_line_candidates)):
+            expected[rows] = candidates(data, starts[rows], sizes[rows], held[rows])
+        found = line_candidates(data, starts, sizes, held)
+        assert found.tolist() == expected.tolist()
+        assert 0 < found.sum() < len(order)
+
+
 def test_first_characters_of_patterns() -> None:
     from cleaner.boilerplate.rules import first_characters
 

@@ -1369,8 +1369,9 @@ def _wide_enough(known: np.ndarray, width: np.ndarray, code: np.ndarray, sizes: 
 def line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray) -> np.ndarray:
     """short_line_candidates of the lines of at most SHORT_LINE characters and long_line_candidates
     of the others, in one compiled pass over all lines once numba runs (_candidates_kernel: the
-    same tests line by line, where the two functions' dozens of numpy passes over the lines cost
-    0.095 CPU-s on the text dump, 103 batches; tests/boilerplate checks both forms agree).
+    same tests line by line: 0.095 -> 0.029 CPU-s over the text dump's 103 batches, where the two
+    functions made dozens of numpy passes over each batch's lines; tests/boilerplate checks that
+    both forms agree).
 
     >>> lines = [b"share", b"x" * 70, b"weather", b"by using this site, " * 4]
     >>> data = np.frombuffer(b"\\n".join(lines), np.uint8)

@@ -279,8 +279,9 @@ class UnitFacts:
     check and the scorer's features each ask about many of the same lines (unit_facts_many sets
     it False up front where the line's counts rule a date out). ``crumbs``: whether is_breadcrumb
     may hold, False where the unit's counted bytes rule it out (an ASCII line without one of the
-    pattern's separators: _CRUMB_BYTES), so the cue verdicts and the headline check ask only
-    about the others (89,252 calls on the text dump, 6,546 breadcrumbs). ``byte_rows``: the
+    pattern's separators right after white space: _SPACED_CRUMBS, as _flag_rows reads it), so
+    the cue verdicts and the headline check ask only about the others (89,252 calls on the text
+    dump before, 6,546 breadcrumbs). ``byte_rows``: the
     _byte_facts of its non-blank units, in order (None where a unit holds a line break of its
     own), which page_features reads instead of counting the bytes again. (Not frozen: a batch
     makes one per page, a frozen one's __init__ took three times as long, 2.3 against 0.8 us,
@@ -335,7 +336,7 @@ def _unit_facts_batch(pages: Sequence[list[str]]) -> tuple[list[UnitFacts], _Fla
     crumb_column: list[bool] = (
         [True] * len(flat)
         if byte_rows is None
-        else ((byte_rows[:, _CRUMBS] > 0) | (byte_rows[:, _WIDE] > 0)).tolist()
+        else ((byte_rows[:, _SPACED_CRUMBS] > 0) | (byte_rows[:, _WIDE] > 0)).tolist()
     )
     out = []
     units_per_page = []

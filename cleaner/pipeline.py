@@ -73,12 +73,19 @@ def trim_blank_edges(text: str) -> str:
     >>> trim_blank_edges(" \n\n  Title\nBody. \n \t\n")
     '  Title\nBody. '
     """
+    start, end = blank_edges(text)
+    return text[start:end]
+
+
+def blank_edges(text: str) -> tuple[int, int]:
+    """Where :func:`trim_blank_edges` cuts ``text``: what it keeps is ``text[start:end]``."""
     # Leading: whole lines of spaces and tabs, up to the last line break before the first other character.
     head = len(text) - len(text.lstrip(" \t\n"))
-    text = text[text.rfind("\n", 0, head) + 1 :]
-    # Trailing: from the first line break after the last other character.
-    cut = text.find("\n", len(text.rstrip(" \t\n")))
-    return text if cut < 0 else text[:cut]
+    start = text.rfind("\n", 0, head) + 1
+    # Trailing: from the first line break after the last other character (a blank text: none
+    # after ``start``, where only spaces and tabs are left).
+    cut = text.find("\n", max(start, len(text.rstrip(" \t\n"))))
+    return start, len(text) if cut < 0 else cut
 
 
 class Tidy:
@@ -98,11 +105,26 @@ class Tidy:
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
-            text = trim_blank_edges(_BLANK_RUN.sub("\n\n", doc.text))
-            if text != doc.text:
-                removed = doc.text.count("\n") - text.count("\n")
-                doc = doc.with_edits([Edit("layout.blank_lines", removed)]).replace(text=text)
-            yield doc
+            before = doc.text
+            text = _BLANK_RUN.sub("\n\n", before)
+            start, end = blank_edges(text)
+            if text is before:  # no run of blank lines (sub gives the text itself): only the edges go
+                if start == 0 and end == len(text):
+                    yield doc
+                    continue
+                # Only the edges' line breaks are counted: most documents lose no more than the
+                # line break that ends them, and two counts over the whole text cost more than
+                # the rest of the stage (the 30 MB text dump: 12,962 of 13,148 documents).
+                removed = before.count("\n", 0, start) + before.count("\n", end)
+                text = text[start:end]
+            else:
+                text = text[start:end]
+                if text == before:  # a copy of the text (a str subclass's): nothing went
+                    yield doc
+                    continue
+                removed = before.count("\n") - text.count("\n")
+            # One replace for both fields, not with_edits and then replace.
+            yield doc.replace(text=text, edits=(*doc.edits, Edit("layout.blank_lines", removed)))
 
 
 def build_steps(cfg: Config) -> list[Step]:

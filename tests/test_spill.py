@@ -8,12 +8,12 @@ import pickle
 import numpy as np
 import pytest
 
-from cleaner.config import DedupConfig
+from cleaner.config import Config, DedupConfig
 from cleaner.dedup import Dedup, Summary
-from cleaner.pipeline import summarize
+from cleaner.pipeline import Pipeline, summarize
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source, Unit
 from cleaner.report import Report
-from cleaner.runners.core import _spill_rows, _unspill_rows, pack_summaries, unpack_summaries
+from cleaner.runners.core import _Layers, _spill_rows, _unspill_rows, pack_summaries, sets_aside, unpack_summaries
 from cleaner.stage import KeyedSummaries
 
 
@@ -45,8 +45,8 @@ def test_spilled_documents_come_back_equal(shape: str) -> None:
     one in every document, is spilled as it is or by a C-level map."""
     made = {"full": _full_document, "plain": lambda: Document(id="plain", text="t")}
     docs = [made[name]() for name in shape.split()]
-    back = _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(docs), protocol=pickle.HIGHEST_PROTOCOL)))
-    assert back == docs
+    back, aside = _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(docs), protocol=pickle.HIGHEST_PROTOCOL)))
+    assert back == docs and aside is None
     for before, after in zip(docs, back, strict=True):
         for f in dataclasses.fields(Document):  # same types too, not only equal values
             assert type(getattr(after, f.name)) is type(getattr(before, f.name)), f.name
@@ -55,18 +55,54 @@ def test_spilled_documents_come_back_equal(shape: str) -> None:
 
 
 def test_a_batch_of_drops_is_spilled_flat() -> None:
-    """A column of tuples of records goes as each document's count and every record's values,
-    not as a list per document (and comes back as each document's tuple)."""
+    """A column of tuples of records goes as one layer: each document's count and each field's
+    values for every record, not as a list per document (and comes back as each document's tuple)."""
     docs = [_full_document(), Document(id="plain", text="t"), _full_document()]
     columns = _spill_rows(docs)
     drops = columns[[f.name for f in dataclasses.fields(Document)].index("drops")]
-    assert list(drops.counts) == [2, 0, 2] and len(drops.rows) == 4
-    assert _unspill_rows(pickle.loads(pickle.dumps(columns))) == docs
+    assert type(drops) is _Layers and len(drops.layers) == 1
+    counts, fields = pickle.loads(drops.layers[0])
+    assert counts == [2, 0, 2] and len(fields) == len(dataclasses.fields(Drop)) and len(fields[0]) == 4
+    assert _unspill_rows(pickle.loads(pickle.dumps(columns)))[0] == docs
+
+
+def test_set_aside_records_come_back_before_the_later_ones() -> None:
+    """A phase that sets the drops and edits aside sees documents without them, and its spill
+    gives each document its earlier records, then those the phase added: what the same phase
+    run on the whole documents spills."""
+    docs = [_full_document(), Document(id="plain", text="t"), _full_document(), Document(id="p2", text="u")]
+    spilled = pickle.loads(pickle.dumps(_spill_rows(docs)))
+
+    def phase(batch: list[Document]) -> list[Document]:  # adds to some documents' drops and edits
+        late = Drop("templates", Reason.TEMPLATE, Unit.LINE, "x\n", 3, 5)
+        out = [batch[0].with_drops([late]), batch[1].with_edits([Edit("layout.blank_lines", 1)]), *batch[2:]]
+        return [out[0], out[1].with_drops([late, late]), out[2], out[3]]
+
+    whole, none = _unspill_rows(pickle.loads(pickle.dumps(spilled)))
+    assert none is None
+    bare, aside = _unspill_rows(pickle.loads(pickle.dumps(spilled)), set_aside=True)
+    assert aside is not None and all(d.drops == () and d.edits == () for d in bare)
+    assert [d.passages for d in bare] == [d.passages for d in docs]  # replaced by dedup: never set aside
+    expected = phase(whole)
+    back, _ = _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(phase(bare), aside=aside))))
+    assert back == expected
+    assert all(type(d) is Drop for doc in back for d in doc.drops)
+    # A phase that adds nothing still hands the earlier records on.
+    back, _ = _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(bare, aside=aside))))
+    assert back == docs
+
+
+def test_only_a_middle_phase_of_known_steps_sets_records_aside() -> None:
+    pipeline = Pipeline(Config())  # default stages: lines | templates | tidy, signals | dedup | write
+    assert [sets_aside(pipeline, n) for n in range(len(pipeline.segments))] == [False, True, False]
+    pipeline.segments[1].stages[0].name = "reads_drops"  # type: ignore[misc]
+    assert not sets_aside(pipeline, 1)
+    assert not any(sets_aside(Pipeline(Config(stages=("dedup",))), n) for n in range(2))
 
 
 def test_markup_a_sink_never_writes_is_left_out_of_the_spill() -> None:
     doc = _full_document()
-    (back,) = _unspill_rows(_spill_rows([doc], keep_html=False))
+    (back,), _ = _unspill_rows(_spill_rows([doc], keep_html=False))
     assert back.html == "" and back.kind == "html"
     assert back == dataclasses.replace(doc, html="")
 

@@ -304,12 +304,14 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
     ``explain`` use too."""
     shard, number, paths = task.shard, task.segment, task.paths
     result = TaskResult(shard.index)
-    batches: Iterable[list[Document]]
+    # Each batch with what was set aside of its documents' records (see sets_aside).
+    batches: Iterable[tuple[list[Document], _SetAside | None]]
     if number == 0:
         limits = pipeline.config.limits
-        batches = _batched(chain.from_iterable(read_shard(s, limits) for s in task.members), BATCH_DOCS)
+        read = _batched(chain.from_iterable(read_shard(s, limits) for s in task.members), BATCH_DOCS)
+        batches = zip(read, repeat(None))
     else:
-        batches = _load_spill(paths.spill(number - 1, shard.index))
+        batches = _load_spill(paths.spill(number - 1, shard.index), sets_aside(pipeline, number))
 
     decisions = task.decisions
     if isinstance(decisions, Path):
@@ -333,8 +335,8 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         # not carried through the spills (the 181 Scrapinghub pages: 31 MB pickled twice each way).
         keep_html = any(handler(member.file.format).writes_html for member in task.members)
         with atomic_file(paths.spill(number, shard.index)) as fh, atomic_file(summaries) as out:
-            for batch in batches:
-                pickle.dump(_spill_rows(process(batch), keep_html), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            for batch, aside in batches:
+                pickle.dump(_spill_rows(process(batch), keep_html, aside), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 for keyed in summarized:
                     count += len(keyed)
                     pickle.dump(pack_summaries(keyed), out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -342,9 +344,9 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         if count:
             result.summaries = SpilledSummaries(summaries, count)
     elif not task.group:
-        write_outputs(shard, (process(b) for b in batches), paths, result)
+        write_outputs(shard, (process(b) for b, _ in batches), paths, result)
     else:
-        write_group_outputs(task.group, chain.from_iterable(process(b) for b in batches), paths, result)
+        write_group_outputs(task.group, chain.from_iterable(process(b) for b, _ in batches), paths, result)
     return spill_summaries(result, task)
 
 
@@ -377,14 +379,15 @@ def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
-def _load_spill(path: Path) -> Iterator[list[Document]]:
+def _load_spill(path: Path, set_aside: bool = False) -> Iterator[tuple[list[Document], _SetAside | None]]:
+    """The spilled batches of ``path``, each with its records set aside (see :func:`_unspill_rows`)."""
     with open(path, "rb") as fh:
         while True:
             try:
                 columns = pickle.load(fh)
             except EOFError:
                 return
-            yield _unspill_rows(columns)
+            yield _unspill_rows(columns, set_aside)
 
 
 # Spilled documents are pickled as columns of plain values, not as dataclasses: unpickling a frozen
@@ -413,11 +416,36 @@ _NESTED = [
     for many, table in ((False, _ONE_RECORD), (True, _MANY_RECORDS))
     for name, cls in table.items()
 ]
+# The columns of tuples a phase may set aside (see _unspill_rows): every step adds to them
+# (``doc.drops + new``, ``with_edits``) and none replaces them, as dedup replaces ``passages``.
+_SET_ASIDE_AT = frozenset(_DOC_FIELDS.index(name) for name in ("drops", "edits"))
+# Set aside: a column's layers by its position among the document's fields.
+_SetAside = dict[int, tuple[bytes, ...]]
+# Steps that never read a document's drops or edits, only add to them: a phase made of these
+# alone, which spills again, gets the documents with the drops and edits of the earlier phases
+# set aside (see sets_aside). A step that reads them (one added to the pipeline) must not be here.
+DROPS_UNREAD = frozenset({"html", "normalize", "lines", "templates", "tidy", "signals", "dedup"})
 
 
-def _spill_rows(batch: list[Document], keep_html: bool = True) -> list[list[Any]]:
+def sets_aside(pipeline: Pipeline, number: int) -> bool:
+    """Whether phase ``number`` gets its documents with their drops and edits set aside: it
+    reads a spill, spills again (a corpus stage ends it), and its steps (the decisions it
+    applies, its stages, the summaries it makes) are all of DROPS_UNREAD. The default stages'
+    middle phase (templates' decisions, tidy, signals, dedup's summaries) is such a phase: the
+    30 MB text dump's 70,000 drops of its first phase are not made into records there, nor taken
+    apart again for the next spill."""
+    segment = pipeline.segments[number]
+    if number == 0 or segment.corpus is None:
+        return False
+    steps = [pipeline.segments[number - 1].corpus, *segment.stages, segment.corpus]
+    return all(getattr(step, "name", None) in DROPS_UNREAD for step in steps)
+
+
+def _spill_rows(batch: list[Document], keep_html: bool = True, aside: _SetAside | None = None) -> list[list[Any]]:
     """Documents as columns of plain values (see :func:`_unspill_rows`); without ``keep_html``,
-    an HTML document's markup is spilled as "" (it stays an HTML document)."""
+    an HTML document's markup is spilled as "" (it stays an HTML document). ``aside`` is what
+    :func:`_unspill_rows` set aside of the batch the documents came from (in the same order):
+    each document's records there come before its own."""
     # Each document's fields by one attrgetter, turned into columns by zip (16 -> 11 ms for the
     # Reuters bench's 20k documents, against a pass over the batch per field).
     columns: list[Any] = list(zip(*map(_DOC_ROW, batch), strict=True)) if batch else [[] for _ in _DOC_FIELDS]
@@ -426,40 +454,71 @@ def _spill_rows(batch: list[Document], keep_html: bool = True) -> list[list[Any]
     # A column whose documents all hold no record (None, or an empty tuple: most columns of most
     # batches) stays as it is, seen by a C-level pass: a loop over it on both sides of the spill
     # was a fifth of the spill's time on the Reuters bench (a record is always true). A column
-    # of tuples of records is spilled flat, as each document's count of records and the values
-    # of all the batch's records in order (_Flat), by C-level maps, not a list made per document.
+    # of tuples of records is spilled as layers (_Layers), a layer a phase, each pickled apart.
     for at, _, values, many in _NESTED:
         column = columns[at]
         if many:
+            layers = aside.get(at, ()) if aside else ()
             if column.count(()) != len(column):  # an empty tuple stays as it is
-                columns[at] = _Flat(list(map(len, column)), list(map(values, chain.from_iterable(column))))
+                layers = (*layers, _layer(column, values))
+            if layers:
+                columns[at] = _Layers(layers)
         elif any(column):
             columns[at] = [None if record is None else values(record) for record in column]
     return columns
 
 
-class _Flat(NamedTuple):
-    """A spilled column of tuples of records: each document's count, every record's values."""
+class _Layers(NamedTuple):
+    """A spilled column of tuples of records: a layer for each phase that added records, in
+    order, a document's records its records in each (:func:`_layer`). A phase that sets the
+    column aside carries the earlier layers to its spill as they are, pickled, and adds its own."""
 
-    counts: list[int]
-    rows: list[tuple[Any, ...]]
+    layers: tuple[bytes, ...]
 
 
-def _unspill_rows(columns: list[list[Any]]) -> list[Document]:
-    """The documents :func:`_spill_rows` made columns of, equal field by field."""
+def _layer(column: Sequence[tuple[Any, ...]], values: Callable[[Any], tuple[Any, ...]]) -> bytes:
+    """A column of tuples of records pickled flat: each document's count and, for each field of
+    the records, its values for all the batch's records in order (a list a field, by C-level
+    passes: loaded 2x faster than a tuple a record, 47 -> 21 ms for the 30 MB text dump's drops)."""
+    fields = map(list, zip(*map(values, chain.from_iterable(column)), strict=True))
+    return pickle.dumps((list(map(len, column)), list(fields)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unlayer(layers: tuple[bytes, ...], make: Callable[..., Any]) -> list[tuple[Any, ...]]:
+    """Each document's tuple of records, from the layers :func:`_layer` made: a layer's records
+    made in one pass, each document's tuple of them its slice, added to its tuple of the layers
+    before (C-level maps over the batch)."""
+    out: list[tuple[Any, ...]] | None = None
+    for layer in layers:
+        counts, fields = pickle.loads(layer)
+        made = list(map(make, *fields))
+        ends = list(accumulate(counts))
+        tuples = list(map(tuple, map(made.__getitem__, map(slice, [0, *ends[:-1]], ends))))
+        out = tuples if out is None else list(map(operator.add, out, tuples))
+    assert out is not None  # a column of layers has one at least
+    return out
+
+
+def _unspill_rows(columns: list[list[Any]], set_aside: bool = False) -> tuple[list[Document], _SetAside | None]:
+    """The documents :func:`_spill_rows` made columns of, equal field by field, or, with
+    ``set_aside``, with no drops and no edits: those are handed back as they were spilled, for
+    :func:`_spill_rows` to put before the records the documents hold then (see sets_aside)."""
+    aside: _SetAside = {}
     for at, make, _, many in _NESTED:
         column = columns[at]
         if many:
-            if type(column) is _Flat:
-                # The records made in one pass, then each document's tuple of them, its slice.
-                made = list(starmap(make, column.rows))
-                ends = list(accumulate(column.counts))
-                columns[at] = list(map(tuple, map(made.__getitem__, map(slice, [0, *ends[:-1]], ends))))
+            if type(column) is _Layers:
+                if set_aside and at in _SET_ASIDE_AT:
+                    aside[at] = column.layers
+                    columns[at] = [()] * len(columns[0])
+                else:
+                    columns[at] = _unlayer(column.layers, make)
         elif None not in column:  # the sources, and batches where every document has a record
             columns[at] = list(starmap(make, column))
         elif any(column):
             columns[at] = [None if row is None else make(*row) for row in column]
-    return list(starmap(assemble_document, zip(*columns, strict=True)))  # spilled documents passed their checks
+    docs = list(starmap(assemble_document, zip(*columns, strict=True)))  # spilled documents passed their checks
+    return docs, aside or None
 
 
 # --- spilled summaries -------------------------------------------------------------------------
@@ -664,7 +723,9 @@ class Checkpoint:
 #    ids in one file, offsets after the shingle sets.
 # 4: page groups of up to 16 MB, not 4 (GROUP_BYTES): an earlier folder's tasks hold other pages.
 # 5: a spilled column of drops (edits, passages) is flat: counts and every record's values (_Flat).
-WORK_FORMAT = 5
+# 6: such a column is layers (_Layers), each pickled apart, flat by field; a middle phase carries
+#    the earlier layers of drops and edits as they are (sets_aside).
+WORK_FORMAT = 6
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:

@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import operator
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import orjson
 
 from cleaner.record import Document, Drop, Reason, Unit, json_line
 
+Row = tuple[Any, ...]
+"""The values of a Drop's fields, in order: a drop a runner's last phase did not make into a Drop."""
 
-def document_record(doc: Document) -> dict[str, Any]:
-    """The report record of one document: what it is, what happened to it and why.
+
+def document_record(doc: Document, earlier: Sequence[Row] = ()) -> dict[str, Any]:
+    """The report record of one document: what it is, what happened to it and why. ``earlier``
+    are drops the document no longer holds, recorded before its own: each the values of a
+    Drop's fields in order (a runner's last phase gets the drops of the earlier phases so).
 
     >>> from cleaner.record import Source
     >>> document_record(Document(id="a.txt", text="hi", source=Source("a.txt"), chars_in=3))["status"]
@@ -34,6 +39,9 @@ def document_record(doc: Document) -> dict[str, Any]:
     dup = doc.duplicate
     signals = doc.signals
     status = doc.status
+    drops = _drop_records(doc.drops) if doc.drops else []
+    if earlier:
+        drops = _drop_rows_records(earlier) + drops
     # Empty lists, no signals, no duplicate: the common record skips the comprehensions (one
     # record per document, 20k on the Reuters bench).
     record = {
@@ -44,7 +52,7 @@ def document_record(doc: Document) -> dict[str, Any]:
         "detail": rejected.detail if rejected and rejected.detail else None,
         "chars_in": doc.chars_in,
         "chars_out": len(doc.text) if status == "kept" else 0,
-        "drops": _drop_records(doc.drops) if doc.drops else [],
+        "drops": drops,
         "edits": [e.to_json() for e in doc.edits] if doc.edits else [],
         "cluster": dup.cluster if dup else None,
         "duplicate_of": dup.duplicate_of if dup else None,
@@ -73,6 +81,19 @@ def _drop_records(drops: Sequence[Drop]) -> list[dict[str, Any]]:
     return out
 
 
+def _drop_rows_records(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """``Drop(*row).to_json()`` of each row of a Drop's field values, without the Drop."""
+    out = []
+    for stage, reason, unit, text, start, end, detail in rows:
+        record = {"stage": stage, "reason": str(reason), "unit": str(unit), "text": text}
+        if start is not None:
+            record["start"], record["end"] = start, end
+        if detail:
+            record["detail"] = detail
+        out.append(record)
+    return out
+
+
 def _other_signals(signals: Mapping[str, Any]) -> dict[str, Any] | None:
     """The signals but the language's, in their order, or None: a copy less two keys, where a
     comprehension over 27 signals cost four times as much."""
@@ -87,8 +108,8 @@ def dumps_record(record: dict[str, Any]) -> str:
     return json_line(record, separators=(",", ":"))
 
 
-def report_line(doc: Document) -> bytes:
-    """``dumps_record(document_record(doc))`` in UTF-8, written by orjson where it gives those bytes.
+def report_line(doc: Document, earlier: Sequence[Row] = ()) -> bytes:
+    """``dumps_record(document_record(doc, earlier))`` in UTF-8, written by orjson where it gives those bytes.
 
     orjson writes what ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes
     (same escapes, same shortest float digits) except for floats: NaN and infinities (null),
@@ -100,6 +121,7 @@ def report_line(doc: Document) -> bytes:
     if (
         doc.rejected is None
         and not doc.drops
+        and not earlier
         and not doc.edits
         and doc.duplicate is None
         and not doc.passages
@@ -116,7 +138,7 @@ def report_line(doc: Document) -> bytes:
             pass
         else:
             return escape_line_breakers(line)
-    record = document_record(doc)
+    record = document_record(doc, earlier)
     dup = doc.duplicate
     others = record["signals"]  # the signals' values are these and the language's two
     if (
@@ -225,7 +247,7 @@ class Report:
             self.docs_error += 1
         self._add_details((doc,))
 
-    def _add_details(self, docs: Sequence[Document]) -> None:
+    def _add_details(self, docs: Sequence[Document], earlier: Sequence[Sequence[Row]] | None = None) -> None:
         """What the rejections, drops, edits, clusters and passages of ``docs`` add to the counts,
         counted over them at once. The drops are counted by their own (stage, reason, unit) first,
         each distinct one's strings made once: str() of an enum is a Python call, and a page of the
@@ -236,9 +258,15 @@ class Report:
         for doc in docs:
             if doc.rejected is not None:
                 self.rejections[str(doc.rejected.reason)] += 1
-        drops = list(chain.from_iterable(map(_DROPS, docs)))
+        kinds: Iterable[tuple[str, Reason, Unit]]
+        if earlier is None:
+            drops = list(chain.from_iterable(map(_DROPS, docs)))
+            kinds, sizes = map(_DROP_KIND, drops), map(len, map(_TEXT, drops))
+        else:  # each document's earlier drops (their values), then its own
+            rows = list(chain.from_iterable(map(chain, earlier, map(map, repeat(_DROP_ROW), map(_DROPS, docs)))))
+            kinds, sizes = map(_ROW_KIND, rows), map(len, map(_ROW_TEXT, rows))
         counts: dict[tuple[str, Reason, Unit], list[int]] = {}
-        for kind, size in zip(map(_DROP_KIND, drops), map(len, map(_TEXT, drops)), strict=True):
+        for kind, size in zip(kinds, sizes, strict=True):
             entry = counts.get(kind)
             if entry is None:
                 counts[kind] = [1, size]
@@ -254,15 +282,26 @@ class Report:
         self.clusters.update(d.duplicate.cluster for d in docs if d.duplicate is not None)
         self.passages_flagged += sum(map(len, map(_PASSAGES, docs)))
 
-    def add_documents(self, docs: Sequence[Document]) -> None:
+    def add_documents(self, docs: Sequence[Document], earlier: Sequence[Sequence[Row]] | None = None) -> None:
         """:meth:`add_document` of each of ``docs``, the same counts (the counters' keys in the
         same order): the totals by C-level passes over the batch, and what the documents that
-        were dropped, failed or changed add counted over the batch at once (:meth:`_add_details`)."""
+        were dropped, failed or changed add counted over the batch at once (:meth:`_add_details`).
+        ``earlier``: each document's drops it no longer holds, counted before its own (see
+        :func:`document_record`)."""
         self.docs_in += len(docs)
         self.chars_in += sum(map(_CHARS_IN, docs))
-        notable = [
-            d for d in docs if d.rejected is not None or d.drops or d.edits or d.duplicate is not None or d.passages
-        ]
+        if earlier is not None and any(earlier):  # the documents with earlier drops are notable too
+            pairs = [
+                (d, e)
+                for d, e in zip(docs, earlier, strict=True)
+                if e or d.rejected is not None or d.drops or d.edits or d.duplicate is not None or d.passages
+            ]
+            notable, earlier = [d for d, _ in pairs], [e for _, e in pairs]
+        else:
+            earlier = None
+            notable = [
+                d for d in docs if d.rejected is not None or d.drops or d.edits or d.duplicate is not None or d.passages
+            ]
         kept = [d for d in docs if d.rejected is None]
         self.docs_kept += len(kept)
         self.chars_out += sum(map(len, map(_TEXT, kept)))
@@ -274,7 +313,7 @@ class Report:
                     self.docs_error += 1
                 else:
                     self.docs_dropped += 1
-        self._add_details(notable)
+        self._add_details(notable, earlier)
 
     def __add__(self, other: Report) -> Report:
         if not isinstance(other, Report):
@@ -358,6 +397,9 @@ class Report:
 _CHARS_IN, _TEXT = operator.attrgetter("chars_in"), operator.attrgetter("text")
 _DROPS, _EDITS, _PASSAGES = operator.attrgetter("drops"), operator.attrgetter("edits"), operator.attrgetter("passages")
 _DROP_KIND = operator.attrgetter("stage", "reason", "unit")
+# A Drop's field values in order, and the kind and text of such a row (see document_record's earlier).
+_DROP_ROW = operator.attrgetter("stage", "reason", "unit", "text", "start", "end", "detail")
+_ROW_KIND, _ROW_TEXT = operator.itemgetter(0, 1, 2), operator.itemgetter(3)
 
 
 def _table(title: str, columns: list[str], rows: list[tuple[str, list[Any]]]) -> list[str]:

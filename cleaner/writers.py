@@ -83,14 +83,19 @@ class ReportPart:
             where = display_path(self.input_path) + (f":{line}" if line is not None else "")
             self.errors.append(f"{where}: {doc.rejected.detail}")
 
-    def record_many(self, docs: Sequence[Document]) -> None:
+    def record_many(self, docs: Sequence[Document], earlier: Sequence[Sequence[tuple[Any, ...]]] | None = None) -> None:
         """:meth:`record` of each of ``docs``: their report lines in one write, their counts in
-        one pass (:meth:`Report.add_documents`)."""
+        one pass (:meth:`Report.add_documents`). ``earlier``: each document's drops it no longer
+        holds, the values of their fields, recorded before its own (see
+        :func:`cleaner.report.document_record`)."""
+        if earlier is not None and len(earlier) != len(docs):
+            raise ValueError(f"{len(earlier)} documents' earlier drops for {len(docs)} documents")
         try:
-            self._fh.write(b"".join(map(report_line, docs)))
+            lines = map(report_line, docs) if earlier is None else map(report_line, docs, earlier)
+            self._fh.write(b"".join(lines))
         except OSError as exc:  # a full disk: name the file
             raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
-        self.report.add_documents(docs)
+        self.report.add_documents(docs, earlier)
         # Only the rejected documents are looked at one by one (a record is always true): a
         # dedup-only run rejects a few of a batch of 256.
         for doc in compress(docs, map(_REJECTED, docs)):
@@ -105,11 +110,14 @@ class ReportPart:
             self.record(doc)
             yield doc
 
-    def passing_batches(self, batches: Iterable[Sequence[Document]]) -> Iterator[Document]:
+    def passing_batches(
+        self, batches: Iterable[tuple[Sequence[Document], Sequence[Sequence[tuple[Any, ...]]] | None]]
+    ) -> Iterator[Document]:
         """The documents of ``batches`` unchanged, each batch recorded as its first document
-        passes (:meth:`record_many`: a write and a count per batch, not per document)."""
-        for batch in batches:
-            self.record_many(batch)
+        passes (:meth:`record_many`: a write and a count per batch, not per document). Each
+        batch comes with its documents' earlier drops, or None (see :meth:`record_many`)."""
+        for batch, earlier in batches:
+            self.record_many(batch, earlier)
             yield from batch
 
 

@@ -7,6 +7,8 @@ sum fails the property.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -164,3 +166,39 @@ def test_report_line_of_a_document_nothing_happened_to(
             report_line(doc)
         return
     assert report_line(doc) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(report_documents(), max_size=4), st.data())
+def test_earlier_drops_are_recorded_and_counted_as_drops(docs: list[Document], data) -> None:
+    """A document's earlier drops (the values of their fields, as a runner's last phase gets
+    them) give the report line and the counts of the document holding them before its own."""
+    cuts = [data.draw(st.integers(0, len(d.drops))) for d in docs]
+    earlier = [[dataclasses.astuple(x) for x in d.drops[:cut]] for d, cut in zip(docs, cuts, strict=True)]
+    rest = [d.replace(drops=d.drops[cut:]) for d, cut in zip(docs, cuts, strict=True)]
+    for whole, doc, rows in zip(docs, rest, earlier, strict=True):
+        assert document_record(doc, rows) == document_record(whole)
+        try:
+            expected = report_line(whole)
+        except UnicodeEncodeError:
+            continue
+        assert report_line(doc, rows) == expected
+    one, batched = Report(), Report()
+    one.add_documents(docs)
+    batched.add_documents(rest, earlier)
+    assert batched == one
+    assert list(batched.drops) == list(one.drops) and list(batched.drop_chars) == list(one.drop_chars)
+
+
+def test_earlier_drops_are_counted_first() -> None:
+    nav = Drop("boilerplate", Reason.NAV, Unit.LINE, "Home\n", 0, 5)
+    ad = Drop("boilerplate", Reason.AD, Unit.LINE, "Buy\n", 5, 9)
+    one, batched = Report(), Report()
+    one.add_documents([Document(id="a", text="t", drops=(nav, ad)), Document(id="b", text="t", drops=(ad,))])
+    earlier = [[dataclasses.astuple(nav)], [dataclasses.astuple(ad)]]
+    batched.add_documents([Document(id="a", text="t", drops=(ad,)), Document(id="b", text="t")], earlier)
+    assert list(batched.drops.items()) == list(one.drops.items()) == [
+        (("boilerplate", "boilerplate.nav", "line"), 1),
+        (("boilerplate", "boilerplate.ad", "line"), 2),
+    ]
+    assert batched == one

@@ -13,7 +13,17 @@ from cleaner.dedup import Dedup, Summary
 from cleaner.pipeline import Pipeline, summarize
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Rejection, Source, Unit
 from cleaner.report import Report
-from cleaner.runners.core import _Layers, _spill_rows, _unspill_rows, pack_summaries, sets_aside, unpack_summaries
+from cleaner.runners.core import (
+    _DOC_FIELDS,
+    _SET_ASIDE_AT,
+    _earlier_drops,
+    _Layers,
+    _spill_rows,
+    _unspill_rows,
+    aside_columns,
+    pack_summaries,
+    unpack_summaries,
+)
 from cleaner.stage import KeyedSummaries
 
 
@@ -80,7 +90,7 @@ def test_set_aside_records_come_back_before_the_later_ones() -> None:
 
     whole, none = _unspill_rows(pickle.loads(pickle.dumps(spilled)))
     assert none is None
-    bare, aside = _unspill_rows(pickle.loads(pickle.dumps(spilled)), set_aside=True)
+    bare, aside = _unspill_rows(pickle.loads(pickle.dumps(spilled)), _SET_ASIDE_AT)
     assert aside is not None and all(d.drops == () and d.edits == () for d in bare)
     assert [d.passages for d in bare] == [d.passages for d in docs]  # replaced by dedup: never set aside
     expected = phase(whole)
@@ -92,12 +102,24 @@ def test_set_aside_records_come_back_before_the_later_ones() -> None:
     assert back == docs
 
 
-def test_only_a_middle_phase_of_known_steps_sets_records_aside() -> None:
+def test_only_phases_of_known_steps_set_records_aside() -> None:
+    drops, edits = _DOC_FIELDS.index("drops"), _DOC_FIELDS.index("edits")
     pipeline = Pipeline(Config())  # default stages: lines | templates | tidy, signals | dedup | write
-    assert [sets_aside(pipeline, n) for n in range(len(pipeline.segments))] == [False, True, False]
+    assert [aside_columns(pipeline, n) for n in range(3)] == [set(), {drops, edits}, {drops}]
+    assert aside_columns(pipeline, 2, group=True) == set()  # a group of pages: one report line each
     pipeline.segments[1].stages[0].name = "reads_drops"  # type: ignore[misc]
-    assert not sets_aside(pipeline, 1)
-    assert not any(sets_aside(Pipeline(Config(stages=("dedup",))), n) for n in range(2))
+    assert aside_columns(pipeline, 1) == set() and aside_columns(pipeline, 2) == {drops}
+    assert [aside_columns(Pipeline(Config(stages=("dedup",))), n) for n in range(2)] == [set(), {drops}]
+
+
+def test_the_last_phase_gets_the_drops_values() -> None:
+    """What the last phase sets aside: each document's drops, the values of their fields in order."""
+    docs = [_full_document(), Document(id="plain", text="t"), _full_document()]
+    back, aside = _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(docs))), {_DOC_FIELDS.index("drops")})
+    assert [d.drops for d in back] == [(), (), ()] and [d.edits for d in back] == [d.edits for d in docs]
+    assert aside is not None
+    assert len(aside[_DOC_FIELDS.index("drops")]) == 1  # one layer
+    assert _earlier_drops(aside) == [[dataclasses.astuple(d) for d in doc.drops] for doc in docs]
 
 
 def test_markup_a_sink_never_writes_is_left_out_of_the_spill() -> None:

@@ -31,7 +31,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, islice, repeat, starmap
 from pathlib import Path
@@ -304,14 +304,14 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
     ``explain`` use too."""
     shard, number, paths = task.shard, task.segment, task.paths
     result = TaskResult(shard.index)
-    # Each batch with what was set aside of its documents' records (see sets_aside).
+    # Each batch with what was set aside of its documents' records (see aside_columns).
     batches: Iterable[tuple[list[Document], _SetAside | None]]
     if number == 0:
         limits = pipeline.config.limits
         read = _batched(chain.from_iterable(read_shard(s, limits) for s in task.members), BATCH_DOCS)
         batches = zip(read, repeat(None))
     else:
-        batches = _load_spill(paths.spill(number - 1, shard.index), sets_aside(pipeline, number))
+        batches = _load_spill(paths.spill(number - 1, shard.index), aside_columns(pipeline, number, bool(task.group)))
 
     decisions = task.decisions
     if isinstance(decisions, Path):
@@ -344,15 +344,19 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         if count:
             result.summaries = SpilledSummaries(summaries, count)
     elif not task.group:
-        write_outputs(shard, (process(b) for b, _ in batches), paths, result)
+        write_outputs(shard, ((process(b), _earlier_drops(a)) for b, a in batches), paths, result)
     else:
         write_group_outputs(task.group, chain.from_iterable(process(b) for b, _ in batches), paths, result)
     return spill_summaries(result, task)
 
 
-def write_outputs(shard: Shard, batches: Iterable[list[Document]], paths: RunPaths, result: TaskResult) -> None:
+def write_outputs(
+    shard: Shard, batches: Iterable[tuple[list[Document], list[list[tuple[Any, ...]]] | None]], paths: RunPaths,
+    result: TaskResult
+) -> None:
     """The last phase of a shard: every document into its report part, the kept ones into the
-    output through the sink of the file's format (cleaner.formats.table)."""
+    output through the sink of the file's format (cleaner.formats.table). Each batch comes with
+    the values of each document's drops that were set aside, or None (see aside_columns)."""
     f = shard.file
     with ReportPart(paths.report_part(shard.index), result.report, result.errors, f.path) as report:
         handler(f.format).write(shard, report.passing_batches(batches), paths.output(shard))
@@ -379,7 +383,7 @@ def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
-def _load_spill(path: Path, set_aside: bool = False) -> Iterator[tuple[list[Document], _SetAside | None]]:
+def _load_spill(path: Path, aside_at: Collection[int] = ()) -> Iterator[tuple[list[Document], _SetAside | None]]:
     """The spilled batches of ``path``, each with its records set aside (see :func:`_unspill_rows`)."""
     with open(path, "rb") as fh:
         while True:
@@ -387,7 +391,7 @@ def _load_spill(path: Path, set_aside: bool = False) -> Iterator[tuple[list[Docu
                 columns = pickle.load(fh)
             except EOFError:
                 return
-            yield _unspill_rows(columns, set_aside)
+            yield _unspill_rows(columns, aside_at)
 
 
 # Spilled documents are pickled as columns of plain values, not as dataclasses: unpickling a frozen
@@ -416,29 +420,45 @@ _NESTED = [
     for many, table in ((False, _ONE_RECORD), (True, _MANY_RECORDS))
     for name, cls in table.items()
 ]
-# The columns of tuples a phase may set aside (see _unspill_rows): every step adds to them
+# The columns of tuples a phase may set aside (see aside_columns): every step adds to them
 # (``doc.drops + new``, ``with_edits``) and none replaces them, as dedup replaces ``passages``.
-_SET_ASIDE_AT = frozenset(_DOC_FIELDS.index(name) for name in ("drops", "edits"))
+_DROPS_AT = _DOC_FIELDS.index("drops")
+_SET_ASIDE_AT = frozenset({_DROPS_AT, _DOC_FIELDS.index("edits")})
 # Set aside: a column's layers by its position among the document's fields.
 _SetAside = dict[int, tuple[bytes, ...]]
-# Steps that never read a document's drops or edits, only add to them: a phase made of these
-# alone, which spills again, gets the documents with the drops and edits of the earlier phases
-# set aside (see sets_aside). A step that reads them (one added to the pipeline) must not be here.
+# Steps that never read a document's drops or edits, only add to them (and the sinks of every
+# format never read them): a phase whose steps are these alone gets its documents with the
+# drops and edits of the earlier phases set aside (see aside_columns). A step that reads them
+# (one added to the pipeline) must not be here.
 DROPS_UNREAD = frozenset({"html", "normalize", "lines", "templates", "tidy", "signals", "dedup"})
 
 
-def sets_aside(pipeline: Pipeline, number: int) -> bool:
-    """Whether phase ``number`` gets its documents with their drops and edits set aside: it
-    reads a spill, spills again (a corpus stage ends it), and its steps (the decisions it
-    applies, its stages, the summaries it makes) are all of DROPS_UNREAD. The default stages'
-    middle phase (templates' decisions, tidy, signals, dedup's summaries) is such a phase: the
-    30 MB text dump's 70,000 drops of its first phase are not made into records there, nor taken
-    apart again for the next spill."""
+def aside_columns(pipeline: Pipeline, number: int, group: bool = False) -> frozenset[int]:
+    """The columns of tuples of records that phase ``number`` gets set aside, by position among
+    the document's fields: none unless it reads a spill and its steps (the decisions it
+    applies, its stages, the summaries it makes) are all of DROPS_UNREAD. A middle phase (a
+    corpus stage ends it) sets the drops and edits aside: it hands the earlier layers to its
+    spill as they are. The last phase of a shard (not a group of pages) sets the drops aside:
+    their values go to the report's records and counts as they are. The default stages' middle
+    phase (templates' decisions, tidy, signals, dedup's summaries) and last (dedup's decisions)
+    are such phases: the 30 MB text dump's 79,000 drops are never made into records again."""
     segment = pipeline.segments[number]
-    if number == 0 or segment.corpus is None:
-        return False
-    steps = [pipeline.segments[number - 1].corpus, *segment.stages, segment.corpus]
-    return all(getattr(step, "name", None) in DROPS_UNREAD for step in steps)
+    if number == 0:
+        return frozenset()
+    steps = [pipeline.segments[number - 1].corpus, *segment.stages]
+    if segment.corpus is not None:
+        steps.append(segment.corpus)
+    if not all(getattr(step, "name", None) in DROPS_UNREAD for step in steps):
+        return frozenset()
+    if segment.corpus is None:
+        return frozenset() if group else frozenset({_DROPS_AT})
+    return _SET_ASIDE_AT
+
+
+def _earlier_drops(aside: _SetAside | None) -> list[list[tuple[Any, ...]]] | None:
+    """Each document's drops that were set aside, as the values of their fields (or None)."""
+    layers = aside.get(_DROPS_AT) if aside else None
+    return None if layers is None else _unlayer(layers)
 
 
 def _spill_rows(batch: list[Document], keep_html: bool = True, aside: _SetAside | None = None) -> list[list[Any]]:
@@ -484,31 +504,39 @@ def _layer(column: Sequence[tuple[Any, ...]], values: Callable[[Any], tuple[Any,
     return pickle.dumps((list(map(len, column)), list(fields)), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unlayer(layers: tuple[bytes, ...], make: Callable[..., Any]) -> list[tuple[Any, ...]]:
+def _unlayer(layers: tuple[bytes, ...], make: Callable[..., Any] | None = None) -> list[Any]:
     """Each document's tuple of records, from the layers :func:`_layer` made: a layer's records
     made in one pass, each document's tuple of them its slice, added to its tuple of the layers
-    before (C-level maps over the batch)."""
-    out: list[tuple[Any, ...]] | None = None
+    before (C-level maps over the batch). Without ``make``, each document's list of its records'
+    values (a tuple a record)."""
+    out: list[Any] | None = None
     for layer in layers:
         counts, fields = pickle.loads(layer)
-        made = list(map(make, *fields))
+        made = list(zip(*fields, strict=True)) if make is None else list(map(make, *fields))
         ends = list(accumulate(counts))
-        tuples = list(map(tuple, map(made.__getitem__, map(slice, [0, *ends[:-1]], ends))))
-        out = tuples if out is None else list(map(operator.add, out, tuples))
+        pieces: list[Any] = list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+        if make is not None:
+            pieces = list(map(tuple, pieces))
+        if out is not None and len(out) != len(pieces):
+            raise RuntimeError(f"spilled layers out of step: {len(out)} and {len(pieces)} documents")
+        out = pieces if out is None else list(map(operator.add, out, pieces))
     assert out is not None  # a column of layers has one at least
     return out
 
 
-def _unspill_rows(columns: list[list[Any]], set_aside: bool = False) -> tuple[list[Document], _SetAside | None]:
-    """The documents :func:`_spill_rows` made columns of, equal field by field, or, with
-    ``set_aside``, with no drops and no edits: those are handed back as they were spilled, for
-    :func:`_spill_rows` to put before the records the documents hold then (see sets_aside)."""
+def _unspill_rows(
+    columns: list[list[Any]], aside_at: Collection[int] = ()
+) -> tuple[list[Document], _SetAside | None]:
+    """The documents :func:`_spill_rows` made columns of, equal field by field, but for the
+    columns of tuples of records at ``aside_at`` (see aside_columns): the documents hold none
+    there, and their layers are handed back as they were spilled, for :func:`_spill_rows` to put
+    before the records the documents hold then, or for the report."""
     aside: _SetAside = {}
     for at, make, _, many in _NESTED:
         column = columns[at]
         if many:
             if type(column) is _Layers:
-                if set_aside and at in _SET_ASIDE_AT:
+                if at in aside_at:
                     aside[at] = column.layers
                     columns[at] = [()] * len(columns[0])
                 else:
@@ -724,7 +752,7 @@ class Checkpoint:
 # 4: page groups of up to 16 MB, not 4 (GROUP_BYTES): an earlier folder's tasks hold other pages.
 # 5: a spilled column of drops (edits, passages) is flat: counts and every record's values (_Flat).
 # 6: such a column is layers (_Layers), each pickled apart, flat by field; a middle phase carries
-#    the earlier layers of drops and edits as they are (sets_aside).
+#    the earlier layers of drops and edits as they are (aside_columns).
 WORK_FORMAT = 6
 
 

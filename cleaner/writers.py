@@ -23,7 +23,7 @@ from cleaner.atomic import atomic_file
 from cleaner.formats.base import InputFile, display_path
 from cleaner.formats.table import output_rel
 from cleaner.record import Document
-from cleaner.report import Report, report_line
+from cleaner.report import Report, Row, report_line
 
 __all__ = ["ReportPart", "concatenate", "join_report", "output_collisions", "output_rel"]
 
@@ -83,7 +83,7 @@ class ReportPart:
             where = display_path(self.input_path) + (f":{line}" if line is not None else "")
             self.errors.append(f"{where}: {doc.rejected.detail}")
 
-    def record_many(self, docs: Sequence[Document], earlier: Sequence[Sequence[tuple[Any, ...]]] | None = None) -> None:
+    def record_many(self, docs: Sequence[Document], earlier: Sequence[Sequence[Row]] | None = None) -> None:
         """:meth:`record` of each of ``docs``: their report lines in one write, their counts in
         one pass (:meth:`Report.add_documents`). ``earlier``: each document's drops it no longer
         holds, the values of their fields, recorded before its own (see
@@ -111,7 +111,7 @@ class ReportPart:
             yield doc
 
     def passing_batches(
-        self, batches: Iterable[tuple[Sequence[Document], Sequence[Sequence[tuple[Any, ...]]] | None]]
+        self, batches: Iterable[tuple[Sequence[Document], Sequence[Sequence[Row]] | None]]
     ) -> Iterator[Document]:
         """The documents of ``batches`` unchanged, each batch recorded as its first document
         passes (:meth:`record_many`: a write and a count per batch, not per document). Each

@@ -197,8 +197,12 @@ def test_earlier_drops_are_counted_first() -> None:
     one.add_documents([Document(id="a", text="t", drops=(nav, ad)), Document(id="b", text="t", drops=(ad,))])
     earlier = [[dataclasses.astuple(nav)], [dataclasses.astuple(ad)]]
     batched.add_documents([Document(id="a", text="t", drops=(ad,)), Document(id="b", text="t")], earlier)
-    assert list(batched.drops.items()) == list(one.drops.items()) == [
-        (("boilerplate", "boilerplate.nav", "line"), 1),
-        (("boilerplate", "boilerplate.ad", "line"), 2),
-    ]
+    assert (
+        list(batched.drops.items())
+        == list(one.drops.items())
+        == [
+            (("boilerplate", "boilerplate.nav", "line"), 1),
+            (("boilerplate", "boilerplate.ad", "line"), 2),
+        ]
+    )
     assert batched == one

@@ -70,7 +70,7 @@ from cleaner.record import (
     assemble_document,
     assemble_drop,
 )
-from cleaner.report import Report
+from cleaner.report import Report, Row
 from cleaner.runners.outdir import WORK_DIR, OutputLock, check_owned, check_writable, claim_outputs
 from cleaner.stage import CorpusStage, KeyedSummaries
 from cleaner.writers import ReportPart, concatenate, join_report, output_collisions, output_rel
@@ -351,8 +351,10 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
 
 
 def write_outputs(
-    shard: Shard, batches: Iterable[tuple[list[Document], list[list[tuple[Any, ...]]] | None]], paths: RunPaths,
-    result: TaskResult
+    shard: Shard,
+    batches: Iterable[tuple[list[Document], list[list[Row]] | None]],
+    paths: RunPaths,
+    result: TaskResult,
 ) -> None:
     """The last phase of a shard: every document into its report part, the kept ones into the
     output through the sink of the file's format (cleaner.formats.table). Each batch comes with
@@ -455,7 +457,7 @@ def aside_columns(pipeline: Pipeline, number: int, group: bool = False) -> froze
     return _SET_ASIDE_AT
 
 
-def _earlier_drops(aside: _SetAside | None) -> list[list[tuple[Any, ...]]] | None:
+def _earlier_drops(aside: _SetAside | None) -> list[list[Row]] | None:
     """Each document's drops that were set aside, as the values of their fields (or None)."""
     layers = aside.get(_DROPS_AT) if aside else None
     return None if layers is None else _unlayer(layers)
@@ -524,9 +526,7 @@ def _unlayer(layers: tuple[bytes, ...], make: Callable[..., Any] | None = None) 
     return out
 
 
-def _unspill_rows(
-    columns: list[list[Any]], aside_at: Collection[int] = ()
-) -> tuple[list[Document], _SetAside | None]:
+def _unspill_rows(columns: list[list[Any]], aside_at: Collection[int] = ()) -> tuple[list[Document], _SetAside | None]:
     """The documents :func:`_spill_rows` made columns of, equal field by field, but for the
     columns of tuples of records at ``aside_at`` (see aside_columns): the documents hold none
     there, and their layers are handed back as they were spilled, for :func:`_spill_rows` to put

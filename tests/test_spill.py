@@ -106,7 +106,6 @@ def test_only_phases_of_known_steps_set_records_aside() -> None:
     drops, edits = _DOC_FIELDS.index("drops"), _DOC_FIELDS.index("edits")
     pipeline = Pipeline(Config())  # default stages: lines | templates | tidy, signals | dedup | write
     assert [aside_columns(pipeline, n) for n in range(3)] == [set(), {drops, edits}, {drops}]
-    assert aside_columns(pipeline, 2, group=True) == set()  # a group of pages: one report line each
     pipeline.segments[1].stages[0].name = "reads_drops"  # type: ignore[misc]
     assert aside_columns(pipeline, 1) == set() and aside_columns(pipeline, 2) == {drops}
     assert [aside_columns(Pipeline(Config(stages=("dedup",))), n) for n in range(2)] == [set(), {drops}]

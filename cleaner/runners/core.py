@@ -311,7 +311,7 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         read = _batched(chain.from_iterable(read_shard(s, limits) for s in task.members), BATCH_DOCS)
         batches = zip(read, repeat(None))
     else:
-        batches = _load_spill(paths.spill(number - 1, shard.index), aside_columns(pipeline, number, bool(task.group)))
+        batches = _load_spill(paths.spill(number - 1, shard.index), aside_columns(pipeline, number))
 
     decisions = task.decisions
     if isinstance(decisions, Path):
@@ -346,7 +346,8 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
     elif not task.group:
         write_outputs(shard, ((process(b), _earlier_drops(a)) for b, a in batches), paths, result)
     else:
-        write_group_outputs(task.group, chain.from_iterable(process(b) for b, _ in batches), paths, result)
+        pages = chain.from_iterable(_with_earlier(process(b), a) for b, a in batches)
+        write_group_outputs(task.group, pages, paths, result)
     return spill_summaries(result, task)
 
 
@@ -365,18 +366,26 @@ def write_outputs(
 
 
 def write_group_outputs(
-    group: Sequence[Shard], docs: Iterator[Document], paths: RunPaths, result: TaskResult
+    group: Sequence[Shard], docs: Iterator[tuple[Document, list[Row] | None]], paths: RunPaths, result: TaskResult
 ) -> None:
-    """The last phase of a group of pages (one document each, in order): one report part for
-    the group (under its first shard), each page through its format's sink."""
+    """The last phase of a group of pages (one document each, in order, with its earlier drops
+    or None, as write_outputs's): one report part for the group (under its first shard), each
+    page through its format's sink."""
     first = group[0]
     with ReportPart(paths.report_part(first.index), result.report, result.errors, first.file.path) as report:
         for member in group:
-            doc = next(docs, None)
+            doc, earlier = next(docs, (None, None))
             if doc is None or doc.source.path != member.file.rel:
                 raise RuntimeError(f"grouped pages out of step at {member.file.path}: expected its one document")
             report.input_path = member.file.path
-            handler(member.file.format).write(member, report.passing([doc]), paths.output(member))
+            batch = ([doc], None if earlier is None else [earlier])
+            handler(member.file.format).write(member, report.passing_batches([batch]), paths.output(member))
+
+
+def _with_earlier(batch: list[Document], aside: _SetAside | None) -> Iterator[tuple[Document, list[Row] | None]]:
+    """Each document of ``batch`` with its earlier drops (see aside_columns), or None."""
+    earlier = _earlier_drops(aside)
+    return zip(batch, repeat(None)) if earlier is None else zip(batch, earlier, strict=True)
 
 
 def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -435,13 +444,13 @@ _SetAside = dict[int, tuple[bytes, ...]]
 DROPS_UNREAD = frozenset({"html", "normalize", "lines", "templates", "tidy", "signals", "dedup"})
 
 
-def aside_columns(pipeline: Pipeline, number: int, group: bool = False) -> frozenset[int]:
+def aside_columns(pipeline: Pipeline, number: int) -> frozenset[int]:
     """The columns of tuples of records that phase ``number`` gets set aside, by position among
     the document's fields: none unless it reads a spill and its steps (the decisions it
     applies, its stages, the summaries it makes) are all of DROPS_UNREAD. A middle phase (a
     corpus stage ends it) sets the drops and edits aside: it hands the earlier layers to its
-    spill as they are. The last phase of a shard (not a group of pages) sets the drops aside:
-    their values go to the report's records and counts as they are. The default stages' middle
+    spill as they are. The last phase sets the drops aside: their values go to the report's
+    records and counts as they are. The default stages' middle
     phase (templates' decisions, tidy, signals, dedup's summaries) and last (dedup's decisions)
     are such phases: the 30 MB text dump's 79,000 drops are never made into records again."""
     segment = pipeline.segments[number]
@@ -452,9 +461,7 @@ def aside_columns(pipeline: Pipeline, number: int, group: bool = False) -> froze
         steps.append(segment.corpus)
     if not all(getattr(step, "name", None) in DROPS_UNREAD for step in steps):
         return frozenset()
-    if segment.corpus is None:
-        return frozenset() if group else frozenset({_DROPS_AT})
-    return _SET_ASIDE_AT
+    return _SET_ASIDE_AT if segment.corpus is not None else frozenset({_DROPS_AT})
 
 
 def _earlier_drops(aside: _SetAside | None) -> list[list[Row]] | None:

@@ -165,7 +165,9 @@ def test_the_spans_of_a_batchs_scored_pages_are_their_oracle_spans(pages: list[t
 
 
 _CRUMB_PIECES = st.sampled_from(["Home", "World", "1", ""])
-_CRUMB_SEPARATORS = st.sampled_from([" | ", " › ", " » ", " / ", " \\ ", " > ", " · ", "|", "/", " - ", " ", "\t| ", " \t/", "\u00a0> "])
+_CRUMB_SEPARATORS = st.sampled_from(
+    [" | ", " › ", " » ", " / ", " \\ ", " > ", " · ", "|", "/", " - ", " ", "\t| ", " \t/", "\u00a0> "]
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -339,16 +339,26 @@ def gate_search(text: str, pos: int = 0) -> int:
 _ENTITY_START_RE = re.compile(r"&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)")
 
 
+# The ASCII characters that need nothing: the printable ones, tab and newline.
+_ASCII_PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n"
+
+
 def _ascii_needs_nothing(text: str) -> bool:
     """True for ASCII text without controls (tab and newline aside) or entities: the fast path.
 
-    ``str.isprintable`` and ``in`` run at memory speed, several times faster than one regex scan.
+    ``in`` and ``bytes.translate`` run at memory speed, several times faster than one regex
+    scan: the text's bytes with the plain ones deleted leave its controls (0.13 -> 0.03 CPU-s
+    over the 30 MB text dump, against replacing tab and newline by spaces for
+    ``str.isprintable``, which made two copies).
+
+    >>> _ascii_needs_nothing("a\\tb\\n"), _ascii_needs_nothing("a\\rb"), _ascii_needs_nothing("a\\x7fb")
+    (True, False, False)
     """
     if not text.isascii():
         return False
     if "&" in text and _ENTITY_START_RE.search(text):
         return False
-    return text.replace("\n", " ").replace("\t", " ").isprintable()
+    return not text.encode("ascii").translate(None, _ASCII_PLAIN)
 
 
 # Complete entities only: "AT&T" and "&para" without a semicolon stay as written.

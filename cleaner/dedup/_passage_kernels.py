@@ -75,7 +75,9 @@ def split_spans(cps: Any, space: Any, text_starts: Any, lengths: Any) -> Any:  #
         win_start = last_end = -1
         i = base
         while i < te:
-            c = cps[i]
+            # The walk's loads index with i as unsigned (it never is negative): numba wraps a
+            # signed index (a shift, an and and an add before each load), unable to tell i >= 0.
+            c = cps[np.uint64(i)]
             if space[c]:
                 if c == 10:
                     j = i + 1
@@ -99,7 +101,7 @@ def split_spans(cps: Any, space: Any, text_starts: Any, lengths: Any) -> Any:  #
                 continue
             start = i
             i += 1
-            while i < te and not space[cps[i]]:
+            while i < te and not space[cps[np.uint64(i)]]:
                 i += 1
             words += 1
             win_words += 1

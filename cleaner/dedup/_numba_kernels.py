@@ -122,11 +122,14 @@ def fmix64(x: U64) -> U64:
 def _slice_order(part: Any, bits: int, order: Any, bounds: Any) -> None:
     # ``part``'s positions by slice (the hashes' top ``bits`` bits), in position order within
     # one (a counting sort): slice t's are ``order[bounds[t]:bounds[t + 1]]``.
+    # Indices unsigned (the slice, the place in ``order``): numba wraps every signed index (adds
+    # the length where it is negative: a shift, an and and an add before each load or store).
     slices = 1 << bits
     shift = np.uint64(63 - bits)  # (v >> shift) >> 1: the top ``bits`` bits, 0 when bits is 0
+    one = np.uint64(1)
     counts = np.zeros(slices, dtype=np.int64)
     for j in range(part.size):
-        counts[np.int64(part[j] >> shift) >> 1] += 1
+        counts[(part[j] >> shift) >> one] += 1
     fill = np.empty(slices, dtype=np.int64)
     at = 0
     for top in range(slices):
@@ -135,8 +138,8 @@ def _slice_order(part: Any, bits: int, order: Any, bounds: Any) -> None:
         at += counts[top]
     bounds[slices] = at
     for j in range(part.size):
-        t = np.int64(part[j] >> shift) >> 1
-        order[fill[t]] = j
+        t = (part[j] >> shift) >> one
+        order[np.uint64(fill[t])] = j
         fill[t] += 1
 
 
@@ -147,12 +150,15 @@ def _claim_owners(part: Any, at: Any, base: int, owned: Any, keys: Any, slots: A
     # their low bits index it). ``slots[i]``: -1 while slot i is empty, else the owner of hash
     # ``keys[i]`` (its first position's rank) times 2, plus 1 once the hash is met again. A
     # position whose hash was met before takes that owner. Returns the hashes met a second time.
-    mask = keys.size - 1
+    # Indices unsigned (positions, slots): numba wraps every signed index (adds the length where
+    # it is negative: a shift, an and and an add before each load or store).
+    mask = np.uint64(keys.size - 1)
+    one = np.uint64(1)
     rows = 0
     for j in range(at.size):
-        p = base + at[j]
-        v = part[at[j]]
-        i = np.int64(v & np.uint64(mask))
+        p = np.uint64(base + at[j])
+        v = part[np.uint64(at[j])]
+        i = v & mask
         while True:
             slot = slots[i]
             if slot < 0:
@@ -165,7 +171,7 @@ def _claim_owners(part: Any, at: Any, base: int, owned: Any, keys: Any, slots: A
                     slots[i] = slot | 1
                     rows += 1
                 break
-            i = (i + 1) & mask
+            i = (i + one) & mask
     return rows
 
 

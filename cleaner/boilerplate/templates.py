@@ -360,10 +360,12 @@ def _keys_kernel() -> Any:
                 size = 0
                 space = True  # the last byte (deletions aside) was a space, or none is kept yet
                 i = start
-                while i < stop and data[i] != 10:
-                    c = table[data[i]]
+                # The byte loads and stores index unsigned (i and size are never negative): numba
+                # wraps a signed index (a shift, an and and an add), unable to tell they are >= 0.
+                while i < stop and data[np.uint64(i)] != 10:
+                    c = table[data[np.uint64(i)]]
                     is_space = c == 32
-                    core[size] = c
+                    core[np.uint64(size)] = c
                     # kept: a letter or digit, or a space after something else (a deletion too);
                     # (c != 0) is 1 for every space, so the xor drops the spaces that follow one
                     size += (c != 0) ^ (is_space & space)

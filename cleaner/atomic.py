@@ -134,9 +134,7 @@ def sweep_temp_files(folder: Path, name: str = "") -> int:
         # ("r.jsonl" must not sweep "r.jsonl.gz"'s temporaries).
         stem = f"{TEMP_PREFIX}{_temp_stem(name)}."
         found = [
-            path
-            for path in folder.glob(f"{glob.escape(stem)}*.tmp")
-            if _OWN_SUFFIX.fullmatch(path.name[len(stem) :])
+            path for path in folder.glob(f"{glob.escape(stem)}*.tmp") if _OWN_SUFFIX.fullmatch(path.name[len(stem) :])
         ]
     else:
         found = list(folder.rglob(f"{TEMP_PREFIX}*.tmp"))

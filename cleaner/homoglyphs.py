@@ -249,6 +249,8 @@ def _mixed_re(dominant: int) -> re.Pattern[str]:
     compiles three large classes (about 4 ms)."""
     anchored = {LATIN_DOMINANT: ("C", "G"), CYRILLIC_DOMINANT: ("L", "G"), GREEK_DOMINANT: ("L", "C")}
     return _script_boundary_re(anchored[dominant])
+
+
 # A word of Cyrillic lookalikes only (the article "a" typed in Cyrillic, "e.g.", "5j") on a line with an
 # ASCII letter: the other kind of text the word-level rules look at.
 _CYRILLIC_LOOKALIKES = "".join(sorted(ch for ch in LOOKALIKE_TO_LATIN if "\u0400" <= ch <= "\u04ff"))

@@ -942,11 +942,7 @@ def normalize_text(text: str, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> tuple[s
     if _ascii_needs_nothing(text):
         return text, []
     first = _ANYTHING_RE.search(text)
-    if (
-        first is None
-        and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text))
-        and not has_astral(text)
-    ):
+    if first is None and not ("&" in text and cfg.unescape_html and _ENTITY_RE.search(text)) and not has_astral(text):
         return text, []
     # Cyrillic or Greek text: its letters are left out of the scan for the fixers' characters below.
     foreign_text = first is not None and _FOREIGN_LETTER_RE.match(first.group()) is not None

@@ -533,7 +533,6 @@ def test_cyrillic_mojibake_of_cyrillic_text_is_found_by_the_prefilter_path() -> 
     assert checked >= 3
 
 
-
 def test_ftfy_is_imported_only_for_a_text_a_gate_sends_to_it(tmp_path: Path) -> None:
     """ftfy's import is a third of this module's: a process whose texts pass the gates (accents, entities,
     spaces, Cyrillic, but no mojibake) never imports it once the tables are cached; mojibake still reaches it."""

@@ -76,6 +76,7 @@ def test_a_run_collects_garbage_less_often_and_restores_the_collector(tmp_path: 
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     seen: list[tuple[int, int]] = []
     cfg = Config(jobs=1, dedup=DedupConfig(passages=False))
+
     def during(_: object) -> None:
         seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
 

@@ -48,9 +48,12 @@ def fragile_cluster() -> Iterator[str]:
     tries, each waiting for a nanny to start a new worker), so a test that kills one is quick."""
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
-    ) as lc:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+        ) as lc,
+    ):
         yield lc.scheduler_address
 
 

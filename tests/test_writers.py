@@ -60,4 +60,3 @@ def test_jsonl_lines_never_contain_raw_line_separators() -> None:
     line = jsonl_line(Document(id="x", text=text, fields=("id", "text"), metadata={"id": "x"})).decode("utf-8")
     assert len(line.splitlines()) == 1  # str.splitlines breaks at U+2028, U+2029 and U+0085
     assert json.loads(line)["text"] == text
-

@@ -699,7 +699,7 @@ def context_features_many(pages: Sequence[Analysis], scores: np.ndarray) -> np.n
     score_sum = np.bincount(where, weighted, minlength=n_slots)
     visited = np.flatnonzero((char_sum != 0) & ~is_root)
     if visited.size:
-        closed = np.cumsum(np.bincount(ends, minlength=n_slots + 1)[: n_slots])
+        closed = np.cumsum(np.bincount(ends, minlength=n_slots + 1)[:n_slots])
         depth = visited - closed[visited]
         order = np.lexsort((-visited, -depth))  # deepest first; in a depth, the last first
         visited, depth = visited[order], depth[order]

@@ -991,7 +991,7 @@ ITEMS_SHARE = 0.4
 
 
 def page_kind(page: Analysis) -> str:
-    """"article" (one main container of prose), "items" (a run of repeated items: posts, results,
+    """ "article" (one main container of prose), "items" (a run of repeated items: posts, results,
     tiles) or "other" (sections: service, product and landing pages).
 
     >>> page_kind(analyse("<ul><li><a href='/a'>One</a></li><li><a href='/b'>Two</a></li></ul>"))

@@ -359,9 +359,7 @@ def _unit_facts_batch(pages: Sequence[list[str]]) -> tuple[list[UnitFacts], _Fla
         return out, None
     counts, paragraphs, sentences, ruled_out = arrays
     assert joined is not None  # (byte rows come from joined lines)
-    return out, _FlatFacts(
-        counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64), joined
-    )
+    return out, _FlatFacts(counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64), joined)
 
 
 _LINE_TEXT = operator.itemgetter(0)  # Line.text, from C

@@ -285,7 +285,8 @@ def resolve_arrays(lo: I64, hi: I64, similarity: F64) -> tuple[I64, I64, I64, F6
 
 
 def point_at_neighbours(
-    nodes: npt.NDArray[np.int64], roots: npt.NDArray[np.int64],
+    nodes: npt.NDArray[np.int64],
+    roots: npt.NDArray[np.int64],
     sides: Sequence[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """The keep rule's pointers: each of ``nodes`` (sorted) at its most similar neighbour (ties:

@@ -198,9 +198,7 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
         obj = _TOO_DEEP
     # A flat record (most: no list or object among its values) is one level deep; that look at
     # its values' types costs a seventh of the two scans of the line for brackets.
-    if obj is _TOO_DEEP or (
-        not _flat(obj) and raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(obj)
-    ):
+    if obj is _TOO_DEEP or (not _flat(obj) and raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(obj)):
         return error_document(
             f"{rel}:{line_no}",
             source,

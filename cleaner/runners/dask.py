@@ -229,9 +229,7 @@ class DaskExecutor:
 
         return self._submit(fn, args, given_up)
 
-    def _submit(
-        self, fn: Callable[..., T], args: Sequence[tuple[Any, ...]], given_up: Callable[..., T]
-    ) -> Iterator[T]:
+    def _submit(self, fn: Callable[..., T], args: Sequence[tuple[Any, ...]], given_up: Callable[..., T]) -> Iterator[T]:
         """The results of ``fn(*a)`` in order; ``given_up(*a)`` for a task Dask gave up on."""
         client = self.client
         workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -359,6 +357,7 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
 
 def absolute(task: Task) -> Task:
     """The task with absolute input and output paths, so a worker started elsewhere finds them."""
+
     def shard(s: Shard) -> Shard:
         return dataclasses.replace(s, file=dataclasses.replace(s.file, path=Path(os.path.abspath(s.file.path))))
 

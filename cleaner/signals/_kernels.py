@@ -629,8 +629,15 @@ N_SIGNALS = 25
 
 @kernel
 def _count_signals(
-    out: npt.NDArray[np.float64], words: int, word_chars: int, alpha: int, tokens: int, stops: int, gopher: int,
-    lines: npt.NDArray[np.int64] | list[int], chars: int,
+    out: npt.NDArray[np.float64],
+    words: int,
+    word_chars: int,
+    alpha: int,
+    tokens: int,
+    stops: int,
+    gopher: int,
+    lines: npt.NDArray[np.int64] | list[int],
+    chars: int,
 ) -> None:
     """``out[0:16]``: the counts and the line statistics' ratios (shared by the numpy passes)."""
     out[0] = words

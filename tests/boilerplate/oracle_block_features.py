@@ -240,7 +240,6 @@ def one_page_block_features(
     return out
 
 
-
 def _one_page_shape(
     page: Analysis, out: np.ndarray, page_values: dict[str, float], eids: np.ndarray, sizes: np.ndarray,
     link_chars: np.ndarray, stop: np.ndarray, total_chars: float,

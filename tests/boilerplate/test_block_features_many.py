@@ -20,7 +20,8 @@ ODD = [
     "<p>One line</p>",
     "Bare text, no element around it.<p>Then a paragraph.</p>",
     "<div>" * 40 + "<p class='deep'>Deep down, a sentence of text.</p>" + "</div>" * 40,
-    "<ul>" + "".join(f"<li class='item-{i}'><a href='/{i}'>Item number {i}</a> blurb {i}.</li>" for i in range(6))
+    "<ul>"
+    + "".join(f"<li class='item-{i}'><a href='/{i}'>Item number {i}</a> blurb {i}.</li>" for i in range(6))
     + "</ul><p>これは日本語の文章です。とても長い文章が続きます。</p>",
     "<html><body><script>x()</script></body></html>",  # no text: no rows
     "<table><tr><td>1</td><td>2</td></tr></table><footer>© 2024</footer><nav><a href='/'>Home</a></nav>",

@@ -281,10 +281,7 @@ def test_scoring_a_page_loads_no_compiler() -> None:
     import sys
 
     code = (
-        "import sys\n"
-        "from cleaner.boilerplate.html import extract\n"
-        f"extract({PAGE!r})\n"
-        "print('numba' in sys.modules)\n"
+        f"import sys\nfrom cleaner.boilerplate.html import extract\nextract({PAGE!r})\nprint('numba' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -31,9 +31,20 @@ def test_removed_characters_are_exactly_the_non_alphanumeric_ones() -> None:
 
 
 def test_keys_on_tricky_lines() -> None:
-    for line in ["a - b", " _x_ ", "\N{LATIN CAPITAL LETTER DZ WITH CARON} \N{LATIN SMALL LETTER SHARP S}",
-                 "\N{ARABIC-INDIC DIGIT ONE}2 foo", "x\N{NO-BREAK SPACE}y\N{EM SPACE}z", "", "  ", "!!!",
-                 "\x7f a \x1f b", "a\tb", "Share  this story!", "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}x"]:
+    for line in [
+        "a - b",
+        " _x_ ",
+        "\N{LATIN CAPITAL LETTER DZ WITH CARON} \N{LATIN SMALL LETTER SHARP S}",
+        "\N{ARABIC-INDIC DIGIT ONE}2 foo",
+        "x\N{NO-BREAK SPACE}y\N{EM SPACE}z",
+        "",
+        "  ",
+        "!!!",
+        "\x7f a \x1f b",
+        "a\tb",
+        "Share  this story!",
+        "\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}x",
+    ]:
         assert line_key(line) == reference_key(line), line
 
 
@@ -48,9 +59,7 @@ _ASCII_LINES = st.text(alphabet=st.sampled_from("aB3 \t\n\r\x0b\x0c\x1c\x1f-_!."
 
 @settings(max_examples=500, deadline=None)
 @given(
-    _ASCII_LINES
-    | st.text(max_size=80)
-    | st.lists(st.sampled_from(["Share  this", " -- ", "a\tb", ""])).map("\n".join)
+    _ASCII_LINES | st.text(max_size=80) | st.lists(st.sampled_from(["Share  this", " -- ", "a\tb", ""])).map("\n".join)
 )
 def test_whole_text_keys_are_the_keys_of_its_lines(text: str) -> None:
     from cleaner.boilerplate.templates import line_keys

@@ -134,6 +134,14 @@ def test_plain_floats_is_plain_float_of_each(values: list[object]) -> None:
     assert plain_floats(values) == all(map(plain_float, values))
 
 
+@settings(max_examples=300, deadline=None)
+@given(report_documents())
+def test_a_records_drops_are_the_drops_to_json(doc: Document) -> None:
+    # The record's drops are made from the drops' field values (as a last phase's earlier drops
+    # are), not by Drop.to_json: the same dicts, keys in the same order.
+    assert [list(r.items()) for r in document_record(doc)["drops"]] == [list(d.to_json().items()) for d in doc.drops]
+
+
 @settings(max_examples=500, deadline=None)
 @given(report_documents())
 def test_report_line_is_the_json_dumps_line(doc: Document) -> None:

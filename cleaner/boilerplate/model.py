@@ -196,16 +196,39 @@ class TreeModel:
         return np.maximum(self.feature, 0).astype(np.intp), self.threshold, children
 
     @functools.cached_property
-    def _numpy_walk_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The numpy twin's tables, indexed by twice a node's index (2i and 2i+1 both hold node i's
-        feature, threshold and leaf value): the children side by side, the right one at 2i and the
-        left one at 2i+1, each as twice its index. A step is then ``children[2i + (x <= threshold)]``,
-        with no doubling, no negation and no second index array per step."""
-        children = np.empty(2 * len(self.feature), dtype=np.intp)
-        children[0::2] = 2 * self.right.astype(np.intp)
-        children[1::2] = 2 * self.left.astype(np.intp)
-        feature = np.repeat(np.maximum(self.feature, 0).astype(np.intp), 2)
-        return feature, np.repeat(self.threshold, 2), children, np.repeat(self.value, 2)
+    def _numpy_walk_arrays(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The numpy twin's tables. Each node gets a slot whose number tells its feature: the slots
+        of feature f are f << s to (f + 1) << s, for the least s that holds the most nodes of one
+        feature (and all the nodes: leaves take free slots of any feature, whose value they never
+        read). Every table is indexed by twice a node's slot (2p and 2p + 1 both hold its threshold
+        and leaf value): the children side by side, the right one at 2p and the left one at 2p + 1,
+        each as twice its slot. A step is then ``children[2p + (x[row, 2p >> (s + 1)] <= threshold)]``:
+        a shift instead of a gather of the feature. Returns s + 1, the thresholds (float64), the
+        children, the leaf values and the roots (twice their slots)."""
+        feature = self.feature
+        groups = len(self.names)  # feature numbers index the names (x's columns)
+        inner = np.flatnonzero(feature >= 0)
+        counts = np.bincount(feature[inner], minlength=groups)
+        shift = 0
+        while (1 << shift) < counts.max(initial=0) or (groups << shift) < len(feature):
+            shift += 1
+        slot = np.empty(len(feature), dtype=np.intp)
+        by_feature = inner[np.argsort(feature[inner], kind="stable")]
+        features = feature[by_feature].astype(np.intp)
+        firsts = np.cumsum(counts) - counts  # each feature's first place in by_feature
+        slot[by_feature] = (features << shift) + (np.arange(len(by_feature)) - firsts[features])
+        free = np.ones(groups << shift, dtype=bool)
+        free[slot[by_feature]] = False
+        leaves = np.flatnonzero(feature < 0)
+        slot[leaves] = np.flatnonzero(free)[: len(leaves)]
+        size = 2 * (groups << shift)
+        children = np.arange(size, dtype=np.intp) & ~1  # a free slot points to itself (never reached)
+        children[2 * slot] = 2 * slot[self.right]
+        children[2 * slot + 1] = 2 * slot[self.left]
+        threshold, value = np.zeros(size), np.zeros(size)
+        threshold[2 * slot] = threshold[2 * slot + 1] = self.threshold
+        value[2 * slot] = value[2 * slot + 1] = self.value
+        return shift + 1, threshold, children, value, 2 * slot[self.roots]
 
     @functools.cached_property
     def _float32_thresholds(self) -> np.ndarray:
@@ -226,19 +249,26 @@ class TreeModel:
         row-major features and on the doubled tables (_numpy_walk_arrays; about twice as fast as
         2-D fancy indexing, and a tenth faster than indexing by node: this walk is a fifth of the
         HTML extractor's time without numba). The first level needs no gather per pair: every
-        pair of a tree starts at its root, so it compares one column of the rows.
+        pair of a tree starts at its root, so it compares one column of the rows. A node's slot
+        tells its feature (a shift), and each pair's row offset is an array of the chunk's shape,
+        made once (an add without broadcasting): of the seven array passes of a step, two are
+        cheaper (a gather of the features, about 1.05 ns a pair, became a shift, 0.36; the
+        broadcast add took 0.74, the plain one 0.36). On the 181 Scrapinghub pages' rows (17,883,
+        float32) each HTML model's walk took 91-93 -> 80-83 ms, in process, the same bits.
 
         Tried on the 181 Scrapinghub pages' rows of both HTML models (0.72 ms a page), all slower
         or no faster: preallocated ``out=`` buffers (0.88-1.13: ``take`` into ``out`` copies, the
-        bool-to-intp add in place casts), ``mode="clip"``/``"wrap"`` (0.71-0.75), features stored
-        column-major (0.77), feature and threshold gathered as one record (0.93). A quarter to a
-        third of the steps move pairs already at a leaf (mostly in the last four levels), but
-        dropping them once, counted in array passes, would save about 5% of the walk. A call costs
-        about 30 us plus 3.2 us a row: little per-call overhead for batching pages to save. The rows go
-        NUMPY_WALK_ROWS at a time, whose arrays stay in cache.
+        bool-to-intp add in place casts; again with the slots: no faster), ``mode="clip"``/``"wrap"``
+        (0.71-0.75), features stored column-major (0.77), feature and threshold gathered as one
+        record (0.93), int32 slots (``take`` converts its indices: slower). A quarter to a third of
+        the steps move pairs already at a leaf (mostly in the last four levels); dropping them once
+        before the 4th, 5th or 6th level saved 0-5% of the walk (with the slots, measured): not
+        worth the code. A call costs about 30 us plus 3.2 us a row: little per-call overhead for
+        batching pages to save. The rows go NUMPY_WALK_ROWS at a time, whose arrays stay in cache
+        (128 and 512 rows: slower, with the slots too).
         """
         n, width = x.shape
-        feature, threshold, children, value = self._numpy_walk_arrays
+        shift, threshold, children, value, roots = self._numpy_walk_arrays
         if x.dtype == np.float32:
             # Float32 rows against float32 thresholds (_float32_thresholds: the same comparisons):
             # half the bytes gathered and compared, 5% of the walk.
@@ -246,17 +276,20 @@ class TreeModel:
             x = np.ascontiguousarray(x)
         else:
             x = np.ascontiguousarray(x, dtype=np.float64)
-        roots = 2 * self.roots.astype(np.intp)
-        root_feature, root_threshold = feature.take(roots), threshold.take(roots)
+        root_feature, root_threshold = roots >> shift, threshold.take(roots)
+        trees = len(roots)
+        # Each pair's row offset in the chunk's flat features, for the largest chunk (a smaller one
+        # takes its first rows).
+        offsets = np.repeat(np.arange(min(n, NUMPY_WALK_ROWS), dtype=np.intp) * width, trees).reshape(-1, trees)
         sums = np.empty(n, dtype=np.float64)
         # NUMPY_WALK_ROWS rows at a time (a row's sum never depends on the other rows).
         for start in range(0, n, NUMPY_WALK_ROWS):
             part = x[start : start + NUMPY_WALK_ROWS]
             flat = part.ravel()
-            row_start = (np.arange(part.shape[0], dtype=np.intp) * width)[:, None]
+            row_offset = offsets[: part.shape[0]]
             node = children.take(roots + (part[:, root_feature] <= root_threshold))
             for _ in range(self.depth - 1):
-                node = children.take(node + (flat.take(row_start + feature.take(node)) <= threshold.take(node)))
+                node = children.take(node + (flat.take((node >> shift) + row_offset) <= threshold.take(node)))
             # The trees' values added in tree order, row by row, as the compiled walk adds them:
             # summed over the first axis of the (trees, rows) gather, whose inner loop then runs
             # along the rows and adds one tree's values to the running sums (a third of the time

@@ -124,3 +124,15 @@ def test_values_along_each_path_equal_a_walk_down_from_the_root() -> None:
         assert rows.tobytes() == expected.tobytes()
         checked += int((expected[:, 1] > 0).sum() + (expected[:, 4] < 0).sum())
     assert checked > 0  # the pages reach groups and negative token scores
+
+
+def test_names_are_read_for_the_elements_with_text_under_them_only() -> None:
+    # html._read_names: nothing reads the class, id, role or itemprop of an element without text
+    # under it, so the walk leaves them unread ("").
+    page = analyse(
+        "<body><div class='icon' id='i1'></div><div class='story' role='main'><p itemprop='text'>It rained"
+        " all day.</p><span class='empty'><i class='icon'></i></span></div></body>"
+    )
+    assert page is not None
+    assert page.elements.tags == ["body", "div", "div", "p", "span"]  # <i>: formatting, no element
+    assert page.elements.names == ["", "", "story main", "text", ""]

@@ -207,6 +207,8 @@ class TreeModel:
         children, the leaf values and the roots (twice their slots)."""
         feature = self.feature
         groups = len(self.names)  # feature numbers index the names (x's columns)
+        if len(feature) and int(feature.max()) >= groups:
+            raise CleanerError(f"the model's trees read feature {int(feature.max())}, beyond its {groups} names")
         inner = np.flatnonzero(feature >= 0)
         counts = np.bincount(feature[inner], minlength=groups)
         shift = 0

@@ -175,16 +175,17 @@ def plain_float(value: object) -> bool:
 
 
 def plain_floats(values: Collection[Any]) -> bool:
-    """``all(map(plain_float, values))``, by C-level passes where it can: the values from 0 up,
-    their sum below 1e16 (each is then, and none is NaN or infinite) and the smallest but 0 from
-    1e-4 up. Other values (a str, a negative number, an int from 1e16 up) go value by value:
-    plain_float is a Python call a value, and a document of the default stages has 25 signals.
+    """``all(map(plain_float, values))``, by two C-level passes where it can: the smallest value
+    but 0 from 1e-4 up (so none is negative) and their sum below 1e16 (each is then, and none is
+    NaN or infinite). Other values (a str, a negative number, an int from 1e16 up) go value by
+    value: plain_float is a Python call a value, and a document of the default stages has 25
+    signals. (A third pass, ``min(values) >= 0``, cost 1.3 us a document of them.)
 
     >>> plain_floats([0.25, 3, 0.0]), plain_floats([1e-05, 1.0]), plain_floats([float("nan")]), plain_floats([-1.0])
     (True, False, False, True)
     """
     try:
-        if min(values) >= 0 and sum(values) < 1e16 and min(filter(None, values), default=1.0) >= 1e-4:
+        if sum(values) < 1e16 and min(filter(None, values), default=1.0) >= 1e-4:
             return True
     except (TypeError, ValueError, OverflowError):  # not numbers, or none; an int too large for a float
         pass

@@ -396,7 +396,7 @@ def _replacing_document() -> Any:
     us a replace (each stage replaces each document it changes, about 5 times a document on
     the text dump)."""
     names = [f.name for f in dataclasses.fields(Document)]
-    slots = type("_DocumentValues", (), {"__slots__": Document.__slots__})  # type: ignore[attr-defined]
+    slots = type("_DocumentValues", (), {"__slots__": Document.__slots__})
     env: dict[str, Any] = {"_cls": Document, "_keep": _NO_VALUE, "_slots": slots, "_Source": Source}
     body = [f"    if {name} is _keep:\n        {name} = obj.{name}" for name in names]
     body.append(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -83,15 +83,26 @@ class ReportPart:
             where = display_path(self.input_path) + (f":{line}" if line is not None else "")
             self.errors.append(f"{where}: {doc.rejected.detail}")
 
-    def record_many(self, docs: Sequence[Document], earlier: Sequence[Sequence[Row]] | None = None) -> None:
+    def record_many(
+        self,
+        docs: Sequence[Document],
+        earlier: Sequence[Sequence[Row]] | None = None,
+        signals: Sequence[bytes | None] | None = None,
+    ) -> None:
         """:meth:`record` of each of ``docs``: their report lines in one write, their counts in
         one pass (:meth:`Report.add_documents`). ``earlier``: each document's drops it no longer
         holds, the values of their fields, recorded before its own (see
-        :func:`cleaner.report.document_record`)."""
+        :func:`cleaner.report.document_record`); ``signals``: each document's signals written
+        for the report, where it no longer holds them, or None (see :func:`cleaner.report.report_line`)."""
         if earlier is not None and len(earlier) != len(docs):
             raise ValueError(f"{len(earlier)} documents' earlier drops for {len(docs)} documents")
+        if signals is not None and len(signals) != len(docs):
+            raise ValueError(f"{len(signals)} documents' signals for {len(docs)} documents")
         try:
-            lines = map(report_line, docs) if earlier is None else map(report_line, docs, earlier)
+            if signals is not None:
+                lines = map(report_line, docs, repeat(()) if earlier is None else earlier, signals)
+            else:
+                lines = map(report_line, docs) if earlier is None else map(report_line, docs, earlier)
             self._fh.write(b"".join(lines))
         except OSError as exc:  # a full disk: name the file
             raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
@@ -111,13 +122,15 @@ class ReportPart:
             yield doc
 
     def passing_batches(
-        self, batches: Iterable[tuple[Sequence[Document], Sequence[Sequence[Row]] | None]]
+        self,
+        batches: Iterable[tuple[Sequence[Document], Sequence[Sequence[Row]] | None, Sequence[bytes | None] | None]],
     ) -> Iterator[Document]:
         """The documents of ``batches`` unchanged, each batch recorded as its first document
         passes (:meth:`record_many`: a write and a count per batch, not per document). Each
-        batch comes with its documents' earlier drops, or None (see :meth:`record_many`)."""
-        for batch, earlier in batches:
-            self.record_many(batch, earlier)
+        batch comes with its documents' earlier drops and written signals, or None for either
+        (see :meth:`record_many`)."""
+        for batch, earlier, signals in batches:
+            self.record_many(batch, earlier, signals)
             yield from batch
 
 

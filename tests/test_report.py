@@ -14,7 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.record import Document, Drop, DuplicateOf, Edit, PassageMatch, Reason, Source, Unit
-from cleaner.report import Report, document_record, dumps_record, plain_float, plain_floats, report_line
+from cleaner.report import (
+    Report,
+    document_record,
+    dumps_record,
+    plain_float,
+    plain_floats,
+    report_line,
+    signals_fragment,
+)
 
 reasons = st.sampled_from([Reason.NAV, Reason.AD, Reason.TEMPLATE])
 
@@ -196,6 +204,40 @@ def test_earlier_drops_are_recorded_and_counted_as_drops(docs: list[Document], d
     batched.add_documents(rest, earlier)
     assert batched == one
     assert list(batched.drops) == list(one.drops) and list(batched.drop_chars) == list(one.drop_chars)
+
+
+@settings(max_examples=500, deadline=None)
+@given(report_documents(), st.sampled_from([None, "r1@t"]))
+def test_written_signals_give_the_line_of_the_document_holding_them(doc: Document, version_of: str | None) -> None:
+    """A document's signals written for the report (a runner's last phase gets them so, not
+    the dict) give the line the document holding them gets: the record's three values
+    replaced, or (a new version, a value orjson writes otherwise) its own path."""
+    if version_of is not None and doc.duplicate is not None:
+        doc = doc.replace(duplicate=dataclasses.replace(doc.duplicate, version_of=version_of))
+    written = signals_fragment(doc.signals)
+    if written is None:  # no signals, or ones the report writes otherwise: the document keeps them
+        return
+    try:
+        expected = report_line(doc)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            report_line(doc.replace(signals={}), (), written)
+        return
+    assert report_line(doc.replace(signals={}), (), written) == expected
+    rows = [dataclasses.astuple(d) for d in doc.drops]
+    assert report_line(doc.replace(signals={}, drops=()), rows, written) == expected
+
+
+def test_signals_written_only_where_orjson_writes_them_as_json_dumps() -> None:
+    assert signals_fragment({"lang": "en", "lang_score": 0.99, "words": 3, "ratio": 0.25}) == (
+        b'"lang":"en","lang_score":0.99,"signals":{"words":3,"ratio":0.25}'
+    )
+    assert signals_fragment({"words": 3}) == b'"lang":null,"lang_score":null,"signals":{"words":3}'
+    assert signals_fragment({"lang": "en", "lang_score": 0.5}) == b'"lang":"en","lang_score":0.5,"signals":null'
+    for odd in (1e-05, 1e16, float("nan"), 2**70, "\ud800"):
+        assert signals_fragment({"lang": "en", "words": odd}) is None
+    assert signals_fragment({"lang": "en", "lang_score": 1e-05}) is None
+    assert signals_fragment({}) is None
 
 
 def test_earlier_drops_are_counted_first() -> None:

@@ -17,6 +17,7 @@ from cleaner.runners.core import (
     _DOC_FIELDS,
     _SET_ASIDE_AT,
     _earlier_drops,
+    _for_report,
     _Layers,
     _spill_rows,
     _unspill_rows,
@@ -104,11 +105,15 @@ def test_set_aside_records_come_back_before_the_later_ones() -> None:
 
 def test_only_phases_of_known_steps_set_records_aside() -> None:
     drops, edits = _DOC_FIELDS.index("drops"), _DOC_FIELDS.index("edits")
+    signals = _DOC_FIELDS.index("signals")
     pipeline = Pipeline(Config())  # default stages: lines | templates | tidy, signals | dedup | write
-    assert [aside_columns(pipeline, n) for n in range(3)] == [set(), {drops, edits}, {drops}]
+    assert [aside_columns(pipeline, n) for n in range(3)] == [set(), {drops, edits}, {drops, signals}]
     pipeline.segments[1].stages[0].name = "reads_drops"  # type: ignore[misc]
-    assert aside_columns(pipeline, 1) == set() and aside_columns(pipeline, 2) == {drops}
-    assert [aside_columns(Pipeline(Config(stages=("dedup",))), n) for n in range(2)] == [set(), {drops}]
+    assert aside_columns(pipeline, 1) == set() and aside_columns(pipeline, 2) == {drops, signals}
+    assert [aside_columns(Pipeline(Config(stages=("dedup",))), n) for n in range(2)] == [set(), {drops, signals}]
+    # A last phase with the signals stage in it reads them (boilerplate and signals: templates | ...).
+    two = Pipeline(Config(stages=("boilerplate", "signals")))
+    assert [aside_columns(two, n) for n in range(2)] == [set(), {drops}]
 
 
 def test_the_last_phase_gets_the_drops_values() -> None:
@@ -119,6 +124,27 @@ def test_the_last_phase_gets_the_drops_values() -> None:
     assert aside is not None
     assert len(aside[_DOC_FIELDS.index("drops")]) == 1  # one layer
     assert _earlier_drops(aside) == [[dataclasses.astuple(d) for d in doc.drops] for doc in docs]
+
+
+def test_signals_written_for_a_last_phase_that_sets_them_aside() -> None:
+    """Spilled for a last phase that sets the signals aside, they go as the report writes them:
+    that phase's documents hold none (a dict each), and its report gets them written; a
+    document whose signals the report writes otherwise keeps them."""
+    odd = Document(id="odd", text="t", signals={"lang": "en", "ratio": 1e-05})
+    docs = [_full_document(), Document(id="plain", text="t"), odd]
+    signals_at = _DOC_FIELDS.index("signals")
+    spilled = pickle.loads(pickle.dumps(_spill_rows(docs, render=True)))
+    back, aside = _unspill_rows(spilled, {_DOC_FIELDS.index("drops"), signals_at})
+    assert [d.signals for d in back] == [{}, {}, odd.signals]
+    assert back[0].signals is not back[1].signals  # not one dict shared
+    earlier, written = _for_report(aside)
+    assert written == [b'"lang":"en","lang_score":0.98,"signals":{"words":2}', None, None]
+    assert earlier == [[dataclasses.astuple(d) for d in doc.drops] for doc in docs]
+    with pytest.raises(RuntimeError, match="reads them"):
+        _unspill_rows(pickle.loads(pickle.dumps(_spill_rows(docs, render=True))), {_DOC_FIELDS.index("drops")})
+    # Nothing to write: the column goes as it is.
+    plain = [Document(id="plain", text="t")]
+    assert _unspill_rows(_spill_rows(plain, render=True), {signals_at}) == (plain, None)
 
 
 def test_markup_a_sink_never_writes_is_left_out_of_the_spill() -> None:

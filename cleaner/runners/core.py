@@ -70,7 +70,7 @@ from cleaner.record import (
     assemble_document,
     assemble_drop,
 )
-from cleaner.report import Report, Row
+from cleaner.report import Report, Row, signals_fragment
 from cleaner.runners.outdir import WORK_DIR, OutputLock, check_owned, check_writable, claim_outputs
 from cleaner.stage import CorpusStage, KeyedSummaries
 from cleaner.writers import ReportPart, concatenate, join_report, output_collisions, output_rel
@@ -334,9 +334,12 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         # HTML is read only by the first phase's html step: markup whose sink never writes it is
         # not carried through the spills (the 181 Scrapinghub pages: 31 MB pickled twice each way).
         keep_html = any(handler(member.file.format).writes_html for member in task.members)
+        # The signals go written for the report where the next phase is the last and sets them aside.
+        render = number + 2 == len(pipeline.segments) and _SIGNALS_AT in aside_columns(pipeline, number + 1)
         with atomic_file(paths.spill(number, shard.index)) as fh, atomic_file(summaries) as out:
             for batch, aside in batches:
-                pickle.dump(_spill_rows(process(batch), keep_html, aside), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                columns = _spill_rows(process(batch), keep_html, aside, render)
+                pickle.dump(columns, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 for keyed in summarized:
                     count += len(keyed)
                     pickle.dump(pack_summaries(keyed), out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -344,7 +347,7 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
         if count:
             result.summaries = SpilledSummaries(summaries, count)
     elif not task.group:
-        write_outputs(shard, ((process(b), _earlier_drops(a)) for b, a in batches), paths, result)
+        write_outputs(shard, ((process(b), *_for_report(a)) for b, a in batches), paths, result)
     else:
         pages = chain.from_iterable(_with_earlier(process(b), a) for b, a in batches)
         write_group_outputs(task.group, pages, paths, result)
@@ -353,39 +356,51 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
 
 def write_outputs(
     shard: Shard,
-    batches: Iterable[tuple[list[Document], list[list[Row]] | None]],
+    batches: Iterable[tuple[list[Document], list[list[Row]] | None, list[bytes | None] | None]],
     paths: RunPaths,
     result: TaskResult,
 ) -> None:
     """The last phase of a shard: every document into its report part, the kept ones into the
     output through the sink of the file's format (cleaner.formats.table). Each batch comes with
-    the values of each document's drops that were set aside, or None (see aside_columns)."""
+    the values of each document's drops that were set aside, or None, and its signals written
+    for the report, or None (see aside_columns and :func:`_for_report`)."""
     f = shard.file
     with ReportPart(paths.report_part(shard.index), result.report, result.errors, f.path) as report:
         handler(f.format).write(shard, report.passing_batches(batches), paths.output(shard))
 
 
 def write_group_outputs(
-    group: Sequence[Shard], docs: Iterator[tuple[Document, list[Row] | None]], paths: RunPaths, result: TaskResult
+    group: Sequence[Shard],
+    docs: Iterator[tuple[Document, list[Row] | None, bytes | None]],
+    paths: RunPaths,
+    result: TaskResult,
 ) -> None:
     """The last phase of a group of pages (one document each, in order, with its earlier drops
-    or None, as write_outputs's): one report part for the group (under its first shard), each
-    page through its format's sink."""
+    or None and its written signals or None, as write_outputs's): one report part for the group
+    (under its first shard), each page through its format's sink."""
     first = group[0]
     with ReportPart(paths.report_part(first.index), result.report, result.errors, first.file.path) as report:
         for member in group:
-            doc, earlier = next(docs, (None, None))
+            doc, earlier, signals = next(docs, (None, None, None))
             if doc is None or doc.source.path != member.file.rel:
                 raise RuntimeError(f"grouped pages out of step at {member.file.path}: expected its one document")
             report.input_path = member.file.path
-            batch = ([doc], None if earlier is None else [earlier])
+            batch = ([doc], None if earlier is None else [earlier], None if signals is None else [signals])
             handler(member.file.format).write(member, report.passing_batches([batch]), paths.output(member))
 
 
-def _with_earlier(batch: list[Document], aside: _SetAside | None) -> Iterator[tuple[Document, list[Row] | None]]:
-    """Each document of ``batch`` with its earlier drops (see aside_columns), or None."""
-    earlier = _earlier_drops(aside)
-    return zip(batch, repeat(None)) if earlier is None else zip(batch, earlier, strict=True)
+def _with_earlier(
+    batch: list[Document], aside: _SetAside | None
+) -> Iterator[tuple[Document, list[Row] | None, bytes | None]]:
+    """Each document of ``batch`` with its earlier drops and its written signals (see
+    :func:`_for_report`), or None for each."""
+    earlier, signals = _for_report(aside)
+    return zip(
+        batch,
+        repeat(None) if earlier is None else earlier,
+        repeat(None) if signals is None else signals,
+        strict=earlier is not None and signals is not None,
+    )
 
 
 def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -435,13 +450,19 @@ _NESTED = [
 # (``doc.drops + new``, ``with_edits``) and none replaces them, as dedup replaces ``passages``.
 _DROPS_AT = _DOC_FIELDS.index("drops")
 _SET_ASIDE_AT = frozenset({_DROPS_AT, _DOC_FIELDS.index("edits")})
-# Set aside: a column's layers by its position among the document's fields.
-_SetAside = dict[int, tuple[bytes, ...]]
+# The signals: spilled written for the report (_Written) before a last phase that sets them aside.
+_SIGNALS_AT = _DOC_FIELDS.index("signals")
+# Set aside, by a column's position among the document's fields: a column of tuples of records,
+# its layers; the signals, each document's written for the report or None.
+_SetAside = dict[int, Any]
 # Steps that never read a document's drops or edits, only add to them (and the sinks of every
 # format never read them): a phase whose steps are these alone gets its documents with the
 # drops and edits of the earlier phases set aside (see aside_columns). A step that reads them
 # (one added to the pipeline) must not be here.
 DROPS_UNREAD = frozenset({"html", "normalize", "lines", "templates", "tidy", "signals", "dedup"})
+# Steps that never read or change a document's signals (nor do the sinks): a last phase of these
+# alone gets its documents' signals written for the report and set aside (see aside_columns).
+SIGNALS_UNREAD = DROPS_UNREAD - {"signals"}
 
 
 def aside_columns(pipeline: Pipeline, number: int) -> frozenset[int]:
@@ -450,9 +471,11 @@ def aside_columns(pipeline: Pipeline, number: int) -> frozenset[int]:
     applies, its stages, the summaries it makes) are all of DROPS_UNREAD. A middle phase (a
     corpus stage ends it) sets the drops and edits aside: it hands the earlier layers to its
     spill as they are. The last phase sets the drops aside: their values go to the report's
-    records and counts as they are. The default stages' middle
-    phase (templates' decisions, tidy, signals, dedup's summaries) and last (dedup's decisions)
-    are such phases: the 30 MB text dump's 79,000 drops are never made into records again."""
+    records and counts as they are; and, where its steps are all of SIGNALS_UNREAD, the signals:
+    the phase before it spills them written for the report (:func:`_for_report`). The default
+    stages' middle phase (templates' decisions, tidy, signals, dedup's summaries) and last
+    (dedup's decisions) are such phases: the 30 MB text dump's 79,000 drops are never made into
+    records again, nor its documents' signals into dicts."""
     segment = pipeline.segments[number]
     if number == 0:
         return frozenset()
@@ -461,7 +484,11 @@ def aside_columns(pipeline: Pipeline, number: int) -> frozenset[int]:
         steps.append(segment.corpus)
     if not all(getattr(step, "name", None) in DROPS_UNREAD for step in steps):
         return frozenset()
-    return _SET_ASIDE_AT if segment.corpus is not None else frozenset({_DROPS_AT})
+    if segment.corpus is not None:
+        return _SET_ASIDE_AT
+    if all(getattr(step, "name", None) in SIGNALS_UNREAD for step in steps):
+        return frozenset({_DROPS_AT, _SIGNALS_AT})
+    return frozenset({_DROPS_AT})
 
 
 def _earlier_drops(aside: _SetAside | None) -> list[list[Row]] | None:
@@ -470,11 +497,21 @@ def _earlier_drops(aside: _SetAside | None) -> list[list[Row]] | None:
     return None if layers is None else _unlayer(layers)
 
 
-def _spill_rows(batch: list[Document], keep_html: bool = True, aside: _SetAside | None = None) -> list[list[Any]]:
+def _for_report(aside: _SetAside | None) -> tuple[list[list[Row]] | None, list[bytes | None] | None]:
+    """What a last phase's report gets of what was set aside: each document's earlier drops
+    (:func:`_earlier_drops`) and its signals as cleaner.report.signals_fragment wrote them (None
+    for a document that holds its own), or None for either."""
+    return _earlier_drops(aside), aside.get(_SIGNALS_AT) if aside else None
+
+
+def _spill_rows(
+    batch: list[Document], keep_html: bool = True, aside: _SetAside | None = None, render: bool = False
+) -> list[list[Any]]:
     """Documents as columns of plain values (see :func:`_unspill_rows`); without ``keep_html``,
     an HTML document's markup is spilled as "" (it stays an HTML document). ``aside`` is what
     :func:`_unspill_rows` set aside of the batch the documents came from (in the same order):
-    each document's records there come before its own."""
+    each document's records there come before its own. With ``render``, the signals go as the
+    report writes them (:class:`_Written`), for a last phase that sets them aside."""
     # Each document's fields by one attrgetter, turned into columns by zip (16 -> 11 ms for the
     # Reuters bench's 20k documents, against a pass over the batch per field).
     columns: list[Any] = list(zip(*map(_DOC_ROW, batch), strict=True)) if batch else [[] for _ in _DOC_FIELDS]
@@ -494,7 +531,23 @@ def _spill_rows(batch: list[Document], keep_html: bool = True, aside: _SetAside 
                 columns[at] = _Layers(layers)
         elif any(column):
             columns[at] = [None if record is None else values(record) for record in column]
+    if render and any(columns[_SIGNALS_AT]):
+        signals = columns[_SIGNALS_AT]
+        written = list(map(signals_fragment, signals))
+        # A document whose signals the report writes otherwise keeps them (None where written).
+        kept = (
+            None if None not in written else [s if w is None else None for s, w in zip(signals, written, strict=True)]
+        )
+        columns[_SIGNALS_AT] = _Written(written, kept)
     return columns
+
+
+class _Written(NamedTuple):
+    """A spilled column of signals written for the report (cleaner.report.signals_fragment):
+    each document's bytes, or None and its signals in ``kept`` (None where all are written)."""
+
+    written: list[bytes | None]
+    kept: list[Any] | None
 
 
 class _Layers(NamedTuple):
@@ -539,6 +592,13 @@ def _unspill_rows(columns: list[list[Any]], aside_at: Collection[int] = ()) -> t
     there, and their layers are handed back as they were spilled, for :func:`_spill_rows` to put
     before the records the documents hold then, or for the report."""
     aside: _SetAside = {}
+    signals = columns[_SIGNALS_AT]
+    if type(signals) is _Written:
+        if _SIGNALS_AT not in aside_at:  # the phase that spilled them knew this one's steps
+            raise RuntimeError("spilled signals written for the report reached a phase that reads them")
+        aside[_SIGNALS_AT] = signals.written
+        kept = signals.kept if signals.kept is not None else repeat(None, len(columns[0]))
+        columns[_SIGNALS_AT] = [s or {} for s in kept]  # a dict each, as the constructor's factory gives
     for at, make, _, many in _NESTED:
         column = columns[at]
         if many:
@@ -760,7 +820,8 @@ class Checkpoint:
 # 5: a spilled column of drops (edits, passages) is flat: counts and every record's values (_Flat).
 # 6: such a column is layers (_Layers), each pickled apart, flat by field; a middle phase carries
 #    the earlier layers of drops and edits as they are (aside_columns).
-WORK_FORMAT = 6
+# 7: the signals spilled before a last phase that sets them aside are written for the report (_Written).
+WORK_FORMAT = 7
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:

@@ -62,6 +62,7 @@ from cleaner.homoglyphs import (
     text_sample,
 )
 from cleaner.record import Document, Edit
+from cleaner.stage import RECORDS_UNREAD
 
 # ftfy is imported where it is used, not with this module: a process whose texts no gate sends to ftfy never
 # pays its import (15-30 ms, a third of this module's), and the tables derived from it come from the cache.
@@ -1122,6 +1123,7 @@ class Normalize:
     """
 
     name = "normalize"
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def __init__(self, cfg: NormalizeConfig = _DEFAULT_CONFIG) -> None:
         self.cfg = cfg

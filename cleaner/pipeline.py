@@ -29,7 +29,16 @@ from dataclasses import dataclass
 from cleaner.config import Config
 from cleaner.record import Document, Edit, Reason
 from cleaner.report import Report
-from cleaner.stage import CorpusStage, KeyedSummaries, Stage, SummaryColumns, decide_in_process, doc_key, doc_keys
+from cleaner.stage import (
+    RECORDS_UNREAD,
+    CorpusStage,
+    KeyedSummaries,
+    Stage,
+    SummaryColumns,
+    decide_in_process,
+    doc_key,
+    doc_keys,
+)
 
 Step = Stage | CorpusStage
 StepObserver = Callable[[Step, Sequence[Document], Sequence[Document]], None]
@@ -41,6 +50,7 @@ class HtmlToText:
     """Stage used when boilerplate stripping is off: an HTML document's text is all its visible text."""
 
     name = "html"
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def setup(self) -> None:
         pass
@@ -105,6 +115,7 @@ class Tidy:
     """
 
     name = "tidy"
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def setup(self) -> None:
         pass

@@ -30,6 +30,15 @@ a document it rejects it (``doc.reject(reason)``) instead of leaving it out. Sta
 rejected documents (the pipeline passes them by), know nothing about processes,
 files or engines, keep no module-level state, and pickle.
 
+A stage (either shape) may say which of a document's fields it never reads, as ``unread``, a
+frozenset of field names: of ``drops`` and ``edits`` it may add records (``doc.drops + new``,
+``with_edits``) but never reads or replaces those it got; ``signals`` it neither reads nor
+replaces (for a CorpusStage: neither its summaries nor its decisions read them). A runner may then
+hand it the documents without those fields' earlier values and put them back after
+(``cleaner.runners.core.aside_columns``). A stage without ``unread`` gets every field whole. The
+built-in stages read none of the records the earlier ones added (:data:`RECORDS_UNREAD`); the
+signals stage reads the signals.
+
 Optional methods a runner uses when a stage has them: ``prepare(run_id)`` runs once on the
 driver before any input is read (raise a CleanerError for a setup that cannot work, such as a
 mismatched index; ``run_id`` is the same for the same inputs and options, or None, so a stage
@@ -54,6 +63,9 @@ from typing import Any, Protocol, overload, runtime_checkable
 
 from cleaner.atomic import atomic_file
 from cleaner.record import Document
+
+RECORDS_UNREAD: frozenset[str] = frozenset({"drops", "edits", "signals"})
+"""The ``unread`` of a stage that never reads the drops, edits or signals it gets (see above)."""
 
 TaskMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterator[Any]]
 """An engine's way to run a module-level function over argument tuples on its workers,

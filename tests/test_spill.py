@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pytest
@@ -103,13 +104,30 @@ def test_set_aside_records_come_back_before_the_later_ones() -> None:
     assert back == docs
 
 
-def test_only_phases_of_known_steps_set_records_aside() -> None:
+class _NamedLike:
+    """A pass-through stage with a built-in stage's name and no ``unread``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def setup(self) -> None:
+        pass
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        return iter(docs)
+
+
+def test_only_phases_of_steps_that_leave_records_unread_set_them_aside() -> None:
     drops, edits = _DOC_FIELDS.index("drops"), _DOC_FIELDS.index("edits")
     signals = _DOC_FIELDS.index("signals")
     pipeline = Pipeline(Config())  # default stages: lines | templates | tidy, signals | dedup | write
     assert [aside_columns(pipeline, n) for n in range(3)] == [set(), {drops, edits}, {drops, signals}]
-    pipeline.segments[1].stages[0].name = "reads_drops"  # type: ignore[misc]
+    pipeline.segments[1].stages[0].unread = frozenset({"signals"})  # type: ignore[attr-defined]
     assert aside_columns(pipeline, 1) == set() and aside_columns(pipeline, 2) == {drops, signals}
+    # A step that does not say what it leaves unread reads every field, whatever its name.
+    reads_all = Pipeline(Config(stages=("dedup",)))
+    reads_all.segments[1].stages.append(_NamedLike("signals"))  # type: ignore[arg-type]
+    assert aside_columns(reads_all, 1) == set()
     assert [aside_columns(Pipeline(Config(stages=("dedup",))), n) for n in range(2)] == [set(), {drops, signals}]
     # A last phase with the signals stage in it reads them (boilerplate and signals: templates | ...).
     two = Pipeline(Config(stages=("boilerplate", "signals")))

@@ -28,6 +28,7 @@ from cleaner.boilerplate.templates import Templates, site_of
 from cleaner.boilerplate.text import classify_lines, classify_many, remove_spans
 from cleaner.config import BoilerplateConfig
 from cleaner.record import Document, Drop
+from cleaner.stage import RECORDS_UNREAD
 
 if TYPE_CHECKING:
     from cleaner.boilerplate.html import extract, visible_text
@@ -58,6 +59,7 @@ class HtmlExtract:
     """
 
     name = "html"  # the step that turns HTML into text: HtmlToText when extraction is off
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg
@@ -102,6 +104,7 @@ class TextLines:
     """
 
     name = "lines"
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg

@@ -59,7 +59,7 @@ from cleaner.cache import blake2b  # hashlib's own, without loading OpenSSL (~4 
 from cleaner.config import BoilerplateConfig
 from cleaner.jit import import_numba
 from cleaner.record import Document, Reason, Unit, assemble_drop
-from cleaner.stage import TaskMap, gather_decisions, write_decisions
+from cleaner.stage import RECORDS_UNREAD, TaskMap, gather_decisions, write_decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +528,7 @@ class Templates:
     """Drop lines repeated across many documents of one site (``boilerplate.template``)."""
 
     name = "templates"
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def __init__(self, cfg: BoilerplateConfig) -> None:
         self.cfg = cfg

@@ -46,7 +46,7 @@ from cleaner.dedup.passages import split_passages_batch
 from cleaner.dedup.shingles import Shingler, repair, repairs_nothing
 from cleaner.dedup.signatures import Signer
 from cleaner.record import Document
-from cleaner.stage import SummaryColumns, TaskMap, gather_decisions
+from cleaner.stage import RECORDS_UNREAD, SummaryColumns, TaskMap, gather_decisions
 
 if TYPE_CHECKING:
     from cleaner.dedup.index import IndexLock
@@ -97,6 +97,7 @@ class Dedup:
     """The dedup CorpusStage (see the module docstring)."""
 
     name = "dedup"
+    unread = RECORDS_UNREAD  # the earlier stages' drops, edits and signals (see cleaner.stage)
 
     def __init__(self, cfg: DedupConfig) -> None:
         self.cfg = cfg

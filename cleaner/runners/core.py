@@ -455,23 +455,21 @@ _SIGNALS_AT = _DOC_FIELDS.index("signals")
 # Set aside, by a column's position among the document's fields: a column of tuples of records,
 # its layers; the signals, each document's written for the report or None.
 _SetAside = dict[int, Any]
-# Steps that never read a document's drops or edits, only add to them (and the sinks of every
-# format never read them): a phase whose steps are these alone gets its documents with the
-# drops and edits of the earlier phases set aside (see aside_columns). A step that reads them
-# (one added to the pipeline) must not be here.
-DROPS_UNREAD = frozenset({"html", "normalize", "lines", "templates", "tidy", "signals", "dedup"})
-# Steps that never read or change a document's signals (nor do the sinks): a last phase of these
-# alone gets its documents' signals written for the report and set aside (see aside_columns).
-SIGNALS_UNREAD = DROPS_UNREAD - {"signals"}
+# What the steps of a phase must all leave unread (their ``unread``, see cleaner.stage; the sinks
+# of every format never read these) for it to get its documents with the drops and edits of the
+# earlier phases set aside, and for a last phase, the signals too (written for the report).
+_DROPS_UNREAD = frozenset({"drops", "edits"})
+_SIGNALS_UNREAD = _DROPS_UNREAD | {"signals"}
 
 
 def aside_columns(pipeline: Pipeline, number: int) -> frozenset[int]:
     """The columns of tuples of records that phase ``number`` gets set aside, by position among
     the document's fields: none unless it reads a spill and its steps (the decisions it
-    applies, its stages, the summaries it makes) are all of DROPS_UNREAD. A middle phase (a
+    applies, its stages, the summaries it makes) all leave the drops and edits unread (their
+    ``unread``, see cleaner.stage; a step without one reads every field). A middle phase (a
     corpus stage ends it) sets the drops and edits aside: it hands the earlier layers to its
     spill as they are. The last phase sets the drops aside: their values go to the report's
-    records and counts as they are; and, where its steps are all of SIGNALS_UNREAD, the signals:
+    records and counts as they are; and, where its steps leave the signals unread too, the signals:
     the phase before it spills them written for the report (:func:`_for_report`). The default
     stages' middle phase (templates' decisions, tidy, signals, dedup's summaries) and last
     (dedup's decisions) are such phases: the 30 MB text dump's 79,000 drops are never made into
@@ -482,11 +480,12 @@ def aside_columns(pipeline: Pipeline, number: int) -> frozenset[int]:
     steps = [pipeline.segments[number - 1].corpus, *segment.stages]
     if segment.corpus is not None:
         steps.append(segment.corpus)
-    if not all(getattr(step, "name", None) in DROPS_UNREAD for step in steps):
+    unread = frozenset.intersection(*(frozenset(getattr(step, "unread", ())) for step in steps))
+    if not unread >= _DROPS_UNREAD:
         return frozenset()
     if segment.corpus is not None:
         return _SET_ASIDE_AT
-    if all(getattr(step, "name", None) in SIGNALS_UNREAD for step in steps):
+    if unread >= _SIGNALS_UNREAD:
         return frozenset({_DROPS_AT, _SIGNALS_AT})
     return frozenset({_DROPS_AT})
 

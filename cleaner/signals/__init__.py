@@ -44,6 +44,7 @@ class Signals:
     """Stage: language and quality signals on every document, then the configured filters."""
 
     name = "signals"
+    unread = frozenset({"drops", "edits"})  # it writes the signals (see cleaner.stage)
 
     def __init__(self, cfg: QualityConfig | None = None) -> None:
         self.config = cfg or QualityConfig()

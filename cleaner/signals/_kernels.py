@@ -261,50 +261,64 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
             kind = NON_SYMBOL
             has_dot = False
             first = i  # past the hyphens of an attached hyphen
-            while i < n:
-                c = int(cps[i])
-                g = _flag(c, flags)
-                if g & (SPACE | NEWLINE):
+            seen = 0  # the class bits of the word's characters or-ed together (-1: judged below)
+            while True:
+                # The word's plain characters (no space, break or punctuation), the common case, in
+                # a loop of their own, then the punctuation character that ended them, if it stays
+                # (one loop for both kept the hashes on the stack, stored and loaded again at every
+                # character: the dump's texts took 0.22 CPU-s to tokenize so, 0.19 this way).
+                g = 0
+                c = 0
+                while i < n:
+                    c = int(cps[np.uint64(i)])  # unsigned: see _find
+                    g = _flag(c, flags)
+                    if g & (SPACE | NEWLINE | PUNCT):
+                        break
+                    seen |= g
+                    h = (h ^ np.uint64(c)) * _FNV
+                    hl = (hl ^ np.uint64(int(lower[c]) if c < 0x10000 else c)) * _FNV
+                    i += 1
+                if i >= n or g & (SPACE | NEWLINE):
                     break
-                if g & PUNCT:
-                    if (c == 39 or c == 0x2019) and i - 1 > start and _clitic(cps, flags, i - 1) == 1:
-                        # "do|n't", the only clitic that starts at a word character: looked for at
-                        # the rare apostrophe after it, and the word hashed again without its "n"
-                        # (testing each character for an apostrophe after it cost 0.02 of the 0.17
-                        # CPU-s the dump's texts take to tokenize, compiled; at every "n", 0.03 more).
-                        i -= 1
-                        h, hl, kind = _word_hash(cps, flags, lower, start, first, i)
-                        break
-                    if (c == 39 or c == 0x2019) and i > start and _clitic(cps, flags, i) > 0:
-                        break  # "bank|'s" (both apostrophes are punctuation)
-                    # Punctuation inside a word stays in it, as spaCy's English tokenizer keeps it:
-                    # "U.S", "11.2", "a@b.com", "l'homme" (any of . @ ' ’ between word characters),
-                    # "1,000", "1/8", "3:30" (, / : between digits), "Ba-3" (a hyphen from a letter
-                    # to a digit). Other hyphens split: "e-mail", "1987-88", "9-day".
-                    if c == 46 and (has_dot or (i - start == 1 and kind & HAS_ALPHA)) and _ends_word(cps, flags, i + 1):
-                        # The final stop of "U.S." and of an initial ("J.") stays with its word.
-                        h = (h ^ np.uint64(c)) * _FNV
-                        hl = (hl ^ np.uint64(c)) * _FNV
-                        i += 1
-                        break
-                    if i + 1 >= n:
-                        break
-                    nxt = _flag(int(cps[i + 1]), flags)
-                    if nxt & (SPACE | NEWLINE | PUNCT):
-                        break
-                    has_dot = has_dot or c == 46
-                    prev = _flag(int(cps[i - 1]), flags)
-                    inside = c == 46 or c == 64 or c == 39 or c == 0x2019 or c == 95
-                    between_digits = (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT)
-                    letter_to_digit = c == 45 and (nxt & DIGIT) and (prev & ALPHA)
-                    if not (inside or between_digits or letter_to_digit):
-                        break
-                if g & ALPHA:
-                    kind |= HAS_ALPHA
+                if (c == 39 or c == 0x2019) and i - 1 > start and _clitic(cps, flags, i - 1) == 1:
+                    # "do|n't", the only clitic that starts at a word character: looked for at
+                    # the rare apostrophe after it, and the word hashed again without its "n"
+                    # (testing each character for an apostrophe after it cost 0.02 of the 0.17
+                    # CPU-s the dump's texts take to tokenize, compiled; at every "n", 0.03 more).
+                    i -= 1
+                    h, hl, kind = _word_hash(cps, flags, lower, start, first, i)
+                    seen = -1
+                    break
+                if (c == 39 or c == 0x2019) and i > start and _clitic(cps, flags, i) > 0:
+                    break  # "bank|'s" (both apostrophes are punctuation)
+                # Punctuation inside a word stays in it, as spaCy's English tokenizer keeps it:
+                # "U.S", "11.2", "a@b.com", "l'homme" (any of . @ ' ’ between word characters),
+                # "1,000", "1/8", "3:30" (, / : between digits), "Ba-3" (a hyphen from a letter
+                # to a digit). Other hyphens split: "e-mail", "1987-88", "9-day".
+                if c == 46 and (has_dot or (i - start == 1 and seen & ALPHA)) and _ends_word(cps, flags, i + 1):
+                    # The final stop of "U.S." and of an initial ("J.") stays with its word.
+                    h = (h ^ np.uint64(c)) * _FNV
+                    hl = (hl ^ np.uint64(c)) * _FNV
+                    i += 1
+                    break
+                if i + 1 >= n:
+                    break
+                nxt = _flag(int(cps[i + 1]), flags)
+                if nxt & (SPACE | NEWLINE | PUNCT):
+                    break
+                has_dot = has_dot or c == 46
+                prev = _flag(int(cps[i - 1]), flags)
+                inside = c == 46 or c == 64 or c == 39 or c == 0x2019 or c == 95
+                between_digits = (c == 44 or c == 47 or c == 58) and (nxt & DIGIT) and (prev & DIGIT)
+                letter_to_digit = c == 45 and (nxt & DIGIT) and (prev & ALPHA)
+                if not (inside or between_digits or letter_to_digit):
+                    break
+                seen |= g
                 h = (h ^ np.uint64(c)) * _FNV
-                low = int(lower[c]) if c < 0x10000 else c
-                hl = (hl ^ np.uint64(low)) * _FNV
+                hl = (hl ^ np.uint64(int(lower[c]))) * _FNV
                 i += 1
+            if seen >= 0 and seen & ALPHA:
+                kind |= HAS_ALPHA
             if i == first:
                 # Hyphens that "n't" follows at once ("-n't"): the hyphens alone, punctuation
                 # only, as the numpy passes judge a token by its characters.
@@ -469,7 +483,10 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
     dump leaves to the signals stage, compiled, against 0.097 with the paragraphs' characters
     hashed beside the lines' in the one pass. On a machine that took 0.20 for that pass: 0.16 with
     the counts kept in local variables and the code point compared as a signed integer, 0.10 with
-    the paragraphs chained from their lines' hashes too.)
+    the paragraphs chained from their lines' hashes too. Session 20: 0.125 -> 0.085 with each
+    line's characters in a loop of their own, which keeps the hash and the counts in registers,
+    where one loop over all characters with the line's end in it loaded and stored some of them
+    at every character.)
     """
     n = cps.shape[0]
     out = np.zeros(18, dtype=np.int64)
@@ -499,28 +516,35 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
     paragraph_lines, paragraph_chars = 0, 0
     count = 0  # pieces
     nonblank = 0
-    dots = 0  # the run of full stops so far: a run of k holds k // 3 ellipses
     # The per-character counts in local variables, written to out once at the end, and the code
     # point as a signed integer: a uint64 compared with an int literal is compared as float64 by
     # numba, and a count kept in out is read and written back at every character.
     sharps, ellipses = 0, 0
-    line_hash = np.uint64(0xCBF29CE484222325)
     start = 0
-    for end in range(n + 1):
-        c = int(cps[end]) if end < n else 10
-        if c == 46:
-            dots += 1
-        else:
-            if dots:
-                ellipses += dots // 3
-                dots = 0
-            if c == 35:  # '#'
-                sharps += 1
-            elif c == 0x2026:  # '…'
-                ellipses += 1
-        if c != 10:
+    while True:
+        # The line's characters up to its break (or the text's end), in a loop of their own: its
+        # hash, and the marks counted. An ellipsis is counted at every third full stop of a run
+        # (a run of k holds k // 3).
+        line_hash = np.uint64(0xCBF29CE484222325)
+        dots = 0
+        end = start
+        while end < n:
+            c = int(cps[np.uint64(end)])  # unsigned: see _find
+            if c == 10:
+                break
             line_hash = (line_hash ^ np.uint64(c)) * _FNV
-            continue
+            end += 1
+            if c == 46:
+                dots += 1
+                if dots == 3:
+                    ellipses += 1
+                    dots = 0
+            else:
+                dots = 0
+                if c == 35:  # '#'
+                    sharps += 1
+                elif c == 0x2026:  # '…'
+                    ellipses += 1
         if end == n and start == n:
             break  # no line after a final break (nor in "")
         # The line from start to end: a splitlines() line and, unless empty, a piece.
@@ -564,7 +588,8 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
             hashes[nonblank] = line_hash
             lengths[nonblank] = end - start
             nonblank += 1
-        line_hash = np.uint64(0xCBF29CE484222325)
+        if end == n:
+            break
         start = end + 1
     out[1], out[2] = sharps, ellipses
     out[6], out[17] = _duplicates(hashes, lengths, nonblank)
@@ -585,8 +610,9 @@ def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
 
 
 def hash_set(keys: U64) -> tuple[U64, npt.NDArray[np.bool_]]:
-    """An open-addressing table of ``keys`` for :func:`doc_signals` (slots, and which are used)."""
-    size = _table_size(len(keys))
+    """An open-addressing table of ``keys`` for :func:`doc_signals` (slots, and which are used),
+    at most an eighth full: a token's key then finds its home slot free or its own most of the time."""
+    size = _table_size(4 * len(keys))
     mask = size - 1
     # The distinct keys in ascending order (np.unique's; not np.unique: it imports numpy.ma, 7 ms),
     # each placed at its home slot or the first free one after it, in that order. The probing runs
@@ -678,27 +704,37 @@ def doc_signals(
     lines = line_stats(cps, flags, short_line)
     words, word_chars, alpha, stops = 0, 0, 0, 0
     gopher_seen = np.zeros(gopher_table.shape[0], dtype=np.bool_)
-    # Where the stop words hold every Gopher word (English's do), only a stop word can be one: a
-    # Gopher word is in lower case, so a token that is one has the same case-folded hash. Then the
-    # Gopher table is probed only for the stop words (a probe per token cost 0.05 CPU-s of the
-    # 30 MB gen_dump dump's 0.56 in these loops, compiled).
-    all_stops = True
-    for slot in range(gopher_table.shape[0]):
-        if gopher_used[slot] and _find(stop_table, stop_used, gopher_table[slot]) < 0:
-            all_stops = False
+    # Each token's stop-word and Gopher lookups compare the key at its home slot without a branch
+    # on the outcome, and probe on only where another key sits there (the tables are at most an
+    # eighth full: see hash_set). A stop word is about every third token of English text, so a
+    # branch on "is it one" is mispredicted about as often; so is one on "is the home slot used".
+    # (The dump's texts through docs_signals, compiled: 0.430 -> 0.389 CPU-s, with the Gopher table
+    # probed for every token where it was probed only for the stop words.)
+    smask = np.uint64(stop_table.shape[0] - 1)
+    gmask = np.uint64(gopher_table.shape[0] - 1)
     for t in range(tokens):
-        if kinds[t] & NON_SYMBOL:
-            words += 1
-            word_chars += lengths[t]
-        if kinds[t] & HAS_ALPHA:
-            alpha += 1
-        stop = _find(stop_table, stop_used, lowered[t]) >= 0
-        if stop:
-            stops += 1
-        if stop or not all_stops:
-            slot = _find(gopher_table, gopher_used, hashes[t])
-            if slot >= 0:
-                gopher_seen[slot] = True
+        kind = int(kinds[t])
+        word = (kind & NON_SYMBOL) >> 1
+        words += word
+        word_chars += lengths[t] * word
+        alpha += kind & HAS_ALPHA
+        key = lowered[t]
+        slot = key & smask
+        used = stop_used[slot]
+        stop = used & (stop_table[slot] == key)
+        if used != stop:  # another key at its home slot
+            stop = _find(stop_table, stop_used, key) >= 0
+        stops += int(stop)
+        key = hashes[t]
+        slot = key & gmask
+        used = gopher_used[slot]
+        found = used & (gopher_table[slot] == key)
+        if used != found:
+            at = _find(gopher_table, gopher_used, key)
+            if at >= 0:
+                gopher_seen[at] = True
+        else:
+            gopher_seen[slot] |= found
     _count_signals(out, words, word_chars, alpha, tokens, stops, gopher_seen.sum(), lines, chars)
     if chars and tokens:
         _ngram_signals(hashes, lengths, out, chars)

@@ -54,6 +54,7 @@ class Signals:
         self._filters = bool(self.rules or self._languages)
         self.detector = LanguageDetector()
         self.measurer = QualityMeasurer()
+        self._fields: dict[tuple[str, ...], tuple[str, ...]] = {}  # a record's fields -> with LANG_FIELDS
 
     def setup(self) -> None:
         self.measurer.measure("Warm up the compiled kernels.", "en")
@@ -86,7 +87,9 @@ class Signals:
         """``doc`` with its language and ``values`` (the measured signals; ``shown``: them rounded
         for the report, where the caller has them, a list this call may change), rejected where a
         filter says so."""
-        fields = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields) if doc.fields else ()
+        fields = self._fields.get(doc.fields) if doc.fields else ()
+        if fields is None:  # a record's field order not met yet (a file's records share one or a few)
+            fields = self._fields[doc.fields] = doc.fields + tuple(f for f in LANG_FIELDS if f not in doc.fields)
         if shown is None:
             shown = values.round(REPORT_DECIMALS).tolist()
         doc = doc.replace(

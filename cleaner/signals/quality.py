@@ -268,16 +268,20 @@ def _counts_made_ints(values: list[Any]) -> list[Any]:
 
 
 def with_language(lang: str, score: float, values: list[float]) -> dict[str, Any]:
-    """``{"lang": lang, "lang_score": score, **as_dict(values)}``, built as one dict: the counts
-    are made integers in ``values`` itself (the caller's list, not used again). As the merge of
-    two dicts it took 5.5 us a document, 3.4 us so (the 30 MB dump's 13,148: 0.072 -> 0.044 CPU-s).
+    """``{"lang": lang, "lang_score": score, **as_dict(values)}``, built as one dict from
+    ``values`` itself (the caller's list, not used again: its counts are made integers, and the
+    language put in front). As the merge of two dicts it took 5.5 us a document, 3.4 us as a dict
+    of the language updated with the signals, and 3.7 us against that one's 4.4 (a busier hour) so.
 
     >>> with_language("en", 0.99, [3.0] + [0.5] * 24)["words"]
     3
     """
-    out: dict[str, Any] = {"lang": lang, "lang_score": score}
-    out.update(zip(SIGNALS, _counts_made_ints(values), strict=True))
-    return out
+    row = _counts_made_ints(values)
+    row[:0] = (lang, score)
+    return dict(zip(_LANGUAGE_AND_SIGNALS, row, strict=True))
+
+
+_LANGUAGE_AND_SIGNALS = ("lang", "lang_score", *SIGNALS)
 
 
 def sentence_count(line: str) -> int:

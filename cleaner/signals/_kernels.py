@@ -218,7 +218,7 @@ def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
     count = 0
     i = 0
     while i < n:
-        cp = int(cps[i])
+        cp = int(cps[np.uint64(i)])  # unsigned: see _find
         f = _flag(cp, flags)
         if f & (SPACE | NEWLINE):
             i += 1

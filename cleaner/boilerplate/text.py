@@ -456,28 +456,38 @@ def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None, Joined
 
 
 def _cue_verdicts(lines: Sequence[object], facts: UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
-    """Verdicts from cues alone: line texts (``cue_reasons``: LineCues.judge_page of them),
-    breadcrumbs, and teaser runs after a header (of the units ``lines``: only their number is read)."""
-    verdicts: list[Reason | None] = [None] * len(lines)
-    paragraph, words, crumbs, related = facts.paragraph, facts.words, facts.crumbs, Reason.RELATED
-    in_related = 0  # how many more lines a related-articles header may still take
-    for i, (text, reason) in enumerate(zip(facts.texts, cue_reasons, strict=True)):
-        if not text:
+    """Verdicts from cues alone: line texts (``cue_reasons``: LineCues.judge_page of them, None for
+    a blank one), breadcrumbs, and teaser runs after a header (of the units ``lines``: only their
+    number is read).
+
+    Worked from the few lines that may change: the breadcrumbs among the units the facts mark
+    (facts.crumbs), then the run below each bare related-articles header, found by list.index
+    in C (a loop over every line, to carry the run's state, was a twentieth of the text stage).
+    tests/boilerplate/test_text.py checks against the per-line form."""
+    verdicts = list(cue_reasons)
+    paragraph, texts, nav = facts.paragraph, facts.texts, Reason.NAV
+    for i in itertools.compress(range(len(verdicts)), facts.crumbs):  # (prose is no breadcrumb)
+        if verdicts[i] is None and not paragraph[i] and is_breadcrumb(texts[i]):
+            verdicts[i] = nav
+    related = Reason.RELATED
+    headers = cue_reasons.count(related)
+    if not headers:
+        return verdicts
+    words, n, i = facts.words, len(verdicts), -1
+    for _ in range(headers):
+        i = cue_reasons.index(related, i + 1)
+        if words[i] > 6:
             continue
-        if reason is None:
-            if paragraph[i]:  # prose ends a teaser run, and is no breadcrumb
-                in_related = 0
-                continue
-            if not (crumbs[i] and is_breadcrumb(text)):
-                if in_related:
-                    verdicts[i] = related
-                    in_related -= 1
-                continue
-            reason = Reason.NAV
-        verdicts[i] = reason
-        # A bare header ("Related articles", "DON'T MISS:") takes the teaser lines below it.
-        bare_header = reason is related and words[i] <= 6
-        in_related = RELATED_RUN if bare_header else 0
+        # A bare header ("Related articles", "DON'T MISS:") takes the teaser lines below it, up
+        # to RELATED_RUN of them: blank lines pass, prose and any line with a verdict end the run.
+        left, j = RELATED_RUN, i + 1
+        while left and j < n:
+            if texts[j]:
+                if verdicts[j] is not None or paragraph[j]:
+                    break
+                verdicts[j] = related
+                left -= 1
+            j += 1
     return verdicts
 
 

@@ -179,3 +179,55 @@ def test_a_unit_ruled_out_as_a_breadcrumb_is_none(lines: list[list[tuple[str, st
     facts = T.unit_facts(T.split_lines("\n".join(texts)))
     for text, may_be in zip(facts.texts, facts.crumbs, strict=True):
         assert may_be or not T.is_breadcrumb(text)
+
+
+def oracle_cue_verdicts(lines: list[str], facts: T.UnitFacts, cue_reasons: list[Reason | None]) -> list[Reason | None]:
+    """_cue_verdicts as it was, line by line: a teaser run's state carried over every line."""
+    verdicts: list[Reason | None] = [None] * len(lines)
+    paragraph, words, crumbs, related = facts.paragraph, facts.words, facts.crumbs, Reason.RELATED
+    in_related = 0  # how many more lines a related-articles header may still take
+    for i, (text, reason) in enumerate(zip(facts.texts, cue_reasons, strict=True)):
+        if not text:
+            continue
+        if reason is None:
+            if paragraph[i]:  # prose ends a teaser run, and is no breadcrumb
+                in_related = 0
+                continue
+            if not (crumbs[i] and T.is_breadcrumb(text)):
+                if in_related:
+                    verdicts[i] = related
+                    in_related -= 1
+                continue
+            reason = Reason.NAV
+        verdicts[i] = reason
+        # A bare header ("Related articles", "DON'T MISS:") takes the teaser lines below it.
+        bare_header = reason is related and words[i] <= 6
+        in_related = T.RELATED_RUN if bare_header else 0
+    return verdicts
+
+
+# Related-articles headers (bare, and one too long to take a run), teasers, prose, breadcrumbs
+# (one that is prose-like too), cue lines and blanks: runs that end at each kind of line.
+_CUE_LINES = [
+    "Related articles", "DON'T MISS:", "Related articles from our partners across the whole wide network",
+    "Rain all week", "Bridge closed", "Home | World", "Home | World | News", "Share this article",
+    "Leave a Reply", _LINES[0], _LINES[3], "November 20, 2019", "", "",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_LINES), max_size=40))
+def test_cue_verdicts_are_the_per_line_oracles(lines: list[str]) -> None:
+    units = T.split_lines("\n".join(lines))
+    facts = T.unit_facts(units)
+    cued = LineCues().judge_page(facts.texts)
+    assert T._cue_verdicts(units, facts, cued) == oracle_cue_verdicts([line.text for line in units], facts, cued)
+
+
+def test_a_related_header_takes_the_teasers_below_it_up_to_prose_or_a_cue() -> None:
+    lines = ["Related articles", "Rain all week", "", "Bridge closed", "Home | World", "Rain all week"]
+    units = T.split_lines("\n".join([*lines, "DON'T MISS:", "Bridge closed", _LINES[0], "Rain all week"]))
+    facts = T.unit_facts(units)
+    verdicts = T._cue_verdicts(units, facts, LineCues().judge_page(facts.texts))
+    related, nav = Reason.RELATED, Reason.NAV
+    assert verdicts == [related, related, None, related, nav, None, related, related, None, None]

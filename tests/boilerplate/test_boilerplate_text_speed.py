@@ -309,3 +309,21 @@ def test_unit_columns_are_the_paragraph_units(parts: list[str]) -> None:
     assert T._unit_columns(text) == ([unit.text for unit in units], [unit.end for unit in units])
     assert [unit.start for unit in units] == [0, *(unit.end for unit in units)][: len(units)]
     assert T._lines_of(*T._unit_columns(text)) == units
+
+
+# Every month name of the pattern (in either case), numbers, words and marks around them.
+_MONTH_NAMES = T._MONTHS.split("|")
+_MONTH_PIECES = st.sampled_from([*_MONTH_NAMES, *(name.upper() for name in _MONTH_NAMES)])
+_AROUND_PIECES = st.sampled_from(
+    [" ", ", ", ".", "/", "12", "5", "2019", "1st", "Posted", "on", "(", "- ", "x", "\N{NO-BREAK SPACE}"]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_MONTH_PIECES | _AROUND_PIECES, min_size=1, max_size=12).map("".join))
+def test_a_date_line_of_any_month_gets_past_the_first_test(line: str) -> None:
+    # _DATE_START rules out only lines the pattern cannot match, whatever the month's language.
+    assert T.is_date_line(line, T.word_count(line)) is (T._DATE_LINE.match(line) is not None)
+    for name in _MONTH_NAMES:
+        for date in (f"{name} 12, 2019", f"12 {name}. 2019", f"Mon, 1 {name} 2019 - news"):
+            assert T.is_date_line(date, T.word_count(date)), date

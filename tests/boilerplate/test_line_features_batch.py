@@ -16,11 +16,14 @@ from cleaner.boilerplate.text import (
     _byte_facts_kernel,
     _byte_facts_numpy,
     _char_counts,
+    _flag_rows,
     _joined,
     _judge,
     _line_char_counts,
+    _line_flags,
     _page_sums_kernel,
     page_features,
+    word_count,
 )
 from tests.helpers import SEEDS
 
@@ -75,7 +78,7 @@ def test_character_counts_of_all_lines_are_each_lines_counts(texts: list[str]) -
 
 
 def _byte_facts_of_line(text: str) -> list[int]:
-    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _SPACED_CRUMBS)."""
+    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _JOIN_PAIRS)."""
     raw = text.encode("utf-8", "surrogatepass")
     word = [chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in raw]
     runs = sum(1 for i, w in enumerate(word) if w and (i == 0 or not word[i - 1]))
@@ -83,11 +86,17 @@ def _byte_facts_of_line(text: str) -> list[int]:
         runs, sum(b in b"0123456789" for b in raw), sum(b in b".,;:!?" for b in raw), sum(b in b"|>/\\" for b in raw),
         sum(b >= 0x80 for b in raw), raw[0], raw[-1], int(raw.endswith(b"...")),
         sum(b in b"|>/\\" and a < 0x80 and chr(a).isspace() for a, b in itertools.pairwise(raw)),
+        sum(not (b < 0x80 and chr(b).isalpha()) and b not in b" -'&" for b in raw), sum(b in b" -'&" for b in raw),
+        sum(a in b" -'&" and b in b" -'&" for a, b in itertools.pairwise(raw)),
     ]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(st.sampled_from([*"aZ_ 09.,;:!?|>/\\\t-", "。", "日", "é", "\udcff"]), min_size=1), min_size=1))
+@given(
+    st.lists(
+        st.text(st.sampled_from([*"aZ_ 09.,;:!?|>/\\\t-'&", "。", "日", "é", "’", "\udcff"]), min_size=1), min_size=1
+    )
+)
 def test_byte_facts_compiled_and_numpy_are_each_lines_counts(texts: list[str]) -> None:
     joined = _joined(texts)
     assert joined.starts is not None
@@ -104,7 +113,7 @@ def test_unit_facts_hold_the_byte_facts_of_their_units() -> None:
     for _, facts in pages:
         texts = [text for text in facts.texts if text]
         assert facts.byte_rows is not None
-        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 9))
+        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 12))
 
 
 @settings(max_examples=200, deadline=None)
@@ -119,3 +128,17 @@ def test_compiled_page_sums_are_each_pages_cumsum_bit_for_bit(pages: list[list[f
     starts = np.cumsum(lengths) - lengths
     expected = [np.cumsum(values[a : a + k]) for a, k in zip(starts.tolist(), lengths.tolist(), strict=True)]
     assert _same_bits(kernel(values, starts, lengths), np.concatenate(expected))
+
+
+# Letters, _MENU_ITEM's joins (the ASCII ones and "’"), and what no menu item holds.
+_MENU_PIECES = st.sampled_from(["Home", "a", "Z", " ", "-", "'", "&", "’", "é", "1", ".", "_", "\t", "/"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_MENU_PIECES, min_size=1, max_size=12).map("".join).map(str.strip).filter(bool), min_size=1))
+def test_flag_rows_over_bytes_are_each_lines_flags(texts: list[str]) -> None:
+    # The menu items of ASCII lines read off their bytes, the other flags where they may hold.
+    words = [word_count(text) for text in texts]
+    digits = np.array([sum(map(text.count, "0123456789")) for text in texts], dtype=np.float64)
+    expected = np.array([_line_flags(text, n, d) for text, n, d in zip(texts, words, digits, strict=True)])
+    assert _same_bits(_flag_rows(texts, words, digits), expected.astype(np.float64).reshape(-1, 6))

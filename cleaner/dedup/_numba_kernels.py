@@ -40,10 +40,14 @@ def shingle_hashes(cps: Any, table: Any, text_starts: Any, ngram: int) -> Any:
     # the text of each word), each word's characters in a loop of their own, and every index
     # unsigned: numba wraps a signed index (adds the length where it is negative: a shift, an
     # and and an add before each load or store). The words' text numbers (an array written and
-    # never read) are gone. Over the 30 MB text dump's 28 million characters, in process (best
-    # of 5, alternated): 0.136 -> 0.107 CPU-s, the same arrays. Hashing two characters a step
-    # (acc * K_CHAR**2 + (c * K_CHAR + d), the same value, a shorter chain of multiplies) took
-    # 0.107 -> 0.105 more: left out for the loop it adds.
+    # never read) are gone, and the bounds come back as a view of the array they were found in
+    # (the Shingler joins the chunks' bounds with np.concatenate, a copy, or drops them: a copy
+    # here as well was 6 ms of the dump). Over the 30 MB text dump's 28 million characters, in
+    # process (best of 5, alternated): 0.136 -> 0.107 CPU-s, 0.104 without the copy; the
+    # same arrays. Hashing two characters a step (acc * K_CHAR**2 + (c * K_CHAR + d), the same
+    # value, a shorter chain of multiplies) took 0.107 -> 0.105 more: left out for the loop it
+    # adds. A uint8 specialization for ASCII chunks (no astype to 32 bits in _hash_keys) took
+    # 0.122 -> 0.110 over the dump: left out for the second compile it costs per machine.
     n_texts = len(text_starts) - 1
     total = np.uint64(len(cps))
     cap = len(cps) // 2 + 1
@@ -98,7 +102,7 @@ def shingle_hashes(cps: Any, table: Any, text_starts: Any, ngram: int) -> Any:
             for j in range(one, m):
                 h = h * K_SHINGLE + tokens[first + np.uint64(j)]
             out[o] = fmix64_scalar(h)
-    return out, offsets, bounds[:n].copy(), tok_start
+    return out, offsets, bounds[:n], tok_start  # a view: every caller copies or drops it
 
 
 @numba.njit(cache=True)

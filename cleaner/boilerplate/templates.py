@@ -59,7 +59,7 @@ from cleaner.cache import blake2b  # hashlib's own, without loading OpenSSL (~4 
 from cleaner.config import BoilerplateConfig
 from cleaner.jit import import_numba
 from cleaner.record import Document, Reason, Unit, assemble_drop
-from cleaner.stage import RECORDS_UNREAD, TaskMap, gather_decisions, write_decisions
+from cleaner.stage import RECORDS_UNREAD, SummaryColumns, TaskMap, gather_decisions, write_decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +222,7 @@ def line_keys(text: str) -> list[int | None]:
             return [line_key(line) for line in text.splitlines()]
         kernel = _keys_kernel() if "numba" in sys.modules else None
         if kernel is not None:  # once numba runs: the whole text in one compiled pass
-            return _compiled_keys(kernel, [text])[0]
+            return list(_compiled_keys(kernel, [text])[0])
         spaced = text.lower().encode("ascii")
         if b"\t" in spaced:
             spaced = spaced.replace(b"\t", b" ")
@@ -269,9 +269,9 @@ _BLAKE2B_IV = np.array([
 ], dtype=np.uint64)  # fmt: skip
 
 
-def _compiled_keys(kernel: Any, texts: Sequence[str]) -> list[list[int | None]]:
-    """line_keys of ASCII texts whose only line break is "\\n", by the compiled kernel in one
-    call for them all (one call costs ~5 us, and a list and a blank search each)."""
+def _compiled_keys(kernel: Any, texts: Sequence[str]) -> list[tuple[int | None, ...]]:
+    """line_keys of ASCII texts whose only line break is "\\n" (each a tuple), by the compiled
+    kernel in one call for them all (one call costs ~5 us, and a list and a blank search each)."""
     ends = np.fromiter(itertools.accumulate(map(len, texts)), dtype=np.int64, count=len(texts))
     data = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
     hashes, blank, counts = kernel(data, ends, _KEY_BYTES, _BLAKE2B_IV)
@@ -279,9 +279,10 @@ def _compiled_keys(kernel: Any, texts: Sequence[str]) -> list[list[int | None]]:
     for i in np.flatnonzero(blank).tolist():
         keys[i] = None
     if len(texts) == 1:
-        return [keys]
-    cuts = [0, *itertools.accumulate(counts.tolist())]
-    return [keys[a:b] for a, b in itertools.pairwise(cuts)]
+        return [tuple(keys)]
+    every = tuple(keys)  # a tuple's slices are tuples: no list made per text
+    cuts = list(itertools.accumulate(counts.tolist()))
+    return list(map(every.__getitem__, map(slice, [0, *cuts[:-1]], cuts)))
 
 
 @functools.cache
@@ -570,20 +571,29 @@ class Templates:
     def summarize(self, doc: Document) -> TemplateSummary:
         return TemplateSummary(site_of(doc), tuple(line_keys(doc.text)))
 
-    def summarize_many(self, docs: Sequence[Document]) -> list[TemplateSummary]:
+    def summarize_many(self, docs: Sequence[Document]) -> SummaryColumns:
         """``[summarize(d) for d in docs]``: once numba runs, the texts the compiled line_keys
-        takes go to it in one call (_compiled_keys), the others one by one."""
+        takes go to it in one call (_compiled_keys), the others one by one. They come as the
+        batch's columns, the sites and the line keys (:class:`~cleaner.stage.SummaryColumns`),
+        spilled as they are: a TemplateSummary is made only where one is read.
+
+        >>> from cleaner.record import Source
+        >>> stage = Templates(BoilerplateConfig())
+        >>> batch = stage.summarize_many([Document(id="a", text="Share this\\n\\n", source=Source("s/a"))])
+        >>> batch[0] == stage.summarize(Document(id="a", text="Share this\\n\\n", source=Source("s/a")))
+        True
+        """
         texts = [d.text for d in docs]
         kernel = _keys_kernel() if "numba" in sys.modules else None
-        keys: list[Sequence[int | None] | None] = [None] * len(texts)
+        keys: list[tuple[int | None, ...] | None] = [None] * len(texts)
         if kernel is not None:
             ascii_ = [i for i, text in enumerate(texts) if text.isascii() and not _other_breaks(text)]
             for i, text_keys in zip(ascii_, _compiled_keys(kernel, [texts[i] for i in ascii_]), strict=True):
                 keys[i] = text_keys
-        return [
-            TemplateSummary(site_of(doc), tuple(line_keys(doc.text) if k is None else k))
-            for doc, k in zip(docs, keys, strict=True)
-        ]
+        for i, k in enumerate(keys):
+            if k is None:
+                keys[i] = tuple(line_keys(texts[i]))
+        return SummaryColumns(TemplateSummary, [list(map(site_of, docs)), keys], len(docs))
 
     def file_decisions(
         self,

@@ -75,7 +75,7 @@ def test_whole_text_keys_on_tricky_texts() -> None:
 
 
 def _compiled_keys(*texts: str) -> list[list[int | None]]:
-    """The compiled line_keys of ASCII texts, in one call (numba required)."""
+    """The compiled line_keys of ASCII texts, in one call (numba required), each as a list."""
     import pytest
 
     from cleaner.boilerplate.templates import _compiled_keys as compiled
@@ -84,7 +84,7 @@ def _compiled_keys(*texts: str) -> list[list[int | None]]:
     kernel = _keys_kernel()
     if kernel is None:
         pytest.skip("numba is not installed")
-    return compiled(kernel, texts)
+    return list(map(list, compiled(kernel, texts)))
 
 
 @settings(max_examples=300, deadline=None)

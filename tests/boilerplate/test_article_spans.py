@@ -90,12 +90,17 @@ _LINES = [
 ]  # fmt: skip
 
 
+def _page(lines: list[str]) -> tuple[list[T.Line], T.UnitFacts, list[Reason | None]]:
+    """A page of ``lines``: its units, their facts and the line cues' verdicts."""
+    units = T.split_lines("\n".join(lines))
+    facts = T.unit_facts(units)
+    return units, facts, LineCues().judge_page(facts.texts)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_LINES), max_size=40))
 def test_spans_are_the_oracles(lines: list[str]) -> None:
-    units = T.split_lines("\n".join(lines))
-    facts = T.unit_facts(units)
-    cued = LineCues().judge_page(facts.texts)
+    units, facts, cued = _page(lines)
     verdicts = T._cue_verdicts(units, facts, cued)
     assert T.article_spans(units, verdicts, facts) == oracle_article_spans(verdicts, facts)
 
@@ -218,9 +223,7 @@ _CUE_LINES = [
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_CUE_LINES), max_size=40))
 def test_cue_verdicts_are_the_per_line_oracles(lines: list[str]) -> None:
-    units = T.split_lines("\n".join(lines))
-    facts = T.unit_facts(units)
-    cued = LineCues().judge_page(facts.texts)
+    units, facts, cued = _page(lines)
     assert T._cue_verdicts(units, facts, cued) == oracle_cue_verdicts([line.text for line in units], facts, cued)
 
 

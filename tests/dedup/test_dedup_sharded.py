@@ -389,10 +389,16 @@ def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(
 ) -> None:
     # The run's one shard files the owner of every shingle position (its sets as they came:
     # repeats within a document, an empty document, an empty part), across 8 slices of the hash
-    # space, sifted (20-bit buckets) or sorted whole (2-bit buckets keep most of a slice): each
-    # position names the first rank holding its hash, and the count is the table's.
+    # space (numba: 16, taken in 3 passes), sifted (20-bit buckets) or sorted whole (2-bit
+    # buckets keep most of a slice): each position names the first rank holding its hash, and
+    # the count is the table's.
     monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
     monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
+    if use_numba:  # the kernel's own slices and passes (runs of slices)
+        from cleaner.dedup import _numba_kernels
+
+        monkeypatch.setattr(_numba_kernels, "OWNER_SLICE_HASHES", 64)
+        monkeypatch.setattr(_numba_kernels, "OWNER_PASS_POSITIONS", 300)
     rng = np.random.default_rng(7)
     pool = rng.integers(0, 2**64, 5000, dtype=np.uint64, endpoint=False)
     docs = [rng.choice(pool[: int(rng.integers(50, 5000))], int(rng.integers(0, 90))) for _ in range(17)]

@@ -1224,6 +1224,8 @@ def _chunk_passages(
     keys, doc_offsets, flat_raw, table = batch.keys, batch.offsets, batch.shingles, batch.passages
     passage_doc = np.repeat(np.arange(len(keys)), np.diff(batch.passage_offsets))
     sizes = table[:, 3]
+    if index is None and tables.positions is not None:
+        return _filed_chunk_passages(chunk, threshold, tables.positions, passage_doc, sets, labels)
     # Every shingle position inside a passage, passage by passage: its hash, its owner.
     starts = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
@@ -1260,6 +1262,57 @@ def _chunk_passages(
     sources = SourceDocs(sets.get, labels, index.doc if index else None, offset)
     flags: list[tuple[str, PassageFlag]] = []
     for k, rank, score in best_sources(hashes, starts, checked, own_rank[checked], owners, sources.shingles, threshold):
+        p = int(checked[k])
+        start, end = int(table[p, 0]), int(table[p, 1])
+        flags.append((keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))
+    return flags
+
+
+def _filed_chunk_passages(
+    chunk: _Chunk,
+    threshold: float,
+    filed: npt.NDArray[np.signedinteger[Any]],
+    passage_doc: I64,
+    sets: _Sets,
+    labels: Callable[[int], str],
+) -> list[tuple[str, PassageFlag]]:
+    """:func:`_chunk_passages` where each shingle position's owner was filed (``filed``, by
+    position in the shard) and there is no index: a passage's shingles owned by earlier
+    documents are the difference of a running count over the chunk's positions at its two
+    ends (a passage is a run of its document's positions), and only the passages the prefilter
+    keeps (about 5% of the 30 MB text dump's positions) have their hashes and owners gathered,
+    not every position's. The same flags."""
+    batch, first_rank = chunk.batch, chunk.first_rank
+    keys, doc_offsets, table = batch.keys, batch.offsets, batch.passages
+    sizes = table[:, 3]
+    firsts = doc_offsets[passage_doc] + table[:, 2]  # each passage's first position in the chunk
+    own = np.repeat(np.arange(first_rank, first_rank + len(keys)), np.diff(doc_offsets))
+    owners = filed[chunk.first_shingle : chunk.first_shingle + own.size]
+    running = np.zeros(own.size + 1, dtype=np.int64)
+    np.cumsum(owners < own, out=running[1:])
+    owned = running[firsts + sizes] - running[firsts]
+    del own, running
+    keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
+    if chunk.skip:
+        keep &= ~np.isin(passage_doc, chunk.skip)
+    checked = np.flatnonzero(keep)
+    lengths = sizes[checked]
+    starts = np.zeros(checked.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    positions = np.repeat(firsts[checked] - starts[:-1], lengths) + np.arange(starts[-1])
+    own_rank = first_rank + passage_doc[checked]
+    sources = SourceDocs(sets.get, labels, None, 0)
+    flags: list[tuple[str, PassageFlag]] = []
+    found = best_sources(
+        batch.shingles[positions],
+        starts,
+        np.arange(checked.size),
+        own_rank,
+        owners[positions].astype(np.int64),
+        sources.shingles,
+        threshold,
+    )
+    for k, rank, score in found:
         p = int(checked[k])
         start, end = int(table[p, 0]), int(table[p, 1])
         flags.append((keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))

@@ -1260,12 +1260,8 @@ def _chunk_passages(
         keep &= ~np.isin(passage_doc, chunk.skip)
     checked = np.flatnonzero(keep)
     sources = SourceDocs(sets.get, labels, index.doc if index else None, offset)
-    flags: list[tuple[str, PassageFlag]] = []
-    for k, rank, score in best_sources(hashes, starts, checked, own_rank[checked], owners, sources.shingles, threshold):
-        p = int(checked[k])
-        start, end = int(table[p, 0]), int(table[p, 1])
-        flags.append((keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))
-    return flags
+    found = best_sources(hashes, starts, checked, own_rank[checked], owners, sources.shingles, threshold)
+    return _passage_flags(found, checked, batch, passage_doc, sources)
 
 
 def _filed_chunk_passages(
@@ -1283,10 +1279,10 @@ def _filed_chunk_passages(
     keeps (about 5% of the 30 MB text dump's positions) have their hashes and owners gathered,
     not every position's. The same flags."""
     batch, first_rank = chunk.batch, chunk.first_rank
-    keys, doc_offsets, table = batch.keys, batch.offsets, batch.passages
+    doc_offsets, table = batch.offsets, batch.passages
     sizes = table[:, 3]
     firsts = doc_offsets[passage_doc] + table[:, 2]  # each passage's first position in the chunk
-    own = np.repeat(np.arange(first_rank, first_rank + len(keys)), np.diff(doc_offsets))
+    own = np.repeat(np.arange(first_rank, first_rank + len(batch.keys)), np.diff(doc_offsets))
     owners = filed[chunk.first_shingle : chunk.first_shingle + own.size]
     running = np.zeros(own.size + 1, dtype=np.int64)
     np.cumsum(owners < own, out=running[1:])
@@ -1302,20 +1298,21 @@ def _filed_chunk_passages(
     positions = np.repeat(firsts[checked] - starts[:-1], lengths) + np.arange(starts[-1])
     own_rank = first_rank + passage_doc[checked]
     sources = SourceDocs(sets.get, labels, None, 0)
+    hashes, named = batch.shingles[positions], owners[positions].astype(np.int64)
+    found = best_sources(hashes, starts, np.arange(checked.size), own_rank, named, sources.shingles, threshold)
+    return _passage_flags(found, checked, batch, passage_doc, sources)
+
+
+def _passage_flags(
+    found: Iterable[tuple[int, int, float]], checked: I64, batch: SummaryBatch, passage_doc: I64, sources: SourceDocs
+) -> list[tuple[str, PassageFlag]]:
+    """``(key, flag)`` of each passage best_sources found a source for (``(k, rank, score)``:
+    passage ``checked[k]`` of the batch, ``passage_doc`` its document)."""
     flags: list[tuple[str, PassageFlag]] = []
-    found = best_sources(
-        batch.shingles[positions],
-        starts,
-        np.arange(checked.size),
-        own_rank,
-        owners[positions].astype(np.int64),
-        sources.shingles,
-        threshold,
-    )
     for k, rank, score in found:
         p = int(checked[k])
-        start, end = int(table[p, 0]), int(table[p, 1])
-        flags.append((keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))
+        start, end = int(batch.passages[p, 0]), int(batch.passages[p, 1])
+        flags.append((batch.keys[int(passage_doc[p])], PassageFlag(start, end, sources.id(rank), round(score, 4))))
     return flags
 
 

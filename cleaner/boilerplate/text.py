@@ -330,15 +330,18 @@ def unit_facts_many(pages: Sequence[list[Line]]) -> list[UnitFacts]:
     return _unit_facts_batch([list(map(_LINE_TEXT, lines)) for lines in pages])[0]
 
 
-def _unit_facts_batch(pages: Sequence[list[str]]) -> tuple[list[UnitFacts], _FlatFacts | None]:
-    """unit_facts of each page (the texts of its units), and the _FlatFacts of their non-blank
+def _unit_facts_batch(
+    pages: Sequence[list[str]], stripped: Sequence[list[str]] | None = None
+) -> tuple[list[UnitFacts], _FlatFacts | None]:
+    """unit_facts of each page (the texts of its units; ``stripped``: those stripped, where the
+    caller has them), and the _FlatFacts of their non-blank
     units (None where a unit holds a line break of its own), the words of all their ASCII lines
     counted in one pass over their bytes (a word_count call per line was half the cost of the
     facts; the bytes go on to LineCues.judge_pages in the _FlatFacts), and each column of facts
     worked out for the non-blank units of all pages at once (_flat_facts): a page without blank
     units (all but a few of the text dump's) takes its stretch of each, the others are filled
     in unit by unit."""
-    page_texts = [list(map(str.strip, texts)) for texts in pages]
+    page_texts = [list(map(str.strip, texts)) for texts in pages] if stripped is None else stripped
     flat = list(filter(None, itertools.chain.from_iterable(page_texts)))
     word_counts, byte_rows, joined = _word_counts(flat)
     word_column, end_column, paragraph_column, sentence_column, date_column, arrays = _flat_facts(
@@ -998,6 +1001,84 @@ def _unit_columns(text: str) -> tuple[list[str], list[int]]:
     return list(map(_LINE_TEXT, units)), list(map(_LINE_END, units))
 
 
+class _UnitColumns(NamedTuple):
+    """A text's units as columns (_unit_columns: each unit's text and end) and each unit's text
+    stripped (the texts UnitFacts reads)."""
+
+    texts: list[str]
+    ends: list[int]
+    stripped: list[str]
+
+
+_LAST_SLICE = operator.itemgetter(slice(-1, None))  # a text's last character, "" for an empty one
+
+
+def _unit_columns_many(texts: Sequence[str]) -> list[_UnitColumns]:
+    """_unit_columns of each of ``texts``, with the units stripped, the lines of all of them
+    split, stripped and measured in one pass each (a call of _split_columns and of _wrap_width per
+    text, and a strip per page, were nearly a tenth of the text stage on the text dump). A text
+    whose line lengths rule a wrap width out (below) and whose breaks are all one character
+    (_split_columns) takes its stretch of the batch's columns; the others (345 of the text
+    dump's 13,148) go through _wrap_width or _unit_columns, as one text alone.
+
+    _wrap_width's width is the 90th percentile (its place ``k`` among the ``m`` non-blank lines)
+    of the lines' lengths without trailing white space, which lie between their stripped and
+    their raw lengths: more than ``m - k - 1`` stripped lengths over WRAP_MAX_WIDTH put it above,
+    more than ``k`` raw ones under WRAP_MIN_WIDTH below (each of those lines is as long or as
+    short without its trailing space). tests/boilerplate/test_boilerplate_text_speed.py checks
+    against _unit_columns.
+    """
+    split = list(map(str.splitlines, texts))
+    lines = list(itertools.chain.from_iterable(split))
+    stripped = list(map(str.strip, lines))
+    n, pages = len(lines), len(texts)
+    counts = np.fromiter(map(len, split), dtype=np.int64, count=pages)
+    raw = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+    bare = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
+    bounds = np.zeros(pages + 1, dtype=np.int64)  # each text's first line, and the end of the last
+    np.cumsum(counts, out=bounds[1:])
+
+    def per_text(sums: np.ndarray) -> np.ndarray:  # each text's sum of a column (its running sums)
+        return sums[bounds[1:]] - sums[bounds[:-1]]
+
+    def running(column: np.ndarray) -> np.ndarray:  # the sums before each line, and of all
+        sums = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(column, out=sums[1:])
+        return sums
+
+    filled = bare > 0
+    nonblank = per_text(running(filled))
+    place = (nonblank - 1) * 9 // 10
+    over = per_text(running(bare > WRAP_MAX_WIDTH))
+    under = per_text(running(filled & (raw < WRAP_MIN_WIDTH)))
+    maybe_wrapped = (nonblank >= WRAP_MIN_LINES) & (over < nonblank - place) & (under <= place)
+    # _split_columns' ends: one more than the lengths so far, less one for the last line of a text
+    # that does not end with a break; its test for a break of two characters.
+    before = running(raw + 1)
+    unended = (counts > 0) & ~np.fromiter(
+        map(_LINE_ENDS.__contains__, map(_LAST_SLICE, texts)), dtype=bool, count=pages
+    )
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=pages)
+    plain = sizes - (per_text(before) - counts) == counts - unended
+    ends = (before[1:] - np.repeat(before[bounds[:-1]], counts)).tolist()
+    out = []
+    starts = bounds.tolist()
+    lone = (~plain).tolist()
+    for page, (text, page_lines, maybe, cut) in enumerate(
+        zip(texts, split, maybe_wrapped.tolist(), unended.tolist(), strict=True)
+    ):
+        if lone[page] or (maybe and _wrap_width(page_lines) is not None):
+            units, unit_ends = _unit_columns(text)
+            out.append(_UnitColumns(units, unit_ends, list(map(str.strip, units))))
+            continue
+        first, stop = starts[page], starts[page + 1]
+        page_ends = ends[first:stop]
+        if cut:
+            page_ends[-1] -= 1
+        out.append(_UnitColumns(page_lines, page_ends, stripped[first:stop]))
+    return out
+
+
 def _wrap_width(texts: list[str]) -> int | None:
     """The width the lines of ``texts`` are hard-wrapped at (see paragraph_units), or None."""
     lengths = sorted(map(len, map(str.rstrip, filter(str.strip, texts))))
@@ -1568,17 +1649,17 @@ def _judge_many(texts: Sequence[str], cues: LineCues) -> list[_Judged]:
     """_judge of each text (its units as columns), the cues of all their lines judged together
     (LineCues.judge_pages) and the article spans of all the pages that show chrome scored
     together (article_spans_many)."""
-    pages = [_unit_columns(text) for text in texts]
-    facts, flat = _unit_facts_batch([units for units, _ in pages])
+    pages = _unit_columns_many(texts)
+    facts, flat = _unit_facts_batch([page.texts for page in pages], [page.stripped for page in pages])
     cued = cues.judge_pages([page_facts.texts for page_facts in facts], None if flat is None else flat.lines)
     first = [
         _cued_verdicts(units, page_facts, page_cued)
-        for (units, _), page_facts, page_cued in zip(pages, facts, cued, strict=True)
+        for (units, _, _), page_facts, page_cued in zip(pages, facts, cued, strict=True)
     ]
     scored = [k for k, (_, _, scores) in enumerate(first) if scores]
     spans = iter(_scored_spans([verdicts for verdicts, _, _ in first], facts, flat, scored))
     judged = []
-    for (units, ends), page_facts, (verdicts, listed, scores) in zip(pages, facts, first, strict=True):
+    for (units, ends, _), page_facts, (verdicts, listed, scores) in zip(pages, facts, first, strict=True):
         if scores:
             assert listed is not None
             verdicts = _span_verdicts(page_facts, verdicts, listed, next(spans))

@@ -311,6 +311,29 @@ def test_unit_columns_are_the_paragraph_units(parts: list[str]) -> None:
     assert T._lines_of(*T._unit_columns(text)) == units
 
 
+# A line of a text for _unit_columns_many: white space or none before it, words up to a length
+# on either side of the wrap widths, a sentence end or none, white space or none after it, a break.
+_WRAP_LINES = st.tuples(
+    st.sampled_from(["", " ", "\t "]),
+    st.sampled_from([0, 5, 38, 39, 40, 41, 60, 99, 100, 101, 120]),
+    st.sampled_from(["", ".", "x"]),
+    st.sampled_from(["", " ", "  \t"]),
+    st.sampled_from(["\n", "\n", "\n\n", "\r\n", "\u2028", ""]),
+).map(lambda parts: parts[0] + ("word " * 30)[: parts[1]] + "".join(parts[2:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_WRAP_LINES, max_size=14).map("".join), max_size=6))
+def test_unit_columns_many_are_each_texts_unit_columns(texts: list[str]) -> None:
+    # The batch's columns (its texts' wrap widths ruled out over their line lengths) are each
+    # text's _unit_columns, with the units stripped.
+    for text, (units, ends, stripped) in zip(texts, T._unit_columns_many(texts), strict=True):
+        assert (units, ends) == T._unit_columns(text)
+        assert stripped == [unit.strip() for unit in units]
+    wrapped = "".join(("word " * 30)[:60] + "\n" for _ in range(6))
+    assert T._unit_columns_many(["Home\n", wrapped])[1].texts == T._unit_columns(wrapped)[0]
+
+
 # Every month name of the pattern (in either case), numbers, words and marks around them.
 _MONTH_NAMES = T._MONTHS.split("|")
 _MONTH_PIECES = st.sampled_from([*_MONTH_NAMES, *(name.upper() for name in _MONTH_NAMES)])

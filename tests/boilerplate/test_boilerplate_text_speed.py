@@ -146,6 +146,8 @@ def test_facts_of_long_lines_are_the_public_functions(pages: list[list[str]]) ->
     # unit_facts_many reads paragraphs, sentences and the dates it rules out off the counted bytes.
     units = [T.split_lines("\n".join(parts)) for parts in pages]
     for facts in T.unit_facts_many(units):
+        # (Only a page with a line that ends with a colon may introduce a list: _list_items.)
+        assert facts.colons is any(text.endswith(":") for text in facts.texts)
         for i, text in enumerate(facts.texts):
             assert facts.sentence_end[i] is (bool(text) and T._SENTENCE_END.search(text) is not None)
             assert facts.paragraph[i] is (bool(text) and T.is_paragraph(text)), text

@@ -296,7 +296,9 @@ class UnitFacts:
     _byte_facts of its non-blank units, in order (None where a unit holds a line break of its
     own), which page_features reads instead of counting the bytes again. ``colons``: whether a
     unit may end with a colon (False where the counted bytes rule it out), so _list_items looks
-    for a list only on those pages. (Not frozen: a batch
+    for a list only on those pages. ``repeated``: whether a non-blank text may be on the page
+    twice (False where no two of its units have the same counted bytes), so the span scoring and
+    the scorer's columns count its texts only on those pages. (Not frozen: a batch
     makes one per page, a frozen one's __init__ took three times as long, 2.3 against 0.8 us,
     and ``dates`` changes anyway.)
 
@@ -314,6 +316,7 @@ class UnitFacts:
     crumbs: list[bool]
     byte_rows: np.ndarray | None = field(default=None, compare=False)
     colons: bool = True
+    repeated: bool = True
 
     def date_line(self, i: int) -> bool:
         """is_date_line of unit ``i`` (non-blank), remembered."""
@@ -365,8 +368,11 @@ def _unit_facts_batch(
         colon_pages = [False] * len(page_texts)
         for page in np.searchsorted(np.cumsum(units_per_page), colon_rows, side="right").tolist():
             colon_pages[page] = True
+    repeat_pages = [True] * len(page_texts)
+    if byte_rows is not None and joined is not None:
+        repeat_pages = _repeat_pages(byte_rows, joined, units_per_page)
     at = 0  # the first row of the page's non-blank units in the flat columns and byte_rows
-    for texts, units, colons in zip(page_texts, units_per_page, colon_pages, strict=True):
+    for texts, units, colons, repeated in zip(page_texts, units_per_page, colon_pages, repeat_pages, strict=True):
         stop = at + units
         words, ends = word_column[at:stop], end_column[at:stop]
         paragraph, sentence, dates = paragraph_column[at:stop], sentence_column[at:stop], date_column[at:stop]
@@ -377,12 +383,32 @@ def _unit_facts_batch(
             dates, crumbs = _with_blanks(texts, dates, None), _with_blanks(texts, crumbs, False)
         rows = None if byte_rows is None else byte_rows[at:stop]
         at = stop
-        out.append(UnitFacts(texts, words, ends, paragraph, sentence, dates, crumbs, rows, colons))
+        out.append(UnitFacts(texts, words, ends, paragraph, sentence, dates, crumbs, rows, colons, repeated))
     if arrays is None:
         return out, None
     counts, paragraphs, sentences, ruled_out = arrays
     assert joined is not None  # (byte rows come from joined lines)
     return out, _FlatFacts(counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64), joined)
+
+
+def _repeat_pages(rows: np.ndarray, joined: JoinedLines, units_per_page: list[int]) -> list[bool]:
+    """Whether each page (``units_per_page`` of the ``joined`` lines, one page after another;
+    ``rows`` their _byte_facts) may hold a text twice: two of its lines with the same length and
+    byte counts, as
+    any two copies of a text have. A key mixed from those per line, its page in the low bits,
+    and the keys sorted: a key twice is a page's (a text twice or, rarely, two texts alike in
+    all counts). On the text dump 55 of 13,148 pages hold a text twice; a set of each page's
+    texts, in the span scoring and again in the scorer's columns, hashed every line's text."""
+    key = (joined.ends - joined.starts).astype(np.uint64)
+    for column in range(_BYTE_FACTS):  # (the products wrap around: any mix will do)
+        key = key * np.uint64(1_000_003) ^ rows[:, column].astype(np.uint64)
+    pages = len(units_per_page)
+    key = (key << np.uint64(32)) | np.repeat(np.arange(pages, dtype=np.uint64), units_per_page)
+    key.sort()
+    repeated = [False] * pages
+    for page in (key[1:][key[1:] == key[:-1]] & np.uint64(0xFFFFFFFF)).tolist():
+        repeated[page] = True
+    return repeated
 
 
 _LINE_TEXT = operator.itemgetter(0)  # Line.text, from C
@@ -650,6 +676,8 @@ def _scored_spans(
     paragraph = flat.paragraph.copy()
     for k in scored:  # A paragraph printed twice on one page is a teaser (see article_spans): not prose.
         page_facts = facts[k]
+        if not page_facts.repeated:
+            continue
         printed = list(itertools.compress(page_facts.texts, page_facts.paragraph))
         if len(set(printed)) < len(printed):
             seen = Counter(printed)
@@ -1518,7 +1546,8 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
             sentences += itertools.compress(facts.sentence, rows)
             rules += map(_REASON_CODE.__getitem__, itertools.compress(verdicts, rows))
             dates += itertools.compress(facts.dates, rows)
-        if len(set(page_texts)) != len(page_texts):  # a text twice (a set costs a third of a Counter)
+        # A text twice (a set costs a third of a Counter), only where the facts do not rule it out.
+        if facts.repeated and len(set(page_texts)) != len(page_texts):
             repeated.append((len(texts), list(map(Counter(page_texts).__getitem__, page_texts))))
         counts.append(len(page_texts))
         texts += page_texts

@@ -129,6 +129,18 @@ def prose_lines(draw: st.DrawFn) -> str:
     return "".join(word + gap for word, gap in zip(words, gaps, strict=True)).rstrip() + draw(PROSE_END)
 
 
+@given(st.lists(st.lists(st.sampled_from(["", " ", *LINES[:12]]), max_size=8), max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_a_page_with_a_text_twice_is_marked_repeated(pages: list[list[str]]) -> None:
+    # The counted bytes rule a text twice out only where no two lines are alike in them.
+    units = [T.split_lines("\n".join(parts)) for parts in pages]
+    for facts in T.unit_facts_many(units):
+        texts = list(filter(None, facts.texts))
+        assert facts.repeated or len(set(texts)) == len(texts), texts
+    distinct = T.unit_facts_many([T.split_lines("Home\nContact us\nHome | World\n")])[0]
+    assert not distinct.repeated
+
+
 def test_facts_of_long_lines_at_the_bounds() -> None:
     # Ten words; 25 words; one mark per 40 words exactly, and one word more.
     lines = [" ".join(["word"] * n) + end for n in (9, 10, 24, 25, 40, 41, 80, 81) for end in ("", ".", "...", "[...]")]

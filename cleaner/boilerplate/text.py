@@ -457,9 +457,9 @@ def _flat_facts(
     _paragraph runs only on the lines of ten words or more beyond ASCII or ending in "]".
     Dates start False where is_date_line's own first tests rule a date out over the counted
     bytes: more than DATE_LINE_MAX_WORDS words, or an ASCII line of fewer than
-    DATE_LINE_MIN_DIGITS digits (on the text dump 58,329 calls in article_spans, 8 dates);
-    the others None (not asked yet), so the span scoring, the headline check and the
-    scorer's columns never call it on the first ones.
+    DATE_LINE_MIN_DIGITS digits (on the text dump 58,329 calls in article_spans, 8 dates) or
+    with no date shape near its end (_DATE_TAIL); the others None (not asked yet), so the span
+    scoring, the headline check and the scorer's columns never call it on the first ones.
     """
     # _SENTENCE_END on stripped text: its last character, no search.
     ends = list(map(_SENTENCE_END_CHARS.__contains__, map(_LAST_CHARACTER, texts)))
@@ -477,8 +477,8 @@ def _flat_facts(
         paragraphs[k] = paragraph[k] = _paragraph(texts[k], words[k], ends[k])
     sentences = (count >= SENTENCE_MIN_WORDS) & end
     sentence = sentences.tolist()
-    ascii_few_digits = (byte_rows[:, _WIDE] == 0) & (byte_rows[:, _DIGIT_COUNT] < DATE_LINE_MIN_DIGITS)
-    ruled_out = (count > DATE_LINE_MAX_WORDS) | ascii_few_digits
+    no_date_shape = (byte_rows[:, _DIGIT_COUNT] < DATE_LINE_MIN_DIGITS) | (byte_rows[:, _DATE_TAIL] > DATE_SHAPE_TAIL)
+    ruled_out = (count > DATE_LINE_MAX_WORDS) | ((byte_rows[:, _WIDE] == 0) & no_date_shape)
     dates: list[bool | None] = _DATES_FROM_RULED_OUT[ruled_out.astype(np.intp)].tolist()
     return words, ends, paragraph, sentence, dates, (count, paragraphs, sentences, ruled_out)
 
@@ -1226,7 +1226,8 @@ def _flag_rows(
     first byte no lower-case letter (starts_lower), no separator right after white space (is_breadcrumb:
     _BREADCRUMB has ``\\s+`` before each; on the text dump it ran on the 23,394 lines with a
     separator, and now on the 6,546 with one after a space, all breadcrumbs), more than
-    DATE_LINE_MAX_WORDS words or fewer than DATE_LINE_MIN_DIGITS digits (is_date_line), a
+    DATE_LINE_MAX_WORDS words, fewer than DATE_LINE_MIN_DIGITS digits or no date shape near the end
+    (_DATE_TAIL: is_date_line), a
     first byte that is a word character and
     starts none of the byline words (_BYLINE: ``\\W*`` matches nothing then), and a line that
     ends neither with "...", "]" nor white space nor a character beyond ASCII (_TRUNCATED:
@@ -1247,7 +1248,8 @@ def _flag_rows(
         wide | _LOWER_BYTES[first_byte],
         wide,  # (an ASCII line's menu_item is known from its bytes: below)
         wide | (counted[:, _SPACED_CRUMBS] > 0),
-        (count <= DATE_LINE_MAX_WORDS) & (wide | (digits >= DATE_LINE_MIN_DIGITS)),
+        (count <= DATE_LINE_MAX_WORDS)
+        & (wide | ((digits >= DATE_LINE_MIN_DIGITS) & (counted[:, _DATE_TAIL] <= DATE_SHAPE_TAIL))),
         wide | ~_WORD_BYTES[first_byte] | _BYLINE_FIRST[first_byte],
         (last_byte == 0x5D) | _SPACE_OR_WIDE_BYTES[last_byte] | (counted[:, _DOTS] > 0),
     )
@@ -1312,7 +1314,18 @@ def _byte_facts_of(texts: list[str]) -> np.ndarray | None:
 # joins right after a join.
 _RUNS, _DIGIT_COUNT, _PUNCT_COUNT, _CRUMBS, _WIDE, _FIRST, _LAST, _DOTS, _SPACED_CRUMBS = range(9)
 _NOT_MENU, _JOINS, _JOIN_PAIRS = 9, 10, 11
-_BYTE_FACTS = 12
+# And, on a line of DATE_LINE_MIN_DIGITS digits or more and at most DATE_LINE_MAX_WORDS runs of
+# word bytes, the bytes after its last date shape: a digit that ends four in a row, or one after
+# digit, "." or "/", digits, "." or "/" (_NO_DATE_SHAPE where it has none, or is not asked). An
+# ASCII line with more than DATE_SHAPE_TAIL bytes after it is no date line: _DATE_LINE's date
+# ends with a year of four digits (a shape's end) or a d.m.y date's last number, of at most
+# three digits then (two follow its first, the shape's end), and at most 30 characters follow
+# the date. On the text dump 1,572 of the 30,333 lines is_date_line ran on have one nearer the
+# end, the 8 dates among them.
+_DATE_TAIL = 12
+_BYTE_FACTS = 13
+DATE_SHAPE_TAIL = 32
+_NO_DATE_SHAPE = 1 << 40
 # The byte classes _byte_facts counts, one bit each, per byte value.
 _WORD_BIT, _DIGIT_BIT, _PUNCT_BIT, _CRUMB_BIT, _WIDE_BIT, _SPACE_BIT, _MENU_BIT, _JOIN_BIT = 1, 2, 4, 8, 16, 32, 64, 128
 _JOIN_BYTES = np.array([b in b" -'&" for b in range(256)])
@@ -1327,7 +1340,7 @@ _BYTE_CLASSES = (
 def _byte_facts(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """The byte counts of each line of ``data`` (lines joined by "\\n", each starting at
     ``starts``: a _Joined's, where it knows them) that the line scorer's
-    features and the word counts read, as rows of int64 (columns _RUNS to _JOIN_PAIRS).
+    features and the word counts read, as rows of int64 (columns _RUNS to _DATE_TAIL).
 
     Once numba runs in the process (the line scorer and the signals stage start it on a large
     input), one compiled pass over the bytes (_byte_facts_kernel: the batch's bytes were a
@@ -1368,7 +1381,28 @@ def _byte_facts_numpy(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     pairs = np.zeros(len(data), dtype=bool)  # a join after a join (not the "\n" before the line: no join)
     pairs[1:] = joins[1:] & joins[:-1]
     rows[:, _JOIN_PAIRS] = np.add.reduceat(pairs, starts, dtype=np.int64)
+    asked = (rows[:, _DIGIT_COUNT] >= DATE_LINE_MIN_DIGITS) & (rows[:, _RUNS] <= DATE_LINE_MAX_WORDS)
+    rows[:, _DATE_TAIL] = np.where(asked, _date_tails(data, starts, last), _NO_DATE_SHAPE)
     return rows
+
+
+def _date_tails(data: np.ndarray, starts: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The _DATE_TAIL column of _byte_facts_numpy (``last``: each line's last byte)."""
+    n = len(data)
+    digit = (data >= 0x30) & (data <= 0x39)
+    sep = (data == 0x2E) | (data == 0x2F)
+    after_digit = np.zeros(n, dtype=bool)  # a separator right after a digit
+    after_digit[1:] = sep[1:] & digit[:-1]
+    index = np.arange(n)
+    # The last byte at or before each that is no digit (-1: none): the one before its run of digits.
+    before_run = np.maximum.accumulate(np.where(digit, -1, index))
+    shape = np.zeros(n, dtype=bool)
+    shape[3:] = digit[3:] & digit[2:-1] & digit[1:-2] & digit[:-3]  # four digits in a row
+    run_start = before_run[:-2]  # for the digit two bytes back: the byte before its run
+    opened = (run_start >= 0) & after_digit[np.maximum(run_start, 0)]
+    shape[2:] |= digit[2:] & sep[1:-1] & digit[:-2] & opened
+    found = np.maximum.reduceat(np.where(shape, index, -1), starts)
+    return np.where(found >= starts, last - found, _NO_DATE_SHAPE)
 
 
 @functools.cache
@@ -1382,7 +1416,7 @@ def _byte_facts_kernel() -> Any:
     @numba.njit(cache=True)
     def byte_facts(data, starts, classes):
         lines = starts.shape[0]
-        rows = np.zeros((lines, 12), dtype=np.int64)
+        rows = np.zeros((lines, 13), dtype=np.int64)
         for k in range(lines):
             begin = starts[k]
             end = starts[k + 1] - 1 if k + 1 < lines else data.shape[0]  # before the "\n" that ends it
@@ -1408,6 +1442,31 @@ def _byte_facts_kernel() -> Any:
             rows[k, 7] = last - begin >= 2 and data[last] == 46 and data[last - 1] == 46 and data[last - 2] == 46
             rows[k, 8] = spaced
             rows[k, 9], rows[k, 10], rows[k, 11] = not_menu, joins, pairs
+            rows[k, 12] = _NO_DATE_SHAPE
+            if (
+                digits >= DATE_LINE_MIN_DIGITS and runs <= DATE_LINE_MAX_WORDS
+            ):  # (a loop of its own: in the one above it tripled its time)
+                # The date shapes: digits in a row, whether they follow digit and separator,
+                # whether the byte before was a separator after digits (1) or after such digits (2).
+                run, opened, after, shape = 0, False, 0, -1
+                for i in range(begin, end):
+                    b = data[i]
+                    if 48 <= b <= 57:
+                        if after == 2:
+                            shape = i
+                        if after:
+                            opened = True
+                        after = 0
+                        run += 1
+                        if run >= 4:
+                            shape = i
+                    elif b == 46 or b == 47:
+                        after = (2 if opened else 1) if run else 0
+                        run, opened = 0, False
+                    else:
+                        run, opened, after = 0, False, 0
+                if shape >= begin:
+                    rows[k, 12] = last - shape
         return rows
 
     return byte_facts

@@ -356,6 +356,23 @@ _AROUND_PIECES = st.sampled_from(
 )
 
 
+def test_the_date_shape_near_the_end_rules_out_no_date_line() -> None:
+    # The counted bytes rule a date line out where no date shape (a year, or a d.m.y date's last
+    # number) is near the end: at the bound (30 characters after the date) they must not.
+    dates = ["19.11.2019", "1.2.87", "1.2.198", "1/2/1987", "01/31/87", "12.5.1"]
+    dates += ["May 1, 2019", "1 May 2019", "Nov. 12th, 2019"]
+    tails = ["", ",", " " + "x" * 28, " " + "x" * 29, " " + "x" * 30, " 12:00 GMT", " 1.2.3", " 2019"]
+    lines = [f"{head}{date}{tail}" for head in ("", "Posted ", "On ") for date in dates for tail in tails]
+    lines += ["Copyright 2019 News071 Media. All rights reserved.", "Net 35.9 mln vs 30.6 mln", "Year 1986"]
+    facts = T.unit_facts_many([T.split_lines("\n".join(lines))])[0]
+    expected = [T._DATE_LINE.match(line) is not None for line in lines]
+    assert [facts.date_line(i) for i in range(len(lines))] == expected
+    assert facts.byte_rows is not None
+    digits = facts.byte_rows[:, T._DIGIT_COUNT].astype(np.float64)
+    assert T._flag_rows(facts.texts, facts.words, digits, facts.byte_rows)[:, 3].astype(bool).tolist() == expected
+    assert 0 < expected.count(True) < len(lines)
+
+
 @settings(max_examples=800, deadline=None)
 @given(st.lists(_MONTH_PIECES | _AROUND_PIECES, min_size=1, max_size=12).map("".join))
 def test_a_date_line_of_any_month_gets_past_the_first_test(line: str) -> None:

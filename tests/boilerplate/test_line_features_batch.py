@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +14,9 @@ from oracle_line_features import line_features as oracle_line_features
 from cleaner.boilerplate.rules import LineCues
 from cleaner.boilerplate.text import (
     _BYTE_CLASSES,
+    _NO_DATE_SHAPE,
+    DATE_LINE_MAX_WORDS,
+    DATE_LINE_MIN_DIGITS,
     _byte_facts_kernel,
     _byte_facts_numpy,
     _char_counts,
@@ -77,8 +81,22 @@ def test_character_counts_of_all_lines_are_each_lines_counts(texts: list[str]) -
     assert all(_same_bits(counts, each[:, k]) for k, counts in enumerate(_char_counts(texts)))
 
 
+_DATE_SHAPE = re.compile(rb"(?:[0-9]{4}|[0-9][./][0-9]+[./][0-9])\Z")  # a date shape that ends where the bytes do
+
+
+def _date_tail_of_line(raw: bytes, runs: int) -> int:
+    """text._byte_facts' _DATE_TAIL of one line's bytes with ``runs`` runs of word bytes: the
+    bytes after the last digit that ends four in a row or follows digit, separator, digits,
+    separator, on a line of four digits or more and at most DATE_LINE_MAX_WORDS runs."""
+    digits = re.sub(rb"[^0-9]", b"", raw)
+    if len(digits) < DATE_LINE_MIN_DIGITS or runs > DATE_LINE_MAX_WORDS:
+        return _NO_DATE_SHAPE
+    shapes = [i for i in range(len(raw)) if _DATE_SHAPE.search(raw[: i + 1])]
+    return len(raw) - 1 - max(shapes) if shapes else _NO_DATE_SHAPE
+
+
 def _byte_facts_of_line(text: str) -> list[int]:
-    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _JOIN_PAIRS)."""
+    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _DATE_TAIL)."""
     raw = text.encode("utf-8", "surrogatepass")
     word = [chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in raw]
     runs = sum(1 for i, w in enumerate(word) if w and (i == 0 or not word[i - 1]))
@@ -87,7 +105,7 @@ def _byte_facts_of_line(text: str) -> list[int]:
         sum(b >= 0x80 for b in raw), raw[0], raw[-1], int(raw.endswith(b"...")),
         sum(b in b"|>/\\" and a < 0x80 and chr(a).isspace() for a, b in itertools.pairwise(raw)),
         sum(not (b < 0x80 and chr(b).isalpha()) and b not in b" -'&" for b in raw), sum(b in b" -'&" for b in raw),
-        sum(a in b" -'&" and b in b" -'&" for a, b in itertools.pairwise(raw)),
+        sum(a in b" -'&" and b in b" -'&" for a, b in itertools.pairwise(raw)), _date_tail_of_line(raw, runs),
     ]  # fmt: skip
 
 
@@ -113,7 +131,7 @@ def test_unit_facts_hold_the_byte_facts_of_their_units() -> None:
     for _, facts in pages:
         texts = [text for text in facts.texts if text]
         assert facts.byte_rows is not None
-        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 12))
+        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 13))
 
 
 @settings(max_examples=200, deadline=None)

@@ -368,9 +368,7 @@ def _unit_facts_batch(
         colon_pages = [False] * len(page_texts)
         for page in np.searchsorted(np.cumsum(units_per_page), colon_rows, side="right").tolist():
             colon_pages[page] = True
-    repeat_pages = [True] * len(page_texts)
-    if byte_rows is not None and joined is not None:
-        repeat_pages = _repeat_pages(byte_rows, joined, units_per_page)
+    repeat_pages = [True] * len(page_texts) if byte_rows is None else _repeat_pages(byte_rows, units_per_page)
     at = 0  # the first row of the page's non-blank units in the flat columns and byte_rows
     for texts, units, colons, repeated in zip(page_texts, units_per_page, colon_pages, repeat_pages, strict=True):
         stop = at + units
@@ -391,15 +389,15 @@ def _unit_facts_batch(
     return out, _FlatFacts(counts, paragraphs, sentences, ruled_out, np.array(units_per_page, dtype=np.int64), joined)
 
 
-def _repeat_pages(rows: np.ndarray, joined: JoinedLines, units_per_page: list[int]) -> list[bool]:
-    """Whether each page (``units_per_page`` of the ``joined`` lines, one page after another;
-    ``rows`` their _byte_facts) may hold a text twice: two of its lines with the same length and
-    byte counts, as
+def _repeat_pages(rows: np.ndarray, units_per_page: list[int]) -> list[bool]:
+    """Whether each page (``units_per_page`` of the lines counted in ``rows``, their _byte_facts,
+    one page after another) may hold a text twice: two of its lines with the same byte counts
+    (their length among them), as
     any two copies of a text have. A key mixed from those per line, its page in the low bits,
     and the keys sorted: a key twice is a page's (a text twice or, rarely, two texts alike in
     all counts). On the text dump 55 of 13,148 pages hold a text twice; a set of each page's
     texts, in the span scoring and again in the scorer's columns, hashed every line's text."""
-    key = (joined.ends - joined.starts).astype(np.uint64)
+    key = np.zeros(len(rows), dtype=np.uint64)
     for column in range(_BYTE_FACTS):  # (the products wrap around: any mix will do)
         key = key * np.uint64(1_000_003) ^ rows[:, column].astype(np.uint64)
     pages = len(units_per_page)
@@ -492,14 +490,13 @@ def _word_counts(texts: list[str]) -> tuple[list[int], np.ndarray | None, Joined
         empty = np.zeros(0, dtype=np.int64)
         lines = JoinedLines(np.zeros(0, dtype=np.uint8), empty, empty, np.zeros(0, dtype=bool))
         return [], np.zeros((0, _BYTE_FACTS), dtype=np.int64), lines
-    data, starts, all_ascii = _joined(texts)
+    data, starts = _joined(texts)
     if starts is None:  # a line with a break of its own
         return list(map(word_count, texts)), None, None
     rows = _byte_facts(data, starts)
     counts: list[int] = rows[:, _RUNS].tolist()
-    if not all_ascii:
-        for k in np.flatnonzero(rows[:, _WIDE]).tolist():
-            counts[k] = word_count(texts[k])
+    for k in np.flatnonzero(rows[:, _WIDE]).tolist():  # (the lines beyond ASCII)
+        counts[k] = word_count(texts[k])
     ends = np.append(starts[1:] - 1, data.shape[0])  # each line's end, before the "\n" after it
     return counts, rows, JoinedLines(data, starts, ends, rows[:, _WIDE] == 0)
 
@@ -1285,24 +1282,22 @@ def _line_char_counts(text: str) -> tuple[int, int, int]:
 
 class _Joined(NamedTuple):
     """Lines (non-blank) joined by "\n" in UTF-8, as bytes; where each line starts (None where a
-    line holds a "\n" of its own: the callers then go line by line); whether all are ASCII."""
+    line holds a "\n" of its own: the callers then go line by line)."""
 
     data: np.ndarray
     starts: np.ndarray | None
-    ascii: bool
 
 
 def _joined(texts: list[str]) -> _Joined:
     joined = "\n".join(texts).encode("utf-8", "surrogatepass")
     data = np.frombuffer(joined, dtype=np.uint8)
     starts = np.concatenate(([0], np.flatnonzero(data == 0x0A) + 1))
-    all_ascii = len(joined) == len(texts) - 1 + sum(map(len, texts))
-    return _Joined(data, starts if len(starts) == len(texts) else None, all_ascii)
+    return _Joined(data, starts if len(starts) == len(texts) else None)
 
 
 def _byte_facts_of(texts: list[str]) -> np.ndarray | None:
     """_byte_facts of ``texts`` (none empty), or None where one holds a line break of its own."""
-    data, starts, _ = _joined(texts)
+    data, starts = _joined(texts)
     return None if starts is None else _byte_facts(data, starts)
 
 
@@ -1323,7 +1318,8 @@ _NOT_MENU, _JOINS, _JOIN_PAIRS = 9, 10, 11
 # the date. On the text dump 1,572 of the 30,333 lines is_date_line ran on have one nearer the
 # end, the 8 dates among them.
 _DATE_TAIL = 12
-_BYTE_FACTS = 13
+_BYTES = 13  # and its length in bytes (in characters on an ASCII line: page_features' sizes)
+_BYTE_FACTS = 14
 DATE_SHAPE_TAIL = 32
 _NO_DATE_SHAPE = 1 << 40
 # The byte classes _byte_facts counts, one bit each, per byte value.
@@ -1340,7 +1336,7 @@ _BYTE_CLASSES = (
 def _byte_facts(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """The byte counts of each line of ``data`` (lines joined by "\\n", each starting at
     ``starts``: a _Joined's, where it knows them) that the line scorer's
-    features and the word counts read, as rows of int64 (columns _RUNS to _DATE_TAIL).
+    features and the word counts read, as rows of int64 (columns _RUNS to _BYTES).
 
     Once numba runs in the process (the line scorer and the signals stage start it on a large
     input), one compiled pass over the bytes (_byte_facts_kernel: the batch's bytes were a
@@ -1383,6 +1379,7 @@ def _byte_facts_numpy(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     rows[:, _JOIN_PAIRS] = np.add.reduceat(pairs, starts, dtype=np.int64)
     asked = (rows[:, _DIGIT_COUNT] >= DATE_LINE_MIN_DIGITS) & (rows[:, _RUNS] <= DATE_LINE_MAX_WORDS)
     rows[:, _DATE_TAIL] = np.where(asked, _date_tails(data, starts, last), _NO_DATE_SHAPE)
+    rows[:, _BYTES] = last + 1 - starts
     return rows
 
 
@@ -1416,7 +1413,7 @@ def _byte_facts_kernel() -> Any:
     @numba.njit(cache=True)
     def byte_facts(data, starts, classes):
         lines = starts.shape[0]
-        rows = np.zeros((lines, 13), dtype=np.int64)
+        rows = np.zeros((lines, 14), dtype=np.int64)
         for k in range(lines):
             begin = starts[k]
             end = starts[k + 1] - 1 if k + 1 < lines else data.shape[0]  # before the "\n" that ends it
@@ -1443,9 +1440,9 @@ def _byte_facts_kernel() -> Any:
             rows[k, 8] = spaced
             rows[k, 9], rows[k, 10], rows[k, 11] = not_menu, joins, pairs
             rows[k, 12] = _NO_DATE_SHAPE
-            if (
-                digits >= DATE_LINE_MIN_DIGITS and runs <= DATE_LINE_MAX_WORDS
-            ):  # (a loop of its own: in the one above it tripled its time)
+            rows[k, 13] = end - begin
+            # (A loop of its own over the few lines asked: in the one above it tripled its time.)
+            if digits >= DATE_LINE_MIN_DIGITS and runs <= DATE_LINE_MAX_WORDS:
                 # The date shapes: digits in a row, whether they follow digit and separator,
                 # whether the byte before was a separator after digits (1) or after such digits (2).
                 run, opened, after, shape = 0, False, 0, -1
@@ -1628,7 +1625,12 @@ def page_features(pages: Sequence[tuple[list[Reason | None], UnitFacts]], chrome
     # The lists of Python bools and small whole numbers become arrays through bytes (bytes() reads
     # them in C, a quarter of np.array's time; a rule code is under 256: _REASON_CODE), the
     # others through int64 arrays (half of np.array's time to float64): the same values.
-    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n).astype(np.float64)
+    if counted is None:
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n).astype(np.float64)
+    else:  # an ASCII line's bytes are its characters: only the others are measured
+        sizes = counted[:, _BYTES].astype(np.float64)
+        wide = np.flatnonzero(counted[:, _WIDE]).tolist()
+        sizes[wide] = list(map(len, map(texts.__getitem__, wide)))
     words = np.array(word_counts, dtype=np.int64).astype(np.float64)
     paragraph = np.frombuffer(bytes(paragraphs), dtype=np.uint8).astype(np.float64)
     rule = np.frombuffer(bytes(rules), dtype=np.uint8).astype(np.float64)

@@ -96,7 +96,7 @@ def _date_tail_of_line(raw: bytes, runs: int) -> int:
 
 
 def _byte_facts_of_line(text: str) -> list[int]:
-    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _DATE_TAIL)."""
+    """text._byte_facts of one line, from its bytes one by one (the columns _RUNS to _BYTES)."""
     raw = text.encode("utf-8", "surrogatepass")
     word = [chr(b).isalnum() or b == 0x5F if b < 0x80 else False for b in raw]
     runs = sum(1 for i, w in enumerate(word) if w and (i == 0 or not word[i - 1]))
@@ -105,7 +105,7 @@ def _byte_facts_of_line(text: str) -> list[int]:
         sum(b >= 0x80 for b in raw), raw[0], raw[-1], int(raw.endswith(b"...")),
         sum(b in b"|>/\\" and a < 0x80 and chr(a).isspace() for a, b in itertools.pairwise(raw)),
         sum(not (b < 0x80 and chr(b).isalpha()) and b not in b" -'&" for b in raw), sum(b in b" -'&" for b in raw),
-        sum(a in b" -'&" and b in b" -'&" for a, b in itertools.pairwise(raw)), _date_tail_of_line(raw, runs),
+        sum(a in b" -'&" and b in b" -'&" for a, b in itertools.pairwise(raw)), _date_tail_of_line(raw, runs), len(raw),
     ]  # fmt: skip
 
 
@@ -131,7 +131,7 @@ def test_unit_facts_hold_the_byte_facts_of_their_units() -> None:
     for _, facts in pages:
         texts = [text for text in facts.texts if text]
         assert facts.byte_rows is not None
-        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 13))
+        assert np.array_equal(facts.byte_rows, np.array([_byte_facts_of_line(t) for t in texts]).reshape(-1, 14))
 
 
 @settings(max_examples=200, deadline=None)

@@ -816,7 +816,10 @@ class _Cue:
     lines start with a letter that few of them start with.
     """
 
-    __slots__ = ("_alternatives", "_cuts", "_narrowed", "anchored", "floating", "gate", "starts", "words")
+    __slots__ = (
+        "_alternatives", "_cuts", "_floating_alternatives", "_narrowed", "_present", "anchored", "floating", "gate",
+        "starts", "words",
+    )  # fmt: skip
 
     def __init__(self, pattern: str, shape: list[Any] | None = None) -> None:
         """``shape``: the cue's :func:`cue_shape`, as read back from the cache (default: derived here)."""
@@ -836,6 +839,8 @@ class _Cue:
         self._alternatives = list(zip(widths, anchored, strict=True))
         self._cuts = sorted({width for width, _ in self._alternatives})
         self._narrowed: dict[int, re.Pattern[str] | None] = {}  # long_part's patterns, compiled on first use
+        self._floating_alternatives = floating
+        self._present: dict[int, re.Pattern[str]] = {}  # floating_part's patterns, compiled on first use
 
     def long_part(self, size: int) -> re.Pattern[str] | None:
         """The first part without its alternatives too narrow for a text of ``size`` characters
@@ -855,20 +860,40 @@ class _Cue:
         """Whether the first part can match a text starting with the character ``first``."""
         return self.anchored is not None and (self.starts is None or self.starts.match(first) is not None)
 
-    def fullmatch(self, text: str, lowered: str | None, anchored: re.Pattern[str] | None) -> bool:
+    def fullmatch(self, text: str, lowered: str | None, anchored: re.Pattern[str] | None, second: bool = True) -> bool:
         """Whether the cue's pattern fully matches ``text``; ``lowered`` is ``words_lowered(text)``;
         ``anchored``: the first part, or a form of it that matches ``text`` exactly when the first
-        part does (long_part), or None where it cannot match (cues_starting_with)."""
+        part does (long_part), or None where it cannot match (cues_starting_with); ``second``:
+        False where the second part cannot (the line holds none of its ``words``)."""
         if anchored is not None and anchored.fullmatch(text) is not None:
             return True
-        if self.floating is None:
+        if self.floating is None or not second:
             return False
         if lowered is not None:
-            if not any(map(lowered.__contains__, self.words)):
-                return False
-        elif self.gate.search(text) is None:
+            floating = self.floating_part(lowered)
+            return floating is not None and floating.fullmatch(text) is not None
+        if self.gate.search(text) is None:
             return False
         return self.floating.fullmatch(text) is not None
+
+    def floating_part(self, lowered: str) -> re.Pattern[str] | None:
+        """The second part's alternatives whose required literal (``words``) the lower-cased line
+        holds, as one pattern (None: none): a line fully matches the second part exactly when it
+        fully matches one of these. Each ``.{0,N}`` alternative is tried at N+1 places, and most
+        lines that hold a literal hold one: on the 30 MB text dump, the long lines holding
+        "information " tried the legal cue's seven alternatives at about 30 us a line."""
+        words = self.words
+        if not any(map(lowered.__contains__, words)):
+            return None
+        present = 0
+        for bit, word in enumerate(words):
+            if word in lowered:
+                present |= 1 << bit
+        pattern = self._present.get(present)
+        if pattern is None:  # a pure memo: one pattern per set of literals, at most 2 ** len(words)
+            chosen = [alternative for bit, alternative in enumerate(self._floating_alternatives) if present >> bit & 1]
+            pattern = self._present[present] = compiled("|".join(chosen), re.IGNORECASE | re.DOTALL)
+        return pattern
 
 
 def _parts(pattern: str) -> tuple[list[str], list[str]]:
@@ -935,16 +960,18 @@ _TRIGGERED_CUES = tuple(
 _LONG_SIZES = sorted({*LINE_CUE_MAX_LENGTH, *(width for _, cue in _CUES for width in cue._cuts)})
 
 
-_CueToTry = tuple[Reason, _Cue, re.Pattern[str] | None]
+_CueToTry = tuple[Reason, _Cue, re.Pattern[str] | None, bool]
 
 
 @functools.lru_cache(maxsize=8192)
-def long_cues_to_try(size_class: int, starting: int, held: int) -> tuple[_CueToTry, ...]:
+def long_cues_to_try(size_class: int, starting: int, held: int, floats: int = -1) -> tuple[_CueToTry, ...]:
     """The cues _line_reason tries on a long line (over SHORT_LINE) whose size has ``size_class``
     (its bisect_left in _LONG_SIZES), whose first character starts the cues of ``starting``
     (cues_starting_with) and that holds the trigger words of ``held`` (trigger_masks), in
     order, each with the first part to try (its long_part for that size, None where the
-    first character cannot start it), leaving out those with nothing to try. A pure function
+    first character cannot start it) and whether to try its second part (the line holds one of
+    its words, bit k of ``floats``: trigger_masks' bits from FLOATING_BIT on; -1: not known),
+    leaving out those with nothing to try. A pure function
     of its arguments, remembered: a few thousand combinations occur on the 30 MB text dump,
     and a line of prose then loops over the two or three cues it may match instead of all
     ten (the loop and its checks were half the time of a long line's cues).
@@ -955,8 +982,9 @@ def long_cues_to_try(size_class: int, starting: int, held: int) -> tuple[_CueToT
         if size > longest or (triggers is not None and not held & bit):
             continue
         anchored = cue.long_part(size) if starting & bit else None
-        if anchored is not None or cue.floating is not None:
-            plan.append((reason, cue, anchored))
+        second = cue.floating is not None and floats & bit != 0
+        if anchored is not None or second:
+            plan.append((reason, cue, anchored, second))
     return tuple(plan)
 
 
@@ -991,23 +1019,28 @@ def line_reason(line: str) -> Reason | None:
     return _line_reason(line, None)
 
 
-def _line_reason(line: str, held: int | None) -> Reason | None:
+def _line_reason(line: str, held: int | None, leads: int = -1, floats: int = -1) -> Reason | None:
     """line_reason; ``held``: which cues' trigger words the lower-cased line holds (bit k for
-    the k-th of _LINE_CUES, trigger_masks), or None to look for them here."""
+    the k-th of _LINE_CUES, trigger_masks), or None to look for them here; ``leads``: the cues
+    whose first part may match the line (line_leads; bit _PREFIX_COLUMN: the PREFIX_CUES), the
+    others' first parts are not tried; ``floats``: the cues whose second part's words the
+    lower-cased line holds (trigger_masks' bits from FLOATING_BIT on; -1: not known), the
+    others' second parts are not tried (nor their words looked for again)."""
     text = line.strip()
     if not text or len(text) > 600:
         return None
     if text[0].islower() and text[-1] == "." and len(text.split()) <= 3:
         return None  # "share.", "comment.": the end of a wrapped sentence, not a label
-    for reason, pattern in PREFIX_CUES:
-        if pattern.match(text) and len(text) <= PREFIX_CUE_LONGEST:
-            return reason
+    if leads >> _PREFIX_COLUMN & 1:
+        for reason, pattern in PREFIX_CUES:
+            if pattern.match(text) and len(text) <= PREFIX_CUE_LONGEST:
+                return reason
     size = len(text)
     lowered = words_lowered(text)
-    starting = cues_starting_with(text[0])
+    starting = cues_starting_with(text[0]) & leads
     if size <= SHORT_LINE:
         for reason, cue, bit in _SHORT_CUES:
-            if cue.fullmatch(text, lowered, cue.anchored if starting & bit else None):
+            if cue.fullmatch(text, lowered, cue.anchored if starting & bit else None, floats & bit != 0):
                 return reason
         return None
     if held is None and lowered is not None:
@@ -1019,8 +1052,10 @@ def _line_reason(line: str, held: int | None) -> Reason | None:
             if size <= longest and any(map(lowered.__contains__, triggers)):
                 held |= bit
     if held is not None:  # the cues the loop below would try, and their first parts, looked up
-        for reason, cue, anchored in long_cues_to_try(bisect.bisect_left(_LONG_SIZES, size), starting, held):
-            if cue.fullmatch(text, lowered, anchored):
+        for reason, cue, anchored, second in long_cues_to_try(
+            bisect.bisect_left(_LONG_SIZES, size), starting, held, floats
+        ):
+            if cue.fullmatch(text, lowered, anchored, second):
                 return reason
         return None
     # A line holding one of the CASE_TRAPS (no ``lowered``): each cue's words found by their own pattern.
@@ -1051,15 +1086,16 @@ class LineCues:
     def __init__(self) -> None:
         self._short: dict[str, Reason | None] = {}
 
-    def judge(self, line: str) -> Reason | None:
-        """line_reason(line)."""
+    def judge(self, line: str, leads: int = -1, floats: int = -1) -> Reason | None:
+        """line_reason(line); ``leads`` and ``floats``: the cues whose first and second parts may
+        match it (_line_reason's)."""
         if len(line) > SHORT_LINE:
-            return line_reason(line)  # long lines rarely repeat: not worth the memory
+            return _line_reason(line, None, leads, floats)  # long lines rarely repeat: not worth the memory
         try:
             return self._short[line]
         except KeyError:
             pass
-        reason = line_reason(line)
+        reason = _line_reason(line, None, leads, floats)
         if len(self._short) < self.MAX_LINES:
             self._short[line] = reason
         return reason
@@ -1138,15 +1174,20 @@ class LineCues:
             return range(len(flat))
         sizes = ends - starts
         short = sizes <= SHORT_LINE
-        maybe = line_candidates(data, starts, sizes, held)
-        judge = self.judge
-        for k in np.flatnonzero(maybe).tolist():
-            place = at[k]
+        maybe, leads = line_leads(data, starts, sizes, held)
+        judge, seen = self.judge, self._short
+        # The candidates' places, cue bits and sizes as lists (the few, not every line's); a short
+        # line already judged is read from the memo here (most of them: a call of judge per line
+        # was a tenth of this pass).
+        rows = np.flatnonzero(maybe)
+        for place, lead, mask, stripped_short in zip(
+            places[rows].tolist(), leads[rows].tolist(), held[rows].tolist(), short[rows].tolist(), strict=True
+        ):
             line = flat[place]
             if len(line) <= SHORT_LINE:
-                found[place] = judge(line)
-            elif not short[k]:
-                found[place] = _line_reason(line, held[k] & _TRIGGER_BITS)
+                found[place] = seen[line] if line in seen else judge(line, lead, mask >> FLOATING_BIT)
+            elif not stripped_short:
+                found[place] = _line_reason(line, mask & _TRIGGER_BITS, lead, mask >> FLOATING_BIT)
             else:  # a long line of mostly space: as before, without the memo
                 found[place] = _line_reason(line, None)
         rest: list[int] = np.flatnonzero(others).tolist()
@@ -1384,7 +1425,7 @@ def line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hel
     if kernel is not None:
         found: np.ndarray = kernel(
             data, starts, sizes, held, *_candidate_tables(), FLOATING_BIT, _PREFIX_COLUMN, SHORT_LINE
-        )
+        )[0]
         return found
     short = sizes <= SHORT_LINE
     # Each kind of line through its own test only (both tests over all lines: a third more time).
@@ -1395,6 +1436,35 @@ def line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hel
     ):
         maybe[rows] = candidates(data, starts[rows], sizes[rows], held[rows])
     return maybe
+
+
+def line_leads(
+    data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, held: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """line_candidates, and for each line the cues whose first part may match it, as bits (bit k:
+    the k-th of _LINE_CUES; bit _PREFIX_COLUMN: the PREFIX_CUES): those with an alternative wide
+    enough for the line that its first bytes may start or, for an alternative any text may start,
+    its last bytes may end (the lead and trail strings of long_line_candidates and
+    short_line_candidates, each cue's column on its own); -1 (every cue) for a line no wider than
+    such an alternative of a long line's table, and without the compiled pass (numba).
+    _line_reason tries no other first part: on the 30 MB text dump a long candidate line (one in
+    sixteen, most of them for a trigger word or a second part's word) was tried on the first parts
+    of three or four cues that its first bytes rule out, and a short line not seen before on all
+    ten cues.
+
+    >>> lines = [b"share", b"x" * 70, b"by using this site, " * 4, b"read more: " + b"x" * 60]
+    >>> data = np.frombuffer(b"\\n".join(lines), np.uint8)
+    >>> sizes = np.array([len(line) for line in lines]); starts = np.cumsum(sizes + 1) - sizes - 1
+    >>> held = np.array(trigger_masks([line.decode() for line in lines], compiled=False))
+    >>> maybe, leads = line_leads(data, starts, sizes, held)
+    >>> maybe.tolist(), bool(leads[3] >> _PREFIX_COLUMN & 1)  # "read more:" may start a PREFIX_CUES
+    ([True, False, True, True], True)
+    """
+    kernel = _candidates_kernel() if "numba" in sys.modules else None
+    if kernel is None:
+        return line_candidates(data, starts, sizes, held), np.full(sizes.shape[0], -1, dtype=np.int64)
+    found, leads = kernel(data, starts, sizes, held, *_candidate_tables(), FLOATING_BIT, _PREFIX_COLUMN, SHORT_LINE)
+    return found, leads
 
 
 @functools.cache
@@ -1417,19 +1487,20 @@ def _candidate_tables() -> tuple[Any, ...]:
 
 @functools.cache
 def _candidates_kernel() -> Any:
-    """The compiled pass of line_candidates, or None without numba (built once per process)."""
+    """The compiled pass of line_candidates and line_leads, or None without numba (built once per process)."""
     try:
         numba = import_numba()
     except ImportError:
         return None
 
-    # Per line, long_line_candidates' or short_line_candidates' tests in their order, each byte
-    # read through ``lower`` (codes of up to three bytes, big-endian, as the tables'). Tables of
-    # three kinds ("long", leads, trails) in one set of arrays: a code's row is looked up among
-    # its kind's codes of its length, and a line is a candidate where that row holds a width of
-    # at least its size, in any column (``allowed`` < 0) or in a column of ``allowed``'s bits or
-    # the PREFIX_CUES' (``prefix``). (No jitted helper: a kernel that calls one from its closure
-    # is compiled again in every process, its cache never found.)
+    # Per line, long_line_candidates' or short_line_candidates' tests, each byte read through
+    # ``lower`` (codes of up to three bytes, big-endian, as the tables'). Tables of three kinds
+    # ("long", leads, trails) in one set of arrays: a code's row is looked up among its kind's
+    # codes of its length, and the columns where that row holds a width of at least the line's
+    # size are the line's cues (line_leads; every string of the line looked up, for all
+    # columns); a line is a candidate where they hold any column (``allowed`` < 0) or one of
+    # ``allowed``'s bits or the PREFIX_CUES' (``prefix``). (No jitted helper: a kernel that
+    # calls one from its closure is compiled again in every process, its cache never found.)
     @numba.njit(cache=True)
     def candidates(data, starts, sizes, held, long_codes, long_widths, long_bounds, lead_codes, lead_widths,
                    lead_bounds, trail_codes, trail_widths, trail_bounds, long_any, short_any, up_to, trigger_bits,
@@ -1437,23 +1508,29 @@ def _candidates_kernel() -> Any:
         n = starts.shape[0]
         last = data.shape[0] - 1
         out = np.zeros(n, dtype=np.bool_)
+        leads = np.full(n, -1, dtype=np.int64)
         for k in range(n):
             start, size, mask = starts[k], sizes[k], held[k]
             long = size > short_line
             if long:
-                allowed = up_to[min(size, up_to.shape[0] - 1)] & ((mask & trigger_bits) | untriggered)
-                if size <= long_any or (mask >> floating) & allowed != 0:
+                if size <= long_any:
                     out[k] = True
                     continue
+                allowed = up_to[min(size, up_to.shape[0] - 1)] & ((mask & trigger_bits) | untriggered)
+                out[k] = (mask >> floating) & allowed != 0
+                allowed |= np.int64(1) << prefix
             elif size <= 0:
                 continue
-            elif size <= short_any or mask >> floating != 0:
+            elif size <= short_any:
                 out[k] = True
                 continue
             else:
+                out[k] = mask >> floating != 0
                 allowed = -1
             # kind 0: the lead strings (long_codes for a long line, lead_codes for a short one); kind 1: the trail
-            # strings (short lines only).
+            # strings (short lines only). ``cues``: the columns where a string of the line leads or ends an
+            # alternative wide enough for it.
+            cues = np.int64(0)
             for kind in range(2 if not long else 1):
                 if kind == 0:
                     codes, widths, bounds = (long_codes, long_widths, long_bounds) if long else (
@@ -1475,14 +1552,12 @@ def _candidates_kernel() -> Any:
                     if row == hi or codes[row] != code:
                         continue
                     for column in range(widths.shape[1]):
-                        if widths[row, column] >= size and (allowed < 0 or column == prefix or (allowed >> column) & 1):
-                            out[k] = True
-                            break
-                    if out[k]:
-                        break
-                if out[k]:
-                    break
-        return out
+                        if widths[row, column] >= size:
+                            cues |= np.int64(1) << column
+            if cues & allowed != 0:
+                out[k] = True
+            leads[k] = cues
+        return out, leads
 
     return candidates
 

@@ -678,6 +678,57 @@ def test_the_compiled_candidates_are_the_numpy_tests() -> None:
         assert 0 < found.sum() < len(order)
 
 
+def test_the_cues_a_line_may_start_are_all_those_that_match_it() -> None:
+    # line_leads' cue bits (the first parts _line_reason tries) hold every cue whose first part
+    # matches a line, and the PREFIX_CUES' bit every line one of them starts; trigger_masks'
+    # bits from FLOATING_BIT on (the second parts it tries) every cue whose second part matches.
+    # So _line_reason given both finds line_reason's verdict, on the lines of the test above;
+    # and the bits rule out first parts that the first character alone would let it try.
+    pytest.importorskip("numba")
+    import numba  # noqa: F401  (line_leads takes the compiled pass once numba runs)
+    import numpy as np
+
+    from cleaner.boilerplate.rules import (
+        _CUES,
+        _PREFIX_COLUMN,
+        _TRIGGER_BITS,
+        FLOATING_BIT,
+        PREFIX_CUES,
+        _line_reason,
+        cues_starting_with,
+        line_leads,
+        trigger_masks,
+    )
+
+    lines = [line for _, line in LINE_CASES] + _first_part_lines() + _cue_pieces() + _long_lines()
+    lines += [line[:k] for line in lines[::4] for k in (1, 2, 3, 5, 8, 61, 62)] + ["x says:", "Jane Doe says:"]
+    headline = " the council voted on Tuesday to repair the old bridge before the winter"
+    lines += [f"{prefix}{headline * times}" for prefix in ("Read more:", "Lesen Sie auch:") for times in (1, 3)]
+    lines = [line.strip() for line in lines if line.isascii() and line.strip()]
+    lines += [line.upper() for line in lines[::3]]
+    sizes = np.array([len(line) for line in lines])
+    starts = np.cumsum(sizes + 1) - sizes - 1
+    data = np.frombuffer("\n".join(lines).encode("ascii"), dtype=np.uint8)
+    held = trigger_masks([line.lower() for line in lines])
+    assert held is not None
+    _, lead_bits = line_leads(data, starts, sizes, np.array(held))
+    leads = lead_bits.tolist()
+    pruned = 0
+    for line, lead, mask in zip(lines, leads, held, strict=True):
+        for bit, (_, cue) in enumerate(_CUES):
+            if cue.anchored is not None and cue.anchored.fullmatch(line):
+                assert lead >> bit & 1, (line, bit)
+            if cue.floating is not None and cue.floating.fullmatch(line):
+                assert mask >> (FLOATING_BIT + bit) & 1, (line, bit)
+        if any(pattern.match(line) for _, pattern in PREFIX_CUES) and len(line) <= 199:
+            assert lead >> _PREFIX_COLUMN & 1, line
+        floats = mask >> FLOATING_BIT
+        held_words = None if len(line) <= SHORT_LINE else mask & _TRIGGER_BITS
+        assert _line_reason(line, held_words, lead, floats) is line_reason(line), line
+        pruned += lead >= 0 and cues_starting_with(line[0]) & ~lead != 0
+    assert pruned > 100
+
+
 def test_first_characters_of_patterns() -> None:
     from cleaner.boilerplate.rules import first_characters
 

@@ -437,6 +437,8 @@ def test_trigger_masks_on_near_misses() -> None:
     words = [word for triggers in _LONG_LINE_TRIGGERS.values() for word in triggers if word.isascii()]
     lines = [f"x {word[:k]}#{word[k + 1 :]} y" for word in words for k in range(len(word))]
     lines += [word[:-1] for word in words] + words + [f"..{word}" for word in words]
+    # Each word at each offset from a line's start and end (the compiled pass takes two places a step).
+    lines += [f"{'x' * before}{word}{'y' * after}" for word in words for before in range(4) for after in range(4)]
     assert trigger_masks(lines) == trigger_masks(lines, compiled=False)
 
 

@@ -1286,21 +1286,30 @@ class _StringTable(NamedTuple):
 
 
 def _string_table(rows: list[tuple[int, int, list[str]]]) -> _StringTable:
-    """The _StringTable of (column, width, strings) rows."""
+    """The _StringTable of (column, width, strings) rows, built with numpy: each string's code
+    from its bytes, each code's widest width per column with ``np.maximum.at`` (a dict of rows
+    filled string by string took 21 ms of every process for the ~9,000 strings of the three
+    tables)."""
     columns = _PREFIX_COLUMN + 1
-    widest: list[dict[int, list[int]]] = [{} for _ in range(LEAD_SPAN + 1)]
-    for column, width, strings in rows:
-        for string in strings:
-            row = widest[len(string)].setdefault(int.from_bytes(string.encode("ascii"), "big"), [-1] * columns)
-            row[column] = max(row[column], width)
-    return _StringTable(
-        tuple(np.array(sorted(table), dtype=np.int64) for table in widest[1:]),
-        tuple(
-            np.array([table[code] for code in sorted(table)], dtype=np.int64).reshape(-1, columns)
-            for table in widest[1:]
-        ),
-        np.array(widest[0].get(0, [-1] * columns), dtype=np.int64),
-    )
+    strings = [string for _, _, row_strings in rows for string in row_strings]
+    counts = [len(row_strings) for _, _, row_strings in rows]
+    column = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), counts)
+    width = np.repeat(np.array([row[1] for row in rows], dtype=np.int64), counts)
+    sizes = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    codes, widths = [], []
+    for length in range(LEAD_SPAN + 1):
+        chosen = np.flatnonzero(sizes == length)
+        data = np.frombuffer("".join([strings[k] for k in chosen.tolist()]).encode("ascii"), dtype=np.uint8)
+        code = np.zeros(chosen.size, dtype=np.int64)
+        for place in range(length):  # big-endian, as int.from_bytes(string, "big")
+            code = code << 8 | data[place::length]
+        known, inverse = np.unique(code, return_inverse=True)
+        table = np.full((known.size, columns), -1, dtype=np.int64)
+        np.maximum.at(table, (inverse.ravel(), column[chosen]), width[chosen])
+        codes.append(known)
+        widths.append(table)
+    anywhere = widths[0][0] if len(codes[0]) else np.full(columns, -1, dtype=np.int64)  # the string "" (code 0)
+    return _StringTable(tuple(codes[1:]), tuple(widths[1:]), anywhere)
 
 
 @functools.cache

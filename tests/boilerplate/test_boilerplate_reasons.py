@@ -579,6 +579,39 @@ def test_cached_lead_rows_equal_fresh_ones() -> None:
     assert _lead_rows() == lead_rows()
 
 
+def test_string_tables_hold_each_strings_widest_width_per_column() -> None:
+    # rules._string_table (numpy) against the tables built string by string in a dict.
+    import numpy as np
+
+    from cleaner.boilerplate.rules import _PREFIX_COLUMN, LEAD_SPAN, _lead_rows, _string_table
+
+    rows = _lead_rows()
+    for chosen in (
+        [(column, width, leads) for column, width, leads, _ in rows],
+        [(column, width, trails) for column, width, _, trails in rows if trails],
+        [(0, 5, ["ab", "", "abc"]), (3, 9, ["ab", "x"]), (0, 7, ["ab"])],
+        [],
+    ):
+        widest: list[dict[int, list[int]]] = [{} for _ in range(LEAD_SPAN + 1)]
+        for column, width, strings in chosen:
+            for string in strings:
+                row = widest[len(string)].setdefault(
+                    int.from_bytes(string.encode(), "big"), [-1] * (_PREFIX_COLUMN + 1)
+                )
+                row[column] = max(row[column], width)
+        table = _string_table(chosen)
+        assert [codes.tolist() for codes in table.codes] == [sorted(by_code) for by_code in widest[1:]]
+        assert [widths.tolist() for widths in table.widths] == [
+            [by_code[code] for code in sorted(by_code)] for by_code in widest[1:]
+        ]
+        assert table.anywhere.tolist() == widest[0].get(0, [-1] * (_PREFIX_COLUMN + 1))
+        assert all(
+            widths.shape == (codes.size, _PREFIX_COLUMN + 1)
+            for codes, widths in zip(table.codes, table.widths, strict=True)
+        )
+        assert all(array.dtype == np.int64 for array in (*table.codes, *table.widths, table.anywhere))
+
+
 def _long_lines() -> list[str]:
     """Long ASCII lines: those that some cue matches (made long at sizes around every width where
     the cues tried change), near misses of them, and prose."""

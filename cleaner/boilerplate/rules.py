@@ -1122,7 +1122,7 @@ class LineCues:
         >>> LineCues().judge_pages([["Leave a Comment"], [], ["Share this"]])
         [[<Reason.COMMENTS: 'boilerplate.comments'>], [], [<Reason.SOCIAL: 'boilerplate.social'>]]
         """
-        flat = [line for lines in pages for line in lines]
+        flat = list(itertools.chain.from_iterable(pages))
         found: list[Reason | None] = [None] * len(flat)
         rest: Sequence[int] = range(len(flat))  # the lines judged one by one
         if "numba" in sys.modules:  # never started for this alone: small runs stay without it
@@ -1167,8 +1167,7 @@ class LineCues:
             data, starts, ends = joined.data, joined.starts[joined.ascii], joined.ends[joined.ascii]
             others = np.zeros(len(flat), dtype=bool)
             others[filled[~joined.ascii]] = True
-        at: list[int] = places.tolist()
-        starts, ends = _stripped_bounds(data, starts, ends, flat, at)
+        starts, ends = _stripped_bounds(data, starts, ends, flat, places)
         held = _masks_of(data, starts, ends)
         if held is None:
             return range(len(flat))
@@ -1212,7 +1211,7 @@ _LOWER_BYTES = np.frombuffer(bytes(range(256)).lower(), dtype=np.uint8)
 
 
 def _stripped_bounds(
-    data: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: list[str], places: list[int]
+    data: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: list[str], places: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Where each line ``lines[places[k]]`` (ASCII, not empty), at ``data[starts[k]:ends[k]]``,
     starts and ends there once stripped (``line.strip()``). Only lines with space at an end are
@@ -1220,13 +1219,14 @@ def _stripped_bounds(
 
     >>> lines = [" ab ", "c", "  "]
     >>> data = np.frombuffer("|".join(lines).encode(), np.uint8)
-    >>> bounds = _stripped_bounds(data, np.array([0, 5, 7]), np.array([4, 6, 9]), lines, [0, 1, 2])
+    >>> bounds = _stripped_bounds(data, np.array([0, 5, 7]), np.array([4, 6, 9]), lines, np.arange(3))
     >>> [column.tolist() for column in bounds]
     [[1, 5, 9], [3, 6, 9]]
     """
     starts, ends = starts.copy(), ends.copy()
-    for k in np.flatnonzero(_SPACE_BYTES[data[starts]] | _SPACE_BYTES[data[ends - 1]]).tolist():
-        line = lines[places[k]]
+    spaced = np.flatnonzero(_SPACE_BYTES[data[starts]] | _SPACE_BYTES[data[ends - 1]])
+    for k, place in zip(spaced.tolist(), places[spaced].tolist(), strict=True):
+        line = lines[place]
         kept = line.lstrip()
         starts[k] += len(line) - len(kept)
         ends[k] = starts[k] + len(kept.rstrip())

@@ -870,6 +870,8 @@ class _Cue:
         if self.floating is None or not second:
             return False
         if lowered is not None:
+            if not any(map(lowered.__contains__, self.words)):  # (most lines: no call of floating_part)
+                return False
             floating = self.floating_part(lowered)
             return floating is not None and floating.fullmatch(text) is not None
         if self.gate.search(text) is None:
@@ -882,13 +884,12 @@ class _Cue:
         fully matches one of these. Each ``.{0,N}`` alternative is tried at N+1 places, and most
         lines that hold a literal hold one: on the 30 MB text dump, the long lines holding
         "information " tried the legal cue's seven alternatives at about 30 us a line."""
-        words = self.words
-        if not any(map(lowered.__contains__, words)):
-            return None
         present = 0
-        for bit, word in enumerate(words):
+        for bit, word in enumerate(self.words):
             if word in lowered:
                 present |= 1 << bit
+        if not present:
+            return None
         pattern = self._present.get(present)
         if pattern is None:  # a pure memo: one pattern per set of literals, at most 2 ** len(words)
             chosen = [alternative for bit, alternative in enumerate(self._floating_alternatives) if present >> bit & 1]
@@ -988,6 +989,23 @@ def long_cues_to_try(size_class: int, starting: int, held: int, floats: int = -1
     return tuple(plan)
 
 
+@functools.lru_cache(maxsize=4096)
+def short_cues_to_try(starting: int, floats: int) -> tuple[_CueToTry, ...]:
+    """The cues _line_reason tries on a line of at most SHORT_LINE characters whose first
+    character (and first bytes, line_leads) start the cues of ``starting`` and that holds the
+    second-part words of the cues of ``floats`` (-1: not known), as long_cues_to_try gives them:
+    in order, each with its first part (None where it cannot match) and whether to try its
+    second part, leaving out those with nothing to try (a call of _Cue.fullmatch each, ten a
+    line before). A pure function of its arguments, remembered."""
+    plan = []
+    for reason, cue, bit in _SHORT_CUES:
+        anchored = cue.anchored if starting & bit else None
+        second = cue.floating is not None and floats & bit != 0
+        if anchored is not None or second:
+            plan.append((reason, cue, anchored, second))
+    return tuple(plan)
+
+
 # Lines that *start* with these announce a teaser to another article ("READ MORE: headline").
 PREFIX_CUES: tuple[tuple[Reason, re.Pattern[str]], ...] = (
     (
@@ -1039,8 +1057,8 @@ def _line_reason(line: str, held: int | None, leads: int = -1, floats: int = -1)
     lowered = words_lowered(text)
     starting = cues_starting_with(text[0]) & leads
     if size <= SHORT_LINE:
-        for reason, cue, bit in _SHORT_CUES:
-            if cue.fullmatch(text, lowered, cue.anchored if starting & bit else None, floats & bit != 0):
+        for reason, cue, anchored, second in short_cues_to_try(starting, floats):
+            if cue.fullmatch(text, lowered, anchored, second):
                 return reason
         return None
     if held is None and lowered is not None:

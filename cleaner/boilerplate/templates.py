@@ -468,10 +468,18 @@ def summary_columns(
 
 
 def shard_site_counts(
-    summaries: Iterable[tuple[str, TemplateSummary]], shard: int, folder: Path, partitions: int
+    summaries: Iterable[tuple[str, TemplateSummary]],
+    shard: int,
+    folder: Path,
+    partitions: int,
+    alone: tuple[int, float] | None = None,
 ) -> None:
     """Per site of the shard: its number of documents and how many of them hold each line hash,
-    written in one file per site partition."""
+    written in one file per site partition. ``alone`` (``(min_docs, share)``) says the shard is
+    the only one: its counts are the sites' totals, so only the sites and hashes that
+    partition_templates could take are written (the same templates from a file of a few
+    entries: on the 30 MB gen_dump dump, one shard, nearly every one of its 236,019 lines is
+    counted in one document, and pickling, loading and scanning those counts was ~0.1 CPU-s)."""
     # Each site's documents' keys gathered first, then counted in one Counter per site: a
     # frozenset of each document's keys (its distinct lines, and None once if it has a blank
     # line, dropped from the count at the end), all fed to the count from C. A Counter.update
@@ -487,9 +495,17 @@ def shard_site_counts(
     # and loads through Counter.__init__ (~0.03 CPU-s of the 30 MB gen_dump dump's run, both).
     parts: list[dict[str, tuple[int, dict[int, int]]]] = [{} for _ in range(partitions)]
     for site, site_keys in keys_of.items():
+        n = len(site_keys)
+        if alone is not None and n < alone[0]:
+            continue  # too few documents for any template (partition_templates skips it)
         counter: Counter[Any] = Counter(itertools.chain.from_iterable(map(frozenset, site_keys)))
         counter.pop(None, None)
-        parts[site_partition(site, partitions)][site] = (len(site_keys), dict(counter))
+        if alone is None:
+            counts = dict(counter)
+        else:
+            floor = max(alone[0], alone[1] * n)  # partition_templates' floor, from the same n
+            counts = {h: c for h, c in counter.items() if c >= floor}
+        parts[site_partition(site, partitions)][site] = (n, counts)
     for part, content in enumerate(parts):
         with atomic_file(folder / f"counts.s{shard}.p{part}.pkl") as fh:
             pickle.dump(content, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -612,8 +628,9 @@ class Templates:
         try:
             present = [s for s, summaries in enumerate(shards) if len(summaries)]
             partitions = max(1, math.ceil(sum(len(s) for s in shards) / DOCS_PER_PARTITION))
-            list(run(shard_site_counts, [(shards[s], s, folder, partitions) for s in present]))
             min_docs, share = self.cfg.template_min_docs, self.cfg.template_share
+            alone = (min_docs, share) if len(present) == 1 else None
+            list(run(shard_site_counts, [(shards[s], s, folder, partitions, alone) for s in present]))
             list(run(partition_templates, [(folder, present, p, min_docs, share) for p in range(partitions)]))
             wrote = [False] * len(shards)
             lines = run(shard_template_lines, [(shards[s], folder, partitions, filed[s]) for s in present])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -246,3 +247,19 @@ def test_sharded_template_decision_equals_one_shard_and_the_oracle(seed: int, pa
         got = stage.decide_sharded(shards, run, Path(tmp) / "barrier")
         assert not (Path(tmp) / "barrier").exists()
     assert got == expected
+
+
+def test_a_lone_shard_writes_only_the_counts_that_can_make_templates(tmp_path: Path) -> None:
+    # One shard's counts are the sites' totals: partition_templates needs only the hashes at or
+    # over the floor, and no site with too few documents (the others were most of the file).
+    import pickle
+
+    from cleaner.boilerplate.templates import partition_templates, shard_site_counts
+
+    summaries = [(f"a{i}", TemplateSummary("a.example", (1, 2 if i < 2 else 3, 100 + i, None))) for i in range(4)]
+    summaries += [(f"b{i}", TemplateSummary("b.example", (1, 200 + i))) for i in range(2)]
+    shard_site_counts(summaries, 0, tmp_path, 1, (3, 0.5))
+    counts = pickle.loads((tmp_path / "counts.s0.p0.pkl").read_bytes())
+    assert counts == {"a.example": (4, {1: 4})}
+    partition_templates(tmp_path, [0], 0, 3, 0.5)
+    assert pickle.loads((tmp_path / "templates.p0.pkl").read_bytes()) == {"a.example": frozenset({1})}

@@ -1286,7 +1286,9 @@ def _filed_chunk_passages(
     owners = filed[chunk.first_shingle : chunk.first_shingle + own.size]
     running = np.zeros(own.size + 1, dtype=np.int64)
     np.cumsum(owners < own, out=running[1:])
-    owned = running[firsts + sizes] - running[firsts]
+    # A passage without shingles may start past the chunk's last position (a short last passage
+    # of the last document): both its ends read the count at the chunk's end, so it owns none.
+    owned = running[np.minimum(firsts + sizes, own.size)] - running[np.minimum(firsts, own.size)]
     del own, running
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
     if chunk.skip:

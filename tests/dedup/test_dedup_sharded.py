@@ -382,6 +382,16 @@ def test_shingles_a_document_repeats_change_no_decision(
     assert got == expected
 
 
+def test_a_passage_without_shingles_past_the_last_position_owns_none() -> None:
+    # A document's last passage may hold no shingle and start past the document's last one (the
+    # passage table's first position 2 of a document of one shingle): the one-shard path that
+    # counts owners by a running sum read past its end (hypothesis found it in test_fuzz).
+    cfg = DedupConfig(passages=True)
+    keyed = summaries(Dedup(cfg), docs_from([("a", "0\u00bf0\n\n0\n0\n0\n:\n:\n:\n{\n\u00a1")]))
+    assert keyed[0][1].passages.tolist() == [[5, 20, 2, 0]]  # the case: no shingle, first position 2 of 1
+    assert decide_in_process(Dedup(cfg), [keyed]) == one_piece_decide(Dedup(cfg), keyed)
+
+
 @pytest.mark.parametrize("use_numba", [False, True] if _kernels.numba_available() else [False])
 @pytest.mark.parametrize("buckets", [20, 2])
 def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(

@@ -11,13 +11,43 @@ then takes the plain-loop inner product for ``np.convolve``/``np.correlate`` in 
 values), and ``np.linalg`` in jitted code still finds BLAS when called (numba imports scipy then).
 A process that imported scipy before is left as it is. Results never depend on this: it only
 decides what numba imports.
+
+Kernels compiled ahead of time. A package may also ship its kernels as an extension module that
+``setup.py`` builds with ``numba.pycc`` when cleaner is installed: ``compiled_ahead`` imports it,
+without numba (numba's import and the registries its first kernel loads are 0.3-0.4 CPU-seconds
+of every process that starts it). The module's name carries a digest of the kernels' source
+files (``source_digest``), so an extension built from other sources than the ones installed
+(an editable install whose kernels were edited since) is never found, and the package falls
+back to numba's just-in-time kernels until ``pip install`` builds it again. The extension is
+compiled for ``AOT_TARGET_CPU`` (x86-64-v3 on x86-64: AVX2, as numba's own kernels vectorize
+for a recent machine), so a machine without it is told apart by ``aot_cpu_ok``. Results do not
+depend on which kernels run: the same source, integer arithmetic, no fast-math.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib
+import os
+import platform
 import sys
+from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
+from pathlib import Path
 from types import ModuleType
+
+# The CPU an ahead-of-time extension is compiled for, by machine (platform.machine()); a machine
+# not named here gets no extension (setup.py skips it) and runs numba's kernels.
+AOT_TARGET_CPU = {"x86_64": "x86-64-v3", "AMD64": "x86-64-v3", "aarch64": "generic", "arm64": "generic"}
+# x86-64-v3's features as /proc/cpuinfo names them (with v2's); without all of them the
+# extension's instructions may not exist on this CPU.
+_X86_64_V3_FLAGS = frozenset(
+    {"cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma"}
+    | {"abm", "movbe", "xsave"}
+)
+# Set to 0 to run numba's just-in-time kernels even where the extension is built (tests compare them).
+AOT_ENV = "CLEANER_AOT"
 
 
 class _HideScipy:
@@ -44,3 +74,51 @@ def import_numba() -> ModuleType:
     finally:
         sys.meta_path.remove(hide)
     return numba
+
+
+def source_digest(files: Sequence[Path]) -> str:
+    """A digest of the kernels' source files, in the extension module's name (12 hex digits).
+
+    >>> len(source_digest([Path(__file__)]))
+    12
+    """
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def aot_module_name(package: str, files: Sequence[Path]) -> str:
+    """The extension's dotted name for kernels in ``files`` of ``package``: ``package._aot_<digest>``."""
+    return f"{package}._aot_{source_digest(files)}"
+
+
+@functools.cache
+def aot_cpu_ok() -> bool:
+    """Whether this CPU runs code compiled for ``AOT_TARGET_CPU`` (on x86-64: /proc/cpuinfo names
+    every x86-64-v3 feature; elsewhere than Linux the extension is not used there)."""
+    target = AOT_TARGET_CPU.get(platform.machine())
+    if target is None:
+        return False
+    if target == "generic":
+        return True
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split()) >= _X86_64_V3_FLAGS
+    except OSError:
+        pass
+    return False
+
+
+def compiled_ahead(package: str, files: Sequence[Path]) -> ModuleType | None:
+    """The extension of ``package``'s kernels compiled ahead of time from ``files`` as they are
+    now, or None: not built (no compiler or no numba when cleaner was installed), built from
+    other sources, a CPU without its instructions, or ``CLEANER_AOT=0``."""
+    if os.environ.get(AOT_ENV, "1") == "0" or not aot_cpu_ok():
+        return None
+    try:
+        return importlib.import_module(aot_module_name(package, files))
+    except ImportError:
+        return None

@@ -1,10 +1,11 @@
 """The two hot loops (text -> shingle hashes, shingle hashes -> MinHash signatures), twice.
 
 ``NUMPY`` is the reference: whole-batch array passes, no Python work per word or shingle.
-``NUMBA`` (the module ``_numba_kernels``, imported on first use) computes bit-identical results
-in compiled loops when numba is installed (about 2.5x faster end to end on the Reuters bench,
-benchmarks/bench_dedup.py); tests/dedup/test_dedup_kernels.py checks that they agree. ``pick``
-chooses per call: numpy for small batches, so a small run never pays for loading numba.
+The module ``_numba_kernels`` (imported on first use) computes bit-identical results in compiled
+loops when numba is installed, and ``_aot`` holds the same kernels compiled when cleaner was
+installed (no numba to load); tests/dedup/test_dedup_kernels.py and test_aot_kernels.py check that
+they agree. ``pick`` chooses per call: the kernels built ahead of time where they are, else numpy
+for small batches, so a small run never pays for loading numba.
 Every product and sum wraps modulo 2**64 (2**32 for signatures), which both backends share.
 
 >>> import numpy as np
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cleaner.dedup import _aot
 from cleaner.dedup._hashing import K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
 
 U8 = npt.NDArray[np.uint8]
@@ -247,15 +249,20 @@ def numba_started() -> bool:
 
 
 def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
-    """The kernels for one call: numba or numpy as ``use_numba`` says, or, when it is None,
-    numba if it is installed and either loaded already or the numpy kernels have done
-    ``min_work`` of this kind in this process, counting this call (see NUMBA_MIN_CHARS).
+    """The kernels for one call: numpy when ``use_numba`` is False; else the ones compiled ahead
+    of time when cleaner was installed with them (``_aot``: nothing to load); else numba's, when
+    ``use_numba`` is True, or None and numba is installed and either loaded already or the numpy
+    kernels have done ``min_work`` of this kind in this process, counting this call (see
+    NUMBA_MIN_CHARS).
 
-    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 40).name in ("numpy", "numba")
+    >>> pick(False, 10**9, 1).name, pick(None, 0, 1 << 40).name in ("numpy", "numba", "aot")
     ('numpy', True)
     """
     if use_numba is False:
         return NUMPY
+    ahead = _aot.load()
+    if ahead is not None:
+        return ahead
     if use_numba is None:
         done = _numpy_work.get(min_work, 0) + work
         if (done < min_work and not numba_started()) or not numba_available():
@@ -270,20 +277,22 @@ def pick(use_numba: bool | None, work: int, min_work: int) -> Any:
     return _numba_kernels
 
 
-class _LazyNumba:
-    """The numba kernels (``cleaner.dedup._numba_kernels``), imported on first use.
+def compiled(use_numba: bool | None = None) -> Any:
+    """Compiled kernels for a step whose numpy path has no per-call threshold (the passage split,
+    the owner positions), or None for its numpy path: None when ``use_numba`` is False; the ones
+    compiled ahead of time where they are built; else numba's where ``use_numba`` is True or
+    numba runs in this process already (its start is paid).
 
-    Importing cleaner never imports numba (about 0.3 CPU-seconds). The kernels live at module
-    level in their own module so numba's on-disk cache hits in every process; this object holds
-    no state of its own (the import system keeps the loaded module).
+    >>> compiled(False) is None
+    True
     """
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
+    if use_numba is False:
+        return None
+    ahead = _aot.load()
+    if ahead is not None:
+        return ahead
+    if use_numba or numba_started():
         from cleaner.dedup import _numba_kernels
 
-        return getattr(_numba_kernels, name)
-
-
-NUMBA = _LazyNumba()
+        return _numba_kernels
+    return None

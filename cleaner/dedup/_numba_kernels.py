@@ -1,6 +1,7 @@
 """The numba twins of ``_kernels.NUMPY``, compiled once per machine and loaded from numba's disk cache.
 
-Imported only on first use (``_kernels.NUMBA``), so importing cleaner never imports numba.
+Imported only on first use (``_kernels.pick`` and ``compiled``), so importing cleaner never imports numba;
+the functions ``_aot.EXPORTS`` names are also compiled ahead of time by setup.py.
 ``owner_positions``' numpy twin is the sort in ``sharded.write_owner_piece`` itself.
 Every kernel is a module-level function whose globals are plain constants or other module-level
 dispatchers, never closure cells: numba keys its on-disk cache on the bytecode *and the pickled
@@ -12,11 +13,11 @@ process compiles nothing and adds no cache file.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 
+from cleaner.dedup import _owners, _passage_kernels
 from cleaner.dedup._hashing import _M1, _M2, _MASK32, _S33, K_CHAR, K_LENGTH, K_SHINGLE, U64, _np_fmix64
 from cleaner.jit import import_numba
 
@@ -135,14 +136,6 @@ def fmix64(x: U64) -> U64:
     return _np_fmix64(x)
 
 
-# owner_positions' sizes: a slice of the hash space holds about OWNER_SLICE_HASHES hashes, so its
-# table (2-4 slots a hash, 16 B a slot) stays in this machine's 512 KB L2; a pass gathers the
-# values and positions of the slices that hold up to OWNER_PASS_POSITIONS positions (12 B each:
-# 24 MB), so the task holds less than the 4 B order a position and 16 MB table it held before.
-OWNER_SLICE_HASHES = 1 << 14
-OWNER_PASS_POSITIONS = 1 << 21
-
-
 @numba.njit(cache=True)
 def _gather_slices(part: Any, bits: int, lo: int, hi: int, base: int, fill: Any, values: Any, places: Any) -> None:
     # The values of ``part`` in slices ``lo`` to ``hi - 1`` (the hashes' top ``bits`` bits) and
@@ -203,44 +196,8 @@ def _claim_owners(values: Any, places: Any, bounds: Any, owned: Any, keys: Any, 
 
 
 def owner_positions(parts: Any, owned: Any) -> int:
-    """write_owner_piece's owner of every position, without a sort: every position of ``parts``
-    (the shard's shingles as they came, joined in this order) whose hash an earlier position
-    holds takes that position's owner in ``owned`` (each its own document's rank until then).
-    Returns the hashes held twice or more (the table's rows). The hashes are taken a slice of
-    the hash space (its top bits) at a time, in position order within one, so a hash's first
-    position is its owner, as the first row of the numpy path's stable sort is. A pass copies
-    the values and places of a run of slices out of the parts (a counting sort), so the tables
-    read them in order. Over the 30 MB text dump's 4.2 million shingles in process, 0.21 ->
-    0.16 CPU-s against slices of 256 K hashes (a 16 MB table each) whose values were gathered
-    from the parts by a 4 B order a position; one pass for all of them (48 MB there) took 0.13."""
-    total = sum(part.size for part in parts)
-    bits = max(0, -(-total // OWNER_SLICE_HASHES) - 1).bit_length()
-    slices = 1 << bits
-    place_type = np.int32 if total < 2**31 else np.int64
-    counts = np.zeros(slices, dtype=np.int64)
-    for part in parts:  # the arrays' types as below: one compiled signature
-        _gather_slices(part, bits, 0, 0, 0, counts, np.empty(0, dtype=np.uint64), np.empty(0, dtype=place_type))
-    ends = np.cumsum(counts)
-    # Passes: runs of slices, each as many as fit OWNER_PASS_POSITIONS (at least one).
-    cuts = [0]
-    while cuts[-1] < slices:
-        start = int(ends[cuts[-1] - 1]) if cuts[-1] else 0
-        stop = int(np.searchsorted(ends, start + OWNER_PASS_POSITIONS, side="right"))
-        cuts.append(min(slices, max(stop, cuts[-1] + 1)))
-    largest = max((int(counts[a:b].sum()) for a, b in itertools.pairwise(cuts)), default=0)
-    values = np.empty(largest, dtype=np.uint64)
-    places = np.empty(largest, dtype=place_type)
-    size = 1 << max(1, int(2 * counts.max(initial=0) - 1).bit_length())
-    keys, slots = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.int64)
-    rows = 0
-    for lo, hi in itertools.pairwise(cuts):
-        bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-        np.cumsum(counts[lo:hi], out=bounds[1:])
-        fill = np.zeros(slices, dtype=np.int64)
-        fill[lo:hi] = bounds[:-1]
-        base = 0
-        for part in parts:
-            _gather_slices(part, bits, lo, hi, base, fill, values, places)
-            base += part.size
-        rows += _claim_owners(values, places, bounds, owned, keys, slots)
-    return rows
+    """``_owners.owner_positions`` with this module's two kernels."""
+    return _owners.owner_positions(parts, owned, _gather_slices, _claim_owners)
+
+
+split_spans = _passage_kernels.split_spans  # the passage split's kernel, with the others (``_kernels.compiled``)

@@ -1,10 +1,11 @@
 """The compiled twin of ``passages._split_chunk``'s array passes, loaded from numba's disk cache.
 
-Imported only where numba already runs in the process (``passages._split_chunk`` asks
-``_kernels.numba_started``): the numpy passes stay the reference and the path of runs without
-numba, with the same spans (tests/dedup/test_passages_windows.py compares them). One sequential
-walk over a chunk's code points, where the numpy path pays a few dozen array calls per chunk.
-Module-level functions with constant globals only, as in ``_numba_kernels`` (numba's cache key).
+Run where it is compiled ahead of time (``_aot``) or numba already runs in the process
+(``passages._split_chunk`` asks ``_kernels.compiled``): the numpy passes stay the reference and
+the path of runs without either, with the same spans (tests/dedup/test_passages_windows.py
+compares them). One sequential walk over a chunk's code points, where the numpy path pays a
+few dozen array calls per chunk. Module-level functions with constant globals only, as in
+``_numba_kernels`` (numba's cache key).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.cache import code_point_runs
-from cleaner.dedup._kernels import numba_started
+from cleaner.dedup._kernels import compiled
 from cleaner.dedup.cluster import containment_distinct, distinct_sorted
 from cleaner.dedup.shingles import code_points
 
@@ -128,10 +128,9 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     text_starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=text_starts[1:])
-    if numba_started():  # numba runs in this process anyway: the compiled walk, same spans
-        from cleaner.dedup import _passage_kernels
-
-        text_of, spans = _passage_kernels.split_spans(cps, _space_table(), text_starts, lengths)
+    kernels = compiled()  # built ahead of time, or numba running in this process anyway: the same spans
+    if kernels is not None:
+        text_of, spans = kernels.split_spans(cps, _space_table(), text_starts, lengths)
         return text_of, spans
     text_ends = text_starts + lengths
     # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and

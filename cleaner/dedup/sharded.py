@@ -781,8 +781,9 @@ def write_owner_piece(
         NpyWriter(first_file, np.uint64 if table else np.int64, () if table else (2,)) as owners,
         NpyWriter(second_file, np.int64 if table else np.bool_) as flags,
     ):
-        if owned is not None and (_kernels.numba_started() if use_numba is None else use_numba):
-            rows = int(_kernels.NUMBA.owner_positions(parts, owned))  # the table's files stay empty
+        kernels = _kernels.compiled(use_numba) if owned is not None else None
+        if kernels is not None:
+            rows = int(kernels.owner_positions(parts, owned))  # the table's files stay empty
         else:
             rows = _sorted_owner_slices(parts, offsets, first_rank, bits, table, owned, owners, flags)
     if owned is not None:

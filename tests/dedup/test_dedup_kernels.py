@@ -168,9 +168,11 @@ def test_numpy_kernels_past_their_blocks_and_kept_powers(monkeypatch: pytest.Mon
 
 def test_numba_is_picked_once_the_process_gave_numpy_enough_work(monkeypatch: pytest.MonkeyPatch) -> None:
     # Work counts per process and per kind, across calls (and so across Shinglers and Signers):
-    # many small batches add up as one large one would.
+    # many small batches add up as one large one would. (Where the kernels are built ahead of
+    # time they run from the first call: test_aot_kernels.py.)
     monkeypatch.setattr(_kernels, "_numpy_work", {})
     monkeypatch.setattr(_kernels, "numba_started", lambda: False)
+    monkeypatch.setattr(_kernels._aot, "load", lambda: None)
     compiled = "numba" if _kernels.numba_available() else "numpy"
     assert _kernels.pick(None, 600, 1000).name == "numpy"
     assert _kernels.pick(None, 300, 1000).name == "numpy"

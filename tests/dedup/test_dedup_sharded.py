@@ -404,11 +404,11 @@ def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(
     # the count is the table's.
     monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
     monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
-    if use_numba:  # the kernel's own slices and passes (runs of slices)
-        from cleaner.dedup import _numba_kernels
+    if use_numba:  # the kernels' own slices and passes (runs of slices)
+        from cleaner.dedup import _owners
 
-        monkeypatch.setattr(_numba_kernels, "OWNER_SLICE_HASHES", 64)
-        monkeypatch.setattr(_numba_kernels, "OWNER_PASS_POSITIONS", 300)
+        monkeypatch.setattr(_owners, "OWNER_SLICE_HASHES", 64)
+        monkeypatch.setattr(_owners, "OWNER_PASS_POSITIONS", 300)
     rng = np.random.default_rng(7)
     pool = rng.integers(0, 2**64, 5000, dtype=np.uint64, endpoint=False)
     docs = [rng.choice(pool[: int(rng.integers(50, 5000))], int(rng.integers(0, 90))) for _ in range(17)]

@@ -39,7 +39,8 @@ print(json.dumps(stats))
 
 
 def _run(cache_dir: Path) -> dict[str, dict[str, int]]:
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO)}
+    # CLEANER_AOT=0: numba's kernels even where setup.py built them ahead of time (cleaner.jit).
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO), "CLEANER_AOT": "0"}
     env.pop("NUMBA_DISABLE_JIT", None)
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True, cwd=REPO)
     result: dict[str, dict[str, int]] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -80,7 +81,14 @@ print(len(kept), "numba" in sys.modules)
 
 
 def _cli_run(inputs: Path, out: Path, cache_dir: Path) -> str:
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "NUMBA_DEBUG_CACHE": "1", "PYTHONPATH": str(REPO)}
+    # CLEANER_AOT=0: the dedup kernels from numba's cache too, not the ones setup.py built ahead of time.
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(cache_dir),
+        "NUMBA_DEBUG_CACHE": "1",
+        "PYTHONPATH": str(REPO),
+        "CLEANER_AOT": "0",
+    }
     env.pop("NUMBA_DISABLE_JIT", None)
     args = [sys.executable, "-m", "cleaner", "clean", str(inputs), "-o", str(out), "-q", "--jobs", "1"]
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=True, cwd=REPO)

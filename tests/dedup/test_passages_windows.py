@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
-from cleaner.dedup import passages
+from cleaner.dedup import _kernels, passages
 from cleaner.dedup._kernels import numba_available
 from cleaner.dedup.passages import MIN_WORDS, WINDOW_WORDS, split_passages, split_passages_batch
 
@@ -93,13 +93,16 @@ _PIECES = ["a", "bb", "c.", "d!", "e?", "f.g", ".", " ", "  ", "\n", "\n\n", "\n
            "\x1c", "\x85", "\u00a0", "\u2003", "\x00", "\U0001f600", "é", "Straße"]  # fmt: skip
 
 
-# The batch split's two paths: numpy's array passes (False) and the compiled walk (True), which
-# _split_chunk takes where numba already runs in the process; both must give split_passages' spans.
+# The batch split's paths: numpy's array passes (False) and the compiled walk (True), which
+# _split_chunk takes where it is built ahead of time or numba already runs in the process (numba's
+# own walk is compared with the one built ahead of time in test_aot_kernels.py); both must give
+# split_passages' spans.
 _PATHS = [False, pytest.param(True, marks=pytest.mark.skipif(not numba_available(), reason="numba not installed"))]
 
 
 def _use_path(monkeypatch: pytest.MonkeyPatch, compiled: bool) -> None:
-    monkeypatch.setattr(passages, "numba_started", lambda: compiled)
+    kernels = _kernels.compiled(True) if compiled else None
+    monkeypatch.setattr(passages, "compiled", lambda: kernels)
 
 
 @pytest.mark.parametrize("compiled", _PATHS)

@@ -27,7 +27,6 @@ depend on which kernels run: the same source, integer arithmetic, no fast-math.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import os
 import platform
@@ -36,6 +35,11 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
+
+try:  # hashlib's own blake2b, without importing hashlib (it loads OpenSSL: ~3.5 ms a run; cache.py)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 # The CPU an ahead-of-time extension is compiled for, by machine (platform.machine()); a machine
 # not named here gets no extension (setup.py skips it) and runs numba's kernels.
@@ -82,10 +86,10 @@ def source_digest(files: Sequence[Path]) -> str:
     >>> len(source_digest([Path(__file__)]))
     12
     """
-    digest = hashlib.sha256()
+    digest = blake2b(digest_size=6)
     for path in files:
         digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return digest.hexdigest()
 
 
 def aot_module_name(package: str, files: Sequence[Path]) -> str:

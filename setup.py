@@ -1,8 +1,8 @@
-"""Builds the dedup kernels ahead of time (``cleaner/dedup/_aot.py``): the project's metadata is in
-pyproject.toml; this file only adds the extension module.
+"""Builds the compiled kernels ahead of time (``cleaner/dedup/_aot.py``, ``cleaner/boilerplate/_aot.py``):
+the project's metadata is in pyproject.toml; this file only adds the extension modules.
 
 numba.pycc compiles the kernels' own source (the functions numba compiles just in time at run
-time) into ``cleaner.dedup._aot_<digest>``, which a process loads without importing numba. The
+time) into ``cleaner.<package>._aot_<digest>``, which a process loads without importing numba. The
 build needs numba (pyproject's build requirements) and a C compiler; where either is missing, or
 the machine is not one ``cleaner.jit.AOT_TARGET_CPU`` names, cleaner installs without the
 extension and runs numba's or numpy's kernels instead, with the same results.
@@ -11,6 +11,7 @@ extension and runs numba's or numpy's kernels instead, with the same results.
 from __future__ import annotations
 
 import importlib
+import os
 import platform
 import sys
 import types
@@ -20,12 +21,14 @@ from typing import Any
 from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
+# The packages' specifications of what to compile (PACKAGE, SOURCES, EXPORTS).
+SPECS = ("cleaner.dedup._aot", "cleaner.boilerplate._aot")
 
 
 def _module(name: str) -> Any:
     """A module of cleaner, imported without running the packages' ``__init__`` (which import the
     runtime dependencies the build environment does not have)."""
-    for package in ("cleaner", "cleaner.dedup"):
+    for package in ("cleaner", "cleaner.dedup", "cleaner.boilerplate", "cleaner.signals"):
         if package not in sys.modules:
             stub = types.ModuleType(package)
             stub.__path__ = [str(ROOT.joinpath(*package.split(".")))]
@@ -39,22 +42,28 @@ def _extensions() -> list[Any]:
     except ImportError:
         print("cleaner: numba is not in the build environment: no kernels compiled ahead of time", file=sys.stderr)
         return []
+    os.environ["CLEANER_AOT"] = "0"  # the kernels' makers give numba's kernels, never an extension built before
     jit = _module("cleaner.jit")
     target = jit.AOT_TARGET_CPU.get(platform.machine())
     if target is None:
         print(f"cleaner: no kernels compiled ahead of time for {platform.machine()}", file=sys.stderr)
         return []
-    spec = _module("cleaner.dedup._aot")
-    package_dir = ROOT / "cleaner" / "dedup"
-    name = jit.aot_module_name(spec.PACKAGE, [package_dir / source for source in spec.SOURCES])
-    cc = CC(name.rpartition(".")[2], source_module=spec)
-    cc.target_cpu = target
-    for export, (module, function, signature) in spec.EXPORTS.items():
-        kernel = getattr(_module(f"cleaner.dedup.{module}"), function)
-        cc.export(export, signature)(kernel.py_func)
-    extension = cc.distutils_extension()
-    extension.optional = True  # no C compiler: install without it
-    return [extension]
+    extensions = []
+    for spec_name in SPECS:
+        spec = _module(spec_name)
+        package_dir = ROOT.joinpath(*spec.PACKAGE.split("."))
+        name = jit.aot_module_name(spec.PACKAGE, [package_dir / source for source in spec.SOURCES])
+        cc = CC(name.rpartition(".")[2], source_module=spec)
+        cc.target_cpu = target
+        for export, (module, attribute, signature) in spec.EXPORTS.items():
+            kernel = getattr(_module(f"{spec.PACKAGE}.{module}"), attribute)
+            if not hasattr(kernel, "py_func"):  # the function that makes it
+                kernel = kernel()
+            cc.export(export, signature)(kernel.py_func)
+        extension = cc.distutils_extension()
+        extension.optional = True  # no C compiler: install without it
+        extensions.append(extension)
+    return extensions
 
 
 setup(ext_modules=_extensions())

@@ -30,11 +30,13 @@ import functools
 import importlib
 import os
 import platform
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 try:  # hashlib's own blake2b, without importing hashlib (it loads OpenSSL: ~3.5 ms a run; cache.py)
     from _blake2 import blake2b
@@ -126,3 +128,105 @@ def compiled_ahead(package: str, files: Sequence[Path]) -> ModuleType | None:
         return importlib.import_module(aot_module_name(package, files))
     except ImportError:
         return None
+
+
+# numba's type codes in an export's signature, as numpy dtypes (scalars and array elements).
+_DTYPES = {
+    "b1": "bool",
+    "i1": "int8",
+    "i2": "int16",
+    "i4": "int32",
+    "i8": "int64",
+    "u1": "uint8",
+    "u2": "uint16",
+    "u4": "uint32",
+    "u8": "uint64",
+    "f4": "float32",
+    "f8": "float64",
+}
+_ARGUMENT = re.compile(r"(\w+)(\[[^\]]*\])?")
+
+
+@functools.cache
+def _scalars() -> dict[str, tuple[type, ...]]:
+    """The Python and numpy scalars a scalar argument of each dtype kind takes (numba would compile
+    another kernel for a float where an integer is declared: that is no fit). numpy is imported
+    here, not with this module: importing the CLI loads no numpy."""
+    import numpy as np
+
+    integers = (int, np.integer)
+    return {"b": (bool, np.bool_), "i": integers, "u": integers, "f": (*integers, float, np.floating)}
+
+
+def signature_arguments(signature: str) -> list[tuple[Any, int]]:
+    """An export's arguments as ``(dtype, ndim)``, ndim 0 for a scalar: the signature's last
+    parenthesized list (its arguments; arrays are written with brackets).
+
+    >>> signature_arguments("Tuple((i8[::1], f8[:, ::1]))(u1[::1], i8, f8[:, ::1])")
+    [(dtype('uint8'), 1), (dtype('int64'), 0), (dtype('float64'), 2)]
+    """
+    import numpy as np
+
+    listed = signature[signature.rindex("(") + 1 : signature.rindex(")")]
+    arguments = []
+    for code, dims in _ARGUMENT.findall(listed):
+        arguments.append((np.dtype(_DTYPES[code]), dims.count(",") + 1 if dims else 0))
+    return arguments
+
+
+class AheadOfTime:
+    """A kernel compiled ahead of time, called as numba's dispatcher is: the export whose
+    signature the arguments fit (dtype and dimensions of each array; a scalar as an int, float or
+    bool), else TypeError. An exported function checks nothing itself (a wrong dtype is read as
+    the right one, a strided array as a contiguous one), so this does: arrays are C-contiguous
+    (a copy where one is not, except the arguments the kernel writes, ``writes``: TypeError)."""
+
+    def __init__(self, overloads: Sequence[tuple[Any, str]], writes: Sequence[int] = ()) -> None:
+        self.overloads = [(function, signature_arguments(signature)) for function, signature in overloads]
+        self.writes = frozenset(writes)
+
+    def __call__(self, *args: Any) -> Any:
+        for function, arguments in self.overloads:
+            ready = self._fit(args, arguments)
+            if ready is not None:
+                return function(*ready)
+        kinds = ", ".join(f"{a.ndim}-d {a.dtype}" if hasattr(a, "dtype") else type(a).__name__ for a in args)
+        raise TypeError(f"no compiled kernel for ({kinds})")
+
+    def _fit(self, args: Sequence[Any], arguments: Sequence[tuple[Any, int]]) -> list[Any] | None:
+        if len(args) != len(arguments):
+            return None
+        ready = []
+        for place, (value, (dtype, ndim)) in enumerate(zip(args, arguments, strict=True)):
+            if ndim == 0:
+                if not isinstance(value, _scalars()[dtype.kind]):
+                    return None
+                ready.append(dtype.type(value).item())
+                continue
+            if getattr(value, "dtype", None) != dtype or value.ndim != ndim:
+                return None
+            if not value.flags.c_contiguous:
+                if place in self.writes:
+                    raise TypeError(f"a compiled kernel writes argument {place} in place: pass a C-contiguous array")
+                value = value.copy()
+            ready.append(value)
+        return ready
+
+
+def ahead_of_time_kernels(
+    package: str,
+    files: Sequence[Path],
+    exports: Mapping[str, tuple[str, str, str]],
+    writes: Mapping[str, Sequence[int]],
+) -> dict[str, AheadOfTime] | None:
+    """``package``'s extension's kernels (``compiled_ahead``) by ``"module.attribute"``, or None.
+    ``exports``: export name -> (module, attribute, signature), the attribute a kernel of the
+    module or the function that makes it; the exports of one attribute make one dispatcher.
+    ``writes``: the arguments each kernel writes in place, by the same key."""
+    ext = compiled_ahead(package, files)
+    if ext is None:
+        return None
+    grouped: dict[str, list[tuple[Any, str]]] = {}
+    for export, (module, attribute, signature) in exports.items():
+        grouped.setdefault(f"{module}.{attribute}", []).append((getattr(ext, export), signature))
+    return {key: AheadOfTime(overloads, writes.get(key, ())) for key, overloads in grouped.items()}

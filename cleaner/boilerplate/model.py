@@ -9,7 +9,8 @@ network, no training library at run time.
 Evaluation walks every tree at once with numpy, one step per level. A compiled loop (numba) gives
 the same bits (both add the trees' values in the same order) and takes over once numba runs in
 the process or the models have walked their first steps with numpy (NUMPY_STEPS,
-DECIDING_NUMPY_STEPS; ``raw(rows, compiled=True)`` asks for it):
+DECIDING_NUMPY_STEPS; ``raw(rows, compiled=True)`` asks for it), or from the first row where
+setup.py compiled it ahead of time (``_aot``: no numba to start):
 on the 181 Scrapinghub pages' 17,883 blocks the HTML models of 150 + 150 trees took 0.25 CPU-s with
 numpy and 0.08 compiled (0.16 walking row by row down each tree, before the rows went through each
 tree 32 at a time, a fixed number of levels: see _numba_kernel); the 100 + 100 trees shipped since
@@ -27,7 +28,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from cleaner.boilerplate import _aot
 from cleaner.errors import CleanerError
 from cleaner.jit import import_numba
 from cleaner.record import Reason
@@ -173,7 +174,7 @@ class TreeModel:
         """Whether to walk ``rows`` rows compiled: numba is loaded already, or the numpy walks of
         this process would reach ``budget`` steps with these rows' (which are counted when they
         walk with numpy); False without numba installed too."""
-        if "numba" in sys.modules:
+        if _aot.compiled_ready():
             return True
         steps = rows * len(self.roots) * self.depth
         if NUMPY_BUDGET.spent + steps < budget or not _numba_installed():
@@ -569,6 +570,9 @@ def _numba_installed() -> bool:
 @functools.cache
 def _numba_kernel() -> Any:
     """The compiled tree walk, or None without numba (built once per process; a pure function)."""
+    ahead = _aot.kernel("model", "_numba_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:
@@ -603,6 +607,9 @@ def _numba_kernel() -> Any:
 @functools.cache
 def _deciding_kernel() -> Any:
     """The compiled walk of TreeModel.reaches, or None without numba (built once per process)."""
+    ahead = _aot.kernel("model", "_deciding_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:

@@ -17,7 +17,6 @@ import bisect
 import functools
 import itertools
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -27,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from cleaner import cache
+from cleaner.boilerplate import _aot
 from cleaner.cache import compiled, derived
 from cleaner.jit import import_numba
 from cleaner.record import Reason
@@ -1143,7 +1143,7 @@ class LineCues:
         flat = list(itertools.chain.from_iterable(pages))
         found: list[Reason | None] = [None] * len(flat)
         rest: Sequence[int] = range(len(flat))  # the lines judged one by one
-        if "numba" in sys.modules:  # never started for this alone: small runs stay without it
+        if _aot.compiled_ready():  # never started for this alone: small runs stay without it
             rest = self._judge_ascii(flat, found, joined)
         judge = self.judge
         for k in rest:
@@ -1448,7 +1448,7 @@ def line_candidates(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, hel
     >>> line_candidates(data, starts, sizes, held)
     array([ True, False, False,  True])
     """
-    kernel = _candidates_kernel() if "numba" in sys.modules else None
+    kernel = _candidates_kernel() if _aot.compiled_ready() else None
     if kernel is not None:
         found: np.ndarray = kernel(
             data, starts, sizes, held, *_candidate_tables(), FLOATING_BIT, _PREFIX_COLUMN, SHORT_LINE
@@ -1487,7 +1487,7 @@ def line_leads(
     >>> maybe.tolist(), bool(leads[3] >> _PREFIX_COLUMN & 1)  # "read more:" may start a PREFIX_CUES
     ([True, False, True, True], True)
     """
-    kernel = _candidates_kernel() if "numba" in sys.modules else None
+    kernel = _candidates_kernel() if _aot.compiled_ready() else None
     if kernel is None:
         return line_candidates(data, starts, sizes, held), np.full(sizes.shape[0], -1, dtype=np.int64)
     found, leads = kernel(data, starts, sizes, held, *_candidate_tables(), FLOATING_BIT, _PREFIX_COLUMN, SHORT_LINE)
@@ -1515,6 +1515,9 @@ def _candidate_tables() -> tuple[Any, ...]:
 @functools.cache
 def _candidates_kernel() -> Any:
     """The compiled pass of line_candidates and line_leads, or None without numba (built once per process)."""
+    ahead = _aot.kernel("rules", "_candidates_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:
@@ -1667,6 +1670,9 @@ _TRIGGER_TABLE = _trigger_table()
 @functools.cache
 def _trigger_kernel() -> Any:
     """The compiled pass of trigger_masks, or None without numba (built once per process)."""
+    ahead = _aot.kernel("rules", "_trigger_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:

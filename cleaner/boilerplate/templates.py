@@ -42,7 +42,6 @@ import posixpath
 import re
 import shutil
 import struct
-import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -54,6 +53,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from cleaner.atomic import atomic_file
+from cleaner.boilerplate import _aot
 from cleaner.boilerplate.text import STAGE, remove_spans
 from cleaner.cache import blake2b  # hashlib's own, without loading OpenSSL (~4 ms of a start)
 from cleaner.config import BoilerplateConfig
@@ -220,7 +220,7 @@ def line_keys(text: str) -> list[int | None]:
     if text.isascii():
         if _other_breaks(text):
             return [line_key(line) for line in text.splitlines()]
-        kernel = _keys_kernel() if "numba" in sys.modules else None
+        kernel = _keys_kernel() if _aot.compiled_ready() else None
         if kernel is not None:  # once numba runs: the whole text in one compiled pass
             return list(_compiled_keys(kernel, [text])[0])
         spaced = text.lower().encode("ascii")
@@ -304,6 +304,9 @@ def _keys_kernel() -> Any:
     0.22 with the rounds written out. The string passes and a hashlib call per line were 0.3
     CPU-s of that dump's summaries.
     """
+    ahead = _aot.kernel("templates", "_keys_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:
@@ -600,7 +603,7 @@ class Templates:
         True
         """
         texts = [d.text for d in docs]
-        kernel = _keys_kernel() if "numba" in sys.modules else None
+        kernel = _keys_kernel() if _aot.compiled_ready() else None
         keys: list[tuple[int | None, ...] | None] = [None] * len(texts)
         if kernel is not None:
             ascii_ = [i for i, text in enumerate(texts) if text.isascii() and not _other_breaks(text)]

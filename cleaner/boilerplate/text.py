@@ -24,7 +24,6 @@ import functools
 import itertools
 import operator
 import re
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from cleaner.boilerplate import _aot
 from cleaner.boilerplate.model import TEXT_MODEL, TreeModel, bar_levels, bars_for, level_masks, packaged
 from cleaner.boilerplate.rules import JoinedLines, LineCues
 from cleaner.cache import compiled
@@ -638,7 +638,7 @@ def article_spans_many(pages: Sequence[tuple[list[Reason | None], UnitFacts]]) -
     (_spans_kernel) scores the runs of every page: the per-line loops of article_spans were a
     tenth of the text stage. The same spans, the same additions in the same order
     (tests/boilerplate/test_article_spans.py)."""
-    kernel = _spans_kernel() if "numba" in sys.modules and COMMENTS_WALL_COST is not None else None
+    kernel = _spans_kernel() if _aot.compiled_ready() and COMMENTS_WALL_COST is not None else None
     if kernel is None or not pages:
         return [article_spans([], verdicts, facts) for verdicts, facts in pages]
     kinds, words, lengths = _span_kinds(pages)
@@ -652,7 +652,7 @@ def _scored_spans(
     """article_spans_many of the pages ``scored`` of a batch (``verdicts`` and ``facts`` of all its
     pages), the kinds worked out on the batch's _FlatFacts where _judge_many has them: turning
     the facts' lists into arrays again cost half as much as the scan saved."""
-    kernel = _spans_kernel() if "numba" in sys.modules and COMMENTS_WALL_COST is not None else None
+    kernel = _spans_kernel() if _aot.compiled_ready() and COMMENTS_WALL_COST is not None else None
     if kernel is None or flat is None or not scored:
         return article_spans_many([(verdicts[k], facts[k]) for k in scored])
     units = flat.units
@@ -777,6 +777,9 @@ def _bytes_column(values: Any) -> np.ndarray:
 @functools.cache
 def _spans_kernel() -> Any:
     """The compiled scan of article_spans_many, or None without numba (loaded once per process)."""
+    ahead = _aot.kernel("text", "_spans_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:
@@ -1342,7 +1345,7 @@ def _byte_facts(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     input), one compiled pass over the bytes (_byte_facts_kernel: the batch's bytes were a
     dozen numpy passes, a tenth of the text stage); before, the numpy passes. The same counts.
     """
-    kernel = _byte_facts_kernel() if "numba" in sys.modules else None
+    kernel = _byte_facts_kernel() if _aot.compiled_ready() else None
     if kernel is not None:
         rows: np.ndarray = kernel(data, starts, _BYTE_CLASSES)
         return rows
@@ -1405,6 +1408,9 @@ def _date_tails(data: np.ndarray, starts: np.ndarray, last: np.ndarray) -> np.nd
 @functools.cache
 def _byte_facts_kernel() -> Any:
     """The compiled pass of _byte_facts, or None without numba (loaded once per process)."""
+    ahead = _aot.kernel("text", "_byte_facts_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:
@@ -1472,6 +1478,9 @@ def _byte_facts_kernel() -> Any:
 @functools.cache
 def _page_sums_kernel() -> Any:
     """The compiled running sums of _window_means, or None without numba (loaded once per process)."""
+    ahead = _aot.kernel("text", "_page_sums_kernel")  # compiled when cleaner was installed
+    if ahead is not None:
+        return ahead
     try:
         numba = import_numba()
     except ImportError:
@@ -1704,7 +1713,7 @@ def _window_means(
     one per page otherwise (a running sum of fractions rounds by where it starts): in one compiled
     loop once numba runs (_page_sums_kernel: the same additions in the same order as np.cumsum's),
     else a cumsum per page."""
-    kernel = None if whole or "numba" not in sys.modules else _page_sums_kernel()
+    kernel = None if whole or not _aot.compiled_ready() else _page_sums_kernel()
     if whole:
         sums = np.cumsum(values)
         sums -= np.repeat(sums[starts] - values[starts], lengths)

@@ -23,6 +23,7 @@ from cleaner.dedup.cluster import (
     jaccard,
     resolve_arrays,
     smallest_member,
+    sorted_hashes,
 )
 from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
@@ -281,6 +282,20 @@ def test_argsort_hashes_is_numpy_s_stable_argsort() -> None:
             in_slice = values >> np.uint64(shared_bits) | np.uint64(5 << (64 - 3))
             expected = np.argsort(in_slice, kind="stable")
             assert np.array_equal(argsort_hashes(in_slice, shared_bits), expected)
+
+
+@pytest.mark.parametrize("shared_bits", [0, 4])
+def test_argsort_hashes_orders_hashes_that_differ_only_in_their_lowest_bits(shared_bits: int) -> None:
+    # The packed sort puts each value's index in its lowest bits (13 of them for 5,000 values):
+    # distinct values that differ only there come out in index order, not value order, and the
+    # sort must notice and give the stable order all the same (and the values in it).
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**60, 50, dtype=np.uint64) | np.uint64(5 << 60)  # the top 4 bits shared
+    values = rng.choice(base, 5_000) ^ rng.integers(0, 1 << 12, 5_000, dtype=np.uint64)
+    expected = np.argsort(values, kind="stable")
+    order, ordered = sorted_hashes(values, shared_bits)
+    assert np.array_equal(order, expected) and np.array_equal(ordered, values[expected])
+    assert np.array_equal(argsort_hashes(values, shared_bits), expected)
 
 
 @pytest.mark.parametrize("high", [1_000, 1 << 40, -1])  # packed keys; past 32 bits, negative: lexsort

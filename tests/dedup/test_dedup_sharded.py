@@ -393,17 +393,14 @@ def test_a_passage_without_shingles_past_the_last_position_owns_none() -> None:
 
 
 @pytest.mark.parametrize("use_numba", [False, True] if _kernels.numba_available() else [False])
-@pytest.mark.parametrize("buckets", [20, 2])
 def test_owner_positions_name_each_shingle_s_first_rank_whatever_the_slices(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buckets: int, use_numba: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_numba: bool
 ) -> None:
     # The run's one shard files the owner of every shingle position (its sets as they came:
     # repeats within a document, an empty document, an empty part), across 8 slices of the hash
-    # space (numba: 16, taken in 3 passes), sifted (20-bit buckets) or sorted whole (2-bit
-    # buckets keep most of a slice): each position names the first rank holding its hash, and
-    # the count is the table's.
+    # space (numba: 16, taken in 3 passes), each sorted whole: each position names the first
+    # rank holding its hash, and the count is the table's.
     monkeypatch.setattr(sharded, "OWNER_SLICE", 100)
-    monkeypatch.setattr(sharded, "REPEAT_BUCKET_BITS", buckets)
     if use_numba:  # the kernels' own slices and passes (runs of slices)
         from cleaner.dedup import _owners
 

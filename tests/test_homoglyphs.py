@@ -12,12 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner.homoglyphs
+from cleaner.dedup import shingles
 from cleaner.homoglyphs import (
     LATIN_TO_CYRILLIC,
     LATIN_TO_GREEK,
     LOOKALIKE_TO_LATIN,
     find_lookalike_repairs,
     letter_script,
+    may_hold_lookalikes,
     repair_lookalikes,
 )
 
@@ -142,6 +144,16 @@ def test_ascii_and_latin_only_text_is_returned_as_is() -> None:
     text = "Na\N{LATIN SMALL LETTER I WITH DIAERESIS}ve caf\N{LATIN SMALL LETTER E WITH ACUTE} text"
     assert repair_lookalikes(text) == (text, 0)
     assert repair_lookalikes("plain") == ("plain", 0)
+
+
+def test_no_character_below_the_dedup_key_s_bound_holds_a_lookalike() -> None:
+    # The dedup key leaves a text wholly below shingles._FIRST_LOOKALIKE as it is, without
+    # importing this module: none of those characters may be one it repairs, and the bound is
+    # the first that may be.
+    below = "".join(map(chr, range(0x80, ord(shingles._FIRST_LOOKALIKE))))
+    assert not may_hold_lookalikes(below)
+    assert may_hold_lookalikes(shingles._FIRST_LOOKALIKE)
+    assert shingles.repair(below) == below and shingles.repairs_nothing(below)
 
 
 def test_accented_latin_word_with_a_cyrillic_letter() -> None:

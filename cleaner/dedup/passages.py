@@ -136,10 +136,14 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     # Words as str.split() sees them: runs of non-whitespace; word k starts at starts[k] and
     # ends at ends[k]. Whitespace padded at both ends, so the runs' edges alternate start, end:
     # one pass finds both.
-    # (An ASCII chunk's mask by bytes.translate, as the shingle kernel makes its word mask, left
-    # this split's time as it was: measured on the Reuters bench.)
+    # An ASCII chunk's mask by bytes.translate: 74 against 169 us for np.take (which widens the
+    # code points to 64-bit indices first) a batch of the Reuters bench; with the closers below,
+    # the bench's split took 118 -> 102 ms (alternated, in process).
     space = np.ones(cps.size + 2, dtype=np.bool_)
-    np.take(_space_table(), cps, out=space[1:-1])  # faster than indexing with the array
+    if cps.dtype == np.uint8:
+        space[1:-1] = np.frombuffer(cps.tobytes().translate(_ASCII_SPACE), dtype=np.bool_)
+    else:
+        np.take(_space_table(), cps, out=space[1:-1])  # faster than indexing with the array
     space[text_ends[:-1] + 1] = True  # the separators
     edges = np.flatnonzero(space[1:] != space[:-1])
     starts, ends = edges[0::2], edges[1::2]
@@ -157,7 +161,10 @@ def _split_chunk(texts: Sequence[str]) -> tuple[I64, I64]:
     # Sentence windows, all paragraphs at once: a window closes at the first sentence end
     # (a word ending in . ! or ?) at least WINDOW_WORDS - 1 words past its first word, or at the
     # paragraph's last word; a paragraph of up to WINDOW_WORDS words is one window.
-    is_closer = _SENTENCE_PUNCT[np.minimum(cps[ends - 1], 0x7F)]
+    last_chars = cps[ends - 1]
+    # Three comparisons: a lookup in a table of the ASCII code points took 2.7x as long (numpy
+    # widens the indices to 64 bits first): 121 against 44 us a batch of the Reuters bench.
+    is_closer = (last_chars == ord(".")) | (last_chars == ord("!")) | (last_chars == ord("?"))
     is_closer[word_last] = True
     closers = np.flatnonzero(is_closer)
     para, win_first, win_last = [], [], []
@@ -253,11 +260,9 @@ def _next_at(positions: I64, first: I64, default: int) -> I64:
     return out
 
 
-_SENTENCE_PUNCT = np.zeros(0x80, dtype=np.bool_)
-_SENTENCE_PUNCT[[ord(c) for c in ".!?"]] = True
-
-
 _SPACE: npt.NDArray[np.bool_] | None = None
+# str.isspace of each ASCII character, as a bytes.translate table (1 for whitespace).
+_ASCII_SPACE = bytes(chr(c).isspace() for c in range(256))
 
 
 def _space_table() -> npt.NDArray[np.bool_]:

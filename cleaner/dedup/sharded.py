@@ -1281,22 +1281,29 @@ def _filed_chunk_passages(
 ) -> list[tuple[str, PassageFlag]]:
     """:func:`_chunk_passages` where each shingle position's owner was filed (``filed``, by
     position in the shard) and there is no index: a passage's shingles owned by earlier
-    documents are the difference of a running count over the chunk's positions at its two
-    ends (a passage is a run of its document's positions), and only the passages the prefilter
-    keeps (about 5% of the 30 MB text dump's positions) have their hashes and owners gathered,
-    not every position's. The same flags."""
+    documents are a sum over its run of the chunk's positions (a passage is a run of its
+    document's positions), and only the passages the prefilter keeps (about 5% of the 30 MB
+    text dump's positions) have their hashes and owners gathered, not every position's. The
+    same flags."""
     batch, first_rank = chunk.batch, chunk.first_rank
     doc_offsets, table = batch.offsets, batch.passages
     sizes = table[:, 3]
     firsts = doc_offsets[passage_doc] + table[:, 2]  # each passage's first position in the chunk
-    own = np.repeat(np.arange(first_rank, first_rank + len(batch.keys)), np.diff(doc_offsets))
+    own = np.repeat(np.arange(first_rank, first_rank + len(batch.keys), dtype=filed.dtype), np.diff(doc_offsets))
     owners = filed[chunk.first_shingle : chunk.first_shingle + own.size]
-    running = np.zeros(own.size + 1, dtype=np.int64)
-    np.cumsum(owners < own, out=running[1:])
-    # A passage without shingles may start past the chunk's last position (a short last passage
-    # of the last document): both its ends read the count at the chunk's end, so it owns none.
-    owned = running[np.minimum(firsts + sizes, own.size)] - running[np.minimum(firsts, own.size)]
-    del own, running
+    # Whether each position is owned by an earlier document, summed over each passage's run
+    # (its first position, then its end: reduceat sums each such pair's run): a running count
+    # over every position took 2.5x as long (0.74 against 0.31 ms for a chunk of 290 K positions
+    # and 7,000 passages, as the Reuters bench's). One more position, never owned, so that every
+    # index is one of the array's; a passage without shingles (which may start past the chunk's
+    # last position: a short last passage of the last document) is never kept, whatever
+    # reduceat gives for it.
+    earlier = np.zeros(own.size + 1, dtype=np.uint8)
+    np.less(owners, own, out=earlier[:-1].view(np.bool_))
+    del own
+    bounds = np.minimum(np.stack([firsts, firsts + sizes], axis=1).reshape(-1), owners.size)
+    owned = np.add.reduceat(earlier, bounds, dtype=np.int64)[0::2]
+    del earlier
     keep = (sizes > 0) & (owned >= PREFILTER_SLACK * threshold * sizes)
     if chunk.skip:
         keep &= ~np.isin(passage_doc, chunk.skip)

@@ -140,12 +140,16 @@ def test_the_batch_split_on_long_paragraphs_and_tails(
 
 
 @pytest.mark.parametrize("compiled", _PATHS)
-def test_the_batch_split_on_many_random_texts(monkeypatch: pytest.MonkeyPatch, compiled: bool) -> None:
+@pytest.mark.parametrize("ascii_only", [False, True])  # True: an ASCII chunk, whose whitespace is found by bytes
+def test_the_batch_split_on_many_random_texts(
+    monkeypatch: pytest.MonkeyPatch, compiled: bool, ascii_only: bool
+) -> None:
     """Long texts of words, sentence ends and every kind of break, many in one chunk."""
     _use_path(monkeypatch, compiled)
     rng = random.Random(5)
     words = ["w ", "word. ", "q? ", "x!\n", "a", "b."]
-    texts = ["".join(rng.choice(_PIECES + words * 3) for _ in range(rng.randrange(400))) for _ in range(300)]
+    pieces = [piece for piece in _PIECES if piece.isascii() or not ascii_only]
+    texts = ["".join(rng.choice(pieces + words * 3) for _ in range(rng.randrange(400))) for _ in range(300)]
     text_of, spans = split_passages_batch(texts)
     got: list[list[tuple[int, int]]] = [[] for _ in texts]
     for t, (s, e) in zip(text_of.tolist(), spans.tolist(), strict=True):

@@ -185,22 +185,23 @@ class Shingler:
         passage windows)."""
         if keys is None:
             keys = self.keys(texts)
+        total = sum(map(len, keys)) + len(keys)
+        if keys and total <= _CHUNK_CHARS:
+            # A batch within one chunk (a runner's) is taken whole, not walked over a key at a
+            # time (0.02 CPU-s of the Reuters bench), and the kernel's arrays are its own (not
+            # copied into new ones: their fresh pages cost a few ms over the bench).
+            return self._hash_keys(keys, words, joined)
         parts: list[U64] = []
         bound_parts: list[I64] = []
         offsets = [np.zeros(1, dtype=np.int64)]
         token_offsets = [np.zeros(1, dtype=np.int64)]
         base = token_base = char_base = 0
-        total = sum(map(len, keys)) + len(keys)
         start = 0
         while start < len(keys):
             # Chunks of about _CHUNK_CHARS keep every temporary array in cache: one 17 MB
             # batch runs 3x slower than the same text in 1 MB chunks (re-check with
-            # benchmarks/bench_dedup.py when changing it). A batch within one chunk (a
-            # runner's) is taken whole, not walked over a key at a time (0.02 CPU-s of the
-            # Reuters bench).
+            # benchmarks/bench_dedup.py when changing it).
             end, size = start, 0
-            if start == 0 and total <= _CHUNK_CHARS:
-                end, size = len(keys), total
             while end < len(keys) and (end == start or size + len(keys[end]) <= _CHUNK_CHARS):
                 size += len(keys[end]) + 1
                 end += 1
@@ -255,7 +256,7 @@ class Shingler:
         if cps.size > _CHUNK_CHARS:
             return cps.astype(np.uint32)
         buffer: npt.NDArray[np.uint32] | None = getattr(self._scratch, "cps", None)
-        if buffer is None:
+        if buffer is None or buffer.size < cps.size:
             buffer = self._scratch.cps = np.empty(_CHUNK_CHARS, dtype=np.uint32)
         wide = buffer[: cps.size]
         wide[...] = cps

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from cleaner.config import LimitsConfig
 from cleaner.formats import jsonl
+from cleaner.formats.base import Format, InputFile, Shard
 from cleaner.formats.jsonl import _loads, jsonl_line, parse_record
 from cleaner.record import Document, json_line
 from cleaner.report import plain_float
@@ -171,4 +172,30 @@ def test_plain_records_read_as_the_checked_path_reads_them(value: dict[str, obje
     fast = parse_record(line, "a.jsonl", 3, limits)
     with mock.patch.object(jsonl, "_plain_document", return_value=None):
         checked = parse_record(line, "a.jsonl", 3, limits)
+    assert repr(fast) == repr(checked)  # every field (repr: NaN in the metadata counts as equal)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.fixed_dictionaries({"text": st.one_of(_texts, _values)}, optional={"id": _values, "n": _values}), max_size=4
+    ),
+    damage=st.lists(st.sampled_from(["", "cut", "long", "blank", "space", "null"]), min_size=4, max_size=4),
+)
+def test_a_files_records_read_as_the_checked_path_reads_them(
+    tmp_path_factory: pytest.TempPathFactory, values: list[dict[str, object]], damage: list[str]
+) -> None:
+    """The reader's shortcut for records of scalars (taken before parse_record) makes the
+    documents the checked path makes, for whole lines and damaged, blank or over-long ones."""
+    lines = []
+    for value, how in zip(values, damage, strict=False):
+        line = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        line = {"cut": line[: len(line) // 2], "long": line + b" " * 100, "space": b" " + line}.get(how, line)
+        lines += [b"", line] if how == "blank" else [b"null", line] if how == "null" else [line]
+    path = tmp_path_factory.mktemp("jsonl") / "a.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    shard, limits = Shard(0, InputFile(path, "a.jsonl", Format("jsonl"))), LimitsConfig(max_document_bytes=100)
+    fast = list(jsonl.read_jsonl(shard, limits))
+    with mock.patch.object(jsonl, "_plain_document", return_value=None):
+        checked = list(jsonl.read_jsonl(shard, limits))
     assert repr(fast) == repr(checked)  # every field (repr: NaN in the metadata counts as equal)

@@ -94,6 +94,9 @@ def _count_newlines(fh: BinaryIO, length: int) -> int:
 
 # --- reading ---------------------------------------------------------------------------------
 
+# What parse_record and _loads are given when the line was not read yet, or orjson refused it.
+_NOT_READ, _REFUSED = object(), object()
+
 
 def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
     """Yield one document per non-blank line of the shard; a damaged file ends with an error.
@@ -113,13 +116,26 @@ def read_jsonl(shard: Shard, limits: LimitsConfig) -> Iterator[Document]:
 
     def records(stream: LimitedReader, skip: int) -> Iterator[Document]:
         nonlocal line_no
+        rel, max_bytes = f.rel, limits.max_document_bytes
         with stream:
             for raw in stream:
                 line_no += 1
                 if skip:
                     skip -= 1
-                elif raw[0] == 0x7B or raw.strip():  # a record's "{" first: no strip needed to see it is not blank
-                    yield parse_record(raw, f.rel, line_no, limits, stream.last_length)
+                elif raw[0] == 0x7B and stream.last_length <= max_bytes:  # a record's "{" first: not blank
+                    # parse_record's shortcut taken here, its call left to the records the shortcut
+                    # does not read (handed what orjson made of the line): read_jsonl of the Reuters
+                    # bench's 20k lines 92.7 -> 85.2 ms (in process, medians of 4 alternated runs' best).
+                    try:
+                        obj = orjson.loads(raw)
+                    except orjson.JSONDecodeError:
+                        obj = _REFUSED
+                    doc = _plain_document(obj, rel, line_no) if type(obj) is dict else None
+                    if doc is None:
+                        doc = parse_record(raw, rel, line_no, limits, stream.last_length, obj)
+                    yield doc
+                elif raw[0] == 0x7B or raw.strip():  # an over-long record, or not a record's line
+                    yield parse_record(raw, rel, line_no, limits, stream.last_length)
 
     try:
         try:
@@ -162,13 +178,17 @@ def _open_lines(shard: Shard, limits: LimitsConfig, *, isal: bool = True) -> Lim
     return LimitedReader(fh, remaining, limits.max_decompressed_bytes, limits.max_document_bytes)
 
 
-def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, length: int | None = None) -> Document:
+def parse_record(
+    raw: bytes, rel: str, line_no: int, limits: LimitsConfig, length: int | None = None, parsed: Any = _NOT_READ
+) -> Document:
     """The document of one JSONL line (an error document when the line is not a usable record).
 
     ``length`` is the whole line's length when ``raw`` is only its start (a reader that does not
-    hold over-long lines). A lone surrogate escape (``"\\ud83d"``, half an emoji cut by a
-    truncating writer) cannot be written as UTF-8: it becomes U+FFFD, in the text, the id and the
-    metadata alike, recorded as a ``decode.lone_surrogate`` edit; the record is kept.
+    hold over-long lines); ``parsed`` what ``orjson.loads(raw)`` gave (``_REFUSED`` where it
+    refused the line) when the caller read it already. A lone surrogate escape (``"\\ud83d"``,
+    half an emoji cut by a truncating writer) cannot be written as UTF-8: it becomes U+FFFD, in
+    the text, the id and the metadata alike, recorded as a ``decode.lone_surrogate`` edit; the
+    record is kept.
     """
     source = Source(rel, line_no)
     length = len(raw) if length is None else length
@@ -180,16 +200,17 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
             f"line is {length:,} bytes, above limits.max_document_bytes={limits.max_document_bytes:,}; "
             "raise the limit or drop the record",
         )
+    if parsed is _NOT_READ:
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            parsed = _REFUSED
+        else:
+            plain = _plain_document(parsed, rel, line_no) if type(parsed) is dict else None
+            if plain is not None:
+                return plain
     try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        obj = _REFUSED
-    else:
-        plain = _plain_document(obj, source) if type(obj) is dict else None
-        if plain is not None:
-            return plain
-    try:
-        obj = _loads(raw, obj)
+        obj = _loads(raw, parsed)
     except (UnicodeDecodeError, ValueError) as exc:
         return error_document(
             f"{rel}:{line_no}", source, Reason.ERROR_FORMAT, f"line is not valid JSON ({exc}); fix or remove it"
@@ -239,7 +260,7 @@ def parse_record(raw: bytes, rel: str, line_no: int, limits: LimitsConfig, lengt
     )
 
 
-def _plain_document(obj: dict[str, Any], source: Source) -> Document | None:
+def _plain_document(obj: dict[str, Any], rel: str, line_no: int) -> Document | None:
     """The document of the common record, as orjson read it (``obj``, taken over as the
     metadata): an object of strings, numbers, booleans and nulls with a string text. It needs
     none of parse_record's checks (they were two fifths of reading a record on the Reuters
@@ -249,6 +270,7 @@ def _plain_document(obj: dict[str, Any], source: Source) -> Document | None:
     text = obj.get("text")
     if type(text) is not str or not _plain(obj):
         return None
+    source = Source(rel, line_no)
     raw_id = obj.get("id")
     doc_id = raw_id if type(raw_id) is str else str(raw_id) if type(raw_id) is int else str(source)
     fields = tuple(obj)
@@ -279,10 +301,6 @@ def _plain(obj: dict[str, Any]) -> bool:
         ):
             return False
     return True
-
-
-# What _loads is given when the line was not read yet, or orjson refused it.
-_NOT_READ, _REFUSED = object(), object()
 
 
 def _loads(raw: bytes, value: Any = _NOT_READ) -> Any:

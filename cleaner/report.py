@@ -173,6 +173,41 @@ def report_line(doc: Document, earlier: Sequence[Row] = (), signals: bytes | Non
     return dumps_record(record).encode("utf-8")
 
 
+def report_lines(docs: Iterable[Document]) -> bytes:
+    """``b"".join(map(report_line, docs))``, the kept documents nothing happened to (report_line's
+    template) written here: the bytes of their source's path once for the documents in a row
+    that share it (a shard's documents all do) and its line by ``%d``, where report_line calls
+    orjson for both and itself for each document (a dedup-only run on the Reuters bench, 20k
+    documents: 19.0 -> 16.0 ms, in process). tests/test_report.py checks the two give the same bytes.
+    """
+    lines: list[bytes] = []
+    path: object = None  # the path of the last document written here, and its bytes
+    path_bytes = b""
+    for doc in docs:
+        if (
+            doc.rejected is None
+            and not doc.drops
+            and not doc.edits
+            and doc.duplicate is None
+            and not doc.passages
+            and not doc.signals
+            and type(doc.chars_in) is int
+            and type(doc.source.line) is int
+        ):
+            source = doc.source
+            try:
+                if source.path is not path:
+                    path_bytes, path = orjson.dumps(source.path), source.path
+                line = _PLAIN_KEPT_AT % (orjson.dumps(doc.id), path_bytes, source.line, doc.chars_in, len(doc.text))
+            except TypeError:  # what orjson refuses: report_line decides
+                pass
+            else:
+                lines.append(escape_line_breakers(line))
+                continue
+        lines.append(report_line(doc))
+    return b"".join(lines)
+
+
 def signals_fragment(signals: Mapping[str, Any]) -> bytes | None:
     """The bytes report_line's orjson path writes for the signals of a document's record, its
     ``"lang":...,"lang_score":...,"signals":...`` (UTF-8, the line breakers not escaped yet), or
@@ -233,6 +268,8 @@ _PLAIN_KEPT = (
     b'"chars_out":%d,"drops":[],"edits":[],"cluster":null,"duplicate_of":null,"similarity":null,"passages":[],'
     b'"lang":null,"lang_score":null,"signals":null}\n'
 )
+# The same with the source's line an int written by %d (report_lines), as orjson writes it.
+_PLAIN_KEPT_AT = _PLAIN_KEPT.replace(b'"line":%b', b'"line":%d')
 
 
 def plain_float(value: object) -> bool:

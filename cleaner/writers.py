@@ -23,7 +23,7 @@ from cleaner.atomic import atomic_file
 from cleaner.formats.base import InputFile, display_path
 from cleaner.formats.table import output_rel
 from cleaner.record import Document
-from cleaner.report import Report, Row, report_line
+from cleaner.report import Report, Row, report_line, report_lines
 
 __all__ = ["ReportPart", "concatenate", "join_report", "output_collisions", "output_rel"]
 
@@ -98,12 +98,14 @@ class ReportPart:
             raise ValueError(f"{len(earlier)} documents' earlier drops for {len(docs)} documents")
         if signals is not None and len(signals) != len(docs):
             raise ValueError(f"{len(signals)} documents' signals for {len(docs)} documents")
+        if signals is not None:
+            lines = b"".join(map(report_line, docs, repeat(()) if earlier is None else earlier, signals))
+        elif earlier is not None:
+            lines = b"".join(map(report_line, docs, earlier))
+        else:
+            lines = report_lines(docs)
         try:
-            if signals is not None:
-                lines = map(report_line, docs, repeat(()) if earlier is None else earlier, signals)
-            else:
-                lines = map(report_line, docs) if earlier is None else map(report_line, docs, earlier)
-            self._fh.write(b"".join(lines))
+            self._fh.write(lines)
         except OSError as exc:  # a full disk: name the file
             raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         self.report.add_documents(docs, earlier)

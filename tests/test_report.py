@@ -21,6 +21,7 @@ from cleaner.report import (
     plain_float,
     plain_floats,
     report_line,
+    report_lines,
     signals_fragment,
 )
 
@@ -182,6 +183,27 @@ def test_report_line_of_a_document_nothing_happened_to(
             report_line(doc)
         return
     assert report_line(doc) == expected
+
+
+@st.composite
+def kept_documents(draw) -> Document:
+    """Documents nothing happened to, whose paths repeat from one to the next (report_lines keeps
+    the bytes of the last), with what orjson refuses: lone surrogates, big ints."""
+    path = draw(st.sampled_from(["a.jsonl", "b.jsonl", "c\u2028.jsonl", "\ud800"]))
+    line = draw(st.none() | st.integers(1, 9) | st.integers(2**63, 2**70))
+    return Document(id=draw(_texts), text=draw(_texts), source=Source(path, line), chars_in=draw(st.integers(0, 2**70)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(kept_documents(), report_documents()), max_size=6))
+def test_report_lines_are_each_documents_report_line(docs: list[Document]) -> None:
+    try:
+        expected = b"".join(map(report_line, docs))
+    except UnicodeEncodeError:  # a lone surrogate: the report cannot hold it either way
+        with pytest.raises(UnicodeEncodeError):
+            report_lines(docs)
+        return
+    assert report_lines(docs) == expected
 
 
 @settings(max_examples=300, deadline=None)

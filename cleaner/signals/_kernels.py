@@ -5,7 +5,9 @@ Written once, as plain functions marked :func:`kernel`; numba compiles them in
 bit for bit; their 64-bit arithmetic wraps, so call them under ``np.errstate(over="ignore")``).
 
 A document's text goes in once as an array of code points (``numpy.frombuffer`` of its UTF-32
-encoding); everything per word happens in these loops, never as a Python object per word. Word
+encoding, or of its bytes where it is ASCII: see ``quality.QualityMeasurer.measure_arrays``; the
+loops give the same values for either); everything per word happens in these loops, never as a
+Python object per word. Word
 identity is a 64-bit hash of the word's code points (exactly the same word, same hash; two different
 words share one with a chance of about 2**-64), so repeated n-grams are found without building strings.
 
@@ -56,6 +58,8 @@ def kernel(fn: F) -> F:
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
+# A text's code points: uint32, or uint8 for an ASCII text (numba compiles the loops for each).
+Codes = npt.NDArray[np.uint8] | npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -166,12 +170,12 @@ def _flag(cp: int, flags: U8) -> int:
 
 
 @kernel
-def _ends_word(cps: U32, flags: U8, i: int) -> bool:
+def _ends_word(cps: Codes, flags: U8, i: int) -> bool:
     return i >= cps.shape[0] or (_flag(int(cps[i]), flags) & (SPACE | NEWLINE | PUNCT)) != 0
 
 
 @kernel
-def _clitic(cps: U32, flags: U8, i: int) -> int:
+def _clitic(cps: Codes, flags: U8, i: int) -> int:
     """2 where an English "'s" starts at ``i``, 1 where "n't" does, else 0 (spaCy splits both off)."""
     n = cps.shape[0]
     c = int(cps[i])
@@ -189,7 +193,7 @@ def _mix(x: np.uint64) -> np.uint64:
 
 
 @kernel
-def _word_hash(cps: U32, flags: U8, lower: U32, start: int, first: int, end: int) -> tuple[np.uint64, np.uint64, int]:
+def _word_hash(cps: Codes, flags: U8, lower: U32, start: int, first: int, end: int) -> tuple[np.uint64, np.uint64, int]:
     """The hash, case-folded hash and kind of :func:`tokenize`'s word from ``start`` to ``end``
     (``start`` to ``first``: the hyphens attached to it), as its loop leaves them there."""
     h = np.uint64(0xCBF29CE484222325)
@@ -208,7 +212,7 @@ def _word_hash(cps: U32, flags: U8, lower: U32, start: int, first: int, end: int
 
 
 @kernel
-def tokenize(cps: U32, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
+def tokenize(cps: Codes, flags: U8, lower: U32) -> tuple[U64, U64, I64, U8]:
     """Tokens of a text: hash, case-folded hash, length in characters, kind bits (HAS_ALPHA, NON_SYMBOL)."""
     n = cps.shape[0]
     hashes = np.empty(n, dtype=np.uint64)
@@ -455,7 +459,7 @@ def _duplicates(hashes: U64, lengths: I64, count: int) -> tuple[int, int]:
 
 
 @kernel
-def _piece_hash(cps: U32, start: int, end: int) -> np.uint64:
+def _piece_hash(cps: Codes, start: int, end: int) -> np.uint64:
     h = np.uint64(0xCBF29CE484222325)
     for i in range(start, end):
         h = (h ^ np.uint64(cps[i])) * _FNV
@@ -463,7 +467,7 @@ def _piece_hash(cps: U32, start: int, end: int) -> np.uint64:
 
 
 @kernel
-def line_stats(cps: U32, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
+def line_stats(cps: Codes, flags: U8, short_line: int) -> npt.NDArray[np.int64]:
     """The line and paragraph counts of the Gopher and FineWeb rules, in one pass over the text.
 
     Lines are split at ``\\n`` only (the normalize stage turns every other line break into one).
@@ -691,7 +695,7 @@ def _count_signals(
 
 @kernel
 def doc_signals(
-    cps: U32,
+    cps: Codes,
     flags: U8,
     lower: U32,
     stop_table: U64,
@@ -747,7 +751,7 @@ def doc_signals(
 
 @kernel
 def docs_signals(
-    cps: U32,
+    cps: Codes,
     offsets: I64,
     flags: U8,
     lower: U32,

@@ -38,6 +38,8 @@ CHARS = st.sampled_from(
         "\N{NO-BREAK SPACE}",
     ]
 )
+# CHARS' ASCII ones: a batch of them goes to the compiled loops as bytes.
+ASCII_CHARS = st.sampled_from([*"abcXYZ019 \n\n\t.-',/:#_=*~!?", "\r", "\x00", "\x7f"])
 
 
 def _all(text: str, lang: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -296,9 +298,22 @@ def test_the_stored_character_tables_are_the_computed_ones() -> None:
 def test_the_compiled_batch_gives_each_texts_own_signals(texts: list[str], random: object) -> None:
     # Once compiled, measure_arrays measures a batch in one call (its texts' code points one after
     # another, each language's stop words once): each text's values are the ones it gets alone.
+    langs = [random.choice(["en", "ru", "de", "xx"]) for _ in texts]  # type: ignore[attr-defined]
+    _batch_measured_as_alone(texts, langs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(ASCII_CHARS, max_size=60), min_size=1, max_size=8))
+def test_an_ascii_batch_as_bytes_gives_its_code_points_signals(texts: list[str]) -> None:
+    # measure_arrays hands the compiled loops an ASCII batch as its bytes (uint8): each text's
+    # values are the ones its code points (uint32) get alone.
+    assert "".join(texts).isascii()
+    _batch_measured_as_alone(texts, ["en"] * len(texts))
+
+
+def _batch_measured_as_alone(texts: list[str], langs: list[str]) -> None:
     measurer = QualityMeasurer()
     measurer._compiled = compiled  # the compiled loops, whatever this process measured before
-    langs = [random.choice(["en", "ru", "de", "xx"]) for _ in texts]  # type: ignore[attr-defined]
     flags, lower = measurer.tables
     measurer.measure("warm", "en")  # fills the Gopher table
     gopher_table, gopher_used = measurer._stop_hashes["gopher"]

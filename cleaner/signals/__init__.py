@@ -23,6 +23,7 @@ With the default config nothing is dropped.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -65,14 +66,20 @@ class Signals:
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         stream = iter(docs)
-        # A batch of documents at a time: the numpy passes find their tokens together (measure_arrays).
-        while batch := _batch(stream):
-            langs = [self.detector.detect(doc.text) for doc in batch]
-            values = self.measurer.measure_arrays([doc.text for doc in batch], [lang for lang, _ in langs])
-            # The report's values of the whole batch rounded in one call (as each text's alone).
-            rounded = np.round(values, REPORT_DECIMALS).tolist()
-            for doc, (lang, score), measured, shown in zip(batch, langs, values, rounded, strict=True):
-                yield self._judge(doc, lang, score, measured, shown)
+        # The languages of a window of documents, then their signals a batch at a time (the numpy
+        # passes find a batch's tokens together: measure_arrays). CLD2 and the signals' loops each
+        # run longer between the other's: the dump's texts in calls of 256 documents, as the runner
+        # hands them, in process: 0.655 -> 0.633 CPU-s (medians of 11 alternated runs) against a
+        # batch's languages before its signals.
+        while window := list(itertools.islice(stream, WINDOW_DOCS)):
+            langs = [self.detector.detect(doc.text) for doc in window]
+            for start, end in _batches(window):
+                batch, found = window[start:end], langs[start:end]
+                values = self.measurer.measure_arrays([doc.text for doc in batch], [lang for lang, _ in found])
+                # The report's values of the whole batch rounded in one call (as each text's alone).
+                rounded = np.round(values, REPORT_DECIMALS).tolist()
+                for doc, (lang, score), measured, shown in zip(batch, found, values, rounded, strict=True):
+                    yield self._judge(doc, lang, score, measured, shown)
 
     def measure(self, text: str) -> dict[str, Any]:
         """``lang``, ``lang_score`` and every quality signal of ``text``, exact (not rounded)."""
@@ -136,18 +143,19 @@ class Signals:
 # dozen bytes of arrays per character of a batch).
 BATCH_DOCS = 64
 BATCH_CHARS = 1 << 18
+# Documents whose languages are detected before their batches are measured: the runner's batch
+# (cleaner.runners.core.BATCH_DOCS).
+WINDOW_DOCS = 256
 
 
-def _batch(stream: Iterator[Document]) -> list[Document]:
-    """The next documents of ``stream`` to measure together (empty at its end)."""
-    batch: list[Document] = []
-    chars = 0
-    for doc in stream:
-        batch.append(doc)
+def _batches(docs: list[Document]) -> Iterator[tuple[int, int]]:
+    """Where each batch of ``docs`` to measure together starts and ends."""
+    start = chars = 0
+    for end, doc in enumerate(docs, 1):
         chars += len(doc.text)
-        if len(batch) == BATCH_DOCS or chars >= BATCH_CHARS:
-            break
-    return batch
+        if end - start == BATCH_DOCS or chars >= BATCH_CHARS or end == len(docs):
+            yield start, end
+            start, chars = end, 0
 
 
 __all__ = ["SIGNALS", "LanguageDetector", "QualityMeasurer", "Signals"]

@@ -254,3 +254,16 @@ def test_the_stage_measures_in_batches_what_each_document_gets_alone() -> None:
     docs = [Document(id=str(i), text=text * (1 + i % 3)) for i, text in enumerate(texts * (BATCH_DOCS // 2))]
     stage = Signals()
     assert list(stage(docs)) == [stage.apply(doc) for doc in docs]
+
+
+def test_the_stage_gives_each_document_its_own_language_and_signals_past_a_window() -> None:
+    # The stage detects the languages of a window of documents, then measures its batches (the
+    # last one cut short by BATCH_CHARS here): every document still gets its own, in order.
+    from cleaner.record import Document
+    from cleaner.signals import BATCH_CHARS, WINDOW_DOCS, Signals
+
+    texts = ["Das Wetter ist heute schön und warm.", "The weather is lovely today.", "Привет, мир! " * 9, ""]
+    docs = [Document(id=str(i), text=texts[i % len(texts)]) for i in range(WINDOW_DOCS + 70)]
+    docs[WINDOW_DOCS - 3] = Document(id="long", text="Long text, one batch alone. " * (BATCH_CHARS // 20))
+    stage = Signals()
+    assert list(stage(docs)) == [stage.apply(doc) for doc in docs]

@@ -279,20 +279,25 @@ def _counts_made_ints(values: list[Any]) -> list[Any]:
 
 
 def with_language(lang: str, score: float, values: list[float]) -> dict[str, Any]:
-    """``{"lang": lang, "lang_score": score, **as_dict(values)}``, built as one dict from
-    ``values`` itself (the caller's list, not used again: its counts are made integers, and the
-    language put in front). As the merge of two dicts it took 5.5 us a document, 3.4 us as a dict
-    of the language updated with the signals, and 3.7 us against that one's 4.4 (a busier hour) so.
+    """``{"lang": lang, "lang_score": score, **as_dict(values)}``, built as a copy of a dict of
+    those keys with the values stored in it (``values`` is the caller's list, not used again: its
+    counts are made integers). The copy clones the keys' table, sized once, where ``dict(zip())``
+    grows it three times as the 27 keys go in: 13,148 documents' signals in 0.021 CPU-s against
+    0.027 (medians of nine runs alternated in one process). Earlier: as the merge of two dicts
+    it took 5.5 us a document, 3.4 us as a dict of the language updated with the signals, and 3.7
+    us against that one's 4.4 (a busier hour) as ``dict(zip())`` of the language and the values.
 
     >>> with_language("en", 0.99, [3.0] + [0.5] * 24)["words"]
     3
     """
-    row = _counts_made_ints(values)
-    row[:0] = (lang, score)
-    return dict(zip(_LANGUAGE_AND_SIGNALS, row, strict=True))
+    signals = _SIGNAL_KEYS.copy()
+    signals["lang"], signals["lang_score"] = lang, score
+    signals.update(zip(SIGNALS, _counts_made_ints(values), strict=True))
+    return signals
 
 
-_LANGUAGE_AND_SIGNALS = ("lang", "lang_score", *SIGNALS)
+# with_language's keys in order, each document's dict a copy of this one (never changed itself).
+_SIGNAL_KEYS: dict[str, Any] = dict.fromkeys(("lang", "lang_score", *SIGNALS))
 
 
 def sentence_count(line: str) -> int:

@@ -67,10 +67,11 @@ class Signals:
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         stream = iter(docs)
         # The languages of a window of documents, then their signals a batch at a time (the numpy
-        # passes find a batch's tokens together: measure_arrays). CLD2 and the signals' loops each
-        # run longer between the other's: the dump's texts in calls of 256 documents, as the runner
-        # hands them, in process: 0.655 -> 0.633 CPU-s (medians of 11 alternated runs) against a
-        # batch's languages before its signals.
+        # passes find a batch's tokens together: measure_arrays): CLD2 and the signals' loops
+        # take turns once a window, not once a batch (each, presumably, finds more of its own
+        # tables still in the caches). The dump's texts in calls of 256 documents, as the runner
+        # hands them, in process: 0.655 CPU-s with each batch's languages and then its signals,
+        # 0.633 so (medians of 11 runs alternated in one process).
         while window := list(itertools.islice(stream, WINDOW_DOCS)):
             langs = [self.detector.detect(doc.text) for doc in window]
             for start, end in _batches(window):

@@ -7,9 +7,9 @@ bit for bit; their 64-bit arithmetic wraps, so call them under ``np.errstate(ove
 A document's text goes in once as an array of code points (``numpy.frombuffer`` of its UTF-32
 encoding, or of its bytes where it is ASCII: see ``quality.QualityMeasurer.measure_arrays``; the
 loops give the same values for either); everything per word happens in these loops, never as a
-Python object per word. Word
-identity is a 64-bit hash of the word's code points (exactly the same word, same hash; two different
-words share one with a chance of about 2**-64), so repeated n-grams are found without building strings.
+Python object per word. Word identity is a 64-bit hash of the word's code points (exactly the same
+word, same hash; two different words share one with a chance of about 2**-64), so repeated n-grams
+are found without building strings.
 
 Tokens follow the usual split of word tokenizers (spaCy's, which datatrove's Gopher filters use for
 English) closely enough for the Gopher measures: a run of letters, digits and marks is a word, and

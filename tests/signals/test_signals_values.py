@@ -257,8 +257,9 @@ def test_the_stage_measures_in_batches_what_each_document_gets_alone() -> None:
 
 
 def test_the_stage_gives_each_document_its_own_language_and_signals_past_a_window() -> None:
-    # The stage detects the languages of a window of documents, then measures its batches (the
-    # last one cut short by BATCH_CHARS here): every document still gets its own, in order.
+    # The stage detects the languages of a window of documents, then measures its batches (one
+    # of them cut short by the long document's characters, BATCH_CHARS, here): every document
+    # still gets its own language and signals, in order, in the window and past it.
     from cleaner.record import Document
     from cleaner.signals import BATCH_CHARS, WINDOW_DOCS, Signals
 

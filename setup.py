@@ -1,4 +1,4 @@
-"""Builds the compiled kernels ahead of time (``cleaner/dedup/_aot.py``, ``cleaner/boilerplate/_aot.py``):
+"""Builds the compiled kernels ahead of time (each ``_aot.py`` of ``SPECS``):
 the project's metadata is in pyproject.toml; this file only adds the extension modules.
 
 numba.pycc compiles the kernels' own source (the functions numba compiles just in time at run
@@ -22,7 +22,7 @@ from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
 # The packages' specifications of what to compile (PACKAGE, SOURCES, EXPORTS).
-SPECS = ("cleaner.dedup._aot", "cleaner.boilerplate._aot")
+SPECS = ("cleaner.dedup._aot", "cleaner.boilerplate._aot", "cleaner.signals._aot")
 
 
 def _module(name: str) -> Any:

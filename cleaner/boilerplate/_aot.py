@@ -20,7 +20,7 @@ from cleaner.jit import AheadOfTime, ahead_of_time_kernels
 
 PACKAGE = "cleaner.boilerplate"
 # The files the kernels' code and constants come from: their modules and every module of cleaner
-# those import (tests/boilerplate/test_boilerplate_aot.py checks the list against the imports).
+# those import (tests/test_aot.py checks the list against the imports).
 SOURCES = (
     "model.py",
     "rules.py",

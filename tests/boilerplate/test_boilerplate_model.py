@@ -321,7 +321,7 @@ print(first, second, "numba" in sys.modules, same, bool(before.any()), bool((~be
 """
     repo = Path(__file__).resolve().parents[2]
     # CLEANER_AOT=0: numba's walk, which a process starts past its budget (the walks compiled ahead
-    # of time run from the first row: tests/boilerplate/test_boilerplate_aot.py).
+    # of time run from the first row: tests/test_aot.py).
     env = {**os.environ, "PYTHONPATH": str(repo), "CLEANER_AOT": "0"}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=repo)
     assert done.stdout.split() == ["False", "False", "True", "True", "True", "True"], done.stdout + done.stderr

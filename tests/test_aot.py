@@ -1,6 +1,7 @@
-"""The boilerplate stage's kernels compiled ahead of time (setup.py, ``cleaner.boilerplate._aot``):
-built by the install, found only for the sources installed, and the same outputs and reports as
-numba's kernels and the numpy twins, end to end."""
+"""The boilerplate and signals stages' kernels compiled ahead of time (setup.py, each package's
+``_aot``): built by the install, found only for the sources installed, and the same outputs and
+reports as numba's kernels and the numpy twins, end to end (the dedup kernels' own checks:
+tests/dedup/test_aot_kernels.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cleaner import jit
 from cleaner.boilerplate import _aot
+from cleaner.signals import _aot as signals_aot
 from tests.helpers import SEEDS, write_jsonl
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PAGES = REPO / "tests" / "data" / "scrapinghub"
 EXPECTED = os.environ.get(jit.AOT_ENV, "1") != "0" and jit.aot_cpu_ok()
 
@@ -35,9 +38,10 @@ call = jit.AheadOfTime.__call__
 def counted(self, *args):
     before = [a.copy() if hasattr(a, "copy") else a for a in args]  # as given: a kernel may write one
     result = call(self, *args)
-    if id(self) not in ran or len(calls) < 40:
-        calls.append((id(self), before, result))
-    ran.add(id(self))
+    export = self.overloads[0][0].__name__  # the extension's function names the kernel
+    if export not in ran or len(calls) < 40:
+        calls.append((export, before, result))
+    ran.add(export)
     return result
 jit.AheadOfTime.__call__ = counted
 sys.argv = ["cleaner", "clean", {inputs!r}, "-o", {out!r}, "--jobs", "1", "-q"]
@@ -51,10 +55,11 @@ for path in sorted([*out.rglob("*"), out.with_name(out.name + ".report.jsonl")])
     if path.is_file():
         digest.update(path.name.encode() + b"\\0" + path.read_bytes())
 from cleaner.boilerplate import _aot
-kernels = _aot._kernels() or {{}}
-names = {{id(v): k for k, v in kernels.items()}}
-Path({calls!r}).write_bytes(pickle.dumps([(names[k], args, result) for k, args, result in calls]))
-print(json.dumps({{"digest": digest.hexdigest(), "ran": sorted(k for k, v in kernels.items() if id(v) in ran)}}))
+from cleaner.signals import _aot as signals_aot
+specs = (_aot, signals_aot)
+names = {{name: module + "." + attribute for spec in specs for name, (module, attribute, _) in spec.EXPORTS.items()}}
+Path({calls!r}).write_bytes(pickle.dumps([(names[export], args, result) for export, args, result in calls]))
+print(json.dumps({{"digest": digest.hexdigest(), "ran": sorted({{names[export] for export in ran}})}}))
 """
 # numba's kernel (CLEANER_AOT=0) on each recorded call's arguments: the same results, bit for bit.
 _CHECK = """
@@ -66,8 +71,11 @@ def same(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
 checked = set()
 for name, args, result in pickle.loads(open({calls!r}, "rb").read()):
-    module, maker = name.split(".")
-    kernel = getattr(importlib.import_module("cleaner.boilerplate." + module), maker)()
+    module, attribute = name.split(".")
+    package = "cleaner.signals." if module == "_numba_kernels" else "cleaner.boilerplate."
+    kernel = getattr(importlib.import_module(package + module), attribute)
+    if not hasattr(kernel, "py_func"):  # the function that makes it
+        kernel = kernel()
     assert hasattr(kernel, "py_func"), name  # numba's
     assert same(result, kernel(*args)), name
     checked.add(name)
@@ -79,27 +87,29 @@ def test_the_install_built_them() -> None:
     # CI installs from a clean clone: setup.py must have compiled them for this machine. An
     # editable install whose sources changed since must be built again (pip install -e .).
     assert _aot.ready() == EXPECTED, "rebuild the extension: pip install -e ."
+    assert (signals_aot.kernels() is not None) == EXPECTED, "rebuild the extension: pip install -e ."
 
 
-def test_the_sources_hold_every_module_the_kernels_modules_import() -> None:
+@pytest.mark.parametrize("spec", [_aot, signals_aot], ids=["boilerplate", "signals"])
+def test_the_sources_hold_every_module_the_kernels_modules_import(spec: Any) -> None:
     # The extension's digest covers SOURCES: a constant a kernel reads from a module not listed
     # there could change while an extension built before is still found.
     script = f"""
 import importlib, sys, types
-for package in ("cleaner", "cleaner.boilerplate"):
+for package in ("cleaner", {spec.PACKAGE!r}):
     stub = types.ModuleType(package)
     stub.__file__ = None
     stub.__path__ = [{str(REPO)!r} + "/" + package.replace(".", "/")]
     sys.modules[package] = stub
-for name in {sorted({module for module, _, _ in _aot.EXPORTS.values()})!r}:
-    importlib.import_module("cleaner.boilerplate." + name)
+for name in {sorted({module for module, _, _ in spec.EXPORTS.values()})!r}:
+    importlib.import_module({spec.PACKAGE!r} + "." + name)
 print("\\n".join(m.__file__ for name, m in sys.modules.items() if name.startswith("cleaner.") and m.__file__))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
     imported = {Path(line).resolve() for line in done.stdout.split()}
-    listed = {(Path(_aot.__file__).parent / source).resolve() for source in _aot.SOURCES}
-    assert imported - {Path(_aot.__file__).resolve()} <= listed
-    assert len(imported) > 5
+    listed = {(Path(spec.__file__).parent / source).resolve() for source in spec.SOURCES}
+    assert imported - {Path(spec.__file__).resolve()} <= listed
+    assert len(imported) >= 3
 
 
 def _inputs(folder: Path) -> Path:
@@ -137,10 +147,13 @@ def test_the_same_outputs_and_report_with_each_kind_of_kernel(tmp_path: Path) ->
     numba = _run(inputs, tmp_path / "numba" / "out", numba=True, ahead=False)
     numpy = _run(inputs, tmp_path / "numpy" / "out", numba=False, ahead=False)
     assert ahead["digest"] == numba["digest"] == numpy["digest"]
-    assert ahead["ran"] == sorted({f"{module}.{maker}" for module, maker, _ in _aot.EXPORTS.values()})  # all of them
+    kernels = {
+        f"{module}.{attribute}" for spec in (_aot, signals_aot) for module, attribute, _ in spec.EXPORTS.values()
+    }
+    assert ahead["ran"] == sorted(kernels)  # every kernel compiled ahead of time ran
     assert numba["ran"] == numpy["ran"] == []
     env = {**os.environ, "PYTHONPATH": str(REPO), jit.AOT_ENV: "0"}
     script = _CHECK.format(calls=str(tmp_path / "ahead" / "calls.pickle"))
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [str(len(_aot.EXPORTS))]  # each kernel's calls, numba's results
+    assert done.stdout.split() == [str(len(kernels))]  # each kernel's calls, numba's results

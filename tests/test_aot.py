@@ -17,6 +17,7 @@ import pytest
 
 from cleaner import jit
 from cleaner.boilerplate import _aot
+from cleaner.dedup import _aot as dedup_aot
 from cleaner.signals import _aot as signals_aot
 from tests.helpers import SEEDS, write_jsonl
 
@@ -90,7 +91,7 @@ def test_the_install_built_them() -> None:
     assert (signals_aot.kernels() is not None) == EXPECTED, "rebuild the extension: pip install -e ."
 
 
-@pytest.mark.parametrize("spec", [_aot, signals_aot], ids=["boilerplate", "signals"])
+@pytest.mark.parametrize("spec", [_aot, signals_aot, dedup_aot], ids=["boilerplate", "signals", "dedup"])
 def test_the_sources_hold_every_module_the_kernels_modules_import(spec: Any) -> None:
     # The extension's digest covers SOURCES: a constant a kernel reads from a module not listed
     # there could change while an extension built before is still found.
@@ -108,7 +109,7 @@ print("\\n".join(m.__file__ for name, m in sys.modules.items() if name.startswit
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
     imported = {Path(line).resolve() for line in done.stdout.split()}
     listed = {(Path(spec.__file__).parent / source).resolve() for source in spec.SOURCES}
-    assert imported - {Path(spec.__file__).resolve()} <= listed
+    assert imported <= listed and Path(spec.__file__).resolve() in listed  # and the exports
     assert len(imported) >= 3
 
 

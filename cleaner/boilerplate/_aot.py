@@ -19,8 +19,8 @@ from typing import Any
 from cleaner.jit import AheadOfTime, ahead_of_time_kernels
 
 PACKAGE = "cleaner.boilerplate"
-# The files the kernels' code and constants come from: their modules and every module of cleaner
-# those import (tests/test_aot.py checks the list against the imports).
+# The files the extension is made from: the kernels' modules and every module of cleaner those
+# import, and this one (tests/test_aot.py checks the list against the imports).
 SOURCES = (
     "model.py",
     "rules.py",
@@ -33,6 +33,7 @@ SOURCES = (
     "../jit.py",
     "../record.py",
     "../stage.py",
+    "_aot.py",  # this one: the exports
 )
 _A = "[::1]"  # a contiguous array
 _M = "[:, ::1]"  # a C-contiguous matrix

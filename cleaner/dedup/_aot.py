@@ -28,8 +28,9 @@ from cleaner.dedup._hashing import _np_fmix64
 from cleaner.jit import compiled_ahead
 
 PACKAGE = "cleaner.dedup"
-# The files whose code the extension holds (the kernels and the constants they read).
-SOURCES = ("_numba_kernels.py", "_passage_kernels.py", "_hashing.py")
+# The files the extension is made from: the kernels' modules and every module of cleaner those
+# import (tests/test_aot.py checks the list against the imports), and this one (its exports).
+SOURCES = ("_numba_kernels.py", "_passage_kernels.py", "_hashing.py", "_owners.py", "../jit.py", "_aot.py")
 # Exported name: (module, function, numba signature). Each dtype the callers pass gets its own
 # export (owner ranks and places are 32-bit below 2**31 of them, else 64-bit; passage code points
 # 8-bit for an ASCII chunk, else 32-bit), as numba's dispatcher compiles one per type it meets.
@@ -81,6 +82,8 @@ def _namespace(ext: ModuleType) -> SimpleNamespace:
     u4, u8, i8, b1 = np.uint32, np.uint64, np.int64, np.bool_
 
     def shingle_hashes(cps: Any, table: Any, text_starts: Any, ngram: int) -> Any:
+        # 32-bit code points only, as numba's (Shingler._wide widens an ASCII chunk's bytes): the
+        # kernel's arithmetic on 8-bit ones types some indices as float64 and does not compile.
         return ext.shingle_hashes(_arg(cps, u4), _arg(table, b1), _arg(text_starts, i8), int(ngram))
 
     def minhash(hashes: Any, offsets: Any, a: Any, b: Any) -> Any:
@@ -123,5 +126,5 @@ def _namespace(ext: ModuleType) -> SimpleNamespace:
 @functools.cache
 def load() -> SimpleNamespace | None:
     """The kernels compiled ahead of time, or None where there is no extension for these sources."""
-    ext = compiled_ahead(PACKAGE, [Path(__file__).with_name(name) for name in SOURCES])
+    ext = compiled_ahead(PACKAGE, [Path(__file__).parent / name for name in SOURCES])
     return None if ext is None else _namespace(ext)

@@ -18,7 +18,7 @@ from cleaner.jit import ahead_of_time_kernels
 PACKAGE = "cleaner.signals"
 # The files the loops' code and constants come from: their modules and every module of cleaner
 # those import (tests/test_aot.py checks the list against the imports).
-SOURCES = ("_numba_kernels.py", "_kernels.py", "../jit.py")
+SOURCES = ("_numba_kernels.py", "_kernels.py", "../jit.py", "_aot.py")  # _aot.py: this one, the exports
 _A = "[::1]"  # a contiguous array
 _TABLES = f"u1{_A}, u4{_A}"  # the character flags and lower-case tables
 _STOPS = f"u8{_A}, b1{_A}"  # a stop-word hash table and its used slots

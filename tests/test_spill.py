@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,12 +18,14 @@ from cleaner.report import Report
 from cleaner.runners.core import (
     _DOC_FIELDS,
     _SET_ASIDE_AT,
+    SpilledSummaries,
     _earlier_drops,
     _for_report,
     _Layers,
     _spill_rows,
     _unspill_rows,
     aside_columns,
+    dump_summaries,
     pack_summaries,
     unpack_summaries,
 )
@@ -234,3 +237,36 @@ def test_summaries_of_mixed_or_plain_types_spill_as_rows() -> None:
     edits = [("a", Edit("x", 1, ("one",))), ("b", Edit("y", 2))]
     assert unpack_summaries(pickle.loads(pickle.dumps(pack_summaries(edits)))) == edits
     assert unpack_summaries(pack_summaries([])) == []
+
+
+def test_spilled_summaries_say_where_their_arrays_lie_and_may_leave_them_unread(tmp_path: Path) -> None:
+    # run_task spills a batch of columns with its joined arrays' bytes after its pickle
+    # (dump_summaries): read back whole they are the summaries; a reader may leave a field's
+    # arrays unread and read them later where summary_columns_at says they lie. Batches pickled
+    # whole (rows of mixed kinds, or by an older writer) read as they did, with no offsets.
+    stage = Dedup(DedupConfig())
+    stage.setup()
+    texts = ["one two three four five six seven", "", "eight nine ten eleven twelve thirteen\n\nand a second one here"]
+    docs = [Document(id=f"d{i}", text=t, source=Source("a.jsonl", i + 1)) for i, t in enumerate(texts)]
+    _, keyed = summarize(docs, stage, Report())
+    items = list(keyed)
+    path = tmp_path / "s.pkl"
+    with open(path, "wb") as fh:
+        dump_summaries(pack_summaries(keyed), fh)
+        pickle.dump(pack_summaries(items[:2]), fh, protocol=pickle.HIGHEST_PROTOCOL)  # an older writer's
+    spilled = SpilledSummaries(path, 5)
+    assert [(k, _summary_fields(s)) for k, s in spilled] == [(k, _summary_fields(s)) for k, s in items + items[:2]]
+    (keys, fields, at), (_, plain, none) = spilled.summary_columns_at(skip=("shingles",))
+    assert keys == [k for k, _ in items] and none == {} and plain["shingles"][0] is not None
+    assert sorted(at) == ["passages", "shingles", "signature"]
+    unread, lengths = fields["shingles"]
+    assert unread is None and lengths.tolist() == [s.shingles.size for _, s in items]
+    later = np.fromfile(path, dtype=np.uint64, count=int(lengths.sum()), offset=at["shingles"])
+    assert later.tolist() == np.concatenate([s.shingles for _, s in items]).tolist()
+    signatures, _ = fields["signature"]
+    assert signatures.tolist() == np.concatenate([s.signature for _, s in items]).tolist()
+    assert next(list(f) for _, f in spilled.summary_columns()) == list(fields)
+    rows = [("a", Edit("x", 1)), ("b", {"n": 2})]
+    with open(path, "wb") as fh:
+        dump_summaries(pack_summaries(rows), fh)
+    assert list(SpilledSummaries(path, 2)) == rows

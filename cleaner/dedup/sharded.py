@@ -10,7 +10,8 @@ driver:
 1. **bands**, one task per shard (:func:`shard_bands`): read the shard's spilled summaries;
    write into the barrier's folder its shingle sets (one flat array and its offsets in one file,
    read a set at a time later: distinct and sorted with an index, which needs them so; else as
-   the summaries hold them, made distinct when read, see :class:`_Sets`),
+   the summaries hold them, made distinct when read, see :class:`_Sets`; or, where the runner
+   spilled them, only where each lies in its spill, see :func:`_save_sets`),
    ``(key, id)`` labels and the ids alone (read one at a time by other shards' tasks,
    :class:`_Ids`); then its band rows ``(rank, key)``, one file for
    all groups of bands, each ordered by partition (``key % partitions``). With a persistent index,
@@ -200,16 +201,24 @@ class SummaryBatch:
     offsets: I64
     passages: I64  # rows of (start, end, first shingle, count), as Summary.passages
     passage_offsets: I64
+    # The runner's spill of the summaries and where ``shingles`` lies in it (a byte offset), or
+    # None; ``shingles`` is empty where they were left unread there (summary_batches).
+    spilled: tuple[str, int] | None = None
 
 
-def summary_batches(summaries: Iterable[tuple[str, Summary]], num_perm: int) -> Iterator[SummaryBatch]:
+def summary_batches(
+    summaries: Iterable[tuple[str, Summary]], num_perm: int, shingles: bool = True
+) -> Iterator[SummaryBatch]:
     """A shard's summaries a batch at a time, as columns: from the runner's spilled summaries
-    (``summary_columns()``, cleaner.runners.core.SpilledSummaries) without a Summary object
-    per document, or from any iterable of ``(key, Summary)``."""
-    columns = getattr(summaries, "summary_columns", None)
+    (``summary_columns_at()``, cleaner.runners.core.SpilledSummaries) without a Summary object
+    per document, or from any iterable of ``(key, Summary)``. Without ``shingles``, a batch's
+    shingles are left unread where the spill says where they lie (``shingles_at``)."""
+    columns = getattr(summaries, "summary_columns_at", None)
     if columns is not None:
-        for keys, fields in columns():
-            yield _batch(keys, fields, num_perm)
+        path = os.path.abspath(summaries.path)  # type: ignore[attr-defined]  # a SpilledSummaries
+        for keys, fields, at in columns(() if shingles else ("shingles",)):
+            spilled = (path, at["shingles"]) if "shingles" in at else None
+            yield _batch(keys, fields, num_perm, spilled)
         return
     docs = iter(summaries)
     while chunk := list(itertools.islice(docs, SUMMARY_BATCH)):
@@ -218,12 +227,14 @@ def summary_batches(summaries: Iterable[tuple[str, Summary]], num_perm: int) -> 
         yield _batch([key for key, _ in chunk], fields, num_perm)
 
 
-def _batch(keys: list[str], fields: dict[str, Any], num_perm: int) -> SummaryBatch:
+def _batch(
+    keys: list[str], fields: dict[str, Any], num_perm: int, spilled: tuple[str, int] | None = None
+) -> SummaryBatch:
     signatures, _ = _joined(fields["signature"], np.uint32, (), len(keys))
     shingles, offsets = _joined(fields["shingles"], np.uint64, (), len(keys))
     passages, passage_offsets = _joined(fields["passages"], np.int64, (4,), len(keys))
     sigs = signatures.reshape(len(keys), num_perm)
-    return SummaryBatch(keys, fields["id"], sigs, shingles, offsets, passages, passage_offsets)
+    return SummaryBatch(keys, fields["id"], sigs, shingles, offsets, passages, passage_offsets, spilled)
 
 
 def _joined(column: Any, dtype: npt.DTypeLike, tail: tuple[int, ...], n: int) -> tuple[Any, I64]:
@@ -236,6 +247,8 @@ def _joined(column: Any, dtype: npt.DTypeLike, tail: tuple[int, ...], n: int) ->
         joined = np.concatenate(column) if column else np.zeros((0, *tail), dtype=dtype)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
+    if joined is None:  # left unread in the spill (summary_batches)
+        joined = np.zeros((0, *tail), dtype=dtype)
     return np.asarray(joined, dtype=dtype), offsets
 
 
@@ -272,10 +285,15 @@ def shard_bands(
     # pairs or named as sources (1,250 pairs of 20k documents on the Reuters bench), so without
     # an index the sets are filed as they come and made distinct when read (_Sets); the owner
     # pieces take them as they come too (see write_owner_piece). Sorting every set was about
-    # 0.1 CPU-s a run, 5% of a --no-passages run.
+    # 0.1 CPU-s a run, 5% of a --no-passages run. Nor are they filed again where the runner
+    # spilled them (cleaner.runners.core.dump_summaries): the shard's file then says where each
+    # lies there; with passages off they are not even read here. The Reuters bench's 23 MB of
+    # shingles were read and written once more (about 0.03 of 0.67 CPU-s, --no-passages).
     distinct_now = bool(cfg.index)
-    for batch in summary_batches(summaries, cfg.num_perm):
+    spilled: list[tuple[str, int] | None] = []  # where each batch's shingles lie in the spill
+    for batch in summary_batches(summaries, cfg.num_perm, shingles=distinct_now or cfg.passages):
         labels.extend(zip(batch.keys, batch.ids, strict=True))
+        spilled.append(batch.spilled)
         sigs.append(batch.signatures)
         if distinct_now:
             values, value_offsets = distinct_runs(batch.shingles, batch.offsets)
@@ -297,9 +315,7 @@ def shard_bands(
     offsets = np.zeros(n + 1, dtype=np.int64)
     if size_parts:
         np.cumsum(np.concatenate(size_parts), out=offsets[1:])
-    # Not concatenated first (8 B per shingle less); the sets' offsets saved after them
-    # (load_after), then whether they are distinct and sorted (_Sets).
-    save_parts(files["shingles.npy"], distinct_parts, np.uint64, after=[offsets, np.array([distinct_now])])
+    _save_sets(files["shingles.npy"], distinct_parts, size_parts, offsets, distinct_now, spilled)
     owner_table = False
     if cfg.passages:
         owner_table = alone and ranges_for(int(offsets[-1])) == 1
@@ -340,6 +356,42 @@ def shard_bands(
         finally:
             index.close()
     return result
+
+
+# How a shard's file of shingle sets holds them (_save_sets, _Sets): as the summaries held
+# them, distinct and sorted, or nowhere but in the runner's spill of the summaries.
+AS_THEY_CAME, DISTINCT, IN_SPILL = 0, 1, 2
+
+
+def _save_sets(
+    path: Path,
+    parts: list[U64],
+    sizes: list[I64],
+    offsets: I64,
+    distinct: bool,
+    spilled: Sequence[tuple[str, int] | None],
+) -> None:
+    """A shard's shingle sets, read by :class:`_Sets` (``parts``: each batch's, joined, empty
+    where left unread in the spill; ``sizes``: each batch's sets' sizes; ``offsets``: where
+    each document's set starts in the shard): the values (not concatenated first: 8 B per
+    shingle less), then the offsets (:func:`~cleaner.dedup.npyparts.load_after`) and the layout.
+    Where every batch's lie in one spill (``spilled``: each batch's place there) and are not
+    made distinct, no values: after the layout, each document's byte offset in the spill, and
+    the spill's path. Otherwise a batch left unread there is read back from it."""
+    places = {place[0] for place in spilled if place is not None}
+    if not distinct and len(places) == 1 and None not in spilled:
+        ats = [place[1] for place in spilled if place is not None]
+        starts = [at + 8 * (np.cumsum(size) - size) for at, size in zip(ats, sizes, strict=True)]
+        spill = np.frombuffer(os.fsencode(places.pop()), dtype=np.uint8)
+        save_parts(path, [], np.uint64, after=[offsets, np.array([IN_SPILL]), np.concatenate(starts), spill])
+        return
+    values = []
+    for part, size, place in zip(parts, sizes, spilled, strict=True):
+        count = int(size.sum())
+        if len(part) != count and place is not None:
+            part = np.fromfile(place[0], dtype=np.uint64, count=count, offset=place[1])
+        values.append(part)
+    save_parts(path, values, np.uint64, after=[offsets, np.array([DISTINCT if distinct else AS_THEY_CAME])])
 
 
 def write_band_rows(folder: Path, shard: int, ranks: I64, bkeys: U64, partitions: int) -> None:
@@ -484,20 +536,27 @@ class _Sets(_OpenShards):
     Each set is read from the file into its own array, never through a memory map: pages of
     a map that a task touches count in its RSS until the map closes, and a verify task touching
     sets all over the run would then hold them all (1.1 GB for 200k pairs, measured). A shard
-    whose bands task filed its documents' shingles as they came (no passages, no index: see
-    :func:`shard_bands`) has each set made distinct and sorted here, as it is read."""
+    whose bands task filed its documents' shingles as they came (no index: see
+    :func:`shard_bands`) has each set made distinct and sorted here, as it is read; where it
+    filed only where they lie in the runner's spill (:func:`_save_sets`), they are read there."""
 
     def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
         handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
-        offsets, distinct = load_after(handle, 2)
-        handle.seek(0)
-        data_at, _ = rows_span(handle)
-        return (handle,), (data_at, offsets, bool(distinct[0]))
+        offsets, layout = load_after(handle, 2)
+        if layout[0] == IN_SPILL:  # each set's byte offset, then the spill's path
+            starts, spill = np.load(handle), np.load(handle)
+            handle.close()
+            handle = open(os.fsdecode(spill.tobytes()), "rb")  # noqa: SIM115 (as above)
+        else:
+            handle.seek(0)
+            data_at, _ = rows_span(handle)
+            starts = data_at + 8 * offsets[:-1]
+        return (handle,), (starts, offsets, layout[0] == DISTINCT)
 
     def get(self, rank: int) -> U64:
-        (fh,), (data_at, offsets, distinct), local = self.opened(rank)
+        (fh,), (starts, offsets, distinct), local = self.opened(rank)
         lo, hi = int(offsets[local]), int(offsets[local + 1])
-        fh.seek(data_at + lo * 8)
+        fh.seek(int(starts[local]))
         values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
         return values if distinct else distinct_sorted(values)
 
@@ -506,9 +565,9 @@ class _Sets(_OpenShards):
         offset in its shard's file and its length; the files are not read."""
         starts, lengths = [], []
         for rank in ranks:
-            _, (data_at, offsets, _), local = self.opened(rank)
+            _, (at, offsets, _), local = self.opened(rank)
             lo, hi = offsets[local : local + 2].tolist()
-            starts.append(data_at + lo * 8)
+            starts.append(int(at[local]))
             lengths.append(hi - lo)
         return np.array([list(ranks), starts, lengths], dtype=np.int64).reshape(3, -1).T
 

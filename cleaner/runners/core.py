@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import gc
 import json
+import math
 import operator
 import os
 import pickle
@@ -35,7 +36,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, islice, repeat, starmap
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import IO, Any, BinaryIO, NamedTuple, Protocol
 
 import numpy as np
 
@@ -342,7 +343,7 @@ def run_task(pipeline: Pipeline, task: Task) -> TaskResult:
                 pickle.dump(columns, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 for keyed in summarized:
                     count += len(keyed)
-                    pickle.dump(pack_summaries(keyed), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    dump_summaries(pack_summaries(keyed), out)
                 summarized.clear()
         if count:
             result.summaries = SpilledSummaries(summaries, count)
@@ -643,7 +644,7 @@ class SpilledSummaries(list[tuple[str, object]]):
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
         for batch in self._batches():
-            yield from unpack_summaries(batch)
+            yield from unpack_summaries(batch[1] if batch[0] == _JOINED_AFTER else batch)
 
     def summary_columns(self) -> Iterator[tuple[list[str], dict[str, Any]]]:
         """The summaries a batch at a time as columns, never an object per document: the keys,
@@ -651,21 +652,42 @@ class SpilledSummaries(list[tuple[str, object]]):
         array field, ``(joined, lengths)``: the documents' arrays joined along their first axis.
         A corpus stage that works on whole columns reads these (dedup's barrier tasks: rebuilding
         a Summary per document, twice, was about 8% of a dedup-only run)."""
-        for batch in self._batches():
+        for keys, fields, _ in self.summary_columns_at():
+            yield keys, fields
+
+    def summary_columns_at(
+        self, skip: Collection[str] = ()
+    ) -> Iterator[tuple[list[str], dict[str, Any], dict[str, int]]]:
+        """:meth:`summary_columns`, each batch with where its joined arrays lie in :attr:`path`
+        (byte offsets, by field name; :func:`dump_summaries` spilled their bytes as they are).
+        The arrays of the fields in ``skip`` are not read (``(None, lengths)``) where that
+        offset is known: a reader that needs only some documents' rows reads them there later.
+        A batch spilled otherwise (a plain pickle) has no offsets and every array read."""
+        for batch in self._batches(skip):
+            at: dict[str, int] = {}
+            if batch[0] == _JOINED_AFTER:
+                batch, at = batch[1], batch[2]
             if batch[0] == _ROWS:
                 batch = pack_summaries(batch[1])
             if batch[0] == _ROWS:  # not one dataclass: no columns to give
                 raise TypeError(f"the summaries in {self.path} are not instances of one dataclass")
             _, kind, keys, columns = batch
-            yield keys, {f.name: column for f, column in zip(dataclasses.fields(kind), columns, strict=True)}
+            yield keys, {f.name: column for f, column in zip(dataclasses.fields(kind), columns, strict=True)}, at
 
-    def _batches(self) -> Iterator[tuple[Any, ...]]:
+    def _batches(self, skip: Collection[str] = ()) -> Iterator[tuple[Any, ...]]:
+        """The spilled batches as :func:`pack_summaries` made them; one :func:`dump_summaries`
+        spilled with its arrays after it comes as ``(_JOINED_AFTER, batch, offsets)``, the
+        arrays of ``skip`` not read (see :meth:`summary_columns_at`)."""
         with open(self.path, "rb") as fh:
             while True:
                 try:
-                    yield pickle.load(fh)
+                    batch = pickle.load(fh)
                 except EOFError:
                     return
+                if batch[0] == _JOINED_AFTER:
+                    yield _JOINED_AFTER, *_read_joined(fh, batch, skip)
+                else:
+                    yield batch
 
 
 # A batch of summaries is spilled as columns when every summary is an instance of one dataclass
@@ -709,6 +731,68 @@ def pack_summaries(items: Sequence[tuple[str, object]]) -> tuple[Any, ...]:
     return (_COLUMNS, kind, [key for key, _ in items], columns)
 
 
+# A batch of columns is spilled as its pickle without the joined arrays (a _Joined each, what
+# the array is), then their bytes as they are, in column order: a reader finds where each lies
+# (:meth:`SpilledSummaries.summary_columns_at`) and may leave one unread there. The dedup barrier
+# without passages or an index reads each document's shingles only where it is in a candidate
+# pair (about 2,500 of the Reuters bench's 20,000), from the spill: they were read whole and
+# filed again, 23 MB each way.
+_JOINED_AFTER = 2
+
+
+class _Joined(NamedTuple):
+    """Where a spilled batch's pickle holds a joined array: its dtype and shape; its bytes
+    follow the pickle (:func:`dump_summaries`)."""
+
+    dtype: str
+    shape: tuple[int, ...]
+
+
+def dump_summaries(packed: tuple[Any, ...], fh: IO[bytes]) -> None:
+    """Spill a batch :func:`pack_summaries` made to ``fh``: a batch of columns with its joined
+    arrays' bytes after its pickle (see _JOINED_AFTER), any other pickled as it is."""
+    if packed[0] != _COLUMNS:
+        pickle.dump(packed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return
+    _, kind, keys, columns = packed
+    arrays, header = [], []
+    for column in columns:
+        if isinstance(column, tuple):
+            joined, lengths = column
+            joined = np.ascontiguousarray(joined)
+            arrays.append(joined)
+            column = (_Joined(joined.dtype.str, joined.shape), lengths)
+        header.append(column)
+    pickle.dump((_JOINED_AFTER, kind, keys, header), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    for joined in arrays:
+        fh.write(joined.reshape(-1).view(np.uint8).data)
+
+
+def _read_joined(
+    fh: BinaryIO, spilled: tuple[Any, ...], skip: Collection[str]
+) -> tuple[tuple[Any, ...], dict[str, int]]:
+    """The batch of columns :func:`dump_summaries` spilled (``spilled``: its pickle, ``fh``
+    where its arrays start), and where each joined array lies in the file (by field name);
+    those of ``skip`` are left unread (None)."""
+    _, kind, keys, header = spilled
+    columns, at = [], {}
+    for f, column in zip(dataclasses.fields(kind), header, strict=True):
+        if isinstance(column, tuple) and type(column[0]) is _Joined:
+            (dtype, shape), lengths = column
+            at[f.name] = fh.tell()
+            size = np.dtype(dtype).itemsize * math.prod(shape)
+            joined = None
+            if f.name in skip:
+                fh.seek(size, os.SEEK_CUR)
+            else:
+                joined = np.empty(shape, dtype=dtype)
+                if fh.readinto(joined.reshape(-1).view(np.uint8)) != size:  # type: ignore[attr-defined]  # a BufferedReader
+                    raise EOFError(f"the spilled summaries in {getattr(fh, 'name', fh)} end early")
+            column = (joined, lengths)
+        columns.append(column)
+    return (_COLUMNS, kind, keys, columns), at
+
+
 def unpack_summaries(batch: tuple[Any, ...]) -> list[tuple[str, object]]:
     """The ``(key, summary)`` pairs of a batch :func:`pack_summaries` made, equal field by field."""
     if batch[0] == _ROWS:
@@ -734,7 +818,7 @@ def spill_summaries(result: TaskResult, task: Task) -> TaskResult:
     with atomic_file(path) as fh:
         items = result.summaries
         for start in range(0, len(items), SPILL_BATCH):
-            pickle.dump(pack_summaries(items[start : start + SPILL_BATCH]), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            dump_summaries(pack_summaries(items[start : start + SPILL_BATCH]), fh)
     result.summaries = SpilledSummaries(path, len(result.summaries))
     return result
 

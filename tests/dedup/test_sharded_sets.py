@@ -1,15 +1,21 @@
 """The barrier reads shingle sets into arrays of their own, never views of a memory map: pages
-of a map that a task touches stay in its RSS, and a verify task touches sets all over the run."""
+of a map that a task touches stay in its RSS, and a verify task touches sets all over the run.
+Without an index they are read where the runner spilled them, where it can."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
+from dedup_textgen import random_words
 
-from cleaner.dedup import sharded
-from cleaner.dedup.npyparts import save_parts
+from cleaner.config import DedupConfig
+from cleaner.dedup import Dedup, sharded
+from cleaner.dedup.npyparts import load_after, save_parts
+from cleaner.record import Document, Source
+from cleaner.runners.core import SpilledSummaries, dump_summaries, pack_summaries
 
 
 def test_sets_are_read_whole_and_right_not_mapped(tmp_path: Path) -> None:
@@ -61,3 +67,51 @@ def test_sets_read_together_are_those_read_one_at_a_time(tmp_path: Path, monkeyp
         values, bounds = reader.many(spans)
         got = [values[bounds[at] : bounds[at + 1]].tolist() for at in range(len(ranks))]
         assert got == [expected[rank] for rank in ranks] == [reader.get(rank).tolist() for rank in ranks]
+
+
+@pytest.mark.parametrize(
+    ("passages", "index", "older", "layout"),
+    [
+        (False, None, False, sharded.IN_SPILL),
+        (True, None, False, sharded.IN_SPILL),
+        (False, None, True, sharded.AS_THEY_CAME),  # a batch pickled whole: the sets are filed
+        (False, "absent.db", False, sharded.DISTINCT),  # an index's queries need them distinct now
+    ],
+)
+def test_a_bands_task_files_where_spilled_sets_lie_and_they_read_the_same(
+    tmp_path: Path, passages: bool, index: str | None, older: bool, layout: int
+) -> None:
+    # Without an index, a bands task files no shingle values where every batch of the shard's
+    # summaries was spilled by dump_summaries: each document's set is read where it lies in the
+    # spill (with passages off, the bands task does not even read them). A set read so is the
+    # distinct sorted set of the document's shingles, as from a file of values.
+    cfg = DedupConfig(passages=passages, index=str(tmp_path / index) if index else None)
+    stage = Dedup(cfg)
+    texts = [" ".join(random_words(seed, 20 + 7 * seed)) for seed in range(12)]
+    texts[3] = ""
+    texts[5] = texts[2] + " " + texts[2]  # repeated shingles
+    docs = [Document(id=f"d{i}", text=t, source=Source("f.jsonl", i + 1)) for i, t in enumerate(texts)]
+    items = [(str(d.source), s) for d, s in zip(docs, stage.summarize_many(docs), strict=True)]
+    path = tmp_path / "s.pkl"
+    with open(path, "wb") as fh:
+        for start in range(0, len(items), 5):
+            batch = pack_summaries(items[start : start + 5])
+            if older and start == 5:
+                pickle.dump(batch, fh)
+            else:
+                dump_summaries(batch, fh)
+    folder = tmp_path / "barrier"
+    folder.mkdir()
+    sharded.shard_bands(SpilledSummaries(path, len(items)), 0, 0, cfg, folder, 1, None, True)  # type: ignore[arg-type]
+    with open(sharded._files(folder, 0)["shingles.npy"], "rb") as fh:
+        rows = np.lib.format.read_array(fh)
+        fh.seek(0)
+        offsets, filed = load_after(fh, 2)
+    assert filed.tolist() == [layout] and offsets[-1] == sum(s.shingles.size if index is None else
+                                                             np.unique(s.shingles).size for _, s in items)  # fmt: skip
+    assert rows.size == (0 if layout == sharded.IN_SPILL else offsets[-1])
+    reader = sharded._Sets(folder, [0], [0])
+    expected = [np.unique(s.shingles).tolist() for _, s in items]
+    assert [reader.get(rank).tolist() for rank in range(len(items))] == expected
+    values, bounds = reader.many(reader.spans(list(range(len(items)))))
+    assert [values[bounds[i] : bounds[i + 1]].tolist() for i in range(len(items))] == expected

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from dedup_textgen import random_words
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,7 @@ from cleaner.dedup import Dedup, Summary
 from cleaner.dedup.cluster import distinct_runs, distinct_sorted
 from cleaner.dedup.sharded import summary_batches
 from cleaner.record import Document, Source
-from cleaner.runners.core import SpilledSummaries, pack_summaries
+from cleaner.runners.core import SpilledSummaries, dump_summaries, pack_summaries
 
 
 def _summaries(passages: bool) -> list[tuple[str, Summary]]:
@@ -29,29 +31,41 @@ def _summaries(passages: bool) -> list[tuple[str, Summary]]:
     return [(str(d.source), s) for d, s in zip(docs, stage.summarize_many(docs), strict=True)]
 
 
-def test_spilled_and_plain_summaries_give_the_same_batches(tmp_path: Path) -> None:
-    for passages in (True, False):
-        items = _summaries(passages)
-        path = tmp_path / f"{passages}.pkl"
-        with open(path, "wb") as fh:  # as run_task spills them: packed batches of any size
-            for start in range(0, len(items), 7):
-                pickle.dump(pack_summaries(items[start : start + 7]), fh)
-        spilled = list(summary_batches(SpilledSummaries(path, len(items)), 128))  # type: ignore[arg-type]
-        plain = list(summary_batches(items, 128))
-        assert [len(b.keys) for b in spilled] == [7, 7, 7, 7, 2] and [len(b.keys) for b in plain] == [30]
-        if passages:  # two paragraphs, two passages; no words, none
-            assert np.diff(plain[0].passage_offsets)[[7, 4]].tolist() == [2, 0]
-        for batches in (spilled, plain):  # each document's columns are its summary's arrays
-            rows = [(b, i) for b in batches for i in range(len(b.keys))]
-            assert len(rows) == len(items)
-            for (batch, i), (key, summary) in zip(rows, items, strict=True):
-                assert (batch.keys[i], batch.ids[i]) == (key, summary.id)
-                assert np.array_equal(batch.signatures[i], summary.signature)
-                shingles = batch.shingles[batch.offsets[i] : batch.offsets[i + 1]]
-                assert np.array_equal(shingles, summary.shingles)
-                table = batch.passages[batch.passage_offsets[i] : batch.passage_offsets[i + 1]]
-                assert np.array_equal(table, summary.passages)
-                assert batch.signatures.dtype == np.uint32 and batch.shingles.dtype == np.uint64
+@pytest.mark.parametrize("passages", [True, False])
+@pytest.mark.parametrize("dump", [dump_summaries, pickle.dump])  # as run_task spills them; an older writer's
+def test_spilled_and_plain_summaries_give_the_same_batches(tmp_path: Path, passages: bool, dump: Any) -> None:
+    items = _summaries(passages)
+    path = tmp_path / "s.pkl"
+    with open(path, "wb") as fh:  # packed batches of any size
+        for start in range(0, len(items), 7):
+            dump(pack_summaries(items[start : start + 7]), fh)
+    spilled = list(summary_batches(SpilledSummaries(path, len(items)), 128))  # type: ignore[arg-type]
+    plain = list(summary_batches(items, 128))
+    assert [len(b.keys) for b in spilled] == [7, 7, 7, 7, 2] and [len(b.keys) for b in plain] == [30]
+    if passages:  # two paragraphs, two passages; no words, none
+        assert np.diff(plain[0].passage_offsets)[[7, 4]].tolist() == [2, 0]
+    # Without the shingles, a batch spilled by dump_summaries says where they lie instead.
+    unread = list(summary_batches(SpilledSummaries(path, len(items)), 128, shingles=False))  # type: ignore[arg-type]
+    for batch, whole in zip(unread, spilled, strict=True):
+        assert batch.offsets.tolist() == whole.offsets.tolist()
+        if dump is pickle.dump:
+            assert batch.spilled is None and batch.shingles.tolist() == whole.shingles.tolist()
+        else:
+            assert batch.spilled is not None and batch.shingles.size == 0
+            file, at = batch.spilled
+            later = np.fromfile(file, dtype=np.uint64, count=int(batch.offsets[-1]), offset=at)
+            assert later.tolist() == whole.shingles.tolist()
+    for batches in (spilled, plain):  # each document's columns are its summary's arrays
+        rows = [(b, i) for b in batches for i in range(len(b.keys))]
+        assert len(rows) == len(items)
+        for (batch, i), (key, summary) in zip(rows, items, strict=True):
+            assert (batch.keys[i], batch.ids[i]) == (key, summary.id)
+            assert np.array_equal(batch.signatures[i], summary.signature)
+            shingles = batch.shingles[batch.offsets[i] : batch.offsets[i + 1]]
+            assert np.array_equal(shingles, summary.shingles)
+            table = batch.passages[batch.passage_offsets[i] : batch.passage_offsets[i + 1]]
+            assert np.array_equal(table, summary.passages)
+            assert batch.signatures.dtype == np.uint32 and batch.shingles.dtype == np.uint64
 
 
 @settings(max_examples=200, deadline=None)

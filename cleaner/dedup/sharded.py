@@ -212,7 +212,7 @@ def summary_batches(
     """A shard's summaries a batch at a time, as columns: from the runner's spilled summaries
     (``summary_columns_at()``, cleaner.runners.core.SpilledSummaries) without a Summary object
     per document, or from any iterable of ``(key, Summary)``. Without ``shingles``, a batch's
-    shingles are left unread where the spill says where they lie (``shingles_at``)."""
+    shingles are left unread where the spill says where they lie (``SummaryBatch.spilled``)."""
     columns = getattr(summaries, "summary_columns_at", None)
     if columns is not None:
         path = os.path.abspath(summaries.path)  # type: ignore[attr-defined]  # a SpilledSummaries

@@ -734,9 +734,9 @@ def pack_summaries(items: Sequence[tuple[str, object]]) -> tuple[Any, ...]:
 # A batch of columns is spilled as its pickle without the joined arrays (a _Joined each, what
 # the array is), then their bytes as they are, in column order: a reader finds where each lies
 # (:meth:`SpilledSummaries.summary_columns_at`) and may leave one unread there. The dedup barrier
-# without passages or an index reads each document's shingles only where it is in a candidate
-# pair (about 2,500 of the Reuters bench's 20,000), from the spill: they were read whole and
-# filed again, 23 MB each way.
+# without an index files where each document's shingles lie, not the shingles, and without
+# passages reads a document's only where it is in a candidate pair (about 2,500 of the Reuters
+# bench's 20,000), from the spill: they were read whole and filed again, 23 MB each way.
 _JOINED_AFTER = 2
 
 
@@ -757,7 +757,7 @@ def dump_summaries(packed: tuple[Any, ...], fh: IO[bytes]) -> None:
     _, kind, keys, columns = packed
     arrays, header = [], []
     for column in columns:
-        if isinstance(column, tuple):
+        if isinstance(column, tuple) and isinstance(column[0], np.ndarray):
             joined, lengths = column
             joined = np.ascontiguousarray(joined)
             arrays.append(joined)

@@ -53,7 +53,11 @@ def _extensions() -> list[Any]:
         spec = _module(spec_name)
         package_dir = ROOT.joinpath(*spec.PACKAGE.split("."))
         name = jit.aot_module_name(spec.PACKAGE, [package_dir / source for source in spec.SOURCES])
-        cc = CC(name.rpartition(".")[2], source_module=spec)
+        try:
+            cc = CC(name.rpartition(".")[2], source_module=spec)
+        except RuntimeError as exc:  # numba's toolchain finds no C compiler (it says so when it starts)
+            print(f"cleaner: no kernels compiled ahead of time ({exc})", file=sys.stderr)
+            return []
         cc.target_cpu = target
         for export, (module, attribute, signature) in spec.EXPORTS.items():
             kernel = getattr(_module(f"{spec.PACKAGE}.{module}"), attribute)

@@ -191,7 +191,11 @@ class AheadOfTime:
             if ready is not None:
                 return function(*ready)
         kinds = ", ".join(f"{a.ndim}-d {a.dtype}" if hasattr(a, "dtype") else type(a).__name__ for a in args)
-        raise TypeError(f"no compiled kernel for ({kinds})")
+        taken = "; ".join(
+            "(" + ", ".join(f"{ndim}-d {dtype}" if ndim else str(dtype) for dtype, ndim in arguments) + ")"
+            for _, arguments in self.overloads
+        )
+        raise TypeError(f"no compiled kernel for ({kinds}): it takes {taken}")
 
     def _fit(self, args: Sequence[Any], arguments: Sequence[tuple[Any, int]]) -> list[Any] | None:
         if len(args) != len(arguments):

@@ -129,16 +129,7 @@ def report_line(doc: Document, earlier: Sequence[Row] = (), signals: bytes | Non
     """
     if signals is not None:
         return _with_signals(doc, earlier, signals)
-    if (
-        doc.rejected is None
-        and not doc.drops
-        and not earlier
-        and not doc.edits
-        and doc.duplicate is None
-        and not doc.passages
-        and not doc.signals
-        and type(doc.chars_in) is int
-    ):
+    if not earlier and _untouched(doc):
         # A kept document nothing happened to (most of a dedup-only run): its record is this
         # template around four values, a third of the cost of building the dict and dumping it.
         source = doc.source
@@ -173,6 +164,19 @@ def report_line(doc: Document, earlier: Sequence[Row] = (), signals: bytes | Non
     return dumps_record(record).encode("utf-8")
 
 
+def _untouched(doc: Document) -> bool:
+    """A kept document nothing happened to (its report line is the _PLAIN_KEPT template's)."""
+    return (
+        doc.rejected is None
+        and not doc.drops
+        and not doc.edits
+        and doc.duplicate is None
+        and not doc.passages
+        and not doc.signals
+        and type(doc.chars_in) is int
+    )
+
+
 def report_lines(docs: Iterable[Document]) -> bytes:
     """``b"".join(map(report_line, docs))``, the kept documents nothing happened to (report_line's
     template) written here: the bytes of their source's path once for the documents in a row
@@ -184,16 +188,7 @@ def report_lines(docs: Iterable[Document]) -> bytes:
     path: object = None  # the path of the last document written here, and its bytes
     path_bytes = b""
     for doc in docs:
-        if (
-            doc.rejected is None
-            and not doc.drops
-            and not doc.edits
-            and doc.duplicate is None
-            and not doc.passages
-            and not doc.signals
-            and type(doc.chars_in) is int
-            and type(doc.source.line) is int
-        ):
+        if _untouched(doc) and type(doc.source.line) is int:
             source = doc.source
             try:
                 if source.path is not path:

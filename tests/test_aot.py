@@ -59,8 +59,11 @@ from cleaner.boilerplate import _aot
 from cleaner.signals import _aot as signals_aot
 specs = (_aot, signals_aot)
 names = {{name: module + "." + attribute for spec in specs for name, (module, attribute, _) in spec.EXPORTS.items()}}
-Path({calls!r}).write_bytes(pickle.dumps([(names[export], args, result) for export, args, result in calls]))
-print(json.dumps({{"digest": digest.hexdigest(), "ran": sorted({{names[export] for export in ran}})}}))
+# (dedup's kernels go through jit.AheadOfTime too: tests/dedup/test_aot_kernels.py checks them)
+calls = [(names[export], args, result) for export, args, result in calls if export in names]
+Path({calls!r}).write_bytes(pickle.dumps(calls))
+ran = sorted({{names[export] for export in ran if export in names}})
+print(json.dumps({{"digest": digest.hexdigest(), "ran": ran}}))
 """
 # numba's kernel (CLEANER_AOT=0) on each recorded call's arguments: the same results, bit for bit.
 _CHECK = """

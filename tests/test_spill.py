@@ -258,13 +258,13 @@ def test_spilled_summaries_say_where_their_arrays_lie_and_may_leave_them_unread(
     assert [(k, _summary_fields(s)) for k, s in spilled] == [(k, _summary_fields(s)) for k, s in items + items[:2]]
     (keys, fields, at), (_, plain, none) = spilled.summary_columns_at(skip=("shingles",))
     assert keys == [k for k, _ in items] and none == {} and plain["shingles"][0] is not None
-    assert sorted(at) == ["passages", "shingles", "signature"]
+    assert sorted(at) == ["band_keys", "passages", "shingles"]
     unread, lengths = fields["shingles"]
     assert unread is None and lengths.tolist() == [s.shingles.size for _, s in items]
     later = np.fromfile(path, dtype=np.uint64, count=int(lengths.sum()), offset=at["shingles"])
     assert later.tolist() == np.concatenate([s.shingles for _, s in items]).tolist()
-    signatures, _ = fields["signature"]
-    assert signatures.tolist() == np.concatenate([s.signature for _, s in items]).tolist()
+    band_keys, _ = fields["band_keys"]
+    assert band_keys.tolist() == np.concatenate([s.band_keys for _, s in items]).tolist()
     assert next(list(f) for _, f in spilled.summary_columns()) == list(fields)
     rows = [("a", Edit("x", 1)), ("b", {"n": 2})]
     with open(path, "wb") as fh:

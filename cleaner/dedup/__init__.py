@@ -2,9 +2,9 @@
 
 It is a CorpusStage (see cleaner.stage) in three steps:
 
-- ``summarize(doc)`` (workers): word 5-gram shingle hashes of the dedup key, the MinHash
-  signature (datasketch-compatible, see :mod:`cleaner.dedup.signatures`) and, with passages on,
-  the passages' spans and shingles. ``summarize_many(docs)`` does a batch in one go (faster).
+- ``summarize(doc)`` (workers): word 5-gram shingle hashes of the dedup key, the LSH band keys
+  of its MinHash signature (datasketch-compatible, see :mod:`cleaner.dedup.signatures`) and,
+  with passages on, the passages' spans and shingles. ``summarize_many(docs)`` does a batch in one go (faster).
 - ``file_decisions(shards, run, folder, filed)`` (tasks keyed by source, on an engine's workers
   or, for the library and ``explain``, in process: :func:`cleaner.stage.decide_in_process`, through
   ``decide_sharded``): band keys -> candidate pairs within the run and against the persistent
@@ -44,14 +44,13 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, PassageFlag, apply_decision
 from cleaner.dedup.passages import split_passages_batch
 from cleaner.dedup.shingles import Shingler, repair, repairs_nothing
-from cleaner.dedup.signatures import Signer
+from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.record import Document
 from cleaner.stage import RECORDS_UNREAD, SummaryColumns, TaskMap, gather_decisions
 
 if TYPE_CHECKING:
     from cleaner.dedup.index import IndexLock
 
-U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -62,10 +61,15 @@ _NO_PASSAGES: I64 = np.zeros((0, 4), dtype=np.int64)
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """What a worker sends the driver for one document: compact arrays, no text."""
+    """What a worker sends the driver for one document: compact arrays, no text.
+
+    Its MinHash signature only as the LSH band keys made of it (``lsh_bands`` uint64 values,
+    :func:`~cleaner.dedup.signatures.band_keys`): the barrier and the persistent index read
+    nothing else of it, and the spill holds 128 B a document instead of the 512 B of 128 uint32
+    values (``Signer`` gives the signature itself, e.g. for ``to_lean_minhash``)."""
 
     id: str
-    signature: U32  # num_perm uint32 values
+    band_keys: U64  # lsh_bands uint64 values
     shingles: U64  # shingle hashes of the whole document (may repeat)
     # One row per passage: start and end (character offsets into doc.text), then the run of
     # shingles lying wholly inside it (first index into ``shingles``, count): a passage's
@@ -217,8 +221,8 @@ class Dedup:
 
         >>> stage = Dedup(DedupConfig())
         >>> batch = stage.summarize_many([Document(id="a", text="one two three four five six")])
-        >>> batch[0].id, batch[0].shingles.size, batch[0].signature.shape
-        ('a', 2, (128,))
+        >>> batch[0].id, batch[0].shingles.size, batch[0].band_keys.shape
+        ('a', 2, (16,))
         """
         shingler, signer = self._tools()
         texts = [d.text for d in docs]
@@ -232,10 +236,10 @@ class Dedup:
             cuts = np.searchsorted(text_of, np.arange(len(texts) + 1))  # text i's passages: cuts[i]:cuts[i + 1]
             windows = self._windows(texts, keys, text_of, spans, cuts.tolist(), bounds, token_offsets)
             table = np.hstack([spans, windows]).astype(np.int64, copy=False)
-        sigs = signer.sign(hashes, offsets)
-        lengths = np.full(len(texts), sigs.shape[1], dtype=np.int64)
+        bands = band_keys(signer.sign(hashes, offsets), self.cfg.lsh_bands, self.cfg.lsh_rows)
+        lengths = np.full(len(texts), bands.shape[1], dtype=np.int64)
         ids = [d.id for d in docs]
-        columns = [ids, (sigs.reshape(-1), lengths), (hashes, np.diff(offsets)), (table, np.diff(cuts))]
+        columns = [ids, (bands.reshape(-1), lengths), (hashes, np.diff(offsets)), (table, np.diff(cuts))]
         return SummaryColumns(Summary, columns, len(docs))
 
     def _windows(

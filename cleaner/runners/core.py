@@ -904,7 +904,8 @@ class Checkpoint:
 # 6: such a column is layers (_Layers), each pickled apart, flat by field; a middle phase carries
 #    the earlier layers of drops and edits as they are (aside_columns).
 # 7: the signals spilled before a last phase that sets them aside are written for the report (_Written).
-WORK_FORMAT = 7
+# 8: dedup's summaries hold their signatures' band keys, not the signatures.
+WORK_FORMAT = 8
 
 
 def fingerprint(cfg: Config, shards: Sequence[Shard]) -> str:

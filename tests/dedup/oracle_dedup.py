@@ -1,6 +1,6 @@
 """Test oracle (never called by cleaner itself): the dedup decisions taken in one piece.
 
-Every summary in one process: signatures in one array, shingles on a spill file
+Every summary in one process: band keys in one array, shingles on a spill file
 (:mod:`oracle_store`), candidate pairs over all band keys at once (:mod:`oracle_cluster`), and
 passage owners one hash range at a time (:mod:`oracle_owners`). Written apart from the tasks of
 :mod:`cleaner.dedup.sharded`, it is what tests/dedup/test_dedup_sharded.py compares production's
@@ -23,9 +23,7 @@ from cleaner.dedup.apply import Decision, PassageFlag, cluster_decisions
 from cleaner.dedup.cluster import jaccard_distinct
 from cleaner.dedup.index import DedupIndex, content_hash
 from cleaner.dedup.passages import INDEX_PREFILTER_SLACK, PREFILTER_SLACK, SourceDocs, best_source, sampled
-from cleaner.dedup.signatures import band_keys
 
-U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -59,16 +57,15 @@ def one_piece_decide(
 ) -> dict[str, Decision]:
     """Decisions for the documents that need one (cluster members, flagged passages), by key.
 
-    Memory: signatures stay in one uint32 array (512 bytes per document at 128
-    permutations) plus 16 band keys; shingle hashes go to a temporary spill file and are
-    read back only for the pairs being verified. With passages on, the owner counts stream
-    them back once per hash range (``cleaner.dedup.owners``): about 40 bytes per word of one
-    range at a time, 1/16 of the run.
+    Memory: band keys stay in one uint64 array (128 bytes per document at 16 bands); shingle
+    hashes go to a temporary spill file and are read back only for the pairs being verified.
+    With passages on, the owner counts stream them back once per hash range
+    (``cleaner.dedup.owners``): about 40 bytes per word of one range at a time, 1/16 of the run.
     """
     cfg = stage.cfg
     keys: list[str] = []
     ids: list[str] = []
-    sig_rows: list[U32] = []
+    key_rows: list[U64] = []
     doc_store = ShingleStore()
     passages: list[I64] = []
     contents: list[int] = []
@@ -76,15 +73,14 @@ def one_piece_decide(
         for key, summary in summaries:
             keys.append(key)
             ids.append(summary.id)
-            sig_rows.append(summary.signature)
+            key_rows.append(summary.band_keys)
             doc_store.append(summary.shingles)
             contents.append(content_hash(summary.shingles))
             if cfg.passages:
                 passages.append(summary.passages)
         n = len(keys)
-        sigs = np.vstack(sig_rows) if sig_rows else np.zeros((0, cfg.num_perm), dtype=np.uint32)
-        del sig_rows
-        bkeys = band_keys(sigs, cfg.lsh_bands, cfg.lsh_rows)
+        bkeys = np.vstack(key_rows) if key_rows else np.zeros((0, cfg.lsh_bands), dtype=np.uint64)
+        del key_rows
         index = DedupIndex.open(cfg.index, cfg) if cfg.index else None
         try:
             # The oracle covers documents new to the index (ids not indexed before): the run's

@@ -153,17 +153,22 @@ def test_ids_are_read_one_at_a_time_as_the_labels_hold_them(tmp_path: Path, monk
     # Ids of other shards' documents are read alone (two seeks), never from a whole label file.
     ids = [["a", "", "\u00e9t\u00e9/\U0001f600", "x" * 300], ["\udcff-surrogate", "b"], ["c"]]
     firsts = [0, 4, 6]
-    labels = [[(f"key{s}.{i}", doc_id) for i, doc_id in enumerate(shard_ids)] for s, shard_ids in enumerate(ids)]
-    for shard, shard_labels in enumerate(labels):
-        sharded._write_ids(sharded._files(tmp_path, shard), shard_labels)
+    keys = [[f"key{s}.{i}" for i in range(len(shard_ids))] for s, shard_ids in enumerate(ids)]
+    keys[2] = ["d\u00e9j\u00e0.jsonl:1"]  # an ASCII shard's ids, its key not
+    for shard, (shard_keys, shard_ids) in enumerate(zip(keys, ids, strict=True)):
+        sharded._write_ids(sharded._files(tmp_path, shard), shard_keys, shard_ids)
     monkeypatch.setattr(sharded._Ids, "MAX_OPEN", 1)  # every change of shard closes the last one's files
     reader = sharded._Ids(tmp_path, [0, 1, 2], firsts)
     flat = [doc_id for shard_ids in ids for doc_id in shard_ids]
     for rank in [6, 0, 5, 3, 2, 4, 1, 0]:
         assert reader.get(rank) == flat[rank]
     assert list(reader.open) == [0]
-    # the labels are in the same file, after the ids
-    assert [sharded._load_labels(tmp_path, shard) for shard in range(3)] == labels
+    # the keys are in the same file, after the ids
+    loaded = [sharded._load_labels(tmp_path, shard) for shard in range(3)]
+    assert [(list(k), list(i)) for k, i in loaded] == list(zip(keys, ids, strict=True))
+    assert [loaded[0][1][i] for i in (3, -4, 2)] == ["x" * 300, "a", ids[0][2]] and loaded[1][1][1:] == ["b"]
+    with pytest.raises(IndexError):
+        loaded[2][0][1]
 
 
 def test_rows_of_a_bucket_meet_in_one_partition(tmp_path: Path) -> None:
@@ -320,11 +325,12 @@ def test_a_decisions_file_gives_back_each_decision_field_by_field(tmp_path: Path
     assert [type(p) for d in back.values() for p in d.passages] == [PassageFlag] * 3
 
 
-def test_band_rows_of_each_group_and_partition_read_back_from_one_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("partitions", [3, 1])  # one partition: its rows are the bands' columns, not sorted
+def test_band_rows_of_each_group_and_partition_read_back_from_one_file(tmp_path: Path, partitions: int) -> None:
     # A shard's band rows of every group share one file: each (group, partition) reads back its own
     # cells, band by band in rank order, and nothing else (groups of unequal width: 3, 3, 3, 1).
     rng = np.random.default_rng(11)
-    bands, partitions = 10, 3
+    bands = 10
     ranks = np.array([2, 3, 5, 7, 8, 13], dtype=np.int64)
     bkeys = rng.integers(0, 2**64 - 1, size=(len(ranks), bands), dtype=np.uint64, endpoint=True)
     sharded.write_band_rows(tmp_path, 4, ranks, bkeys, partitions)

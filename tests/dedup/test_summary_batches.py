@@ -39,13 +39,13 @@ def test_spilled_and_plain_summaries_give_the_same_batches(tmp_path: Path, passa
     with open(path, "wb") as fh:  # packed batches of any size
         for start in range(0, len(items), 7):
             dump(pack_summaries(items[start : start + 7]), fh)
-    spilled = list(summary_batches(SpilledSummaries(path, len(items)), 128))  # type: ignore[arg-type]
-    plain = list(summary_batches(items, 128))
+    spilled = list(summary_batches(SpilledSummaries(path, len(items)), 16))  # type: ignore[arg-type]
+    plain = list(summary_batches(items, 16))
     assert [len(b.keys) for b in spilled] == [7, 7, 7, 7, 2] and [len(b.keys) for b in plain] == [30]
     if passages:  # two paragraphs, two passages; no words, none
         assert np.diff(plain[0].passage_offsets)[[7, 4]].tolist() == [2, 0]
     # Without the shingles, a batch spilled by dump_summaries says where they lie instead.
-    unread = list(summary_batches(SpilledSummaries(path, len(items)), 128, shingles=False))  # type: ignore[arg-type]
+    unread = list(summary_batches(SpilledSummaries(path, len(items)), 16, shingles=False))  # type: ignore[arg-type]
     for batch, whole in zip(unread, spilled, strict=True):
         assert batch.offsets.tolist() == whole.offsets.tolist()
         if dump is pickle.dump:
@@ -60,12 +60,12 @@ def test_spilled_and_plain_summaries_give_the_same_batches(tmp_path: Path, passa
         assert len(rows) == len(items)
         for (batch, i), (key, summary) in zip(rows, items, strict=True):
             assert (batch.keys[i], batch.ids[i]) == (key, summary.id)
-            assert np.array_equal(batch.signatures[i], summary.signature)
+            assert np.array_equal(batch.band_keys[i], summary.band_keys)
             shingles = batch.shingles[batch.offsets[i] : batch.offsets[i + 1]]
             assert np.array_equal(shingles, summary.shingles)
             table = batch.passages[batch.passage_offsets[i] : batch.passage_offsets[i + 1]]
             assert np.array_equal(table, summary.passages)
-            assert batch.signatures.dtype == np.uint32 and batch.shingles.dtype == np.uint64
+            assert batch.band_keys.dtype == np.uint64 and batch.shingles.dtype == np.uint64
 
 
 @settings(max_examples=200, deadline=None)

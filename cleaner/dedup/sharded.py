@@ -1645,15 +1645,18 @@ def shard_decisions(
     others = _Ids(folder, present, firsts)
 
     # The ids this task read, by node: a cluster's root is named by each of its members (two
-    # seeks and reads each, _Ids.get). The shard's rows name at most two nodes a member.
+    # seeks and reads each, _Ids.get, for another shard's document; the shard's own are in
+    # ``ids``: the Reuters bench's one shard read 849 roots' ids again from its own file).
+    # The shard's rows name at most two nodes a member.
     named: dict[int, tuple[str, str]] = {}
+    own = range(k + first_rank, k + first_rank + len(ids))
 
     def id_and_cluster(node: int) -> tuple[str, str]:
         if node < k:
             return index_labels[node]
         found = named.get(node)
         if found is None:
-            doc_id = others.get(node - k)
+            doc_id = ids[node - own.start] if node in own else others.get(node - k)
             found = named[node] = (doc_id, doc_id)
         return found
 

@@ -1413,8 +1413,8 @@ class _Strings(Sequence[str]):
 
     def __init__(self, data: bytes, at: list[int]) -> None:
         self.at = at
-        text = data.decode("utf-8", "surrogatepass")
-        self.text: str | bytes = text if len(text) == len(data) else data  # ASCII: a character a byte
+        self.text = data.decode("utf-8", "surrogatepass")
+        self.data = None if len(self.text) == len(data) else data  # ASCII: a character a byte
 
     def __len__(self) -> int:
         return len(self.at) - 1
@@ -1428,11 +1428,9 @@ class _Strings(Sequence[str]):
     def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        i %= len(self)
-        found = self.text[self.at[i] : self.at[i + 1]]
-        return found if isinstance(found, str) else found.decode("utf-8", "surrogatepass")
+        at = self.at  # string -1 ends at at[-1]; past either end, at[] raises the IndexError
+        lo, hi = (at[i], at[i + 1]) if i >= 0 else (at[i - 1], at[i])
+        return self.text[lo:hi] if self.data is None else self.data[lo:hi].decode("utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
         return map(self.__getitem__, range(len(self)))

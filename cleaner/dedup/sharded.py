@@ -1432,8 +1432,11 @@ class _Strings(Sequence[str]):
         lo, hi = (at[i], at[i + 1]) if i >= 0 else (at[i - 1], at[i])
         return self.text[lo:hi] if self.data is None else self.data[lo:hi].decode("utf-8", "surrogatepass")
 
-    def __iter__(self) -> Iterator[str]:
-        return map(self.__getitem__, range(len(self)))
+    def __iter__(self) -> Iterator[str]:  # every one (passages on: each key's position), no call for each
+        spans = itertools.pairwise(self.at)
+        if self.data is None:
+            return (self.text[lo:hi] for lo, hi in spans)
+        return (self.data[lo:hi].decode("utf-8", "surrogatepass") for lo, hi in spans)
 
 
 def file_decisions(

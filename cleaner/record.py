@@ -159,13 +159,6 @@ class DuplicateOf:
     # A new version of an id already in the persistent index: where the earlier one is (run, time).
     version_of: str | None = None
 
-    def __reduce__(self) -> tuple[type[DuplicateOf], tuple[str, str | None, float | None, str | None]]:
-        # Pickled as the constructor's arguments, as dedup's Decision and PassageFlag are: a frozen
-        # slots dataclass otherwise pickles through dataclasses' Python __getstate__ and
-        # __setstate__. A shard's decisions file of the Reuters bench (1,700 near-duplicates):
-        # 4.0 -> 1.7 ms to pickle, 3.9 -> 2.0 to read back.
-        return (DuplicateOf, (self.cluster, self.duplicate_of, self.similarity, self.version_of))
-
 
 @dataclass(frozen=True, slots=True)
 class PassageMatch:

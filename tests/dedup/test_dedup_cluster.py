@@ -194,6 +194,21 @@ def test_documents_without_words_never_cluster() -> None:
     assert all(d.duplicate is None for d in out)
 
 
+@pytest.mark.parametrize(("bands", "rows"), [(32, 4), (9, 13)])  # 9 x 13 leaves 11 permutations unused
+def test_a_summary_holds_the_band_keys_of_its_signature(bands: int, rows: int) -> None:
+    # The summaries hold band keys only (what the barrier and the index read), the signature's
+    # as the stage's bands and rows cut it; words or none, passages or none.
+    cfg = DedupConfig(bands=bands, rows=rows, seed=7)
+    texts = [" ".join(random_words(i, 20 + 9 * i)) for i in range(5)] + ["", "..."]
+    docs = docs_from([(str(i), text) for i, text in enumerate(texts)])
+    for passages in (True, False):
+        summaries = Dedup(dataclasses.replace(cfg, passages=passages)).summarize_many(docs)
+        for doc, summary in zip(docs, summaries, strict=True):
+            shingles = Shingler(cfg.ngram).hash_batch([doc.text])[0]
+            signature = Signer(cfg.num_perm, 7).sign(shingles, np.array([0, shingles.size]))
+            assert summary.band_keys.tolist() == band_keys(signature, bands, rows)[0].tolist()
+
+
 def test_summarize_many_equals_summarize() -> None:
     stage = Dedup(DedupConfig())
     docs = docs_from([(str(i), " ".join(random_words(i, 30 + i)) + "\n\n" + "tail " * i) for i in range(6)])

@@ -9,6 +9,7 @@ escapes, line breakers, lone surrogates, nesting).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -199,3 +200,13 @@ def test_a_files_records_read_as_the_checked_path_reads_them(
     with mock.patch.object(jsonl, "_plain_document", return_value=None):
         checked = list(jsonl.read_jsonl(shard, limits))
     assert repr(fast) == repr(checked)  # every field (repr: NaN in the metadata counts as equal)
+
+
+def test_a_files_records_of_one_field_order_share_it(tmp_path: Path) -> None:
+    """The reader gives the records of one field order one tuple of it (a spilled batch of them
+    pickles it once, and the writer finds its layout by identity); another order keeps its own."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n{"text": "z", "id": "c"}\n')
+    first, second, third = jsonl.read_jsonl(Shard(0, InputFile(path, "a.jsonl", Format("jsonl"))), LimitsConfig())
+    assert first.fields == second.fields == ("id", "text") and first.fields is second.fields
+    assert third.fields == ("text", "id")

@@ -10,6 +10,7 @@ command line overrides. Progress and the summary go to stderr; data goes to file
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import errno
@@ -397,6 +398,7 @@ def main() -> None:
       cleaner index info seen.sqlite
     """
     limit_blas_threads()
+    no_collections_at_exit()
 
 
 @contextlib.contextmanager
@@ -418,6 +420,23 @@ def imports_uncollected() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def no_collections_at_exit() -> None:
+    """No cyclic garbage collection while the interpreter shuts down: the objects alive then are
+    frozen (``gc.freeze``, run by ``atexit`` before the interpreter clears its modules).
+
+    Clearing the modules, the interpreter collects the cycles that hold their functions, classes
+    and tables (numpy's, click's, the pipeline's) and frees them one by one: memory that the
+    operating system takes back at once when the process ends. That was 20 ms of a one-record
+    run's 0.16 CPU-s and 35 ms of a dedup-only run of the Reuters bench (the whole process, as
+    ``os.wait4`` counts it). Every ``atexit`` handler and ``weakref.finalize`` still runs and the
+    objects outside cycles are still freed; only objects in cycles at exit may keep their
+    ``__del__`` unrun, which Python does not promise at exit either. A command's files are closed
+    before (each is written whole and renamed: cleaner.atomic).
+    """
+    atexit.unregister(gc.freeze)  # registered once, however many commands a process runs (tests)
+    atexit.register(gc.freeze)
 
 
 def limit_blas_threads() -> None:

@@ -114,6 +114,18 @@ def test_the_command_line_loads_no_numpy_before_it_runs_a_command() -> None:
     assert _python("import sys, cleaner.cli; print('numpy' in sys.modules)") == "False"
 
 
+def test_a_command_leaves_the_objects_alive_at_exit_out_of_the_last_collections() -> None:
+    # cli.no_collections_at_exit, seen from an atexit handler registered first, so run last.
+    code = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print(gc.get_freeze_count() > 0))\n"
+        "from click.testing import CliRunner\n"
+        "from cleaner.cli import main\n"
+        "CliRunner().invoke(main, ['config', 'show'], catch_exceptions=False)\n"
+    )
+    assert _python(code) == "True"
+
+
 def test_a_command_starts_numpy_with_one_blas_thread_unless_the_user_chose() -> None:
     code = (
         "import os\n"

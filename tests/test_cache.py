@@ -242,3 +242,13 @@ def test_the_command_line_defines_dataclasses_through_the_cache_and_the_library_
     assert exec_after("cleaner.cli", str(tmp_path)) == "DataclassCode"
     assert any(tmp_path.glob("dc-*.marshal"))  # the CLI's own dataclasses (the config's)
     assert exec_after("cleaner.cli", "") == "NoneType"  # no cache folder
+
+
+def test_the_functions_that_record_writes_are_read_back_with_its_dataclasses(tmp_path: Path) -> None:
+    # cleaner.record writes some of its records' functions itself (record._define): under the
+    # command line they join the module's entry, so a later process compiles none of them.
+    env = {**os.environ, "CLEANER_CACHE_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", "import cleaner.cli, cleaner.record"], env=env, check=True)
+    entry = tmp_path / f"dc-{cache._module_key('cleaner.record')}.marshal"
+    heads = {source.partition("(")[0] for source in marshal.loads(entry.read_bytes())}
+    assert {"def __init__", "def assemble", "def replace"} <= heads  # besides dataclasses' "def __create_fn__"

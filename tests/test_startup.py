@@ -45,6 +45,7 @@ def test_a_dedup_only_run_over_jsonl_loads_no_other_format(tmp_path: Path) -> No
     assert "numpy.ma" not in loaded  # what np.unique imports at its first call (~16 ms): the barrier avoids it
     assert "cleaner.homoglyphs" not in loaded  # "café" holds no Greek or Cyrillic letter to repair (~2 ms)
     assert "traceback" not in loaded  # only --debug prints one (~0.4 ms)
+    assert "cleaner.htmlguard" not in loaded  # it caps the nesting of HTML documents only (~0.2 ms)
 
 
 def test_a_page_run_without_mojibake_loads_neither_ftfy_nor_other_formats(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cleaner.config import LimitsConfig
-from cleaner.htmlguard import limit_nesting
 from cleaner.record import Document, Edit, Kind, Reason, Source
 
 
@@ -114,6 +113,8 @@ def make_document(
     the bytes ``content`` is the exact UTF-8 decoding of (decode.Decoded.utf8), which an HTML
     document keeps for the parser while its markup stays as read (Document.html_utf8)."""
     if kind == "html":
+        from cleaner.htmlguard import limit_nesting  # here: a run of text or JSONL never needs it (0.2 ms)
+
         markup, flattened = limit_nesting(content, limits.max_html_depth, utf8)
         if flattened:
             edits = (*edits, Edit("html.limit_nesting", flattened))

@@ -37,8 +37,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from isal import igzip
-
 # Temporary files carry this prefix, so a later run can sweep the ones a killed run left behind.
 TEMP_PREFIX = ".cleaner-tmp-"
 
@@ -59,6 +57,8 @@ def atomic_file(path: Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
     try:
         with raw:
             if compress:
+                from isal import igzip  # here: a run of pages writes no gzip (isal's import: 1 ms)
+
                 with igzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL) as gz:
                     yield gz  # type: ignore[misc]
             else:

@@ -56,5 +56,6 @@ def test_a_page_run_without_mojibake_loads_neither_ftfy_nor_other_formats(tmp_pa
     loaded = _modules_after(tmp_path, str(page.parent))
     assert "cleaner.normalize" in loaded and "cleaner.formats.pages" in loaded  # the run did run
     assert loaded & {"ftfy", "cleaner.formats.parquet", "cleaner.formats.warc"} == set()
+    assert "isal" not in loaded  # nothing read or written is compressed (~1 ms)
     # OpenSSL (~4 ms): normalize, the signals and the template filter take the built-in blake2b.
     assert "_hashlib" not in loaded

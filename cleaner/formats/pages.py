@@ -17,8 +17,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from isal import igzip, igzip_lib
-
 from cleaner.atomic import atomic_file
 from cleaner.config import LimitsConfig
 from cleaner.formats.base import FormatHandler, Output, Shard, error_document, make_document, os_error_message
@@ -67,17 +65,17 @@ def _decompress(path: Path, compression: str, most: int) -> bytes:
     some errors differently, and ISA-L raises its own error type for a damaged block).
     """
     if compression == "gzip":
+        from isal import igzip, igzip_lib  # here: most pages are not compressed (isal's import: 1 ms)
+
+        # ISA-L's error for damaged data (its type stubs declare it an instance, not a class).
+        isal_error: type[Exception] = igzip_lib.IsalError  # type: ignore[assignment]
         try:
             return _read_most(igzip.GzipFile(path, "rb"), most)  # type: ignore[arg-type]
-        except (OSError, EOFError, _ISAL_ERROR):
+        except (OSError, EOFError, isal_error):
             return _read_most(gzip.GzipFile(path, "rb"), most)  # type: ignore[arg-type]
     from cleaner.formats.compression import zstd_reader
 
     return _read_most(zstd_reader(open(path, "rb")), most)
-
-
-# ISA-L's error for damaged data (its type stubs declare it an instance, not a class).
-_ISAL_ERROR: type[Exception] = igzip_lib.IsalError  # type: ignore[assignment]
 
 
 def _read_most(raw: BinaryIO, most: int) -> bytes:

@@ -46,6 +46,7 @@ EXPORTS = {
         for p in ("i4", "i8")
         for o in ("i4", "i8")
     },
+    "pair_jaccards": ("_numba_kernels", "pair_jaccards", "f8[::1](u8[::1], i8[::1], i8[:, ::1], b1)"),
     "split_spans_u1": (
         "_passage_kernels",
         "split_spans",
@@ -82,4 +83,5 @@ def load() -> SimpleNamespace | None:
         fmix64=_np_fmix64,
         owner_positions=functools.partial(_owners.owner_positions, gather=gather, claim=claim),
         split_spans=found["_passage_kernels.split_spans"],
+        pair_jaccards=found["_numba_kernels.pair_jaccards"],
     )

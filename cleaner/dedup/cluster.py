@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
 
 # 64 earliest members per bucket: enough that a near-duplicate meets an earlier copy it verifies
 # against (every copy of a page verifies against every other), small enough that 10,000 copies
@@ -244,6 +245,26 @@ def jaccard_distinct(a: U64, b: U64) -> float:
     return inter / (a.size + b.size - inter)
 
 
+def pair_jaccards(values: U64, bounds: I64, pairs: I64, distinct: bool) -> F64:
+    """The exact Jaccard of each pair of sets ``(x, y)`` in ``pairs`` (n x 2), set s being
+    ``values[bounds[s]:bounds[s + 1]]`` (``distinct``: each already sorted and distinct), each
+    made distinct once however many pairs name it; 0.0 for two empty sets. Verification's step
+    (``sharded.verify_block``); this is the reference, ``_numba_kernels.pair_jaccards`` its
+    compiled twin (the same values: tests/dedup/test_dedup_kernels.py).
+
+    >>> pair_jaccards(np.array([3, 2, 1, 2, 3, 4, 4], dtype=np.uint64), np.array([0, 3, 7]), np.array([[0, 1]]), False)
+    array([0.5])
+    """
+    if not distinct:
+        values, bounds = distinct_runs(values, bounds)
+    at = bounds.tolist()
+    out = np.empty(len(pairs), dtype=np.float64)
+    for row, (x, y) in enumerate(pairs.tolist()):
+        a, b = values[at[x] : at[x + 1]], values[at[y] : at[y + 1]]
+        out[row] = jaccard_distinct(a, b) if a.size or b.size else 0.0
+    return out
+
+
 def containment(part: U64, whole: U64) -> float:
     """Share of the distinct shingles of ``part`` that ``whole`` (sorted, distinct) also has.
 
@@ -264,9 +285,6 @@ def containment_distinct(part: U64, whole: U64) -> float:
         return 0.0
     at = np.minimum(np.searchsorted(whole, part), whole.size - 1)
     return float(np.count_nonzero(whole[at] == part)) / part.size
-
-
-F64 = npt.NDArray[np.float64]
 
 
 def smallest_member(u: I64, v: I64, count: int) -> I64:

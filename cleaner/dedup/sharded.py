@@ -96,7 +96,7 @@ from cleaner.dedup.cluster import (
     distinct_pairs,
     distinct_runs,
     distinct_sorted,
-    jaccard_distinct,
+    pair_jaccards,
     sorted_hashes,
 )
 from cleaner.dedup.components import (
@@ -577,27 +577,23 @@ class _Sets(_OpenShards):
             lengths.append(hi - lo)
         return np.array([list(ranks), starts, lengths], dtype=np.int64).reshape(3, -1).T
 
-    def many(self, spans: I64) -> tuple[U64, list[int]]:
-        """The sets at ``spans`` (rows of :meth:`spans`), each as :meth:`get` gives it, joined,
-        and their bounds: read into one array, then made distinct and sorted in one pass
-        (:func:`~cleaner.dedup.cluster.distinct_runs`), not a few numpy calls per set."""
+    def many(self, spans: I64) -> tuple[U64, I64, bool]:
+        """The sets at ``spans`` (rows of :meth:`spans`) as their files hold them, read into one
+        array, their bounds in it, and whether every one is filed distinct and sorted already:
+        the caller makes them distinct in one pass (:func:`~cleaner.dedup.cluster.pair_jaccards`
+        does), not a few numpy calls per set as :meth:`get` does."""
         rows = spans.tolist()
-        bounds = [0]
-        for _, _, length in rows:
-            bounds.append(bounds[-1] + length)
-        values = np.empty(bounds[-1], dtype=np.uint64)
+        bounds = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(spans[:, 2], out=bounds[1:])
+        values = np.empty(int(bounds[-1]), dtype=np.uint64)
         all_distinct = True
-        for (rank, at, length), lo in zip(rows, bounds, strict=False):
+        for (rank, at, length), lo in zip(rows, bounds.tolist(), strict=False):
             (fh,), (_, _, distinct), _ = self.opened(rank)
             all_distinct = all_distinct and distinct
             fh.seek(at)
             if fh.readinto(values[lo : lo + length]) != length * 8:  # type: ignore[attr-defined]  # a BufferedReader
                 raise EOFError(f"the shingle sets of {self.folder} end early at rank {rank}")
-        if all_distinct:
-            return values, bounds
-        # A run filed distinct is sorted already: distinct_runs leaves it as it is.
-        joined, offsets = distinct_runs(values, np.asarray(bounds, dtype=np.int64))
-        return joined, offsets.tolist()
+        return values, bounds, all_distinct
 
 
 def verify_block(
@@ -618,11 +614,14 @@ def verify_block(
         return 0
     sets = _Sets(folder, shards, firsts)
     out = np.empty(len(pairs), dtype=np.float64)
+    kernels = _kernels.compiled()
+    jaccards = pair_jaccards if kernels is None else kernels.pair_jaccards
     # The pairs are taken in runs whose documents' sets are read together (_Sets.many: a few
     # numpy calls per set less), each document once a run, however many pairs it is in. A run
     # holds at most VERIFY_VALUES hashes of sets, counted twice per pair (so what it holds is
     # at most that), and one pair at least, however large its sets. Reading the two sets of
-    # each pair one at a time took 87 of the Reuters bench's ~2,000 CPU-ms, this 45.
+    # each pair one at a time took 87 of the Reuters bench's ~2,000 CPU-ms, this 45. The sets are
+    # made distinct and compared in the compiled kernel where there is one (pair_jaccards' twin).
     # Not np.unique: it imports numpy.ma (16 ms). Ranks and rows are not negative: as uint64 they sort alike.
     needed = distinct_sorted(pairs.reshape(-1).view(np.uint64)).view(np.int64)
     spans = sets.spans(needed.tolist())
@@ -634,9 +633,8 @@ def verify_block(
         stop = max(start + 1, int(np.searchsorted(cost, before + VERIFY_VALUES, side="right")))
         at = where[start:stop]
         rows = distinct_sorted(at.reshape(-1).view(np.uint64)).view(np.int64)
-        values, bounds = sets.many(spans[rows])
-        for row, (x, y) in enumerate(np.searchsorted(rows, at).tolist(), start):
-            out[row] = jaccard_distinct(values[bounds[x] : bounds[x + 1]], values[bounds[y] : bounds[y + 1]])
+        values, bounds, distinct = sets.many(spans[rows])
+        out[start:stop] = jaccards(values, bounds, np.searchsorted(rows, at), distinct)
         start = stop
     kept = out >= threshold
     return save_block_edges(folder, block, pairs[kept], out[kept])

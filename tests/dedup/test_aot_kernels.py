@@ -136,3 +136,18 @@ print(_kernels.pick(True, 1, 1).name, "numba" in sys.modules)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=REPO)
     assert done.stdout.split() == ["aot", "False"], done.stdout + done.stderr
+
+
+@needs_aot
+def test_pair_jaccards_agree_with_numba() -> None:
+    numba_kernels = _jit()
+    rng = np.random.default_rng(13)
+    pool = rng.integers(0, 2**64, 300, dtype=np.uint64, endpoint=False)
+    sizes = rng.integers(0, 200, 30)
+    values = rng.choice(pool, int(sizes.sum()))
+    bounds = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    pairs = rng.integers(0, sizes.size, (100, 2)).astype(np.int64)
+    ahead = AOT.pair_jaccards(values, bounds, pairs, False)  # type: ignore[union-attr]
+    numba = numba_kernels.pair_jaccards(values, bounds, pairs, False)  # type: ignore[attr-defined]
+    assert ahead.dtype == np.float64 and np.array_equal(ahead, numba) and ((ahead > 0) & (ahead < 1)).any()

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.dedup import _kernels, shingles
+from cleaner.dedup.cluster import pair_jaccards
 from cleaner.dedup.shingles import Shingler, dedup_key, repair
 from cleaner.dedup.signatures import Signer
 
@@ -201,3 +202,38 @@ def test_joined_word_bounds_are_positions_in_all_keys_joined(monkeypatch: pytest
     monkeypatch.setattr(shingles, "_CHUNK_CHARS", chunk)  # 4: a chunk per text
     assert shingler.hash_batch_tokens(texts, joined=True)[2].tolist() == expected.tolist()
     assert shingler.hash_batch_tokens(texts)[2].tolist() == own.tolist()
+
+
+def _sets_and_pairs(rng: np.random.Generator, n_sets: int, colliding: bool) -> tuple[list[list[int]], np.ndarray]:
+    """Sets of 0-60 hashes drawn with repeats from a small pool (so pairs share some); with
+    ``colliding``, every hash has the same low 10 bits (one table slot: every lookup probes on)."""
+    pool = rng.integers(0, 2**63, 80, dtype=np.uint64)
+    if colliding:
+        pool = pool << np.uint64(10)
+    sets = [rng.choice(pool, int(rng.integers(0, 60))).tolist() for _ in range(n_sets)]
+    pairs = rng.integers(0, n_sets, (40, 2)).astype(np.int64)
+    return sets, pairs
+
+
+@pytest.mark.skipif(not _kernels.numba_available(), reason="numba is not installed")
+@pytest.mark.parametrize("colliding", [False, True])
+@pytest.mark.parametrize("distinct", [False, True])
+def test_pair_jaccards_numba_and_numpy_agree_with_sets(colliding: bool, distinct: bool) -> None:
+    # The verify step's kernel (one hash table per pair, nothing sorted) against its numpy twin
+    # (each set sorted and made distinct, then merged) and Python's sets, bit for bit.
+    from cleaner.dedup import _numba_kernels
+
+    for seed in range(20):
+        sets, pairs = _sets_and_pairs(np.random.default_rng(seed), 9, colliding)
+        if distinct:  # as a shard filed distinct holds them: sorted, each hash once
+            sets = [sorted(set(s)) for s in sets]
+        values = np.array([v for s in sets for v in s], dtype=np.uint64)
+        bounds = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(s) for s in sets], out=bounds[1:])
+        expected = []
+        for x, y in pairs.tolist():
+            a, b = set(sets[x]), set(sets[y])
+            expected.append(len(a & b) / len(a | b) if a or b else 0.0)
+        numpy_out = pair_jaccards(values.copy(), bounds, pairs, distinct)
+        numba_out = _numba_kernels.pair_jaccards(values.copy(), bounds, pairs, distinct)
+        assert numpy_out.tolist() == numba_out.tolist() == expected

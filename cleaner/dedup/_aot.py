@@ -40,6 +40,7 @@ EXPORTS = {
         "Tuple((u8[::1], i8[::1], i8[:, ::1], i8[::1]))(u4[::1], b1[::1], i8[::1], i8)",
     ),
     "minhash": ("_numba_kernels", "minhash", "u4[:, ::1](u8[::1], i8[::1], u4[::1], u4[::1])"),
+    "band_keys": ("_numba_kernels", "band_keys", "u8[:, ::1](u4[:, ::1], i8, i8)"),
     **{f"gather_slices_{p}": ("_numba_kernels", "_gather_slices", _GATHER.format(p=p)) for p in ("i4", "i8")},
     **{
         f"claim_owners_{p}_{o}": ("_numba_kernels", "_claim_owners", _CLAIM.format(p=p, o=o))
@@ -80,6 +81,7 @@ def load() -> SimpleNamespace | None:
         name="aot",
         shingle_hashes=found["_numba_kernels.shingle_hashes"],
         minhash=found["_numba_kernels.minhash"],
+        band_keys=found["_numba_kernels.band_keys"],
         fmix64=_np_fmix64,
         owner_positions=functools.partial(_owners.owner_positions, gather=gather, claim=claim),
         split_spans=found["_passage_kernels.split_spans"],

@@ -17,6 +17,7 @@ U64 = npt.NDArray[np.uint64]
 K_CHAR = np.uint64(0x9E3779B97F4A7C15)
 K_LENGTH = np.uint64(0x165667B19E3779F9)
 K_SHINGLE = np.uint64(0xD6E8FEB86659FD93)
+BAND_MIX = np.uint64(0x9FB21C651E98DF25)  # a band key starts at its band's number times this
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)

@@ -151,3 +151,12 @@ def test_pair_jaccards_agree_with_numba() -> None:
     ahead = AOT.pair_jaccards(values, bounds, pairs, False)  # type: ignore[union-attr]
     numba = numba_kernels.pair_jaccards(values, bounds, pairs, False)  # type: ignore[attr-defined]
     assert ahead.dtype == np.float64 and np.array_equal(ahead, numba) and ((ahead > 0) & (ahead < 1)).any()
+
+
+@needs_aot
+def test_band_keys_agree_with_numba() -> None:
+    numba_kernels = _jit()
+    sig = np.random.default_rng(17).integers(0, 2**32, (60, 128), dtype=np.uint64).astype(np.uint32)
+    for bands, rows in ((16, 8), (10, 12)):
+        ahead = AOT.band_keys(sig, bands, rows)  # type: ignore[union-attr]
+        assert ahead.shape == (60, bands) and np.array_equal(ahead, numba_kernels.band_keys(sig, bands, rows))  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cleaner.dedup import _kernels, shingles
 from cleaner.dedup.cluster import pair_jaccards
 from cleaner.dedup.shingles import Shingler, dedup_key, repair
-from cleaner.dedup.signatures import Signer
+from cleaner.dedup.signatures import Signer, _np_band_keys
 
 M64 = (1 << 64) - 1
 BACKENDS = [False, True] if _kernels.numba_available() else [False]
@@ -237,3 +237,15 @@ def test_pair_jaccards_numba_and_numpy_agree_with_sets(colliding: bool, distinct
         numpy_out = pair_jaccards(values.copy(), bounds, pairs, distinct)
         numba_out = _numba_kernels.pair_jaccards(values.copy(), bounds, pairs, distinct)
         assert numpy_out.tolist() == numba_out.tolist() == expected
+
+
+@pytest.mark.skipif(not _kernels.numba_available(), reason="numba is not installed")
+@pytest.mark.parametrize(("bands", "rows"), [(16, 8), (10, 12), (1, 1), (3, 5)])
+def test_band_keys_numba_and_numpy_agree(bands: int, rows: int) -> None:
+    # num_perm 128 in every case: 10 x 12 and 3 x 5 leave columns past the bands unused.
+    from cleaner.dedup import _numba_kernels
+
+    sig = np.random.default_rng(bands).integers(0, 2**32, (50, 128), dtype=np.uint64).astype(np.uint32)
+    expected = _np_band_keys(sig, bands, rows)
+    assert expected.shape == (50, bands)
+    assert np.array_equal(_numba_kernels.band_keys(sig, bands, rows), expected)

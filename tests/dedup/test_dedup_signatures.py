@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ from datasketch import MinHash, MinHashLSH
 from dedup_textgen import edit_words, random_words
 
 from cleaner.dedup import _kernels
+from cleaner.dedup._hashing import BAND_MIX
 from cleaner.dedup.shingles import Shingler
-from cleaner.dedup.signatures import _BAND_MIX, SCHEME, Signer, band_keys, permutations, to_lean_minhash
+from cleaner.dedup.signatures import SCHEME, Signer, _np_band_keys, band_keys, permutations, to_lean_minhash
 
 
 def test_permutations_are_datasketchs() -> None:
@@ -64,9 +66,10 @@ def test_lean_minhash_feeds_datasketch_lsh() -> None:
     assert lean[0].jaccard(lean[1]) > 0.7 > lean[0].jaccard(lean[2])
 
 
-def test_band_keys_are_the_spec_s_hash_of_each_band() -> None:
+@pytest.mark.parametrize("keys_of", [band_keys, _np_band_keys])  # the compiled kernel where there is one, numpy
+def test_band_keys_are_the_spec_s_hash_of_each_band(keys_of: Callable[[np.ndarray, int, int], np.ndarray]) -> None:
     # fmix64 of Horner's rule (K_SHINGLE, mod 2**64) over the band's values, started from the
-    # band number times _BAND_MIX: the persistent index keeps these keys, so they may not change.
+    # band number times BAND_MIX: the persistent index keeps these keys, so they may not change.
     m64 = (1 << 64) - 1
 
     def fmix64(x: int) -> int:
@@ -78,10 +81,10 @@ def test_band_keys_are_the_spec_s_hash_of_each_band() -> None:
 
     sigs = np.random.default_rng(5).integers(0, 2**32, size=(3, 14), dtype=np.uint64).astype(np.uint32)
     for bands, rows in ((4, 3), (2, 7), (14, 1)):
-        keys = band_keys(sigs, bands, rows)
+        keys = keys_of(sigs, bands, rows)
         for doc in range(3):
             for band in range(bands):
-                h = band * int(_BAND_MIX) & m64
+                h = band * int(BAND_MIX) & m64
                 for value in sigs[doc, band * rows : (band + 1) * rows].tolist():
                     h = (h * int(_kernels.K_SHINGLE) + value) & m64
                 assert int(keys[doc, band]) == fmix64(h)

@@ -566,16 +566,23 @@ class _Sets(_OpenShards):
         values: U64 = np.frombuffer(fh.read((hi - lo) * 8), dtype=np.uint64)
         return values if distinct else distinct_sorted(values)
 
-    def spans(self, ranks: Sequence[int]) -> I64:
+    def spans(self, ranks: I64) -> I64:
         """Where the sets of ``ranks`` (ascending) lie, a row each: the rank, its set's byte
-        offset in its shard's file and its length; the files are not read."""
-        starts, lengths = [], []
-        for rank in ranks:
-            _, (at, offsets, _), local = self.opened(rank)
-            lo, hi = offsets[local : local + 2].tolist()
-            starts.append(int(at[local]))
-            lengths.append(hi - lo)
-        return np.array([list(ranks), starts, lengths], dtype=np.int64).reshape(3, -1).T
+        offset in its shard's file and its length; the files are not read. A shard's run of
+        ranks is looked up in its arrays at once (a lookup per rank: 1.8 of verify's 8.6 ms on
+        the Reuters bench)."""
+        out = np.empty((len(ranks), 3), dtype=np.int64)
+        out[:, 0] = ranks
+        i = 0
+        while i < len(ranks):
+            _, (at, offsets, _), local = self.opened(int(ranks[i]))
+            first = int(ranks[i]) - local
+            end = i + int(np.searchsorted(ranks[i:], first + len(offsets) - 1))  # the shard's last rank + 1
+            places = ranks[i:end] - first
+            out[i:end, 1] = at[places]
+            out[i:end, 2] = offsets[places + 1] - offsets[places]
+            i = end
+        return out
 
     def many(self, spans: I64) -> tuple[U64, I64, bool]:
         """The sets at ``spans`` (rows of :meth:`spans`) as their files hold them, read into one
@@ -628,7 +635,7 @@ def verify_block(
     # made distinct and compared in the compiled kernel where there is one (pair_jaccards' twin).
     # Not np.unique: it imports numpy.ma (16 ms). Ranks and rows are not negative: as uint64 they sort alike.
     needed = distinct_sorted(pairs.reshape(-1).view(np.uint64)).view(np.int64)
-    spans = sets.spans(needed.tolist())
+    spans = sets.spans(needed)
     where = np.searchsorted(needed, pairs)  # each pair's two documents, as rows of spans
     cost = np.cumsum(spans[:, 2][where].sum(axis=1))
     start = 0

@@ -71,7 +71,7 @@ def test_sets_read_together_are_those_read_one_at_a_time(tmp_path: Path, monkeyp
     monkeypatch.setattr(sharded._Sets, "MAX_OPEN", 1)
     reader = sharded._Sets(tmp_path, [0, 1, 2], firsts[:-1])
     for ranks in ([0, 1, 2, 3], [1, 5, 6, 11], list(range(12)), [4]):
-        spans = reader.spans(ranks)
+        spans = reader.spans(np.array(ranks))
         assert spans[:, 0].tolist() == ranks
         assert reader.many(spans)[2] == (max(ranks) < 4)  # only shard 0's are filed distinct
         got = _read_distinct(reader, spans)
@@ -122,4 +122,4 @@ def test_a_bands_task_files_where_spilled_sets_lie_and_they_read_the_same(
     reader = sharded._Sets(folder, [0], [0])
     expected = [np.unique(s.shingles).tolist() for _, s in items]
     assert [reader.get(rank).tolist() for rank in range(len(items))] == expected
-    assert _read_distinct(reader, reader.spans(list(range(len(items))))) == expected
+    assert _read_distinct(reader, reader.spans(np.arange(len(items)))) == expected

@@ -592,7 +592,7 @@ class _Sets(_OpenShards):
         bounds = np.zeros(len(spans) + 1, dtype=np.int64)
         np.cumsum(spans[:, 2], out=bounds[1:])
         values = np.empty(int(bounds[-1]), dtype=np.uint64)
-        into = memoryview(values).cast("B")
+        into = values.data.cast("B")
         all_distinct, shard_end, fd = True, -1, -1
         # Each set read with one pread at its place (the file's position is not used: no seek),
         # and a shard looked up once for its run of ranks (they ascend). Against a seek and a

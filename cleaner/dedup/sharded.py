@@ -138,8 +138,9 @@ OWNER_ROWS_PER_RANGE = 16 * 1024 * 1024
 PAIRS_PER_BLOCK = 200_000
 # Rank bins per verify block when the blocks are cut: a cut falls on a bin's edge.
 BINS_PER_BLOCK = 4
-# Shingle hashes of the sets a verify task holds at once (8 B each: 16 MB, about four times that
-# while distinct_runs makes them distinct), see verify_block.
+# Shingle hashes of the sets a verify task holds at once (8 B each: 16 MB; the compiled
+# pair_jaccards adds a table of 2 to 4 slots of 17 B per hash of the largest pair; the numpy
+# twin holds about four times 16 MB while distinct_runs makes them distinct), see verify_block.
 VERIFY_VALUES = 2 * 1024 * 1024
 # Tasks that count the pairs per bin (each sums its share of the pairs files' counts).
 COUNT_TASKS = 16

@@ -603,9 +603,23 @@ class _Sets(_OpenShards):
             if rank >= shard_end:
                 (fh,), (_, offsets, distinct), local = self.opened(rank)
                 all_distinct, shard_end, fd = all_distinct and distinct, rank - local + len(offsets) - 1, fh.fileno()
-            if os.preadv(fd, [into[8 * lo : 8 * (lo + length)]], at) != 8 * length:
+            if _read_at(fd, into[8 * lo : 8 * (lo + length)], at) != 8 * length:
                 raise EOFError(f"the shingle sets of {self.folder} end early at rank {rank}")
         return values, bounds, all_distinct
+
+
+def _read_at(fd: int, into: memoryview, at: int) -> int:
+    """Read into ``into`` from byte ``at`` of the file ``fd``: ``os.preadv`` (no seek), or where
+    the platform lacks it (Windows) a seek and a read. How many bytes were read."""
+    if _PREADV is not None:
+        return _PREADV(fd, [into], at)
+    os.lseek(fd, at, os.SEEK_SET)
+    data = os.read(fd, len(into))
+    into[: len(data)] = data
+    return len(data)
+
+
+_PREADV = getattr(os, "preadv", None)
 
 
 def verify_block(

@@ -53,9 +53,14 @@ def test_sets_filed_as_they_came_are_read_distinct_and_sorted(tmp_path: Path) ->
     assert [reader.get(rank).tolist() for rank in range(3)] == [[1, 3, 9], [], [5]]
 
 
-def test_sets_read_together_are_those_read_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("preadv", [True, False])  # False: a platform without os.preadv (Windows)
+def test_sets_read_together_are_those_read_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preadv: bool
+) -> None:
     # verify_block reads a run of pairs' sets in one array (_Sets.many): each as get gives it,
     # from shards filed distinct and not, with a shard's files closed between the two passes.
+    if not preadv:
+        monkeypatch.setattr(sharded, "_PREADV", None)
     rng = np.random.default_rng(5)
     firsts, expected = [0], []
     for shard, distinct in ((0, True), (1, False), (2, False)):

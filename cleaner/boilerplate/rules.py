@@ -823,12 +823,10 @@ class _Cue:
 
     def __init__(self, pattern: str, shape: list[Any] | None = None) -> None:
         """``shape``: the cue's :func:`cue_shape`, as read back from the cache (default: derived here)."""
-        anchored, floating = _parts(pattern)
-        first_sorted, widths = shape if shape is not None else cue_shape(pattern)
+        first_sorted, widths, anchored, floating, literals = shape if shape is not None else cue_shape(pattern)
         flags = re.IGNORECASE | re.DOTALL
         self.anchored = compiled("|".join(anchored), flags) if anchored else None
         self.floating = compiled("|".join(floating), flags) if floating else None
-        literals = [required_literal(a) for a in floating]
         self.gate = compiled("|".join(map(re.escape, literals)), flags)
         self.words = tuple(literal.lower() for literal in literals)
         # The class compiled with the pattern's flags: a character starts it exactly when the
@@ -905,23 +903,25 @@ def _parts(pattern: str) -> tuple[list[str], list[str]]:
 
 def cue_shape(pattern: str) -> list[Any]:
     r"""What a _Cue derives from parsing its pattern: the first part's first_characters (sorted; None
-    where not known) and the longest text each of its alternatives can match (sre's own count: an
-    unbounded repeat counts as MAXREPEAT).
+    where not known), the longest text each of its alternatives can match (sre's own count: an
+    unbounded repeat counts as MAXREPEAT), the two parts' alternatives (_parts) and the second
+    part's required literals.
 
     >>> cue_shape(r"(?:by|von) \w{1,5}|(?:©|\(c\)) 20\d\d|.{0,9}says:")
-    [['(', 'b', 'v', '©'], [9, 8]]
+    [['(', 'b', 'v', '©'], [9, 8], ['(?:by|von) \\w{1,5}', '(?:©|\\(c\\)) 20\\d\\d'], ['.{0,9}says:'], ['says:']]
     """
-    anchored, _ = _parts(pattern)
+    anchored, floating = _parts(pattern)
     first = first_characters("|".join(anchored)) if anchored else None
     widths = [sre_parse.parse(a, re.IGNORECASE | re.DOTALL).getwidth()[1] for a in anchored]
-    return [None if first is None else sorted(first), widths]
+    return [None if first is None else sorted(first), widths, anchored, floating, list(map(required_literal, floating))]
 
 
 def _cue_shapes() -> list[list[Any]]:
     """cue_shape of each of _LINE_CUES, through cleaner's cache: parsing the cues took about 15 ms at
-    every start. Keyed by the patterns and Python's version (the parser's); tests/boilerplate checks
-    that the cached shapes equal fresh ones."""
-    entry = cache.key(*(pattern for _, pattern in _LINE_CUES))
+    every start, and splitting them into parts and literals another 1.5 ms (seeds and page runs, in
+    process). Keyed by the shape's version, the patterns and Python's version (the parser's);
+    tests/boilerplate checks that the cached shapes equal fresh ones."""
+    entry = cache.key("cues-2", *(pattern for _, pattern in _LINE_CUES))
     shapes: list[list[Any]] = derived("rules-cues", entry, lambda: [cue_shape(pattern) for _, pattern in _LINE_CUES])
     return shapes
 

@@ -7,10 +7,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, TypeAlias
 
-U64 = npt.NDArray[np.uint64]
+import numpy as np
+
+if TYPE_CHECKING:  # for the checker only: importing numpy.typing cost every run 0.6 ms
+    import numpy.typing as npt
+
+U64: TypeAlias = "npt.NDArray[np.uint64]"
 
 # Odd 64-bit constants (golden ratio, xxhash and MurmurHash primes): any odd multipliers would do;
 # changing one changes every hash, so bump index.FORMAT_VERSION with it.

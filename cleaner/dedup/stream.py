@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.apply import Decision, apply_decision
@@ -37,7 +37,10 @@ from cleaner.dedup.shingles import Shingler
 from cleaner.dedup.signatures import Signer, band_keys
 from cleaner.record import Document, DuplicateOf
 
-U64 = npt.NDArray[np.uint64]
+if TYPE_CHECKING:  # for the checker only: importing numpy.typing cost every run 0.6 ms
+    import numpy.typing as npt
+
+U64: TypeAlias = "npt.NDArray[np.uint64]"
 
 
 class StreamDedup:

@@ -40,20 +40,22 @@ visits only the positions whose n-gram occurs more than once. Each n looks only 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from cleaner.signals import _kernels as k
 
+if TYPE_CHECKING:  # for the checker only: importing numpy.typing cost every run 0.6 ms
+    import numpy.typing as npt
+
 name = "numpy"
 
-U8 = npt.NDArray[np.uint8]
-U32 = npt.NDArray[np.uint32]
-U64 = npt.NDArray[np.uint64]
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
+U8: TypeAlias = "npt.NDArray[np.uint8]"
+U32: TypeAlias = "npt.NDArray[np.uint32]"
+U64: TypeAlias = "npt.NDArray[np.uint64]"
+I64: TypeAlias = "npt.NDArray[np.int64]"
+B: TypeAlias = "npt.NDArray[np.bool_]"
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _WS = k.SPACE | k.NEWLINE

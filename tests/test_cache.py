@@ -148,6 +148,75 @@ def test_cached_derivations_of_rules_and_homoglyphs_equal_fresh_ones() -> None:
     assert list(Path(os.environ[cache.CACHE_ENV]).glob("rules-cues-*.json"))
 
 
+def test_derived_arrays_are_computed_once_then_read_back_writable_and_aligned(tmp_path: Path) -> None:
+    import numpy as np
+
+    arrays = [np.arange(5, dtype=np.uint8), np.arange(6.0).reshape(2, 3), np.zeros((0, 4), np.int64), np.int32(7)]
+    value = {"depth": 3, "names": ["a", "b"]}
+    first = cache.derived_arrays("t", "k", lambda: ([np.asarray(a) for a in arrays], value), tmp_path)
+    assert first[1] == value
+
+    def never() -> tuple[list[np.ndarray], object]:
+        raise AssertionError("computed again")
+
+    for _ in range(2):  # read back, twice: the file is mapped, never changed
+        read, same_value = cache.derived_arrays("t", "k", never, tmp_path)
+        assert same_value == value
+        assert [(a.dtype, a.shape, a.tolist()) for a in read] == [(a.dtype, a.shape, a.tolist()) for a in arrays]
+        for view in read:
+            assert view.flags.c_contiguous and view.flags.writeable
+            assert view.ctypes.data % 64 == 0 or view.size == 0
+        read[1][0, 0] = 99.0  # a private mapping: the entry keeps its values
+    assert [p.name for p in tmp_path.iterdir()] == ["t-k.arrays"]  # no temporary file left
+
+
+def test_a_cut_arrays_entry_is_derived_again(tmp_path: Path) -> None:
+    import numpy as np
+
+    make = lambda: ([np.arange(100, dtype=np.int64)], None)  # noqa: E731
+    cache.derived_arrays("t", "k", make, tmp_path)
+    entry = tmp_path / "t-k.arrays"
+    whole = entry.read_bytes()
+    for cut in (whole[:-8], whole[:20], b""):
+        entry.write_bytes(cut)
+        arrays, _ = cache.derived_arrays("t", "k", make, tmp_path)
+        assert arrays[0].tolist() == list(range(100))
+        assert entry.read_bytes() == whole  # rewritten whole
+
+
+def test_cached_candidate_tables_and_packaged_models_equal_fresh_ones() -> None:
+    """What rules and the boilerplate models read back from the cache (the suite's own folder) is
+    what they derive: the compiled line pass's tables, each model's arrays and its deciding walk's."""
+    import numpy as np
+
+    from cleaner.boilerplate import model as tree_model
+    from cleaner.boilerplate.html import CONTEXT_MODEL, HTML_MODEL
+    from cleaner.boilerplate.text import TEXT_MODEL
+
+    for _ in range(2):  # the second time read back, as a new process reads it
+        rules._candidate_tables.cache_clear()
+        cached = rules._candidate_tables()
+    tables, widths = rules._joined_tables()
+    assert [a.tolist() for a in cached[: len(tables)]] == [a.tolist() for a in tables]
+    assert [a.dtype for a in cached[: len(tables)]] == [a.dtype for a in tables]
+    assert list(cached[len(tables) : len(tables) + 2]) == widths
+    for name in (TEXT_MODEL, HTML_MODEL, CONTEXT_MODEL):
+        for _ in range(2):
+            tree_model.packaged.cache_clear()
+            read = tree_model.packaged(name)
+        path = Path(tree_model.__file__).parent / "data" / name
+        fresh = tree_model.TreeModel.load(path)
+        assert read is not None and (read.depth, read.names, read.meta, read.tokens) == (
+            fresh.depth, fresh.names, fresh.meta, fresh.tokens
+        )  # fmt: skip
+        for field in ("feature", "threshold", "left", "right", "value", "roots"):
+            assert getattr(read, field).dtype == getattr(fresh, field).dtype
+            assert np.array_equal(getattr(read, field), getattr(fresh, field))
+        for derived in ("_heap_arrays", "_rest_bounds"):
+            assert all(map(np.array_equal, getattr(read, derived), getattr(fresh, derived)))
+    assert list(Path(os.environ[cache.CACHE_ENV]).glob("tree-model-*.arrays"))
+
+
 def test_code_point_tables_from_the_cache_equal_the_characters_properties(tmp_path: Path) -> None:
     """The word and space tables of dedup, built from runs kept in the cache, mark exactly the
     characters ``\\w`` and ``str.isspace`` do, the first time (computed) and the second (read back);

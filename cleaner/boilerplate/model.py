@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from cleaner import cache
 from cleaner.boilerplate import _aot
+from cleaner.cache import blake2b
 from cleaner.errors import CleanerError
 from cleaner.jit import import_numba
 from cleaner.record import Reason
@@ -699,9 +702,31 @@ def _deciding_kernel() -> Any:
 
 @functools.cache
 def packaged(name: str) -> TreeModel | None:
-    """A model shipped with the package (read once per process: package data never changes), or None."""
+    """A model shipped with the package (read once per process: package data never changes), or None.
+
+    Its arrays, and those its deciding walk derives from them (_heap_arrays, _rest_bounds), come
+    through cleaner's cache, keyed by the file's bytes: the text model took 3.1 ms to read from
+    its zip of .npy files and 2.5 more to derive them, in every process that classifies lines,
+    the HTML models 2 ms each (in process); the entry takes 0.2 ms with the file's digest."""
     resource = resources.files("cleaner.boilerplate") / "data" / name
     if not resource.is_file():
         return None
-    with resource.open("rb") as handle:
-        return TreeModel.load(handle)
+    data = resource.read_bytes()
+    entry = cache.key("tree-model-1", name, blake2b(data).hexdigest())
+    arrays, info = cache.derived_arrays("tree-model", entry, lambda: _packaged_arrays(data))
+    feature, threshold, left, right, value, roots, *derived = arrays
+    model = TreeModel(
+        feature, threshold, left, right, value, roots, info["depth"], tuple(info["names"]), info["meta"], info["tokens"]
+    )
+    # The cached properties' values, as read back (the same arrays they would compute).
+    model.__dict__["_heap_arrays"], model.__dict__["_rest_bounds"] = tuple(derived[:3]), tuple(derived[3:])
+    return model
+
+
+def _packaged_arrays(data: bytes) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """What packaged keeps of the model file ``data``: its arrays, then _heap_arrays' and
+    _rest_bounds'; and its depth, feature names, metadata and tokens."""
+    model = TreeModel.load(io.BytesIO(data))
+    arrays = [model.feature, model.threshold, model.left, model.right, model.value, model.roots]
+    info = {"depth": model.depth, "names": list(model.names), "meta": model.meta, "tokens": model.tokens}
+    return [*arrays, *model._heap_arrays, *model._rest_bounds], info

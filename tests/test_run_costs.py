@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cleaner.config import Config
 from cleaner.formats.base import Format, InputFile, Shard
 from cleaner.runners.core import BYTES_PER_WORKER, worker_count
@@ -84,6 +86,30 @@ def test_a_run_collects_garbage_less_often_and_restores_the_collector(tmp_path: 
     assert report.docs_in and seen
     assert all(young >= GC_YOUNG and count >= frozen for young, count in seen)  # during the run
     assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)  # and after it
+
+
+def test_what_the_pipeline_is_built_with_is_frozen_for_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The objects made while the run builds its pipeline (the stages' modules and tables) are left
+    out of its collections, as those alive before it are, and collected again after it."""
+    from cleaner import pipeline
+    from cleaner.runners import run
+
+    made: list[list[str]] = []
+    build_steps = pipeline.build_steps
+
+    def building(cfg: Config) -> list[pipeline.Step]:
+        made.append(["made while the pipeline was built"])  # a container the collector tracks
+        return build_steps(cfg)
+
+    def tracked(value: object) -> bool:  # frozen objects are in no generation gc.get_objects lists
+        return any(candidate is value for candidate in gc.get_objects())
+
+    seen: list[bool] = []
+    monkeypatch.setattr(pipeline, "build_steps", building)
+    assert gc.get_freeze_count() == 0  # the run freezes (a caller's freeze: the test below)
+    run([SEEDS], tmp_path / "out", Config(jobs=1), on_progress=lambda _: seen.append(tracked(made[0])))
+    assert seen and not any(seen)
+    assert tracked(made[0])
 
 
 def test_a_run_leaves_the_callers_frozen_objects_frozen(tmp_path: Path) -> None:

@@ -217,6 +217,24 @@ def test_cached_candidate_tables_and_packaged_models_equal_fresh_ones() -> None:
     assert list(Path(os.environ[cache.CACHE_ENV]).glob("tree-model-*.arrays"))
 
 
+def test_cached_char_tables_and_stop_word_hashes_equal_fresh_ones() -> None:
+    """The signals' character tables and a language's stop-word hash table, read back from the
+    cache (the suite's own folder), are the ones char_tables and hash_set give."""
+    import numpy as np
+
+    from cleaner.signals import _kernels, quality
+
+    fresh = quality.QualityMeasurer()
+    expected_tables = _kernels.char_tables()
+    expected_hashes = _kernels.hash_set(fresh._hashes(fresh._stop_words("de"), folded=True))
+    for _ in range(2):  # the second time read back, as a new process reads it
+        measurer = quality.QualityMeasurer()
+        for read, expected in ((measurer.tables, expected_tables), (measurer.stop_hashes("de"), expected_hashes)):
+            assert [a.dtype for a in read] == [a.dtype for a in expected]
+            assert all(map(np.array_equal, read, expected))
+    assert list(Path(os.environ[cache.CACHE_ENV]).glob("stop-hashes-*.arrays"))
+
+
 def test_code_point_tables_from_the_cache_equal_the_characters_properties(tmp_path: Path) -> None:
     """The word and space tables of dedup, built from runs kept in the cache, mark exactly the
     characters ``\\w`` and ``str.isspace`` do, the first time (computed) and the second (read back);

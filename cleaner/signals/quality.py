@@ -16,18 +16,23 @@ True
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cleaner import cache
 from cleaner.cache import blake2b, derived
 from cleaner.cache import key as cache_key
+from cleaner.jit import source_digest
 from cleaner.signals import _aot
 from cleaner.signals import _kernels as k
 from cleaner.signals import _numpy_kernels as nk
@@ -96,6 +101,24 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+@functools.cache
+def _kernels_digest() -> str:
+    """The digest of the signals kernels' sources (their extension's name holds it): the code that
+    char_tables and the stop-word hashes come from, in their cache entries' keys."""
+    here = Path(_aot.__file__).parent
+    return source_digest([here / source for source in _aot.SOURCES])
+
+
+def _char_tables() -> tuple[Any, Any]:
+    """k.char_tables through cleaner's cache: reading the package's zip of .npy files took 1.7 ms of
+    every process that measures signals, the entry and its key 0.4 (in process). Keyed by what
+    compute_char_tables gives them from, the Unicode version and the kernels' sources: the package's
+    file holds what it gives (tests/signals checks that), so the file's bytes are not read for the key."""
+    entry = cache_key("char-tables-1", unicodedata.unidata_version, _kernels_digest())
+    flags, lower = cache.derived_arrays("char-tables", entry, lambda: (list(k.char_tables()), None))[0]
+    return flags, lower
+
+
 class QualityMeasurer:
     """Computes :data:`SIGNALS` for texts; holds the character tables and stop-word hashes it needs.
 
@@ -137,7 +160,7 @@ class QualityMeasurer:
     @property
     def tables(self) -> tuple[Any, Any]:
         if self._tables is None:
-            self._tables = k.char_tables()
+            self._tables = _char_tables()
         return self._tables
 
     def _hashes(self, words: list[str] | tuple[str, ...], folded: bool) -> Any:
@@ -161,17 +184,33 @@ class QualityMeasurer:
     def stop_hashes(self, lang: str) -> Any:
         """A hash table of the case-folded stop words of ``lang`` (empty when no list covers it)."""
         if lang not in self._stop_hashes:
-            self._stop_hashes[lang] = k.hash_set(self._hashes(self._stop_words(lang), folded=True))
+            # Through cleaner's cache: hashing a language's words (a call of the tokenizer each) and
+            # filling the table took 2.9 ms of every process for English, the entry 0.1 (in process).
+            # Keyed by the words' file, the language, and what the hashes depend on: the tokenizer's
+            # and the table's code (the signals kernels' sources) and the Unicode version.
+            entry = cache_key(
+                "stop-hashes-1", self._stop_source()[1], lang, _kernels_digest(), unicodedata.unidata_version
+            )
+            table, used = cache.derived_arrays(
+                "stop-hashes",
+                entry,
+                lambda: (list(k.hash_set(self._hashes(self._stop_words(lang), folded=True))), None),
+            )[0]
+            self._stop_hashes[lang] = table, used
         return self._stop_hashes[lang]
+
+    def _stop_source(self) -> tuple[bytes, str]:
+        """stopwords.json's bytes and their digest (read and hashed once, not once per language: 0.5 ms each)."""
+        if self._stop_file is None:
+            data = resources.files("cleaner.signals").joinpath("stopwords.json").read_bytes()
+            self._stop_file = data, blake2b(data, digest_size=16).hexdigest()  # the key of its bytes, not decoded
+        return self._stop_file
 
     def _stop_words(self, lang: str) -> list[str]:
         """The stop words of ``lang`` in the package's stopwords.json, read back from cleaner's cache
         after the first process: parsing the whole file (200 KB, every language) took 3 ms of each
         process, a language's entry takes a tenth of a millisecond."""
-        if self._stop_file is None:  # read and hashed once, not once per language (0.5 ms each)
-            data = resources.files("cleaner.signals").joinpath("stopwords.json").read_bytes()
-            self._stop_file = data, blake2b(data, digest_size=16).hexdigest()  # the key of its bytes, not decoded
-        data, digest = self._stop_file
+        data, digest = self._stop_source()
 
         def parse() -> list[str]:
             if self._stop_lists is None:

@@ -920,7 +920,7 @@ def _cue_shapes() -> list[list[Any]]:
     """cue_shape of each of _LINE_CUES, through cleaner's cache: parsing the cues took about 15 ms at
     every start, and splitting them into parts and literals another 1.5 ms (seeds and page runs, in
     process). Keyed by the shape's version, the patterns and Python's version (the parser's);
-    tests/boilerplate checks that the cached shapes equal fresh ones."""
+    tests/test_cache.py checks that the cached shapes equal fresh ones."""
     entry = cache.key("cues-2", *(pattern for _, pattern in _LINE_CUES))
     shapes: list[list[Any]] = derived("rules-cues", entry, lambda: [cue_shape(pattern) for _, pattern in _LINE_CUES])
     return shapes
@@ -1507,7 +1507,7 @@ def _candidate_tables() -> tuple[Any, ...]:
 
     The tables and the two widths come through cleaner's cache (_joined_tables): building them
     from the cached lead rows took 4 ms of every process that classifies lines (reading the rows
-    0.5, _lead_tables 2.7, joining 0.8; in process), reading them back 0.1."""
+    0.5, _lead_tables 2.7, joining 0.8; in process), reading them back 0.2 with the key."""
     entry = cache.key("candidates-1", _leads_key(), str(SHORT_LINE), str(_PREFIX_COLUMN))
     tables, (long_any, short_any) = cache.derived_arrays("rules-candidates", entry, _joined_tables)
     return (*tables, long_any, short_any, _CUES_UP_TO, _TRIGGER_BITS, _UNTRIGGERED_BITS, _LOWER_BYTES)

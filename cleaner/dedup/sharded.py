@@ -375,12 +375,13 @@ def _save_sets(
     shingle less), then the offsets (:func:`~cleaner.dedup.npyparts.load_after`) and the layout.
     Where every batch's lie in one spill (``spilled``: each batch's place there) and are not
     made distinct, no values: after the layout, each document's byte offset in the spill, and
-    the spill's path. Otherwise a batch left unread there is read back from it."""
+    the spill's path from this file's folder (both lie in the run's work folder, which may move
+    between a run and its resumption). Otherwise a batch left unread there is read back from it."""
     places = {place[0] for place in spilled if place is not None}
     if not distinct and len(places) == 1 and None not in spilled:
         ats = [place[1] for place in spilled if place is not None]
         starts = [at + 8 * (np.cumsum(size) - size) for at, size in zip(ats, sizes, strict=True)]
-        spill = np.frombuffer(os.fsencode(places.pop()), dtype=np.uint8)
+        spill = np.frombuffer(os.fsencode(os.path.relpath(places.pop(), path.parent)), dtype=np.uint8)
         save_parts(path, [], np.uint64, after=[offsets, np.array([IN_SPILL]), np.concatenate(starts), spill])
         return
     values = []
@@ -551,10 +552,10 @@ class _Sets(_OpenShards):
     def _open(self, files: dict[str, Path]) -> tuple[tuple[BinaryIO, ...], Any]:
         handle: BinaryIO = open(files["shingles.npy"], "rb")  # noqa: SIM115 (closed on eviction or with the object)
         offsets, layout = load_after(handle, 2)
-        if layout[0] == IN_SPILL:  # each set's byte offset, then the spill's path
+        if layout[0] == IN_SPILL:  # each set's byte offset, then the spill's path from the file's folder
             starts, spill = np.load(handle), np.load(handle)
             handle.close()
-            handle = open(os.fsdecode(spill.tobytes()), "rb")  # noqa: SIM115 (as above)
+            handle = open(files["shingles.npy"].parent / os.fsdecode(spill.tobytes()), "rb")  # noqa: SIM115 (as above)
         else:
             handle.seek(0)
             data_at, _ = rows_span(handle)

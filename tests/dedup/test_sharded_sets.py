@@ -98,7 +98,8 @@ def test_a_bands_task_files_where_spilled_sets_lie_and_they_read_the_same(
     # Without an index, a bands task files no shingle values where every batch of the shard's
     # summaries was spilled by dump_summaries: each document's set is read where it lies in the
     # spill (with passages off, the bands task does not even read them). A set read so is the
-    # distinct sorted set of the document's shingles, as from a file of values.
+    # distinct sorted set of the document's shingles, as from a file of values. The barrier's
+    # files name the spill from their own folder: they read it after the work folder moved.
     cfg = DedupConfig(passages=passages, index=str(tmp_path / index) if index else None)
     stage = Dedup(cfg)
     texts = [" ".join(random_words(seed, 20 + 7 * seed)) for seed in range(12)]
@@ -106,7 +107,9 @@ def test_a_bands_task_files_where_spilled_sets_lie_and_they_read_the_same(
     texts[5] = texts[2] + " " + texts[2]  # repeated shingles
     docs = [Document(id=f"d{i}", text=t, source=Source("f.jsonl", i + 1)) for i, t in enumerate(texts)]
     items = [(str(d.source), s) for d, s in zip(docs, stage.summarize_many(docs), strict=True)]
-    path = tmp_path / "s.pkl"
+    work = tmp_path / "work"
+    work.mkdir()
+    path = work / "s.pkl"
     with open(path, "wb") as fh:
         for start in range(0, len(items), 5):
             batch = pack_summaries(items[start : start + 5])
@@ -114,9 +117,10 @@ def test_a_bands_task_files_where_spilled_sets_lie_and_they_read_the_same(
                 pickle.dump(batch, fh)
             else:
                 dump_summaries(batch, fh)
-    folder = tmp_path / "barrier"
+    folder = work / "barrier"
     folder.mkdir()
     sharded.shard_bands(SpilledSummaries(path, len(items)), 0, 0, cfg, folder, 1, None, True)  # type: ignore[arg-type]
+    folder = work.rename(tmp_path / "moved") / "barrier"
     with open(sharded._files(folder, 0)["shingles.npy"], "rb") as fh:
         rows = np.lib.format.read_array(fh)
         fh.seek(0)

@@ -1439,8 +1439,8 @@ class _Strings(Sequence[str]):
 
     def __init__(self, data: bytes, at: list[int]) -> None:
         self.at = at
-        self.text = data.decode("utf-8", "surrogatepass")
-        self.data = None if len(self.text) == len(data) else data  # ASCII: a character a byte
+        self.text = data.decode("ascii") if data.isascii() else None  # ASCII: a character a byte
+        self.data = data
 
     def __len__(self) -> int:
         return len(self.at) - 1
@@ -1456,12 +1456,13 @@ class _Strings(Sequence[str]):
             return [self[k] for k in range(*i.indices(len(self)))]
         at = self.at  # string -1 ends at at[-1]; past either end, at[] raises the IndexError
         lo, hi = (at[i], at[i + 1]) if i >= 0 else (at[i - 1], at[i])
-        return self.text[lo:hi] if self.data is None else self.data[lo:hi].decode("utf-8", "surrogatepass")
+        return self.data[lo:hi].decode("utf-8", "surrogatepass") if self.text is None else self.text[lo:hi]
 
     def __iter__(self) -> Iterator[str]:  # every one (passages on: each key's position), no call for each
         spans = itertools.pairwise(self.at)
-        if self.data is None:
-            return (self.text[lo:hi] for lo, hi in spans)
+        if self.text is not None:
+            text = self.text
+            return (text[lo:hi] for lo, hi in spans)
         return (self.data[lo:hi].decode("utf-8", "surrogatepass") for lo, hi in spans)
 
 
